@@ -1,0 +1,327 @@
+/**
+ * The book: accounts, their cross positions and their isolated positions, and every operation
+ * that changes them (bulk append, fills, deposits and withdrawals, closing accounts).
+ *
+ * Cross positions of account a live in slots [start, start + len) of a block of `cap` slots in the
+ * position arena. A block that is full moves to the end of the arena with twice the room; when the
+ * arena's end is reached, `compact` slides every live block down (positions are never lost or
+ * reordered between accounts). Isolated positions are rows of their own, linked per account.
+ *
+ * Every operation validates all of its input before it writes anything: a call that returns an
+ * error leaves the book as it was (invariant 4, atomicity).
+ */
+import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../layout';
+import { Field, Health, Status } from '../status';
+import { addInactive, accountCount, fail, marketCount, indexDirty, isolatedFreeHead, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, retally, SCRATCH, setAccountCount, setIndexDirty, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
+import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
+import { marketPtr } from './position';
+
+export const ACCOUNT_ACTIVE: u8 = 1;
+export const ACCOUNT_CLOSED: u8 = 2;
+
+// @ts-ignore: decorator
+@inline function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
+// @ts-ignore: decorator
+@inline function i64At(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
+// @ts-ignore: decorator
+@inline function u16At(c: Column, i: u32): usize { return col(c) + (<usize>i << 1); }
+// @ts-ignore: decorator
+@inline function u8At(c: Column, i: u32): usize { return col(c) + <usize>i; }
+
+// @ts-ignore: decorator
+@inline export function inRange(x: i64): bool { return x >= -AMOUNT_LIMIT && x <= AMOUNT_LIMIT; }
+
+// @ts-ignore: decorator
+@inline export function isActiveAccount(a: u32): bool {
+  return a < accountCount && load<u8>(u8At(Column.AccFlags, a)) == ACCOUNT_ACTIVE;
+}
+
+/** Checks that an account id is known and open; returns Ok or records the error for `row`. */
+export function checkAccount(a: u32, row: i32): i32 {
+  if (a >= accountCount) return fail(Status.UnknownAccount, Field.AccountId, row);
+  if (load<u8>(u8At(Column.AccFlags, a)) != ACCOUNT_ACTIVE) return fail(Status.AccountClosed, Field.AccountId, row);
+  return Status.Ok;
+}
+
+/** True when |size| * mark / D stays below 2^62 at the market's current mark. */
+function notionalInRange(market: u32, sizeBase: i64): bool {
+  const m = marketPtr(market);
+  return mulDivRounded(sizeBase, load<i64>(m, M_MARK), load<i64>(m, M_D), false, SCRATCH) != OVERFLOWED;
+}
+
+/** The funding index a position of this sign settles against. */
+// @ts-ignore: decorator
+@inline export function sideIndex(market: u32, sizeBase: i64): i64 {
+  const m = marketPtr(market);
+  return sizeBase >= 0 ? load<i64>(m, M_FUND_LONG) : load<i64>(m, M_FUND_SHORT);
+}
+
+/** Validates one position's fields for `row`. */
+function checkPositionFields(market: u32, sizeBase: i64, quote: i64, snapshot: i64, row: i32): i32 {
+  if (!isMarket(market)) return fail(Status.UnknownMarket, Field.MarketId, row);
+  if (!inRange(sizeBase)) return fail(Status.OutOfRange, Field.SizeBase, row);
+  if (!inRange(quote)) return fail(Status.OutOfRange, Field.QuoteBalance, row);
+  if (snapshot < -INDEX_LIMIT || snapshot > INDEX_LIMIT) return fail(Status.OutOfRange, Field.FundingSnapshot, row);
+  if (!notionalInRange(market, sizeBase)) return fail(Status.Overflow, Field.Notional, row);
+  return Status.Ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk append
+
+/**
+ * Makes room for a bulk append of nA accounts, nP cross positions and nI isolated positions, and
+ * reports where JavaScript should write them: accounts at [accountCount, +nA), positions at
+ * [positionTop, +nP), isolated rows at [isolatedTop, +nI), in the ordinary columns. Nothing is part
+ * of the book until `bulkCommit` succeeds.
+ */
+export function bulkReserve(nA: u32, nP: u32, nI: u32): i32 {
+  if (<u64>accountCount + nA > <u64>maxAccounts) return fail(Status.CapacityExceeded, Field.AccountId, -1);
+  if (<u64>isolatedTop + nI > <u64>maxIsolated) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  if (<u64>positionTop + nP > <u64>maxPositions) {
+    if (<u64>positionLive + nP > <u64>maxPositions) return fail(Status.CapacityExceeded, Field.SizeBase, -1);
+    compact();
+  }
+  return Status.Ok;
+}
+
+/**
+ * Validates and commits a staged bulk append (see bulkReserve). Account rows carry collateral,
+ * floor and their cross position count (in AccPosLen); positions follow in account order; isolated
+ * rows name an account of this batch. Rows in errors are batch-relative.
+ */
+export function bulkCommit(nA: u32, nP: u32, nI: u32): i32 {
+  if (<u64>accountCount + nA > <u64>maxAccounts || <u64>positionTop + nP > <u64>maxPositions || <u64>isolatedTop + nI > <u64>maxIsolated) {
+    return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  }
+  const a0 = accountCount, p0 = positionTop, i0 = isolatedTop;
+  // Open interest added per market (longs in IoI64A, shorts in IoI64B), checked against 2^62.
+  memory.fill(col(Column.IoI64A), 0, <usize>marketCount << 3);
+  memory.fill(col(Column.IoI64B), 0, <usize>marketCount << 3);
+  // Step 1: accounts, and each account's block of positions.
+  let next: u64 = p0;
+  const stamps = col(Column.MarketStamp);
+  for (let k: u32 = 0; k < nA; k++) {
+    const a = a0 + k;
+    const coll = load<i64>(i64At(Column.AccCollateral, a));
+    if (!inRange(coll)) return fail(Status.OutOfRange, Field.CollateralQuote, <i32>k);
+    if (load<u32>(u32At(Column.AccFloorPpm, a)) > 1_000_000) return fail(Status.OutOfRange, Field.ImfFloorPpm, <i32>k);
+    const len = load<u32>(u32At(Column.AccPosLen, a));
+    if (next + len > <u64>p0 + nP) return fail(Status.CountMismatch, Field.PositionCount, <i32>k);
+    const stamp = nextEpoch();
+    for (let s = <u32>next; s < <u32>(next + len); s++) {
+      const market = <u32>load<u16>(u16At(Column.PosMarket, s));
+      const st = checkPositionFields(market, load<i64>(i64At(Column.PosSize, s)), load<i64>(i64At(Column.PosQuote, s)), load<i64>(i64At(Column.PosSnap, s)), <i32>(s - p0));
+      if (st != Status.Ok) return st;
+      if (load<u32>(stamps + (<usize>market << 2)) == stamp) return fail(Status.DuplicatePosition, Field.MarketId, <i32>(s - p0));
+      if (!stageOpenInterest(market, load<i64>(i64At(Column.PosSize, s)))) return fail(Status.Overflow, Field.SizeBase, <i32>(s - p0));
+      store<u32>(stamps + (<usize>market << 2), stamp);
+    }
+    store<u32>(u32At(Column.AccPosStart, a), <u32>next);
+    store<u32>(u32At(Column.Queue, a), NONE); // staged isolated list head (step 2)
+    next += len;
+  }
+  if (next != <u64>p0 + nP) return fail(Status.CountMismatch, Field.PositionCount, -1);
+  // Step 2: isolated rows; duplicates against the account's cross positions and its other rows.
+  for (let k: u32 = 0; k < nI; k++) {
+    const r = i0 + k;
+    const a = load<u32>(u32At(Column.IsoAccount, r));
+    if (a < a0 || a >= a0 + nA) return fail(Status.UnknownAccount, Field.AccountId, <i32>k);
+    const market = <u32>load<u16>(u16At(Column.IsoMarket, r));
+    const st = checkPositionFields(market, load<i64>(i64At(Column.IsoSize, r)), load<i64>(i64At(Column.IsoQuote, r)), load<i64>(i64At(Column.IsoSnap, r)), <i32>k);
+    if (st != Status.Ok) return st;
+    if (!inRange(load<i64>(i64At(Column.IsoCollateral, r)))) return fail(Status.OutOfRange, Field.CollateralQuote, <i32>k);
+    if (!stageOpenInterest(market, load<i64>(i64At(Column.IsoSize, r)))) return fail(Status.Overflow, Field.SizeBase, <i32>k);
+    const start = load<u32>(u32At(Column.AccPosStart, a)), len = load<u32>(u32At(Column.AccPosLen, a));
+    for (let s = start; s < start + len; s++) {
+      if (<u32>load<u16>(u16At(Column.PosMarket, s)) == market) return fail(Status.DuplicatePosition, Field.MarketId, <i32>k);
+    }
+    let other = load<u32>(u32At(Column.Queue, a));
+    while (other != NONE) {
+      if (<u32>load<u16>(u16At(Column.IsoMarket, other)) == market) return fail(Status.DuplicatePosition, Field.MarketId, <i32>k);
+      other = load<u32>(u32At(Column.IsoNext, other));
+    }
+    store<u32>(u32At(Column.IsoNext, r), load<u32>(u32At(Column.Queue, a)));
+    store<u32>(u32At(Column.Queue, a), r);
+  }
+
+  // Step 3: validated; commit.
+  for (let k: u32 = 0; k < nA; k++) {
+    const a = a0 + k;
+    store<u32>(u32At(Column.AccPosCap, a), load<u32>(u32At(Column.AccPosLen, a)));
+    store<u8>(u8At(Column.AccFlags, a), ACCOUNT_ACTIVE);
+    store<u32>(u32At(Column.AccIsoHead, a), load<u32>(u32At(Column.Queue, a)));
+    store<u32>(u32At(Column.AccStamp, a), 0);
+    store<u8>(u8At(Column.AccHealth, a), <u8>Health.Inactive);
+  }
+  let s = p0;
+  for (let k: u32 = 0; k < nA; k++) {
+    const a = a0 + k, len = load<u32>(u32At(Column.AccPosLen, a));
+    for (let j: u32 = 0; j < len; j++) store<u32>(u32At(Column.PosAccount, s + j), a);
+    s += len;
+  }
+  for (let r = i0; r < i0 + nI; r++) {
+    store<u8>(u8At(Column.IsoFlags, r), 1);
+    store<u8>(u8At(Column.IsoHealth, r), <u8>Health.Inactive);
+  }
+  for (let m: u32 = 0; m < marketCount; m++) {
+    const addLong = load<i64>(i64At(Column.IoI64A, m)), addShort = load<i64>(i64At(Column.IoI64B, m));
+    if (addLong == 0 && addShort == 0) continue;
+    const rec = marketPtr(m);
+    store<i64>(rec, load<i64>(rec, M_OI_LONG) + addLong, M_OI_LONG);
+    store<i64>(rec, load<i64>(rec, M_OI_SHORT) + addShort, M_OI_SHORT);
+    refreshMarket(m);
+  }
+  setAccountCount(a0 + nA);
+  setPositionTop(p0 + nP);
+  setPositionLive(positionLive + nP);
+  setIsolatedTop(i0 + nI);
+  setIsolatedLive(isolatedLive + nI);
+  addInactive(0, nA);
+  addInactive(1, nI);
+  setIndexDirty(true);
+  return Status.Ok;
+}
+
+/**
+ * Adds a staged position's size to its market's pending open interest (IoI64A longs, IoI64B
+ * shorts); false if the market's open interest on that side would pass 2^62.
+ */
+function stageOpenInterest(market: u32, sizeBase: i64): bool {
+  const rec = marketPtr(market);
+  if (sizeBase > 0) {
+    const p = i64At(Column.IoI64A, market);
+    const v = load<i64>(p) + sizeBase;
+    store<i64>(p, v);
+    return load<i64>(rec, M_OI_LONG) + v <= AMOUNT_LIMIT;
+  }
+  const p = i64At(Column.IoI64B, market);
+  const v = load<i64>(p) - sizeBase;
+  store<i64>(p, v);
+  return load<i64>(rec, M_OI_SHORT) + v <= AMOUNT_LIMIT;
+}
+
+/** True if moving a position of this market from `before` to `after` keeps open interest <= 2^62. */
+export function openInterestFits(market: u32, before: i64, after: i64): bool {
+  const rec = marketPtr(market);
+  let oiLong = load<i64>(rec, M_OI_LONG), oiShort = load<i64>(rec, M_OI_SHORT);
+  if (before > 0) oiLong -= before; else oiShort += before;
+  if (after > 0) oiLong += after; else oiShort -= after;
+  return oiLong <= AMOUNT_LIMIT && oiShort <= AMOUNT_LIMIT;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Position slots
+
+/** The slot of account a's cross position in `market`, or NONE. */
+export function findCross(a: u32, market: u32): u32 {
+  const start = load<u32>(u32At(Column.AccPosStart, a)), len = load<u32>(u32At(Column.AccPosLen, a));
+  for (let s = start; s < start + len; s++) {
+    if (<u32>load<u16>(u16At(Column.PosMarket, s)) == market) return s;
+  }
+  return NONE;
+}
+
+/** The isolated row of account a in `market`, or NONE. */
+export function findIsolated(a: u32, market: u32): u32 {
+  let r = load<u32>(u32At(Column.AccIsoHead, a));
+  while (r != NONE) {
+    if (<u32>load<u16>(u16At(Column.IsoMarket, r)) == market) return r;
+    r = load<u32>(u32At(Column.IsoNext, r));
+  }
+  return NONE;
+}
+
+/** True if a new cross slot for account a can be had (possibly after compaction). */
+export function canAddCross(a: u32): bool {
+  const len = load<u32>(u32At(Column.AccPosLen, a)), cap = load<u32>(u32At(Column.AccPosCap, a));
+  if (len < cap) return true;
+  const want = newCapacity(cap);
+  return <u64>positionTop + want <= <u64>maxPositions || <u64>positionLive + want <= <u64>maxPositions;
+}
+
+// @ts-ignore: decorator
+@inline function newCapacity(cap: u32): u32 { return cap < 2 ? 4 : cap * 2; }
+
+/** Appends an empty slot to account a's block, moving the block if it is full. Call canAddCross first. */
+export function addCrossSlot(a: u32): u32 {
+  let len = load<u32>(u32At(Column.AccPosLen, a)), cap = load<u32>(u32At(Column.AccPosCap, a));
+  if (len == cap) {
+    const want = newCapacity(cap);
+    if (<u64>positionTop + want > <u64>maxPositions) compact();
+    const from = load<u32>(u32At(Column.AccPosStart, a)), to = positionTop;
+    moveSlots(from, to, len);
+    store<u32>(u32At(Column.AccPosStart, a), to);
+    store<u32>(u32At(Column.AccPosCap, a), want);
+    setPositionTop(to + want);
+    setPositionLive(positionLive - cap + want);
+  }
+  const slot = load<u32>(u32At(Column.AccPosStart, a)) + len;
+  store<u32>(u32At(Column.AccPosLen, a), len + 1);
+  store<u32>(u32At(Column.PosAccount, slot), a);
+  return slot;
+}
+
+/** Removes a slot from account a's block by moving the block's last slot into it. */
+export function removeCrossSlot(a: u32, slot: u32): void {
+  const start = load<u32>(u32At(Column.AccPosStart, a)), len = load<u32>(u32At(Column.AccPosLen, a));
+  const last = start + len - 1;
+  if (slot != last) moveSlots(last, slot, 1);
+  store<u32>(u32At(Column.AccPosLen, a), len - 1);
+}
+
+function moveSlots(from: u32, to: u32, n: u32): void {
+  memory.copy(i64At(Column.PosSize, to), i64At(Column.PosSize, from), <usize>n << 3);
+  memory.copy(i64At(Column.PosQuote, to), i64At(Column.PosQuote, from), <usize>n << 3);
+  memory.copy(i64At(Column.PosSnap, to), i64At(Column.PosSnap, from), <usize>n << 3);
+  memory.copy(u16At(Column.PosMarket, to), u16At(Column.PosMarket, from), <usize>n << 1);
+  memory.copy(u32At(Column.PosAccount, to), u32At(Column.PosAccount, from), <usize>n << 2);
+}
+
+/**
+ * Slides every live block to the front of the arena, in address order, trimming spare capacity.
+ * A slot starts a live block iff its owner is open and the owner's start is that slot.
+ */
+export function compact(): void {
+  let w: u32 = 0;
+  let i: u32 = 0;
+  while (i < positionTop) {
+    const a = load<u32>(u32At(Column.PosAccount, i));
+    if (a < accountCount && load<u8>(u8At(Column.AccFlags, a)) == ACCOUNT_ACTIVE && load<u32>(u32At(Column.AccPosStart, a)) == i) {
+      const len = load<u32>(u32At(Column.AccPosLen, a));
+      if (len > 0) {
+        if (w != i) moveSlots(i, w, len);
+        store<u32>(u32At(Column.AccPosStart, a), w);
+        store<u32>(u32At(Column.AccPosCap, a), len);
+        w += len;
+        i += len;
+        continue;
+      }
+    }
+    i++;
+  }
+  for (let a: u32 = 0; a < accountCount; a++) {
+    if (load<u32>(u32At(Column.AccPosLen, a)) == 0) {
+      store<u32>(u32At(Column.AccPosCap, a), 0);
+      store<u32>(u32At(Column.AccPosStart, a), w);
+    }
+  }
+  setPositionTop(w);
+  setPositionLive(w);
+}
+
+/** Records that `holder` now holds a position in `market`, for incremental checks. */
+export function noteHolder(market: u32, holder: u32): void {
+  if (indexDirty) return;
+  if (pendingCount >= PENDING_CAP) { setIndexDirty(true); return; }
+  store<u32>(u32At(Column.PendingMarket, pendingCount), market);
+  store<u32>(u32At(Column.PendingHolder, pendingCount), holder);
+  setPendingCount(pendingCount + 1);
+}
+
+/** Frees account a's (empty) block when the account closes. */
+export function releaseBlock(a: u32): void {
+  setPositionLive(positionLive - load<u32>(u32At(Column.AccPosCap, a)));
+  store<u32>(u32At(Column.AccPosCap, a), 0);
+}

@@ -1,0 +1,255 @@
+/**
+ * Batch margin checks.
+ *
+ * For every account in scope: equity, IM, MM and free collateral of its cross book, and its
+ * health; the same for each of its isolated positions. Results go to the result columns indexed
+ * by account id (isolated row id), book-wide tallies per health code are kept current, and the
+ * liquidatable and bankrupt rows can be put in risk order on demand.
+ *
+ *   healthy       equity >= IM
+ *   belowInitial  MM <= equity < IM
+ *   liquidatable  0 <= equity < MM
+ *   bankrupt      equity < 0
+ *
+ * Invariant (asserted in debug builds): IM >= MM >= 0 for every group, since every position's
+ * imf >= mmf and each tier's deduction keeps MM non-negative.
+ *
+ * A group whose sums leave i64 makes the call fail with Overflow naming the account; results of a
+ * failed call are not valid (JavaScript refuses to read them until a check succeeds).
+ */
+import { col, Column, ISOLATED_TAG, MARKET_RECORD } from '../layout';
+import { Field, Health, Status } from '../status';
+import { accountCount, clearCallTallies, countCall, epoch, fail, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
+import { accumulate, beginGroup, evaluate, freeQuote, marketPtr, markOverflow, overflowBits, sumEquity, sumIm, sumMm } from './position';
+import { ACCOUNT_ACTIVE } from './book';
+
+// @ts-ignore: decorator
+@inline export function healthOf(equity: i64, im: i64, mm: i64): u32 {
+  // Branch-free: bankrupt if equity < 0, else liquidatable if < MM, below initial if < IM.
+  return equity < 0 ? Health.Bankrupt : (equity < mm ? Health.Liquidatable : (equity < im ? Health.BelowInitial : Health.Healthy));
+}
+
+/** Results are valid (no failed check since the last successful one). */
+export let resultsValid = false;
+
+/**
+ * Evaluates account a's cross book into the running sums of position.ts. With `overrideMarket`
+ * set (not NONE), the position in that market is replaced by (oSize, oQuote, oSnap), or added if the
+ * account holds none; oSize 0 drops it. Returns false on overflow.
+ */
+export function evaluateCross(a: u32, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64): bool {
+  const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2));
+  const start = load<u32>(col(Column.AccPosStart) + (<usize>a << 2));
+  const len = load<u32>(col(Column.AccPosLen) + (<usize>a << 2));
+  beginGroup(collateral);
+  let seen = false;
+  for (let s = start; s < start + len; s++) {
+    const market = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
+    if (market == overrideMarket) {
+      seen = true;
+      if (oSize == 0) continue;
+      if (!evaluate(marketPtr(market), oSize, oQuote, oSnap, floorPpm)) { markOverflow(); return false; }
+    } else if (!evaluate(marketPtr(market), load<i64>(col(Column.PosSize) + (<usize>s << 3)), load<i64>(col(Column.PosQuote) + (<usize>s << 3)), load<i64>(col(Column.PosSnap) + (<usize>s << 3)), floorPpm)) {
+      markOverflow();
+      return false;
+    }
+    accumulate();
+  }
+  if (overrideMarket != NONE && !seen && oSize != 0) {
+    if (!evaluate(marketPtr(overrideMarket), oSize, oQuote, oSnap, floorPpm)) { markOverflow(); return false; }
+    accumulate();
+  }
+  return true;
+}
+
+/** Evaluates one isolated position with its own collateral into the running sums. */
+export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64, quote: i64, snap: i64): bool {
+  const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2));
+  beginGroup(collateral);
+  if (!evaluate(marketPtr(market), size, quote, snap, floorPpm)) { markOverflow(); return false; }
+  accumulate();
+  return true;
+}
+
+/** Writes a group's results to row `i` of the account (slot 0) or isolated (slot 1) columns. */
+// @ts-ignore: decorator
+@inline function writeResults(slot: u32, i: u32): void {
+  const free = freeQuote();
+  const equity = sumEquity, im = sumIm, mm = sumMm;
+  assert(im >= mm && mm >= 0, 'IM >= MM >= 0');
+  const base = slot == 0 ? Column.AccEquity : Column.IsoEquity;
+  const off = <usize>i << 3;
+  store<i64>(col(base) + off, equity);
+  store<i64>(col(base + 1) + off, im);
+  store<i64>(col(base + 2) + off, mm);
+  store<i64>(col(base + 3) + off, free);
+  const hp = col(slot == 0 ? Column.AccHealth : Column.IsoHealth) + <usize>i;
+  const h = healthOf(equity, im, mm);
+  const old = <u32>load<u8>(hp);
+  store<u8>(hp, <u8>h);
+  if (old != h) retally(slot, old, h);
+  countCall(slot, h);
+}
+
+/** Checks account a (cross book and isolated rows). Returns false (error recorded) on overflow. */
+function checkAccount(a: u32): bool {
+  if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)), NONE, 0, 0, 0) || overflowBits < 0) {
+    fail(Status.Overflow, Field.AccountId, <i32>a);
+    return false;
+  }
+  writeResults(0, a);
+  let r = load<u32>(col(Column.AccIsoHead) + (<usize>a << 2));
+  while (r != NONE) {
+    if (!checkIsolatedRow(r, a)) return false;
+    r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
+  }
+  return true;
+}
+
+function checkIsolatedRow(r: u32, a: u32): bool {
+  const off = <usize>r << 3;
+  if (!evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), load<i64>(col(Column.IsoCollateral) + off), load<i64>(col(Column.IsoSize) + off), load<i64>(col(Column.IsoQuote) + off), load<i64>(col(Column.IsoSnap) + off)) || overflowBits < 0) {
+    fail(Status.Overflow, Field.AccountId, <i32>a);
+    return false;
+  }
+  writeResults(1, r);
+  return true;
+}
+
+/**
+ * The hot loop: accounts [first, first + count). Kept separate from `checkAccount` so that the
+ * common case (no isolated rows) reads one account's columns and its positions, nothing else.
+ */
+export function checkRange(first: u32, count: u32): i32 {
+  clearCallTallies();
+  if (<u64>first + count > <u64>accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>accountCount);
+  const flags = col(Column.AccFlags);
+  for (let a = first; a < first + count; a++) {
+    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
+    if (!checkAccount(a)) { resultsValid = false; return Status.Overflow; }
+  }
+  if (first == 0 && count == accountCount) resultsValid = true;
+  return Status.Ok;
+}
+
+/** Accounts listed in IoU32[0..count). Duplicates are checked once. */
+export function checkList(count: u32): i32 {
+  clearCallTallies();
+  const ids = col(Column.IoU32);
+  for (let i: u32 = 0; i < count; i++) {
+    if (load<u32>(ids + (<usize>i << 2)) >= accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>i);
+  }
+  const stamp = nextEpoch();
+  const stamps = col(Column.AccStamp), flags = col(Column.AccFlags);
+  for (let i: u32 = 0; i < count; i++) {
+    const a = load<u32>(ids + (<usize>i << 2));
+    if (load<u32>(stamps + (<usize>a << 2)) == stamp) continue;
+    store<u32>(stamps + (<usize>a << 2), stamp);
+    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
+    if (!checkAccount(a)) { resultsValid = false; return Status.Overflow; }
+  }
+  return Status.Ok;
+}
+
+/**
+ * Incremental check after the markets in IoU32[0..count) moved: re-checks only the accounts (and
+ * isolated rows) that hold a position in one of them, found through the market index.
+ */
+export function checkMarkets(count: u32): i32 {
+  clearCallTallies();
+  const ids = col(Column.IoU32);
+  for (let i: u32 = 0; i < count; i++) {
+    if (load<u32>(ids + (<usize>i << 2)) >= marketCount) return fail(Status.UnknownMarket, Field.MarketId, <i32>i);
+  }
+  if (indexDirty) buildIndex();
+  const stamp = nextEpoch();
+  const stamps = col(Column.AccStamp), flags = col(Column.AccFlags);
+  const mstamps = col(Column.MarketStamp);
+  const starts = col(Column.IndexStart), entries = col(Column.IndexEntries);
+  for (let i: u32 = 0; i < count; i++) {
+    const m = load<u32>(ids + (<usize>i << 2));
+    if (load<u32>(mstamps + (<usize>m << 2)) == stamp) continue;
+    store<u32>(mstamps + (<usize>m << 2), stamp);
+    const end = load<u32>(starts + (<usize>(m + 1) << 2));
+    for (let e = load<u32>(starts + (<usize>m << 2)); e < end; e++) {
+      if (!checkHolder(load<u32>(entries + (<usize>e << 2)), stamp, stamps, flags)) { resultsValid = false; return Status.Overflow; }
+    }
+  }
+  const pm = col(Column.PendingMarket), ph = col(Column.PendingHolder);
+  for (let k: u32 = 0; k < pendingCount; k++) {
+    if (load<u32>(mstamps + (<usize>load<u32>(pm + (<usize>k << 2)) << 2)) != stamp) continue;
+    if (!checkHolder(load<u32>(ph + (<usize>k << 2)), stamp, stamps, flags)) { resultsValid = false; return Status.Overflow; }
+  }
+  return Status.Ok;
+}
+
+/** Re-checks one index entry: an account (once per call) or an isolated row (tagged). */
+// @ts-ignore: decorator
+@inline function checkHolder(holder: u32, stamp: u32, stamps: usize, flags: usize): bool {
+  if (holder & ISOLATED_TAG) {
+    const r = holder & ~ISOLATED_TAG;
+    if (r >= isolatedTop || load<u8>(col(Column.IsoFlags) + <usize>r) == 0) return true; // closed since
+    return checkIsolatedRow(r, load<u32>(col(Column.IsoAccount) + (<usize>r << 2)));
+  }
+  if (load<u32>(stamps + (<usize>holder << 2)) == stamp) return true;
+  store<u32>(stamps + (<usize>holder << 2), stamp);
+  if (load<u8>(flags + <usize>holder) != ACCOUNT_ACTIVE) return true;
+  // The account's isolated rows are re-checked too; harmless when they are in other markets.
+  return checkAccount(holder);
+}
+
+/**
+ * Builds the market -> holders index (CSR) from the book: every open account once per market it
+ * holds cross, every isolated row once (tagged). Entries that go stale later (a position closed)
+ * only cost a wasted re-check; new holders go to the pending list until the next rebuild.
+ */
+export function buildIndex(): void {
+  const starts = col(Column.IndexStart), fill = col(Column.IndexFill), entries = col(Column.IndexEntries);
+  memory.fill(fill, 0, <usize>marketCount << 2);
+  const flags = col(Column.AccFlags);
+  const posStart = col(Column.AccPosStart), posLen = col(Column.AccPosLen), posMarket = col(Column.PosMarket);
+  // Step 1: count holders per market.
+  for (let a: u32 = 0; a < accountCount; a++) {
+    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
+    const s0 = load<u32>(posStart + (<usize>a << 2)), n = load<u32>(posLen + (<usize>a << 2));
+    for (let s = s0; s < s0 + n; s++) {
+      const p = fill + (<usize>load<u16>(posMarket + (<usize>s << 1)) << 2);
+      store<u32>(p, load<u32>(p) + 1);
+    }
+  }
+  const isoFlags = col(Column.IsoFlags), isoMarket = col(Column.IsoMarket);
+  for (let r: u32 = 0; r < isolatedTop; r++) {
+    if (load<u8>(isoFlags + <usize>r) == 0) continue;
+    const p = fill + (<usize>load<u16>(isoMarket + (<usize>r << 1)) << 2);
+    store<u32>(p, load<u32>(p) + 1);
+  }
+  // Step 2: prefix sums; `fill` becomes each market's write cursor.
+  let total: u32 = 0;
+  for (let m: u32 = 0; m < marketCount; m++) {
+    const n = load<u32>(fill + (<usize>m << 2));
+    store<u32>(starts + (<usize>m << 2), total);
+    store<u32>(fill + (<usize>m << 2), total);
+    total += n;
+  }
+  store<u32>(starts + (<usize>marketCount << 2), total);
+  // Step 3: place the holders.
+  for (let a: u32 = 0; a < accountCount; a++) {
+    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
+    const s0 = load<u32>(posStart + (<usize>a << 2)), n = load<u32>(posLen + (<usize>a << 2));
+    for (let s = s0; s < s0 + n; s++) {
+      const p = fill + (<usize>load<u16>(posMarket + (<usize>s << 1)) << 2);
+      const e = load<u32>(p);
+      store<u32>(entries + (<usize>e << 2), a);
+      store<u32>(p, e + 1);
+    }
+  }
+  for (let r: u32 = 0; r < isolatedTop; r++) {
+    if (load<u8>(isoFlags + <usize>r) == 0) continue;
+    const p = fill + (<usize>load<u16>(isoMarket + (<usize>r << 1)) << 2);
+    const e = load<u32>(p);
+    store<u32>(entries + (<usize>e << 2), r | ISOLATED_TAG);
+    store<u32>(p, e + 1);
+  }
+  setPendingCount(0);
+  setIndexDirty(false);
+}

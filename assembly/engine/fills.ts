@@ -1,0 +1,299 @@
+/**
+ * Fills, collateral movements and pre-trade checks on one account.
+ *
+ * A fill of `sizeDelta` base atoms at `price` (docs/FORMULAS.md, "Fills"):
+ *   1. settle the position's funding: collateral -= ceil(size * (index - snapshot) / D);
+ *   2. cash(d) = floor(-d * price / D), rounded against the trader;
+ *   3. increase: quote += cash(d); reduce by c: quoteClosed = floor(quote * c / |size|),
+ *      collateral += quoteClosed + cash(d), quote -= quoteClosed; flip: close all, open the rest;
+ *   4. a position reaching size 0 moves its quote to collateral and is removed.
+ * `planFill` computes the outcome without writing; `applyFill` writes it; `preTrade` evaluates
+ * the account as if it had been written. Isolated positions realize into their own collateral.
+ */
+import { mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { col, Column, ISOLATED_TAG, M_IMF_EFF, M_OI_LONG, M_OI_SHORT } from '../layout';
+import { Field, Health, PreTradeReason, Status } from '../status';
+import { addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
+import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
+import { evaluateCross, evaluateIsolated, healthOf } from './check';
+import { freeQuote, marketPtr, overflowBits, sumEquity, sumIm, sumMm } from './position';
+import { addCrossSlot, canAddCross, checkAccount, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
+import { maxIsolated } from '../layout';
+
+// Outcome of planFill.
+let planSlot: u32 = NONE;       // existing slot (cross) or row (isolated), NONE if new
+let planSizeBefore: i64 = 0;
+let planSize: i64 = 0;
+let planQuote: i64 = 0;
+let planSnap: i64 = 0;
+let planCollateral: i64 = 0;    // the group's collateral after the fill (cross or isolated)
+
+// @ts-ignore: decorator
+@inline function i64At(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
+// @ts-ignore: decorator
+@inline function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
+
+/** cash(d) = floor(-d * price / D); OVERFLOWED if out of range. */
+function cashFor(market: u32, sizeDelta: i64, price: i64): i64 {
+  return mulDivRounded(-sizeDelta, price, load<i64>(marketPtr(market), 24), false, SCRATCH);
+}
+
+/**
+ * Computes the outcome of a fill on account a's cross position (isolated = false) or isolated
+ * position in `market`, with `collateral` the group's collateral before the fill.
+ * Returns Ok or an error (recorded); writes nothing to the book.
+ */
+function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64): i32 {
+  const known = checkAccount(a, -1);
+  if (known != Status.Ok) return known;
+  if (!isMarket(market)) return fail(Status.UnknownMarket, Field.MarketId, -1);
+  if (sizeDelta == 0 || !inRange(sizeDelta)) return fail(Status.OutOfRange, Field.SizeBase, -1);
+  if (!validPrice(price)) return fail(Status.InvalidPrice, Field.PriceQuote, -1);
+  if (marginIn < 0 || !inRange(marginIn)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+  let size: i64 = 0, quote: i64 = 0, snap: i64 = 0, collateral: i64;
+  if (isolated) {
+    if (findCross(a, market) != NONE) return fail(Status.DuplicatePosition, Field.MarketId, -1);
+    planSlot = findIsolated(a, market);
+    if (planSlot != NONE) {
+      size = load<i64>(i64At(Column.IsoSize, planSlot));
+      quote = load<i64>(i64At(Column.IsoQuote, planSlot));
+      snap = load<i64>(i64At(Column.IsoSnap, planSlot));
+      collateral = load<i64>(i64At(Column.IsoCollateral, planSlot));
+    } else {
+      collateral = 0;
+    }
+    collateral += marginIn;
+  } else {
+    if (marginIn != 0) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+    if (findIsolated(a, market) != NONE) return fail(Status.DuplicatePosition, Field.MarketId, -1);
+    planSlot = findCross(a, market);
+    if (planSlot != NONE) {
+      size = load<i64>(i64At(Column.PosSize, planSlot));
+      quote = load<i64>(i64At(Column.PosQuote, planSlot));
+      snap = load<i64>(i64At(Column.PosSnap, planSlot));
+    }
+    collateral = load<i64>(i64At(Column.AccCollateral, a));
+  }
+  planSizeBefore = size;
+  // Step 1: settle funding.
+  if (size != 0) {
+    const owed = mulDivRounded(size, sideIndex(market, size) - snap, load<i64>(marketPtr(market), 24), true, SCRATCH);
+    if (owed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, -1);
+    collateral -= owed;
+  }
+  // Steps 2-3.
+  const after = size + sizeDelta;
+  if (!inRange(after)) return fail(Status.OutOfRange, Field.SizeBase, -1);
+  if (size == 0 || (size > 0) == (sizeDelta > 0)) {
+    const cash = cashFor(market, sizeDelta, price);
+    if (cash == OVERFLOWED) return fail(Status.Overflow, Field.Notional, -1);
+    quote += cash;
+  } else if (absI(sizeDelta) <= absI(size)) {
+    const closed = mulDivRounded(quote, absI(sizeDelta), absI(size), false, SCRATCH);
+    const cash = cashFor(market, sizeDelta, price);
+    if (closed == OVERFLOWED || cash == OVERFLOWED) return fail(Status.Overflow, Field.Notional, -1);
+    collateral += closed + cash;
+    quote -= closed;
+  } else {
+    const closeCash = cashFor(market, -size, price);
+    const openCash = cashFor(market, after, price);
+    if (closeCash == OVERFLOWED || openCash == OVERFLOWED) return fail(Status.Overflow, Field.Notional, -1);
+    collateral += quote + closeCash;
+    quote = openCash;
+  }
+  // Step 4.
+  if (after == 0) {
+    collateral += quote;
+    quote = 0;
+  }
+  if (!inRange(quote)) return fail(Status.Overflow, Field.QuoteBalance, -1);
+  if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, -1);
+  if (after != 0 && mulDivRounded(after, load<i64>(marketPtr(market)), load<i64>(marketPtr(market), 24), false, SCRATCH) == OVERFLOWED) {
+    return fail(Status.Overflow, Field.Notional, -1);
+  }
+  if (!openInterestFits(market, size, after)) return fail(Status.Overflow, Field.SizeBase, -1);
+  planSize = after;
+  planQuote = quote;
+  planSnap = sideIndex(market, after);
+  planCollateral = collateral;
+  return Status.Ok;
+}
+
+// @ts-ignore: decorator
+@inline function absI(x: i64): i64 { return x < 0 ? -x : x; }
+
+
+/**
+ * Applies a fill. For an isolated fill, `marginIn` quote atoms move from cross collateral into the
+ * isolated position first (refused if the cross book would fall below initial margin).
+ * Returns an error if: the account or market is unknown or closed; the size delta is 0 or out of
+ * range; the price is not in 1..2^62; the account holds the market the other way (cross vs
+ * isolated: DuplicatePosition); an amount leaves the supported range (Overflow); there is no
+ * room for a new position (CapacityExceeded); the margin transfer is refused (BelowInitialMargin).
+ */
+export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64): i32 {
+  const st = planFill(a, market, sizeDelta, price, isolated, marginIn);
+  if (st != Status.Ok) return st;
+  if (isolated) {
+    if (marginIn != 0) {
+      const cross = load<i64>(i64At(Column.AccCollateral, a)) - marginIn;
+      if (!inRange(cross)) return fail(Status.Overflow, Field.CollateralQuote, -1);
+      if (!evaluateCross(a, cross, NONE, 0, 0, 0) || overflowBits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+    }
+    let r = planSlot;
+    if (r == NONE && planSize != 0) {
+      r = takeIsolatedRow();
+      if (r == NONE) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+      store<u32>(u32At(Column.IsoAccount, r), a);
+      store<u16>(col(Column.IsoMarket) + (<usize>r << 1), <u16>market);
+      store<u8>(col(Column.IsoFlags) + <usize>r, 1);
+      store<u8>(col(Column.IsoHealth) + <usize>r, <u8>Health.Inactive);
+      addInactive(1, 1);
+      store<u32>(u32At(Column.IsoNext, r), load<u32>(u32At(Column.AccIsoHead, a)));
+      store<u32>(u32At(Column.AccIsoHead, a), r);
+      noteHolder(market, r | ISOLATED_TAG);
+    }
+    store<i64>(i64At(Column.AccCollateral, a), load<i64>(i64At(Column.AccCollateral, a)) - marginIn);
+    addOpenInterest(market, planSizeBefore, planSize);
+    if (planSize == 0) {
+      // Closed: the isolated collateral returns to the cross book.
+      store<i64>(i64At(Column.AccCollateral, a), load<i64>(i64At(Column.AccCollateral, a)) + planCollateral);
+      if (r != NONE) releaseIsolatedRow(a, r);
+      return Status.Ok;
+    }
+    store<i64>(i64At(Column.IsoSize, r), planSize);
+    store<i64>(i64At(Column.IsoQuote, r), planQuote);
+    store<i64>(i64At(Column.IsoSnap, r), planSnap);
+    store<i64>(i64At(Column.IsoCollateral, r), planCollateral);
+    return Status.Ok;
+  }
+  let slot = planSlot;
+  if (slot == NONE) {
+    if (!canAddCross(a)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+    slot = addCrossSlot(a);
+    store<u16>(col(Column.PosMarket) + (<usize>slot << 1), <u16>market);
+    noteHolder(market, a);
+  }
+  store<i64>(i64At(Column.AccCollateral, a), planCollateral);
+  addOpenInterest(market, planSizeBefore, planSize);
+  if (planSize == 0) {
+    removeCrossSlot(a, slot);
+    return Status.Ok;
+  }
+  store<i64>(i64At(Column.PosSize, slot), planSize);
+  store<i64>(i64At(Column.PosQuote, slot), planQuote);
+  store<i64>(i64At(Column.PosSnap, slot), planSnap);
+  return Status.Ok;
+}
+
+function takeIsolatedRow(): u32 {
+  if (isolatedFreeHead != NONE) {
+    const r = isolatedFreeHead;
+    setIsolatedFreeHead(load<u32>(u32At(Column.IsoNext, r)));
+    setIsolatedLive(isolatedLive + 1);
+    return r;
+  }
+  if (isolatedTop >= maxIsolated) return NONE;
+  const r = isolatedTop;
+  setIsolatedTop(r + 1);
+  setIsolatedLive(isolatedLive + 1);
+  return r;
+}
+
+/** Unlinks row r from account a's list, drops it from the tallies and puts it on the free list. */
+function releaseIsolatedRow(a: u32, r: u32): void {
+  let p = u32At(Column.AccIsoHead, a);
+  while (load<u32>(p) != r) p = u32At(Column.IsoNext, load<u32>(p));
+  store<u32>(p, load<u32>(u32At(Column.IsoNext, r)));
+  const hp = col(Column.IsoHealth) + <usize>r;
+  untally(1, <u32>load<u8>(hp));
+  store<u8>(hp, <u8>Health.Inactive);
+  store<u8>(col(Column.IsoFlags) + <usize>r, 0);
+  store<i64>(i64At(Column.IsoSize, r), 0);
+  store<u32>(u32At(Column.IsoNext, r), isolatedFreeHead);
+  setIsolatedFreeHead(r);
+  setIsolatedLive(isolatedLive - 1);
+}
+
+/**
+ * Pre-trade check: would account a stay at or above initial margin after this fill? Evaluates the
+ * group (cross book, or the isolated position) as if the fill had been applied, including its effect
+ * on an open-interest scaled curve, and writes to PRETRADE_RECORD: equity, IM, MM, free (i64),
+ * health (i32), reason (i32: PreTradeReason). Errors are those of `applyFill`; nothing is written
+ * to the book.
+ */
+export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64): i32 {
+  const st = planFill(a, market, sizeDelta, price, isolated, marginIn);
+  if (st != Status.Ok) return st;
+  // The fill moves open interest; evaluate with the market as it would be, then restore it.
+  const m = marketPtr(market);
+  const oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT), imfEff = load<u32>(m, M_IMF_EFF);
+  addOpenInterest(market, planSizeBefore, planSize);
+  let ok: bool;
+  if (isolated) {
+    ok = evaluateIsolated(a, market, planCollateral, planSize, planQuote, planSnap);
+  } else {
+    ok = evaluateCross(a, planCollateral, market, planSize, planQuote, planSnap);
+  }
+  store<i64>(m, oiLong, M_OI_LONG);
+  store<i64>(m, oiShort, M_OI_SHORT);
+  store<u32>(m, imfEff, M_IMF_EFF);
+  if (!ok || overflowBits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  const free = freeQuote();
+  if (overflowBits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  store<i64>(PRETRADE_RECORD, sumEquity);
+  store<i64>(PRETRADE_RECORD, sumIm, 8);
+  store<i64>(PRETRADE_RECORD, sumMm, 16);
+  store<i64>(PRETRADE_RECORD, free, 24);
+  store<i32>(PRETRADE_RECORD, healthOf(sumEquity, sumIm, sumMm), 32);
+  store<i32>(PRETRADE_RECORD, sumEquity >= sumIm ? PreTradeReason.Ok : PreTradeReason.BelowInitialMargin, 36);
+  return Status.Ok;
+}
+
+/** Adds collateral to account a. Returns an error if the account is unknown or closed, or the amount is not in 1..2^62 or the balance would pass 2^62. */
+export function deposit(a: u32, amount: i64): i32 {
+  const known = checkAccount(a, -1);
+  if (known != Status.Ok) return known;
+  if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+  const after = load<i64>(i64At(Column.AccCollateral, a)) + amount;
+  if (!inRange(after)) return fail(Status.Overflow, Field.CollateralQuote, -1);
+  store<i64>(i64At(Column.AccCollateral, a), after);
+  return Status.Ok;
+}
+
+/**
+ * Withdraws collateral from account a, refused (BelowInitialMargin) if the account's equity after
+ * the withdrawal would be below its initial margin.
+ */
+export function withdraw(a: u32, amount: i64): i32 {
+  const known = checkAccount(a, -1);
+  if (known != Status.Ok) return known;
+  if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+  const after = load<i64>(i64At(Column.AccCollateral, a)) - amount;
+  if (!inRange(after)) return fail(Status.Overflow, Field.CollateralQuote, -1);
+  if (!evaluateCross(a, after, NONE, 0, 0, 0) || overflowBits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+  store<i64>(i64At(Column.AccCollateral, a), after);
+  return Status.Ok;
+}
+
+/**
+ * Closes account a, paying out its collateral (written to PRETRADE_RECORD[0..8)). Refused if it
+ * holds positions (AccountHasPositions) or its collateral is negative (NegativeCollateral).
+ */
+export function closeAccount(a: u32): i32 {
+  const known = checkAccount(a, -1);
+  if (known != Status.Ok) return known;
+  if (load<u32>(u32At(Column.AccPosLen, a)) != 0 || load<u32>(u32At(Column.AccIsoHead, a)) != NONE) return fail(Status.AccountHasPositions, Field.AccountId, <i32>a);
+  const coll = load<i64>(i64At(Column.AccCollateral, a));
+  if (coll < 0) return fail(Status.NegativeCollateral, Field.CollateralQuote, <i32>a);
+  store<i64>(PRETRADE_RECORD, coll);
+  store<i64>(i64At(Column.AccCollateral, a), 0);
+  store<u8>(col(Column.AccFlags) + <usize>a, 2);
+  const hp = col(Column.AccHealth) + <usize>a;
+  retally(0, <u32>load<u8>(hp), Health.Inactive);
+  store<u8>(hp, <u8>Health.Inactive);
+  releaseBlock(a);
+  return Status.Ok;
+}

@@ -1,0 +1,231 @@
+/**
+ * The market table: parameters, marks and funding indices, and everything derived from the mark
+ * once per price change rather than once per position (tier size limits, f64 scale factors, the
+ * open-interest scaled initial fraction).
+ *
+ * A market's curve is fixed when it is added; marks and funding indices change in batches. Every
+ * batch is validated whole before anything is written, so a rejected batch changes nothing.
+ */
+import { AMOUNT_LIMIT, INDEX_LIMIT } from '../math/fixed';
+import { openInterestImfPpm, PPM, tierSizeLimit } from '../math/curves';
+import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
+import { CurveKind, Field, Status } from '../status';
+import { divModU128, mulWideU } from '../math/wide';
+import { fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from './state';
+import { marketPtr } from './position';
+
+/** The largest base-decimals value: keeps D * 10^6 <= 10^18 < 2^63. */
+export const MAX_BASE_DECIMALS: u32 = 12;
+
+// @ts-ignore: decorator
+@inline function pow10(n: u32): i64 {
+  let v: i64 = 1;
+  for (let i: u32 = 0; i < n; i++) v *= 10;
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline export function isMarket(m: u32): bool {
+  return m < marketCount && load<u8>(marketPtr(m), M_ACTIVE) != 0;
+}
+
+// @ts-ignore: decorator
+@inline export function validPrice(p: i64): bool {
+  return p > 0 && p <= AMOUNT_LIMIT;
+}
+
+// @ts-ignore: decorator
+@inline export function validIndex(x: i64): bool {
+  return x >= -INDEX_LIMIT && x <= INDEX_LIMIT;
+}
+
+function checkFractions(imf: u32, mmf: u32): i32 {
+  if (imf == 0 || imf > <u32>PPM) return fail(Status.InvalidCurve, Field.ImfPpm, -1);
+  if (mmf == 0 || mmf > imf) return fail(Status.InvalidCurve, Field.MmfPpm, -1);
+  return Status.Ok;
+}
+
+/**
+ * Maintenance deductions of a tier table in the io area (floors L_j in IoI64A, mmf_j in IoU32[16+j]):
+ *   ded_j = sum_{i=1..j} L_i * (mmf_i - mmf_{i-1}) / 10^6,
+ * accumulated exactly in 128 bits. Writes each ded_j to the tier records at `tiers` when it is not 0.
+ * Returns the first tier whose deduction is not a whole number of quote atoms (or does not fit
+ * 2^62), or -1 when all are whole.
+ */
+function tierDeductions(count: u32, tiers: usize): i32 {
+  const io = col(Column.IoU32), floors = col(Column.IoI64A);
+  let hi: u64 = 0, lo: u64 = 0;
+  for (let j: u32 = 0; j < count; j++) {
+    if (j > 0) {
+      const step = <u64>(load<u32>(io + ((16 + j) << 2)) - load<u32>(io + ((15 + j) << 2)));
+      const pLo = mulWideU(<u64>load<i64>(floors + (j << 3)), step, SCRATCH);
+      const sum = lo + pLo;
+      hi += load<u64>(SCRATCH) + <u64>(sum < lo);
+      lo = sum;
+    }
+    const dedLo = divModU128(hi, lo, PPM, SCRATCH);
+    if (load<u64>(SCRATCH, 8) != 0 || load<u64>(SCRATCH) != 0 || dedLo > <u64>AMOUNT_LIMIT) return <i32>j;
+    if (tiers != 0) store<i64>(tiers + <usize>j * TIER_RECORD, <i64>dedLo, T_DED);
+  }
+  return -1;
+}
+
+/**
+ * Adds a market. Tiers (kind Tiers) are read from the io area: floors in IoI64A, imf in IoU32[j],
+ * mmf in IoU32[16 + j]. Returns Ok with the id in the error record's row slot, or an error.
+ *
+ * Returns an error if:
+ * - the table is full (TooManyMarkets);
+ * - baseDecimals > 12, the mark is not in 1..2^62, a funding index exceeds 2^61 (OutOfRange, InvalidPrice);
+ * - the fractions are not 0 < mmf <= imf <= 10^6, tiers are not increasing from 0, mmf decreases
+ *   across tiers, or a maintenance deduction is not a whole number of quote atoms (InvalidCurve).
+ */
+export function addMarket(
+  baseDecimals: u32, mark: i64, fundingLong: i64, fundingShort: i64,
+  kind: u32, imf: u32, mmf: u32, premiumPpm: u32, lowerCap: i64, upperCap: i64, tierCount: u32,
+): i32 {
+  if (marketCount >= maxMarkets) return fail(Status.TooManyMarkets, Field.MarketId, <i32>marketCount);
+  if (baseDecimals > MAX_BASE_DECIMALS) return fail(Status.OutOfRange, Field.BaseDecimals, -1);
+  if (!validPrice(mark)) return fail(Status.InvalidPrice, Field.MarkPrice, -1);
+  if (!validIndex(fundingLong)) return fail(Status.OutOfRange, Field.FundingIndexLong, -1);
+  if (!validIndex(fundingShort)) return fail(Status.OutOfRange, Field.FundingIndexShort, -1);
+  if (kind > <u32>CurveKind.OpenInterest) return fail(Status.InvalidCurve, Field.CurveKind, -1);
+  const io = col(Column.IoU32);
+  const floors = col(Column.IoI64A);
+  if (kind == CurveKind.Tiers) {
+    if (tierCount == 0 || tierCount > MAX_TIERS) return fail(Status.InvalidCurve, Field.TierCount, -1);
+    if (tierTop + tierCount > maxTiers) return fail(Status.CapacityExceeded, Field.TierCount, -1);
+    if (load<i64>(floors) != 0) return fail(Status.InvalidCurve, Field.NotionalFloorQuote, 0);
+    for (let j: u32 = 0; j < tierCount; j++) {
+      const tImf = load<u32>(io + (j << 2)), tMmf = load<u32>(io + ((16 + j) << 2));
+      if (tImf == 0 || tImf > <u32>PPM) return fail(Status.InvalidCurve, Field.ImfPpm, <i32>j);
+      if (tMmf == 0 || tMmf > tImf) return fail(Status.InvalidCurve, Field.MmfPpm, <i32>j);
+      if (j > 0) {
+        const floor = load<i64>(floors + (j << 3));
+        if (floor <= load<i64>(floors + ((j - 1) << 3)) || floor > AMOUNT_LIMIT) return fail(Status.InvalidCurve, Field.NotionalFloorQuote, <i32>j);
+        if (tMmf < load<u32>(io + ((15 + j) << 2))) return fail(Status.InvalidCurve, Field.MmfPpm, <i32>j);
+      }
+    }
+    const bad = tierDeductions(tierCount, 0);
+    if (bad >= 0) return fail(Status.InvalidCurve, Field.NotionalFloorQuote, bad);
+  } else {
+    const st = checkFractions(imf, mmf);
+    if (st != Status.Ok) return st;
+    if (kind == CurveKind.SizePremium && premiumPpm > <u32>PPM) return fail(Status.InvalidCurve, Field.PremiumPpm, -1);
+    if (kind == CurveKind.OpenInterest) {
+      if (lowerCap < 0 || lowerCap > AMOUNT_LIMIT) return fail(Status.InvalidCurve, Field.LowerCapQuote, -1);
+      if (upperCap < 0 || upperCap > AMOUNT_LIMIT || (upperCap != 0 && upperCap <= lowerCap)) return fail(Status.InvalidCurve, Field.UpperCapQuote, -1);
+    }
+  }
+
+  // Validated: write the record.
+  const id = marketCount;
+  const m = marketPtr(id);
+  memory.fill(m, 0, 128);
+  const d = pow10(baseDecimals);
+  store<i64>(m, mark, M_MARK);
+  store<i64>(m, fundingLong, M_FUND_LONG);
+  store<i64>(m, fundingShort, M_FUND_SHORT);
+  store<i64>(m, d, M_D);
+  store<i64>(m, d * 1_000_000, M_D6);
+  store<f64>(m, 1.0 / <f64>d, M_INV_D);
+  store<u8>(m, <u8>kind, M_KIND);
+  store<u8>(m, <u8>baseDecimals, M_DECIMALS);
+  store<u8>(m, 1, M_ACTIVE);
+  store<u32>(m, premiumPpm, M_PREMIUM);
+  store<i64>(m, lowerCap, M_LOWER);
+  store<i64>(m, upperCap, M_UPPER);
+  if (kind == CurveKind.Tiers) {
+    store<u32>(m, load<u32>(io), M_IMF);
+    store<u32>(m, load<u32>(io + 64), M_MMF);
+    store<u32>(m, tierCount, M_TIER_COUNT);
+    store<u32>(m, tierTop, M_TIER_FIRST);
+    for (let j: u32 = 0; j < tierCount; j++) {
+      const t = col(Column.Tiers) + <usize>(tierTop + j) * TIER_RECORD;
+      store<i64>(t, load<i64>(floors + (j << 3)), T_FLOOR);
+      store<u32>(t, load<u32>(io + (j << 2)), T_IMF);
+      store<u32>(t, load<u32>(io + ((16 + j) << 2)), T_MMF);
+    }
+    tierDeductions(tierCount, col(Column.Tiers) + <usize>tierTop * TIER_RECORD);
+    setTierTop(tierTop + tierCount);
+  } else {
+    store<u32>(m, imf, M_IMF);
+    store<u32>(m, mmf, M_MMF);
+  }
+  setMarketCount(id + 1);
+  refreshMarket(id);
+  fail(Status.Ok, Field.MarketId, <i32>id);
+  return Status.Ok;
+}
+
+/**
+ * Recomputes what depends on the mark or the open interest: f64 scale factors, tier size limits,
+ * and the open-interest scaled initial fraction.
+ */
+export function refreshMarket(id: u32): void {
+  const m = marketPtr(id);
+  const mark = load<i64>(m, M_MARK);
+  const d = load<i64>(m, M_D);
+  store<f64>(m, <f64>mark / <f64>d, M_MARK_OVER_D);
+  store<f64>(m, <f64>mark / <f64>(d * 1_000_000), M_MARK_OVER_D6);
+  const kind = load<u8>(m, M_KIND);
+  if (kind == CurveKind.Tiers) {
+    const first = load<u32>(m, M_TIER_FIRST), count = load<u32>(m, M_TIER_COUNT);
+    for (let j: u32 = 0; j < count; j++) {
+      const t = col(Column.Tiers) + <usize>(first + j) * TIER_RECORD;
+      store<i64>(t, tierSizeLimit(<u64>load<i64>(t, T_FLOOR), <u64>d, <u64>mark, SCRATCH), T_SIZE_LIMIT);
+    }
+  } else if (kind == CurveKind.OpenInterest) {
+    const oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT);
+    const oi = oiLong > oiShort ? oiLong : oiShort;
+    const imf = openInterestImfPpm(load<u32>(m, M_IMF), <u64>oi, <u64>mark, <u64>d, <u64>load<i64>(m, M_LOWER), <u64>load<i64>(m, M_UPPER), SCRATCH);
+    store<u32>(m, <u32>imf, M_IMF_EFF);
+  } else {
+    store<u32>(m, load<u32>(m, M_IMF), M_IMF_EFF);
+  }
+}
+
+/** Adds a signed size change to a market's open interest (longs and shorts kept apart). */
+export function addOpenInterest(market: u32, sizeBefore: i64, sizeAfter: i64): void {
+  const m = marketPtr(market);
+  let oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT);
+  if (sizeBefore > 0) oiLong -= sizeBefore; else oiShort += sizeBefore;
+  if (sizeAfter > 0) oiLong += sizeAfter; else oiShort -= sizeAfter;
+  store<i64>(m, oiLong, M_OI_LONG);
+  store<i64>(m, oiShort, M_OI_SHORT);
+  if (load<u8>(m, M_KIND) == CurveKind.OpenInterest) refreshMarket(market);
+}
+
+/**
+ * Sets marks: market ids in IoU32[0..count), prices in IoI64A. All or nothing.
+ * Returns an error if an id is unknown (UnknownMarket) or a price is not in 1..2^62 (InvalidPrice).
+ */
+export function setMarks(count: u32): i32 {
+  const ids = col(Column.IoU32), prices = col(Column.IoI64A);
+  for (let i: u32 = 0; i < count; i++) {
+    if (!isMarket(load<u32>(ids + (i << 2)))) return fail(Status.UnknownMarket, Field.MarketId, <i32>i);
+    if (!validPrice(load<i64>(prices + (i << 3)))) return fail(Status.InvalidPrice, Field.MarkPrice, <i32>i);
+  }
+  for (let i: u32 = 0; i < count; i++) {
+    const id = load<u32>(ids + (i << 2));
+    store<i64>(marketPtr(id), load<i64>(prices + (i << 3)), M_MARK);
+    refreshMarket(id);
+  }
+  return Status.Ok;
+}
+
+/** Sets funding indices: ids in IoU32, long indices in IoI64A, short in IoI64B. All or nothing. */
+export function setFundingIndices(count: u32): i32 {
+  const ids = col(Column.IoU32), longs = col(Column.IoI64A), shorts = col(Column.IoI64B);
+  for (let i: u32 = 0; i < count; i++) {
+    if (!isMarket(load<u32>(ids + (i << 2)))) return fail(Status.UnknownMarket, Field.MarketId, <i32>i);
+    if (!validIndex(load<i64>(longs + (i << 3)))) return fail(Status.OutOfRange, Field.FundingIndexLong, <i32>i);
+    if (!validIndex(load<i64>(shorts + (i << 3)))) return fail(Status.OutOfRange, Field.FundingIndexShort, <i32>i);
+  }
+  for (let i: u32 = 0; i < count; i++) {
+    const m = marketPtr(load<u32>(ids + (i << 2)));
+    store<i64>(m, load<i64>(longs + (i << 3)), M_FUND_LONG);
+    store<i64>(m, load<i64>(shorts + (i << 3)), M_FUND_SHORT);
+  }
+  return Status.Ok;
+}

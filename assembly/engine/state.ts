@@ -1,0 +1,95 @@
+/**
+ * Engine-wide counters, the error record and health tallies. The only mutable module state
+ * besides the columns themselves (layout.ts).
+ */
+import { Field, Health, Status } from '../status';
+
+/** Error record read by JavaScript after a failed call: code, field, row (i32 each). */
+export const ERROR_RECORD: usize = memory.data(16);
+/** Tallies: [0..5) book-wide account health counts, [5..10) book-wide isolated, [10..15) this call's
+ * accounts, [15..20) this call's isolated; u32 each. */
+export const TALLY_RECORD: usize = memory.data(80);
+/** 16 bytes of scratch for two-word math results (math/wide.ts `out` parameters). */
+export const SCRATCH: usize = memory.data(16);
+/** Pre-trade answer: equity, IM, MM, free (i64), health (i32), reason (i32). */
+export const PRETRADE_RECORD: usize = memory.data(48);
+
+export const NONE: u32 = 0xFFFFFFFF;
+
+export let initialized = false;
+export let accountCount: u32 = 0;
+/** First free slot at the end of the position arena. */
+export let positionTop: u32 = 0;
+/** Slots in the arena that belong to no account (moved blocks, spare capacity). */
+export let positionLive: u32 = 0;
+export let isolatedTop: u32 = 0;
+export let isolatedFreeHead: u32 = NONE;
+export let isolatedLive: u32 = 0;
+export let marketCount: u32 = 0;
+export let tierTop: u32 = 0;
+/** The market index must be rebuilt before the next incremental check. */
+export let indexDirty = true;
+export let pendingCount: u32 = 0;
+/** Stamp for de-duplicating accounts within one call. */
+export let epoch: u32 = 0;
+
+export function setInitialized(): void { initialized = true; }
+export function setAccountCount(n: u32): void { accountCount = n; }
+export function setPositionTop(n: u32): void { positionTop = n; }
+export function setPositionLive(n: u32): void { positionLive = n; }
+export function setIsolatedTop(n: u32): void { isolatedTop = n; }
+export function setIsolatedFreeHead(n: u32): void { isolatedFreeHead = n; }
+export function setIsolatedLive(n: u32): void { isolatedLive = n; }
+export function setMarketCount(n: u32): void { marketCount = n; }
+export function setTierTop(n: u32): void { tierTop = n; }
+export function setIndexDirty(d: bool): void { indexDirty = d; }
+export function setPendingCount(n: u32): void { pendingCount = n; }
+export function nextEpoch(): u32 { return ++epoch; }
+
+/** Records an error for JavaScript and returns its code, so callers can `return fail(...)`. */
+export function fail(code: Status, field: Field, row: i32): i32 {
+  store<i32>(ERROR_RECORD, code);
+  store<i32>(ERROR_RECORD, field, 4);
+  store<i32>(ERROR_RECORD, row, 8);
+  return code;
+}
+
+export function clearError(): void {
+  store<i32>(ERROR_RECORD, 0);
+  store<i32>(ERROR_RECORD, 0, 4);
+  store<i32>(ERROR_RECORD, -1, 8);
+}
+
+// @ts-ignore: decorator
+@inline export function tallyPtr(slot: u32, health: u32): usize {
+  return TALLY_RECORD + ((slot * 5 + health) << 2);
+}
+
+/** Moves one row from health `from` to `to` in a book-wide tally (slot 0 accounts, 1 isolated). */
+// @ts-ignore: decorator
+@inline export function retally(slot: u32, from: u32, to: u32): void {
+  const a = tallyPtr(slot, from), b = tallyPtr(slot, to);
+  store<u32>(a, load<u32>(a) - 1);
+  store<u32>(b, load<u32>(b) + 1);
+}
+
+// @ts-ignore: decorator
+@inline export function countCall(slot: u32, health: u32): void {
+  const p = tallyPtr(slot + 2, health);
+  store<u32>(p, load<u32>(p) + 1);
+}
+
+export function clearCallTallies(): void {
+  memory.fill(TALLY_RECORD + 40, 0, 40);
+}
+
+export function addInactive(slot: u32, n: u32): void {
+  const p = tallyPtr(slot, Health.Inactive);
+  store<u32>(p, load<u32>(p) + n);
+}
+
+/** Drops one row with this health from a book-wide tally (a row that stops existing). */
+export function untally(slot: u32, health: u32): void {
+  const p = tallyPtr(slot, health);
+  store<u32>(p, load<u32>(p) - 1);
+}

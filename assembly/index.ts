@@ -1,0 +1,10 @@
+// The wasm ABI: exports only. Every function returns a Status (assembly/status.ts) unless noted;
+// details of an error are in the record at errorRecordPtr(): code, field, row (i32 each).
+export { abiVersion, errorRecordPtr, tallyRecordPtr, preTradeRecordPtr, accountCount, positionTop, isolatedTop, marketCount, resultsValid, clearLastError } from './engine/abi';
+export { init } from './engine/lifecycle';
+export { columnPtr, maxAccounts, maxPositions, maxIsolated, maxMarkets, ioCapacity } from './engine/abi';
+export { addMarket, setMarks, setFundingIndices } from './engine/markets';
+export { bulkReserve, bulkCommit, compact } from './engine/book';
+export { applyFill, preTrade, deposit, withdraw, closeAccount } from './engine/fills';
+export { checkRange, checkList, checkMarkets, buildIndex } from './engine/check';
+export { buildQueue } from './engine/queue';

@@ -1,0 +1,203 @@
+/**
+ * The memory map of one engine instance.
+ *
+ * Memory is laid out once, by `init`, for the capacities the caller asks for, and never grows
+ * after that: typed-array views that JavaScript makes over these columns stay valid for the life
+ * of the instance (the grow-once rule). Every table is a structure of arrays:
+ *
+ *   [static data | 1 MiB reserve | markets | tiers | accounts | positions | isolated | index | scratch | io]
+ *
+ *   markets   MARKET_RECORD (128 B) per market, packed so the margin loop reads one record:
+ *             +0 mark i64          +8 fundingLong i64   +16 fundingShort i64  +24 D = 10^baseDecimals i64
+ *             +32 D*10^6 i64       +40 mark/D f64       +48 mark/(D*10^6) f64 +56 1/D f64
+ *             +64 imfPpm u32       +68 mmfPpm u32       +72 kind u8 +73 baseDecimals u8 +74 active u8
+ *             +76 effective imf (open-interest curve) u32                    +80 premiumPpm u32
+ *             +84 tierCount u32    +88 first tier index u32                 +96 lowerCap i64
+ *             +104 upperCap i64    +112 open interest long i64              +120 open interest short i64
+ *   tiers     TIER_RECORD (32 B): +0 notional floor i64, +8 size limit at the current mark i64,
+ *             +16 imfPpm u32, +20 mmfPpm u32, +24 maintenance deduction i64
+ *   accounts  one column per field (see Column), indexed by account id
+ *   positions cross positions, grouped by account: account a owns slots [start, start + len) of a
+ *             block of `cap` slots; a block that fills up moves to the end of the arena
+ *   isolated  one row per isolated position, linked per account through `isoNext`
+ *   index     market -> holders (account ids; isolated rows with the top bit set), CSR
+ *
+ * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
+ */
+
+export const MARKET_RECORD: u32 = 128;
+export const TIER_RECORD: u32 = 32;
+export const MAX_TIERS: u32 = 16;
+export const MAX_MARKETS: u32 = 65535;
+/** Pending (market, holder) pairs added since the index was last built. */
+export const PENDING_CAP: u32 = 4096;
+/** Entries of the io area used for batch inputs that are not per-account (marks, funding). */
+export const IO_SMALL: u32 = 65536;
+export const ISOLATED_TAG: u32 = 0x80000000;
+
+// Market record offsets.
+export const M_MARK = 0, M_FUND_LONG = 8, M_FUND_SHORT = 16, M_D = 24, M_D6 = 32;
+export const M_MARK_OVER_D = 40, M_MARK_OVER_D6 = 48, M_INV_D = 56;
+export const M_IMF = 64, M_MMF = 68, M_KIND = 72, M_DECIMALS = 73, M_ACTIVE = 74;
+export const M_IMF_EFF = 76, M_PREMIUM = 80, M_TIER_COUNT = 84, M_TIER_FIRST = 88;
+export const M_LOWER = 96, M_UPPER = 104, M_OI_LONG = 112, M_OI_SHORT = 120;
+// Tier record offsets.
+export const T_FLOOR = 0, T_SIZE_LIMIT = 8, T_IMF = 16, T_MMF = 20, T_DED = 24;
+
+/** Every column JavaScript may view. Append-only numbering (mirrored in src/raw.ts). */
+export enum Column {
+  Markets = 0,
+  Tiers = 1,
+  AccCollateral = 2,
+  AccPosStart = 3,
+  AccPosLen = 4,
+  AccPosCap = 5,
+  AccFloorPpm = 6,
+  AccFlags = 7,
+  AccIsoHead = 8,
+  AccStamp = 9,
+  AccEquity = 10,
+  AccIm = 11,
+  AccMm = 12,
+  AccFree = 13,
+  AccHealth = 14,
+  PosSize = 15,
+  PosQuote = 16,
+  PosSnap = 17,
+  PosMarket = 18,
+  PosAccount = 19,
+  IsoAccount = 20,
+  IsoMarket = 21,
+  IsoNext = 22,
+  IsoFlags = 23,
+  IsoSize = 24,
+  IsoQuote = 25,
+  IsoSnap = 26,
+  IsoCollateral = 27,
+  IsoEquity = 28,
+  IsoIm = 29,
+  IsoMm = 30,
+  IsoFree = 31,
+  IsoHealth = 32,
+  IndexStart = 33,
+  IndexEntries = 34,
+  PendingMarket = 35,
+  PendingHolder = 36,
+  Queue = 37,
+  IsoQueue = 38,
+  SortIdsA = 39,
+  SortIdsB = 40,
+  SortKeysA = 41,
+  SortKeysB = 42,
+  SortCounts = 43,
+  IoU32 = 44,
+  IoI64A = 45,
+  IoI64B = 46,
+  MarketStamp = 47,
+  IndexFill = 48,
+  Count = 49,
+}
+
+/** Column base pointers, set by `layOut`. */
+const columns = new StaticArray<usize>(Column.Count);
+
+export let maxAccounts: u32 = 0;
+export let maxPositions: u32 = 0;
+export let maxIsolated: u32 = 0;
+export let maxMarkets: u32 = 0;
+export let maxTiers: u32 = 0;
+/** Capacity of the io u32 column (list inputs): max(accounts, isolated, IO_SMALL). */
+export let ioCapacity: u32 = 0;
+
+// @ts-ignore: decorator
+@inline export function col(c: Column): usize {
+  return unchecked(columns[c]);
+}
+
+/** Bytes per element of each column. */
+function widthOf(c: Column): u32 {
+  switch (c) {
+    case Column.Markets: return MARKET_RECORD;
+    case Column.Tiers: return TIER_RECORD;
+    case Column.AccCollateral: case Column.AccEquity: case Column.AccIm: case Column.AccMm:
+    case Column.AccFree: case Column.PosSize: case Column.PosQuote: case Column.PosSnap:
+    case Column.IsoSize: case Column.IsoQuote: case Column.IsoSnap: case Column.IsoCollateral:
+    case Column.IsoEquity: case Column.IsoIm: case Column.IsoMm: case Column.IsoFree:
+    case Column.SortKeysA: case Column.SortKeysB: case Column.IoI64A: case Column.IoI64B:
+      return 8;
+    case Column.PosMarket: case Column.IsoMarket: return 2;
+    case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: return 1;
+    default: return 4;
+  }
+}
+
+/** Number of elements of each column for the current capacities. */
+function lengthOf(c: Column): u32 {
+  const sortLen = max(maxAccounts, maxIsolated);
+  switch (c) {
+    case Column.Markets: case Column.MarketStamp: case Column.IndexFill: return maxMarkets;
+    case Column.IndexStart: return maxMarkets + 1;
+    case Column.Tiers: return maxTiers;
+    case Column.PosSize: case Column.PosQuote: case Column.PosSnap: case Column.PosMarket:
+    case Column.PosAccount: return maxPositions;
+    case Column.IsoAccount: case Column.IsoMarket: case Column.IsoNext: case Column.IsoFlags:
+    case Column.IsoSize: case Column.IsoQuote: case Column.IsoSnap: case Column.IsoCollateral:
+    case Column.IsoEquity: case Column.IsoIm: case Column.IsoMm: case Column.IsoFree:
+    case Column.IsoHealth: case Column.IsoQueue: return maxIsolated;
+    case Column.IndexEntries: return maxPositions + maxIsolated;
+    case Column.PendingMarket: case Column.PendingHolder: return PENDING_CAP;
+    case Column.SortIdsA: case Column.SortIdsB: case Column.SortKeysA: case Column.SortKeysB: return sortLen;
+    case Column.SortCounts: return 65536;
+    case Column.IoU32: return ioCapacity;
+    case Column.IoI64A: case Column.IoI64B: return IO_SMALL;
+    default: return maxAccounts; // account columns and Queue
+  }
+}
+
+/** Total bytes the layout needs for the current capacities (f64, so huge requests do not wrap). */
+function layoutBytes(): f64 {
+  let total: f64 = 0;
+  for (let c = 0; c < Column.Count; c++) total += <f64>((<u64>lengthOf(c) * widthOf(c) + 15) & ~15);
+  return total;
+}
+
+function setCapacities(accounts: u32, positions: u32, isolated: u32, markets: u32): void {
+  maxAccounts = accounts;
+  maxPositions = positions;
+  maxIsolated = isolated;
+  maxMarkets = markets;
+  maxTiers = markets * MAX_TIERS;
+  ioCapacity = max(max(accounts, isolated), IO_SMALL);
+}
+
+/**
+ * Lays the columns out after the static data and grows memory once to hold them.
+ * Returns false if the total does not fit a 4 GiB wasm32 memory.
+ */
+export function layOut(accounts: u32, positions: u32, isolated: u32, markets: u32): bool {
+  const base: u64 = ((<u64>__heap_base + (1 << 20)) + 0xFFFF) & ~<u64>0xFFFF;
+  setCapacities(accounts, positions, isolated, markets);
+  const total = layoutBytes();
+  if (<f64>base + total > 4294901760.0) {
+    setCapacities(0, 0, 0, 0);
+    return false;
+  }
+  const endBytes = base + <u64>total;
+  const pagesNeeded = <i32>((endBytes + 0xFFFF) >> 16);
+  const have = memory.size();
+  if (pagesNeeded > have && memory.grow(pagesNeeded - have) < 0) {
+    setCapacities(0, 0, 0, 0);
+    return false;
+  }
+  let p = base;
+  for (let c = 0; c < Column.Count; c++) {
+    unchecked(columns[c] = <usize>p);
+    p += (<u64>lengthOf(c) * widthOf(c) + 15) & ~15;
+  }
+  // Fresh memory is zero; nothing else to clear.
+  return true;
+}
+
+export function columnPtr(c: i32): usize {
+  return c >= 0 && c < Column.Count ? unchecked(columns[c]) : 0;
+}

@@ -1,0 +1,66 @@
+/**
+ * Exact 128-bit integer helpers built from 64-bit wasm operations.
+ *
+ * Wasm has no usable 64x64->128 multiply (AssemblyScript 0.28 exposes none and Node 20 rejects
+ * `i64.mul_wide_s`), so products are assembled from 32-bit halves. These functions are the slow,
+ * always-exact path; the hot path in `fixed.ts` uses them only when its fast estimate is out of range.
+ *
+ * Functions return the low word and write the high word (or a remainder) through an output pointer.
+ */
+
+/** Output scratch for two-word results. Each call that takes `out` writes 16 bytes there. */
+export type ptr = usize;
+
+/** Unsigned a*b as 128 bits: returns the low word, writes the high word to `out`. */
+export function mulWideU(a: u64, b: u64, out: ptr): u64 {
+  const aLo = a & 0xFFFFFFFF, aHi = a >> 32;
+  const bLo = b & 0xFFFFFFFF, bHi = b >> 32;
+  const ll = aLo * bLo, lh = aLo * bHi, hl = aHi * bLo, hh = aHi * bHi;
+  const mid = (ll >> 32) + (lh & 0xFFFFFFFF) + (hl & 0xFFFFFFFF);
+  store<u64>(out, hh + (lh >> 32) + (hl >> 32) + (mid >> 32));
+  return (mid << 32) | (ll & 0xFFFFFFFF);
+}
+
+/**
+ * Unsigned (hi:lo) / d for 0 < d < 2^63. Returns the low word of the quotient; writes the high word
+ * of the quotient to out[0] and the remainder to out[8].
+ */
+export function divModU128(hi: u64, lo: u64, d: u64, out: ptr): u64 {
+  const qHi = hi / d;
+  let r = hi % d;
+  let q: u64 = 0;
+  // r < d < 2^63, so (r << 1) | bit never overflows 64 bits.
+  for (let i: i32 = 63; i >= 0; i--) {
+    r = (r << 1) | ((lo >> <u64>i) & 1);
+    q <<= 1;
+    if (r >= d) { r -= d; q |= 1; }
+  }
+  store<u64>(out, qHi);
+  store<u64>(out, r, 8);
+  return q;
+}
+
+/** Unsigned comparison of (aHi:aLo) with (bHi:bLo): -1, 0 or 1. */
+// @ts-ignore: decorator
+@inline export function cmpU128(aHi: u64, aLo: u64, bHi: u64, bLo: u64): i32 {
+  if (aHi != bHi) return aHi < bHi ? -1 : 1;
+  if (aLo != bLo) return aLo < bLo ? -1 : 1;
+  return 0;
+}
+
+/** |x| as unsigned; correct for i64.MIN_VALUE too. */
+// @ts-ignore: decorator
+@inline export function absU(x: i64): u64 {
+  const m = x >> 63;
+  return <u64>((x ^ m) - m);
+}
+
+/** Smallest n with n*n >= x (exact). */
+export function ceilSqrtU(x: u64): u64 {
+  if (x == 0) return 0;
+  let n = <u64>Math.sqrt(<f64>x);
+  // The f64 estimate is within a few units of the true root; walk to the exact answer.
+  while (n > 0 && (n - 1) * (n - 1) >= x) n--;
+  while (n * n < x) n++;
+  return n;
+}

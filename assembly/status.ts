@@ -1,0 +1,86 @@
+/**
+ * Status codes returned by every core call, and the field ids that error details name.
+ *
+ * This file is the single source of both tables; `src/errors.ts` mirrors them and a test checks
+ * that the two agree. Ranges are append-only: a code, once published, is never renumbered.
+ *
+ *   0        ok
+ *   1..99    engine and lifecycle
+ *   100..199 input validation (the field and row are in the error record, see layout.ts)
+ *   200..299 margin decisions that refuse an operation
+ */
+export enum Status {
+  Ok = 0,
+  // 1..99: engine
+  CapacityExceeded = 1,
+  Overflow = 2,
+  NotInitialized = 3,
+  ResultsStale = 4,
+  // 100..199: input validation
+  InvalidNumber = 100,
+  OutOfRange = 101,
+  InvalidPrice = 102,
+  UnknownMarket = 103,
+  UnknownAccount = 104,
+  DuplicatePosition = 105,
+  InvalidCurve = 106,
+  AccountClosed = 107,
+  TooManyMarkets = 108,
+  CountMismatch = 109,
+  // 200..299: margin refusals
+  BelowInitialMargin = 200,
+  AccountHasPositions = 201,
+  NegativeCollateral = 202,
+}
+
+/** Which input an error names. */
+export enum Field {
+  None = 0,
+  AccountId = 1,
+  MarketId = 2,
+  SizeBase = 3,
+  QuoteBalance = 4,
+  FundingSnapshot = 5,
+  CollateralQuote = 6,
+  ImfFloorPpm = 7,
+  MarkPrice = 8,
+  FundingIndexLong = 9,
+  FundingIndexShort = 10,
+  BaseDecimals = 11,
+  ImfPpm = 12,
+  MmfPpm = 13,
+  PremiumPpm = 14,
+  NotionalFloorQuote = 15,
+  LowerCapQuote = 16,
+  UpperCapQuote = 17,
+  CurveKind = 18,
+  PositionCount = 19,
+  PriceQuote = 20,
+  AmountQuote = 21,
+  Capacity = 22,
+  TierCount = 23,
+  Notional = 24,
+}
+
+/** Health codes written per account and per isolated position. */
+export enum Health {
+  Healthy = 0,
+  BelowInitial = 1,
+  Liquidatable = 2,
+  Bankrupt = 3,
+  Inactive = 4,
+}
+
+/** Curve kinds stored in the market record. */
+export enum CurveKind {
+  Flat = 0,
+  Tiers = 1,
+  SizePremium = 2,
+  OpenInterest = 3,
+}
+
+/** Why a pre-trade check refused. */
+export enum PreTradeReason {
+  Ok = 0,
+  BelowInitialMargin = 1,
+}
