@@ -20,7 +20,7 @@
 import { col, Column, ISOLATED_TAG, MARKET_RECORD } from '../layout';
 import { Field, Health, Status } from '../status';
 import { accountCount, clearCallTallies, countCall, epoch, fail, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
-import { accumulate, beginGroup, evaluate, freeQuote, marketPtr, markOverflow, overflowBits, sumEquity, sumIm, sumMm } from './position';
+import { freeQuote, groupSumsExact, sumEquity, sumIm, sumMm } from './position';
 import { ACCOUNT_ACTIVE } from './book';
 
 // @ts-ignore: decorator
@@ -33,42 +33,17 @@ import { ACCOUNT_ACTIVE } from './book';
 export let resultsValid = false;
 
 /**
- * Evaluates account a's cross book into the running sums of position.ts. With `overrideMarket`
- * set (not NONE), the position in that market is replaced by (oSize, oQuote, oSnap), or added if the
- * account holds none; oSize 0 drops it. Returns false on overflow.
+ * Evaluates account a's cross book (collateral `collateral`) into the group sums of position.ts,
+ * with the position in `overrideMarket` replaced as groupSums describes. False on overflow.
  */
 export function evaluateCross(a: u32, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64): bool {
-  const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2));
-  const start = load<u32>(col(Column.AccPosStart) + (<usize>a << 2));
-  const len = load<u32>(col(Column.AccPosLen) + (<usize>a << 2));
-  beginGroup(collateral);
-  let seen = false;
-  for (let s = start; s < start + len; s++) {
-    const market = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
-    if (market == overrideMarket) {
-      seen = true;
-      if (oSize == 0) continue;
-      if (!evaluate(marketPtr(market), oSize, oQuote, oSnap, floorPpm)) { markOverflow(); return false; }
-    } else if (!evaluate(marketPtr(market), load<i64>(col(Column.PosSize) + (<usize>s << 3)), load<i64>(col(Column.PosQuote) + (<usize>s << 3)), load<i64>(col(Column.PosSnap) + (<usize>s << 3)), floorPpm)) {
-      markOverflow();
-      return false;
-    }
-    accumulate();
-  }
-  if (overrideMarket != NONE && !seen && oSize != 0) {
-    if (!evaluate(marketPtr(overrideMarket), oSize, oQuote, oSnap, floorPpm)) { markOverflow(); return false; }
-    accumulate();
-  }
-  return true;
+  const off = <usize>a << 2;
+  return groupSumsExact(load<u32>(col(Column.AccPosStart) + off), load<u32>(col(Column.AccPosLen) + off), <u64>load<u32>(col(Column.AccFloorPpm) + off), collateral, overrideMarket, oSize, oQuote, oSnap);
 }
 
-/** Evaluates one isolated position with its own collateral into the running sums. */
+/** Evaluates one isolated position (account a's floor applies) into the group sums. */
 export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64, quote: i64, snap: i64): bool {
-  const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2));
-  beginGroup(collateral);
-  if (!evaluate(marketPtr(market), size, quote, snap, floorPpm)) { markOverflow(); return false; }
-  accumulate();
-  return true;
+  return groupSumsExact(0, 0, <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2)), collateral, market, size, quote, snap);
 }
 
 /** Writes a group's results to row `i` of the account (slot 0) or isolated (slot 1) columns. */
@@ -93,7 +68,7 @@ export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64
 
 /** Checks account a (cross book and isolated rows). Returns false (error recorded) on overflow. */
 function checkAccount(a: u32): bool {
-  if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)), NONE, 0, 0, 0) || overflowBits < 0) {
+  if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)), NONE, 0, 0, 0)) {
     fail(Status.Overflow, Field.AccountId, <i32>a);
     return false;
   }
@@ -108,7 +83,7 @@ function checkAccount(a: u32): bool {
 
 function checkIsolatedRow(r: u32, a: u32): bool {
   const off = <usize>r << 3;
-  if (!evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), load<i64>(col(Column.IsoCollateral) + off), load<i64>(col(Column.IsoSize) + off), load<i64>(col(Column.IsoQuote) + off), load<i64>(col(Column.IsoSnap) + off)) || overflowBits < 0) {
+  if (!evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), load<i64>(col(Column.IsoCollateral) + off), load<i64>(col(Column.IsoSize) + off), load<i64>(col(Column.IsoQuote) + off), load<i64>(col(Column.IsoSnap) + off))) {
     fail(Status.Overflow, Field.AccountId, <i32>a);
     return false;
   }

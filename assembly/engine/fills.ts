@@ -16,7 +16,7 @@ import { Field, Health, PreTradeReason, Status } from '../status';
 import { addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
 import { evaluateCross, evaluateIsolated, healthOf } from './check';
-import { freeQuote, marketPtr, overflowBits, sumEquity, sumIm, sumMm } from './position';
+import { freeQuote, marketPtr, sumEquity, sumIm, sumMm } from './position';
 import { addCrossSlot, canAddCross, checkAccount, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
 import { maxIsolated } from '../layout';
 
@@ -138,7 +138,7 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
     if (marginIn != 0) {
       const cross = load<i64>(i64At(Column.AccCollateral, a)) - marginIn;
       if (!inRange(cross)) return fail(Status.Overflow, Field.CollateralQuote, -1);
-      if (!evaluateCross(a, cross, NONE, 0, 0, 0) || overflowBits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (!evaluateCross(a, cross, NONE, 0, 0, 0)) return fail(Status.Overflow, Field.AccountId, <i32>a);
       if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
     }
     let r = planSlot;
@@ -239,9 +239,8 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   store<i64>(m, oiLong, M_OI_LONG);
   store<i64>(m, oiShort, M_OI_SHORT);
   store<u32>(m, imfEff, M_IMF_EFF);
-  if (!ok || overflowBits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const free = freeQuote();
-  if (overflowBits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
   store<i64>(PRETRADE_RECORD, sumEquity);
   store<i64>(PRETRADE_RECORD, sumIm, 8);
   store<i64>(PRETRADE_RECORD, sumMm, 16);
@@ -272,7 +271,7 @@ export function withdraw(a: u32, amount: i64): i32 {
   if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const after = load<i64>(i64At(Column.AccCollateral, a)) - amount;
   if (!inRange(after)) return fail(Status.Overflow, Field.CollateralQuote, -1);
-  if (!evaluateCross(a, after, NONE, 0, 0, 0) || overflowBits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  if (!evaluateCross(a, after, NONE, 0, 0, 0)) return fail(Status.Overflow, Field.AccountId, <i32>a);
   if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   store<i64>(i64At(Column.AccCollateral, a), after);
   return Status.Ok;

@@ -13,7 +13,7 @@
 import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
 import { sizePremiumPpm, withSizePremium } from '../math/curves';
 import { absU } from '../math/wide';
-import { col, Column, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, MARKET_RECORD, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
+import { col, Column, MARKET_RECORD, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
 import { CurveKind } from '../status';
 import { SCRATCH } from './state';
 
@@ -27,69 +27,132 @@ export let mmQuote: i64 = 0;
   return col(Column.Markets) + <usize>market * MARKET_RECORD;
 }
 
-/** The curve's fractions at this |size|: imf in the return's low 32 bits, mmf in the high. */
-let curveDedQuote: i64 = 0;
-
+/**
+ * The curve's fractions at this |size|, packed: imf in bits 0..20, mmf in bits 21..41, and in bits
+ * 42..63 the tier record index + 1 whose maintenance deduction applies (0: no deduction).
+ */
 // @ts-ignore: decorator
-@inline function curveFractions(mkt: usize, sizeAbs: i64): u64 {
+@inline export function curveFractions(mkt: usize, sizeAbs: i64): u64 {
   const kind = load<u8>(mkt, M_KIND);
-  curveDedQuote = 0;
-  if (kind == CurveKind.Flat) return load<u64>(mkt, M_IMF); // imf | mmf << 32
+  if (kind == CurveKind.Flat) return <u64>load<u32>(mkt, M_IMF) | (<u64>load<u32>(mkt, M_MMF) << 21);
   if (kind == CurveKind.Tiers) {
     // Tier j is the last whose size limit |size| reaches; limits are refreshed with the mark.
-    const count = load<u32>(mkt, M_TIER_COUNT);
-    let t = col(Column.Tiers) + <usize>load<u32>(mkt, M_TIER_FIRST) * TIER_RECORD;
-    const last = t + <usize>(count - 1) * TIER_RECORD;
-    while (t < last && sizeAbs >= load<i64>(t + TIER_RECORD, T_SIZE_LIMIT)) t += TIER_RECORD;
-    curveDedQuote = load<i64>(t, T_DED);
-    return load<u64>(t, T_IMF);
+    const first = load<u32>(mkt, M_TIER_FIRST);
+    const tiers = col(Column.Tiers);
+    let j = first;
+    const last = first + load<u32>(mkt, M_TIER_COUNT) - 1;
+    while (j < last && sizeAbs >= load<i64>(tiers + <usize>(j + 1) * TIER_RECORD, T_SIZE_LIMIT)) j++;
+    const t = tiers + <usize>j * TIER_RECORD;
+    return <u64>load<u32>(t, T_IMF) | (<u64>load<u32>(t, T_MMF) << 21) | (<u64>(j + 1) << 42);
   }
   if (kind == CurveKind.SizePremium) {
     const premium = sizePremiumPpm(<u64>sizeAbs, load<u32>(mkt, M_PREMIUM), load<u64>(mkt, M_D), SCRATCH);
-    const imf = withSizePremium(load<u32>(mkt, M_IMF), premium);
-    const mmf = withSizePremium(load<u32>(mkt, M_MMF), premium);
-    return imf | (mmf << 32);
+    return withSizePremium(load<u32>(mkt, M_IMF), premium) | (withSizePremium(load<u32>(mkt, M_MMF), premium) << 21);
   }
-  return <u64>load<u32>(mkt, M_IMF_EFF) | (<u64>load<u32>(mkt, M_MMF) << 32);
+  return <u64>load<u32>(mkt, M_IMF_EFF) | (<u64>load<u32>(mkt, M_MMF) << 21);
+}
+
+/** The maintenance deduction selected by `curveFractions` (quote atoms). */
+// @ts-ignore: decorator
+@inline export function deductionOf(fractions: u64): i64 {
+  const tier = fractions >> 42;
+  return tier == 0 ? 0 : load<i64>(col(Column.Tiers) + <usize>(tier - 1) * TIER_RECORD, T_DED);
 }
 
 /**
- * Evaluates one position into the globals. `floorPpm` is the account's initial-fraction floor.
- * Returns false on overflow (a notional or funding amount of 2^62 or more).
+ * Sums one margin group: collateral plus the positions in slots [start, start + len), with the
+ * position in `overrideMarket` (if not NONE) replaced by (oSize, oQuote, oSnap), or appended when the
+ * group holds none (oSize 0 drops it). Isolated positions are groups of len 0 and one override.
+ *
+ * The per-position arithmetic runs on locals; the results go to sumEquity, sumIm, sumMm and
+ * overflowBits once per group. Returns false if a position is out of range (overflow).
  */
 // @ts-ignore: decorator
-@inline export function evaluate(mkt: usize, sizeBase: i64, quote: i64, snapshot: i64, floorPpm: u64): bool {
-  if (sizeBase == 0) {
-    valueQuote = quote; fundingOwedQuote = 0; imQuote = 0; mmQuote = 0;
-    return true;
+@inline export function groupSums(start: u32, len: u32, floorPpm: u64, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64, careful: bool): i32 {
+  const sizeCol = col(Column.PosSize), quoteCol = col(Column.PosQuote), snapCol = col(Column.PosSnap);
+  const marketCol = col(Column.PosMarket), markets = col(Column.Markets);
+  let equity = collateral, im: i64 = 0, mm: i64 = 0, bits: i64 = 0;
+  // Quick mode bounds every partial sum at once: |collateral| + sum |quote| + 2^50 per position.
+  let magnitude: f64 = Math.abs(<f64>collateral);
+  let seen = overrideMarket == 0xFFFFFFFF;
+  for (let k: u32 = 0; k <= len; k++) {
+    let market: u32, sizeBase: i64, quote: i64, snapshot: i64;
+    if (k < len) {
+      const s = start + k;
+      market = <u32>load<u16>(marketCol + (<usize>s << 1));
+      sizeBase = load<i64>(sizeCol + (<usize>s << 3));
+      quote = load<i64>(quoteCol + (<usize>s << 3));
+      snapshot = load<i64>(snapCol + (<usize>s << 3));
+      if (market == overrideMarket) {
+        seen = true;
+        if (oSize == 0) continue;
+        sizeBase = oSize; quote = oQuote; snapshot = oSnap;
+      }
+    } else {
+      if (seen || oSize == 0) break;
+      market = overrideMarket; sizeBase = oSize; quote = oQuote; snapshot = oSnap;
+    }
+    let value: i64 = quote, funding: i64 = 0, posIm: i64 = 0, posMm: i64 = 0;
+    if (sizeBase != 0) {
+      const mkt = markets + <usize>market * MARKET_RECORD;
+      const mark = load<i64>(mkt, M_MARK);
+      const d = load<i64>(mkt, M_D);
+      // Branch-free side selection: signs are random, a branch here mispredicts half the time.
+      const indexDelta = select<i64>(load<i64>(mkt, M_FUND_LONG), load<i64>(mkt, M_FUND_SHORT), sizeBase > 0) - snapshot;
+      const sizeAbs = <i64>absU(sizeBase);
+      const fractions = curveFractions(mkt, sizeAbs);
+      let imf = <i64>(fractions & 0x1FFFFF);
+      const mmf = <i64>((fractions >> 21) & 0x1FFFFF);
+      if (<i64>floorPpm > imf) imf = <i64>floorPpm;
+      const sizeF = <f64>sizeBase;
+      const valueEst = sizeF * load<f64>(mkt, M_MARK_OVER_D);
+      const fundingEst = sizeF * <f64>indexDelta * load<f64>(mkt, M_INV_D);
+      if (Math.abs(valueEst) <= FAST_LIMIT && Math.abs(fundingEst) <= FAST_LIMIT) {
+        value += mulDivFloorFast(sizeBase, mark, d, valueEst);
+        funding = mulDivCeilFast(sizeBase, indexDelta, d, fundingEst);
+        const d6 = load<i64>(mkt, M_D6);
+        const reqEst = load<f64>(mkt, M_MARK_OVER_D6) * <f64>sizeAbs;
+        posIm = mulDivCeilFast(sizeAbs, mark * imf, d6, reqEst * <f64>imf);
+        posMm = mulDivCeilFast(sizeAbs, mark * mmf, d6, reqEst * <f64>mmf) - deductionOf(fractions);
+      } else {
+        // Beyond the fast range: exact 128-bit path, and full overflow tracking for this group.
+        if (!careful) return GROUP_RETRY;
+        if (!evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, <u64>imf, <u64>mmf, deductionOf(fractions))) return GROUP_OVERFLOW;
+        value = valueQuote; funding = fundingOwedQuote; posIm = imQuote; posMm = mmQuote;
+      }
+    }
+    const contribution = value - funding;
+    const e = equity + contribution;
+    const i2 = im + posIm;
+    const m2 = mm + posMm;
+    if (careful) {
+      // a - b overflows iff a, b differ in sign and a, result differ; a + b iff both differ from the sum.
+      bits |= (value ^ funding) & (value ^ contribution);
+      bits |= addOverflowBits(equity, contribution, e);
+      bits |= addOverflowBits(im, posIm, i2);
+      bits |= addOverflowBits(mm, posMm, m2);
+    } else {
+      magnitude += Math.abs(<f64>quote);
+    }
+    equity = e; im = i2; mm = m2;
   }
-  const mark = load<i64>(mkt, M_MARK);
-  const d = load<i64>(mkt, M_D);
-  const index = sizeBase > 0 ? load<i64>(mkt, M_FUND_LONG) : load<i64>(mkt, M_FUND_SHORT);
-  const indexDelta = index - snapshot;
-  const sizeAbs = <i64>absU(sizeBase);
-  const fractions = curveFractions(mkt, sizeAbs);
-  let imf = fractions & 0xFFFFFFFF;
-  const mmf = fractions >> 32;
-  if (floorPpm > imf) imf = floorPpm;
-
-  const sizeF = <f64>sizeBase;
-  const valueEst = sizeF * load<f64>(mkt, M_MARK_OVER_D);
-  const fundingEst = sizeF * <f64>indexDelta * load<f64>(mkt, M_INV_D);
-  if (Math.abs(valueEst) <= FAST_LIMIT && Math.abs(fundingEst) <= FAST_LIMIT) {
-    valueQuote = mulDivFloorFast(sizeBase, mark, d, valueEst) + quote;
-    fundingOwedQuote = mulDivCeilFast(sizeBase, indexDelta, d, fundingEst);
-    const d6 = load<i64>(mkt, M_D6);
-    const reqEst = load<f64>(mkt, M_MARK_OVER_D6) * <f64>sizeAbs;
-    imQuote = mulDivCeilFast(sizeAbs, mark * <i64>imf, d6, reqEst * <f64>imf);
-    mmQuote = mulDivCeilFast(sizeAbs, mark * <i64>mmf, d6, reqEst * <f64>mmf) - curveDedQuote;
-    return true;
+  if (!careful) {
+    // Fast-path terms are below 2^48 each (value, funding, IM, MM); with the quotes and collateral
+    // the bound covers every partial sum, and free = equity - IM, with room for f64 rounding.
+    magnitude += <f64>(len + 1) * 1125899906842624.0; // 2^50 per position
+    if (magnitude >= 2305843009213693952.0) return GROUP_RETRY; // 2^61
+  } else if (bits < 0) {
+    return GROUP_OVERFLOW;
   }
-  return evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, imf, mmf);
+  sumEquity = equity; sumIm = im; sumMm = mm;
+  return GROUP_OK;
 }
 
+/** groupSums results. */
+export const GROUP_OK = 0, GROUP_OVERFLOW = 1, GROUP_RETRY = 2;
+
 /** The slow, always-exact path for positions beyond the fast path's range (notional above 2^48). */
-function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, quote: i64, indexDelta: i64, imf: u64, mmf: u64): bool {
+export function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, quote: i64, indexDelta: i64, imf: u64, mmf: u64, dedQuote: i64): bool {
   const floorValue = mulDivExact(sizeBase, mark, d, false, SCRATCH);
   const funding = mulDivExact(sizeBase, indexDelta, d, true, SCRATCH);
   const im = requirementCeilExact(<u64>sizeAbs, <u64>mark, imf, <u64>d, SCRATCH);
@@ -98,47 +161,32 @@ function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, quote: i6
   valueQuote = floorValue + quote;
   fundingOwedQuote = funding;
   imQuote = im;
-  mmQuote = mm - curveDedQuote;
+  mmQuote = mm - dedQuote;
   return true;
 }
 
-/**
- * Running sums of one margin group. `overflowBits` collects the sign bits of every wrapped add,
- * so one test at the end catches an overflow anywhere in the group.
- */
+/** Sums of the last group (see groupSums); overflowBits < 0 means an i64 sum overflowed. */
 export let sumEquity: i64 = 0;
 export let sumIm: i64 = 0;
 export let sumMm: i64 = 0;
-export let overflowBits: i64 = 0;
 
+/**
+ * Sums a group exactly: the quick pass first; a group it cannot bound (an amount beyond the fast
+ * range, or sums that could approach 2^63) is summed again with every add checked.
+ */
 // @ts-ignore: decorator
-@inline export function beginGroup(collateral: i64): void {
-  sumEquity = collateral; sumIm = 0; sumMm = 0; overflowBits = 0;
+@inline export function groupSumsExact(start: u32, len: u32, floorPpm: u64, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64): bool {
+  let r = groupSums(start, len, floorPpm, collateral, overrideMarket, oSize, oQuote, oSnap, false);
+  if (r == GROUP_RETRY) r = groupSumsCareful(start, len, floorPpm, collateral, overrideMarket, oSize, oQuote, oSnap);
+  return r == GROUP_OK;
 }
 
-/** Adds the last evaluated position to the running sums (contribution = value - funding). */
-// @ts-ignore: decorator
-@inline export function accumulate(): void {
-  const contribution = valueQuote - fundingOwedQuote;
-  // a - b overflows iff a and b differ in sign and the result's sign differs from a's.
-  let bits = (valueQuote ^ fundingOwedQuote) & (valueQuote ^ contribution);
-  const e = sumEquity + contribution;
-  bits |= addOverflowBits(sumEquity, contribution, e);
-  const im = sumIm + imQuote;
-  bits |= addOverflowBits(sumIm, imQuote, im);
-  const mm = sumMm + mmQuote;
-  bits |= addOverflowBits(sumMm, mmQuote, mm);
-  sumEquity = e; sumIm = im; sumMm = mm;
-  overflowBits |= bits;
+function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64): i32 {
+  return groupSums(start, len, floorPpm, collateral, overrideMarket, oSize, oQuote, oSnap, true);
 }
 
-/** Marks the group as overflowed (used when a position itself is out of range). */
-export function markOverflow(): void { overflowBits = -1; }
-
-/** free = equity - IM; returns the free amount and records its overflow. */
+/** free = equity - IM of the last group; cannot overflow once groupSumsExact succeeded. */
 // @ts-ignore: decorator
 @inline export function freeQuote(): i64 {
-  const free = sumEquity - sumIm;
-  overflowBits |= (sumEquity ^ sumIm) & (sumEquity ^ free);
-  return free;
+  return sumEquity - sumIm;
 }

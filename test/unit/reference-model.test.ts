@@ -210,10 +210,11 @@ describe('sizePremium', () => {
     // 1e6 BTC: P = sqrt(1e14) = 1e7 -> both capped at 1e6
     expect(curveFractions(m, 0n, 100_000_000_000_000n)).toEqual({ imfPpm: 1_000_000n, mmfPpm: 1_000_000n, dedQuote: 0n });
   });
-  it('ceil(4*imf/5) rounds up', () => {
-    // imf 7 ppm: ceil(28/5) = 6, k = 1, size 1 atom of D=1e8: P = ceilSqrt(ceil(1/1e8)) = 1 -> max(7, 7) = 7
-    const tiny = market({ kind: 'sizePremium', imfPpm: 7, mmfPpm: 7, premiumPpm: 1 });
-    expect(curveFractions(tiny, 0n, 1n).imfPpm).toBe(7n);
+  it('rounds up both inside the square root and in 4/5 of the base fraction', () => {
+    // imf = mmf = 1 ppm, k = 1, size 1 atom of D = 1e8: P = ceilSqrt(ceil(1 / 1e8)) = ceilSqrt(1) = 1
+    // imf = max(1, ceil(4/5) + 1) = max(1, 1 + 1) = 2  (floor in either place would give 1)
+    const tiny = market({ kind: 'sizePremium', imfPpm: 1, mmfPpm: 1, premiumPpm: 1 });
+    expect(curveFractions(tiny, 0n, -1n)).toEqual({ imfPpm: 2n, mmfPpm: 2n, dedQuote: 0n });
   });
 });
 
@@ -251,8 +252,14 @@ describe('openInterest', () => {
     expect(curveFractions(m, 2_000_000_000n, 1n).imfPpm).toBe(50_000n);
     // OI 80 BTC -> OIN = 4M = upper: 100%
     expect(curveFractions(m, 8_000_000_000n, 1n).imfPpm).toBe(1_000_000n);
-    // OIN rounds up: 2_000_000_001 atoms -> ceil(1_000_000_000_500 ...) > lower: 50_000 + ceil(950_000 * 1 / 3e12) = 50_001
+    // 1 atom over: OIN = 2_000_000_001 * 500 = 1_000_000_000_500: 50_000 + ceil(950_000 * 500 / 3e12) = 50_001
     expect(curveFractions(m, 2_000_000_001n, 1n).imfPpm).toBe(50_001n);
+    // OIN is rounded up: D = 10, mark 3, caps 2 / 5, imf 10%
+    const small = market({ kind: 'openInterest', imfPpm: 100_000, mmfPpm: 50_000, lowerCapQuote: 2n, upperCapQuote: 5n }, 3n, 1);
+    // OI 6: OIN = ceil(1.8) = 2 = lower -> 100_000
+    expect(curveFractions(small, 6n, 1n).imfPpm).toBe(100_000n);
+    // OI 7: OIN = ceil(2.1) = 3 -> 100_000 + ceil(900_000 * 1 / 3) = 400_000 (floor(2.1) = 2 would give 100_000)
+    expect(curveFractions(small, 7n, 1n).imfPpm).toBe(400_000n);
     const uncapped = market({ ...curve, upperCapQuote: 0n }, 50_000_000000n);
     expect(curveFractions(uncapped, 8_000_000_000n, 1n).imfPpm).toBe(50_000n);
   });
@@ -382,6 +389,20 @@ describe('fills', () => {
     applyFill(book, 0, 0, 20_000_000n, MARK_60K);
     expect(book.accounts[0]!.collateralQuote).toBe(14_200_000000n);
     expect(book.accounts[0]!.positions).toEqual([]);
+  });
+
+  it('reduce rounds the closed quote toward -inf', () => {
+    // D = 1, size 3, quote -100; sell 1 at 30: quoteClosed = floor(-100 * 1 / 3) = floor(-33.3) = -34, cash(-1) = 30
+    // collateral += -34 + 30 = -4; quote = -100 + 34 = -66
+    const book: RefBook = { markets: [market(FLAT_10_5, 30n, 0)], accounts: [account(0n, [pos(0, 3n, -100n)])] };
+    applyFill(book, 0, 0, -1n, 30n);
+    expect(book.accounts[0]!.collateralQuote).toBe(-4n);
+    expect(book.accounts[0]!.positions).toEqual([pos(0, 2n, -66n)]);
+    // a short: size -3, quote 100, buy 1 at 30: quoteClosed = floor(33.3) = 33, cash(1) = -30: collateral += 3
+    const short: RefBook = { markets: [market(FLAT_10_5, 30n, 0)], accounts: [account(0n, [pos(0, -3n, 100n)])] };
+    applyFill(short, 0, 0, 1n, 30n);
+    expect(short.accounts[0]!.collateralQuote).toBe(3n);
+    expect(short.accounts[0]!.positions).toEqual([pos(0, -2n, 67n)]);
   });
 
   it('settles funding first and resets the snapshot (the flip takes the new side index)', () => {

@@ -1,0 +1,59 @@
+/**
+ * Conversions at the edge: what a caller writes (bigint, safe-integer number, decimal string) to
+ * integer atoms. The core only ever sees integers.
+ *
+ * - `bigint` and `number` are atoms already; a number must be a safe integer (no NaN, Infinity,
+ *   fractions, or values beyond 2^53 that would have lost precision).
+ * - a `string` is a decimal amount in whole units ("1.5" with 6 decimals is 1_500_000 atoms);
+ *   more fractional digits than the unit has is an error, never a silent rounding.
+ */
+import { inputError } from './errors.js';
+import type { AtomsInput } from './types.js';
+
+const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+
+/** Converts one input to atoms; `decimals` scales decimal strings. Throws InputError naming field and row. */
+export function toAtoms(value: AtomsInput, decimals: number, field: string, row = -1): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) {
+      throw inputError('InvalidNumber', field, row, `${value} is not a safe integer number of atoms (use a bigint or a decimal string)`);
+    }
+    return BigInt(value);
+  }
+  if (typeof value === 'string') {
+    const m = DECIMAL.exec(value.trim().replaceAll('_', ''));
+    if (!m) throw inputError('InvalidNumber', field, row, `"${value}" is not a decimal number`);
+    const [, sign, whole, frac = ''] = m;
+    if (frac.length > decimals) {
+      throw inputError('InvalidNumber', field, row, `"${value}" has more than ${decimals} decimal places`);
+    }
+    const atoms = BigInt(whole! + frac.padEnd(decimals, '0'));
+    return sign === '-' ? -atoms : atoms;
+  }
+  throw inputError('InvalidNumber', field, row, `expected bigint, number or decimal string, got ${typeof value}`);
+}
+
+/** A ppm fraction or small count: a safe non-negative integer. */
+export function toCount(value: unknown, field: string, row = -1, max = 0xFFFFFFFF): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw inputError(typeof value === 'number' && Number.isInteger(value) ? 'OutOfRange' : 'InvalidNumber', field, row, `${String(value)} is not an integer in 0..${max}`);
+  }
+  return value;
+}
+
+/** Formats atoms as a decimal string in whole units. */
+export function formatAtoms(atoms: bigint, decimals: number): string {
+  const negative = atoms < 0n;
+  const digits = (negative ? -atoms : atoms).toString().padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals);
+  const frac = decimals > 0 ? '.' + digits.slice(digits.length - decimals) : '';
+  return (negative ? '-' : '') + whole + frac;
+}
+
+/** Int64 range guard for values bound for BigInt64Array columns (the core checks the tighter 2^62). */
+export function toI64(value: AtomsInput, decimals: number, field: string, row = -1): bigint {
+  const v = toAtoms(value, decimals, field, row);
+  if (v < -(2n ** 63n) || v >= 2n ** 63n) throw inputError('OutOfRange', field, row, `${v} does not fit 64 bits`);
+  return v;
+}

@@ -1,0 +1,563 @@
+/**
+ * RiskEngine: one book in one wasm instance, and the synchronous API over it.
+ *
+ * Create with `await RiskEngine.create(...)` (compiles once per process, instantiates per engine);
+ * every method after that is synchronous. An engine MUST be disposed (`dispose()` or `using`) to
+ * release its memory promptly.
+ *
+ * Views returned by `...View()` methods are zero-copy windows on wasm memory: valid until the next
+ * call that changes the book or runs a check on this engine. Methods that copy say so.
+ */
+import { copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
+import { inputError, RiskCoreError, StatusCode } from './errors.js';
+import { toAtoms, toCount, toI64 } from './atoms.js';
+import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
+import { Column, MarketField, Raw } from './raw.js';
+import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarketSpec, type PositionSpec } from './types.js';
+
+export interface EngineOptions {
+  /** Capacity of the instance; memory for all of it is laid out once, at creation. */
+  maxAccounts?: number;
+  maxPositions?: number;
+  maxIsolated?: number;
+  maxMarkets?: number;
+  /** Decimals of the quote unit, for decimal-string inputs (default 6). */
+  quoteDecimals?: number;
+  /** The wasm: a URL, a Response, bytes or a compiled module. Defaults to the file next to the package. */
+  wasm?: WasmSource;
+  /** Use the debug build (assertions on; slower). Ignored when `wasm` is given. */
+  debug?: boolean;
+}
+
+/** Host hooks supplied by the Node and browser entry points. */
+export interface Host {
+  defaultWasm(debug: boolean): URL;
+  fetchModule: ModuleFetcher;
+}
+
+let host: Host | undefined;
+/** Installed by `node.ts` / `browser.ts`. */
+export function setHost(h: Host): void { host = h; }
+
+/** Counts per health code. */
+export interface HealthCounts { healthy: number; belowInitial: number; liquidatable: number; bankrupt: number; inactive: number }
+
+export interface CheckSummary {
+  /** Rows this call checked, by health. */
+  checked: { accounts: HealthCounts; isolated: HealthCounts };
+  /** The whole book after this call, by health (unchecked and closed rows are `inactive`). */
+  book: { accounts: HealthCounts; isolated: HealthCounts };
+}
+
+export interface FillInput {
+  accountId: number;
+  marketId: number;
+  /** Signed size change in base atoms (or a decimal string in whole base units). */
+  sizeDeltaBase: AtomsInput;
+  /** Execution price, quote atoms per whole base unit (or a decimal string). */
+  priceQuote: AtomsInput;
+  /** Trade the account's isolated position in this market. */
+  isolated?: boolean;
+  /** For isolated fills: quote atoms moved from cross collateral into the position first. */
+  isolatedMarginQuote?: AtomsInput;
+}
+
+export interface PreTradeResult extends MarginFigures {
+  ok: boolean;
+  /** Why not, when `ok` is false. */
+  reason: 'belowInitialMargin' | null;
+}
+
+export interface AccountInput extends AccountSpec {
+  positions?: Omit<PositionSpec, 'accountId' | 'isolatedCollateralQuote'>[];
+  isolated?: (Omit<PositionSpec, 'accountId' | 'isolatedCollateralQuote'> & { collateralQuote?: AtomsInput })[];
+}
+
+export interface AccountResultsView {
+  equityQuote: BigInt64Array;
+  imQuote: BigInt64Array;
+  mmQuote: BigInt64Array;
+  freeQuote: BigInt64Array;
+  health: Uint8Array;
+}
+
+export interface IsolatedResultsView extends AccountResultsView {
+  accountId: Uint32Array;
+  marketId: Uint16Array;
+}
+
+const CURVE_KIND = { flat: 0, tiers: 1, sizePremium: 2, openInterest: 3 } as const;
+const MAX_TIERS = 16;
+
+export class RiskEngine implements Disposable {
+  private raw: Raw | null;
+  readonly quoteDecimals: number;
+  private readonly decimalsByMarket: number[] = [];
+
+  private constructor(raw: Raw, quoteDecimals: number) {
+    this.raw = raw;
+    this.quoteDecimals = quoteDecimals;
+  }
+
+  /** Compiles (once per process and source) and instantiates an engine with the given capacities. */
+  static async create(options: EngineOptions = {}): Promise<RiskEngine> {
+    const maxAccounts = toCount(options.maxAccounts ?? 100_000, 'maxAccounts');
+    const maxPositions = toCount(options.maxPositions ?? maxAccounts * 10, 'maxPositions');
+    const maxIsolated = toCount(options.maxIsolated ?? Math.max(1024, Math.ceil(maxAccounts / 10)), 'maxIsolated');
+    const maxMarkets = toCount(options.maxMarkets ?? 1024, 'maxMarkets', -1, 65535);
+    const quoteDecimals = toCount(options.quoteDecimals ?? 6, 'quoteDecimals', -1, 18);
+    if (!host) throw new Error('riskcore: no host; import from "riskcore" (Node or browser entry), not from src/engine');
+    const source = options.wasm ?? host.defaultWasm(options.debug ?? false);
+    let module: WebAssembly.Module;
+    try {
+      module = await compileSource(source, host.fetchModule);
+    } catch (e) {
+      throw new Error(`riskcore: create() failed to load the wasm core (${String(e)}); you may retry`, { cause: e });
+    }
+    const raw = new Raw(await instantiateCore(module));
+    raw.check(raw.exports.init(maxAccounts, maxPositions, maxIsolated, maxMarkets));
+    raw.loadLayout();
+    return new RiskEngine(raw, quoteDecimals);
+  }
+
+  private get core(): Raw {
+    if (!this.raw) throw new Error('riskcore: engine disposed; create a new one with await RiskEngine.create()');
+    return this.raw;
+  }
+
+  /** Releases the instance (its memory goes with the last reference). Idempotent. */
+  dispose(): void { this.raw = null; }
+  [Symbol.dispose](): void { this.dispose(); }
+
+  get capacity(): { accounts: number; positions: number; isolated: number; markets: number } {
+    const x = this.core.exports;
+    return { accounts: x.maxAccounts(), positions: x.maxPositions(), isolated: x.maxIsolated(), markets: x.maxMarkets() };
+  }
+
+  /** Number of accounts ever added (ids are 0..accountCount-1; closed accounts keep their id). */
+  get accountCount(): number { return this.core.exports.accountCount(); }
+  get marketCount(): number { return this.core.exports.marketCount(); }
+
+  // ------------------------------------------------------------------------------------------
+  // Markets
+
+  /** Adds a market and returns its id (0, 1, ...). Decimal strings: prices in quote units. */
+  addMarket(spec: MarketSpec): number {
+    const raw = this.core;
+    const q = this.quoteDecimals;
+    const baseDecimals = toCount(spec.baseDecimals, 'baseDecimals', -1, 255);
+    const mark = toI64(spec.markPrice, q, 'markPrice');
+    const fl = toI64(spec.fundingIndexLong ?? 0n, q, 'fundingIndexLong');
+    const fs = toI64(spec.fundingIndexShort ?? 0n, q, 'fundingIndexShort');
+    const curve = spec.curve;
+    const kind = CURVE_KIND[curve?.kind as keyof typeof CURVE_KIND];
+    if (kind === undefined) throw inputError('InvalidCurve', 'curve', -1, `unknown curve kind ${String(curve?.kind)}`);
+    let imf = 0, mmf = 0, premium = 0, lower = 0n, upper = 0n, tierCount = 0;
+    if (curve.kind === 'tiers') {
+      tierCount = curve.tiers.length;
+      if (tierCount < 1 || tierCount > MAX_TIERS) throw inputError('InvalidCurve', 'tierCount', -1, `1..${MAX_TIERS} tiers`);
+      const io = raw.view(Uint32Array, Column.IoU32, 0, 32);
+      const floors = raw.view(BigInt64Array, Column.IoI64A, 0, MAX_TIERS);
+      curve.tiers.forEach((t, j) => {
+        floors[j] = toI64(t.notionalFloorQuote, q, 'notionalFloorQuote', j);
+        io[j] = toCount(t.imfPpm, 'imfPpm', j);
+        io[16 + j] = toCount(t.mmfPpm, 'mmfPpm', j);
+      });
+    } else {
+      imf = toCount(curve.imfPpm, 'imfPpm');
+      mmf = toCount(curve.mmfPpm, 'mmfPpm');
+      if (curve.kind === 'sizePremium') premium = toCount(curve.premiumPpm, 'premiumPpm');
+      if (curve.kind === 'openInterest') {
+        lower = toI64(curve.lowerCapQuote, q, 'lowerCapQuote');
+        upper = toI64(curve.upperCapQuote, q, 'upperCapQuote');
+      }
+    }
+    raw.check(raw.exports.addMarket(baseDecimals, mark, fl, fs, kind, imf, mmf, premium, lower, upper, tierCount));
+    const id = raw.errors()[2]!;
+    this.decimalsByMarket[id] = baseDecimals;
+    return id;
+  }
+
+  /** A market's current state, as a plain object (copies). */
+  market(id: number): { baseDecimals: number; markPrice: bigint; fundingIndexLong: bigint; fundingIndexShort: bigint; openInterestLongBase: bigint; openInterestShortBase: bigint; effectiveImfPpm: number } {
+    const raw = this.core;
+    if (!Number.isInteger(id) || id < 0 || id >= raw.exports.marketCount()) throw inputError('UnknownMarket', 'marketId', -1, String(id));
+    const r = raw.marketRecord(id);
+    return {
+      baseDecimals: r.getUint8(MarketField.decimals),
+      markPrice: r.getBigInt64(MarketField.mark, true),
+      fundingIndexLong: r.getBigInt64(MarketField.fundingLong, true),
+      fundingIndexShort: r.getBigInt64(MarketField.fundingShort, true),
+      openInterestLongBase: r.getBigInt64(MarketField.oiLong, true),
+      openInterestShortBase: r.getBigInt64(MarketField.oiShort, true),
+      effectiveImfPpm: r.getUint32(MarketField.imfEff, true),
+    };
+  }
+
+  private baseDecimals(marketId: number, field = 'marketId', row = -1): number {
+    const d = this.decimalsByMarket[marketId];
+    if (d === undefined) throw inputError('UnknownMarket', field, row, String(marketId));
+    return d;
+  }
+
+  /** Sets mark prices of some markets at once (all or nothing). Prices: quote atoms per base unit. */
+  setMarks(marketIds: ArrayLike<number>, prices: ArrayLike<AtomsInput>): void {
+    const raw = this.core;
+    const n = marketIds.length;
+    if (prices.length !== n) throw inputError('CountMismatch', 'markPrice', -1, 'one price per market id');
+    if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 marks per call');
+    const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
+    const px = raw.view(BigInt64Array, Column.IoI64A, 0, n);
+    for (let i = 0; i < n; i++) {
+      ids[i] = toCount(marketIds[i], 'marketId', i);
+      px[i] = toI64(prices[i]!, this.quoteDecimals, 'markPrice', i);
+    }
+    raw.check(raw.exports.setMarks(n));
+  }
+
+  /** Sets cumulative funding indices (longs and shorts) of some markets (all or nothing). */
+  setFundingIndices(marketIds: ArrayLike<number>, longIndices: ArrayLike<AtomsInput>, shortIndices: ArrayLike<AtomsInput>): void {
+    const raw = this.core;
+    const n = marketIds.length;
+    if (longIndices.length !== n || shortIndices.length !== n) throw inputError('CountMismatch', 'fundingIndexLong', -1, 'one index pair per market id');
+    if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 markets per call');
+    const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
+    const lo = raw.view(BigInt64Array, Column.IoI64A, 0, n);
+    const sh = raw.view(BigInt64Array, Column.IoI64B, 0, n);
+    for (let i = 0; i < n; i++) {
+      ids[i] = toCount(marketIds[i], 'marketId', i);
+      lo[i] = toI64(longIndices[i]!, this.quoteDecimals, 'fundingIndexLong', i);
+      sh[i] = toI64(shortIndices[i]!, this.quoteDecimals, 'fundingIndexShort', i);
+    }
+    raw.check(raw.exports.setFundingIndices(n));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Accounts and positions
+
+  /**
+   * Stages a bulk append and returns writable views of engine memory to fill (zero copy), then
+   * call `commit(batch)`. Between the two, make no other call on this engine.
+   */
+  reserve(counts: BulkCounts): BulkBatch {
+    const raw = this.core;
+    const nA = toCount(counts.accounts, 'accounts'), nP = toCount(counts.positions, 'positions'), nI = toCount(counts.isolated ?? 0, 'isolated');
+    raw.check(raw.exports.bulkReserve(nA, nP, nI));
+    const a0 = raw.exports.accountCount(), p0 = raw.exports.positionTop(), i0 = raw.exports.isolatedTop();
+    return {
+      firstAccountId: a0,
+      counts: { accounts: nA, positions: nP, isolated: nI },
+      accounts: {
+        collateralQuote: raw.view(BigInt64Array, Column.AccCollateral, a0, nA),
+        imfFloorPpm: raw.view(Uint32Array, Column.AccFloorPpm, a0, nA),
+        positionCount: raw.view(Uint32Array, Column.AccPosLen, a0, nA),
+      },
+      positions: {
+        marketId: raw.view(Uint16Array, Column.PosMarket, p0, nP),
+        sizeBase: raw.view(BigInt64Array, Column.PosSize, p0, nP),
+        quoteBalance: raw.view(BigInt64Array, Column.PosQuote, p0, nP),
+        fundingSnapshot: raw.view(BigInt64Array, Column.PosSnap, p0, nP),
+      },
+      isolated: {
+        accountId: raw.view(Uint32Array, Column.IsoAccount, i0, nI),
+        marketId: raw.view(Uint16Array, Column.IsoMarket, i0, nI),
+        sizeBase: raw.view(BigInt64Array, Column.IsoSize, i0, nI),
+        quoteBalance: raw.view(BigInt64Array, Column.IsoQuote, i0, nI),
+        fundingSnapshot: raw.view(BigInt64Array, Column.IsoSnap, i0, nI),
+        collateralQuote: raw.view(BigInt64Array, Column.IsoCollateral, i0, nI),
+      },
+    };
+  }
+
+  /** Validates and commits a staged batch; returns the first new account id. All or nothing. */
+  commit(batch: BulkBatch): number {
+    const raw = this.core;
+    if (raw.exports.accountCount() !== batch.firstAccountId) throw inputError('CountMismatch', 'accountId', -1, 'the book changed since reserve(); reserve again');
+    const { accounts, positions, isolated } = batch.counts;
+    raw.check(raw.exports.bulkCommit(accounts, positions, isolated));
+    return batch.firstAccountId;
+  }
+
+  /** Appends accounts and positions from caller-owned typed arrays (one copy). Returns the first id. */
+  appendColumns(columns: BookColumns): number {
+    const nA = columns.accounts.positionCount.length;
+    const nP = columns.positions.marketId.length;
+    const nI = columns.isolated?.accountId.length ?? 0;
+    const lengths: [string, number, number][] = [
+      ['collateralQuote', columns.accounts.collateralQuote?.length ?? nA, nA],
+      ['imfFloorPpm', columns.accounts.imfFloorPpm?.length ?? nA, nA],
+      ['sizeBase', columns.positions.sizeBase.length, nP],
+      ['quoteBalance', columns.positions.quoteBalance?.length ?? nP, nP],
+      ['fundingSnapshot', columns.positions.fundingSnapshot?.length ?? nP, nP],
+    ];
+    for (const [field, got, want] of lengths) {
+      if (got !== want) throw inputError('CountMismatch', field, -1, `column has ${got} rows, expected ${want}`);
+    }
+    const batch = this.reserve({ accounts: nA, positions: nP, isolated: nI });
+    copyColumns(batch, columns);
+    return this.commit(batch);
+  }
+
+  /**
+   * Adds accounts from plain objects (decimal strings or numbers allowed) with their positions;
+   * returns their ids. All or nothing. For a handful of accounts; bulk loads use `reserve`.
+   */
+  addAccounts(specs: readonly AccountInput[]): number[] {
+    const q = this.quoteDecimals;
+    const nA = specs.length;
+    const nP = specs.reduce((n, s) => n + (s.positions?.length ?? 0), 0);
+    const nI = specs.reduce((n, s) => n + (s.isolated?.length ?? 0), 0);
+    // Convert everything first, so a conversion error leaves the engine untouched.
+    const collateral = new BigInt64Array(nA), floors = new Uint32Array(nA), counts = new Uint32Array(nA);
+    const pm = new Uint16Array(nP), ps = new BigInt64Array(nP), pq = new BigInt64Array(nP), pf = new BigInt64Array(nP);
+    const ia = new Uint32Array(nI), im = new Uint16Array(nI), is = new BigInt64Array(nI), iq = new BigInt64Array(nI), isn = new BigInt64Array(nI), ic = new BigInt64Array(nI);
+    const first = this.accountCount;
+    let p = 0, r = 0;
+    specs.forEach((spec, k) => {
+      collateral[k] = toI64(spec.collateralQuote ?? 0n, q, 'collateralQuote', k);
+      floors[k] = toCount(spec.imfFloorPpm ?? 0, 'imfFloorPpm', k);
+      counts[k] = spec.positions?.length ?? 0;
+      for (const pos of spec.positions ?? []) {
+        pm[p] = toCount(pos.marketId, 'marketId', p, 65535);
+        ps[p] = toI64(pos.sizeBase, this.baseDecimals(pos.marketId, 'marketId', p), 'sizeBase', p);
+        pq[p] = toI64(pos.quoteBalance ?? 0n, q, 'quoteBalance', p);
+        pf[p] = toI64(pos.fundingSnapshot ?? 0n, q, 'fundingSnapshot', p);
+        p++;
+      }
+      for (const iso of spec.isolated ?? []) {
+        ia[r] = first + k;
+        im[r] = toCount(iso.marketId, 'marketId', r, 65535);
+        is[r] = toI64(iso.sizeBase, this.baseDecimals(iso.marketId, 'marketId', r), 'sizeBase', r);
+        iq[r] = toI64(iso.quoteBalance ?? 0n, q, 'quoteBalance', r);
+        isn[r] = toI64(iso.fundingSnapshot ?? 0n, q, 'fundingSnapshot', r);
+        ic[r] = toI64(iso.collateralQuote ?? 0n, q, 'collateralQuote', r);
+        r++;
+      }
+    });
+    this.appendColumns({
+      accounts: { collateralQuote: collateral, imfFloorPpm: floors, positionCount: counts },
+      positions: { marketId: pm, sizeBase: ps, quoteBalance: pq, fundingSnapshot: pf },
+      isolated: { accountId: ia, marketId: im, sizeBase: is, quoteBalance: iq, fundingSnapshot: isn, collateralQuote: ic },
+    });
+    return Array.from({ length: nA }, (_, k) => first + k);
+  }
+
+  private fillArgs(fill: FillInput): [number, number, bigint, bigint, number, bigint] {
+    const accountId = toCount(fill.accountId, 'accountId');
+    const marketId = toCount(fill.marketId, 'marketId');
+    const size = toI64(fill.sizeDeltaBase, this.baseDecimals(marketId), 'sizeDeltaBase');
+    const price = toI64(fill.priceQuote, this.quoteDecimals, 'priceQuote');
+    const margin = toI64(fill.isolatedMarginQuote ?? 0n, this.quoteDecimals, 'isolatedMarginQuote');
+    return [accountId, marketId, size, price, fill.isolated ? 1 : 0, margin];
+  }
+
+  /** Applies a fill to an account's position (docs/FORMULAS.md, "Fills"). All or nothing. */
+  applyFill(fill: FillInput): void {
+    const raw = this.core;
+    raw.check(raw.exports.applyFill(...this.fillArgs(fill)));
+  }
+
+  /**
+   * Would the account stay at or above initial margin after this fill? Evaluates without changing
+   * anything. Throws only for invalid input (unknown account, bad price...).
+   */
+  preTrade(fill: FillInput): PreTradeResult {
+    const raw = this.core;
+    raw.check(raw.exports.preTrade(...this.fillArgs(fill)));
+    const rec = raw.at(BigInt64Array, raw.exports.preTradeRecordPtr(), 5);
+    const health = Number(rec[4]! & 0xffffffffn) as Health;
+    const reason = Number(rec[4]! >> 32n);
+    return {
+      ok: reason === 0,
+      reason: reason === 0 ? null : 'belowInitialMargin',
+      equityQuote: rec[0]!, imQuote: rec[1]!, mmQuote: rec[2]!, freeQuote: rec[3]!, health,
+    };
+  }
+
+  /** Adds collateral (quote atoms or a decimal string in quote units). */
+  deposit(accountId: number, amount: AtomsInput): void {
+    const raw = this.core;
+    raw.check(raw.exports.deposit(toCount(accountId, 'accountId'), toI64(amount, this.quoteDecimals, 'amountQuote')));
+  }
+
+  /** Withdraws collateral; refused (MarginRefusedError) if equity would fall below initial margin. */
+  withdraw(accountId: number, amount: AtomsInput): void {
+    const raw = this.core;
+    raw.check(raw.exports.withdraw(toCount(accountId, 'accountId'), toI64(amount, this.quoteDecimals, 'amountQuote')));
+  }
+
+  /** Closes an account with no positions and returns the collateral paid out. */
+  closeAccount(accountId: number): bigint {
+    const raw = this.core;
+    raw.check(raw.exports.closeAccount(toCount(accountId, 'accountId')));
+    return raw.at(BigInt64Array, raw.exports.preTradeRecordPtr(), 1)[0]!;
+  }
+
+  /** An account's state and latest results as a plain object (copies). */
+  account(accountId: number): {
+    accountId: number; open: boolean; collateralQuote: bigint; imfFloorPpm: number;
+    positions: { marketId: number; sizeBase: bigint; quoteBalance: bigint; fundingSnapshot: bigint }[];
+    isolated: { isolatedId: number; marketId: number; sizeBase: bigint; quoteBalance: bigint; fundingSnapshot: bigint; collateralQuote: bigint; figures: MarginFigures }[];
+    figures: MarginFigures;
+  } {
+    const raw = this.core;
+    const a = this.knownAccount(accountId);
+    const start = raw.view(Uint32Array, Column.AccPosStart, a, 1)[0]!;
+    const len = raw.view(Uint32Array, Column.AccPosLen, a, 1)[0]!;
+    const markets = raw.view(Uint16Array, Column.PosMarket, start, len);
+    const sizes = raw.view(BigInt64Array, Column.PosSize, start, len);
+    const quotes = raw.view(BigInt64Array, Column.PosQuote, start, len);
+    const snaps = raw.view(BigInt64Array, Column.PosSnap, start, len);
+    const positions = Array.from({ length: len }, (_, i) => ({ marketId: markets[i]!, sizeBase: sizes[i]!, quoteBalance: quotes[i]!, fundingSnapshot: snaps[i]! }));
+    const isolated = [];
+    const next = raw.view(Uint32Array, Column.IsoNext, 0, raw.exports.isolatedTop());
+    for (let r = raw.view(Uint32Array, Column.AccIsoHead, a, 1)[0]!; r !== 0xffffffff; r = next[r]!) {
+      isolated.push({
+        isolatedId: r,
+        marketId: raw.view(Uint16Array, Column.IsoMarket, r, 1)[0]!,
+        sizeBase: raw.view(BigInt64Array, Column.IsoSize, r, 1)[0]!,
+        quoteBalance: raw.view(BigInt64Array, Column.IsoQuote, r, 1)[0]!,
+        fundingSnapshot: raw.view(BigInt64Array, Column.IsoSnap, r, 1)[0]!,
+        collateralQuote: raw.view(BigInt64Array, Column.IsoCollateral, r, 1)[0]!,
+        figures: this.figuresAt(true, r),
+      });
+    }
+    isolated.reverse();
+    return {
+      accountId: a,
+      open: raw.view(Uint8Array, Column.AccFlags, a, 1)[0] === 1,
+      collateralQuote: raw.view(BigInt64Array, Column.AccCollateral, a, 1)[0]!,
+      imfFloorPpm: raw.view(Uint32Array, Column.AccFloorPpm, a, 1)[0]!,
+      positions,
+      isolated,
+      figures: this.figuresAt(false, a),
+    };
+  }
+
+  private knownAccount(accountId: number): number {
+    if (!Number.isInteger(accountId) || accountId < 0 || accountId >= this.core.exports.accountCount()) {
+      throw inputError('UnknownAccount', 'accountId', -1, String(accountId));
+    }
+    return accountId;
+  }
+
+  private figuresAt(isolated: boolean, i: number): MarginFigures {
+    const raw = this.core;
+    const base = isolated ? Column.IsoEquity : Column.AccEquity;
+    return {
+      equityQuote: raw.view(BigInt64Array, base as Column, i, 1)[0]!,
+      imQuote: raw.view(BigInt64Array, (base + 1) as Column, i, 1)[0]!,
+      mmQuote: raw.view(BigInt64Array, (base + 2) as Column, i, 1)[0]!,
+      freeQuote: raw.view(BigInt64Array, (base + 3) as Column, i, 1)[0]!,
+      health: raw.view(Uint8Array, isolated ? Column.IsoHealth : Column.AccHealth, i, 1)[0]! as Health,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Margin checks
+
+  /**
+   * Checks margin: all accounts (default), a range `{ from, count }`, or a list `{ accounts }`;
+   * each account's isolated positions are checked with it. Results: `resultsView()`,
+   * `isolatedResultsView()`, `account(id)`, `riskOrderView()`.
+   */
+  check(scope?: { from: number; count: number } | { accounts: ArrayLike<number> }): CheckSummary {
+    const raw = this.core;
+    if (!scope) {
+      raw.check(raw.exports.checkRange(0, raw.exports.accountCount()));
+    } else if ('accounts' in scope) {
+      const n = scope.accounts.length;
+      if (n > raw.exports.ioCapacity()) throw inputError('OutOfRange', 'accounts', -1, 'list longer than the account capacity');
+      const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
+      for (let i = 0; i < n; i++) ids[i] = toCount(scope.accounts[i], 'accountId', i);
+      raw.check(raw.exports.checkList(n));
+    } else {
+      raw.check(raw.exports.checkRange(toCount(scope.from, 'from'), toCount(scope.count, 'count')));
+    }
+    return this.summary();
+  }
+
+  /**
+   * Incremental check after marks (or funding) of these markets changed: re-checks only the
+   * accounts and isolated positions that hold them.
+   */
+  checkMarkets(marketIds: ArrayLike<number>): CheckSummary {
+    const raw = this.core;
+    const n = marketIds.length;
+    if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 markets per call');
+    const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
+    for (let i = 0; i < n; i++) ids[i] = toCount(marketIds[i], 'marketId', i);
+    raw.check(raw.exports.checkMarkets(n));
+    return this.summary();
+  }
+
+  /** Book-wide counts per health code as of the latest checks (copies). */
+  summary(): CheckSummary {
+    const raw = this.core;
+    const t = raw.at(Uint32Array, raw.exports.tallyRecordPtr(), 20);
+    const counts = (o: number): HealthCounts => ({ healthy: t[o]!, belowInitial: t[o + 1]!, liquidatable: t[o + 2]!, bankrupt: t[o + 3]!, inactive: t[o + 4]! });
+    return { book: { accounts: counts(0), isolated: counts(5) }, checked: { accounts: counts(10), isolated: counts(15) } };
+  }
+
+  private requireValid(): void {
+    if (!this.core.exports.resultsValid()) {
+      // Partial checks keep earlier valid rows; only a failed check invalidates everything.
+      const e = this.core.errors();
+      if (e[0] === StatusCode.Overflow) throw new RiskCoreError(StatusCode.ResultsStale, '', -1);
+    }
+  }
+
+  /**
+   * Per-account results, indexed by account id: equity, IM, MM, free collateral (quote atoms) and
+   * health. @remarks zero-copy: valid until the next call that changes the book or checks.
+   */
+  resultsView(): AccountResultsView {
+    this.requireValid();
+    const raw = this.core, n = raw.exports.accountCount();
+    return {
+      equityQuote: raw.view(BigInt64Array, Column.AccEquity, 0, n),
+      imQuote: raw.view(BigInt64Array, Column.AccIm, 0, n),
+      mmQuote: raw.view(BigInt64Array, Column.AccMm, 0, n),
+      freeQuote: raw.view(BigInt64Array, Column.AccFree, 0, n),
+      health: raw.view(Uint8Array, Column.AccHealth, 0, n),
+    };
+  }
+
+  /**
+   * Per-isolated-position results, indexed by isolated id (rows whose health is `Inactive` are
+   * free or unchecked). @remarks zero-copy: valid until the next call that changes the book or checks.
+   */
+  isolatedResultsView(): IsolatedResultsView {
+    this.requireValid();
+    const raw = this.core, n = raw.exports.isolatedTop();
+    return {
+      accountId: raw.view(Uint32Array, Column.IsoAccount, 0, n),
+      marketId: raw.view(Uint16Array, Column.IsoMarket, 0, n),
+      equityQuote: raw.view(BigInt64Array, Column.IsoEquity, 0, n),
+      imQuote: raw.view(BigInt64Array, Column.IsoIm, 0, n),
+      mmQuote: raw.view(BigInt64Array, Column.IsoMm, 0, n),
+      freeQuote: raw.view(BigInt64Array, Column.IsoFree, 0, n),
+      health: raw.view(Uint8Array, Column.IsoHealth, 0, n),
+    };
+  }
+
+  /**
+   * Liquidatable and bankrupt accounts (or isolated positions) in risk order: lowest equity/MM
+   * first, exact, ties by id. @remarks zero-copy: valid until the next call on this engine.
+   */
+  riskOrderView(options: { isolated?: boolean } = {}): Uint32Array {
+    this.requireValid();
+    const raw = this.core;
+    const iso = options.isolated ?? false;
+    const n = raw.exports.buildQueue(iso ? 1 : 0);
+    return raw.view(Uint32Array, iso ? Column.IsoQueue : Column.Queue, 0, n);
+  }
+
+  /** Same as riskOrderView, as a copied array. @remarks copies */
+  riskOrder(options: { isolated?: boolean } = {}): number[] {
+    return Array.from(this.riskOrderView(options));
+  }
+
+  /** Compacts the position arena now (it also happens automatically when the arena's end is reached). */
+  compact(): void { this.core.exports.compact(); }
+}

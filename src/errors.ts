@@ -1,0 +1,134 @@
+/**
+ * Errors. Codes and field ids mirror `assembly/status.ts` one for one (a test checks they match);
+ * ranges are append-only: 1..99 engine, 100..199 input validation, 200..299 margin refusals.
+ */
+
+export const StatusCode = {
+  Ok: 0,
+  CapacityExceeded: 1,
+  Overflow: 2,
+  NotInitialized: 3,
+  ResultsStale: 4,
+  InvalidNumber: 100,
+  OutOfRange: 101,
+  InvalidPrice: 102,
+  UnknownMarket: 103,
+  UnknownAccount: 104,
+  DuplicatePosition: 105,
+  InvalidCurve: 106,
+  AccountClosed: 107,
+  TooManyMarkets: 108,
+  CountMismatch: 109,
+  BelowInitialMargin: 200,
+  AccountHasPositions: 201,
+  NegativeCollateral: 202,
+} as const;
+export type StatusName = keyof typeof StatusCode;
+export type StatusCode = (typeof StatusCode)[StatusName];
+
+export const FieldId = {
+  None: 0,
+  AccountId: 1,
+  MarketId: 2,
+  SizeBase: 3,
+  QuoteBalance: 4,
+  FundingSnapshot: 5,
+  CollateralQuote: 6,
+  ImfFloorPpm: 7,
+  MarkPrice: 8,
+  FundingIndexLong: 9,
+  FundingIndexShort: 10,
+  BaseDecimals: 11,
+  ImfPpm: 12,
+  MmfPpm: 13,
+  PremiumPpm: 14,
+  NotionalFloorQuote: 15,
+  LowerCapQuote: 16,
+  UpperCapQuote: 17,
+  CurveKind: 18,
+  PositionCount: 19,
+  PriceQuote: 20,
+  AmountQuote: 21,
+  Capacity: 22,
+  TierCount: 23,
+  Notional: 24,
+} as const;
+export type FieldName = keyof typeof FieldId;
+
+const statusNames = new Map<number, StatusName>(Object.entries(StatusCode).map(([k, v]) => [v, k as StatusName]));
+const fieldNames = new Map<number, FieldName>(Object.entries(FieldId).map(([k, v]) => [v, k as FieldName]));
+
+/** Lower-camel field name as it appears in the public API (`sizeBase`, `markPrice`, ...). */
+function apiFieldName(id: number): string {
+  const name = fieldNames.get(id) ?? 'None';
+  return name === 'None' ? '' : name[0]!.toLowerCase() + name.slice(1);
+}
+
+const messages: Partial<Record<StatusName, string>> = {
+  CapacityExceeded: 'capacity exceeded: create the engine with larger capacities',
+  Overflow: 'amount outside the supported range (see docs/FORMULAS.md, "Supported range")',
+  NotInitialized: 'engine already initialized or not initialized',
+  ResultsStale: 'results are not valid: the last check failed; run check() again',
+  InvalidNumber: 'not an integer number of atoms',
+  OutOfRange: 'value out of range',
+  InvalidPrice: 'price must be an integer in 1..2^62',
+  UnknownMarket: 'unknown market',
+  UnknownAccount: 'unknown account',
+  DuplicatePosition: 'account already holds a position in this market',
+  InvalidCurve: 'invalid margin curve',
+  AccountClosed: 'account is closed',
+  TooManyMarkets: 'market table is full (65,535 at most)',
+  CountMismatch: 'position counts do not add up to the positions supplied',
+  BelowInitialMargin: 'refused: equity would fall below initial margin',
+  AccountHasPositions: 'refused: account still holds positions',
+  NegativeCollateral: 'refused: account collateral is negative',
+};
+
+/** Every error riskcore throws for a refused call. `code` is stable; branch on it. */
+export class RiskCoreError extends Error {
+  override name = 'RiskCoreError';
+  /** Numeric code from the shared table. */
+  readonly code: number;
+  /** Symbolic code, e.g. 'UnknownMarket'. */
+  readonly codeName: StatusName;
+  /** The input field at fault, in API spelling ('' when none). */
+  readonly field: string;
+  /** The row of the input at fault (batch-relative), or -1. */
+  readonly row: number;
+  constructor(code: number, field: string, row: number, detail?: string) {
+    const codeName = statusNames.get(code) ?? 'Overflow';
+    const where = [field && `field ${field}`, row >= 0 && `row ${row}`].filter(Boolean).join(', ');
+    super(`${codeName} (${code}): ${messages[codeName] ?? 'error'}${where ? ` [${where}]` : ''}${detail ? `: ${detail}` : ''}`);
+    this.code = code;
+    this.codeName = codeName;
+    this.field = field;
+    this.row = row;
+  }
+  /** An error from the core's error record. */
+  static fromRecord(code: number, fieldId: number, row: number): RiskCoreError {
+    const field = apiFieldName(fieldId);
+    if (code >= 200) return new MarginRefusedError(code, field, row);
+    if (code >= 100) return new InputError(code, field, row);
+    return new EngineError(code, field, row);
+  }
+}
+
+/** Codes 100..199: the input was invalid; nothing changed. */
+export class InputError extends RiskCoreError { override name = 'InputError'; }
+/** Codes 200..299: a margin rule refused the operation; nothing changed. */
+export class MarginRefusedError extends RiskCoreError { override name = 'MarginRefusedError'; }
+/** Codes 1..99: capacity, overflow and lifecycle. */
+export class EngineError extends RiskCoreError { override name = 'EngineError'; }
+
+/** A broken internal invariant reported by the core's debug build (`abort`): a bug, not bad input. */
+export class RiskCoreInvariantError extends Error {
+  override name = 'RiskCoreInvariantError';
+  constructor(message: string, readonly file: string, readonly line: number, readonly column: number) {
+    super(`invariant violated: ${message} at ${file}:${line}:${column}`);
+  }
+}
+
+/** Input error raised in TypeScript before the core is called (same codes). */
+export function inputError(code: StatusName, field: string, row: number, detail?: string): InputError {
+  return new InputError(StatusCode[code], field, row, detail);
+}

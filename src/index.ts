@@ -1,0 +1,11 @@
+export { RiskEngine, setHost } from './engine.js';
+export type { AccountInput, AccountResultsView, CheckSummary, EngineOptions, FillInput, HealthCounts, Host, IsolatedResultsView, PreTradeResult } from './engine.js';
+export type { BookColumns, BulkBatch, BulkCounts } from './bulk.js';
+export { EngineError, FieldId, InputError, MarginRefusedError, RiskCoreError, RiskCoreInvariantError, StatusCode } from './errors.js';
+export type { FieldName, StatusName } from './errors.js';
+export { formatAtoms, toAtoms } from './atoms.js';
+export { Health } from './types.js';
+export type { AccountSpec, AtomsInput, MarginCurve, MarginFigures, MarginTier, MarketSpec, PositionSpec } from './types.js';
+export type { WasmSource } from './loader.js';
+export { DEFAULT_BOOK, generateBook, sfc32, shockMarks } from './synth.js';
+export type { BookShape, GeneratedBook } from './synth.js';

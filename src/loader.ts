@@ -1,0 +1,52 @@
+/**
+ * Compiles and instantiates the core. The only module besides raw.ts that touches the wasm
+ * instance, and the only one that uses @assemblyscript/loader (to decode the core's abort messages).
+ *
+ * Compilation happens once per source and process (a module cache); every engine gets its own
+ * instance, hence its own memory.
+ */
+import { instantiate } from '@assemblyscript/loader';
+import { RiskCoreInvariantError } from './errors.js';
+
+/** Where the wasm comes from: a URL (fetched or read), a Response, bytes, or a compiled module. */
+export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
+
+/** How a host turns a URL into a compiled module (fs in Node, fetch in browsers). */
+export type ModuleFetcher = (url: URL) => Promise<WebAssembly.Module>;
+
+const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
+
+export async function compileSource(source: WasmSource, fetcher: ModuleFetcher): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = typeof source === 'string' ? new URL(source, globalThis.location?.href ?? 'file:///') : source;
+    const key = url.href;
+    let cached = moduleCache.get(key);
+    if (!cached) {
+      cached = fetcher(url);
+      moduleCache.set(key, cached);
+      cached.catch(() => moduleCache.delete(key));
+    }
+    return cached;
+  }
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    return WebAssembly.compileStreaming ? WebAssembly.compileStreaming(source) : WebAssembly.compile(await source.arrayBuffer());
+  }
+  return WebAssembly.compile(source as BufferSource);
+}
+
+/** Instantiates a compiled core; `abort` (debug builds) raises RiskCoreInvariantError. */
+export async function instantiateCore(module: WebAssembly.Module): Promise<WebAssembly.Exports> {
+  let decode: (ptr: number) => string = () => '';
+  const imports = {
+    env: {
+      abort(messagePtr: number, filePtr: number, line: number, column: number): never {
+        throw new RiskCoreInvariantError(decode(messagePtr), decode(filePtr), line, column);
+      },
+    },
+  };
+  const result = await instantiate<Record<string, unknown>>(module, imports);
+  decode = (ptr) => (ptr ? result.exports.__getString(ptr) : '');
+  // Calls go to the raw exports: the loader's demangled wrappers add a rest-argument hop per call.
+  return result.instance.exports;
+}

@@ -1,0 +1,128 @@
+/**
+ * The one file that touches the core's exports: their types, the column ids of assembly/layout.ts,
+ * and typed-array views over wasm memory.
+ *
+ * Memory is laid out once when the engine is created and never grows afterwards, so views stay
+ * valid; `view()` still re-creates a view whenever the buffer identity changes (belt and braces
+ * against a future core that grows memory).
+ */
+import { RiskCoreError } from './errors.js';
+
+/** Mirrors `Column` in assembly/layout.ts (append-only; a test checks the two agree). */
+export const Column = {
+  Markets: 0, Tiers: 1,
+  AccCollateral: 2, AccPosStart: 3, AccPosLen: 4, AccPosCap: 5, AccFloorPpm: 6, AccFlags: 7,
+  AccIsoHead: 8, AccStamp: 9, AccEquity: 10, AccIm: 11, AccMm: 12, AccFree: 13, AccHealth: 14,
+  PosSize: 15, PosQuote: 16, PosSnap: 17, PosMarket: 18, PosAccount: 19,
+  IsoAccount: 20, IsoMarket: 21, IsoNext: 22, IsoFlags: 23, IsoSize: 24, IsoQuote: 25, IsoSnap: 26,
+  IsoCollateral: 27, IsoEquity: 28, IsoIm: 29, IsoMm: 30, IsoFree: 31, IsoHealth: 32,
+  IndexStart: 33, IndexEntries: 34, PendingMarket: 35, PendingHolder: 36, Queue: 37, IsoQueue: 38,
+  SortIdsA: 39, SortIdsB: 40, SortKeysA: 41, SortKeysB: 42, SortCounts: 43,
+  IoU32: 44, IoI64A: 45, IoI64B: 46, MarketStamp: 47, IndexFill: 48,
+} as const;
+export type Column = (typeof Column)[keyof typeof Column];
+
+/** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
+export const ABI_VERSION = 1;
+
+/** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
+export const MARKET_RECORD = 128;
+export const MarketField = { mark: 0, fundingLong: 8, fundingShort: 16, d: 24, imf: 64, mmf: 68, kind: 72, decimals: 73, active: 74, imfEff: 76, premium: 80, tierCount: 84, tierFirst: 88, lower: 96, upper: 104, oiLong: 112, oiShort: 120 } as const;
+
+/** The core's exports, typed. i64 parameters are BigInt at the boundary. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  abiVersion(): number;
+  errorRecordPtr(): number;
+  tallyRecordPtr(): number;
+  preTradeRecordPtr(): number;
+  accountCount(): number;
+  positionTop(): number;
+  isolatedTop(): number;
+  marketCount(): number;
+  resultsValid(): number;
+  clearLastError(): void;
+  init(accounts: number, positions: number, isolated: number, markets: number): number;
+  columnPtr(column: number): number;
+  maxAccounts(): number;
+  maxPositions(): number;
+  maxIsolated(): number;
+  maxMarkets(): number;
+  ioCapacity(): number;
+  addMarket(baseDecimals: number, mark: bigint, fundingLong: bigint, fundingShort: bigint, kind: number, imf: number, mmf: number, premium: number, lower: bigint, upper: bigint, tierCount: number): number;
+  setMarks(count: number): number;
+  setFundingIndices(count: number): number;
+  bulkReserve(accounts: number, positions: number, isolated: number): number;
+  bulkCommit(accounts: number, positions: number, isolated: number): number;
+  compact(): void;
+  applyFill(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint): number;
+  preTrade(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint): number;
+  deposit(account: number, amount: bigint): number;
+  withdraw(account: number, amount: bigint): number;
+  closeAccount(account: number): number;
+  checkRange(first: number, count: number): number;
+  checkList(count: number): number;
+  checkMarkets(count: number): number;
+  buildIndex(): void;
+  buildQueue(isolated: number): number;
+}
+
+type ViewCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
+
+/** Raw access to one instance: calls that throw on a non-zero status, and memory views. */
+export class Raw {
+  readonly exports: CoreExports;
+  private buffer: ArrayBuffer;
+  private readonly columnPtrs: number[] = [];
+  private errorView: Int32Array;
+
+  constructor(exports: WebAssembly.Exports) {
+    this.exports = exports as unknown as CoreExports;
+    const version = this.exports.abiVersion();
+    if (version !== ABI_VERSION) {
+      throw new Error(`riskcore: wasm core from an incompatible build (expected abi ${ABI_VERSION}, got ${version})`);
+    }
+    this.buffer = this.exports.memory.buffer;
+    this.errorView = new Int32Array(this.buffer, this.exports.errorRecordPtr(), 3);
+  }
+
+  /** Throws the core's recorded error if `status` is not Ok. */
+  check(status: number): void {
+    if (status === 0) return;
+    const e = this.errors();
+    throw RiskCoreError.fromRecord(status, e[0] === status ? e[1]! : 0, e[0] === status ? e[2]! : -1);
+  }
+
+  /** The error record (code, field, row); valid right after a failed call. */
+  errors(): Int32Array {
+    if (this.errorView.buffer !== this.exports.memory.buffer) this.refresh();
+    return this.errorView;
+  }
+
+  private refresh(): void {
+    this.buffer = this.exports.memory.buffer;
+    this.errorView = new Int32Array(this.buffer, this.exports.errorRecordPtr(), 3);
+  }
+
+  /** Resolves column pointers after `init` (layout is fixed from then on). */
+  loadLayout(): void {
+    for (let c = 0; c <= Column.IndexFill; c++) this.columnPtrs[c] = this.exports.columnPtr(c);
+  }
+
+  /** A view of `length` elements of a column starting at element `first`. Zero-copy. */
+  view<T>(ctor: ViewCtor<T>, column: Column, first: number, length: number): T {
+    const buffer = this.exports.memory.buffer;
+    if (buffer !== this.buffer) this.refresh();
+    return new ctor(buffer as ArrayBuffer, this.columnPtrs[column]! + first * ctor.BYTES_PER_ELEMENT, length);
+  }
+
+  /** A view at a raw byte address (records exported by the core). */
+  at<T>(ctor: ViewCtor<T>, byteOffset: number, length: number): T {
+    return new ctor(this.exports.memory.buffer as ArrayBuffer, byteOffset, length);
+  }
+
+  /** A DataView over one market's record. */
+  marketRecord(id: number): DataView {
+    return new DataView(this.exports.memory.buffer, this.columnPtrs[Column.Markets]! + id * MARKET_RECORD, MARKET_RECORD);
+  }
+}
