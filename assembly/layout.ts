@@ -7,13 +7,17 @@
  *
  *   [static data | 1 MiB reserve | markets | tiers | accounts | positions | isolated | index | scratch | io]
  *
- *   markets   MARKET_RECORD (128 B) per market, packed so the margin loop reads one record:
+ *   markets   MARKET_RECORD (192 B) per market, packed so the margin loop reads one record:
  *             +0 mark i64          +8 fundingLong i64   +16 fundingShort i64  +24 D = 10^baseDecimals i64
  *             +32 D*10^6 i64       +40 mark/D f64       +48 mark/(D*10^6) f64 +56 1/D f64
  *             +64 imfPpm u32       +68 mmfPpm u32       +72 kind u8 +73 baseDecimals u8 +74 active u8
  *             +76 effective imf (open-interest curve) u32                    +80 premiumPpm u32
  *             +84 tierCount u32    +88 first tier index u32                 +96 lowerCap i64
  *             +104 upperCap i64    +112 open interest long i64              +120 open interest short i64
+ *             +128 limit: |size| from which the base fractions stop applying (i64; 0 = never apply)
+ *             +136 base imf u32 +140 base mmf u32 (tier 0, flat, or the open-interest scaled imf)
+ *             +144 mark*base imf i64 (wrapping) +152 mark*base mmf i64 +160 mark/(D*10^6)*base imf f64
+ *             +168 mark/(D*10^6)*base mmf f64   (the per-position fast path reads only these)
  *   tiers     TIER_RECORD (32 B): +0 notional floor i64, +8 size limit at the current mark i64,
  *             +16 imfPpm u32, +20 mmfPpm u32, +24 maintenance deduction i64
  *   accounts  one column per field (see Column), indexed by account id
@@ -25,7 +29,7 @@
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
 
-export const MARKET_RECORD: u32 = 128;
+export const MARKET_RECORD: u32 = 192;
 export const TIER_RECORD: u32 = 32;
 export const MAX_TIERS: u32 = 16;
 export const MAX_MARKETS: u32 = 65535;
@@ -34,6 +38,9 @@ export const PENDING_CAP: u32 = 4096;
 /** Entries of the io area used for batch inputs that are not per-account (marks, funding). */
 export const IO_SMALL: u32 = 65536;
 export const ISOLATED_TAG: u32 = 0x80000000;
+/** Scratch position slots past the arena's end (one account's book, plus one), for evaluating a
+ * hypothetical book (pre-trade) or an isolated position with the same code as the batch loop. */
+export const SCRATCH_SLOTS: u32 = 65537;
 
 // Market record offsets.
 export const M_MARK = 0, M_FUND_LONG = 8, M_FUND_SHORT = 16, M_D = 24, M_D6 = 32;
@@ -41,6 +48,8 @@ export const M_MARK_OVER_D = 40, M_MARK_OVER_D6 = 48, M_INV_D = 56;
 export const M_IMF = 64, M_MMF = 68, M_KIND = 72, M_DECIMALS = 73, M_ACTIVE = 74;
 export const M_IMF_EFF = 76, M_PREMIUM = 80, M_TIER_COUNT = 84, M_TIER_FIRST = 88;
 export const M_LOWER = 96, M_UPPER = 104, M_OI_LONG = 112, M_OI_SHORT = 120;
+export const M_BASE_LIMIT = 128, M_BASE_IMF = 136, M_BASE_MMF = 140, M_MARK_IMF = 144, M_MARK_MMF = 152;
+export const M_EST_IMF = 160, M_EST_MMF = 168;
 // Tier record offsets.
 export const T_FLOOR = 0, T_SIZE_LIMIT = 8, T_IMF = 16, T_MMF = 20, T_DED = 24;
 
@@ -108,6 +117,8 @@ export let maxMarkets: u32 = 0;
 export let maxTiers: u32 = 0;
 /** Capacity of the io u32 column (list inputs): max(accounts, isolated, IO_SMALL). */
 export let ioCapacity: u32 = 0;
+/** First scratch slot: maxPositions. */
+export let SCRATCH_SLOT: u32 = 0;
 
 // @ts-ignore: decorator
 @inline export function col(c: Column): usize {
@@ -139,7 +150,7 @@ function lengthOf(c: Column): u32 {
     case Column.IndexStart: return maxMarkets + 1;
     case Column.Tiers: return maxTiers;
     case Column.PosSize: case Column.PosQuote: case Column.PosSnap: case Column.PosMarket:
-    case Column.PosAccount: return maxPositions;
+    case Column.PosAccount: return maxPositions + SCRATCH_SLOTS;
     case Column.IsoAccount: case Column.IsoMarket: case Column.IsoNext: case Column.IsoFlags:
     case Column.IsoSize: case Column.IsoQuote: case Column.IsoSnap: case Column.IsoCollateral:
     case Column.IsoEquity: case Column.IsoIm: case Column.IsoMm: case Column.IsoFree:
@@ -164,6 +175,7 @@ function layoutBytes(): f64 {
 function setCapacities(accounts: u32, positions: u32, isolated: u32, markets: u32): void {
   maxAccounts = accounts;
   maxPositions = positions;
+  SCRATCH_SLOT = positions;
   maxIsolated = isolated;
   maxMarkets = markets;
   maxTiers = markets * MAX_TIERS;

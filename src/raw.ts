@@ -26,7 +26,7 @@ export type Column = (typeof Column)[keyof typeof Column];
 export const ABI_VERSION = 1;
 
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
-export const MARKET_RECORD = 128;
+export const MARKET_RECORD = 192;
 export const MarketField = { mark: 0, fundingLong: 8, fundingShort: 16, d: 24, imf: 64, mmf: 68, kind: 72, decimals: 73, active: 74, imfEff: 76, premium: 80, tierCount: 84, tierFirst: 88, lower: 96, upper: 104, oiLong: 112, oiShort: 120 } as const;
 
 /** The core's exports, typed. i64 parameters are BigInt at the boundary. */

@@ -17,7 +17,7 @@
  * A group whose sums leave i64 makes the call fail with Overflow naming the account; results of a
  * failed call are not valid (JavaScript refuses to read them until a check succeeds).
  */
-import { col, Column, ISOLATED_TAG, MARKET_RECORD } from '../layout';
+import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../layout';
 import { Field, Health, Status } from '../status';
 import { accountCount, clearCallTallies, countCall, epoch, fail, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
 import { freeQuote, groupSumsExact, sumEquity, sumIm, sumMm } from './position';
@@ -32,18 +32,46 @@ import { ACCOUNT_ACTIVE } from './book';
 /** Results are valid (no failed check since the last successful one). */
 export let resultsValid = false;
 
-/**
- * Evaluates account a's cross book (collateral `collateral`) into the group sums of position.ts,
- * with the position in `overrideMarket` replaced as groupSums describes. False on overflow.
- */
-export function evaluateCross(a: u32, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64): bool {
+/** Evaluates account a's cross book with the given collateral into the group sums. False on overflow. */
+export function evaluateCross(a: u32, collateral: i64): bool {
   const off = <usize>a << 2;
-  return groupSumsExact(load<u32>(col(Column.AccPosStart) + off), load<u32>(col(Column.AccPosLen) + off), <u64>load<u32>(col(Column.AccFloorPpm) + off), collateral, overrideMarket, oSize, oQuote, oSnap);
+  return groupSumsExact(load<u32>(col(Column.AccPosStart) + off), load<u32>(col(Column.AccPosLen) + off), <u64>load<u32>(col(Column.AccFloorPpm) + off), collateral);
+}
+
+/**
+ * Evaluates account a's cross book as it would be with its position in `market` replaced by
+ * (size, quote, snap), added if it holds none, dropped if size is 0: the book is copied to the
+ * scratch slots past the arena's end and summed there. False on overflow.
+ */
+export function evaluateCrossWith(a: u32, collateral: i64, market: u32, size: i64, quote: i64, snap: i64): bool {
+  const off = <usize>a << 2;
+  const start = load<u32>(col(Column.AccPosStart) + off), len = load<u32>(col(Column.AccPosLen) + off);
+  let n: u32 = 0;
+  for (let s = start; s < start + len; s++) {
+    if (<u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1)) == market) continue;
+    copySlot(s, SCRATCH_SLOT + n++);
+  }
+  if (size != 0) writeSlot(SCRATCH_SLOT + n++, market, size, quote, snap);
+  return groupSumsExact(SCRATCH_SLOT, n, <u64>load<u32>(col(Column.AccFloorPpm) + off), collateral);
 }
 
 /** Evaluates one isolated position (account a's floor applies) into the group sums. */
 export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64, quote: i64, snap: i64): bool {
-  return groupSumsExact(0, 0, <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2)), collateral, market, size, quote, snap);
+  writeSlot(SCRATCH_SLOT, market, size, quote, snap);
+  return groupSumsExact(SCRATCH_SLOT, 1, <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2)), collateral);
+}
+
+// @ts-ignore: decorator
+@inline function copySlot(from: u32, to: u32): void {
+  writeSlot(to, <u32>load<u16>(col(Column.PosMarket) + (<usize>from << 1)), load<i64>(col(Column.PosSize) + (<usize>from << 3)), load<i64>(col(Column.PosQuote) + (<usize>from << 3)), load<i64>(col(Column.PosSnap) + (<usize>from << 3)));
+}
+
+// @ts-ignore: decorator
+@inline function writeSlot(s: u32, market: u32, size: i64, quote: i64, snap: i64): void {
+  store<u16>(col(Column.PosMarket) + (<usize>s << 1), <u16>market);
+  store<i64>(col(Column.PosSize) + (<usize>s << 3), size);
+  store<i64>(col(Column.PosQuote) + (<usize>s << 3), quote);
+  store<i64>(col(Column.PosSnap) + (<usize>s << 3), snap);
 }
 
 /** Writes a group's results to row `i` of the account (slot 0) or isolated (slot 1) columns. */
@@ -68,7 +96,7 @@ export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64
 
 /** Checks account a (cross book and isolated rows). Returns false (error recorded) on overflow. */
 function checkAccount(a: u32): bool {
-  if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)), NONE, 0, 0, 0)) {
+  if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) {
     fail(Status.Overflow, Field.AccountId, <i32>a);
     return false;
   }

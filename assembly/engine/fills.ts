@@ -15,7 +15,7 @@ import { col, Column, ISOLATED_TAG, M_IMF_EFF, M_OI_LONG, M_OI_SHORT } from '../
 import { Field, Health, PreTradeReason, Status } from '../status';
 import { addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
-import { evaluateCross, evaluateIsolated, healthOf } from './check';
+import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './check';
 import { freeQuote, marketPtr, sumEquity, sumIm, sumMm } from './position';
 import { addCrossSlot, canAddCross, checkAccount, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
 import { maxIsolated } from '../layout';
@@ -138,7 +138,7 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
     if (marginIn != 0) {
       const cross = load<i64>(i64At(Column.AccCollateral, a)) - marginIn;
       if (!inRange(cross)) return fail(Status.Overflow, Field.CollateralQuote, -1);
-      if (!evaluateCross(a, cross, NONE, 0, 0, 0)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (!evaluateCross(a, cross)) return fail(Status.Overflow, Field.AccountId, <i32>a);
       if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
     }
     let r = planSlot;
@@ -234,7 +234,7 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   if (isolated) {
     ok = evaluateIsolated(a, market, planCollateral, planSize, planQuote, planSnap);
   } else {
-    ok = evaluateCross(a, planCollateral, market, planSize, planQuote, planSnap);
+    ok = evaluateCrossWith(a, planCollateral, market, planSize, planQuote, planSnap);
   }
   store<i64>(m, oiLong, M_OI_LONG);
   store<i64>(m, oiShort, M_OI_SHORT);
@@ -271,7 +271,7 @@ export function withdraw(a: u32, amount: i64): i32 {
   if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const after = load<i64>(i64At(Column.AccCollateral, a)) - amount;
   if (!inRange(after)) return fail(Status.Overflow, Field.CollateralQuote, -1);
-  if (!evaluateCross(a, after, NONE, 0, 0, 0)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  if (!evaluateCross(a, after)) return fail(Status.Overflow, Field.AccountId, <i32>a);
   if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   store<i64>(i64At(Column.AccCollateral, a), after);
   return Status.Ok;

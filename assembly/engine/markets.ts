@@ -7,8 +7,8 @@
  * batch is validated whole before anything is written, so a rejected batch changes nothing.
  */
 import { AMOUNT_LIMIT, INDEX_LIMIT } from '../math/fixed';
-import { openInterestImfPpm, PPM, tierSizeLimit } from '../math/curves';
-import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
+import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../math/curves';
+import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
 import { CurveKind, Field, Status } from '../status';
 import { divModU128, mulWideU } from '../math/wide';
 import { fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from './state';
@@ -121,7 +121,7 @@ export function addMarket(
   // Validated: write the record.
   const id = marketCount;
   const m = marketPtr(id);
-  memory.fill(m, 0, 128);
+  memory.fill(m, 0, MARKET_RECORD);
   const d = pow10(baseDecimals);
   store<i64>(m, mark, M_MARK);
   store<i64>(m, fundingLong, M_FUND_LONG);
@@ -183,6 +183,23 @@ export function refreshMarket(id: u32): void {
   } else {
     store<u32>(m, load<u32>(m, M_IMF), M_IMF_EFF);
   }
+  // The base fractions and their products with the mark, for the per-position fast path.
+  let limit: i64 = SIZE_NEVER, baseImf: u32 = load<u32>(m, M_IMF_EFF), baseMmf: u32 = load<u32>(m, M_MMF);
+  if (kind == CurveKind.SizePremium) limit = 0;
+  if (kind == CurveKind.Tiers) {
+    const t = col(Column.Tiers) + <usize>load<u32>(m, M_TIER_FIRST) * TIER_RECORD;
+    baseImf = load<u32>(t, T_IMF);
+    baseMmf = load<u32>(t, T_MMF);
+    if (load<u32>(m, M_TIER_COUNT) > 1) limit = load<i64>(t + TIER_RECORD, T_SIZE_LIMIT);
+  }
+  store<i64>(m, limit, M_BASE_LIMIT);
+  store<u32>(m, baseImf, M_BASE_IMF);
+  store<u32>(m, baseMmf, M_BASE_MMF);
+  store<i64>(m, mark * <i64>baseImf, M_MARK_IMF);
+  store<i64>(m, mark * <i64>baseMmf, M_MARK_MMF);
+  const markOverD6 = load<f64>(m, M_MARK_OVER_D6);
+  store<f64>(m, markOverD6 * <f64>baseImf, M_EST_IMF);
+  store<f64>(m, markOverD6 * <f64>baseMmf, M_EST_MMF);
 }
 
 /** Adds a signed size change to a market's open interest (longs and shorts kept apart). */

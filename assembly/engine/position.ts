@@ -13,7 +13,7 @@
 import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
 import { sizePremiumPpm, withSizePremium } from '../math/curves';
 import { absU } from '../math/wide';
-import { col, Column, MARKET_RECORD, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
+import { col, Column, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
 import { CurveKind } from '../status';
 import { SCRATCH } from './state';
 
@@ -60,50 +60,51 @@ export let mmQuote: i64 = 0;
 }
 
 /**
- * Sums one margin group: collateral plus the positions in slots [start, start + len), with the
- * position in `overrideMarket` (if not NONE) replaced by (oSize, oQuote, oSnap), or appended when the
- * group holds none (oSize 0 drops it). Isolated positions are groups of len 0 and one override.
+ * Sums one margin group: collateral plus the positions in slots [start, start + len) of the
+ * position arena. (Isolated positions and hypothetical books are copied to scratch slots first.)
  *
  * The per-position arithmetic runs on locals; the results go to sumEquity, sumIm, sumMm and
  * overflowBits once per group. Returns false if a position is out of range (overflow).
  */
 // @ts-ignore: decorator
-@inline export function groupSums(start: u32, len: u32, floorPpm: u64, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64, careful: bool): i32 {
+@inline export function groupSums(start: u32, len: u32, floorPpm: u64, collateral: i64, careful: bool): i32 {
   const sizeCol = col(Column.PosSize), quoteCol = col(Column.PosQuote), snapCol = col(Column.PosSnap);
   const marketCol = col(Column.PosMarket), markets = col(Column.Markets);
   let equity = collateral, im: i64 = 0, mm: i64 = 0, bits: i64 = 0;
   // Quick mode bounds every partial sum at once: |collateral| + sum |quote| + 2^50 per position.
   let magnitude: f64 = Math.abs(<f64>collateral);
-  let seen = overrideMarket == 0xFFFFFFFF;
-  for (let k: u32 = 0; k <= len; k++) {
-    let market: u32, sizeBase: i64, quote: i64, snapshot: i64;
-    if (k < len) {
-      const s = start + k;
-      market = <u32>load<u16>(marketCol + (<usize>s << 1));
-      sizeBase = load<i64>(sizeCol + (<usize>s << 3));
-      quote = load<i64>(quoteCol + (<usize>s << 3));
-      snapshot = load<i64>(snapCol + (<usize>s << 3));
-      if (market == overrideMarket) {
-        seen = true;
-        if (oSize == 0) continue;
-        sizeBase = oSize; quote = oQuote; snapshot = oSnap;
-      }
-    } else {
-      if (seen || oSize == 0) break;
-      market = overrideMarket; sizeBase = oSize; quote = oQuote; snapshot = oSnap;
-    }
+  for (let s = start; s < start + len; s++) {
+    const market = <u32>load<u16>(marketCol + (<usize>s << 1));
+    const sizeBase = load<i64>(sizeCol + (<usize>s << 3));
+    const quote = load<i64>(quoteCol + (<usize>s << 3));
+    const snapshot = load<i64>(snapCol + (<usize>s << 3));
+    // No branch on size 0: every term below is then exactly 0 (a 0 estimate, a 0 remainder).
     let value: i64 = quote, funding: i64 = 0, posIm: i64 = 0, posMm: i64 = 0;
-    if (sizeBase != 0) {
+    {
       const mkt = markets + <usize>market * MARKET_RECORD;
       const mark = load<i64>(mkt, M_MARK);
       const d = load<i64>(mkt, M_D);
       // Branch-free side selection: signs are random, a branch here mispredicts half the time.
       const indexDelta = select<i64>(load<i64>(mkt, M_FUND_LONG), load<i64>(mkt, M_FUND_SHORT), sizeBase > 0) - snapshot;
       const sizeAbs = <i64>absU(sizeBase);
-      const fractions = curveFractions(mkt, sizeAbs);
-      let imf = <i64>(fractions & 0x1FFFFF);
-      const mmf = <i64>((fractions >> 21) & 0x1FFFFF);
-      if (<i64>floorPpm > imf) imf = <i64>floorPpm;
+      // Fractions: the market's base ones (precomputed with the mark) unless the size reaches the
+      // next tier, the curve is the size premium, or the account's floor is above the base imf.
+      let markImf: i64, markMmf: i64, estImf: f64, estMmf: f64, dedQuote: i64 = 0;
+      let imf: i64, mmf: i64;
+      if (sizeAbs < load<i64>(mkt, M_BASE_LIMIT) && <i64>floorPpm <= <i64>load<u32>(mkt, M_BASE_IMF)) {
+        imf = <i64>load<u32>(mkt, M_BASE_IMF); mmf = <i64>load<u32>(mkt, M_BASE_MMF);
+        markImf = load<i64>(mkt, M_MARK_IMF); markMmf = load<i64>(mkt, M_MARK_MMF);
+        estImf = load<f64>(mkt, M_EST_IMF); estMmf = load<f64>(mkt, M_EST_MMF);
+      } else {
+        const fractions = curveFractions(mkt, sizeAbs);
+        imf = <i64>(fractions & 0x1FFFFF);
+        mmf = <i64>((fractions >> 21) & 0x1FFFFF);
+        if (<i64>floorPpm > imf) imf = <i64>floorPpm;
+        dedQuote = deductionOf(fractions);
+        markImf = mark * imf; markMmf = mark * mmf;
+        const markOverD6 = load<f64>(mkt, M_MARK_OVER_D6);
+        estImf = markOverD6 * <f64>imf; estMmf = markOverD6 * <f64>mmf;
+      }
       const sizeF = <f64>sizeBase;
       const valueEst = sizeF * load<f64>(mkt, M_MARK_OVER_D);
       const fundingEst = sizeF * <f64>indexDelta * load<f64>(mkt, M_INV_D);
@@ -111,13 +112,13 @@ export let mmQuote: i64 = 0;
         value += mulDivFloorFast(sizeBase, mark, d, valueEst);
         funding = mulDivCeilFast(sizeBase, indexDelta, d, fundingEst);
         const d6 = load<i64>(mkt, M_D6);
-        const reqEst = load<f64>(mkt, M_MARK_OVER_D6) * <f64>sizeAbs;
-        posIm = mulDivCeilFast(sizeAbs, mark * imf, d6, reqEst * <f64>imf);
-        posMm = mulDivCeilFast(sizeAbs, mark * mmf, d6, reqEst * <f64>mmf) - deductionOf(fractions);
+        const sizeAbsF = <f64>sizeAbs;
+        posIm = mulDivCeilFast(sizeAbs, markImf, d6, sizeAbsF * estImf);
+        posMm = mulDivCeilFast(sizeAbs, markMmf, d6, sizeAbsF * estMmf) - dedQuote;
       } else {
         // Beyond the fast range: exact 128-bit path, and full overflow tracking for this group.
         if (!careful) return GROUP_RETRY;
-        if (!evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, <u64>imf, <u64>mmf, deductionOf(fractions))) return GROUP_OVERFLOW;
+        if (!evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, <u64>imf, <u64>mmf, dedQuote)) return GROUP_OVERFLOW;
         value = valueQuote; funding = fundingOwedQuote; posIm = imQuote; posMm = mmQuote;
       }
     }
@@ -175,14 +176,14 @@ export let sumMm: i64 = 0;
  * range, or sums that could approach 2^63) is summed again with every add checked.
  */
 // @ts-ignore: decorator
-@inline export function groupSumsExact(start: u32, len: u32, floorPpm: u64, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64): bool {
-  let r = groupSums(start, len, floorPpm, collateral, overrideMarket, oSize, oQuote, oSnap, false);
-  if (r == GROUP_RETRY) r = groupSumsCareful(start, len, floorPpm, collateral, overrideMarket, oSize, oQuote, oSnap);
+@inline export function groupSumsExact(start: u32, len: u32, floorPpm: u64, collateral: i64): bool {
+  let r = groupSums(start, len, floorPpm, collateral, false);
+  if (r == GROUP_RETRY) r = groupSumsCareful(start, len, floorPpm, collateral);
   return r == GROUP_OK;
 }
 
-function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral: i64, overrideMarket: u32, oSize: i64, oQuote: i64, oSnap: i64): i32 {
-  return groupSums(start, len, floorPpm, collateral, overrideMarket, oSize, oQuote, oSnap, true);
+function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral: i64): i32 {
+  return groupSums(start, len, floorPpm, collateral, true);
 }
 
 /** free = equity - IM of the last group; cannot overflow once groupSumsExact succeeded. */
