@@ -5,8 +5,8 @@
  *   Drift-style size premium, dYdX-style open-interest scaling); prices log-uniform from 0.01 to
  *   100,000 quote units; base decimals 3..9.
  * - Accounts: about `positionsPerAccount` positions each (geometric), markets drawn by popularity
- *   (Zipf), each account with a leverage drawn from a log-normal (median 4x, capped at 40x) and a
- *   directional bias; entries a few percent from the mark; small unsettled funding; a few accounts
+ *   (Zipf), each account with a leverage drawn from a log-normal (median 6x, capped at 50x) and a
+ *   directional bias (most lean long); entries a few percent from the mark; small unsettled funding; a few accounts
  *   with a leverage floor and a few isolated positions.
  * - `shockPpm` moves every mark after loading (negative for a crash); the calm default leaves about
  *   1 % of accounts liquidatable, a shock of -120,000 ppm about 20 %.
@@ -63,6 +63,8 @@ export function sfc32(seed: number): () => number {
 }
 
 const TWO32 = 4294967296;
+/** Account leverage: log-normal, calibrated so the calm book has about 1 % of accounts liquidatable. */
+const LEVERAGE_MEDIAN = 6, LEVERAGE_SIGMA = 0.9, LEVERAGE_CAP = 50;
 
 /** Writes an integer-valued number (|v| < 2^53) into element i of a BigInt64Array's 32-bit halves. */
 function put64(halves: Int32Array, i: number, v: number): void {
@@ -168,8 +170,8 @@ export function generateBook(engine: RiskEngine, shape: BookShape): GeneratedBoo
     // Step 2: sizes, entries and collateral.
     let p = 0;
     for (let k = 0; k < nA; k++) {
-      const leverage = Math.min(40, Math.exp(Math.log(4) + 0.9 * gaussian(rand)));
-      const longBias = rand();
+      const leverage = Math.min(LEVERAGE_CAP, Math.exp(Math.log(LEVERAGE_MEDIAN) + LEVERAGE_SIGMA * gaussian(rand)));
+      const longBias = Math.sqrt(rand()); // most accounts lean long, as crowds do before a crash
       let notionalSum = 0, unrealized = 0;
       for (let j = 0; j < counts[k]!; j++, p++) {
         const m = plan[p]!;
