@@ -106,7 +106,8 @@ export class Raw {
 
   /** Resolves column pointers after `init` (layout is fixed from then on). */
   loadLayout(): void {
-    for (let c = 0; c <= Column.IndexFill; c++) this.columnPtrs[c] = this.exports.columnPtr(c);
+    // Pointers are u32 in wasm but arrive as signed i32: above 2 GiB they must be reinterpreted.
+    for (let c = 0; c <= Column.IndexFill; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
   }
 
   /** A view of `length` elements of a column starting at element `first`. Zero-copy. */
