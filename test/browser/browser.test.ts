@@ -1,0 +1,152 @@
+/**
+ * The built package in a real browser: Debian's Chromium (driven by playwright-core, never a
+ * downloaded browser) loads test/browser/index.html from a local static server; the page imports
+ * dist/src/browser.js, which fetches dist/riskcore.wasm next to itself. The page and Node run the
+ * same seeded scenario (scenario.js) and must produce the same results digest and summary.
+ *
+ * Needs `npm run build` first (`npm test` does it) and Chromium at $CHROMIUM_PATH or
+ * /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
+ */
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStaticServer, type StaticServer } from './static-server.js';
+import { digestEngine } from '../support/digest.js';
+import { runScenario, SCENARIO, type ScenarioResult } from './scenario.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TIMEOUT = 60_000;
+
+/** window.riskcore in index.html. */
+interface PageState {
+  state: 'loading' | 'idle' | 'pending' | 'done' | 'failed';
+  error?: string;
+  result?: ScenarioResult;
+  digest?: string;
+  summary?: ScenarioResult['summary'];
+}
+
+function requireChromium(): void {
+  try {
+    accessSync(CHROMIUM, constants.X_OK);
+  } catch {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. The browser test uses Debian's chromium and never downloads one: ` +
+      'install it with `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium` ' +
+      '(.ci/run does this), or set CHROMIUM_PATH to a Chromium executable.',
+    );
+  }
+  for (const file of ['dist/src/browser.js', 'dist/riskcore.wasm', 'dist/src/node.js']) {
+    try {
+      accessSync(new URL(`../../${file}`, import.meta.url));
+    } catch {
+      throw new Error(`${file} is missing: run \`npm run build\` first (\`npm test\` builds).`);
+    }
+  }
+}
+
+describe('browser build (Chromium) matches Node', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let node: ScenarioResult;
+  const pageLog: string[] = [];
+
+  beforeAll(async () => {
+    requireChromium();
+    server = await startStaticServer(ROOT);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: TIMEOUT });
+    node = await runScenario(await import('../../dist/src/node.js'), digestEngine);
+  }, 2 * TIMEOUT);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** A page in a fresh context (no shared HTTP or module cache), logging console output and errors. */
+  async function openPage(query: string): Promise<Page> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('console', (m) => pageLog.push(`[console.${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => pageLog.push(`[pageerror] ${e.stack ?? e.message}`));
+    page.on('requestfailed', (r) => pageLog.push(`[requestfailed] ${r.url()} ${r.failure()?.errorText ?? ''}`));
+    await page.goto(`${server.origin}/test/browser/index.html${query}`);
+    return page;
+  }
+
+  /** Waits until the page leaves the given states; fails with the page's error and log. */
+  async function settle(page: Page, busy: PageState['state'][]): Promise<PageState> {
+    try {
+      await page.waitForFunction((states) => {
+        const s = (window as unknown as { riskcore?: PageState }).riskcore?.state;
+        return s !== undefined && !states.includes(s);
+      }, busy, { timeout: TIMEOUT, polling: 100 });
+    } catch (e) {
+      throw new Error(`page did not settle: ${String(e)}\n${pageLog.join('\n')}`);
+    }
+    const state = await page.evaluate(() => (window as unknown as { riskcore: PageState }).riskcore);
+    if (state.state === 'failed') throw new Error(`page failed: ${state.error}\n${pageLog.join('\n')}`);
+    return state;
+  }
+
+  it('Node baseline: the scenario flags a sizeable share of the book', () => {
+    expect(node.book.accounts).toBe(SCENARIO.book.accounts);
+    expect(node.accountCount).toBe(SCENARIO.book.accounts);
+    expect(node.digest).toMatch(/^[0-9a-f]{16}$/);
+    const s = node.summary;
+    expect(s.book.accounts.liquidatable + s.book.accounts.bankrupt).toBeGreaterThan(0);
+  });
+
+  it('default path: the page fetches /dist/riskcore.wasm and gets the same digest and summary', async () => {
+    const first = server.requests.length;
+    const page = await openPage('');
+    try {
+      const state = await settle(page, ['loading', 'pending']);
+      expect(state.state).toBe('done');
+      const result = state.result!;
+      expect(state.digest).toBe(result.digest);
+      expect(result.digest).toBe(node.digest);
+      expect(state.summary).toEqual(node.summary);
+      expect(result.book).toEqual(node.book);
+      expect(result.accountCount).toBe(node.accountCount);
+
+      const seen = server.requests.slice(first);
+      const wasm = seen.filter((r) => r.path.endsWith('.wasm'));
+      // Exactly the release core, once, with the type compileStreaming requires.
+      expect(wasm).toEqual([{ method: 'GET', path: '/dist/riskcore.wasm', status: 200, contentType: 'application/wasm' }]);
+      expect(seen).toContainEqual({ method: 'GET', path: '/dist/src/browser.js', status: 200, contentType: 'text/javascript' });
+      expect(seen.filter((r) => r.status !== 200)).toEqual([]);
+      console.info(`[browser] default path, ms: ${JSON.stringify(result.ms)}; node ms: ${JSON.stringify(node.ms)}; digest ${result.digest}`);
+    } finally {
+      await page.context().close();
+    }
+  }, 2 * TIMEOUT);
+
+  it('bundler path: `wasm: ArrayBuffer` works and fetches no wasm', async () => {
+    const first = server.requests.length;
+    const page = await openPage('?mode=manual');
+    try {
+      expect((await settle(page, ['loading'])).state).toBe('idle');
+      const wasmBase64 = readFileSync(new URL('../../dist/riskcore.wasm', import.meta.url)).toString('base64');
+      let result: ScenarioResult;
+      try {
+        result = await page.evaluate(
+          (b64) => (window as unknown as { runRiskcore(o: { wasmBase64: string }): Promise<ScenarioResult> }).runRiskcore({ wasmBase64: b64 }),
+          wasmBase64,
+        );
+      } catch (e) {
+        throw new Error(`runRiskcore({ wasm: bytes }) failed in the page: ${String(e)}\n${pageLog.join('\n')}`);
+      }
+      expect(result.digest).toBe(node.digest);
+      expect(result.summary).toEqual(node.summary);
+      expect(result.book).toEqual(node.book);
+      expect(server.requests.slice(first).filter((r) => r.path.endsWith('.wasm'))).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  }, 2 * TIMEOUT);
+});

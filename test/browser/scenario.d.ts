@@ -1,0 +1,23 @@
+// Types for scenario.js.
+import type { CheckSummary, EngineOptions, RiskEngine } from '../../dist/src/index.js';
+
+export declare const SCENARIO: Readonly<{
+  book: Readonly<{ accounts: number; seed: number }>;
+  shockPpm: number;
+  engine: Readonly<Required<Pick<EngineOptions, 'maxAccounts' | 'maxPositions' | 'maxIsolated' | 'maxMarkets'>>>;
+}>;
+
+export interface ScenarioResult {
+  digest: string;
+  summary: CheckSummary;
+  book: { accounts: number; positions: number; isolated: number; markets: number };
+  accountCount: number;
+  /** Wall time per step, milliseconds. */
+  ms: { create: number; generate: number; shockAndCheck: number; digest: number };
+}
+
+export declare function runScenario(
+  pkg: { RiskEngine: typeof RiskEngine; generateBook: typeof import('../../dist/src/index.js').generateBook; shockMarks: typeof import('../../dist/src/index.js').shockMarks },
+  digestEngine: (engine: RiskEngine) => string,
+  options?: { wasm?: import('../../dist/src/index.js').WasmSource },
+): Promise<ScenarioResult>;

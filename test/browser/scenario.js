@@ -1,0 +1,42 @@
+// The scenario the browser test runs twice, in Chromium (index.html) and in Node
+// (browser.test.ts): the same steps on the same seeded book, so the digests must match.
+// Plain JS (ESM) so the page can import it as is; the package is passed in, because the page
+// uses the browser entry (dist/src/browser.js) and Node the Node entry (dist/src/node.js).
+
+export const SCENARIO = Object.freeze({
+  book: Object.freeze({ accounts: 20_000, seed: 7 }),
+  shockPpm: -120_000,
+  // Capacities that always fit the book: at most 60 positions per account, ~2 % isolated.
+  engine: Object.freeze({ maxAccounts: 20_000, maxPositions: 20_000 * 60, maxIsolated: 2_048, maxMarkets: 256 }),
+});
+
+/**
+ * Creates an engine, loads the seeded book, shocks the marks, checks, and digests the results.
+ * @param {{ RiskEngine: any, generateBook: Function, shockMarks: Function }} pkg the package
+ * @param {(engine: any) => string} digestEngine test/browser/digest.js or test/support/digest.ts
+ * @param {{ wasm?: unknown }} [options] `wasm` is passed to RiskEngine.create when given
+ */
+export async function runScenario(pkg, digestEngine, options = {}) {
+  const now = () => globalThis.performance.now();
+  const t0 = now();
+  const engine = await pkg.RiskEngine.create({ ...SCENARIO.engine, ...(options.wasm === undefined ? {} : { wasm: options.wasm }) });
+  try {
+    const t1 = now();
+    const book = pkg.generateBook(engine, SCENARIO.book);
+    const t2 = now();
+    pkg.shockMarks(engine, SCENARIO.shockPpm);
+    const summary = engine.check();
+    const t3 = now();
+    const digest = digestEngine(engine);
+    const t4 = now();
+    return {
+      digest,
+      summary,
+      book: { accounts: book.accounts, positions: book.positions, isolated: book.isolated, markets: book.markets.length },
+      accountCount: engine.accountCount,
+      ms: { create: t1 - t0, generate: t2 - t1, shockAndCheck: t3 - t2, digest: t4 - t3 },
+    };
+  } finally {
+    engine.dispose();
+  }
+}
