@@ -20,7 +20,7 @@
 import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../layout';
 import { Field, Health, Status } from '../status';
 import { accountCount, clearCallTallies, countCall, epoch, fail, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
-import { freeQuote, groupSumsExact, sumEquity, sumIm, sumMm } from './position';
+import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, sumEquity, sumIm, sumMm } from './position';
 import { ACCOUNT_ACTIVE } from './book';
 
 // @ts-ignore: decorator
@@ -126,10 +126,26 @@ function checkIsolatedRow(r: u32, a: u32): bool {
 export function checkRange(first: u32, count: u32): i32 {
   clearCallTallies();
   if (<u64>first + count > <u64>accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>accountCount);
-  const flags = col(Column.AccFlags);
+  const flags = col(Column.AccFlags), collateral = col(Column.AccCollateral);
+  const starts = col(Column.AccPosStart), lens = col(Column.AccPosLen), floors = col(Column.AccFloorPpm);
+  const isoHeads = col(Column.AccIsoHead);
   for (let a = first; a < first + count; a++) {
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
-    if (!checkAccount(a)) { resultsValid = false; return Status.Overflow; }
+    const off = <usize>a << 2;
+    // groupSums inlined here (the batch loop); evaluateCross is the same for single accounts.
+    let r = groupSums(load<u32>(starts + off), load<u32>(lens + off), <u64>load<u32>(floors + off), load<i64>(collateral + (<usize>a << 3)), false);
+    if (r == GROUP_RETRY) r = groupSumsCareful(load<u32>(starts + off), load<u32>(lens + off), <u64>load<u32>(floors + off), load<i64>(collateral + (<usize>a << 3)));
+    if (r != GROUP_OK) {
+      fail(Status.Overflow, Field.AccountId, <i32>a);
+      resultsValid = false;
+      return Status.Overflow;
+    }
+    writeResults(0, a);
+    let row = load<u32>(isoHeads + off);
+    while (row != NONE) {
+      if (!checkIsolatedRow(row, a)) { resultsValid = false; return Status.Overflow; }
+      row = load<u32>(col(Column.IsoNext) + (<usize>row << 2));
+    }
   }
   if (first == 0 && count == accountCount) resultsValid = true;
   return Status.Ok;

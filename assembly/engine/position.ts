@@ -31,8 +31,8 @@ export let mmQuote: i64 = 0;
  * The curve's fractions at this |size|, packed: imf in bits 0..20, mmf in bits 21..41, and in bits
  * 42..63 the tier record index + 1 whose maintenance deduction applies (0: no deduction).
  */
-// @ts-ignore: decorator
-@inline export function curveFractions(mkt: usize, sizeAbs: i64): u64 {
+// Not inlined: the batch loop takes this path rarely, and inlining it costs registers in the common path.
+export function curveFractions(mkt: usize, sizeAbs: i64): u64 {
   const kind = load<u8>(mkt, M_KIND);
   if (kind == CurveKind.Flat) return <u64>load<u32>(mkt, M_IMF) | (<u64>load<u32>(mkt, M_MMF) << 21);
   if (kind == CurveKind.Tiers) {
@@ -182,7 +182,7 @@ export let sumMm: i64 = 0;
   return r == GROUP_OK;
 }
 
-function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral: i64): i32 {
+export function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral: i64): i32 {
   return groupSums(start, len, floorPpm, collateral, true);
 }
 
