@@ -500,11 +500,9 @@ export class RiskEngine implements Disposable {
   }
 
   private requireValid(): void {
-    if (!this.core.exports.resultsValid()) {
-      // Partial checks keep earlier valid rows; only a failed check invalidates everything.
-      const e = this.core.errors();
-      if (e[0] === StatusCode.Overflow) throw new RiskCoreError(StatusCode.ResultsStale, '', -1);
-    }
+    // Partial checks keep earlier rows valid; only a failed check (overflow) invalidates the
+    // columns, until a full check succeeds.
+    if (!this.core.exports.resultsValid()) throw new RiskCoreError(StatusCode.ResultsStale, '', -1);
   }
 
   /**

@@ -29,8 +29,8 @@ import { ACCOUNT_ACTIVE } from './book';
   return equity < 0 ? Health.Bankrupt : (equity < mm ? Health.Liquidatable : (equity < im ? Health.BelowInitial : Health.Healthy));
 }
 
-/** Results are valid (no failed check since the last successful one). */
-export let resultsValid = false;
+/** A check failed (overflow) and no full check has succeeded since: the result columns are not valid. */
+export let resultsValid = true;
 
 /** Evaluates account a's cross book with the given collateral into the group sums. False on overflow. */
 export function evaluateCross(a: u32, collateral: i64): bool {
