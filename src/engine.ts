@@ -364,9 +364,10 @@ export class RiskEngine implements Disposable {
   preTrade(fill: FillInput): PreTradeResult {
     const raw = this.core;
     raw.check(raw.exports.preTrade(...this.fillArgs(fill)));
-    const rec = raw.at(BigInt64Array, raw.exports.preTradeRecordPtr(), 5);
-    const health = Number(rec[4]! & 0xffffffffn) as Health;
-    const reason = Number(rec[4]! >> 32n);
+    const rec = raw.preTradeRecord();
+    const packed = rec[4]!;
+    const health = Number(packed & 0xffffffffn) as Health;
+    const reason = Number(packed >> 32n);
     return {
       ok: reason === 0,
       reason: reason === 0 ? null : 'belowInitialMargin',
@@ -390,7 +391,7 @@ export class RiskEngine implements Disposable {
   closeAccount(accountId: number): bigint {
     const raw = this.core;
     raw.check(raw.exports.closeAccount(toCount(accountId, 'accountId')));
-    return raw.at(BigInt64Array, raw.exports.preTradeRecordPtr(), 1)[0]!;
+    return raw.preTradeRecord()[0]!;
   }
 
   /** An account's state and latest results as a plain object (copies). */

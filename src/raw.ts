@@ -75,6 +75,7 @@ export class Raw {
   private buffer: ArrayBuffer;
   private readonly columnPtrs: number[] = [];
   private errorView: Int32Array;
+  private preTradeView: BigInt64Array;
 
   constructor(exports: WebAssembly.Exports) {
     this.exports = exports as unknown as CoreExports;
@@ -84,6 +85,13 @@ export class Raw {
     }
     this.buffer = this.exports.memory.buffer;
     this.errorView = new Int32Array(this.buffer, this.exports.errorRecordPtr(), 3);
+    this.preTradeView = new BigInt64Array(this.buffer, this.exports.preTradeRecordPtr(), 5);
+  }
+
+  /** The pre-trade record: equity, IM, MM, free, then health (low 32 bits) and reason (high). */
+  preTradeRecord(): BigInt64Array {
+    if (this.preTradeView.buffer !== this.exports.memory.buffer) this.refresh();
+    return this.preTradeView;
   }
 
   /** Throws the core's recorded error if `status` is not Ok. */
@@ -102,6 +110,7 @@ export class Raw {
   private refresh(): void {
     this.buffer = this.exports.memory.buffer;
     this.errorView = new Int32Array(this.buffer, this.exports.errorRecordPtr(), 3);
+    this.preTradeView = new BigInt64Array(this.buffer, this.exports.preTradeRecordPtr(), 5);
   }
 
   /** Resolves column pointers after `init` (layout is fixed from then on). */
