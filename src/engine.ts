@@ -503,7 +503,7 @@ export class RiskEngine implements Disposable {
   private requireValid(): void {
     // Partial checks keep earlier rows valid; only a failed check (overflow) invalidates the
     // columns, until a full check succeeds.
-    if (!this.core.exports.resultsValid()) throw new RiskCoreError(StatusCode.ResultsStale, '', -1);
+    if (!this.core.exports.resultsValid()) throw RiskCoreError.fromRecord(StatusCode.ResultsStale, 0, -1);
   }
 
   /**

@@ -11,7 +11,7 @@
  * error leaves the book as it was (invariant 4, atomicity).
  */
 import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../layout';
+import { col, Column, ISOLATED_TAG, SCRATCH_SLOT, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../layout';
 import { Field, Health, Status } from '../status';
 import { addInactive, accountCount, fail, marketCount, indexDirty, isolatedFreeHead, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, retally, SCRATCH, setAccountCount, setIndexDirty, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
@@ -233,33 +233,43 @@ export function findIsolated(a: u32, market: u32): u32 {
   return NONE;
 }
 
-/** True if a new cross slot for account a can be had (possibly after compaction). */
+/**
+ * True if a new cross slot for account a can be had: spare room in its block, room at the arena's
+ * end for the block plus one, or, after compaction, one free slot anywhere.
+ */
 export function canAddCross(a: u32): bool {
   const len = load<u32>(u32At(Column.AccPosLen, a)), cap = load<u32>(u32At(Column.AccPosCap, a));
   if (len < cap) return true;
-  const want = newCapacity(cap);
-  return <u64>positionTop + want <= <u64>maxPositions || <u64>positionLive + want <= <u64>maxPositions;
+  return <u64>positionTop + len + 1 <= <u64>maxPositions || <u64>positionLive + 1 <= <u64>maxPositions;
 }
 
 // @ts-ignore: decorator
 @inline function newCapacity(cap: u32): u32 { return cap < 2 ? 4 : cap * 2; }
 
-/** Appends an empty slot to account a's block, moving the block if it is full. Call canAddCross first. */
+/**
+ * Appends an empty slot to account a's block (call canAddCross first). A full block moves to the
+ * arena's end with up to twice the room; if the end is reached, the arena is compacted with this
+ * block placed last, where it can grow into all the free room.
+ */
 export function addCrossSlot(a: u32): u32 {
-  let len = load<u32>(u32At(Column.AccPosLen, a)), cap = load<u32>(u32At(Column.AccPosCap, a));
+  const len = load<u32>(u32At(Column.AccPosLen, a)), cap = load<u32>(u32At(Column.AccPosCap, a));
   if (len == cap) {
-    const want = newCapacity(cap);
-    if (<u64>positionTop + want > <u64>maxPositions) compact();
-    const from = load<u32>(u32At(Column.AccPosStart, a)), to = positionTop;
-    moveSlots(from, to, len);
-    store<u32>(u32At(Column.AccPosStart, a), to);
+    if (<u64>positionTop + len + 1 > <u64>maxPositions) {
+      compactPlacingLast(a);
+    } else {
+      const to = positionTop;
+      moveSlots(load<u32>(u32At(Column.AccPosStart, a)), to, len);
+      store<u32>(u32At(Column.AccPosStart, a), to);
+    }
+    const start = load<u32>(u32At(Column.AccPosStart, a));
+    const want = min(newCapacity(cap), maxPositions - start);
     store<u32>(u32At(Column.AccPosCap, a), want);
-    setPositionTop(to + want);
-    setPositionLive(positionLive - cap + want);
+    setPositionTop(start + want);
   }
   const slot = load<u32>(u32At(Column.AccPosStart, a)) + len;
   store<u32>(u32At(Column.AccPosLen, a), len + 1);
   store<u32>(u32At(Column.PosAccount, slot), a);
+  setPositionLive(positionLive + 1);
   return slot;
 }
 
@@ -269,6 +279,7 @@ export function removeCrossSlot(a: u32, slot: u32): void {
   const last = start + len - 1;
   if (slot != last) moveSlots(last, slot, 1);
   store<u32>(u32At(Column.AccPosLen, a), len - 1);
+  setPositionLive(positionLive - 1);
 }
 
 function moveSlots(from: u32, to: u32, n: u32): void {
@@ -284,11 +295,24 @@ function moveSlots(from: u32, to: u32, n: u32): void {
  * A slot starts a live block iff its owner is open and the owner's start is that slot.
  */
 export function compact(): void {
+  compactPlacingLast(NONE);
+}
+
+/**
+ * Compaction that leaves account `last`'s block (if not NONE) at the end of the packed arena, so
+ * that it can grow; the block waits in the scratch slots while the others slide.
+ */
+function compactPlacingLast(last: u32): void {
+  let parked: u32 = 0;
+  if (last != NONE) {
+    parked = load<u32>(u32At(Column.AccPosLen, last));
+    moveSlots(load<u32>(u32At(Column.AccPosStart, last)), SCRATCH_SLOT, parked);
+  }
   let w: u32 = 0;
   let i: u32 = 0;
   while (i < positionTop) {
     const a = load<u32>(u32At(Column.PosAccount, i));
-    if (a < accountCount && load<u8>(u8At(Column.AccFlags, a)) == ACCOUNT_ACTIVE && load<u32>(u32At(Column.AccPosStart, a)) == i) {
+    if (a != last && a < accountCount && load<u8>(u8At(Column.AccFlags, a)) == ACCOUNT_ACTIVE && load<u32>(u32At(Column.AccPosStart, a)) == i) {
       const len = load<u32>(u32At(Column.AccPosLen, a));
       if (len > 0) {
         if (w != i) moveSlots(i, w, len);
@@ -302,10 +326,17 @@ export function compact(): void {
     i++;
   }
   for (let a: u32 = 0; a < accountCount; a++) {
-    if (load<u32>(u32At(Column.AccPosLen, a)) == 0) {
+    if (a != last && load<u32>(u32At(Column.AccPosLen, a)) == 0) {
       store<u32>(u32At(Column.AccPosCap, a), 0);
       store<u32>(u32At(Column.AccPosStart, a), w);
     }
+  }
+  if (last != NONE) {
+    moveSlots(SCRATCH_SLOT, w, parked);
+    for (let k: u32 = 0; k < parked; k++) store<u32>(u32At(Column.PosAccount, w + k), last);
+    store<u32>(u32At(Column.AccPosStart, last), w);
+    store<u32>(u32At(Column.AccPosCap, last), parked);
+    w += parked;
   }
   setPositionTop(w);
   setPositionLive(w);
@@ -322,6 +353,5 @@ export function noteHolder(market: u32, holder: u32): void {
 
 /** Frees account a's (empty) block when the account closes. */
 export function releaseBlock(a: u32): void {
-  setPositionLive(positionLive - load<u32>(u32At(Column.AccPosCap, a)));
   store<u32>(u32At(Column.AccPosCap, a), 0);
 }

@@ -20,7 +20,7 @@ export let initialized = false;
 export let accountCount: u32 = 0;
 /** First free slot at the end of the position arena. */
 export let positionTop: u32 = 0;
-/** Slots in the arena that belong to no account (moved blocks, spare capacity). */
+/** Cross positions held by open accounts (the arena's size after compaction). */
 export let positionLive: u32 = 0;
 export let isolatedTop: u32 = 0;
 export let isolatedFreeHead: u32 = NONE;
