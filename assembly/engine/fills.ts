@@ -228,7 +228,7 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   if (st != Status.Ok) return st;
   // The fill moves open interest; evaluate with the market as it would be, then restore it.
   const m = marketPtr(market);
-  const oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT), imfEff = load<u32>(m, M_IMF_EFF);
+  const oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT);
   addOpenInterest(market, planSizeBefore, planSize);
   let ok: bool;
   if (isolated) {
@@ -238,7 +238,7 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   }
   store<i64>(m, oiLong, M_OI_LONG);
   store<i64>(m, oiShort, M_OI_SHORT);
-  store<u32>(m, imfEff, M_IMF_EFF);
+  refreshMarket(market); // restores the effective imf and the fast-path products derived from it
   if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const free = freeQuote();
   store<i64>(PRETRADE_RECORD, sumEquity);

@@ -10,7 +10,7 @@
  * the exact rational (math/fixed.ts). Results go to the four globals below (wasm has no multi-value
  * return here); `evaluate` returns false when an amount leaves the supported range.
  */
-import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
+import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivExactI64, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
 import { sizePremiumPpm, withSizePremium } from '../math/curves';
 import { absU } from '../math/wide';
 import { col, Column, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
@@ -142,8 +142,10 @@ export function curveFractions(mkt: usize, sizeAbs: i64): u64 {
     // the bound covers every partial sum, and free = equity - IM, with room for f64 rounding.
     magnitude += <f64>(len + 1) * 1125899906842624.0; // 2^50 per position
     if (magnitude >= 2305843009213693952.0) return GROUP_RETRY; // 2^61
-  } else if (bits < 0) {
-    return GROUP_OVERFLOW;
+  } else {
+    // free = equity - IM is an account figure too.
+    bits |= (equity ^ im) & (equity ^ (equity - im));
+    if (bits < 0) return GROUP_OVERFLOW;
   }
   sumEquity = equity; sumIm = im; sumMm = mm;
   return GROUP_OK;
@@ -155,7 +157,8 @@ export const GROUP_OK = 0, GROUP_OVERFLOW = 1, GROUP_RETRY = 2;
 /** The slow, always-exact path for positions beyond the fast path's range (notional above 2^48). */
 export function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, quote: i64, indexDelta: i64, imf: u64, mmf: u64, dedQuote: i64): bool {
   const floorValue = mulDivExact(sizeBase, mark, d, false, SCRATCH);
-  const funding = mulDivExact(sizeBase, indexDelta, d, true, SCRATCH);
+  // Funding owed has no notional bound: any amount that fits i64 is reported (sums are checked).
+  const funding = mulDivExactI64(sizeBase, indexDelta, d, true, SCRATCH);
   const im = requirementCeilExact(<u64>sizeAbs, <u64>mark, imf, <u64>d, SCRATCH);
   const mm = requirementCeilExact(<u64>sizeAbs, <u64>mark, mmf, <u64>d, SCRATCH);
   if (floorValue == OVERFLOWED || funding == OVERFLOWED || im == OVERFLOWED || mm == OVERFLOWED) return false;

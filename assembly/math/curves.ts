@@ -19,9 +19,10 @@ export function tierSizeLimit(notionalQuote: u64, d: u64, mark: u64, out: ptr): 
   const hi = load<u64>(out);
   const qLo = divModU128(hi, lo, mark, out);
   const qHi = load<u64>(out);
-  const inexact = <u64>(load<u64>(out, 8) != 0);
-  if (qHi != 0 || qLo >= <u64>0x4000000000000000) return SIZE_NEVER;
-  return <i64>(qLo + inexact);
+  const limit = qLo + <u64>(load<u64>(out, 8) != 0);
+  // Sizes reach 2^62 at most: a limit above that is never reached.
+  if (qHi != 0 || limit < qLo || limit > <u64>0x4000000000000000) return SIZE_NEVER;
+  return <i64>limit;
 }
 
 /**

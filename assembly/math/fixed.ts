@@ -70,6 +70,24 @@ export function mulDivExact(a: i64, b: i64, d: i64, roundUp: bool, out: ptr): i6
 }
 
 /**
+ * Exact a*b/d rounded down or up, for any i64 a, b and 0 < d < 2^63, when the result fits i64;
+ * OVERFLOWED otherwise (a result of exactly i64.MIN_VALUE is reported as OVERFLOWED too).
+ */
+export function mulDivExactI64(a: i64, b: i64, d: i64, roundUp: bool, out: ptr): i64 {
+  const negative = (a ^ b) < 0 && a != 0 && b != 0;
+  const lo = mulWideU(absU(a), absU(b), out);
+  const hi = load<u64>(out);
+  const qLo = divModU128(hi, lo, <u64>d, out);
+  const qHi = load<u64>(out);
+  const inexact = <u64>(load<u64>(out, 8) != 0);
+  // Magnitude after rounding: away from zero adds the inexact bit.
+  const away = negative ? !roundUp : roundUp;
+  const magnitude = qLo + (away ? inexact : 0);
+  if (qHi != 0 || magnitude < qLo || magnitude > <u64>i64.MAX_VALUE) return OVERFLOWED;
+  return negative ? -<i64>magnitude : <i64>magnitude;
+}
+
+/**
  * Exact ceil(sizeAbs * mark * fPpm / (d * 10^6)) for a margin requirement, for any size and mark
  * whose notional sizeAbs*mark/d is below AMOUNT_LIMIT (else OVERFLOWED). Requires fPpm <= 10^6,
  * d <= 10^12.
