@@ -202,19 +202,23 @@ export function checkMarkets(count: u32): i32 {
   return Status.Ok;
 }
 
-/** Re-checks one index entry: an account (once per call) or an isolated row (tagged). */
+/**
+ * Re-checks one index entry: the account it names, or the owner of the isolated row it names (tagged),
+ * once per call: an account is always checked whole (cross book and isolated rows), so no row is
+ * counted twice.
+ */
 // @ts-ignore: decorator
 @inline function checkHolder(holder: u32, stamp: u32, stamps: usize, flags: usize): bool {
+  let a = holder;
   if (holder & ISOLATED_TAG) {
     const r = holder & ~ISOLATED_TAG;
     if (r >= isolatedTop || load<u8>(col(Column.IsoFlags) + <usize>r) == 0) return true; // closed since
-    return checkIsolatedRow(r, load<u32>(col(Column.IsoAccount) + (<usize>r << 2)));
+    a = load<u32>(col(Column.IsoAccount) + (<usize>r << 2));
   }
-  if (load<u32>(stamps + (<usize>holder << 2)) == stamp) return true;
-  store<u32>(stamps + (<usize>holder << 2), stamp);
-  if (load<u8>(flags + <usize>holder) != ACCOUNT_ACTIVE) return true;
-  // The account's isolated rows are re-checked too; harmless when they are in other markets.
-  return checkAccount(holder);
+  if (load<u32>(stamps + (<usize>a << 2)) == stamp) return true;
+  store<u32>(stamps + (<usize>a << 2), stamp);
+  if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) return true;
+  return checkAccount(a);
 }
 
 /**

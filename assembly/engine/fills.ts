@@ -135,6 +135,9 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
   const st = planFill(a, market, sizeDelta, price, isolated, marginIn);
   if (st != Status.Ok) return st;
   if (isolated) {
+    // Cross collateral after the transfer in, and after the position's collateral returns on a close.
+    const crossAfter = load<i64>(i64At(Column.AccCollateral, a)) - marginIn + (planSize == 0 ? planCollateral : 0);
+    if (!inRange(crossAfter)) return fail(Status.Overflow, Field.CollateralQuote, -1);
     if (marginIn != 0) {
       const cross = load<i64>(i64At(Column.AccCollateral, a)) - marginIn;
       if (!inRange(cross)) return fail(Status.Overflow, Field.CollateralQuote, -1);

@@ -45,8 +45,9 @@ describe('incremental: checkMarkets after setMarks', () => {
     // B holds only Y: stale, the figures of the first check (at Y = 10).
     expect(figuresOf(e, B!)).toEqual(fig(60n * USD, 100n * USD, 50n * USD, BelowInitial));
     expect(e.resultsView().equityQuote[B!]).toBe(60n * USD);
-    // This call checked A (belowInitial) and C (healthy) and E's isolated row (belowInitial).
-    expect(s.checked.accounts).toEqual(counts(1, 1, 0, 0));
+    // This call checked A (belowInitial), C (healthy) and E, whole: E holds X through its isolated row, so
+    // its cross book (healthy) is re-checked with it and each row is counted once.
+    expect(s.checked.accounts).toEqual(counts(2, 1, 0, 0));
     expect(s.checked.isolated).toEqual(counts(0, 1, 0, 0));
     // Book: healthy C, D, E; belowInitial A and (stale) B.
     expect(s.book.accounts).toEqual(counts(3, 2, 0, 0));
