@@ -11,8 +11,8 @@
  * the account as if it had been written. Isolated positions realize into their own collateral.
  */
 import { mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, ISOLATED_TAG, M_IMF_EFF, M_OI_LONG, M_OI_SHORT } from '../layout';
-import { Field, Health, PreTradeReason, Status } from '../status';
+import { col, Column, ISOLATED_TAG, M_KIND, M_OI_LONG, M_OI_SHORT } from '../layout';
+import { CurveKind, Field, Health, PreTradeReason, Status } from '../status';
 import { addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
 import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './check';
@@ -241,7 +241,8 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   }
   store<i64>(m, oiLong, M_OI_LONG);
   store<i64>(m, oiShort, M_OI_SHORT);
-  refreshMarket(market); // restores the effective imf and the fast-path products derived from it
+  // Only the open-interest curve derives anything from open interest: restore its imf and products.
+  if (load<u8>(m, M_KIND) == CurveKind.OpenInterest) refreshMarket(market);
   if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const free = freeQuote();
   store<i64>(PRETRADE_RECORD, sumEquity);

@@ -26,6 +26,12 @@ export function mulWideU(a: u64, b: u64, out: ptr): u64 {
  * of the quotient to out[0] and the remainder to out[8].
  */
 export function divModU128(hi: u64, lo: u64, d: u64, out: ptr): u64 {
+  if (hi == 0) {
+    // The common case: a 64-bit dividend, one hardware division.
+    store<u64>(out, 0);
+    store<u64>(out, lo % d, 8);
+    return lo / d;
+  }
   const qHi = hi / d;
   let r = hi % d;
   let q: u64 = 0;

@@ -1,0 +1,302 @@
+/**
+ * riskcore benchmarks: `npm run bench` (full default book), `npm run bench -- --json` (one JSON
+ * record per line on stdout, the table on stderr), `--accounts N` (smaller book), `--quick`.
+ * Compare only ratios taken in one run: the machines this runs on are shared and noisy.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { generateBook, Health, RiskEngine, shockMarks, type CheckSummary, type FillInput, type GeneratedBook, type HealthCounts } from '../src/node.js';
+import { checkBook } from '../test/reference/model.js';
+import { f64Book, f64Check, f64Disagreements, f64Markets, refAgreement, refSlice } from './baselines.js';
+import { captureCommits, headColumns, marketFootprint, pairedRatio, runSuite, sampleByHand, type Budget, type Stats } from './cases.js';
+
+// ---- CLI ---------------------------------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(name);
+const option = (name: string): string | undefined => {
+  const i = argv.findIndex((a) => a === name || a.startsWith(name + '='));
+  if (i < 0) return undefined;
+  return argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+};
+if (flag('--help') || flag('-h')) {
+  console.log('usage: node --expose-gc dist/bench/run.js [--accounts N] [--quick] [--json]');
+  process.exit(0);
+}
+const ACCOUNTS = Number(option('--accounts') ?? 1_000_000);
+if (!Number.isInteger(ACCOUNTS) || ACCOUNTS < 100) throw new Error('--accounts: an integer >= 100');
+const JSON_OUT = flag('--json');
+const QUICK = flag('--quick');
+const REF_ACCOUNTS = 2_000;
+const MARKETS_MOVED = [0, 90];
+
+/** Full-book kernels (tens to hundreds of ms), the BigInt slice, and sub-microsecond calls. */
+const HEAVY: Budget = QUICK ? { minSamples: 3, maxTime: 0.5 } : { minSamples: 10, maxTime: 4 };
+const LIGHT: Budget = QUICK ? { minSamples: 5, maxTime: 0.5 } : { minSamples: 30, maxTime: 3 };
+const LOAD_SAMPLES = QUICK ? 2 : 7;
+const PAIRED_ROUNDS = QUICK ? 5 : 15;
+
+const say = (line = ''): void => { (JSON_OUT ? process.stderr : process.stdout).write(line + '\n'); };
+const emit = (record: object): void => { if (JSON_OUT) process.stdout.write(JSON.stringify(record) + '\n'); };
+const gc = (): void => { (globalThis as { gc?: () => void }).gc?.(); };
+
+// ---- Machine -----------------------------------------------------------------------------------
+
+function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return m[1]!.trim();
+  } catch { /* not Linux */ }
+  return os.cpus()[0]?.model ?? 'unknown';
+}
+const machine = {
+  type: 'machine', date: new Date().toISOString(), cpu: cpuModel(), nproc: os.availableParallelism(),
+  node: process.version, v8: process.versions.v8, memGiB: Math.round(os.totalmem() / 2 ** 30),
+  accounts: ACCOUNTS, quick: QUICK, gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+};
+say(`riskcore bench  ${machine.date}`);
+say(`machine: ${machine.cpu}, ${machine.nproc} cpus, ${machine.memGiB} GiB; node ${machine.node} (V8 ${machine.v8})${QUICK ? '; --quick' : ''}`);
+if (!machine.gcExposed) say('note: run with node --expose-gc for collections between cases');
+emit(machine);
+
+// ---- Results -----------------------------------------------------------------------------------
+
+type State = 'calm' | 'crash';
+interface CaseResult {
+  name: string;
+  state: State;
+  /** Positions one operation covers (the denominator of nsPerPosition). */
+  positions: number;
+  nsPerOp: number;
+  nsPerPosition: number;
+  opsPerSecond: number;
+  rme: number;
+  samples: number;
+  baseline?: 'jsF64' | 'bigintRef';
+  extra?: Record<string, number | string>;
+  ratios?: Record<string, number>;
+}
+const results: CaseResult[] = [];
+const BASELINE_LABEL = { jsF64: 'JS f64 (inexact)', bigintRef: 'BigInt reference' } as const;
+
+function record(name: string, state: State, positions: number, s: Stats, more: Partial<CaseResult> = {}): CaseResult {
+  const r: CaseResult = {
+    name, state, positions, nsPerOp: s.mean * 1e9, nsPerPosition: (s.mean * 1e9) / positions,
+    opsPerSecond: s.opsPerSecond, rme: s.rme, samples: s.samples, ...more,
+  };
+  results.push(r);
+  say(`  ${name.padEnd(44)} ${fmt(r.nsPerPosition, 2).padStart(9)} ns/position  ±${fmt(r.rme, 1)}%  (${r.samples} samples)`);
+  return r;
+}
+
+function fmt(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+const pct = (n: number, d: number): string => `${fmt((100 * n) / d, 2)} %`;
+const total = (c: HealthCounts): number => c.healthy + c.belowInitial + c.liquidatable + c.bankrupt + c.inactive;
+
+function describe(state: State, s: CheckSummary): Record<string, number> {
+  const a = s.book.accounts, i = s.book.isolated, n = total(a);
+  say(`${state}: accounts healthy ${a.healthy}, below initial ${a.belowInitial}, liquidatable ${a.liquidatable} (${pct(a.liquidatable, n)}), ` +
+    `bankrupt ${a.bankrupt} (${pct(a.bankrupt, n)}); liquidatable+bankrupt ${pct(a.liquidatable + a.bankrupt, n)}; ` +
+    `isolated liquidatable+bankrupt ${i.liquidatable + i.bankrupt} of ${total(i)}`);
+  return { liquidatableFraction: a.liquidatable / n, bankruptFraction: a.bankrupt / n, liquidatableOrBankruptFraction: (a.liquidatable + a.bankrupt) / n };
+}
+
+// ---- The book ----------------------------------------------------------------------------------
+
+const capacity = {
+  maxAccounts: Math.ceil(ACCOUNTS * 1.1),
+  maxPositions: ACCOUNTS * 12,
+  maxIsolated: Math.max(1024, Math.ceil(ACCOUNTS * 0.05)),
+  maxMarkets: 128,
+};
+const engine = await RiskEngine.create(capacity);
+say(`\ngenerating ${ACCOUNTS.toLocaleString('en-US')} accounts ...`);
+let gen!: GeneratedBook;
+const t0 = process.hrtime.bigint();
+const columns = captureCommits(engine, () => { gen = generateBook(engine, { accounts: ACCOUNTS }); });
+const genSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const POSITIONS = gen.positions + gen.isolated;
+const memoryBytes = (engine as unknown as { raw: { exports: { memory: WebAssembly.Memory } } }).raw.exports.memory.buffer.byteLength;
+say(`book: ${gen.accounts.toLocaleString('en-US')} accounts, ${gen.positions.toLocaleString('en-US')} cross + ${gen.isolated.toLocaleString('en-US')} isolated positions, ${gen.markets.length} markets`);
+say(`wasm memory: ${(memoryBytes / 2 ** 20).toFixed(1)} MiB = ${fmt(memoryBytes / POSITIONS, 1)} bytes/position ` +
+  `(${fmt(memoryBytes / capacity.maxPositions, 1)} per position of capacity ${capacity.maxPositions.toLocaleString('en-US')})` +
+  (ACCOUNTS < 1_000_000 ? '; small books carry fixed overhead, the target applies to the default book' : ''));
+say('');
+record('generateBook (generate + load, 1 run)', 'calm', POSITIONS, { mean: genSeconds, rme: NaN, samples: 1, opsPerSecond: 1 / genSeconds });
+const f64 = f64Book(columns);
+gc();
+
+// ---- Cases -------------------------------------------------------------------------------------
+
+const WARM_ACCOUNTS = Math.min(ACCOUNTS, 20_000);
+function warm(fn: () => void, times: number): void { for (let i = 0; i < times; i++) fn(); }
+
+function fullChecks(state: State): void {
+  warm(() => engine.check({ from: 0, count: WARM_ACCOUNTS }), 30);
+  const summary = describe(state, engine.check());
+  const eng = record(`check() ${state}`, state, POSITIONS, runSuite(`check ${state}`, () => { engine.check(); }, HEAVY), { extra: summary });
+  gc();
+
+  const mk = f64Markets(engine, gen.markets);
+  const groups = f64.groups;
+  warm(() => f64Check(f64, mk, 0, Math.min(groups, WARM_ACCOUNTS)), 30);
+  const js = record(`${BASELINE_LABEL.jsF64} ${state}`, state, POSITIONS, runSuite(`f64 ${state}`, () => f64Check(f64, mk, 0, groups), HEAVY), { baseline: 'jsF64' });
+  const differ = f64Disagreements(f64, engine);
+  js.extra = { healthDisagreementsWithExact: differ };
+  say(`    JS f64 health differs from the exact engine on ${differ} of ${groups} rows`);
+  const paired = pairedRatio(() => { engine.check(); }, () => f64Check(f64, mk, 0, groups), PAIRED_ROUNDS);
+  Object.assign(eng.extra!, { pairedRatioJsF64: paired.median, pairedRatioJsF64Min: paired.min, pairedRatioJsF64Max: paired.max, pairedRounds: paired.rounds });
+  say(`    interleaved, call by call: JS f64 time / check() time = ${fmt(paired.median, 2)} (median of ${paired.rounds}; range ${fmt(paired.min, 2)} to ${fmt(paired.max, 2)})`);
+  gc();
+
+  const slice = refSlice(engine, gen.markets, REF_ACCOUNTS);
+  const small = { markets: slice.book.markets, accounts: slice.book.accounts.slice(0, 50) };
+  warm(() => checkBook(small), 5);
+  const ref = record(`${BASELINE_LABEL.bigintRef} ${state} (${slice.ids.length} accounts)`, state, slice.positions,
+    runSuite(`ref ${state}`, () => { checkBook(slice.book); }, HEAVY), { baseline: 'bigintRef' });
+  const [equal, compared] = refAgreement(engine, slice);
+  ref.extra = { accounts: slice.ids.length, exactMatches: equal, compared };
+  say(`    reference == engine on ${equal} of ${compared} sliced accounts (those without open-interest-curve markets)`);
+  gc();
+}
+
+say('calm book');
+fullChecks('calm');
+
+// Pre-trade: a healthy account with ten positions adds 1 % to its first position, at the mark.
+{
+  const counts = columns.accounts.positionCount, health = engine.resultsView().health;
+  let a = counts.findIndex((n, i) => n === 10 && health[i] === Health.Healthy);
+  if (a < 0) a = counts.reduce((best, n, i) => (n > counts[best]! ? i : best), 0);
+  let first = 0;
+  for (let k = 0; k < a; k++) first += counts[k]!;
+  const marketId = columns.positions.marketId[first]!, size = columns.positions.sizeBase[first]!;
+  const step = (size < 0n ? -size : size) / 100n || 1n;
+  const fill: FillInput = { accountId: a, marketId, sizeDeltaBase: size < 0n ? -step : step, priceQuote: engine.market(marketId).markPrice };
+  let ok = false;
+  warm(() => { ok = engine.preTrade(fill).ok; }, 20_000);
+  record('preTrade() one account (warm)', 'calm', counts[a]!, runSuite('preTrade', () => { ok = engine.preTrade(fill).ok; }, LIGHT),
+    { extra: { accountId: a, accountPositions: counts[a]!, ok: String(ok) } });
+  gc();
+}
+
+say('\ncrash book (every mark -12 %)');
+shockMarks(engine, -120_000);
+fullChecks('crash');
+warm(() => { engine.check({ from: 0, count: WARM_ACCOUNTS }); engine.riskOrderView(); }, 10);
+engine.check();
+const queueLength = engine.riskOrderView().length;
+record('check() + riskOrderView() crash', 'crash', POSITIONS,
+  runSuite('check+queue', () => { engine.check(); engine.riskOrderView(); }, HEAVY), { extra: { queueLength } });
+gc();
+
+for (const m of MARKETS_MOVED) {
+  if (m >= gen.markets.length) continue;
+  const foot = marketFootprint(columns, m);
+  if (foot.positionsInMarket === 0) continue;
+  const ids = [m], p0 = engine.market(m).markPrice, prices = [[p0 * 999n / 1000n], [p0]];
+  let flip = 0, last = engine.checkMarkets(ids);
+  const body = (): void => { flip ^= 1; engine.setMarks(ids, prices[flip]!); last = engine.checkMarkets(ids); };
+  warm(body, 4);
+  const s = runSuite(`market ${m}`, body, HEAVY);
+  engine.setMarks(ids, [p0]);
+  engine.checkMarkets(ids);
+  const accounts = total(last.checked.accounts), isolated = total(last.checked.isolated);
+  const r = record(`setMarks + checkMarkets, market ${m}`, 'crash', foot.positionsInMarket, s, {
+    extra: {
+      positionsInMarket: foot.positionsInMarket, accountsRechecked: accounts, isolatedRechecked: isolated,
+      nsPerAccountRechecked: (s.mean * 1e9) / accounts, positionsOfHolders: foot.holderPositions,
+      nsPerPositionOfHolders: (s.mean * 1e9) / foot.holderPositions,
+    },
+  });
+  say(`    per position held in market ${m}; ${accounts} accounts + ${isolated} isolated rows re-checked: ` +
+    `${fmt(r.extra!.nsPerAccountRechecked as number, 1)} ns/account, ${fmt(r.extra!.nsPerPositionOfHolders as number, 2)} ns per position of those accounts`);
+  gc();
+}
+
+// ---- Bulk load: appendColumns of prepared typed arrays into a fresh engine ----------------------
+
+say('\nbulk load');
+async function freshEngine(caps: typeof capacity): Promise<RiskEngine> {
+  const e = await RiskEngine.create(caps);
+  for (const spec of gen.markets) e.addMarket(spec);
+  return e;
+}
+{
+  const warmAccounts = Math.min(ACCOUNTS, 100_000);
+  const head = headColumns(columns, warmAccounts);
+  for (let i = 0; i < 3; i++) {
+    const e = await freshEngine({ maxAccounts: warmAccounts, maxPositions: warmAccounts * 12, maxIsolated: Math.max(1024, warmAccounts), maxMarkets: 128 });
+    e.appendColumns(head);
+    e.dispose();
+  }
+  const s = await sampleByHand(LOAD_SAMPLES, async () => {
+    // Let the previous engine's memory go first (freeing 0.5 GB behind a sample skewed it).
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    gc();
+    const e = await freshEngine(capacity);
+    const t = process.hrtime.bigint();
+    e.appendColumns(columns);
+    const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+    if (e.accountCount !== ACCOUNTS) throw new Error('appendColumns loaded a different book');
+    e.dispose();
+    return seconds;
+  });
+  const sorted = [...s.times!].sort((x, y) => x - y);
+  const nsPer = (sec: number): number => (sec * 1e9) / POSITIONS;
+  const r = record('appendColumns (one copy, fresh engine)', 'calm', POSITIONS, s, {
+    extra: { timedBy: 'hand (fresh engine per sample)', minNsPerPosition: nsPer(sorted[0]!), medianNsPerPosition: nsPer(sorted[sorted.length >> 1]!), maxNsPerPosition: nsPer(sorted[sorted.length - 1]!) },
+  });
+  say(`    per sample: min ${fmt(r.extra!.minNsPerPosition as number, 1)}, median ${fmt(r.extra!.medianNsPerPosition as number, 1)}, max ${fmt(r.extra!.maxNsPerPosition as number, 1)} ns/position ` +
+    '(includes first-touch page faults of the fresh memory)');
+  gc();
+}
+
+// ---- Ratios, table, targets --------------------------------------------------------------------
+
+const baselineOf = (state: State, kind: 'jsF64' | 'bigintRef'): CaseResult | undefined =>
+  results.find((r) => r.state === state && r.baseline === kind);
+for (const r of results) {
+  r.ratios = {};
+  for (const kind of ['jsF64', 'bigintRef'] as const) {
+    const b = baselineOf(r.state, kind);
+    if (b) r.ratios[BASELINE_LABEL[kind]] = b.nsPerPosition / r.nsPerPosition;
+  }
+}
+
+say('\nresults (ratio = baseline ns/position ÷ case ns/position, same state; > 1 means faster than the baseline)');
+const head = ['case', 'positions', 'ns/op', 'ns/position', 'ops/s', '±rme', `x ${BASELINE_LABEL.jsF64}`, `x ${BASELINE_LABEL.bigintRef}`];
+const rows = results.map((r) => [
+  r.name, r.positions.toLocaleString('en-US'), fmt(r.nsPerOp, 0), fmt(r.nsPerPosition, 2), fmt(r.opsPerSecond, r.opsPerSecond < 100 ? 2 : 0),
+  Number.isFinite(r.rme) ? `${fmt(r.rme, 1)}%` : 'n/a', fmt(r.ratios![BASELINE_LABEL.jsF64] ?? NaN, 2), fmt(r.ratios![BASELINE_LABEL.bigintRef] ?? NaN, 1),
+]);
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+say(line(head));
+say(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of rows) say(line(row));
+
+for (const r of results) emit({ type: 'case', ...r });
+const memory = { type: 'memory', bytes: memoryBytes, positions: POSITIONS, bytesPerPosition: memoryBytes / POSITIONS, capacityPositions: capacity.maxPositions, bytesPerCapacityPosition: memoryBytes / capacity.maxPositions };
+emit(memory);
+
+say('\ntargets (ratios from this run; reported, never gating)');
+const targets: { target: string; value: string; pass: boolean }[] = [];
+for (const state of ['calm', 'crash'] as const) {
+  const eng = results.find((r) => r.name === `check() ${state}`)!;
+  const js = eng.extra!.pairedRatioJsF64 as number, ref = eng.ratios![BASELINE_LABEL.bigintRef]!;
+  targets.push({ target: `full exact check faster than ${BASELINE_LABEL.jsF64} (${state}, interleaved)`, value: `${fmt(js, 2)} x (suites: ${fmt(eng.ratios![BASELINE_LABEL.jsF64]!, 2)} x)`, pass: js > 1 });
+  targets.push({ target: `full exact check >= 20 x faster than ${BASELINE_LABEL.bigintRef} (${state})`, value: `${fmt(ref, 1)} x`, pass: ref >= 20 });
+}
+const pre = results.find((r) => r.name.startsWith('preTrade'))!;
+targets.push({ target: 'preTrade < 1 µs per call', value: `${fmt(pre.nsPerOp, 0)} ns`, pass: pre.nsPerOp < 1000 });
+targets.push({ target: '<= 64 bytes of wasm memory per position', value: `${fmt(memory.bytesPerPosition, 1)} B`, pass: memory.bytesPerPosition <= 64 });
+for (const t of targets) {
+  say(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.target.padEnd(66)} ${t.value}`);
+  emit({ type: 'target', ...t });
+}
+engine.dispose();
