@@ -17,7 +17,8 @@
  *             +128 limit: |size| from which the base fractions stop applying (i64; 0 = never apply)
  *             +136 base imf u32 +140 base mmf u32 (tier 0, flat, or the open-interest scaled imf)
  *             +144 mark*base imf i64 (wrapping) +152 mark*base mmf i64 +160 mark/(D*10^6)*base imf f64
- *             +168 mark/(D*10^6)*base mmf f64   (the per-position fast path reads only these)
+ *             +168 mark/(D*10^6)*base mmf f64   +176 base deduction i64 (always 0 in a market record)
+ *             (the per-position fast path reads only these)
  *   tiers     TIER_RECORD (32 B): +0 notional floor i64, +8 size limit at the current mark i64,
  *             +16 imfPpm u32, +20 mmfPpm u32, +24 maintenance deduction i64
  *   accounts  one column per field (see Column), indexed by account id
@@ -49,7 +50,7 @@ export const M_IMF = 64, M_MMF = 68, M_KIND = 72, M_DECIMALS = 73, M_ACTIVE = 74
 export const M_IMF_EFF = 76, M_PREMIUM = 80, M_TIER_COUNT = 84, M_TIER_FIRST = 88;
 export const M_LOWER = 96, M_UPPER = 104, M_OI_LONG = 112, M_OI_SHORT = 120;
 export const M_BASE_LIMIT = 128, M_BASE_IMF = 136, M_BASE_MMF = 140, M_MARK_IMF = 144, M_MARK_MMF = 152;
-export const M_EST_IMF = 160, M_EST_MMF = 168;
+export const M_EST_IMF = 160, M_EST_MMF = 168, M_BASE_DED = 176;
 // Tier record offsets.
 export const T_FLOOR = 0, T_SIZE_LIMIT = 8, T_IMF = 16, T_MMF = 20, T_DED = 24;
 

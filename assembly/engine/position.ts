@@ -11,9 +11,9 @@
  * return here); `evaluate` returns false when an amount leaves the supported range.
  */
 import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivExactI64, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
-import { sizePremiumPpm, withSizePremium } from '../math/curves';
+import { PREMIUM_SLOW, sizePremiumPpm, sizePremiumPpmQuick, withSizePremium } from '../math/curves';
 import { absU } from '../math/wide';
-import { col, Column, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
+import { col, Column, MARKET_RECORD, M_BASE_DED, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
 import { CurveKind } from '../status';
 import { SCRATCH } from './state';
 
@@ -31,8 +31,13 @@ export let mmQuote: i64 = 0;
  * The curve's fractions at this |size|, packed: imf in bits 0..20, mmf in bits 21..41, and in bits
  * 42..63 the tier record index + 1 whose maintenance deduction applies (0: no deduction).
  */
-// Not inlined: the batch loop takes this path rarely, and inlining it costs registers in the common path.
-export function curveFractions(mkt: usize, sizeAbs: i64): u64 {
+/** curveFractions in quick mode could not decide without a call (a huge size-premium product). */
+export const FRACTIONS_SLOW: u64 = u64.MAX_VALUE;
+
+// Inlined with `quick` constant: the batch loop's copy makes no call, so nothing it holds in
+// registers has to be spilled around one (V8's wasm calls have no callee-saved registers).
+// @ts-ignore: decorator
+@inline export function curveFractions(mkt: usize, sizeAbs: i64, quick: bool): u64 {
   const kind = load<u8>(mkt, M_KIND);
   if (kind == CurveKind.Flat) return <u64>load<u32>(mkt, M_IMF) | (<u64>load<u32>(mkt, M_MMF) << 21);
   if (kind == CurveKind.Tiers) {
@@ -46,7 +51,13 @@ export function curveFractions(mkt: usize, sizeAbs: i64): u64 {
     return <u64>load<u32>(t, T_IMF) | (<u64>load<u32>(t, T_MMF) << 21) | (<u64>(j + 1) << 42);
   }
   if (kind == CurveKind.SizePremium) {
-    const premium = sizePremiumPpm(<u64>sizeAbs, load<u32>(mkt, M_PREMIUM), load<u64>(mkt, M_D), SCRATCH);
+    let premium: u64;
+    if (quick) {
+      premium = sizePremiumPpmQuick(<u64>sizeAbs, load<u32>(mkt, M_PREMIUM), load<u64>(mkt, M_D));
+      if (premium == PREMIUM_SLOW) return FRACTIONS_SLOW;
+    } else {
+      premium = sizePremiumPpm(<u64>sizeAbs, load<u32>(mkt, M_PREMIUM), load<u64>(mkt, M_D), SCRATCH);
+    }
     return withSizePremium(load<u32>(mkt, M_IMF), premium) | (withSizePremium(load<u32>(mkt, M_MMF), premium) << 21);
   }
   return <u64>load<u32>(mkt, M_IMF_EFF) | (<u64>load<u32>(mkt, M_MMF) << 21);
@@ -57,6 +68,33 @@ export function curveFractions(mkt: usize, sizeAbs: i64): u64 {
 @inline export function deductionOf(fractions: u64): i64 {
   const tier = fractions >> 42;
   return tier == 0 ? 0 : load<i64>(col(Column.Tiers) + <usize>(tier - 1) * TIER_RECORD, T_DED);
+}
+
+/** Scratch market record for a position whose fractions are not its market's base ones. */
+const SIZED_RECORD: usize = memory.data(MARKET_RECORD, 16);
+
+/**
+ * Writes the fractions for this size and account floor (imf, mmf, deduction) and their products
+ * with the mark to the scratch record's base fields, and returns the scratch record; in quick mode
+ * returns 0 when the fractions need the slow path.
+ */
+// @ts-ignore: decorator
+@inline function sizedFractions(mkt: usize, sizeAbs: i64, floorPpm: u64, quick: bool): usize {
+  const fractions = curveFractions(mkt, sizeAbs, quick);
+  if (quick && fractions == FRACTIONS_SLOW) return 0;
+  let imf = <i64>(fractions & 0x1FFFFF);
+  const mmf = <i64>((fractions >> 21) & 0x1FFFFF);
+  if (<i64>floorPpm > imf) imf = <i64>floorPpm;
+  const mark = load<i64>(mkt, M_MARK), markOverD6 = load<f64>(mkt, M_MARK_OVER_D6);
+  const r = SIZED_RECORD;
+  store<u32>(r, <u32>imf, M_BASE_IMF);
+  store<u32>(r, <u32>mmf, M_BASE_MMF);
+  store<i64>(r, mark * imf, M_MARK_IMF);
+  store<i64>(r, mark * mmf, M_MARK_MMF);
+  store<f64>(r, markOverD6 * <f64>imf, M_EST_IMF);
+  store<f64>(r, markOverD6 * <f64>mmf, M_EST_MMF);
+  store<i64>(r, deductionOf(fractions), M_BASE_DED);
+  return r;
 }
 
 /**
@@ -87,38 +125,29 @@ export function curveFractions(mkt: usize, sizeAbs: i64): u64 {
       // Branch-free side selection: signs are random, a branch here mispredicts half the time.
       const indexDelta = select<i64>(load<i64>(mkt, M_FUND_LONG), load<i64>(mkt, M_FUND_SHORT), sizeBase > 0) - snapshot;
       const sizeAbs = <i64>absU(sizeBase);
-      // Fractions: the market's base ones (precomputed with the mark) unless the size reaches the
-      // next tier, the curve is the size premium, or the account's floor is above the base imf.
-      let markImf: i64, markMmf: i64, estImf: f64, estMmf: f64, dedQuote: i64 = 0;
-      let imf: i64, mmf: i64;
-      if (sizeAbs < load<i64>(mkt, M_BASE_LIMIT) && <i64>floorPpm <= <i64>load<u32>(mkt, M_BASE_IMF)) {
-        imf = <i64>load<u32>(mkt, M_BASE_IMF); mmf = <i64>load<u32>(mkt, M_BASE_MMF);
-        markImf = load<i64>(mkt, M_MARK_IMF); markMmf = load<i64>(mkt, M_MARK_MMF);
-        estImf = load<f64>(mkt, M_EST_IMF); estMmf = load<f64>(mkt, M_EST_MMF);
-      } else {
-        const fractions = curveFractions(mkt, sizeAbs);
-        imf = <i64>(fractions & 0x1FFFFF);
-        mmf = <i64>((fractions >> 21) & 0x1FFFFF);
-        if (<i64>floorPpm > imf) imf = <i64>floorPpm;
-        dedQuote = deductionOf(fractions);
-        markImf = mark * imf; markMmf = mark * mmf;
-        const markOverD6 = load<f64>(mkt, M_MARK_OVER_D6);
-        estImf = markOverD6 * <f64>imf; estMmf = markOverD6 * <f64>mmf;
+      // Fractions: the market's base ones, premultiplied by the mark in its record, unless the size
+      // reaches the next tier, the curve is the size premium, or the account's floor is above the
+      // base imf; then `sizedFractions` writes the same fields to a scratch record. One code path
+      // reads `rec` either way (no merge of six values in registers).
+      let rec = mkt;
+      if (sizeAbs >= load<i64>(mkt, M_BASE_LIMIT) || <i64>floorPpm > <i64>load<u32>(mkt, M_BASE_IMF)) {
+        rec = sizedFractions(mkt, sizeAbs, floorPpm, !careful);
+        if (rec == 0) return GROUP_RETRY;
       }
       const sizeF = <f64>sizeBase;
       const valueEst = sizeF * load<f64>(mkt, M_MARK_OVER_D);
       const fundingEst = sizeF * <f64>indexDelta * load<f64>(mkt, M_INV_D);
-      if (Math.abs(valueEst) <= FAST_LIMIT && Math.abs(fundingEst) <= FAST_LIMIT) {
+      if (Math.abs(valueEst) + Math.abs(fundingEst) <= FAST_LIMIT) { // both within the fast range
         value += mulDivFloorFast(sizeBase, mark, d, valueEst);
         funding = mulDivCeilFast(sizeBase, indexDelta, d, fundingEst);
         const d6 = load<i64>(mkt, M_D6);
         const sizeAbsF = <f64>sizeAbs;
-        posIm = mulDivCeilFast(sizeAbs, markImf, d6, sizeAbsF * estImf);
-        posMm = mulDivCeilFast(sizeAbs, markMmf, d6, sizeAbsF * estMmf) - dedQuote;
+        posIm = mulDivCeilFast(sizeAbs, load<i64>(rec, M_MARK_IMF), d6, sizeAbsF * load<f64>(rec, M_EST_IMF));
+        posMm = mulDivCeilFast(sizeAbs, load<i64>(rec, M_MARK_MMF), d6, sizeAbsF * load<f64>(rec, M_EST_MMF)) - load<i64>(rec, M_BASE_DED);
       } else {
         // Beyond the fast range: exact 128-bit path, and full overflow tracking for this group.
         if (!careful) return GROUP_RETRY;
-        if (!evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, <u64>imf, <u64>mmf, dedQuote)) return GROUP_OVERFLOW;
+        if (!evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, <u64>load<u32>(rec, M_BASE_IMF), <u64>load<u32>(rec, M_BASE_MMF), load<i64>(rec, M_BASE_DED))) return GROUP_OVERFLOW;
         value = valueQuote; funding = fundingOwedQuote; posIm = imQuote; posMm = mmQuote;
       }
     }

@@ -78,3 +78,31 @@ export function openInterestImfPpm(basePpm: u64, oiBase: u64, mark: u64, d: u64,
   const add = addLo + <u64>(load<u64>(out, 8) != 0);
   return basePpm + add;
 }
+
+/** sizePremiumPpmQuick could not decide without 128-bit arithmetic. */
+export const PREMIUM_SLOW: u64 = u64.MAX_VALUE;
+
+/**
+ * sizePremiumPpm without calls, for the batch loop: exact whenever k^2 * sizeAbs stays below
+ * 2^63 (checked with an f64 estimate that has margin), else PREMIUM_SLOW.
+ */
+// @ts-ignore: decorator
+@inline export function sizePremiumPpmQuick(sizeAbs: u64, kPpm: u64, d: u64): u64 {
+  const k2 = kPpm * kPpm; // <= 10^12
+  if (<f64>k2 * <f64>sizeAbs >= 8.0e18) return PREMIUM_SLOW;
+  const product = k2 * sizeAbs;
+  const q = product / d;
+  const y = q + <u64>(product - q * d != 0);
+  if (y > 4_000_000_000_000) return 2_000_001;
+  // ceilSqrt(y) for y <= 4e12: the f64 root is within one unit; fix it exactly.
+  let n = <u64>roundNearestU(Math.sqrt(<f64>y));
+  if (n * n < y) n++;
+  if (n > 0 && (n - 1) * (n - 1) >= y) n--;
+  return n;
+}
+
+/** round-to-nearest of 0 <= x < 2^51 without the slow f64 -> integer truncation. */
+// @ts-ignore: decorator
+@inline function roundNearestU(x: f64): u64 {
+  return reinterpret<u64>(x + 6755399441055744.0) - 0x4338000000000000;
+}
