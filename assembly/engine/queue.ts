@@ -4,9 +4,9 @@
  *
  * Step 1: collect the rows and an f64 key equity/MM (-inf when MM = 0), in id order.
  * Step 2: stable LSD radix sort on the key's order-preserving bit pattern (16-bit digits).
- * Step 3: an insertion pass with the exact comparator. The f64 order can differ from the exact
- *         order only between keys within a few ulps, so this pass moves few elements; because it
- *         is a complete sort by itself, the result is exact whatever the f64 keys were.
+ * Step 3: an insertion pass with the exact comparator, consulted only for keys too close for f64
+ *         to order with certainty. The f64 order can differ from the exact order only between keys
+ *         within a few ulps, so this pass moves few elements.
  */
 import { col, Column } from '../layout';
 import { Health } from '../status';
@@ -30,6 +30,12 @@ export function compareProducts(x1: i64, y1: i64, x2: i64, y2: i64): i32 {
 @inline function before(eq: usize, mm: usize, a: u32, b: u32): bool {
   const c = compareProducts(load<i64>(eq + (<usize>a << 3)), load<i64>(mm + (<usize>b << 3)), load<i64>(eq + (<usize>b << 3)), load<i64>(mm + (<usize>a << 3)));
   return c < 0 || (c == 0 && a < b);
+}
+
+/** Inverse of sortableBits. */
+// @ts-ignore: decorator
+@inline function keyOf(bits: u64): f64 {
+  return reinterpret<f64>((bits >> 63) != 0 ? bits & 0x7FFFFFFFFFFFFFFF : ~bits);
 }
 
 // @ts-ignore: decorator
@@ -89,17 +95,23 @@ export function buildQueue(isolated: bool): u32 {
       const tk = keys; keys = keys2; keys2 = tk;
     }
   }
-  // Step 3.
+  // Step 3. Two keys more than 2^-40 apart (relative) are in the right order for certain: each key
+  // is within a few ulps (2^-52) of its exact ratio. Only closer pairs are compared exactly.
   for (let i: u32 = 0; i < k; i++) {
     const id = load<u32>(ids + (<usize>i << 2));
+    const key = keyOf(load<u64>(keys + (<usize>i << 3)));
     let j = i;
     while (j > 0) {
       const prev = load<u32>(out + (<usize>(j - 1) << 2));
+      const prevKey = load<f64>(keys2 + (<usize>(j - 1) << 3));
+      if (prevKey < key - Math.abs(key) * 9.094947017729282e-13) break; // 2^-40
       if (!before(eq, mm, id, prev)) break;
       store<u32>(out + (<usize>j << 2), prev);
+      store<f64>(keys2 + (<usize>j << 3), prevKey);
       j--;
     }
     store<u32>(out + (<usize>j << 2), id);
+    store<f64>(keys2 + (<usize>j << 3), key);
   }
   return k;
 }
