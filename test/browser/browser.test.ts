@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { digestEngine } from '../support/digest.js';
+import { digestEngine } from './digest.js';
 import { runScenario, SCENARIO, type ScenarioResult } from './scenario.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
