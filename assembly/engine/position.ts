@@ -10,7 +10,7 @@
  * the exact rational (math/fixed.ts). Results go to the four globals below (wasm has no multi-value
  * return here); `evaluate` returns false when an amount leaves the supported range.
  */
-import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivExactI64, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
+import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
 import { PREMIUM_SLOW, sizePremiumPpm, sizePremiumPpmQuick, withSizePremium } from '../math/curves';
 import { absU } from '../math/wide';
 import { col, Column, MARKET_RECORD, M_BASE_DED, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
@@ -187,7 +187,7 @@ export const GROUP_OK = 0, GROUP_OVERFLOW = 1, GROUP_RETRY = 2;
 export function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, quote: i64, indexDelta: i64, imf: u64, mmf: u64, dedQuote: i64): bool {
   const floorValue = mulDivExact(sizeBase, mark, d, false, SCRATCH);
   // Funding owed has no notional bound: any amount that fits i64 is reported (sums are checked).
-  const funding = mulDivExactI64(sizeBase, indexDelta, d, true, SCRATCH);
+  const funding = mulDivExact(sizeBase, indexDelta, d, true, SCRATCH, u64.MAX_VALUE);
   const im = requirementCeilExact(<u64>sizeAbs, <u64>mark, imf, <u64>d, SCRATCH);
   const mm = requirementCeilExact(<u64>sizeAbs, <u64>mark, mmf, <u64>d, SCRATCH);
   if (floorValue == OVERFLOWED || funding == OVERFLOWED || im == OVERFLOWED || mm == OVERFLOWED) return false;

@@ -51,39 +51,21 @@ const MAGIC_BITS: i64 = 0x4338000000000000;
 }
 
 /**
- * Exact a*b/d rounded down (roundUp = false) or up, for any i64 a, b and 0 < d < 2^63.
- * Returns OVERFLOWED when the result's magnitude is at least AMOUNT_LIMIT (plus one for the
- * negative side of floor). `out` is 16 bytes of scratch.
+ * Exact a*b/d, rounded down (roundUp = false) or up, for any i64 a, b and 0 < d < 2^63.
+ * Returns OVERFLOWED when |a*b/d| truncated reaches `truncLimit` (by default AMOUNT_LIMIT, the
+ * notional bound; u64.MAX_VALUE for "any result that fits i64"), or when the rounded result does
+ * not fit i64 (i64.MIN_VALUE itself included). `out` is 16 bytes of scratch.
  */
-export function mulDivExact(a: i64, b: i64, d: i64, roundUp: bool, out: ptr): i64 {
-  const negative = (a ^ b) < 0 && a != 0 && b != 0;
-  const lo = mulWideU(absU(a), absU(b), out);
-  const hi = load<u64>(out);
-  const qLo = divModU128(hi, lo, <u64>d, out);
-  const qHi = load<u64>(out);
-  const inexact = <i64>(load<u64>(out, 8) != 0);
-  if (qHi != 0 || qLo >= <u64>AMOUNT_LIMIT) return OVERFLOWED;
-  const q = <i64>qLo;
-  // |x| rounded toward zero is q; away from zero it is q + inexact.
-  if (negative) return roundUp ? -q : -q - inexact;
-  return roundUp ? q + inexact : q;
-}
-
-/**
- * Exact a*b/d rounded down or up, for any i64 a, b and 0 < d < 2^63, when the result fits i64;
- * OVERFLOWED otherwise (a result of exactly i64.MIN_VALUE is reported as OVERFLOWED too).
- */
-export function mulDivExactI64(a: i64, b: i64, d: i64, roundUp: bool, out: ptr): i64 {
+export function mulDivExact(a: i64, b: i64, d: i64, roundUp: bool, out: ptr, truncLimit: u64 = <u64>AMOUNT_LIMIT): i64 {
   const negative = (a ^ b) < 0 && a != 0 && b != 0;
   const lo = mulWideU(absU(a), absU(b), out);
   const hi = load<u64>(out);
   const qLo = divModU128(hi, lo, <u64>d, out);
   const qHi = load<u64>(out);
   const inexact = <u64>(load<u64>(out, 8) != 0);
-  // Magnitude after rounding: away from zero adds the inexact bit.
-  const away = negative ? !roundUp : roundUp;
-  const magnitude = qLo + (away ? inexact : 0);
-  if (qHi != 0 || magnitude < qLo || magnitude > <u64>i64.MAX_VALUE) return OVERFLOWED;
+  // Magnitude after rounding: rounding away from zero adds the inexact bit.
+  const magnitude = qLo + ((negative ? !roundUp : roundUp) ? inexact : 0);
+  if (qHi != 0 || qLo >= truncLimit || magnitude < qLo || magnitude > <u64>i64.MAX_VALUE) return OVERFLOWED;
   return negative ? -<i64>magnitude : <i64>magnitude;
 }
 
