@@ -10,7 +10,7 @@
  */
 import { copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
 import { inputError, RiskCoreError, StatusCode } from './errors.js';
-import { toAtoms, toCount, toI64 } from './atoms.js';
+import { toCount, toI64 } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
 import { Column, MarketField, Raw } from './raw.js';
 import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarketSpec, type PositionSpec } from './types.js';

@@ -11,10 +11,10 @@
  * error leaves the book as it was (invariant 4, atomicity).
  */
 import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, ISOLATED_TAG, SCRATCH_SLOT, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../layout';
+import { col, Column, SCRATCH_SLOT, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../layout';
 import { Field, Health, Status } from '../status';
-import { addInactive, accountCount, fail, marketCount, indexDirty, isolatedFreeHead, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, retally, SCRATCH, setAccountCount, setIndexDirty, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
-import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
+import { addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
+import { isMarket, refreshMarket } from './markets';
 import { marketPtr } from './position';
 
 export const ACCOUNT_ACTIVE: u8 = 1;

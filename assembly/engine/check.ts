@@ -19,7 +19,7 @@
  */
 import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../layout';
 import { Field, Health, Status } from '../status';
-import { accountCount, clearCallTallies, countCall, epoch, fail, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
+import { accountCount, clearCallTallies, countCall, fail, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
 import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, sumEquity, sumIm, sumMm } from './position';
 import { ACCOUNT_ACTIVE } from './book';
 
