@@ -65,7 +65,7 @@ function apiFieldName(id: number): string {
 }
 
 const messages: Partial<Record<StatusName, string>> = {
-  CapacityExceeded: 'capacity exceeded: create the engine with larger capacities',
+  CapacityExceeded: 'capacity exceeded: more than the engine was created for (create it larger), or capacities that do not fit one 4 GiB instance (shard)',
   Overflow: 'amount outside the supported range (see docs/FORMULAS.md, "Supported range")',
   NotInitialized: 'engine already initialized or not initialized',
   ResultsStale: 'results are not valid: the last check failed; run check() again',

@@ -15,6 +15,8 @@ export function init(accounts: u32, positions: u32, isolated: u32, markets: u32)
   clearError();
   if (initialized) return fail(Status.NotInitialized, Field.Capacity, -1);
   if (markets > MAX_MARKETS || markets == 0) return fail(Status.TooManyMarkets, Field.MarketId, -1);
+  // Far beyond what 4 GiB holds, and keeps every column length (capacity + scratch) inside u32.
+  if (accounts > 1 << 30 || positions > 1 << 30 || isolated > 1 << 30) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   if (!layOut(accounts, positions, isolated, markets)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   setInitialized();
   return Status.Ok;
