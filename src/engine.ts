@@ -87,6 +87,9 @@ export interface IsolatedResultsView extends AccountResultsView {
 }
 
 const CURVE_KIND = { flat: 0, tiers: 1, sizePremium: 2, openInterest: 3 } as const;
+
+/** Where each staged batch's rows start, to refuse a commit after the book moved under it. */
+const stagedAt = new WeakMap<BulkBatch, { accounts: number; positions: number; isolated: number }>();
 const MAX_TIERS = 16;
 
 export class RiskEngine implements Disposable {
@@ -244,7 +247,7 @@ export class RiskEngine implements Disposable {
     const nA = toCount(counts.accounts, 'accounts'), nP = toCount(counts.positions, 'positions'), nI = toCount(counts.isolated ?? 0, 'isolated');
     raw.check(raw.exports.bulkReserve(nA, nP, nI));
     const a0 = raw.exports.accountCount(), p0 = raw.exports.positionTop(), i0 = raw.exports.isolatedTop();
-    return {
+    const batch: BulkBatch = {
       firstAccountId: a0,
       counts: { accounts: nA, positions: nP, isolated: nI },
       accounts: {
@@ -267,12 +270,18 @@ export class RiskEngine implements Disposable {
         collateralQuote: raw.view(BigInt64Array, Column.IsoCollateral, i0, nI),
       },
     };
+    stagedAt.set(batch, { accounts: a0, positions: p0, isolated: i0 });
+    return batch;
   }
 
   /** Validates and commits a staged batch; returns the first new account id. All or nothing. */
   commit(batch: BulkBatch): number {
     const raw = this.core;
-    if (raw.exports.accountCount() !== batch.firstAccountId) throw inputError('CountMismatch', 'accountId', -1, 'the book changed since reserve(); reserve again');
+    const at = stagedAt.get(batch);
+    const x = raw.exports;
+    if (!at || x.accountCount() !== at.accounts || x.positionTop() !== at.positions || x.isolatedTop() !== at.isolated) {
+      throw inputError('CountMismatch', 'accountId', -1, 'the book changed since reserve() (or the batch is not this engine\'s); reserve again');
+    }
     const { accounts, positions, isolated } = batch.counts;
     raw.check(raw.exports.bulkCommit(accounts, positions, isolated));
     return batch.firstAccountId;

@@ -249,6 +249,25 @@ describe('api: loading a book', () => {
   });
 });
 
+describe('api: a staged batch and the book moving under it', () => {
+  it('api: a commit after a fill moved the arena end is refused and changes nothing', async () => {
+    const e = await createEngine({ maxAccounts: 8, maxPositions: 64, maxIsolated: 4, maxMarkets: 2 });
+    const [m0, m1] = [0, 1].map(() => e.addMarket({ baseDecimals: 0, markPrice: 100n, curve: FLAT }));
+    e.addAccounts([{ collateralQuote: 10_000n, positions: [{ marketId: m0!, sizeBase: 1n, quoteBalance: -100n }] }]);
+    const batch = e.reserve({ accounts: 1, positions: 1 });
+    batch.accounts.positionCount[0] = 1;
+    batch.positions.marketId[0] = m0!;
+    batch.positions.sizeBase[0] = 2n;
+    // Account 0's block is full (1 of 1): opening m1 moves it to the arena's end, over the staged rows.
+    e.applyFill({ accountId: 0, marketId: m1!, sizeDeltaBase: 1n, priceQuote: 100n });
+    const before = JSON.stringify(e.account(0), (_, v) => (typeof v === 'bigint' ? `${v}` : v));
+    expect(() => e.commit(batch)).toThrow(/CountMismatch.*reserve again/);
+    expect(e.accountCount).toBe(1);
+    expect(JSON.stringify(e.account(0), (_, v) => (typeof v === 'bigint' ? `${v}` : v))).toBe(before);
+    expect(e.account(0).positions.map((p) => p.marketId).sort()).toEqual([m0, m1]);
+  });
+});
+
 describe('api: position arena compaction under fills', () => {
   // D = 1, mark 100 USDC, flat 10 % / 5 %, every fill at the mark: k units have quote -100k USDC, value 0,
   // IM 10k USDC and MM 5k USDC. Accounts start with 1,000 USDC and (i + 1) units of m0.
