@@ -32,11 +32,6 @@ export const ACCOUNT_CLOSED: u8 = 2;
 // @ts-ignore: decorator
 @inline export function inRange(x: i64): bool { return x >= -AMOUNT_LIMIT && x <= AMOUNT_LIMIT; }
 
-// @ts-ignore: decorator
-@inline export function isActiveAccount(a: u32): bool {
-  return a < accountCount && load<u8>(u8At(Column.AccFlags, a)) == ACCOUNT_ACTIVE;
-}
-
 /** Checks that an account id is known and open; returns Ok or records the error for `row`. */
 export function checkAccount(a: u32, row: i32): i32 {
   if (a >= accountCount) return fail(Status.UnknownAccount, Field.AccountId, row);

@@ -17,6 +17,7 @@ import { col, Column, MARKET_RECORD, M_BASE_DED, M_BASE_IMF, M_BASE_LIMIT, M_BAS
 import { CurveKind } from '../status';
 import { SCRATCH } from './state';
 
+/** One position's amounts from the exact (128-bit) path, `evaluateExact`. */
 export let valueQuote: i64 = 0;
 export let fundingOwedQuote: i64 = 0;
 export let imQuote: i64 = 0;
@@ -101,8 +102,12 @@ const SIZED_RECORD: usize = memory.data(MARKET_RECORD, 16);
  * Sums one margin group: collateral plus the positions in slots [start, start + len) of the
  * position arena. (Isolated positions and hypothetical books are copied to scratch slots first.)
  *
- * The per-position arithmetic runs on locals; the results go to sumEquity, sumIm, sumMm and
- * overflowBits once per group. Returns false if a position is out of range (overflow).
+ * The per-position arithmetic runs on locals; the results go to sumEquity, sumIm and sumMm once
+ * per group. Two modes, chosen by the constant `careful`:
+ * - quick (the batch loop): no calls; returns GROUP_RETRY when a position needs the 128-bit path or
+ *   the magnitude bound cannot rule out an i64 overflow of some partial sum;
+ * - careful: the exact path for every amount and a checked add for every sum; GROUP_OVERFLOW when
+ *   an amount or a sum leaves its range.
  */
 // @ts-ignore: decorator
 @inline export function groupSums(start: u32, len: u32, floorPpm: u64, collateral: i64, careful: bool): i32 {
@@ -198,7 +203,7 @@ export function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, qu
   return true;
 }
 
-/** Sums of the last group (see groupSums); overflowBits < 0 means an i64 sum overflowed. */
+/** Sums of the last group summed by groupSums (valid when it returned GROUP_OK). */
 export let sumEquity: i64 = 0;
 export let sumIm: i64 = 0;
 export let sumMm: i64 = 0;
