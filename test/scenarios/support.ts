@@ -24,10 +24,5 @@ export function fig(equity: bigint, im: bigint, mm: bigint, health: number): Fig
   return { equity, im, mm, free: equity - im, health };
 }
 
-/** A stable text digest of every account and market (bigint-safe), for "nothing changed" checks. */
-export function digest(engine: RiskEngine): string {
-  const parts: unknown[] = [];
-  for (let i = 0; i < engine.accountCount; i++) parts.push(engine.account(i));
-  for (let m = 0; m < engine.marketCount; m++) parts.push(engine.market(m));
-  return JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-}
+/** A stable text digest of the whole engine state, for "nothing changed" checks. */
+export { stateDigest as digest } from '../support/engine.js';

@@ -5,22 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EngineError, formatAtoms, InputError, RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
-import { createEngine } from '../support/engine.js';
+import { caught, createEngine, stateDigest } from '../support/engine.js';
 
 const USD = 1_000_000n;
 const FLAT = { kind: 'flat' as const, imfPpm: 100_000, mmfPpm: 50_000 };
-
-function digest(e: RiskEngine): string {
-  const parts: unknown[] = [e.accountCount, e.marketCount];
-  for (let i = 0; i < e.accountCount; i++) parts.push(e.account(i));
-  for (let m = 0; m < e.marketCount; m++) parts.push(e.market(m));
-  return JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-}
-
-function caught(fn: () => unknown): RiskCoreError {
-  try { fn(); } catch (x) { return x as RiskCoreError; }
-  throw new Error('expected a throw');
-}
 
 describe('api: lifecycle', () => {
   it('api: after dispose() every call throws telling to create a new engine; dispose twice is fine', async () => {
@@ -187,9 +175,9 @@ describe('api: loading a book', () => {
     expect(viaReserve.commit(batch)).toBe(0);
 
     for (const e of [viaObjects, viaColumns, viaReserve]) e.check();
-    const reference = digest(viaObjects);
-    expect(digest(viaColumns)).toBe(reference);
-    expect(digest(viaReserve)).toBe(reference);
+    const reference = stateDigest(viaObjects);
+    expect(stateDigest(viaColumns)).toBe(reference);
+    expect(stateDigest(viaReserve)).toBe(reference);
     expect(viaReserve.summary()).toEqual(viaObjects.summary());
     // And the book is the intended one. Account 1: floor 20 %, long 1 ETH with quote -2,900, collateral -5:
     // value = 3,000 - 2,900 = 100; equity = 95; N = 3,000 (tier 0): IM = 3,000 * max(2 %, 20 %) = 600; MM = 1 % = 30.
@@ -205,7 +193,7 @@ describe('api: loading a book', () => {
     const e = await engineWithMarkets();
     e.addAccounts([{ collateralQuote: 7n * USD, positions: [{ marketId: 0, sizeBase: 1n }] }]);
     e.check();
-    const before = digest(e);
+    const before = stateDigest(e);
     const tally = e.summary();
     const bad = e.reserve({ accounts: 2, positions: 2, isolated: 1 });
     expect(bad.firstAccountId).toBe(1);
@@ -215,7 +203,7 @@ describe('api: loading a book', () => {
     const err = caught(() => e.commit(bad));
     expect(err).toBeInstanceOf(InputError);
     expect([err.codeName, err.field, err.row]).toEqual(['UnknownMarket', 'marketId', 1]);
-    expect(digest(e)).toBe(before);
+    expect(stateDigest(e)).toBe(before);
     expect(e.summary()).toEqual(tally);
 
     // Same shape, but the isolated row names account 0, which is not in the batch.
@@ -223,7 +211,7 @@ describe('api: loading a book', () => {
     bad2.positions.marketId.set([0, 1]);
     bad2.isolated.accountId.set([0]);
     expect(caught(() => e.commit(bad2))).toMatchObject({ codeName: 'UnknownAccount', field: 'accountId', row: 0 });
-    expect(digest(e)).toBe(before);
+    expect(stateDigest(e)).toBe(before);
 
     const good = e.reserve({ accounts: 2, positions: 2, isolated: 1 });
     expect(good.firstAccountId).toBe(1);

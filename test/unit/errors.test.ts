@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EngineError, FieldId, Health, InputError, MarginRefusedError, RiskCoreError, StatusCode, type RiskEngine } from '../../dist/src/node.js';
 import { Column } from '../../dist/src/raw.js';
-import { createEngine } from '../support/engine.js';
+import { caught, createEngine, stateDigest } from '../support/engine.js';
 
 const USD = 1_000_000n;
 
@@ -83,18 +83,6 @@ describe('errors: codes are pinned and in their documented ranges', () => {
 
 // ------------------------------------------------------------------------------------------------
 // Bad input
-
-function digest(e: RiskEngine): string {
-  const parts: unknown[] = [e.accountCount, e.marketCount];
-  for (let i = 0; i < e.accountCount; i++) parts.push(e.account(i));
-  for (let m = 0; m < e.marketCount; m++) parts.push(e.market(m));
-  return JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-}
-
-function caught(fn: () => unknown): RiskCoreError {
-  try { fn(); } catch (x) { return x as RiskCoreError; }
-  throw new Error('expected a throw');
-}
 
 const FLAT = { kind: 'flat' as const, imfPpm: 100_000, mmfPpm: 50_000 };
 
@@ -214,12 +202,12 @@ const cases: Case[] = [
 describe('errors: bad input gets a typed error and changes nothing', () => {
   it.each(cases)('errors: $name -> $code', async ({ run, cls, code, field, row }) => {
     const e = await fixture();
-    const before = digest(e);
+    const before = stateDigest(e);
     const err = caught(() => run(e));
     expect(err).toBeInstanceOf(cls);
     expect(err).toBeInstanceOf(RiskCoreError);
     expect({ codeName: err.codeName, code: err.code, field: err.field, row: err.row }).toEqual({ codeName: code, code: StatusCode[code as keyof typeof StatusCode], field, row });
-    expect(digest(e)).toBe(before);
+    expect(stateDigest(e)).toBe(before);
     // The engine still works: 950 USDT (exactly equity - IM) can be withdrawn from a0.
     e.withdraw(0, 950n * USD);
     expect(e.account(0).collateralQuote).toBe(50n * USD);
@@ -234,7 +222,7 @@ describe('errors: bad input gets a typed error and changes nothing', () => {
       { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: 1n }, { marketId: n, sizeBase: 1n }] },
       { collateralQuote: 1_000n, isolated: [{ marketId: m, sizeBase: 1n, collateralQuote: 10n }] },
     ]);
-    const before = digest(e);
+    const before = stateDigest(e);
     const expectations: [string, () => unknown, string, string, number, typeof RiskCoreError][] = [
       ['a third account', () => e.addAccounts([{}]), 'CapacityExceeded', 'accountId', -1, EngineError],
       ['a third market', () => e.addMarket({ baseDecimals: 0, markPrice: 1n, curve: FLAT }), 'TooManyMarkets', 'marketId', 2, InputError],
@@ -246,7 +234,7 @@ describe('errors: bad input gets a typed error and changes nothing', () => {
       const err = caught(run);
       expect(err, name).toBeInstanceOf(cls);
       expect([err.codeName, err.field, err.row], name).toEqual([code, field, row]);
-      expect(digest(e), name).toBe(before);
+      expect(stateDigest(e), name).toBe(before);
     }
   });
 
