@@ -452,14 +452,22 @@ export class RiskEngine implements Disposable {
   }
 
   private figuresAt(isolated: boolean, i: number): MarginFigures {
+    const v = this.figureViews(isolated, i, 1);
+    return { equityQuote: v.equityQuote[0]!, imQuote: v.imQuote[0]!, mmQuote: v.mmQuote[0]!, freeQuote: v.freeQuote[0]!, health: v.health[0]! as Health };
+  }
+
+  /** Views of rows [first, first + n) of the account (or isolated) result columns. */
+  private figureViews(isolated: boolean, first: number, n: number): AccountResultsView {
     const raw = this.core;
-    const base = isolated ? Column.IsoEquity : Column.AccEquity;
+    const c = isolated
+      ? { eq: Column.IsoEquity, im: Column.IsoIm, mm: Column.IsoMm, free: Column.IsoFree, health: Column.IsoHealth }
+      : { eq: Column.AccEquity, im: Column.AccIm, mm: Column.AccMm, free: Column.AccFree, health: Column.AccHealth };
     return {
-      equityQuote: raw.view(BigInt64Array, base as Column, i, 1)[0]!,
-      imQuote: raw.view(BigInt64Array, (base + 1) as Column, i, 1)[0]!,
-      mmQuote: raw.view(BigInt64Array, (base + 2) as Column, i, 1)[0]!,
-      freeQuote: raw.view(BigInt64Array, (base + 3) as Column, i, 1)[0]!,
-      health: raw.view(Uint8Array, isolated ? Column.IsoHealth : Column.AccHealth, i, 1)[0]! as Health,
+      equityQuote: raw.view(BigInt64Array, c.eq, first, n),
+      imQuote: raw.view(BigInt64Array, c.im, first, n),
+      mmQuote: raw.view(BigInt64Array, c.mm, first, n),
+      freeQuote: raw.view(BigInt64Array, c.free, first, n),
+      health: raw.view(Uint8Array, c.health, first, n),
     };
   }
 
@@ -521,14 +529,7 @@ export class RiskEngine implements Disposable {
    */
   resultsView(): AccountResultsView {
     this.requireValid();
-    const raw = this.core, n = raw.exports.accountCount();
-    return {
-      equityQuote: raw.view(BigInt64Array, Column.AccEquity, 0, n),
-      imQuote: raw.view(BigInt64Array, Column.AccIm, 0, n),
-      mmQuote: raw.view(BigInt64Array, Column.AccMm, 0, n),
-      freeQuote: raw.view(BigInt64Array, Column.AccFree, 0, n),
-      health: raw.view(Uint8Array, Column.AccHealth, 0, n),
-    };
+    return this.figureViews(false, 0, this.core.exports.accountCount());
   }
 
   /**
@@ -541,11 +542,7 @@ export class RiskEngine implements Disposable {
     return {
       accountId: raw.view(Uint32Array, Column.IsoAccount, 0, n),
       marketId: raw.view(Uint16Array, Column.IsoMarket, 0, n),
-      equityQuote: raw.view(BigInt64Array, Column.IsoEquity, 0, n),
-      imQuote: raw.view(BigInt64Array, Column.IsoIm, 0, n),
-      mmQuote: raw.view(BigInt64Array, Column.IsoMm, 0, n),
-      freeQuote: raw.view(BigInt64Array, Column.IsoFree, 0, n),
-      health: raw.view(Uint8Array, Column.IsoHealth, 0, n),
+      ...this.figureViews(true, 0, n),
     };
   }
 
