@@ -6,7 +6,7 @@
  * A market's curve is fixed when it is added; marks and funding indices change in batches. Every
  * batch is validated whole before anything is written, so a rejected batch changes nothing.
  */
-import { AMOUNT_LIMIT, INDEX_LIMIT } from '../math/fixed';
+import { AMOUNT_LIMIT, ceilDivU, INDEX_LIMIT } from '../math/fixed';
 import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../math/curves';
 import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
 import { CurveKind, Field, Status } from '../status';
@@ -185,7 +185,9 @@ export function refreshMarket(id: u32): void {
   }
   // The base fractions and their products with the mark, for the per-position fast path.
   let limit: i64 = SIZE_NEVER, baseImf: u32 = load<u32>(m, M_IMF_EFF), baseMmf: u32 = load<u32>(m, M_MMF);
-  if (kind == CurveKind.SizePremium) limit = 0;
+  if (kind == CurveKind.SizePremium) {
+    limit = premiumBindingSize(baseImf, baseMmf, load<u32>(m, M_PREMIUM), <u64>d);
+  }
   if (kind == CurveKind.Tiers) {
     const t = col(Column.Tiers) + <usize>load<u32>(m, M_TIER_FIRST) * TIER_RECORD;
     baseImf = load<u32>(t, T_IMF);
@@ -200,6 +202,25 @@ export function refreshMarket(id: u32): void {
   const markOverD6 = load<f64>(m, M_MARK_OVER_D6);
   store<f64>(m, markOverD6 * <f64>baseImf, M_EST_IMF);
   store<f64>(m, markOverD6 * <f64>baseMmf, M_EST_MMF);
+}
+
+/**
+ * The smallest |size| at which Drift's size premium can change a fraction; below it both fractions
+ * are the base ones exactly, and positions take the batch loop's common path.
+ *
+ * The premium leaves f unchanged iff ceil(4f/5) + P <= f, i.e. P <= slack_f = f - ceil(4f/5).
+ * With slack = min(slack_imf, slack_mmf) and P = ceilSqrt(ceil(k^2 |size| / D)):
+ *   P <= slack  <=>  ceil(k^2 |size| / D) <= slack^2  <=>  |size| <= floor(slack^2 * D / k^2),
+ * so the limit is floor(slack^2 * D / k^2) + 1 (SIZE_NEVER for k = 0 or beyond 2^62).
+ */
+function premiumBindingSize(imf: u32, mmf: u32, kPpm: u32, d: u64): i64 {
+  if (kPpm == 0) return SIZE_NEVER;
+  const slackImf = <u64>imf - ceilDivU(<u64>imf * 4, 5), slackMmf = <u64>mmf - ceilDivU(<u64>mmf * 4, 5);
+  const slack = slackImf < slackMmf ? slackImf : slackMmf;
+  const lo = mulWideU(slack * slack, d, SCRATCH); // slack <= 2e5: slack^2 <= 4e10, times D <= 1e12
+  const q = divModU128(load<u64>(SCRATCH), lo, <u64>kPpm * <u64>kPpm, SCRATCH);
+  if (load<u64>(SCRATCH) != 0 || q >= <u64>0x4000000000000000) return SIZE_NEVER;
+  return <i64>q + 1;
 }
 
 /** Adds a signed size change to a market's open interest (longs and shorts kept apart). */
