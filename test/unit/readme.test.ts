@@ -1,28 +1,42 @@
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-/** Runs the README's API tour against the built package and checks what it prints. */
-describe('README API tour', () => {
-  it('runs as written and prints the values its comments state', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    const block = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBeDefined();
-    const entry = pathToFileURL(join(process.cwd(), 'dist/src/node.js')).href;
-    const dir = await mkdtemp(join(tmpdir(), 'riskcore-readme-'));
-    const file = join(dir, 'tour.mjs');
-    const logged: string[] = [];
-    await writeFile(file, block!.replace("from 'riskcore'", `from '${entry}'`).replaceAll('console.log(', 'globalThis.__log('));
-    (globalThis as { __log?: (...a: unknown[]) => void }).__log = (...a: unknown[]) => logged.push(a.map((x) => (typeof x === 'object' ? JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)) : String(x))).join(' '));
-    await import(pathToFileURL(file).href);
-    // The comments in the README state these outputs.
+/**
+ * Runs the README's `js` examples against the built package, as a user would paste them, and
+ * returns what each `console.log` printed (objects as JSON, bigints as `123n`).
+ */
+async function runReadmeExample(index: number): Promise<string[]> {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  expect(blocks.length).toBe(2);
+  const entry = pathToFileURL(join(process.cwd(), 'dist/src/node.js')).href;
+  const file = join(await mkdtemp(join(tmpdir(), 'riskcore-readme-')), `example-${index}.mjs`);
+  const logged: string[] = [];
+  const sink = `__readmeLog${index}`;
+  (globalThis as Record<string, unknown>)[sink] = (...args: unknown[]) => logged.push(args.map((x) =>
+    typeof x === 'object' ? JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)) : String(x)).join(' '));
+  await writeFile(file, blocks[index]!.replace("from 'riskcore'", `from '${entry}'`).replaceAll('console.log(', `globalThis.${sink}(`));
+  await import(pathToFileURL(file).href);
+  return logged;
+}
+
+describe('README examples', () => {
+  it('the API tour runs as written and prints the values its comments state', async () => {
+    const logged = await runReadmeExample(0);
     expect(logged[0]).toBe('false belowInitialMargin 2250000000');
     expect(logged[1]).toContain('"healthy":2');
     expect(logged[2]).toBe('0 true');
     expect(logged[3]).toBe('[0]');
     expect(logged[4]).toContain('"imQuote":"580000000n","mmQuote":"116000000n"');
     expect(logged.length).toBe(5);
+  });
+
+  it('zero copy: a bad batch is refused whole, a good one commits with the same first id', async () => {
+    // Account 0: 500 USD, 1 ETH long at 3,000: equity 500 >= IM 150, healthy. Account 1: 0 USD, 0.5 ETH
+    // short at 3,000: equity 0 < MM = 1,500 * 2.5 % = 37.5: liquidatable.
+    expect(await runReadmeExample(1)).toEqual(['DuplicatePosition marketId 1', 'true 1']);
   });
 });
