@@ -7,8 +7,13 @@
  *   MM          = ceil(|size| * mark * mmf / (D * 10^6)) - deduction
  *
  * with (imf, mmf, deduction) from the market's curve at this size. Each amount is rounded once from
- * the exact rational (math/fixed.ts). Results go to the four globals below (wasm has no multi-value
- * return here); `evaluate` returns false when an amount leaves the supported range.
+ * the exact rational (math/fixed.ts). `groupSums` sums a group's positions on locals in one loop
+ * (the batch loop inlines it); positions beyond the fast range go through `evaluateExact`, whose
+ * results come back in the four globals below (wasm has no multi-value return here).
+ *
+ * The fractions come from the market record's base fields (premultiplied by the mark) unless the
+ * size reaches the market's base limit: the next tier's size, or for the size premium the size at
+ * which it can bind (markets.ts), or the account's floor is above the base imf.
  */
 import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
 import { PREMIUM_SLOW, sizePremiumPpm, sizePremiumPpmQuick, withSizePremium } from '../math/curves';
