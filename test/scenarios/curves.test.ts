@@ -3,7 +3,7 @@
  * expected figure worked by hand. Units: quote atoms = 10^-6 USD(T/C); sizes in base atoms.
  */
 import { describe, expect, it } from 'vitest';
-import { createEngine, fig, figuresOf, Health, USD } from './support.js';
+import { createEngine, fig, figuresOf, Health, oneAccountAtMark, USD } from './support.js';
 
 const { Healthy, BelowInitial, Liquidatable } = Health;
 
@@ -56,13 +56,9 @@ describe('tiers: Binance BTCUSDT brackets (D = 10^8, mark 50,000 USDT = 5e10 ato
   ];
 
   it.each(rows)('tiers: Binance BTCUSDT $name', async ({ size, im, mm }) => {
-    const e = await createEngine();
-    const m = e.addMarket({ baseDecimals: 8, markPrice: 50_000n * USD, curve: BINANCE_BTCUSDT });
-    const notional = (size < 0n ? -size : size) * 500n;
-    const [a] = e.addAccounts([{ collateralQuote: 2_000_000n * USD, positions: [{ marketId: m, sizeBase: size, quoteBalance: size < 0n ? notional : -notional }] }]);
-    e.check();
+    const { engine, accountId } = await oneAccountAtMark({ baseDecimals: 8, markPrice: 50_000n * USD, curve: BINANCE_BTCUSDT }, size, 2_000_000n * USD);
     // value = floor(size * 5e10 / 1e8) + quote = 0; equity = collateral = 2,000,000 USDT.
-    expect(figuresOf(e, a!)).toEqual(fig(2_000_000n * USD, im, mm, Healthy));
+    expect(figuresOf(engine, accountId)).toEqual(fig(2_000_000n * USD, im, mm, Healthy));
   });
 
   it('tiers: Binance BTCUSDT, a mark with a remainder rounds IM and MM up once', async () => {
@@ -163,13 +159,9 @@ describe('tiers: Hyperliquid BTC, mmr = 1/(2 * max leverage) (szDecimals 5, mark
   ];
 
   it.each(rows)('tiers: Hyperliquid BTC $name', async ({ size, im, mm }) => {
-    const e = await createEngine();
-    const m = e.addMarket({ baseDecimals: 5, markPrice: 100_000n * USD, curve: HYPERLIQUID_BTC });
-    const notional = (size < 0n ? -size : size) * USD;
-    const [a] = e.addAccounts([{ collateralQuote: 20_000_000n * USD, positions: [{ marketId: m, sizeBase: size, quoteBalance: size < 0n ? notional : -notional }] }]);
-    e.check();
+    const { engine, accountId } = await oneAccountAtMark({ baseDecimals: 5, markPrice: 100_000n * USD, curve: HYPERLIQUID_BTC }, size, 20_000_000n * USD);
     // value = 0 (traded at the mark); equity = collateral 20,000,000 USDC >= IM in every row.
-    expect(figuresOf(e, a!)).toEqual(fig(20_000_000n * USD, im, mm, Healthy));
+    expect(figuresOf(engine, accountId)).toEqual(fig(20_000_000n * USD, im, mm, Healthy));
   });
 });
 
@@ -200,12 +192,10 @@ describe('sizePremium: Drift SOL-PERP style (D = 1e9, mark 150 USDC, 10 % / 5 %,
   ];
 
   it.each(rows)('sizePremium: Drift $name', async ({ size, im, mm }) => {
-    const e = await createEngine();
-    const m = e.addMarket({ baseDecimals: 9, markPrice: 150n * USD, curve: { kind: 'sizePremium', imfPpm: 100_000, mmfPpm: 50_000, premiumPpm: 1_000 } });
-    // quote = -N (bought at the mark): N = |size| * 150e6 / 1e9 = |size| * 3 / 20 (all rows are multiples of 20).
-    const [a] = e.addAccounts([{ collateralQuote: 200_000_000_000n * USD, positions: [{ marketId: m, sizeBase: size, quoteBalance: -(size * 3n) / 20n }] }]);
-    e.check();
-    expect(figuresOf(e, a!)).toEqual(fig(200_000_000_000n * USD, im, mm, Healthy));
+    // Bought at the mark: N = |size| * 150e6 / 1e9 = |size| * 3 / 20 (all rows are multiples of 20).
+    const curve = { kind: 'sizePremium' as const, imfPpm: 100_000, mmfPpm: 50_000, premiumPpm: 1_000 };
+    const { engine, accountId } = await oneAccountAtMark({ baseDecimals: 9, markPrice: 150n * USD, curve }, size, 200_000_000_000n * USD);
+    expect(figuresOf(engine, accountId)).toEqual(fig(200_000_000_000n * USD, im, mm, Healthy));
   });
 
   it('sizePremium: Drift, the inner ceil of k^2*|size|/D and ceil(4*imf/5) both round against the trader', async () => {
@@ -252,15 +242,12 @@ describe('openInterest: dYdX Mid-Cap, caps $40M-$100M', () => {
   ];
 
   it.each(rows)('openInterest: dYdX $name', async ({ units, imf, im, mm }) => {
-    const e = await createEngine();
-    const m = e.addMarket({ baseDecimals: 6, markPrice: 10n * USD, curve: DYDX_MID_CAP });
     const size = units * 1_000_000n;
     // One long holder is the whole open interest; bought at the mark: quote = -units * 10 USDC.
-    const [a] = e.addAccounts([{ collateralQuote: 200_000_000n * USD, positions: [{ marketId: m, sizeBase: size, quoteBalance: -units * 10n * USD }] }]);
-    e.check();
-    expect(e.market(m).effectiveImfPpm).toBe(imf);
-    expect(e.market(m).openInterestLongBase).toBe(size);
-    expect(figuresOf(e, a!)).toEqual(fig(200_000_000n * USD, im, mm, Healthy));
+    const { engine, marketId, accountId } = await oneAccountAtMark({ baseDecimals: 6, markPrice: 10n * USD, curve: DYDX_MID_CAP }, size, 200_000_000n * USD);
+    expect(engine.market(marketId).effectiveImfPpm).toBe(imf);
+    expect(engine.market(marketId).openInterestLongBase).toBe(size);
+    expect(figuresOf(engine, accountId)).toEqual(fig(200_000_000n * USD, im, mm, Healthy));
   });
 
   it('openInterest: dYdX OI is max(longs, |shorts|); every holder of the market pays the scaled IMF', async () => {

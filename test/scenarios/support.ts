@@ -2,9 +2,10 @@
  * Shared helpers for the scenario tests. Nothing here computes an expected number: every expected
  * figure in test/scenarios is worked out by hand in a comment next to it (docs/FORMULAS.md).
  */
-import { Health, type RiskEngine } from '../../dist/src/node.js';
+import { Health, type MarketSpec, type RiskEngine } from '../../dist/src/node.js';
+import { createEngine } from '../support/engine.js';
 
-export { createEngine } from '../support/engine.js';
+export { createEngine };
 export { Health };
 
 /** Quote atoms per whole quote unit (6 decimals, the engine default). */
@@ -26,3 +27,17 @@ export function fig(equity: bigint, im: bigint, mm: bigint, health: number): Fig
 
 /** A stable text digest of the whole engine state, for "nothing changed" checks. */
 export { stateDigest as digest } from '../support/engine.js';
+
+/**
+ * A fresh engine with one market and one account holding one position bought at the mark
+ * (quote = -size * mark / D, which these tables keep exact: value 0, equity = collateral), checked.
+ */
+export async function oneAccountAtMark(market: MarketSpec & { markPrice: bigint }, sizeBase: bigint, collateralQuote: bigint): Promise<{ engine: RiskEngine; marketId: number; accountId: number }> {
+  const engine = await createEngine();
+  const marketId = engine.addMarket(market);
+  const d = 10n ** BigInt(market.baseDecimals);
+  if ((sizeBase * market.markPrice) % d !== 0n) throw new Error('oneAccountAtMark: size * mark / D must be whole atoms');
+  const [accountId] = engine.addAccounts([{ collateralQuote, positions: [{ marketId, sizeBase, quoteBalance: -(sizeBase * market.markPrice) / d }] }]);
+  engine.check();
+  return { engine, marketId, accountId: accountId! };
+}
