@@ -8,3 +8,7 @@ export { bulkReserve, bulkCommit, compact } from './engine/book';
 export { applyFill, preTrade, deposit, withdraw, closeAccount } from './engine/fills';
 export { checkRange, checkList, checkMarkets, buildIndex } from './engine/check';
 export { buildQueue } from './engine/queue';
+export { pricesRange } from './engine/prices';
+export { setPolicy, planLiquidations } from './engine/liquidation';
+export { executePlan, depositFund, clearDeficits, ledgerSum } from './engine/execute';
+export { policyRecordPtr, planRecordPtr, pricesRecordPtr, liqRecordPtr, execRecordPtr, ledgerRecordPtr, logCapacity } from './engine/abi';

@@ -54,6 +54,10 @@ export const M_EST_IMF = 160, M_EST_MMF = 168, M_BASE_DED = 176;
 // Tier record offsets.
 export const T_FLOOR = 0, T_SIZE_LIMIT = 8, T_IMF = 16, T_MMF = 20, T_DED = 24;
 
+// Market record: liquidation fields (after the margin fields).
+export const M_OWN_FUND = 75; // u8: 1 = the market pays into its own fund (1 + id), 0 = the global fund
+export const M_STEP = 184;    // i64: close sizes are multiples of this (base atoms)
+
 /** Every column JavaScript may view. Append-only numbering (mirrored in src/raw.ts). */
 export enum Column {
   Markets = 0,
@@ -105,7 +109,34 @@ export enum Column {
   IoI64B = 46,
   MarketStamp = 47,
   IndexFill = 48,
-  Count = 49,
+  // Liquidation (engine/prices.ts, engine/liquidation.ts, engine/execute.ts).
+  AccScratch = 49,
+  FundBalance = 50,
+  LogAccount = 51,
+  LogMarket = 52,
+  LogIso = 53,
+  LogKind = 54,
+  LogSize = 55,
+  LogPrice = 56,
+  LogRealized = 57,
+  LogFunding = 58,
+  LogLiqFee = 59,
+  LogFundFee = 60,
+  LogSurplus = 61,
+  LogDeficit = 62,
+  LogTransfer = 63,
+  DefAccount = 64,
+  DefMarket = 65,
+  DefAmount = 66,
+  PriceAccount = 67,
+  PriceMarket = 68,
+  PriceIso = 69,
+  PriceSize = 70,
+  PriceLiq = 71,
+  PriceBank = 72,
+  GroupKey = 73,
+  GroupSlot = 74,
+  Count = 75,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -118,6 +149,10 @@ export let maxMarkets: u32 = 0;
 export let maxTiers: u32 = 0;
 /** Capacity of the io u32 column (list inputs): max(accounts, isolated, IO_SMALL). */
 export let ioCapacity: u32 = 0;
+/** Rows of the liquidation plan/log and of the pending deficit records. */
+export let logCapacity: u32 = 0;
+/** Rows of one chunk of position prices: every position of any one account fits. */
+export const PRICE_ROWS: u32 = 131072;
 /** First scratch slot: maxPositions. */
 export let SCRATCH_SLOT: u32 = 0;
 
@@ -137,8 +172,13 @@ function widthOf(c: Column): u32 {
     case Column.IsoEquity: case Column.IsoIm: case Column.IsoMm: case Column.IsoFree:
     case Column.SortKeysA: case Column.SortKeysB: case Column.IoI64A: case Column.IoI64B:
       return 8;
-    case Column.PosMarket: case Column.IsoMarket: return 2;
-    case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: return 1;
+    case Column.AccScratch: case Column.FundBalance: case Column.LogSize: case Column.LogPrice:
+    case Column.LogRealized: case Column.LogFunding: case Column.LogLiqFee: case Column.LogFundFee:
+    case Column.LogSurplus: case Column.LogDeficit: case Column.LogTransfer: case Column.DefAmount:
+    case Column.PriceSize: case Column.PriceLiq: case Column.PriceBank: case Column.GroupKey:
+      return 8;
+    case Column.PosMarket: case Column.IsoMarket: case Column.LogMarket: case Column.DefMarket: case Column.PriceMarket: return 2;
+    case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: case Column.LogKind: return 1;
     default: return 4;
   }
 }
@@ -162,6 +202,14 @@ function lengthOf(c: Column): u32 {
     case Column.SortCounts: return 65536;
     case Column.IoU32: return ioCapacity;
     case Column.IoI64A: case Column.IoI64B: return IO_SMALL;
+    case Column.FundBalance: return maxMarkets + 1;
+    case Column.LogAccount: case Column.LogMarket: case Column.LogIso: case Column.LogKind: case Column.LogSize:
+    case Column.LogPrice: case Column.LogRealized: case Column.LogFunding: case Column.LogLiqFee: case Column.LogFundFee:
+    case Column.LogSurplus: case Column.LogDeficit: case Column.LogTransfer:
+    case Column.DefAccount: case Column.DefMarket: case Column.DefAmount: return logCapacity;
+    case Column.PriceAccount: case Column.PriceMarket: case Column.PriceIso: case Column.PriceSize:
+    case Column.PriceLiq: case Column.PriceBank: return PRICE_ROWS;
+    case Column.GroupKey: case Column.GroupSlot: return SCRATCH_SLOTS;
     default: return maxAccounts; // account columns and Queue
   }
 }
@@ -181,6 +229,9 @@ function setCapacities(accounts: u32, positions: u32, isolated: u32, markets: u3
   maxMarkets = markets;
   maxTiers = markets * MAX_TIERS;
   ioCapacity = max(max(accounts, isolated), IO_SMALL);
+  // A round's plan: an eighth of the book's positions, between 2^17 and 2^20 rows (83 B each).
+  const rows = (<u64>positions + isolated) >> 3;
+  logCapacity = markets == 0 ? 0 : <u32>min<u64>(max<u64>(rows, 131072), 1 << 20);
 }
 
 /**

@@ -27,6 +27,10 @@ export enum Status {
   AccountClosed = 107,
   TooManyMarkets = 108,
   CountMismatch = 109,
+  NoPosition = 110,
+  PlanOutOfOrder = 111,
+  InvalidPolicy = 112,
+  NoPlan = 113,
   // 200..299: margin refusals
   BelowInitialMargin = 200,
   AccountHasPositions = 201,
@@ -60,6 +64,19 @@ export enum Field {
   Capacity = 22,
   TierCount = 23,
   Notional = 24,
+  Policy = 25,
+  BufferPpm = 26,
+  MaxCloseFractionPpm = 27,
+  LiquidationFeePpm = 28,
+  LiquidatorSharePpm = 29,
+  BackstopPpm = 30,
+  BackstopAccountId = 31,
+  MinCloseNotionalQuote = 32,
+  FractionAboveNotionalQuote = 33,
+  MaxNotionalPerRoundQuote = 34,
+  MaxDeficitPerRoundQuote = 35,
+  StepBase = 36,
+  FundId = 37,
 }
 
 /** Health codes written per account and per isolated position. */
@@ -77,6 +94,13 @@ export enum CurveKind {
   Tiers = 1,
   SizePremium = 2,
   OpenInterest = 3,
+}
+
+/** Kinds of liquidation plan and log rows. */
+export enum RowKind {
+  Close = 0,
+  Transfer = 1,
+  Settle = 2,
 }
 
 /** Why a pre-trade check refused. */

@@ -14,6 +14,12 @@ import { toCount, toI64 } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
 import { Column, MarketField, Raw } from './raw.js';
 import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarketSpec, type PositionSpec } from './types.js';
+import {
+  addSummaries, deficitRecords, deficitsView, EMPTY_SUMMARY, encodePolicy, executionSummary, logRecords, logView, NO_ISOLATED,
+  planView, POLICY_RECORD, pricesView, readLedger,
+  type CascadeReport, type DeficitRecord, type ExecutionSummary, type Ledger, type LiquidationLogView, type LiquidationPlan,
+  type LiquidationPolicy, type LiquidationRecord, type PositionPrices, type PositionPricesView,
+} from './liquidation.js';
 
 export interface EngineOptions {
   /** Capacity of the instance; memory for all of it is laid out once, at creation. */
@@ -96,6 +102,8 @@ export class RiskEngine implements Disposable {
   private raw: Raw | null;
   readonly quoteDecimals: number;
   private readonly decimalsByMarket: number[] = [];
+  /** Rows of the last execution's log (0 after a new plan). */
+  private logRows = 0;
 
   private constructor(raw: Raw, quoteDecimals: number) {
     this.raw = raw;
@@ -175,7 +183,10 @@ export class RiskEngine implements Disposable {
         upper = toI64(curve.upperCapQuote, q, 'upperCapQuote');
       }
     }
-    raw.check(raw.exports.addMarket(baseDecimals, mark, fl, fs, kind, imf, mmf, premium, lower, upper, tierCount));
+    const step = toI64(spec.stepBase ?? 1n, baseDecimals, 'stepBase');
+    const fund = spec.insuranceFund ?? 'global';
+    if (fund !== 'global' && fund !== 'own') throw inputError('OutOfRange', 'fundId', -1, `insuranceFund must be 'global' or 'own', got ${String(fund)}`);
+    raw.check(raw.exports.addMarket(baseDecimals, mark, fl, fs, kind, imf, mmf, premium, lower, upper, tierCount, step, fund === 'own' ? 1 : 0));
     const id = raw.errors()[2]!;
     this.decimalsByMarket[id] = baseDecimals;
     return id;
@@ -562,6 +573,142 @@ export class RiskEngine implements Disposable {
   riskOrder(options: { isolated?: boolean } = {}): number[] {
     return Array.from(this.riskOrderView(options));
   }
+
+  // ------------------------------------------------------------------------------------------
+  // Liquidation (docs/FORMULAS.md, "Liquidation")
+
+  /**
+   * Liquidation and bankruptcy prices of every position of one account (cross positions, then
+   * isolated), computed now from the book. Prices are quote atoms per whole base unit, or
+   * PRICE_NEVER / PRICE_ALWAYS. @remarks copies
+   */
+  positionPrices(accountId: number): PositionPrices[] {
+    const raw = this.core;
+    const a = this.knownAccount(accountId);
+    raw.check(raw.exports.pricesRange(a, 1));
+    const v = pricesView(raw);
+    return Array.from({ length: v.accountId.length }, (_, i) => ({
+      accountId: a, marketId: v.marketId[i]!, isolatedId: v.isolatedId[i] === NO_ISOLATED ? null : v.isolatedId[i]!,
+      sizeBase: v.sizeBase[i]!, liquidationPriceQuote: v.liquidationPriceQuote[i]!, bankruptcyPriceQuote: v.bankruptcyPriceQuote[i]!,
+    }));
+  }
+
+  /**
+   * Prices of the positions of whole accounts from `fromAccountId` on, as many as fit one chunk
+   * (131,072 rows); continue from `nextAccountId` until it reaches accountCount.
+   * @remarks zero-copy: valid until the next call on this engine.
+   */
+  positionPricesView(fromAccountId = 0): PositionPricesView {
+    const raw = this.core;
+    const n = raw.exports.accountCount();
+    const from = toCount(fromAccountId, 'accountId', -1, n);
+    raw.check(raw.exports.pricesRange(from, n - from));
+    return pricesView(raw);
+  }
+
+  private setPolicy(policy: LiquidationPolicy): void {
+    const raw = this.core;
+    encodePolicy(policy, raw.record(raw.exports.policyRecordPtr(), POLICY_RECORD), this.quoteDecimals);
+    raw.check(raw.exports.setPolicy());
+  }
+
+  /**
+   * Plans a round of liquidations under `policy`: liquidatable and bankrupt groups in risk order
+   * (needs valid results: run check() first), each re-evaluated and sized. The plan's sizes and
+   * prices may be edited through the view before `executeLiquidations()`.
+   * @remarks zero-copy: valid until the next call on this engine.
+   */
+  planLiquidations(policy: LiquidationPolicy = {}): LiquidationPlan {
+    const raw = this.core;
+    this.requireValid();
+    this.setPolicy(policy);
+    this.logRows = 0;
+    raw.check(raw.exports.planLiquidations());
+    const r = raw.record(raw.exports.planRecordPtr(), 16);
+    const rows = r.getUint32(0, true);
+    return { rows, groups: r.getUint32(4, true), complete: r.getUint32(8, true) === 1, view: planView(raw, rows) };
+  }
+
+  /**
+   * Executes the current plan, all or nothing: closes at the plan's prices, fees to the liquidators
+   * and the insurance funds, deficit records, backstop transfers. Touched accounts need a check()
+   * before their results are current again.
+   */
+  executeLiquidations(): ExecutionSummary {
+    const raw = this.core;
+    raw.check(raw.exports.executePlan());
+    const summary = executionSummary(raw);
+    this.logRows = summary.rows;
+    return summary;
+  }
+
+  /** The last execution's log. @remarks zero-copy: valid until the next call on this engine. */
+  liquidationLogView(): LiquidationLogView { return logView(this.core, this.logRows); }
+
+  /** The last execution's log as plain objects. @remarks copies */
+  liquidationLog(): LiquidationRecord[] { return logRecords(this.liquidationLogView()); }
+
+  /**
+   * The cascade: check, plan, execute, re-check the touched accounts, until nothing is liquidatable,
+   * nothing can be planned, or `maxRounds` (default 16) rounds ran. Closes execute at the marks.
+   */
+  liquidate(policy: LiquidationPolicy = {}, options: { maxRounds?: number } = {}): CascadeReport {
+    const maxRounds = toCount(options.maxRounds ?? 16, 'maxRounds');
+    const rounds: CascadeReport['rounds'] = [];
+    let totals = EMPTY_SUMMARY;
+    let summary = this.check();
+    const open = (): { accounts: number; isolated: number } => ({
+      accounts: summary.book.accounts.liquidatable + summary.book.accounts.bankrupt,
+      isolated: summary.book.isolated.liquidatable + summary.book.isolated.bankrupt,
+    });
+    for (let round = 1; round <= maxRounds; round++) {
+      const liquidatable = open();
+      if (liquidatable.accounts + liquidatable.isolated === 0) break;
+      const plan = this.planLiquidations(policy);
+      if (plan.rows === 0) break;
+      const touched = new Set(plan.view.accountId);
+      if (policy.backstopAccountId !== undefined && (policy.backstopPpm ?? 0) > 0) touched.add(policy.backstopAccountId);
+      const executed = this.executeLiquidations();
+      rounds.push({ round, liquidatable, ...executed });
+      totals = addSummaries(totals, executed);
+      summary = this.check({ accounts: [...touched] });
+    }
+    return { rounds, totals, remaining: open() };
+  }
+
+  /** Balance of the insurance fund that `marketId` pays into (the global fund when omitted). */
+  insuranceFund(marketId?: number): bigint {
+    const raw = this.core;
+    return raw.view(BigInt64Array, Column.FundBalance, this.fundOf(marketId), 1)[0]!;
+  }
+
+  /** Adds to the insurance fund that `marketId` pays into (the global fund when omitted). */
+  depositInsuranceFund(amount: AtomsInput, marketId?: number): void {
+    const raw = this.core;
+    raw.check(raw.exports.depositFund(this.fundOf(marketId), toI64(amount, this.quoteDecimals, 'amountQuote')));
+  }
+
+  private fundOf(marketId: number | undefined): number {
+    if (marketId === undefined) return 0;
+    this.baseDecimals(marketId);
+    return this.core.marketRecord(marketId).getUint8(MarketField.ownFund) ? marketId + 1 : 0;
+  }
+
+  /** Deficit records waiting for the loss waterfall. @remarks zero-copy: valid until the next call on this engine. */
+  deficitsView(): { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array } { return deficitsView(this.core); }
+
+  /** Deficit records waiting for the loss waterfall (market null: a settlement). @remarks copies */
+  deficits(): DeficitRecord[] { return deficitRecords(this.core); }
+
+  /** Returns the pending deficit records and clears them (the caller allocates them). */
+  takeDeficits(): DeficitRecord[] {
+    const out = this.deficits();
+    this.core.exports.clearDeficits();
+    return out;
+  }
+
+  /** The conservation ledger: `totalQuote` is unchanged by every execution (docs/FORMULAS.md). */
+  ledger(): Ledger { return readLedger(this.core); }
 
   /** Compacts the position arena now (it also happens automatically when the arena's end is reached). */
   compact(): void { this.core.exports.compact(); }

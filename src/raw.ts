@@ -19,15 +19,21 @@ export const Column = {
   IndexStart: 33, IndexEntries: 34, PendingMarket: 35, PendingHolder: 36, Queue: 37, IsoQueue: 38,
   SortIdsA: 39, SortIdsB: 40, SortKeysA: 41, SortKeysB: 42, SortCounts: 43,
   IoU32: 44, IoI64A: 45, IoI64B: 46, MarketStamp: 47, IndexFill: 48,
+  AccScratch: 49, FundBalance: 50,
+  LogAccount: 51, LogMarket: 52, LogIso: 53, LogKind: 54, LogSize: 55, LogPrice: 56, LogRealized: 57, LogFunding: 58,
+  LogLiqFee: 59, LogFundFee: 60, LogSurplus: 61, LogDeficit: 62, LogTransfer: 63,
+  DefAccount: 64, DefMarket: 65, DefAmount: 66,
+  PriceAccount: 67, PriceMarket: 68, PriceIso: 69, PriceSize: 70, PriceLiq: 71, PriceBank: 72,
+  GroupKey: 73, GroupSlot: 74,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
 export const MARKET_RECORD = 192;
-export const MarketField = { mark: 0, fundingLong: 8, fundingShort: 16, d: 24, imf: 64, mmf: 68, kind: 72, decimals: 73, active: 74, imfEff: 76, premium: 80, tierCount: 84, tierFirst: 88, lower: 96, upper: 104, oiLong: 112, oiShort: 120 } as const;
+export const MarketField = { ownFund: 75, step: 184, mark: 0, fundingLong: 8, fundingShort: 16, d: 24, imf: 64, mmf: 68, kind: 72, decimals: 73, active: 74, imfEff: 76, premium: 80, tierCount: 84, tierFirst: 88, lower: 96, upper: 104, oiLong: 112, oiShort: 120 } as const;
 
 /** The core's exports, typed. i64 parameters are BigInt at the boundary. */
 export interface CoreExports {
@@ -49,7 +55,7 @@ export interface CoreExports {
   maxIsolated(): number;
   maxMarkets(): number;
   ioCapacity(): number;
-  addMarket(baseDecimals: number, mark: bigint, fundingLong: bigint, fundingShort: bigint, kind: number, imf: number, mmf: number, premium: number, lower: bigint, upper: bigint, tierCount: number): number;
+  addMarket(baseDecimals: number, mark: bigint, fundingLong: bigint, fundingShort: bigint, kind: number, imf: number, mmf: number, premium: number, lower: bigint, upper: bigint, tierCount: number, stepBase: bigint, ownFund: number): number;
   setMarks(count: number): number;
   setFundingIndices(count: number): number;
   bulkReserve(accounts: number, positions: number, isolated: number): number;
@@ -65,6 +71,20 @@ export interface CoreExports {
   checkMarkets(count: number): number;
   buildIndex(): void;
   buildQueue(isolated: number): number;
+  pricesRange(first: number, count: number): number;
+  setPolicy(): number;
+  planLiquidations(): number;
+  executePlan(): number;
+  depositFund(fund: number, amount: bigint): number;
+  clearDeficits(): void;
+  ledgerSum(): void;
+  policyRecordPtr(): number;
+  planRecordPtr(): number;
+  pricesRecordPtr(): number;
+  liqRecordPtr(): number;
+  execRecordPtr(): number;
+  ledgerRecordPtr(): number;
+  logCapacity(): number;
 }
 
 type ViewCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
@@ -116,7 +136,7 @@ export class Raw {
   /** Resolves column pointers after `init` (layout is fixed from then on). */
   loadLayout(): void {
     // Pointers are u32 in wasm but arrive as signed i32: above 2 GiB they must be reinterpreted.
-    for (let c = 0; c <= Column.IndexFill; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
+    for (let c = 0; c <= Column.GroupSlot; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
   }
 
   /** A view of `length` elements of a column starting at element `first`. Zero-copy. */
@@ -129,6 +149,11 @@ export class Raw {
   /** A view at a raw byte address (records exported by the core). */
   at<T>(ctor: ViewCtor<T>, byteOffset: number, length: number): T {
     return new ctor(this.exports.memory.buffer as ArrayBuffer, byteOffset, length);
+  }
+
+  /** A DataView over a record the core exports (policy, plan, execution...). */
+  record(byteOffset: number, length: number): DataView {
+    return new DataView(this.exports.memory.buffer, byteOffset >>> 0, length);
   }
 
   /** A DataView over one market's record. */

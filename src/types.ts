@@ -37,6 +37,10 @@ export interface MarketSpec {
   fundingIndexLong?: AtomsInput;
   fundingIndexShort?: AtomsInput;
   curve: MarginCurve;
+  /** Liquidation closes are multiples of this many base atoms (or a decimal string in base units); default 1. */
+  stepBase?: AtomsInput;
+  /** Which insurance fund the market's liquidation fees go to: the global one (default) or its own. */
+  insuranceFund?: 'global' | 'own';
 }
 
 export interface AccountSpec {

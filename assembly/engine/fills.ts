@@ -205,7 +205,7 @@ function takeIsolatedRow(): u32 {
 }
 
 /** Unlinks row r from account a's list, drops it from the tallies and puts it on the free list. */
-function releaseIsolatedRow(a: u32, r: u32): void {
+export function releaseIsolatedRow(a: u32, r: u32): void {
   let p = u32At(Column.AccIsoHead, a);
   while (load<u32>(p) != r) p = u32At(Column.IsoNext, load<u32>(p));
   store<u32>(p, load<u32>(u32At(Column.IsoNext, r)));

@@ -4,7 +4,7 @@ import { Field, Status } from '../status';
 import { clearError, fail, initialized, setInitialized } from './state';
 
 /** Bumped whenever an export, a column or a record layout changes meaning. */
-export const ABI_VERSION: u32 = 1;
+export const ABI_VERSION: u32 = 2;
 
 /**
  * Lays out memory for the given capacities (once per instance).

@@ -8,7 +8,7 @@
  */
 import { AMOUNT_LIMIT, ceilDivU, INDEX_LIMIT } from '../math/fixed';
 import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../math/curves';
-import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
+import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_OWN_FUND, M_STEP, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
 import { CurveKind, Field, Status } from '../status';
 import { divModU128, mulWideU } from '../math/wide';
 import { fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from './state';
@@ -77,12 +77,14 @@ function tierDeductions(count: u32, tiers: usize): i32 {
  * Returns an error if:
  * - the table is full (TooManyMarkets);
  * - baseDecimals > 12, the mark is not in 1..2^62, a funding index exceeds 2^61 (OutOfRange, InvalidPrice);
+ * - stepBase is not in 1..2^62 (OutOfRange);
  * - the fractions are not 0 < mmf <= imf <= 10^6, tiers are not increasing from 0, mmf decreases
  *   across tiers, or a maintenance deduction is not a whole number of quote atoms (InvalidCurve).
  */
 export function addMarket(
   baseDecimals: u32, mark: i64, fundingLong: i64, fundingShort: i64,
   kind: u32, imf: u32, mmf: u32, premiumPpm: u32, lowerCap: i64, upperCap: i64, tierCount: u32,
+  stepBase: i64, ownFund: bool,
 ): i32 {
   if (marketCount >= maxMarkets) return fail(Status.TooManyMarkets, Field.MarketId, <i32>marketCount);
   if (baseDecimals > MAX_BASE_DECIMALS) return fail(Status.OutOfRange, Field.BaseDecimals, -1);
@@ -90,6 +92,7 @@ export function addMarket(
   if (!validIndex(fundingLong)) return fail(Status.OutOfRange, Field.FundingIndexLong, -1);
   if (!validIndex(fundingShort)) return fail(Status.OutOfRange, Field.FundingIndexShort, -1);
   if (kind > <u32>CurveKind.OpenInterest) return fail(Status.InvalidCurve, Field.CurveKind, -1);
+  if (stepBase < 1 || stepBase > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.StepBase, -1);
   const io = col(Column.IoU32);
   const floors = col(Column.IoI64A);
   if (kind == CurveKind.Tiers) {
@@ -132,6 +135,8 @@ export function addMarket(
   store<u8>(m, <u8>kind, M_KIND);
   store<u8>(m, <u8>baseDecimals, M_DECIMALS);
   store<u8>(m, 1, M_ACTIVE);
+  store<u8>(m, ownFund ? 1 : 0, M_OWN_FUND);
+  store<i64>(m, stepBase, M_STEP);
   store<u32>(m, premiumPpm, M_PREMIUM);
   store<i64>(m, lowerCap, M_LOWER);
   store<i64>(m, upperCap, M_UPPER);

@@ -233,3 +233,40 @@ export function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral
 @inline export function freeQuote(): i64 {
   return sumEquity - sumIm;
 }
+
+// ---------------------------------------------------------------------------------------------
+// One position's terms for liquidation: its value term v = floor(s m / D), its IM and MM at size s,
+// and the curve's maintenance fraction at |s|. Results in the globals below (exact, any size).
+
+export let termValue: i64 = 0;
+export let termIm: i64 = 0;
+export let termMm: i64 = 0;
+export let termMmf: u64 = 0;
+
+/** Evaluates the terms of a position of `sizeBase` in `market` for an account floor; false on overflow. */
+export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
+  if (sizeBase == 0) { termValue = 0; termIm = 0; termMm = 0; termMmf = 0; return true; }
+  const mkt = marketPtr(market);
+  const mark = load<i64>(mkt, M_MARK), d = load<i64>(mkt, M_D), d6 = load<i64>(mkt, M_D6);
+  const sizeAbs = <i64>absU(sizeBase);
+  const fractions = curveFractions(mkt, sizeAbs, false);
+  let imf = <i64>(fractions & 0x1FFFFF);
+  const mmf = <i64>((fractions >> 21) & 0x1FFFFF);
+  if (<i64>floorPpm > imf) imf = <i64>floorPpm;
+  const ded = deductionOf(fractions);
+  termMmf = <u64>mmf;
+  const valueEst = <f64>sizeBase * load<f64>(mkt, M_MARK_OVER_D);
+  if (Math.abs(valueEst) <= FAST_LIMIT) {
+    const sizeAbsF = <f64>sizeAbs, perPpm = load<f64>(mkt, M_MARK_OVER_D6);
+    termValue = mulDivFloorFast(sizeBase, mark, d, valueEst);
+    termIm = mulDivCeilFast(sizeAbs, mark * imf, d6, sizeAbsF * perPpm * <f64>imf);
+    termMm = mulDivCeilFast(sizeAbs, mark * mmf, d6, sizeAbsF * perPpm * <f64>mmf) - ded;
+    return true;
+  }
+  const v = mulDivExact(sizeBase, mark, d, false, SCRATCH);
+  const im = requirementCeilExact(<u64>sizeAbs, <u64>mark, <u64>imf, <u64>d, SCRATCH);
+  const mm = requirementCeilExact(<u64>sizeAbs, <u64>mark, <u64>mmf, <u64>d, SCRATCH);
+  if (v == OVERFLOWED || im == OVERFLOWED || mm == OVERFLOWED) return false;
+  termValue = v; termIm = im; termMm = mm - ded;
+  return true;
+}

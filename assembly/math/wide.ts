@@ -32,18 +32,44 @@ export function divModU128(hi: u64, lo: u64, d: u64, out: ptr): u64 {
     store<u64>(out, lo % d, 8);
     return lo / d;
   }
+  // High word first; then (r:lo) / d with r < d has a 64-bit quotient.
   const qHi = hi / d;
-  let r = hi % d;
-  let q: u64 = 0;
-  // r < d < 2^63, so (r << 1) | bit never overflows 64 bits.
-  for (let i: i32 = 63; i >= 0; i--) {
-    r = (r << 1) | ((lo >> <u64>i) & 1);
-    q <<= 1;
-    if (r >= d) { r -= d; q |= 1; }
-  }
+  const q = divLong(hi % d, lo, d, out);
   store<u64>(out, qHi);
-  store<u64>(out, r, 8);
   return q;
+}
+
+/**
+ * (u1:u0) / v for u1 < v (so the quotient fits 64 bits): the two-digit long division of Hacker's
+ * Delight (divlu), in 32-bit digits with the divisor normalized so that each digit's estimate from
+ * the top divisor digit is at most two too large. Writes the remainder to out[8].
+ */
+function divLong(u1: u64, u0: u64, v: u64, out: ptr): u64 {
+  const b: u64 = 0x100000000;
+  const s = clz(v);
+  const vn = v << s;
+  const vn1 = vn >> 32, vn0 = vn & 0xFFFFFFFF;
+  // Shifting by 64 is a no-op in wasm: guard s == 0.
+  const un32 = (u1 << s) | (s == 0 ? 0 : u0 >> (64 - s));
+  const un10 = u0 << s;
+  const un1 = un10 >> 32, un0 = un10 & 0xFFFFFFFF;
+  let q1 = un32 / vn1;
+  let rhat = un32 - q1 * vn1;
+  while (q1 >= b || q1 * vn0 > b * rhat + un1) {
+    q1--;
+    rhat += vn1;
+    if (rhat >= b) break;
+  }
+  const un21 = un32 * b + un1 - q1 * vn; // wrapping: the true value is below vn
+  let q0 = un21 / vn1;
+  rhat = un21 - q0 * vn1;
+  while (q0 >= b || q0 * vn0 > b * rhat + un0) {
+    q0--;
+    rhat += vn1;
+    if (rhat >= b) break;
+  }
+  store<u64>(out, (un21 * b + un0 - q0 * vn) >> s, 8);
+  return q1 * b + q0;
 }
 
 /** Unsigned comparison of (aHi:aLo) with (bHi:bLo): -1, 0 or 1. */

@@ -44,6 +44,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     Ok: 0, CapacityExceeded: 1, Overflow: 2, NotInitialized: 3, ResultsStale: 4,
     InvalidNumber: 100, OutOfRange: 101, InvalidPrice: 102, UnknownMarket: 103, UnknownAccount: 104,
     DuplicatePosition: 105, InvalidCurve: 106, AccountClosed: 107, TooManyMarkets: 108, CountMismatch: 109,
+    NoPosition: 110, PlanOutOfOrder: 111, InvalidPolicy: 112, NoPlan: 113,
     BelowInitialMargin: 200, AccountHasPositions: 201, NegativeCollateral: 202,
   };
   const PINNED_FIELD = {
@@ -51,6 +52,9 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     ImfFloorPpm: 7, MarkPrice: 8, FundingIndexLong: 9, FundingIndexShort: 10, BaseDecimals: 11, ImfPpm: 12,
     MmfPpm: 13, PremiumPpm: 14, NotionalFloorQuote: 15, LowerCapQuote: 16, UpperCapQuote: 17, CurveKind: 18,
     PositionCount: 19, PriceQuote: 20, AmountQuote: 21, Capacity: 22, TierCount: 23, Notional: 24,
+    Policy: 25, BufferPpm: 26, MaxCloseFractionPpm: 27, LiquidationFeePpm: 28, LiquidatorSharePpm: 29,
+    BackstopPpm: 30, BackstopAccountId: 31, MinCloseNotionalQuote: 32, FractionAboveNotionalQuote: 33,
+    MaxNotionalPerRoundQuote: 34, MaxDeficitPerRoundQuote: 35, StepBase: 36, FundId: 37,
   };
   const PINNED_HEALTH = { Healthy: 0, BelowInitial: 1, Liquidatable: 2, Bankrupt: 3, Inactive: 4 };
 
@@ -62,7 +66,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
 
   it('errors: each code lies in its range and maps to its class', () => {
     const engine = ['CapacityExceeded', 'Overflow', 'NotInitialized', 'ResultsStale'];
-    const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch'];
+    const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan'];
     const refusal = ['BelowInitialMargin', 'AccountHasPositions', 'NegativeCollateral'];
     const all = Object.entries(StatusCode).filter(([k]) => k !== 'Ok');
     expect(all.map(([k]) => k).sort()).toEqual([...engine, ...input, ...refusal].sort());

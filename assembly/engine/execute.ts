@@ -1,0 +1,395 @@
+/**
+ * Execution of a liquidation plan, insurance funds, deficit records and the conservation ledger
+ * (docs/FORMULAS.md, "Executing one close", "Backstop transfer", "Execution and conservation").
+ *
+ * A plan runs twice through the same code: first simulated (nothing written; every check that could
+ * fail is made, with the collateral an earlier row would have changed kept in scratch), then for
+ * real. So a plan is executed whole or not at all, and both passes compute identical amounts.
+ *
+ * Conservation: L = collateral (cross and isolated) + funds + liquidator fees + (funding - realized
+ * over executed rows) - deficits recorded is unchanged by every execution; the debug build recomputes
+ * L around every execution and aborts if it moved.
+ */
+import { AMOUNT_LIMIT } from '../math/fixed';
+import { col, Column, logCapacity, M_OWN_FUND, maxPositions } from '../layout';
+import { Field, RowKind, Status } from '../status';
+import { accountCount, fail, isolatedTop, marketCount, nextEpoch, NONE, positionLive } from './state';
+import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
+import { evaluateCross, evaluateIsolated } from './check';
+import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
+import { addOpenInterest, isMarket, validPrice } from './markets';
+import { releaseIsolatedRow } from './fills';
+import { mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { SCRATCH } from './state';
+import {
+  closeOutcome, outDeficit, outEquity, outFee, outFundFee, outLiqFee, outMmAfter, outNotional, outOwed, outQuote,
+  outRealized, outSnap, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
+} from './liquidation';
+
+/** Pending deficit records (u32) at +0; all-time totals as signed 128-bit (lo u64, hi i64):
+ * liquidator fees +8, deficits +24, flow (funding - realized) +40. */
+export const LIQ_RECORD: usize = memory.data(64, 8);
+/** The last execution: rows, closes, transfers, settlements, groups, then closed notional,
+ * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each). */
+export const EXEC_RECORD: usize = memory.data(104, 8);
+/** Ledger components as 128-bit pairs: collateral, funds, liquidator fees, flow, deficits, total. */
+export const LEDGER_RECORD: usize = memory.data(96, 8);
+
+// @ts-ignore: decorator
+@inline function add128(p: usize, v: i64): void {
+  const lo = load<u64>(p), sum = lo + <u64>v;
+  store<u64>(p, sum);
+  store<i64>(p, load<i64>(p, 8) + (v >> 63) + <i64>(sum < lo), 8);
+}
+// @ts-ignore: decorator
+@inline function i64At(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
+// @ts-ignore: decorator
+@inline function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
+
+/** The fund a market pays into: 0 (global) or 1 + market. */
+// @ts-ignore: decorator
+@inline export function fundOf(market: u32): u32 { return load<u8>(marketPtr(market), M_OWN_FUND) != 0 ? market + 1 : 0; }
+
+/** Adds to a fund: fund 0 (global) or 1 + market. Errors: unknown fund, amount not in 1..2^62, balance past 2^62. */
+export function depositFund(fund: u32, amount: i64): i32 {
+  if (fund > marketCount) return fail(Status.UnknownMarket, Field.FundId, -1);
+  if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+  const after = load<i64>(i64At(Column.FundBalance, fund)) + amount;
+  if (after > AMOUNT_LIMIT) return fail(Status.Overflow, Field.AmountQuote, -1);
+  store<i64>(i64At(Column.FundBalance, fund), after);
+  return Status.Ok;
+}
+
+/** Drops the pending deficit records (the caller has taken them). */
+export function clearDeficits(): void { store<u32>(LIQ_RECORD, 0); }
+
+/** Computes the ledger into LEDGER_RECORD. */
+export function ledgerSum(): void {
+  memory.fill(LEDGER_RECORD, 0, 96);
+  for (let a: u32 = 0; a < accountCount; a++) add128(LEDGER_RECORD, load<i64>(i64At(Column.AccCollateral, a)));
+  for (let r: u32 = 0; r < isolatedTop; r++) {
+    if (load<u8>(col(Column.IsoFlags) + <usize>r) != 0) add128(LEDGER_RECORD, load<i64>(i64At(Column.IsoCollateral, r)));
+  }
+  for (let f: u32 = 0; f <= marketCount; f++) add128(LEDGER_RECORD + 16, load<i64>(i64At(Column.FundBalance, f)));
+  memory.copy(LEDGER_RECORD + 32, LIQ_RECORD + 8, 16);
+  memory.copy(LEDGER_RECORD + 48, LIQ_RECORD + 40, 16);
+  memory.copy(LEDGER_RECORD + 64, LIQ_RECORD + 24, 16);
+  // total = collateral + funds + fees + flow - deficits
+  let lo: u64 = 0, hi: i64 = 0;
+  for (let k = 0; k < 4; k++) {
+    const l = load<u64>(LEDGER_RECORD + k * 16), s = lo + l;
+    hi += load<i64>(LEDGER_RECORD + k * 16, 8) + <i64>(s < lo);
+    lo = s;
+  }
+  const dl = load<u64>(LEDGER_RECORD + 64), dh = load<i64>(LEDGER_RECORD + 72);
+  hi = hi - dh - <i64>(lo < dl);
+  lo = lo - dl;
+  store<u64>(LEDGER_RECORD + 80, lo);
+  store<i64>(LEDGER_RECORD + 88, hi);
+}
+
+// Simulation scratch: cross collateral of touched accounts (AccScratch, valid when AccStamp = epoch
+// or epoch + 1, the latter also meaning "its cross group ran"), the backstop account's positions
+// (IoI64A size, IoI64B quote, valid when IoU32[market] = epoch), iso groups seen (SortIdsB), fund
+// balances (GroupKey).
+let epochA: u32 = 0;
+let writing = false;
+let vault: u32 = NONE;
+let newDeficits: u32 = 0, newSlots: u32 = 0;
+
+function crossCollateral(a: u32): i64 {
+  if (!writing && load<u32>(u32At(Column.AccStamp, a)) - epochA <= 1) return load<i64>(i64At(Column.AccScratch, a));
+  return load<i64>(i64At(Column.AccCollateral, a));
+}
+function setCrossCollateral(a: u32, v: i64): void {
+  if (writing) { store<i64>(i64At(Column.AccCollateral, a), v); return; }
+  store<i64>(i64At(Column.AccScratch, a), v);
+  const st = u32At(Column.AccStamp, a);
+  if (load<u32>(st) - epochA > 1) store<u32>(st, epochA);
+}
+
+/**
+ * Executes the plan in the log columns. Errors (nothing changed): NoPlan; UnknownAccount,
+ * AccountClosed; UnknownMarket; InvalidPrice (priceQuote); NoPosition (sizeBase: no such position,
+ * or d does not reduce it, or a transfer is not the whole position); PlanOutOfOrder (a position twice,
+ * or a group's rows apart); AccountHasPositions (a settle row on an account with positions);
+ * DuplicatePosition (the backstop account holds the market isolated); CapacityExceeded; Overflow.
+ */
+export function executePlan(): i32 {
+  if (load<u32>(PLAN_RECORD, 12) == 0) return fail(Status.NoPlan, Field.None, -1);
+  vault = vaultAccount();
+  epochA = nextEpoch(); nextEpoch();
+  writing = false;
+  newDeficits = 0; newSlots = 0;
+  memory.copy(col(Column.GroupKey), col(Column.FundBalance), <usize>(marketCount + 1) << 3);
+  let st = run();
+  if (st != Status.Ok) return st;
+  if (load<u32>(LIQ_RECORD) + newDeficits > logCapacity) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  if (<u64>positionLive + newSlots > <u64>maxPositions) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  let before: u64 = 0, beforeHi: i64 = 0;
+  if (!ASC_NO_ASSERT) { ledgerSum(); before = load<u64>(LEDGER_RECORD + 80); beforeHi = load<i64>(LEDGER_RECORD + 88); }
+  writing = true;
+  epochA = nextEpoch(); nextEpoch();
+  memory.fill(EXEC_RECORD, 0, 104);
+  st = run();
+  assert(st == Status.Ok, 'a validated plan executes');
+  store<u32>(PLAN_RECORD, 0, 12);
+  if (!ASC_NO_ASSERT) {
+    ledgerSum();
+    assert(load<u64>(LEDGER_RECORD + 80) == before && load<i64>(LEDGER_RECORD + 88) == beforeHi, 'conservation: the ledger is unchanged by an execution');
+  }
+  return Status.Ok;
+}
+
+// The group being executed.
+let gAccount: u32 = NONE, gIso: u32 = NONE, gFloor: u64 = 0;
+let gCollateral: i64 = 0, gEquity: i64 = 0, gMm: i64 = 0;
+let gLeft: u32 = 0;    // positions left in the group
+let gStamp: u32 = 0;   // MarketStamp value of the group's positions
+
+/** One pass over the plan (simulated or writing). */
+function run(): i32 {
+  const n = load<u32>(PLAN_RECORD);
+  gAccount = NONE; gIso = NONE;
+  for (let i: u32 = 0; i < n; i++) {
+    const a = load<u32>(u32At(Column.LogAccount, i));
+    const iso = load<u32>(u32At(Column.LogIso, i));
+    const kind = <u32>load<u8>(col(Column.LogKind) + <usize>i);
+    if (a >= accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>i);
+    if (load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE) return fail(Status.AccountClosed, Field.AccountId, <i32>i);
+    if (a == vault) return fail(Status.PlanOutOfOrder, Field.AccountId, <i32>i);
+    if (kind > <u32>RowKind.Settle) return fail(Status.OutOfRange, Field.None, <i32>i);
+    if (a != gAccount || iso != gIso) {
+      const st = startGroup(a, iso, i);
+      if (st != Status.Ok) return st;
+    }
+    const last = i + 1 == n || load<u32>(u32At(Column.LogAccount, i + 1)) != a || load<u32>(u32At(Column.LogIso, i + 1)) != iso;
+    let st: i32;
+    if (kind == RowKind.Settle) st = settleRow(i);
+    else st = positionRow(i, kind == RowKind.Transfer, last);
+    if (st != Status.Ok) return st;
+    if (last) {
+      if (gIso == NONE) setCrossCollateral(gAccount, gCollateral);
+      else if (writing && gLeft > 0) store<i64>(i64At(Column.IsoCollateral, gIso), gCollateral);
+    }
+  }
+  return Status.Ok;
+}
+
+function startGroup(a: u32, iso: u32, i: u32): i32 {
+  gAccount = a; gIso = iso;
+  gFloor = <u64>load<u32>(u32At(Column.AccFloorPpm, a));
+  gStamp = nextEpoch();
+  if (iso == NONE) {
+    const stamp = u32At(Column.AccStamp, a);
+    if (!writing && load<u32>(stamp) == epochA + 1) return fail(Status.PlanOutOfOrder, Field.AccountId, <i32>i);
+    gCollateral = crossCollateral(a);
+    if (!writing) { store<i64>(i64At(Column.AccScratch, a), gCollateral); store<u32>(stamp, epochA + 1); }
+    if (!evaluateCross(a, gCollateral)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    gLeft = load<u32>(u32At(Column.AccPosLen, a));
+  } else {
+    if (iso >= isolatedTop || load<u8>(col(Column.IsoFlags) + <usize>iso) == 0 || load<u32>(u32At(Column.IsoAccount, iso)) != a) {
+      return fail(Status.NoPosition, Field.AccountId, <i32>i);
+    }
+    if (!writing) {
+      const seen = u32At(Column.SortIdsB, iso);
+      if (load<u32>(seen) == epochA) return fail(Status.PlanOutOfOrder, Field.AccountId, <i32>i);
+      store<u32>(seen, epochA);
+    }
+    const o8 = <usize>iso << 3;
+    gCollateral = load<i64>(col(Column.IsoCollateral) + o8);
+    if (!evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>iso << 1)), gCollateral, load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) {
+      return fail(Status.Overflow, Field.AccountId, <i32>a);
+    }
+    gLeft = 1;
+  }
+  gEquity = sumEquity; gMm = sumMm;
+  return Status.Ok;
+}
+
+function settleRow(i: u32): i32 {
+  if (gIso != NONE || load<u16>(col(Column.LogMarket) + (<usize>i << 1)) != 0xFFFF) return fail(Status.PlanOutOfOrder, Field.MarketId, <i32>i);
+  if (gLeft != 0) return fail(Status.AccountHasPositions, Field.AccountId, <i32>i);
+  const deficit = gCollateral < 0 ? -gCollateral : 0;
+  gCollateral += deficit;
+  return finishRow(i, RowKind.Settle, 0, 0, 0, 0, 0, 0, deficit, 0, 0);
+}
+
+/** A close or a transfer of one position. */
+function positionRow(i: u32, transfer: bool, last: bool): i32 {
+  const a = gAccount, iso = gIso;
+  const market = <u32>load<u16>(col(Column.LogMarket) + (<usize>i << 1));
+  if (!isMarket(market)) return fail(Status.UnknownMarket, Field.MarketId, <i32>i);
+  const mstamp = u32At(Column.MarketStamp, market);
+  if (load<u32>(mstamp) == gStamp) return fail(Status.PlanOutOfOrder, Field.MarketId, <i32>i);
+  store<u32>(mstamp, gStamp);
+  let slot = NONE, size: i64, quote: i64, snap: i64;
+  if (iso == NONE) {
+    slot = findCross(a, market);
+    if (slot == NONE) return fail(Status.NoPosition, Field.MarketId, <i32>i);
+    size = load<i64>(i64At(Column.PosSize, slot)); quote = load<i64>(i64At(Column.PosQuote, slot)); snap = load<i64>(i64At(Column.PosSnap, slot));
+  } else {
+    if (<u32>load<u16>(col(Column.IsoMarket) + (<usize>iso << 1)) != market) return fail(Status.NoPosition, Field.MarketId, <i32>i);
+    size = load<i64>(i64At(Column.IsoSize, iso)); quote = load<i64>(i64At(Column.IsoQuote, iso)); snap = load<i64>(i64At(Column.IsoSnap, iso));
+  }
+  const d = load<i64>(i64At(Column.LogSize, i));
+  const price = load<i64>(i64At(Column.LogPrice, i));
+  if (!validPrice(price)) return fail(Status.InvalidPrice, Field.PriceQuote, <i32>i);
+  if (d == 0 || (d > 0) == (size > 0) || (d > 0 ? d > -size : -d > size)) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
+  if (transfer) return transferRow(i, market, slot, size, quote, snap, d, last);
+  if (!positionTerms(market, size, gFloor)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  const mmPos = termMm;
+  if (!closeOutcome(market, size, quote, snap, d, price, gEquity, gMm, mmPos, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE))) {
+    return fail(Status.Overflow, Field.AccountId, <i32>a);
+  }
+  const after = size + d;
+  let deficit = outDeficit;
+  let collateral = gCollateral - outOwed + outRealized - outFee + deficit;
+  if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
+  gEquity = outEquity;
+  gMm = gMm - mmPos + outMmAfter;
+  if (after == 0) gLeft--;
+  if (gLeft == 0 && collateral < 0) {
+    // Group settlement: the group holds nothing more; the rest of its loss is a deficit too.
+    deficit -= collateral;
+    collateral = 0;
+  }
+  gCollateral = collateral;
+  const fund = fundOf(market);
+  const fp = i64At(Column.GroupKey, fund);
+  if (!writing) {
+    const f = load<i64>(fp) + outFundFee;
+    if (f > AMOUNT_LIMIT) return fail(Status.Overflow, Field.FundId, <i32>i);
+    store<i64>(fp, f);
+  }
+  if (iso != NONE && after == 0) {
+    const cross = crossCollateral(a) + collateral;
+    if (!inRange(cross)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
+    setCrossCollateral(a, cross);
+  }
+  if (writing) {
+    const fb = i64At(Column.FundBalance, fund);
+    store<i64>(fb, load<i64>(fb) + outFundFee);
+    addOpenInterest(market, size, after);
+    if (iso == NONE) {
+      store<i64>(i64At(Column.AccCollateral, a), collateral);
+      if (after == 0) removeCrossSlot(a, slot);
+      else { store<i64>(i64At(Column.PosSize, slot), after); store<i64>(i64At(Column.PosQuote, slot), outQuote); store<i64>(i64At(Column.PosSnap, slot), outSnap); }
+    } else if (after == 0) {
+      releaseIsolatedRow(a, iso);
+    } else {
+      store<i64>(i64At(Column.IsoSize, iso), after); store<i64>(i64At(Column.IsoQuote, iso), outQuote); store<i64>(i64At(Column.IsoSnap, iso), outSnap);
+      store<i64>(i64At(Column.IsoCollateral, iso), collateral);
+    }
+  }
+  const surplus = outSurplus > 0 ? outSurplus : 0;
+  return finishRow(i, RowKind.Close, outNotional, outRealized, outOwed, outLiqFee, outFundFee, surplus, deficit, 0, 1);
+}
+
+/** Moves a whole position (and, on the group's last row, its collateral) to the backstop account. */
+function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap: i64, d: i64, last: bool): i32 {
+  const a = gAccount, iso = gIso;
+  if (vault == NONE) return fail(Status.InvalidPolicy, Field.BackstopAccountId, <i32>i);
+  if (d != -size) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
+  if (findIsolated(vault, market) != NONE) return fail(Status.DuplicatePosition, Field.MarketId, <i32>i);
+  const owed = mulDivRounded(size, sideIndex(market, size) - snap, load<i64>(marketPtr(market), 24), true, SCRATCH);
+  if (owed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, <i32>i);
+  // The backstop account's position in this market: from the book, or as earlier rows left it.
+  let vSize: i64 = 0, vQuote: i64 = 0, vSnap: i64 = 0;
+  const vSlot = findCross(vault, market);
+  const seen = !writing && load<u32>(u32At(Column.IoU32, market)) == epochA;
+  if (seen) {
+    vSize = load<i64>(i64At(Column.IoI64A, market)); vQuote = load<i64>(i64At(Column.IoI64B, market)); vSnap = sideIndex(market, vSize);
+  } else if (vSlot != NONE) {
+    vSize = load<i64>(i64At(Column.PosSize, vSlot)); vQuote = load<i64>(i64At(Column.PosQuote, vSlot)); vSnap = load<i64>(i64At(Column.PosSnap, vSlot));
+  } else if (!writing) {
+    newSlots++;
+  }
+  const vOwed = vSize == 0 ? 0 : mulDivRounded(vSize, sideIndex(market, vSize) - vSnap, load<i64>(marketPtr(market), 24), true, SCRATCH);
+  if (vOwed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, <i32>i);
+  const merged = vSize + size;
+  let mergedQuote = vQuote + quote;
+  if (!inRange(merged) || !inRange(mergedQuote)) return fail(Status.Overflow, Field.SizeBase, <i32>i);
+  let realized: i64 = 0;
+  if (merged == 0) { realized = mergedQuote; mergedQuote = 0; }
+  let vaultCollateral = crossCollateral(vault) - vOwed + realized;
+  let collateral = gCollateral - owed;
+  let moved: i64 = 0;
+  gLeft--;
+  if (last) { moved = collateral; vaultCollateral += collateral; collateral = 0; }
+  if (!inRange(vaultCollateral) || !inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
+  gCollateral = collateral;
+  setCrossCollateral(vault, vaultCollateral);
+  if (!writing) {
+    store<u32>(u32At(Column.IoU32, market), epochA);
+    store<i64>(i64At(Column.IoI64A, market), merged);
+    store<i64>(i64At(Column.IoI64B, market), mergedQuote);
+  } else {
+    // Remove the position from the group.
+    addOpenInterest(market, size, 0);
+    if (iso == NONE) {
+      store<i64>(i64At(Column.AccCollateral, a), collateral);
+      removeCrossSlot(a, slot);
+    } else {
+      store<i64>(i64At(Column.IsoCollateral, iso), collateral);
+      releaseIsolatedRow(a, iso);
+    }
+    // Merge into the backstop account's cross position.
+    addOpenInterest(market, vSize, merged);
+    let s = vSlot;
+    if (s == NONE && merged != 0) {
+      s = addCrossSlot(vault);
+      store<u16>(col(Column.PosMarket) + (<usize>s << 1), <u16>market);
+      noteHolder(market, vault);
+    }
+    if (merged == 0) {
+      if (s != NONE) removeCrossSlot(vault, s);
+    } else {
+      store<i64>(i64At(Column.PosSize, s), merged); store<i64>(i64At(Column.PosQuote, s), mergedQuote); store<i64>(i64At(Column.PosSnap, s), sideIndex(market, merged));
+    }
+  }
+  return finishRow(i, RowKind.Transfer, 0, realized, owed + vOwed, 0, 0, 0, 0, moved, 0);
+}
+
+/** Writes a row's amounts to the log and the totals (writing pass), counts deficits (both passes). */
+function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding: i64, liqFee: i64, fundFee: i64, surplus: i64, deficit: i64, moved: i64, closes: u32): i32 {
+  if (!writing) {
+    if (deficit > 0) newDeficits++;
+    return Status.Ok;
+  }
+  store<i64>(i64At(Column.LogRealized, i), realized);
+  store<i64>(i64At(Column.LogFunding, i), funding);
+  store<i64>(i64At(Column.LogLiqFee, i), liqFee);
+  store<i64>(i64At(Column.LogFundFee, i), fundFee);
+  store<i64>(i64At(Column.LogSurplus, i), surplus);
+  store<i64>(i64At(Column.LogDeficit, i), deficit);
+  store<i64>(i64At(Column.LogTransfer, i), moved);
+  if (deficit > 0) {
+    const k = load<u32>(LIQ_RECORD);
+    store<u32>(u32At(Column.DefAccount, k), gAccount);
+    store<u16>(col(Column.DefMarket) + (<usize>k << 1), kind == RowKind.Settle ? 0xFFFF : load<u16>(col(Column.LogMarket) + (<usize>i << 1)));
+    store<i64>(i64At(Column.DefAmount, k), deficit);
+    store<u32>(LIQ_RECORD, k + 1);
+  }
+  add128(LIQ_RECORD + 8, liqFee);
+  add128(LIQ_RECORD + 24, deficit);
+  add128(LIQ_RECORD + 40, funding);
+  add128(LIQ_RECORD + 40, -realized);
+  const e = EXEC_RECORD;
+  store<i64>(e, load<i64>(e) + 1);
+  store<i64>(e, load<i64>(e, 8) + <i64>closes, 8);
+  store<i64>(e, load<i64>(e, 16) + <i64>(kind == RowKind.Transfer), 16);
+  store<i64>(e, load<i64>(e, 24) + <i64>(kind == RowKind.Settle), 24);
+  if (i == 0 || load<u32>(u32At(Column.LogAccount, i - 1)) != gAccount || load<u32>(u32At(Column.LogIso, i - 1)) != gIso) store<i64>(e, load<i64>(e, 32) + 1, 32);
+  store<i64>(e, load<i64>(e, 40) + notional, 40);
+  store<i64>(e, load<i64>(e, 48) + realized, 48);
+  store<i64>(e, load<i64>(e, 56) + funding, 56);
+  store<i64>(e, load<i64>(e, 64) + liqFee, 64);
+  store<i64>(e, load<i64>(e, 72) + fundFee, 72);
+  store<i64>(e, load<i64>(e, 80) + surplus, 80);
+  store<i64>(e, load<i64>(e, 88) + deficit, 88);
+  store<i64>(e, load<i64>(e, 96) + moved, 96);
+  return Status.Ok;
+}
+
+

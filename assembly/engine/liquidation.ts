@@ -1,0 +1,427 @@
+/**
+ * Liquidation planning: the policy, the outcome of one close, and the plan of a round
+ * (docs/FORMULAS.md, "Executing one close" and "Planning a round").
+ *
+ * The plan is written to the first columns of the liquidation log (account, market, isolated row,
+ * kind, size, price); execute.ts validates it, executes it and fills in the other columns. The
+ * caller may edit sizes and prices in between.
+ */
+import { AMOUNT_LIMIT, mulDivExact, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../math/fixed';
+import { compareProducts, buildQueue } from './queue';
+import { col, Column, logCapacity, M_D, M_MARK, M_STEP, SCRATCH_SLOTS } from '../layout';
+import { Field, RowKind, Status } from '../status';
+import { accountCount, fail, NONE, SCRATCH } from './state';
+import { marketPtr, positionTerms, sumEquity, sumIm, sumMm, termIm, termMm } from './position';
+import { evaluateCross, evaluateIsolated, resultsValid } from './check';
+import { ACCOUNT_ACTIVE, sideIndex } from './book';
+import { equityShare } from './prices';
+
+// ---------------------------------------------------------------------------------------------
+// Policy
+
+/** Written by JavaScript (src/liquidation.ts PolicyField), validated into the active policy by setPolicy. */
+export const POLICY_RECORD: usize = memory.data(72, 8);
+const ACTIVE_POLICY: usize = memory.data(72, 8);
+export const P_CLOSE = 0, P_TARGET = 4, P_BUFFER = 8, P_FRACTION = 12, P_ORDER = 16, P_FEE = 20, P_SHARE = 24;
+export const P_BACKSTOP = 28, P_VAULT = 32, P_MIN_CLOSE = 40, P_FRACTION_ABOVE = 48, P_MAX_NOTIONAL = 56, P_MAX_DEFICIT = 64;
+const PPM: i64 = 1_000_000;
+
+// @ts-ignore: decorator
+@inline export function policyU32(offset: usize): u32 { return load<u32>(ACTIVE_POLICY + offset); }
+// @ts-ignore: decorator
+@inline export function policyI64(offset: usize): i64 { return load<i64>(ACTIVE_POLICY + offset); }
+
+/** Validates POLICY_RECORD and makes it the active policy. Errors: InvalidPolicy naming the knob. */
+export function setPolicy(): i32 {
+  const p = POLICY_RECORD;
+  if (load<u32>(p, P_CLOSE) > 1 || load<u32>(p, P_TARGET) > 1 || load<u32>(p, P_ORDER) > 2) return fail(Status.InvalidPolicy, Field.Policy, -1);
+  if (load<u32>(p, P_BUFFER) > <u32>PPM) return fail(Status.InvalidPolicy, Field.BufferPpm, -1);
+  const fraction = load<u32>(p, P_FRACTION);
+  if (fraction == 0 || fraction > <u32>PPM) return fail(Status.InvalidPolicy, Field.MaxCloseFractionPpm, -1);
+  if (load<u32>(p, P_FEE) > <u32>PPM) return fail(Status.InvalidPolicy, Field.LiquidationFeePpm, -1);
+  if (load<u32>(p, P_SHARE) > <u32>PPM) return fail(Status.InvalidPolicy, Field.LiquidatorSharePpm, -1);
+  const backstop = load<u32>(p, P_BACKSTOP), vault = load<u32>(p, P_VAULT);
+  if (backstop > <u32>PPM) return fail(Status.InvalidPolicy, Field.BackstopPpm, -1);
+  if (backstop > 0 && (vault >= accountCount || load<u8>(col(Column.AccFlags) + <usize>vault) != ACCOUNT_ACTIVE)) return fail(Status.InvalidPolicy, Field.BackstopAccountId, -1);
+  if (!amountOk(load<i64>(p, P_MIN_CLOSE))) return fail(Status.InvalidPolicy, Field.MinCloseNotionalQuote, -1);
+  if (!amountOk(load<i64>(p, P_FRACTION_ABOVE))) return fail(Status.InvalidPolicy, Field.FractionAboveNotionalQuote, -1);
+  if (!amountOk(load<i64>(p, P_MAX_NOTIONAL))) return fail(Status.InvalidPolicy, Field.MaxNotionalPerRoundQuote, -1);
+  if (!amountOk(load<i64>(p, P_MAX_DEFICIT))) return fail(Status.InvalidPolicy, Field.MaxDeficitPerRoundQuote, -1);
+  memory.copy(ACTIVE_POLICY, p, 72);
+  return Status.Ok;
+}
+
+// @ts-ignore: decorator
+@inline function amountOk(x: i64): bool { return x >= 0 && x <= AMOUNT_LIMIT; }
+
+/** The backstop account of the active policy, or NONE when the backstop is off. */
+export function vaultAccount(): u32 { return policyU32(P_BACKSTOP) > 0 ? policyU32(P_VAULT) : NONE; }
+
+// ---------------------------------------------------------------------------------------------
+// One close: the outcome of closing by trade delta d at price q, for a group at (E, M)
+
+export let outOwed: i64 = 0;       // funding settled
+export let outRealized: i64 = 0;   // quoteClosed + cash(d)
+export let outQuote: i64 = 0;      // quote balance after
+export let outSnap: i64 = 0;       // funding snapshot after
+export let outSurplus: i64 = 0;    // S (signed)
+export let outFee: i64 = 0;
+export let outLiqFee: i64 = 0;
+export let outFundFee: i64 = 0;
+export let outDeficit: i64 = 0;
+export let outEquity: i64 = 0;     // the group's equity after: E' - fee + deficit
+export let outMmAfter: i64 = 0;    // the position's MM and IM at its new size
+export let outImAfter: i64 = 0;
+export let outNotional: i64 = 0;   // floor(|d| q / D)
+
+// @ts-ignore: decorator
+@inline function absI(x: i64): i64 { return x < 0 ? -x : x; }
+// @ts-ignore: decorator
+@inline function minI(a: i64, b: i64): i64 { return a < b ? a : b; }
+// @ts-ignore: decorator
+@inline function maxI(a: i64, b: i64): i64 { return a > b ? a : b; }
+
+/**
+ * Computes the outcome of a close (docs/FORMULAS.md, "Executing one close") without writing:
+ * `mmPos` is the position's MM now, `equity` and `mmGroup` the group's. False on overflow.
+ * Requires 0 < |d| <= |size| with d of the opposite sign, and a valid price.
+ */
+export function closeOutcome(market: u32, size: i64, quote: i64, snap: i64, d: i64, q: i64, equity: i64, mmGroup: i64, mmPos: i64, floorPpm: u64, feePpm: u64, sharePpm: i64): bool {
+  const mkt = marketPtr(market);
+  const m = load<i64>(mkt, M_MARK), dScale = load<i64>(mkt, M_D);
+  const c = absI(d), sizeAbs = absI(size);
+  const after = size + d;
+  const owed = mulDivRounded(size, sideIndex(market, size) - snap, dScale, true, SCRATCH);
+  const quoteClosed = c == sizeAbs ? quote : mulDivRounded(quote, c, sizeAbs, false, SCRATCH);
+  const cash = mulDivRounded(-d, q, dScale, false, SCRATCH);
+  const vBefore = mulDivRounded(size, m, dScale, false, SCRATCH);
+  const vAfter = after == 0 ? 0 : mulDivRounded(after, m, dScale, false, SCRATCH);
+  const notional = mulDivRounded(c, q, dScale, false, SCRATCH);
+  if (owed == OVERFLOWED || quoteClosed == OVERFLOWED || cash == OVERFLOWED || vBefore == OVERFLOWED || vAfter == OVERFLOWED || notional == OVERFLOWED) return false;
+  // |quoteClosed|, |cash|, |v| < 2^62: these sums fit i64.
+  const realized = quoteClosed + cash;
+  const dE = cash + (vAfter - vBefore);
+  const share = equityShare(equity, mmPos, mmGroup);
+  if (share == OVERFLOWED) return false;
+  const slice = c == sizeAbs ? share : mulDivExact(share, c, sizeAbs, true, SCRATCH, u64.MAX_VALUE);
+  if (slice == OVERFLOWED) return false;
+  const s = slice + dE, e1 = equity + dE;
+  if ((((slice ^ s) & (dE ^ s)) | ((equity ^ e1) & (dE ^ e1))) < 0) return false;
+  const nominal = feePpm == 0 ? 0 : requirementCeilExact(<u64>c, <u64>q, feePpm, <u64>dScale, SCRATCH);
+  if (nominal == OVERFLOWED) return false;
+  const fee = minI(nominal, minI(maxI(s, 0), maxI(e1, 0)));
+  const liqFee = sharePpm == 0 ? 0 : mulDivRounded(fee, sharePpm, PPM, false, SCRATCH);
+  // -S and -E' only matter when negative; S > i64.MIN since |slice|, |dE| < 2^63 - 2^62.
+  const deficit = minI(maxI(-s, 0), maxI(-e1, 0));
+  if (!positionTerms(market, after, floorPpm)) return false;
+  outOwed = owed;
+  outRealized = realized;
+  outQuote = quote - quoteClosed;
+  outSnap = sideIndex(market, after);
+  outSurplus = s;
+  outFee = fee;
+  outLiqFee = liqFee;
+  outFundFee = fee - liqFee;
+  outDeficit = deficit;
+  outEquity = e1 - fee + deficit;
+  outMmAfter = termMm;
+  outImAfter = termIm;
+  outNotional = notional;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+/** Plan rows (u32), groups (u32), complete (u32), valid (u32: a plan is waiting to execute). */
+export const PLAN_RECORD: usize = memory.data(16);
+
+// @ts-ignore: decorator
+@inline function logI64(c: Column, row: u32): usize { return col(c) + (<usize>row << 3); }
+
+function writePlanRow(row: u32, account: u32, market: u32, iso: u32, kind: RowKind, d: i64, price: i64): void {
+  store<u32>(col(Column.LogAccount) + (<usize>row << 2), account);
+  store<u16>(col(Column.LogMarket) + (<usize>row << 1), <u16>market);
+  store<u32>(col(Column.LogIso) + (<usize>row << 2), iso);
+  store<u8>(col(Column.LogKind) + <usize>row, <u8>kind);
+  store<i64>(logI64(Column.LogSize, row), d);
+  store<i64>(logI64(Column.LogPrice, row), price);
+}
+
+// The group being planned.
+let gAccount: u32 = 0, gIso: u32 = NONE, gFloor: u64 = 0;
+let gEquity: i64 = 0, gMm: i64 = 0, gIm: i64 = 0;
+let gNotionalLeft: i64 = 0, gDeficitLeft: i64 = 0;
+let rows: u32 = 0;
+
+/**
+ * Plans one round over the liquidatable and bankrupt groups in risk order (the last check's results
+ * must be valid). Errors: ResultsStale; Overflow naming an account.
+ */
+export function planLiquidations(): i32 {
+  store<u32>(PLAN_RECORD, 0, 12);
+  if (!resultsValid) return fail(Status.ResultsStale, Field.None, -1);
+  rows = 0;
+  let groups: u32 = 0, complete: u32 = 1;
+  const vault = vaultAccount();
+  const nAccounts = buildQueue(false);
+  // The account queue is read while planning; the isolated queue is built after (its own column).
+  for (let i: u32 = 0; i < nAccounts; i++) {
+    const a = load<u32>(col(Column.Queue) + (<usize>i << 2));
+    if (a == vault) continue;
+    const off = <usize>a << 2;
+    const len = load<u32>(col(Column.AccPosLen) + off);
+    if (rows + max(len, 1) > logCapacity) { complete = 0; break; }
+    if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    if (sumEquity >= sumMm) continue;
+    const before = rows;
+    if (!planGroup(a, NONE, load<u32>(col(Column.AccPosStart) + off), len)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    if (rows > before) groups++;
+  }
+  if (complete) {
+    const nIso = buildQueue(true);
+    for (let i: u32 = 0; i < nIso; i++) {
+      const r = load<u32>(col(Column.IsoQueue) + (<usize>i << 2));
+      const a = load<u32>(col(Column.IsoAccount) + (<usize>r << 2));
+      if (a == vault) continue;
+      if (rows + 1 > logCapacity) { complete = 0; break; }
+      const o8 = <usize>r << 3;
+      const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
+      if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (sumEquity >= sumMm) continue;
+      const before = rows;
+      if (!planGroup(a, r, 0, 1)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (rows > before) groups++;
+    }
+  }
+  store<u32>(PLAN_RECORD, rows);
+  store<u32>(PLAN_RECORD, groups, 4);
+  store<u32>(PLAN_RECORD, complete, 8);
+  store<u32>(PLAN_RECORD, 1, 12);
+  return Status.Ok;
+}
+
+// Position fields of the group's k-th position (cross slot, or the isolated row).
+// @ts-ignore: decorator
+@inline function posMarket(iso: u32, slot: u32): u32 {
+  return iso == NONE ? <u32>load<u16>(col(Column.PosMarket) + (<usize>slot << 1)) : <u32>load<u16>(col(Column.IsoMarket) + (<usize>iso << 1));
+}
+// @ts-ignore: decorator
+@inline function posField(iso: u32, slot: u32, cross: Column, isolated: Column): i64 {
+  return iso == NONE ? load<i64>(col(cross) + (<usize>slot << 3)) : load<i64>(col(isolated) + (<usize>iso << 3));
+}
+
+/** Plans one group (sums of the group in sumEquity/sumIm/sumMm). False on overflow. */
+function planGroup(a: u32, iso: u32, start: u32, len: u32): bool {
+  gAccount = a; gIso = iso;
+  gFloor = <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2));
+  gEquity = sumEquity; gMm = sumMm; gIm = sumIm;
+  gNotionalLeft = policyI64(P_MAX_NOTIONAL);
+  gDeficitLeft = policyI64(P_MAX_DEFICIT);
+  if (len == 0) {
+    // No position, equity < 0: settle the negative collateral.
+    writePlanRow(rows++, a, 0xFFFF, NONE, RowKind.Settle, 0, 0);
+    return true;
+  }
+  const backstop = <i64>policyU32(P_BACKSTOP);
+  if (backstop > 0 && compareProducts(gEquity, PPM, gMm, backstop) < 0) {
+    for (let k: u32 = 0; k < len; k++) {
+      const slot = start + k;
+      const market = posMarket(iso, slot);
+      const size = posField(iso, slot, Column.PosSize, Column.IsoSize);
+      writePlanRow(rows++, a, market, iso, RowKind.Transfer, -size, load<i64>(marketPtr(market), M_MARK));
+    }
+    return true;
+  }
+  // Order the positions: keys descending, ties by market id ascending (GroupKey/GroupSlot scratch).
+  const order = policyU32(P_ORDER);
+  const keys = col(Column.GroupKey), slots = col(Column.GroupSlot);
+  const n = min(len, SCRATCH_SLOTS);
+  for (let k: u32 = 0; k < n; k++) {
+    const slot = start + k;
+    let key: i64 = 0;
+    if (order != 2) {
+      const market = posMarket(iso, slot), size = posField(iso, slot, Column.PosSize, Column.IsoSize);
+      if (order == 0) {
+        if (!positionTerms(market, size, gFloor)) return false;
+        key = termMm;
+      } else {
+        const mkt = marketPtr(market);
+        key = mulDivRounded(absI(size), load<i64>(mkt, M_MARK), load<i64>(mkt, M_D), false, SCRATCH);
+      }
+    }
+    store<i64>(keys + (<usize>k << 3), key);
+    store<u32>(slots + (<usize>k << 2), slot);
+  }
+  if (order != 2) sortGroup(keys, slots, n, iso);
+  for (let k: u32 = 0; k < n; k++) {
+    const r = planPosition(load<u32>(slots + (<usize>k << 2)));
+    if (r == PLAN_OVERFLOW) return false;
+    if (r == PLAN_DONE) break;
+  }
+  return true;
+}
+
+/** Sorts (key desc, market asc): insertion sort for short books, heapsort beyond. */
+function sortGroup(keys: usize, slots: usize, n: u32, iso: u32): void {
+  if (n <= 32) {
+    for (let i: u32 = 1; i < n; i++) {
+      const key = load<i64>(keys + (<usize>i << 3)), slot = load<u32>(slots + (<usize>i << 2));
+      let j = i;
+      while (j > 0 && after(load<i64>(keys + (<usize>(j - 1) << 3)), load<u32>(slots + (<usize>(j - 1) << 2)), key, slot, iso)) {
+        store<i64>(keys + (<usize>j << 3), load<i64>(keys + (<usize>(j - 1) << 3)));
+        store<u32>(slots + (<usize>j << 2), load<u32>(slots + (<usize>(j - 1) << 2)));
+        j--;
+      }
+      store<i64>(keys + (<usize>j << 3), key);
+      store<u32>(slots + (<usize>j << 2), slot);
+    }
+    return;
+  }
+  // Heapsort into ascending order of "after" (a max-heap on the order relation).
+  for (let i = <i32>(n >> 1) - 1; i >= 0; i--) siftDown(keys, slots, <u32>i, n, iso);
+  for (let end = n - 1; end > 0; end--) {
+    swap(keys, slots, 0, end);
+    siftDown(keys, slots, 0, end, iso);
+  }
+}
+
+/** True if (keyA, slotA) comes after (keyB, slotB): smaller key, or equal key and larger market. */
+// @ts-ignore: decorator
+@inline function after(keyA: i64, slotA: u32, keyB: i64, slotB: u32, iso: u32): bool {
+  return keyA < keyB || (keyA == keyB && posMarket(iso, slotA) > posMarket(iso, slotB));
+}
+
+function siftDown(keys: usize, slots: usize, i: u32, n: u32, iso: u32): void {
+  for (;;) {
+    const l: u32 = 2 * i + 1;
+    if (l >= n) return;
+    let m = l;
+    const r: u32 = l + 1;
+    if (r < n && after(load<i64>(keys + (<usize>r << 3)), load<u32>(slots + (<usize>r << 2)), load<i64>(keys + (<usize>l << 3)), load<u32>(slots + (<usize>l << 2)), iso)) m = r;
+    if (!after(load<i64>(keys + (<usize>m << 3)), load<u32>(slots + (<usize>m << 2)), load<i64>(keys + (<usize>i << 3)), load<u32>(slots + (<usize>i << 2)), iso)) return;
+    swap(keys, slots, i, m);
+    i = m;
+  }
+}
+
+function swap(keys: usize, slots: usize, i: u32, j: u32): void {
+  const k = load<i64>(keys + (<usize>i << 3)), s = load<u32>(slots + (<usize>i << 2));
+  store<i64>(keys + (<usize>i << 3), load<i64>(keys + (<usize>j << 3)));
+  store<u32>(slots + (<usize>i << 2), load<u32>(slots + (<usize>j << 2)));
+  store<i64>(keys + (<usize>j << 3), k);
+  store<u32>(slots + (<usize>j << 2), s);
+}
+
+const PLAN_NEXT = 0, PLAN_DONE = 1, PLAN_OVERFLOW = 2;
+
+// The position being sized.
+let pMarket: u32 = 0, pSize: i64 = 0, pQuote: i64 = 0, pSnap: i64 = 0, pMm: i64 = 0, pIm: i64 = 0;
+let pMark: i64 = 0, pCap: i64 = 0, pStep: i64 = 0;
+
+/** Outcome of closing c_k = min(k * step, cap) at the mark; false on overflow. */
+function tryClose(k: i64): bool {
+  const c = k >= (pCap + pStep - 1) / pStep ? pCap : k * pStep;
+  const d = pSize > 0 ? -c : c;
+  return closeOutcome(pMarket, pSize, pQuote, pSnap, d, pMark, gEquity, gMm, pMm, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
+}
+
+/** The partial-close condition for the last tryClose: the group reaches its target. */
+function restores(): bool {
+  const mmAfter = gMm - pMm + outMmAfter;
+  const imAfter = gIm - pIm + outImAfter;
+  const base = policyU32(P_TARGET) == 0 ? mmAfter : imAfter;
+  const buffer = <u64>policyU32(P_BUFFER);
+  const target = buffer == 0 ? base : requirementCeilExact(<u64>base, 1, <u64>PPM + buffer, 1, SCRATCH);
+  return target != OVERFLOWED && outEquity >= target;
+}
+
+/** Sizes and plans one position of the group; PLAN_DONE when the group needs nothing more. */
+function planPosition(slot: u32): i32 {
+  const iso = gIso;
+  pMarket = posMarket(iso, slot);
+  pSize = posField(iso, slot, Column.PosSize, Column.IsoSize);
+  pQuote = posField(iso, slot, Column.PosQuote, Column.IsoQuote);
+  pSnap = posField(iso, slot, Column.PosSnap, Column.IsoSnap);
+  const mkt = marketPtr(pMarket);
+  pMark = load<i64>(mkt, M_MARK);
+  pStep = load<i64>(mkt, M_STEP);
+  const dScale = load<i64>(mkt, M_D);
+  if (!positionTerms(pMarket, pSize, gFloor)) return PLAN_OVERFLOW;
+  pMm = termMm; pIm = termIm;
+  const sizeAbs = absI(pSize);
+  // 1. Per-position cap.
+  let capFrac = sizeAbs;
+  const fraction = <i64>policyU32(P_FRACTION);
+  const notionalNow = mulDivRounded(sizeAbs, pMark, dScale, false, SCRATCH);
+  if (fraction < PPM && notionalNow > policyI64(P_FRACTION_ABOVE)) {
+    const part = mulDivRounded(sizeAbs, fraction, PPM, false, SCRATCH);
+    capFrac = maxI(pStep, (part / pStep) * pStep);
+  }
+  let minSize: i64 = 0;
+  const minClose = policyI64(P_MIN_CLOSE);
+  if (minClose > 0) {
+    const raw = mulDivExact(minClose, dScale, pMark, true, SCRATCH, u64.MAX_VALUE);
+    minSize = raw == OVERFLOWED || raw > AMOUNT_LIMIT ? sizeAbs : ((raw + pStep - 1) / pStep) * pStep;
+  }
+  pCap = minI(sizeAbs, maxI(capFrac, minSize));
+  const steps = (pCap + pStep - 1) / pStep;
+  // 2. Size.
+  let k = steps;
+  let done = false;
+  if (policyU32(P_CLOSE) == 1) {
+    if (!tryClose(steps)) return PLAN_OVERFLOW;
+    if (restores()) {
+      let lo: i64 = 1, hi = steps;
+      while (lo < hi) {
+        const mid = lo + ((hi - lo) >> 1);
+        if (!tryClose(mid)) return PLAN_OVERFLOW;
+        if (restores()) hi = mid; else lo = mid + 1;
+      }
+      k = lo;
+      done = true;
+    }
+  }
+  let c = k >= steps ? pCap : k * pStep;
+  // 3. Dust.
+  if (mulDivRounded(sizeAbs - c, pMark, dScale, false, SCRATCH) < minClose) c = sizeAbs;
+  // 4. Round caps per group.
+  if (policyI64(P_MAX_NOTIONAL) > 0) {
+    const closing = mulDivRounded(c, pMark, dScale, false, SCRATCH);
+    if (closing > gNotionalLeft) {
+      const room = mulDivExact(gNotionalLeft, dScale, pMark, false, SCRATCH, u64.MAX_VALUE);
+      if (room != OVERFLOWED) c = minI(c, (room / pStep) * pStep);
+    }
+  }
+  if (c > 0 && policyI64(P_MAX_DEFICIT) > 0) {
+    if (!closeAt(c)) return PLAN_OVERFLOW;
+    if (outDeficit > gDeficitLeft) {
+      // Largest k with deficit(c_k) <= Q: the first k whose deficit exceeds Q, minus one.
+      const kMax = (c + pStep - 1) / pStep;
+      let lo: i64 = 1, hi = kMax;
+      while (lo < hi) {
+        const mid = lo + ((hi - lo) >> 1);
+        if (!closeAt(minI(mid * pStep, c))) return PLAN_OVERFLOW;
+        if (outDeficit > gDeficitLeft) hi = mid; else lo = mid + 1;
+      }
+      c = (lo - 1) * pStep;
+    }
+  }
+  if (c <= 0) return PLAN_DONE;
+  // 5. The row; the group moves on as execution at the mark would move it.
+  if (!closeAt(c)) return PLAN_OVERFLOW;
+  const d = pSize > 0 ? -c : c;
+  writePlanRow(rows++, gAccount, pMarket, gIso, RowKind.Close, d, pMark);
+  gEquity = outEquity;
+  gMm = gMm - pMm + outMmAfter;
+  gIm = gIm - pIm + outImAfter;
+  gNotionalLeft -= mulDivRounded(c, pMark, dScale, false, SCRATCH);
+  gDeficitLeft -= outDeficit;
+  return done ? PLAN_DONE : PLAN_NEXT;
+}
+
+/** closeOutcome of closing c base atoms at the mark. */
+function closeAt(c: i64): bool {
+  const d = pSize > 0 ? -c : c;
+  return closeOutcome(pMarket, pSize, pQuote, pSnap, d, pMark, gEquity, gMm, pMm, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
+}

@@ -1,0 +1,105 @@
+/**
+ * Liquidation and bankruptcy prices of every position, in chunks (docs/FORMULAS.md, "Prices, per
+ * position"). Each account's groups are evaluated afresh (cross book, then each isolated position)
+ * and every position gets one row in the price columns, which hold PRICE_ROWS rows: a call covers
+ * whole accounts from `first` until the next account would not fit, and says where it stopped.
+ */
+import { col, Column, M_D, M_D6, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../layout';
+import { bankruptcyPrice, liquidationPrice } from '../math/prices';
+import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../math/fixed';
+import { CurveKind, Field, Status } from '../status';
+import { accountCount, fail, NONE, SCRATCH } from './state';
+import { marketPtr, positionTerms, sumEquity, sumMm, termMm, termMmf, termValue } from './position';
+import { evaluateCross, evaluateIsolated } from './check';
+import { ACCOUNT_ACTIVE } from './book';
+
+/** rows written (u32), next account (u32). */
+export const PRICES_RECORD: usize = memory.data(8);
+
+/**
+ * E_i = ceil(E * MM_i / M): the position's share of its group's equity by maintenance margin
+ * (M >= MM_i > 0). Exact; |E_i| <= |E|.
+ */
+export function equityShare(equity: i64, mmPos: i64, mmGroup: i64): i64 {
+  if (mmPos == mmGroup) return equity;
+  const est = <f64>equity * <f64>mmPos / <f64>mmGroup;
+  if (Math.abs(est) <= 281474976710656.0) return mulDivCeilFast(equity, mmPos, mmGroup, est);
+  return mulDivExact(equity, mmPos, mmGroup, true, SCRATCH, u64.MAX_VALUE);
+}
+
+/** Liquidation and bankruptcy price of one position of a group (E, M); the two go to the globals. */
+export let priceLiq: i64 = 0;
+export let priceBank: i64 = 0;
+
+function positionPrices(market: u32, sizeBase: i64, floorPpm: u64, equity: i64, mmGroup: i64): bool {
+  if (!positionTerms(market, sizeBase, floorPpm)) return false;
+  const v = termValue, mm = termMm;
+  // A0 = (E - v) - (M - MM_i), every step checked.
+  const ev = equity - v, others = mmGroup - mm;
+  const a0 = ev - others;
+  if ((((equity ^ v) & (equity ^ ev)) | ((ev ^ others) & (ev ^ a0))) < 0) return false;
+  const mkt = marketPtr(market);
+  let tiers: usize = 0, tierCount: u32 = 0;
+  if (load<u8>(mkt, M_KIND) == CurveKind.Tiers) {
+    tiers = col(Column.Tiers) + <usize>load<u32>(mkt, M_TIER_FIRST) * TIER_RECORD;
+    tierCount = load<u32>(mkt, M_TIER_COUNT);
+  }
+  const sizeAbs = sizeBase < 0 ? <u64>(-sizeBase) : <u64>sizeBase;
+  priceLiq = liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), termMmf, tiers, tierCount, SCRATCH);
+  const share = equityShare(equity, mm, mmGroup);
+  priceBank = share == OVERFLOWED ? OVERFLOWED : bankruptcyPrice(v, share, sizeBase, load<i64>(mkt, M_D), SCRATCH);
+  return priceLiq != OVERFLOWED && priceBank != OVERFLOWED;
+}
+
+// @ts-ignore: decorator
+@inline function writeRow(row: u32, account: u32, market: u32, iso: u32, sizeBase: i64): void {
+  store<u32>(col(Column.PriceAccount) + (<usize>row << 2), account);
+  store<u16>(col(Column.PriceMarket) + (<usize>row << 1), <u16>market);
+  store<u32>(col(Column.PriceIso) + (<usize>row << 2), iso);
+  store<i64>(col(Column.PriceSize) + (<usize>row << 3), sizeBase);
+  store<i64>(col(Column.PriceLiq) + (<usize>row << 3), priceLiq);
+  store<i64>(col(Column.PriceBank) + (<usize>row << 3), priceBank);
+}
+
+/**
+ * Prices of the positions of accounts [first, first + count), as many whole accounts as fit the
+ * price columns. Writes rows and the next account to PRICES_RECORD. Overflow names the account.
+ */
+export function pricesRange(first: u32, count: u32): i32 {
+  if (<u64>first + count > <u64>accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>accountCount);
+  let rows: u32 = 0;
+  let a = first;
+  const end = first + count;
+  for (; a < end; a++) {
+    if (load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE) continue;
+    const off = <usize>a << 2;
+    const start = load<u32>(col(Column.AccPosStart) + off), len = load<u32>(col(Column.AccPosLen) + off);
+    let need = len;
+    for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) need++;
+    if (rows + need > PRICE_ROWS) break;
+    const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + off);
+    if (len > 0) {
+      if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      const equity = sumEquity, mmGroup = sumMm;
+      for (let s = start; s < start + len; s++) {
+        const market = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
+        const size = load<i64>(col(Column.PosSize) + (<usize>s << 3));
+        if (!positionPrices(market, size, floorPpm, equity, mmGroup)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+        writeRow(rows++, a, market, NONE, size);
+      }
+    }
+    for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) {
+      const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
+      const o8 = <usize>r << 3;
+      const size = load<i64>(col(Column.IsoSize) + o8);
+      if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), size, load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (!positionPrices(market, size, floorPpm, sumEquity, sumMm)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      writeRow(rows++, a, market, r, size);
+    }
+  }
+  store<u32>(PRICES_RECORD, rows);
+  store<u32>(PRICES_RECORD, a, 4);
+  return Status.Ok;
+}
+
+

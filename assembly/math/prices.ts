@@ -1,0 +1,111 @@
+/**
+ * Liquidation and bankruptcy prices of one position, from its group's figures (docs/FORMULAS.md,
+ * "Prices, per position"). Pure kernels over scalars; the tier table is read through a pointer.
+ *
+ * Liquidation price: the root of g(N) = B_j + N (10^6 -+ mmf_j) / 10^6 in the notional N = |s| p / D,
+ * piece by piece (tiers), converted to a price p = N D / |s| and rounded up for a long, down for a
+ * short. Bankruptcy price: where a full close leaves the position's share of equity at zero.
+ *
+ * Both are ratios of products, a*b / (c*e), computed like the margin terms (math/fixed.ts): an f64
+ * estimate with an exact wrapping remainder when the ratio is below 2^48 and the divisor below 2^61,
+ * else 128-bit nested division (ceil(ceil(x/c)/e) = ceil(x/(c e)) for positive integers, and the same
+ * for floor).
+ */
+import { AMOUNT_LIMIT, OVERFLOWED, roundNearest } from './fixed';
+import { cmpU128, divModU128, mulWideU, ptr } from './wide';
+import { T_DED, T_FLOOR, T_MMF, TIER_RECORD } from '../layout';
+
+/** The condition holds at no price in 1..2^62. */
+export const PRICE_NEVER: i64 = 0;
+/** The condition holds at every price in 1..2^62. */
+export const PRICE_ALWAYS: i64 = -1;
+/** A ratio beyond the price range (returned by ratioOfProducts as "more than 2^62"). */
+const BEYOND: u64 = <u64>AMOUNT_LIMIT + 1;
+const PPM: u64 = 1_000_000;
+
+/**
+ * ceil or floor of (a*b) / (c*e) for a, b >= 0 and c, e > 0 (all below 2^63), saturated to 2^62 + 1
+ * when the result is above 2^62.
+ */
+export function ratioOfProducts(a: u64, b: u64, c: u64, e: u64, roundUp: bool, out: ptr): u64 {
+  const divisorF = <f64>c * <f64>e;
+  const est = <f64>a * <f64>b / divisorF;
+  if (est <= 281474976710656.0 && divisorF < 2305843009213693952.0) { // 2^48, 2^61
+    // |a b - q c e| < 0.63 c e < 2^63: exact in wrapping arithmetic (fixed.ts header).
+    const q = roundNearest(est);
+    const r = <i64>(a * b) - q * <i64>(c * e);
+    return <u64>(roundUp ? q + <i64>(r > 0) : q + (r >> 63));
+  }
+  const lo = mulWideU(a, b, out);
+  const hi = load<u64>(out);
+  let q = divModU128(hi, lo, c, out);
+  let qHi = load<u64>(out);
+  if (roundUp && load<u64>(out, 8) != 0) { q++; if (q == 0) qHi++; }
+  q = divModU128(qHi, q, e, out);
+  qHi = load<u64>(out);
+  if (roundUp && load<u64>(out, 8) != 0) { q++; if (q == 0) qHi++; }
+  return qHi != 0 || q > <u64>AMOUNT_LIMIT ? BEYOND : q;
+}
+
+/**
+ * Liquidation price of a position of |size| `sizeAbs` (long or short), given
+ * A0 = (E - v_i) - (M - MM_i) and its curve: one piece `mmf` (tierCount = 0), or the `tierCount`
+ * tier records at `tiers` (floor, mmf, deduction). `d6` = D * 10^6. OVERFLOWED if a B_j leaves i64.
+ */
+export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, out: ptr): i64 {
+  if (long ? a0 >= 0 : a0 <= 0) return long ? PRICE_NEVER : PRICE_ALWAYS;
+  const pieces: u32 = tierCount == 0 ? 1 : tierCount;
+  for (let j: u32 = 0; j < pieces; j++) {
+    let f = mmf, ded: i64 = 0, nextFloor: i64 = -1;
+    if (tierCount != 0) {
+      const t = tiers + <usize>j * TIER_RECORD;
+      f = <u64>load<u32>(t, T_MMF);
+      ded = load<i64>(t, T_DED);
+      if (j + 1 < pieces) nextFloor = load<i64>(t + TIER_RECORD, T_FLOOR);
+    }
+    const b = a0 + ded; // ded >= 0
+    if (b < a0) return OVERFLOWED;
+    if (long) {
+      if (f >= PPM) continue; // g is flat (below 0) in this piece
+      const k = PPM - f;
+      // g(L_j) < 0 (j = 0: A0 < 0; later: the previous piece ended below 0), so b < 0 here.
+      const magnitude = <u64>(-b);
+      if (nextFloor >= 0) {
+        // The root lies in this piece iff g(L_{j+1}) >= 0: L_{j+1} k >= |b| 10^6.
+        const l1 = mulWideU(<u64>nextFloor, k, out), h1 = load<u64>(out);
+        const l2 = mulWideU(magnitude, PPM, out), h2 = load<u64>(out);
+        if (cmpU128(h1, l1, h2, l2) < 0) continue;
+      }
+      const p = ratioOfProducts(magnitude, d6, sizeAbs, k, true, out);
+      return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
+    }
+    const k = PPM + f;
+    if (nextFloor >= 0) {
+      // Short: the root lies in this piece iff g(L_{j+1}) <= 0: b 10^6 <= L_{j+1} k.
+      const l1 = mulWideU(<u64>b, PPM, out), h1 = load<u64>(out);
+      const l2 = mulWideU(<u64>nextFloor, k, out), h2 = load<u64>(out);
+      if (cmpU128(h1, l1, h2, l2) > 0) continue;
+    }
+    const p = ratioOfProducts(<u64>b, d6, sizeAbs, k, false, out);
+    return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
+  }
+  return long ? PRICE_ALWAYS : PRICE_NEVER;
+}
+
+/**
+ * Bankruptcy price of a position of signed size `sizeBase` with value term `v` = floor(s m / D) and
+ * equity share `share` = E_i: T = v - E_i; a long's BP = ceil(T D / s), a short's floor(T D / s).
+ * OVERFLOWED if T leaves i64.
+ */
+export function bankruptcyPrice(v: i64, share: i64, sizeBase: i64, d: i64, out: ptr): i64 {
+  const t = v - share;
+  if (((v ^ share) & (v ^ t)) < 0) return OVERFLOWED;
+  if (sizeBase > 0) {
+    if (t <= 0) return PRICE_NEVER;
+    const p = ratioOfProducts(<u64>t, <u64>d, <u64>sizeBase, 1, true, out);
+    return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
+  }
+  if (t >= 0) return PRICE_ALWAYS;
+  const p = ratioOfProducts(<u64>(-t), <u64>d, <u64>(-sizeBase), 1, false, out);
+  return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
+}
