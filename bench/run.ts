@@ -217,6 +217,69 @@ for (const m of MARKETS_MOVED) {
   gc();
 }
 
+// ---- Liquidation: prices of every position; a crash round planned and executed ----------------
+
+say('\nliquidation');
+/** Liquidation and bankruptcy prices of every position, chunk by chunk (a checksum keeps the work). */
+function allPrices(): number {
+  let from = 0, rows = 0;
+  while (from < engine.accountCount) {
+    const v = engine.positionPricesView(from);
+    rows += v.accountId.length;
+    from = v.nextAccountId;
+  }
+  return rows;
+}
+{
+  warm(() => { engine.positionPricesView(0); }, 10);
+  let rows = 0;
+  const s = runSuite('prices', () => { rows = allPrices(); }, HEAVY);
+  const paired = pairedRatio(() => { engine.check(); }, () => { allPrices(); }, PAIRED_ROUNDS);
+  record('positionPricesView, every position (crash)', 'crash', POSITIONS, s,
+    { extra: { rows, pairedRatioCheck: paired.median, pairedRatioCheckMin: paired.min, pairedRatioCheckMax: paired.max } });
+  say(`    interleaved: prices time / check() time = ${fmt(paired.median, 2)} (median of ${paired.rounds}; range ${fmt(paired.min, 2)} to ${fmt(paired.max, 2)})`);
+  gc();
+}
+/** The policy of the crash-round case: partial closes back to maintenance margin, 1 % fee split evenly. */
+const ROUND_POLICY = { close: 'partial', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 } as const;
+const ROUND_SHOCK_PPM = -40_000;
+{
+  // Each sample needs the book before liquidation: a fresh engine loaded from the columns, marks
+  // moved -4 %, checked. Then, interleaved in the same sample: one more full check() (the baseline)
+  // and planLiquidations + executeLiquidations.
+  const ratios: number[] = [];
+  let liquidatable = 0, rows = 0, groups = 0;
+  const s = await sampleByHand(QUICK ? 2 : 5, async () => {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const e = await RiskEngine.create(capacity);
+    for (const spec of gen.markets) e.addMarket(spec);
+    e.appendColumns(columns);
+    shockMarks(e, ROUND_SHOCK_PPM);
+    const c = e.check().book.accounts;
+    liquidatable = c.liquidatable + c.bankrupt;
+    for (let i = 0; i < 3; i++) e.planLiquidations(ROUND_POLICY); // warm the planner (plans do not change the book)
+    let t = process.hrtime.bigint();
+    e.check();
+    const checkSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    t = process.hrtime.bigint();
+    const plan = e.planLiquidations(ROUND_POLICY);
+    e.executeLiquidations();
+    const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+    rows = plan.rows; groups = plan.groups;
+    ratios.push(seconds / checkSeconds);
+    e.dispose();
+    return seconds;
+  });
+  ratios.sort((x, y) => x - y);
+  const median = ratios[ratios.length >> 1]!;
+  record('planLiquidations + executeLiquidations, -4 % round', 'crash', POSITIONS, s, {
+    extra: { timedBy: 'hand (fresh engine per sample)', liquidatableAccounts: liquidatable, liquidatableFraction: liquidatable / ACCOUNTS, planRows: rows, planGroups: groups, pairedRatioCheck: median, pairedRatioCheckMin: ratios[0]!, pairedRatioCheckMax: ratios[ratios.length - 1]! },
+  });
+  say(`    ${liquidatable.toLocaleString('en-US')} accounts liquidatable or bankrupt (${pct(liquidatable, ACCOUNTS)}), ${rows.toLocaleString('en-US')} closes planned; ` +
+    `round time / check() time in the same sample = ${fmt(median, 2)} (median; range ${fmt(ratios[0]!, 2)} to ${fmt(ratios[ratios.length - 1]!, 2)})`);
+}
+
 // ---- Bulk load: appendColumns of prepared typed arrays into a fresh engine ----------------------
 
 say('\nbulk load');
@@ -292,6 +355,12 @@ for (const state of ['calm', 'crash'] as const) {
   targets.push({ target: `full exact check faster than ${BASELINE_LABEL.jsF64} (${state}, interleaved)`, value: `${fmt(js, 2)} x (suites: ${fmt(eng.ratios![BASELINE_LABEL.jsF64]!, 2)} x)`, pass: js > 1 });
   targets.push({ target: `full exact check >= 20 x faster than ${BASELINE_LABEL.bigintRef} (${state})`, value: `${fmt(ref, 1)} x`, pass: ref >= 20 });
 }
+const prices = results.find((r) => r.name.startsWith('positionPricesView'))!;
+const priceRatio = prices.extra!.pairedRatioCheck as number;
+targets.push({ target: 'prices of every position <= 3 x a full check (interleaved)', value: `${fmt(priceRatio, 2)} x`, pass: priceRatio <= 3 });
+const round = results.find((r) => r.name.startsWith('planLiquidations'))!;
+const roundRatio = round.extra!.pairedRatioCheck as number;
+targets.push({ target: 'plan + execute a ~5 % crash round <= 2 x a full check (same sample)', value: `${fmt(roundRatio, 2)} x (${fmt(100 * (round.extra!.liquidatableFraction as number), 1)} % liquidatable)`, pass: roundRatio <= 2 });
 const pre = results.find((r) => r.name.startsWith('preTrade'))!;
 targets.push({ target: 'preTrade < 1 µs per call', value: `${fmt(pre.nsPerOp, 0)} ns`, pass: pre.nsPerOp < 1000 });
 // The memory target is about books at scale: below 1M accounts the fixed part of the layout (market

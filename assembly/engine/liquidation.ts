@@ -6,9 +6,9 @@
  * kind, size, price); execute.ts validates it, executes it and fills in the other columns. The
  * caller may edit sizes and prices in between.
  */
-import { AMOUNT_LIMIT, mulDivExact, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../math/fixed';
+import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../math/fixed';
 import { compareProducts, buildQueue } from './queue';
-import { col, Column, logCapacity, M_D, M_MARK, M_STEP, SCRATCH_SLOTS } from '../layout';
+import { col, Column, logCapacity, M_D, M_D6, M_MARK, M_STEP, SCRATCH_SLOTS } from '../layout';
 import { Field, RowKind, Status } from '../status';
 import { accountCount, fail, NONE, SCRATCH } from './state';
 import { marketPtr, positionTerms, sumEquity, sumIm, sumMm, termIm, termMm } from './position';
@@ -81,6 +81,20 @@ export let outNotional: i64 = 0;   // floor(|d| q / D)
 // @ts-ignore: decorator
 @inline function maxI(a: i64, b: i64): i64 { return a > b ? a : b; }
 
+/** ceil(share * c / |s|) for 0 < c < |s| (an f64 estimate with an exact remainder when small). */
+function shareOfClose(share: i64, c: i64, sizeAbs: i64): i64 {
+  const est = <f64>share * <f64>c / <f64>sizeAbs;
+  if (Math.abs(est) <= FAST_LIMIT) return mulDivCeilFast(share, c, sizeAbs, est);
+  return mulDivExact(share, c, sizeAbs, true, SCRATCH, u64.MAX_VALUE);
+}
+
+/** F = ceil(c * q * feePpm / (D * 10^6)), the nominal fee of closing c at price q. */
+function nominalFee(c: i64, q: i64, feePpm: u64, d6: i64): i64 {
+  const est = <f64>c * <f64>q * <f64>feePpm / <f64>d6;
+  if (est <= FAST_LIMIT) return mulDivCeilFast(c, q * <i64>feePpm, d6, est);
+  return requirementCeilExact(<u64>c, <u64>q, feePpm, <u64>(d6 / 1_000_000), SCRATCH);
+}
+
 /**
  * Computes the outcome of a close (docs/FORMULAS.md, "Executing one close") without writing:
  * `mmPos` is the position's MM now, `equity` and `mmGroup` the group's. False on overflow.
@@ -103,11 +117,11 @@ export function closeOutcome(market: u32, size: i64, quote: i64, snap: i64, d: i
   const dE = cash + (vAfter - vBefore);
   const share = equityShare(equity, mmPos, mmGroup);
   if (share == OVERFLOWED) return false;
-  const slice = c == sizeAbs ? share : mulDivExact(share, c, sizeAbs, true, SCRATCH, u64.MAX_VALUE);
+  const slice = c == sizeAbs ? share : shareOfClose(share, c, sizeAbs);
   if (slice == OVERFLOWED) return false;
   const s = slice + dE, e1 = equity + dE;
   if ((((slice ^ s) & (dE ^ s)) | ((equity ^ e1) & (dE ^ e1))) < 0) return false;
-  const nominal = feePpm == 0 ? 0 : requirementCeilExact(<u64>c, <u64>q, feePpm, <u64>dScale, SCRATCH);
+  const nominal = feePpm == 0 ? 0 : nominalFee(c, q, feePpm, load<i64>(mkt, M_D6));
   if (nominal == OVERFLOWED) return false;
   const fee = minI(nominal, minI(maxI(s, 0), maxI(e1, 0)));
   const liqFee = sharePpm == 0 ? 0 : mulDivRounded(fee, sharePpm, PPM, false, SCRATCH);

@@ -249,7 +249,8 @@ export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
   const mkt = marketPtr(market);
   const mark = load<i64>(mkt, M_MARK), d = load<i64>(mkt, M_D), d6 = load<i64>(mkt, M_D6);
   const sizeAbs = <i64>absU(sizeBase);
-  const fractions = curveFractions(mkt, sizeAbs, false);
+  let fractions = curveFractions(mkt, sizeAbs, true);
+  if (fractions == FRACTIONS_SLOW) fractions = curveFractions(mkt, sizeAbs, false);
   let imf = <i64>(fractions & 0x1FFFFF);
   const mmf = <i64>((fractions >> 21) & 0x1FFFFF);
   if (<i64>floorPpm > imf) imf = <i64>floorPpm;

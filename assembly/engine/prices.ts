@@ -20,7 +20,8 @@ export const PRICES_RECORD: usize = memory.data(8);
  * E_i = ceil(E * MM_i / M): the position's share of its group's equity by maintenance margin
  * (M >= MM_i > 0). Exact; |E_i| <= |E|.
  */
-export function equityShare(equity: i64, mmPos: i64, mmGroup: i64): i64 {
+// @ts-ignore: decorator
+@inline export function equityShare(equity: i64, mmPos: i64, mmGroup: i64): i64 {
   if (mmPos == mmGroup) return equity;
   const est = <f64>equity * <f64>mmPos / <f64>mmGroup;
   if (Math.abs(est) <= 281474976710656.0) return mulDivCeilFast(equity, mmPos, mmGroup, est);

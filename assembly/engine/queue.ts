@@ -3,7 +3,7 @@
  * cross multiplication (a before b iff a.equity * b.MM < b.equity * a.MM, in 128 bits), ties by id.
  *
  * Step 1: collect the rows and an f64 key equity/MM (-inf when MM = 0), in id order.
- * Step 2: stable LSD radix sort on the key's order-preserving bit pattern (16-bit digits).
+ * Step 2: stable LSD radix sort on the key's order-preserving bit pattern (8- or 16-bit digits).
  * Step 3: an insertion pass with the exact comparator, consulted only for keys too close for f64
  *         to order with certainty. The f64 order can differ from the exact order only between keys
  *         within a few ulps, so this pass moves few elements.
@@ -69,15 +69,18 @@ export function buildQueue(isolated: bool): u32 {
   }
   // Step 2.
   if (k > 64) {
+    // 16-bit digits for long queues; 8-bit ones when the queue is short next to 65,536 buckets.
+    const bits: u64 = k > 1 << 18 ? 16 : 8;
+    const buckets = <i32>(1 << <i32>bits), mask = <u64>buckets - 1;
     const counts = col(Column.SortCounts);
-    for (let shift: u64 = 0; shift < 64; shift += 16) {
-      memory.fill(counts, 0, 65536 << 2);
+    for (let shift: u64 = 0; shift < 64; shift += bits) {
+      memory.fill(counts, 0, <usize>buckets << 2);
       for (let i: u32 = 0; i < k; i++) {
-        const p = counts + (<usize>((load<u64>(keys + (<usize>i << 3)) >> shift) & 0xFFFF) << 2);
+        const p = counts + (<usize>((load<u64>(keys + (<usize>i << 3)) >> shift) & mask) << 2);
         store<u32>(p, load<u32>(p) + 1);
       }
       let sum: u32 = 0;
-      for (let d = 0; d < 65536; d++) {
+      for (let d = 0; d < buckets; d++) {
         const p = counts + (<usize>d << 2);
         const c = load<u32>(p);
         store<u32>(p, sum);
@@ -85,7 +88,7 @@ export function buildQueue(isolated: bool): u32 {
       }
       for (let i: u32 = 0; i < k; i++) {
         const key = load<u64>(keys + (<usize>i << 3));
-        const p = counts + (<usize>((key >> shift) & 0xFFFF) << 2);
+        const p = counts + (<usize>((key >> shift) & mask) << 2);
         const dst = load<u32>(p);
         store<u32>(p, dst + 1);
         store<u64>(keys2 + (<usize>dst << 3), key);

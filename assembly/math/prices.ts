@@ -27,7 +27,8 @@ const PPM: u64 = 1_000_000;
  * ceil or floor of (a*b) / (c*e) for a, b >= 0 and c, e > 0 (all below 2^63), saturated to 2^62 + 1
  * when the result is above 2^62.
  */
-export function ratioOfProducts(a: u64, b: u64, c: u64, e: u64, roundUp: bool, out: ptr): u64 {
+// @ts-ignore: decorator
+@inline export function ratioOfProducts(a: u64, b: u64, c: u64, e: u64, roundUp: bool, out: ptr): u64 {
   const divisorF = <f64>c * <f64>e;
   const est = <f64>a * <f64>b / divisorF;
   if (est <= 281474976710656.0 && divisorF < 2305843009213693952.0) { // 2^48, 2^61
@@ -36,8 +37,23 @@ export function ratioOfProducts(a: u64, b: u64, c: u64, e: u64, roundUp: bool, o
     const r = <i64>(a * b) - q * <i64>(c * e);
     return <u64>(roundUp ? q + <i64>(r > 0) : q + (r >> 63));
   }
+  return ratioOfProductsWide(a, b, c, e, est, roundUp, out);
+}
+
+/** ratioOfProducts beyond its fast range: 128-bit products. */
+function ratioOfProductsWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out: ptr): u64 {
   const lo = mulWideU(a, b, out);
   const hi = load<u64>(out);
+  if (est <= 281474976710656.0) {
+    // A small ratio over a large divisor: q = round(est) is within 0.63 of a b / (c e); one exact
+    // 128-bit comparison of a b with q c e settles the rounding.
+    const q = <u64>roundNearest(est);
+    const l1 = mulWideU(q, c, out), h1 = load<u64>(out);
+    const l2 = mulWideU(l1, e, out);
+    const h2 = h1 * e + load<u64>(out); // q c e < 1.63 a b < 2^127: no carry out of the high word
+    const cmp = cmpU128(hi, lo, h2, l2);
+    return roundUp ? q + <u64>(cmp > 0) : q - <u64>(cmp < 0);
+  }
   let q = divModU128(hi, lo, c, out);
   let qHi = load<u64>(out);
   if (roundUp && load<u64>(out, 8) != 0) { q++; if (q == 0) qHi++; }
