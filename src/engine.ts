@@ -17,7 +17,7 @@ import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type Mar
 import {
   addSummaries, deficitRecords, deficitsView, EMPTY_SUMMARY, encodePolicy, executionSummary, logRecords, logView, NO_ISOLATED,
   planView, POLICY_RECORD, pricesView, readLedger,
-  type CascadeReport, type DeficitRecord, type ExecutionSummary, type Ledger, type LiquidationLogView, type LiquidationPlan,
+  type CascadeOptions, type CascadeReport, type DeficitRecord, type ExecutionSummary, type Ledger, type LiquidationLogView, type LiquidationPlan,
   type LiquidationPolicy, type LiquidationRecord, type PositionPrices, type PositionPricesView,
 } from './liquidation.js';
 
@@ -651,8 +651,10 @@ export class RiskEngine implements Disposable {
   /**
    * The cascade: check, plan, execute, re-check the touched accounts, until nothing is liquidatable,
    * nothing can be planned, or `maxRounds` (default 16) rounds ran. Closes execute at the marks.
+   * Deficit records stay pending (`deficits()`) unless `onDeficits` takes them after each round; a
+   * round plans no more closes than the pending table has room for.
    */
-  liquidate(policy: LiquidationPolicy = {}, options: { maxRounds?: number } = {}): CascadeReport {
+  liquidate(policy: LiquidationPolicy = {}, options: CascadeOptions = {}): CascadeReport {
     const maxRounds = toCount(options.maxRounds ?? 16, 'maxRounds');
     const rounds: CascadeReport['rounds'] = [];
     let totals = EMPTY_SUMMARY;
@@ -671,6 +673,10 @@ export class RiskEngine implements Disposable {
       const executed = this.executeLiquidations();
       rounds.push({ round, liquidatable, ...executed });
       totals = addSummaries(totals, executed);
+      if (options.onDeficits) {
+        options.onDeficits(this.deficitsView());
+        this.core.exports.clearDeficits();
+      }
       summary = this.check({ accounts: [...touched] });
     }
     return { rounds, totals, remaining: open() };

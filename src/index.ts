@@ -11,6 +11,6 @@ export { DEFAULT_BOOK, generateBook, sfc32, shockMarks } from './synth.js';
 export type { BookShape, GeneratedBook } from './synth.js';
 export { LIQUIDATION_PRESETS, NO_ISOLATED, NO_MARKET, PRICE_ALWAYS, PRICE_NEVER } from './liquidation.js';
 export type {
-  CascadeReport, CascadeRound, DeficitRecord, ExecutionSummary, Ledger, LiquidationKind, LiquidationLogView, LiquidationPlan,
+  CascadeOptions, CascadeReport, CascadeRound, DeficitRecord, ExecutionSummary, Ledger, LiquidationKind, LiquidationLogView, LiquidationPlan,
   LiquidationPlanView, LiquidationPolicy, LiquidationRecord, PositionPrices, PositionPricesView,
 } from './liquidation.js';

@@ -168,6 +168,16 @@ export interface CascadeRound extends ExecutionSummary {
   liquidatable: { accounts: number; isolated: number };
 }
 
+export interface CascadeOptions {
+  /** Most rounds (default 16). */
+  maxRounds?: number;
+  /**
+   * Receives each round's deficit records (zero-copy views, valid during the call), which are then
+   * cleared: the hook for a loss waterfall. Without it they stay pending in `deficits()`.
+   */
+  onDeficits?: (records: { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array }) => void;
+}
+
 export interface CascadeReport {
   rounds: CascadeRound[];
   totals: ExecutionSummary;

@@ -13,7 +13,8 @@
 import { AMOUNT_LIMIT } from '../math/fixed';
 import { col, Column, logCapacity, M_OWN_FUND, maxPositions } from '../layout';
 import { Field, RowKind, Status } from '../status';
-import { accountCount, fail, isolatedTop, marketCount, nextEpoch, NONE, positionLive } from './state';
+import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive } from './state';
+export { LIQ_RECORD };
 import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
 import { evaluateCross, evaluateIsolated } from './check';
 import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
@@ -26,9 +27,6 @@ import {
   outRealized, outSnap, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
 } from './liquidation';
 
-/** Pending deficit records (u32) at +0; all-time totals as signed 128-bit (lo u64, hi i64):
- * liquidator fees +8, deficits +24, flow (funding - realized) +40. */
-export const LIQ_RECORD: usize = memory.data(64, 8);
 /** The last execution: rows, closes, transfers, settlements, groups, then closed notional,
  * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each). */
 export const EXEC_RECORD: usize = memory.data(104, 8);

@@ -6,11 +6,11 @@
  * kind, size, price); execute.ts validates it, executes it and fills in the other columns. The
  * caller may edit sizes and prices in between.
  */
-import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../math/fixed';
+import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../math/fixed';
 import { compareProducts, buildQueue } from './queue';
-import { col, Column, logCapacity, M_D, M_D6, M_MARK, M_STEP, SCRATCH_SLOTS } from '../layout';
+import { col, Column, logCapacity, M_D, M_D6, M_INV_D, M_MARK, M_MARK_OVER_D, M_STEP, SCRATCH_SLOTS } from '../layout';
 import { Field, RowKind, Status } from '../status';
-import { accountCount, fail, NONE, SCRATCH } from './state';
+import { accountCount, fail, LIQ_RECORD, NONE, SCRATCH } from './state';
 import { marketPtr, positionTerms, sumEquity, sumIm, sumMm, termIm, termMm } from './position';
 import { evaluateCross, evaluateIsolated, resultsValid } from './check';
 import { ACCOUNT_ACTIVE, sideIndex } from './book';
@@ -81,6 +81,13 @@ export let outNotional: i64 = 0;   // floor(|d| q / D)
 // @ts-ignore: decorator
 @inline function maxI(a: i64, b: i64): i64 { return a > b ? a : b; }
 
+/** floor or ceil of a * b / D from an estimate made with the market's 1/D (no division). */
+// @ts-ignore: decorator
+@inline function overD(a: i64, b: i64, d: i64, est: f64, roundUp: bool): i64 {
+  if (Math.abs(est) <= FAST_LIMIT) return roundUp ? mulDivCeilFast(a, b, d, est) : mulDivFloorFast(a, b, d, est);
+  return mulDivExact(a, b, d, roundUp, SCRATCH);
+}
+
 /** ceil(share * c / |s|) for 0 < c < |s| (an f64 estimate with an exact remainder when small). */
 function shareOfClose(share: i64, c: i64, sizeAbs: i64): i64 {
   const est = <f64>share * <f64>c / <f64>sizeAbs;
@@ -105,12 +112,14 @@ export function closeOutcome(market: u32, size: i64, quote: i64, snap: i64, d: i
   const m = load<i64>(mkt, M_MARK), dScale = load<i64>(mkt, M_D);
   const c = absI(d), sizeAbs = absI(size);
   const after = size + d;
-  const owed = mulDivRounded(size, sideIndex(market, size) - snap, dScale, true, SCRATCH);
+  const invD = load<f64>(mkt, M_INV_D), markOverD = load<f64>(mkt, M_MARK_OVER_D);
+  const indexDelta = sideIndex(market, size) - snap;
+  const owed = overD(size, indexDelta, dScale, <f64>size * <f64>indexDelta * invD, true);
   const quoteClosed = c == sizeAbs ? quote : mulDivRounded(quote, c, sizeAbs, false, SCRATCH);
-  const cash = mulDivRounded(-d, q, dScale, false, SCRATCH);
-  const vBefore = mulDivRounded(size, m, dScale, false, SCRATCH);
-  const vAfter = after == 0 ? 0 : mulDivRounded(after, m, dScale, false, SCRATCH);
-  const notional = mulDivRounded(c, q, dScale, false, SCRATCH);
+  const cash = overD(-d, q, dScale, -<f64>d * <f64>q * invD, false);
+  const vBefore = overD(size, m, dScale, <f64>size * markOverD, false);
+  const vAfter = after == 0 ? 0 : overD(after, m, dScale, <f64>after * markOverD, false);
+  const notional = overD(c, q, dScale, <f64>c * <f64>q * invD, false);
   if (owed == OVERFLOWED || quoteClosed == OVERFLOWED || cash == OVERFLOWED || vBefore == OVERFLOWED || vAfter == OVERFLOWED || notional == OVERFLOWED) return false;
   // |quoteClosed|, |cash|, |v| < 2^62: these sums fit i64.
   const realized = quoteClosed + cash;
@@ -167,6 +176,7 @@ let gAccount: u32 = 0, gIso: u32 = NONE, gFloor: u64 = 0;
 let gEquity: i64 = 0, gMm: i64 = 0, gIm: i64 = 0;
 let gNotionalLeft: i64 = 0, gDeficitLeft: i64 = 0;
 let rows: u32 = 0;
+let room: u32 = 0;
 
 /**
  * Plans one round over the liquidatable and bankrupt groups in risk order (the last check's results
@@ -176,6 +186,8 @@ export function planLiquidations(): i32 {
   store<u32>(PLAN_RECORD, 0, 12);
   if (!resultsValid) return fail(Status.ResultsStale, Field.None, -1);
   rows = 0;
+  // Each row makes at most one deficit record: plan no more rows than the deficit table has room for.
+  room = logCapacity - load<u32>(LIQ_RECORD);
   let groups: u32 = 0, complete: u32 = 1;
   const vault = vaultAccount();
   const nAccounts = buildQueue(false);
@@ -185,7 +197,7 @@ export function planLiquidations(): i32 {
     if (a == vault) continue;
     const off = <usize>a << 2;
     const len = load<u32>(col(Column.AccPosLen) + off);
-    if (rows + max(len, 1) > logCapacity) { complete = 0; break; }
+    if (rows + max(len, 1) > room) { complete = 0; break; }
     if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
     if (sumEquity >= sumMm) continue;
     const before = rows;
@@ -198,7 +210,7 @@ export function planLiquidations(): i32 {
       const r = load<u32>(col(Column.IsoQueue) + (<usize>i << 2));
       const a = load<u32>(col(Column.IsoAccount) + (<usize>r << 2));
       if (a == vault) continue;
-      if (rows + 1 > logCapacity) { complete = 0; break; }
+      if (rows + 1 > room) { complete = 0; break; }
       const o8 = <usize>r << 3;
       const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
       if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
@@ -403,8 +415,8 @@ function planPosition(slot: u32): i32 {
   if (policyI64(P_MAX_NOTIONAL) > 0) {
     const closing = mulDivRounded(c, pMark, dScale, false, SCRATCH);
     if (closing > gNotionalLeft) {
-      const room = mulDivExact(gNotionalLeft, dScale, pMark, false, SCRATCH, u64.MAX_VALUE);
-      if (room != OVERFLOWED) c = minI(c, (room / pStep) * pStep);
+      const within = mulDivExact(gNotionalLeft, dScale, pMark, false, SCRATCH, u64.MAX_VALUE);
+      if (within != OVERFLOWED) c = minI(c, (within / pStep) * pStep);
     }
   }
   if (c > 0 && policyI64(P_MAX_DEFICIT) > 0) {

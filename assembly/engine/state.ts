@@ -14,6 +14,10 @@ export const SCRATCH: usize = memory.data(16);
 /** Pre-trade answer: equity, IM, MM, free (i64), health (i32), reason (i32). */
 export const PRETRADE_RECORD: usize = memory.data(48);
 
+/** Liquidation totals: pending deficit records (u32) at +0; all-time totals as signed 128-bit (lo
+ * u64, hi i64): liquidator fees +8, deficits +24, flow (funding - realized) +40. */
+export const LIQ_RECORD: usize = memory.data(64, 8);
+
 export const NONE: u32 = 0xFFFFFFFF;
 
 export let initialized = false;

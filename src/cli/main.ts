@@ -1,18 +1,29 @@
 #!/usr/bin/env node
 /**
  * The riskcore command line. `riskcore demo` (what `npm start` runs): generate the default
- * synthetic book, shock the marks, run the batch margin check, and print what a risk desk reads.
+ * synthetic book, shock the marks, run the batch margin check, run the liquidation cascade, and
+ * print what a risk desk reads.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_BOOK, formatAtoms, generateBook, Health, RiskEngine, shockMarks } from '../node.js';
+import { DEFAULT_BOOK, formatAtoms, generateBook, Health, LIQUIDATION_PRESETS, RiskEngine, shockMarks, type LiquidationPolicy } from '../node.js';
 
-const USAGE = `usage: riskcore demo [--accounts N] [--positions-per-account N] [--markets N] [--shock PPM] [--seed N]
+/** Policies the demo can run; `partial` is the default. */
+const POLICIES: Record<string, LiquidationPolicy> = {
+  /** Close the least that restores maintenance margin, 1 % fee split evenly between liquidator and fund. */
+  partial: { close: 'partial', minCloseNotionalQuote: '10', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 },
+  dydx: LIQUIDATION_PRESETS.dydx,
+  hyperliquid: LIQUIDATION_PRESETS.hyperliquid,
+};
+
+const USAGE = `usage: riskcore demo [--accounts N] [--positions-per-account N] [--markets N] [--shock PPM] [--seed N] [--policy NAME] [--rounds N]
 
   --accounts N               accounts in the synthetic book (default ${DEFAULT_BOOK.accounts.toLocaleString('en-US')})
   --positions-per-account N  mean positions per account (default ${DEFAULT_BOOK.positionsPerAccount})
   --markets N                markets (default ${DEFAULT_BOOK.markets})
   --shock PPM                move every mark by PPM parts per million (default -120000 = -12 %)
-  --seed N                   seed of the synthetic book (default ${DEFAULT_BOOK.seed})`;
+  --seed N                   seed of the synthetic book (default ${DEFAULT_BOOK.seed})
+  --policy NAME              liquidation policy: partial (default), dydx, hyperliquid
+  --rounds N                 most liquidation rounds in the cascade (default 16)`;
 
 function progressBar(label: string): (done: number, total: number) => void {
   const tty = process.stderr.isTTY;
@@ -40,7 +51,8 @@ async function demo(argv: string[]): Promise<void> {
     args: argv,
     options: {
       accounts: { type: 'string' }, 'positions-per-account': { type: 'string' }, markets: { type: 'string' },
-      shock: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      shock: { type: 'string' }, seed: { type: 'string' }, policy: { type: 'string' }, rounds: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(USAGE); return; }
@@ -49,6 +61,10 @@ async function demo(argv: string[]): Promise<void> {
   const markets = int(values.markets, DEFAULT_BOOK.markets, 'markets');
   const shockPpm = int(values.shock, -120_000, 'shock');
   const seed = int(values.seed, DEFAULT_BOOK.seed, 'seed');
+  const policyName = values.policy ?? 'partial';
+  const policy = POLICIES[policyName];
+  if (!policy) throw new Error(`--policy must be one of ${Object.keys(POLICIES).join(', ')}, got ${policyName}`);
+  const maxRounds = int(values.rounds, 16, 'rounds');
 
   const engine = await RiskEngine.create({
     maxAccounts: accounts,
@@ -87,7 +103,46 @@ async function demo(argv: string[]): Promise<void> {
     const ratio = mm === 0n ? '-inf' : (Number(eq) / Number(mm)).toFixed(4);
     console.log(`${String(a).padStart(10)}  ${usd(eq).padStart(16)}  ${usd(mm).padStart(16)}  ${ratio.padStart(11)}`);
   }
-  console.log(`\ntime: build ${((tBuilt - t0) / 1000).toFixed(2)} s, check ${tCheck.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+
+  // The liquidation cascade: plan, execute at the marks, re-check the touched accounts, repeat.
+  const ledgerBefore = engine.ledger().totalQuote;
+  const t2 = performance.now();
+  // The demo stands in for the loss waterfall: it takes each round's deficit records as they come.
+  let deficitCount = 0, left = 0n;
+  const largest: { accountId: number; marketId: number; amountQuote: bigint }[] = [];
+  const cascade = engine.liquidate(policy, {
+    maxRounds,
+    onDeficits: (d) => {
+      deficitCount += d.accountId.length;
+      for (let i = 0; i < d.accountId.length; i++) {
+        const amount = d.amountQuote[i]!;
+        left += amount;
+        if (largest.length < 5 || amount > largest[largest.length - 1]!.amountQuote) {
+          largest.push({ accountId: d.accountId[i]!, marketId: d.marketId[i]!, amountQuote: amount });
+          largest.sort((a, b) => (a.amountQuote < b.amountQuote ? 1 : a.amountQuote > b.amountQuote ? -1 : 0));
+          largest.length = Math.min(largest.length, 5);
+        }
+      }
+    },
+  });
+  const tCascade = performance.now() - t2;
+  console.log(`\nliquidation cascade (policy ${policyName}): ${cascade.rounds.length} rounds in ${tCascade.toFixed(1)} ms`);
+  console.log('round  liquidatable   groups    closes  transfers  settled   closed notional    liquidator fees      fund fees         deficits');
+  for (const r of cascade.rounds) {
+    console.log(`${String(r.round).padStart(5)}  ${String(r.liquidatable.accounts + r.liquidatable.isolated).padStart(12)}  ${String(r.groups).padStart(7)}  ${String(r.closes).padStart(8)}  ${String(r.transfers).padStart(9)}  ${String(r.settlements).padStart(7)}  ` +
+      `${usd(r.closedNotionalQuote).padStart(16)}  ${usd(r.liquidatorFeeQuote).padStart(16)}  ${usd(r.fundFeeQuote).padStart(13)}  ${usd(r.deficitQuote).padStart(15)}`);
+  }
+  const t = cascade.totals;
+  console.log(`\ntotals: ${t.closes.toLocaleString('en-US')} closes, ${usd(t.closedNotionalQuote)} notional closed; fees ${usd(t.liquidatorFeeQuote)} to liquidators, ${usd(t.fundFeeQuote)} to the insurance fund`);
+  console.log(`still liquidatable after ${cascade.rounds.length} rounds: ${cascade.remaining.accounts} accounts, ${cascade.remaining.isolated} isolated positions`);
+  console.log(`deficits left for the loss waterfall: ${deficitCount.toLocaleString('en-US')} records, ${usd(left)} in all; insurance fund ${usd(engine.insuranceFund())}`);
+  console.log('largest deficits:');
+  for (const d of largest) console.log(`  account ${String(d.accountId).padStart(8)}  market ${d.marketId === 0xffff ? 'settle' : String(d.marketId).padStart(3)}  ${usd(d.amountQuote).padStart(16)}`);
+  const ledgerAfter = engine.ledger().totalQuote;
+  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${usd(ledgerAfter - ledgerBefore)}`} (collateral + funds + liquidator fees + flows - deficits)`);
+
+  console.log(`\ntime: build ${((tBuilt - t0) / 1000).toFixed(2)} s, check ${tCheck.toFixed(1)} ms, liquidation ${tCascade.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  if (ledgerAfter !== ledgerBefore) process.exitCode = 1;
   engine.dispose();
 }
 
