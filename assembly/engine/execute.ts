@@ -13,7 +13,7 @@
 import { AMOUNT_LIMIT } from '../math/fixed';
 import { col, Column, logCapacity, M_OWN_FUND, maxPositions } from '../layout';
 import { Field, RowKind, Status } from '../status';
-import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive } from './state';
+import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, setPlanReady } from './state';
 export { LIQ_RECORD };
 import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
 import { evaluateCross, evaluateIsolated } from './check';
@@ -114,7 +114,7 @@ function setCrossCollateral(a: u32, v: i64): void {
  * DuplicatePosition (the backstop account holds the market isolated); CapacityExceeded; Overflow.
  */
 export function executePlan(): i32 {
-  if (load<u32>(PLAN_RECORD, 12) == 0) return fail(Status.NoPlan, Field.None, -1);
+  if (!planReady) return fail(Status.NoPlan, Field.None, -1);
   vault = vaultAccount();
   epochA = nextEpoch(); nextEpoch();
   writing = false;
@@ -131,7 +131,7 @@ export function executePlan(): i32 {
   memory.fill(EXEC_RECORD, 0, 104);
   st = run();
   assert(st == Status.Ok, 'a validated plan executes');
-  store<u32>(PLAN_RECORD, 0, 12);
+  setPlanReady(false);
   if (!ASC_NO_ASSERT) {
     ledgerSum();
     assert(load<u64>(LEDGER_RECORD + 80) == before && load<i64>(LEDGER_RECORD + 88) == beforeHi, 'conservation: the ledger is unchanged by an execution');
@@ -233,8 +233,8 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   const d = load<i64>(i64At(Column.LogSize, i));
   const price = load<i64>(i64At(Column.LogPrice, i));
   if (!validPrice(price)) return fail(Status.InvalidPrice, Field.PriceQuote, <i32>i);
-  if (d == 0 || (d > 0) == (size > 0) || (d > 0 ? d > -size : -d > size)) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
   if (transfer) return transferRow(i, market, slot, size, quote, snap, d, last);
+  if (d == 0 || (d > 0) == (size > 0) || (d > 0 ? d > -size : -d > size)) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
   if (!positionTerms(market, size, gFloor)) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const mmPos = termMm;
   if (!closeOutcome(market, size, quote, snap, d, price, gEquity, gMm, mmPos, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE))) {

@@ -10,7 +10,7 @@ import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast,
 import { compareProducts, buildQueue } from './queue';
 import { col, Column, logCapacity, M_D, M_D6, M_INV_D, M_MARK, M_MARK_OVER_D, M_STEP, SCRATCH_SLOTS } from '../layout';
 import { Field, RowKind, Status } from '../status';
-import { accountCount, fail, LIQ_RECORD, NONE, SCRATCH } from './state';
+import { accountCount, fail, LIQ_RECORD, NONE, SCRATCH, setPlanReady } from './state';
 import { marketPtr, positionTerms, sumEquity, sumIm, sumMm, termIm, termMm } from './position';
 import { evaluateCross, evaluateIsolated, resultsValid } from './check';
 import { ACCOUNT_ACTIVE, sideIndex } from './book';
@@ -156,7 +156,7 @@ export function closeOutcome(market: u32, size: i64, quote: i64, snap: i64, d: i
 // ---------------------------------------------------------------------------------------------
 // Planning
 
-/** Plan rows (u32), groups (u32), complete (u32), valid (u32: a plan is waiting to execute). */
+/** Plan rows (u32), groups (u32), complete (u32). */
 export const PLAN_RECORD: usize = memory.data(16);
 
 // @ts-ignore: decorator
@@ -183,7 +183,7 @@ let room: u32 = 0;
  * must be valid). Errors: ResultsStale; Overflow naming an account.
  */
 export function planLiquidations(): i32 {
-  store<u32>(PLAN_RECORD, 0, 12);
+  setPlanReady(false);
   if (!resultsValid) return fail(Status.ResultsStale, Field.None, -1);
   rows = 0;
   // Each row makes at most one deficit record: plan no more rows than the deficit table has room for.
@@ -223,7 +223,7 @@ export function planLiquidations(): i32 {
   store<u32>(PLAN_RECORD, rows);
   store<u32>(PLAN_RECORD, groups, 4);
   store<u32>(PLAN_RECORD, complete, 8);
-  store<u32>(PLAN_RECORD, 1, 12);
+  setPlanReady(true);
   return Status.Ok;
 }
 
@@ -376,6 +376,7 @@ function planPosition(slot: u32): i32 {
   if (!positionTerms(pMarket, pSize, gFloor)) return PLAN_OVERFLOW;
   pMm = termMm; pIm = termIm;
   const sizeAbs = absI(pSize);
+  if (sizeAbs == 0) return PLAN_NEXT; // a bare quote balance: nothing to close
   // 1. Per-position cap.
   let capFrac = sizeAbs;
   const fraction = <i64>policyU32(P_FRACTION);

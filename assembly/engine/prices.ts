@@ -4,13 +4,13 @@
  * and every position gets one row in the price columns, which hold PRICE_ROWS rows: a call covers
  * whole accounts from `first` until the next account would not fit, and says where it stopped.
  */
-import { col, Column, M_D, M_D6, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../layout';
-import { bankruptcyPrice, liquidationPrice } from '../math/prices';
-import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../math/fixed';
+import { col, Column, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../layout';
+import { bankruptcyPrice, liquidationPrice, PRICE_NEVER } from '../math/prices';
+import { FAST_LIMIT, mulDivCeilFast, mulDivExact, OVERFLOWED } from '../math/fixed';
 import { CurveKind, Field, Status } from '../status';
 import { accountCount, fail, NONE, SCRATCH } from './state';
-import { marketPtr, positionTerms, sumEquity, sumMm, termMm, termMmf, termValue } from './position';
-import { evaluateCross, evaluateIsolated } from './check';
+import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from './position';
+import { evaluateIsolated } from './check';
 import { ACCOUNT_ACTIVE } from './book';
 
 /** rows written (u32), next account (u32). */
@@ -32,9 +32,10 @@ export const PRICES_RECORD: usize = memory.data(8);
 export let priceLiq: i64 = 0;
 export let priceBank: i64 = 0;
 
-function positionPrices(market: u32, sizeBase: i64, floorPpm: u64, equity: i64, mmGroup: i64): bool {
-  if (!positionTerms(market, sizeBase, floorPpm)) return false;
-  const v = termValue, mm = termMm;
+/** Prices from a position's terms (v, MM_i, mmf at |s|) and its group's equity and MM. */
+// @ts-ignore: decorator
+@inline function pricesFromTerms(market: u32, sizeBase: i64, v: i64, mm: i64, mmf: u64, equity: i64, mmGroup: i64): bool {
+  if (sizeBase == 0) { priceLiq = PRICE_NEVER; priceBank = PRICE_NEVER; return true; } // only a quote balance
   // A0 = (E - v) - (M - MM_i), every step checked.
   const ev = equity - v, others = mmGroup - mm;
   const a0 = ev - others;
@@ -46,10 +47,20 @@ function positionPrices(market: u32, sizeBase: i64, floorPpm: u64, equity: i64, 
     tierCount = load<u32>(mkt, M_TIER_COUNT);
   }
   const sizeAbs = sizeBase < 0 ? <u64>(-sizeBase) : <u64>sizeBase;
-  priceLiq = liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), termMmf, tiers, tierCount, SCRATCH);
+  priceLiq = liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, SCRATCH);
   const share = equityShare(equity, mm, mmGroup);
   priceBank = share == OVERFLOWED ? OVERFLOWED : bankruptcyPrice(v, share, sizeBase, load<i64>(mkt, M_D), SCRATCH);
   return priceLiq != OVERFLOWED && priceBank != OVERFLOWED;
+}
+
+/** ceil(s * (index - snapshot) / D), the funding the position owes; OVERFLOWED out of range. */
+// @ts-ignore: decorator
+@inline function fundingOwed(market: u32, sizeBase: i64, snap: i64): i64 {
+  const mkt = marketPtr(market);
+  const delta = (sizeBase > 0 ? load<i64>(mkt, M_FUND_LONG) : load<i64>(mkt, M_FUND_SHORT)) - snap;
+  const est = <f64>sizeBase * <f64>delta * load<f64>(mkt, M_INV_D);
+  if (Math.abs(est) <= FAST_LIMIT) return mulDivCeilFast(sizeBase, delta, load<i64>(mkt, M_D), est);
+  return mulDivExact(sizeBase, delta, load<i64>(mkt, M_D), true, SCRATCH, u64.MAX_VALUE);
 }
 
 // @ts-ignore: decorator
@@ -80,13 +91,35 @@ export function pricesRange(first: u32, count: u32): i32 {
     if (rows + need > PRICE_ROWS) break;
     const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + off);
     if (len > 0) {
-      if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      const equity = sumEquity, mmGroup = sumMm;
+      // One pass for the terms and the group sums (the row's price columns hold v and MM_i until
+      // the second pass), one for the prices.
+      const first = rows;
+      let equity = load<i64>(col(Column.AccCollateral) + (<usize>a << 3)), mmGroup: i64 = 0, bits: i64 = 0;
       for (let s = start; s < start + len; s++) {
         const market = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
         const size = load<i64>(col(Column.PosSize) + (<usize>s << 3));
-        if (!positionPrices(market, size, floorPpm, equity, mmGroup)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-        writeRow(rows++, a, market, NONE, size);
+        if (!positionTermsInline(market, size, floorPpm)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+        const owed = fundingOwed(market, size, load<i64>(col(Column.PosSnap) + (<usize>s << 3)));
+        if (owed == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>a);
+        // value - owed fits i64 (|value| < 2^62 + 2^62 only with a huge quote: checked below).
+        const value = termValue + load<i64>(col(Column.PosQuote) + (<usize>s << 3));
+        const contribution = value - owed;
+        const e = equity + contribution, m2 = mmGroup + termMm;
+        bits |= ((value ^ owed) & (value ^ contribution)) | ((equity ^ e) & (contribution ^ e)) | ((mmGroup ^ m2) & (termMm ^ m2));
+        equity = e; mmGroup = m2;
+        priceLiq = termValue; priceBank = termMm;
+        writeRow(rows, a, market, NONE, size);
+        store<i64>(col(Column.GroupKey) + (<usize>(rows - first) << 3), <i64>termMmf);
+        rows++;
+      }
+      if (bits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      for (let row = first; row < rows; row++) {
+        const market = <u32>load<u16>(col(Column.PriceMarket) + (<usize>row << 1));
+        const o8 = <usize>row << 3;
+        if (!pricesFromTerms(market, load<i64>(col(Column.PriceSize) + o8), load<i64>(col(Column.PriceLiq) + o8), load<i64>(col(Column.PriceBank) + o8),
+          <u64>load<i64>(col(Column.GroupKey) + (<usize>(row - first) << 3)), equity, mmGroup)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+        store<i64>(col(Column.PriceLiq) + o8, priceLiq);
+        store<i64>(col(Column.PriceBank) + o8, priceBank);
       }
     }
     for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) {
@@ -94,7 +127,7 @@ export function pricesRange(first: u32, count: u32): i32 {
       const o8 = <usize>r << 3;
       const size = load<i64>(col(Column.IsoSize) + o8);
       if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), size, load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      if (!positionPrices(market, size, floorPpm, sumEquity, sumMm)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (!positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, sumEquity, sumMm)) return fail(Status.Overflow, Field.AccountId, <i32>a);
       writeRow(rows++, a, market, r, size);
     }
   }

@@ -34,6 +34,9 @@ export let tierTop: u32 = 0;
 /** The market index must be rebuilt before the next incremental check. */
 export let indexDirty = true;
 export let pendingCount: u32 = 0;
+/** A liquidation plan waits to be executed; any change to the book discards it. */
+export let planReady = false;
+export function setPlanReady(ready: bool): void { planReady = ready; }
 /** Stamp for de-duplicating accounts within one call. */
 export let epoch: u32 = 0;
 

@@ -64,11 +64,26 @@ function ratioOfProductsWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: 
 }
 
 /**
+ * Sign of x1*y1 - x2*y2 for unsigned operands: decided in f64 unless the two are within 2^-40 of
+ * each other (each f64 product is within 2^-52 of the exact one), then exactly in 128 bits.
+ */
+// @ts-ignore: decorator
+@inline function compareProducts(x1: u64, y1: u64, x2: u64, y2: u64, out: ptr): i32 {
+  const p1 = <f64>x1 * <f64>y1, p2 = <f64>x2 * <f64>y2;
+  if (p1 > p2 * 1.0000000000009095) return 1;
+  if (p2 > p1 * 1.0000000000009095) return -1;
+  const l1 = mulWideU(x1, y1, out), h1 = load<u64>(out);
+  const l2 = mulWideU(x2, y2, out), h2 = load<u64>(out);
+  return cmpU128(h1, l1, h2, l2);
+}
+
+/**
  * Liquidation price of a position of |size| `sizeAbs` (long or short), given
  * A0 = (E - v_i) - (M - MM_i) and its curve: one piece `mmf` (tierCount = 0), or the `tierCount`
  * tier records at `tiers` (floor, mmf, deduction). `d6` = D * 10^6. OVERFLOWED if a B_j leaves i64.
  */
-export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, out: ptr): i64 {
+// @ts-ignore: decorator
+@inline export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, out: ptr): i64 {
   if (long ? a0 >= 0 : a0 <= 0) return long ? PRICE_NEVER : PRICE_ALWAYS;
   const pieces: u32 = tierCount == 0 ? 1 : tierCount;
   for (let j: u32 = 0; j < pieces; j++) {
@@ -86,22 +101,14 @@ export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf
       const k = PPM - f;
       // g(L_j) < 0 (j = 0: A0 < 0; later: the previous piece ended below 0), so b < 0 here.
       const magnitude = <u64>(-b);
-      if (nextFloor >= 0) {
-        // The root lies in this piece iff g(L_{j+1}) >= 0: L_{j+1} k >= |b| 10^6.
-        const l1 = mulWideU(<u64>nextFloor, k, out), h1 = load<u64>(out);
-        const l2 = mulWideU(magnitude, PPM, out), h2 = load<u64>(out);
-        if (cmpU128(h1, l1, h2, l2) < 0) continue;
-      }
+      // The root lies in this piece iff g(L_{j+1}) >= 0: L_{j+1} k >= |b| 10^6.
+      if (nextFloor >= 0 && compareProducts(<u64>nextFloor, k, magnitude, PPM, out) < 0) continue;
       const p = ratioOfProducts(magnitude, d6, sizeAbs, k, true, out);
       return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
     }
     const k = PPM + f;
-    if (nextFloor >= 0) {
-      // Short: the root lies in this piece iff g(L_{j+1}) <= 0: b 10^6 <= L_{j+1} k.
-      const l1 = mulWideU(<u64>b, PPM, out), h1 = load<u64>(out);
-      const l2 = mulWideU(<u64>nextFloor, k, out), h2 = load<u64>(out);
-      if (cmpU128(h1, l1, h2, l2) > 0) continue;
-    }
+    // Short: the root lies in this piece iff g(L_{j+1}) <= 0: b 10^6 <= L_{j+1} k.
+    if (nextFloor >= 0 && compareProducts(<u64>b, PPM, <u64>nextFloor, k, out) > 0) continue;
     const p = ratioOfProducts(<u64>b, d6, sizeAbs, k, false, out);
     return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
   }
@@ -113,7 +120,8 @@ export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf
  * equity share `share` = E_i: T = v - E_i; a long's BP = ceil(T D / s), a short's floor(T D / s).
  * OVERFLOWED if T leaves i64.
  */
-export function bankruptcyPrice(v: i64, share: i64, sizeBase: i64, d: i64, out: ptr): i64 {
+// @ts-ignore: decorator
+@inline export function bankruptcyPrice(v: i64, share: i64, sizeBase: i64, d: i64, out: ptr): i64 {
   const t = v - share;
   if (((v ^ share) & (v ^ t)) < 0) return OVERFLOWED;
   if (sizeBase > 0) {

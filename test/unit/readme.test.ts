@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 async function runReadmeExample(index: number): Promise<string[]> {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  expect(blocks.length).toBe(2);
+  expect(blocks.length).toBe(3);
   const entry = pathToFileURL(join(process.cwd(), 'dist/src/node.js')).href;
   const file = join(await mkdtemp(join(tmpdir(), 'riskcore-readme-')), `example-${index}.mjs`);
   const logged: string[] = [];
@@ -32,6 +32,17 @@ describe('README examples', () => {
     expect(logged[3]).toBe('[0]');
     expect(logged[4]).toContain('"imQuote":"580000000n","mmQuote":"116000000n"');
     expect(logged.length).toBe(5);
+  });
+
+  it('liquidation: prices, a partial close with its fee, then a cascade that records the deficit', async () => {
+    // Alice: 1 ETH long at 3,000 with 200 USD: E = 200, MM = 150. LP: A0 = E - v = 200 - 3000 = -2800,
+    // root N* = 2800 / (1 - 0.05) = 2947.368421..., rounded up to the atom. At 2,900: E = 100,
+    // MM = 145. Closing c ETH at the mark costs the fee 29c and releases 145c of MM: 100 - 29c >= 145 -
+    // 145c from c = 0.38793...; in 0.0001 steps, 0.3879 gives E 88.7509 < MM ceil(0.6121 * 145) =
+    // 88.7545 and 0.388 gives 88.748 >= 88.74, so 0.388 ETH. Fee ceil(0.388 * 2900 * 1 %) = 11.252,
+    // half each. At 2,700 the remaining 0.612 ETH loses 0.612 * 200 = 122.4: E = 88.748 - 122.4 =
+    // -33.652, the deficit of the full close at the mark.
+    expect(await runReadmeExample(2)).toEqual(['2947368422', 'true', '1 -38800000', '5626000 5626000', '1', '1 33652000 true']);
   });
 
   it('zero copy: a bad batch is refused whole, a good one commits with the same first id', async () => {
