@@ -2,9 +2,10 @@
  * Execution of a liquidation plan, insurance funds, deficit records and the conservation ledger
  * (docs/FORMULAS.md, "Executing one close", "Backstop transfer", "Execution and conservation").
  *
- * A plan runs twice through the same code: first simulated (nothing written; every check that could
- * fail is made, with the collateral an earlier row would have changed kept in scratch), then for
- * real. So a plan is executed whole or not at all, and both passes compute identical amounts.
+ * A plan runs twice through the same code: first simulated (nothing written to the book; every check
+ * that could fail is made, with the collateral an earlier row would have changed kept in scratch and
+ * each close's amounts kept in its log row), then for real, applying those amounts. So a plan is
+ * executed whole or not at all.
  *
  * Conservation: L = collateral (cross and isolated) + funds + liquidator fees + (funding - realized
  * over executed rows) - deficits recorded is unchanged by every execution; the debug build recomputes
@@ -18,13 +19,13 @@ export { LIQ_RECORD };
 import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
 import { evaluateCross, evaluateIsolated } from './check';
 import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
-import { addOpenInterest, isMarket, validPrice } from './markets';
+import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from './markets';
 import { releaseIsolatedRow } from './fills';
 import { mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { SCRATCH } from './state';
 import {
-  closeOutcome, outDeficit, outEquity, outFee, outFundFee, outLiqFee, outMmAfter, outNotional, outOwed, outQuote,
-  outRealized, outSnap, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
+  closeOutcome, outDeficit, outEquity, outFee, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
+  outRealized, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
 } from './liquidation';
 
 /** The last execution: rows, closes, transfers, settlements, groups, then closed notional,
@@ -131,6 +132,7 @@ export function executePlan(): i32 {
   memory.fill(EXEC_RECORD, 0, 104);
   st = run();
   assert(st == Status.Ok, 'a validated plan executes');
+  refreshOpenInterestMarkets(); // open interest moved row by row; the scaled imf once at the end
   setPlanReady(false);
   if (!ASC_NO_ASSERT) {
     ledgerSum();
@@ -183,7 +185,7 @@ function startGroup(a: u32, iso: u32, i: u32): i32 {
     if (!writing && load<u32>(stamp) == epochA + 1) return fail(Status.PlanOutOfOrder, Field.AccountId, <i32>i);
     gCollateral = crossCollateral(a);
     if (!writing) { store<i64>(i64At(Column.AccScratch, a), gCollateral); store<u32>(stamp, epochA + 1); }
-    if (!evaluateCross(a, gCollateral)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    if (!writing && !evaluateCross(a, gCollateral)) return fail(Status.Overflow, Field.AccountId, <i32>a);
     gLeft = load<u32>(u32At(Column.AccPosLen, a));
   } else {
     if (iso >= isolatedTop || load<u8>(col(Column.IsoFlags) + <usize>iso) == 0 || load<u32>(u32At(Column.IsoAccount, iso)) != a) {
@@ -196,7 +198,7 @@ function startGroup(a: u32, iso: u32, i: u32): i32 {
     }
     const o8 = <usize>iso << 3;
     gCollateral = load<i64>(col(Column.IsoCollateral) + o8);
-    if (!evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>iso << 1)), gCollateral, load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) {
+    if (!writing && !evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>iso << 1)), gCollateral, load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) {
       return fail(Status.Overflow, Field.AccountId, <i32>a);
     }
     gLeft = 1;
@@ -235,28 +237,48 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   if (!validPrice(price)) return fail(Status.InvalidPrice, Field.PriceQuote, <i32>i);
   if (transfer) return transferRow(i, market, slot, size, quote, snap, d, last);
   if (d == 0 || (d > 0) == (size > 0) || (d > 0 ? d > -size : -d > size)) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
-  if (!positionTerms(market, size, gFloor)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-  const mmPos = termMm;
-  if (!closeOutcome(market, size, quote, snap, d, price, gEquity, gMm, mmPos, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE))) {
-    return fail(Status.Overflow, Field.AccountId, <i32>a);
-  }
   const after = size + d;
-  let deficit = outDeficit;
-  let collateral = gCollateral - outOwed + outRealized - outFee + deficit;
-  if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
-  gEquity = outEquity;
-  gMm = gMm - mmPos + outMmAfter;
-  if (after == 0) gLeft--;
-  if (gLeft == 0 && collateral < 0) {
-    // Group settlement: the group holds nothing more; the rest of its loss is a deficit too.
-    deficit -= collateral;
-    collateral = 0;
+  let owed: i64, realized: i64, liqFee: i64, fundFee: i64, surplus: i64, deficit: i64, quoteAfter: i64, collateral: i64;
+  if (!writing) {
+    if (!positionTerms(market, size, gFloor)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    const mmPos = termMm;
+    if (!closeOutcome(market, size, quote, snap, d, price, gEquity, gMm, mmPos, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE))) {
+      return fail(Status.Overflow, Field.AccountId, <i32>a);
+    }
+    owed = outOwed; realized = outRealized; liqFee = outLiqFee; fundFee = outFundFee; quoteAfter = outQuote;
+    surplus = outSurplus > 0 ? outSurplus : 0;
+    deficit = outDeficit;
+    collateral = gCollateral - owed + realized - outFee + deficit;
+    if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
+    gEquity = outEquity;
+    gMm = gMm - mmPos + outMmAfter;
+    if (after == 0 && gLeft == 1 && collateral < 0) {
+      // Group settlement: the group holds nothing more; the rest of its loss is a deficit too.
+      deficit -= collateral;
+      collateral = 0;
+    }
+    // The outcome waits in the row's log columns for the writing pass (quote after in `transfer`).
+    store<i64>(i64At(Column.LogRealized, i), realized);
+    store<i64>(i64At(Column.LogFunding, i), owed);
+    store<i64>(i64At(Column.LogLiqFee, i), liqFee);
+    store<i64>(i64At(Column.LogFundFee, i), fundFee);
+    store<i64>(i64At(Column.LogSurplus, i), surplus);
+    store<i64>(i64At(Column.LogDeficit, i), deficit);
+    store<i64>(i64At(Column.LogTransfer, i), quoteAfter);
+  } else {
+    // The writing pass applies what the simulation computed for this very state.
+    owed = load<i64>(i64At(Column.LogFunding, i)); realized = load<i64>(i64At(Column.LogRealized, i));
+    liqFee = load<i64>(i64At(Column.LogLiqFee, i)); fundFee = load<i64>(i64At(Column.LogFundFee, i));
+    surplus = load<i64>(i64At(Column.LogSurplus, i)); deficit = load<i64>(i64At(Column.LogDeficit, i));
+    quoteAfter = load<i64>(i64At(Column.LogTransfer, i));
+    collateral = gCollateral - owed + realized - liqFee - fundFee + deficit;
   }
+  if (after == 0) gLeft--;
   gCollateral = collateral;
   const fund = fundOf(market);
   const fp = i64At(Column.GroupKey, fund);
   if (!writing) {
-    const f = load<i64>(fp) + outFundFee;
+    const f = load<i64>(fp) + fundFee;
     if (f > AMOUNT_LIMIT) return fail(Status.Overflow, Field.FundId, <i32>i);
     store<i64>(fp, f);
   }
@@ -267,21 +289,21 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   }
   if (writing) {
     const fb = i64At(Column.FundBalance, fund);
-    store<i64>(fb, load<i64>(fb) + outFundFee);
-    addOpenInterest(market, size, after);
+    store<i64>(fb, load<i64>(fb) + fundFee);
+    addOpenInterest(market, size, after, false);
     if (iso == NONE) {
       store<i64>(i64At(Column.AccCollateral, a), collateral);
       if (after == 0) removeCrossSlot(a, slot);
-      else { store<i64>(i64At(Column.PosSize, slot), after); store<i64>(i64At(Column.PosQuote, slot), outQuote); store<i64>(i64At(Column.PosSnap, slot), outSnap); }
+      else { store<i64>(i64At(Column.PosSize, slot), after); store<i64>(i64At(Column.PosQuote, slot), quoteAfter); store<i64>(i64At(Column.PosSnap, slot), sideIndex(market, after)); }
     } else if (after == 0) {
       releaseIsolatedRow(a, iso);
     } else {
-      store<i64>(i64At(Column.IsoSize, iso), after); store<i64>(i64At(Column.IsoQuote, iso), outQuote); store<i64>(i64At(Column.IsoSnap, iso), outSnap);
+      store<i64>(i64At(Column.IsoSize, iso), after); store<i64>(i64At(Column.IsoQuote, iso), quoteAfter); store<i64>(i64At(Column.IsoSnap, iso), sideIndex(market, after));
       store<i64>(i64At(Column.IsoCollateral, iso), collateral);
     }
   }
-  const surplus = outSurplus > 0 ? outSurplus : 0;
-  return finishRow(i, RowKind.Close, outNotional, outRealized, outOwed, outLiqFee, outFundFee, surplus, deficit, 0, 1);
+  const notional = writing ? mulDivRounded(d < 0 ? -d : d, price, load<i64>(marketPtr(market), 24), false, SCRATCH) : 0;
+  return finishRow(i, RowKind.Close, notional, realized, owed, liqFee, fundFee, surplus, deficit, 0, 1);
 }
 
 /** Moves a whole position (and, on the group's last row, its collateral) to the backstop account. */
@@ -324,7 +346,7 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
     store<i64>(i64At(Column.IoI64B, market), mergedQuote);
   } else {
     // Remove the position from the group.
-    addOpenInterest(market, size, 0);
+    addOpenInterest(market, size, 0, false);
     if (iso == NONE) {
       store<i64>(i64At(Column.AccCollateral, a), collateral);
       removeCrossSlot(a, slot);
@@ -333,7 +355,7 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
       releaseIsolatedRow(a, iso);
     }
     // Merge into the backstop account's cross position.
-    addOpenInterest(market, vSize, merged);
+    addOpenInterest(market, vSize, merged, false);
     let s = vSlot;
     if (s == NONE && merged != 0) {
       s = addCrossSlot(vault);

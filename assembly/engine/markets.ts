@@ -230,14 +230,21 @@ function premiumBindingSize(imf: u32, mmf: u32, kPpm: u32, d: u64): i64 {
 }
 
 /** Adds a signed size change to a market's open interest (longs and shorts kept apart). */
-export function addOpenInterest(market: u32, sizeBefore: i64, sizeAfter: i64): void {
+export function addOpenInterest(market: u32, sizeBefore: i64, sizeAfter: i64, refresh: bool = true): void {
   const m = marketPtr(market);
   let oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT);
   if (sizeBefore > 0) oiLong -= sizeBefore; else oiShort += sizeBefore;
   if (sizeAfter > 0) oiLong += sizeAfter; else oiShort -= sizeAfter;
   store<i64>(m, oiLong, M_OI_LONG);
   store<i64>(m, oiShort, M_OI_SHORT);
-  if (load<u8>(m, M_KIND) == CurveKind.OpenInterest) refreshMarket(market);
+  if (refresh && load<u8>(m, M_KIND) == CurveKind.OpenInterest) refreshMarket(market);
+}
+
+/** Refreshes every open-interest curve market (after a batch of deferred open-interest changes). */
+export function refreshOpenInterestMarkets(): void {
+  for (let id: u32 = 0; id < marketCount; id++) {
+    if (load<u8>(marketPtr(id), M_KIND) == CurveKind.OpenInterest) refreshMarket(id);
+  }
 }
 
 /**
