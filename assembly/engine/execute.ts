@@ -236,7 +236,8 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   const price = load<i64>(i64At(Column.LogPrice, i));
   if (!validPrice(price)) return fail(Status.InvalidPrice, Field.PriceQuote, <i32>i);
   if (transfer) return transferRow(i, market, slot, size, quote, snap, d, last);
-  if (d == 0 || (d > 0) == (size > 0) || (d > 0 ? d > -size : -d > size)) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
+  // A close reduces the position: 0 < |d| <= |s| with the opposite sign; d = 0 only for size 0.
+  if (size == 0 ? d != 0 : (d == 0 || (d > 0) == (size > 0) || (d > 0 ? d > -size : -d > size))) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
   const after = size + d;
   let owed: i64, realized: i64, liqFee: i64, fundFee: i64, surplus: i64, deficit: i64, quoteAfter: i64, collateral: i64;
   if (!writing) {

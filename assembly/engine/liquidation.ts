@@ -416,7 +416,13 @@ function planPosition(slot: u32): i32 {
   if (!positionTerms(pMarket, pSize, gFloor)) return PLAN_OVERFLOW;
   pMm = termMm; pIm = termIm;
   const sizeAbs = absI(pSize);
-  if (sizeAbs == 0) return PLAN_NEXT; // a bare quote balance: nothing to close
+  if (sizeAbs == 0) {
+    // A bare quote balance: a close of 0 moves it to collateral and removes the position.
+    if (!closeAt(0)) return PLAN_OVERFLOW;
+    writePlanRow(rows++, gAccount, pMarket, gIso, RowKind.Close, 0, pMark);
+    gEquity = outEquity;
+    return PLAN_NEXT;
+  }
   // 1. Per-position cap.
   let capFrac = sizeAbs;
   const fraction = <i64>policyU32(P_FRACTION);
