@@ -245,26 +245,36 @@ export let termMmf: u64 = 0;
 
 /** Evaluates the terms of a position of `sizeBase` in `market` for an account floor; false on overflow. */
 export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
-  return positionTermsInline(market, sizeBase, floorPpm);
+  return positionTermsInline(market, sizeBase, floorPpm, true);
 }
 
-/** positionTerms, inlined into the price loop. */
+/**
+ * positionTerms with its common case inlined (the market's base fractions, premultiplied by the mark,
+ * as in groupSums); `withIm` false leaves termIm unset (the price loop has no use for it).
+ */
 // @ts-ignore: decorator
-@inline export function positionTermsInline(market: u32, sizeBase: i64, floorPpm: u64): bool {
+@inline export function positionTermsInline(market: u32, sizeBase: i64, floorPpm: u64, withIm: bool): bool {
+  const mkt = marketPtr(market);
+  const sizeAbs = <i64>absU(sizeBase);
+  const valueEst = <f64>sizeBase * load<f64>(mkt, M_MARK_OVER_D);
+  if (sizeBase != 0 && Math.abs(valueEst) <= FAST_LIMIT && sizeAbs < load<i64>(mkt, M_BASE_LIMIT) && <i64>floorPpm <= <i64>load<u32>(mkt, M_BASE_IMF)) {
+    const sizeAbsF = <f64>sizeAbs, d6 = load<i64>(mkt, M_D6);
+    termMmf = <u64>load<u32>(mkt, M_BASE_MMF);
+    termValue = mulDivFloorFast(sizeBase, load<i64>(mkt, M_MARK), load<i64>(mkt, M_D), valueEst);
+    if (withIm) termIm = mulDivCeilFast(sizeAbs, load<i64>(mkt, M_MARK_IMF), d6, sizeAbsF * load<f64>(mkt, M_EST_IMF));
+    termMm = mulDivCeilFast(sizeAbs, load<i64>(mkt, M_MARK_MMF), d6, sizeAbsF * load<f64>(mkt, M_EST_MMF));
+    return true;
+  }
+  return positionTermsCurve(market, sizeBase, floorPpm);
+}
+
+/** positionTerms through the curve: any size, tier, size premium or account floor. */
+function positionTermsCurve(market: u32, sizeBase: i64, floorPpm: u64): bool {
   if (sizeBase == 0) { termValue = 0; termIm = 0; termMm = 0; termMmf = 0; return true; }
   const mkt = marketPtr(market);
   const mark = load<i64>(mkt, M_MARK), d = load<i64>(mkt, M_D), d6 = load<i64>(mkt, M_D6);
   const sizeAbs = <i64>absU(sizeBase);
   const valueEst = <f64>sizeBase * load<f64>(mkt, M_MARK_OVER_D);
-  // The market's base fractions, premultiplied by the mark, as in groupSums; else the curve.
-  if (Math.abs(valueEst) <= FAST_LIMIT && sizeAbs < load<i64>(mkt, M_BASE_LIMIT) && <i64>floorPpm <= <i64>load<u32>(mkt, M_BASE_IMF)) {
-    const sizeAbsF = <f64>sizeAbs;
-    termMmf = <u64>load<u32>(mkt, M_BASE_MMF);
-    termValue = mulDivFloorFast(sizeBase, mark, d, valueEst);
-    termIm = mulDivCeilFast(sizeAbs, load<i64>(mkt, M_MARK_IMF), d6, sizeAbsF * load<f64>(mkt, M_EST_IMF));
-    termMm = mulDivCeilFast(sizeAbs, load<i64>(mkt, M_MARK_MMF), d6, sizeAbsF * load<f64>(mkt, M_EST_MMF));
-    return true;
-  }
   let fractions = curveFractions(mkt, sizeAbs, true);
   if (fractions == FRACTIONS_SLOW) fractions = curveFractions(mkt, sizeAbs, false);
   let imf = <i64>(fractions & 0x1FFFFF);

@@ -22,8 +22,14 @@ export const PRICES_RECORD: usize = memory.data(8);
  */
 // @ts-ignore: decorator
 @inline export function equityShare(equity: i64, mmPos: i64, mmGroup: i64): i64 {
+  return equityShareWith(equity, mmPos, mmGroup, 1.0 / <f64>mmGroup);
+}
+
+/** equityShare with 1/M computed once per group. */
+// @ts-ignore: decorator
+@inline export function equityShareWith(equity: i64, mmPos: i64, mmGroup: i64, invGroup: f64): i64 {
   if (mmPos == mmGroup) return equity;
-  const est = <f64>equity * <f64>mmPos / <f64>mmGroup;
+  const est = <f64>equity * <f64>mmPos * invGroup;
   if (Math.abs(est) <= 281474976710656.0) return mulDivCeilFast(equity, mmPos, mmGroup, est);
   return mulDivExact(equity, mmPos, mmGroup, true, SCRATCH, u64.MAX_VALUE);
 }
@@ -34,7 +40,7 @@ export let priceBank: i64 = 0;
 
 /** Prices from a position's terms (v, MM_i, mmf at |s|) and its group's equity and MM. */
 // @ts-ignore: decorator
-@inline function pricesFromTerms(market: u32, sizeBase: i64, v: i64, mm: i64, mmf: u64, equity: i64, mmGroup: i64): bool {
+@inline function pricesFromTerms(market: u32, sizeBase: i64, v: i64, mm: i64, mmf: u64, equity: i64, mmGroup: i64, invGroup: f64): bool {
   if (sizeBase == 0) { priceLiq = PRICE_NEVER; priceBank = PRICE_NEVER; return true; } // only a quote balance
   // A0 = (E - v) - (M - MM_i), every step checked.
   const ev = equity - v, others = mmGroup - mm;
@@ -47,9 +53,10 @@ export let priceBank: i64 = 0;
     tierCount = load<u32>(mkt, M_TIER_COUNT);
   }
   const sizeAbs = sizeBase < 0 ? <u64>(-sizeBase) : <u64>sizeBase;
-  priceLiq = liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, SCRATCH);
-  const share = equityShare(equity, mm, mmGroup);
-  priceBank = share == OVERFLOWED ? OVERFLOWED : bankruptcyPrice(v, share, sizeBase, load<i64>(mkt, M_D), SCRATCH);
+  const invSize = 1.0 / Math.abs(<f64>sizeBase);
+  priceLiq = liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, invSize, SCRATCH);
+  const share = equityShareWith(equity, mm, mmGroup, invGroup);
+  priceBank = share == OVERFLOWED ? OVERFLOWED : bankruptcyPrice(v, share, sizeBase, load<i64>(mkt, M_D), invSize, SCRATCH);
   return priceLiq != OVERFLOWED && priceBank != OVERFLOWED;
 }
 
@@ -98,7 +105,7 @@ export function pricesRange(first: u32, count: u32): i32 {
       for (let s = start; s < start + len; s++) {
         const market = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
         const size = load<i64>(col(Column.PosSize) + (<usize>s << 3));
-        if (!positionTermsInline(market, size, floorPpm)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+        if (!positionTermsInline(market, size, floorPpm, false)) return fail(Status.Overflow, Field.AccountId, <i32>a);
         const owed = fundingOwed(market, size, load<i64>(col(Column.PosSnap) + (<usize>s << 3)));
         if (owed == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>a);
         // value - owed fits i64 (|value| < 2^62 + 2^62 only with a huge quote: checked below).
@@ -113,11 +120,12 @@ export function pricesRange(first: u32, count: u32): i32 {
         rows++;
       }
       if (bits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      const invGroup = 1.0 / <f64>mmGroup;
       for (let row = first; row < rows; row++) {
         const market = <u32>load<u16>(col(Column.PriceMarket) + (<usize>row << 1));
         const o8 = <usize>row << 3;
         if (!pricesFromTerms(market, load<i64>(col(Column.PriceSize) + o8), load<i64>(col(Column.PriceLiq) + o8), load<i64>(col(Column.PriceBank) + o8),
-          <u64>load<i64>(col(Column.GroupKey) + (<usize>(row - first) << 3)), equity, mmGroup)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+          <u64>load<i64>(col(Column.GroupKey) + (<usize>(row - first) << 3)), equity, mmGroup, invGroup)) return fail(Status.Overflow, Field.AccountId, <i32>a);
         store<i64>(col(Column.PriceLiq) + o8, priceLiq);
         store<i64>(col(Column.PriceBank) + o8, priceBank);
       }
@@ -127,7 +135,7 @@ export function pricesRange(first: u32, count: u32): i32 {
       const o8 = <usize>r << 3;
       const size = load<i64>(col(Column.IsoSize) + o8);
       if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), size, load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      if (!positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, sumEquity, sumMm)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (!positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, sumEquity, sumMm, 1.0 / <f64>sumMm)) return fail(Status.Overflow, Field.AccountId, <i32>a);
       writeRow(rows++, a, market, r, size);
     }
   }

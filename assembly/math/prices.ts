@@ -19,6 +19,10 @@ import { T_DED, T_FLOOR, T_MMF, TIER_RECORD } from '../layout';
 export const PRICE_NEVER: i64 = 0;
 /** The condition holds at every price in 1..2^62. */
 export const PRICE_ALWAYS: i64 = -1;
+/** u64 below 2^63 to f64 through the (one-instruction) signed conversion; 2^63 itself reads as 2^63. */
+// @ts-ignore: decorator
+@inline function toF64(x: u64): f64 { return Math.abs(<f64><i64>x); }
+
 /** A ratio beyond the price range (returned by ratioOfProducts as "more than 2^62"). */
 const BEYOND: u64 = <u64>AMOUNT_LIMIT + 1;
 const PPM: u64 = 1_000_000;
@@ -29,8 +33,16 @@ const PPM: u64 = 1_000_000;
  */
 // @ts-ignore: decorator
 @inline export function ratioOfProducts(a: u64, b: u64, c: u64, e: u64, roundUp: bool, out: ptr): u64 {
-  const divisorF = <f64>c * <f64>e;
-  const est = <f64>a * <f64>b / divisorF;
+  return ratioWithEstimate(a, b, c, e, toF64(a) * toF64(b) / (toF64(c) * toF64(e)), roundUp, out);
+}
+
+/**
+ * ratioOfProducts with the caller's estimate of a b / (c e), which must be within 2^-50 relative
+ * (at most seven correctly rounded f64 steps, conversions included).
+ */
+// @ts-ignore: decorator
+@inline export function ratioWithEstimate(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out: ptr): u64 {
+  const divisorF = toF64(c) * toF64(e);
   if (est <= 281474976710656.0 && divisorF < 2305843009213693952.0) { // 2^48, 2^61
     // |a b - q c e| < 0.63 c e < 2^63: exact in wrapping arithmetic (fixed.ts header).
     const q = roundNearest(est);
@@ -69,7 +81,7 @@ function ratioOfProductsWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: 
  */
 // @ts-ignore: decorator
 @inline function compareProducts(x1: u64, y1: u64, x2: u64, y2: u64, out: ptr): i32 {
-  const p1 = <f64>x1 * <f64>y1, p2 = <f64>x2 * <f64>y2;
+  const p1 = toF64(x1) * toF64(y1), p2 = toF64(x2) * toF64(y2);
   if (p1 > p2 * 1.0000000000009095) return 1;
   if (p2 > p1 * 1.0000000000009095) return -1;
   const l1 = mulWideU(x1, y1, out), h1 = load<u64>(out);
@@ -80,10 +92,11 @@ function ratioOfProductsWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: 
 /**
  * Liquidation price of a position of |size| `sizeAbs` (long or short), given
  * A0 = (E - v_i) - (M - MM_i) and its curve: one piece `mmf` (tierCount = 0), or the `tierCount`
- * tier records at `tiers` (floor, mmf, deduction). `d6` = D * 10^6. OVERFLOWED if a B_j leaves i64.
+ * tier records at `tiers` (floor, mmf, deduction). `d6` = D * 10^6, `invSize` = 1 / |size| in f64
+ * (one division per position serves both prices). OVERFLOWED if a B_j leaves i64.
  */
 // @ts-ignore: decorator
-@inline export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, out: ptr): i64 {
+@inline export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, invSize: f64, out: ptr): i64 {
   if (long ? a0 >= 0 : a0 <= 0) return long ? PRICE_NEVER : PRICE_ALWAYS;
   const pieces: u32 = tierCount == 0 ? 1 : tierCount;
   for (let j: u32 = 0; j < pieces; j++) {
@@ -103,13 +116,13 @@ function ratioOfProductsWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: 
       const magnitude = <u64>(-b);
       // The root lies in this piece iff g(L_{j+1}) >= 0: L_{j+1} k >= |b| 10^6.
       if (nextFloor >= 0 && compareProducts(<u64>nextFloor, k, magnitude, PPM, out) < 0) continue;
-      const p = ratioOfProducts(magnitude, d6, sizeAbs, k, true, out);
+      const p = ratioWithEstimate(magnitude, d6, sizeAbs, k, toF64(magnitude) * toF64(d6) * invSize / toF64(k), true, out);
       return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
     }
     const k = PPM + f;
     // Short: the root lies in this piece iff g(L_{j+1}) <= 0: b 10^6 <= L_{j+1} k.
     if (nextFloor >= 0 && compareProducts(<u64>b, PPM, <u64>nextFloor, k, out) > 0) continue;
-    const p = ratioOfProducts(<u64>b, d6, sizeAbs, k, false, out);
+    const p = ratioWithEstimate(<u64>b, d6, sizeAbs, k, <f64>b * toF64(d6) * invSize / toF64(k), false, out);
     return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
   }
   return long ? PRICE_ALWAYS : PRICE_NEVER;
@@ -121,15 +134,15 @@ function ratioOfProductsWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: 
  * OVERFLOWED if T leaves i64.
  */
 // @ts-ignore: decorator
-@inline export function bankruptcyPrice(v: i64, share: i64, sizeBase: i64, d: i64, out: ptr): i64 {
+@inline export function bankruptcyPrice(v: i64, share: i64, sizeBase: i64, d: i64, invSize: f64, out: ptr): i64 {
   const t = v - share;
   if (((v ^ share) & (v ^ t)) < 0) return OVERFLOWED;
   if (sizeBase > 0) {
     if (t <= 0) return PRICE_NEVER;
-    const p = ratioOfProducts(<u64>t, <u64>d, <u64>sizeBase, 1, true, out);
+    const p = ratioWithEstimate(<u64>t, <u64>d, <u64>sizeBase, 1, <f64>t * <f64>d * invSize, true, out);
     return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
   }
   if (t >= 0) return PRICE_ALWAYS;
-  const p = ratioOfProducts(<u64>(-t), <u64>d, <u64>(-sizeBase), 1, false, out);
+  const p = ratioWithEstimate(<u64>(-t), <u64>d, <u64>(-sizeBase), 1, -(<f64>t) * <f64>d * invSize, false, out);
   return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
 }
