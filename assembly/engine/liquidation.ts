@@ -485,6 +485,12 @@ function planPosition(slot: u32): i32 {
         if (outDeficit > gDeficitLeft) hi = mid; else lo = mid + 1;
       }
       c = (lo - 1) * pStep;
+      // Rounding makes the deficit dip by an atom here and there: step down until it fits Q.
+      while (c > 0) {
+        if (!closeAt(c)) return PLAN_OVERFLOW;
+        if (outDeficit <= gDeficitLeft) break;
+        c -= pStep;
+      }
     }
   }
   if (c <= 0) return PLAN_DONE;
