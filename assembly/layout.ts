@@ -11,6 +11,7 @@
  *             +0 mark i64          +8 fundingLong i64   +16 fundingShort i64  +24 D = 10^baseDecimals i64
  *             +32 D*10^6 i64       +40 mark/D f64       +48 mark/(D*10^6) f64 +56 1/D f64
  *             +64 imfPpm u32       +68 mmfPpm u32       +72 kind u8 +73 baseDecimals u8 +74 active u8
+ *             +75 own insurance fund u8 (1: fund 1 + id, 0: the global fund 0)
  *             +76 effective imf (open-interest curve) u32                    +80 premiumPpm u32
  *             +84 tierCount u32    +88 first tier index u32                 +96 lowerCap i64
  *             +104 upperCap i64    +112 open interest long i64              +120 open interest short i64
@@ -18,7 +19,7 @@
  *             +136 base imf u32 +140 base mmf u32 (tier 0, flat, or the open-interest scaled imf)
  *             +144 mark*base imf i64 (wrapping) +152 mark*base mmf i64 +160 mark/(D*10^6)*base imf f64
  *             +168 mark/(D*10^6)*base mmf f64   +176 base deduction i64 (always 0 in a market record)
- *             (the per-position fast path reads only these)
+ *             (the per-position fast path reads only these)   +184 liquidation step (base atoms) i64
  *   tiers     TIER_RECORD (32 B): +0 notional floor i64, +8 size limit at the current mark i64,
  *             +16 imfPpm u32, +20 mmfPpm u32, +24 maintenance deduction i64
  *   accounts  one column per field (see Column), indexed by account id
@@ -26,6 +27,10 @@
  *             block of `cap` slots; a block that fills up moves to the end of the arena
  *   isolated  one row per isolated position, linked per account through `isoNext`
  *   index     market -> holders (account ids; isolated rows with the top bit set), CSR
+ *   funds     insurance fund balances: 0 global, 1 + market id for a market's own
+ *   log       the liquidation plan and log, logCapacity rows (plan columns first, then amounts);
+ *             the pending deficit records, as many rows
+ *   prices    one chunk of position prices, PRICE_ROWS rows
  *
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
@@ -229,9 +234,10 @@ function setCapacities(accounts: u32, positions: u32, isolated: u32, markets: u3
   maxMarkets = markets;
   maxTiers = markets * MAX_TIERS;
   ioCapacity = max(max(accounts, isolated), IO_SMALL);
-  // A round's plan: an eighth of the book's positions, between 2^17 and 2^20 rows (83 B each).
-  const rows = (<u64>positions + isolated) >> 3;
-  logCapacity = markets == 0 ? 0 : <u32>min<u64>(max<u64>(rows, 131072), 1 << 20);
+  // A round's plan: a sixteenth of the book's positions, between 2^17 and 2^19 rows (83 B each, and
+  // 14 B per pending deficit record): at most about 6 B per position of capacity.
+  const rows = (<u64>positions + isolated) >> 4;
+  logCapacity = markets == 0 ? 0 : <u32>min<u64>(max<u64>(rows, 131072), 1 << 19);
 }
 
 /**

@@ -3,6 +3,9 @@ import * as layout from '../layout';
 import * as state from './state';
 import * as check from './check';
 import { ABI_VERSION } from './lifecycle';
+import { PLAN_RECORD, POLICY_RECORD } from './liquidation';
+import { PRICES_RECORD } from './prices';
+import { EXEC_RECORD, LEDGER_RECORD } from './execute';
 
 export function abiVersion(): u32 { return ABI_VERSION; }
 export function errorRecordPtr(): usize { return state.ERROR_RECORD; }
@@ -20,13 +23,12 @@ export function maxPositions(): u32 { return layout.maxPositions; }
 export function maxIsolated(): u32 { return layout.maxIsolated; }
 export function maxMarkets(): u32 { return layout.maxMarkets; }
 export function ioCapacity(): u32 { return layout.ioCapacity; }
-import { POLICY_RECORD, PLAN_RECORD } from './liquidation';
-import { PRICES_RECORD } from './prices';
-import { EXEC_RECORD, LEDGER_RECORD, LIQ_RECORD } from './execute';
+
+// Liquidation records.
 export function policyRecordPtr(): usize { return POLICY_RECORD; }
 export function planRecordPtr(): usize { return PLAN_RECORD; }
 export function pricesRecordPtr(): usize { return PRICES_RECORD; }
-export function liqRecordPtr(): usize { return LIQ_RECORD; }
+export function liqRecordPtr(): usize { return state.LIQ_RECORD; }
 export function execRecordPtr(): usize { return EXEC_RECORD; }
 export function ledgerRecordPtr(): usize { return LEDGER_RECORD; }
 export function logCapacity(): u32 { return layout.logCapacity; }

@@ -11,18 +11,15 @@
  * over executed rows) - deficits recorded is unchanged by every execution; the debug build recomputes
  * L around every execution and aborts if it moved.
  */
-import { AMOUNT_LIMIT } from '../math/fixed';
+import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { col, Column, logCapacity, M_OWN_FUND, maxPositions } from '../layout';
 import { Field, RowKind, Status } from '../status';
-import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, setPlanReady } from './state';
-export { LIQ_RECORD };
+import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, setPlanReady } from './state';
 import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
 import { evaluateCross, evaluateIsolated } from './check';
 import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
 import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from './markets';
 import { releaseIsolatedRow } from './fills';
-import { mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { SCRATCH } from './state';
 import {
   closeOutcome, outDeficit, outEquity, outFee, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
   outRealized, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
