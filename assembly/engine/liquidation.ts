@@ -11,7 +11,7 @@ import { compareProducts, buildQueue } from './queue';
 import { col, Column, logCapacity, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_D, M_D6, M_INV_D, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_STEP, SCRATCH_SLOTS } from '../layout';
 import { Field, RowKind, Status } from '../status';
 import { accountCount, fail, LIQ_RECORD, NONE, SCRATCH, setPlanReady } from './state';
-import { marketPtr, positionTerms, sumEquity, sumIm, sumMm, termIm, termMm } from './position';
+import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumIm, sumMm, termIm, termMm } from './position';
 import { evaluateCross, evaluateIsolated, resultsValid } from './check';
 import { ACCOUNT_ACTIVE, sideIndex } from './book';
 import { equityShare } from './prices';
@@ -88,16 +88,16 @@ export let outNotional: i64 = 0;   // floor(|d| q / D)
   return mulDivExact(a, b, d, roundUp, SCRATCH);
 }
 
-/** ceil(share * c / |s|) for 0 < c < |s| (an f64 estimate with an exact remainder when small). */
-function shareOfClose(share: i64, c: i64, sizeAbs: i64): i64 {
-  const est = <f64>share * <f64>c / <f64>sizeAbs;
-  if (Math.abs(est) <= FAST_LIMIT) return mulDivCeilFast(share, c, sizeAbs, est);
-  return mulDivExact(share, c, sizeAbs, true, SCRATCH, u64.MAX_VALUE);
+/** floor or ceil of a * b / d (0 < b <= d, d > 0) from an estimate within 2^-50 (no division). */
+// @ts-ignore: decorator
+@inline function fraction(a: i64, b: i64, d: i64, est: f64, roundUp: bool): i64 {
+  if (Math.abs(est) <= FAST_LIMIT) return roundUp ? mulDivCeilFast(a, b, d, est) : mulDivFloorFast(a, b, d, est);
+  return mulDivExact(a, b, d, roundUp, SCRATCH, u64.MAX_VALUE);
 }
 
 /** F = ceil(c * q * feePpm / (D * 10^6)), the nominal fee of closing c at price q. */
-function nominalFee(c: i64, q: i64, feePpm: u64, d6: i64): i64 {
-  const est = <f64>c * <f64>q * <f64>feePpm / <f64>d6;
+function nominalFee(c: i64, q: i64, feePpm: u64, d6: i64, invD: f64): i64 {
+  const est = <f64>c * <f64>q * invD * (<f64>feePpm * 1e-6);
   if (est <= FAST_LIMIT) return mulDivCeilFast(c, q * <i64>feePpm, d6, est);
   return requirementCeilExact(<u64>c, <u64>q, feePpm, <u64>(d6 / 1_000_000), SCRATCH);
 }
@@ -108,39 +108,57 @@ function nominalFee(c: i64, q: i64, feePpm: u64, d6: i64): i64 {
  * Requires 0 < |d| <= |size| with d of the opposite sign, and a valid price.
  */
 export function closeOutcome(market: u32, size: i64, quote: i64, snap: i64, d: i64, q: i64, equity: i64, mmGroup: i64, mmPos: i64, floorPpm: u64, feePpm: u64, sharePpm: i64): bool {
+  return closeSetup(market, size, quote, snap, equity, mmGroup, mmPos) && closeBy(d, q, equity, floorPpm, feePpm, sharePpm);
+}
+
+// What a close depends on besides its size and price, from closeSetup (planning probes many sizes
+// of one position: these are computed once).
+let cMarket: u32 = 0, cSize: i64 = 0, cQuote: i64 = 0, cOwed: i64 = 0, cValue: i64 = 0, cShare: i64 = 0;
+let cMark: i64 = 0, cScale: i64 = 0, cInvD: f64 = 0, cMarkOverD: f64 = 0, cInvSize: f64 = 0;
+
+/** The size-independent part of a close of this position: funding owed, v_i, the equity share E_i. */
+export function closeSetup(market: u32, size: i64, quote: i64, snap: i64, equity: i64, mmGroup: i64, mmPos: i64): bool {
   const mkt = marketPtr(market);
-  const m = load<i64>(mkt, M_MARK), dScale = load<i64>(mkt, M_D);
+  cMarket = market; cSize = size; cQuote = quote;
+  cMark = load<i64>(mkt, M_MARK); cScale = load<i64>(mkt, M_D);
+  cInvD = load<f64>(mkt, M_INV_D); cMarkOverD = load<f64>(mkt, M_MARK_OVER_D);
+  cInvSize = 1.0 / Math.abs(<f64>size);
+  const indexDelta = sideIndex(market, size) - snap;
+  cOwed = overD(size, indexDelta, cScale, <f64>size * <f64>indexDelta * cInvD, true);
+  cValue = overD(size, cMark, cScale, <f64>size * cMarkOverD, false);
+  cShare = equityShare(equity, mmPos, mmGroup);
+  return cOwed != OVERFLOWED && cValue != OVERFLOWED && cShare != OVERFLOWED;
+}
+
+/** The outcome of closing the set-up position by d at price q (the group at equity E). */
+export function closeBy(d: i64, q: i64, equity: i64, floorPpm: u64, feePpm: u64, sharePpm: i64): bool {
+  const size = cSize, quote = cQuote, dScale = cScale, invD = cInvD;
   const c = absI(d), sizeAbs = absI(size);
   const after = size + d;
-  const invD = load<f64>(mkt, M_INV_D), markOverD = load<f64>(mkt, M_MARK_OVER_D);
-  const indexDelta = sideIndex(market, size) - snap;
-  const owed = overD(size, indexDelta, dScale, <f64>size * <f64>indexDelta * invD, true);
-  const quoteClosed = c == sizeAbs ? quote : mulDivRounded(quote, c, sizeAbs, false, SCRATCH);
+  const full = c == sizeAbs;
+  const quoteClosed = full ? quote : fraction(quote, c, sizeAbs, <f64>quote * <f64>c * cInvSize, false);
   const cash = overD(-d, q, dScale, -<f64>d * <f64>q * invD, false);
-  const vBefore = overD(size, m, dScale, <f64>size * markOverD, false);
-  const vAfter = after == 0 ? 0 : overD(after, m, dScale, <f64>after * markOverD, false);
+  const vAfter = after == 0 ? 0 : overD(after, cMark, dScale, <f64>after * cMarkOverD, false);
   const notional = overD(c, q, dScale, <f64>c * <f64>q * invD, false);
-  if (owed == OVERFLOWED || quoteClosed == OVERFLOWED || cash == OVERFLOWED || vBefore == OVERFLOWED || vAfter == OVERFLOWED || notional == OVERFLOWED) return false;
+  if (quoteClosed == OVERFLOWED || cash == OVERFLOWED || vAfter == OVERFLOWED || notional == OVERFLOWED) return false;
   // |quoteClosed|, |cash|, |v| < 2^62: these sums fit i64.
   const realized = quoteClosed + cash;
-  const dE = cash + (vAfter - vBefore);
-  const share = equityShare(equity, mmPos, mmGroup);
-  if (share == OVERFLOWED) return false;
-  const slice = c == sizeAbs ? share : shareOfClose(share, c, sizeAbs);
+  const dE = cash + (vAfter - cValue);
+  const slice = full ? cShare : fraction(cShare, c, sizeAbs, <f64>cShare * <f64>c * cInvSize, true);
   if (slice == OVERFLOWED) return false;
   const s = slice + dE, e1 = equity + dE;
   if ((((slice ^ s) & (dE ^ s)) | ((equity ^ e1) & (dE ^ e1))) < 0) return false;
-  const nominal = feePpm == 0 ? 0 : nominalFee(c, q, feePpm, load<i64>(mkt, M_D6));
+  const nominal = feePpm == 0 ? 0 : nominalFee(c, q, feePpm, dScale * 1_000_000, invD);
   if (nominal == OVERFLOWED) return false;
   const fee = minI(nominal, minI(maxI(s, 0), maxI(e1, 0)));
-  const liqFee = sharePpm == 0 ? 0 : mulDivRounded(fee, sharePpm, PPM, false, SCRATCH);
+  const liqFee = sharePpm == 0 ? 0 : fraction(fee, sharePpm, PPM, <f64>fee * <f64>sharePpm * 1e-6, false);
   // -S and -E' only matter when negative; S > i64.MIN since |slice|, |dE| < 2^63 - 2^62.
   const deficit = minI(maxI(-s, 0), maxI(-e1, 0));
-  if (!positionTerms(market, after, floorPpm)) return false;
-  outOwed = owed;
+  if (!positionTermsInline(cMarket, after, floorPpm, true)) return false;
+  outOwed = cOwed;
   outRealized = realized;
   outQuote = quote - quoteClosed;
-  outSnap = sideIndex(market, after);
+  outSnap = sideIndex(cMarket, after);
   outSurplus = s;
   outFee = fee;
   outLiqFee = liqFee;
@@ -349,7 +367,7 @@ let pMark: i64 = 0, pCap: i64 = 0, pStep: i64 = 0;
 function tryClose(k: i64): bool {
   const c = k >= (pCap + pStep - 1) / pStep ? pCap : k * pStep;
   const d = pSize > 0 ? -c : c;
-  return closeOutcome(pMarket, pSize, pQuote, pSnap, d, pMark, gEquity, gMm, pMm, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
+  return closeBy(d, pMark, gEquity, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
 }
 
 /** The partial-close condition for the last tryClose: the group reaches its target. */
@@ -415,6 +433,8 @@ function planPosition(slot: u32): i32 {
   const dScale = load<i64>(mkt, M_D);
   if (!positionTerms(pMarket, pSize, gFloor)) return PLAN_OVERFLOW;
   pMm = termMm; pIm = termIm;
+  // Every probe below closes this position from the same state: set up what does not depend on c.
+  if (!closeSetup(pMarket, pSize, pQuote, pSnap, gEquity, gMm, pMm)) return PLAN_OVERFLOW;
   const sizeAbs = absI(pSize);
   if (sizeAbs == 0) {
     // A bare quote balance: a close of 0 moves it to collateral and removes the position.
@@ -509,5 +529,5 @@ function planPosition(slot: u32): i32 {
 /** closeOutcome of closing c base atoms at the mark. */
 function closeAt(c: i64): bool {
   const d = pSize > 0 ? -c : c;
-  return closeOutcome(pMarket, pSize, pQuote, pSnap, d, pMark, gEquity, gMm, pMm, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
+  return closeBy(d, pMark, gEquity, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
 }
