@@ -12,7 +12,7 @@
  * L around every execution and aborts if it moved.
  */
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, logCapacity, M_OWN_FUND, maxPositions } from '../layout';
+import { col, Column, logCapacity, M_D, M_OWN_FUND, maxPositions } from '../layout';
 import { Field, RowKind, Status } from '../status';
 import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, setPlanReady } from './state';
 import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
@@ -300,7 +300,7 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
       store<i64>(i64At(Column.IsoCollateral, iso), collateral);
     }
   }
-  const notional = writing ? mulDivRounded(d < 0 ? -d : d, price, load<i64>(marketPtr(market), 24), false, SCRATCH) : 0;
+  const notional = writing ? mulDivRounded(d < 0 ? -d : d, price, load<i64>(marketPtr(market), M_D), false, SCRATCH) : 0;
   return finishRow(i, RowKind.Close, notional, realized, owed, liqFee, fundFee, surplus, deficit, 0, 1);
 }
 
@@ -310,7 +310,7 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
   if (vault == NONE) return fail(Status.InvalidPolicy, Field.BackstopAccountId, <i32>i);
   if (d != -size) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
   if (findIsolated(vault, market) != NONE) return fail(Status.DuplicatePosition, Field.MarketId, <i32>i);
-  const owed = mulDivRounded(size, sideIndex(market, size) - snap, load<i64>(marketPtr(market), 24), true, SCRATCH);
+  const owed = mulDivRounded(size, sideIndex(market, size) - snap, load<i64>(marketPtr(market), M_D), true, SCRATCH);
   if (owed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, <i32>i);
   // The backstop account's position in this market: from the book, or as earlier rows left it.
   let vSize: i64 = 0, vQuote: i64 = 0, vSnap: i64 = 0;
@@ -323,7 +323,7 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
   } else if (!writing) {
     newSlots++;
   }
-  const vOwed = vSize == 0 ? 0 : mulDivRounded(vSize, sideIndex(market, vSize) - vSnap, load<i64>(marketPtr(market), 24), true, SCRATCH);
+  const vOwed = vSize == 0 ? 0 : mulDivRounded(vSize, sideIndex(market, vSize) - vSnap, load<i64>(marketPtr(market), M_D), true, SCRATCH);
   if (vOwed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, <i32>i);
   const merged = vSize + size;
   let mergedQuote = vQuote + quote;
