@@ -256,13 +256,7 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
       collateral = 0;
     }
     // The outcome waits in the row's log columns for the writing pass (quote after in `transfer`).
-    store<i64>(i64At(Column.LogRealized, i), realized);
-    store<i64>(i64At(Column.LogFunding, i), owed);
-    store<i64>(i64At(Column.LogLiqFee, i), liqFee);
-    store<i64>(i64At(Column.LogFundFee, i), fundFee);
-    store<i64>(i64At(Column.LogSurplus, i), surplus);
-    store<i64>(i64At(Column.LogDeficit, i), deficit);
-    store<i64>(i64At(Column.LogTransfer, i), quoteAfter);
+    writeAmounts(i, realized, owed, liqFee, fundFee, surplus, deficit, quoteAfter);
   } else {
     // The writing pass applies what the simulation computed for this very state.
     owed = load<i64>(i64At(Column.LogFunding, i)); realized = load<i64>(i64At(Column.LogRealized, i));
@@ -369,19 +363,25 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
   return finishRow(i, RowKind.Transfer, 0, realized, owed + vOwed, 0, 0, 0, 0, moved, 0);
 }
 
-/** Writes a row's amounts to the log and the totals (writing pass), counts deficits (both passes). */
-function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding: i64, liqFee: i64, fundFee: i64, surplus: i64, deficit: i64, moved: i64, closes: u32): i32 {
-  if (!writing) {
-    if (deficit > 0) newDeficits++;
-    return Status.Ok;
-  }
+/** The amount columns of log row i. */
+// @ts-ignore: decorator
+@inline function writeAmounts(i: u32, realized: i64, funding: i64, liqFee: i64, fundFee: i64, surplus: i64, deficit: i64, transfer: i64): void {
   store<i64>(i64At(Column.LogRealized, i), realized);
   store<i64>(i64At(Column.LogFunding, i), funding);
   store<i64>(i64At(Column.LogLiqFee, i), liqFee);
   store<i64>(i64At(Column.LogFundFee, i), fundFee);
   store<i64>(i64At(Column.LogSurplus, i), surplus);
   store<i64>(i64At(Column.LogDeficit, i), deficit);
-  store<i64>(i64At(Column.LogTransfer, i), moved);
+  store<i64>(i64At(Column.LogTransfer, i), transfer);
+}
+
+/** Writes a row's amounts to the log and the totals (writing pass), counts deficits (both passes). */
+function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding: i64, liqFee: i64, fundFee: i64, surplus: i64, deficit: i64, moved: i64, closes: u32): i32 {
+  if (!writing) {
+    if (deficit > 0) newDeficits++;
+    return Status.Ok;
+  }
+  writeAmounts(i, realized, funding, liqFee, fundFee, surplus, deficit, moved);
   if (deficit > 0) {
     const k = load<u32>(LIQ_RECORD);
     store<u32>(u32At(Column.DefAccount, k), gAccount);

@@ -63,7 +63,6 @@ export function vaultAccount(): u32 { return policyU32(P_BACKSTOP) > 0 ? policyU
 export let outOwed: i64 = 0;       // funding settled
 export let outRealized: i64 = 0;   // quoteClosed + cash(d)
 export let outQuote: i64 = 0;      // quote balance after
-export let outSnap: i64 = 0;       // funding snapshot after
 export let outSurplus: i64 = 0;    // S (signed)
 export let outFee: i64 = 0;
 export let outLiqFee: i64 = 0;
@@ -72,7 +71,6 @@ export let outDeficit: i64 = 0;
 export let outEquity: i64 = 0;     // the group's equity after: E' - fee + deficit
 export let outMmAfter: i64 = 0;    // the position's MM and IM at its new size
 export let outImAfter: i64 = 0;
-export let outNotional: i64 = 0;   // floor(|d| q / D)
 
 // @ts-ignore: decorator
 @inline function absI(x: i64): i64 { return x < 0 ? -x : x; }
@@ -139,8 +137,7 @@ export function closeBy(d: i64, q: i64, equity: i64, floorPpm: u64, feePpm: u64,
   const quoteClosed = full ? quote : fraction(quote, c, sizeAbs, <f64>quote * <f64>c * cInvSize, false);
   const cash = overD(-d, q, dScale, -<f64>d * <f64>q * invD, false);
   const vAfter = after == 0 ? 0 : overD(after, cMark, dScale, <f64>after * cMarkOverD, false);
-  const notional = overD(c, q, dScale, <f64>c * <f64>q * invD, false);
-  if (quoteClosed == OVERFLOWED || cash == OVERFLOWED || vAfter == OVERFLOWED || notional == OVERFLOWED) return false;
+  if (quoteClosed == OVERFLOWED || cash == OVERFLOWED || vAfter == OVERFLOWED) return false;
   // |quoteClosed|, |cash|, |v| < 2^62: these sums fit i64.
   const realized = quoteClosed + cash;
   const dE = cash + (vAfter - cValue);
@@ -158,7 +155,6 @@ export function closeBy(d: i64, q: i64, equity: i64, floorPpm: u64, feePpm: u64,
   outOwed = cOwed;
   outRealized = realized;
   outQuote = quote - quoteClosed;
-  outSnap = sideIndex(cMarket, after);
   outSurplus = s;
   outFee = fee;
   outLiqFee = liqFee;
@@ -167,7 +163,6 @@ export function closeBy(d: i64, q: i64, equity: i64, floorPpm: u64, feePpm: u64,
   outEquity = e1 - fee + deficit;
   outMmAfter = termMm;
   outImAfter = termIm;
-  outNotional = notional;
   return true;
 }
 

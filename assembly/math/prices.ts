@@ -23,22 +23,14 @@ export const PRICE_ALWAYS: i64 = -1;
 // @ts-ignore: decorator
 @inline function toF64(x: u64): f64 { return Math.abs(<f64><i64>x); }
 
-/** A ratio beyond the price range (returned by ratioOfProducts as "more than 2^62"). */
+/** A ratio beyond the price range (returned by ratioWithEstimate as "more than 2^62"). */
 const BEYOND: u64 = <u64>AMOUNT_LIMIT + 1;
 const PPM: u64 = 1_000_000;
 
 /**
  * ceil or floor of (a*b) / (c*e) for a, b >= 0 and c, e > 0 (all below 2^63), saturated to 2^62 + 1
- * when the result is above 2^62.
- */
-// @ts-ignore: decorator
-@inline export function ratioOfProducts(a: u64, b: u64, c: u64, e: u64, roundUp: bool, out: ptr): u64 {
-  return ratioWithEstimate(a, b, c, e, toF64(a) * toF64(b) / (toF64(c) * toF64(e)), roundUp, out);
-}
-
-/**
- * ratioOfProducts with the caller's estimate of a b / (c e), which must be within 2^-50 relative
- * (at most seven correctly rounded f64 steps, conversions included).
+ * when the result is above 2^62, given the caller's estimate of the ratio, which must be within
+ * 2^-50 relative (at most seven correctly rounded f64 steps, conversions included).
  */
 // @ts-ignore: decorator
 @inline export function ratioWithEstimate(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out: ptr): u64 {
@@ -49,11 +41,11 @@ const PPM: u64 = 1_000_000;
     const r = <i64>(a * b) - q * <i64>(c * e);
     return <u64>(roundUp ? q + <i64>(r > 0) : q + (r >> 63));
   }
-  return ratioOfProductsWide(a, b, c, e, est, roundUp, out);
+  return ratioWide(a, b, c, e, est, roundUp, out);
 }
 
-/** ratioOfProducts beyond its fast range: 128-bit products. */
-function ratioOfProductsWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out: ptr): u64 {
+/** ratioWithEstimate beyond its fast range: 128-bit products. */
+function ratioWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out: ptr): u64 {
   const lo = mulWideU(a, b, out);
   const hi = load<u64>(out);
   if (est <= 281474976710656.0) {
