@@ -99,6 +99,14 @@ describe('browser build (Chromium) matches Node', () => {
     expect(node.digest).toMatch(/^[0-9a-f]{16}$/);
     const s = node.summary;
     expect(s.book.accounts.liquidatable + s.book.accounts.bankrupt).toBeGreaterThan(0);
+    // The cascade ran several rounds (the per-round notional cap binds), moved fees into the fund,
+    // left deficits, and conserved the ledger; its digest differs from the check's.
+    const l = node.liquidation;
+    expect(l.rounds.length).toBeGreaterThan(1);
+    expect(BigInt(l.insuranceFund)).toBeGreaterThan(0n);
+    expect(l.deficits).toBeGreaterThan(0);
+    expect(l.ledgerAfter).toBe(l.ledgerBefore);
+    expect(l.digest).not.toBe(node.digest);
   });
 
   it('default path: the page fetches /dist/riskcore.wasm and gets the same digest and summary', async () => {
@@ -111,6 +119,7 @@ describe('browser build (Chromium) matches Node', () => {
       expect(state.digest).toBe(result.digest);
       expect(result.digest).toBe(node.digest);
       expect(state.summary).toEqual(node.summary);
+      expect(result.liquidation).toEqual(node.liquidation);
       expect(result.book).toEqual(node.book);
       expect(result.accountCount).toBe(node.accountCount);
 
@@ -143,6 +152,7 @@ describe('browser build (Chromium) matches Node', () => {
       }
       expect(result.digest).toBe(node.digest);
       expect(result.summary).toEqual(node.summary);
+      expect(result.liquidation).toEqual(node.liquidation);
       expect(result.book).toEqual(node.book);
       expect(server.requests.slice(first).filter((r) => r.path.endsWith('.wasm'))).toEqual([]);
     } finally {

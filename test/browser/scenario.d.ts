@@ -4,6 +4,8 @@ import type { CheckSummary, EngineOptions, RiskEngine } from '../../dist/src/ind
 export declare const SCENARIO: Readonly<{
   book: Readonly<{ accounts: number; seed: number }>;
   shockPpm: number;
+  policy: Readonly<import('../../dist/src/index.js').LiquidationPolicy>;
+  rounds: number;
   engine: Readonly<Required<Pick<EngineOptions, 'maxAccounts' | 'maxPositions' | 'maxIsolated' | 'maxMarkets'>>>;
 }>;
 
@@ -12,8 +14,18 @@ export interface ScenarioResult {
   summary: CheckSummary;
   book: { accounts: number; positions: number; isolated: number; markets: number };
   accountCount: number;
+  /** After the cascade: the results digest, each round's report and the ledger (bigints as strings). */
+  liquidation: {
+    digest: string;
+    rounds: Record<string, unknown>[];
+    remaining: { accounts: number; isolated: number };
+    deficits: number;
+    ledgerBefore: string;
+    ledgerAfter: string;
+    insuranceFund: string;
+  };
   /** Wall time per step, milliseconds. */
-  ms: { create: number; generate: number; shockAndCheck: number; digest: number };
+  ms: { create: number; generate: number; shockAndCheck: number; digest: number; liquidate: number };
 }
 
 export declare function runScenario(

@@ -6,12 +6,17 @@
 export const SCENARIO = Object.freeze({
   book: Object.freeze({ accounts: 20_000, seed: 7 }),
   shockPpm: -120_000,
+  // After the check: a liquidation cascade (partial closes, a fee split, a tight per-round notional
+  // cap so that it takes several rounds), digested again, with its totals and the ledger.
+  policy: Object.freeze({ close: 'partial', liquidationFeePpm: 10_000, liquidatorSharePpm: 400_000, maxNotionalPerRoundQuote: '20000', minCloseNotionalQuote: '10' }),
+  rounds: 6,
   // Capacities that always fit the book: at most 60 positions per account, ~2 % isolated.
   engine: Object.freeze({ maxAccounts: 20_000, maxPositions: 20_000 * 60, maxIsolated: 2_048, maxMarkets: 256 }),
 });
 
 /**
- * Creates an engine, loads the seeded book, shocks the marks, checks, and digests the results.
+ * Creates an engine, loads the seeded book, shocks the marks, checks, digests the results, then runs
+ * the liquidation cascade and digests again.
  * @param {{ RiskEngine: any, generateBook: Function, shockMarks: Function }} pkg the package
  * @param {(engine: any) => string} digestEngine test/browser/digest.js or test/support/digest.ts
  * @param {{ wasm?: unknown }} [options] `wasm` is passed to RiskEngine.create when given
@@ -29,12 +34,26 @@ export async function runScenario(pkg, digestEngine, options = {}) {
     const t3 = now();
     const digest = digestEngine(engine);
     const t4 = now();
+    const ledgerBefore = engine.ledger().totalQuote;
+    const cascade = engine.liquidate(SCENARIO.policy, { maxRounds: SCENARIO.rounds });
+    const t5 = now();
+    const text = (o) => JSON.parse(JSON.stringify(o, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    const liquidation = {
+      digest: digestEngine(engine),
+      rounds: text(cascade.rounds),
+      remaining: cascade.remaining,
+      deficits: engine.deficits().length,
+      ledgerBefore: ledgerBefore.toString(),
+      ledgerAfter: engine.ledger().totalQuote.toString(),
+      insuranceFund: engine.insuranceFund().toString(),
+    };
     return {
       digest,
       summary,
+      liquidation,
       book: { accounts: book.accounts, positions: book.positions, isolated: book.isolated, markets: book.markets.length },
       accountCount: engine.accountCount,
-      ms: { create: t1 - t0, generate: t2 - t1, shockAndCheck: t3 - t2, digest: t4 - t3 },
+      ms: { create: t1 - t0, generate: t2 - t1, shockAndCheck: t3 - t2, digest: t4 - t3, liquidate: t5 - t4 },
     };
   } finally {
     engine.dispose();
