@@ -89,17 +89,29 @@ function ratioWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out:
  */
 // @ts-ignore: decorator
 @inline export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, invSize: f64, out: ptr): i64 {
+  if (tierCount != 0) return liquidationPriceTiers(a0, sizeAbs, long, d6, tiers, tierCount, invSize, out);
+  // One piece (flat, size premium, open interest): the root in closed form.
+  if (long) {
+    if (a0 >= 0) return PRICE_NEVER;
+    if (mmf >= PPM) return PRICE_ALWAYS; // g is flat below 0
+    const k = PPM - mmf, magnitude = <u64>(-a0);
+    const p = ratioWithEstimate(magnitude, d6, sizeAbs, k, toF64(magnitude) * toF64(d6) * invSize / <f64><i64>k, true, out);
+    return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
+  }
+  if (a0 <= 0) return PRICE_ALWAYS;
+  const k = PPM + mmf;
+  const p = ratioWithEstimate(<u64>a0, d6, sizeAbs, k, <f64>a0 * toF64(d6) * invSize / <f64><i64>k, false, out);
+  return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
+}
+
+/** liquidationPrice on a tiers curve: the pieces in ascending order until the one holding the root. */
+function liquidationPriceTiers(a0: i64, sizeAbs: u64, long: bool, d6: u64, tiers: usize, tierCount: u32, invSize: f64, out: ptr): i64 {
   if (long ? a0 >= 0 : a0 <= 0) return long ? PRICE_NEVER : PRICE_ALWAYS;
-  const pieces: u32 = tierCount == 0 ? 1 : tierCount;
-  for (let j: u32 = 0; j < pieces; j++) {
-    let f = mmf, ded: i64 = 0, nextFloor: i64 = -1;
-    if (tierCount != 0) {
-      const t = tiers + <usize>j * TIER_RECORD;
-      f = <u64>load<u32>(t, T_MMF);
-      ded = load<i64>(t, T_DED);
-      if (j + 1 < pieces) nextFloor = load<i64>(t + TIER_RECORD, T_FLOOR);
-    }
-    const b = a0 + ded; // ded >= 0
+  for (let j: u32 = 0; j < tierCount; j++) {
+    const t = tiers + <usize>j * TIER_RECORD;
+    const f = <u64>load<u32>(t, T_MMF);
+    const nextFloor = j + 1 < tierCount ? load<i64>(t + TIER_RECORD, T_FLOOR) : -1;
+    const b = a0 + load<i64>(t, T_DED); // deductions are >= 0
     if (b < a0) return OVERFLOWED;
     if (long) {
       if (f >= PPM) continue; // g is flat (below 0) in this piece
