@@ -141,7 +141,9 @@ export enum Column {
   PriceBank = 72,
   GroupKey = 73,
   GroupSlot = 74,
-  Count = 75,
+  FundScratch = 75,
+  IsoStamp = 76,
+  Count = 77,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -181,6 +183,7 @@ function widthOf(c: Column): u32 {
     case Column.LogRealized: case Column.LogFunding: case Column.LogLiqFee: case Column.LogFundFee:
     case Column.LogSurplus: case Column.LogDeficit: case Column.LogTransfer: case Column.DefAmount:
     case Column.PriceSize: case Column.PriceLiq: case Column.PriceBank: case Column.GroupKey:
+    case Column.FundScratch:
       return 8;
     case Column.PosMarket: case Column.IsoMarket: case Column.LogMarket: case Column.DefMarket: case Column.PriceMarket: return 2;
     case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: case Column.LogKind: return 1;
@@ -207,7 +210,8 @@ function lengthOf(c: Column): u32 {
     case Column.SortCounts: return 65536;
     case Column.IoU32: return ioCapacity;
     case Column.IoI64A: case Column.IoI64B: return IO_SMALL;
-    case Column.FundBalance: return maxMarkets + 1;
+    case Column.FundBalance: case Column.FundScratch: return maxMarkets + 1;
+    case Column.IsoStamp: return maxIsolated;
     case Column.LogAccount: case Column.LogMarket: case Column.LogIso: case Column.LogKind: case Column.LogSize:
     case Column.LogPrice: case Column.LogRealized: case Column.LogFunding: case Column.LogLiqFee: case Column.LogFundFee:
     case Column.LogSurplus: case Column.LogDeficit: case Column.LogTransfer:

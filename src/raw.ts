@@ -24,7 +24,7 @@ export const Column = {
   LogLiqFee: 59, LogFundFee: 60, LogSurplus: 61, LogDeficit: 62, LogTransfer: 63,
   DefAccount: 64, DefMarket: 65, DefAmount: 66,
   PriceAccount: 67, PriceMarket: 68, PriceIso: 69, PriceSize: 70, PriceLiq: 71, PriceBank: 72,
-  GroupKey: 73, GroupSlot: 74,
+  GroupKey: 73, GroupSlot: 74, FundScratch: 75, IsoStamp: 76,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
@@ -136,7 +136,7 @@ export class Raw {
   /** Resolves column pointers after `init` (layout is fixed from then on). */
   loadLayout(): void {
     // Pointers are u32 in wasm but arrive as signed i32: above 2 GiB they must be reinterpreted.
-    for (let c = 0; c <= Column.GroupSlot; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
+    for (let c = 0; c <= Column.IsoStamp; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
   }
 
   /** A view of `length` elements of a column starting at element `first`. Zero-copy. */

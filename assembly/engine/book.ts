@@ -13,7 +13,7 @@
 import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { col, Column, SCRATCH_SLOT, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../layout';
 import { Field, Health, Status } from '../status';
-import { setPlanReady, addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
+import { bookChanged, addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
 import { isMarket, refreshMarket } from './markets';
 import { marketPtr } from './position';
 
@@ -87,7 +87,7 @@ export function bulkReserve(nA: u32, nP: u32, nI: u32): i32 {
  * rows name an account of this batch. Rows in errors are batch-relative.
  */
 export function bulkCommit(nA: u32, nP: u32, nI: u32): i32 {
-  setPlanReady(false);
+  bookChanged();
   if (<u64>accountCount + nA > <u64>maxAccounts || <u64>positionTop + nP > <u64>maxPositions || <u64>isolatedTop + nI > <u64>maxIsolated) {
     return fail(Status.CapacityExceeded, Field.Capacity, -1);
   }
@@ -300,7 +300,7 @@ function moveSlots(from: u32, to: u32, n: u32): void {
  * A slot starts a live block iff its owner is open and the owner's start is that slot.
  */
 export function compact(): void {
-  setPlanReady(false);
+  bookChanged();
   compactPlacingLast(NONE);
 }
 

@@ -19,8 +19,8 @@
  */
 import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../layout';
 import { Field, Health, Status } from '../status';
-import { accountCount, clearCallTallies, countCall, fail, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
-import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, sumEquity, sumIm, sumMm } from './position';
+import { accountCount, clearCallTallies, countCall, fail, resultsCurrent, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
+import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, setSums, sumEquity, sumIm, sumMm } from './position';
 import { ACCOUNT_ACTIVE } from './book';
 
 // @ts-ignore: decorator
@@ -53,6 +53,31 @@ export function evaluateCrossWith(a: u32, collateral: i64, market: u32, size: i6
   }
   if (size != 0) writeSlot(SCRATCH_SLOT + n++, market, size, quote, snap);
   return groupSumsExact(SCRATCH_SLOT, n, <u64>load<u32>(col(Column.AccFloorPpm) + off), collateral);
+}
+
+/**
+ * Account a's cross figures with the given collateral into the group sums: read from the results when
+ * they are current (equity moves with collateral one for one), else summed. False on overflow.
+ */
+export function crossFigures(a: u32, collateral: i64): bool {
+  if (!resultsCurrent) return evaluateCross(a, collateral);
+  const o8 = <usize>a << 3;
+  const delta = collateral - load<i64>(col(Column.AccCollateral) + o8); // both within 2^62
+  const equity = load<i64>(col(Column.AccEquity) + o8), e = equity + delta;
+  if (((equity ^ e) & (delta ^ e)) < 0) return false;
+  setSums(e, load<i64>(col(Column.AccIm) + o8), load<i64>(col(Column.AccMm) + o8));
+  return true;
+}
+
+/** Isolated row r's figures (its own collateral) into the group sums: the results when current. */
+export function isolatedFigures(a: u32, r: u32): bool {
+  const o8 = <usize>r << 3;
+  if (resultsCurrent) {
+    setSums(load<i64>(col(Column.IsoEquity) + o8), load<i64>(col(Column.IsoIm) + o8), load<i64>(col(Column.IsoMm) + o8));
+    return true;
+  }
+  return evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), load<i64>(col(Column.IsoCollateral) + o8),
+    load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8));
 }
 
 /** Evaluates one isolated position (account a's floor applies) into the group sums. */
@@ -138,16 +163,17 @@ export function checkRange(first: u32, count: u32): i32 {
     if (r != GROUP_OK) {
       fail(Status.Overflow, Field.AccountId, <i32>a);
       resultsValid = false;
+      setResultsCurrent(false);
       return Status.Overflow;
     }
     writeResults(0, a);
     let row = load<u32>(isoHeads + off);
     while (row != NONE) {
-      if (!checkIsolatedRow(row, a)) { resultsValid = false; return Status.Overflow; }
+      if (!checkIsolatedRow(row, a)) { resultsValid = false; setResultsCurrent(false); return Status.Overflow; }
       row = load<u32>(col(Column.IsoNext) + (<usize>row << 2));
     }
   }
-  if (first == 0 && count == accountCount) resultsValid = true;
+  if (first == 0 && count == accountCount) { resultsValid = true; setResultsCurrent(true); }
   return Status.Ok;
 }
 
@@ -165,7 +191,7 @@ export function checkList(count: u32): i32 {
     if (load<u32>(stamps + (<usize>a << 2)) == stamp) continue;
     store<u32>(stamps + (<usize>a << 2), stamp);
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
-    if (!checkAccount(a)) { resultsValid = false; return Status.Overflow; }
+    if (!checkAccount(a)) { resultsValid = false; setResultsCurrent(false); return Status.Overflow; }
   }
   return Status.Ok;
 }
@@ -191,13 +217,13 @@ export function checkMarkets(count: u32): i32 {
     store<u32>(mstamps + (<usize>m << 2), stamp);
     const end = load<u32>(starts + (<usize>(m + 1) << 2));
     for (let e = load<u32>(starts + (<usize>m << 2)); e < end; e++) {
-      if (!checkHolder(load<u32>(entries + (<usize>e << 2)), stamp, stamps, flags)) { resultsValid = false; return Status.Overflow; }
+      if (!checkHolder(load<u32>(entries + (<usize>e << 2)), stamp, stamps, flags)) { resultsValid = false; setResultsCurrent(false); return Status.Overflow; }
     }
   }
   const pm = col(Column.PendingMarket), ph = col(Column.PendingHolder);
   for (let k: u32 = 0; k < pendingCount; k++) {
     if (load<u32>(mstamps + (<usize>load<u32>(pm + (<usize>k << 2)) << 2)) != stamp) continue;
-    if (!checkHolder(load<u32>(ph + (<usize>k << 2)), stamp, stamps, flags)) { resultsValid = false; return Status.Overflow; }
+    if (!checkHolder(load<u32>(ph + (<usize>k << 2)), stamp, stamps, flags)) { resultsValid = false; setResultsCurrent(false); return Status.Overflow; }
   }
   return Status.Ok;
 }

@@ -13,7 +13,7 @@
 import { mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { col, Column, ISOLATED_TAG, M_KIND, M_OI_LONG, M_OI_SHORT } from '../layout';
 import { CurveKind, Field, Health, PreTradeReason, Status } from '../status';
-import { setPlanReady, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
+import { bookChanged, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
 import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './check';
 import { freeQuote, marketPtr, sumEquity, sumIm, sumMm } from './position';
@@ -132,7 +132,7 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
  * room for a new position (CapacityExceeded); the margin transfer is refused (BelowInitialMargin).
  */
 export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64): i32 {
-  setPlanReady(false);
+  bookChanged();
   const st = planFill(a, market, sizeDelta, price, isolated, marginIn);
   if (st != Status.Ok) return st;
   if (isolated) {
@@ -257,7 +257,7 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
 
 /** Adds collateral to account a. Returns an error if the account is unknown or closed, or the amount is not in 1..2^62 or the balance would pass 2^62. */
 export function deposit(a: u32, amount: i64): i32 {
-  setPlanReady(false);
+  bookChanged();
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
@@ -272,7 +272,7 @@ export function deposit(a: u32, amount: i64): i32 {
  * the withdrawal would be below its initial margin.
  */
 export function withdraw(a: u32, amount: i64): i32 {
-  setPlanReady(false);
+  bookChanged();
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
@@ -289,7 +289,7 @@ export function withdraw(a: u32, amount: i64): i32 {
  * holds positions (AccountHasPositions) or its collateral is negative (NegativeCollateral).
  */
 export function closeAccount(a: u32): i32 {
-  setPlanReady(false);
+  bookChanged();
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (load<u32>(u32At(Column.AccPosLen, a)) != 0 || load<u32>(u32At(Column.AccIsoHead, a)) != NONE) return fail(Status.AccountHasPositions, Field.AccountId, <i32>a);

@@ -10,9 +10,10 @@ import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast,
 import { compareProducts, buildQueue } from './queue';
 import { col, Column, logCapacity, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_D, M_D6, M_INV_D, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_STEP, SCRATCH_SLOTS } from '../layout';
 import { Field, RowKind, Status } from '../status';
-import { accountCount, fail, LIQ_RECORD, NONE, SCRATCH, setPlanReady } from './state';
+import { accountCount, clearError, fail, LIQ_RECORD, NONE, SCRATCH, setPlanReady } from './state';
+import { beginSimulation, planWasSimulated, simulateRows, simulationFits, writeAmounts } from './execute';
 import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumIm, sumMm, termIm, termMm } from './position';
-import { evaluateCross, evaluateIsolated, resultsValid } from './check';
+import { crossFigures, isolatedFigures, resultsValid } from './check';
 import { ACCOUNT_ACTIVE, sideIndex } from './book';
 import { equityShare } from './prices';
 
@@ -201,6 +202,10 @@ export function planLiquidations(): i32 {
   rows = 0;
   // Each row makes at most one deficit record: plan no more rows than the deficit table has room for.
   room = logCapacity - load<u32>(LIQ_RECORD);
+  // Each group's rows are simulated as execution's first pass would, right after they are planned
+  // (the group is in the cache then); unless the plan is edited, execution skips that pass.
+  beginSimulation();
+  simulated = true;
   let groups: u32 = 0, complete: u32 = 1;
   const vault = vaultAccount();
   const nAccounts = buildQueue(false);
@@ -211,11 +216,11 @@ export function planLiquidations(): i32 {
     const off = <usize>a << 2;
     const len = load<u32>(col(Column.AccPosLen) + off);
     if (rows + max(len, 1) > room) { complete = 0; break; }
-    if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    if (!crossFigures(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
     if (sumEquity >= sumMm) continue;
     const before = rows;
     if (!planGroup(a, NONE, load<u32>(col(Column.AccPosStart) + off), len)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-    if (rows > before) groups++;
+    if (rows > before) { groups++; simulate(before); }
   }
   if (complete) {
     const nIso = buildQueue(true);
@@ -224,20 +229,28 @@ export function planLiquidations(): i32 {
       const a = load<u32>(col(Column.IsoAccount) + (<usize>r << 2));
       if (a == vault) continue;
       if (rows + 1 > room) { complete = 0; break; }
-      const o8 = <usize>r << 3;
-      const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
-      if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      if (!isolatedFigures(a, r)) return fail(Status.Overflow, Field.AccountId, <i32>a);
       if (sumEquity >= sumMm) continue;
       const before = rows;
       if (!planGroup(a, r, 0, 1)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      if (rows > before) groups++;
+      if (rows > before) { groups++; simulate(before); }
     }
   }
   store<u32>(PLAN_RECORD, rows);
   store<u32>(PLAN_RECORD, groups, 4);
   store<u32>(PLAN_RECORD, complete, 8);
+  if (simulated && simulationFits() == Status.Ok) planWasSimulated(rows);
+  clearError(); // a simulation that failed left its error; execution will meet it again
   setPlanReady(true);
   return Status.Ok;
+}
+
+/** Whether every group planned so far simulated without error. */
+let simulated = false;
+
+/** Simulates the rows of the group just planned, [first, rows). */
+function simulate(first: u32): void {
+  if (simulated) simulated = simulateRows(first, rows) == Status.Ok;
 }
 
 // Position fields of the group's k-th position (cross slot, or the isolated row).
@@ -360,9 +373,7 @@ let pMark: i64 = 0, pCap: i64 = 0, pStep: i64 = 0;
 
 /** Outcome of closing c_k = min(k * step, cap) at the mark; false on overflow. */
 function tryClose(k: i64): bool {
-  const c = k >= (pCap + pStep - 1) / pStep ? pCap : k * pStep;
-  const d = pSize > 0 ? -c : c;
-  return closeBy(d, pMark, gEquity, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
+  return closeAt(k >= (pCap + pStep - 1) / pStep ? pCap : k * pStep);
 }
 
 /** The partial-close condition for the last tryClose: the group reaches its target. */
@@ -430,19 +441,19 @@ function planPosition(slot: u32): i32 {
   pMm = termMm; pIm = termIm;
   // Every probe below closes this position from the same state: set up what does not depend on c.
   if (!closeSetup(pMarket, pSize, pQuote, pSnap, gEquity, gMm, pMm)) return PLAN_OVERFLOW;
+  lastClose = -1;
   const sizeAbs = absI(pSize);
   if (sizeAbs == 0) {
     // A bare quote balance: a close of 0 moves it to collateral and removes the position.
     if (!closeAt(0)) return PLAN_OVERFLOW;
-    writePlanRow(rows++, gAccount, pMarket, gIso, RowKind.Close, 0, pMark);
+    writeCloseRow(0);
     gEquity = outEquity;
     return PLAN_NEXT;
   }
   // 1. Per-position cap.
   let capFrac = sizeAbs;
   const fraction = <i64>policyU32(P_FRACTION);
-  const notionalNow = mulDivRounded(sizeAbs, pMark, dScale, false, SCRATCH);
-  if (fraction < PPM && notionalNow > policyI64(P_FRACTION_ABOVE)) {
+  if (fraction < PPM && mulDivRounded(sizeAbs, pMark, dScale, false, SCRATCH) > policyI64(P_FRACTION_ABOVE)) {
     const part = mulDivRounded(sizeAbs, fraction, PPM, false, SCRATCH);
     capFrac = maxI(pStep, (part / pStep) * pStep);
   }
@@ -479,7 +490,7 @@ function planPosition(slot: u32): i32 {
   }
   let c = k >= steps ? pCap : k * pStep;
   // 3. Dust.
-  if (mulDivRounded(sizeAbs - c, pMark, dScale, false, SCRATCH) < minClose) c = sizeAbs;
+  if (minClose > 0 && mulDivRounded(sizeAbs - c, pMark, dScale, false, SCRATCH) < minClose) c = sizeAbs;
   // 4. Round caps per group.
   if (policyI64(P_MAX_NOTIONAL) > 0) {
     const closing = mulDivRounded(c, pMark, dScale, false, SCRATCH);
@@ -509,20 +520,33 @@ function planPosition(slot: u32): i32 {
     }
   }
   if (c <= 0) return PLAN_DONE;
-  // 5. The row; the group moves on as execution at the mark would move it.
-  if (!closeAt(c)) return PLAN_OVERFLOW;
-  const d = pSize > 0 ? -c : c;
-  writePlanRow(rows++, gAccount, pMarket, gIso, RowKind.Close, d, pMark);
+  // 5. The row; the group moves on as execution at the mark would move it. (The outcome of closing c
+  // may be at hand already: the last probe closed exactly c.)
+  if (lastClose != c && !closeAt(c)) return PLAN_OVERFLOW;
+  writeCloseRow(pSize > 0 ? -c : c);
   gEquity = outEquity;
   gMm = gMm - pMm + outMmAfter;
   gIm = gIm - pIm + outImAfter;
-  gNotionalLeft -= mulDivRounded(c, pMark, dScale, false, SCRATCH);
+  if (policyI64(P_MAX_NOTIONAL) > 0) gNotionalLeft -= mulDivRounded(c, pMark, dScale, false, SCRATCH);
   gDeficitLeft -= outDeficit;
   return done ? PLAN_DONE : PLAN_NEXT;
 }
 
+/**
+ * Writes the close row of the position being sized, with the amounts of its last closeBy (the
+ * outcome execution computes for this row unless the plan is edited: the simulation takes them).
+ */
+function writeCloseRow(d: i64): void {
+  const row = rows++;
+  writePlanRow(row, gAccount, pMarket, gIso, RowKind.Close, d, pMark);
+  writeAmounts(row, outRealized, outOwed, outLiqFee, outFundFee, outSurplus > 0 ? outSurplus : 0, outDeficit, outQuote);
+}
+
 /** closeOutcome of closing c base atoms at the mark. */
 function closeAt(c: i64): bool {
-  const d = pSize > 0 ? -c : c;
-  return closeBy(d, pMark, gEquity, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
+  lastClose = c;
+  return closeBy(pSize > 0 ? -c : c, pMark, gEquity, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE));
 }
+
+/** The size of the last closeAt for the position being sized (-1: none yet). */
+let lastClose: i64 = -1;

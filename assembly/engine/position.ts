@@ -213,6 +213,9 @@ export let sumEquity: i64 = 0;
 export let sumIm: i64 = 0;
 export let sumMm: i64 = 0;
 
+/** Sets the group sums from figures already known (the last full check's, check.ts). */
+export function setSums(equity: i64, im: i64, mm: i64): void { sumEquity = equity; sumIm = im; sumMm = mm; }
+
 /**
  * Sums a group exactly: the quick pass first; a group it cannot bound (an amount beyond the fast
  * range, or sums that could approach 2^63) is summed again with every add checked.

@@ -1,14 +1,15 @@
 /**
  * Liquidation and bankruptcy prices of every position, in chunks (docs/FORMULAS.md, "Prices, per
- * position"). Each account's groups are evaluated afresh (cross book, then each isolated position)
- * and every position gets one row in the price columns, which hold PRICE_ROWS rows: a call covers
- * whole accounts from `first` until the next account would not fit, and says where it stopped.
+ * position"). Each group's equity and MM come from the last full check when nothing changed since
+ * (state.ts `resultsCurrent`), else from summing its positions afresh; every position gets one row in
+ * the price columns, which hold PRICE_ROWS rows: a call covers whole accounts from `first` until the
+ * next account would not fit, and says where it stopped.
  */
 import { col, Column, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../layout';
 import { bankruptcyPrice, liquidationPrice, PRICE_NEVER } from '../math/prices';
 import { FAST_LIMIT, mulDivCeilFast, mulDivExact, OVERFLOWED } from '../math/fixed';
 import { CurveKind, Field, Status } from '../status';
-import { accountCount, fail, NONE, SCRATCH } from './state';
+import { accountCount, fail, NONE, resultsCurrent, SCRATCH } from './state';
 import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from './position';
 import { evaluateIsolated } from './check';
 import { ACCOUNT_ACTIVE } from './book';
@@ -97,7 +98,19 @@ export function pricesRange(first: u32, count: u32): i32 {
     for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) need++;
     if (rows + need > PRICE_ROWS) break;
     const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + off);
-    if (len > 0) {
+    if (len > 0 && resultsCurrent) {
+      // The last full check's sums describe the book as it is: one pass, terms and prices.
+      const equity = load<i64>(col(Column.AccEquity) + (<usize>a << 3)), mmGroup = load<i64>(col(Column.AccMm) + (<usize>a << 3));
+      const invGroup = 1.0 / <f64>mmGroup;
+      for (let s = start; s < start + len; s++) {
+        const market = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
+        const size = load<i64>(col(Column.PosSize) + (<usize>s << 3));
+        if (!positionTermsInline(market, size, floorPpm, false) || !pricesFromTerms(market, size, termValue, termMm, termMmf, equity, mmGroup, invGroup)) {
+          return fail(Status.Overflow, Field.AccountId, <i32>a);
+        }
+        writeRow(rows++, a, market, NONE, size);
+      }
+    } else if (len > 0) {
       // One pass for the terms and the group sums (the row's price columns hold v and MM_i until
       // the second pass), one for the prices.
       const first = rows;
@@ -134,8 +147,14 @@ export function pricesRange(first: u32, count: u32): i32 {
       const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
       const o8 = <usize>r << 3;
       const size = load<i64>(col(Column.IsoSize) + o8);
-      if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), size, load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      if (!positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, sumEquity, sumMm, 1.0 / <f64>sumMm)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      let equity: i64, mmGroup: i64;
+      if (resultsCurrent) {
+        equity = load<i64>(col(Column.IsoEquity) + o8); mmGroup = load<i64>(col(Column.IsoMm) + o8);
+      } else {
+        if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), size, load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+        equity = sumEquity; mmGroup = sumMm;
+      }
+      if (!positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, equity, mmGroup, 1.0 / <f64>mmGroup)) return fail(Status.Overflow, Field.AccountId, <i32>a);
       writeRow(rows++, a, market, r, size);
     }
   }

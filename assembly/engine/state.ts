@@ -37,6 +37,15 @@ export let pendingCount: u32 = 0;
 /** A liquidation plan waits to be executed; any change to the book discards it. */
 export let planReady = false;
 export function setPlanReady(ready: bool): void { planReady = ready; }
+/**
+ * The result columns hold every group's figures for the book as it is: a full check succeeded and
+ * nothing changed since. Prices, planning and execution then read a group's equity and MM instead
+ * of summing its positions again (the same sums, so the same numbers).
+ */
+export let resultsCurrent = false;
+export function setResultsCurrent(current: bool): void { resultsCurrent = current; }
+/** Every operation that changes the book calls this: a waiting plan is discarded, results go stale. */
+export function bookChanged(): void { planReady = false; resultsCurrent = false; }
 /** Stamp for de-duplicating accounts within one call. */
 export let epoch: u32 = 0;
 

@@ -89,8 +89,14 @@ function ratioWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out:
  */
 // @ts-ignore: decorator
 @inline export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, invSize: f64, out: ptr): i64 {
-  if (tierCount != 0) return liquidationPriceTiers(a0, sizeAbs, long, d6, tiers, tierCount, invSize, out);
-  // One piece (flat, size premium, open interest): the root in closed form.
+  if (tierCount != 0) {
+    // Most roots lie in the first tier (no deduction): then it is the one-piece case with its mmf.
+    mmf = <u64>load<u32>(tiers, T_MMF);
+    if (tierCount > 1 && !rootInFirstTier(a0, long, mmf, load<i64>(tiers + TIER_RECORD, T_FLOOR), out)) {
+      return liquidationPriceTiers(a0, sizeAbs, long, d6, tiers, tierCount, invSize, out);
+    }
+  }
+  // One piece (flat, size premium, open interest; or the first tier): the root in closed form.
   if (long) {
     if (a0 >= 0) return PRICE_NEVER;
     if (mmf >= PPM) return PRICE_ALWAYS; // g is flat below 0
@@ -102,6 +108,16 @@ function ratioWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out:
   const k = PPM + mmf;
   const p = ratioWithEstimate(<u64>a0, d6, sizeAbs, k, <f64>a0 * toF64(d6) * invSize / <f64><i64>k, false, out);
   return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
+}
+
+/**
+ * True if g has its root (or no root at all, for the sentinels) in the first piece [0, L_1): for a
+ * long g(L_1) = A0 + L_1 (10^6 - mmf_0) / 10^6 >= 0, for a short g(L_1) <= 0 (ded_0 = 0).
+ */
+// @ts-ignore: decorator
+@inline function rootInFirstTier(a0: i64, long: bool, mmf0: u64, floor1: i64, out: ptr): bool {
+  if (long) return a0 >= 0 || (mmf0 < PPM && compareProducts(<u64>floor1, PPM - mmf0, <u64>(-a0), PPM, out) >= 0);
+  return a0 <= 0 || compareProducts(<u64>a0, PPM, <u64>floor1, PPM + mmf0, out) <= 0;
 }
 
 /** liquidationPrice on a tiers curve: the pieces in ascending order until the one holding the root. */
