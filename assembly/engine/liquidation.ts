@@ -478,6 +478,9 @@ function planPosition(slot: u32): i32 {
         // The probe's answer from an f64 estimate when it is far from the boundary, else exactly:
         // the same search, the same result, fewer exact probes.
         let ok = screen ? screenRestores(mid, sizeAbs) : SCREEN_UNSURE;
+        // A group at equity <= 0 ends at equity <= 0 (no fee; a deficit at most fills the gap),
+        // below a target of at least 1 while the position stays open: only closing it all can do.
+        if (gEquity <= 0 && (mid >= steps ? pCap : mid * pStep) < sizeAbs) ok = SCREEN_NO;
         if (ok == SCREEN_UNSURE) {
           if (!tryClose(mid)) return PLAN_OVERFLOW;
           ok = restores() ? SCREEN_YES : SCREEN_NO;
