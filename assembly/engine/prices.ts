@@ -102,13 +102,23 @@ export function pricesRange(first: u32, count: u32): i32 {
       // The last full check's sums describe the book as it is: one pass, terms and prices.
       const equity = load<i64>(col(Column.AccEquity) + (<usize>a << 3)), mmGroup = load<i64>(col(Column.AccMm) + (<usize>a << 3));
       const invGroup = 1.0 / <f64>mmGroup;
+      // Column bases in locals: the loop body then loads only data.
+      const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize);
+      const outAccount = col(Column.PriceAccount), outMarket = col(Column.PriceMarket), outIso = col(Column.PriceIso);
+      const outSize = col(Column.PriceSize), outLiq = col(Column.PriceLiq), outBank = col(Column.PriceBank);
       for (let s = start; s < start + len; s++) {
-        const market = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
-        const size = load<i64>(col(Column.PosSize) + (<usize>s << 3));
+        const market = <u32>load<u16>(posMarket + (<usize>s << 1));
+        const size = load<i64>(posSize + (<usize>s << 3));
         if (!positionTermsInline(market, size, floorPpm, false) || !pricesFromTerms(market, size, termValue, termMm, termMmf, equity, mmGroup, invGroup)) {
           return fail(Status.Overflow, Field.AccountId, <i32>a);
         }
-        writeRow(rows++, a, market, NONE, size);
+        const row = <usize>rows; rows++;
+        store<u32>(outAccount + (row << 2), a);
+        store<u16>(outMarket + (row << 1), <u16>market);
+        store<u32>(outIso + (row << 2), NONE);
+        store<i64>(outSize + (row << 3), size);
+        store<i64>(outLiq + (row << 3), priceLiq);
+        store<i64>(outBank + (row << 3), priceBank);
       }
     } else if (len > 0) {
       // One pass for the terms and the group sums (the row's price columns hold v and MM_i until
