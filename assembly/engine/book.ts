@@ -13,7 +13,7 @@
 import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { col, Column, SCRATCH_SLOT, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../layout';
 import { Field, Health, Status } from '../status';
-import { bookChanged, addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
+import { bookChanged, changed, addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
 import { isMarket, refreshMarket } from './markets';
 import { marketPtr } from './position';
 
@@ -87,7 +87,6 @@ export function bulkReserve(nA: u32, nP: u32, nI: u32): i32 {
  * rows name an account of this batch. Rows in errors are batch-relative.
  */
 export function bulkCommit(nA: u32, nP: u32, nI: u32): i32 {
-  bookChanged();
   if (<u64>accountCount + nA > <u64>maxAccounts || <u64>positionTop + nP > <u64>maxPositions || <u64>isolatedTop + nI > <u64>maxIsolated) {
     return fail(Status.CapacityExceeded, Field.Capacity, -1);
   }
@@ -177,7 +176,7 @@ export function bulkCommit(nA: u32, nP: u32, nI: u32): i32 {
   addInactive(0, nA);
   addInactive(1, nI);
   setIndexDirty(true);
-  return Status.Ok;
+  return changed();
 }
 
 /**

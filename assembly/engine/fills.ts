@@ -13,7 +13,7 @@
 import { mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { col, Column, ISOLATED_TAG, M_KIND, M_OI_LONG, M_OI_SHORT } from '../layout';
 import { CurveKind, Field, Health, PreTradeReason, Status } from '../status';
-import { bookChanged, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
+import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
 import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './check';
 import { freeQuote, marketPtr, sumEquity, sumIm, sumMm } from './position';
@@ -132,7 +132,6 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
  * room for a new position (CapacityExceeded); the margin transfer is refused (BelowInitialMargin).
  */
 export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64): i32 {
-  bookChanged();
   const st = planFill(a, market, sizeDelta, price, isolated, marginIn);
   if (st != Status.Ok) return st;
   if (isolated) {
@@ -164,13 +163,13 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
       // Closed: the isolated collateral returns to the cross book.
       store<i64>(i64At(Column.AccCollateral, a), load<i64>(i64At(Column.AccCollateral, a)) + planCollateral);
       if (r != NONE) releaseIsolatedRow(a, r);
-      return Status.Ok;
+      return changed();
     }
     store<i64>(i64At(Column.IsoSize, r), planSize);
     store<i64>(i64At(Column.IsoQuote, r), planQuote);
     store<i64>(i64At(Column.IsoSnap, r), planSnap);
     store<i64>(i64At(Column.IsoCollateral, r), planCollateral);
-    return Status.Ok;
+    return changed();
   }
   let slot = planSlot;
   if (slot == NONE) {
@@ -183,12 +182,12 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
   addOpenInterest(market, planSizeBefore, planSize);
   if (planSize == 0) {
     removeCrossSlot(a, slot);
-    return Status.Ok;
+    return changed();
   }
   store<i64>(i64At(Column.PosSize, slot), planSize);
   store<i64>(i64At(Column.PosQuote, slot), planQuote);
   store<i64>(i64At(Column.PosSnap, slot), planSnap);
-  return Status.Ok;
+  return changed();
 }
 
 function takeIsolatedRow(): u32 {
@@ -257,14 +256,13 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
 
 /** Adds collateral to account a. Returns an error if the account is unknown or closed, or the amount is not in 1..2^62 or the balance would pass 2^62. */
 export function deposit(a: u32, amount: i64): i32 {
-  bookChanged();
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const after = load<i64>(i64At(Column.AccCollateral, a)) + amount;
   if (!inRange(after)) return fail(Status.Overflow, Field.CollateralQuote, -1);
   store<i64>(i64At(Column.AccCollateral, a), after);
-  return Status.Ok;
+  return changed();
 }
 
 /**
@@ -272,7 +270,6 @@ export function deposit(a: u32, amount: i64): i32 {
  * the withdrawal would be below its initial margin.
  */
 export function withdraw(a: u32, amount: i64): i32 {
-  bookChanged();
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
@@ -281,7 +278,7 @@ export function withdraw(a: u32, amount: i64): i32 {
   if (!evaluateCross(a, after)) return fail(Status.Overflow, Field.AccountId, <i32>a);
   if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   store<i64>(i64At(Column.AccCollateral, a), after);
-  return Status.Ok;
+  return changed();
 }
 
 /**
@@ -289,7 +286,6 @@ export function withdraw(a: u32, amount: i64): i32 {
  * holds positions (AccountHasPositions) or its collateral is negative (NegativeCollateral).
  */
 export function closeAccount(a: u32): i32 {
-  bookChanged();
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (load<u32>(u32At(Column.AccPosLen, a)) != 0 || load<u32>(u32At(Column.AccIsoHead, a)) != NONE) return fail(Status.AccountHasPositions, Field.AccountId, <i32>a);
@@ -302,5 +298,5 @@ export function closeAccount(a: u32): i32 {
   retally(0, <u32>load<u8>(hp), Health.Inactive);
   store<u8>(hp, <u8>Health.Inactive);
   releaseBlock(a);
-  return Status.Ok;
+  return changed();
 }

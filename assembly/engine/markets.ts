@@ -11,7 +11,7 @@ import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../math/curv
 import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_OWN_FUND, M_STEP, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
 import { CurveKind, Field, Status } from '../status';
 import { divModU128, mulWideU } from '../math/wide';
-import { bookChanged, fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from './state';
+import { changed, fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from './state';
 import { marketPtr } from './position';
 
 /** The largest base-decimals value: keeps D * 10^6 <= 10^18 < 2^63. */
@@ -86,7 +86,6 @@ export function addMarket(
   kind: u32, imf: u32, mmf: u32, premiumPpm: u32, lowerCap: i64, upperCap: i64, tierCount: u32,
   stepBase: i64, ownFund: bool,
 ): i32 {
-  bookChanged();
   if (marketCount >= maxMarkets) return fail(Status.TooManyMarkets, Field.MarketId, <i32>marketCount);
   if (baseDecimals > MAX_BASE_DECIMALS) return fail(Status.OutOfRange, Field.BaseDecimals, -1);
   if (!validPrice(mark)) return fail(Status.InvalidPrice, Field.MarkPrice, -1);
@@ -161,7 +160,7 @@ export function addMarket(
   setMarketCount(id + 1);
   refreshMarket(id);
   fail(Status.Ok, Field.MarketId, <i32>id);
-  return Status.Ok;
+  return changed();
 }
 
 /**
@@ -252,7 +251,6 @@ export function refreshOpenInterestMarkets(): void {
  * Returns an error if an id is unknown (UnknownMarket) or a price is not in 1..2^62 (InvalidPrice).
  */
 export function setMarks(count: u32): i32 {
-  bookChanged();
   const ids = col(Column.IoU32), prices = col(Column.IoI64A);
   for (let i: u32 = 0; i < count; i++) {
     if (!isMarket(load<u32>(ids + (i << 2)))) return fail(Status.UnknownMarket, Field.MarketId, <i32>i);
@@ -263,12 +261,11 @@ export function setMarks(count: u32): i32 {
     store<i64>(marketPtr(id), load<i64>(prices + (i << 3)), M_MARK);
     refreshMarket(id);
   }
-  return Status.Ok;
+  return changed();
 }
 
 /** Sets funding indices: ids in IoU32, long indices in IoI64A, short in IoI64B. All or nothing. */
 export function setFundingIndices(count: u32): i32 {
-  bookChanged();
   const ids = col(Column.IoU32), longs = col(Column.IoI64A), shorts = col(Column.IoI64B);
   for (let i: u32 = 0; i < count; i++) {
     if (!isMarket(load<u32>(ids + (i << 2)))) return fail(Status.UnknownMarket, Field.MarketId, <i32>i);
@@ -280,5 +277,5 @@ export function setFundingIndices(count: u32): i32 {
     store<i64>(m, load<i64>(longs + (i << 3)), M_FUND_LONG);
     store<i64>(m, load<i64>(shorts + (i << 3)), M_FUND_SHORT);
   }
-  return Status.Ok;
+  return changed();
 }

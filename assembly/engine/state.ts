@@ -46,6 +46,8 @@ export let resultsCurrent = false;
 export function setResultsCurrent(current: bool): void { resultsCurrent = current; }
 /** Every operation that changes the book calls this: a waiting plan is discarded, results go stale. */
 export function bookChanged(): void { planReady = false; resultsCurrent = false; }
+/** `return changed()` ends a successful call that changed the book (a refused one changes nothing). */
+export function changed(): i32 { bookChanged(); return 0; }
 /** Stamp for de-duplicating accounts within one call. */
 export let epoch: u32 = 0;
 

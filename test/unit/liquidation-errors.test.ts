@@ -3,7 +3,7 @@
  * nothing (accounts, markets, insurance funds, deficit records, the ledger).
  */
 import { describe, expect, it } from 'vitest';
-import { EngineError, InputError, StatusCode, type LiquidationPolicy, type RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
+import { EngineError, InputError, StatusCode, type LiquidationPolicy, RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
 import { caught, createEngine, stateDigest } from '../support/engine.js';
 
 const USD = 1_000_000n;
@@ -118,6 +118,18 @@ describe('liquidation errors: no plan to execute', () => {
     h.planLiquidations({ close: 'full' });
     h.applyFill({ accountId: 2, marketId: 0, sizeDeltaBase: 1_000_000n, priceQuote: 50_000n * USD });
     expectRefused(h, () => h.executeLiquidations(), InputError, 'NoPlan', '', -1);
+  });
+
+  it('liquidation errors: a refused call changes nothing, so the waiting plan still executes', async () => {
+    const e = await fixture();
+    const plan = e.planLiquidations({ close: 'full' });
+    expect(plan.rows).toBeGreaterThan(0);
+    // Each refused: an unknown account, a zero deposit, a mark of 0, a withdrawal beyond the collateral.
+    expect(() => e.deposit(99, 1n)).toThrow(RiskCoreError);
+    expect(() => e.deposit(0, 0n)).toThrow(RiskCoreError);
+    expect(() => e.setMarks([0], [0n])).toThrow(RiskCoreError);
+    expect(() => e.withdraw(2, 1n << 61n)).toThrow(RiskCoreError);
+    expect(e.executeLiquidations().rows).toBe(plan.rows);
   });
 
   it('liquidation errors: planning after a failed check is refused (results stale)', async () => {
