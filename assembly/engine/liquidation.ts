@@ -3,8 +3,12 @@
  * (docs/FORMULAS.md, "Executing one close" and "Planning a round").
  *
  * The plan is written to the first columns of the liquidation log (account, market, isolated row,
- * kind, size, price); execute.ts validates it, executes it and fills in the other columns. The
- * caller may edit sizes and prices in between.
+ * kind, size, price), each close with the amounts it will move; execute.ts validates it, executes it
+ * and completes the other columns. The caller may edit sizes and prices in between.
+ *
+ * Planning also runs execution's first pass, the simulation, on each group right after planning it
+ * (the group's memory is in the cache then, and its closes' amounts are at hand): an unedited plan
+ * on an unchanged book then executes with the writing pass alone.
  */
 import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../math/fixed';
 import { compareProducts, buildQueue } from './queue';
@@ -32,7 +36,10 @@ const PPM: i64 = 1_000_000;
 // @ts-ignore: decorator
 @inline export function policyI64(offset: usize): i64 { return load<i64>(ACTIVE_POLICY + offset); }
 
-/** Validates POLICY_RECORD and makes it the active policy. Errors: InvalidPolicy naming the knob. */
+/**
+ * Validates POLICY_RECORD and makes it the active policy (planning and execution read it). Errors:
+ * InvalidPolicy naming the knob (the active policy, and a waiting plan, stay as they were).
+ */
 export function setPolicy(): i32 {
   const p = POLICY_RECORD;
   if (load<u32>(p, P_CLOSE) > 1 || load<u32>(p, P_TARGET) > 1 || load<u32>(p, P_ORDER) > 2) return fail(Status.InvalidPolicy, Field.Policy, -1);
@@ -49,6 +56,7 @@ export function setPolicy(): i32 {
   if (!amountOk(load<i64>(p, P_MAX_NOTIONAL))) return fail(Status.InvalidPolicy, Field.MaxNotionalPerRoundQuote, -1);
   if (!amountOk(load<i64>(p, P_MAX_DEFICIT))) return fail(Status.InvalidPolicy, Field.MaxDeficitPerRoundQuote, -1);
   memory.copy(ACTIVE_POLICY, p, 72);
+  setPlanReady(false); // a waiting plan was made, and simulated, under the policy it replaces
   return Status.Ok;
 }
 
