@@ -21,7 +21,7 @@ import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, inRange, noteHol
 import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from './markets';
 import { releaseIsolatedRow } from './fills';
 import {
-  closeOutcome, outDeficit, outEquity, outFee, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
+  closeOutcome, outDeficit, outEquity, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
   outRealized, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
 } from './liquidation';
 
@@ -297,46 +297,32 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   // A close reduces the position: 0 < |d| <= |s| with the opposite sign; d = 0 only for size 0.
   if (size == 0 ? d != 0 : (d == 0 || (d > 0) == (size > 0) || (d > 0 ? d > -size : -d > size))) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
   const after = size + d;
-  let owed: i64, realized: i64, liqFee: i64, fundFee: i64, surplus: i64, deficit: i64, quoteAfter: i64, collateral: i64;
-  if (precomputed) {
-    owed = load<i64>(i64At(Column.LogFunding, i)); realized = load<i64>(i64At(Column.LogRealized, i));
-    liqFee = load<i64>(i64At(Column.LogLiqFee, i)); fundFee = load<i64>(i64At(Column.LogFundFee, i));
-    surplus = load<i64>(i64At(Column.LogSurplus, i)); deficit = load<i64>(i64At(Column.LogDeficit, i));
-    quoteAfter = load<i64>(i64At(Column.LogTransfer, i));
-    collateral = gCollateral - owed + realized - liqFee - fundFee + deficit;
-    if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
-    if (after == 0 && gLeft == 1 && collateral < 0) {
-      deficit -= collateral;
-      collateral = 0;
-      store<i64>(i64At(Column.LogDeficit, i), deficit);
-    }
-  } else if (!writing) {
+  if (!writing && !precomputed) {
+    // The simulation from scratch: the close's amounts go to its log row for the writing pass.
     if (!positionTerms(market, size, gFloor)) return fail(Status.Overflow, Field.AccountId, <i32>a);
     const mmPos = termMm;
     if (!closeOutcome(market, size, quote, snap, d, price, gEquity, gMm, mmPos, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE))) {
       return fail(Status.Overflow, Field.AccountId, <i32>a);
     }
-    owed = outOwed; realized = outRealized; liqFee = outLiqFee; fundFee = outFundFee; quoteAfter = outQuote;
-    surplus = outSurplus > 0 ? outSurplus : 0;
-    deficit = outDeficit;
-    collateral = gCollateral - owed + realized - outFee + deficit;
-    if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
     gEquity = outEquity;
     gMm = gMm - mmPos + outMmAfter;
+    writeAmounts(i, outRealized, outOwed, outLiqFee, outFundFee, outSurplus > 0 ? outSurplus : 0, outDeficit, outQuote);
+  }
+  // The row's amounts, as the simulation (or planning) left them in the log (quote after in `transfer`).
+  const owed = load<i64>(i64At(Column.LogFunding, i)), realized = load<i64>(i64At(Column.LogRealized, i));
+  const liqFee = load<i64>(i64At(Column.LogLiqFee, i)), fundFee = load<i64>(i64At(Column.LogFundFee, i));
+  const surplus = load<i64>(i64At(Column.LogSurplus, i)), quoteAfter = load<i64>(i64At(Column.LogTransfer, i));
+  let deficit = load<i64>(i64At(Column.LogDeficit, i));
+  let collateral = gCollateral - owed + realized - liqFee - fundFee + deficit;
+  if (!writing) {
+    if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
     if (after == 0 && gLeft == 1 && collateral < 0) {
-      // Group settlement: the group holds nothing more; the rest of its loss is a deficit too.
+      // Group settlement: the group holds nothing more; the rest of its loss is a deficit too (the
+      // writing pass then finds it in the row and the collateral at 0).
       deficit -= collateral;
       collateral = 0;
+      store<i64>(i64At(Column.LogDeficit, i), deficit);
     }
-    // The outcome waits in the row's log columns for the writing pass (quote after in `transfer`).
-    writeAmounts(i, realized, owed, liqFee, fundFee, surplus, deficit, quoteAfter);
-  } else {
-    // The writing pass applies what the simulation computed for this very state.
-    owed = load<i64>(i64At(Column.LogFunding, i)); realized = load<i64>(i64At(Column.LogRealized, i));
-    liqFee = load<i64>(i64At(Column.LogLiqFee, i)); fundFee = load<i64>(i64At(Column.LogFundFee, i));
-    surplus = load<i64>(i64At(Column.LogSurplus, i)); deficit = load<i64>(i64At(Column.LogDeficit, i));
-    quoteAfter = load<i64>(i64At(Column.LogTransfer, i));
-    collateral = gCollateral - owed + realized - liqFee - fundFee + deficit;
   }
   if (after == 0) gLeft--;
   gCollateral = collateral;
