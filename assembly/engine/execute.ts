@@ -53,6 +53,7 @@ export function depositFund(fund: u32, amount: i64): i32 {
   const after = load<i64>(i64At(Column.FundBalance, fund)) + amount;
   if (after > AMOUNT_LIMIT) return fail(Status.Overflow, Field.AmountQuote, -1);
   store<i64>(i64At(Column.FundBalance, fund), after);
+  planSimulated = false; // a waiting plan's fund fees were checked against the old balance
   return Status.Ok;
 }
 
