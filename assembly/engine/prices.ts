@@ -5,13 +5,13 @@
  * the price columns, which hold PRICE_ROWS rows: a call covers whole accounts from `first` until the
  * next account would not fit, and says where it stopped.
  */
-import { col, Column, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../layout';
+import { col, Column, M_D, M_D6, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../layout';
 import { bankruptcyPrice, liquidationPrice, PRICE_NEVER } from '../math/prices';
-import { FAST_LIMIT, mulDivCeilFast, mulDivExact, OVERFLOWED } from '../math/fixed';
+import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../math/fixed';
 import { CurveKind, Field, Status } from '../status';
-import { accountCount, fail, NONE, resultsCurrent, SCRATCH } from './state';
+import { accountCount, fail, NONE, SCRATCH } from './state';
 import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from './position';
-import { evaluateIsolated } from './check';
+import { crossFigures, isolatedFigures } from './check';
 import { ACCOUNT_ACTIVE } from './book';
 
 /** rows written (u32), next account (u32). */
@@ -61,16 +61,6 @@ export let priceBank: i64 = 0;
   return priceLiq != OVERFLOWED && priceBank != OVERFLOWED;
 }
 
-/** ceil(s * (index - snapshot) / D), the funding the position owes; OVERFLOWED out of range. */
-// @ts-ignore: decorator
-@inline function fundingOwed(market: u32, sizeBase: i64, snap: i64): i64 {
-  const mkt = marketPtr(market);
-  const delta = (sizeBase > 0 ? load<i64>(mkt, M_FUND_LONG) : load<i64>(mkt, M_FUND_SHORT)) - snap;
-  const est = <f64>sizeBase * <f64>delta * load<f64>(mkt, M_INV_D);
-  if (Math.abs(est) <= FAST_LIMIT) return mulDivCeilFast(sizeBase, delta, load<i64>(mkt, M_D), est);
-  return mulDivExact(sizeBase, delta, load<i64>(mkt, M_D), true, SCRATCH, u64.MAX_VALUE);
-}
-
 // @ts-ignore: decorator
 @inline function writeRow(row: u32, account: u32, market: u32, iso: u32, sizeBase: i64): void {
   store<u32>(col(Column.PriceAccount) + (<usize>row << 2), account);
@@ -98,9 +88,11 @@ export function pricesRange(first: u32, count: u32): i32 {
     for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) need++;
     if (rows + need > PRICE_ROWS) break;
     const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + off);
-    if (len > 0 && resultsCurrent) {
-      // The last full check's sums describe the book as it is: one pass, terms and prices.
-      const equity = load<i64>(col(Column.AccEquity) + (<usize>a << 3)), mmGroup = load<i64>(col(Column.AccMm) + (<usize>a << 3));
+    if (len > 0) {
+      // The group's equity and MM (the last full check's when nothing changed since), then one pass
+      // over its positions: terms and prices.
+      if (!crossFigures(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      const equity = sumEquity, mmGroup = sumMm;
       const invGroup = 1.0 / <f64>mmGroup;
       // Column bases in locals: the loop body then loads only data.
       const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize);
@@ -120,51 +112,13 @@ export function pricesRange(first: u32, count: u32): i32 {
         store<i64>(outLiq + (row << 3), priceLiq);
         store<i64>(outBank + (row << 3), priceBank);
       }
-    } else if (len > 0) {
-      // One pass for the terms and the group sums (the row's price columns hold v and MM_i until
-      // the second pass), one for the prices.
-      const first = rows;
-      let equity = load<i64>(col(Column.AccCollateral) + (<usize>a << 3)), mmGroup: i64 = 0, bits: i64 = 0;
-      for (let s = start; s < start + len; s++) {
-        const market = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
-        const size = load<i64>(col(Column.PosSize) + (<usize>s << 3));
-        if (!positionTermsInline(market, size, floorPpm, false)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-        const owed = fundingOwed(market, size, load<i64>(col(Column.PosSnap) + (<usize>s << 3)));
-        if (owed == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>a);
-        // value - owed fits i64 (|value| < 2^62 + 2^62 only with a huge quote: checked below).
-        const value = termValue + load<i64>(col(Column.PosQuote) + (<usize>s << 3));
-        const contribution = value - owed;
-        const e = equity + contribution, m2 = mmGroup + termMm;
-        bits |= ((value ^ owed) & (value ^ contribution)) | ((equity ^ e) & (contribution ^ e)) | ((mmGroup ^ m2) & (termMm ^ m2));
-        equity = e; mmGroup = m2;
-        priceLiq = termValue; priceBank = termMm;
-        writeRow(rows, a, market, NONE, size);
-        store<i64>(col(Column.GroupKey) + (<usize>(rows - first) << 3), <i64>termMmf);
-        rows++;
-      }
-      if (bits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      const invGroup = 1.0 / <f64>mmGroup;
-      for (let row = first; row < rows; row++) {
-        const market = <u32>load<u16>(col(Column.PriceMarket) + (<usize>row << 1));
-        const o8 = <usize>row << 3;
-        if (!pricesFromTerms(market, load<i64>(col(Column.PriceSize) + o8), load<i64>(col(Column.PriceLiq) + o8), load<i64>(col(Column.PriceBank) + o8),
-          <u64>load<i64>(col(Column.GroupKey) + (<usize>(row - first) << 3)), equity, mmGroup, invGroup)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-        store<i64>(col(Column.PriceLiq) + o8, priceLiq);
-        store<i64>(col(Column.PriceBank) + o8, priceBank);
-      }
     }
     for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) {
       const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
-      const o8 = <usize>r << 3;
-      const size = load<i64>(col(Column.IsoSize) + o8);
-      let equity: i64, mmGroup: i64;
-      if (resultsCurrent) {
-        equity = load<i64>(col(Column.IsoEquity) + o8); mmGroup = load<i64>(col(Column.IsoMm) + o8);
-      } else {
-        if (!evaluateIsolated(a, market, load<i64>(col(Column.IsoCollateral) + o8), size, load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return fail(Status.Overflow, Field.AccountId, <i32>a);
-        equity = sumEquity; mmGroup = sumMm;
+      const size = load<i64>(col(Column.IsoSize) + (<usize>r << 3));
+      if (!isolatedFigures(a, r) || !positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, sumEquity, sumMm, 1.0 / <f64>sumMm)) {
+        return fail(Status.Overflow, Field.AccountId, <i32>a);
       }
-      if (!positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, equity, mmGroup, 1.0 / <f64>mmGroup)) return fail(Status.Overflow, Field.AccountId, <i32>a);
       writeRow(rows++, a, market, r, size);
     }
   }
