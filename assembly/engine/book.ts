@@ -52,6 +52,14 @@ function notionalInRange(market: u32, sizeBase: i64): bool {
   return sizeBase >= 0 ? load<i64>(m, M_FUND_LONG) : load<i64>(m, M_FUND_SHORT);
 }
 
+/**
+ * The funding a position owes at its side's index, ceil(s * (index - snapshot) / D) (positive: it
+ * pays), settled by fills and liquidations; OVERFLOWED when it reaches 2^62.
+ */
+export function fundingToSettle(market: u32, sizeBase: i64, snapshot: i64): i64 {
+  return mulDivRounded(sizeBase, sideIndex(market, sizeBase) - snapshot, load<i64>(marketPtr(market), M_D), true, SCRATCH);
+}
+
 /** Validates one position's fields for `row`. */
 function checkPositionFields(market: u32, sizeBase: i64, quote: i64, snapshot: i64, row: i32): i32 {
   if (!isMarket(market)) return fail(Status.UnknownMarket, Field.MarketId, row);

@@ -17,7 +17,7 @@ import { Field, RowKind, Status } from '../status';
 import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, bookChanged } from './state';
 import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
 import { evaluateCross, isolatedFigures } from './check';
-import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
+import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, fundingToSettle, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
 import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from './markets';
 import { releaseIsolatedRow } from './fills';
 import {
@@ -364,7 +364,7 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
   if (vault == NONE) return fail(Status.InvalidPolicy, Field.BackstopAccountId, <i32>i);
   if (d != -size) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
   if (findIsolated(vault, market) != NONE) return fail(Status.DuplicatePosition, Field.MarketId, <i32>i);
-  const owed = mulDivRounded(size, sideIndex(market, size) - snap, load<i64>(marketPtr(market), M_D), true, SCRATCH);
+  const owed = fundingToSettle(market, size, snap);
   if (owed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, <i32>i);
   // The backstop account's position in this market: from the book, or as earlier rows left it.
   let vSize: i64 = 0, vQuote: i64 = 0, vSnap: i64 = 0;
@@ -377,7 +377,7 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
   } else if (!writing) {
     newSlots++;
   }
-  const vOwed = vSize == 0 ? 0 : mulDivRounded(vSize, sideIndex(market, vSize) - vSnap, load<i64>(marketPtr(market), M_D), true, SCRATCH);
+  const vOwed = vSize == 0 ? 0 : fundingToSettle(market, vSize, vSnap);
   if (vOwed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, <i32>i);
   const merged = vSize + size;
   let mergedQuote = vQuote + quote;

@@ -17,7 +17,7 @@ import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
 import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './check';
 import { freeQuote, marketPtr, sumEquity, sumIm, sumMm } from './position';
-import { addCrossSlot, canAddCross, checkAccount, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
+import { addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
 import { maxIsolated } from '../layout';
 
 // Outcome of planFill.
@@ -77,7 +77,7 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
   planSizeBefore = size;
   // Step 1: settle funding.
   if (size != 0) {
-    const owed = mulDivRounded(size, sideIndex(market, size) - snap, load<i64>(marketPtr(market), 24), true, SCRATCH);
+    const owed = fundingToSettle(market, size, snap);
     if (owed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, -1);
     collateral -= owed;
   }

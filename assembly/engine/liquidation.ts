@@ -377,11 +377,15 @@ const PLAN_NEXT = 0, PLAN_DONE = 1, PLAN_OVERFLOW = 2;
 
 // The position being sized.
 let pMarket: u32 = 0, pSize: i64 = 0, pQuote: i64 = 0, pSnap: i64 = 0, pMm: i64 = 0, pIm: i64 = 0;
-let pMark: i64 = 0, pCap: i64 = 0, pStep: i64 = 0;
+let pMark: i64 = 0, pCap: i64 = 0, pStep: i64 = 0, pSteps: i64 = 0;
 
-/** Outcome of closing c_k = min(k * step, cap) at the mark; false on overflow. */
+/** c_k = min(k * step, cap), for 1 <= k <= K = ceil(cap / step). */
+// @ts-ignore: decorator
+@inline function closeSize(k: i64): i64 { return k >= pSteps ? pCap : k * pStep; }
+
+/** Outcome of closing c_k at the mark; false on overflow. */
 function tryClose(k: i64): bool {
-  return closeAt(k >= (pCap + pStep - 1) / pStep ? pCap : k * pStep);
+  return closeAt(closeSize(k));
 }
 
 /** The partial-close condition for the last tryClose: the group reaches its target. */
@@ -419,7 +423,7 @@ function screenable(mkt: usize, sizeAbs: i64): bool {
  * 16 atoms + 2^-40 of the magnitudes the exact answer is the estimate's.
  */
 function screenRestores(k: i64, sizeAbs: i64): i32 {
-  const c = <f64>(k >= (pCap + pStep - 1) / pStep ? pCap : k * pStep);
+  const c = <f64>closeSize(k);
   const rest = <f64>sizeAbs - c;
   const equity = <f64>gEquity;
   const fee = Math.min(c * sMarkOverD6 * <f64>policyU32(P_FEE), Math.min(Math.max(sShare * c / <f64>sizeAbs, 0), equity));
@@ -473,6 +477,7 @@ function planPosition(slot: u32): i32 {
   }
   pCap = minI(sizeAbs, maxI(capFrac, minSize));
   const steps = (pCap + pStep - 1) / pStep;
+  pSteps = steps;
   // 2. Size.
   let k = steps;
   let done = false;
@@ -488,7 +493,7 @@ function planPosition(slot: u32): i32 {
         let ok = screen ? screenRestores(mid, sizeAbs) : SCREEN_UNSURE;
         // A group at equity <= 0 ends at equity <= 0 (no fee; a deficit at most fills the gap),
         // below a target of at least 1 while the position stays open: only closing it all can do.
-        if (gEquity <= 0 && (mid >= steps ? pCap : mid * pStep) < sizeAbs) ok = SCREEN_NO;
+        if (gEquity <= 0 && closeSize(mid) < sizeAbs) ok = SCREEN_NO;
         if (ok == SCREEN_UNSURE) {
           if (!tryClose(mid)) return PLAN_OVERFLOW;
           ok = restores() ? SCREEN_YES : SCREEN_NO;
@@ -499,7 +504,7 @@ function planPosition(slot: u32): i32 {
       done = true;
     }
   }
-  let c = k >= steps ? pCap : k * pStep;
+  let c = closeSize(k);
   // 3. Dust.
   if (minClose > 0 && mulDivRounded(sizeAbs - c, pMark, dScale, false, SCRATCH) < minClose) c = sizeAbs;
   // 4. Round caps per group.
