@@ -12,3 +12,7 @@ export { pricesRange } from './engine/prices';
 export { setPolicy, planLiquidations } from './engine/liquidation';
 export { executePlan, depositFund, clearDeficits, ledgerSum } from './engine/execute';
 export { policyRecordPtr, planRecordPtr, pricesRecordPtr, liqRecordPtr, execRecordPtr, ledgerRecordPtr, logCapacity } from './engine/abi';
+export { setWaterfall, allocate, auditPending } from './engine/waterfall';
+export { adlRanks } from './engine/adl';
+export { setVaultAccount, vaultDeposit, vaultWithdraw, vaultNav, addContribution, resetAssessments, addOperatorCapital } from './engine/parties';
+export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, balancesPtr, membersPtr, providersPtr, scratchPtr, resultsCurrent, lastNowSec, eventCount } from './engine/abi';

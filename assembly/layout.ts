@@ -31,6 +31,9 @@
  *   log       the liquidation plan and log, logCapacity rows (plan columns first, then amounts);
  *             the pending deficit records, as many rows
  *   prices    one chunk of position prices, PRICE_ROWS rows
+ *   waterfall deficits' sizes, prices and open amounts; payers of a pro-rata split (accounts +
+ *             isolated rows); the audit buffer (AUDIT_ROWS); per market its fund and waterfall,
+ *             per fund and market a time window; ADL candidates of one market side (<= accounts)
  *
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
@@ -143,7 +146,34 @@ export enum Column {
   GroupSlot = 74,
   FundScratch = 75,
   IsoStamp = 76,
-  Count = 77,
+  // Loss allocation (engine/waterfall.ts, engine/prorata.ts, engine/adl.ts).
+  DefSize = 77,
+  DefPrice = 78,
+  DefOpen = 79, // unused: the open amount of a record is its DefAmount during a run
+  PayId = 80,
+  PayWeight = 81,
+  PayCap = 82,
+  PayWork = 83,
+  AuditDeficit = 84,
+  AuditStep = 85,
+  AuditRole = 86,
+  AuditAccount = 87,
+  AuditMarket = 88,
+  AuditAmount = 89,
+  AuditPrice = 90,
+  AuditSize = 91,
+  MarketFund = 92,
+  MarketWaterfall = 93,
+  FundWindow = 94,
+  MarketPaid = 95,
+  AdlKey = 96,
+  AdlId = 97,
+  AdlSize = 98,
+  AdlSums = 99,
+  AdlPos = 100,
+  AdlGroups = 101,
+  AdlGroupOf = 102,
+  Count = 103,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -160,6 +190,11 @@ export let ioCapacity: u32 = 0;
 export let logCapacity: u32 = 0;
 /** Rows of one chunk of position prices: every position of any one account fits. */
 export const PRICE_ROWS: u32 = 131072;
+/** Rows of the audit buffer; a full buffer is handed to JavaScript (the `auditDrain` import) and reused. */
+export const AUDIT_ROWS: u32 = 16384;
+/** A time-bucketed window (engine/waterfall.ts): bucket length, then 17 (bucket, value) pairs, then a total. */
+export const WINDOW_BUCKETS: u32 = 17;
+export const WINDOW_RECORD: u32 = 16 + WINDOW_BUCKETS * 16;
 /** First scratch slot: maxPositions. */
 export let SCRATCH_SLOT: u32 = 0;
 
@@ -183,8 +218,14 @@ function widthOf(c: Column): u32 {
     case Column.LogRealized: case Column.LogFunding: case Column.LogLiqFee: case Column.LogFundFee:
     case Column.LogSurplus: case Column.LogDeficit: case Column.LogTransfer: case Column.DefAmount:
     case Column.PriceSize: case Column.PriceLiq: case Column.PriceBank: case Column.GroupKey:
-    case Column.FundScratch:
+    case Column.FundScratch: case Column.DefSize: case Column.DefPrice: case Column.DefOpen:
+    case Column.PayWeight: case Column.PayCap: case Column.PayWork: case Column.AuditAmount:
+    case Column.AuditPrice: case Column.AuditSize: case Column.AdlKey: case Column.AdlSize: case Column.AdlSums:
       return 8;
+    case Column.FundWindow: case Column.MarketPaid: return WINDOW_RECORD;
+    case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
+    case Column.AdlGroups: return 32;
+    case Column.AuditRole: case Column.MarketWaterfall: return 1;
     case Column.PosMarket: case Column.IsoMarket: case Column.LogMarket: case Column.DefMarket: case Column.PriceMarket: return 2;
     case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: case Column.LogKind: return 1;
     default: return 4;
@@ -215,11 +256,36 @@ function lengthOf(c: Column): u32 {
     case Column.LogAccount: case Column.LogMarket: case Column.LogIso: case Column.LogKind: case Column.LogSize:
     case Column.LogPrice: case Column.LogRealized: case Column.LogFunding: case Column.LogLiqFee: case Column.LogFundFee:
     case Column.LogSurplus: case Column.LogDeficit: case Column.LogTransfer:
-    case Column.DefAccount: case Column.DefMarket: case Column.DefAmount: return logCapacity;
+    case Column.DefAccount: case Column.DefMarket: case Column.DefAmount:
+    case Column.DefSize: case Column.DefPrice: return logCapacity;
+    case Column.DefOpen: case Column.AdlKey: case Column.AdlSize: case Column.AdlPos: return 0; // aliases (aliasOf)
+    case Column.PayId: case Column.PayWeight: case Column.PayCap: case Column.PayWork: return maxAccounts + maxIsolated;
+    case Column.AuditDeficit: case Column.AuditStep: case Column.AuditRole: case Column.AuditAccount:
+    case Column.AuditMarket: case Column.AuditAmount: case Column.AuditPrice: case Column.AuditSize: return AUDIT_ROWS;
+    case Column.MarketFund: case Column.MarketWaterfall: case Column.MarketPaid: return maxMarkets;
+    case Column.FundWindow: return maxMarkets + 1;
+    case Column.AdlId: return maxAccounts;
+    case Column.AdlSums: return 65536;
+    case Column.AdlGroups: case Column.AdlGroupOf: return maxMarkets * 2;
     case Column.PriceAccount: case Column.PriceMarket: case Column.PriceIso: case Column.PriceSize:
     case Column.PriceLiq: case Column.PriceBank: return PRICE_ROWS;
     case Column.GroupKey: case Column.GroupSlot: return SCRATCH_SLOTS;
     default: return maxAccounts; // account columns and Queue
+  }
+}
+
+/**
+ * Columns that share another's memory because they are never live at the same time: ADL candidates'
+ * keys, sizes and position addresses (one market side at a time, before any close) live in the
+ * pro-rata payer columns (used by pooled steps and, after the ranking, by ADL's top-K split).
+ */
+function aliasOf(c: Column): i32 {
+  switch (c) {
+    case Column.AdlKey: return Column.PayWeight;
+    case Column.AdlSize: return Column.PayCap;
+    case Column.AdlPos: return Column.PayId;
+    case Column.DefOpen: return Column.DefAmount;
+    default: return -1;
   }
 }
 
@@ -267,6 +333,10 @@ export function layOut(accounts: u32, positions: u32, isolated: u32, markets: u3
   for (let c = 0; c < Column.Count; c++) {
     unchecked(columns[c] = <usize>p);
     p += (<u64>lengthOf(c) * widthOf(c) + 15) & ~15;
+  }
+  for (let c = 0; c < Column.Count; c++) {
+    const a = aliasOf(c);
+    if (a >= 0) unchecked(columns[c] = columns[a]);
   }
   // Fresh memory is zero; nothing else to clear.
   return true;

@@ -31,6 +31,7 @@ export enum Status {
   PlanOutOfOrder = 111,
   InvalidPolicy = 112,
   NoPlan = 113,
+  InvalidWaterfall = 114,
   // 200..299: margin refusals
   BelowInitialMargin = 200,
   AccountHasPositions = 201,
@@ -77,6 +78,14 @@ export enum Field {
   MaxDeficitPerRoundQuote = 35,
   StepBase = 36,
   FundId = 37,
+  Tranche = 38,
+  NowSec = 39,
+  Ranking = 40,
+  WeightPpm = 41,
+  CapacityQuote = 42,
+  TopK = 43,
+  Waterfall = 44,
+  Ppm = 45,
 }
 
 /** Health codes written per account and per isolated position. */

@@ -12,7 +12,7 @@ import { copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from '
 import { inputError, RiskCoreError, StatusCode } from './errors.js';
 import { toCount, toI64 } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
-import { Column, MarketField, Raw } from './raw.js';
+import { Column, MarketField, Raw, type CoreHooks } from './raw.js';
 import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarketSpec, type PositionSpec } from './types.js';
 import {
   addSummaries, deficitRecords, deficitsView, EMPTY_SUMMARY, encodePolicy, executionSummary, logRecords, logView, NO_ISOLATED,
@@ -20,6 +20,12 @@ import {
   type CascadeOptions, type CascadeReport, type DeficitRecord, type ExecutionSummary, type Ledger, type LiquidationLogView, type LiquidationPlan,
   type LiquidationPolicy, type LiquidationRecord, type PositionPrices, type PositionPricesView,
 } from './liquidation.js';
+import {
+  auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readProviders, runReport,
+  type AdlRank, type AdlRankingFunction, type AdlRankingName, type AllocateOptions, type AllocationReport, type ClearingMember,
+  type EncodedWaterfall, type WaterfallBalances, type WaterfallConfig,
+} from './waterfall.js';
+import { AuditLog } from './audit.js';
 
 export interface EngineOptions {
   /** Capacity of the instance; memory for all of it is laid out once, at creation. */
@@ -104,6 +110,11 @@ export class RiskEngine implements Disposable {
   private readonly decimalsByMarket: number[] = [];
   /** Rows of the last execution's log (0 after a new plan). */
   private logRows = 0;
+  /** The active waterfall, the audit history and the ranking an ADL indicator call uses. */
+  private waterfall: EncodedWaterfall | null = null;
+  private readonly audit = new AuditLog();
+  private event = 0;
+  private indicatorRanking: AdlRankingFunction | undefined;
 
   private constructor(raw: Raw, quoteDecimals: number) {
     this.raw = raw;
@@ -125,10 +136,19 @@ export class RiskEngine implements Disposable {
     } catch (e) {
       throw new Error(`riskcore: create() failed to load the wasm core (${String(e)}); you may retry`, { cause: e });
     }
-    const raw = new Raw(await instantiateCore(module));
+    const hooks: CoreHooks = { auditDrain: () => {}, adlKeys: () => {} };
+    const raw = new Raw(await instantiateCore(module, hooks));
     raw.check(raw.exports.init(maxAccounts, maxPositions, maxIsolated, maxMarkets));
     raw.loadLayout();
-    return new RiskEngine(raw, quoteDecimals);
+    const engine = new RiskEngine(raw, quoteDecimals);
+    // During a waterfall run the core hands over full audit buffers and asks for the keys of a
+    // ranking given by the caller (engine.ts is the only place these hooks are bound).
+    hooks.auditDrain = (rows) => engine.audit.append(engine.event, auditChunk(raw, rows), rows, true);
+    hooks.adlKeys = (step, market, side, count) => {
+      const fn = step === 0xffffffff ? engine.indicatorRanking : engine.waterfall?.functions.get(step);
+      if (fn) customKeys(raw, fn, market, side, count);
+    };
+    return engine;
   }
 
   private get core(): Raw {
@@ -185,8 +205,14 @@ export class RiskEngine implements Disposable {
     }
     const step = toI64(spec.stepBase ?? 1n, baseDecimals, 'stepBase');
     const fund = spec.insuranceFund ?? 'global';
-    if (fund !== 'global' && fund !== 'own') throw inputError('OutOfRange', 'fundId', -1, `insuranceFund must be 'global' or 'own', got ${String(fund)}`);
-    raw.check(raw.exports.addMarket(baseDecimals, mark, fl, fs, kind, imf, mmf, premium, lower, upper, tierCount, step, fund === 'own' ? 1 : 0));
+    const next = raw.exports.marketCount();
+    const pool = typeof fund === 'object' && fund !== null ? fund.pool : undefined;
+    if (fund !== 'global' && fund !== 'own' && !(Number.isInteger(pool) && pool! >= 0 && pool! < next)) {
+      throw inputError('OutOfRange', 'fundId', -1, `insuranceFund must be 'global', 'own' or { pool: an earlier market's id }, got ${String(fund)}`);
+    }
+    // Fund ids: 0 the global fund, 1 + id a market's own, 1 + the pool's first market for a pool.
+    const fundId = fund === 'global' ? 0 : fund === 'own' ? next + 1 : raw.view(Uint16Array, Column.MarketFund, pool!, 1)[0] || pool! + 1;
+    raw.check(raw.exports.addMarket(baseDecimals, mark, fl, fs, kind, imf, mmf, premium, lower, upper, tierCount, step, fundId));
     const id = raw.errors()[2]!;
     this.decimalsByMarket[id] = baseDecimals;
     return id;
@@ -651,12 +677,14 @@ export class RiskEngine implements Disposable {
   /**
    * The cascade: check, plan, execute, re-check the touched accounts, until nothing is liquidatable,
    * nothing can be planned, or `maxRounds` (default 16) rounds ran. Closes execute at the marks.
-   * Deficit records stay pending (`deficits()`) unless `onDeficits` takes them after each round; a
-   * round plans no more closes than the pending table has room for.
+   * Deficit records stay pending (`deficits()`) unless `allocate` runs them through the loss
+   * waterfall after each round (`allocateLosses`), or `onDeficits` takes them; a round plans no
+   * more closes than the pending table has room for.
    */
   liquidate(policy: LiquidationPolicy = {}, options: CascadeOptions = {}): CascadeReport {
     const maxRounds = toCount(options.maxRounds ?? 16, 'maxRounds');
     const rounds: CascadeReport['rounds'] = [];
+    const allocations: AllocationReport[] = [];
     let totals = EMPTY_SUMMARY;
     let summary = this.check();
     const open = (): { accounts: number; isolated: number } => ({
@@ -676,10 +704,15 @@ export class RiskEngine implements Disposable {
       if (options.onDeficits) {
         options.onDeficits(this.deficitsView());
         this.core.exports.clearDeficits();
+      } else if (options.allocate && this.deficitsView().accountId.length > 0) {
+        // The waterfall may touch any account (ADL counterparties, haircut payers): check them all.
+        allocations.push(this.allocateLosses(options.allocate === true ? {} : options.allocate));
+        summary = this.check();
+        continue;
       }
       summary = this.check({ accounts: [...touched] });
     }
-    return { rounds, totals, remaining: open() };
+    return { rounds, totals, remaining: open(), allocations };
   }
 
   /** Balance of the insurance fund that `marketId` pays into (the global fund when omitted). */
@@ -697,7 +730,7 @@ export class RiskEngine implements Disposable {
   private fundOf(marketId: number | undefined): number {
     if (marketId === undefined) return 0;
     this.baseDecimals(marketId);
-    return this.core.marketRecord(marketId).getUint8(MarketField.ownFund) ? marketId + 1 : 0;
+    return this.core.view(Uint16Array, Column.MarketFund, marketId, 1)[0]!;
   }
 
   /** Deficit records waiting for the loss waterfall. @remarks zero-copy: valid until the next call on this engine. */
@@ -715,6 +748,101 @@ export class RiskEngine implements Disposable {
 
   /** The conservation ledger: `totalQuote` is unchanged by every execution (docs/FORMULAS.md). */
   ledger(): Ledger { return readLedger(this.core); }
+
+  // ---- Loss allocation (docs/WATERFALL.md) ------------------------------------------------------
+
+  /** Sets the loss waterfall; a refused configuration (InvalidWaterfall, naming the step) changes nothing. */
+  setWaterfall(config: WaterfallConfig): void { this.waterfall = encodeWaterfall(this.core, config, this.quoteDecimals); }
+
+  /**
+   * Runs every pending deficit record through the waterfall as one event, checking the book first
+   * if a ranked ADL step needs current figures. Every amount moved is in `auditLog`.
+   */
+  allocateLosses(options: AllocateOptions = {}): AllocationReport {
+    const raw = this.core;
+    if (!this.waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'no waterfall set (setWaterfall)');
+    const now = options.nowSec ?? Number(raw.exports.lastNowSec());
+    if (!Number.isSafeInteger(now) || BigInt(now) < raw.exports.lastNowSec()) throw inputError('OutOfRange', 'nowSec', -1, 'before the last run');
+    // Ranked ADL reads the figures of a check of the current book.
+    if (this.waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
+    // Nothing can refuse the run now: the event opens first, so full audit buffers go straight in.
+    const event = raw.exports.eventCount() + 1;
+    this.audit.beginEvent(event, this.waterfall.steps, pendingDeficits(raw));
+    this.event = event;
+    raw.check(raw.exports.allocate(BigInt(now)));
+    const rest = raw.exports.auditPending();
+    this.audit.append(event, auditChunk(raw, rest), rest, true);
+    return runReport(raw, event, this.waterfall.steps);
+  }
+
+  /** Every amount the waterfall moved, with queries (per account, per deficit, per tranche) and JSON. */
+  get auditLog(): AuditLog { return this.audit; }
+
+  /** Residue, uncovered losses, socialized receivable, operator capital, deposit index, vault shares. */
+  waterfallBalances(): WaterfallBalances { return readBalances(this.core); }
+
+  /**
+   * The ADL queue of one market side, first in line first, with each position's quantile (5: the
+   * top fifth, first to be deleveraged), as venues show it. Uses the figures of the last check.
+   */
+  adlRanking(marketId: number, side: 'long' | 'short', ranking: AdlRankingName | AdlRankingFunction): AdlRank[] {
+    const raw = this.core;
+    this.baseDecimals(marketId);
+    const code = typeof ranking === 'function' ? 4 : ['pnl', 'bitmex', 'binance', 'hyperliquid'].indexOf(ranking);
+    if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1);
+    this.requireValid();
+    this.indicatorRanking = typeof ranking === 'function' ? ranking : undefined;
+    const n = raw.exports.adlRanks(marketId, side === 'long' ? 1 : -1, code);
+    const ids = raw.view(Uint32Array, Column.PayId, 0, n), keys = raw.view(Float64Array, Column.PayCap, 0, n);
+    const quantile = raw.view(BigInt64Array, Column.PayWork, 0, n);
+    return Array.from({ length: n }, (_, i) => {
+      const tag = ids[i]!;
+      const iso = tag >= 0x80000000;
+      return {
+        accountId: iso ? raw.view(Uint32Array, Column.IsoAccount, tag - 0x80000000, 1)[0]! : tag,
+        isolated: iso, key: keys[i]!, quantile: Number(quantile[i]!),
+      };
+    });
+  }
+
+  /** Names the backstop vault's account (its providers hold shares of it). */
+  setVaultAccount(accountId: number): void { this.core.check(this.core.exports.setVaultAccount(this.knownAccount(accountId))); }
+
+  /** Moves `amount` from the provider's collateral into the vault at net asset value; returns the shares minted. */
+  vaultDeposit(accountId: number, amount: AtomsInput): bigint {
+    const raw = this.core;
+    raw.check(raw.exports.vaultDeposit(this.knownAccount(accountId), toI64(amount, this.quoteDecimals, 'amountQuote')));
+    return raw.at(BigInt64Array, raw.exports.scratchPtr(), 1)[0]!;
+  }
+
+  /** Burns shares for their value at net asset value, paid from the vault's free collateral; returns the amount. */
+  vaultWithdraw(accountId: number, shares: AtomsInput): bigint {
+    const raw = this.core;
+    raw.check(raw.exports.vaultWithdraw(this.knownAccount(accountId), toI64(shares, 0, 'amountQuote')));
+    return raw.at(BigInt64Array, raw.exports.scratchPtr(), 1)[0]!;
+  }
+
+  /** The vault: its account, net asset value (its equity at the marks), shares, providers. */
+  vault(): { accountId: number | null; navQuote: bigint; totalShares: bigint; providers: { accountId: number; shares: bigint }[] } {
+    const raw = this.core;
+    const b = readBalances(raw);
+    return { accountId: b.vaultAccountId, navQuote: b.vaultAccountId === null ? 0n : raw.exports.vaultNav(), totalShares: b.totalShares, providers: readProviders(raw) };
+  }
+
+  /** Adds to a clearing member's default-fund contribution (money from outside the book). */
+  addDefaultFundContribution(accountId: number, amount: AtomsInput): void {
+    this.core.check(this.core.exports.addContribution(this.knownAccount(accountId), toI64(amount, this.quoteDecimals, 'amountQuote')));
+  }
+
+  clearingMembers(): ClearingMember[] { return readMembers(this.core); }
+
+  /** Adds to the operator's own capital (skin in the game), layer 1 or 2. */
+  depositOperatorCapital(layer: 1 | 2, amount: AtomsInput): void {
+    this.core.check(this.core.exports.addOperatorCapital(layer, toI64(amount, this.quoteDecimals, 'amountQuote')));
+  }
+
+  /** Starts a new assessment period (assessment caps count from here). */
+  resetAssessments(): void { this.core.exports.resetAssessments(); }
 
   /** Compacts the position arena now (it also happens automatically when the arena's end is reached). */
   compact(): void { this.core.exports.compact(); }

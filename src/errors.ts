@@ -23,6 +23,7 @@ export const StatusCode = {
   PlanOutOfOrder: 111,
   InvalidPolicy: 112,
   NoPlan: 113,
+  InvalidWaterfall: 114,
   BelowInitialMargin: 200,
   AccountHasPositions: 201,
   NegativeCollateral: 202,
@@ -69,6 +70,14 @@ export const FieldId = {
   MaxDeficitPerRoundQuote: 35,
   StepBase: 36,
   FundId: 37,
+  Tranche: 38,
+  NowSec: 39,
+  Ranking: 40,
+  WeightPpm: 41,
+  CapacityQuote: 42,
+  TopK: 43,
+  Waterfall: 44,
+  Ppm: 45,
 } as const;
 export type FieldName = keyof typeof FieldId;
 
@@ -100,6 +109,7 @@ const messages: Partial<Record<StatusName, string>> = {
   PlanOutOfOrder: 'plan rows must name each position once, with a group\'s rows together',
   InvalidPolicy: 'invalid liquidation policy',
   NoPlan: 'no liquidation plan to execute (plan again: the book changed or the plan ran)',
+  InvalidWaterfall: 'invalid loss waterfall configuration (row: the step index)',
   BelowInitialMargin: 'refused: equity would fall below initial margin',
   AccountHasPositions: 'refused: account still holds positions',
   NegativeCollateral: 'refused: account collateral is negative',

@@ -14,3 +14,10 @@ export type {
   CascadeOptions, CascadeReport, CascadeRound, DeficitRecord, ExecutionSummary, Ledger, LiquidationKind, LiquidationLogView, LiquidationPlan,
   LiquidationPlanView, LiquidationPolicy, LiquidationRecord, PositionPrices, PositionPricesView,
 } from './liquidation.js';
+export { WATERFALL_PRESETS, TRANCHE_KINDS } from './waterfall.js';
+export type {
+  AdlCandidate, AdlRank, AdlRanking, AdlRankingFunction, AdlRankingName, AllocateOptions, AllocationReport, BackstopProvider,
+  ClearingMember, Tranche, TrancheKind, WaterfallBalances, WaterfallConfig,
+} from './waterfall.js';
+export { AuditLog, AUDIT_ROLES } from './audit.js';
+export type { AuditChunk, AuditRecord, AuditRole, AuditView, DeficitInfo, StepInfo } from './audit.js';

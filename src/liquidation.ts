@@ -5,6 +5,7 @@
 import { inputError } from './errors.js';
 import { toCount, toI64 } from './atoms.js';
 import type { AtomsInput } from './types.js';
+import type { AllocateOptions, AllocationReport } from './waterfall.js';
 import { Column, type Raw } from './raw.js';
 
 /** "No such price": the condition holds at no price in 1..2^62. */
@@ -158,8 +159,18 @@ export interface Ledger {
   liquidatorFeesQuote: bigint;
   /** Sum over executed rows of funding settled minus realized PnL. */
   flowQuote: bigint;
+  /** All deficits ever recorded by liquidation. */
   deficitsQuote: bigint;
+  /**
+   * The conserved quantity: collateral + funds + liquidator fees + flow - deficits + operator capital
+   * and default fund + residue + covered - socialized receivable (docs/WATERFALL.md, "Conservation").
+   */
   totalQuote: bigint;
+  operatorAndDefaultFundQuote: bigint;
+  residueQuote: bigint;
+  /** All deficits ever covered by the waterfall. */
+  coveredQuote: bigint;
+  socializedReceivableQuote: bigint;
 }
 
 export interface CascadeRound extends ExecutionSummary {
@@ -176,6 +187,8 @@ export interface CascadeOptions {
    * cleared: the hook for a loss waterfall. Without it they stay pending in `deficits()`.
    */
   onDeficits?: (records: { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array }) => void;
+  /** Run each round's deficit records through the waterfall set with `setWaterfall` (and its options). */
+  allocate?: boolean | AllocateOptions;
 }
 
 export interface CascadeReport {
@@ -183,6 +196,8 @@ export interface CascadeReport {
   totals: ExecutionSummary;
   /** Still liquidatable or bankrupt after the last round. */
   remaining: { accounts: number; isolated: number };
+  /** With `allocate`: each round's loss allocation. */
+  allocations: AllocationReport[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,10 +294,12 @@ function i128(r: DataView, offset: number): bigint {
 
 export function readLedger(raw: Raw): Ledger {
   raw.exports.ledgerSum();
-  const r = raw.record(raw.exports.ledgerRecordPtr(), 96);
+  const r = raw.record(raw.exports.ledgerRecordPtr(), 160);
   return {
     collateralQuote: i128(r, 0), fundsQuote: i128(r, 16), liquidatorFeesQuote: i128(r, 32),
     flowQuote: i128(r, 48), deficitsQuote: i128(r, 64), totalQuote: i128(r, 80),
+    operatorAndDefaultFundQuote: i128(r, 96), residueQuote: i128(r, 112), coveredQuote: i128(r, 128),
+    socializedReceivableQuote: i128(r, 144),
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { instantiate } from '@assemblyscript/loader';
 import { RiskCoreInvariantError } from './errors.js';
+import type { CoreHooks } from './raw.js';
 
 /** Where the wasm comes from: a URL (fetched or read), a Response, bytes, or a compiled module. */
 export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
@@ -36,13 +37,16 @@ export async function compileSource(source: WasmSource, fetcher: ModuleFetcher):
 }
 
 /** Instantiates a compiled core; `abort` (debug builds) raises RiskCoreInvariantError. */
-export async function instantiateCore(module: WebAssembly.Module): Promise<WebAssembly.Exports> {
+export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHooks): Promise<WebAssembly.Exports> {
   let decode: (ptr: number) => string = () => '';
   const imports = {
     env: {
       abort(messagePtr: number, filePtr: number, line: number, column: number): never {
         throw new RiskCoreInvariantError(decode(messagePtr), decode(filePtr), line, column);
       },
+      // Looked up at call time: the engine installs its hooks after instantiation.
+      auditDrain(rows: number): void { hooks?.auditDrain(rows); },
+      adlKeys(step: number, market: number, side: number, count: number): void { hooks?.adlKeys(step >>> 0, market, side, count); },
     },
   };
   const result = await instantiate<Record<string, unknown>>(module, imports);

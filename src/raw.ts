@@ -25,11 +25,14 @@ export const Column = {
   DefAccount: 64, DefMarket: 65, DefAmount: 66,
   PriceAccount: 67, PriceMarket: 68, PriceIso: 69, PriceSize: 70, PriceLiq: 71, PriceBank: 72,
   GroupKey: 73, GroupSlot: 74, FundScratch: 75, IsoStamp: 76,
+  DefSize: 77, DefPrice: 78, DefOpen: 79, PayId: 80, PayWeight: 81, PayCap: 82, PayWork: 83,
+  AuditDeficit: 84, AuditStep: 85, AuditRole: 86, AuditAccount: 87, AuditMarket: 88, AuditAmount: 89, AuditPrice: 90, AuditSize: 91,
+  MarketFund: 92, MarketWaterfall: 93, FundWindow: 94, MarketPaid: 95, AdlKey: 96, AdlId: 97, AdlSize: 98, AdlSums: 99, AdlPos: 100, AdlGroups: 101, AdlGroupOf: 102,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
 export const MARKET_RECORD = 192;
@@ -55,7 +58,7 @@ export interface CoreExports {
   maxIsolated(): number;
   maxMarkets(): number;
   ioCapacity(): number;
-  addMarket(baseDecimals: number, mark: bigint, fundingLong: bigint, fundingShort: bigint, kind: number, imf: number, mmf: number, premium: number, lower: bigint, upper: bigint, tierCount: number, stepBase: bigint, ownFund: number): number;
+  addMarket(baseDecimals: number, mark: bigint, fundingLong: bigint, fundingShort: bigint, kind: number, imf: number, mmf: number, premium: number, lower: bigint, upper: bigint, tierCount: number, stepBase: bigint, fund: number): number;
   setMarks(count: number): number;
   setFundingIndices(count: number): number;
   bulkReserve(accounts: number, positions: number, isolated: number): number;
@@ -85,6 +88,36 @@ export interface CoreExports {
   execRecordPtr(): number;
   ledgerRecordPtr(): number;
   logCapacity(): number;
+  setWaterfall(steps: number, waterfalls: number, backstop: number): number;
+  allocate(nowSec: bigint): number;
+  auditPending(): number;
+  adlRanks(market: number, side: number, ranking: number): number;
+  setVaultAccount(account: number): number;
+  vaultDeposit(account: number, amount: bigint): number;
+  vaultWithdraw(account: number, shares: bigint): number;
+  vaultNav(): bigint;
+  addContribution(account: number, amount: bigint): number;
+  resetAssessments(): void;
+  addOperatorCapital(layer: number, amount: bigint): number;
+  waterfallStagePtr(): number;
+  backstopStagePtr(): number;
+  waterfallStatePtr(): number;
+  runRecordPtr(): number;
+  balancesPtr(): number;
+  membersPtr(): number;
+  providersPtr(): number;
+  scratchPtr(): number;
+  resultsCurrent(): number;
+  lastNowSec(): bigint;
+  eventCount(): number;
+}
+
+/** Calls the core makes into JavaScript during a waterfall run (set per engine). */
+export interface CoreHooks {
+  /** The audit buffer holds `rows` records: copy them out (the core reuses the buffer). */
+  auditDrain(rows: number): void;
+  /** Fill AdlKey[0..count) for the candidates of market / side with step's ranking (0xFFFFFFFF: the indicator's). */
+  adlKeys(step: number, market: number, side: number, count: number): void;
 }
 
 type ViewCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
@@ -136,7 +169,7 @@ export class Raw {
   /** Resolves column pointers after `init` (layout is fixed from then on). */
   loadLayout(): void {
     // Pointers are u32 in wasm but arrive as signed i32: above 2 GiB they must be reinterpreted.
-    for (let c = 0; c <= Column.IsoStamp; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
+    for (let c = 0; c <= Column.AdlGroupOf; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
   }
 
   /** A view of `length` elements of a column starting at element `first`. Zero-copy. */

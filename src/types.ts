@@ -39,8 +39,11 @@ export interface MarketSpec {
   curve: MarginCurve;
   /** Liquidation closes are multiples of this many base atoms (or a decimal string in base units); default 1. */
   stepBase?: AtomsInput;
-  /** Which insurance fund the market's liquidation fees go to: the global one (default) or its own. */
-  insuranceFund?: 'global' | 'own';
+  /**
+   * Which insurance fund the market's liquidation fees go to and its losses draw on: the global one
+   * (default), its own, or the one it shares with an earlier market (a pool, as Bybit's portfolio funds).
+   */
+  insuranceFund?: 'global' | 'own' | { pool: number };
 }
 
 export interface AccountSpec {

@@ -32,3 +32,17 @@ export function liqRecordPtr(): usize { return state.LIQ_RECORD; }
 export function execRecordPtr(): usize { return EXEC_RECORD; }
 export function ledgerRecordPtr(): usize { return LEDGER_RECORD; }
 export function logCapacity(): u32 { return layout.logCapacity; }
+
+import { STAGE_STEPS, STAGE_BACKSTOP, WF_STATE, RUN_RECORD } from './waterfall';
+import { BALANCES, MEMBERS, PROVIDERS } from './parties';
+export function waterfallStagePtr(): usize { return STAGE_STEPS; }
+export function backstopStagePtr(): usize { return STAGE_BACKSTOP; }
+export function waterfallStatePtr(): usize { return WF_STATE; }
+export function runRecordPtr(): usize { return RUN_RECORD; }
+export function balancesPtr(): usize { return BALANCES; }
+export function membersPtr(): usize { return MEMBERS; }
+export function providersPtr(): usize { return PROVIDERS; }
+export function scratchPtr(): usize { return state.SCRATCH; }
+export function resultsCurrent(): bool { return state.resultsCurrent; }
+export function lastNowSec(): i64 { return load<i64>(WF_STATE, 24); }
+export function eventCount(): u32 { return load<u32>(WF_STATE, 16); }

@@ -12,7 +12,7 @@
  * L around every execution and aborts if it moved.
  */
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, logCapacity, M_D, M_OWN_FUND, maxPositions } from '../layout';
+import { col, Column, logCapacity, M_D, maxPositions } from '../layout';
 import { Field, RowKind, Status } from '../status';
 import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, bookChanged } from './state';
 import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
@@ -20,6 +20,7 @@ import { evaluateCross, isolatedFigures } from './check';
 import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, fundingToSettle, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
 import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from './markets';
 import { releaseIsolatedRow } from './fills';
+import { BALANCES, defaultFundSum } from './parties';
 import {
   closeOutcome, outDeficit, outEquity, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
   outRealized, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
@@ -28,8 +29,11 @@ import {
 /** The last execution: rows, closes, transfers, settlements, groups, then closed notional,
  * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each). */
 export const EXEC_RECORD: usize = memory.data(104, 8);
-/** Ledger components as 128-bit pairs: collateral, funds, liquidator fees, flow, deficits, total. */
-export const LEDGER_RECORD: usize = memory.data(96, 8);
+/** Ledger components as 128-bit pairs: collateral, funds, liquidator fees, flow, deficits recorded,
+ * total (+80); then operator capital + default fund (+96), residue (+112), covered (+128), socialized
+ * receivable (+144). total = collateral + funds + fees + flow - deficits + operator/default fund +
+ * residue + covered - receivable. */
+export const LEDGER_RECORD: usize = memory.data(160, 8);
 
 // @ts-ignore: decorator
 @inline function add128(p: usize, v: i64): void {
@@ -42,9 +46,9 @@ export const LEDGER_RECORD: usize = memory.data(96, 8);
 // @ts-ignore: decorator
 @inline function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
 
-/** The fund a market pays into: 0 (global) or 1 + market. */
+/** The fund a market pays into: 0 (global), 1 + market (its own) or 1 + its pool's first market. */
 // @ts-ignore: decorator
-@inline export function fundOf(market: u32): u32 { return load<u8>(marketPtr(market), M_OWN_FUND) != 0 ? market + 1 : 0; }
+@inline export function fundOf(market: u32): u32 { return load<u16>(col(Column.MarketFund) + (<usize>market << 1)); }
 
 /** Adds to a fund: fund 0 (global) or 1 + market. Errors: unknown fund, amount not in 1..2^62, balance past 2^62. */
 export function depositFund(fund: u32, amount: i64): i32 {
@@ -62,7 +66,7 @@ export function clearDeficits(): void { store<u32>(LIQ_RECORD, 0); }
 
 /** Computes the ledger into LEDGER_RECORD. */
 export function ledgerSum(): void {
-  memory.fill(LEDGER_RECORD, 0, 96);
+  memory.fill(LEDGER_RECORD, 0, 160);
   for (let a: u32 = 0; a < accountCount; a++) add128(LEDGER_RECORD, load<i64>(i64At(Column.AccCollateral, a)));
   for (let r: u32 = 0; r < isolatedTop; r++) {
     if (load<u8>(col(Column.IsoFlags) + <usize>r) != 0) add128(LEDGER_RECORD, load<i64>(i64At(Column.IsoCollateral, r)));
@@ -71,16 +75,25 @@ export function ledgerSum(): void {
   memory.copy(LEDGER_RECORD + 32, LIQ_RECORD + 8, 16);
   memory.copy(LEDGER_RECORD + 48, LIQ_RECORD + 40, 16);
   memory.copy(LEDGER_RECORD + 64, LIQ_RECORD + 24, 16);
-  // total = collateral + funds + fees + flow - deficits
+  add128(LEDGER_RECORD + 96, load<i64>(BALANCES, 64));
+  add128(LEDGER_RECORD + 96, load<i64>(BALANCES, 72));
+  add128(LEDGER_RECORD + 96, defaultFundSum());
+  memory.copy(LEDGER_RECORD + 112, BALANCES, 16);
+  memory.copy(LEDGER_RECORD + 128, BALANCES + 48, 16);
+  memory.copy(LEDGER_RECORD + 144, BALANCES + 32, 16);
+  // total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered - receivable
   let lo: u64 = 0, hi: i64 = 0;
-  for (let k = 0; k < 4; k++) {
+  for (let k = 0; k < 9; k++) {
+    if (k == 4 || k == 5) continue;
     const l = load<u64>(LEDGER_RECORD + k * 16), s = lo + l;
     hi += load<i64>(LEDGER_RECORD + k * 16, 8) + <i64>(s < lo);
     lo = s;
   }
-  const dl = load<u64>(LEDGER_RECORD + 64), dh = load<i64>(LEDGER_RECORD + 72);
-  hi = hi - dh - <i64>(lo < dl);
-  lo = lo - dl;
+  for (let k = 4; k < 10; k += 5) {
+    const dl = load<u64>(LEDGER_RECORD + k * 16), dh = load<i64>(LEDGER_RECORD + k * 16 + 8);
+    hi = hi - dh - <i64>(lo < dl);
+    lo = lo - dl;
+  }
   store<u64>(LEDGER_RECORD + 80, lo);
   store<i64>(LEDGER_RECORD + 88, hi);
 }
@@ -447,6 +460,8 @@ function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding:
     store<u32>(u32At(Column.DefAccount, k), gAccount);
     store<u16>(col(Column.DefMarket) + (<usize>k << 1), kind == RowKind.Settle ? 0xFFFF : load<u16>(col(Column.LogMarket) + (<usize>i << 1)));
     store<i64>(i64At(Column.DefAmount, k), deficit);
+    store<i64>(i64At(Column.DefSize, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogSize, i)));
+    store<i64>(i64At(Column.DefPrice, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogPrice, i)));
     store<u32>(LIQ_RECORD, k + 1);
   }
   add128(LIQ_RECORD + 8, liqFee);

@@ -2,9 +2,10 @@
 import { layOut, MAX_MARKETS } from '../layout';
 import { Field, Status } from '../status';
 import { clearError, fail, initialized, setInitialized } from './state';
+import { initParties } from './parties';
 
 /** Bumped whenever an export, a column or a record layout changes meaning. */
-export const ABI_VERSION: u32 = 2;
+export const ABI_VERSION: u32 = 3;
 
 /**
  * Lays out memory for the given capacities (once per instance).
@@ -18,6 +19,7 @@ export function init(accounts: u32, positions: u32, isolated: u32, markets: u32)
   // Far beyond what 4 GiB holds, and keeps every column length (capacity + scratch) inside u32.
   if (accounts > 1 << 30 || positions > 1 << 30 || isolated > 1 << 30) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   if (!layOut(accounts, positions, isolated, markets)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  initParties();
   setInitialized();
   return Status.Ok;
 }

@@ -84,7 +84,7 @@ function tierDeductions(count: u32, tiers: usize): i32 {
 export function addMarket(
   baseDecimals: u32, mark: i64, fundingLong: i64, fundingShort: i64,
   kind: u32, imf: u32, mmf: u32, premiumPpm: u32, lowerCap: i64, upperCap: i64, tierCount: u32,
-  stepBase: i64, ownFund: bool,
+  stepBase: i64, fund: u32,
 ): i32 {
   if (marketCount >= maxMarkets) return fail(Status.TooManyMarkets, Field.MarketId, <i32>marketCount);
   if (baseDecimals > MAX_BASE_DECIMALS) return fail(Status.OutOfRange, Field.BaseDecimals, -1);
@@ -93,6 +93,8 @@ export function addMarket(
   if (!validIndex(fundingShort)) return fail(Status.OutOfRange, Field.FundingIndexShort, -1);
   if (kind > <u32>CurveKind.OpenInterest) return fail(Status.InvalidCurve, Field.CurveKind, -1);
   if (stepBase < 1 || stepBase > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.StepBase, -1);
+  // fund: 0 the global fund, 1 + id its own, 1 + an earlier market's id that market's (a pool).
+  if (fund > marketCount + 1) return fail(Status.UnknownMarket, Field.FundId, -1);
   const io = col(Column.IoU32);
   const floors = col(Column.IoI64A);
   if (kind == CurveKind.Tiers) {
@@ -135,7 +137,8 @@ export function addMarket(
   store<u8>(m, <u8>kind, M_KIND);
   store<u8>(m, <u8>baseDecimals, M_DECIMALS);
   store<u8>(m, 1, M_ACTIVE);
-  store<u8>(m, ownFund ? 1 : 0, M_OWN_FUND);
+  store<u8>(m, fund != 0 ? 1 : 0, M_OWN_FUND);
+  store<u16>(col(Column.MarketFund) + (<usize>id << 1), <u16>fund);
   store<i64>(m, stepBase, M_STEP);
   store<u32>(m, premiumPpm, M_PREMIUM);
   store<i64>(m, lowerCap, M_LOWER);

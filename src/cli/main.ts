@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * The riskcore command line. `riskcore demo` (what `npm start` runs): generate the default
- * synthetic book, shock the marks, run the batch margin check, run the liquidation cascade, and
- * print what a risk desk reads.
+ * synthetic book, shock the marks, run the batch margin check, run the liquidation cascade with the
+ * loss waterfall after each round, and print what a risk desk reads: who bore the loss.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_BOOK, formatAtoms, generateBook, Health, LIQUIDATION_PRESETS, RiskEngine, shockMarks, type LiquidationPolicy } from '../node.js';
+import {
+  DEFAULT_BOOK, formatAtoms, generateBook, Health, LIQUIDATION_PRESETS, RiskEngine, shockMarks, WATERFALL_PRESETS,
+  type AllocationReport, type LiquidationPolicy, type WaterfallConfig,
+} from '../node.js';
 
 /** Policies the demo can run; `partial` is the default. */
 const POLICIES: Record<string, LiquidationPolicy> = {
@@ -15,7 +18,10 @@ const POLICIES: Record<string, LiquidationPolicy> = {
   hyperliquid: LIQUIDATION_PRESETS.hyperliquid,
 };
 
+const WATERFALLS: Record<string, WaterfallConfig> = WATERFALL_PRESETS;
+
 const USAGE = `usage: riskcore demo [--accounts N] [--positions-per-account N] [--markets N] [--shock PPM] [--seed N] [--policy NAME] [--rounds N]
+                    [--waterfall NAME] [--fund USD] [--vault USD]
 
   --accounts N               accounts in the synthetic book (default ${DEFAULT_BOOK.accounts.toLocaleString('en-US')})
   --positions-per-account N  mean positions per account (default ${DEFAULT_BOOK.positionsPerAccount})
@@ -23,7 +29,10 @@ const USAGE = `usage: riskcore demo [--accounts N] [--positions-per-account N] [
   --shock PPM                move every mark by PPM parts per million (default -120000 = -12 %)
   --seed N                   seed of the synthetic book (default ${DEFAULT_BOOK.seed})
   --policy NAME              liquidation policy: partial (default), dydx, hyperliquid
-  --rounds N                 most liquidation rounds in the cascade (default 16)`;
+  --rounds N                 most liquidation rounds in the cascade (default 16)
+  --waterfall NAME           loss waterfall: ${Object.keys(WATERFALL_PRESETS).join(', ')} (default exchange)
+  --fund USD                 insurance fund before the shock (default 20000000)
+  --vault USD                backstop vault deposits before the shock, from 4 providers (default 20000000)`;
 
 function progressBar(label: string): (done: number, total: number) => void {
   const tty = process.stderr.isTTY;
@@ -52,6 +61,7 @@ async function demo(argv: string[]): Promise<void> {
     options: {
       accounts: { type: 'string' }, 'positions-per-account': { type: 'string' }, markets: { type: 'string' },
       shock: { type: 'string' }, seed: { type: 'string' }, policy: { type: 'string' }, rounds: { type: 'string' },
+      waterfall: { type: 'string' }, fund: { type: 'string' }, vault: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,9 +75,14 @@ async function demo(argv: string[]): Promise<void> {
   const policy = POLICIES[policyName];
   if (!policy) throw new Error(`--policy must be one of ${Object.keys(POLICIES).join(', ')}, got ${policyName}`);
   const maxRounds = int(values.rounds, 16, 'rounds');
+  const waterfallName = values.waterfall ?? 'exchange';
+  const waterfall = WATERFALLS[waterfallName];
+  if (!waterfall) throw new Error(`--waterfall must be one of ${Object.keys(WATERFALLS).join(', ')}, got ${waterfallName}`);
+  const fundUsd = int(values.fund, 20_000_000, 'fund');
+  const vaultUsd = int(values.vault, 20_000_000, 'vault');
 
   const engine = await RiskEngine.create({
-    maxAccounts: accounts,
+    maxAccounts: accounts + 16,
     maxPositions: Math.ceil(accounts * perAccount * 1.2) + 1024,
     maxIsolated: Math.ceil(accounts / 20) + 1024,
     maxMarkets: Math.max(markets, 1),
@@ -76,6 +91,9 @@ async function demo(argv: string[]): Promise<void> {
   const book = generateBook(engine, { accounts, markets, positionsPerAccount: perAccount, seed, onProgress: progressBar('building book') });
   const tBuilt = performance.now();
   console.log(`book: ${book.accounts.toLocaleString('en-US')} accounts, ${book.positions.toLocaleString('en-US')} cross positions, ${book.isolated.toLocaleString('en-US')} isolated, ${markets} markets (seed ${seed}) in ${((tBuilt - t0) / 1000).toFixed(2)} s`);
+
+  const q = 10n ** BigInt(engine.quoteDecimals);
+  setUpLossAbsorbers(engine, waterfall, BigInt(fundUsd) * q, BigInt(vaultUsd) * q);
 
   const before = engine.check();
   shockMarks(engine, shockPpm);
@@ -104,29 +122,16 @@ async function demo(argv: string[]): Promise<void> {
     console.log(`${String(a).padStart(10)}  ${usd(eq).padStart(16)}  ${usd(mm).padStart(16)}  ${ratio.padStart(11)}`);
   }
 
-  // The liquidation cascade: plan, execute at the marks, re-check the touched accounts, repeat.
+  // The liquidation cascade: plan, execute at the marks, run the round's deficits through the loss
+  // waterfall, check again, repeat.
   const ledgerBefore = engine.ledger().totalQuote;
+  const fundBefore = engine.insuranceFund();
+  const navBefore = engine.vault().navQuote;
+  engine.setWaterfall(waterfall);
   const t2 = performance.now();
-  // The demo stands in for the loss waterfall: it takes each round's deficit records as they come.
-  let deficitCount = 0, left = 0n;
-  const largest: { accountId: number; marketId: number; amountQuote: bigint }[] = [];
-  const cascade = engine.liquidate(policy, {
-    maxRounds,
-    onDeficits: (d) => {
-      deficitCount += d.accountId.length;
-      for (let i = 0; i < d.accountId.length; i++) {
-        const amount = d.amountQuote[i]!;
-        left += amount;
-        if (largest.length < 5 || amount > largest[largest.length - 1]!.amountQuote) {
-          largest.push({ accountId: d.accountId[i]!, marketId: d.marketId[i]!, amountQuote: amount });
-          largest.sort((a, b) => (a.amountQuote < b.amountQuote ? 1 : a.amountQuote > b.amountQuote ? -1 : 0));
-          largest.length = Math.min(largest.length, 5);
-        }
-      }
-    },
-  });
+  const cascade = engine.liquidate(policy, { maxRounds, allocate: true });
   const tCascade = performance.now() - t2;
-  console.log(`\nliquidation cascade (policy ${policyName}): ${cascade.rounds.length} rounds in ${tCascade.toFixed(1)} ms`);
+  console.log(`\nliquidation cascade (policy ${policyName}) with the ${waterfallName} loss waterfall: ${cascade.rounds.length} rounds in ${tCascade.toFixed(1)} ms`);
   console.log('round  liquidatable   groups    closes  transfers  settled   closed notional    liquidator fees      fund fees         deficits');
   for (const r of cascade.rounds) {
     console.log(`${String(r.round).padStart(5)}  ${String(r.liquidatable.accounts + r.liquidatable.isolated).padStart(12)}  ${String(r.groups).padStart(7)}  ${String(r.closes).padStart(8)}  ${String(r.transfers).padStart(9)}  ${String(r.settlements).padStart(7)}  ` +
@@ -135,15 +140,67 @@ async function demo(argv: string[]): Promise<void> {
   const t = cascade.totals;
   console.log(`\ntotals: ${t.closes.toLocaleString('en-US')} closes, ${usd(t.closedNotionalQuote)} notional closed; fees ${usd(t.liquidatorFeeQuote)} to liquidators, ${usd(t.fundFeeQuote)} to the insurance fund`);
   console.log(`still liquidatable after ${cascade.rounds.length} rounds: ${cascade.remaining.accounts} accounts, ${cascade.remaining.isolated} isolated positions`);
-  console.log(`deficits left for the loss waterfall: ${deficitCount.toLocaleString('en-US')} records, ${usd(left)} in all; insurance fund ${usd(engine.insuranceFund())}`);
-  console.log('largest deficits:');
-  for (const d of largest) console.log(`  account ${String(d.accountId).padStart(8)}  market ${d.marketId === 0xffff ? 'settle' : String(d.marketId).padStart(3)}  ${usd(d.amountQuote).padStart(16)}`);
+  printWhoBoreTheLoss(engine, cascade.allocations, fundBefore, navBefore, usd);
   const ledgerAfter = engine.ledger().totalQuote;
-  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${usd(ledgerAfter - ledgerBefore)}`} (collateral + funds + liquidator fees + flows - deficits)`);
+  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${usd(ledgerAfter - ledgerBefore)}`} (collateral + funds + fees + flows - deficits + covered + residue - receivable)`);
 
-  console.log(`\ntime: build ${((tBuilt - t0) / 1000).toFixed(2)} s, check ${tCheck.toFixed(1)} ms, liquidation ${tCascade.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  console.log(`\ntime: build ${((tBuilt - t0) / 1000).toFixed(2)} s, check ${tCheck.toFixed(1)} ms, liquidation and waterfall ${tCascade.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   if (ledgerAfter !== ledgerBefore) process.exitCode = 1;
   engine.dispose();
+}
+
+/**
+ * What absorbs losses in the demo: the insurance fund, a backstop vault account owned by four
+ * liquidity providers, and (for clearing-house waterfalls) twenty clearing members with default-fund
+ * contributions and the operator's two capital layers.
+ */
+function setUpLossAbsorbers(engine: RiskEngine, waterfall: WaterfallConfig, fundQuote: bigint, vaultQuote: bigint): void {
+  if (fundQuote > 0n) engine.depositInsuranceFund(fundQuote);
+  const kinds = new Set(waterfall.steps.map((s) => s.kind));
+  if (vaultQuote > 0n && (kinds.has('backstopVault') || kinds.has('haircutVaultShares'))) {
+    const share = vaultQuote / 4n;
+    const [vault, ...providers] = engine.addAccounts([{}, ...Array.from({ length: 4 }, () => ({ collateralQuote: share }))]);
+    engine.setVaultAccount(vault!);
+    for (const p of providers) engine.vaultDeposit(p, share);
+  }
+  if (kinds.has('membersFund') || kinds.has('defaulterFund')) {
+    for (let a = 0; a < 20; a++) engine.addDefaultFundContribution(a, fundQuote / 20n);
+    engine.depositOperatorCapital(1, fundQuote / 10n);
+    engine.depositOperatorCapital(2, fundQuote / 20n);
+  }
+}
+
+/** The loss allocation, summed over the cascade's rounds: who bore what. */
+function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fundBefore: bigint, navBefore: bigint, usd: (x: bigint) => string): void {
+  const sum = (f: (r: AllocationReport) => bigint): bigint => reports.reduce((a, r) => a + f(r), 0n);
+  const deficits = reports.reduce((a, r) => a + r.deficits, 0);
+  console.log(`\nloss waterfall: ${deficits.toLocaleString('en-US')} deficit records, ${usd(sum((r) => r.deficitQuote))} in all, over ${reports.length} events`);
+  const byKind = new Map<string, bigint>();
+  for (const r of reports) for (const s of r.steps) byKind.set(`${s.waterfall}.${s.step} ${s.kind}`, (byKind.get(`${s.waterfall}.${s.step} ${s.kind}`) ?? 0n) + s.coveredQuote);
+  for (const [step, amount] of byKind) console.log(`  ${step.padEnd(28)} ${usd(amount).padStart(18)}`);
+  console.log(`  ${'uncovered'.padEnd(28)} ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}`);
+  console.log('who bore the loss:');
+  console.log(`  insurance fund used     ${usd(sum((r) => r.insuranceFundQuote)).padStart(18)}   (balance ${usd(fundBefore)} -> ${usd(engine.insuranceFund())})`);
+  const vault = engine.vault();
+  console.log(`  backstop vault          ${usd(sum((r) => r.vaultQuote)).padStart(18)}   (net asset value ${usd(navBefore)} -> ${usd(vault.navQuote)})`);
+  const adlAccounts = reports.reduce((a, r) => a + r.adlAccounts, 0);
+  console.log(`  auto-deleveraging       ${usd(sum((r) => r.adlCoveredQuote)).padStart(18)}   (${adlAccounts.toLocaleString('en-US')} account closes, ${usd(sum((r) => r.adlNotionalQuote))} notional)`);
+  console.log(`  socialized              ${usd(sum((r) => r.socializedQuote)).padStart(18)}`);
+  console.log(`  clearing house          ${usd(sum((r) => r.clearingHouseQuote)).padStart(18)}`);
+  console.log(`  uncovered               ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}   (rounding residue kept: ${usd(sum((r) => r.residueQuote))})`);
+  // The five accounts that paid most, from the audit log.
+  const paid = new Map<number, bigint>();
+  const v = engine.auditLog.view();
+  for (let i = 0; i < v.accountId.length; i++) {
+    const role = v.role[i]!;
+    if (role > 1 || v.accountId[i] === 0xffffffff) continue;
+    paid.set(v.accountId[i]!, (paid.get(v.accountId[i]!) ?? 0n) + v.amountQuote[i]!);
+  }
+  const top = [...paid].sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : a[0] - b[0])).slice(0, 5);
+  if (top.length > 0) {
+    console.log(`accounts that paid most (of ${paid.size.toLocaleString('en-US')}; audit log: ${engine.auditLog.length.toLocaleString('en-US')} records):`);
+    for (const [a, x] of top) console.log(`  account ${String(a).padStart(8)}  ${usd(x).padStart(16)}`);
+  }
 }
 
 const [command = 'demo', ...rest] = process.argv.slice(2);

@@ -1,0 +1,405 @@
+/**
+ * Loss allocation: the waterfall configuration, its encoding for the core, and the shapes of
+ * allocation reports. The formulas are normative in docs/WATERFALL.md.
+ */
+import type { AtomsInput } from './types.js';
+import { inputError } from './errors.js';
+import { toI64 } from './atoms.js';
+import { Column, type Raw } from './raw.js';
+import { AuditLog, type AuditChunk, type DeficitInfo, type StepInfo } from './audit.js';
+import { NO_MARKET } from './liquidation.js';
+
+/** ADL ranking functions real venues use (docs/WATERFALL.md, "adl"), or one of your own. */
+export type AdlRankingName = 'pnl' | 'bitmex' | 'binance' | 'hyperliquid';
+
+/** What a ranking function sees for one candidate position (quote atoms, base atoms). */
+export interface AdlCandidate {
+  accountId: number;
+  marketId: number;
+  isolated: boolean;
+  sizeBase: bigint;
+  /** floor(s m / D) + quote - funding owed. */
+  unrealizedPnlQuote: bigint;
+  /** floor(|s| m / D). */
+  notionalQuote: bigint;
+  /** |quote balance|: the entry value. */
+  entryValueQuote: bigint;
+  /** The group's equity and maintenance margin at the last check, and its collateral. */
+  equityQuote: bigint;
+  mmQuote: bigint;
+  collateralQuote: bigint;
+}
+
+/** A ranking given by the caller: larger first; must return a finite number. */
+export type AdlRankingFunction = (candidate: AdlCandidate) => number;
+
+export type AdlRanking = AdlRankingName | AdlRankingFunction;
+
+export interface BackstopProvider {
+  accountId: number;
+  /** Most this provider pays over its life in the waterfall; 0 or absent: no cap beyond its collateral. */
+  capacityQuote?: AtomsInput;
+  /** Fixed share of each allocation, ppm; if any provider has one, all must, summing to 10^6. */
+  weightPpm?: number;
+}
+
+export type Tranche =
+  | {
+    kind: 'insuranceFund';
+    /** The market's fund (its own, its pool's or the global one; default), the global one, or a fund id. */
+    fund?: 'market' | 'global' | number;
+    maxPerDeficitQuote?: AtomsInput;
+    floorQuote?: AtomsInput;
+    marketCapQuote?: AtomsInput;
+    /** 0 (default): the market cap is for all time. */
+    marketCapWindowSec?: number;
+    /** Pays nothing below (1 - drawdownPpm) of the fund's peak in the window (OKX, Bybit: 300,000 over 8 h). */
+    drawdownPpm?: number;
+    drawdownWindowSec?: number;
+  }
+  | { kind: 'backstopVault'; providers?: readonly BackstopProvider[] }
+  | {
+    kind: 'adl';
+    ranking: AdlRanking | 'randomWalk' | 'largest';
+    /** Counterparties close at the bankruptcy price (default; covers the deficit) or at the mark (covers nothing). */
+    price?: 'bankruptcy' | 'mark';
+    /** For `randomWalk`. */
+    seed?: bigint | number;
+    /** For `largest`: how many of the largest opposite positions share the close (FTX: 10). */
+    topK?: number;
+  }
+  | { kind: 'socializeFunding' }
+  | { kind: 'haircutGains'; scope?: 'market' | 'all'; minGainQuote?: AtomsInput; maxHaircutPpm?: number }
+  | { kind: 'haircutDeposits' }
+  | { kind: 'haircutVaultShares' }
+  | { kind: 'defaulterFund' }
+  | { kind: 'operatorCapital'; layer: 1 | 2 }
+  | { kind: 'membersFund'; withLayer2?: boolean }
+  | { kind: 'assessments'; multiplePpm: number };
+
+export type TrancheKind = Tranche['kind'];
+
+export interface WaterfallConfig {
+  /** The default waterfall, in order. */
+  steps: readonly Tranche[];
+  /** Waterfalls of their own for groups of markets; each market in at most one group. */
+  groups?: readonly { markets: readonly number[]; steps: readonly Tranche[] }[];
+}
+
+/**
+ * Waterfalls modelled on real venues (docs/WATERFALL.md; sources in the README). Amounts in quote
+ * units. `exchange` is the demo's: a fund with OKX/Bybit's drawdown rule, the backstop vault, ADL by
+ * BitMEX's ranking, and what is left socialized across open interest.
+ */
+export const WATERFALL_PRESETS = {
+  exchange: { steps: [
+    { kind: 'insuranceFund', drawdownPpm: 300_000, drawdownWindowSec: 8 * 3600 },
+    { kind: 'backstopVault' },
+    { kind: 'adl', ranking: 'bitmex' },
+    { kind: 'socializeFunding' },
+  ] },
+  /** BitMEX and Binance: the insurance fund, then ADL at the bankruptcy price by their rankings. */
+  bitmex: { steps: [{ kind: 'insuranceFund' }, { kind: 'adl', ranking: 'bitmex' }] },
+  binance: { steps: [{ kind: 'insuranceFund' }, { kind: 'adl', ranking: 'binance' }] },
+  /** dYdX v4: the fund (never below 0), then deleveraging from a seeded random offset. */
+  dydx: { steps: [{ kind: 'insuranceFund' }, { kind: 'adl', ranking: 'randomWalk' }] },
+  /** Hyperliquid: the liquidator vault (HLP), then ADL by (mark/entry) x (notional/equity). */
+  hyperliquid: { steps: [{ kind: 'backstopVault' }, { kind: 'adl', ranking: 'hyperliquid' }] },
+  /** Drift and Mango perps: the fund, then the loss spread over open interest through funding. */
+  drift: { steps: [{ kind: 'insuranceFund' }, { kind: 'socializeFunding' }] },
+  /** FTX: backstop providers, the ten largest opposite positions pro rata, the fund, then a clawback of gains. */
+  ftx: { steps: [{ kind: 'backstopVault' }, { kind: 'adl', ranking: 'largest', topK: 10 }, { kind: 'insuranceFund' }, { kind: 'haircutGains', scope: 'all' }] },
+  /** Eurex: the defaulter's contribution, skin in the game, members' fund with the second layer, assessments up to 2x, then gains haircutting. */
+  eurex: { steps: [
+    { kind: 'defaulterFund' }, { kind: 'operatorCapital', layer: 1 }, { kind: 'membersFund', withLayer2: true },
+    { kind: 'assessments', multiplePpm: 2_000_000 }, { kind: 'haircutGains', scope: 'all' },
+  ] },
+} as const satisfies Record<string, WaterfallConfig>;
+
+export interface AllocateOptions {
+  /** Seconds on the caller's clock (windows of insurance-fund rules); never earlier than the last run's. */
+  nowSec?: number;
+}
+
+/** Who bore the loss in one run (one event). */
+export interface AllocationReport {
+  event: number;
+  deficits: number;
+  deficitQuote: bigint;
+  /** Per step of each waterfall: what it covered. */
+  steps: { waterfall: number; step: number; kind: TrancheKind; coveredQuote: bigint }[];
+  insuranceFundQuote: bigint;
+  vaultQuote: bigint;
+  adlCoveredQuote: bigint;
+  adlVolumeBase: bigint;
+  adlNotionalQuote: bigint;
+  adlAccounts: number;
+  socializedQuote: bigint;
+  clearingHouseQuote: bigint;
+  residueQuote: bigint;
+  uncoveredQuote: bigint;
+}
+
+// ---- Encoding and runs (the engine's side of the core's waterfall ABI) ----------------------------
+
+
+export const TRANCHE_KINDS: readonly TrancheKind[] = [
+  'insuranceFund', 'backstopVault', 'adl', 'socializeFunding', 'haircutGains', 'haircutDeposits',
+  'haircutVaultShares', 'defaulterFund', 'operatorCapital', 'membersFund', 'assessments',
+];
+const RANKINGS = ['pnl', 'bitmex', 'binance', 'hyperliquid', 'custom', 'randomWalk', 'largest'] as const;
+const STEP_RECORD = 64, BACKSTOP_RECORD = 32, MAX_STEPS = 64, MAX_BACKSTOP = 64;
+const FUND_MARKET = 0xffffffff;
+
+/** A configuration as the core runs it: steps in order, each with its waterfall and index in it. */
+export interface EncodedWaterfall {
+  steps: StepInfo[];
+  /** Ranking functions given by the caller, by global step id. */
+  functions: Map<number, AdlRankingFunction>;
+  /** A ranked ADL step reads the figures of a check of the current book. */
+  needsFigures: boolean;
+}
+
+function ppmOf(v: number | undefined, field: string, row: number, max = 1_000_000): number {
+  if (v === undefined) return 0;
+  if (!Number.isInteger(v) || v < 0 || v > max) throw inputError('InvalidWaterfall', field, row, `expected an integer in 0..${max}`);
+  return v;
+}
+
+function secondsOf(v: number | undefined, field: string, row: number): bigint {
+  if (v === undefined) return 0n;
+  if (!Number.isSafeInteger(v) || v < 0) throw inputError('InvalidWaterfall', field, row, 'expected whole seconds >= 0');
+  return BigInt(v);
+}
+
+function amountOf(v: AtomsInput | undefined, decimals: number, field: string, row: number): bigint {
+  if (v === undefined) return 0n;
+  const x = toI64(v, decimals, field, row);
+  if (x < 0n) throw inputError('InvalidWaterfall', field, row, 'must not be negative');
+  return x;
+}
+
+/**
+ * Validates a configuration and writes it to the core's staging area; the core checks ranges and
+ * ids again and activates it only if everything is valid (so a refused configuration changes nothing).
+ */
+export function encodeWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number): EncodedWaterfall {
+  const lists: (readonly Tranche[])[] = [config.steps, ...(config.groups ?? []).map((g) => g.steps)];
+  const marketCount = raw.exports.marketCount();
+  const map = new Uint32Array(marketCount);
+  (config.groups ?? []).forEach((g, gi) => {
+    for (const m of g.markets) {
+      if (!Number.isInteger(m) || m < 0 || m >= marketCount) throw inputError('UnknownMarket', 'marketId', gi, `group ${gi}`);
+      if (map[m] !== 0) throw inputError('InvalidWaterfall', 'marketId', gi, `market ${m} is in two groups`);
+      map[m] = gi + 1;
+    }
+  });
+  const total = lists.reduce((n, l) => n + l.length, 0);
+  if (total > MAX_STEPS) throw inputError('InvalidWaterfall', 'waterfall', -1, `at most ${MAX_STEPS} steps in all`);
+  const stage = raw.record(raw.exports.waterfallStagePtr(), MAX_STEPS * STEP_RECORD);
+  const backstop = raw.record(raw.exports.backstopStagePtr(), MAX_BACKSTOP * BACKSTOP_RECORD);
+  const steps: StepInfo[] = [];
+  const functions = new Map<number, AdlRankingFunction>();
+  let nb = 0;
+  lists.forEach((list, w) => {
+    if (!Array.isArray(list) || list.length === 0) throw inputError('InvalidWaterfall', 'waterfall', w, 'a waterfall needs at least one step');
+    list.forEach((t, i) => {
+      const j = steps.length;
+      const kind = TRANCHE_KINDS.indexOf(t?.kind as TrancheKind);
+      if (kind < 0) throw inputError('InvalidWaterfall', 'tranche', j, `unknown tranche ${String(t?.kind)}`);
+      const o = j * STEP_RECORD;
+      for (let b = 0; b < STEP_RECORD; b++) stage.setUint8(o + b, 0);
+      stage.setUint8(o, kind);
+      stage.setUint8(o + 1, w);
+      switch (t.kind) {
+        case 'insuranceFund': {
+          const f = t.fund ?? 'market';
+          const fund = f === 'market' ? FUND_MARKET : f === 'global' ? 0 : f;
+          if (fund !== FUND_MARKET && (!Number.isInteger(fund) || fund < 0 || fund > marketCount)) throw inputError('InvalidWaterfall', 'fundId', j);
+          stage.setUint32(o + 4, fund, true);
+          stage.setBigInt64(o + 8, amountOf(t.maxPerDeficitQuote, quoteDecimals, 'amountQuote', j), true);
+          stage.setBigInt64(o + 16, amountOf(t.floorQuote, quoteDecimals, 'amountQuote', j), true);
+          stage.setBigInt64(o + 24, amountOf(t.marketCapQuote, quoteDecimals, 'amountQuote', j), true);
+          stage.setBigInt64(o + 32, secondsOf(t.marketCapWindowSec, 'nowSec', j), true);
+          stage.setUint32(o + 40, ppmOf(t.drawdownPpm, 'ppm', j), true);
+          stage.setBigInt64(o + 48, secondsOf(t.drawdownWindowSec, 'nowSec', j), true);
+          break;
+        }
+        case 'backstopVault': {
+          const ps = t.providers ?? [];
+          if (nb + ps.length > MAX_BACKSTOP) throw inputError('InvalidWaterfall', 'backstopAccountId', j, `at most ${MAX_BACKSTOP} providers`);
+          stage.setUint16(o + 44, nb, true);
+          stage.setUint16(o + 46, ps.length, true);
+          for (const p of ps) {
+            if (!Number.isInteger(p.accountId) || p.accountId < 0) throw inputError('UnknownAccount', 'backstopAccountId', j);
+            const b = nb++ * BACKSTOP_RECORD;
+            backstop.setUint32(b, p.accountId, true);
+            backstop.setUint32(b + 4, ppmOf(p.weightPpm, 'weightPpm', j), true);
+            backstop.setBigInt64(b + 8, amountOf(p.capacityQuote, quoteDecimals, 'capacityQuote', j), true);
+          }
+          const weighted = ps.filter((p: BackstopProvider) => p.weightPpm !== undefined);
+          if (weighted.length > 0 && (weighted.length !== ps.length || weighted.reduce((sum: number, p: BackstopProvider) => sum + p.weightPpm!, 0) !== 1_000_000)) {
+            throw inputError('InvalidWaterfall', 'weightPpm', j, 'weights must be given for every provider and sum to 1,000,000');
+          }
+          break;
+        }
+        case 'adl': {
+          const r = t.ranking;
+          const code = typeof r === 'function' ? 4 : RANKINGS.indexOf(r as (typeof RANKINGS)[number]);
+          if (code < 0 || r === 'custom') throw inputError('InvalidWaterfall', 'ranking', j, 'a ranking is one of pnl, bitmex, binance, hyperliquid, randomWalk, largest, or a function');
+          if (typeof r === 'function') functions.set(j, r);
+          stage.setUint8(o + 3, code);
+          const price = t.price ?? 'bankruptcy';
+          if (price !== 'bankruptcy' && price !== 'mark') throw inputError('InvalidWaterfall', 'priceQuote', j);
+          stage.setUint8(o + 2, price === 'mark' ? 1 : 0);
+          const seed = BigInt(t.seed ?? 0);
+          if (seed < 0n || seed >= 1n << 64n) throw inputError('InvalidWaterfall', 'ranking', j, 'seed must be in 0..2^64-1');
+          stage.setBigUint64(o + 8, seed, true);
+          const topK = t.topK ?? 10;
+          if (!Number.isInteger(topK) || topK < 1 || topK > 64) throw inputError('InvalidWaterfall', 'topK', j, 'topK in 1..64');
+          stage.setUint32(o + 4, code === 6 ? topK : 0, true);
+          break;
+        }
+        case 'haircutGains': {
+          const scope = t.scope ?? 'market';
+          if (scope !== 'market' && scope !== 'all') throw inputError('InvalidWaterfall', 'tranche', j, 'scope is market or all');
+          stage.setUint8(o + 2, scope === 'all' ? 1 : 0);
+          stage.setBigInt64(o + 8, amountOf(t.minGainQuote, quoteDecimals, 'amountQuote', j), true);
+          stage.setUint32(o + 40, t.maxHaircutPpm === undefined ? 1_000_000 : ppmOf(t.maxHaircutPpm, 'ppm', j), true);
+          break;
+        }
+        case 'operatorCapital':
+          if (t.layer !== 1 && t.layer !== 2) throw inputError('InvalidWaterfall', 'fundId', j, 'layer is 1 or 2');
+          stage.setUint32(o + 4, t.layer, true);
+          break;
+        case 'membersFund':
+          stage.setUint8(o + 2, t.withLayer2 ? 1 : 0);
+          break;
+        case 'assessments':
+          if (!Number.isInteger(t.multiplePpm) || t.multiplePpm < 1 || t.multiplePpm > 100_000_000) {
+            throw inputError('InvalidWaterfall', 'ppm', j, 'multiplePpm in 1..10^8 (a multiple of the contribution, in ppm)');
+          }
+          stage.setUint32(o + 40, t.multiplePpm, true);
+          break;
+        default:
+          break;
+      }
+      steps.push({ waterfall: w, step: i, kind: t.kind });
+    });
+  });
+  raw.view(Uint32Array, Column.IoU32, 0, marketCount).set(map);
+  raw.check(raw.exports.setWaterfall(steps.length, lists.length, nb));
+  const needsFigures = lists.flat().some((t) => t.kind === 'adl' && t.ranking !== 'randomWalk' && t.ranking !== 'largest');
+  return { steps, functions, needsFigures };
+}
+
+/** The pending deficit records as the audit's deficit table (read before a run empties it). */
+export function pendingDeficits(raw: Raw): DeficitInfo[] {
+  const n = raw.record(raw.exports.liqRecordPtr(), 4).getUint32(0, true);
+  const acc = raw.view(Uint32Array, Column.DefAccount, 0, n), mk = raw.view(Uint16Array, Column.DefMarket, 0, n);
+  const amt = raw.view(BigInt64Array, Column.DefAmount, 0, n), size = raw.view(BigInt64Array, Column.DefSize, 0, n);
+  const price = raw.view(BigInt64Array, Column.DefPrice, 0, n);
+  return Array.from({ length: n }, (_, k) => ({
+    accountId: acc[k]!, marketId: mk[k] === NO_MARKET ? null : mk[k]!, amountQuote: amt[k]!, sizeBase: size[k]!, priceQuote: price[k]!,
+  }));
+}
+
+/** The audit buffer's rows as a chunk (views over the core's memory). */
+export function auditChunk(raw: Raw, rows: number): AuditChunk {
+  return {
+    deficit: raw.view(Uint32Array, Column.AuditDeficit, 0, rows), step: raw.view(Uint16Array, Column.AuditStep, 0, rows),
+    role: raw.view(Uint8Array, Column.AuditRole, 0, rows), account: raw.view(Uint32Array, Column.AuditAccount, 0, rows),
+    market: raw.view(Uint16Array, Column.AuditMarket, 0, rows), amount: raw.view(BigInt64Array, Column.AuditAmount, 0, rows),
+    price: raw.view(BigInt64Array, Column.AuditPrice, 0, rows), size: raw.view(BigInt64Array, Column.AuditSize, 0, rows),
+  };
+}
+
+/** One position in an ADL queue. */
+export interface AdlRank { accountId: number; isolated: boolean; key: number; quantile: number }
+
+/** Fills AdlKey for `count` candidates with a caller's ranking; a throw or a non-finite key ranks last. */
+export function customKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, count: number): void {
+  const ids = raw.view(Uint32Array, Column.AdlId, 0, count), keys = raw.view(Float64Array, Column.AdlKey, 0, count);
+  const pnl = raw.view(BigInt64Array, Column.SortKeysA, 0, count), notional = raw.view(BigInt64Array, Column.SortKeysB, 0, count);
+  const entry = raw.view(BigInt64Array, Column.PayWork, 0, count), size = raw.view(BigInt64Array, Column.AdlSize, 0, count);
+  const ISO = 0x80000000;
+  for (let i = 0; i < count; i++) {
+    const tag = ids[i]!;
+    const iso = tag >= ISO;
+    const row = iso ? tag - ISO : tag;
+    const accountId = iso ? raw.view(Uint32Array, Column.IsoAccount, row, 1)[0]! : row;
+    const figure = (c: Column, ci: Column) => raw.view(BigInt64Array, iso ? ci : c, row, 1)[0]!;
+    let key: number;
+    try {
+      key = fn({
+        accountId, marketId: market, isolated: iso, sizeBase: side > 0 ? size[i]! : -size[i]!,
+        unrealizedPnlQuote: pnl[i]!, notionalQuote: notional[i]!, entryValueQuote: entry[i]!,
+        equityQuote: figure(Column.AccEquity, Column.IsoEquity), mmQuote: figure(Column.AccMm, Column.IsoMm),
+        collateralQuote: figure(Column.AccCollateral, Column.IsoCollateral),
+      });
+    } catch {
+      key = -Infinity;
+    }
+    keys[i] = typeof key === 'number' && Number.isFinite(key) ? key : -Infinity;
+  }
+}
+
+/** Reads the last run's report. */
+export function runReport(raw: Raw, event: number, steps: readonly StepInfo[]): AllocationReport {
+  const r = raw.record(raw.exports.runRecordPtr(), 64 + MAX_STEPS * 8);
+  const covered = steps.map((s, j) => ({ waterfall: s.waterfall, step: s.step, kind: s.kind, coveredQuote: r.getBigInt64(64 + j * 8, true) }));
+  const sum = (...kinds: TrancheKind[]) => covered.filter((c) => kinds.includes(c.kind)).reduce((a, c) => a + c.coveredQuote, 0n);
+  return {
+    event, deficits: r.getUint32(0, true), deficitQuote: r.getBigInt64(8, true), steps: covered,
+    insuranceFundQuote: sum('insuranceFund'), vaultQuote: sum('backstopVault', 'haircutVaultShares'), adlCoveredQuote: sum('adl'),
+    adlVolumeBase: r.getBigInt64(32, true), adlNotionalQuote: r.getBigInt64(40, true), adlAccounts: Number(r.getBigInt64(48, true)),
+    socializedQuote: sum('socializeFunding', 'haircutGains', 'haircutDeposits'),
+    clearingHouseQuote: sum('defaulterFund', 'operatorCapital', 'membersFund', 'assessments'),
+    residueQuote: r.getBigInt64(16, true), uncoveredQuote: r.getBigInt64(24, true),
+  };
+}
+
+/** The balances the waterfall keeps besides accounts and funds. */
+export interface WaterfallBalances {
+  residueQuote: bigint;
+  uncoveredQuote: bigint;
+  /** Owed by positions through the socialization funding bump, collected as they settle funding. */
+  socializedReceivableQuote: bigint;
+  /** All deficits ever covered. */
+  coveredQuote: bigint;
+  operatorCapitalQuote: [bigint, bigint];
+  /** A deposit index as a lazily indexed venue would show it, 10^18 = 1. */
+  depositIndexE18: bigint;
+  vaultAccountId: number | null;
+  totalShares: bigint;
+}
+
+export function readBalances(raw: Raw): WaterfallBalances {
+  const b = raw.record(raw.exports.balancesPtr(), 112);
+  const i128 = (o: number) => (b.getBigInt64(o + 8, true) << 64n) | b.getBigUint64(o, true);
+  const vault = b.getUint32(96, true);
+  return {
+    residueQuote: i128(0), uncoveredQuote: i128(16), socializedReceivableQuote: i128(32), coveredQuote: i128(48),
+    operatorCapitalQuote: [b.getBigInt64(64, true), b.getBigInt64(72, true)], depositIndexE18: b.getBigInt64(80, true),
+    vaultAccountId: vault === 0xffffffff ? null : vault, totalShares: b.getBigInt64(88, true),
+  };
+}
+
+export interface ClearingMember { accountId: number; fundQuote: bigint; committedQuote: bigint; assessedQuote: bigint }
+
+export function readMembers(raw: Raw): ClearingMember[] {
+  const n = raw.record(raw.exports.balancesPtr(), 112).getUint32(100, true);
+  const m = raw.record(raw.exports.membersPtr(), Math.max(1, n) * 32);
+  return Array.from({ length: n }, (_, i) => ({
+    accountId: m.getUint32(i * 32, true), fundQuote: m.getBigInt64(i * 32 + 8, true),
+    committedQuote: m.getBigInt64(i * 32 + 16, true), assessedQuote: m.getBigInt64(i * 32 + 24, true),
+  }));
+}
+
+export function readProviders(raw: Raw): { accountId: number; shares: bigint }[] {
+  const n = raw.record(raw.exports.balancesPtr(), 112).getUint32(104, true);
+  const p = raw.record(raw.exports.providersPtr(), Math.max(1, n) * 16);
+  return Array.from({ length: n }, (_, i) => ({ accountId: p.getUint32(i * 16, true), shares: p.getBigInt64(i * 16 + 8, true) }));
+}
+
+export { AuditLog };
