@@ -145,6 +145,22 @@ function sortByAccount(n: u32): void {
 
 // ---- Ranking --------------------------------------------------------------------------------------
 
+/**
+ * The current group's candidates start at this row of the candidate columns (AdlId, AdlPos, AdlKey,
+ * AdlSize): 0 when gathered from the index, the group's segment when swept. Segments of a batch are
+ * served in place: a later group's segment may lie before an earlier one's (a market's two sides
+ * share one region), so none may be moved.
+ */
+let candBase: u32 = 0;
+// @ts-ignore: decorator
+@inline function candIds(): usize { return col(Column.AdlId) + (<usize>candBase << 2); }
+// @ts-ignore: decorator
+@inline function candPos(): usize { return col(Column.AdlPos) + (<usize>candBase << 2); }
+// @ts-ignore: decorator
+@inline function candKeys(): usize { return col(Column.AdlKey) + (<usize>candBase << 3); }
+// @ts-ignore: decorator
+@inline function candSizes(): usize { return col(Column.AdlSize) + (<usize>candBase << 3); }
+
 /** Group figures of a holder tag from the last check: equity, MM; and its collateral. */
 // @ts-ignore: decorator
 @inline function groupCol(tag: u32, cross: Column, iso: Column): i64 {
@@ -237,12 +253,12 @@ let quoteDelta: usize = 0, snapDelta: usize = 0;
  * size, and when `select`, the level-1 size counts by the keys' top 16 bits into AdlSums.
  */
 function rankKeys(ranking: u32, m: u32, n: u32, select: bool, keysReady: bool): u64 {
-  const ids = col(Column.AdlId), keys = col(Column.AdlKey), pos = col(Column.AdlPos);
+  const ids = candIds(), keys = candKeys(), pos = candPos();
   // Size-weighted selection of the best prefix whose sizes reach `need` (every candidate at or above
   // the threshold is then sorted exactly): level 1 counts sizes by the keys' top 16 bits (sign,
   // exponent, 4 mantissa bits; best first), level 2 by the next 16 among the crossing digit's
   // candidates only. Keys, totals and the level-1 counts share one pass over the candidates.
-  const sizes = col(Column.AdlSize), counts = col(Column.SortCounts), sums = col(Column.AdlSums);
+  const sizes = candSizes(), counts = col(Column.SortCounts), sums = col(Column.AdlSums);
   if (select) memory.fill(sums, 0, 65536 << 3);
   let total: u64 = 0;
   const mk = marketPtr(m);
@@ -273,7 +289,7 @@ function rankKeys(ranking: u32, m: u32, n: u32, select: bool, keysReady: bool): 
 
 /** Collects the selected candidates (index, best-first bits) into SortIdsA/SortKeysA; returns how many. */
 function selectPrefix(n: u32, need: u64, total: u64, select: bool): u32 {
-  const keys = col(Column.AdlKey), sizes = col(Column.AdlSize), sums = col(Column.AdlSums);
+  const keys = candKeys(), sizes = candSizes(), sums = col(Column.AdlSums);
   let a = col(Column.SortIdsA), ka = col(Column.SortKeysA), b = col(Column.SortIdsB), kb = col(Column.SortKeysB);
   let k: u32 = 0;
   if (!select || total <= need) {
@@ -344,7 +360,7 @@ function sortSelected(k: u32): void {
  * to SortIdsB[0..returned). Only the best prefix whose sizes reach `need` is ordered.
  */
 function rankedOrder(ranking: u32, m: u32, side: i32, n: u32, need: u64, step: u32, keysReady: bool = false): u32 {
-  const ids = col(Column.AdlId), keys = col(Column.AdlKey), pos = col(Column.AdlPos);
+  const ids = candIds(), keys = candKeys(), pos = candPos();
   if (ranking == RANK_CUSTOM && !keysReady) {
     // The caller's function reads v (SortKeysA), N (SortKeysB) and |quote| (PayWork) per candidate.
     const v = col(Column.SortKeysA), nq = col(Column.SortKeysB), q = col(Column.PayWork);
@@ -377,6 +393,7 @@ function rankedOrder(ranking: u32, m: u32, side: i32, n: u32, need: u64, step: u
 /** ADL quantiles of market m, side (+1 long, -1 short): AdlId in rank order, quantile in PayWork; returns n. */
 export function adlRanks(m: u32, side: i32, ranking: u32): i32 {
   if (m >= marketCount) return -1;
+  candBase = 0;
   const n = gatherHolders(m, side);
   const ids = col(Column.AdlId);
   if (ranking == RANK_RANDOM_WALK || ranking == RANK_LARGEST) return -1;
@@ -465,7 +482,7 @@ export function runAdl(j: u32, w: u32, n: u32): void {
   // it (sequential reads), else from each market's holder index.
   let bound: u64 = 0;
   for (let g: u32 = 0; g < ng; g++) bound += holderBound(load<u32>(groupPtr(g)));
-  const sweep = bound * 4 >= <u64>(positionLive + isolatedLive) && ng > 1;
+  const sweep = bound * 4 >= <u64>(positionLive + isolatedLive) && ng > 1 && ranking != RANK_CUSTOM;
   let g: u32 = 0;
   while (g < ng) {
     let h = g + 1;
@@ -618,19 +635,14 @@ function serveGroup(j: u32, w: u32, n: u32, x: u32, ranking: u32, swept: bool): 
   let count: u32;
   let keysReady = false;
   if (swept) {
-    const start = load<u32>(gp, 16), len = load<u32>(gp, 20);
-    const ids = col(Column.AdlId), pos = col(Column.AdlPos), sizes = col(Column.AdlSize), keys = col(Column.AdlKey);
-    if (start != 0) {
-      memory.copy(ids, ids + (<usize>start << 2), <usize>len << 2);
-      memory.copy(pos, pos + (<usize>start << 2), <usize>len << 2);
-      memory.copy(sizes, sizes + (<usize>start << 3), <usize>len << 3);
-      memory.copy(keys, keys + (<usize>start << 3), <usize>len << 3);
-    }
+    candBase = load<u32>(gp, 16);
+    const len = load<u32>(gp, 20);
     keysReady = ranking <= 3 && ranking != 2;
     count = len;
     if (!keysReady && ranking != RANK_RANDOM_WALK && ranking != RANK_LARGEST) {
-      // Keys read state a earlier group may have changed (collateral; the caller's function):
-      // positions are found again (a removed slot takes the account's last one) and ranked now.
+      // Keys that read state an earlier group may have changed (collateral): positions are found
+      // again (a removed slot takes the account's last one) and ranked now.
+      const ids = candIds(), pos = candPos(), sizes = candSizes();
       count = 0;
       for (let i: u32 = 0; i < len; i++) {
         const tag = load<u32>(ids + (<usize>i << 2));
@@ -648,7 +660,10 @@ function serveGroup(j: u32, w: u32, n: u32, x: u32, ranking: u32, swept: bool): 
         count++;
       }
     }
-  } else count = gatherHolders(m, -side);
+  } else {
+    candBase = 0;
+    count = gatherHolders(m, -side);
+  }
   let ordered = count;
   if (ranking < RANK_RANDOM_WALK) ordered = rankedOrder(ranking, m, -side, count, load<u64>(gp, 8), j, keysReady);
   cursor = 0;
@@ -686,7 +701,7 @@ function serveRecord(j: u32, k: u32, m: u32, side: i32, ranking: u32, count: u32
   const P = closePrice(j, k, m, side);
   const q = load<i64>(i64At(Column.DefPrice, k));
   const bankrupt = load<u32>(u32At(Column.DefAccount, k));
-  const ids = col(Column.AdlId);
+  const ids = candIds();
   if (ranking == RANK_LARGEST) {
     serveLargest(j, k, m, side, count, P, q, bankrupt, markMode, qLeft);
     return;
@@ -769,7 +784,7 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
 /** FTX: the topK largest opposite positions share min(Qb, their total) pro rata to size. */
 function serveLargest(j: u32, k: u32, m: u32, side: i32, count: u32, P: i64, q: i64, bankrupt: u32, markMode: bool, qLeft: i64): void {
   const topK = load<u32>(stepPtr(j), 4);
-  const ids = col(Column.AdlId);
+  const ids = candIds();
   // Top-K by |s| descending, ties by account (candidates are in account order: keep the first).
   let have: u32 = 0;
   const best = LARGEST, wts = LARGEST + 64 * 4, caps = wts + 64 * 8, shares = caps + 64 * 8;
