@@ -224,7 +224,7 @@ function widthOf(c: Column): u32 {
       return 8;
     case Column.FundWindow: case Column.MarketPaid: return WINDOW_RECORD;
     case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
-    case Column.AdlGroups: return 32;
+    case Column.AdlGroups: return 64;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;
     case Column.PosMarket: case Column.IsoMarket: case Column.LogMarket: case Column.DefMarket: case Column.PriceMarket: return 2;
     case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: case Column.LogKind: return 1;
@@ -264,7 +264,7 @@ function lengthOf(c: Column): u32 {
     case Column.AuditMarket: case Column.AuditAmount: case Column.AuditPrice: case Column.AuditSize: return AUDIT_ROWS;
     case Column.MarketFund: case Column.MarketWaterfall: case Column.MarketPaid: return maxMarkets;
     case Column.FundWindow: return maxMarkets + 1;
-    case Column.AdlId: return maxAccounts;
+    case Column.AdlId: return maxAccounts + maxIsolated;
     case Column.AdlSums: return 65536;
     case Column.AdlGroups: case Column.AdlGroupOf: return maxMarkets * 2;
     case Column.PriceAccount: case Column.PriceMarket: case Column.PriceIso: case Column.PriceSize:

@@ -10,9 +10,9 @@
  * (stable, so ties stay in account order). Against a million candidates this is one pass for the
  * keys, one to four histogram passes and a sort of a few thousand entries, instead of a full sort.
  */
-import { AMOUNT_LIMIT, FAST_LIMIT, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, ioCapacity, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_MARK_OVER_D, maxAccounts } from '../layout';
-import { accountCount, clearError, fail, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from './state';
+import { AMOUNT_LIMIT, FAST_LIMIT, INDEX_LIMIT, mulDivCeilFast, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { col, Column, ioCapacity, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D, maxAccounts, maxIsolated } from '../layout';
+import { accountCount, clearError, fail, indexDirty, isolatedLive, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from './book';
 import { buildIndex } from './check';
 import { applyFill } from './fills';
@@ -204,17 +204,21 @@ function pnlOf(tag: u32, m: u32, p: usize): i64 {
  * snapshot is current (the common case), else the general one (pnlOf).
  */
 // @ts-ignore: decorator
-@inline function keyOf(ranking: u32, tag: u32, m: u32, p: usize, mark: i64, d: i64, markOverD: f64, idxLong: i64, idxShort: i64): f64 {
+@inline function keyOf(ranking: u32, tag: u32, m: u32, p: usize, mark: i64, d: i64, markOverD: f64, idxLong: i64, idxShort: i64, invD: f64): f64 {
   const iso = (tag & ISOLATED_TAG) != 0;
   const sz = load<i64>(p);
   const qi = iso ? load<i64>(p - col(Column.IsoSize) + col(Column.IsoQuote)) : load<i64>(p + quoteDelta);
   const snap = iso ? load<i64>(p - col(Column.IsoSize) + col(Column.IsoSnap)) : load<i64>(p + snapDelta);
   const est = <f64>sz * markOverD;
+  // Funding owed, ceil(s (I - snap) / D): 0 when the snapshot is current, else the fast path.
+  const di = (sz > 0 ? idxLong : idxShort) - snap;
+  const estOwed = <f64>sz * <f64>di * invD;
   let vi: i64, Ni: i64;
-  if (snap == (sz > 0 ? idxLong : idxShort) && Math.abs(est) <= FAST_LIMIT) {
+  if (Math.abs(est) <= FAST_LIMIT && Math.abs(estOwed) <= FAST_LIMIT && di > -INDEX_LIMIT * 2 && di < INDEX_LIMIT * 2) {
     const value = mulDivFloorFast(sz, mark, d, est);
+    const owed = di == 0 ? 0 : mulDivCeilFast(sz, di, d, estOwed);
     Ni = sz >= 0 ? value : -value - <i64>(sz * mark - value * d != 0);
-    vi = value + qi;
+    vi = value + qi - owed;
   } else {
     vi = pnlOf(tag, m, p);
     Ni = load<i64>(SCRATCH, 8);
@@ -273,7 +277,7 @@ function rankKeys(ranking: u32, m: u32, n: u32, select: bool, keysReady: bool): 
       key = load<f64>(keys + (<usize>i << 3));
       if (key == 0) { key = 0; store<f64>(keys + (<usize>i << 3), 0); } // -0 and +0 are one key
     } else {
-      key = keyOf(ranking, load<u32>(ids + (<usize>i << 2)), m, <usize>load<u32>(pos + (<usize>i << 2)), mark, d, markOverD, idxLong, idxShort);
+      key = keyOf(ranking, load<u32>(ids + (<usize>i << 2)), m, <usize>load<u32>(pos + (<usize>i << 2)), mark, d, markOverD, idxLong, idxShort, load<f64>(mk, M_INV_D));
       if (key == 0) key = 0;
       store<f64>(keys + (<usize>i << 3), key);
     }
@@ -426,11 +430,11 @@ let adlEpoch: u32 = 0;
 /** Ranked walks: candidates before the cursor are closed out (records of a group start there). */
 let cursor: u32 = 0;
 
-// Group table (AdlGroups, 32 B per group): +0 market, +4 side (i32), +8 need (u64), +16 segment
-// start, +20 segment length, +24 first record, +28 last record. AdlGroupOf[market * 2 + (side < 0)]
+// Group table (AdlGroups, 64 B per group): +0 market, +4 side (i32), +8 need (u64), +16 segment
+// start, +20 segment length, +24 first record, +28 last record, +32 candidates (counted). AdlGroupOf[market * 2 + (side < 0)]
 // holds a group's index + 1 during the step.
 // @ts-ignore: decorator
-@inline function groupPtr(g: u32): usize { return col(Column.AdlGroups) + (<usize>g << 5); }
+@inline function groupPtr(g: u32): usize { return col(Column.AdlGroups) + (<usize>g << 6); }
 // @ts-ignore: decorator
 @inline function groupOfPtr(m: u32, side: i32): usize { return col(Column.AdlGroupOf) + (<usize>(m * 2 + <u32>(side < 0)) << 2); }
 
@@ -483,20 +487,22 @@ export function runAdl(j: u32, w: u32, n: u32): void {
   let bound: u64 = 0;
   for (let g: u32 = 0; g < ng; g++) bound += holderBound(load<u32>(groupPtr(g)));
   const sweep = bound * 4 >= <u64>(positionLive + isolatedLive) && ng > 1 && ranking != RANK_CUSTOM;
+  if (sweep) sweepCounts(ng);
+  const capacity = <u64>maxAccounts + <u64>maxIsolated;
   let g: u32 = 0;
   while (g < ng) {
     let h = g + 1;
     if (sweep) {
-      // A batch of groups whose candidates fit the candidate columns; a market's two sides share
-      // its holders, so the second side adds nothing to the bound.
+      // A batch: groups whose candidates (counted exactly) fit the candidate columns together.
       let used: u64 = 0;
       h = g;
       while (h < ng) {
         const hp = groupPtr(h);
-        const m = load<u32>(hp), other = load<u32>(groupOfPtr(m, -load<i32>(hp, 4)));
-        const b = other != 0 && other - 1 >= g && other - 1 < h ? 0 : <u64>holderBound(m);
-        if (h > g && used + b > <u64>maxAccounts) break;
-        used += b;
+        const c = <u64>load<u32>(hp, 32);
+        if (h > g && used + c > capacity) break;
+        store<u32>(hp + 16, <u32>used);
+        store<u32>(hp + 20, 0);
+        used += c;
         h++;
       }
       sweepBook(g, h, ranking);
@@ -519,6 +525,30 @@ function holderBound(m: u32): u32 {
   return b;
 }
 
+/** Counts each group's candidates (+32) in one pass over the book, so batches can be packed exactly. */
+function sweepCounts(ng: u32): void {
+  for (let x: u32 = 0; x < ng; x++) store<u32>(groupPtr(x) + 32, 0);
+  const flags = col(Column.AccFlags), posStart = col(Column.AccPosStart), posLen = col(Column.AccPosLen);
+  const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize), groupOf = col(Column.AdlGroupOf);
+  for (let a: u32 = 0; a < accountCount; a++) {
+    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
+    const s0 = load<u32>(posStart + (<usize>a << 2)), s1 = s0 + load<u32>(posLen + (<usize>a << 2));
+    for (let sl = s0; sl < s1; sl++) {
+      const s = load<i64>(posSize + (<usize>sl << 3));
+      if (s == 0) continue;
+      const x = load<u32>(groupOf + (<usize>(<u32>load<u16>(posMarket + (<usize>sl << 1)) * 2 + <u32>(s > 0)) << 2));
+      if (x != 0) { const p = groupPtr(x - 1) + 32; store<u32>(p, load<u32>(p) + 1); }
+    }
+  }
+  for (let r: u32 = 0; r < isolatedTop; r++) {
+    if (load<u8>(col(Column.IsoFlags) + <usize>r) == 0) continue;
+    const s = load<i64>(i64At(Column.IsoSize, r));
+    if (s == 0) continue;
+    const x = load<u32>(groupOf + (<usize>(<u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)) * 2 + <u32>(s > 0)) << 2));
+    if (x != 0) { const p = groupPtr(x - 1) + 32; store<u32>(p, load<u32>(p) + 1); }
+  }
+}
+
 /**
  * One pass over every account (ascending, cross slots then isolated rows) appending each position
  * to the segment of the group [g, h) it is a candidate of: sorted by account, as a group needs.
@@ -535,24 +565,6 @@ function sweepBook(g: u32, h: u32, ranking: u32): void {
   const withKeys = ranking <= 3 && ranking != 2;
   quoteDelta = col(Column.PosQuote) - col(Column.PosSize);
   snapDelta = col(Column.PosSnap) - col(Column.PosSize);
-  // Segments: a market's two sides share one region of its holders' size (longs from its start,
-  // shorts from its end), so together they never pass it.
-  let at: u32 = 0;
-  for (let x = g; x < h; x++) {
-    const p = groupPtr(x);
-    const m = load<u32>(p), side = load<i32>(p, 4);
-    const other = load<u32>(groupOfPtr(m, -side));
-    const pairedEarlier = other != 0 && other - 1 >= g && other - 1 < x;
-    if (pairedEarlier) {
-      const q = groupPtr(other - 1);
-      store<u32>(p + 16, load<u32>(q, 16) + holderBound(m) - 1); // fills downwards
-    } else {
-      store<u32>(p + 16, at);
-      at += holderBound(m);
-    }
-    store<u32>(p + 20, 0);
-    segDown[x - g] = pairedEarlier;
-  }
   for (let a: u32 = 0; a < accountCount; a++) {
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
     const s0 = load<u32>(posStart + (<usize>a << 2)), s1 = s0 + load<u32>(posLen + (<usize>a << 2));
@@ -583,33 +595,13 @@ function sweepBook(g: u32, h: u32, ranking: u32): void {
       r = load<u32>(u32At(Column.IsoNext, r));
     }
   }
-  // A downward segment holds its candidates in descending account order: reverse it in place, and
-  // record where it starts.
-  for (let x = g; x < h; x++) {
-    if (!segDown[x - g]) continue;
-    const p = groupPtr(x);
-    const len = load<u32>(p, 20), top = load<u32>(p, 16);
-    const start = top + 1 - len;
-    for (let i: u32 = 0; i < (len >> 1); i++) {
-      const u = start + i, v = top - i;
-      const t1 = load<u32>(ids + (<usize>u << 2)); store<u32>(ids + (<usize>u << 2), load<u32>(ids + (<usize>v << 2))); store<u32>(ids + (<usize>v << 2), t1);
-      const t2 = load<u32>(pos + (<usize>u << 2)); store<u32>(pos + (<usize>u << 2), load<u32>(pos + (<usize>v << 2))); store<u32>(pos + (<usize>v << 2), t2);
-      const sz = col(Column.AdlSize), ky = col(Column.AdlKey);
-      const t3 = load<u64>(sz + (<usize>u << 3)); store<u64>(sz + (<usize>u << 3), load<u64>(sz + (<usize>v << 3))); store<u64>(sz + (<usize>v << 3), t3);
-      const t4 = load<u64>(ky + (<usize>u << 3)); store<u64>(ky + (<usize>u << 3), load<u64>(ky + (<usize>v << 3))); store<u64>(ky + (<usize>v << 3), t4);
-    }
-    store<u32>(p + 16, start);
-  }
 }
-
-/** Which groups of the current batch fill their segment downwards (the second side of a market). */
-const segDown = new StaticArray<bool>(131072);
 
 // @ts-ignore: decorator
 @inline function place(x: u32, g: u32, tag: u32, p: u32, ids: usize, pos: usize): u32 {
   const gp = groupPtr(x);
   const len = load<u32>(gp, 20);
-  const at = segDown[x - g] ? load<u32>(gp, 16) - len : load<u32>(gp, 16) + len;
+  const at = load<u32>(gp, 16) + len;
   store<u32>(ids + (<usize>at << 2), tag);
   store<u32>(pos + (<usize>at << 2), p);
   store<u32>(gp + 20, len + 1);
@@ -617,9 +609,10 @@ const segDown = new StaticArray<bool>(131072);
 }
 
 /** A candidate's key during the sweep (its market's constants read from the market record). */
-function sweptKey(ranking: u32, tag: u32, m: u32, p: usize): f64 {
+// @ts-ignore: decorator
+@inline function sweptKey(ranking: u32, tag: u32, m: u32, p: usize): f64 {
   const mk = marketPtr(m);
-  const key = keyOf(ranking, tag, m, p, load<i64>(mk, M_MARK), load<i64>(mk, M_D), load<f64>(mk, M_MARK_OVER_D), load<i64>(mk, M_FUND_LONG), load<i64>(mk, M_FUND_SHORT));
+  const key = keyOf(ranking, tag, m, p, load<i64>(mk, M_MARK), load<i64>(mk, M_D), load<f64>(mk, M_MARK_OVER_D), load<i64>(mk, M_FUND_LONG), load<i64>(mk, M_FUND_SHORT), load<f64>(mk, M_INV_D));
   return key == 0 ? 0 : key;
 }
 
