@@ -6,7 +6,7 @@
  */
 import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT } from '../layout';
-import { accountCount, nextEpoch, NONE, SCRATCH } from './state';
+import { accountCount, isolatedLive, isolatedTop, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE } from './book';
 import { marketPtr } from './position';
 import { split, WEIGHT_LIMIT } from './prorata';
@@ -60,48 +60,140 @@ function firstVisit(m: u32, stamp: u32): bool {
 // ---- Funding-index bump (Drift, Mango) -----------------------------------------------------------
 
 export function runSocializeFunding(j: u32, w: u32, n: u32): void {
-  const stamp = nextEpoch();
-  for (let k0: u32 = 0; k0 < n; k0++) {
-    if (!serves(k0, w)) continue;
-    const m = defMarket(k0);
-    if (m == NONE || !firstVisit(m, stamp)) continue;
-    const mk = marketPtr(m);
-    const oi = load<i64>(mk, M_OI_LONG) + load<i64>(mk, M_OI_SHORT);
-    if (oi <= 0) continue;
-    let X: i64 = 0;
-    for (let k = k0; k < n; k++) if (serves(k, w) && defMarket(k) == m) X += openOf(k);
-    if (X > AMOUNT_LIMIT) X = AMOUNT_LIMIT;
-    const count = gatherHolders(m, 0);
-    const D = load<i64>(mk, M_D);
-    const delta = mulDivRounded(X + <i64>count, D, oi, true, SCRATCH);
-    const iL = load<i64>(mk, M_FUND_LONG), iS = load<i64>(mk, M_FUND_SHORT);
-    if (delta == OVERFLOWED || iL + delta > INDEX_LIMIT || iS - delta < -INDEX_LIMIT) continue;
-    // What the positions will owe, exactly, once they settle.
-    let A: i64 = 0;
-    let ok = true;
-    const ids = col(Column.AdlId), pos = col(Column.AdlPos);
-    for (let i: u32 = 0; i < count && ok; i++) {
-      const tag = load<u32>(ids + (<usize>i << 2));
-      const p = <usize>load<u32>(pos + (<usize>i << 2));
-      const s = load<i64>(p);
-      const snap = (tag & ISOLATED_TAG) != 0 ? load<i64>(p - col(Column.IsoSize) + col(Column.IsoSnap)) : load<i64>(p - col(Column.PosSize) + col(Column.PosSnap));
-      const idx = s > 0 ? iL : iS, idx2 = s > 0 ? iL + delta : iS - delta;
-      const before = mulDivRounded(s, idx - snap, D, true, SCRATCH), after = mulDivRounded(s, idx2 - snap, D, true, SCRATCH);
-      if (before == OVERFLOWED || after == OVERFLOWED) ok = false;
-      else A += after - before;
-      if (A > AMOUNT_LIMIT) ok = false;
+  // The markets with records, in the order of their first record (AdlGroups as per-market scratch,
+  // AdlGroupOf[2m] mapping a market to its entry + 1): +0 market, +8 X, +16 positions, +24 delta,
+  // +32 A, +40 usable, +48 first record, +52 last record.
+  let nm: u32 = 0;
+  for (let k: u32 = 0; k < n; k++) {
+    if (!serves(k, w)) continue;
+    const m = defMarket(k);
+    if (m == NONE) continue;
+    const mp = col(Column.AdlGroupOf) + (<usize>(m * 2) << 2);
+    let e = load<u32>(mp);
+    if (e == 0) {
+      e = ++nm;
+      store<u32>(mp, e);
+      const q = entry(e - 1);
+      memory.fill(q, 0, 64);
+      store<u32>(q, m);
+      store<u32>(q + 48, k);
     }
-    if (!ok || A < X) continue;
-    store<i64>(mk + M_FUND_LONG, iL + delta);
-    store<i64>(mk + M_FUND_SHORT, iS - delta);
-    for (let k = k0; k < n; k++) {
+    const q = entry(e - 1);
+    let X = load<i64>(q, 8) + openOf(k);
+    store<i64>(q + 8, X > AMOUNT_LIMIT ? AMOUNT_LIMIT : X);
+    store<u32>(q + 52, k);
+  }
+  if (nm == 0) return;
+  // Positions (count, then what each will owe) from one pass over the book per question when the
+  // markets hold much of it, else from each market's holders.
+  let bound: u64 = 0;
+  for (let e: u32 = 0; e < nm; e++) bound += <u64>holdersOf(load<u32>(entry(e)));
+  const sweep = bound * 4 >= <u64>(positionLive + isolatedLive);
+  if (sweep) bookPass(false);
+  else for (let e: u32 = 0; e < nm; e++) store<u32>(entry(e) + 16, gatherHolders(load<u32>(entry(e)), 0));
+  for (let e: u32 = 0; e < nm; e++) {
+    const q = entry(e);
+    const mk = marketPtr(load<u32>(q));
+    const oi = load<i64>(mk, M_OI_LONG) + load<i64>(mk, M_OI_SHORT);
+    const delta = oi <= 0 ? OVERFLOWED : mulDivRounded(load<i64>(q, 8) + <i64>load<u32>(q, 16), load<i64>(mk, M_D), oi, true, SCRATCH);
+    const iL = load<i64>(mk, M_FUND_LONG), iS = load<i64>(mk, M_FUND_SHORT);
+    const usable = delta != OVERFLOWED && iL + delta <= INDEX_LIMIT && iS - delta >= -INDEX_LIMIT;
+    store<i64>(q + 24, delta);
+    store<u32>(q + 40, usable ? 1 : 0);
+  }
+  if (sweep) bookPass(true);
+  else {
+    for (let e: u32 = 0; e < nm; e++) {
+      const q = entry(e);
+      if (load<u32>(q, 40) == 0) continue;
+      const m = load<u32>(q);
+      const count = gatherHolders(m, 0);
+      const ids = col(Column.AdlId), pos = col(Column.AdlPos);
+      for (let i: u32 = 0; i < count; i++) {
+        const tag = load<u32>(ids + (<usize>i << 2));
+        owes(q, m, <usize>load<u32>(pos + (<usize>i << 2)), (tag & ISOLATED_TAG) != 0);
+      }
+    }
+  }
+  // Bump the usable markets, in order: covers, the market's pay record, its residue.
+  for (let e: u32 = 0; e < nm; e++) {
+    const q = entry(e);
+    const m = load<u32>(q);
+    store<u32>(col(Column.AdlGroupOf) + (<usize>(m * 2) << 2), 0);
+    const X = load<i64>(q, 8), A = load<i64>(q, 32), delta = load<i64>(q, 24);
+    if (load<u32>(q, 40) == 0 || A < X) continue;
+    const mk = marketPtr(m);
+    store<i64>(mk + M_FUND_LONG, load<i64>(mk, M_FUND_LONG) + delta);
+    store<i64>(mk + M_FUND_SHORT, load<i64>(mk, M_FUND_SHORT) - delta);
+    const last = load<u32>(q, 52);
+    for (let k = load<u32>(q, 48); k <= last; k++) {
       if (serves(k, w) && defMarket(k) == m) cover(k, j, NONE, openOf(k), delta, 0);
     }
     add128(BALANCES + 32, A);
     store<i64>(RUN_RECORD + 56, load<i64>(RUN_RECORD, 56) + A);
-    emit(NONE, j, Role.Pay, NONE, m, A, delta, oi);
+    emit(NONE, j, Role.Pay, NONE, m, A, delta, load<i64>(mk, M_OI_LONG) + load<i64>(mk, M_OI_SHORT));
     addResidue(j, NONE, m, A - X, NONE);
   }
+}
+
+// @ts-ignore: decorator
+@inline function entry(e: u32): usize { return col(Column.AdlGroups) + (<usize>e << 6); }
+
+/** Index holders of market m (an upper bound of its positions, for choosing a pass). */
+function holdersOf(m: u32): u32 {
+  const starts = col(Column.IndexStart);
+  return load<u32>(starts + (<usize>(m + 1) << 2)) - load<u32>(starts + (<usize>m << 2)) + pendingCount;
+}
+
+/**
+ * One pass over every position: with `owed` false, counts each listed market's positions with a
+ * size (+16); with `owed` true, adds what each will owe after the bump to its market's A (+32).
+ */
+function bookPass(owed: bool): void {
+  const flags = col(Column.AccFlags), posStart = col(Column.AccPosStart), posLen = col(Column.AccPosLen);
+  const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize), map = col(Column.AdlGroupOf);
+  for (let a: u32 = 0; a < accountCount; a++) {
+    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
+    const s0 = load<u32>(posStart + (<usize>a << 2)), s1 = s0 + load<u32>(posLen + (<usize>a << 2));
+    for (let sl = s0; sl < s1; sl++) {
+      const p = posSize + (<usize>sl << 3);
+      if (load<i64>(p) == 0) continue;
+      const m = <u32>load<u16>(posMarket + (<usize>sl << 1));
+      const e = load<u32>(map + (<usize>(m * 2) << 2));
+      if (e == 0) continue;
+      const q = entry(e - 1);
+      if (!owed) store<u32>(q + 16, load<u32>(q, 16) + 1);
+      else if (load<u32>(q, 40) != 0) owes(q, m, p, false);
+    }
+  }
+  for (let r: u32 = 0; r < isolatedTop; r++) {
+    if (load<u8>(col(Column.IsoFlags) + <usize>r) == 0) continue;
+    const p = i64At(Column.IsoSize, r);
+    if (load<i64>(p) == 0) continue;
+    const m = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
+    const e = load<u32>(map + (<usize>(m * 2) << 2));
+    if (e == 0) continue;
+    const q = entry(e - 1);
+    if (!owed) store<u32>(q + 16, load<u32>(q, 16) + 1);
+    else if (load<u32>(q, 40) != 0) owes(q, m, p, true);
+  }
+}
+
+/**
+ * Adds to market entry q's A what the position at size address p will owe because of the bump:
+ * ceil(s (I' - snap) / D) - ceil(s (I - snap) / D); an overflow makes the market unusable.
+ */
+function owes(q: usize, m: u32, p: usize, iso: bool): void {
+  const mk = marketPtr(m);
+  const s = load<i64>(p);
+  const snap = iso ? load<i64>(p - col(Column.IsoSize) + col(Column.IsoSnap)) : load<i64>(p - col(Column.PosSize) + col(Column.PosSnap));
+  const delta = load<i64>(q, 24), D = load<i64>(mk, M_D);
+  const idx = s > 0 ? load<i64>(mk, M_FUND_LONG) : load<i64>(mk, M_FUND_SHORT);
+  const idx2 = s > 0 ? idx + delta : idx - delta;
+  const before = mulDivRounded(s, idx - snap, D, true, SCRATCH), after = mulDivRounded(s, idx2 - snap, D, true, SCRATCH);
+  const A = load<i64>(q, 32) + (after - before);
+  if (before == OVERFLOWED || after == OVERFLOWED || A > AMOUNT_LIMIT) store<u32>(q + 40, 0);
+  else store<i64>(q + 32, A);
 }
 
 // ---- Gains haircut (Vega, OKX 2018, Deribit; VMGH) -----------------------------------------------
