@@ -8,6 +8,7 @@ import os from 'node:os';
 import { generateBook, Health, RiskEngine, shockMarks, type CheckSummary, type FillInput, type GeneratedBook, type HealthCounts } from '../src/node.js';
 import { checkBook } from '../test/reference/model.js';
 import { f64Book, f64Check, f64Disagreements, f64Markets, refAgreement, refSlice } from './baselines.js';
+import { crashCases, sideBookCases, type WaterfallTimes } from './waterfall.js';
 import { captureCommits, headColumns, marketFootprint, pairedRatio, runSuite, sampleByHand, type Budget, type Stats } from './cases.js';
 
 // ---- CLI ---------------------------------------------------------------------------------------
@@ -293,88 +294,40 @@ const ROUND_SHOCK_PPM = -40_000;
     `round time / check() time in the same sample = ${fmt(median, 2)} (median; range ${fmt(ratios[0]!, 2)} to ${fmt(ratios[ratios.length - 1]!, 2)})`);
 }
 
-// ---- Loss waterfall: ADL selection, a pro-rata haircut, a crash's whole waterfall ----------------
-//
-// Each sample loads the book into a fresh engine, adds one account that is bankrupt at the current
-// marks (a long in market 0, the most held: about half the book's accounts are short there), then:
-//   1. liquidates it and times allocateLosses with an ADL-only waterfall (BitMEX ranking): the
-//      ranked selection runs over every short of market 0 (partial selection, then a walk);
-//   2. moves market 1 down 15 %, liquidates, times a deposit haircut split over every depositor;
-//   3. moves every mark down WATERFALL_SHOCK_PPM, liquidates the cascade, times the whole waterfall
-//      (insurance fund, ADL, funding socialization) over the crash's deficit records.
-// Checks run before each timed call (ranked ADL reads a check's figures), outside the timing.
+// ---- Loss waterfall: ADL selection, a pro-rata haircut, a crash's whole waterfall (bench/waterfall.ts)
 
 say('\nloss waterfall');
-const WATERFALL_SHOCK_PPM = -120_000;
 {
-  const times = { adl: [] as number[], haircut: [] as number[], crash: [] as number[] };
-  let adlCandidates = 0, depositors = 0, bankrupt = 0, records = 0, crashAdlAccounts = 0;
-  const samples = QUICK ? 1 : 4;
-  /** One sample on engine e (the book loaded); `keep` false for a warm-up run. */
-  const sample = (e: RiskEngine, keep: boolean): void => {
-    const m0 = e.market(0);
-    const size = (m0.openInterestShortBase / 100n) || 1n;
-    const notional = (size * m0.markPrice) / 10n ** BigInt(m0.baseDecimals);
-    e.addAccounts([{ collateralQuote: 1n, positions: [{ marketId: 0, sizeBase: size, quoteBalance: -(notional + notional / 20n) }] }]);
-    e.liquidate({ close: 'full' }, { maxRounds: 1 });
-    e.check();
-    const candidates = e.adlRanking(0, 'short', 'pnl').length;
-    e.setWaterfall({ steps: [{ kind: 'adl', ranking: 'bitmex' }] });
-    let t = process.hrtime.bigint();
-    e.allocateLosses();
-    const adl = Number(process.hrtime.bigint() - t) / 1e9;
-
-    shockMarks(e, -150_000, 1, 1);
-    e.liquidate({ close: 'full' }, { maxRounds: 1 });
-    e.setWaterfall({ steps: [{ kind: 'haircutDeposits' }] });
-    t = process.hrtime.bigint();
-    e.allocateLosses();
-    const haircut = Number(process.hrtime.bigint() - t) / 1e9;
-    const payers = e.auditLog.records().filter((r) => r.role === 'pay').length;
-
-    shockMarks(e, WATERFALL_SHOCK_PPM);
-    e.depositInsuranceFund(10n ** 12n);
-    const bankruptNow = e.check().book.accounts.bankrupt;
-    const cascade = e.liquidate({ close: 'full' });
-    if (cascade.rounds.length === 0) throw new Error('the crash liquidated nothing');
-    const deficitRecords = e.deficits().length;
-    e.setWaterfall({ steps: [{ kind: 'insuranceFund' }, { kind: 'adl', ranking: 'bitmex' }, { kind: 'socializeFunding' }] });
-    e.check();
-    t = process.hrtime.bigint();
-    const report = e.allocateLosses();
-    const crash = Number(process.hrtime.bigint() - t) / 1e9;
-    if (!keep) return;
-    times.adl.push(adl); times.haircut.push(haircut); times.crash.push(crash);
-    adlCandidates = candidates; depositors = payers; bankrupt = bankruptNow; records = deficitRecords; crashAdlAccounts = report.adlAccounts;
+  const times: WaterfallTimes = {
+    adl: { api: [], core: [], candidates: 0, closes: 0 }, haircut: { api: [], core: [], payers: 0 },
+    crash: { api: [], core: [], bankrupt: 0, records: 0, adlAccounts: 0, coveredByAdl: 0n, deficitQuote: 0n },
   };
-  {
-    // Warm-up on a small book, so that the timed samples run optimized code.
-    const w = await RiskEngine.create({ maxAccounts: 20_100, maxPositions: 240_000, maxIsolated: 2048, maxMarkets: 128 });
-    generateBook(w, { accounts: 20_000 });
-    sample(w, false);
-    w.dispose();
-  }
-  for (let i = 0; i < samples; i++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const e = await RiskEngine.create({ ...capacity, maxAccounts: capacity.maxAccounts + 16 });
-    for (const spec of gen.markets) e.addMarket(spec);
-    e.appendColumns(columns);
-    sample(e, true);
-    e.dispose();
-  }
+  const samples = QUICK ? 2 : 7;
+  await sideBookCases(ACCOUNTS, samples, times);
+  await crashCases(gen, columns, capacity, QUICK ? 1 : 3, times, async () => { gc(); await new Promise((resolve) => setTimeout(resolve, 200)); });
   const stats = (xs: number[]): Stats => {
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1));
     return { mean, rme: xs.length > 1 ? (100 * sd) / mean / Math.sqrt(xs.length) : 0, samples: xs.length, opsPerSecond: 1 / mean, times: xs };
   };
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  record('waterfall: ADL (BitMEX ranking) over market 0 shorts', 'crash', adlCandidates, stats(times.adl), { extra: { timedBy: 'hand (fresh engine per sample)', candidates: adlCandidates, medianMs: 1e3 * median(times.adl) } });
-  record('waterfall: deposit haircut split over every depositor', 'crash', depositors, stats(times.haircut), { extra: { timedBy: 'hand (fresh engine per sample)', payers: depositors, medianMs: 1e3 * median(times.haircut) } });
-  record('waterfall: crash, fund + ADL + funding socialization', 'crash', records, stats(times.crash), { extra: { timedBy: 'hand (fresh engine per sample)', bankruptAccounts: bankrupt, deficitRecords: records, adlAccounts: crashAdlAccounts, medianMs: 1e3 * median(times.crash) } });
-  say(`    ADL over ${adlCandidates.toLocaleString('en-US')} opposite positions: median ${fmt(1e3 * median(times.adl), 1)} ms; ` +
-    `haircut over ${depositors.toLocaleString('en-US')} accounts: ${fmt(1e3 * median(times.haircut), 1)} ms; ` +
-    `crash with ${bankrupt.toLocaleString('en-US')} bankrupt accounts (${records.toLocaleString('en-US')} deficit records): ${fmt(1e3 * median(times.crash), 1)} ms`);
+  const ms = (xs: number[]): number => 1e3 * median(xs);
+  record('waterfall: ADL, BitMEX ranking, against every short of a market', 'crash', times.adl.candidates, stats(times.adl.core), {
+    extra: { timedBy: 'hand (warm engine)', candidates: times.adl.candidates, accountsClosed: times.adl.closes, medianMs: ms(times.adl.core), apiMedianMs: ms(times.adl.api) },
+  });
+  record('waterfall: deposit haircut split over every depositor', 'crash', times.haircut.payers, stats(times.haircut.core), {
+    extra: { timedBy: 'hand (warm engine)', payers: times.haircut.payers, medianMs: ms(times.haircut.core), apiMedianMs: ms(times.haircut.api) },
+  });
+  record('waterfall: fund + ADL + socialization after the cascade', 'crash', times.crash.records, stats(times.crash.core), {
+    extra: {
+      timedBy: 'hand (engine per sample, after one run)', bankruptAccounts: times.crash.bankrupt, deficitRecords: times.crash.records,
+      adlAccounts: times.crash.adlAccounts, medianMs: ms(times.crash.core), apiMedianMs: ms(times.crash.api),
+    },
+  });
+  say(`    ADL against ${times.adl.candidates.toLocaleString('en-US')} shorts (${times.adl.closes.toLocaleString('en-US')} closed): ${fmt(ms(times.adl.core), 1)} ms ` +
+    `(${fmt(ms(times.adl.api), 1)} ms with the audit copy); haircut over ${times.haircut.payers.toLocaleString('en-US')} depositors: ${fmt(ms(times.haircut.core), 1)} ms ` +
+    `(${fmt(ms(times.haircut.api), 1)} ms); crash: ${times.crash.bankrupt.toLocaleString('en-US')} bankrupt accounts, ${times.crash.records.toLocaleString('en-US')} deficit records, ` +
+    `${fmt(ms(times.crash.core), 1)} ms (${fmt(ms(times.crash.api), 1)} ms)`);
 }
 
 // ---- Bulk load: appendColumns of prepared typed arrays into a fresh engine ----------------------
@@ -459,11 +412,11 @@ targets.push({ target: 'prices of every position <= 3 x a full check (interleave
 const round = results.find((r) => r.name.startsWith('planLiquidations'))!;
 const roundRatio = round.extra!.pairedRatioCheck as number;
 targets.push({ target: 'plan + execute a ~5 % crash round <= 2 x a full check (same sample)', value: `${fmt(roundRatio, 2)} x (${fmt(100 * (round.extra!.liquidatableFraction as number), 1)} % liquidatable)`, pass: roundRatio <= 2 });
-const ms = (prefix: string): number => results.find((r) => r.name.startsWith(prefix))!.extra!.medianMs as number;
-const adlCase = results.find((r) => r.name.startsWith('waterfall: ADL'))!, crashCase = results.find((r) => r.name.startsWith('waterfall: crash'))!;
-targets.push({ target: 'ADL selection against ~1M opposite positions < 20 ms', value: `${fmt(ms('waterfall: ADL'), 1)} ms over ${(adlCase.extra!.candidates as number).toLocaleString('en-US')}`, pass: atScaleBook() ? ms('waterfall: ADL') < 20 : null });
-targets.push({ target: 'pro-rata haircut across 1M accounts < 10 ms', value: `${fmt(ms('waterfall: deposit'), 1)} ms`, pass: atScaleBook() ? ms('waterfall: deposit') < 10 : null });
-targets.push({ target: 'whole waterfall after a crash with ~10,000 bankrupt accounts < 100 ms', value: `${fmt(ms('waterfall: crash'), 1)} ms (${(crashCase.extra!.bankruptAccounts as number).toLocaleString('en-US')} bankrupt)`, pass: atScaleBook() ? ms('waterfall: crash') < 100 : null });
+const wf = (prefix: string): CaseResult => results.find((r) => r.name.startsWith(prefix))!;
+const ms = (prefix: string): number => wf(prefix).extra!.medianMs as number;
+targets.push({ target: 'ADL selection against 1M opposite positions < 20 ms', value: `${fmt(ms('waterfall: ADL'), 1)} ms over ${(wf('waterfall: ADL').extra!.candidates as number).toLocaleString('en-US')} (with the audit copy ${fmt(wf('waterfall: ADL').extra!.apiMedianMs as number, 1)} ms)`, pass: atScaleBook() ? ms('waterfall: ADL') < 20 : null });
+targets.push({ target: 'pro-rata haircut across 1M accounts < 10 ms', value: `${fmt(ms('waterfall: deposit'), 1)} ms (with the audit copy ${fmt(wf('waterfall: deposit').extra!.apiMedianMs as number, 1)} ms)`, pass: atScaleBook() ? ms('waterfall: deposit') < 10 : null });
+targets.push({ target: 'whole waterfall, ~10,000 bankrupt accounts < 100 ms', value: `${fmt(ms('waterfall: fund'), 1)} ms (${(wf('waterfall: fund').extra!.bankruptAccounts as number).toLocaleString('en-US')} bankrupt, ${(wf('waterfall: fund').extra!.deficitRecords as number).toLocaleString('en-US')} records)`, pass: atScaleBook() ? ms('waterfall: fund') < 100 : null });
 const pre = results.find((r) => r.name.startsWith('preTrade'))!;
 targets.push({ target: 'preTrade < 1 µs per call', value: `${fmt(pre.nsPerOp, 0)} ns`, pass: pre.nsPerOp < 1000 });
 // The memory target is about books at scale: below 1M accounts the fixed part of the layout (market

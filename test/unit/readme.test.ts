@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 async function runReadmeExample(index: number): Promise<string[]> {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  expect(blocks.length).toBe(3);
+  expect(blocks.length).toBe(4);
   const entry = pathToFileURL(join(process.cwd(), 'dist/src/node.js')).href;
   const file = join(await mkdtemp(join(tmpdir(), 'riskcore-readme-')), `example-${index}.mjs`);
   const logged: string[] = [];
@@ -43,6 +43,17 @@ describe('README examples', () => {
     // half each. At 2,700 the remaining 0.612 ETH loses 0.612 * 200 = 122.4: E = 88.748 - 122.4 =
     // -33.652, the deficit of the full close at the mark.
     expect(await runReadmeExample(2)).toEqual(['2947368422', 'true', '1 -38800000', '5626000 5626000', '1', '1 33652000 true']);
+  });
+
+  it('loss waterfall: the fund, then ADL at the bankruptcy price, and the ledger unchanged', async () => {
+    // Alice: 10 long at 100 with 50; at 80 her equity is 50 + 800 - 1000 = -150, the deficit of the
+    // full close at the mark. The fund pays its 30; 120 are left. ADL: Bob (10 short at 100) has
+    // v = -800 + 1000 = 200, Q = 1000, N = 800, E = 1000 + 200 = 1200: key (200 * 800) / (1000 * 1200)
+    // = 0.1333; Carol (5 short at 120): v = -400 + 600 = 200, Q = 600, N = 400, E = 1200: 0.1111.
+    // Bob first: Δp = ceil(120 * 1 / 10) = 12, P = 80 + 12 = 92; closing all 10 pays
+    // cash(10, 80) - cash(10, 92) = -800 + 920 = 120, the whole rest. Bob's short is gone, so the
+    // queue of shorts holds Carol alone.
+    expect(await runReadmeExample(3)).toEqual(['30000000 120000000 0', '120000000 1', 'true']);
   });
 
   it('zero copy: a bad batch is refused whole, a good one commits with the same first id', async () => {
