@@ -107,6 +107,12 @@ describe('browser build (Chromium) matches Node', () => {
     expect(l.deficits).toBeGreaterThan(0);
     expect(l.ledgerAfter).toBe(l.ledgerBefore);
     expect(l.digest).not.toBe(node.digest);
+    // The waterfall moved money (fund, ADL, socialization or haircut) and conserved the ledger.
+    const w = node.waterfall;
+    expect(w.records).toBeGreaterThan(0);
+    expect(BigInt(w.report.adlCoveredQuote as string)).toBeGreaterThan(0n);
+    expect(BigInt(w.ledger)).toBe(BigInt(l.ledgerAfter) + BigInt(SCENARIO.fund) * 1_000_000n); // + the fund deposit, from outside
+    expect(w.digest).not.toBe(l.digest);
   });
 
   it('default path: the page fetches /dist/riskcore.wasm and gets the same digest and summary', async () => {
@@ -120,6 +126,7 @@ describe('browser build (Chromium) matches Node', () => {
       expect(result.digest).toBe(node.digest);
       expect(state.summary).toEqual(node.summary);
       expect(result.liquidation).toEqual(node.liquidation);
+      expect(result.waterfall).toEqual(node.waterfall);
       expect(result.book).toEqual(node.book);
       expect(result.accountCount).toBe(node.accountCount);
 
@@ -153,6 +160,7 @@ describe('browser build (Chromium) matches Node', () => {
       expect(result.digest).toBe(node.digest);
       expect(result.summary).toEqual(node.summary);
       expect(result.liquidation).toEqual(node.liquidation);
+      expect(result.waterfall).toEqual(node.waterfall);
       expect(result.book).toEqual(node.book);
       expect(server.requests.slice(first).filter((r) => r.path.endsWith('.wasm'))).toEqual([]);
     } finally {

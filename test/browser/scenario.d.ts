@@ -6,6 +6,8 @@ export declare const SCENARIO: Readonly<{
   shockPpm: number;
   policy: Readonly<import('../../dist/src/index.js').LiquidationPolicy>;
   rounds: number;
+  fund: string;
+  waterfall: Readonly<import('../../dist/src/index.js').WaterfallConfig>;
   engine: Readonly<Required<Pick<EngineOptions, 'maxAccounts' | 'maxPositions' | 'maxIsolated' | 'maxMarkets'>>>;
 }>;
 
@@ -23,6 +25,15 @@ export interface ScenarioResult {
     ledgerBefore: string;
     ledgerAfter: string;
     insuranceFund: string;
+  };
+  /** After the loss waterfall: the digest, the event's report, the audit's size and totals, balances, ledger. */
+  waterfall: {
+    digest: string;
+    report: Record<string, unknown>;
+    records: number;
+    totals: Record<string, unknown>[];
+    balances: Record<string, unknown>;
+    ledger: string;
   };
   /** Wall time per step, milliseconds. */
   ms: { create: number; generate: number; shockAndCheck: number; digest: number; liquidate: number };

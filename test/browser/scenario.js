@@ -10,6 +10,14 @@ export const SCENARIO = Object.freeze({
   // cap so that it takes several rounds), digested again, with its totals and the ledger.
   policy: Object.freeze({ close: 'partial', liquidationFeePpm: 10_000, liquidatorSharePpm: 400_000, maxNotionalPerRoundQuote: '20000', minCloseNotionalQuote: '10' }),
   rounds: 6,
+  // Then the loss waterfall over the cascade's deficits: a fund with a drawdown rule, ADL by
+  // BitMEX's ranking, funding socialization; markets 1 and 2 have their own: ADL by a function
+  // (PnL per notional), then a gains haircut over every account. The same function runs in both.
+  fund: '20000',
+  waterfall: Object.freeze({
+    steps: [{ kind: 'insuranceFund', drawdownPpm: 300_000, drawdownWindowSec: 8 * 3600 }, { kind: 'adl', ranking: 'bitmex' }, { kind: 'socializeFunding' }],
+    groups: [{ markets: [1, 2], steps: [{ kind: 'adl', ranking: (c) => Number(c.unrealizedPnlQuote) / Number(c.notionalQuote > 0n ? c.notionalQuote : 1n) }, { kind: 'haircutGains', scope: 'all' }] }],
+  }),
   // Capacities that always fit the book: at most 60 positions per account, ~2 % isolated.
   engine: Object.freeze({ maxAccounts: 20_000, maxPositions: 20_000 * 60, maxIsolated: 2_048, maxMarkets: 256 }),
 });
@@ -47,10 +55,22 @@ export async function runScenario(pkg, digestEngine, options = {}) {
       ledgerAfter: engine.ledger().totalQuote.toString(),
       insuranceFund: engine.insuranceFund().toString(),
     };
+    engine.depositInsuranceFund(SCENARIO.fund);
+    engine.setWaterfall(SCENARIO.waterfall);
+    const allocation = engine.allocateLosses({ nowSec: 3600 });
+    const waterfall = {
+      digest: digestEngine(engine),
+      report: text(allocation),
+      records: engine.auditLog.length,
+      totals: text(engine.auditLog.totalsByTranche()),
+      balances: text(engine.waterfallBalances()),
+      ledger: engine.ledger().totalQuote.toString(),
+    };
     return {
       digest,
       summary,
       liquidation,
+      waterfall,
       book: { accounts: book.accounts, positions: book.positions, isolated: book.isolated, markets: book.markets.length },
       accountCount: engine.accountCount,
       ms: { create: t1 - t0, generate: t2 - t1, shockAndCheck: t3 - t2, digest: t4 - t3, liquidate: t5 - t4 },
