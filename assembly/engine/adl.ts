@@ -49,16 +49,29 @@ export function positionOf(tag: u32, m: u32): usize {
  * AdlId (holder tags), AdlPos (the position's size column address) and AdlSize (|size|), sorted by
  * account id, one per account. Returns how many. Addresses stay valid until a position is closed.
  */
-export function gatherHolders(m: u32, side: i32, withZero: bool = false): u32 {
+export function gatherHolders(m: u32, side: i32, withZero: bool = false, ranking: u32 = NONE): u32 {
   if (indexDirty) buildIndex();
   const ids = col(Column.AdlId), pos = col(Column.AdlPos);
   let n: u32 = 0;
+  // Keys computed here, while each position is in cache (rankings that read only the position and
+  // the check's figures, and the collateral as it is now, which is when the group starts), with the
+  // level-1 counts for a selection when the market is large enough to need one.
+  const withKeys = ranking <= 3;
+  const mk = marketPtr(m);
+  const mark = load<i64>(mk, M_MARK), d = load<i64>(mk, M_D), markOverD = load<f64>(mk, M_MARK_OVER_D);
+  const idxLong = load<i64>(mk, M_FUND_LONG), idxShort = load<i64>(mk, M_FUND_SHORT), invD = load<f64>(mk, M_INV_D);
+  quoteDelta = col(Column.PosQuote) - col(Column.PosSize);
+  snapDelta = col(Column.PosSnap) - col(Column.PosSize);
+  const keys = col(Column.AdlKey), sums = col(Column.AdlSums);
   let sorted = true, withPending = false, last: u32 = 0;
   const starts = col(Column.IndexStart), entries = col(Column.IndexEntries);
   const e0 = load<u32>(starts + (<usize>m << 2)), e1 = load<u32>(starts + (<usize>(m + 1) << 2));
   const pm = col(Column.PendingMarket), ph = col(Column.PendingHolder);
   const flags = col(Column.AccFlags), posStart = col(Column.AccPosStart), posLen = col(Column.AccPosLen);
   const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize);
+  const withHist = withKeys && e1 - e0 >= 4096;
+  if (withHist) memory.fill(sums, 0, 65536 << 3);
+  let total: u64 = 0;
   for (let e = e0; e < e1 + pendingCount; e++) {
     let tag: u32;
     if (e < e1) tag = load<u32>(entries + (<usize>e << 2));
@@ -85,10 +98,24 @@ export function gatherHolders(m: u32, side: i32, withZero: bool = false): u32 {
     last = a;
     store<u32>(ids + (<usize>n << 2), tag);
     store<u32>(pos + (<usize>n << 2), <u32>p);
-    store<u64>(col(Column.AdlSize) + (<usize>n << 3), <u64>(s < 0 ? -s : s));
+    const size = <u64>(s < 0 ? -s : s);
+    store<u64>(col(Column.AdlSize) + (<usize>n << 3), size);
+    if (withKeys) {
+      let key = keyOf(ranking, tag, m, p, mark, d, markOverD, idxLong, idxShort, invD);
+      if (key == 0) key = 0; // -0 and +0 are one key
+      store<f64>(keys + (<usize>n << 3), key);
+      total = sat(total, size);
+      if (withHist) {
+        const sp = sums + (<usize>(bestFirstBits(key) >> 48) << 3);
+        store<u64>(sp, sat(load<u64>(sp), size));
+      }
+    }
     n++;
   }
-  // Listed from the built index, accounts come in order, once each: done.
+  // Listed from the built index, accounts come in order, once each: done (keys included).
+  gatheredKeys = withKeys && sorted && !withPending;
+  gatheredHist = gatheredKeys && withHist;
+  gatheredTotal = total;
   if (sorted && !withPending) return n;
   if (!sorted) sortByAccount(n);
   const sizes = col(Column.AdlSize);
@@ -109,6 +136,10 @@ export function gatherHolders(m: u32, side: i32, withZero: bool = false): u32 {
   }
   return u;
 }
+
+/** What the last gather computed besides the list: keys, the level-1 counts, the total size. */
+let gatheredKeys = false, gatheredHist = false;
+let gatheredTotal: u64 = 0;
 
 /** Stable LSD radix sort of (AdlId, AdlPos)[0..n) by account id (SortIdsA, SortIdsB as second buffers). */
 function sortByAccount(n: u32): void {
@@ -242,6 +273,9 @@ function pnlOf(tag: u32, m: u32, p: usize): i64 {
   return sz > 0 ? (N * N) / (Math.max(1, Q) * Math.max(1, E)) : (Q * N) / (Math.max(1, N) * Math.max(1, E));
 }
 
+/** rankedOrder's caller has the level-1 counts and total already (a gather that computed them). */
+let histReady = false;
+
 // Offsets from a cross position's size cell to its quote and snapshot cells (set per ranking).
 let quoteDelta: usize = 0, snapDelta: usize = 0;
 
@@ -257,6 +291,7 @@ let quoteDelta: usize = 0, snapDelta: usize = 0;
  * size, and when `select`, the level-1 size counts by the keys' top 16 bits into AdlSums.
  */
 function rankKeys(ranking: u32, m: u32, n: u32, select: bool, keysReady: bool): u64 {
+  if (keysReady && histReady) return gatheredTotal;
   const ids = candIds(), keys = candKeys(), pos = candPos();
   // Size-weighted selection of the best prefix whose sizes reach `need` (every candidate at or above
   // the threshold is then sorted exactly): level 1 counts sizes by the keys' top 16 bits (sign,
@@ -363,7 +398,8 @@ function sortSelected(k: u32): void {
  * Orders the n candidates in AdlId by key (best first, ties by account): writes candidate indices
  * to SortIdsB[0..returned). Only the best prefix whose sizes reach `need` is ordered.
  */
-function rankedOrder(ranking: u32, m: u32, side: i32, n: u32, need: u64, step: u32, keysReady: bool = false): u32 {
+function rankedOrder(ranking: u32, m: u32, side: i32, n: u32, need: u64, step: u32, keysReady: bool = false, hist: bool = false): u32 {
+  histReady = hist;
   const ids = candIds(), keys = candKeys(), pos = candPos();
   if (ranking == RANK_CUSTOM && !keysReady) {
     // The caller's function reads v (SortKeysA), N (SortKeysB) and |quote| (PayWork) per candidate.
@@ -655,10 +691,11 @@ function serveGroup(j: u32, w: u32, n: u32, x: u32, ranking: u32, swept: bool): 
     }
   } else {
     candBase = 0;
-    count = gatherHolders(m, -side);
+    count = gatherHolders(m, -side, false, ranking < RANK_CUSTOM ? ranking : NONE);
+    keysReady = gatheredKeys;
   }
   let ordered = count;
-  if (ranking < RANK_RANDOM_WALK) ordered = rankedOrder(ranking, m, -side, count, load<u64>(gp, 8), j, keysReady);
+  if (ranking < RANK_RANDOM_WALK) ordered = rankedOrder(ranking, m, -side, count, load<u64>(gp, 8), j, keysReady, !swept && gatheredHist);
   cursor = 0;
   if (listed) {
     const list = col(Column.IoU32);
