@@ -3,6 +3,7 @@
  * typed arrays the caller owns. Nothing becomes part of the book until the batch is committed,
  * and a batch that fails validation leaves the book as it was.
  */
+import { Column, type Raw } from './raw.js';
 
 /** Sizes of one bulk append. */
 export interface BulkCounts {
@@ -92,4 +93,32 @@ function fillFrom(target: BigInt64Array | Uint32Array, source: BigInt64Array | U
     else target.fill(0n);
   } else if (source) target.set(source as Uint32Array);
   else target.fill(0);
+}
+
+/** Writable views over the rows `bulkReserve(nA, nP, nI)` staged, as a batch. */
+export function batchViews(raw: Raw, nA: number, nP: number, nI: number): BulkBatch {
+  const a0 = raw.exports.accountCount(), p0 = raw.exports.positionTop(), i0 = raw.exports.isolatedTop();
+  return {
+    firstAccountId: a0,
+    counts: { accounts: nA, positions: nP, isolated: nI },
+    accounts: {
+      collateralQuote: raw.view(BigInt64Array, Column.AccCollateral, a0, nA),
+      imfFloorPpm: raw.view(Uint32Array, Column.AccFloorPpm, a0, nA),
+      positionCount: raw.view(Uint32Array, Column.AccPosLen, a0, nA),
+    },
+    positions: {
+      marketId: raw.view(Uint16Array, Column.PosMarket, p0, nP),
+      sizeBase: raw.view(BigInt64Array, Column.PosSize, p0, nP),
+      quoteBalance: raw.view(BigInt64Array, Column.PosQuote, p0, nP),
+      fundingSnapshot: raw.view(BigInt64Array, Column.PosSnap, p0, nP),
+    },
+    isolated: {
+      accountId: raw.view(Uint32Array, Column.IsoAccount, i0, nI),
+      marketId: raw.view(Uint16Array, Column.IsoMarket, i0, nI),
+      sizeBase: raw.view(BigInt64Array, Column.IsoSize, i0, nI),
+      quoteBalance: raw.view(BigInt64Array, Column.IsoQuote, i0, nI),
+      fundingSnapshot: raw.view(BigInt64Array, Column.IsoSnap, i0, nI),
+      collateralQuote: raw.view(BigInt64Array, Column.IsoCollateral, i0, nI),
+    },
+  };
 }

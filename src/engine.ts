@@ -8,7 +8,7 @@
  * Views returned by `...View()` methods are zero-copy windows on wasm memory: valid until the next
  * call that changes the book or runs a check on this engine. Methods that copy say so.
  */
-import { copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
+import { batchViews, copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
 import { inputError, RiskCoreError, StatusCode } from './errors.js';
 import { toCount, toI64 } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
@@ -21,7 +21,7 @@ import {
   type LiquidationPolicy, type LiquidationRecord, type PositionPrices, type PositionPricesView,
 } from './liquidation.js';
 import {
-  auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readProviders, runReport,
+  adlRanks, auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readVault, runReport,
   type AdlRank, type AdlRankingFunction, type AdlRankingName, type AllocateOptions, type AllocationReport, type ClearingMember,
   type EncodedWaterfall, type WaterfallBalances, type WaterfallConfig,
 } from './waterfall.js';
@@ -283,31 +283,8 @@ export class RiskEngine implements Disposable {
     const raw = this.core;
     const nA = toCount(counts.accounts, 'accounts'), nP = toCount(counts.positions, 'positions'), nI = toCount(counts.isolated ?? 0, 'isolated');
     raw.check(raw.exports.bulkReserve(nA, nP, nI));
-    const a0 = raw.exports.accountCount(), p0 = raw.exports.positionTop(), i0 = raw.exports.isolatedTop();
-    const batch: BulkBatch = {
-      firstAccountId: a0,
-      counts: { accounts: nA, positions: nP, isolated: nI },
-      accounts: {
-        collateralQuote: raw.view(BigInt64Array, Column.AccCollateral, a0, nA),
-        imfFloorPpm: raw.view(Uint32Array, Column.AccFloorPpm, a0, nA),
-        positionCount: raw.view(Uint32Array, Column.AccPosLen, a0, nA),
-      },
-      positions: {
-        marketId: raw.view(Uint16Array, Column.PosMarket, p0, nP),
-        sizeBase: raw.view(BigInt64Array, Column.PosSize, p0, nP),
-        quoteBalance: raw.view(BigInt64Array, Column.PosQuote, p0, nP),
-        fundingSnapshot: raw.view(BigInt64Array, Column.PosSnap, p0, nP),
-      },
-      isolated: {
-        accountId: raw.view(Uint32Array, Column.IsoAccount, i0, nI),
-        marketId: raw.view(Uint16Array, Column.IsoMarket, i0, nI),
-        sizeBase: raw.view(BigInt64Array, Column.IsoSize, i0, nI),
-        quoteBalance: raw.view(BigInt64Array, Column.IsoQuote, i0, nI),
-        fundingSnapshot: raw.view(BigInt64Array, Column.IsoSnap, i0, nI),
-        collateralQuote: raw.view(BigInt64Array, Column.IsoCollateral, i0, nI),
-      },
-    };
-    stagedAt.set(batch, { accounts: a0, positions: p0, isolated: i0 });
+    const batch = batchViews(raw, nA, nP, nI);
+    stagedAt.set(batch, { accounts: batch.firstAccountId, positions: raw.exports.positionTop(), isolated: raw.exports.isolatedTop() });
     return batch;
   }
 
@@ -792,17 +769,7 @@ export class RiskEngine implements Disposable {
     if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1);
     this.requireValid();
     this.indicatorRanking = typeof ranking === 'function' ? ranking : undefined;
-    const n = raw.exports.adlRanks(marketId, side === 'long' ? 1 : -1, code);
-    const ids = raw.view(Uint32Array, Column.PayId, 0, n), keys = raw.view(Float64Array, Column.PayCap, 0, n);
-    const quantile = raw.view(BigInt64Array, Column.PayWork, 0, n);
-    return Array.from({ length: n }, (_, i) => {
-      const tag = ids[i]!;
-      const iso = tag >= 0x80000000;
-      return {
-        accountId: iso ? raw.view(Uint32Array, Column.IsoAccount, tag - 0x80000000, 1)[0]! : tag,
-        isolated: iso, key: keys[i]!, quantile: Number(quantile[i]!),
-      };
-    });
+    return adlRanks(raw, marketId, side, code);
   }
 
   /** Names the backstop vault's account (its providers hold shares of it). */
@@ -825,8 +792,7 @@ export class RiskEngine implements Disposable {
   /** The vault: its account, net asset value (its equity at the marks), shares, providers. */
   vault(): { accountId: number | null; navQuote: bigint; totalShares: bigint; providers: { accountId: number; shares: bigint }[] } {
     const raw = this.core;
-    const b = readBalances(raw);
-    return { accountId: b.vaultAccountId, navQuote: b.vaultAccountId === null ? 0n : raw.exports.vaultNav(), totalShares: b.totalShares, providers: readProviders(raw) };
+    return readVault(raw);
   }
 
   /** Adds to a clearing member's default-fund contribution (money from outside the book). */

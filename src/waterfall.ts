@@ -385,6 +385,24 @@ export function readBalances(raw: Raw): WaterfallBalances {
   };
 }
 
+/** The ADL queue the core ranked (PayId, PayCap as f64 keys, PayWork as quantiles), as objects. */
+export function adlRanks(raw: Raw, marketId: number, side: 'long' | 'short', code: number): AdlRank[] {
+  const n = raw.exports.adlRanks(marketId, side === 'long' ? 1 : -1, code);
+  const ids = raw.view(Uint32Array, Column.PayId, 0, n), keys = raw.view(Float64Array, Column.PayCap, 0, n);
+  const quantile = raw.view(BigInt64Array, Column.PayWork, 0, n);
+  return Array.from({ length: n }, (_, i) => {
+    const tag = ids[i]!;
+    const iso = tag >= 0x80000000;
+    return { accountId: iso ? raw.view(Uint32Array, Column.IsoAccount, tag - 0x80000000, 1)[0]! : tag, isolated: iso, key: keys[i]!, quantile: Number(quantile[i]!) };
+  });
+}
+
+/** The vault: its account, net asset value (its equity at the marks), shares, providers. */
+export function readVault(raw: Raw): { accountId: number | null; navQuote: bigint; totalShares: bigint; providers: { accountId: number; shares: bigint }[] } {
+  const b = readBalances(raw);
+  return { accountId: b.vaultAccountId, navQuote: b.vaultAccountId === null ? 0n : raw.exports.vaultNav(), totalShares: b.totalShares, providers: readProviders(raw) };
+}
+
 export interface ClearingMember { accountId: number; fundQuote: bigint; committedQuote: bigint; assessedQuote: bigint }
 
 export function readMembers(raw: Raw): ClearingMember[] {

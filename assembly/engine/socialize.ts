@@ -11,7 +11,7 @@ import { ACCOUNT_ACTIVE } from './book';
 import { marketPtr } from './position';
 import { split, WEIGHT_LIMIT } from './prorata';
 import { add128, BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
-import { gatherHolders, tagAccount } from './adl';
+import { gatherHolders, tagAccount } from './candidates';
 import { addResidue, assignPooled, cover, defMarket, emit, i64At, openOf, Role, RUN_RECORD, serves, stepPtr, u32At } from './waterfall';
 
 // @ts-ignore: decorator
