@@ -34,13 +34,19 @@ export function split(n: u32, X: i64): u32 {
   return splitAt(n, X, col(Column.PayWeight), col(Column.PayCap), col(Column.PayWork));
 }
 
-/** `split` over weights, caps and shares at the given addresses (i64 arrays of n). */
-export function splitAt(n: u32, X: i64, w: usize, c: usize, t: usize): u32 {
+/**
+ * `split` over weights, caps and shares at the given addresses (i64 arrays of n; caps may be the
+ * weights themselves), with the weights' total when the caller has it (else -1).
+ */
+export function splitAt(n: u32, X: i64, w: usize, c: usize, t: usize, total: i64 = -1): u32 {
   const counts = col(Column.SortCounts);
   let rounds: u32 = 0;
   let fixedSum: i64 = 0;
-  let W: i64 = 0;
-  for (let i: u32 = 0; i < n; i++) { const wi = load<i64>(w + (<usize>i << 3)); if (wi > 0) W += wi; }
+  let W: i64 = total;
+  if (W < 0) {
+    W = 0;
+    for (let i: u32 = 0; i < n; i++) { const wi = load<i64>(w + (<usize>i << 3)); if (wi > 0) W += wi; }
+  }
   while (true) {
     rounds++;
     const R = X - fixedSum;

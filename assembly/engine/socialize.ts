@@ -9,10 +9,10 @@ import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI
 import { accountCount, isolatedLive, isolatedTop, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE } from './book';
 import { marketPtr } from './position';
-import { split, WEIGHT_LIMIT } from './prorata';
+import { split, splitAt, WEIGHT_LIMIT } from './prorata';
 import { add128, BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
 import { gatherHolders, tagAccount } from './candidates';
-import { addResidue, assignPooled, cover, defMarket, emit, i64At, openOf, Role, RUN_RECORD, serves, stepPtr, u32At } from './waterfall';
+import { addResidue, assignPooled, beginPays, cover, defMarket, emit, endPays, i64At, openOf, pay, Role, RUN_RECORD, serves, stepPtr, u32At } from './waterfall';
 
 // @ts-ignore: decorator
 @inline function setPayer(i: u32, id: u32, weight: i64, cap: i64): void {
@@ -36,17 +36,24 @@ function totals(n: u32): i64 {
 
 /** Takes each payer's share out of its collateral (cross account, or isolated row), with a pay record. */
 function takeFromCollateral(j: u32, n: u32, market: u32): void {
-  const ids = col(Column.PayId), shares = col(Column.PayWork);
+  const ids = col(Column.PayId), shares = col(Column.PayWork), coll = col(Column.AccCollateral);
+  beginPays(j);
   for (let i: u32 = 0; i < n; i++) {
     const h = load<i64>(shares + (<usize>i << 3));
     if (h <= 0) continue;
     const id = load<u32>(ids + (<usize>i << 2));
-    const iso = (id & ISOLATED_TAG) != 0;
-    const p = iso ? i64At(Column.IsoCollateral, id & ~ISOLATED_TAG) : i64At(Column.AccCollateral, id);
-    store<i64>(p, load<i64>(p) - h);
-    const m = iso ? <u32>load<u16>(col(Column.IsoMarket) + (<usize>(id & ~ISOLATED_TAG) << 1)) : market;
-    emit(NONE, j, Role.Pay, tagAccount(id), m, h, 0, 0);
+    if ((id & ISOLATED_TAG) == 0) {
+      const p = coll + (<usize>id << 3);
+      store<i64>(p, load<i64>(p) - h);
+      pay(id, market, h);
+    } else {
+      const r = id & ~ISOLATED_TAG;
+      const p = i64At(Column.IsoCollateral, r);
+      store<i64>(p, load<i64>(p) - h);
+      pay(tagAccount(id), <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), h);
+    }
   }
+  endPays();
 }
 
 /** Marks market m as seen by this step (MarketStamp); false if it was already. */
@@ -291,14 +298,14 @@ function finishPool(j: u32, w: u32, n: u32, np: u32, market: u32): void {
 export function runDeposits(j: u32, w: u32, n: u32): void {
   let np: u32 = 0;
   const flags = col(Column.AccFlags), coll = col(Column.AccCollateral);
-  const ids = col(Column.PayId), weights = col(Column.PayWeight), caps = col(Column.PayCap);
+  // Each depositor's cap is its weight (its balance): one column serves as both.
+  const ids = col(Column.PayId), weights = col(Column.PayWeight);
   let cap: i64 = 0;
   for (let a: u32 = 0; a < accountCount; a++) {
     const c = load<i64>(coll + (<usize>a << 3));
     if (c <= 0 || load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
     store<u32>(ids + (<usize>np << 2), a);
     store<i64>(weights + (<usize>np << 3), c);
-    store<i64>(caps + (<usize>np << 3), c);
     np++;
     cap += c;
     if (cap > WEIGHT_LIMIT) return; // too heavy to split exactly: pays nothing
@@ -306,7 +313,7 @@ export function runDeposits(j: u32, w: u32, n: u32): void {
   if (cap <= 0) return;
   const X = assignPooled(j, w, n, cap, NONE);
   if (X <= 0) return;
-  split(np, X);
+  splitAt(np, X, weights, weights, col(Column.PayWork), cap);
   takeFromCollateral(j, np, NONE);
   // The deposit index a lazily indexed venue would show: idx - ceil(idx * X / deposits).
   const idx = load<i64>(BALANCES, 80);

@@ -112,6 +112,31 @@ function cacheAuditColumns(): void {
   store<i64>(aSize + (i << 3), size);
 }
 
+/**
+ * A run of pay records (a pooled step's payers): only account, market and amount differ, so rows
+ * write those three and `endPays` fills the other columns of the run in bulk.
+ */
+let payFrom: u32 = 0, payStep: u32 = 0;
+export function beginPays(step: u32): void { payFrom = auditRows; payStep = step; }
+// @ts-ignore: decorator
+@inline export function pay(account: u32, market: u32, amount: i64): void {
+  if (auditRows == AUDIT_ROWS) { endPays(); auditDrain(auditRows); auditRows = 0; payFrom = 0; }
+  const i = <usize>auditRows;
+  auditRows++;
+  store<u32>(aAccount + (i << 2), account);
+  store<u16>(aMarket + (i << 1), market == NONE ? 0xFFFF : <u16>market);
+  store<i64>(aAmount + (i << 3), amount);
+}
+export function endPays(): void {
+  const a = <usize>payFrom, n = <usize>(auditRows - payFrom);
+  memory.fill(aDeficit + (a << 2), 0xFF, n << 2); // NONE
+  memory.fill(aRole + a, <u8>Role.Pay, n);
+  memory.fill(aPrice + (a << 3), 0, n << 3);
+  memory.fill(aSize + (a << 3), 0, n << 3);
+  for (let i = a; i < a + n; i++) store<u16>(aStep + (i << 1), <u16>payStep);
+  payFrom = auditRows;
+}
+
 /** Covers `x` of record k at step j (x > 0): the open amount falls, the step's total and the ledger's covered rise. */
 export function cover(k: u32, j: u32, account: u32, x: i64, price: i64, size: i64): void {
   const p = i64At(Column.DefOpen, k);
@@ -336,21 +361,30 @@ function fundFor(j: u32, k: u32): u32 {
   return m == NONE ? 0 : fundOf(m);
 }
 
-/** At the start of a run, each fund with a drawdown rule records its balance in the current bucket. */
+/**
+ * At the start of a run, each fund a step with a drawdown rule can draw from records its balance in
+ * the current bucket: the step's fund, or (`market`) the funds of the markets its waterfall serves,
+ * and the global fund for the default waterfall's settle records.
+ */
 function observePeaks(nSteps: u32, now: i64): void {
   for (let j: u32 = 0; j < nSteps; j++) {
     const p = stepPtr(j);
     if (load<u8>(p) != <u8>Tranche.InsuranceFund || load<u32>(p, 40) == 0) continue;
-    const f = load<u32>(p, 4);
-    const first: u32 = f == FUND_MARKET ? 0 : f, last: u32 = f == FUND_MARKET ? marketCount : f;
-    for (let g = first; g <= last; g++) {
-      const wp = col(Column.FundWindow) + <usize>g * 288;
-      windowReset(wp, load<i64>(p, 48));
-      const q = bucketSlot(wp, now, true);
-      const bal = load<i64>(i64At(Column.FundBalance, g));
-      if (bal > load<i64>(q, 8)) store<i64>(q, bal, 8);
+    const f = load<u32>(p, 4), w = <u32>load<u8>(p, 1), windowSec = load<i64>(p, 48);
+    if (f != FUND_MARKET) { observe(f, windowSec, now); continue; }
+    if (w == 0) observe(0, windowSec, now);
+    for (let m: u32 = 0; m < marketCount; m++) {
+      if (<u32>load<u8>(col(Column.MarketWaterfall) + <usize>m) == w) observe(fundOf(m), windowSec, now);
     }
   }
+}
+
+function observe(fund: u32, windowSec: i64, now: i64): void {
+  const wp = col(Column.FundWindow) + <usize>fund * 288;
+  windowReset(wp, windowSec);
+  const q = bucketSlot(wp, now, true);
+  const bal = load<i64>(i64At(Column.FundBalance, fund));
+  if (bal > load<i64>(q, 8)) store<i64>(q, bal, 8);
 }
 
 function runInsuranceFund(j: u32, w: u32, n: u32): void {

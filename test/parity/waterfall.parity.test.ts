@@ -118,7 +118,7 @@ async function world(seed: number, rng: Rng): Promise<World | undefined> {
   // The vault: deposits by providers in a random order (pay records follow the order of first deposit), at net asset value.
   const w: World = { book, liq, wf, engine, backstopId, vaultId, providers };
   engine.setVaultAccount(vaultId);
-  for (const p of (process.env.WF_OLDGEN ? providers : shuffled(rng, providers))) for (let n = rng.int(0, 2); n > 0; n--) vaultDeposit(w, p, amount(rng, 3, 7));
+  for (const p of shuffled(rng, providers)) for (let n = rng.int(0, 2); n > 0; n--) vaultDeposit(w, p, amount(rng, 3, 7));
   sync(wf, liq);
   return w;
 }
@@ -207,7 +207,8 @@ function randomStep(rng: Rng, kind: TrancheKind, k: Knobs): Tranche {
       return { kind, providers };
     }
     case 'adl': {
-      const ranking = rng.pick(['pnl', 'bitmex', 'binance', 'hyperliquid', 'randomWalk', 'largest', 'custom'] as const);
+      // A ranking function twice as often: its closes are rarer (many ties, so early candidates often cover all).
+      const ranking = rng.pick(['pnl', 'bitmex', 'binance', 'hyperliquid', 'randomWalk', 'largest', 'custom', 'custom'] as const);
       return {
         kind, ranking: ranking === 'custom' ? k.custom : ranking, price: rng.chance(0.8) ? 'bankruptcy' : 'mark',
         seed: (BigInt(rng.u32()) << 32n) | BigInt(rng.u32()), ...(ranking === 'largest' && rng.chance(0.7) ? { topK: rng.int(1, 4) } : {}),
@@ -234,7 +235,6 @@ function randomSteps(rng: Rng, k: Knobs): Tranche[] {
   const kinds = shuffled(rng, KINDS);
   if (rng.chance(0.5)) { const i = kinds.indexOf('adl'); [kinds[0], kinds[i]] = [kinds[i]!, kinds[0]!]; }
   const steps = kinds.slice(0, rng.int(1, kinds.length)).map((kind) => randomStep(rng, kind, k));
-  if (process.env.WF_OLDGEN) return steps;
   const insert = (t: Tranche): void => { steps.splice(rng.int(0, steps.length), 0, t); };
   const fund = steps.find((t) => t.kind === 'insuranceFund');
   if (fund !== undefined && rng.chance(0.5)) {
@@ -376,7 +376,6 @@ function allocateBoth(w: World, config: WaterfallConfig, deficits: RefDeficit[],
   const ledgerBefore = w.engine.ledger().totalQuote;
   expect(waterfallLedger(w.book, w.wf, deficits).totalQuote, `${label}: ledger before`).toBe(ledgerBefore);
 
-  const snapshot = process.env.WF_SEED !== undefined ? structuredClone(w.book) : undefined;
   const report = w.engine.allocateLosses({ nowSec });
   const model = allocate(w.book, w.wf, config, deficits, nowSec);
   w.liq.deficits = [];
@@ -388,20 +387,10 @@ function allocateBoth(w: World, config: WaterfallConfig, deficits: RefDeficit[],
   expect(w.engine.auditLog.deficits(report.event).map(({ accountId, marketId, amountQuote, sizeBase, priceQuote }) => ({ accountId, marketId, amountQuote, sizeBase, priceQuote })), `${label}: deficit table`).toEqual(deficits);
   const records = engineRecords(w.engine, report.event, kinds);
   const diff = firstDifference(records, model.records);
-  if (diff !== undefined && process.env.WF_SEED !== undefined) {
-    console.log('DEBUG', diff);
-    const line = (r: RefAuditRecord): string => `${r.role} k=${r.deficit} s=${r.step} a=${r.accountId} m=${r.marketId} ${r.amountQuote} p=${r.priceQuote} d=${r.sizeBase}`;
-    console.log('ENGINE\n' + records.map(line).join('\n'));
-    console.log('MODEL\n' + model.records.map(line).join('\n'));
-    console.log('DEFICITS', show(deficits.map((d, k) => [k, d.accountId, d.marketId, d.amountQuote, d.sizeBase, d.priceQuote])));
-    snapshot!.accounts.forEach((a, id) => console.log('ACC', id, show(a)));
-    console.log('MARKETS', show(snapshot!.markets));
-  }
   expect(diff, `${label}: ${show(config)}`).toBeUndefined();
   const want = modelReport(model.report) as unknown as Record<string, unknown>;
   const got = report as unknown as Record<string, unknown>;
   const fields = Object.keys(want).filter((f) => show(got[f]) !== show(want[f]));
-  if (fields.length > 0 && process.env.WF_SEED !== undefined) console.log('REPORT', label, fields.map((f) => `${f}: engine ${show(got[f])}, model ${show(want[f])}`));
   expect(fields.map((f) => `${f}: engine ${show((report as unknown as Record<string, unknown>)[f])}, model ${show(want[f])}`), `${label}: report`).toEqual([]);
   expect(w.engine.ledger().totalQuote, `${label}: ledger after`).toBe(ledgerBefore);
   expectWorldParity(w, label);
@@ -449,7 +438,7 @@ describe('waterfall parity on random books', () => {
   it('several events per seed: audit records, reports, accounts, funds, members, indices, balances, ledger', async () => {
     const tally: Record<string, number> = {};
     let ran = 0;
-    await eachSeed(Number(process.env.WF_SEED ?? 1), Number(process.env.WF_COUNT ?? 110), async (seed) => {
+    await eachSeed(1, 110, async (seed) => {
       const rng = new Rng(seed * 7_919 + 5);
       const w = await world(seed, rng);
       if (!w) return;
@@ -483,13 +472,13 @@ describe('waterfall parity on random books', () => {
       }
       expect(engineCalls, `seed ${seed}: ranking function calls`).toEqual(modelCalls);
     });
-    if (process.env.WF_SEED === undefined) expect(ran).toBeGreaterThan(200);
+    expect(ran).toBeGreaterThan(200);
     // Every kind of step moved money somewhere in the run.
-    if (process.env.WF_SEED === undefined) for (const kind of KINDS) expect(Object.keys(tally).filter((k) => k.startsWith(`${kind}:`)).length, `${kind}: ${show(tally)}`).toBeGreaterThan(0);
+    for (const kind of KINDS) expect(Object.keys(tally).filter((k) => k.startsWith(`${kind}:`)).length, `${kind}: ${show(tally)}`).toBeGreaterThan(0);
     for (const key of ['ranking:pnl', 'ranking:bitmex', 'ranking:binance', 'ranking:hyperliquid', 'ranking:randomWalk', 'ranking:largest', 'ranking:custom',
       'adl at the mark', 'drawdown', 'marketCap', 'group', 'adl:residue', 'socializeFunding:pay', 'haircutGains:pay', 'membersFund:pay', 'assessments:pay', 'uncovered:uncovered', 'adlVolume',
       'repeated:insuranceFund', 'repeated:operatorCapital', 'adl in two waterfalls', 'providers out of id order', 'vault providers out of id order']) {
-      if (process.env.WF_SEED === undefined) expect(tally[key] ?? 0, `${key}: ${show(tally)}`).toBeGreaterThan(3);
+      expect(tally[key] ?? 0, `${key}: ${show(tally)}`).toBeGreaterThan(3);
     }
   });
 });

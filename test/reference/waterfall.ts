@@ -53,13 +53,13 @@
  *     + haircutDeposits; haircutQuote (model only) = haircutGains + haircutDeposits; adlAccounts:
  *     the distinct accounts each ADL step closed, summed over the steps (the spec). residue /
  *     uncovered: this run's.
+ *  R12 The ledger's flows and liquidator fees start from the liquidation state's, and ADL closes add
+ *     owed - (realized + a(c)).
  *  R13 Configuration: a step repeats another of its waterfall when it has the same kind, except
  *     insuranceFund steps naming different funds ('market', or a fund id, `global` being fund 0)
  *     and operatorCapital steps of different layers. Group markets are checked first (unknown:
  *     UnknownMarket, row the group; in two groups: InvalidWaterfall), then the steps in order;
  *     unknown provider accounts are UnknownAccount (RefUnknownId).
- *  R12 The ledger's flows and liquidator fees start from the liquidation state's, and ADL closes add
- *     owed - (realized + a(c)).
  */
 import type { Tranche, TrancheKind, WaterfallConfig } from '../../src/waterfall.js';
 import { ceilDiv, floorDiv } from './model.js';

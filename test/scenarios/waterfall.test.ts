@@ -131,6 +131,27 @@ describe('waterfall: insurance funds', () => {
     expect(engine.insuranceFund()).toBe(490n);
   });
 
+  it('insuranceFund: a drawdown rule observes only the funds its step draws from (each waterfall keeps its window)', async () => {
+    const engine = await createEngine();
+    const m0 = engine.addMarket(flatMarket(100n, 0, { insuranceFund: 'own' }));
+    const m1 = engine.addMarket(flatMarket(100n, 0, { insuranceFund: 'own' }));
+    engine.depositInsuranceFund(1_000n, m0);
+    engine.depositInsuranceFund(1_000n, m1);
+    // Market 0's fund has the 16 h rule (buckets of 3,600 s), market 1's the group's 8 h rule.
+    engine.setWaterfall({
+      steps: [{ kind: 'insuranceFund', drawdownPpm: 300_000, drawdownWindowSec: 57_600 }],
+      groups: [{ markets: [m1], steps: [{ kind: 'insuranceFund', drawdownPpm: 300_000, drawdownWindowSec: 28_800 }] }],
+    });
+    // t = 0: peak 1,000, floor ceil(1,000 * 0.7) = 700: pays 300 of 500.
+    addBankrupt(engine, m0, 10n, 500n);
+    expect(allocateConserving(engine, 0)).toMatchObject({ insuranceFundQuote: 300n, uncoveredQuote: 200n });
+    // t = 3,600: market 0's fund still has its peak of 1,000 in its own window (bucket 0 of 3,600 s),
+    // so the floor stays 700 and it pays nothing (the group's 8 h rule is not its rule).
+    addBankrupt(engine, m0, 10n, 500n);
+    expect(allocateConserving(engine, 3_600)).toMatchObject({ insuranceFundQuote: 0n, uncoveredQuote: 500n });
+    expect(engine.insuranceFund(m0)).toBe(700n);
+  });
+
   it('insuranceFund: pooled funds (a market sharing an earlier market\'s fund) pay for every market of the pool; fund "global" and fund ids', async () => {
     const engine = await createEngine();
     const m0 = engine.addMarket(flatMarket(100n, 0, { insuranceFund: 'own' }));
