@@ -187,7 +187,7 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
   console.log(`  auto-deleveraging       ${usd(sum((r) => r.adlCoveredQuote)).padStart(18)}   (${adlAccounts.toLocaleString('en-US')} account closes, ${usd(sum((r) => r.adlNotionalQuote))} notional)`);
   console.log(`  socialized              ${usd(sum((r) => r.socializedQuote)).padStart(18)}`);
   console.log(`  clearing house          ${usd(sum((r) => r.clearingHouseQuote)).padStart(18)}`);
-  console.log(`  uncovered               ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}   (rounding residue kept: ${usd(sum((r) => r.residueQuote))})`);
+  console.log(`  uncovered               ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}   (rounding residue kept: ${usd(sum((r) => r.residueQuote))}, mostly the funding bump's whole-atom steps)`);
   // The five accounts that paid most, from the audit log.
   const paid = new Map<number, bigint>();
   const v = engine.auditLog.view();
