@@ -447,9 +447,10 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
   store<i64>(RUN_RECORD + 32, load<i64>(RUN_RECORD, 32) + c);
   const notional = mulDivRounded(c, load<i64>(marketPtr(m), M_MARK), D, false, SCRATCH);
   if (notional != OVERFLOWED) store<i64>(RUN_RECORD + 40, load<i64>(RUN_RECORD, 40) + notional);
-  const stamp = i64At(Column.AccScratch, a);
-  if (load<i64>(stamp) != -<i64>adlEpoch) {
-    store<i64>(stamp, -<i64>adlEpoch);
+  // Accounts hit, counted once per step: AccScratch holds a mark no collateral can equal.
+  const stamp = i64At(Column.AccScratch, a), mark = i64.MIN_VALUE + <i64>adlEpoch;
+  if (load<i64>(stamp) != mark) {
+    store<i64>(stamp, mark);
     store<i64>(RUN_RECORD + 48, load<i64>(RUN_RECORD, 48) + 1);
   }
   return true;

@@ -77,7 +77,7 @@ function providerIndex(a: u32): u32 {
   return NONE;
 }
 
-/** Moves `amount` from account a's collateral into the vault and mints shares; the minted shares in the error record's row. */
+/** Moves `amount` from account a's collateral into the vault and mints shares (their number in SCRATCH). */
 export function vaultDeposit(a: u32, amount: i64): i32 {
   const v = vaultAccount();
   if (v == NONE) return fail(Status.InvalidWaterfall, Field.BackstopAccountId, -1);
@@ -112,7 +112,6 @@ export function vaultDeposit(a: u32, amount: i64): i32 {
   store<i64>(collV, load<i64>(collV) + amount);
   store<i64>(PROVIDERS + <usize>i * LP_RECORD, providerShares(i) + minted, 8);
   store<i64>(BALANCES, total + minted, 88);
-  fail(Status.Ok, Field.None, <i32>minted);
   store<i64>(SCRATCH, minted);
   return changed();
 }
