@@ -18,6 +18,7 @@ import { buildIndex } from './check';
 import { applyFill } from './fills';
 import { marketPtr } from './position';
 import { splitAt } from './prorata';
+import { sortPairs } from './queue';
 import { add128 } from './parties';
 import { addResidue, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './waterfall';
 import {
@@ -131,28 +132,7 @@ function selectPrefix(n: u32, need: u64, total: u64, select: bool): u32 {
 
 /** Stable LSD radix sort of the k selected (SortIdsA/SortKeysA) by their bits; the order ends in SortIdsA and SortIdsB. */
 function sortSelected(k: u32): void {
-  let a = col(Column.SortIdsA), ka = col(Column.SortKeysA), b = col(Column.SortIdsB), kb = col(Column.SortKeysB);
-  const counts = col(Column.SortCounts);
-  const bits: u64 = k < 4096 ? 8 : 16, radix: u32 = 1 << <u32>bits, mask: u64 = <u64>radix - 1;
-  for (let shift: u64 = 0; shift < 64; shift += bits) {
-    memory.fill(counts, 0, <usize>radix << 2);
-    for (let i: u32 = 0; i < k; i++) {
-      const c = counts + (<usize>((load<u64>(ka + (<usize>i << 3)) >> shift) & mask) << 2);
-      store<u32>(c, load<u32>(c) + 1);
-    }
-    let sum: u32 = 0;
-    for (let d: u32 = 0; d < radix; d++) { const c = counts + (<usize>d << 2); const v = load<u32>(c); store<u32>(c, sum); sum += v; }
-    for (let i: u32 = 0; i < k; i++) {
-      const key = load<u64>(ka + (<usize>i << 3));
-      const c = counts + (<usize>((key >> shift) & mask) << 2);
-      const at = load<u32>(c);
-      store<u32>(c, at + 1);
-      store<u32>(b + (<usize>at << 2), load<u32>(a + (<usize>i << 2)));
-      store<u64>(kb + (<usize>at << 3), key);
-    }
-    let t = a; a = b; b = t; t = ka; ka = kb; kb = t;
-  }
-  // An even number of passes: the order is back in SortIdsA.
+  sortPairs(k, col(Column.SortIdsA), col(Column.SortKeysA), col(Column.SortIdsB), col(Column.SortKeysB), k < 4096 ? 8 : 16);
   memory.copy(col(Column.SortIdsB), col(Column.SortIdsA), <usize>k << 2);
 }
 

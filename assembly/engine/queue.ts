@@ -32,6 +32,39 @@ export function compareProducts(x1: i64, y1: i64, x2: i64, y2: i64): i32 {
   return c < 0 || (c == 0 && a < b);
 }
 
+/**
+ * Stable LSD radix sort of k (id u32, key u64) pairs by key, `bits` (8 or 16) per digit. An even
+ * number of passes: the sorted pairs end in (ids, keys); (ids2, keys2) are scratch.
+ */
+export function sortPairs(k: u32, ids: usize, keys: usize, ids2: usize, keys2: usize, bits: u64): void {
+  const buckets = <i32>(1 << <i32>bits), mask = <u64>buckets - 1;
+  const counts = col(Column.SortCounts);
+  for (let shift: u64 = 0; shift < 64; shift += bits) {
+    memory.fill(counts, 0, <usize>buckets << 2);
+    for (let i: u32 = 0; i < k; i++) {
+      const p = counts + (<usize>((load<u64>(keys + (<usize>i << 3)) >> shift) & mask) << 2);
+      store<u32>(p, load<u32>(p) + 1);
+    }
+    let sum: u32 = 0;
+    for (let d = 0; d < buckets; d++) {
+      const p = counts + (<usize>d << 2);
+      const c = load<u32>(p);
+      store<u32>(p, sum);
+      sum += c;
+    }
+    for (let i: u32 = 0; i < k; i++) {
+      const key = load<u64>(keys + (<usize>i << 3));
+      const p = counts + (<usize>((key >> shift) & mask) << 2);
+      const dst = load<u32>(p);
+      store<u32>(p, dst + 1);
+      store<u64>(keys2 + (<usize>dst << 3), key);
+      store<u32>(ids2 + (<usize>dst << 2), load<u32>(ids + (<usize>i << 2)));
+    }
+    const ti = ids; ids = ids2; ids2 = ti;
+    const tk = keys; keys = keys2; keys2 = tk;
+  }
+}
+
 /** Inverse of sortableBits. */
 // @ts-ignore: decorator
 @inline function keyOf(bits: u64): f64 {
@@ -54,8 +87,8 @@ export function buildQueue(isolated: bool): u32 {
   const eq = col(isolated ? Column.IsoEquity : Column.AccEquity);
   const mm = col(isolated ? Column.IsoMm : Column.AccMm);
   const out = col(isolated ? Column.IsoQueue : Column.Queue);
-  let ids = col(Column.SortIdsA), keys = col(Column.SortKeysA);
-  let ids2 = col(Column.SortIdsB), keys2 = col(Column.SortKeysB);
+  const ids = col(Column.SortIdsA), keys = col(Column.SortKeysA);
+  const ids2 = col(Column.SortIdsB), keys2 = col(Column.SortKeysB);
   // Step 1.
   let k: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
@@ -67,37 +100,8 @@ export function buildQueue(isolated: bool): u32 {
     store<u64>(keys + (<usize>k << 3), sortableBits(key));
     k++;
   }
-  // Step 2.
-  if (k > 64) {
-    // 16-bit digits for long queues; 8-bit ones when the queue is short next to 65,536 buckets.
-    const bits: u64 = k > 1 << 18 ? 16 : 8;
-    const buckets = <i32>(1 << <i32>bits), mask = <u64>buckets - 1;
-    const counts = col(Column.SortCounts);
-    for (let shift: u64 = 0; shift < 64; shift += bits) {
-      memory.fill(counts, 0, <usize>buckets << 2);
-      for (let i: u32 = 0; i < k; i++) {
-        const p = counts + (<usize>((load<u64>(keys + (<usize>i << 3)) >> shift) & mask) << 2);
-        store<u32>(p, load<u32>(p) + 1);
-      }
-      let sum: u32 = 0;
-      for (let d = 0; d < buckets; d++) {
-        const p = counts + (<usize>d << 2);
-        const c = load<u32>(p);
-        store<u32>(p, sum);
-        sum += c;
-      }
-      for (let i: u32 = 0; i < k; i++) {
-        const key = load<u64>(keys + (<usize>i << 3));
-        const p = counts + (<usize>((key >> shift) & mask) << 2);
-        const dst = load<u32>(p);
-        store<u32>(p, dst + 1);
-        store<u64>(keys2 + (<usize>dst << 3), key);
-        store<u32>(ids2 + (<usize>dst << 2), load<u32>(ids + (<usize>i << 2)));
-      }
-      const ti = ids; ids = ids2; ids2 = ti;
-      const tk = keys; keys = keys2; keys2 = tk;
-    }
-  }
+  // Step 2: 16-bit digits for long queues; 8-bit ones when the queue is short next to 65,536 buckets.
+  if (k > 64) sortPairs(k, ids, keys, ids2, keys2, k > 1 << 18 ? 16 : 8);
   // Step 3. Two keys more than 2^-40 apart (relative) are in the right order for certain: each key
   // is within a few ulps (2^-52) of its exact ratio. Only closer pairs are compared exactly.
   for (let i: u32 = 0; i < k; i++) {
