@@ -23,7 +23,7 @@ import { add128 } from './parties';
 import { addResidue, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './waterfall';
 import {
   bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupCol, groupOfPtr, groupPtr, holderBound, keyOf,
-  pnlOf, positionOf, quoteOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, sweepCounts, tagAccount,
+  pnlOf, positionOf, quoteOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, tagAccount,
 } from './candidates';
 
 @external("env", "adlKeys")
@@ -247,7 +247,7 @@ export function runAdl(j: u32, w: u32, n: u32): void {
   let bound: u64 = 0;
   for (let g: u32 = 0; g < ng; g++) bound += holderBound(load<u32>(groupPtr(g)));
   const sweep = bound * 4 >= <u64>(positionLive + isolatedLive) && ng > 1 && ranking != RANK_CUSTOM;
-  if (sweep) sweepCounts(ng);
+  if (sweep) sweepBook(0, ng, ranking, true);
   const capacity = <u64>maxAccounts + <u64>maxIsolated;
   let g: u32 = 0;
   while (g < ng) {
@@ -265,7 +265,7 @@ export function runAdl(j: u32, w: u32, n: u32): void {
         used += c;
         h++;
       }
-      sweepBook(g, h, ranking);
+      sweepBook(g, h, ranking, false);
     }
     for (let x = g; x < h; x++) serveGroup(j, w, n, x, ranking, sweep);
     g = h;

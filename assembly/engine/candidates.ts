@@ -13,7 +13,7 @@
  */
 import { FAST_LIMIT, INDEX_LIMIT, mulDivCeilFast, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D } from '../layout';
-import { accountCount, indexDirty, isolatedTop, NONE, pendingCount, SCRATCH } from './state';
+import { accountCount, indexDirty, NONE, pendingCount, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from './book';
 import { buildIndex } from './check';
 import { marketPtr } from './position';
@@ -292,84 +292,59 @@ export function holderBound(m: u32): u32 {
   return b;
 }
 
-/** Counts each group's candidates (+32) in one pass over the book, so batches can be packed exactly. */
-export function sweepCounts(ng: u32): void {
-  for (let x: u32 = 0; x < ng; x++) store<u32>(groupPtr(x) + 32, 0);
-  const flags = col(Column.AccFlags), posStart = col(Column.AccPosStart), posLen = col(Column.AccPosLen);
-  const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize), groupOf = col(Column.AdlGroupOf);
-  for (let a: u32 = 0; a < accountCount; a++) {
-    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
-    const s0 = load<u32>(posStart + (<usize>a << 2)), s1 = s0 + load<u32>(posLen + (<usize>a << 2));
-    for (let sl = s0; sl < s1; sl++) {
-      const s = load<i64>(posSize + (<usize>sl << 3));
-      if (s == 0) continue;
-      const x = load<u32>(groupOf + (<usize>(<u32>load<u16>(posMarket + (<usize>sl << 1)) * 2 + <u32>(s > 0)) << 2));
-      if (x != 0) { const p = groupPtr(x - 1) + 32; store<u32>(p, load<u32>(p) + 1); }
-    }
-  }
-  for (let r: u32 = 0; r < isolatedTop; r++) {
-    if (load<u8>(col(Column.IsoFlags) + <usize>r) == 0) continue;
-    const s = load<i64>(i64At(Column.IsoSize, r));
-    if (s == 0) continue;
-    const x = load<u32>(groupOf + (<usize>(<u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)) * 2 + <u32>(s > 0)) << 2));
-    if (x != 0) { const p = groupPtr(x - 1) + 32; store<u32>(p, load<u32>(p) + 1); }
-  }
-}
-
 /**
- * One pass over every account (ascending, cross slots then isolated rows) appending each position
- * to the segment of the group [g, h) it is a candidate of: sorted by account, as a group needs.
+ * One pass over every account (ascending; cross slots, then isolated rows). `counting`: adds each
+ * position to its group's candidate count (+32, zeroed first), for every group, so batches can be
+ * packed exactly. Otherwise: appends each position to the segment of its group when that group is
+ * in [g, h), with its size and, for the rankings computed here, its key; sorted by account, as a
+ * group needs.
  */
-export function sweepBook(g: u32, h: u32, ranking: u32): void {
-  const ids = col(Column.AdlId), pos = col(Column.AdlPos);
+export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
+  if (counting) for (let x = g; x < h; x++) store<u32>(groupPtr(x) + 32, 0);
   const flags = col(Column.AccFlags), posStart = col(Column.AccPosStart), posLen = col(Column.AccPosLen);
   const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize), isoHead = col(Column.AccIsoHead);
-  const groupOf = col(Column.AdlGroupOf);
   // Keys that depend only on the position and the check's figures are computed here, while the
   // position and its account are in cache (in a later per-group pass they would be cache misses).
   // No earlier group of the step can touch a later group's candidates (another market, or the
   // other side of this one), so these are the keys the group would compute when it starts.
-  const withKeys = ranking <= 3 && ranking != 2;
+  const withKeys = !counting && ranking <= 3 && ranking != 2;
   setKeyOffsets();
   for (let a: u32 = 0; a < accountCount; a++) {
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
     const s0 = load<u32>(posStart + (<usize>a << 2)), s1 = s0 + load<u32>(posLen + (<usize>a << 2));
     for (let sl = s0; sl < s1; sl++) {
-      const s = load<i64>(posSize + (<usize>sl << 3));
-      if (s == 0) continue;
-      // A long is a candidate of the group whose bankrupt side is short (index 1), and vice versa.
-      const x = load<u32>(groupOf + (<usize>(<u32>load<u16>(posMarket + (<usize>sl << 1)) * 2 + <u32>(s > 0)) << 2));
-      if (x == 0 || x - 1 < g || x - 1 >= h) continue;
-      const p = posSize + (<usize>sl << 3);
-      const at = place(x - 1, g, a, <u32>p, ids, pos);
-      store<u64>(col(Column.AdlSize) + (<usize>at << 3), <u64>(s < 0 ? -s : s));
-      if (withKeys) store<f64>(col(Column.AdlKey) + (<usize>at << 3), sweptKey(ranking, a, <u32>load<u16>(posMarket + (<usize>sl << 1)), p));
+      visit(a, <u32>load<u16>(posMarket + (<usize>sl << 1)), posSize + (<usize>sl << 3), g, h, ranking, withKeys, counting);
     }
     let r = load<u32>(isoHead + (<usize>a << 2));
     while (r != NONE) {
-      const s = load<i64>(i64At(Column.IsoSize, r));
-      if (s != 0) {
-        const m = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
-        const x = load<u32>(groupOf + (<usize>(m * 2 + <u32>(s > 0)) << 2));
-        if (x != 0 && x - 1 >= g && x - 1 < h) {
-          const p = i64At(Column.IsoSize, r);
-          const at = place(x - 1, g, r | ISOLATED_TAG, <u32>p, ids, pos);
-          store<u64>(col(Column.AdlSize) + (<usize>at << 3), <u64>(s < 0 ? -s : s));
-          if (withKeys) store<f64>(col(Column.AdlKey) + (<usize>at << 3), sweptKey(ranking, r | ISOLATED_TAG, m, p));
-        }
-      }
+      visit(r | ISOLATED_TAG, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), i64At(Column.IsoSize, r), g, h, ranking, withKeys, counting);
       r = load<u32>(u32At(Column.IsoNext, r));
     }
   }
 }
 
+/** One position of the sweep (holder tag, market, size address). */
 // @ts-ignore: decorator
-@inline function place(x: u32, g: u32, tag: u32, p: u32, ids: usize, pos: usize): u32 {
+@inline function visit(tag: u32, m: u32, p: usize, g: u32, h: u32, ranking: u32, withKeys: bool, counting: bool): void {
+  const s = load<i64>(p);
+  if (s == 0) return;
+  // A long is a candidate of the group whose bankrupt side is short (index 1), and vice versa.
+  const x = load<u32>(col(Column.AdlGroupOf) + (<usize>(m * 2 + <u32>(s > 0)) << 2));
+  if (x == 0) return;
+  if (counting) { const c = groupPtr(x - 1) + 32; store<u32>(c, load<u32>(c) + 1); return; }
+  if (x - 1 < g || x - 1 >= h) return;
+  const at = place(x - 1, tag, <u32>p);
+  store<u64>(col(Column.AdlSize) + (<usize>at << 3), <u64>(s < 0 ? -s : s));
+  if (withKeys) store<f64>(col(Column.AdlKey) + (<usize>at << 3), sweptKey(ranking, tag, m, p));
+}
+
+// @ts-ignore: decorator
+@inline function place(x: u32, tag: u32, p: u32): u32 {
   const gp = groupPtr(x);
   const len = load<u32>(gp, 20);
   const at = load<u32>(gp, 16) + len;
-  store<u32>(ids + (<usize>at << 2), tag);
-  store<u32>(pos + (<usize>at << 2), p);
+  store<u32>(col(Column.AdlId) + (<usize>at << 2), tag);
+  store<u32>(col(Column.AdlPos) + (<usize>at << 2), p);
   store<u32>(gp + 20, len + 1);
   return at;
 }
