@@ -285,12 +285,21 @@ function gainsAll(minGain: i64, ppm: i64): u32 {
 
 /** Assigns the pool's capacity to the records (of market m, or all), splits and collects. */
 function finishPool(j: u32, w: u32, n: u32, np: u32, market: u32): void {
+  if (pool(j, w, n, np, market)) takeFromCollateral(j, np, market);
+}
+
+/**
+ * The pooled step's core: the capacity of payers 0..np (their caps), assigned to the records (of
+ * market, or all) in record order, then split among the payers (shares in PayWork). False when
+ * nothing was assigned (no capacity, or too heavy to split exactly).
+ */
+function pool(j: u32, w: u32, n: u32, np: u32, market: u32): bool {
   const cap = totals(np);
-  if (cap <= 0) return;
+  if (cap <= 0) return false;
   const X = assignPooled(j, w, n, cap, market);
-  if (X <= 0) return;
+  if (X <= 0) return false;
   split(np, X);
-  takeFromCollateral(j, np, market);
+  return true;
 }
 
 // ---- Deposit haircut (Mango token bankruptcy) ------------------------------------------------------
@@ -363,11 +372,7 @@ export function runMembersFund(j: u32, w: u32, n: u32, epoch: u32): void {
   }
   const l2 = load<i64>(BALANCES, 72);
   if (withLayer2 && l2 > 0) setPayer(np++, NONE, l2, l2);
-  const cap = totals(np);
-  if (cap <= 0) return;
-  const X = assignPooled(j, w, n, cap, NONE);
-  if (X <= 0) return;
-  split(np, X);
+  if (!pool(j, w, n, np, NONE)) return;
   for (let i: u32 = 0; i < np; i++) {
     const h = shareOf(i);
     if (h <= 0) continue;
@@ -391,11 +396,7 @@ export function runAssessments(j: u32, w: u32, n: u32, epoch: u32): void {
     const room = limit == OVERFLOWED ? 0 : limit - load<i64>(mp, 24);
     if (room > 0 && committed > 0) setPayer(np++, i, committed, room);
   }
-  const cap = totals(np);
-  if (cap <= 0) return;
-  const X = assignPooled(j, w, n, cap, NONE);
-  if (X <= 0) return;
-  split(np, X);
+  if (!pool(j, w, n, np, NONE)) return;
   for (let i: u32 = 0; i < np; i++) {
     const h = shareOf(i);
     if (h <= 0) continue;
