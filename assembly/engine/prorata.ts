@@ -107,6 +107,23 @@ export function splitAt(n: u32, X: i64, w: usize, c: usize, t: usize, total: i64
   return rounds;
 }
 
+/**
+ * The digit at which counts taken from `top` downwards first reach `need` (digit 0 at the latest);
+ * `crossLeft` is what is left of `need` within that digit.
+ */
+let crossLeft: u32 = 0;
+// @ts-ignore: decorator
+@inline function crossing(counts: usize, top: i32, need: u32): i32 {
+  let d = top;
+  for (; d > 0; d--) {
+    const cnt = load<u32>(counts + (<usize>d << 2));
+    if (cnt >= need) break;
+    need -= cnt;
+  }
+  crossLeft = need;
+  return d;
+}
+
 /** The remainder of active payer i (w > 0), from its floor share in t. */
 // @ts-ignore: decorator
 @inline function remainderOf(i: u32, R: i64, W: i64, w: usize, t: usize): u64 {
@@ -127,15 +144,8 @@ function giveLargestRemainders(n: u32, R: i64, W: i64, k: u32, shift: i32, w: us
   const counts = col(Column.SortCounts);
   let over = false;
   let need = k;
-  let b: i32 = 65535;
-  if (k == 0) b = 65536; // nobody gets one
-  else {
-    for (; b > 0; b--) {
-      const cnt = load<u32>(counts + (<usize>b << 2));
-      if (cnt >= need) break;
-      need -= cnt;
-    }
-  }
+  let b: i32 = 65536; // nobody gets one
+  if (k != 0) { b = crossing(counts, 65535, need); need = crossLeft; }
   const listLen = b < 65536 ? load<u32>(counts + (<usize>b << 2)) : 0;
   const list = col(Column.SortIdsA);
   const room = maxAccounts > maxIsolated ? maxAccounts : maxIsolated;
@@ -185,12 +195,8 @@ function settleBucket(list: usize, len: u32, need: u32, R: i64, W: i64, shift: i
       const cp = counts + (<usize>((r >> level) & mask) << 2);
       store<u32>(cp, load<u32>(cp) + 1);
     }
-    let d: i32 = (1 << bits) - 1;
-    for (; d > 0; d--) {
-      const cnt = load<u32>(counts + (<usize>d << 2));
-      if (cnt >= need) break;
-      need -= cnt;
-    }
+    const d = crossing(counts, (1 << bits) - 1, need);
+    need = crossLeft;
     // Payers above the chosen digit at this level get their atom now and leave the list.
     let keep: u32 = 0;
     for (let j: u32 = 0; j < len; j++) {
@@ -226,12 +232,8 @@ function settleAll(n: u32, R: i64, W: i64, topBucket: i32, shift: i32, need: u32
       const cp = counts + (<usize>((r >> level) & ((<u64>1 << bits) - 1)) << 2);
       store<u32>(cp, load<u32>(cp) + 1);
     }
-    let d: i32 = (1 << bits) - 1;
-    for (; d > 0; d--) {
-      const cnt = load<u32>(counts + (<usize>d << 2));
-      if (cnt >= need) break;
-      need -= cnt;
-    }
+    const d = crossing(counts, (1 << bits) - 1, need);
+    need = crossLeft;
     prefix |= <u64>d << level;
   }
   // prefix is the threshold remainder T; above it all get one, at T the earliest `need`.
