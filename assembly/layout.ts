@@ -149,7 +149,7 @@ export enum Column {
   // Loss allocation (engine/waterfall.ts, engine/prorata.ts, engine/adl.ts).
   DefSize = 77,
   DefPrice = 78,
-  DefOpen = 79, // unused: the open amount of a record is its DefAmount during a run
+  DefOpen = 79, // reserved (no memory): during a run a record's open amount is its DefAmount
   PayId = 80,
   PayWeight = 81,
   PayCap = 82,
@@ -218,7 +218,7 @@ function widthOf(c: Column): u32 {
     case Column.LogRealized: case Column.LogFunding: case Column.LogLiqFee: case Column.LogFundFee:
     case Column.LogSurplus: case Column.LogDeficit: case Column.LogTransfer: case Column.DefAmount:
     case Column.PriceSize: case Column.PriceLiq: case Column.PriceBank: case Column.GroupKey:
-    case Column.FundScratch: case Column.DefSize: case Column.DefPrice: case Column.DefOpen:
+    case Column.FundScratch: case Column.DefSize: case Column.DefPrice:
     case Column.PayWeight: case Column.PayCap: case Column.PayWork: case Column.AuditAmount:
     case Column.AuditPrice: case Column.AuditSize: case Column.AdlKey: case Column.AdlSize: case Column.AdlSums:
       return 8;
@@ -258,7 +258,8 @@ function lengthOf(c: Column): u32 {
     case Column.LogSurplus: case Column.LogDeficit: case Column.LogTransfer:
     case Column.DefAccount: case Column.DefMarket: case Column.DefAmount:
     case Column.DefSize: case Column.DefPrice: return logCapacity;
-    case Column.DefOpen: case Column.AdlKey: case Column.AdlSize: case Column.AdlPos: return 0; // aliases (aliasOf)
+    case Column.DefOpen: return 0; // reserved
+    case Column.AdlKey: case Column.AdlSize: case Column.AdlPos: return 0; // aliases (aliasOf)
     case Column.PayId: case Column.PayWeight: case Column.PayCap: case Column.PayWork: return maxAccounts + maxIsolated;
     case Column.AuditDeficit: case Column.AuditStep: case Column.AuditRole: case Column.AuditAccount:
     case Column.AuditMarket: case Column.AuditAmount: case Column.AuditPrice: case Column.AuditSize: return AUDIT_ROWS;
@@ -284,7 +285,6 @@ function aliasOf(c: Column): i32 {
     case Column.AdlKey: return Column.PayWeight;
     case Column.AdlSize: return Column.PayCap;
     case Column.AdlPos: return Column.PayId;
-    case Column.DefOpen: return Column.DefAmount;
     default: return -1;
   }
 }

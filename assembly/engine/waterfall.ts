@@ -73,7 +73,7 @@ declare function auditDrain(rows: u32): void;
   return m == 0xFFFF ? NONE : m;
 }
 // @ts-ignore: decorator
-@inline export function openOf(k: u32): i64 { return load<i64>(i64At(Column.DefOpen, k)); }
+@inline export function openOf(k: u32): i64 { return load<i64>(i64At(Column.DefAmount, k)); }
 // @ts-ignore: decorator
 @inline export function waterfallOf(k: u32): u32 {
   const m = defMarket(k);
@@ -139,7 +139,7 @@ export function endPays(): void {
 
 /** Covers `x` of record k at step j (x > 0): the open amount falls, the step's total and the ledger's covered rise. */
 export function cover(k: u32, j: u32, account: u32, x: i64, price: i64, size: i64): void {
-  const p = i64At(Column.DefOpen, k);
+  const p = i64At(Column.DefAmount, k);
   store<i64>(p, load<i64>(p) - x);
   const s = RUN_RECORD + 64 + (<usize>j << 3);
   store<i64>(s, load<i64>(s) + x);
@@ -300,9 +300,7 @@ export function allocate(now: i64): i32 {
   const epoch = nextEpoch();
   let total: i64 = 0;
   for (let k: u32 = 0; k < n; k++) {
-    const d = load<i64>(i64At(Column.DefAmount, k));
-    store<i64>(i64At(Column.DefOpen, k), d);
-    total += d;
+    total += load<i64>(i64At(Column.DefAmount, k));
     store<u32>(u32At(Column.AccStamp, load<u32>(u32At(Column.DefAccount, k))), epoch);
   }
   store<i64>(RUN_RECORD, total, 8);
@@ -320,7 +318,6 @@ export function allocate(now: i64): i32 {
     add128(BALANCES + 16, r);
     store<i64>(RUN_RECORD + 24, load<i64>(RUN_RECORD, 24) + r);
     emit(k, 0xFFFF, Role.Uncovered, NONE, defMarket(k), r, 0, 0);
-    store<i64>(i64At(Column.DefOpen, k), 0);
   }
   store<u32>(LIQ_RECORD, 0);
   store<u32>(RUN_RECORD, auditRows, 4);
