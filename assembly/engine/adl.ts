@@ -22,7 +22,7 @@ import { sortPairs } from './queue';
 import { add128 } from './parties';
 import { addResidue, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './waterfall';
 import {
-  bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupCol, groupOfPtr, groupPtr, holderBound, keyOf,
+  bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupOfPtr, groupPtr, holderBound, keyOf,
   pnlOf, positionOf, quoteOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, tagAccount,
 } from './candidates';
 

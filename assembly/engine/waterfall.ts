@@ -13,14 +13,14 @@
  * flows - deficits recorded + covered - socialized receivable is unchanged by a run; the debug build
  * checks it around every run.
  */
-import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { AUDIT_ROWS, col, Column, maxMarkets, WINDOW_BUCKETS } from '../layout';
+import { AMOUNT_LIMIT, mulDivRounded } from '../math/fixed';
+import { AUDIT_ROWS, col, Column, WINDOW_BUCKETS } from '../layout';
 import { Field, Status } from '../status';
 import { accountCount, bookChanged, fail, LIQ_RECORD, marketCount, nextEpoch, NONE, resultsCurrent, SCRATCH } from './state';
 import { checkAccount } from './book';
 import { fundOf, LEDGER_RECORD, ledgerSum } from './execute';
 import { split, WEIGHT_LIMIT } from './prorata';
-import { add128, BALANCES, memberCount, memberPtr, memberIndex } from './parties';
+import { add128, BALANCES, memberPtr, memberIndex } from './parties';
 import { runAdl } from './adl';
 import { runAssessments, runGains, runDeposits, runMembersFund, runSocializeFunding, runVaultShares } from './socialize';
 
