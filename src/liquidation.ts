@@ -288,7 +288,7 @@ export function executionSummary(raw: Raw): ExecutionSummary {
 }
 
 /** A signed 128-bit value stored as (lo u64, hi i64). */
-function i128(r: DataView, offset: number): bigint {
+export function i128(r: DataView, offset: number): bigint {
   return (r.getBigInt64(offset + 8, true) << 64n) + r.getBigUint64(offset, true);
 }
 

@@ -6,8 +6,8 @@ import type { AtomsInput } from './types.js';
 import { inputError } from './errors.js';
 import { toI64 } from './atoms.js';
 import { Column, type Raw } from './raw.js';
-import { AuditLog, type AuditChunk, type DeficitInfo, type StepInfo } from './audit.js';
-import { NO_MARKET } from './liquidation.js';
+import type { AuditChunk, DeficitInfo, StepInfo } from './audit.js';
+import { i128, NO_MARKET } from './liquidation.js';
 
 /** ADL ranking functions real venues use (docs/WATERFALL.md, "adl"), or one of your own. */
 export type AdlRankingName = 'pnl' | 'bitmex' | 'binance' | 'hyperliquid';
@@ -376,10 +376,9 @@ export interface WaterfallBalances {
 
 export function readBalances(raw: Raw): WaterfallBalances {
   const b = raw.record(raw.exports.balancesPtr(), 112);
-  const i128 = (o: number) => (b.getBigInt64(o + 8, true) << 64n) | b.getBigUint64(o, true);
   const vault = b.getUint32(96, true);
   return {
-    residueQuote: i128(0), uncoveredQuote: i128(16), socializedReceivableQuote: i128(32), coveredQuote: i128(48),
+    residueQuote: i128(b, 0), uncoveredQuote: i128(b, 16), socializedReceivableQuote: i128(b, 32), coveredQuote: i128(b, 48),
     operatorCapitalQuote: [b.getBigInt64(64, true), b.getBigInt64(72, true)], depositIndexE18: b.getBigInt64(80, true),
     vaultAccountId: vault === 0xffffffff ? null : vault, totalShares: b.getBigInt64(88, true),
   };
@@ -420,4 +419,3 @@ export function readProviders(raw: Raw): { accountId: number; shares: bigint }[]
   return Array.from({ length: n }, (_, i) => ({ accountId: p.getUint32(i * 16, true), shares: p.getBigInt64(i * 16 + 8, true) }));
 }
 
-export { AuditLog };
