@@ -342,6 +342,11 @@ export function layOut(accounts: u32, positions: u32, isolated: u32, markets: u3
   return true;
 }
 
+/** Bytes a column occupies (its padded length). */
+export function columnBytes(c: Column): usize {
+  return <usize>((<u64>lengthOf(c) * widthOf(c) + 15) & ~15);
+}
+
 export function columnPtr(c: i32): usize {
   return c >= 0 && c < Column.Count ? unchecked(columns[c]) : 0;
 }

@@ -32,6 +32,7 @@ export enum Status {
   InvalidPolicy = 112,
   NoPlan = 113,
   InvalidWaterfall = 114,
+  InvalidScenario = 115,
   // 200..299: margin refusals
   BelowInitialMargin = 200,
   AccountHasPositions = 201,
@@ -86,6 +87,12 @@ export enum Field {
   TopK = 43,
   Waterfall = 44,
   Ppm = 45,
+  Correlation = 46,
+  Steps = 47,
+  Path = 48,
+  MarginScalePpm = 49,
+  FundingRatePpm = 50,
+  Impact = 51,
 }
 
 /** Health codes written per account and per isolated position. */

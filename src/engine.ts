@@ -813,3 +813,6 @@ export class RiskEngine implements Disposable {
   /** Compacts the position arena now (it also happens automatically when the arena's end is reached). */
   compact(): void { this.core.exports.compact(); }
 }
+
+/** The raw core of an engine, for this package's own modules (the simulation); not exported by the package. */
+export function coreOf(engine: RiskEngine): Raw { return (engine as unknown as { core: Raw }).core; }

@@ -24,6 +24,7 @@ export const StatusCode = {
   InvalidPolicy: 112,
   NoPlan: 113,
   InvalidWaterfall: 114,
+  InvalidScenario: 115,
   BelowInitialMargin: 200,
   AccountHasPositions: 201,
   NegativeCollateral: 202,
@@ -78,6 +79,12 @@ export const FieldId = {
   TopK: 43,
   Waterfall: 44,
   Ppm: 45,
+  Correlation: 46,
+  Steps: 47,
+  Path: 48,
+  MarginScalePpm: 49,
+  FundingRatePpm: 50,
+  Impact: 51,
 } as const;
 export type FieldName = keyof typeof FieldId;
 
@@ -110,6 +117,7 @@ const messages: Partial<Record<StatusName, string>> = {
   InvalidPolicy: 'invalid liquidation policy',
   NoPlan: 'no liquidation plan to execute (plan again: the book changed or the plan ran)',
   InvalidWaterfall: 'invalid loss waterfall configuration (row: the step index)',
+  InvalidScenario: 'invalid simulation scenario (row: the market, step or path)',
   BelowInitialMargin: 'refused: equity would fall below initial margin',
   AccountHasPositions: 'refused: account still holds positions',
   NegativeCollateral: 'refused: account collateral is negative',

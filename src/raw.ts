@@ -32,7 +32,7 @@ export const Column = {
 export type Column = (typeof Column)[keyof typeof Column];
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
 export const MARKET_RECORD = 192;
@@ -110,6 +110,13 @@ export interface CoreExports {
   resultsCurrent(): number;
   lastNowSec(): bigint;
   eventCount(): number;
+  simPrepare(steps: number, maxRounds: number, withFactor: number): number;
+  simRestore(): number;
+  simFactor(): number;
+  simGeneratePath(path: number): number;
+  simRunPath(skip: number): number;
+  simPtr(array: number): number;
+  scaleMargins(scalePpm: number): number;
 }
 
 /** Calls the core makes into JavaScript during a waterfall run (set per engine). */

@@ -119,6 +119,17 @@ export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64
   countCall(slot, h);
 }
 
+/** Marks the result columns valid (a simulation restored a snapshot taken after a check). */
+export function setResultsValid(valid: bool): void { resultsValid = valid; }
+
+/** Checks account a alone (cross book and isolated rows); false (error recorded, results invalid) on overflow. */
+export function recheckAccount(a: u32): bool {
+  if (checkAccount(a)) return true;
+  resultsValid = false;
+  setResultsCurrent(false);
+  return false;
+}
+
 /** Checks account a (cross book and isolated rows). Returns false (error recorded) on overflow. */
 function checkAccount(a: u32): bool {
   if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) {

@@ -282,3 +282,54 @@ export function setFundingIndices(count: u32): i32 {
   }
   return changed();
 }
+
+// @ts-ignore: decorator
+@inline function scaledPpm(f: u32, scalePpm: u32): u32 {
+  const x = (<u64>f * scalePpm + 999_999) / 1_000_000;
+  return x > <u64>PPM ? <u32>PPM : (x == 0 ? 1 : <u32>x);
+}
+
+/** Writes market m's tier table, scaled, to the io area (floors IoI64A, mmf IoU32[16 + j]) for tierDeductions. */
+function stageScaledTiers(m: usize, scalePpm: u32): u32 {
+  const first = load<u32>(m, M_TIER_FIRST), count = load<u32>(m, M_TIER_COUNT);
+  const io = col(Column.IoU32), floors = col(Column.IoI64A);
+  for (let j: u32 = 0; j < count; j++) {
+    const t = col(Column.Tiers) + <usize>(first + j) * TIER_RECORD;
+    store<i64>(floors + (j << 3), load<i64>(t, T_FLOOR));
+    store<u32>(io + ((16 + j) << 2), scaledPpm(load<u32>(t, T_MMF), scalePpm));
+  }
+  return count;
+}
+
+/**
+ * Scales every market's initial and maintenance fractions, and every tier's, by scalePpm / 10^6
+ * (rounded up, at most 10^6, so mmf <= imf and tiers stay ordered); tier deductions are recomputed.
+ * All or nothing. Errors: InvalidScenario (MarginScalePpm) for a scale outside 1..10^7; InvalidCurve
+ * naming the market whose scaled deductions are not whole quote atoms.
+ */
+export function scaleMargins(scalePpm: u32): i32 {
+  if (scalePpm == 0 || scalePpm > 10_000_000) return fail(Status.InvalidScenario, Field.MarginScalePpm, -1);
+  for (let id: u32 = 0; id < marketCount; id++) {
+    const m = marketPtr(id);
+    if (load<u8>(m, M_KIND) != <u8>CurveKind.Tiers) continue;
+    if (tierDeductions(stageScaledTiers(m, scalePpm), 0) >= 0) return fail(Status.InvalidCurve, Field.MarketId, <i32>id);
+  }
+  for (let id: u32 = 0; id < marketCount; id++) {
+    const m = marketPtr(id);
+    store<u32>(m, scaledPpm(load<u32>(m, M_IMF), scalePpm), M_IMF);
+    store<u32>(m, scaledPpm(load<u32>(m, M_MMF), scalePpm), M_MMF);
+    if (load<u8>(m, M_KIND) == <u8>CurveKind.Tiers) {
+      const first = load<u32>(m, M_TIER_FIRST);
+      const count = stageScaledTiers(m, scalePpm);
+      for (let j: u32 = 0; j < count; j++) {
+        const t = col(Column.Tiers) + <usize>(first + j) * TIER_RECORD;
+        store<u32>(t, scaledPpm(load<u32>(t, T_IMF), scalePpm), T_IMF);
+        store<u32>(t, scaledPpm(load<u32>(t, T_MMF), scalePpm), T_MMF);
+        store<i64>(t, 0, T_DED);
+      }
+      tierDeductions(count, col(Column.Tiers) + <usize>first * TIER_RECORD);
+    }
+    refreshMarket(id);
+  }
+  return changed();
+}

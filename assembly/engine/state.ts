@@ -52,6 +52,21 @@ export function changed(): i32 { bookChanged(); return 0; }
 export let epoch: u32 = 0;
 
 export function setInitialized(): void { initialized = true; }
+
+/** The counters that describe the book (a simulation saves them with its snapshot, simulate.ts). */
+export function saveCounters(p: usize): void {
+  store<u32>(p, accountCount); store<u32>(p, positionTop, 4); store<u32>(p, positionLive, 8);
+  store<u32>(p, isolatedTop, 12); store<u32>(p, isolatedFreeHead, 16); store<u32>(p, isolatedLive, 20);
+  store<u32>(p, marketCount, 24); store<u32>(p, tierTop, 28); store<u32>(p, pendingCount, 32);
+  store<u8>(p, <u8>indexDirty, 36); store<u8>(p, <u8>resultsCurrent, 37);
+}
+export function loadCounters(p: usize): void {
+  accountCount = load<u32>(p); positionTop = load<u32>(p, 4); positionLive = load<u32>(p, 8);
+  isolatedTop = load<u32>(p, 12); isolatedFreeHead = load<u32>(p, 16); isolatedLive = load<u32>(p, 20);
+  marketCount = load<u32>(p, 24); tierTop = load<u32>(p, 28); pendingCount = load<u32>(p, 32);
+  indexDirty = load<u8>(p, 36) != 0; resultsCurrent = load<u8>(p, 37) != 0;
+  planReady = false;
+}
 export function setAccountCount(n: u32): void { accountCount = n; }
 export function setPositionTop(n: u32): void { positionTop = n; }
 export function setPositionLive(n: u32): void { positionLive = n; }

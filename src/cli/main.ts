@@ -6,17 +6,12 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  DEFAULT_BOOK, formatAtoms, generateBook, Health, LIQUIDATION_PRESETS, RiskEngine, shockMarks, WATERFALL_PRESETS,
-  type AllocationReport, type LiquidationPolicy, type WaterfallConfig,
+  DEFAULT_BOOK, formatAtoms, generateBook, Health, RiskEngine, shockMarks, WATERFALL_PRESETS,
+  type AllocationReport, type WaterfallConfig,
 } from '../node.js';
+import { DEMO_POLICIES, setUpLossAbsorbers } from '../simulation/venue.js';
 
-/** Policies the demo can run; `partial` is the default. */
-const POLICIES: Record<string, LiquidationPolicy> = {
-  /** Close the least that restores maintenance margin, 1 % fee split evenly between liquidator and fund. */
-  partial: { close: 'partial', minCloseNotionalQuote: '10', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 },
-  dydx: LIQUIDATION_PRESETS.dydx,
-  hyperliquid: LIQUIDATION_PRESETS.hyperliquid,
-};
+const POLICIES = DEMO_POLICIES;
 
 const WATERFALLS: Record<string, WaterfallConfig> = WATERFALL_PRESETS;
 
@@ -147,27 +142,6 @@ async function demo(argv: string[]): Promise<void> {
   console.log(`\ntime: build ${((tBuilt - t0) / 1000).toFixed(2)} s, check ${tCheck.toFixed(1)} ms, liquidation and waterfall ${tCascade.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   if (ledgerAfter !== ledgerBefore) process.exitCode = 1;
   engine.dispose();
-}
-
-/**
- * What absorbs losses in the demo: the insurance fund, a backstop vault account owned by four
- * liquidity providers, and (for clearing-house waterfalls) twenty clearing members with default-fund
- * contributions and the operator's two capital layers.
- */
-function setUpLossAbsorbers(engine: RiskEngine, waterfall: WaterfallConfig, fundQuote: bigint, vaultQuote: bigint): void {
-  if (fundQuote > 0n) engine.depositInsuranceFund(fundQuote);
-  const kinds = new Set(waterfall.steps.map((s) => s.kind));
-  if (vaultQuote > 0n && (kinds.has('backstopVault') || kinds.has('haircutVaultShares'))) {
-    const share = vaultQuote / 4n;
-    const [vault, ...providers] = engine.addAccounts([{}, ...Array.from({ length: 4 }, () => ({ collateralQuote: share }))]);
-    engine.setVaultAccount(vault!);
-    for (const p of providers) engine.vaultDeposit(p, share);
-  }
-  if (kinds.has('membersFund') || kinds.has('defaulterFund')) {
-    for (let a = 0; a < 20; a++) engine.addDefaultFundContribution(a, fundQuote / 20n);
-    engine.depositOperatorCapital(1, fundQuote / 10n);
-    engine.depositOperatorCapital(2, fundQuote / 20n);
-  }
 }
 
 /** The loss allocation, summed over the cascade's rounds: who bore what. */

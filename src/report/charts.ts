@@ -1,0 +1,179 @@
+/**
+ * Charts of a simulation report as SVG strings: no DOM, no dependencies, the same output in Node and
+ * in browsers, so a report file stays self-contained.
+ *
+ * Positions are floating point (pixels), values are not: every plotted value carries the exact
+ * decimal string of the report on its mark, so tests and tools read the numbers back from the DOM:
+ * - bars: `<rect data-value="…" data-step="t">` or `data-tranche="name"`;
+ * - lines: `<path data-series="p50" data-values="[…]">` (a JSON array, one string per step);
+ * - bands: `<path data-band="p25-p75" data-lower="[…]" data-upper="[…]">`.
+ * Each chart is an `<svg role="img">` with a `<title>` and a `<desc>`, and labels its axes with units.
+ */
+import type { Fan, VariantReport } from '../simulation/types.js';
+
+/** Escapes text for HTML and XML content and attribute values. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export interface ChartOptions {
+  /** Prefix of the element ids inside the chart (unique in the page). */
+  id: string;
+  title: string;
+  /** Quote decimals: the finest tick label. */
+  decimals: number;
+}
+
+// ---- Scale ----------------------------------------------------------------------------------------
+
+export interface NiceScale {
+  min: number;
+  max: number;
+  /** Tick spacing: 1, 2 or 5 times a power of ten. */
+  step: number;
+  ticks: number[];
+}
+
+/**
+ * A "nice" linear domain covering [lo, hi] with about `count` ticks: the step is the smallest of
+ * 1, 2, 5 x 10^k at least (hi - lo) / count, and the ends are rounded out to multiples of it.
+ * An empty range (lo = hi) is widened by one unit.
+ */
+export function niceScale(lo: number, hi: number, count = 5): NiceScale {
+  if (!(hi > lo)) hi = lo + 1;
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw * (1 - 1e-12))!;
+  const first = Math.floor(lo / step), last = Math.ceil(hi / step);
+  // Ticks are rounded to the step's decimals so 0.1 + 0.05 prints as 0.15.
+  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  const ticks = Array.from({ length: last - first + 1 }, (_, i) => Number(((first + i) * step).toFixed(digits)));
+  return { min: ticks[0]!, max: ticks[ticks.length - 1]!, step, ticks };
+}
+
+/** Tick labels of a scale: grouped digits, as many decimals as the step needs (at most `decimals`); compact (1.5M) from a million. */
+function tickLabels(scale: NiceScale, decimals: number): string[] {
+  const compact = Math.max(Math.abs(scale.min), Math.abs(scale.max)) >= 1e6;
+  const digits = Math.min(decimals, Math.max(0, -Math.floor(Math.log10(scale.step))));
+  const format = new Intl.NumberFormat('en-US', compact
+    ? { notation: 'compact', maximumFractionDigits: 2 }
+    : { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return scale.ticks.map((t) => format.format(t));
+}
+
+// ---- Frame ----------------------------------------------------------------------------------------
+
+const WIDTH = 640, HEIGHT = 300;
+const COLORS = { band: '#9ecae1', inner: '#4292c6', line: '#08306b', bar: '#6baed6', p95: '#e6550d', uncovered: '#cb181d', axis: '#555', grid: '#e5e5e5' };
+const px = (v: number) => (Math.round(v * 100) / 100).toString();
+const json = (values: readonly string[]) => escapeXml(JSON.stringify(values));
+
+/** The plot area and the y mapping of a chart, with its axes drawn. */
+interface Frame {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  y(v: number): number;
+  parts: string[];
+}
+
+/** Opens a chart: title, description, y grid with tick labels, axis titles. `values` set the y domain (0 always included). */
+function frame(options: ChartOptions, desc: string, values: readonly number[], xLabel: string, bottom = 44): Frame {
+  const o = { ...options, id: escapeXml(options.id) };
+  const left = 84, top = 46, width = WIDTH - left - 16, height = HEIGHT - top - bottom;
+  const scale = niceScale(values.reduce((a, v) => Math.min(a, v), 0), values.reduce((a, v) => Math.max(a, v), 0));
+  const y = (v: number) => top + height * (1 - (v - scale.min) / (scale.max - scale.min));
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" id="${o.id}" class="chart"`
+      + ` width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<title id="${o.id}-title">${escapeXml(o.title)}</title>`,
+    `<desc id="${o.id}-desc">${escapeXml(desc)}</desc>`,
+    `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`,
+  ];
+  const labels = tickLabels(scale, o.decimals);
+  scale.ticks.forEach((t, i) => {
+    parts.push(`<line x1="${left}" x2="${left + width}" y1="${px(y(t))}" y2="${px(y(t))}" stroke="${t === 0 ? COLORS.axis : COLORS.grid}"/>`,
+      `<text x="${left - 6}" y="${px(y(t) + 4)}" text-anchor="end">${escapeXml(labels[i]!)}</text>`);
+  });
+  parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">quote units</text>`,
+    `<text x="${px(left + width / 2)}" y="${HEIGHT - 6}" text-anchor="middle" class="axis-label">${escapeXml(xLabel)}</text>`);
+  return { left, top, width, height, y, parts };
+}
+
+/** x of the centre of step t of `steps`, and the step axis ticks under the plot. */
+function stepAxis(f: Frame, steps: number): (t: number) => number {
+  const x = (t: number) => f.left + (f.width * (t + 0.5)) / Math.max(1, steps);
+  for (const t of niceScale(0, Math.max(1, steps - 1), 8).ticks.filter((t) => Number.isInteger(t) && t < steps)) {
+    f.parts.push(`<text x="${px(x(t))}" y="${px(f.top + f.height + 14)}" text-anchor="middle">${t}</text>`);
+  }
+  return x;
+}
+
+function legend(f: Frame, items: readonly [string, string][]): void {
+  items.forEach(([label, color], i) => {
+    const x = f.left + f.width - 90 * (items.length - i);
+    f.parts.push(`<rect x="${x}" y="24" width="12" height="12" fill="${color}"/><text x="${x + 16}" y="34">${escapeXml(label)}</text>`);
+  });
+}
+
+const close = (f: Frame) => [...f.parts, '</svg>'].join('');
+const numbers = (values: readonly string[]) => values.map(Number);
+
+function linePath(values: readonly string[], x: (t: number) => number, y: (v: number) => number): string {
+  return values.map((v, t) => `${t === 0 ? 'M' : 'L'}${px(x(t))} ${px(y(Number(v)))}`).join('');
+}
+
+// ---- Charts ---------------------------------------------------------------------------------------
+
+/** Fan chart of a per-step series across paths: p5–p95 and p25–p75 bands and the median line. */
+export function fanChart(fan: Fan, o: ChartOptions): string {
+  const steps = fan.p50.length;
+  const f = frame(o, `Percentiles across paths at each of ${steps} steps, quote units: p5–p95 and p25–p75 bands and the median.`,
+    numbers([...fan.p5, ...fan.p95, ...fan.p50]), 'step');
+  const x = stepAxis(f, steps);
+  const band = (lower: string[], upper: string[], name: string, color: string) => {
+    if (steps === 0) return;
+    const back = lower.map((v, t) => `L${px(x(t))} ${px(f.y(Number(v)))}`).reverse().join('');
+    f.parts.push(`<path data-band="${name}" data-lower="${json(lower)}" data-upper="${json(upper)}" d="${linePath(upper, x, f.y)}${back}Z" fill="${color}" fill-opacity="0.6"/>`);
+  };
+  band(fan.p5, fan.p95, 'p5-p95', COLORS.band);
+  band(fan.p25, fan.p75, 'p25-p75', COLORS.inner);
+  f.parts.push(`<path data-series="p50" data-values="${json(fan.p50)}" d="${linePath(fan.p50, x, f.y)}" fill="none" stroke="${COLORS.line}" stroke-width="2"/>`);
+  legend(f, [['p5–p95', COLORS.band], ['p25–p75', COLORS.inner], ['median', COLORS.line]]);
+  return close(f);
+}
+
+/** Bar chart of the loss waterfall: mean cover per tranche in waterfall order, uncovered last in red. */
+export function trancheChart(tranches: VariantReport['tranches'], o: ChartOptions): string {
+  const f = frame(o, `Mean over paths of the losses each tranche covered, in waterfall order, then the uncovered loss, quote units.`,
+    tranches.map((t) => Number(t.meanQuote)), 'tranche (waterfall order)', 84);
+  const slot = f.width / Math.max(1, tranches.length);
+  tranches.forEach((t, i) => {
+    const v = Number(t.meanQuote);
+    const x = f.left + slot * i + slot * 0.15;
+    const top = Math.min(f.y(v), f.y(0));
+    const color = t.tranche === 'uncovered' ? COLORS.uncovered : COLORS.bar;
+    f.parts.push(`<rect data-tranche="${escapeXml(t.tranche)}" data-value="${escapeXml(t.meanQuote)}" x="${px(x)}" y="${px(top)}" width="${px(slot * 0.7)}"`
+      + ` height="${px(Math.abs(f.y(v) - f.y(0)))}" fill="${color}"><title>${escapeXml(`${t.tranche}: mean ${t.meanQuote}, total ${t.totalQuote} quote units`)}</title></rect>`,
+    `<text transform="translate(${px(x + slot * 0.35)} ${px(f.top + f.height + 12)}) rotate(-30)" text-anchor="end">${escapeXml(t.tranche)}</text>`);
+  });
+  return close(f);
+}
+
+/** Liquidation volume over time: bars of the mean notional closed at each step, and its p95 across paths as a line. */
+export function liquidationChart(mean: readonly string[], p95: readonly string[], o: ChartOptions): string {
+  const steps = mean.length;
+  const f = frame(o, `Notional closed by liquidations at each of ${steps} steps, quote units: mean over paths (bars) and p95 (line).`,
+    numbers([...mean, ...p95]), 'step');
+  const x = stepAxis(f, steps);
+  const width = Math.max(0.5, (f.width / Math.max(1, steps)) * 0.8);
+  mean.forEach((m, t) => {
+    const v = Number(m);
+    f.parts.push(`<rect data-step="${t}" data-value="${escapeXml(m)}" x="${px(x(t) - width / 2)}" y="${px(Math.min(f.y(v), f.y(0)))}"`
+      + ` width="${px(width)}" height="${px(Math.abs(f.y(v) - f.y(0)))}" fill="${COLORS.bar}"/>`);
+  });
+  f.parts.push(`<path data-series="p95" data-values="${json(p95)}" d="${linePath(p95, x, f.y)}" fill="none" stroke="${COLORS.p95}" stroke-width="1.5"/>`);
+  legend(f, [['mean', COLORS.bar], ['p95', COLORS.p95]]);
+  return close(f);
+}

@@ -1,0 +1,106 @@
+/**
+ * Fixed price paths (the SPAN-style shock grid, a replayed CSV) and the inputs of Monte Carlo paths
+ * (per-market parameters, the correlation matrix); Monte Carlo paths themselves are drawn in the
+ * core. A path is steps x markets prices in quote atoms, row t holding the marks of step t + 1.
+ */
+import { inputError } from '../errors.js';
+import { toAtoms } from '../atoms.js';
+import type { ShockGridScenario } from './types.js';
+
+/** One value for every market, or one per market (checked against the market count). */
+export function perMarket(value: number | readonly number[], markets: number, field: string): number[] {
+  if (typeof value === 'number') return new Array<number>(markets).fill(value);
+  if (value.length !== markets) throw inputError('InvalidScenario', field, value.length, `one value per market: ${markets} expected, got ${value.length}`);
+  return [...value];
+}
+
+/** The correlation matrix (row-major, f64) from one pairwise correlation or a full matrix, in ppm. */
+export function correlationMatrix(value: number | readonly (readonly number[])[], markets: number): Float64Array {
+  const out = new Float64Array(markets * markets);
+  for (let i = 0; i < markets; i++) {
+    for (let j = 0; j < markets; j++) {
+      let c: number;
+      if (typeof value === 'number') c = i === j ? 1_000_000 : value;
+      else {
+        if (value.length !== markets || value[i]!.length !== markets) throw inputError('InvalidScenario', 'correlationPpm', i, `a ${markets} x ${markets} matrix`);
+        c = value[i]![j]!;
+        if (!Number.isInteger(c) || c < -1_000_000 || c > 1_000_000 || c !== value[j]![i] || (i === j && c !== 1_000_000)) {
+          throw inputError('InvalidScenario', 'correlationPpm', i, `row ${i}, column ${j}: a symmetric matrix of ppm in -10^6..10^6 with 10^6 on the diagonal`);
+        }
+      }
+      out[i * markets + j] = c / 1e6;
+    }
+  }
+  return out;
+}
+
+/**
+ * The grid's moves as fractions num/den of the scan range: 0, +1/3, -1/3, +2/3, -2/3, +3/3, -3/3,
+ * then +-extreme (extremeMultiplePpm / 10^6 of the range).
+ */
+export const SHOCK_GRID_MOVES: readonly { label: string; num: number; den: number; extreme: boolean }[] = [
+  { label: '0', num: 0, den: 3, extreme: false },
+  { label: '+1/3', num: 1, den: 3, extreme: false }, { label: '-1/3', num: -1, den: 3, extreme: false },
+  { label: '+2/3', num: 2, den: 3, extreme: false }, { label: '-2/3', num: -2, den: 3, extreme: false },
+  { label: '+3/3', num: 3, den: 3, extreme: false }, { label: '-3/3', num: -3, den: 3, extreme: false },
+  { label: '+extreme', num: 1, den: 1, extreme: true }, { label: '-extreme', num: -1, den: 1, extreme: true },
+];
+
+/**
+ * Path `p` of the shock grid: every market's price moves linearly to its shocked value over the steps,
+ *   price(t) = floor(mark0 * (1 + move * t / steps)),  move = num/den * scanRange (* extreme multiple),
+ * computed exactly: floor(mark0 * (den * 10^6 * E * steps + num * range * X * t) / (den * 10^6 * E * steps))
+ * with E = 10^6 and X the extreme multiple in ppm (X = E for ordinary moves); at least 1 atom.
+ */
+export function shockGridPath(s: ShockGridScenario, marks: BigInt64Array, steps: number, p: number): BigInt64Array {
+  const m = marks.length;
+  const move = SHOCK_GRID_MOVES[p]!;
+  const ranges = perMarket(s.scanRangePpm, m, 'scanRangePpm');
+  const e = 1_000_000n;
+  const x = move.extreme ? BigInt(s.extremeMultiplePpm ?? 2_000_000) : e;
+  const den = BigInt(move.den) * e * e * BigInt(steps);
+  const out = new BigInt64Array(steps * m);
+  for (let t = 1; t <= steps; t++) {
+    for (let i = 0; i < m; i++) {
+      const num = den + BigInt(move.num) * BigInt(ranges[i]!) * x * BigInt(t);
+      const price = floorDiv(marks[i]! * num, den);
+      out[(t - 1) * m + i] = price < 1n ? 1n : price;
+    }
+  }
+  return out;
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+}
+
+/**
+ * A replayed path from CSV text: the header's first column is ignored (a step or a time), the others
+ * are market ids; each row is one step, prices in quote units (decimal strings). Markets without a
+ * column keep their mark. Errors: InputError(InvalidScenario) naming the CSV row.
+ */
+export function replayPath(csv: string, marks: BigInt64Array, quoteDecimals: number): BigInt64Array {
+  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const m = marks.length;
+  const header = lines[0]!.split(',').map((c) => c.trim());
+  const columns = header.slice(1).map((name, k) => {
+    const id = Number(name);
+    if (!Number.isInteger(id) || id < 0 || id >= m) throw inputError('InvalidScenario', 'csv', 0, `column ${k + 1}: "${name}" is not a market id in 0..${m - 1}`);
+    return id;
+  });
+  if (new Set(columns).size !== columns.length) throw inputError('InvalidScenario', 'csv', 0, 'a market appears twice in the header');
+  const steps = lines.length - 1;
+  const out = new BigInt64Array(steps * m);
+  for (let t = 0; t < steps; t++) {
+    const cells = lines[t + 1]!.split(',').map((c) => c.trim());
+    if (cells.length !== header.length) throw inputError('InvalidScenario', 'csv', t + 1, `${header.length} cells expected, got ${cells.length}`);
+    for (let i = 0; i < m; i++) out[t * m + i] = marks[i]!;
+    columns.forEach((id, k) => {
+      const price = toAtoms(cells[k + 1]!, quoteDecimals, 'csv', t + 1);
+      if (price < 1n || price > 2n ** 62n) throw inputError('InvalidPrice', 'csv', t + 1, `market ${id}: ${cells[k + 1]} is not a price in 1 atom..2^62 atoms`);
+      out[t * m + id] = price;
+    });
+  }
+  return out;
+}

@@ -1,0 +1,169 @@
+/**
+ * One engine instance running simulated paths: it builds the book, sets up the venue, prepares the
+ * core's simulation area (snapshot, scenario parameters) and runs paths one at a time, each variant
+ * of the sweep on the same path. Workers each hold one Simulator; so does a single-threaded run.
+ */
+import { RiskEngine, coreOf } from '../engine.js';
+import { toAtoms } from '../atoms.js';
+import { generateBook } from '../synth.js';
+import { encodePolicy, POLICY_RECORD } from '../liquidation.js';
+import type { WaterfallConfig } from '../waterfall.js';
+import type { WasmSource } from '../loader.js';
+import type { Raw } from '../raw.js';
+import { expandSweep, resolveConfig, variantWaterfall, type ResolvedConfig } from './config.js';
+import { setUpLossAbsorbers } from './venue.js';
+import { correlationMatrix, perMarket, replayPath, shockGridPath } from './scenarios.js';
+import { STEP_METRICS, type PathResult, type SimulationConfig, type SweepVariant } from './types.js';
+
+/** Arrays of the core's simulation area (assembly/engine/simulate.ts SimArray). */
+const SimArray = { Header: 0, Path: 1, Vol: 2, Drift: 3, Funding: 4, Factor: 5, Metrics: 6, Depth: 7 } as const;
+const HEADER_BYTES = 256;
+
+export interface SimulatorOptions {
+  wasm?: WasmSource;
+  debug?: boolean;
+  onBookProgress?: (accountsDone: number, accountsTotal: number) => void;
+}
+
+export class Simulator {
+  readonly config: ResolvedConfig;
+  readonly variants: { name: string; variant: SweepVariant }[];
+  readonly engine: RiskEngine;
+  /** Cross and isolated positions of the book (position-steps = positions x steps). */
+  readonly positions: number;
+  private readonly raw: Raw;
+  private readonly fundBaseQuote: bigint;
+  private readonly fixedPaths: BigInt64Array[] | null;
+  /** Groups liquidated to settle the book before the snapshot. */
+  readonly settledGroups: number;
+
+  private constructor(config: ResolvedConfig, variants: Simulator['variants'], engine: RiskEngine, positions: number, fundBaseQuote: bigint, fixedPaths: BigInt64Array[] | null, settledGroups: number) {
+    this.config = config;
+    this.variants = variants;
+    this.engine = engine;
+    this.positions = positions;
+    this.raw = coreOf(engine);
+    this.fundBaseQuote = fundBaseQuote;
+    this.fixedPaths = fixedPaths;
+    this.settledGroups = settledGroups;
+  }
+
+  static async create(input: SimulationConfig, options: SimulatorOptions = {}): Promise<Simulator> {
+    const config = resolveConfig(input);
+    const variants = expandSweep(input);
+    const { book } = config;
+    const engine = await RiskEngine.create({
+      maxAccounts: book.accounts + 16,
+      maxPositions: Math.ceil(book.accounts * book.positionsPerAccount * 1.2) + 1024,
+      maxIsolated: Math.ceil(book.accounts / 20) + 1024,
+      maxMarkets: book.markets,
+      ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
+      ...(options.debug !== undefined ? { debug: options.debug } : {}),
+    });
+    try {
+      const built = generateBook(engine, { ...book, ...(options.onBookProgress ? { onProgress: options.onBookProgress } : {}) });
+      const d = engine.quoteDecimals;
+      // The snapshot holds the smallest fund of any variant; each path tops it up to its variant's.
+      const funds = [config.insuranceFundQuote, ...variants.map((v) => v.variant.insuranceFundQuote ?? config.insuranceFundQuote)].map((x) => toAtoms(x, d, 'insuranceFundQuote'));
+      const fundBase = funds.reduce((a, b) => (b < a ? b : a));
+      const waterfalls = variants.map((v) => variantWaterfall(config.waterfall, v.variant));
+      const union: WaterfallConfig = { steps: [config.waterfall, ...waterfalls].flatMap((w) => [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)]) };
+      setUpLossAbsorbers(engine, union, fundBase, toAtoms(config.vaultQuote, d, 'vaultQuote'), funds[0]!);
+      engine.setWaterfall(config.waterfall);
+      const raw = coreOf(engine);
+      encodePolicy(config.policy, raw.record(raw.exports.policyRecordPtr(), POLICY_RECORD), d);
+      raw.check(raw.exports.setPolicy());
+      // Paths start from a settled book: what is liquidatable at the start is liquidated first.
+      const settled = engine.liquidate(config.policy, { allocate: true });
+      engine.auditLog.clear();
+      engine.check();
+      const fixed = prepareCore(raw, engine, config);
+      return new Simulator(config, variants, engine, built.positions + built.isolated, fundBase, fixed, settled.totals.groups);
+    } catch (e) {
+      engine.dispose();
+      throw e;
+    }
+  }
+
+  /** Paths this configuration has (Monte Carlo: as configured; the shock grid: 9; a replay: 1). */
+  get pathCount(): number { return this.config.paths; }
+
+  /** Runs path `path` for every variant, on the same prices. */
+  runPath(path: number): PathResult[] {
+    const raw = this.raw;
+    const { steps } = this.config;
+    const m = this.engine.marketCount;
+    if (!Number.isInteger(path) || path < 0 || path >= this.config.paths) throw new RangeError(`path ${path} is not in 0..${this.config.paths - 1}`);
+    if (this.fixedPaths) new BigInt64Array(raw.exports.memory.buffer, raw.exports.simPtr(SimArray.Path) + m * 8, steps * m).set(this.fixedPaths[path]!);
+    else raw.check(raw.exports.simGeneratePath(path));
+    const out: PathResult[] = [];
+    const d = this.engine.quoteDecimals;
+    for (let v = 0; v < this.variants.length; v++) {
+      const variant = this.variants[v]!.variant;
+      raw.check(raw.exports.simRestore());
+      const fund = toAtoms(variant.insuranceFundQuote ?? this.config.insuranceFundQuote, d, 'insuranceFundQuote') - this.fundBaseQuote;
+      if (fund > 0n) this.engine.depositInsuranceFund(fund);
+      if (variant.marginScalePpm !== undefined && variant.marginScalePpm !== 1_000_000) raw.check(raw.exports.scaleMargins(variant.marginScalePpm));
+      this.engine.setWaterfall(variantWaterfall(this.config.waterfall, variant));
+      raw.check(raw.exports.simRunPath(this.config.skip ? 1 : 0));
+      out.push(this.readPath(path, v));
+    }
+    return out;
+  }
+
+  private readPath(path: number, variant: number): PathResult {
+    const raw = this.raw;
+    const { steps } = this.config;
+    const k = STEP_METRICS.length;
+    const table = new BigInt64Array(raw.exports.memory.buffer, raw.exports.simPtr(SimArray.Metrics), steps * k);
+    const metrics = STEP_METRICS.map((_, j) => Array.from({ length: steps }, (_, t) => table[t * k + j]!));
+    const h = raw.record(raw.exports.simPtr(SimArray.Header), HEADER_BYTES);
+    return {
+      path, variant, metrics,
+      prefundedQuote: h.getBigInt64(128, true),
+      cover1Quote: h.getBigInt64(136, true),
+      cover2Quote: h.getBigInt64(144, true),
+      fundExhausted: h.getUint32(152, true) !== 0,
+      accountsChecked: Number(h.getBigUint64(160, true)),
+      positionSteps: this.positions * steps,
+    };
+  }
+
+  dispose(): void { this.engine.dispose(); }
+}
+
+/**
+ * Lays out the core's simulation area and writes the scenario: Monte Carlo parameters (generated in
+ * the core per path), or the fixed paths of a shock grid or a replay (returned, written per path).
+ */
+function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig): BigInt64Array[] | null {
+  const m = engine.marketCount;
+  const s = config.scenario;
+  const withFactor = s.kind === 'monteCarlo' && s.correlationPpm !== undefined && s.correlationPpm !== 0;
+  raw.check(raw.exports.simPrepare(config.steps, config.maxRoundsPerStep, withFactor ? 1 : 0));
+  const buffer = raw.exports.memory.buffer;
+  const h = new DataView(buffer, raw.exports.simPtr(SimArray.Header), HEADER_BYTES);
+  h.setBigUint64(16, BigInt(config.seed), true);
+  h.setBigInt64(24, BigInt(config.stepSeconds), true);
+  h.setBigInt64(32, 0n, true);
+  h.setBigInt64(40, BigInt(config.impact.slopePpm), true);
+  h.setBigInt64(48, BigInt(config.impact.permanentPpm), true);
+  h.setBigInt64(56, BigInt(config.impact.maxPpm), true);
+  h.setBigInt64(64, BigInt(config.impact.depthPpmOfOpenInterest), true);
+  new BigInt64Array(buffer, raw.exports.simPtr(SimArray.Funding), m).set(perMarket(config.fundingRatePpm, m, 'fundingRatePpm').map(BigInt));
+  const marks = new BigInt64Array(buffer, raw.exports.simPtr(SimArray.Path), m).slice();
+  if (s.kind === 'shockGrid') return Array.from({ length: 9 }, (_, p) => shockGridPath(s, marks, config.steps, p));
+  if (s.kind === 'replay') return [replayPath(s.csv, marks, engine.quoteDecimals)];
+  // Monte Carlo: fractions as f64 log-return units.
+  h.setUint32(12, s.jumpsTogether === false ? 0 : 1, true);
+  h.setFloat64(72, (s.jumpProbabilityPpm ?? 0) / 1e6, true);
+  h.setFloat64(80, (s.jumpMeanPpm ?? 0) / 1e6, true);
+  h.setFloat64(88, (s.jumpStdPpm ?? 0) / 1e6, true);
+  new Float64Array(buffer, raw.exports.simPtr(SimArray.Vol), m).set(perMarket(s.volatilityPpm, m, 'volatilityPpm').map((x) => x / 1e6));
+  new Float64Array(buffer, raw.exports.simPtr(SimArray.Drift), m).set(perMarket(s.driftPpm ?? 0, m, 'driftPpm').map((x) => x / 1e6));
+  if (withFactor) {
+    new Float64Array(buffer, raw.exports.simPtr(SimArray.Factor), m * m).set(correlationMatrix(s.correlationPpm!, m));
+    raw.check(raw.exports.simFactor());
+  }
+  return null;
+}

@@ -1,0 +1,344 @@
+/**
+ * Statistics of a stress simulation: from the per-path results of every variant to the report.
+ *
+ * Everything here is pure and exact: sums and means are bigints of quote atoms, means round down
+ * (toward -infinity) to an atom, percentiles are nearest-rank (the value at 1-based rank ceil(q * n)
+ * of the ascending sort, so every reported percentile is a value some path produced). Results are
+ * sorted by (variant, path) before anything is computed, so a report does not depend on how many
+ * workers or shards produced the paths, nor in which order they arrived.
+ *
+ * A distribution over no paths reports "0" everywhere (and a share of 0), so a variant that ran no
+ * path still has a well-formed report.
+ */
+import { formatAtoms } from '../atoms.js';
+import {
+  STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
+  type SimulationConfig, type SimulationReport, type StepMetric, type SweepVariant, type VariantReport,
+} from './types.js';
+
+/** A named variant of a sweep, as runs and shards list them. */
+export interface NamedVariant {
+  name: string;
+  variant: SweepVariant;
+}
+
+/** What `buildReport` needs: a run's (or merged shards') configuration and results, in any order. */
+export interface ReportInput {
+  config: SimulationConfig;
+  configHash: string;
+  variants: NamedVariant[];
+  results: PathResult[];
+  quoteDecimals: number;
+  steps: number;
+  elapsedMs: number;
+}
+
+// ---- Serialization --------------------------------------------------------------------------------
+
+const INTEGER = /^-?\d+$/;
+
+function parseAtoms(text: unknown, field: string, r: { path: number; variant: number }): bigint {
+  if (typeof text !== 'string' || !INTEGER.test(text)) {
+    throw new Error(`path ${r.path} of variant ${r.variant}: ${field} is ${JSON.stringify(text)}, not an integer of atoms`);
+  }
+  return BigInt(text);
+}
+
+/** A path result as plain JSON: every bigint becomes the decimal string of its atoms. */
+export function serializePathResult(r: PathResult): SerializedPathResult {
+  return {
+    path: r.path,
+    variant: r.variant,
+    metrics: r.metrics.map((row) => row.map(String)),
+    prefundedQuote: String(r.prefundedQuote),
+    cover1Quote: String(r.cover1Quote),
+    cover2Quote: String(r.cover2Quote),
+    fundExhausted: r.fundExhausted,
+    accountsChecked: r.accountsChecked,
+    positionSteps: r.positionSteps,
+  };
+}
+
+/** The inverse of `serializePathResult`; throws naming the path and field on a malformed amount. */
+export function deserializePathResult(s: SerializedPathResult): PathResult {
+  return {
+    path: s.path,
+    variant: s.variant,
+    metrics: s.metrics.map((row, k) => row.map((v, t) => parseAtoms(v, `metrics[${k}][${t}]`, s))),
+    prefundedQuote: parseAtoms(s.prefundedQuote, 'prefundedQuote', s),
+    cover1Quote: parseAtoms(s.cover1Quote, 'cover1Quote', s),
+    cover2Quote: parseAtoms(s.cover2Quote, 'cover2Quote', s),
+    fundExhausted: s.fundExhausted,
+    accountsChecked: s.accountsChecked,
+    positionSteps: s.positionSteps,
+  };
+}
+
+// ---- Configuration hash ---------------------------------------------------------------------------
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const MASK64 = (1n << 64n) - 1n;
+
+/** FNV-1a, 64 bits, over the UTF-8 bytes of `text`: 16 lowercase hex digits. */
+export function fnv1a64(text: string): string {
+  let h = FNV_OFFSET;
+  for (const byte of new TextEncoder().encode(text)) h = ((h ^ BigInt(byte)) * FNV_PRIME) & MASK64;
+  return h.toString(16).padStart(16, '0');
+}
+
+/** JSON with every object's keys sorted (recursively); what JSON.stringify drops is dropped. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'bigint') throw new TypeError('canonicalJson: bigints have no JSON form (write them as decimal strings)');
+    return JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
+  const entries = Object.keys(value).sort()
+    .map((k) => [k, (value as Record<string, unknown>)[k]] as const)
+    .filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The hash shards of one run share: FNV-1a 64 over the canonical JSON, so key order does not matter. */
+export function configHash(value: unknown): string {
+  return fnv1a64(canonicalJson(value));
+}
+
+// ---- Distributions --------------------------------------------------------------------------------
+
+/** floor(a / b) for b > 0 (bigint division truncates toward zero; a mean of losses must not round up). */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+}
+
+const ascending = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The nearest-rank percentile `pct` (integer percent) of an ascending, non-empty list. */
+function nearestRank(sorted: readonly bigint[], pct: number): bigint {
+  const rank = Math.max(1, Math.ceil((pct * sorted.length) / 100));
+  return sorted[rank - 1]!;
+}
+
+/**
+ * Mean, p95, p99, expected shortfall 99 and max of per-path values (atoms), in quote units.
+ * The expected shortfall is the mean of the worst k = max(1, ceil(n / 100)) values; means round down.
+ * No values: all "0".
+ */
+export function distribution(values: readonly bigint[], decimals: number): Distribution {
+  const n = values.length;
+  if (n === 0) return { mean: '0', p95: '0', p99: '0', expectedShortfall99: '0', max: '0' };
+  const sorted = [...values].sort(ascending);
+  const k = Math.max(1, Math.ceil(n / 100));
+  const f = (v: bigint) => formatAtoms(v, decimals);
+  return {
+    mean: f(floorDiv(sum(sorted), BigInt(n))),
+    p95: f(nearestRank(sorted, 95)),
+    p99: f(nearestRank(sorted, 99)),
+    expectedShortfall99: f(floorDiv(sum(sorted.slice(n - k)), BigInt(k))),
+    max: f(sorted[n - 1]!),
+  };
+}
+
+/**
+ * Nearest-rank p5, p25, p50, p75 and p95 at each step of per-path series (`series[path][step]`), in
+ * quote units. `steps` defaults to the first path's length; with no paths every percentile is "0".
+ */
+export function fan(series: readonly (readonly bigint[])[], decimals: number, steps = series[0]?.length ?? 0): Fan {
+  const out: Fan = { p5: [], p25: [], p50: [], p75: [], p95: [] };
+  for (let t = 0; t < steps; t++) {
+    const column = series.map((s) => s[t] ?? 0n).sort(ascending);
+    for (const [key, pct] of FAN_PERCENTILES) out[key].push(column.length === 0 ? '0' : formatAtoms(nearestRank(column, pct), decimals));
+  }
+  return out;
+}
+
+const FAN_PERCENTILES = [['p5', 5], ['p25', 25], ['p50', 50], ['p75', 75], ['p95', 95]] as const;
+
+function sum(values: readonly bigint[]): bigint {
+  let s = 0n;
+  for (const v of values) s += v;
+  return s;
+}
+
+// ---- Report ---------------------------------------------------------------------------------------
+
+const M = Object.fromEntries(STEP_METRICS.map((m, k) => [m, k])) as Record<StepMetric, number>;
+/** The covered* metrics in waterfall order, with the tranche each one reports ('coveredAdl' -> 'adl'). */
+const TRANCHE_METRICS = STEP_METRICS.filter((m) => m.startsWith('covered'))
+  .map((m) => ({ metric: m, tranche: m[7]!.toLowerCase() + m.slice(8) }));
+
+const byVariantThenPath = (a: PathResult, b: PathResult): number => a.variant - b.variant || a.path - b.path;
+
+/** Checks a result's shape against the run: a known variant and a full metrics table. */
+function checkResult(r: PathResult, variants: number, steps: number): void {
+  const where = `path ${r.path} of variant ${r.variant}`;
+  if (!Number.isInteger(r.variant) || r.variant < 0 || r.variant >= variants) throw new Error(`${where}: no such variant (the run has ${variants})`);
+  if (!Number.isInteger(r.path) || r.path < 0) throw new Error(`${where}: a path is a non-negative integer`);
+  if (r.metrics.length !== STEP_METRICS.length) throw new Error(`${where}: ${r.metrics.length} metrics, expected ${STEP_METRICS.length}`);
+  r.metrics.forEach((row, k) => {
+    if (row.length !== steps) throw new Error(`${where}: metric ${STEP_METRICS[k]} has ${row.length} steps, expected ${steps}`);
+  });
+}
+
+/**
+ * The report of a run: per variant, distributions over paths, tranche means and per-step fans.
+ * `results` may come in any order; the report is the same for every order. Throws on a result of
+ * an unknown variant, a malformed metrics table, or the same (variant, path) twice.
+ */
+export function buildReport(input: ReportInput): SimulationReport {
+  const { quoteDecimals: decimals, steps } = input;
+  const results = [...input.results].sort(byVariantThenPath);
+  const perVariant: PathResult[][] = input.variants.map(() => []);
+  results.forEach((r, i) => {
+    checkResult(r, input.variants.length, steps);
+    const prev = results[i - 1];
+    if (prev && prev.variant === r.variant && prev.path === r.path) throw new Error(`path ${r.path} of variant ${r.variant} appears twice`);
+    perVariant[r.variant]!.push(r);
+  });
+  return {
+    format: 'riskcore-simulation-report',
+    version: 1,
+    configHash: input.configHash,
+    config: input.config,
+    paths: new Set(results.map((r) => r.path)).size,
+    steps,
+    quoteDecimals: decimals,
+    variants: input.variants.map((v, i) => variantReport(v, perVariant[i]!, decimals, steps)),
+    work: {
+      accountsChecked: results.reduce((a, r) => a + r.accountsChecked, 0),
+      positionSteps: results.reduce((a, r) => a + r.positionSteps, 0),
+      elapsedMs: input.elapsedMs,
+    },
+  };
+}
+
+/** One variant's report from its results, sorted by path. */
+function variantReport(named: NamedVariant, results: readonly PathResult[], decimals: number, steps: number): VariantReport {
+  const paths = results.length;
+  const f = (v: bigint) => formatAtoms(v, decimals);
+  const meanOf = (total: bigint) => (paths === 0 ? '0' : f(floorDiv(total, BigInt(paths))));
+  const series = (m: StepMetric) => results.map((r) => r.metrics[M[m]]!);
+  const pathTotals = (m: StepMetric) => series(m).map(sum);
+  const total = (m: StepMetric) => sum(pathTotals(m));
+  const stepMeans = (m: StepMetric) => {
+    const rows = series(m);
+    return Array.from({ length: steps }, (_, t) => meanOf(sum(rows.map((row) => row[t]!))));
+  };
+
+  const fundExhaustedPaths = results.filter((r) => r.fundExhausted).length;
+  const prefunded = results[0]?.prefundedQuote ?? 0n;
+  // Tranches in waterfall order: the insurance fund always, the others where they covered something.
+  const tranches = TRANCHE_METRICS
+    .map(({ metric, tranche }) => ({ tranche, totalAtoms: total(metric) }))
+    .filter((t) => t.tranche === 'insuranceFund' || t.totalAtoms !== 0n);
+  tranches.push({ tranche: 'uncovered', totalAtoms: total('uncoveredQuote') });
+
+  return {
+    name: named.name,
+    variant: named.variant,
+    paths,
+    fundExhaustedPaths,
+    fundExhaustedProbability: paths === 0 ? 0 : fundExhaustedPaths / paths,
+    socialized: distribution(pathTotals('socializedQuote'), decimals),
+    uncovered: distribution(pathTotals('uncoveredQuote'), decimals),
+    deficits: distribution(pathTotals('deficitQuote'), decimals),
+    cover1: distribution(results.map((r) => r.cover1Quote), decimals),
+    cover2: distribution(results.map((r) => r.cover2Quote), decimals),
+    prefundedQuote: f(prefunded),
+    cover2BreachPaths: results.filter((r) => r.cover2Quote > r.prefundedQuote).length,
+    liquidations: { closes: String(total('closes')), notionalQuote: f(total('closedNotionalQuote')) },
+    adl: { notionalQuote: f(total('adlNotionalQuote')), accounts: String(total('adlAccounts')) },
+    tranches: tranches.map((t) => ({ tranche: t.tranche, meanQuote: meanOf(t.totalAtoms), totalQuote: f(t.totalAtoms) })),
+    byStep: {
+      insuranceFund: fan(series('insuranceFundQuote'), decimals, steps),
+      liquidatedNotionalMean: stepMeans('closedNotionalQuote'),
+      liquidatedNotional: fan(series('closedNotionalQuote'), decimals, steps),
+      deficitMean: stepMeans('deficitQuote'),
+    },
+  };
+}
+
+// ---- Shards ---------------------------------------------------------------------------------------
+
+export interface MergeOptions {
+  /** The run's path count: the shards must then cover [0, paths) exactly (otherwise [0, the last pathTo)). */
+  paths?: number;
+}
+
+const range = (from: number, to: number) => `[${from}, ${to})`;
+
+/**
+ * Merges the shards of one run into the input of `buildReport`, in any shard order. Throws when
+ * shards disagree (format, version, configuration hash, configuration, variants, decimals or step
+ * count), when ranges overlap or repeat, when paths are missing (naming the missing range), or when a
+ * shard's results are not exactly every variant of every path of its range. `elapsedMs` is the sum.
+ */
+export function mergeShards(shards: readonly ShardResult[], options: MergeOptions = {}): ReportInput {
+  if (shards.length === 0) throw new Error('mergeShards: no shards');
+  const first = shards[0]!;
+  const configJson = canonicalJson(first.config);
+  const variantsJson = canonicalJson(first.variants);
+  for (const s of shards) {
+    const name = `shard ${range(s.pathFrom, s.pathTo)}`;
+    if (s.format !== 'riskcore-simulation-shard') throw new Error(`${name}: format ${JSON.stringify(s.format)} is not a simulation shard`);
+    if (s.version !== 1) throw new Error(`${name}: version ${String(s.version)} is not supported (expected 1)`);
+    if (s.configHash !== first.configHash) throw new Error(`${name}: configuration hash ${s.configHash} differs from ${first.configHash}: shards of different runs`);
+    if (canonicalJson(s.config) !== configJson) throw new Error(`${name}: configuration differs from the other shards' (same hash ${s.configHash})`);
+    if (canonicalJson(s.variants) !== variantsJson) throw new Error(`${name}: variants differ from the other shards'`);
+    if (s.quoteDecimals !== first.quoteDecimals) throw new Error(`${name}: quoteDecimals ${s.quoteDecimals} differs from ${first.quoteDecimals}`);
+    if (!Number.isInteger(s.pathFrom) || !Number.isInteger(s.pathTo) || s.pathFrom < 0 || s.pathTo <= s.pathFrom) {
+      throw new Error(`${name}: a path range is [pathFrom, pathTo) with 0 <= pathFrom < pathTo`);
+    }
+  }
+
+  // Ranges, sorted: each must start where the previous ended.
+  const sorted = [...shards].sort((a, b) => a.pathFrom - b.pathFrom || a.pathTo - b.pathTo);
+  let end = 0;
+  sorted.forEach((s, i) => {
+    if (s.pathFrom < end) {
+      const prev = sorted[i - 1]!;
+      throw new Error(prev.pathFrom === s.pathFrom && prev.pathTo === s.pathTo
+        ? `duplicate shard: paths ${range(s.pathFrom, s.pathTo)} appear twice`
+        : `shards overlap: ${range(prev.pathFrom, prev.pathTo)} and ${range(s.pathFrom, s.pathTo)}`);
+    }
+    if (s.pathFrom > end) throw new Error(`missing paths ${range(end, s.pathFrom)}: no shard covers them`);
+    end = s.pathTo;
+  });
+  if (options.paths !== undefined && end !== options.paths) {
+    throw new Error(end < options.paths ? `missing paths ${range(end, options.paths)}: no shard covers them` : `shards cover paths up to ${end}, the run has ${options.paths}`);
+  }
+
+  // Results: exactly one per variant and path of each shard's range.
+  const variants = first.variants.length;
+  const results: PathResult[] = [];
+  for (const s of sorted) {
+    const seen = new Set<number>();
+    for (const r of s.results) {
+      if (r.path < s.pathFrom || r.path >= s.pathTo || !Number.isInteger(r.variant) || r.variant < 0 || r.variant >= variants) {
+        throw new Error(`shard ${range(s.pathFrom, s.pathTo)}: result for path ${r.path} of variant ${r.variant} is outside the shard`);
+      }
+      const key = r.path * variants + r.variant;
+      if (seen.has(key)) throw new Error(`shard ${range(s.pathFrom, s.pathTo)}: path ${r.path} of variant ${r.variant} appears twice`);
+      seen.add(key);
+      results.push(deserializePathResult(r));
+    }
+    if (seen.size !== (s.pathTo - s.pathFrom) * variants) {
+      throw new Error(`shard ${range(s.pathFrom, s.pathTo)}: ${seen.size} results, expected ${(s.pathTo - s.pathFrom) * variants} (every variant of every path)`);
+    }
+  }
+  results.sort(byVariantThenPath);
+
+  // The step count of the paths (a replay's comes from its CSV, not the configuration); buildReport checks every path has it.
+  const steps = results[0]?.metrics[0]?.length ?? first.config.steps ?? 0;
+  return {
+    config: first.config,
+    configHash: first.configHash,
+    variants: first.variants,
+    results,
+    quoteDecimals: first.quoteDecimals,
+    steps,
+    elapsedMs: shards.reduce((a, s) => a + s.elapsedMs, 0),
+  };
+}

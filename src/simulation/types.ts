@@ -1,0 +1,232 @@
+/**
+ * Types of a stress simulation: its configuration, what one path measures, and the report.
+ *
+ * A simulation runs `paths` price paths of `steps` steps each over one book. Each step moves the
+ * marks, accrues funding, checks margin, runs the liquidation cascade (with price impact) and the
+ * loss waterfall, all inside the core. Every amount is an exact integer of quote atoms; the report
+ * writes them as decimal strings in quote units (bigint-free JSON that keeps every digit).
+ */
+import type { LiquidationPolicy } from '../liquidation.js';
+import type { AdlRankingName, WaterfallConfig } from '../waterfall.js';
+import type { BookShape } from '../synth.js';
+
+/**
+ * Monte Carlo: geometric Brownian motion with jumps, per market and step,
+ *   log(p[t+1] / p[t]) = drift - vol^2 / 2 + vol * z + (a jump with probability jumpProbability: jumpMean + jumpStd * n)
+ * with z the correlated normals L * e (L the Cholesky factor of the correlation matrix) and e, n
+ * independent standard normals, all drawn from the core's seeded generator (xoshiro256**): a seed
+ * gives the same paths in Node and in browsers. Fractions are ppm per step.
+ */
+export interface MonteCarloScenario {
+  kind: 'monteCarlo';
+  /** Standard deviation of one step's log return, ppm; one number for every market or one per market. */
+  volatilityPpm: number | readonly number[];
+  /** Mean log return per step before the -vol^2/2 correction, ppm (default 0). */
+  driftPpm?: number | readonly number[];
+  /** Correlation between every pair of markets, ppm (default 0), or a full matrix of ppm (symmetric, unit diagonal). */
+  correlationPpm?: number | readonly (readonly number[])[];
+  /** Probability of a jump per market and step, ppm (default 0). Jumps are common to all markets when `jumpsTogether`. */
+  jumpProbabilityPpm?: number;
+  jumpMeanPpm?: number;
+  jumpStdPpm?: number;
+  /** One jump draw per step for every market (a market-wide crash) instead of one per market (default true). */
+  jumpsTogether?: boolean;
+}
+
+/**
+ * The SPAN-style shock grid: for each market, the price moved by 0, +-1/3, +-2/3 and +-3/3 of the
+ * scan range, and the two extreme moves (+-extremeMultiple x the scan range): 9 paths, all markets
+ * moving together, the move spread evenly over the steps. (SPAN's volatility legs matter for options
+ * only, so the 14 ordinary scenarios collapse to 7 price moves for futures.)
+ */
+export interface ShockGridScenario {
+  kind: 'shockGrid';
+  /** Price scan range, ppm of the mark: one for all markets or one per market. */
+  scanRangePpm: number | readonly number[];
+  /** Extreme moves as a multiple of the scan range, ppm (default 2,000,000 = 2x). */
+  extremeMultiplePpm?: number;
+}
+
+/**
+ * Replay of historical prices: a CSV whose header names the markets (`step,0,1,...` market ids, or
+ * any first column followed by one column per market id), one row per step, prices in quote units
+ * (decimal strings). Markets without a column keep their mark. One path.
+ */
+export interface ReplayScenario {
+  kind: 'replay';
+  csv: string;
+}
+
+export type Scenario = MonteCarloScenario | ShockGridScenario | ReplayScenario;
+
+/**
+ * Price impact of liquidation closes: a close executes worse than the mark by
+ *   impactPpm = min(maxPpm, slopePpm * (closed notional this step in the market, this close included) / depth)
+ * with depth = depthPpmOfOpenInterest of the market's open interest (the larger side, at the start),
+ * rounded against the liquidated account; after each round the market's level moves by permanentPpm of
+ * the round's net impact, so cascades can feed on themselves.
+ */
+export interface ImpactModel {
+  depthPpmOfOpenInterest?: number;
+  slopePpm?: number;
+  permanentPpm?: number;
+  maxPpm?: number;
+}
+
+/** One variant of a sweep: what differs from the base configuration. */
+export interface SweepVariant {
+  insuranceFundQuote?: string;
+  /** Every market's initial and maintenance fractions (and tiers) scaled by this, ppm (1,000,000 = as is). */
+  marginScalePpm?: number;
+  adlRanking?: AdlRankingName;
+  /** A waterfall preset name (socialization policy), or a configuration. */
+  waterfall?: string | WaterfallConfig;
+}
+
+/** A grid: the cartesian product of the lists given, every variant run on the same paths. */
+export interface Sweep {
+  insuranceFundQuote?: readonly string[];
+  marginScalePpm?: readonly number[];
+  adlRanking?: readonly AdlRankingName[];
+  waterfall?: readonly string[];
+}
+
+export interface SimulationConfig {
+  /** The synthetic book (seeded); the default is the default book. */
+  book?: Omit<BookShape, 'onProgress'>;
+  scenario?: Scenario;
+  paths?: number;
+  steps?: number;
+  /** Seed of the path generator; path p of a run always draws from stream (seed, p). */
+  seed?: number;
+  /** Seconds per step: the waterfall's clock (windows, drawdown) advances by this. */
+  stepSeconds?: number;
+  /** Funding rate per step, ppm of the mark (positive: longs pay shorts); one number or one per market. */
+  fundingRatePpm?: number | readonly number[];
+  impact?: ImpactModel;
+  /** Liquidation rounds per step at most (default 4). */
+  maxRoundsPerStep?: number;
+  policy?: LiquidationPolicy | string;
+  waterfall?: WaterfallConfig | string;
+  insuranceFundQuote?: string;
+  vaultQuote?: string;
+  sweep?: Sweep;
+  /** Skip accounts that prices cannot have made liquidatable (default true); results are identical. */
+  skip?: boolean;
+}
+
+/** Per-step metrics, in this order, in each path's `steps` table (exact integers). */
+export const STEP_METRICS = [
+  'closes', 'closedNotionalQuote', 'groups', 'deficitQuote', 'insuranceFundQuote', 'vaultNavQuote',
+  'adlNotionalQuote', 'adlAccounts', 'socializedQuote', 'uncoveredQuote', 'residueQuote', 'rounds',
+  'coveredInsuranceFund', 'coveredBackstopVault', 'coveredAdl', 'coveredSocializeFunding', 'coveredHaircutGains',
+  'coveredHaircutDeposits', 'coveredHaircutVaultShares', 'coveredDefaulterFund', 'coveredOperatorCapital',
+  'coveredMembersFund', 'coveredAssessments',
+] as const;
+export type StepMetric = (typeof STEP_METRICS)[number];
+
+/** What one path of one variant measured. */
+export interface PathResult {
+  path: number;
+  variant: number;
+  /** metrics[k][t]: metric STEP_METRICS[k] at step t (0-based). */
+  metrics: bigint[][];
+  /** Prefunded resources at the start: insurance funds + vault NAV + default fund + operator capital. */
+  prefundedQuote: bigint;
+  /** The largest and the two largest losses of single accounts beyond their own collateral over the path. */
+  cover1Quote: bigint;
+  cover2Quote: bigint;
+  /** Whether some deficit went past the insurance-fund steps (empty, at its floor or at a cap). */
+  fundExhausted: boolean;
+  /** Work, not results: account checks done and position-steps covered (with or without skipping). */
+  accountsChecked: number;
+  positionSteps: number;
+}
+
+/** A shard's result: plain JSON, merged by `mergeShards` / `riskcore merge`. */
+export interface ShardResult {
+  format: 'riskcore-simulation-shard';
+  version: 1;
+  /** The configuration hash every shard of one run shares. */
+  configHash: string;
+  config: SimulationConfig;
+  variants: { name: string; variant: SweepVariant }[];
+  pathFrom: number;
+  pathTo: number;
+  quoteDecimals: number;
+  /** Per path and variant; bigints as decimal strings of atoms. */
+  results: SerializedPathResult[];
+  elapsedMs: number;
+}
+
+export interface SerializedPathResult {
+  path: number;
+  variant: number;
+  metrics: string[][];
+  prefundedQuote: string;
+  cover1Quote: string;
+  cover2Quote: string;
+  fundExhausted: boolean;
+  accountsChecked: number;
+  positionSteps: number;
+}
+
+/** Percentiles of a per-step series across paths (fan chart), quote units as decimal strings. */
+export interface Fan {
+  p5: string[];
+  p25: string[];
+  p50: string[];
+  p75: string[];
+  p95: string[];
+}
+
+/** A distribution over paths: exact mean (rounded down to an atom), nearest-rank percentiles, expected shortfall. */
+export interface Distribution {
+  mean: string;
+  p95: string;
+  p99: string;
+  /** Mean of the worst 1 % of paths (at least one), rounded down to an atom. */
+  expectedShortfall99: string;
+  max: string;
+}
+
+export interface VariantReport {
+  name: string;
+  variant: SweepVariant;
+  paths: number;
+  /** Paths where a deficit went past the insurance-fund steps, and their share. */
+  fundExhaustedPaths: number;
+  fundExhaustedProbability: number;
+  socialized: Distribution;
+  uncovered: Distribution;
+  deficits: Distribution;
+  cover1: Distribution;
+  cover2: Distribution;
+  /** Prefunded resources at the start (the same on every path). */
+  prefundedQuote: string;
+  /** Paths where Cover-2 exceeded the prefunded resources. */
+  cover2BreachPaths: number;
+  liquidations: { closes: string; notionalQuote: string };
+  adl: { notionalQuote: string; accounts: string };
+  /** Mean over paths of each tranche's cover, then uncovered, in waterfall order (quote units). */
+  tranches: { tranche: string; meanQuote: string; totalQuote: string }[];
+  byStep: {
+    insuranceFund: Fan;
+    /** Mean over paths of the notional closed by liquidations at each step. */
+    liquidatedNotionalMean: string[];
+    liquidatedNotional: Fan;
+    deficitMean: string[];
+  };
+}
+
+export interface SimulationReport {
+  format: 'riskcore-simulation-report';
+  version: 1;
+  configHash: string;
+  config: SimulationConfig;
+  paths: number;
+  steps: number;
+  quoteDecimals: number;
+  variants: VariantReport[];
+  work: { accountsChecked: number; positionSteps: number; elapsedMs: number };
+}

@@ -1,0 +1,37 @@
+/**
+ * The venue around a synthetic book, shared by the demo and the simulation: named liquidation
+ * policies and the parties that absorb losses (insurance fund, backstop vault, clearing members).
+ */
+import type { RiskEngine } from '../engine.js';
+import { LIQUIDATION_PRESETS, type LiquidationPolicy } from '../liquidation.js';
+import type { WaterfallConfig } from '../waterfall.js';
+
+/** Policies by name; `partial` is the default. */
+export const DEMO_POLICIES: Record<string, LiquidationPolicy> = {
+  /** Close the least that restores maintenance margin, 1 % fee split evenly between liquidator and fund. */
+  partial: { close: 'partial', minCloseNotionalQuote: '10', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 },
+  dydx: LIQUIDATION_PRESETS.dydx,
+  hyperliquid: LIQUIDATION_PRESETS.hyperliquid,
+};
+
+/**
+ * What absorbs losses: the insurance fund, a backstop vault account owned by four liquidity
+ * providers (when the waterfall has a vault step), and for clearing-house waterfalls twenty clearing
+ * members with default-fund contributions and the operator's two capital layers, sized from
+ * `clearingQuote`.
+ */
+export function setUpLossAbsorbers(engine: RiskEngine, waterfall: WaterfallConfig, fundQuote: bigint, vaultQuote: bigint, clearingQuote = fundQuote): void {
+  if (fundQuote > 0n) engine.depositInsuranceFund(fundQuote);
+  const kinds = new Set([...waterfall.steps, ...(waterfall.groups ?? []).flatMap((g) => g.steps)].map((s) => s.kind));
+  if (vaultQuote > 0n && (kinds.has('backstopVault') || kinds.has('haircutVaultShares'))) {
+    const share = vaultQuote / 4n;
+    const [vault, ...providers] = engine.addAccounts([{}, ...Array.from({ length: 4 }, () => ({ collateralQuote: share }))]);
+    engine.setVaultAccount(vault!);
+    for (const p of providers) engine.vaultDeposit(p, share);
+  }
+  if (kinds.has('membersFund') || kinds.has('defaulterFund')) {
+    for (let a = 0; a < 20; a++) engine.addDefaultFundContribution(a, clearingQuote / 20n);
+    engine.depositOperatorCapital(1, clearingQuote / 10n);
+    engine.depositOperatorCapital(2, clearingQuote / 20n);
+  }
+}
