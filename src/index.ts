@@ -21,3 +21,16 @@ export type {
 } from './waterfall.js';
 export { AuditLog, AUDIT_ROLES } from './audit.js';
 export type { AuditChunk, AuditRecord, AuditRole, AuditView, DeficitInfo, StepInfo } from './audit.js';
+export { simulate } from './simulation/run.js';
+export type { SimulateOptions, SimulationProgress } from './simulation/run.js';
+export { Simulator } from './simulation/simulator.js';
+export type { SimulatorOptions } from './simulation/simulator.js';
+export { CRASH_SCENARIO, DEFAULT_IMPACT, DEFAULT_SCENARIO, resolveConfig } from './simulation/config.js';
+export { SHOCK_GRID_MOVES } from './simulation/scenarios.js';
+export { buildReport, configHash, mergeShards } from './simulation/stats.js';
+export { STEP_METRICS } from './simulation/types.js';
+export type {
+  Distribution, Fan, ImpactModel, MonteCarloScenario, PathResult, ReplayScenario, Scenario, SerializedPathResult, ShardResult,
+  ShockGridScenario, SimulationConfig, SimulationReport, StepMetric, Sweep, SweepVariant, VariantReport,
+} from './simulation/types.js';
+export { renderCharts, renderReportHtml } from './report/html.js';

@@ -1,6 +1,10 @@
 // Node entry: the wasm is read from the file shipped next to the package's dist/src.
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { setHost } from './engine.js';
+import { setWorkerHost } from './simulation/run.js';
+import type { WorkerReply } from './simulation/worker-core.js';
 
 setHost({
   defaultWasm: (debug) => new URL(debug ? '../riskcore.debug.wasm' : '../riskcore.wasm', import.meta.url),
@@ -11,5 +15,18 @@ setHost({
     return WebAssembly.compile(await response.arrayBuffer());
   },
 });
+
+setWorkerHost(() => {
+  const worker = new Worker(new URL('./simulation/worker-node.js', import.meta.url));
+  return {
+    post: (message) => worker.postMessage(message),
+    listen: (onMessage, onError) => {
+      worker.on('message', (m: WorkerReply) => onMessage(m));
+      worker.on('error', onError);
+      worker.on('exit', (code) => { if (code !== 0) onError(new Error(`riskcore: simulation worker exited with code ${code}`)); });
+    },
+    terminate: () => { void worker.terminate(); },
+  };
+}, availableParallelism());
 
 export * from './index.js';

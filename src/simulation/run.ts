@@ -1,0 +1,138 @@
+/**
+ * Running a simulation: paths [pathFrom, pathTo) spread over worker threads (Node) or Web Workers
+ * (browsers), each with its own engine instance and copy of the book, or run in this thread
+ * (`workers: 0`). Workers take the next path as they finish one, so a slow path does not hold the
+ * others up; results are ordered by path when the report is built, so the same seed gives the same
+ * report whatever the number of workers or shards.
+ */
+import { Simulator, type SimulatorOptions } from './simulator.js';
+import { configHash, deserializePathResult, serializePathResult } from './stats.js';
+import { expandSweep, resolveConfig } from './config.js';
+import type { PathResult, ShardResult, SimulationConfig } from './types.js';
+import type { WorkerReply, WorkerRequest } from './worker-core.js';
+
+/** A worker as the pool sees it (node:worker_threads or a Web Worker). */
+export interface WorkerPort {
+  post(message: WorkerRequest): void;
+  listen(onMessage: (message: WorkerReply) => void, onError: (error: Error) => void): void;
+  terminate(): void;
+}
+
+let spawnWorker: (() => WorkerPort) | undefined;
+let defaultWorkers = 1;
+/** Installed by the Node and browser entries. */
+export function setWorkerHost(spawn: () => WorkerPort, workers: number): void { spawnWorker = spawn; defaultWorkers = workers; }
+
+export interface SimulationProgress {
+  /** Building the book (per worker: the slowest one's accounts), then running paths. */
+  phase: 'book' | 'paths';
+  done: number;
+  total: number;
+}
+
+export interface SimulateOptions {
+  /** Worker threads; 0 runs in this thread. Default: the machine's cores (Node), navigator.hardwareConcurrency (browsers). */
+  workers?: number;
+  /** A shard: paths [pathFrom, pathTo) of the run (default all). */
+  pathFrom?: number;
+  pathTo?: number;
+  onProgress?: (progress: SimulationProgress) => void;
+  signal?: AbortSignal;
+  /** The core, as a URL (workers load it themselves); default the packaged one. */
+  wasm?: string | URL;
+}
+
+/** Runs the paths of a configuration (or a shard of them) and returns the shard's result. */
+export async function simulate(config: SimulationConfig, options: SimulateOptions = {}): Promise<ShardResult> {
+  const resolved = resolveConfig(config);
+  const variants = expandSweep(config);
+  const from = options.pathFrom ?? 0, to = options.pathTo ?? resolved.paths;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > resolved.paths || from >= to) {
+    throw new RangeError(`paths [${from}, ${to}) are not a range of 0..${resolved.paths}`);
+  }
+  options.signal?.throwIfAborted();
+  const started = Date.now();
+  const workers = Math.min(options.workers ?? defaultWorkers, to - from);
+  const results = workers <= 0 ? await runHere(config, from, to, options) : await runOnWorkers(config, from, to, workers, options);
+  return {
+    format: 'riskcore-simulation-shard', version: 1, configHash: configHash(config), config, variants,
+    pathFrom: from, pathTo: to, quoteDecimals: results.quoteDecimals,
+    results: results.paths.sort((a, b) => a.variant - b.variant || a.path - b.path).map(serializePathResult),
+    elapsedMs: Date.now() - started,
+  };
+}
+
+const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function runHere(config: SimulationConfig, from: number, to: number, options: SimulateOptions): Promise<{ paths: PathResult[]; quoteDecimals: number }> {
+  const report = options.onProgress;
+  const simOptions: SimulatorOptions = {
+    ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
+    ...(report ? { onBookProgress: (done: number, total: number) => report({ phase: 'book', done, total }) } : {}),
+  };
+  const sim = await Simulator.create(config, simOptions);
+  try {
+    const paths: PathResult[] = [];
+    for (let p = from; p < to; p++) {
+      await yieldToEvents();
+      options.signal?.throwIfAborted();
+      paths.push(...sim.runPath(p));
+      report?.({ phase: 'paths', done: p - from + 1, total: to - from });
+    }
+    return { paths, quoteDecimals: sim.engine.quoteDecimals };
+  } finally {
+    sim.dispose();
+  }
+}
+
+function runOnWorkers(config: SimulationConfig, from: number, to: number, n: number, options: SimulateOptions): Promise<{ paths: PathResult[]; quoteDecimals: number }> {
+  if (!spawnWorker) throw new Error('riskcore: no worker host; import from "riskcore" (Node or browser entry)');
+  const spawn = spawnWorker;
+  return new Promise((resolve, reject) => {
+    const ports: WorkerPort[] = [];
+    const paths: PathResult[] = [];
+    const bookDone = new Array<number>(n).fill(0);
+    let next = from, finished = 0, quoteDecimals = 6, settled = false;
+    const stop = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      for (const p of ports) p.terminate();
+      options.signal?.removeEventListener('abort', onAbort);
+      if (error !== undefined) reject(error);
+      else resolve({ paths, quoteDecimals });
+    };
+    const onAbort = (): void => stop(options.signal!.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const feed = (port: WorkerPort): void => {
+      if (next < to) port.post({ type: 'run', path: next++ });
+    };
+    for (let w = 0; w < n; w++) {
+      const port = spawn();
+      ports.push(port);
+      port.listen((message) => {
+        if (settled) return;
+        switch (message.type) {
+          case 'book':
+            bookDone[w] = message.done;
+            options.onProgress?.({ phase: 'book', done: Math.min(...bookDone), total: message.total });
+            return;
+          case 'ready':
+            quoteDecimals = message.quoteDecimals;
+            feed(port);
+            return;
+          case 'result':
+            paths.push(...message.results.map(deserializePathResult));
+            finished++;
+            options.onProgress?.({ phase: 'paths', done: finished, total: to - from });
+            if (finished === to - from) stop();
+            else feed(port);
+            return;
+          case 'error':
+            stop(Object.assign(new Error(message.message), message.details));
+            return;
+        }
+      }, (error) => stop(error));
+      port.post({ type: 'init', config, ...(options.wasm !== undefined ? { wasm: String(options.wasm) } : {}) });
+    }
+  });
+}

@@ -1,0 +1,6 @@
+// Simulation worker for browsers (a module Web Worker).
+import '../browser.js';
+import { serveSimulation, type WorkerReply, type WorkerRequest } from './worker-core.js';
+
+const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null; postMessage(m: WorkerReply): void };
+serveSimulation((handler) => { scope.onmessage = (e) => handler(e.data); }, (m) => scope.postMessage(m));
