@@ -5,6 +5,8 @@
  */
 import { RiskEngine, coreOf } from '../engine.js';
 import { toAtoms } from '../atoms.js';
+import { inputError } from '../errors.js';
+import { Column } from '../raw.js';
 import { generateBook } from '../synth.js';
 import { encodePolicy, POLICY_RECORD } from '../liquidation.js';
 import type { WaterfallConfig } from '../waterfall.js';
@@ -33,6 +35,11 @@ export class Simulator {
   readonly positions: number;
   private readonly raw: Raw;
   private readonly fundBaseQuote: bigint;
+  /**
+   * Paths top the global fund up by (their variant's fund, or this) - fundBaseQuote: the fund the
+   * snapshot was taken with holds fundBaseQuote less what settling the book used.
+   */
+  private fundTargetQuote: bigint;
   private readonly fixedPaths: BigInt64Array[] | null;
   /** Groups liquidated to settle the book before the snapshot. */
   readonly settledGroups: number;
@@ -44,10 +51,12 @@ export class Simulator {
     this.positions = positions;
     this.raw = coreOf(engine);
     this.fundBaseQuote = fundBaseQuote;
+    this.fundTargetQuote = fundBaseQuote;
     this.fixedPaths = fixedPaths;
     this.settledGroups = settledGroups;
   }
 
+  /** Builds the configuration's synthetic book and venue in a new engine (disposed with the Simulator). */
   static async create(input: SimulationConfig, options: SimulatorOptions = {}): Promise<Simulator> {
     const config = resolveConfig(input);
     const variants = expandSweep(input);
@@ -61,28 +70,54 @@ export class Simulator {
       ...(options.debug !== undefined ? { debug: options.debug } : {}),
     });
     try {
-      const built = generateBook(engine, { ...book, ...(options.onBookProgress ? { onProgress: options.onBookProgress } : {}) });
+      generateBook(engine, { ...book, ...(options.onBookProgress ? { onProgress: options.onBookProgress } : {}) });
       const d = engine.quoteDecimals;
       // The snapshot holds the smallest fund of any variant; each path tops it up to its variant's.
       const funds = [config.insuranceFundQuote, ...variants.map((v) => v.variant.insuranceFundQuote ?? config.insuranceFundQuote)].map((x) => toAtoms(x, d, 'insuranceFundQuote'));
       const fundBase = funds.reduce((a, b) => (b < a ? b : a));
-      const waterfalls = variants.map((v) => variantWaterfall(config.waterfall, v.variant));
-      const union: WaterfallConfig = { steps: [config.waterfall, ...waterfalls].flatMap((w) => [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)]) };
+      const waterfalls = [config.waterfall, ...variants.map((v) => variantWaterfall(config.waterfall, v.variant))];
+      const union: WaterfallConfig = { steps: waterfalls.flatMap((w) => [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)]) };
       setUpLossAbsorbers(engine, union, fundBase, toAtoms(config.vaultQuote, d, 'vaultQuote'), funds[0]!);
-      engine.setWaterfall(config.waterfall);
-      const raw = coreOf(engine);
-      encodePolicy(config.policy, raw.record(raw.exports.policyRecordPtr(), POLICY_RECORD), d);
-      raw.check(raw.exports.setPolicy());
-      // Paths start from a settled book: what is liquidatable at the start is liquidated first.
-      const settled = engine.liquidate(config.policy, { allocate: true });
-      engine.auditLog.clear();
-      engine.check();
-      const fixed = prepareCore(raw, engine, config);
-      return new Simulator(config, variants, engine, built.positions + built.isolated, fundBase, fixed, settled.totals.groups);
+      const sim = Simulator.attach(engine, config, variants, true);
+      sim.fundTargetQuote = funds[0]!;
+      return sim;
     } catch (e) {
       engine.dispose();
       throw e;
     }
+  }
+
+  /**
+   * Simulates a book the caller built (an exchange's own book, a hand-made test book): the engine's
+   * funds, vault and members are used as they are; the configuration's scenario, policy, waterfall,
+   * impact and funding apply (its book, fund and vault amounts do not: a variant's
+   * `insuranceFundQuote` tops the global fund up from its balance now). With `settle`, what is
+   * liquidatable now is liquidated before the snapshot. The Simulator takes the engine over.
+   */
+  static fromEngine(engine: RiskEngine, input: SimulationConfig, options: { settle?: boolean } = {}): Simulator {
+    return Simulator.attach(engine, resolveConfig(input), expandSweep(input), options.settle ?? false);
+  }
+
+  private static attach(engine: RiskEngine, config: ResolvedConfig, variants: Simulator['variants'], settle: boolean): Simulator {
+    const d = engine.quoteDecimals;
+    const fundBase = engine.insuranceFund();
+    for (const v of variants) {
+      const f = v.variant.insuranceFundQuote;
+      if (f !== undefined && toAtoms(f, d, 'insuranceFundQuote') < fundBase) throw inputError('InvalidScenario', 'insuranceFundQuote', -1, `a variant's fund (${f}) is below the fund the book starts with`);
+    }
+    engine.setWaterfall(config.waterfall);
+    const raw = coreOf(engine);
+    encodePolicy(config.policy, raw.record(raw.exports.policyRecordPtr(), POLICY_RECORD), d);
+    raw.check(raw.exports.setPolicy());
+    let settledGroups = 0;
+    if (settle) {
+      // Paths start from a settled book: what is liquidatable at the start is liquidated first.
+      settledGroups = engine.liquidate(config.policy, { allocate: true }).totals.groups;
+      engine.auditLog.clear();
+    }
+    engine.check();
+    const fixed = prepareCore(raw, engine, config);
+    return new Simulator(config, variants, engine, positionCount(engine), fundBase, fixed, settledGroups);
   }
 
   /** Paths this configuration has (Monte Carlo: as configured; the shock grid: 9; a replay: 1). */
@@ -101,7 +136,8 @@ export class Simulator {
     for (let v = 0; v < this.variants.length; v++) {
       const variant = this.variants[v]!.variant;
       raw.check(raw.exports.simRestore());
-      const fund = toAtoms(variant.insuranceFundQuote ?? this.config.insuranceFundQuote, d, 'insuranceFundQuote') - this.fundBaseQuote;
+      const target = variant.insuranceFundQuote !== undefined ? toAtoms(variant.insuranceFundQuote, d, 'insuranceFundQuote') : this.fundTargetQuote;
+      const fund = target - this.fundBaseQuote;
       if (fund > 0n) this.engine.depositInsuranceFund(fund);
       if (variant.marginScalePpm !== undefined && variant.marginScalePpm !== 1_000_000) raw.check(raw.exports.scaleMargins(variant.marginScalePpm));
       this.engine.setWaterfall(variantWaterfall(this.config.waterfall, variant));
@@ -166,4 +202,16 @@ function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig): BigI
     raw.check(raw.exports.simFactor());
   }
   return null;
+}
+
+/** Open positions of the book: cross positions of active accounts plus isolated rows. */
+function positionCount(engine: RiskEngine): number {
+  const raw = coreOf(engine);
+  const n = engine.accountCount;
+  const lens = raw.view(Uint32Array, Column.AccPosLen, 0, n), flags = raw.view(Uint8Array, Column.AccFlags, 0, n);
+  let total = 0;
+  for (let a = 0; a < n; a++) if (flags[a] === 1) total += lens[a]!;
+  const iso = raw.view(Uint8Array, Column.IsoFlags, 0, raw.exports.isolatedTop());
+  for (let r = 0; r < iso.length; r++) if (iso[r] !== 0) total++;
+  return total;
 }
