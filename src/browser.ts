@@ -19,7 +19,7 @@ setWorkerHost(() => {
     post: (message) => worker.postMessage(message),
     listen: (onMessage, onError) => {
       worker.onmessage = (e: MessageEvent<WorkerReply>) => onMessage(e.data);
-      worker.onerror = (e) => onError(new Error(`riskcore: simulation worker failed: ${e.message}`));
+      worker.onerror = (e) => onError(new Error(`riskcore: simulation worker failed: ${e.message || 'its module did not load (is the package served over http(s), with every file of dist/src?)'}`));
     },
     terminate: () => worker.terminate(),
   };

@@ -1,11 +1,11 @@
 /**
  * Compiles and instantiates the core. The only module besides raw.ts that touches the wasm
- * instance, and the only one that uses @assemblyscript/loader (to decode the core's abort messages).
+ * instance. It has no imports by package name, so the browser entry loads as plain ES modules, in
+ * pages and in module Web Workers alike (import maps do not reach workers).
  *
  * Compilation happens once per source and process (a module cache); every engine gets its own
  * instance, hence its own memory.
  */
-import { instantiate } from '@assemblyscript/loader';
 import { RiskCoreInvariantError } from './errors.js';
 import type { CoreHooks } from './raw.js';
 
@@ -36,9 +36,23 @@ export async function compileSource(source: WasmSource, fetcher: ModuleFetcher):
   return WebAssembly.compile(source as BufferSource);
 }
 
+/**
+ * An AssemblyScript string in the core's memory: UTF-16 code units, preceded by the object header
+ * whose last field (at ptr - 4) is the byte length.
+ */
+function readString(memory: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return '';
+  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!;
+  const units = new Uint16Array(memory.buffer, ptr, bytes >>> 1);
+  let out = '';
+  for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode(...units.subarray(i, i + 4096));
+  return out;
+}
+
 /** Instantiates a compiled core; `abort` (debug builds) raises RiskCoreInvariantError. */
 export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHooks): Promise<WebAssembly.Exports> {
-  let decode: (ptr: number) => string = () => '';
+  let memory: WebAssembly.Memory | undefined;
+  const decode = (ptr: number): string => (memory ? readString(memory, ptr) : '');
   const imports = {
     env: {
       abort(messagePtr: number, filePtr: number, line: number, column: number): never {
@@ -49,8 +63,7 @@ export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHo
       adlKeys(step: number, market: number, side: number, count: number): void { hooks?.adlKeys(step >>> 0, market, side, count); },
     },
   };
-  const result = await instantiate<Record<string, unknown>>(module, imports);
-  decode = (ptr) => (ptr ? result.exports.__getString(ptr) : '');
-  // Calls go to the raw exports: the loader's demangled wrappers add a rest-argument hop per call.
-  return result.instance.exports;
+  const instance = await WebAssembly.instantiate(module, imports);
+  memory = instance.exports.memory as WebAssembly.Memory;
+  return instance.exports;
 }

@@ -10,7 +10,7 @@
  *   marks     path[t] times the market's impact level; funding indices += floor(mark * rate / 10^6)
  *   check     every account (or, skipping, only those prices may have made liquidatable)
  *   rounds    plan; closes execute worse than the mark (impact); deficits through the waterfall;
- *             the round's net impact moves the levels, and the book is checked again
+ *             the round's net impact moves the market's level, which the next step's marks carry
  *
  * Skipping: after an exact check, an account with slack = equity - MM > 0 (per group) cannot become
  * liquidatable while, for every market m, (|mark - mark0| + |fundingIndex - index0|) / mark0 <
@@ -99,7 +99,7 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   if (steps == 0 || steps > 100_000) return fail(Status.InvalidScenario, Field.Steps, -1);
   if (maxRounds == 0 || maxRounds > 64) return fail(Status.InvalidScenario, Field.Steps, -1);
   if (withFactor && m > 1024) return fail(Status.InvalidScenario, Field.Correlation, -1);
-  const epochs = steps * (maxRounds + 1) + 1;
+  const epochs = steps * (maxRounds + 1) + 1; // a step's prices, then at most one funding bump per round
   const mm = <u64>m;
   const sizes: StaticArray<u64> = [
     HEADER_BYTES, (<u64>steps + 1) * mm * 8, mm * 8, mm * 8, mm * 8, withFactor ? mm * mm * 8 : 0,
@@ -270,7 +270,7 @@ export function simRunPath(skip: bool): i32 {
   const startSec = load<i64>(WF_STATE, 24) > load<i64>(header, 32) ? load<i64>(WF_STATE, 24) : load<i64>(header, 32);
   const stepSec = load<i64>(header, 24);
   for (let t: u32 = 1; t <= steps; t++) {
-    st = movePrices(t, true);
+    st = movePrices(t);
     if (st != Status.Ok) return finish(st);
     st = check();
     if (st != Status.Ok) return finish(st);
@@ -311,9 +311,12 @@ export function simRunPath(skip: bool): i32 {
         st = recheckPlan(rows);
       }
       if (st != Status.Ok) return finish(st);
-      if (moveLevels() || reprice) {
-        st = movePrices(t, false);
-        if (st == Status.Ok) st = check();
+      moveLevels(); // the next step's marks
+      if (reprice) {
+        // The funding bump moved indices: a new epoch for the bounds, and the book checked again.
+        bookChanged();
+        recordEpoch();
+        st = check();
         if (st != Status.Ok) return finish(st);
       }
     }
@@ -367,8 +370,8 @@ function prepareDepths(): void {
   }
 }
 
-/** Marks of step t (path times level), with one step of funding when `accrue`; a new epoch. */
-function movePrices(t: u32, accrue: bool): i32 {
+/** Marks of step t (path times level) and one step of funding; a new epoch. */
+function movePrices(t: u32): i32 {
   const row = pathPrices + <usize>t * simMarkets * 8;
   for (let i: u32 = 0; i < simMarkets; i++) {
     const o = <usize>i << 3;
@@ -378,7 +381,7 @@ function movePrices(t: u32, accrue: bool): i32 {
     store<i64>(marketPtr(i), mark, M_MARK);
     refreshMarket(i);
   }
-  if (accrue) {
+  {
     for (let i: u32 = 0; i < simMarkets; i++) {
       const rate = load<i64>(rates + (<usize>i << 3));
       if (rate == 0) continue;
@@ -427,39 +430,33 @@ function recordEpoch(): void {
   epoch++;
 }
 
-/** Check of the whole book; with skipping, every account's bound is refreshed. */
+/** Check of the whole book (the batch loop); with skipping, every account's bound is refreshed after. */
 function fullCheck(): i32 {
-  if (!skipping) {
-    checked += accountCount;
-    return checkRange(0, accountCount);
-  }
+  checked += accountCount;
+  const st = checkRange(0, accountCount);
+  if (st != Status.Ok || !skipping) return st;
   const flags = col(Column.AccFlags);
   for (let a: u32 = 0; a < accountCount; a++) {
-    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
-    if (!recheckAccount(a)) return Status.Overflow;
-    setBound(a);
+    if (load<u8>(flags + <usize>a) == ACCOUNT_ACTIVE) setBound(a);
+    else { store<f64>(bound + (<usize>a << 3), Infinity); store<u32>(boundEpoch + (<usize>a << 2), epoch - 1); }
   }
-  checked += accountCount;
-  setResultsValid(true);
-  setResultsCurrent(true);
   return Status.Ok;
 }
 
-/** The step's check: everything, or only accounts whose bound the prices may have crossed. */
+/**
+ * The step's check: everything, or only accounts whose bound the prices may have crossed (closed
+ * accounts have an infinite bound). Reads 12 bytes per account and a small table per epoch.
+ */
 function check(): i32 {
   if (!skipping) {
     checked += accountCount;
     return checkRange(0, accountCount);
   }
   const now = epoch - 1;
-  const flags = col(Column.AccFlags);
   for (let a: u32 = 0; a < accountCount; a++) {
-    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
     const k = load<u32>(boundEpoch + (<usize>a << 2));
     if (k == now || load<f64>(devs + (<usize>k << 3)) * 1.000001 < load<f64>(bound + (<usize>a << 3))) continue;
-    if (!recheckAccount(a)) return Status.Overflow;
-    setBound(a);
-    checked++;
+    if (!recheck(a)) return Status.Overflow;
   }
   setResultsCurrent(false); // skipped accounts' figures are from earlier epochs
   return Status.Ok;
@@ -481,7 +478,11 @@ function recheckPlan(rows: u32): i32 {
 }
 
 function recheck(a: u32): bool {
-  if (load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE) return true;
+  if (load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE) {
+    store<f64>(bound + (<usize>a << 3), Infinity);
+    store<u32>(boundEpoch + (<usize>a << 2), epoch - 1);
+    return true;
+  }
   if (!recheckAccount(a)) return false;
   checked++;
   if (skipping) setBound(a);
@@ -560,11 +561,10 @@ function priceCloses(rows: u32): i32 {
   return x;
 }
 
-/** The round's net flow moves each market's level by permanentPpm of its impact. True if any moved. */
-function moveLevels(): bool {
+/** The round's net flow moves each market's level (from the next step on) by permanentPpm of its impact. */
+function moveLevels(): void {
   const slope = load<i64>(header, 40), cap = load<i64>(header, 56), permanent = load<i64>(header, 48);
-  if (permanent == 0) return false;
-  let moved = false;
+  if (permanent == 0) return;
   for (let i: u32 = 0; i < simMarkets; i++) {
     const o = <usize>i << 3;
     const f = load<i64>(net + o);
@@ -573,9 +573,7 @@ function moveLevels(): bool {
     if (perm == 0) continue;
     const lv = mulDivRounded(load<i64>(level + o), f > 0 ? 1_000_000 + perm : 1_000_000 - perm, 1_000_000, false, SCRATCH);
     store<i64>(level + o, lv < 1 ? 1 : lv);
-    moved = true;
   }
-  return moved;
 }
 
 /** Adds the new deficit records [from, to) to their accounts' path losses and keeps the two largest. */

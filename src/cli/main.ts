@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The riskcore command line. `riskcore demo` (what `npm start` runs): generate the default
- * synthetic book, shock the marks, run the batch margin check, run the liquidation cascade with the
- * loss waterfall after each round, and print what a risk desk reads: who bore the loss.
+ * The riskcore command line. `riskcore demo`: generate the default synthetic book, shock the marks,
+ * run the batch margin check, run the liquidation cascade with the loss waterfall after each round,
+ * and print what a risk desk reads: who bore the loss. `riskcore simulate` (what `npm start` runs)
+ * and `riskcore merge`: the stress simulation over many price paths, in ./simulate.ts.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -10,6 +11,7 @@ import {
   type AllocationReport, type WaterfallConfig,
 } from '../node.js';
 import { DEMO_POLICIES, setUpLossAbsorbers } from '../simulation/venue.js';
+import { exitCodeOf, mergeCommand, simulateCommand } from './simulate.js';
 
 const POLICIES = DEMO_POLICIES;
 
@@ -177,14 +179,27 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
   }
 }
 
+const HELP = `usage: riskcore <command> [flags]
+
+commands:
+  demo       one price shock on a synthetic book: margin check, liquidation cascade, who bore the loss
+  simulate   stress simulation over many price paths; writes report.json and report.html
+  merge      merges the shards of a simulation run (simulate --path-from A --path-to B) into one report
+
+riskcore <command> --help describes a command's flags.`;
+
 const [command = 'demo', ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<void>> = { demo };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { demo, simulate: simulateCommand, merge: mergeCommand };
+if (command === '--help' || command === '-h' || command === 'help') {
+  console.log(HELP);
+  process.exit(0);
+}
 const run = commands[command];
 if (!run) {
-  console.error(`unknown command "${command}"\n${USAGE}`);
+  console.error(`unknown command "${command}"\n${HELP}`);
   process.exit(2);
 }
 run(rest).catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
+  process.exit(exitCodeOf(e));
 });

@@ -10,16 +10,20 @@ import type { LiquidationPolicy } from '../liquidation.js';
 import { DEMO_POLICIES } from './venue.js';
 import type { ImpactModel, Scenario, SimulationConfig, SweepVariant } from './types.js';
 
-/** The default scenario: a calm day of hourly steps with rare market-wide jumps. */
+/**
+ * The default scenario, calm: one-minute steps (the default `stepSeconds`), 0.08 % volatility per
+ * step (about 3 % a day), markets 60 % correlated, and a small chance (0.1 % per step) of a
+ * market-wide jump of about -2 %.
+ */
 export const DEFAULT_SCENARIO: Scenario = {
-  kind: 'monteCarlo', volatilityPpm: 6_000, driftPpm: 0, correlationPpm: 600_000,
-  jumpProbabilityPpm: 5_000, jumpMeanPpm: -40_000, jumpStdPpm: 20_000, jumpsTogether: true,
+  kind: 'monteCarlo', volatilityPpm: 800, driftPpm: 0, correlationPpm: 600_000,
+  jumpProbabilityPpm: 1_000, jumpMeanPpm: -20_000, jumpStdPpm: 10_000, jumpsTogether: true,
 };
 
-/** A crash: the same market with a 15 % chance per step of a market-wide jump of about -8 %. */
+/** A crash: 0.3 % volatility per minute drifting down, and a 5 % chance per step of a market-wide jump of about -3 %. */
 export const CRASH_SCENARIO: Scenario = {
-  kind: 'monteCarlo', volatilityPpm: 12_000, driftPpm: -2_000, correlationPpm: 800_000,
-  jumpProbabilityPpm: 150_000, jumpMeanPpm: -80_000, jumpStdPpm: 30_000, jumpsTogether: true,
+  kind: 'monteCarlo', volatilityPpm: 3_000, driftPpm: -500, correlationPpm: 800_000,
+  jumpProbabilityPpm: 50_000, jumpMeanPpm: -30_000, jumpStdPpm: 15_000, jumpsTogether: true,
 };
 
 /** Closing 5 % of a market's open interest in one step moves its price 2 %; a quarter of that stays. */
@@ -110,8 +114,8 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
   const steps = int(config.steps ?? 100, 'steps', 1, 100_000);
   const paths = int(config.paths ?? 100, 'paths', 1, 100_000_000);
   const seed = int(config.seed ?? 1, 'seed', 0, 2 ** 53 - 1);
-  const stepSeconds = int(config.stepSeconds ?? 3600, 'stepSeconds', 1, 10 ** 9);
-  const fundingRatePpm = config.fundingRatePpm ?? 10;
+  const stepSeconds = int(config.stepSeconds ?? 60, 'stepSeconds', 1, 10 ** 9);
+  const fundingRatePpm = config.fundingRatePpm ?? 1;
   ppmList(fundingRatePpm, 'fundingRatePpm', -1_000_000, 1_000_000);
   const impact = { ...DEFAULT_IMPACT, ...(config.impact ?? {}) };
   int(impact.depthPpmOfOpenInterest, 'impact.depthPpmOfOpenInterest', 1, 10 ** 12);
@@ -121,7 +125,7 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
   const maxRoundsPerStep = int(config.maxRoundsPerStep ?? 4, 'maxRoundsPerStep', 1, 64);
   let policy: LiquidationPolicy;
   if (typeof config.policy === 'string' || config.policy === undefined) {
-    const p = DEMO_POLICIES[config.policy ?? 'partial'];
+    const p = DEMO_POLICIES[config.policy ?? 'buffered'];
     if (!p) bad('policy', `unknown policy "${String(config.policy)}" (one of ${Object.keys(DEMO_POLICIES).join(', ')})`);
     policy = p;
   } else policy = config.policy;

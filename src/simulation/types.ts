@@ -99,9 +99,9 @@ export interface SimulationConfig {
   steps?: number;
   /** Seed of the path generator; path p of a run always draws from stream (seed, p). */
   seed?: number;
-  /** Seconds per step: the waterfall's clock (windows, drawdown) advances by this. */
+  /** Seconds per step (default 60): the waterfall's clock (windows, drawdown) advances by this. */
   stepSeconds?: number;
-  /** Funding rate per step, ppm of the mark (positive: longs pay shorts); one number or one per market. */
+  /** Funding rate per step, ppm of the mark (positive: longs pay shorts; default 1); one number or one per market. */
   fundingRatePpm?: number | readonly number[];
   impact?: ImpactModel;
   /** Liquidation rounds per step at most (default 4). */

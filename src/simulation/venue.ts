@@ -10,6 +10,11 @@ import type { WaterfallConfig } from '../waterfall.js';
 export const DEMO_POLICIES: Record<string, LiquidationPolicy> = {
   /** Close the least that restores maintenance margin, 1 % fee split evenly between liquidator and fund. */
   partial: { close: 'partial', minCloseNotionalQuote: '10', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 },
+  /**
+   * As `partial`, but restoring maintenance margin plus 10 %: closes that execute worse than the mark
+   * (price impact in a simulation) still leave the account above maintenance. The simulation's default.
+   */
+  buffered: { close: 'partial', bufferPpm: 100_000, minCloseNotionalQuote: '10', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 },
   dydx: LIQUIDATION_PRESETS.dydx,
   hyperliquid: LIQUIDATION_PRESETS.hyperliquid,
 };

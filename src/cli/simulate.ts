@@ -1,0 +1,422 @@
+/**
+ * `riskcore simulate` and `riskcore merge`: the stress simulation from the command line.
+ *
+ * `simulate` reads a SimulationConfig (a JSON file, then flags on top), runs its paths on worker
+ * threads with a progress bar, and writes report.json and report.html; with --path-from/--path-to it
+ * runs one shard of the paths and writes only the shard's JSON. `merge` turns the shards of one run
+ * into the same report a single machine would have written: path p always draws from stream
+ * (seed, p), whoever runs it.
+ *
+ * Exit codes: 0 done, 1 an unexpected failure, 2 bad flags, configuration or shards, 130 interrupted.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import {
+  buildReport, CRASH_SCENARIO, DEFAULT_BOOK, DEFAULT_SCENARIO, InputError, mergeShards, renderReportHtml, resolveConfig,
+  simulate, WATERFALL_PRESETS,
+  type AdlRankingName, type Scenario, type ShardResult, type SimulationConfig, type SimulationProgress, type SimulationReport,
+  type Sweep, type VariantReport,
+} from '../node.js';
+import { DEMO_POLICIES } from '../simulation/venue.js';
+
+/** A mistake in how the command was called (flags, configuration, shard files): printed, exit 2. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(message: string, readonly exitCode = 2) { super(message); }
+}
+
+/**
+ * Paths when neither the configuration nor --paths says: the default 1M-account book at 100 steps
+ * per path takes about a minute and a half on two cores with this many (the library's default is 100).
+ */
+export const CLI_DEFAULT_PATHS = 20;
+
+const SCENARIOS: Record<string, Scenario> = {
+  calm: DEFAULT_SCENARIO,
+  crash: CRASH_SCENARIO,
+  grid: { kind: 'shockGrid', scanRangePpm: 150_000 },
+};
+const ADL_RANKINGS: readonly AdlRankingName[] = ['pnl', 'bitmex', 'binance', 'hyperliquid'];
+
+export const SIMULATE_USAGE = `usage: riskcore simulate [--config FILE.json] [flags] [--out DIR]
+
+Runs price paths over a synthetic book (margin checks, liquidation cascades with price impact, the
+loss waterfall at every step) and writes DIR/report.json and DIR/report.html.
+
+  --config FILE.json         a SimulationConfig; the flags below override its fields
+book:
+  --accounts N               accounts (default ${DEFAULT_BOOK.accounts.toLocaleString('en-US')})
+  --markets N                markets (default ${DEFAULT_BOOK.markets})
+  --positions-per-account N  mean positions per account (default ${DEFAULT_BOOK.positionsPerAccount})
+  --book-seed N              seed of the synthetic book (default ${DEFAULT_BOOK.seed})
+paths:
+  --paths N                  price paths (default ${CLI_DEFAULT_PATHS}; the shock grid has 9)
+  --steps N                  steps per path, an hour each (default 100)
+  --seed N                   seed of the paths: path p draws from stream (seed, p) (default 1)
+  --scenario NAME            calm (default: 0.6 % hourly moves, rare market-wide jumps), crash
+                             (15 % chance per step of a market-wide -8 % jump), grid (SPAN-style
+                             shock grid with a 15 % scan range)
+venue:
+  --waterfall NAME           loss waterfall: ${Object.keys(WATERFALL_PRESETS).join(', ')} (default exchange)
+  --policy NAME              liquidation policy: ${Object.keys(DEMO_POLICIES).join(', ')} (default partial)
+  --fund USD                 insurance fund at the start (default 20000000)
+  --vault USD                backstop vault deposits at the start (default 20000000)
+  --funding-ppm N            funding rate per step, ppm of the mark, longs pay shorts (default 10)
+  --no-skip                  check every account at every step (the results are the same, only slower)
+sweep (every combination runs on the same paths, one report row each):
+  --sweep-fund "USD,USD"     insurance fund sizes
+  --sweep-margin "PPM,PPM"   margin fractions scaled by PPM / 1,000,000
+  --sweep-adl "NAME,NAME"    ADL rankings: ${ADL_RANKINGS.join(', ')}
+  --sweep-waterfall "NAME,NAME"  waterfall presets
+run:
+  --workers N                worker threads, 0 runs in this thread (default: the machine's cores)
+  --path-from N --path-to N  run only paths [N, M) and write DIR/shard-N-M.json (see riskcore merge)
+  --out DIR                  output directory (default .)
+  -h, --help                 this text`;
+
+export const MERGE_USAGE = `usage: riskcore merge SHARD.json... [--out DIR]
+
+Merges the shards of one run (riskcore simulate --path-from A --path-to B) into DIR/report.json and
+DIR/report.html: the same report a single run of all the paths writes. The shards must come from the
+same configuration and cover every path exactly once, in any order.
+
+  --out DIR                  output directory (default .)
+  -h, --help                 this text`;
+
+// ---- Flags ----------------------------------------------------------------------------------------
+
+function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    // node:util reports "Unknown option '--x'" and "Option '--x <value>' argument missing".
+    throw new CliError(`${e instanceof Error ? e.message : String(e)} (see --help)`);
+  }
+}
+
+function int(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+    throw new CliError(`--${flag} must be an integer ${range}, got "${value}"`);
+  }
+  return n;
+}
+
+function usd(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new CliError(`--${flag} must be an amount in quote units like 20000000 or 1500.5, got "${value}"`);
+  return value;
+}
+
+function oneOf(value: string | undefined, flag: string, names: readonly string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!names.includes(value)) throw new CliError(`--${flag} must be one of ${names.join(', ')}, got "${value}"`);
+  return value;
+}
+
+function list<T>(value: string | undefined, flag: string, item: (text: string) => T | undefined): T[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new CliError(`--${flag} must be a comma-separated list, got "${value}"`);
+  return items.map((s) => item(s)!);
+}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new CliError(`${what} ${file} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+const SIMULATE_OPTIONS = {
+  config: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  accounts: { type: 'string' }, markets: { type: 'string' }, 'positions-per-account': { type: 'string' }, 'book-seed': { type: 'string' },
+  paths: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' },
+  waterfall: { type: 'string' }, policy: { type: 'string' }, fund: { type: 'string' }, vault: { type: 'string' },
+  'funding-ppm': { type: 'string' }, 'no-skip': { type: 'boolean' }, workers: { type: 'string' },
+  'path-from': { type: 'string' }, 'path-to': { type: 'string' },
+  'sweep-fund': { type: 'string' }, 'sweep-margin': { type: 'string' }, 'sweep-adl': { type: 'string' }, 'sweep-waterfall': { type: 'string' },
+} as const;
+
+type SimulateValues = { [K in keyof typeof SIMULATE_OPTIONS]?: (typeof SIMULATE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** The run's configuration: the file's, with every flag given written over it. */
+async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
+  let base: SimulationConfig = {};
+  if (values.config !== undefined) {
+    const json = await readJson(values.config, 'configuration');
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliError(`configuration ${values.config} must be a JSON object (a SimulationConfig)`);
+    base = json as SimulationConfig;
+  }
+  const config: SimulationConfig = { ...base };
+  const set = <K extends keyof SimulationConfig>(key: K, value: SimulationConfig[K] | undefined): void => {
+    if (value !== undefined) config[key] = value;
+  };
+
+  // Book: only the fields given, so the configuration (and its hash) says what the user said.
+  const book: Record<string, number> = {};
+  const bookFlags = [['accounts', 'accounts', 1], ['markets', 'markets', 1], ['positions-per-account', 'positionsPerAccount', 0], ['book-seed', 'seed', 0]] as const;
+  for (const [flag, field, min] of bookFlags) {
+    const n = int(values[flag], flag, min);
+    if (n !== undefined) book[field] = n;
+  }
+  if (Object.keys(book).length > 0) config.book = { ...(base.book ?? {}), ...book } as SimulationConfig['book'];
+
+  set('paths', int(values.paths, 'paths', 1));
+  if (config.paths === undefined) config.paths = CLI_DEFAULT_PATHS;
+  set('steps', int(values.steps, 'steps', 1));
+  set('seed', int(values.seed, 'seed', 0));
+  const scenario = oneOf(values.scenario, 'scenario', Object.keys(SCENARIOS));
+  if (scenario !== undefined) config.scenario = SCENARIOS[scenario]!;
+  set('waterfall', oneOf(values.waterfall, 'waterfall', Object.keys(WATERFALL_PRESETS)));
+  set('policy', oneOf(values.policy, 'policy', Object.keys(DEMO_POLICIES)));
+  set('insuranceFundQuote', usd(values.fund, 'fund'));
+  set('vaultQuote', usd(values.vault, 'vault'));
+  set('fundingRatePpm', int(values['funding-ppm'], 'funding-ppm', -1_000_000, 1_000_000));
+  if (values['no-skip']) config.skip = false;
+
+  const sweep: Sweep = { ...(base.sweep ?? {}) };
+  const fund = list(values['sweep-fund'], 'sweep-fund', (s) => usd(s, 'sweep-fund'));
+  const margin = list(values['sweep-margin'], 'sweep-margin', (s) => int(s, 'sweep-margin', 1, 10_000_000));
+  const adl = list(values['sweep-adl'], 'sweep-adl', (s) => oneOf(s, 'sweep-adl', ADL_RANKINGS) as AdlRankingName);
+  const waterfall = list(values['sweep-waterfall'], 'sweep-waterfall', (s) => oneOf(s, 'sweep-waterfall', Object.keys(WATERFALL_PRESETS)));
+  if (fund) sweep.insuranceFundQuote = fund;
+  if (margin) sweep.marginScalePpm = margin;
+  if (adl) sweep.adlRanking = adl;
+  if (waterfall) sweep.waterfall = waterfall;
+  if (Object.keys(sweep).length > 0) config.sweep = sweep;
+  return config;
+}
+
+// ---- Progress -------------------------------------------------------------------------------------
+
+function clock(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+/**
+ * Progress on stderr: a bar for building the book, then one for the paths with the time left. On a
+ * terminal the bar redraws in place (and the time left counts down between paths); otherwise a line
+ * every 25 % of the book and every 10 % of the paths, and at least every 30 s.
+ *
+ * The time left comes from the paths' rate. Workers finish their first paths together, after setting
+ * up their engines, so once every worker has finished one the rate is measured from the first finished
+ * path on (the setup no longer counts); before that, from the end of the book (an overestimate).
+ */
+function progressReporter(workers: number): { update: (p: SimulationProgress) => void; end: () => void } {
+  const tty = process.stderr.isTTY === true;
+  const concurrency = Math.max(1, workers);
+  const started = performance.now();
+  let phase: SimulationProgress['phase'] | undefined;
+  let pathsStarted = started, firstPathAt = 0, lastStep = -1, lastLine = started, drawn = false;
+  let last: { done: number; total: number; etaMs: number; at: number } | undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  const bar = (done: number, total: number): string => {
+    const width = 30, filled = Math.round((done / total) * width);
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor((done * 100) / total)).padStart(3)}%`;
+  };
+  const write = (line: string, final: boolean): void => {
+    if (tty) { process.stderr.write(`\r${line}\x1b[K${final ? '\n' : ''}`); drawn = !final; }
+    else process.stderr.write(`${line}\n`);
+  };
+  const pathsLine = (done: number, total: number, tail: string): string => `paths ${bar(done, total)} ${done} / ${total}${tail}`;
+  const stopTicker = (): void => { if (ticker !== undefined) { clearInterval(ticker); ticker = undefined; } };
+  const update = (p: SimulationProgress): void => {
+    const now = performance.now();
+    if (p.phase !== phase) {
+      if (drawn) { process.stderr.write('\n'); drawn = false; }
+      if (p.phase === 'book') process.stderr.write(`building the book in ${workers === 0 ? 'this thread' : `each of ${workers} workers`}\n`);
+      phase = p.phase;
+      lastStep = -1;
+    }
+    const final = p.done === p.total;
+    // The paths' clock starts when the last book is built (the first paths event is a finished path).
+    if (p.phase === 'book' && final) pathsStarted = now;
+    if (p.phase === 'paths' && p.done === 1) firstPathAt = now;
+    let etaMs = 0;
+    if (p.phase === 'paths' && !final) {
+      const perPathMs = p.done > concurrency ? (now - firstPathAt) / (p.done - 1) : (now - pathsStarted) / p.done;
+      etaMs = perPathMs * (p.total - p.done);
+      last = { done: p.done, total: p.total, etaMs, at: now };
+      if (tty && ticker === undefined) {
+        ticker = setInterval(() => {
+          if (last) write(pathsLine(last.done, last.total, `, ${clock(Math.max(0, last.etaMs - (performance.now() - last.at)))} left`), false);
+        }, 1000);
+        ticker.unref();
+      }
+    }
+    if (final) stopTicker();
+    // Terminal: redraw on every change; elsewhere: a line per 25 % (book) or 10 % (paths), or after 30 s.
+    const step = Math.floor((p.done * (p.phase === 'book' ? 4 : 10)) / p.total);
+    if (!tty && step === lastStep && !final && now - lastLine < 30_000) return;
+    lastStep = step;
+    lastLine = now;
+    if (p.phase === 'book') {
+      write(`book  ${bar(p.done, p.total)} ${p.done.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} accounts`, final);
+      return;
+    }
+    write(pathsLine(p.done, p.total, final ? `, ${clock(now - pathsStarted)}` : `, ${clock(etaMs)} left`), final);
+  };
+  const end = (): void => {
+    stopTicker();
+    if (drawn) { process.stderr.write('\n'); drawn = false; }
+  };
+  return { update, end };
+}
+
+// ---- Output ---------------------------------------------------------------------------------------
+
+/** A quote amount for the summary table: 3 significant digits with k / M / B (the exact value is in report.json). */
+function compact(amount: string): string {
+  const x = Number(amount);
+  const a = Math.abs(x);
+  if (a === 0) return '0';
+  if (a < 1000) return a < 0.01 ? x.toExponential(1) : x.toFixed(2);
+  for (const [unit, scale] of [['T', 1e12], ['B', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+    if (a >= scale) {
+      const v = x / scale;
+      return `${Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)}${unit}`;
+    }
+  }
+  return x.toFixed(2);
+}
+
+/** The summary table, one row per variant, then the run's size, time and throughput. */
+export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed'): string[] {
+  const head = ['variant', 'P(fund exh.)', 'soc. mean', 'soc. p95', 'soc. p99', 'soc. ES99', 'uncov. mean', 'Cover-1 max', 'Cover-2 max', 'prefunded', 'C2>prefund', 'liq. closes', 'liq. notional'];
+  const cells = (v: VariantReport): string[] => [
+    v.name, `${(v.fundExhaustedProbability * 100).toFixed(1)} %`,
+    compact(v.socialized.mean), compact(v.socialized.p95), compact(v.socialized.p99), compact(v.socialized.expectedShortfall99),
+    compact(v.uncovered.mean), compact(v.cover1.max), compact(v.cover2.max), compact(v.prefundedQuote),
+    `${v.cover2BreachPaths}/${v.paths}`, Number(v.liquidations.closes).toLocaleString('en-US'), compact(v.liquidations.notionalQuote),
+  ];
+  const rows = [head, ...report.variants.map(cells)];
+  const widths = head.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  const seconds = report.work.elapsedMs / 1000;
+  const rate = seconds > 0 ? report.work.positionSteps / seconds : 0;
+  return [
+    `socialized, uncovered and Cover-1/2 are per-path totals in quote units (k, M, B: thousands, millions, billions; exact values in report.json)`,
+    line(head),
+    ...report.variants.map((v) => line(cells(v))),
+    '',
+    `${report.paths} paths x ${report.steps} steps, ${report.variants.length} variant${report.variants.length === 1 ? '' : 's'}, configuration ${report.configHash}`,
+    `${elapsedLabel} ${seconds.toFixed(1)} s; ${report.work.positionSteps.toLocaleString('en-US')} position-steps, ${compact(String(rate))} per second; ${report.work.accountsChecked.toLocaleString('en-US')} account checks`,
+  ];
+}
+
+/** Writes report.json and report.html into `dir`; returns their paths. */
+async function writeReport(report: SimulationReport, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, 'report.json'), html = join(dir, 'report.html');
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(html, renderReportHtml(report));
+  return [json, html];
+}
+
+function describeRun(config: SimulationConfig, pathFrom: number, pathTo: number, workers: number): string {
+  const r = resolveConfig(config);
+  const scenario = Object.entries(SCENARIOS).find(([, s]) => s === config.scenario || JSON.stringify(s) === JSON.stringify(config.scenario))?.[0]
+    ?? (config.scenario ? config.scenario.kind : 'calm');
+  const shard = pathFrom !== 0 || pathTo !== r.paths ? ` (shard: paths ${pathFrom}..${pathTo - 1} of ${r.paths})` : '';
+  return `simulate: ${r.book.accounts.toLocaleString('en-US')} accounts, ${r.book.markets} markets; ${r.paths} paths x ${r.steps} steps${shard}, `
+    + `scenario ${scenario}, seed ${r.seed}; ${workers === 0 ? 'in this thread' : `${workers} worker${workers === 1 ? '' : 's'}`}`;
+}
+
+// ---- Commands -------------------------------------------------------------------------------------
+
+/** `riskcore simulate`. */
+export async function simulateCommand(argv: string[]): Promise<void> {
+  const { values } = parse({ args: argv, options: SIMULATE_OPTIONS, strict: true }) as { values: SimulateValues };
+  if (values.help) { console.log(SIMULATE_USAGE); return; }
+  const config = await configFrom(values);
+  const resolved = resolveConfig(config); // throws InputError naming the field before anything is built
+  const workersFlag = int(values.workers, 'workers', 0, 1024);
+  const shardMode = values['path-from'] !== undefined || values['path-to'] !== undefined;
+  const pathFrom = int(values['path-from'], 'path-from', 0) ?? 0;
+  const pathTo = int(values['path-to'], 'path-to', 1) ?? resolved.paths;
+  if (pathFrom >= pathTo || pathTo > resolved.paths) {
+    throw new CliError(`--path-from ${pathFrom} --path-to ${pathTo} is not a range of the run's paths 0..${resolved.paths} (from < to <= ${resolved.paths})`);
+  }
+  const workers = Math.min(workersFlag ?? availableParallelism(), pathTo - pathFrom);
+  const out = values.out ?? '.';
+  console.log(describeRun(config, pathFrom, pathTo, workers));
+
+  // Step 1: run the paths; Ctrl-C aborts through the signal (the workers are terminated).
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort(new CliError('interrupted', 130));
+  process.once('SIGINT', onSigint);
+  const progress = progressReporter(workers);
+  let shard: ShardResult;
+  try {
+    shard = await simulate(config, { workers, pathFrom, pathTo, onProgress: progress.update, signal: controller.signal });
+  } catch (e) {
+    progress.end();
+    if (controller.signal.aborted) throw new CliError('interrupted: no report written', 130);
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  progress.end();
+
+  // Step 2: a shard writes its results for `riskcore merge`; a whole run writes the report.
+  if (shardMode) {
+    await mkdir(out, { recursive: true });
+    const file = join(out, `shard-${pathFrom}-${pathTo}.json`);
+    await writeFile(file, JSON.stringify(shard));
+    const positionSteps = shard.results.reduce((a, r) => a + r.positionSteps, 0);
+    console.log(`shard: paths ${pathFrom}..${pathTo - 1} of ${resolved.paths}, ${shard.variants.length} variant(s) in ${(shard.elapsedMs / 1000).toFixed(1)} s; `
+      + `${positionSteps.toLocaleString('en-US')} position-steps, ${compact(String(positionSteps / Math.max(shard.elapsedMs / 1000, 1e-3)))} per second`);
+    console.log(`wrote ${resolve(file)}`);
+    return;
+  }
+  const report = buildReport(mergeShards([shard], { paths: resolved.paths }));
+  const files = await writeReport(report, out);
+  console.log(['', ...summaryLines(report), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));
+}
+
+/** `riskcore merge`. */
+export async function mergeCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse({ args: argv, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  if (values.help) { console.log(MERGE_USAGE); return; }
+  if (positionals.length === 0) throw new CliError(`merge: no shard files given\n${MERGE_USAGE}`);
+  const shards: ShardResult[] = [];
+  for (const file of positionals) {
+    const json = await readJson(file, 'shard');
+    if (typeof json !== 'object' || json === null || (json as ShardResult).format !== 'riskcore-simulation-shard') {
+      throw new CliError(`${file} is not a simulation shard (riskcore simulate --path-from A --path-to B writes them)`);
+    }
+    shards.push(json as ShardResult);
+  }
+  const paths = resolveConfig(shards[0]!.config).paths;
+  let report: SimulationReport;
+  try {
+    report = buildReport(mergeShards(shards, { paths }));
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new CliError(`merge: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const out = typeof values.out === 'string' ? values.out : '.';
+  const files = await writeReport(report, out);
+  console.log([`merged ${shards.length} shard${shards.length === 1 ? '' : 's'}`, ...summaryLines(report, 'elapsed (sum over shards)'), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));
+}
+
+/** The exit code for an error thrown by a command: 2 for bad input, 130 when interrupted, else 1. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof InputError) return 2;
+  return 1;
+}

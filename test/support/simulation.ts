@@ -1,0 +1,218 @@
+/**
+ * Test support for the stress simulation (docs/SIMULATION.md): digests of a book's final state, the
+ * price path a Simulator generated, and a model of the step loop driven through the engine's public
+ * API only, written from the document (not from assembly/engine/simulate.ts).
+ */
+import { RiskEngine, STEP_METRICS, type LiquidationPolicy, type Simulator, type StepMetric, type TrancheKind, type WaterfallConfig } from '../../dist/src/node.js';
+import { coreOf } from '../../dist/src/engine.js';
+
+/** The core's simulation-area arrays (assembly/engine/simulate.ts SimArray): the path table is array 1. */
+const SIM_PATH = 1;
+
+/**
+ * The prices of the path the Simulator ran last: rows 0..steps of one mark per market, row 0 the
+ * marks at preparation (docs/SIMULATION.md, "Paths"). White box: read from the core's path table,
+ * the one input of the step loop that the public API does not show.
+ */
+export function lastPathPrices(sim: Simulator): bigint[][] {
+  const raw = coreOf(sim.engine);
+  const m = sim.engine.marketCount, steps = sim.config.steps;
+  const table = new BigInt64Array(raw.exports.memory.buffer, raw.exports.simPtr(SIM_PATH), (steps + 1) * m);
+  return Array.from({ length: steps + 1 }, (_, t) => Array.from(table.subarray(t * m, (t + 1) * m)));
+}
+
+/** Bytes of the engine's memory (a simulation area grows it once). */
+export function memoryBytes(engine: RiskEngine): number {
+  return coreOf(engine).exports.memory.buffer.byteLength;
+}
+
+const json = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+
+/**
+ * Everything observable about the book after a fresh full check: every account (collateral,
+ * positions, isolated positions, figures), every market, the health tallies, the ledger, the funds,
+ * the waterfall's balances, the vault and clearing members, pending deficits. Runs `engine.check()`.
+ */
+export function bookState(engine: RiskEngine): string {
+  engine.check();
+  const parts: unknown[] = [engine.accountCount, engine.marketCount, engine.summary().book, engine.ledger(), engine.insuranceFund()];
+  for (let m = 0; m < engine.marketCount; m++) parts.push(engine.market(m), engine.insuranceFund(m));
+  parts.push(engine.waterfallBalances(), engine.vault(), engine.clearingMembers(), engine.deficits());
+  const v = engine.resultsView();
+  parts.push([...v.equityQuote], [...v.imQuote], [...v.mmQuote], [...v.freeQuote], [...v.health]);
+  const iv = engine.isolatedResultsView();
+  parts.push([...iv.accountId], [...iv.marketId], [...iv.equityQuote], [...iv.mmQuote], [...iv.health]);
+  for (let a = 0; a < engine.accountCount; a++) parts.push(engine.account(a));
+  return json(parts);
+}
+
+// ---- The step loop, from docs/SIMULATION.md -------------------------------------------------------
+
+export interface StepLoopInput {
+  /** Rows 0..steps of marks (row 0: the marks at the start). */
+  prices: readonly (readonly bigint[])[];
+  policy: LiquidationPolicy;
+  waterfall: WaterfallConfig;
+  fundingRatePpm: readonly bigint[];
+  impact: { depthPpmOfOpenInterest: number; slopePpm: number; permanentPpm: number; maxPpm: number };
+  maxRoundsPerStep: number;
+  stepSeconds: number;
+  /** The waterfall clock before step 1 (the doc's startSec). */
+  startSec: number;
+}
+
+export interface StepLoopResult {
+  metrics: bigint[][];
+  prefundedQuote: bigint;
+  cover1Quote: bigint;
+  cover2Quote: bigint;
+  fundExhausted: boolean;
+}
+
+const E6 = 1_000_000n;
+const E9 = 1_000_000_000n;
+const MAX_MARK = (1n << 62n) - 1n;
+const absB = (x: bigint): bigint => (x < 0n ? -x : x);
+const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+/** floor(a / b) for b > 0. */
+export const floorDivB = (a: bigint, b: bigint): bigint => { const q = a / b; return a % b !== 0n && a < 0n ? q - 1n : q; };
+/** ceil(a / b) for b > 0. */
+export const ceilDivB = (a: bigint, b: bigint): bigint => -floorDivB(-a, b);
+
+const SOCIALIZED: readonly TrancheKind[] = ['socializeFunding', 'haircutGains', 'haircutDeposits'];
+/** Steps whose money comes from accounts of the book: the whole book is checked again after them. */
+const TOUCH_BOOK: readonly TrancheKind[] = ['adl', 'haircutGains', 'haircutDeposits', 'haircutVaultShares', 'membersFund', 'assessments'];
+
+/**
+ * Runs one path over `engine` as docs/SIMULATION.md describes a step, with the public API only:
+ * setMarks / setFundingIndices, check, planLiquidations with the closes' prices edited through the
+ * plan's view (price impact), executeLiquidations, allocateLosses, and the re-checks the document
+ * lists. The engine must be the book as the path starts (waterfall and funds set).
+ */
+export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopResult {
+  const m = engine.marketCount;
+  const ids = Array.from({ length: m }, (_, i) => i);
+  const steps = input.prices.length - 1;
+  const k = (name: StepMetric): number => STEP_METRICS.indexOf(name);
+  const metrics = STEP_METRICS.map(() => new Array<bigint>(steps).fill(0n));
+  const add = (name: StepMetric, t: number, v: bigint): void => { metrics[k(name)]![t - 1]! += v; };
+  const fundTotal = (): bigint => engine.insuranceFund(); // every market of a synthetic book pays into the global fund
+  const vaultNav = (): bigint => engine.vault().navQuote;
+  const ops = engine.waterfallBalances().operatorCapitalQuote;
+  const prefundedQuote = fundTotal() + vaultNav() + engine.clearingMembers().reduce((a, c) => a + c.fundQuote, 0n) + ops[0] + ops[1];
+
+  // Depth at the start of the path: floor(floor(OI * mark / D) * depthPpm / 10^6), at least 1 atom.
+  const markets = ids.map((i) => engine.market(i));
+  const scale = markets.map((x) => 10n ** BigInt(x.baseDecimals));
+  const depth = markets.map((x, i) => {
+    const oi = x.openInterestLongBase > x.openInterestShortBase ? x.openInterestLongBase : x.openInterestShortBase;
+    const d = floorDivB(floorDivB(oi * x.markPrice, scale[i]!) * BigInt(input.impact.depthPpmOfOpenInterest), E6);
+    return d < 1n ? 1n : d;
+  });
+  const slope = BigInt(input.impact.slopePpm), cap = BigInt(input.impact.maxPpm), permanent = BigInt(input.impact.permanentPpm);
+  const impactPpm = (c: bigint, i: number): bigint => minB(cap, floorDivB(c * slope, depth[i]!));
+  const level = ids.map(() => E9);
+  const loss = new Map<number, bigint>();
+  let exhausted = false;
+
+  const marksOf = (t: number): bigint[] => ids.map((i) => {
+    const x = floorDivB(input.prices[t]![i]! * level[i]!, E9);
+    return x < 1n ? 1n : x > MAX_MARK ? MAX_MARK : x;
+  });
+  const open = (): number => {
+    const b = engine.summary().book;
+    return b.accounts.liquidatable + b.accounts.bankrupt + b.isolated.liquidatable + b.isolated.bankrupt;
+  };
+
+  engine.check();
+  for (let t = 1; t <= steps; t++) {
+    // 1. Prices; 2. funding: both indices move by floor(mark * rate / 10^6).
+    const marks = marksOf(t);
+    engine.setMarks(ids, marks);
+    const now = ids.map((i) => engine.market(i));
+    const delta = marks.map((x, i) => floorDivB(x * input.fundingRatePpm[i]!, E6));
+    engine.setFundingIndices(ids, now.map((x, i) => x.fundingIndexLong + delta[i]!), now.map((x, i) => x.fundingIndexShort + delta[i]!));
+    // 3. Check.
+    engine.check();
+    // 4. Rounds.
+    const closed = ids.map(() => 0n);
+    for (let round = 0; round < input.maxRoundsPerStep && open() > 0; round++) {
+      const plan = engine.planLiquidations(input.policy);
+      if (plan.rows === 0) break;
+      add('rounds', t, 1n);
+      const net = ids.map(() => 0n);
+      const v = plan.view;
+      const planAccounts = new Set<number>();
+      for (let r = 0; r < plan.rows; r++) {
+        planAccounts.add(v.accountId[r]!);
+        if (v.kind[r] !== 0) continue; // closes only
+        const i = v.marketId[r]!, d = v.sizeBase[r]!;
+        const mark = marks[i]!;
+        const n = floorDivB(absB(d) * mark, scale[i]!);
+        closed[i]! += n;
+        net[i]! += d > 0n ? n : -n;
+        const impact = impactPpm(closed[i]!, i);
+        let q = d > 0n ? ceilDivB(mark * (E6 + impact), E6) : floorDivB(mark * (E6 - impact), E6);
+        if (q < 1n) q = 1n;
+        v.priceQuote[r] = q;
+      }
+      const exec = engine.executeLiquidations();
+      add('closes', t, BigInt(exec.closes));
+      add('groups', t, BigInt(exec.groups));
+      add('closedNotionalQuote', t, exec.closedNotionalQuote);
+      const records = engine.deficits();
+      let bump = false;
+      const recheck = new Set(planAccounts);
+      if (input.policy.backstopAccountId !== undefined) recheck.add(input.policy.backstopAccountId);
+      if (records.length > 0) {
+        for (const r of records) loss.set(r.accountId, (loss.get(r.accountId) ?? 0n) + r.amountQuote);
+        const report = engine.allocateLosses({ nowSec: input.startSec + t * input.stepSeconds });
+        add('deficitQuote', t, report.deficitQuote);
+        add('residueQuote', t, report.residueQuote);
+        add('uncoveredQuote', t, report.uncoveredQuote);
+        add('adlNotionalQuote', t, report.adlNotionalQuote);
+        add('adlAccounts', t, BigInt(report.adlAccounts));
+        let byFund = 0n, touchBook = report.adlAccounts > 0;
+        for (const s of report.steps) {
+          const name = `covered${s.kind[0]!.toUpperCase()}${s.kind.slice(1)}` as StepMetric;
+          add(name, t, s.coveredQuote);
+          if (SOCIALIZED.includes(s.kind)) add('socializedQuote', t, s.coveredQuote);
+          if (s.kind === 'insuranceFund') byFund += s.coveredQuote;
+          if (s.coveredQuote > 0n && TOUCH_BOOK.includes(s.kind)) touchBook = true;
+          if (s.coveredQuote > 0n && s.kind === 'socializeFunding') bump = true;
+        }
+        // "Fund exhausted": a run passed a deficit beyond the insurance-fund steps.
+        if (byFund < report.deficitQuote) exhausted = true;
+        const vault = engine.vault().accountId;
+        if (vault !== null) recheck.add(vault);
+        if (touchBook) engine.check();
+        else engine.check({ accounts: [...recheck] });
+      } else {
+        engine.check({ accounts: [...recheck] });
+      }
+      // 5. Permanent impact: perm = floor(min(max, floor(|f| slope / depth)) * permanentPpm / 10^6).
+      let moved = false;
+      for (const i of ids) {
+        const f = net[i]!;
+        if (f === 0n) continue;
+        const perm = floorDivB(impactPpm(absB(f), i) * permanent, E6);
+        if (perm === 0n) continue;
+        const lv = floorDivB(level[i]! * (f > 0n ? E6 + perm : E6 - perm), E6);
+        level[i] = lv < 1n ? 1n : lv;
+        moved = true;
+      }
+      if (moved || bump) {
+        const again = marksOf(t);
+        for (const i of ids) marks[i] = again[i]!;
+        engine.setMarks(ids, marks);
+        engine.check();
+      }
+    }
+    // 5. Metrics at the end of the step.
+    metrics[k('insuranceFundQuote')]![t - 1] = fundTotal();
+    metrics[k('vaultNavQuote')]![t - 1] = vaultNav();
+  }
+  const losses = [...loss.values()].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  const cover1Quote = losses[0] ?? 0n;
+  return { metrics, prefundedQuote, cover1Quote, cover2Quote: cover1Quote + (losses[1] ?? 0n), fundExhausted: exhausted };
+}
