@@ -24,7 +24,10 @@ let defaultWorkers = 1;
 export function setWorkerHost(spawn: () => WorkerPort, workers: number): void { spawnWorker = spawn; defaultWorkers = workers; }
 
 export interface SimulationProgress {
-  /** Building the book (per worker: the slowest one's accounts), then running paths. */
+  /**
+   * Building the book (per worker: the slowest one's accounts), then running paths: the paths phase
+   * opens with done = 0 once every worker is ready, then reports each path as it completes.
+   */
   phase: 'book' | 'paths';
   done: number;
   total: number;
@@ -73,6 +76,7 @@ async function runHere(config: SimulationConfig, from: number, to: number, optio
   const sim = await Simulator.create(config, simOptions);
   try {
     const paths: PathResult[] = [];
+    report?.({ phase: 'paths', done: 0, total: to - from });
     for (let p = from; p < to; p++) {
       await yieldToEvents();
       options.signal?.throwIfAborted();
@@ -92,7 +96,7 @@ function runOnWorkers(config: SimulationConfig, from: number, to: number, n: num
     const ports: WorkerPort[] = [];
     const paths: PathResult[] = [];
     const bookDone = new Array<number>(n).fill(0);
-    let next = from, finished = 0, quoteDecimals = 6, settled = false;
+    let next = from, finished = 0, ready = 0, quoteDecimals = 6, settled = false;
     const stop = (error?: unknown): void => {
       if (settled) return;
       settled = true;
@@ -117,8 +121,11 @@ function runOnWorkers(config: SimulationConfig, from: number, to: number, n: num
             options.onProgress?.({ phase: 'book', done: Math.min(...bookDone), total: message.total });
             return;
           case 'ready':
+            // Paths start when every worker holds its book, so the paths phase is timed cleanly.
             quoteDecimals = message.quoteDecimals;
-            feed(port);
+            if (++ready < n) return;
+            options.onProgress?.({ phase: 'paths', done: 0, total: to - from });
+            for (const p of ports) feed(p);
             return;
           case 'result':
             paths.push(...message.results.map(deserializePathResult));
