@@ -376,7 +376,7 @@ function movePrices(t: u32): i32 {
   for (let i: u32 = 0; i < simMarkets; i++) {
     const o = <usize>i << 3;
     let mark = mulDivRounded(load<i64>(row + o), load<i64>(level + o), 1_000_000_000, false, SCRATCH);
-    if (mark == OVERFLOWED || mark >= AMOUNT_LIMIT) mark = AMOUNT_LIMIT - 1;
+    if (mark == OVERFLOWED || mark > AMOUNT_LIMIT) mark = AMOUNT_LIMIT;
     if (mark < 1) mark = 1;
     store<i64>(marketPtr(i), mark, M_MARK);
     refreshMarket(i);
@@ -547,7 +547,7 @@ function priceCloses(rows: u32): i32 {
     if (impact == 0) continue;
     // Buys (closing shorts) pay more, rounded up; sells receive less, rounded down.
     let q = mulDivRounded(mark, d > 0 ? 1_000_000 + impact : 1_000_000 - impact, 1_000_000, d > 0, SCRATCH);
-    if (q == OVERFLOWED || q >= AMOUNT_LIMIT) q = AMOUNT_LIMIT - 1;
+    if (q == OVERFLOWED || q > AMOUNT_LIMIT) q = AMOUNT_LIMIT;
     if (q < 1) q = 1;
     store<i64>(col(Column.LogPrice) + (<usize>i << 3), q);
   }
@@ -600,24 +600,29 @@ const TOUCHED_FUNDS: u32 = 0, TOUCHED_FUNDING: u32 = 1, TOUCHED_BOOK: u32 = 2;
  */
 function noteRun(t: u32): u32 {
   let touched = load<i64>(RUN_RECORD, 48) > 0 ? TOUCHED_BOOK : TOUCHED_FUNDS;
-  const total = load<i64>(RUN_RECORD, 8);
-  addMetric(t, MET_DEFICIT, total);
+  addMetric(t, MET_DEFICIT, load<i64>(RUN_RECORD, 8));
   addMetric(t, MET_RESIDUE, load<i64>(RUN_RECORD, 16));
-  addMetric(t, MET_UNCOVERED, load<i64>(RUN_RECORD, 24));
+  const uncovered = load<i64>(RUN_RECORD, 24);
+  addMetric(t, MET_UNCOVERED, uncovered);
   addMetric(t, MET_ADL_NOTIONAL, load<i64>(RUN_RECORD, 40));
   addMetric(t, MET_ADL_ACCOUNTS, load<i64>(RUN_RECORD, 48));
   const n = load<u32>(WF_STATE);
-  let byFund: i64 = 0;
+  // Exhausted: a deficit went past the insurance-fund steps (a later step covered some, or some
+  // stayed uncovered) in a waterfall that has one.
+  let fundSeen: u32 = 0, lastW: u32 = NONE, anyFund = false;
   for (let j: u32 = 0; j < n && j < MAX_STEPS; j++) {
     const kind = <u32>load<u8>(stepPtr(j));
+    const w = <u32>load<u8>(stepPtr(j), 1);
+    if (w != lastW) { lastW = w; fundSeen = 0; }
     const x = load<i64>(RUN_RECORD + 64 + (<usize>j << 3));
     addMetric(t, MET_COVERED + kind, x);
     if (kind == Tranche.SocializeFunding || kind == Tranche.HaircutGains || kind == Tranche.HaircutDeposits) addMetric(t, MET_SOCIALIZED, x);
-    if (kind == Tranche.InsuranceFund) byFund += x;
+    if (kind == Tranche.InsuranceFund) { fundSeen = 1; anyFund = true; }
+    else if (fundSeen != 0 && x > 0) exhausted = true;
     if (x > 0 && kind == Tranche.SocializeFunding && touched == TOUCHED_FUNDS) touched = TOUCHED_FUNDING;
     if (x > 0 && kind != Tranche.InsuranceFund && kind != Tranche.BackstopVault && kind != Tranche.SocializeFunding
       && kind != Tranche.DefaulterFund && kind != Tranche.OperatorCapital) touched = TOUCHED_BOOK;
   }
-  if (byFund < total) exhausted = true;
+  if (anyFund && uncovered > 0) exhausted = true;
   return touched;
 }

@@ -28,10 +28,11 @@ export class CliError extends Error {
 }
 
 /**
- * Paths when neither the configuration nor --paths says: the default 1M-account book at 100 steps
- * per path takes about a minute and a half on two cores with this many (the library's default is 100).
+ * Paths when neither the configuration nor --paths says (the library's default too, written into the
+ * configuration so shards and reports record it): the default 1M-account book at 100 steps per path
+ * runs them in a minute and a half or so on two cores (75-95 s measured).
  */
-export const CLI_DEFAULT_PATHS = 20;
+export const CLI_DEFAULT_PATHS = 100;
 
 const SCENARIOS: Record<string, Scenario> = {
   calm: DEFAULT_SCENARIO,
@@ -212,16 +213,16 @@ function clock(ms: number): string {
  * terminal the bar redraws in place (and the time left counts down between paths); otherwise a line
  * every 25 % of the book and every 10 % of the paths, and at least every 30 s.
  *
- * The time left comes from the paths' rate. Workers finish their first paths together, after setting
- * up their engines, so once every worker has finished one the rate is measured from the first finished
- * path on (the setup no longer counts); before that, from the end of the book (an overestimate).
+ * The time left comes from the paths' rate since the paths started (every worker holding its book).
+ * Workers run paths side by side, so the first path done means about one done per worker: the rate
+ * counts at least `workers` paths.
  */
 function progressReporter(workers: number): { update: (p: SimulationProgress) => void; end: () => void } {
   const tty = process.stderr.isTTY === true;
   const concurrency = Math.max(1, workers);
   const started = performance.now();
   let phase: SimulationProgress['phase'] | undefined;
-  let pathsStarted = started, firstPathAt = 0, lastStep = -1, lastLine = started, drawn = false;
+  let pathsStarted = started, lastKey = '', lastStep = -1, lastLine = started, drawn = false;
   let last: { done: number; total: number; etaMs: number; at: number } | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
   const bar = (done: number, total: number): string => {
@@ -243,12 +244,14 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
       lastStep = -1;
     }
     const final = p.done === p.total;
-    // The paths' clock starts when the last book is built (the first paths event is a finished path).
-    if (p.phase === 'book' && final) pathsStarted = now;
-    if (p.phase === 'paths' && p.done === 1) firstPathAt = now;
-    let etaMs = 0;
-    if (p.phase === 'paths' && !final) {
-      const perPathMs = p.done > concurrency ? (now - firstPathAt) / (p.done - 1) : (now - pathsStarted) / p.done;
+    const key = `${p.phase} ${p.done}`;
+    if (key === lastKey) return; // the book's count is the slowest worker's: it repeats
+    lastKey = key;
+    // The paths' clock starts when they do (done 0), or else when the last book is built.
+    if ((p.phase === 'book' && final) || (p.phase === 'paths' && p.done === 0)) pathsStarted = now;
+    let etaMs = -1;
+    if (p.phase === 'paths' && !final && p.done > 0) {
+      const perPathMs = (now - pathsStarted) / Math.max(p.done, Math.min(concurrency, p.total));
       etaMs = perPathMs * (p.total - p.done);
       last = { done: p.done, total: p.total, etaMs, at: now };
       if (tty && ticker === undefined) {
@@ -268,7 +271,7 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
       write(`book  ${bar(p.done, p.total)} ${p.done.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} accounts`, final);
       return;
     }
-    write(pathsLine(p.done, p.total, final ? `, ${clock(now - pathsStarted)}` : `, ${clock(etaMs)} left`), final);
+    write(pathsLine(p.done, p.total, final ? `, ${clock(now - pathsStarted)}` : etaMs >= 0 ? `, ${clock(etaMs)} left` : ''), final);
   };
   const end = (): void => {
     stopTicker();
@@ -309,7 +312,7 @@ export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed')
   const seconds = report.work.elapsedMs / 1000;
   const rate = seconds > 0 ? report.work.positionSteps / seconds : 0;
   return [
-    `socialized, uncovered and Cover-1/2 are per-path totals in quote units (k, M, B: thousands, millions, billions; exact values in report.json)`,
+    `quote units (k, M, B: thousands, millions, billions; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2: the path's largest one / two losses beyond collateral`,
     line(head),
     ...report.variants.map((v) => line(cells(v))),
     '',
@@ -331,7 +334,7 @@ function describeRun(config: SimulationConfig, pathFrom: number, pathTo: number,
   const r = resolveConfig(config);
   const scenario = Object.entries(SCENARIOS).find(([, s]) => s === config.scenario || JSON.stringify(s) === JSON.stringify(config.scenario))?.[0]
     ?? (config.scenario ? config.scenario.kind : 'calm');
-  const shard = pathFrom !== 0 || pathTo !== r.paths ? ` (shard: paths ${pathFrom}..${pathTo - 1} of ${r.paths})` : '';
+  const shard = pathFrom !== 0 || pathTo !== r.paths ? ` (shard: paths [${pathFrom}, ${pathTo}) of ${r.paths})` : '';
   return `simulate: ${r.book.accounts.toLocaleString('en-US')} accounts, ${r.book.markets} markets; ${r.paths} paths x ${r.steps} steps${shard}, `
     + `scenario ${scenario}, seed ${r.seed}; ${workers === 0 ? 'in this thread' : `${workers} worker${workers === 1 ? '' : 's'}`}`;
 }
@@ -349,7 +352,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const pathFrom = int(values['path-from'], 'path-from', 0) ?? 0;
   const pathTo = int(values['path-to'], 'path-to', 1) ?? resolved.paths;
   if (pathFrom >= pathTo || pathTo > resolved.paths) {
-    throw new CliError(`--path-from ${pathFrom} --path-to ${pathTo} is not a range of the run's paths 0..${resolved.paths} (from < to <= ${resolved.paths})`);
+    throw new CliError(`--path-from ${pathFrom} --path-to ${pathTo} is not a range of the run's ${resolved.paths} paths (0 <= from < to <= ${resolved.paths})`);
   }
   const workers = Math.min(workersFlag ?? availableParallelism(), pathTo - pathFrom);
   const out = values.out ?? '.';
@@ -378,7 +381,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     const file = join(out, `shard-${pathFrom}-${pathTo}.json`);
     await writeFile(file, JSON.stringify(shard));
     const positionSteps = shard.results.reduce((a, r) => a + r.positionSteps, 0);
-    console.log(`shard: paths ${pathFrom}..${pathTo - 1} of ${resolved.paths}, ${shard.variants.length} variant(s) in ${(shard.elapsedMs / 1000).toFixed(1)} s; `
+    console.log(`shard: paths [${pathFrom}, ${pathTo}) of ${resolved.paths}, ${shard.variants.length} variant(s) in ${(shard.elapsedMs / 1000).toFixed(1)} s; `
       + `${positionSteps.toLocaleString('en-US')} position-steps, ${compact(String(positionSteps / Math.max(shard.elapsedMs / 1000, 1e-3)))} per second`);
     console.log(`wrote ${resolve(file)}`);
     return;

@@ -64,11 +64,14 @@ export function shockGridPath(s: ShockGridScenario, marks: BigInt64Array, steps:
     for (let i = 0; i < m; i++) {
       const num = den + BigInt(move.num) * BigInt(ranges[i]!) * x * BigInt(t);
       const price = floorDiv(marks[i]! * num, den);
-      out[(t - 1) * m + i] = price < 1n ? 1n : price;
+      out[(t - 1) * m + i] = price < 1n ? 1n : price > PRICE_LIMIT ? PRICE_LIMIT : price;
     }
   }
   return out;
 }
+
+/** Marks are 1 .. 2^62 atoms. */
+const PRICE_LIMIT = 2n ** 62n;
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
@@ -85,7 +88,7 @@ export function replayPath(csv: string, marks: BigInt64Array, quoteDecimals: num
   const m = marks.length;
   const header = lines[0]!.split(',').map((c) => c.trim());
   const columns = header.slice(1).map((name, k) => {
-    const id = Number(name);
+    const id = /^\d+$/.test(name) ? Number(name) : NaN;
     if (!Number.isInteger(id) || id < 0 || id >= m) throw inputError('InvalidScenario', 'csv', 0, `column ${k + 1}: "${name}" is not a market id in 0..${m - 1}`);
     return id;
   });
@@ -97,8 +100,13 @@ export function replayPath(csv: string, marks: BigInt64Array, quoteDecimals: num
     if (cells.length !== header.length) throw inputError('InvalidScenario', 'csv', t + 1, `${header.length} cells expected, got ${cells.length}`);
     for (let i = 0; i < m; i++) out[t * m + i] = marks[i]!;
     columns.forEach((id, k) => {
-      const price = toAtoms(cells[k + 1]!, quoteDecimals, 'csv', t + 1);
-      if (price < 1n || price > 2n ** 62n) throw inputError('InvalidPrice', 'csv', t + 1, `market ${id}: ${cells[k + 1]} is not a price in 1 atom..2^62 atoms`);
+      let price: bigint;
+      try {
+        price = toAtoms(cells[k + 1]!, quoteDecimals, 'csv', t + 1);
+      } catch {
+        throw inputError('InvalidScenario', 'csv', t + 1, `market ${id}: "${cells[k + 1]}" is not a price in quote units`);
+      }
+      if (price < 1n || price > PRICE_LIMIT) throw inputError('InvalidPrice', 'csv', t + 1, `market ${id}: ${cells[k + 1]} is not a price in 1 atom..2^62 atoms`);
       out[t * m + id] = price;
     });
   }

@@ -101,14 +101,19 @@ export class Simulator {
   private static attach(engine: RiskEngine, config: ResolvedConfig, variants: Simulator['variants'], settle: boolean): Simulator {
     const d = engine.quoteDecimals;
     const fundBase = engine.insuranceFund();
+    // Everything that can be refused is checked before the engine changes: the variants' funds, the
+    // scenario's inputs (paths, per-market lists, correlation), the policy, every waterfall.
     for (const v of variants) {
       const f = v.variant.insuranceFundQuote;
       if (f !== undefined && toAtoms(f, d, 'insuranceFundQuote') < fundBase) throw inputError('InvalidScenario', 'insuranceFundQuote', -1, `a variant's fund (${f}) is below the fund the book starts with`);
     }
-    engine.setWaterfall(config.waterfall);
+    const inputs = scenarioInputs(engine, config);
     const raw = coreOf(engine);
     encodePolicy(config.policy, raw.record(raw.exports.policyRecordPtr(), POLICY_RECORD), d);
     raw.check(raw.exports.setPolicy());
+    // A waterfall the core refuses leaves the engine with the last one it accepted (set in this order).
+    for (const v of variants) if (v.variant.waterfall !== undefined || v.variant.adlRanking !== undefined) engine.setWaterfall(variantWaterfall(config.waterfall, v.variant));
+    engine.setWaterfall(config.waterfall);
     let settledGroups = 0;
     if (settle) {
       // Paths start from a settled book: what is liquidatable at the start is liquidated first.
@@ -116,8 +121,8 @@ export class Simulator {
       engine.auditLog.clear();
     }
     engine.check();
-    const fixed = prepareCore(raw, engine, config);
-    return new Simulator(config, variants, engine, positionCount(engine), fundBase, fixed, settledGroups);
+    prepareCore(raw, engine, config, inputs);
+    return new Simulator(config, variants, engine, positionCount(engine), fundBase, inputs.fixedPaths, settledGroups);
   }
 
   /** Paths this configuration has (Monte Carlo: as configured; the shock grid: 9; a replay: 1). */
@@ -168,15 +173,46 @@ export class Simulator {
   dispose(): void { this.engine.dispose(); }
 }
 
-/**
- * Lays out the core's simulation area and writes the scenario: Monte Carlo parameters (generated in
- * the core per path), or the fixed paths of a shock grid or a replay (returned, written per path).
- */
-function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig): BigInt64Array[] | null {
+/** A scenario's inputs, validated against the book before anything is built. */
+interface ScenarioInputs {
+  /** The shock grid's or the replay's paths (steps x markets, row t = step t + 1); null for Monte Carlo. */
+  fixedPaths: BigInt64Array[] | null;
+  fundingPpm: number[];
+  vol: number[];
+  drift: number[];
+  correlation: Float64Array | null;
+}
+
+function scenarioInputs(engine: RiskEngine, config: ResolvedConfig): ScenarioInputs {
   const m = engine.marketCount;
   const s = config.scenario;
-  const withFactor = s.kind === 'monteCarlo' && s.correlationPpm !== undefined && s.correlationPpm !== 0;
-  raw.check(raw.exports.simPrepare(config.steps, config.maxRoundsPerStep, withFactor ? 1 : 0));
+  const fundingPpm = perMarket(config.fundingRatePpm, m, 'fundingRatePpm');
+  if (s.kind !== 'monteCarlo') {
+    const marks = BigInt64Array.from({ length: m }, (_, i) => engine.market(i).markPrice);
+    const fixedPaths = s.kind === 'shockGrid'
+      ? Array.from({ length: 9 }, (_, p) => shockGridPath(s, marks, config.steps, p))
+      : [replayPath(s.csv, marks, engine.quoteDecimals)];
+    return { fixedPaths, fundingPpm, vol: [], drift: [], correlation: null };
+  }
+  const withFactor = s.correlationPpm !== undefined && s.correlationPpm !== 0;
+  if (withFactor && m > 1024) throw inputError('InvalidScenario', 'correlationPpm', -1, `correlated returns over at most 1,024 markets (the book has ${m})`);
+  return {
+    fixedPaths: null, fundingPpm,
+    vol: perMarket(s.volatilityPpm, m, 'volatilityPpm'),
+    drift: perMarket(s.driftPpm ?? 0, m, 'driftPpm'),
+    correlation: withFactor ? correlationMatrix(s.correlationPpm!, m) : null,
+  };
+}
+
+/**
+ * Lays out the core's simulation area and writes the scenario: Monte Carlo parameters (paths are
+ * drawn in the core), or nothing more for fixed paths (written per path). A correlation matrix that
+ * is not positive definite is refused here (InvalidScenario naming its row).
+ */
+function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig, inputs: ScenarioInputs): void {
+  const m = engine.marketCount;
+  const s = config.scenario;
+  raw.check(raw.exports.simPrepare(config.steps, config.maxRoundsPerStep, inputs.correlation ? 1 : 0));
   const buffer = raw.exports.memory.buffer;
   const h = new DataView(buffer, raw.exports.simPtr(SimArray.Header), HEADER_BYTES);
   h.setBigUint64(16, BigInt(config.seed), true);
@@ -186,22 +222,19 @@ function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig): BigI
   h.setBigInt64(48, BigInt(config.impact.permanentPpm), true);
   h.setBigInt64(56, BigInt(config.impact.maxPpm), true);
   h.setBigInt64(64, BigInt(config.impact.depthPpmOfOpenInterest), true);
-  new BigInt64Array(buffer, raw.exports.simPtr(SimArray.Funding), m).set(perMarket(config.fundingRatePpm, m, 'fundingRatePpm').map(BigInt));
-  const marks = new BigInt64Array(buffer, raw.exports.simPtr(SimArray.Path), m).slice();
-  if (s.kind === 'shockGrid') return Array.from({ length: 9 }, (_, p) => shockGridPath(s, marks, config.steps, p));
-  if (s.kind === 'replay') return [replayPath(s.csv, marks, engine.quoteDecimals)];
+  new BigInt64Array(buffer, raw.exports.simPtr(SimArray.Funding), m).set(inputs.fundingPpm.map(BigInt));
+  if (s.kind !== 'monteCarlo') return;
   // Monte Carlo: fractions as f64 log-return units.
   h.setUint32(12, s.jumpsTogether === false ? 0 : 1, true);
   h.setFloat64(72, (s.jumpProbabilityPpm ?? 0) / 1e6, true);
   h.setFloat64(80, (s.jumpMeanPpm ?? 0) / 1e6, true);
   h.setFloat64(88, (s.jumpStdPpm ?? 0) / 1e6, true);
-  new Float64Array(buffer, raw.exports.simPtr(SimArray.Vol), m).set(perMarket(s.volatilityPpm, m, 'volatilityPpm').map((x) => x / 1e6));
-  new Float64Array(buffer, raw.exports.simPtr(SimArray.Drift), m).set(perMarket(s.driftPpm ?? 0, m, 'driftPpm').map((x) => x / 1e6));
-  if (withFactor) {
-    new Float64Array(buffer, raw.exports.simPtr(SimArray.Factor), m * m).set(correlationMatrix(s.correlationPpm!, m));
+  new Float64Array(buffer, raw.exports.simPtr(SimArray.Vol), m).set(inputs.vol.map((x) => x / 1e6));
+  new Float64Array(buffer, raw.exports.simPtr(SimArray.Drift), m).set(inputs.drift.map((x) => x / 1e6));
+  if (inputs.correlation) {
+    new Float64Array(buffer, raw.exports.simPtr(SimArray.Factor), m * m).set(inputs.correlation);
     raw.check(raw.exports.simFactor());
   }
-  return null;
 }
 
 /** Open positions of the book: cross positions of active accounts plus isolated rows. */

@@ -190,8 +190,10 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
       } else {
         engine.check({ accounts: [...recheck] });
       }
-      // 5. Permanent impact: perm = floor(min(max, floor(|f| slope / depth)) * permanentPpm / 10^6).
-      let moved = false;
+      // Funding bump: the indices moved, the whole book is checked again.
+      if (bump) engine.check();
+      // 5. Permanent impact: perm = floor(min(max, floor(|f| slope / depth)) * permanentPpm / 10^6);
+      // the level carries into the next step's marks (within a step, rounds see the same marks).
       for (const i of ids) {
         const f = net[i]!;
         if (f === 0n) continue;
@@ -199,13 +201,6 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
         if (perm === 0n) continue;
         const lv = floorDivB(level[i]! * (f > 0n ? E6 + perm : E6 - perm), E6);
         level[i] = lv < 1n ? 1n : lv;
-        moved = true;
-      }
-      if (moved || bump) {
-        const again = marksOf(t);
-        for (const i of ids) marks[i] = again[i]!;
-        engine.setMarks(ids, marks);
-        engine.check();
       }
     }
     // 5. Metrics at the end of the step.

@@ -1,0 +1,288 @@
+/**
+ * Parity of the stress simulation (docs/SIMULATION.md) with itself and with the engine's public API:
+ *
+ * - skipping: every path run with and without skipping accounts far from liquidation gives the same
+ *   PathResult (except the work count `accountsChecked`) and leaves the same book, on calm, crash and
+ *   shock-grid paths, and on sweeps of margins, ADL rankings and waterfalls with haircuts;
+ * - composition: the core's step loop against the same loop written in TypeScript from the document
+ *   with the engine's public calls only (test/support/simulation.ts runStepLoop), on identical books;
+ * - workers and shards: the report does not depend on the number of workers or on sharding;
+ * - progress and cancellation.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import {
+  buildReport, CRASH_SCENARIO, STEP_METRICS, DEFAULT_IMPACT, DEFAULT_SCENARIO, generateBook, mergeShards, RiskEngine, simulate, Simulator, WATERFALL_PRESETS,
+  type LiquidationPolicy, type MonteCarloScenario, type PathResult, type ShardResult, type SimulationConfig, type SimulationProgress, type SimulationReport, type StepMetric, type WaterfallConfig,
+} from '../../dist/src/node.js';
+import { setWorkerHost, type WorkerPort } from '../../dist/src/simulation/run.js';
+import type { WorkerReply } from '../../dist/src/simulation/worker-core.js';
+import { bookState, floorDivB, lastPathPrices, runStepLoop } from '../support/simulation.js';
+
+const show = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
+const sumB = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
+/** Total over the path of one metric. */
+const total = (r: PathResult, name: StepMetric): bigint => sumB(r.metrics[STEP_METRICS.indexOf(name)]!);
+const withoutWork = (r: PathResult): Omit<PathResult, 'accountsChecked'> => { const { accountsChecked: _, ...rest } = r; return rest; };
+
+// ------------------------------------------------------------------------------------------------
+
+describe('simulation parity: skipping accounts far from liquidation changes nothing', () => {
+  const book = (seed: number) => ({ accounts: 3_000, markets: 12, seed });
+  const HAIRCUTS: WaterfallConfig = { steps: [{ kind: 'insuranceFund' }, { kind: 'haircutGains', scope: 'all', maxHaircutPpm: 300_000 }, { kind: 'haircutDeposits' }] };
+  const CASES: { name: string; config: SimulationConfig; calm?: boolean; expect?: (rs: PathResult[]) => void }[] = [
+    { name: 'calm (DEFAULT_SCENARIO), seed 1', config: { book: book(1), seed: 1, scenario: DEFAULT_SCENARIO, paths: 3, steps: 48 }, calm: true },
+    { name: 'calm (DEFAULT_SCENARIO), seed 2', config: { book: book(2), seed: 2, scenario: DEFAULT_SCENARIO, paths: 3, steps: 48 }, calm: true },
+    { name: 'crash (CRASH_SCENARIO), seed 3', config: { book: book(3), seed: 3, scenario: CRASH_SCENARIO, paths: 3, steps: 24, insuranceFundQuote: '2000', vaultQuote: '2000' } },
+    { name: 'crash, no correlation, jumps per market, seed 4', config: { book: book(4), seed: 4, scenario: { ...(CRASH_SCENARIO as MonteCarloScenario), correlationPpm: 0, jumpsTogether: false }, paths: 2, steps: 24 } },
+    { name: 'shock grid 15 %, seed 5', config: { book: book(5), seed: 5, scenario: { kind: 'shockGrid', scanRangePpm: 150_000 }, steps: 8 } },
+    {
+      name: 'crash with sweeps of margins, ADL rankings and waterfalls (ftx, drift, eurex, exchange), seed 7',
+      config: {
+        book: book(7), seed: 7, scenario: CRASH_SCENARIO, paths: 2, steps: 24, insuranceFundQuote: '2000', vaultQuote: '2000',
+        sweep: { marginScalePpm: [700_000, 1_000_000], adlRanking: ['pnl', 'hyperliquid'], waterfall: ['ftx', 'drift', 'eurex', 'exchange'] },
+      },
+      // Not vacuous: ADL, the funding bump, members' fund, assessments and the haircut of gains all moved money.
+      expect: (rs) => {
+        for (const k of ['coveredAdl', 'coveredSocializeFunding', 'coveredMembersFund', 'coveredAssessments', 'coveredHaircutGains'] as const) expect(sumB(rs.map((r) => total(r, k))), k).toBeGreaterThan(0n);
+      },
+    },
+    {
+      name: 'crash with gains and deposit haircuts, margins swept, seed 9',
+      config: { book: book(9), seed: 9, scenario: CRASH_SCENARIO, paths: 2, steps: 24, insuranceFundQuote: '2000', vaultQuote: '0', waterfall: HAIRCUTS, sweep: { marginScalePpm: [800_000, 1_200_000] } },
+      expect: (rs) => expect(sumB(rs.map((r) => total(r, 'coveredHaircutGains'))), 'haircut of gains').toBeGreaterThan(0n),
+    },
+  ];
+
+  it.each(CASES)('$name', async ({ config, calm, expect: extra }) => {
+    const skipping = await Simulator.create({ ...config, skip: true });
+    const exact = await Simulator.create({ ...config, skip: false });
+    try {
+      expect(skipping.settledGroups).toBe(exact.settledGroups);
+      let checkedSkip = 0, checkedExact = 0;
+      const all: PathResult[] = [];
+      for (let p = 0; p < skipping.pathCount; p++) {
+        const a = skipping.runPath(p), b = exact.runPath(p);
+        expect(a.map(withoutWork), `path ${p}`).toEqual(b.map(withoutWork));
+        // The book each leaves (the last variant's): compared after a fresh full check.
+        expect(bookState(skipping.engine) === bookState(exact.engine), `path ${p}: the final books differ`).toBe(true);
+        checkedSkip += a.reduce((n, r) => n + r.accountsChecked, 0);
+        checkedExact += b.reduce((n, r) => n + r.accountsChecked, 0);
+        all.push(...a);
+      }
+      // Something happened: liquidations on every scenario but the calm one's paths may be quiet.
+      if (!calm) expect(sumB(all.map((r) => total(r, 'closes'))), 'closes').toBeGreaterThan(0n);
+      extra?.(all);
+      expect(checkedSkip).toBeLessThanOrEqual(checkedExact);
+      // On calm paths most accounts are never re-checked: skipping must actually skip.
+      if (calm) expect(checkedSkip * 5, `skipping checked ${checkedSkip} accounts, without ${checkedExact}`).toBeLessThan(checkedExact);
+    } finally {
+      skipping.dispose();
+      exact.dispose();
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+
+describe('simulation parity: the core\'s step loop against the document, through the public API', () => {
+  const POLICY: LiquidationPolicy = { close: 'partial', minCloseNotionalQuote: '10', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 };
+  const WATERFALL = WATERFALL_PRESETS.exchange;
+  const SHAPE = { accounts: 400, markets: 5, seed: 21, positionsPerAccount: 3 };
+
+  /**
+   * The same book twice: the synthetic book (seed 21), an insurance fund, a backstop vault owned by
+   * four providers, the waterfall, and settled (what is liquidatable at the start is liquidated with
+   * the waterfall, at the waterfall clock's 0).
+   */
+  async function venue(fundQuote: bigint): Promise<RiskEngine> {
+    const engine = await RiskEngine.create({ maxAccounts: 512, maxPositions: 8_192, maxIsolated: 1_024, maxMarkets: SHAPE.markets });
+    generateBook(engine, SHAPE);
+    engine.depositInsuranceFund(fundQuote);
+    const share = 500_000_000n; // 500 USD each
+    const [vault, ...providers] = engine.addAccounts([{}, ...Array.from({ length: 4 }, () => ({ collateralQuote: share }))]);
+    engine.setVaultAccount(vault!);
+    for (const p of providers) engine.vaultDeposit(p, share);
+    engine.setWaterfall(WATERFALL);
+    engine.liquidate(POLICY, { allocate: true });
+    return engine;
+  }
+
+  const config = (scenario: SimulationConfig['scenario'], extra: Partial<SimulationConfig> = {}): SimulationConfig => ({
+    scenario, paths: 3, steps: 16, seed: 5, fundingRatePpm: 10, policy: POLICY, waterfall: WATERFALL, ...extra,
+  });
+
+  /** Runs path p in the Simulator and the document's loop on a fresh identical engine; compares all. */
+  async function compare(sim: Simulator, p: number, fundQuote: bigint, prices?: bigint[][]): Promise<PathResult> {
+    const [core] = sim.runPath(p);
+    const path = prices ?? lastPathPrices(sim);
+    const engine = await venue(fundQuote);
+    try {
+      // The path starts as a variant is applied: the waterfall set (docs/SIMULATION.md, "Setting up").
+      engine.setWaterfall(WATERFALL);
+      const c = sim.config;
+      const model = runStepLoop(engine, {
+        prices: path, policy: POLICY, waterfall: WATERFALL, maxRoundsPerStep: c.maxRoundsPerStep, stepSeconds: c.stepSeconds, startSec: 0,
+        fundingRatePpm: Array.from({ length: engine.marketCount }, () => BigInt(c.fundingRatePpm as number)), impact: c.impact,
+      });
+      const steps = c.steps;
+      for (let t = 1; t <= steps; t++) {
+        const row = (m: bigint[][]) => m.map((s) => s[t - 1]);
+        expect(show(row(core!.metrics)), `path ${p}, step ${t}: metrics (STEP_METRICS order)`).toBe(show(row(model.metrics)));
+      }
+      expect({ prefunded: core!.prefundedQuote, cover1: core!.cover1Quote, cover2: core!.cover2Quote, exhausted: core!.fundExhausted })
+        .toEqual({ prefunded: model.prefundedQuote, cover1: model.cover1Quote, cover2: model.cover2Quote, exhausted: model.fundExhausted });
+      expect(bookState(sim.engine) === bookState(engine), `path ${p}: the books the two loops leave differ`).toBe(true);
+    } finally {
+      engine.dispose();
+    }
+    return core!;
+  }
+
+  it('Monte Carlo crash paths: every step\'s metrics, Cover-1/2, exhaustion and the final book', async () => {
+    const FUND = 300_000_000n; // 300 USD: the fund runs out, the vault and ADL take the rest
+    const sim = Simulator.fromEngine(await venue(FUND), config(CRASH_SCENARIO));
+    const results: PathResult[] = [];
+    for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND));
+    // Not vacuous: closes with price impact, deficits, the vault and ADL.
+    expect(sumB(results.map((r) => total(r, 'closes')))).toBeGreaterThan(0n);
+    expect(sumB(results.map((r) => total(r, 'deficitQuote')))).toBeGreaterThan(0n);
+    expect(sumB(results.map((r) => total(r, 'coveredBackstopVault')))).toBeGreaterThan(0n);
+    expect(sumB(results.map((r) => total(r, 'adlAccounts')))).toBeGreaterThan(0n);
+    sim.dispose();
+  });
+
+  it('shock-grid paths (-3/3 and -extreme), prices from the document\'s formula', async () => {
+    const FUND = 2_000_000_000n;
+    const range = 100_000;
+    const sim = Simulator.fromEngine(await venue(FUND), config({ kind: 'shockGrid', scanRangePpm: range }, { steps: 6 }));
+    const marks0 = Array.from({ length: sim.engine.marketCount }, (_, i) => sim.engine.market(i).markPrice);
+    const E = 1_000_000n;
+    // price(t) = floor(mark0 * (den E E T + num range X t) / (den E E T)), at least 1 atom.
+    const gridPrices = (num: bigint, den: bigint, x: bigint): bigint[][] => Array.from({ length: 7 }, (_, t) => marks0.map((m0) => {
+      const d = den * E * E * 6n;
+      const q = floorDivB(m0 * (d + num * BigInt(range) * x * BigInt(t)), d);
+      return q < 1n ? 1n : q;
+    }));
+    const minus = await compare(sim, 6, FUND, gridPrices(-3n, 3n, E));
+    expect(lastPathPrices(sim)).toEqual(gridPrices(-3n, 3n, E));
+    const extreme = await compare(sim, 8, FUND, gridPrices(-1n, 1n, 2_000_000n));
+    expect(lastPathPrices(sim)).toEqual(gridPrices(-1n, 1n, 2_000_000n));
+    expect(total(minus, 'closes') + total(extreme, 'closes')).toBeGreaterThan(0n);
+    sim.dispose();
+  });
+
+  it('without permanent impact and with a strong one', async () => {
+    const FUND = 300_000_000n;
+    for (const impact of [{ ...DEFAULT_IMPACT, permanentPpm: 0 }, { ...DEFAULT_IMPACT, slopePpm: 200_000, permanentPpm: 1_000_000 }]) {
+      const sim = Simulator.fromEngine(await venue(FUND), config(CRASH_SCENARIO, { impact, paths: 2 }));
+      for (let p = 0; p < sim.pathCount; p++) await compare(sim, p, FUND);
+      sim.dispose();
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+
+/** The report without its wall-clock time. */
+function reportOf(shards: ShardResult[]): Omit<SimulationReport, 'work'> & { work: Omit<SimulationReport['work'], 'elapsedMs'> } {
+  const { work: { elapsedMs: _, ...work }, ...rest } = buildReport(mergeShards(shards));
+  return { ...rest, work };
+}
+
+describe('simulation parity: workers and shards', () => {
+  const CONFIG: SimulationConfig = {
+    book: { accounts: 2_000, markets: 8, seed: 4 }, scenario: CRASH_SCENARIO, paths: 6, steps: 12, seed: 13,
+    insuranceFundQuote: '3000', sweep: { marginScalePpm: [900_000, 1_100_000] },
+  };
+
+  it('workers 0, 1 and 3 and two merged shards give the same report', async () => {
+    const here = await simulate(CONFIG, { workers: 0 });
+    const one = await simulate(CONFIG, { workers: 1 });
+    const three = await simulate(CONFIG, { workers: 3 });
+    const shards = [await simulate(CONFIG, { workers: 2, pathFrom: 2, pathTo: 6 }), await simulate(CONFIG, { workers: 0, pathFrom: 0, pathTo: 2 })];
+    const report = reportOf([here]);
+    expect(report.paths).toBe(6);
+    expect(report.variants.map((v) => v.paths)).toEqual([6, 6]);
+    // Something to compare: liquidations happened.
+    expect(report.variants.some((v) => v.liquidations.closes !== '0')).toBe(true);
+    expect(reportOf([one])).toEqual(report);
+    expect(reportOf([three])).toEqual(report);
+    expect(reportOf(shards)).toEqual(report);
+    // The shards' results are the single run's, path for path.
+    expect([...shards[1]!.results, ...shards[0]!.results].sort((a, b) => a.variant - b.variant || a.path - b.path)).toEqual(here.results);
+  });
+
+  it('path p of a run is path p of the shard [p, p + 1)', async () => {
+    const full = await simulate(CONFIG, { workers: 0 });
+    for (const p of [0, 4]) {
+      const shard = await simulate(CONFIG, { workers: 0, pathFrom: p, pathTo: p + 1 });
+      expect(shard.results).toEqual(full.results.filter((r) => r.path === p));
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+
+describe('simulation: progress and cancellation', () => {
+  const SMALL: SimulationConfig = { book: { accounts: 1_000, markets: 6, seed: 2 }, scenario: CRASH_SCENARIO, paths: 5, steps: 8 };
+  /** Long enough that a run which is not cancelled takes many seconds. */
+  const LONG: SimulationConfig = { book: { accounts: 3_000, markets: 12, seed: 2 }, scenario: CRASH_SCENARIO, paths: 100_000, steps: 200 };
+
+  it.each([0, 2])('workers %i: the paths phase counts up to done === total', async (workers) => {
+    const events: SimulationProgress[] = [];
+    await simulate(SMALL, { workers, onProgress: (e) => events.push(e) });
+    const paths = events.filter((e) => e.phase === 'paths');
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.every((e) => e.total === 5)).toBe(true);
+    const done = paths.map((e) => e.done);
+    expect(done[done.length - 1]).toBe(5);
+    // Never backwards, never past the total.
+    expect(done.every((d, i) => d <= 5 && (i === 0 || d >= done[i - 1]!))).toBe(true);
+    // The book phase (when reported) comes first.
+    const firstPaths = events.findIndex((e) => e.phase === 'paths');
+    expect(events.slice(firstPaths).every((e) => e.phase === 'paths')).toBe(true);
+  });
+
+  it('workers 0: an abort after the first progress event rejects with an AbortError, promptly', async () => {
+    const ac = new AbortController();
+    const started = Date.now();
+    const error = await simulate(LONG, { workers: 0, signal: ac.signal, onProgress: () => ac.abort() }).then(() => null, (e: unknown) => e);
+    expect((error as Error | null)?.name).toBe('AbortError');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  /** Workers spawned through a host that records them (the same worker script as the Node entry's). */
+  const spawned: { worker: Worker; exited: Promise<number> }[] = [];
+  afterAll(async () => { for (const s of spawned) await s.worker.terminate(); });
+
+  it('workers 2: an abort after the first progress event rejects with an AbortError and stops every worker', async () => {
+    const script = new URL('../../dist/src/simulation/worker-node.js', import.meta.url);
+    setWorkerHost((): WorkerPort => {
+      const worker = new Worker(script);
+      const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+      spawned.push({ worker, exited });
+      return {
+        post: (message) => worker.postMessage(message),
+        listen: (onMessage, onError) => {
+          worker.on('message', (m: WorkerReply) => onMessage(m));
+          worker.on('error', onError);
+        },
+        terminate: () => { void worker.terminate(); },
+      };
+    }, 2);
+    for (const phase of ['book', 'paths'] as const) {
+      spawned.length = 0;
+      const ac = new AbortController();
+      const started = Date.now();
+      const error = await simulate(LONG, { workers: 2, signal: ac.signal, onProgress: (e) => { if (e.phase === phase) ac.abort(); } })
+        .then(() => null, (e: unknown) => e);
+      expect((error as Error | null)?.name, `abort in the ${phase} phase`).toBe('AbortError');
+      expect(spawned.length).toBe(2);
+      // Every worker exits (terminated), within a few seconds of the rejection.
+      const exits = await Promise.race([Promise.all(spawned.map((s) => s.exited)), new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+      expect(exits, `a worker was still running after the abort in the ${phase} phase`).not.toBeNull();
+      expect(Date.now() - started).toBeLessThan(15_000);
+    }
+  });
+});
