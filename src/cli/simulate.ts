@@ -54,14 +54,14 @@ book:
   --book-seed N              seed of the synthetic book (default ${DEFAULT_BOOK.seed})
 paths:
   --paths N                  price paths (default ${CLI_DEFAULT_PATHS}; the shock grid has 9)
-  --steps N                  steps per path, an hour each (default 100)
+  --steps N                  steps per path, a minute each (default 100)
   --seed N                   seed of the paths: path p draws from stream (seed, p) (default 1)
-  --scenario NAME            calm (default: 0.6 % hourly moves, rare market-wide jumps), crash
-                             (15 % chance per step of a market-wide -8 % jump), grid (SPAN-style
-                             shock grid with a 15 % scan range)
+  --scenario NAME            calm (default: 0.08 % moves a minute, rare market-wide jumps), crash
+                             (falling, with a 5 % chance per step of a market-wide -3 % jump), grid
+                             (SPAN-style shock grid with a 15 % scan range)
 venue:
   --waterfall NAME           loss waterfall: ${Object.keys(WATERFALL_PRESETS).join(', ')} (default exchange)
-  --policy NAME              liquidation policy: ${Object.keys(DEMO_POLICIES).join(', ')} (default partial)
+  --policy NAME              liquidation policy: ${Object.keys(DEMO_POLICIES).join(', ')} (default buffered)
   --fund USD                 insurance fund at the start (default 20000000)
   --vault USD                backstop vault deposits at the start (default 20000000)
   --funding-ppm N            funding rate per step, ppm of the mark, longs pay shorts (default 10)

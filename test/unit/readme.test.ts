@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 async function runReadmeExample(index: number): Promise<string[]> {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  expect(blocks.length).toBe(4);
+  expect(blocks.length).toBe(5);
   const entry = pathToFileURL(join(process.cwd(), 'dist/src/node.js')).href;
   const file = join(await mkdtemp(join(tmpdir(), 'riskcore-readme-')), `example-${index}.mjs`);
   const logged: string[] = [];
@@ -61,4 +61,20 @@ describe('README examples', () => {
     // short at 3,000: equity 0 < MM = 1,500 * 2.5 % = 37.5: liquidatable.
     expect(await runReadmeExample(1)).toEqual(['DuplicatePosition marketId 1', 'true 1']);
   });
+
+  it('simulation: the printed lines are those of the same run in one thread, for both variants', async () => {
+    // The same configuration run without workers must print the same figures: results do not depend
+    // on the number of workers (docs/SIMULATION.md, Workers and shards).
+    const logged = await runReadmeExample(4);
+    const { simulate, buildReport, mergeShards, CRASH_SCENARIO } = await import(pathToFileURL(join(process.cwd(), 'dist/src/node.js')).href);
+    const config = {
+      book: { accounts: 4000, markets: 8, seed: 2 }, scenario: CRASH_SCENARIO, paths: 6, steps: 30, seed: 7,
+      insuranceFundQuote: '200000', vaultQuote: '200000', sweep: { waterfall: ['exchange', 'drift'] },
+    };
+    const report = buildReport(mergeShards([await simulate(config, { workers: 0 })]));
+    const expected = report.variants.map((v: { name: string; paths: number; fundExhaustedProbability: number; socialized: { p99: string }; cover2: { max: string } }) =>
+      `${v.name} ${v.paths} ${v.fundExhaustedProbability} ${v.socialized.p99} ${v.cover2.max}`);
+    expect(logged).toEqual(expected);
+    expect(logged.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['waterfall exchange 6', 'waterfall drift 6']);
+  }, 60_000);
 });
