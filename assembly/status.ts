@@ -89,10 +89,8 @@ export enum Field {
   Ppm = 45,
   Correlation = 46,
   Steps = 47,
-  Path = 48,
-  MarginScalePpm = 49,
-  FundingRatePpm = 50,
-  Impact = 51,
+  MarginScalePpm = 48,
+  FundingRatePpm = 49,
 }
 
 /** Health codes written per account and per isolated position. */

@@ -81,10 +81,8 @@ export const FieldId = {
   Ppm: 45,
   Correlation: 46,
   Steps: 47,
-  Path: 48,
-  MarginScalePpm: 49,
-  FundingRatePpm: 50,
-  Impact: 51,
+  MarginScalePpm: 48,
+  FundingRatePpm: 49,
 } as const;
 export type FieldName = keyof typeof FieldId;
 
