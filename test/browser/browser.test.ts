@@ -7,18 +7,16 @@
  * Needs `npm run build` first (`npm test` does it) and Chromium at $CHROMIUM_PATH or
  * /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium, TIMEOUT } from './chromium.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 import { digestEngine } from './digest.js';
 import { runScenario, SCENARIO, type ScenarioResult } from './scenario.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TIMEOUT = 60_000;
 
 /** window.riskcore in index.html. */
 interface PageState {
@@ -29,25 +27,6 @@ interface PageState {
   summary?: ScenarioResult['summary'];
 }
 
-function requireChromium(): void {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-  } catch {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. The browser test uses Debian's chromium and never downloads one: ` +
-      'install it with `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium` ' +
-      '(.ci/run does this), or set CHROMIUM_PATH to a Chromium executable.',
-    );
-  }
-  for (const file of ['dist/src/browser.js', 'dist/riskcore.wasm', 'dist/src/node.js']) {
-    try {
-      accessSync(new URL(`../../${file}`, import.meta.url));
-    } catch {
-      throw new Error(`${file} is missing: run \`npm run build\` first (\`npm test\` builds).`);
-    }
-  }
-}
-
 describe('browser build (Chromium) matches Node', () => {
   let server: StaticServer;
   let browser: Browser;
@@ -55,9 +34,9 @@ describe('browser build (Chromium) matches Node', () => {
   const pageLog: string[] = [];
 
   beforeAll(async () => {
-    requireChromium();
+    requireChromium(['dist/src/browser.js', 'dist/riskcore.wasm', 'dist/src/node.js']);
     server = await startStaticServer(ROOT);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: TIMEOUT });
+    browser = await launchChromium();
     node = await runScenario(await import('../../dist/src/node.js'), digestEngine);
   }, 2 * TIMEOUT);
 

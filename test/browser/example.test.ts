@@ -10,17 +10,14 @@
  * Needs `npm run build` first (`npm test` does it) and Chromium at $CHROMIUM_PATH or
  * /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
  */
-import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium, TIMEOUT } from './chromium.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 import type { SimulationConfig, SimulationReport } from '../../src/simulation/types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TIMEOUT = 60_000;
 /** How long the page may take to run the simulation. */
 const RUN_TIMEOUT = 120_000;
 const EXAMPLE = '/examples/browser/';
@@ -32,25 +29,6 @@ interface ExampleState {
   config?: SimulationConfig;
   report?: SimulationReport;
   error?: string;
-}
-
-function requireChromium(): void {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-  } catch {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. The browser test uses Debian's chromium and never downloads one: ` +
-      'install it with `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium` ' +
-      '(.ci/run does this), or set CHROMIUM_PATH to a Chromium executable.',
-    );
-  }
-  for (const file of ['dist/src/browser.js', 'dist/src/simulation/worker-browser.js', 'dist/riskcore.wasm', 'dist/src/node.js']) {
-    try {
-      accessSync(new URL(`../../${file}`, import.meta.url));
-    } catch {
-      throw new Error(`${file} is missing: run \`npm run build\` first (\`npm test\` builds).`);
-    }
-  }
 }
 
 /** The report without its wall-clock time, the only field that differs between two runs. */
@@ -66,9 +44,9 @@ describe('browser example (Chromium): a simulation in a Web Worker matches Node'
   const pageLog: string[] = [];
 
   beforeAll(async () => {
-    requireChromium();
+    requireChromium(['dist/src/browser.js', 'dist/src/simulation/worker-browser.js', 'dist/riskcore.wasm', 'dist/src/node.js']);
     server = await startStaticServer(ROOT);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: TIMEOUT });
+    browser = await launchChromium();
     const riskcore = await import('../../dist/src/node.js');
     // Small, seeded, and a crash with a thin fund and vault: every chart and tranche has data.
     config = {
