@@ -58,7 +58,7 @@ let prepared = false;
 let header: usize = 0, pathPrices: usize = 0, vols: usize = 0, drifts: usize = 0, rates: usize = 0, factor: usize = 0;
 let metrics: usize = 0, depth: usize = 0, level: usize = 0, closed: usize = 0, net: usize = 0;
 let epochPrices: usize = 0, devs: usize = 0, bound: usize = 0, boundEpoch: usize = 0, loss: usize = 0;
-let weight: usize = 0, draws: usize = 0, corr: usize = 0, cumLog: usize = 0, snapshot: usize = 0;
+let weight: usize = 0, draws: usize = 0, cumLog: usize = 0, snapshot: usize = 0;
 let simSteps: u32 = 0, simMarkets: u32 = 0, epochCap: u32 = 0, hasFactor = false;
 
 // Snapshot ranges: [0, R0) static data and reserve; the book's columns [col(Markets), col(Queue));
@@ -72,7 +72,7 @@ export function simPtr(k: u32): usize {
     case SimArray.Vol: return vols;
     case SimArray.Drift: return drifts;
     case SimArray.Funding: return rates;
-    case SimArray.Factor: return corr;
+    case SimArray.Factor: return factor;
     case SimArray.Metrics: return metrics;
     case SimArray.Depth: return depth;
     default: return 0;
@@ -115,15 +115,15 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   let p = <usize>start;
   const ptrs = new StaticArray<usize>(sizes.length);
   for (let i = 0; i < sizes.length; i++) { ptrs[i] = p; p += <usize>align(sizes[i]); }
-  header = ptrs[0]; pathPrices = ptrs[1]; vols = ptrs[2]; drifts = ptrs[3]; rates = ptrs[4]; corr = ptrs[5];
+  header = ptrs[0]; pathPrices = ptrs[1]; vols = ptrs[2]; drifts = ptrs[3]; rates = ptrs[4]; factor = ptrs[5];
   metrics = ptrs[6]; depth = ptrs[7]; level = ptrs[8]; closed = ptrs[9]; net = ptrs[10];
   epochPrices = ptrs[11]; devs = ptrs[12]; bound = ptrs[13]; boundEpoch = ptrs[14]; loss = ptrs[15];
   weight = ptrs[16]; draws = ptrs[17]; cumLog = ptrs[18]; snapshot = ptrs[19];
-  factor = corr;
   simSteps = steps; simMarkets = m; epochCap = epochs; hasFactor = withFactor;
+  // JavaScript writes the scenario's parameters next; these are src/simulation/config.ts's defaults.
   store<u32>(header, steps); store<u32>(header, maxRounds, 4); store<u32>(header, m, 8);
-  store<i64>(header, 3600, 24);
-  store<i64>(header, 100_000, 40); store<i64>(header, 500_000, 48); store<i64>(header, 200_000, 56); store<i64>(header, 20_000, 64);
+  store<i64>(header, 60, 24);
+  store<i64>(header, 20_000, 40); store<i64>(header, 250_000, 48); store<i64>(header, 100_000, 56); store<i64>(header, 50_000, 64);
   for (let i: u32 = 0; i < m; i++) store<i64>(pathPrices + (<usize>i << 3), load<i64>(marketPtr(i), M_MARK));
   prepareWeights();
   takeSnapshot();
@@ -260,8 +260,10 @@ export function simRunPath(skip: bool): i32 {
   top1 = 0; top2 = 0; top1Account = NONE; top2Account = NONE; exhausted = false; checked = 0;
   prepareWeights(); // a variant may have scaled the margins
   prepareDepths();
-  // Prefunded resources at the start.
-  const prefunded = fundTotal() + vaultValue() + defaultFundSum() + load<i64>(BALANCES, 64) + load<i64>(BALANCES, 72);
+  // Prefunded resources at the start: funds, vault, default fund, operator capital.
+  let prefunded = checkedAdd(fundTotal(), vaultNav());
+  prefunded = checkedAdd(checkedAdd(prefunded, defaultFundSum()), checkedAdd(load<i64>(BALANCES, 64), load<i64>(BALANCES, 72)));
+  if (prefunded == OVERFLOWED) return fail(Status.Overflow, Field.FundId, -1);
   store<i64>(header, prefunded, 128);
   epoch = 0;
   recordEpoch();
@@ -320,8 +322,10 @@ export function simRunPath(skip: bool): i32 {
         if (st != Status.Ok) return finish(st);
       }
     }
-    store<i64>(metric(t, MET_FUND), fundTotal());
-    store<i64>(metric(t, MET_VAULT), vaultValue());
+    const funds = fundTotal(), nav = vaultNav();
+    if (funds == OVERFLOWED || nav == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
+    store<i64>(metric(t, MET_FUND), funds);
+    store<i64>(metric(t, MET_VAULT), nav);
   }
   return finish(Status.Ok);
 }
@@ -343,16 +347,18 @@ function openGroups(): u32 {
     + load<u32>(tallyPtr(1, Health.Liquidatable)) + load<u32>(tallyPtr(1, Health.Bankrupt));
 }
 
-
-function fundTotal(): i64 {
-  let s: i64 = 0;
-  for (let f: u32 = 0; f <= marketCount; f++) s += load<i64>(col(Column.FundBalance) + (<usize>f << 3)); // each <= 2^62, at most 2^16 + 1
-  return s;
+/** a + b, or OVERFLOWED when either is or the sum leaves i64. */
+function checkedAdd(a: i64, b: i64): i64 {
+  if (a == OVERFLOWED || b == OVERFLOWED) return OVERFLOWED;
+  const s = a + b;
+  return ((a ^ s) & (b ^ s)) < 0 ? OVERFLOWED : s;
 }
 
-function vaultValue(): i64 {
-  const v = vaultNav();
-  return v == OVERFLOWED ? 0 : v;
+/** Every insurance fund's balance summed (OVERFLOWED past i64). */
+function fundTotal(): i64 {
+  let s: i64 = 0;
+  for (let f: u32 = 0; f <= marketCount; f++) s = checkedAdd(s, load<i64>(col(Column.FundBalance) + (<usize>f << 3)));
+  return s;
 }
 
 /** Depth of each market: depthPpm of its open interest's notional (the larger side), at least 1 atom. */
@@ -381,18 +387,16 @@ function movePrices(t: u32): i32 {
     store<i64>(marketPtr(i), mark, M_MARK);
     refreshMarket(i);
   }
-  {
-    for (let i: u32 = 0; i < simMarkets; i++) {
-      const rate = load<i64>(rates + (<usize>i << 3));
-      if (rate == 0) continue;
-      const mkt = marketPtr(i);
-      // floor(mark * rate / 10^6): toward minus infinity for negative rates.
-      const delta = mulDivRounded(load<i64>(mkt, M_MARK), rate, 1_000_000, false, SCRATCH);
-      const l = load<i64>(mkt, M_FUND_LONG) + delta, s = load<i64>(mkt, M_FUND_SHORT) + delta;
-      if (l < -INDEX_LIMIT || l > INDEX_LIMIT || s < -INDEX_LIMIT || s > INDEX_LIMIT) return fail(Status.InvalidScenario, Field.FundingRatePpm, <i32>i);
-      store<i64>(mkt, l, M_FUND_LONG);
-      store<i64>(mkt, s, M_FUND_SHORT);
-    }
+  for (let i: u32 = 0; i < simMarkets; i++) {
+    const rate = load<i64>(rates + (<usize>i << 3));
+    if (rate == 0) continue;
+    const mkt = marketPtr(i);
+    // floor(mark * rate / 10^6): toward minus infinity for negative rates.
+    const delta = mulDivRounded(load<i64>(mkt, M_MARK), rate, 1_000_000, false, SCRATCH);
+    const l = load<i64>(mkt, M_FUND_LONG) + delta, s = load<i64>(mkt, M_FUND_SHORT) + delta;
+    if (l < -INDEX_LIMIT || l > INDEX_LIMIT || s < -INDEX_LIMIT || s > INDEX_LIMIT) return fail(Status.InvalidScenario, Field.FundingRatePpm, <i32>i);
+    store<i64>(mkt, l, M_FUND_LONG);
+    store<i64>(mkt, s, M_FUND_SHORT);
   }
   bookChanged();
   recordEpoch();
@@ -404,7 +408,7 @@ function movePrices(t: u32): i32 {
  * relative move since: max over markets of (|mark - mark_k| + max |index - index_k|) / mark_k.
  */
 function recordEpoch(): void {
-  if (epoch >= epochCap) epoch = epochCap - 1; // cannot happen: steps * (rounds + 1) + 1 epochs
+  assert(epoch < epochCap, 'epochs: 1 + steps * (1 + rounds) at most');
   const m = simMarkets;
   const row = epochPrices + <usize>epoch * m * 24;
   for (let i: u32 = 0; i < m; i++) {

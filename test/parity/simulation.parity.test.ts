@@ -190,6 +190,24 @@ function reportOf(shards: ShardResult[]): Omit<SimulationReport, 'work'> & { wor
   return { ...rest, work };
 }
 
+describe('simulation parity: the debug build', () => {
+  it('checks its invariants (conservation around every execution and waterfall run, the epoch bound) on crash paths and gives the release build\'s results', async () => {
+    const config: SimulationConfig = { book: { accounts: 2_000, markets: 8, seed: 9 }, seed: 9, scenario: CRASH_SCENARIO, paths: 2, steps: 24, waterfall: 'ftx', insuranceFundQuote: '5000', vaultQuote: '5000' };
+    const debug = await Simulator.create(config, { debug: true });
+    const release = await Simulator.create(config);
+    try {
+      for (let p = 0; p < 2; p++) {
+        const d = debug.runPath(p), r = release.runPath(p);
+        expect(show(d)).toBe(show(r));
+        expect(sumB(d.flatMap((x) => x.metrics[STEP_METRICS.indexOf('deficitQuote')]!)), 'the crash makes deficits, so the waterfall ran under the asserts').toBeGreaterThan(0n);
+      }
+    } finally {
+      debug.dispose();
+      release.dispose();
+    }
+  }, 60_000);
+});
+
 describe('simulation parity: workers and shards', () => {
   const CONFIG: SimulationConfig = {
     book: { accounts: 2_000, markets: 8, seed: 4 }, scenario: CRASH_SCENARIO, paths: 6, steps: 12, seed: 13,
