@@ -32,8 +32,8 @@ import { marketPtr } from './position';
 import { refreshMarket } from './markets';
 import { planLiquidations, PLAN_RECORD, vaultAccount as backstopAccount } from './liquidation';
 import { EXEC_RECORD, executePlan } from './execute';
-import { allocate, MAX_STEPS, RUN_RECORD, setAuditToHost, setFiguresOnDemand, stepPtr, Tranche, WF_STATE } from './waterfall';
-import { BALANCES, defaultFundSum, vaultAccount as partiesVault, vaultNav } from './parties';
+import { allocate, backstopPayer, MAX_STEPS, RUN_RECORD, setAuditToHost, setFiguresOnDemand, stepPtr, Tranche, WF_STATE } from './waterfall';
+import { BALANCES, defaultFundSum, vaultNav } from './parties';
 
 /** Per-step metrics (i64 each), in this order (src/simulation/types.ts STEP_METRICS). */
 export const METRICS: u32 = 23;
@@ -305,8 +305,7 @@ export function simRunPath(skip: bool): i32 {
         if (touched == TOUCHED_BOOK) st = fullCheck();
         else {
           st = recheckPlan(rows);
-          const v = partiesVault();
-          if (st == Status.Ok && v != NONE && !recheck(v)) st = Status.Overflow;
+          if (st == Status.Ok) st = recheckBackstopPayers();
           reprice = touched == TOUCHED_FUNDING;
         }
       } else {
@@ -478,6 +477,20 @@ function recheckPlan(rows: u32): i32 {
   }
   const v = backstopAccount();
   if (v != NONE && !recheck(v)) return Status.Overflow;
+  return Status.Ok;
+}
+
+/** The accounts the run's backstop steps paid from (providers, or the vault account). */
+function recheckBackstopPayers(): i32 {
+  const n = load<u32>(WF_STATE);
+  for (let j: u32 = 0; j < n && j < MAX_STEPS; j++) {
+    if (<u32>load<u8>(stepPtr(j)) != Tranche.BackstopVault || load<i64>(RUN_RECORD + 64 + (<usize>j << 3)) == 0) continue;
+    for (let i: u32 = 0; ; i++) {
+      const a = backstopPayer(j, i);
+      if (a == NONE) break;
+      if (a < accountCount && !recheck(a)) return Status.Overflow;
+    }
+  }
   return Status.Ok;
 }
 

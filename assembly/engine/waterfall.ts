@@ -446,6 +446,17 @@ function runInsuranceFund(j: u32, w: u32, n: u32): void {
 
 // ---- Backstop providers ---------------------------------------------------------------------------
 
+/**
+ * The accounts backstop step j pays from: its providers (i < count), or the vault account when it
+ * names none. NONE past the end.
+ */
+export function backstopPayer(j: u32, i: u32): u32 {
+  const p = stepPtr(j);
+  const count = <u32>load<u16>(p, 46);
+  if (count == 0) return i == 0 ? load<u32>(BALANCES, 96) : NONE;
+  return i < count ? load<u32>(BACKSTOP + <usize>(<u32>load<u16>(p, 44) + i) * BACKSTOP_RECORD) : NONE;
+}
+
 function runBackstop(j: u32, w: u32, n: u32): void {
   const p = stepPtr(j);
   let first = <u32>load<u16>(p, 44), count = <u32>load<u16>(p, 46);

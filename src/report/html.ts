@@ -50,9 +50,9 @@ export function renderCharts(variant: VariantReport, decimals: number, id = 'cha
 }
 
 function header(r: SimulationReport): string {
-  const scenario = r.config.scenario?.kind ?? 'default';
+  const scenario = r.config.scenario?.kind ?? 'monteCarlo (the default calm market)';
   const items: [string, string][] = [
-    ['Paths', String(r.paths)], ['Steps', String(r.steps)], ['Seed', r.config.seed === undefined ? 'default' : String(r.config.seed)],
+    ['Paths', String(r.paths)], ['Steps', String(r.steps)], ['Seed', r.config.seed === undefined ? '1 (default)' : String(r.config.seed)],
     ['Scenario', scenario], ['Variants', String(r.variants.length)], ['Configuration hash', r.configHash],
     ['Amounts', `quote units, ${r.quoteDecimals} decimals; means round down to an atom, percentiles are nearest-rank`],
     ['Work', `${r.work.accountsChecked} account checks, ${r.work.positionSteps} position-steps, ${r.work.elapsedMs} ms`],

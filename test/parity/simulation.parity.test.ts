@@ -35,6 +35,13 @@ describe('simulation parity: skipping accounts far from liquidation changes noth
     { name: 'calm (DEFAULT_SCENARIO), seed 2', config: { book: book(2), seed: 2, scenario: DEFAULT_SCENARIO, paths: 3, steps: 48 }, calm: true },
     { name: 'crash (CRASH_SCENARIO), seed 3', config: { book: book(3), seed: 3, scenario: CRASH_SCENARIO, paths: 3, steps: 24, insuranceFundQuote: '2000', vaultQuote: '2000' } },
     { name: 'crash, no correlation, jumps per market, seed 4', config: { book: book(4), seed: 4, scenario: { ...(CRASH_SCENARIO as MonteCarloScenario), correlationPpm: 0, jumpsTogether: false }, paths: 2, steps: 24 } },
+    {
+      name: 'crash with a backstop step paid by accounts of the book, seed 6',
+      config: { book: book(6), seed: 6, scenario: CRASH_SCENARIO, paths: 2, steps: 24, insuranceFundQuote: '500', waterfall: { steps: [
+        { kind: 'insuranceFund' }, { kind: 'backstopVault', providers: [{ accountId: 10, capacityQuote: '100000' }, { accountId: 11, capacityQuote: '100000' }] },
+      ] } },
+      expect: (rs) => expect(sumB(rs.map((r) => total(r, 'coveredBackstopVault'))), 'the providers paid').toBeGreaterThan(0n),
+    },
     { name: 'shock grid 15 %, seed 5', config: { book: book(5), seed: 5, scenario: { kind: 'shockGrid', scanRangePpm: 150_000 }, steps: 8 } },
     {
       name: 'crash with sweeps of margins, ADL rankings and waterfalls (ftx, drift, eurex, exchange), seed 7',
@@ -95,7 +102,7 @@ describe('simulation parity: the core\'s step loop against the document, through
    * four providers, the waterfall, and settled (what is liquidatable at the start is liquidated with
    * the waterfall, at the waterfall clock's 0).
    */
-  async function venue(fundQuote: bigint): Promise<RiskEngine> {
+  async function venue(fundQuote: bigint, waterfall: WaterfallConfig = WATERFALL): Promise<RiskEngine> {
     const engine = await RiskEngine.create({ maxAccounts: 512, maxPositions: 8_192, maxIsolated: 1_024, maxMarkets: SHAPE.markets });
     generateBook(engine, SHAPE);
     engine.depositInsuranceFund(fundQuote);
@@ -103,7 +110,7 @@ describe('simulation parity: the core\'s step loop against the document, through
     const [vault, ...providers] = engine.addAccounts([{}, ...Array.from({ length: 4 }, () => ({ collateralQuote: share }))]);
     engine.setVaultAccount(vault!);
     for (const p of providers) engine.vaultDeposit(p, share);
-    engine.setWaterfall(WATERFALL);
+    engine.setWaterfall(waterfall);
     engine.liquidate(POLICY, { allocate: true });
     return engine;
   }
@@ -113,16 +120,16 @@ describe('simulation parity: the core\'s step loop against the document, through
   });
 
   /** Runs path p in the Simulator and the document's loop on a fresh identical engine; compares all. */
-  async function compare(sim: Simulator, p: number, fundQuote: bigint, prices?: bigint[][]): Promise<PathResult> {
+  async function compare(sim: Simulator, p: number, fundQuote: bigint, prices?: bigint[][], waterfall: WaterfallConfig = WATERFALL): Promise<PathResult> {
     const [core] = sim.runPath(p);
     const path = prices ?? lastPathPrices(sim);
-    const engine = await venue(fundQuote);
+    const engine = await venue(fundQuote, waterfall);
     try {
       // The path starts as a variant is applied: the waterfall set (docs/SIMULATION.md, "Setting up").
-      engine.setWaterfall(WATERFALL);
+      engine.setWaterfall(waterfall);
       const c = sim.config;
       const model = runStepLoop(engine, {
-        prices: path, policy: POLICY, waterfall: WATERFALL, maxRoundsPerStep: c.maxRoundsPerStep, stepSeconds: c.stepSeconds, startSec: 0,
+        prices: path, policy: POLICY, waterfall, maxRoundsPerStep: c.maxRoundsPerStep, stepSeconds: c.stepSeconds, startSec: 0,
         fundingRatePpm: Array.from({ length: engine.marketCount }, () => BigInt(c.fundingRatePpm as number)), impact: c.impact,
       });
       const steps = c.steps;
@@ -169,6 +176,22 @@ describe('simulation parity: the core\'s step loop against the document, through
     const extreme = await compare(sim, 8, FUND, gridPrices(-1n, 1n, 2_000_000n));
     expect(lastPathPrices(sim)).toEqual(gridPrices(-1n, 1n, 2_000_000n));
     expect(total(minus, 'closes') + total(extreme, 'closes')).toBeGreaterThan(0n);
+    sim.dispose();
+  });
+
+  it('a backstop step with providers of the book: the accounts that paid are checked again', async () => {
+    // Accounts 10 and 11 hold positions and pay deficits out of their collateral, up to all of it
+    // (their capacity is above it); what they cannot pay stays uncovered. Nothing else touches the
+    // book, so only the re-check of the accounts that paid can find a provider made liquidatable.
+    const PROVIDERS: WaterfallConfig = { steps: [
+      { kind: 'insuranceFund' },
+      { kind: 'backstopVault', providers: [{ accountId: 10, capacityQuote: '100000' }, { accountId: 11, capacityQuote: '100000' }] },
+    ] };
+    const FUND = 100_000_000n;
+    const sim = Simulator.fromEngine(await venue(FUND, PROVIDERS), config(CRASH_SCENARIO, { waterfall: PROVIDERS }));
+    const results: PathResult[] = [];
+    for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND, undefined, PROVIDERS));
+    expect(sumB(results.map((r) => total(r, 'coveredBackstopVault'))), 'the providers paid').toBeGreaterThan(0n);
     sim.dispose();
   });
 

@@ -172,19 +172,27 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
         add('uncoveredQuote', t, report.uncoveredQuote);
         add('adlNotionalQuote', t, report.adlNotionalQuote);
         add('adlAccounts', t, BigInt(report.adlAccounts));
-        let byFund = 0n, touchBook = report.adlAccounts > 0;
+        let touchBook = report.adlAccounts > 0, fundSeen = false, lastWaterfall = -1;
         for (const s of report.steps) {
           const name = `covered${s.kind[0]!.toUpperCase()}${s.kind.slice(1)}` as StepMetric;
           add(name, t, s.coveredQuote);
           if (SOCIALIZED.includes(s.kind)) add('socializedQuote', t, s.coveredQuote);
-          if (s.kind === 'insuranceFund') byFund += s.coveredQuote;
           if (s.coveredQuote > 0n && TOUCH_BOOK.includes(s.kind)) touchBook = true;
           if (s.coveredQuote > 0n && s.kind === 'socializeFunding') bump = true;
+          // "Fund exhausted": in a waterfall with an insurance-fund step, a later step covered some.
+          if (s.waterfall !== lastWaterfall) { lastWaterfall = s.waterfall; fundSeen = false; }
+          if (s.kind === 'insuranceFund') fundSeen = true;
+          else if (fundSeen && s.coveredQuote > 0n) exhausted = true;
+          // A backstop step that paid: its providers' accounts (or the vault account) are checked again.
+          if (s.kind === 'backstopVault' && s.coveredQuote > 0n) {
+            const tranche = (s.waterfall === 0 ? input.waterfall.steps : input.waterfall.groups![s.waterfall - 1]!.steps)[s.step]!;
+            const providers = tranche.kind === 'backstopVault' ? tranche.providers ?? [] : [];
+            if (providers.length > 0) for (const pr of providers) recheck.add(pr.accountId);
+            else if (engine.vault().accountId !== null) recheck.add(engine.vault().accountId!);
+          }
         }
-        // "Fund exhausted": a run passed a deficit beyond the insurance-fund steps.
-        if (byFund < report.deficitQuote) exhausted = true;
-        const vault = engine.vault().accountId;
-        if (vault !== null) recheck.add(vault);
+        // ... or some stayed uncovered.
+        if (report.uncoveredQuote > 0n && report.steps.some((s) => s.kind === 'insuranceFund')) exhausted = true;
         if (touchBook) engine.check();
         else engine.check({ accounts: [...recheck] });
       } else {
