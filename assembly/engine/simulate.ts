@@ -518,13 +518,13 @@ function setBound(a: u32): void {
     const mk = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
     g += <f64>absU(load<i64>(col(Column.PosSize) + (<usize>s << 3))) * load<f64>(marketPtr(mk), M_MARK_OVER_D) * load<f64>(weight + (<usize>mk << 3));
   }
-  let b = groupBound(load<i64>(col(Column.AccEquity) + o8) - load<i64>(col(Column.AccMm) + o8), len, g);
+  let b = groupBound(load<i64>(col(Column.AccEquity) + o8), load<i64>(col(Column.AccMm) + o8), len, g);
   let r = load<u32>(col(Column.AccIsoHead) + o4);
   while (r != NONE) {
     const r8 = <usize>r << 3;
     const mk = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
     const gi = <f64>absU(load<i64>(col(Column.IsoSize) + r8)) * load<f64>(marketPtr(mk), M_MARK_OVER_D) * load<f64>(weight + (<usize>mk << 3));
-    const bi = groupBound(load<i64>(col(Column.IsoEquity) + r8) - load<i64>(col(Column.IsoMm) + r8), 1, gi);
+    const bi = groupBound(load<i64>(col(Column.IsoEquity) + r8), load<i64>(col(Column.IsoMm) + r8), 1, gi);
     if (bi < b) b = bi;
     r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
   }
@@ -533,11 +533,13 @@ function setBound(a: u32): void {
 }
 
 // @ts-ignore: decorator
-@inline function groupBound(slack: i64, positions: u32, g: f64): f64 {
-  const room = slack - 8 * <i64>positions - 8; // slack >= -2^63 + ..., positions < 2^30: no overflow for |slack| < 2^62
-  if (room <= 0) return 0;
+@inline function groupBound(equity: i64, mm: i64, positions: u32, g: f64): f64 {
+  // equity and MM are results of a successful check: |equity| < 2^63 and 0 <= MM < 2^62, so the
+  // comparison below cannot wrap, and past it slack - allowance is positive.
+  const allowance = 8 * <i64>positions + 8;
+  if (equity < mm || equity - mm <= allowance) return 0;
   if (g == 0) return Infinity;
-  return <f64>room / (g * 1.000001);
+  return <f64>(equity - mm - allowance) / (g * 1.000001);
 }
 
 /**
