@@ -25,7 +25,7 @@ import { absU } from '../math/wide';
 import { cholesky, lowerTimes, normal, seedStream, uniform } from '../math/random';
 import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, T_MMF, TIER_RECORD } from '../layout';
 import { CurveKind, Field, Health, RowKind, Status } from '../status';
-import { accountCount, bookChanged, fail, LIQ_RECORD, loadCounters, marketCount, NONE, saveCounters, SCRATCH, setResultsCurrent, tallyPtr } from './state';
+import { accountCount, bookChanged, bookVersion, fail, LIQ_RECORD, loadCounters, marketCount, NONE, resultsCurrent, saveCounters, SCRATCH, setResultsCurrent, tallyPtr } from './state';
 import { checkRange, recheckAccount, setResultsValid } from './check';
 import { ACCOUNT_ACTIVE } from './book';
 import { marketPtr } from './position';
@@ -58,7 +58,10 @@ let prepared = false;
 let header: usize = 0, pathPrices: usize = 0, vols: usize = 0, drifts: usize = 0, rates: usize = 0, factor: usize = 0;
 let metrics: usize = 0, depth: usize = 0, level: usize = 0, closed: usize = 0, net: usize = 0;
 let epochPrices: usize = 0, devs: usize = 0, bound: usize = 0, boundEpoch: usize = 0, loss: usize = 0;
-let weight: usize = 0, draws: usize = 0, cumLog: usize = 0, snapshot: usize = 0;
+let weight: usize = 0, draws: usize = 0, cumLog: usize = 0, snapshot: usize = 0, bound0: usize = 0;
+/** The book as restored, untouched since (bookVersion), has the snapshot's check results and bounds. */
+let restoredVersion: u32 = 0;
+let snapshotChecked = false;
 let simSteps: u32 = 0, simMarkets: u32 = 0, epochCap: u32 = 0, hasFactor = false;
 
 // Snapshot ranges: [0, R0) static data and reserve; the book's columns [col(Markets), col(Queue));
@@ -105,6 +108,7 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
     HEADER_BYTES, (<u64>steps + 1) * mm * 8, mm * 8, mm * 8, mm * 8, withFactor ? mm * mm * 8 : 0,
     <u64>steps * METRICS * 8, mm * 8, mm * 8, mm * 8, mm * 8, <u64>epochs * mm * 24, <u64>epochs * 8,
     <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 8, mm * 8, mm * 16, mm * 8, snapshotBytes(),
+    <u64>maxAccounts * 8,
   ];
   let total: u64 = 0;
   for (let i = 0; i < sizes.length; i++) total += align(sizes[i]);
@@ -118,7 +122,7 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   header = ptrs[0]; pathPrices = ptrs[1]; vols = ptrs[2]; drifts = ptrs[3]; rates = ptrs[4]; factor = ptrs[5];
   metrics = ptrs[6]; depth = ptrs[7]; level = ptrs[8]; closed = ptrs[9]; net = ptrs[10];
   epochPrices = ptrs[11]; devs = ptrs[12]; bound = ptrs[13]; boundEpoch = ptrs[14]; loss = ptrs[15];
-  weight = ptrs[16]; draws = ptrs[17]; cumLog = ptrs[18]; snapshot = ptrs[19];
+  weight = ptrs[16]; draws = ptrs[17]; cumLog = ptrs[18]; snapshot = ptrs[19]; bound0 = ptrs[20];
   simSteps = steps; simMarkets = m; epochCap = epochs; hasFactor = withFactor;
   // JavaScript writes the scenario's parameters next; these are src/simulation/config.ts's defaults.
   store<u32>(header, steps); store<u32>(header, maxRounds, 4); store<u32>(header, m, 8);
@@ -127,6 +131,13 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   for (let i: u32 = 0; i < m; i++) store<i64>(pathPrices + (<usize>i << 3), load<i64>(marketPtr(i), M_MARK));
   prepareWeights();
   takeSnapshot();
+  // When the snapshot holds a check's results, every account's bound at epoch 0 is kept with it.
+  snapshotChecked = resultsCurrent;
+  if (snapshotChecked) {
+    epoch = 1;
+    boundAll();
+    memory.copy(bound0, bound, <usize>accountCount << 3);
+  }
   prepared = true;
   return Status.Ok;
 }
@@ -174,6 +185,7 @@ export function simRestore(): i32 {
   memory.copy(col(Column.MarketFund), p, col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
   setResultsValid(true);
   bookChanged();
+  restoredVersion = bookVersion;
   return Status.Ok;
 }
 
@@ -267,8 +279,18 @@ export function simRunPath(skip: bool): i32 {
   store<i64>(header, prefunded, 128);
   epoch = 0;
   recordEpoch();
-  let st = fullCheck();
-  if (st != Status.Ok) return finish(st);
+  let st = Status.Ok;
+  if (snapshotChecked && bookVersion == restoredVersion) {
+    // The book as the snapshot holds it (a fund top-up or a waterfall does not change it): its
+    // results are those of the check before the snapshot, its bounds those computed then.
+    setResultsValid(true);
+    setResultsCurrent(true);
+    memory.copy(bound, bound0, <usize>accountCount << 3);
+    memory.fill(boundEpoch, 0, <usize>accountCount << 2);
+  } else {
+    st = fullCheck();
+    if (st != Status.Ok) return finish(st);
+  }
   const startSec = load<i64>(WF_STATE, 24) > load<i64>(header, 32) ? load<i64>(WF_STATE, 24) : load<i64>(header, 32);
   const stepSec = load<i64>(header, 24);
   for (let t: u32 = 1; t <= steps; t++) {
@@ -438,12 +460,17 @@ function fullCheck(): i32 {
   checked += accountCount;
   const st = checkRange(0, accountCount);
   if (st != Status.Ok || !skipping) return st;
+  boundAll();
+  return Status.Ok;
+}
+
+/** Every account's bound from its current results, at the current epoch. */
+function boundAll(): void {
   const flags = col(Column.AccFlags);
   for (let a: u32 = 0; a < accountCount; a++) {
     if (load<u8>(flags + <usize>a) == ACCOUNT_ACTIVE) setBound(a);
     else { store<f64>(bound + (<usize>a << 3), Infinity); store<u32>(boundEpoch + (<usize>a << 2), epoch - 1); }
   }
-  return Status.Ok;
 }
 
 /**

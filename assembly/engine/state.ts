@@ -45,7 +45,9 @@ export function setPlanReady(ready: bool): void { planReady = ready; }
 export let resultsCurrent = false;
 export function setResultsCurrent(current: bool): void { resultsCurrent = current; }
 /** Every operation that changes the book calls this: a waiting plan is discarded, results go stale. */
-export function bookChanged(): void { planReady = false; resultsCurrent = false; }
+export function bookChanged(): void { planReady = false; resultsCurrent = false; bookVersion++; }
+/** Counts the calls that changed the book (a simulation tells a restored book from a touched one). */
+export let bookVersion: u32 = 0;
 /** `return changed()` ends a successful call that changed the book (a refused one changes nothing). */
 export function changed(): i32 { bookChanged(); return 0; }
 /** Stamp for de-duplicating accounts within one call. */
