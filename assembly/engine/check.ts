@@ -29,6 +29,9 @@ import { ACCOUNT_ACTIVE } from './book';
   return equity < 0 ? Health.Bankrupt : (equity < mm ? Health.Liquidatable : (equity < im ? Health.BelowInitial : Health.Healthy));
 }
 
+/** Times the market index was built (a simulation restores the index only if it was rebuilt). */
+export let indexBuilds: u32 = 0;
+
 /** A check failed (overflow) and no full check has succeeded since: the result columns are not valid. */
 export let resultsValid = true;
 
@@ -264,6 +267,7 @@ export function checkMarkets(count: u32): i32 {
  * only cost a wasted re-check; new holders go to the pending list until the next rebuild.
  */
 export function buildIndex(): void {
+  indexBuilds++;
   const starts = col(Column.IndexStart), fill = col(Column.IndexFill), entries = col(Column.IndexEntries);
   memory.fill(fill, 0, <usize>marketCount << 2);
   const flags = col(Column.AccFlags);

@@ -26,7 +26,7 @@ import { cholesky, lowerTimes, normal, seedStream, uniform } from '../math/rando
 import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, T_MMF, TIER_RECORD } from '../layout';
 import { CurveKind, Field, Health, RowKind, Status } from '../status';
 import { accountCount, bookChanged, bookVersion, fail, LIQ_RECORD, loadCounters, marketCount, NONE, resultsCurrent, saveCounters, SCRATCH, setResultsCurrent, tallyPtr } from './state';
-import { checkRange, recheckAccount, setResultsValid } from './check';
+import { checkRange, indexBuilds, recheckAccount, setResultsValid } from './check';
 import { ACCOUNT_ACTIVE } from './book';
 import { marketPtr } from './position';
 import { refreshMarket } from './markets';
@@ -59,6 +59,14 @@ let header: usize = 0, pathPrices: usize = 0, vols: usize = 0, drifts: usize = 0
 let metrics: usize = 0, depth: usize = 0, level: usize = 0, closed: usize = 0, net: usize = 0;
 let epochPrices: usize = 0, devs: usize = 0, bound: usize = 0, boundEpoch: usize = 0, loss: usize = 0;
 let weight: usize = 0, draws: usize = 0, cumLog: usize = 0, snapshot: usize = 0, bound0: usize = 0;
+/**
+ * Accounts whose positions a path changed (liquidated, or the backstop account that took positions
+ * over): only their slots are copied back by the next restore, unless `allDirty` (the waterfall
+ * touched the book, a path failed, or the book changed outside a path).
+ */
+let dirtyStamp: usize = 0, dirtyList: usize = 0, dirtyCount: u32 = 0, allDirty = true;
+/** indexBuilds when the index last equalled the snapshot's. */
+let versionAfterPath: u32 = 0, indexBuildsClean: u32 = 0;
 /** The book as restored, untouched since (bookVersion), has the snapshot's check results and bounds. */
 let restoredVersion: u32 = 0;
 let snapshotChecked = false;
@@ -108,7 +116,7 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
     HEADER_BYTES, (<u64>steps + 1) * mm * 8, mm * 8, mm * 8, mm * 8, withFactor ? mm * mm * 8 : 0,
     <u64>steps * METRICS * 8, mm * 8, mm * 8, mm * 8, mm * 8, <u64>epochs * mm * 24, <u64>epochs * 8,
     <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 8, mm * 8, mm * 16, mm * 8, snapshotBytes(),
-    <u64>maxAccounts * 8,
+    <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 4,
   ];
   let total: u64 = 0;
   for (let i = 0; i < sizes.length; i++) total += align(sizes[i]);
@@ -123,6 +131,7 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   metrics = ptrs[6]; depth = ptrs[7]; level = ptrs[8]; closed = ptrs[9]; net = ptrs[10];
   epochPrices = ptrs[11]; devs = ptrs[12]; bound = ptrs[13]; boundEpoch = ptrs[14]; loss = ptrs[15];
   weight = ptrs[16]; draws = ptrs[17]; cumLog = ptrs[18]; snapshot = ptrs[19]; bound0 = ptrs[20];
+  dirtyStamp = ptrs[21]; dirtyList = ptrs[22];
   simSteps = steps; simMarkets = m; epochCap = epochs; hasFactor = withFactor;
   // JavaScript writes the scenario's parameters next; these are src/simulation/config.ts's defaults.
   store<u32>(header, steps); store<u32>(header, maxRounds, 4); store<u32>(header, m, 8);
@@ -131,6 +140,10 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   for (let i: u32 = 0; i < m; i++) store<i64>(pathPrices + (<usize>i << 3), load<i64>(marketPtr(i), M_MARK));
   prepareWeights();
   takeSnapshot();
+  dirtyCount = 0;
+  allDirty = false;
+  nextDirtyStamp();
+  versionAfterPath = bookVersion;
   // When the snapshot holds a check's results, every account's bound at epoch 0 is kept with it.
   snapshotChecked = resultsCurrent;
   if (snapshotChecked) {
@@ -170,23 +183,73 @@ function takeSnapshot(): void {
   memory.copy(p, r0, r1); p += r1;
   memory.copy(p, col(Column.FundBalance), columnBytes(Column.FundBalance)); p += columnBytes(Column.FundBalance);
   memory.copy(p, col(Column.MarketFund), col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
+  indexBuildsClean = indexBuilds;
 }
 
-/** Puts the book back as `simPrepare` found it. Errors: NotInitialized (no simulation prepared). */
+/** Copies [from, to) of the book's columns back from the snapshot. */
+// @ts-ignore: decorator
+@inline function restoreRange(bookStart: usize, from: usize, to: usize): void {
+  memory.copy(from, bookStart + (from - col(Column.Markets)), to - from);
+}
+
+/** The slots the snapshot gives account a, copied back in every position column. */
+function restoreSlots(bookStart: usize, a: u32): void {
+  const r0 = col(Column.Markets);
+  const start = load<u32>(bookStart + (col(Column.AccPosStart) - r0) + (<usize>a << 2));
+  const cap = load<u32>(bookStart + (col(Column.AccPosCap) - r0) + (<usize>a << 2));
+  if (cap == 0) return;
+  for (let c = Column.PosSize; c <= Column.PosAccount; c++) {
+    const w: usize = c == Column.PosMarket ? 2 : (c == Column.PosAccount ? 4 : 8);
+    const from = col(c) + <usize>start * w;
+    memory.copy(from, bookStart + (from - r0), <usize>cap * w);
+  }
+}
+
+/**
+ * Puts the book back as `simPrepare` found it: static records, markets, tiers, accounts, isolated
+ * rows, the pending index entries, funds and the waterfall's per-market state in full; the position
+ * columns only for the accounts the last path changed (all of them when it is not known), the index
+ * only if it was rebuilt. Errors: NotInitialized (no simulation prepared).
+ */
 export function simRestore(): i32 {
   if (!prepared) return fail(Status.NotInitialized, Field.Steps, -1);
+  if (bookVersion != versionAfterPath) allDirty = true; // changed outside a path
   let p = snapshot;
   loadCounters(p); p += SNAP_COUNTERS;
   const r0 = col(Column.Markets);
   memory.copy(0, p, r0); p += r0;
-  const r1 = col(Column.Queue) - r0;
-  memory.copy(r0, p, r1); p += r1;
+  const book = p;
+  restoreRange(book, r0, col(Column.PosSize));
+  if (allDirty) restoreRange(book, col(Column.PosSize), col(Column.IsoAccount));
+  else for (let i: u32 = 0; i < dirtyCount; i++) restoreSlots(book, load<u32>(dirtyList + (<usize>i << 2)));
+  restoreRange(book, col(Column.IsoAccount), col(Column.IndexStart));
+  if (allDirty || indexBuilds != indexBuildsClean) restoreRange(book, col(Column.IndexStart), col(Column.PendingMarket));
+  restoreRange(book, col(Column.PendingMarket), col(Column.Queue));
+  p += col(Column.Queue) - r0;
   memory.copy(col(Column.FundBalance), p, columnBytes(Column.FundBalance)); p += columnBytes(Column.FundBalance);
   memory.copy(col(Column.MarketFund), p, col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
+  indexBuildsClean = indexBuilds;
+  dirtyCount = 0;
+  allDirty = false;
+  nextDirtyStamp();
   setResultsValid(true);
   bookChanged();
   restoredVersion = bookVersion;
   return Status.Ok;
+}
+
+let dirtyEpoch: u32 = 0;
+function nextDirtyStamp(): void {
+  if (++dirtyEpoch == 0) { memory.fill(dirtyStamp, 0, <usize>maxAccounts << 2); dirtyEpoch = 1; }
+}
+
+/** Account a's positions changed in this path. */
+function markDirty(a: u32): void {
+  const s = dirtyStamp + (<usize>a << 2);
+  if (load<u32>(s) == dirtyEpoch) return;
+  store<u32>(s, dirtyEpoch);
+  store<u32>(dirtyList + (<usize>dirtyCount << 2), a);
+  dirtyCount++;
 }
 
 // ---- Paths ----------------------------------------------------------------------------------------
@@ -324,7 +387,7 @@ export function simRunPath(skip: bool): i32 {
         const touched = noteRun(t);
         // What the run touched: nothing but funds and the vault's collateral, funding indices
         // (re-priced below), or any account (the whole book is checked again).
-        if (touched == TOUCHED_BOOK) st = fullCheck();
+        if (touched == TOUCHED_BOOK) { allDirty = true; st = fullCheck(); }
         else {
           st = recheckPlan(rows);
           if (st == Status.Ok) st = recheckBackstopPayers();
@@ -352,6 +415,8 @@ export function simRunPath(skip: bool): i32 {
 }
 
 function finish(st: i32): i32 {
+  if (st != Status.Ok) allDirty = true;
+  versionAfterPath = bookVersion;
   setAuditToHost(true);
   setFiguresOnDemand(false);
   store<i64>(header, top1, 136);
@@ -500,9 +565,11 @@ function recheckPlan(rows: u32): i32 {
     const a = load<u32>(accounts + (<usize>i << 2));
     if (a == last) continue;
     last = a;
+    markDirty(a);
     if (!recheck(a)) return Status.Overflow;
   }
   const v = backstopAccount();
+  if (v != NONE) markDirty(v);
   if (v != NONE && !recheck(v)) return Status.Overflow;
   return Status.Ok;
 }
