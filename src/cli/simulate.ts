@@ -11,7 +11,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   buildReport, CRASH_SCENARIO, DEFAULT_BOOK, DEFAULT_SCENARIO, InputError, mergeShards, renderReportHtml, resolveConfig,
@@ -52,6 +53,7 @@ book:
   --markets N                markets (default ${DEFAULT_BOOK.markets})
   --positions-per-account N  mean positions per account (default ${DEFAULT_BOOK.positionsPerAccount})
   --book-seed N              seed of the synthetic book (default ${DEFAULT_BOOK.seed})
+  --book-module FILE         a book of your own instead: an ES module exporting capacity and build(engine)
 paths:
   --paths N                  price paths (default ${CLI_DEFAULT_PATHS}; the shock grid has 9)
   --steps N                  steps per path, a minute each (default 100)
@@ -142,7 +144,7 @@ async function readJson(file: string, what: string): Promise<unknown> {
 
 const SIMULATE_OPTIONS = {
   config: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  accounts: { type: 'string' }, markets: { type: 'string' }, 'positions-per-account': { type: 'string' }, 'book-seed': { type: 'string' },
+  accounts: { type: 'string' }, markets: { type: 'string' }, 'positions-per-account': { type: 'string' }, 'book-seed': { type: 'string' }, 'book-module': { type: 'string' },
   paths: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' },
   waterfall: { type: 'string' }, policy: { type: 'string' }, fund: { type: 'string' }, vault: { type: 'string' },
   'funding-ppm': { type: 'string' }, 'no-skip': { type: 'boolean' }, workers: { type: 'string' },
@@ -159,6 +161,9 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
     const json = await readJson(values.config, 'configuration');
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliError(`configuration ${values.config} must be a JSON object (a SimulationConfig)`);
     base = json as SimulationConfig;
+    // A book module named by a relative path is relative to the configuration file.
+    const module = (base.book as { module?: unknown } | undefined)?.module;
+    if (typeof module === 'string' && !/^(file|https?):/.test(module)) base = { ...base, book: { module: pathToFileURL(resolve(dirname(values.config), module)).href } };
   }
   const config: SimulationConfig = { ...base };
   const set = <K extends keyof SimulationConfig>(key: K, value: SimulationConfig[K] | undefined): void => {
@@ -172,7 +177,13 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
     const n = int(values[flag], flag, min);
     if (n !== undefined) book[field] = n;
   }
-  if (Object.keys(book).length > 0) config.book = { ...(base.book ?? {}), ...book } as SimulationConfig['book'];
+  if (values['book-module'] !== undefined) {
+    if (Object.keys(book).length > 0) throw new CliError('--book-module builds the book: it does not go with --accounts, --markets, --positions-per-account or --book-seed');
+    config.book = { module: pathToFileURL(resolve(values['book-module'])).href };
+  } else if (Object.keys(book).length > 0) {
+    if (base.book !== undefined && 'module' in base.book) throw new CliError('the configuration builds its book from a module: --accounts, --markets, --positions-per-account and --book-seed do not apply');
+    config.book = { ...(base.book ?? {}), ...book } as SimulationConfig['book'];
+  }
 
   set('paths', int(values.paths, 'paths', 1));
   if (config.paths === undefined) config.paths = CLI_DEFAULT_PATHS;
@@ -335,7 +346,8 @@ function describeRun(config: SimulationConfig, pathFrom: number, pathTo: number,
   const scenario = Object.entries(SCENARIOS).find(([, s]) => s === config.scenario || JSON.stringify(s) === JSON.stringify(config.scenario))?.[0]
     ?? (config.scenario ? config.scenario.kind : 'calm');
   const shard = pathFrom !== 0 || pathTo !== r.paths ? ` (shard: paths [${pathFrom}, ${pathTo}) of ${r.paths})` : '';
-  return `simulate: ${r.book.accounts.toLocaleString('en-US')} accounts, ${r.book.markets} markets; ${r.paths} paths x ${r.steps} steps${shard}, `
+  const book = 'module' in r.book ? `the book of ${r.book.module}` : `${r.book.accounts.toLocaleString('en-US')} accounts, ${r.book.markets} markets`;
+  return `simulate: ${book}; ${r.paths} paths x ${r.steps} steps${shard}, `
     + `scenario ${scenario}, seed ${r.seed}; ${workers === 0 ? 'in this thread' : `${workers} worker${workers === 1 ? '' : 's'}`}`;
 }
 

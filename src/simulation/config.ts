@@ -8,7 +8,7 @@ import { DEFAULT_BOOK } from '../synth.js';
 import { WATERFALL_PRESETS, type AdlRankingName, type WaterfallConfig } from '../waterfall.js';
 import type { LiquidationPolicy } from '../liquidation.js';
 import { DEMO_POLICIES } from './venue.js';
-import type { ImpactModel, Scenario, SimulationConfig, SweepVariant } from './types.js';
+import type { BookModule, ImpactModel, Scenario, SimulationConfig, SweepVariant } from './types.js';
 
 /**
  * The default scenario, calm: one-minute steps (the default `stepSeconds`), 0.08 % volatility per
@@ -30,7 +30,7 @@ export const CRASH_SCENARIO: Scenario = {
 export const DEFAULT_IMPACT: Required<ImpactModel> = { depthPpmOfOpenInterest: 50_000, slopePpm: 20_000, permanentPpm: 250_000, maxPpm: 100_000 };
 
 export interface ResolvedConfig {
-  book: typeof DEFAULT_BOOK;
+  book: typeof DEFAULT_BOOK | BookModule;
   scenario: Scenario;
   paths: number;
   steps: number;
@@ -106,9 +106,7 @@ function validateScenario(s: Scenario): void {
 
 /** Fills in the defaults and validates; the result is plain JSON (it is sent to workers). */
 export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
-  const book = { ...DEFAULT_BOOK, ...(config.book ?? {}) };
-  int(book.accounts, 'book.accounts', 1, 50_000_000);
-  int(book.markets, 'book.markets', 1, 65_535);
+  const book = bookOf(config.book);
   const scenario = config.scenario ?? DEFAULT_SCENARIO;
   validateScenario(scenario);
   const steps = int(config.steps ?? 100, 'steps', 1, 100_000);
@@ -136,6 +134,17 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     book, scenario, paths: pathCount(scenario, paths), steps: scenario.kind === 'replay' ? replaySteps(scenario.csv) : steps,
     seed, stepSeconds, fundingRatePpm, impact, maxRoundsPerStep, policy, waterfall, insuranceFundQuote, vaultQuote, skip: config.skip ?? true,
   };
+}
+
+function bookOf(book: SimulationConfig['book']): ResolvedConfig['book'] {
+  if (book !== undefined && 'module' in book) {
+    if (typeof book.module !== 'string' || !/^(file|https?):/.test(book.module)) bad('book.module', `${String(book.module)} is not an absolute file:, http: or https: URL`);
+    return { module: book.module };
+  }
+  const shape = { ...DEFAULT_BOOK, ...(book ?? {}) };
+  int(shape.accounts, 'book.accounts', 1, 50_000_000);
+  int(shape.markets, 'book.markets', 1, 65_535);
+  return shape;
 }
 
 /** Monte Carlo runs `paths` paths; the shock grid has 9; a replay is one. */

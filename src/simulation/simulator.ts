@@ -3,7 +3,7 @@
  * core's simulation area (snapshot, scenario parameters) and runs paths one at a time, each variant
  * of the sweep on the same path. Workers each hold one Simulator; so does a single-threaded run.
  */
-import { RiskEngine, coreOf } from '../engine.js';
+import { RiskEngine, coreOf, type EngineOptions } from '../engine.js';
 import { toAtoms } from '../atoms.js';
 import { inputError } from '../errors.js';
 import { Column } from '../raw.js';
@@ -20,6 +20,12 @@ import { STEP_METRICS, type PathResult, type SimulationConfig, type SweepVariant
 /** Arrays of the core's simulation area (assembly/engine/simulate.ts SimArray). */
 const SimArray = { Header: 0, Path: 1, Vol: 2, Drift: 3, Funding: 4, Factor: 5, Metrics: 6, Depth: 7 } as const;
 const HEADER_BYTES = 256;
+
+/** What a book module (`book: { module }`) exports. */
+interface BookBuilder {
+  capacity: EngineOptions;
+  build(engine: RiskEngine): void | Promise<void>;
+}
 
 export interface SimulatorOptions {
   wasm?: WasmSource;
@@ -61,16 +67,25 @@ export class Simulator {
     const config = resolveConfig(input);
     const variants = expandSweep(input);
     const { book } = config;
-    const engine = await RiskEngine.create({
-      maxAccounts: book.accounts + 16,
-      maxPositions: Math.ceil(book.accounts * book.positionsPerAccount * 1.2) + 1024,
-      maxIsolated: Math.ceil(book.accounts / 20) + 1024,
-      maxMarkets: book.markets,
-      ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
-      ...(options.debug !== undefined ? { debug: options.debug } : {}),
+    const wasm = { ...(options.wasm !== undefined ? { wasm: options.wasm } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) };
+    let builder: BookBuilder | undefined;
+    const shape = 'module' in book ? undefined : book;
+    if ('module' in book) {
+      builder = await import(book.module) as BookBuilder;
+      if (typeof builder.build !== 'function' || typeof builder.capacity !== 'object' || builder.capacity === null) {
+        throw inputError('InvalidScenario', 'book.module', -1, `${book.module} must export capacity (RiskEngine.create options) and build(engine)`);
+      }
+    }
+    const engine = await RiskEngine.create(!shape ? { ...builder!.capacity, ...wasm } : {
+      maxAccounts: shape.accounts + 16,
+      maxPositions: Math.ceil(shape.accounts * shape.positionsPerAccount * 1.2) + 1024,
+      maxIsolated: Math.ceil(shape.accounts / 20) + 1024,
+      maxMarkets: shape.markets,
+      ...wasm,
     });
     try {
-      generateBook(engine, { ...book, ...(options.onBookProgress ? { onProgress: options.onBookProgress } : {}) });
+      if (shape) generateBook(engine, { ...shape, ...(options.onBookProgress ? { onProgress: options.onBookProgress } : {}) });
+      else await builder!.build(engine);
       const d = engine.quoteDecimals;
       // The snapshot holds the smallest fund of any variant; each path tops it up to its variant's.
       const funds = [config.insuranceFundQuote, ...variants.map((v) => v.variant.insuranceFundQuote ?? config.insuranceFundQuote)].map((x) => toAtoms(x, d, 'insuranceFundQuote'));

@@ -91,9 +91,19 @@ export interface Sweep {
   waterfall?: readonly string[];
 }
 
+/**
+ * A book of your own, for every worker to build: an ES module, by absolute URL (`file:` or `https:`),
+ * exporting `capacity` (the `RiskEngine.create` options: maxAccounts, maxPositions, ...) and
+ * `build(engine)` (may be async) that adds the markets, accounts and positions. The venue (fund,
+ * vault, members) is then set up from the configuration as for the synthetic book.
+ */
+export interface BookModule {
+  module: string;
+}
+
 export interface SimulationConfig {
-  /** The synthetic book (seeded); the default is the default book. */
-  book?: Omit<BookShape, 'onProgress'>;
+  /** The synthetic book (seeded; the default is the default book), or a module that builds a book. */
+  book?: Omit<BookShape, 'onProgress'> | BookModule;
   scenario?: Scenario;
   paths?: number;
   steps?: number;

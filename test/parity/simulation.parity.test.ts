@@ -254,6 +254,20 @@ describe('simulation parity: workers and shards', () => {
     expect([...shards[1]!.results, ...shards[0]!.results].sort((a, b) => a.variant - b.variant || a.path - b.path)).toEqual(here.results);
   });
 
+  it('a book of your own (a module every worker builds) gives the same report on workers 0 and 2', async () => {
+    const module = new URL('../fixtures/book-module.mjs', import.meta.url).href;
+    const config: SimulationConfig = {
+      book: { module }, scenario: CRASH_SCENARIO, paths: 4, steps: 20, seed: 11, insuranceFundQuote: '2000', vaultQuote: '2000',
+    };
+    const here = reportOf([await simulate(config, { workers: 0 })]);
+    const workers = reportOf([await simulate(config, { workers: 2 })]);
+    expect(show(workers)).toBe(show(here));
+    // The module's book: 60 accounts x 2 positions x 20 steps x 4 paths, and a crash liquidates some.
+    expect(here.work.positionSteps).toBe(120 * 20 * 4);
+    expect(BigInt(here.variants[0]!.liquidations.closes)).toBeGreaterThan(0n);
+    await expect(simulate({ ...config, book: { module: './relative.mjs' } }, { workers: 0 })).rejects.toMatchObject({ code: 115, field: 'book.module' });
+  });
+
   it('path p of a run is path p of the shard [p, p + 1)', async () => {
     const full = await simulate(CONFIG, { workers: 0 });
     for (const p of [0, 4]) {
