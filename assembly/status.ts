@@ -16,6 +16,7 @@ export enum Status {
   Overflow = 2,
   NotInitialized = 3,
   ResultsStale = 4,
+  Interrupted = 5,
   // 100..199: input validation
   InvalidNumber = 100,
   OutOfRange = 101,

@@ -21,8 +21,8 @@ setWorkerHost(() => {
       worker.onmessage = (e: MessageEvent<WorkerReply>) => onMessage(e.data);
       worker.onerror = (e) => onError(new Error(`riskcore: simulation worker failed: ${e.message || 'its module did not load (is the package served over http(s), with every file of dist/src?)'}`));
     },
-    terminate: () => worker.terminate(),
+    stop: () => { worker.terminate(); return Promise.resolve(); },
   };
-}, Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2) - 1));
+}, Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2) - 1), false);
 
 export * from './index.js';

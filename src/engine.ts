@@ -136,8 +136,9 @@ export class RiskEngine implements Disposable {
     } catch (e) {
       throw new Error(`riskcore: create() failed to load the wasm core (${String(e)}); you may retry`, { cause: e });
     }
-    const hooks: CoreHooks = { auditDrain: () => {}, adlKeys: () => {} };
+    const hooks: CoreHooks = { auditDrain: () => {}, adlKeys: () => {}, simInterrupted: () => 0 };
     const raw = new Raw(await instantiateCore(module, hooks));
+    hooks.simInterrupted = () => raw.interrupt();
     raw.check(raw.exports.init(maxAccounts, maxPositions, maxIsolated, maxMarkets));
     raw.loadLayout();
     const engine = new RiskEngine(raw, quoteDecimals);

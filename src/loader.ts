@@ -61,6 +61,7 @@ export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHo
       // Looked up at call time: the engine installs its hooks after instantiation.
       auditDrain(rows: number): void { hooks?.auditDrain(rows); },
       adlKeys(step: number, market: number, side: number, count: number): void { hooks?.adlKeys(step >>> 0, market, side, count); },
+      simInterrupted(): number { return hooks ? hooks.simInterrupted() : 0; },
     },
   };
   const instance = await WebAssembly.instantiate(module, imports);

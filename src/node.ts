@@ -16,8 +16,12 @@ setHost({
   },
 });
 
+/** How long a simulation worker asked to close may take before it is terminated after all. */
+const CLOSE_TIMEOUT_MS = 60_000;
+
 setWorkerHost(() => {
   const worker = new Worker(new URL('./simulation/worker-node.js', import.meta.url));
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     post: (message) => worker.postMessage(message),
     listen: (onMessage, onError) => {
@@ -25,8 +29,14 @@ setWorkerHost(() => {
       worker.on('error', onError);
       worker.on('exit', (code) => { if (code !== 0) onError(new Error(`riskcore: simulation worker exited with code ${code}`)); });
     },
-    terminate: () => { void worker.terminate(); },
+    // Asked to close, the worker stops within a step (the shared flag) and lets its event loop empty.
+    stop: () => {
+      worker.postMessage({ type: 'close' });
+      const late = setTimeout(() => { void worker.terminate(); }, CLOSE_TIMEOUT_MS);
+      late.unref();
+      return exited.then(() => clearTimeout(late));
+    },
   };
-}, availableParallelism());
+}, availableParallelism(), true);
 
 export * from './index.js';

@@ -125,6 +125,8 @@ export interface CoreHooks {
   auditDrain(rows: number): void;
   /** Fill AdlKey[0..count) for the candidates of market / side with step's ranking (0xFFFFFFFF: the indicator's). */
   adlKeys(step: number, market: number, side: number, count: number): void;
+  /** Asked at every simulated step: non-zero stops the path (status Interrupted). */
+  simInterrupted(): number;
 }
 
 type ViewCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
@@ -136,6 +138,8 @@ export class Raw {
   private readonly columnPtrs: number[] = [];
   private errorView: Int32Array;
   private preTradeView: BigInt64Array;
+  /** What the core's `simInterrupted` import answers (a simulation worker reads a shared flag). */
+  interrupt: () => number = () => 0;
 
   constructor(exports: WebAssembly.Exports) {
     this.exports = exports as unknown as CoreExports;

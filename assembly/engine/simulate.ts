@@ -53,6 +53,10 @@ const MET_ROUNDS = 11, MET_COVERED = 12;
 const HEADER_BYTES: u32 = 256;
 export enum SimArray { Header = 0, Path = 1, Vol = 2, Drift = 3, Funding = 4, Factor = 5, Metrics = 6, Depth = 7, Count = 8 }
 
+/** JavaScript's answer to "stop this path?" (a cancelled run), asked once per step. */
+@external("env", "simInterrupted")
+declare function simInterrupted(): i32;
+
 // The area: pointers set by simPrepare.
 let prepared = false;
 let header: usize = 0, pathPrices: usize = 0, vols: usize = 0, drifts: usize = 0, rates: usize = 0, factor: usize = 0;
@@ -357,6 +361,7 @@ export function simRunPath(skip: bool): i32 {
   const startSec = load<i64>(WF_STATE, 24) > load<i64>(header, 32) ? load<i64>(WF_STATE, 24) : load<i64>(header, 32);
   const stepSec = load<i64>(header, 24);
   for (let t: u32 = 1; t <= steps; t++) {
+    if (simInterrupted() != 0) return finish(fail(Status.Interrupted, Field.Steps, <i32>t));
     st = movePrices(t);
     if (st != Status.Ok) return finish(st);
     st = check();

@@ -15,13 +15,24 @@ import type { WorkerReply, WorkerRequest } from './worker-core.js';
 export interface WorkerPort {
   post(message: WorkerRequest): void;
   listen(onMessage: (message: WorkerReply) => void, onError: (error: Error) => void): void;
-  terminate(): void;
+  /** Ends the worker, asking it to close where the host allows (resolves once it is gone). */
+  stop(): Promise<void>;
 }
 
 let spawnWorker: (() => WorkerPort) | undefined;
 let defaultWorkers = 1;
-/** Installed by the Node and browser entries. */
-export function setWorkerHost(spawn: () => WorkerPort, workers: number): void { spawnWorker = spawn; defaultWorkers = workers; }
+let shareMemory = false;
+/**
+ * Installed by the Node and browser entries. With `canShare` (Node) a cancelled run raises a flag
+ * the workers read at every step and while building the book, and the workers are asked to close:
+ * Node 20 can abort the whole process when a worker thread is terminated while V8 compiles in the
+ * background. Browsers terminate their Web Workers.
+ */
+export function setWorkerHost(spawn: () => WorkerPort, workers: number, canShare: boolean): void {
+  spawnWorker = spawn;
+  defaultWorkers = workers;
+  shareMemory = canShare;
+}
 
 export interface SimulationProgress {
   /**
@@ -97,13 +108,14 @@ function runOnWorkers(config: SimulationConfig, from: number, to: number, n: num
     const paths: PathResult[] = [];
     const bookDone = new Array<number>(n).fill(0);
     let next = from, finished = 0, ready = 0, quoteDecimals = 6, settled = false;
+    const flag = shareMemory ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+    // The run settles once every worker is gone, so that a caller may exit right after.
     const stop = (error?: unknown): void => {
       if (settled) return;
       settled = true;
-      for (const p of ports) p.terminate();
+      if (flag && error !== undefined) Atomics.store(flag, 0, 1);
       options.signal?.removeEventListener('abort', onAbort);
-      if (error !== undefined) reject(error);
-      else resolve({ paths, quoteDecimals });
+      void Promise.all(ports.map((p) => p.stop())).then(() => (error !== undefined ? reject(error) : resolve({ paths, quoteDecimals })));
     };
     const onAbort = (): void => stop(options.signal!.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -139,7 +151,7 @@ function runOnWorkers(config: SimulationConfig, from: number, to: number, n: num
             return;
         }
       }, (error) => stop(error));
-      port.post({ type: 'init', config, ...(options.wasm !== undefined ? { wasm: String(options.wasm) } : {}) });
+      port.post({ type: 'init', config, ...(options.wasm !== undefined ? { wasm: String(options.wasm) } : {}), ...(flag ? { interrupt: flag.buffer as SharedArrayBuffer } : {}) });
     }
   });
 }

@@ -185,6 +185,9 @@ export class Simulator {
     };
   }
 
+  /** `interrupted()` is asked at every step; when it answers non-zero the path stops (EngineError Interrupted). */
+  setInterrupt(interrupted: () => number): void { this.raw.interrupt = interrupted; }
+
   dispose(): void { this.engine.dispose(); }
 }
 

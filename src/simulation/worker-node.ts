@@ -4,4 +4,4 @@ import '../node.js';
 import { serveSimulation, type WorkerRequest } from './worker-core.js';
 
 const port = parentPort!;
-serveSimulation((handler) => port.on('message', (m: WorkerRequest) => handler(m)), (m) => port.postMessage(m));
+serveSimulation((handler) => port.on('message', (m: WorkerRequest) => handler(m)), (m) => port.postMessage(m), () => port.close());

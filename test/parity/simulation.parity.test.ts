@@ -323,9 +323,10 @@ describe('simulation: progress and cancellation', () => {
           worker.on('message', (m: WorkerReply) => onMessage(m));
           worker.on('error', onError);
         },
-        terminate: () => { void worker.terminate(); },
+        // As the Node entry's: ask the worker to close, and wait until it is gone.
+        stop: () => { worker.postMessage({ type: 'close' }); return exited.then(() => undefined); },
       };
-    }, 2);
+    }, 2, true);
     for (const phase of ['book', 'paths'] as const) {
       spawned.length = 0;
       const ac = new AbortController();
@@ -334,7 +335,7 @@ describe('simulation: progress and cancellation', () => {
         .then(() => null, (e: unknown) => e);
       expect((error as Error | null)?.name, `abort in the ${phase} phase`).toBe('AbortError');
       expect(spawned.length).toBe(2);
-      // Every worker exits (terminated), within a few seconds of the rejection.
+      // Every worker has exited (asked to close, it stops within a step) by the rejection.
       const exits = await Promise.race([Promise.all(spawned.map((s) => s.exited)), new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
       expect(exits, `a worker was still running after the abort in the ${phase} phase`).not.toBeNull();
       expect(Date.now() - started).toBeLessThan(15_000);
