@@ -5,6 +5,7 @@
  */
 import { inputError } from '../errors.js';
 import { toAtoms } from '../atoms.js';
+import { floorDiv } from './stats.js';
 import type { ShockGridScenario } from './types.js';
 
 /** One value for every market, or one per market (checked against the market count). */
@@ -72,11 +73,6 @@ export function shockGridPath(s: ShockGridScenario, marks: BigInt64Array, steps:
 
 /** Marks are 1 .. 2^62 atoms. */
 const PRICE_LIMIT = 2n ** 62n;
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
-}
 
 /**
  * A replayed path from CSV text: the header's first column is ignored (a step or a time), the others
