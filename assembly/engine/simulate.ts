@@ -20,7 +20,7 @@
  * initial) results; every decision reads only liquidatable groups' figures, or a full check's, so
  * a run with skipping gives the same numbers as one without (a test).
  */
-import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { addOverflowBits, AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { absU } from '../math/wide';
 import { cholesky, lowerTimes, normal, seedStream, uniform } from '../math/random';
 import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, T_MMF, TIER_RECORD } from '../layout';
@@ -62,6 +62,12 @@ let prepared = false;
 let header: usize = 0, pathPrices: usize = 0, vols: usize = 0, drifts: usize = 0, rates: usize = 0, factor: usize = 0;
 let metrics: usize = 0, depth: usize = 0, level: usize = 0, closed: usize = 0, net: usize = 0;
 let epochPrices: usize = 0, devs: usize = 0, bound: usize = 0, boundEpoch: usize = 0, loss: usize = 0;
+/**
+ * Accounts whose bound is relative to each epoch (epochRefs), and the epochs some account still
+ * refers to (liveEpochs, liveCount): a new epoch computes the move since those only, so the cost of
+ * an epoch does not grow with the path's length.
+ */
+let epochRefs: usize = 0, liveEpochs: usize = 0, liveCount: u32 = 0;
 let weight: usize = 0, draws: usize = 0, cumLog: usize = 0, snapshot: usize = 0, bound0: usize = 0;
 /**
  * Accounts whose positions a path changed (liquidated, or the backstop account that took positions
@@ -120,7 +126,7 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
     HEADER_BYTES, (<u64>steps + 1) * mm * 8, mm * 8, mm * 8, mm * 8, withFactor ? mm * mm * 8 : 0,
     <u64>steps * METRICS * 8, mm * 8, mm * 8, mm * 8, mm * 8, <u64>epochs * mm * 24, <u64>epochs * 8,
     <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 8, mm * 8, mm * 16, mm * 8, snapshotBytes(),
-    <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 4,
+    <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 4, <u64>epochs * 4, <u64>epochs * 4,
   ];
   let total: u64 = 0;
   for (let i = 0; i < sizes.length; i++) total += align(sizes[i]);
@@ -135,7 +141,7 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   metrics = ptrs[6]; depth = ptrs[7]; level = ptrs[8]; closed = ptrs[9]; net = ptrs[10];
   epochPrices = ptrs[11]; devs = ptrs[12]; bound = ptrs[13]; boundEpoch = ptrs[14]; loss = ptrs[15];
   weight = ptrs[16]; draws = ptrs[17]; cumLog = ptrs[18]; snapshot = ptrs[19]; bound0 = ptrs[20];
-  dirtyStamp = ptrs[21]; dirtyList = ptrs[22];
+  dirtyStamp = ptrs[21]; dirtyList = ptrs[22]; epochRefs = ptrs[23]; liveEpochs = ptrs[24];
   simSteps = steps; simMarkets = m; epochCap = epochs; hasFactor = withFactor;
   // JavaScript writes the scenario's parameters next; these are src/simulation/config.ts's defaults.
   store<u32>(header, steps); store<u32>(header, maxRounds, 4); store<u32>(header, m, 8);
@@ -345,6 +351,7 @@ export function simRunPath(skip: bool): i32 {
   if (prefunded == OVERFLOWED) return fail(Status.Overflow, Field.FundId, -1);
   store<i64>(header, prefunded, 128);
   epoch = 0;
+  liveCount = 0;
   recordEpoch();
   let st = Status.Ok;
   if (snapshotChecked && bookVersion == restoredVersion) {
@@ -354,6 +361,7 @@ export function simRunPath(skip: bool): i32 {
     setResultsCurrent(true);
     memory.copy(bound, bound0, <usize>accountCount << 3);
     memory.fill(boundEpoch, 0, <usize>accountCount << 2);
+    resetEpochRefs(0);
   } else {
     st = fullCheck();
     if (st != Status.Ok) return finish(st);
@@ -442,7 +450,7 @@ function openGroups(): u32 {
 function checkedAdd(a: i64, b: i64): i64 {
   if (a == OVERFLOWED || b == OVERFLOWED) return OVERFLOWED;
   const s = a + b;
-  return ((a ^ s) & (b ^ s)) < 0 ? OVERFLOWED : s;
+  return addOverflowBits(a, b, s) < 0 ? OVERFLOWED : s;
 }
 
 /** Every insurance fund's balance summed (OVERFLOWED past i64). */
@@ -509,7 +517,13 @@ function recordEpoch(): void {
     store<i64>(q, load<i64>(mkt, M_FUND_SHORT), 16);
   }
   if (!skipping) { epoch++; return; }
-  for (let k: u32 = 0; k < epoch; k++) {
+  // The epochs accounts refer to: the move since each, keeping the list to those still referred to.
+  let kept: u32 = 0;
+  for (let j: u32 = 0; j < liveCount; j++) {
+    const k = load<u32>(liveEpochs + (<usize>j << 2));
+    if (load<u32>(epochRefs + (<usize>k << 2)) == 0) continue;
+    store<u32>(liveEpochs + (<usize>kept << 2), k);
+    kept++;
     const old = epochPrices + <usize>k * m * 24;
     let dev: f64 = 0;
     for (let i: u32 = 0; i < m; i++) {
@@ -521,8 +535,32 @@ function recordEpoch(): void {
     }
     store<f64>(devs + (<usize>k << 3), dev);
   }
+  store<u32>(liveEpochs + (<usize>kept << 2), epoch);
+  liveCount = kept + 1;
+  store<u32>(epochRefs + (<usize>epoch << 2), 0);
   store<f64>(devs + (<usize>epoch << 3), 0);
   epoch++;
+}
+
+/** Every account's bound is now relative to epoch e (after a full check, or the snapshot's). */
+function resetEpochRefs(e: u32): void {
+  for (let j: u32 = 0; j < liveCount; j++) store<u32>(epochRefs + (<usize>load<u32>(liveEpochs + (<usize>j << 2)) << 2), 0);
+  store<u32>(epochRefs + (<usize>e << 2), accountCount);
+  store<u32>(liveEpochs, e);
+  liveCount = 1;
+}
+
+/** Account a's bound, relative to the current epoch. */
+// @ts-ignore: decorator
+@inline function setBoundNow(a: u32, b: f64, counted: bool): void {
+  const ep = boundEpoch + (<usize>a << 2), now = epoch - 1;
+  if (counted) {
+    const r0 = epochRefs + (<usize>load<u32>(ep) << 2), r1 = epochRefs + (<usize>now << 2);
+    store<u32>(r0, load<u32>(r0) - 1);
+    store<u32>(r1, load<u32>(r1) + 1);
+  }
+  store<u32>(ep, now);
+  store<f64>(bound + (<usize>a << 3), b);
 }
 
 /** Check of the whole book (the batch loop); with skipping, every account's bound is refreshed after. */
@@ -538,9 +576,9 @@ function fullCheck(): i32 {
 function boundAll(): void {
   const flags = col(Column.AccFlags);
   for (let a: u32 = 0; a < accountCount; a++) {
-    if (load<u8>(flags + <usize>a) == ACCOUNT_ACTIVE) setBound(a);
-    else { store<f64>(bound + (<usize>a << 3), Infinity); store<u32>(boundEpoch + (<usize>a << 2), epoch - 1); }
+    setBoundNow(a, load<u8>(flags + <usize>a) == ACCOUNT_ACTIVE ? boundOf(a) : Infinity, false);
   }
+  resetEpochRefs(epoch - 1);
 }
 
 /**
@@ -595,13 +633,12 @@ function recheckBackstopPayers(): i32 {
 
 function recheck(a: u32): bool {
   if (load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE) {
-    store<f64>(bound + (<usize>a << 3), Infinity);
-    store<u32>(boundEpoch + (<usize>a << 2), epoch - 1);
+    if (skipping) setBoundNow(a, Infinity, true);
     return true;
   }
   if (!recheckAccount(a)) return false;
   checked++;
-  if (skipping) setBound(a);
+  if (skipping) setBoundNow(a, boundOf(a), true);
   return true;
 }
 
@@ -609,7 +646,7 @@ function recheck(a: u32): bool {
  * The account's bound from its fresh results: min over its groups of (slack - 8 atoms per position - 8)
  * / G (module comment); 0 when a group has no slack (never skipped), +infinity without positions.
  */
-function setBound(a: u32): void {
+function boundOf(a: u32): f64 {
   const o8 = <usize>a << 3, o4 = <usize>a << 2;
   const start = load<u32>(col(Column.AccPosStart) + o4), len = load<u32>(col(Column.AccPosLen) + o4);
   let g: f64 = 0;
@@ -627,8 +664,7 @@ function setBound(a: u32): void {
     if (bi < b) b = bi;
     r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
   }
-  store<f64>(bound + o8, b);
-  store<u32>(boundEpoch + o4, epoch - 1);
+  return b;
 }
 
 // @ts-ignore: decorator
