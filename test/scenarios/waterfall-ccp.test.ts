@@ -12,7 +12,15 @@
  * one deficit record of the given amount per call.
  */
 import { describe, expect, it } from 'vitest';
+import type { RiskEngine } from '../../dist/src/node.js';
 import { addBankrupt, allocateConserving, auditRows, createEngine, flatMarket, USD } from './support.js';
+
+/** Clearing members: accounts with these collaterals, each with its default-fund contribution. */
+function addMembers(engine: RiskEngine, collateralQuote: bigint[], contributionQuote: bigint[]): number[] {
+  const ids = engine.addAccounts(collateralQuote.map((c) => ({ collateralQuote: c })));
+  ids.forEach((a, i) => engine.addDefaultFundContribution(a, contributionQuote[i]!));
+  return ids;
+}
 
 describe('waterfall: clearing house', () => {
   it('Eurex order: the defaulter\'s own contribution, operator capital (SITG) before the members\' fund, the fund pro rata with the second SITG, then assessments capped at 2x', async () => {
@@ -20,10 +28,7 @@ describe('waterfall: clearing house', () => {
     const m = engine.addMarket(flatMarket(100n));
     // Members M1, M2, M3 (no positions, collateral 10,000) with contributions 200, 300, 500; operator
     // capital (Eurex's 143 / 57 split of its dedicated amounts, in units here): layer 1 = 143, layer 2 = 57.
-    const [m1, m2, m3] = engine.addAccounts([{ collateralQuote: 10_000n }, { collateralQuote: 10_000n }, { collateralQuote: 10_000n }]);
-    engine.addDefaultFundContribution(m1!, 200n);
-    engine.addDefaultFundContribution(m2!, 300n);
-    engine.addDefaultFundContribution(m3!, 500n);
+    const [m1, m2, m3] = addMembers(engine, [10_000n, 10_000n, 10_000n], [200n, 300n, 500n]);
     engine.depositOperatorCapital(1, 143n);
     engine.depositOperatorCapital(2, 57n);
     engine.setWaterfall({ steps: [
@@ -67,10 +72,7 @@ describe('waterfall: clearing house', () => {
   it('assessments: capped at floor(K multiple) per period, counted since the last resetAssessments, pro rata to K', async () => {
     const engine = await createEngine();
     const m = engine.addMarket(flatMarket(100n));
-    const [m1, m2, m3] = engine.addAccounts([{ collateralQuote: 10_000n }, { collateralQuote: 10_000n }, { collateralQuote: 10_000n }]);
-    engine.addDefaultFundContribution(m1!, 200n);
-    engine.addDefaultFundContribution(m2!, 300n);
-    engine.addDefaultFundContribution(m3!, 500n);
+    const [m1, m2, m3] = addMembers(engine, [10_000n, 10_000n, 10_000n], [200n, 300n, 500n]);
     engine.setWaterfall({ steps: [{ kind: 'membersFund' }, { kind: 'assessments', multiplePpm: 2_000_000 }] });
     // Event 1: T1 loses 2,000. Fund: 200 + 300 + 500 = 1,000, all; r = 1,000.
     //   Assessments: split(1,000, K 200/300/500, caps 400/600/1,000) = 200, 300, 500.
@@ -98,10 +100,7 @@ describe('waterfall: clearing house', () => {
     const m = engine.addMarket(flatMarket(USD));
     // Three members with contributions 16M, 50M, 100M (166M in all); the operator's capital 7M.
     const M = 1_000_000n * USD;
-    const [m1, m2, m3] = engine.addAccounts([{}, {}, {}]);
-    engine.addDefaultFundContribution(m1!, 16n * M);
-    engine.addDefaultFundContribution(m2!, 50n * M);
-    engine.addDefaultFundContribution(m3!, 100n * M);
+    const [m1, m2, m3] = addMembers(engine, [0n, 0n, 0n], [16n * M, 50n * M, 100n * M]);
     engine.depositOperatorCapital(1, 7n * M);
     engine.setWaterfall({ steps: [{ kind: 'defaulterFund' }, { kind: 'operatorCapital', layer: 1 }, { kind: 'membersFund' }] });
     // The defaulter (not a member here) leaves 114M beyond its margin.
