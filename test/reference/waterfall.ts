@@ -61,7 +61,7 @@
  *     UnknownMarket, row the group; in two groups: InvalidWaterfall), then the steps in order;
  *     unknown provider accounts are UnknownAccount (RefUnknownId).
  */
-import type { Tranche, TrancheKind, WaterfallConfig } from '../../src/waterfall.js';
+import type { AllocationReport, Tranche, WaterfallConfig } from '../../src/waterfall.js';
 import { ceilDiv, floorDiv } from './model.js';
 import { abs, fundIdOf, fundingOwedQuote, marketOf, max, scaleOf, TWO_POW_62, type LiqBook, type LiquidationState } from './liquidation.js';
 import { adlStep, startFigures, type AdlRun, type AdlStep } from './waterfall-adl.js';
@@ -164,21 +164,8 @@ export function addContribution(state: WaterfallRefState, accountId: number, amo
   else { m.fundQuote += amountQuote; m.committedQuote += amountQuote; }
 }
 
-export interface RefAllocationReport {
-  event: number;
-  deficits: number;
-  deficitQuote: bigint;
-  steps: { waterfall: number; step: number; kind: TrancheKind; coveredQuote: bigint }[];
-  insuranceFundQuote: bigint;
-  vaultQuote: bigint;
-  adlCoveredQuote: bigint;
-  adlVolumeBase: bigint;
-  adlNotionalQuote: bigint;
-  adlAccounts: number;
-  socializedQuote: bigint;
-  clearingHouseQuote: bigint;
-  residueQuote: bigint;
-  uncoveredQuote: bigint;
+/** The engine's report (same fields, same meaning), plus what only the model reports. */
+export interface RefAllocationReport extends AllocationReport {
   /** Model only: haircutGains + haircutDeposits. */
   haircutQuote: bigint;
   /** The deposit index after the run. */
