@@ -48,10 +48,10 @@ const MET_ROUNDS = 11, MET_COVERED = 12;
  *   +40 impact slope ppm i64, +48 permanent ppm i64, +56 max impact ppm i64, +64 depth ppm of open interest i64,
  *   +72 jump probability f64, +80 jump mean f64, +88 jump std f64 (log-return units),
  *   path record: +128 prefunded i64, +136 cover-1 i64, +144 cover-2 i64, +152 fund exhausted u32,
- *   +160 accounts checked u64, +168 epochs u32, +176 positions u64.
+ *   +160 accounts checked u64, +168 epochs u32.
  */
 const HEADER_BYTES: u32 = 256;
-export enum SimArray { Header = 0, Path = 1, Vol = 2, Drift = 3, Funding = 4, Factor = 5, Metrics = 6, Depth = 7, Count = 8 }
+export enum SimArray { Header = 0, Path = 1, Vol = 2, Drift = 3, Funding = 4, Factor = 5, Metrics = 6, Depth = 7 }
 
 /** JavaScript's answer to "stop this path?" (a cancelled run), asked once per step. */
 @external("env", "simInterrupted")
@@ -143,10 +143,8 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   weight = ptrs[16]; draws = ptrs[17]; cumLog = ptrs[18]; snapshot = ptrs[19]; bound0 = ptrs[20];
   dirtyStamp = ptrs[21]; dirtyList = ptrs[22]; epochRefs = ptrs[23]; liveEpochs = ptrs[24];
   simSteps = steps; simMarkets = m; epochCap = epochs; hasFactor = withFactor;
-  // JavaScript writes the scenario's parameters next; these are src/simulation/config.ts's defaults.
+  // The scenario's parameters (from +12 on) are JavaScript's to write (src/simulation/simulator.ts).
   store<u32>(header, steps); store<u32>(header, maxRounds, 4); store<u32>(header, m, 8);
-  store<i64>(header, 60, 24);
-  store<i64>(header, 20_000, 40); store<i64>(header, 250_000, 48); store<i64>(header, 100_000, 56); store<i64>(header, 50_000, 64);
   for (let i: u32 = 0; i < m; i++) store<i64>(pathPrices + (<usize>i << 3), load<i64>(marketPtr(i), M_MARK));
   prepareWeights();
   takeSnapshot();
