@@ -79,7 +79,8 @@ export function splitAt(n: u32, X: i64, w: usize, c: usize, t: usize, total: i64
     // Pass 2: the extra atoms to the largest remainders; is anyone over its cap?
     const over = giveLargestRemainders(n, R, W, <u32>(R - floorSum), shift, w, c, t);
     if (!over) {
-      if (fixedSum != 0) {
+      // Payers fixed in an earlier round take their caps (0 included: no stale share stays).
+      if (rounds > 1) {
         for (let i: u32 = 0; i < n; i++) {
           const p = <usize>i << 3;
           if (load<i64>(w + p) < 0) store<i64>(t + p, load<i64>(c + p));
