@@ -53,9 +53,9 @@ export interface AuditChunk {
   market: Uint16Array;
   /** Quote atoms moved (> 0). */
   amount: BigInt64Array;
-  /** ADL: the close price; socializeFunding: the funding index bump; else 0. */
+  /** ADL: the close price; else 0. */
   price: BigInt64Array;
-  /** ADL: the counterparty's signed trade; socializeFunding: the open interest; else 0. */
+  /** ADL: the counterparty's signed trade; else 0. */
   size: BigInt64Array;
 }
 

@@ -16,7 +16,7 @@ export type {
 } from './liquidation.js';
 export { WATERFALL_PRESETS, TRANCHE_KINDS } from './waterfall.js';
 export type {
-  AdlCandidate, AdlRank, AdlRanking, AdlRankingFunction, AdlRankingName, AllocateOptions, AllocationReport, BackstopProvider,
+  AdlCandidate, AdlRank, AdlRanking, AdlRankingFunction, AdlRankingName, AllocateOptions, AllocationReport, AllocationStep, BackstopProvider,
   ClearingMember, Tranche, TrancheKind, WaterfallBalances, WaterfallConfig,
 } from './waterfall.js';
 export { AuditLog, AUDIT_ROLES } from './audit.js';

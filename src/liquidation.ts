@@ -157,20 +157,19 @@ export interface Ledger {
   collateralQuote: bigint;
   fundsQuote: bigint;
   liquidatorFeesQuote: bigint;
-  /** Sum over executed rows of funding settled minus realized PnL. */
+  /** Funding settled minus realized PnL: over executed rows, ADL closes, and gains haircuts (realized and paid out). */
   flowQuote: bigint;
   /** All deficits ever recorded by liquidation. */
   deficitsQuote: bigint;
   /**
    * The conserved quantity: collateral + funds + liquidator fees + flow - deficits + operator capital
-   * and default fund + residue + covered - socialized receivable (docs/WATERFALL.md, "Conservation").
+   * and default fund + residue + covered (docs/WATERFALL.md, "Conservation").
    */
   totalQuote: bigint;
   operatorAndDefaultFundQuote: bigint;
   residueQuote: bigint;
   /** All deficits ever covered by the waterfall. */
   coveredQuote: bigint;
-  socializedReceivableQuote: bigint;
 }
 
 export interface CascadeRound extends ExecutionSummary {
@@ -294,12 +293,11 @@ export function i128(r: DataView, offset: number): bigint {
 
 export function readLedger(raw: Raw): Ledger {
   raw.exports.ledgerSum();
-  const r = raw.record(raw.exports.ledgerRecordPtr(), 160);
+  const r = raw.record(raw.exports.ledgerRecordPtr(), 144);
   return {
     collateralQuote: i128(r, 0), fundsQuote: i128(r, 16), liquidatorFeesQuote: i128(r, 32),
     flowQuote: i128(r, 48), deficitsQuote: i128(r, 64), totalQuote: i128(r, 80),
     operatorAndDefaultFundQuote: i128(r, 96), residueQuote: i128(r, 112), coveredQuote: i128(r, 128),
-    socializedReceivableQuote: i128(r, 144),
   };
 }
 

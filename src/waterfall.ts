@@ -126,8 +126,8 @@ export interface AllocationReport {
   event: number;
   deficits: number;
   deficitQuote: bigint;
-  /** Per step of each waterfall: what it covered. */
-  steps: { waterfall: number; step: number; kind: TrancheKind; coveredQuote: bigint }[];
+  /** Per step of each waterfall: what it covered, the residue it left, and what its payers paid beyond their equity. */
+  steps: AllocationStep[];
   insuranceFundQuote: bigint;
   vaultQuote: bigint;
   adlCoveredQuote: bigint;
@@ -138,6 +138,24 @@ export interface AllocationReport {
   clearingHouseQuote: bigint;
   residueQuote: bigint;
   uncoveredQuote: bigint;
+  /**
+   * What payers paid beyond their equity, over all steps: only `assessments` can (members owe them;
+   * every other step stops each payer at zero equity). docs/WATERFALL.md, "Solvency".
+   */
+  paidBeyondEquityQuote: bigint;
+}
+
+/** One step of a run in an AllocationReport. */
+export interface AllocationStep {
+  waterfall: number;
+  step: number;
+  kind: TrancheKind;
+  coveredQuote: bigint;
+  /** What the step's payers paid beyond what the deficits needed (ADL overshoot and rounding). */
+  residueQuote: bigint;
+  /** What the step's payers paid beyond their equity, and how many did (assessments only). */
+  paidBeyondEquityQuote: bigint;
+  paidBeyondEquityAccounts: number;
 }
 
 // ---- Encoding and runs (the engine's side of the core's waterfall ABI) ----------------------------
@@ -346,8 +364,14 @@ export function customKeys(raw: Raw, fn: AdlRankingFunction, market: number, sid
 
 /** Reads the last run's report. */
 export function runReport(raw: Raw, event: number, steps: readonly StepInfo[]): AllocationReport {
-  const r = raw.record(raw.exports.runRecordPtr(), 64 + MAX_STEPS * 8);
-  const covered = steps.map((s, j) => ({ waterfall: s.waterfall, step: s.step, kind: s.kind, coveredQuote: r.getBigInt64(64 + j * 8, true) }));
+  // The run record (assembly/engine/waterfall.ts RUN_RECORD): totals, then per step j covered,
+  // residue, paid beyond equity and the accounts that did, MAX_STEPS i64 each.
+  const r = raw.record(raw.exports.runRecordPtr(), 64 + 4 * MAX_STEPS * 8);
+  const perStep = (table: number, j: number): bigint => r.getBigInt64(64 + table * MAX_STEPS * 8 + j * 8, true);
+  const covered: AllocationStep[] = steps.map((s, j) => ({
+    waterfall: s.waterfall, step: s.step, kind: s.kind, coveredQuote: perStep(0, j), residueQuote: perStep(1, j),
+    paidBeyondEquityQuote: perStep(2, j), paidBeyondEquityAccounts: Number(perStep(3, j)),
+  }));
   const sum = (...kinds: TrancheKind[]) => covered.filter((c) => kinds.includes(c.kind)).reduce((a, c) => a + c.coveredQuote, 0n);
   return {
     event, deficits: r.getUint32(0, true), deficitQuote: r.getBigInt64(8, true), steps: covered,
@@ -355,7 +379,7 @@ export function runReport(raw: Raw, event: number, steps: readonly StepInfo[]): 
     adlVolumeBase: r.getBigInt64(32, true), adlNotionalQuote: r.getBigInt64(40, true), adlAccounts: Number(r.getBigInt64(48, true)),
     socializedQuote: sum('socializeFunding', 'haircutGains', 'haircutDeposits'),
     clearingHouseQuote: sum('defaulterFund', 'operatorCapital', 'membersFund', 'assessments'),
-    residueQuote: r.getBigInt64(16, true), uncoveredQuote: r.getBigInt64(24, true),
+    residueQuote: r.getBigInt64(16, true), uncoveredQuote: r.getBigInt64(24, true), paidBeyondEquityQuote: r.getBigInt64(56, true),
   };
 }
 
@@ -363,8 +387,6 @@ export function runReport(raw: Raw, event: number, steps: readonly StepInfo[]): 
 export interface WaterfallBalances {
   residueQuote: bigint;
   uncoveredQuote: bigint;
-  /** Owed by positions through the socialization funding bump, collected as they settle funding. */
-  socializedReceivableQuote: bigint;
   /** All deficits ever covered. */
   coveredQuote: bigint;
   operatorCapitalQuote: [bigint, bigint];
@@ -378,7 +400,7 @@ export function readBalances(raw: Raw): WaterfallBalances {
   const b = raw.record(raw.exports.balancesPtr(), 112);
   const vault = b.getUint32(96, true);
   return {
-    residueQuote: i128(b, 0), uncoveredQuote: i128(b, 16), socializedReceivableQuote: i128(b, 32), coveredQuote: i128(b, 48),
+    residueQuote: i128(b, 0), uncoveredQuote: i128(b, 16), coveredQuote: i128(b, 48),
     operatorCapitalQuote: [b.getBigInt64(64, true), b.getBigInt64(72, true)], depositIndexE18: b.getBigInt64(80, true),
     vaultAccountId: vault === 0xffffffff ? null : vault, totalShares: b.getBigInt64(88, true),
   };

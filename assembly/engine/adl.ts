@@ -1,7 +1,7 @@
 /**
  * Auto-deleveraging (docs/WATERFALL.md, "adl"): the bankrupt close is re-assigned to opposite
  * positions, which close at the bankruptcy price (paying the difference to the deficit) or at the
- * mark.
+ * mark, each close lowered to what keeps its counterparty solvent.
  *
  * The step groups its records by (market, bankrupt side); each group's candidates (candidates.ts)
  * are ordered once. Ranked orders need only the prefix the group's records can consume: a
@@ -14,7 +14,7 @@ import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { col, Column, ioCapacity, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D, maxAccounts, maxIsolated } from '../layout';
 import { clearError, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive, SCRATCH } from './state';
 import { fundingToSettle } from './book';
-import { buildIndex } from './check';
+import { buildIndex, equityOf } from './check';
 import { applyFill } from './fills';
 import { marketPtr } from './position';
 import { splitAt } from './prorata';
@@ -376,6 +376,8 @@ function serveRecord(j: u32, k: u32, m: u32, side: i32, ranking: u32, count: u32
     if (avail == 0) continue;
     let c = <i64>(avail < <u64>qLeft ? avail : <u64>qLeft);
     if (!markMode) c = smallestCovering(c, side, q, P, m, openOf(k));
+    c = solventSize(tag, m, side, c, P);
+    if (c == 0) continue;
     if (closeAgainst(j, k, tag, m, side, c, P, q, markMode)) qLeft -= c;
   }
 }
@@ -390,6 +392,39 @@ function smallestCovering(c: i64, side: i32, q: i64, P: i64, m: u32, r: i64): i6
     if (payment(mid, side, q, P, D) >= r) hi = mid; else lo = mid + 1;
   }
   return lo;
+}
+
+/**
+ * Lowers a close of c to what keeps the counterparty's group solvent: with E its equity now and
+ * dE(c) = cash(dj, P) + floor((s + dj) m / D) - floor(s m / D) the close's equity change (funding
+ * settles at no change to equity), the largest c' <= c found by the specified binary search with
+ * E + dE(c') >= min(E, 0); 0 when even the smallest close would not do (or E is out of range).
+ */
+function solventSize(tag: u32, m: u32, side: i32, c: i64, P: i64): i64 {
+  const E = equityOf(tag);
+  if (E == OVERFLOWED) return 0;
+  const need: i64 = E < 0 ? 0 : -E; // E + dE >= min(E, 0)
+  const mk = marketPtr(m);
+  const D = load<i64>(mk, M_D), mark = load<i64>(mk, M_MARK);
+  const s = load<i64>(positionOf(tag, m));
+  const before = mulDivRounded(s, mark, D, false, SCRATCH);
+  if (before == OVERFLOWED) return 0;
+  if (equityChangeAtLeast(c, side, s, P, mark, D, before, need)) return c;
+  let lo: i64 = 0, hi = c;
+  while (lo < hi) {
+    const mid = lo + ((hi - lo + 1) >> 1);
+    if (equityChangeAtLeast(mid, side, s, P, mark, D, before, need)) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** dE(c) >= need for a close of c at P (false when a term leaves range). */
+function equityChangeAtLeast(c: i64, side: i32, s: i64, P: i64, mark: i64, D: i64, before: i64, need: i64): bool {
+  const dj: i64 = side > 0 ? c : -c;
+  const cashP = cash(dj, P, D);
+  const after = mulDivRounded(s + dj, mark, D, false, SCRATCH);
+  if (cashP == OVERFLOWED || after == OVERFLOWED) return false;
+  return cashP + (after - before) >= need;
 }
 
 /** a(c) = cash(dj, q) - cash(dj, P), dj = side * c. */
@@ -469,9 +504,11 @@ function serveLargest(j: u32, k: u32, m: u32, side: i32, count: u32, P: i64, q: 
   splitAt(have, total, wts, caps, shares);
   for (let i: u32 = 0; i < have; i++) {
     if (!markMode && openOf(k) == 0) break;
-    const c = load<i64>(shares + (<usize>i << 3));
+    const tag = load<u32>(best + (<usize>i << 2));
+    let c = load<i64>(shares + (<usize>i << 3));
     if (c <= 0) continue;
-    closeAgainst(j, k, load<u32>(best + (<usize>i << 2)), m, side, c, P, q, markMode);
+    c = solventSize(tag, m, side, c, P);
+    if (c > 0) closeAgainst(j, k, tag, m, side, c, P, q, markMode);
   }
 }
 

@@ -17,6 +17,7 @@
  * A group whose sums leave i64 makes the call fail with Overflow naming the account; results of a
  * failed call are not valid (JavaScript refuses to read them until a check succeeds).
  */
+import { OVERFLOWED } from '../math/fixed';
 import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../layout';
 import { Field, Health, Status } from '../status';
 import { accountCount, clearCallTallies, countCall, fail, resultsCurrent, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
@@ -87,6 +88,23 @@ export function isolatedFigures(a: u32, r: u32): bool {
 export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64, quote: i64, snap: i64): bool {
   writeSlot(SCRATCH_SLOT, market, size, quote, snap);
   return groupSumsExact(SCRATCH_SLOT, 1, <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2)), collateral);
+}
+
+/**
+ * The equity of a group as it is now (exactly as a check computes it, but without writing results):
+ * a cross account (holder tag = account id) or an isolated row (tag with ISOLATED_TAG). The
+ * waterfall reads it when a group pays, so that no step takes a solvent group below zero.
+ * OVERFLOWED when the group's sums leave range (such a group pays nothing).
+ */
+export function equityOf(tag: u32): i64 {
+  if ((tag & ISOLATED_TAG) == 0) {
+    if (!evaluateCross(tag, load<i64>(col(Column.AccCollateral) + (<usize>tag << 3)))) return OVERFLOWED;
+    return sumEquity;
+  }
+  const r = tag & ~ISOLATED_TAG, o8 = <usize>r << 3;
+  if (!evaluateIsolated(load<u32>(col(Column.IsoAccount) + (<usize>r << 2)), <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)),
+    load<i64>(col(Column.IsoCollateral) + o8), load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return OVERFLOWED;
+  return sumEquity;
 }
 
 // @ts-ignore: decorator

@@ -30,10 +30,9 @@ import {
  * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each). */
 export const EXEC_RECORD: usize = memory.data(104, 8);
 /** Ledger components as 128-bit pairs: collateral, funds, liquidator fees, flow, deficits recorded,
- * total (+80); then operator capital + default fund (+96), residue (+112), covered (+128), socialized
- * receivable (+144). total = collateral + funds + fees + flow - deficits + operator/default fund +
- * residue + covered - receivable. */
-export const LEDGER_RECORD: usize = memory.data(160, 8);
+ * total (+80); then operator capital + default fund (+96), residue (+112), covered (+128).
+ * total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered. */
+export const LEDGER_RECORD: usize = memory.data(144, 8);
 
 // @ts-ignore: decorator
 @inline function add128(p: usize, v: i64): void {
@@ -66,7 +65,7 @@ export function clearDeficits(): void { store<u32>(LIQ_RECORD, 0); }
 
 /** Computes the ledger into LEDGER_RECORD. */
 export function ledgerSum(): void {
-  memory.fill(LEDGER_RECORD, 0, 160);
+  memory.fill(LEDGER_RECORD, 0, 144);
   for (let a: u32 = 0; a < accountCount; a++) add128(LEDGER_RECORD, load<i64>(i64At(Column.AccCollateral, a)));
   for (let r: u32 = 0; r < isolatedTop; r++) {
     if (load<u8>(col(Column.IsoFlags) + <usize>r) != 0) add128(LEDGER_RECORD, load<i64>(i64At(Column.IsoCollateral, r)));
@@ -80,8 +79,7 @@ export function ledgerSum(): void {
   add128(LEDGER_RECORD + 96, defaultFundSum());
   memory.copy(LEDGER_RECORD + 112, BALANCES, 16);
   memory.copy(LEDGER_RECORD + 128, BALANCES + 48, 16);
-  memory.copy(LEDGER_RECORD + 144, BALANCES + 32, 16);
-  // total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered - receivable
+  // total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered
   let lo: u64 = 0, hi: i64 = 0;
   for (let k = 0; k < 9; k++) {
     if (k == 4 || k == 5) continue;
@@ -89,8 +87,8 @@ export function ledgerSum(): void {
     hi += load<i64>(LEDGER_RECORD + k * 16, 8) + <i64>(s < lo);
     lo = s;
   }
-  for (let k = 4; k < 10; k += 5) {
-    const dl = load<u64>(LEDGER_RECORD + k * 16), dh = load<i64>(LEDGER_RECORD + k * 16 + 8);
+  {
+    const dl = load<u64>(LEDGER_RECORD + 64), dh = load<i64>(LEDGER_RECORD + 72);
     hi = hi - dh - <i64>(lo < dl);
     lo = lo - dl;
   }

@@ -1,7 +1,7 @@
 /**
  * The parties of the waterfall besides accounts and insurance funds: the backstop vault's liquidity
  * providers (shares at net asset value), clearing members' default-fund contributions, the
- * operator's capital layers; and the run-wide balances (residue, uncovered, socialized receivable).
+ * operator's capital layers; and the run-wide balances (residue, uncovered, covered).
  *
  * The vault is an ordinary account of the book whose collateral and positions belong to providers
  * through shares; its net asset value is its equity at the current marks. A deposit moves collateral
@@ -23,7 +23,7 @@ const MEMBER_RECORD: u32 = 32; // account u32, pad, contribution F i64, committe
 const LP_RECORD: u32 = 16;     // account u32, pad, shares i64
 
 /**
- * Balances: +0 residue, +16 uncovered, +32 socialized receivable, +48 covered (all-time), as signed
+ * Balances: +0 residue, +16 uncovered, +32 unused, +48 covered (all-time), as signed
  * 128-bit (lo u64, hi i64); +64 operator capital layer 1, +72 layer 2, +80 deposit index (10^18 at
  * start), +88 total vault shares (i64); +96 vault account, +100 members, +104 providers (u32).
  */

@@ -391,31 +391,21 @@ export function simRunPath(skip: bool): i32 {
       addMetric(t, MET_NOTIONAL, load<i64>(EXEC_RECORD, 40));
       const after = load<u32>(LIQ_RECORD);
       noteLosses(before, after);
-      let reprice = false;
       if (after > 0) {
         st = allocate(startSec + <i64>t * stepSec);
         if (st != Status.Ok) return finish(st);
-        const touched = noteRun(t);
-        // What the run touched: nothing but funds and the vault's collateral, funding indices
-        // (re-priced below), or any account (the whole book is checked again).
-        if (touched == TOUCHED_BOOK) { allDirty = true; st = fullCheck(); }
+        // What the run touched: nothing but funds and the backstop providers' collateral, or any
+        // account (the whole book is checked again).
+        if (noteRun(t) == TOUCHED_BOOK) { allDirty = true; st = fullCheck(); }
         else {
           st = recheckPlan(rows);
           if (st == Status.Ok) st = recheckBackstopPayers();
-          reprice = touched == TOUCHED_FUNDING;
         }
       } else {
         st = recheckPlan(rows);
       }
       if (st != Status.Ok) return finish(st);
       moveLevels(); // the next step's marks
-      if (reprice) {
-        // The funding bump moved indices: a new epoch for the bounds, and the book checked again.
-        bookChanged();
-        recordEpoch();
-        st = check();
-        if (st != Status.Ok) return finish(st);
-      }
     }
     const funds = fundTotal(), nav = vaultNav();
     if (funds == OVERFLOWED || nav == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
@@ -743,12 +733,12 @@ function noteLosses(from: u32, to: u32): void {
   }
 }
 
-const TOUCHED_FUNDS: u32 = 0, TOUCHED_FUNDING: u32 = 1, TOUCHED_BOOK: u32 = 2;
+const TOUCHED_FUNDS: u32 = 0, TOUCHED_BOOK: u32 = 2;
 
 /**
  * A waterfall run's amounts into step t's metrics. Returns what it touched besides balances outside
- * the book: TOUCHED_BOOK when ADL closed positions or a haircut or a clearing-house step moved
- * accounts' money, TOUCHED_FUNDING when only the funding bump moved indices, else TOUCHED_FUNDS.
+ * the book (and the backstop providers' collateral): TOUCHED_BOOK when ADL closed positions or a
+ * socialization, a haircut or an assessment moved accounts' money, else TOUCHED_FUNDS.
  */
 function noteRun(t: u32): u32 {
   let touched = load<i64>(RUN_RECORD, 48) > 0 ? TOUCHED_BOOK : TOUCHED_FUNDS;
@@ -771,8 +761,7 @@ function noteRun(t: u32): u32 {
     if (kind == Tranche.SocializeFunding || kind == Tranche.HaircutGains || kind == Tranche.HaircutDeposits) addMetric(t, MET_SOCIALIZED, x);
     if (kind == Tranche.InsuranceFund) { fundSeen = 1; anyFund = true; }
     else if (fundSeen != 0 && x > 0) exhausted = true;
-    if (x > 0 && kind == Tranche.SocializeFunding && touched == TOUCHED_FUNDS) touched = TOUCHED_FUNDING;
-    if (x > 0 && kind != Tranche.InsuranceFund && kind != Tranche.BackstopVault && kind != Tranche.SocializeFunding
+    if (x > 0 && kind != Tranche.InsuranceFund && kind != Tranche.BackstopVault
       && kind != Tranche.DefaulterFund && kind != Tranche.OperatorCapital) touched = TOUCHED_BOOK;
   }
   if (anyFund && uncovered > 0) exhausted = true;

@@ -1,18 +1,22 @@
 /**
- * Pooled steps of the waterfall (docs/WATERFALL.md): the funding-index bump across open interest,
- * pro-rata haircuts of gains, deposits and vault shares, and the clearing-house default fund and
- * assessments. Each assigns the records their parts of the step's capacity in record order
- * (`assignPooled`), then splits the total once among its payers (prorata.ts), in payer id order.
+ * Pooled steps of the waterfall (docs/WATERFALL.md): socialization over open interest, pro-rata
+ * haircuts of gains, deposits and vault shares, and the clearing-house default fund and assessments.
+ * Each assigns the records their parts of the step's capacity in record order (`assignPooled`), then
+ * splits the total once among its payers (prorata.ts), in payer id order.
+ *
+ * Solvency: a payer's cap includes max(0, E), its group's equity when the pool forms, so no step
+ * here takes a solvent group below zero; assessments alone (members owe them) may, and report it.
  */
-import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT } from '../layout';
-import { accountCount, isolatedLive, isolatedTop, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from './state';
-import { ACCOUNT_ACTIVE } from './book';
+import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK } from '../layout';
+import { accountCount, LIQ_RECORD, nextEpoch, NONE, SCRATCH } from './state';
+import { ACCOUNT_ACTIVE, findCross } from './book';
+import { equityOf } from './check';
 import { marketPtr } from './position';
 import { split, splitAt, WEIGHT_LIMIT } from './prorata';
 import { add128, BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
 import { gatherHolders, tagAccount } from './candidates';
-import { addResidue, assignPooled, beginPays, cover, defMarket, emit, endPays, i64At, openOf, pay, Role, RUN_RECORD, serves, stepPtr, u32At } from './waterfall';
+import { assignPooled, beginPays, defMarket, emit, endPays, i64At, notePayment, pay, Role, serves, solventRoom, stepPtr, u32At } from './waterfall';
 
 // @ts-ignore: decorator
 @inline function setPayer(i: u32, id: u32, weight: i64, cap: i64): void {
@@ -64,143 +68,31 @@ function firstVisit(m: u32, stamp: u32): bool {
   return true;
 }
 
-// ---- Funding-index bump (Drift, Mango) -----------------------------------------------------------
+// ---- Socialization over open interest (Drift, Mango) ----------------------------------------------
 
+/**
+ * Per market with records (in the order of its first record): every position of the market with a
+ * size pays the same per unit of size, as the venues' funding-index bump charges it, but applied at
+ * once and exactly: split(X, weights |s|, caps max(0, E)), out of its group's collateral. E is read
+ * when the market's pool forms, so a group holding several of the step's markets pays each out of
+ * what the earlier ones left.
+ */
 export function runSocializeFunding(j: u32, w: u32, n: u32): void {
-  // The markets with records, in the order of their first record (AdlGroups as per-market scratch,
-  // AdlGroupOf[2m] mapping a market to its entry + 1): +0 market, +8 X, +16 positions, +24 delta,
-  // +32 A, +40 usable, +48 first record, +52 last record.
-  let nm: u32 = 0;
-  for (let k: u32 = 0; k < n; k++) {
-    if (!serves(k, w)) continue;
-    const m = defMarket(k);
-    if (m == NONE) continue;
-    const mp = col(Column.AdlGroupOf) + (<usize>(m * 2) << 2);
-    let e = load<u32>(mp);
-    if (e == 0) {
-      e = ++nm;
-      store<u32>(mp, e);
-      const q = entry(e - 1);
-      memory.fill(q, 0, 64);
-      store<u32>(q, m);
-      store<u32>(q + 48, k);
+  const stamp = nextEpoch();
+  for (let k0: u32 = 0; k0 < n; k0++) {
+    if (!serves(k0, w)) continue;
+    const m = defMarket(k0);
+    if (m == NONE || !firstVisit(m, stamp)) continue;
+    const count = gatherHolders(m, 0);
+    const ids = col(Column.AdlId), pos = col(Column.AdlPos);
+    for (let i: u32 = 0; i < count; i++) {
+      // PayId aliases AdlPos (and PayCap AdlSize): payer i is written after candidate i is read.
+      const tag = load<u32>(ids + (<usize>i << 2));
+      const s = load<i64>(<usize>load<u32>(pos + (<usize>i << 2)));
+      setPayer(i, tag, s < 0 ? -s : s, solventRoom(equityOf(tag)));
     }
-    const q = entry(e - 1);
-    let X = load<i64>(q, 8) + openOf(k);
-    store<i64>(q + 8, X > AMOUNT_LIMIT ? AMOUNT_LIMIT : X);
-    store<u32>(q + 52, k);
+    finishPool(j, w, n, count, m);
   }
-  if (nm == 0) return;
-  // Positions (count, then what each will owe) from one pass over the book per question when the
-  // markets hold much of it, else from each market's holders.
-  let bound: u64 = 0;
-  for (let e: u32 = 0; e < nm; e++) bound += <u64>holdersOf(load<u32>(entry(e)));
-  const sweep = bound * 4 >= <u64>(positionLive + isolatedLive);
-  if (sweep) bookPass(false);
-  else for (let e: u32 = 0; e < nm; e++) store<u32>(entry(e) + 16, gatherHolders(load<u32>(entry(e)), 0));
-  for (let e: u32 = 0; e < nm; e++) {
-    const q = entry(e);
-    const mk = marketPtr(load<u32>(q));
-    const oi = load<i64>(mk, M_OI_LONG) + load<i64>(mk, M_OI_SHORT);
-    const delta = oi <= 0 ? OVERFLOWED : mulDivRounded(load<i64>(q, 8) + <i64>load<u32>(q, 16), load<i64>(mk, M_D), oi, true, SCRATCH);
-    const iL = load<i64>(mk, M_FUND_LONG), iS = load<i64>(mk, M_FUND_SHORT);
-    const usable = delta != OVERFLOWED && iL + delta <= INDEX_LIMIT && iS - delta >= -INDEX_LIMIT;
-    store<i64>(q + 24, delta);
-    store<u32>(q + 40, usable ? 1 : 0);
-  }
-  if (sweep) bookPass(true);
-  else {
-    for (let e: u32 = 0; e < nm; e++) {
-      const q = entry(e);
-      if (load<u32>(q, 40) == 0) continue;
-      const m = load<u32>(q);
-      const count = gatherHolders(m, 0);
-      const ids = col(Column.AdlId), pos = col(Column.AdlPos);
-      for (let i: u32 = 0; i < count; i++) {
-        const tag = load<u32>(ids + (<usize>i << 2));
-        owes(q, m, <usize>load<u32>(pos + (<usize>i << 2)), (tag & ISOLATED_TAG) != 0);
-      }
-    }
-  }
-  // Bump the usable markets, in order: covers, the market's pay record, its residue.
-  for (let e: u32 = 0; e < nm; e++) {
-    const q = entry(e);
-    const m = load<u32>(q);
-    store<u32>(col(Column.AdlGroupOf) + (<usize>(m * 2) << 2), 0);
-    const X = load<i64>(q, 8), A = load<i64>(q, 32), delta = load<i64>(q, 24);
-    if (load<u32>(q, 40) == 0 || A < X) continue;
-    const mk = marketPtr(m);
-    store<i64>(mk + M_FUND_LONG, load<i64>(mk, M_FUND_LONG) + delta);
-    store<i64>(mk + M_FUND_SHORT, load<i64>(mk, M_FUND_SHORT) - delta);
-    const last = load<u32>(q, 52);
-    for (let k = load<u32>(q, 48); k <= last; k++) {
-      if (serves(k, w) && defMarket(k) == m) cover(k, j, NONE, openOf(k), delta, 0);
-    }
-    add128(BALANCES + 32, A);
-    store<i64>(RUN_RECORD + 56, load<i64>(RUN_RECORD, 56) + A);
-    emit(NONE, j, Role.Pay, NONE, m, A, delta, load<i64>(mk, M_OI_LONG) + load<i64>(mk, M_OI_SHORT));
-    addResidue(j, NONE, m, A - X, NONE);
-  }
-}
-
-// @ts-ignore: decorator
-@inline function entry(e: u32): usize { return col(Column.AdlGroups) + (<usize>e << 6); }
-
-/** Index holders of market m (an upper bound of its positions, for choosing a pass). */
-function holdersOf(m: u32): u32 {
-  const starts = col(Column.IndexStart);
-  return load<u32>(starts + (<usize>(m + 1) << 2)) - load<u32>(starts + (<usize>m << 2)) + pendingCount;
-}
-
-/**
- * One pass over every position: with `owed` false, counts each listed market's positions with a
- * size (+16); with `owed` true, adds what each will owe after the bump to its market's A (+32).
- */
-function bookPass(owed: bool): void {
-  const flags = col(Column.AccFlags), posStart = col(Column.AccPosStart), posLen = col(Column.AccPosLen);
-  const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize), map = col(Column.AdlGroupOf);
-  for (let a: u32 = 0; a < accountCount; a++) {
-    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
-    const s0 = load<u32>(posStart + (<usize>a << 2)), s1 = s0 + load<u32>(posLen + (<usize>a << 2));
-    for (let sl = s0; sl < s1; sl++) {
-      const p = posSize + (<usize>sl << 3);
-      if (load<i64>(p) == 0) continue;
-      const m = <u32>load<u16>(posMarket + (<usize>sl << 1));
-      const e = load<u32>(map + (<usize>(m * 2) << 2));
-      if (e == 0) continue;
-      const q = entry(e - 1);
-      if (!owed) store<u32>(q + 16, load<u32>(q, 16) + 1);
-      else if (load<u32>(q, 40) != 0) owes(q, m, p, false);
-    }
-  }
-  for (let r: u32 = 0; r < isolatedTop; r++) {
-    if (load<u8>(col(Column.IsoFlags) + <usize>r) == 0) continue;
-    const p = i64At(Column.IsoSize, r);
-    if (load<i64>(p) == 0) continue;
-    const m = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
-    const e = load<u32>(map + (<usize>(m * 2) << 2));
-    if (e == 0) continue;
-    const q = entry(e - 1);
-    if (!owed) store<u32>(q + 16, load<u32>(q, 16) + 1);
-    else if (load<u32>(q, 40) != 0) owes(q, m, p, true);
-  }
-}
-
-/**
- * Adds to market entry q's A what the position at size address p will owe because of the bump:
- * ceil(s (I' - snap) / D) - ceil(s (I - snap) / D); an overflow makes the market unusable.
- */
-function owes(q: usize, m: u32, p: usize, iso: bool): void {
-  const mk = marketPtr(m);
-  const s = load<i64>(p);
-  const snap = iso ? load<i64>(p - col(Column.IsoSize) + col(Column.IsoSnap)) : load<i64>(p - col(Column.PosSize) + col(Column.PosSnap));
-  const delta = load<i64>(q, 24), D = load<i64>(mk, M_D);
-  const idx = s > 0 ? load<i64>(mk, M_FUND_LONG) : load<i64>(mk, M_FUND_SHORT);
-  const idx2 = s > 0 ? idx + delta : idx - delta;
-  const before = mulDivRounded(s, idx - snap, D, true, SCRATCH), after = mulDivRounded(s, idx2 - snap, D, true, SCRATCH);
-  const A = load<i64>(q, 32) + (after - before);
-  if (before == OVERFLOWED || after == OVERFLOWED || A > AMOUNT_LIMIT) store<u32>(q + 40, 0);
-  else store<i64>(q + 32, A);
 }
 
 // ---- Gains haircut (Vega, OKX 2018, Deribit; VMGH) -----------------------------------------------
@@ -210,7 +102,7 @@ function pnlAt(p: usize, m: u32, iso: bool): i64 {
   const s = load<i64>(p);
   const mk = marketPtr(m);
   const D = load<i64>(mk, M_D);
-  const quote = iso ? load<i64>(p - col(Column.IsoSize) + col(Column.IsoQuote)) : load<i64>(p - col(Column.PosSize) + col(Column.PosQuote));
+  const quote = load<i64>(quoteAt(p, iso));
   const snap = iso ? load<i64>(p - col(Column.IsoSize) + col(Column.IsoSnap)) : load<i64>(p - col(Column.PosSize) + col(Column.PosSnap));
   const idx = s > 0 ? load<i64>(mk, M_FUND_LONG) : load<i64>(mk, M_FUND_SHORT);
   const value = mulDivRounded(s, load<i64>(mk, M_MARK), D, false, SCRATCH);
@@ -219,6 +111,40 @@ function pnlAt(p: usize, m: u32, iso: bool): i64 {
   return value + quote - owed;
 }
 
+/** The quote balance cell of the position behind size address p. */
+// @ts-ignore: decorator
+@inline function quoteAt(p: usize, iso: bool): usize {
+  return iso ? p - col(Column.IsoSize) + col(Column.IsoQuote) : p - col(Column.PosSize) + col(Column.PosQuote);
+}
+
+/**
+ * How much of a position's gain v > 0 a haircut can take: v, but no more than keeps its quote
+ * balance within the supported range (quote - h >= -2^62).
+ */
+// @ts-ignore: decorator
+@inline function gainRoom(v: i64, quote: i64): i64 {
+  const q = quote + AMOUNT_LIMIT;
+  return v < q ? v : q;
+}
+
+/** floor(g * ppm / 10^6) for 0 < g <= 2^62 (g itself at 10^6: no intermediate reaches the limit). */
+// @ts-ignore: decorator
+@inline function haircutCap(g: i64, ppm: i64): i64 {
+  return ppm == 1_000_000 ? g : mulDivRounded(g, ppm, 1_000_000, false, SCRATCH);
+}
+
+/** min(a, b, c). */
+// @ts-ignore: decorator
+@inline function min3(a: i64, b: i64, c: i64): i64 {
+  const ab = a < b ? a : b;
+  return ab < c ? ab : c;
+}
+
+/**
+ * A gains haircut takes the gain itself: each payer's share comes out of its positions' quote
+ * balances, so the gain left to haircut (in this step, a later one or a later event) is what the
+ * positions still show. The share counts as realized PnL paid out (the ledger's flows fall by it).
+ */
 export function runGains(j: u32, w: u32, n: u32): void {
   const sp = stepPtr(j);
   const all = load<u8>(sp, 2) == 1;
@@ -226,7 +152,7 @@ export function runGains(j: u32, w: u32, n: u32): void {
   const ppm = <i64>load<u32>(sp, 40);
   if (all) {
     const np = gainsAll(minGain, ppm);
-    finishPool(j, w, n, np, NONE);
+    if (pool(j, w, n, np, NONE)) takeGains(j, np, NONE);
     return;
   }
   const stamp = nextEpoch();
@@ -240,47 +166,125 @@ export function runGains(j: u32, w: u32, n: u32): void {
     for (let i: u32 = 0; i < count; i++) {
       // PayId aliases AdlPos: payer np <= i is written after candidate i is read.
       const tag = load<u32>(ids + (<usize>i << 2));
-      const g = pnlAt(<usize>load<u32>(pos + (<usize>i << 2)), m, (tag & ISOLATED_TAG) != 0);
+      const p = <usize>load<u32>(pos + (<usize>i << 2));
+      const iso = (tag & ISOLATED_TAG) != 0;
+      const g = pnlAt(p, m, iso);
       if (g == OVERFLOWED || g <= minGain) continue;
-      setPayer(np++, tag, g, mulDivRounded(g, ppm, 1_000_000, false, SCRATCH));
+      const cap = min3(haircutCap(g, ppm), solventRoom(equityOf(tag)), gainRoom(g, load<i64>(quoteAt(p, iso))));
+      setPayer(np++, tag, g, cap);
     }
-    finishPool(j, w, n, np, m);
+    if (pool(j, w, n, np, m)) takeGains(j, np, m);
   }
 }
 
-/** Payers of scope `all`: each account's cross gain, then its isolated positions by market. */
+/**
+ * Payers of scope `all`: each account's cross gain (over all its cross positions), then its
+ * isolated positions by market.
+ */
 function gainsAll(minGain: i64, ppm: i64): u32 {
   let np: u32 = 0;
   const start = col(Column.AccPosStart), len = col(Column.AccPosLen), flags = col(Column.AccFlags);
   for (let a: u32 = 0; a < accountCount; a++) {
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
     const s0 = load<u32>(start + (<usize>a << 2)), cnt = load<u32>(len + (<usize>a << 2));
-    let g: i64 = 0;
+    // g exactly (128-bit: lo, hi), the rooms saturating just above the split's limit.
+    let lo: u64 = 0, hi: i64 = 0, room: i64 = 0;
     let bad = false;
     for (let s = s0; s < s0 + cnt; s++) {
-      const v = pnlAt(i64At(Column.PosSize, s), <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1)), false);
+      const p = i64At(Column.PosSize, s);
+      const v = pnlAt(p, <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1)), false);
       if (v == OVERFLOWED) { bad = true; break; }
-      g += v;
+      const sum = lo + <u64>v;
+      hi += (v >> 63) + <i64>(sum < lo);
+      lo = sum;
+      if (v > 0) { const x = gainRoom(v, load<i64>(quoteAt(p, false))); room = room > WEIGHT_LIMIT - x ? WEIGHT_LIMIT + 1 : room + x; }
     }
-    if (!bad && cnt > 0 && g > minGain && g <= AMOUNT_LIMIT) setPayer(np++, a, g, mulDivRounded(g, ppm, 1_000_000, false, SCRATCH));
+    if (!bad && cnt > 0) {
+      const fits = hi == (<i64>lo >> 63);
+      const g = <i64>lo;
+      if ((!fits && hi >= 0) || (fits && g > WEIGHT_LIMIT)) setPayer(np++, a, WEIGHT_LIMIT + 1, 0); // too heavy: the step pays nothing
+      else if (fits && g > minGain) {
+        const cap = min3(haircutCap(g, ppm), solventRoom(equityOf(a)), room);
+        setPayer(np++, a, g, cap);
+      }
+    }
     // Isolated rows of a, by market ascending (a short insertion pass over the linked list).
     const first = np;
     let r = load<u32>(u32At(Column.AccIsoHead, a));
     while (r != NONE) {
       const m = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
-      const v = pnlAt(i64At(Column.IsoSize, r), m, true);
+      const p = i64At(Column.IsoSize, r);
+      const v = pnlAt(p, m, true);
       if (v != OVERFLOWED && v > minGain) {
         let at = np++;
         while (at > first && <u32>load<u16>(col(Column.IsoMarket) + (<usize>(load<u32>(u32At(Column.PayId, at - 1)) & ~ISOLATED_TAG) << 1)) > m) {
           setPayer(at, load<u32>(u32At(Column.PayId, at - 1)), load<i64>(i64At(Column.PayWeight, at - 1)), load<i64>(i64At(Column.PayCap, at - 1)));
           at--;
         }
-        setPayer(at, r | ISOLATED_TAG, v, mulDivRounded(v, ppm, 1_000_000, false, SCRATCH));
+        const cap = min3(haircutCap(v, ppm), solventRoom(equityOf(r | ISOLATED_TAG)), gainRoom(v, load<i64>(quoteAt(p, true))));
+        setPayer(at, r | ISOLATED_TAG, v, cap);
       }
       r = load<u32>(u32At(Column.IsoNext, r));
     }
   }
   return np;
+}
+
+/** Takes each payer's share out of its gains (quote balances), with a pay record; flows fall by the total. */
+function takeGains(j: u32, np: u32, market: u32): void {
+  const ids = col(Column.PayId), shares = col(Column.PayWork);
+  let total: i64 = 0;
+  beginPays(j);
+  for (let i: u32 = 0; i < np; i++) {
+    const h = load<i64>(shares + (<usize>i << 3));
+    if (h <= 0) continue;
+    total += h;
+    const id = load<u32>(ids + (<usize>i << 2));
+    if ((id & ISOLATED_TAG) != 0) {
+      const r = id & ~ISOLATED_TAG;
+      const q = i64At(Column.IsoQuote, r);
+      store<i64>(q, load<i64>(q) - h);
+      pay(tagAccount(id), <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), h);
+    } else if (market != NONE) {
+      const q = i64At(Column.PosQuote, findCross(id, market));
+      store<i64>(q, load<i64>(q) - h);
+      pay(id, market, h);
+    } else {
+      takeCrossGains(id, h);
+      pay(id, NONE, h);
+    }
+  }
+  endPays();
+  add128(LIQ_RECORD + 40, -total);
+}
+
+/**
+ * Takes h out of account a's cross gains: from its positions with a gain, in market order, each up
+ * to its room (h never exceeds the sum of the rooms: the payer's cap).
+ */
+function takeCrossGains(a: u32, h: i64): void {
+  const s0 = load<u32>(u32At(Column.AccPosStart, a)), s1 = s0 + load<u32>(u32At(Column.AccPosLen, a));
+  const markets = col(Column.PosMarket);
+  let last: i32 = -1;
+  while (h > 0) {
+    // The next position (by market) after `last` with a gain.
+    let best: u32 = NONE, bestMarket: i32 = 0x10000, bestRoom: i64 = 0;
+    for (let s = s0; s < s1; s++) {
+      const m = <i32>load<u16>(markets + (<usize>s << 1));
+      if (m <= last || m >= bestMarket) continue;
+      const p = i64At(Column.PosSize, s);
+      const v = pnlAt(p, <u32>m, false);
+      if (v == OVERFLOWED || v <= 0) continue;
+      best = s; bestMarket = m; bestRoom = gainRoom(v, load<i64>(quoteAt(p, false)));
+    }
+    assert(best != NONE, 'a gains haircut within the payer\'s room');
+    if (best == NONE) return;
+    const x = h < bestRoom ? h : bestRoom;
+    const q = i64At(Column.PosQuote, best);
+    store<i64>(q, load<i64>(q) - x);
+    h -= x;
+    last = bestMarket;
+  }
 }
 
 /** Assigns the pool's capacity to the records (of market m, or all), splits and collects. */
@@ -304,29 +308,34 @@ function pool(j: u32, w: u32, n: u32, np: u32, market: u32): bool {
 
 // ---- Deposit haircut (Mango token bankruptcy) ------------------------------------------------------
 
+/** Depositors (weight: the deposit) pay out of it, each no more than keeps its equity at or above zero. */
 export function runDeposits(j: u32, w: u32, n: u32): void {
   let np: u32 = 0;
   const flags = col(Column.AccFlags), coll = col(Column.AccCollateral);
-  // Each depositor's cap is its weight (its balance): one column serves as both.
-  const ids = col(Column.PayId), weights = col(Column.PayWeight);
-  let cap: i64 = 0;
+  const ids = col(Column.PayId), weights = col(Column.PayWeight), caps = col(Column.PayCap);
+  let deposits: i64 = 0, capacity: i64 = 0;
   for (let a: u32 = 0; a < accountCount; a++) {
     const c = load<i64>(coll + (<usize>a << 3));
     if (c <= 0 || load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
+    const e = solventRoom(equityOf(a));
+    const cap = c < e ? c : e;
     store<u32>(ids + (<usize>np << 2), a);
     store<i64>(weights + (<usize>np << 3), c);
+    store<i64>(caps + (<usize>np << 3), cap);
     np++;
-    cap += c;
-    if (cap > WEIGHT_LIMIT) return; // too heavy to split exactly: pays nothing
+    deposits += c;
+    capacity += cap;
+    if (deposits > WEIGHT_LIMIT) return; // too heavy to split exactly: pays nothing
   }
-  if (cap <= 0) return;
-  const X = assignPooled(j, w, n, cap, NONE);
+  if (capacity <= 0) return;
+  const X = assignPooled(j, w, n, capacity, NONE);
   if (X <= 0) return;
-  splitAt(np, X, weights, weights, col(Column.PayWork), cap);
+  splitAt(np, X, weights, caps, col(Column.PayWork), deposits);
   takeFromCollateral(j, np, NONE);
-  // The deposit index a lazily indexed venue would show: idx - ceil(idx * X / deposits).
+  // The deposit index a venue haircutting every deposit by the same fraction would show:
+  // idx - ceil(idx * X / deposits).
   const idx = load<i64>(BALANCES, 80);
-  const cut = mulDivRounded(idx, X, cap, true, SCRATCH);
+  const cut = mulDivRounded(idx, X, deposits, true, SCRATCH);
   if (cut != OVERFLOWED) store<i64>(BALANCES + 80, idx - cut);
 }
 
@@ -336,7 +345,10 @@ export function runVaultShares(j: u32, w: u32, n: u32): void {
   const v = vaultAccount();
   if (v == NONE) return;
   const cp = i64At(Column.AccCollateral, v);
-  const cap = load<i64>(cp);
+  // Its collateral, and no more than keeps its equity (its net asset value) at or above zero.
+  let cap = load<i64>(cp);
+  const e = solventRoom(equityOf(v));
+  if (e < cap) cap = e;
   if (cap <= 0) return;
   const X = assignPooled(j, w, n, cap, NONE);
   if (X <= 0) return;
@@ -384,6 +396,11 @@ export function runMembersFund(j: u32, w: u32, n: u32, epoch: u32): void {
   }
 }
 
+/**
+ * Surviving members pay pro rata to their commitment, up to a multiple of it; taken from their cross
+ * collateral, which may go below zero: the member owes it. What a member paid beyond its equity is
+ * reported (per step and run).
+ */
 export function runAssessments(j: u32, w: u32, n: u32, epoch: u32): void {
   const multiple = <i64>load<u32>(stepPtr(j), 40);
   const nm = memberCount();
@@ -402,6 +419,8 @@ export function runAssessments(j: u32, w: u32, n: u32, epoch: u32): void {
     if (h <= 0) continue;
     const mp = memberPtr(load<u32>(u32At(Column.PayId, i)));
     const a = load<u32>(mp);
+    // Members owe their assessment even beyond their equity (the clearing house's rule): counted.
+    notePayment(j, equityOf(a), h);
     store<i64>(mp + 24, load<i64>(mp, 24) + h);
     const cp = i64At(Column.AccCollateral, a);
     store<i64>(cp, load<i64>(cp) - h);

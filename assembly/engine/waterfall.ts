@@ -1,24 +1,28 @@
 /**
  * The loss waterfall (docs/WATERFALL.md): configuration, one run over the pending deficit records,
  * the audit buffer, and the steps that pay out of balances (insurance funds, backstop providers,
- * clearing-house layers). ADL lives in adl.ts, the pro-rata haircuts and the funding-index bump in
- * socialize.ts; both use the helpers exported here.
+ * clearing-house layers). ADL lives in adl.ts, the pro-rata haircuts and the socialization over open
+ * interest in socialize.ts; both use the helpers exported here.
  *
  * A run is tranche-major: each step serves every open record of its waterfall in record order before
  * the next step starts. A step that splits among many payers first assigns each record its part (up
  * to the step's capacity), then splits the step's total once, so a haircut over a million accounts
  * costs one pass however many deficits it serves.
  *
+ * Solvency: a group pays no more than keeps its equity (as a check computes it, at the moment it
+ * pays) at or above zero (`solventRoom`); only assessments, which members owe, may take one below,
+ * and the run reports how far (`notePayment`).
+ *
  * Conservation: collateral + funds + operator capital + default fund + residue + liquidator fees +
- * flows - deficits recorded + covered - socialized receivable is unchanged by a run; the debug build
+ * flows - deficits recorded + covered is unchanged by a run; the debug build
  * checks it around every run.
  */
-import { AMOUNT_LIMIT, mulDivRounded } from '../math/fixed';
+import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { AUDIT_ROWS, col, Column, WINDOW_BUCKETS } from '../layout';
 import { Field, Status } from '../status';
 import { accountCount, bookChanged, fail, LIQ_RECORD, marketCount, nextEpoch, NONE, resultsCurrent, SCRATCH } from './state';
 import { checkAccount } from './book';
-import { checkRange } from './check';
+import { checkRange, equityOf } from './check';
 import { fundOf, LEDGER_RECORD, ledgerSum } from './execute';
 import { split, WEIGHT_LIMIT } from './prorata';
 import { add128, BALANCES, memberPtr, memberIndex } from './parties';
@@ -56,8 +60,15 @@ const BACKSTOP: usize = memory.data(<i32>(MAX_BACKSTOP * BACKSTOP_RECORD), 8);
 export const WF_STATE: usize = memory.data(32, 8);
 /** The last run: +0 deficits u32, +4 audit rows left in the buffer u32, +8 deficit total, +16 residue,
  * +24 uncovered, +32 ADL volume (base atoms, saturating), +40 ADL notional, +48 ADL accounts (i64),
- * +56 socialized receivable added, +64.. covered per step (i64 x MAX_STEPS). */
-export const RUN_RECORD: usize = memory.data(<i32>(64 + MAX_STEPS * 8), 8);
+ * +56 paid beyond equity (all steps); then per step j (i64 x MAX_STEPS each): covered at
+ * RUN_COVERED + 8j, residue at RUN_RESIDUE + 8j, paid beyond equity at RUN_BEYOND + 8j, and the
+ * accounts that paid beyond their equity at RUN_BEYOND_ACCOUNTS + 8j. */
+export const RUN_COVERED: u32 = 64;
+export const RUN_RESIDUE: u32 = RUN_COVERED + MAX_STEPS * 8;
+export const RUN_BEYOND: u32 = RUN_RESIDUE + MAX_STEPS * 8;
+export const RUN_BEYOND_ACCOUNTS: u32 = RUN_BEYOND + MAX_STEPS * 8;
+export const RUN_RECORD_BYTES: u32 = RUN_BEYOND_ACCOUNTS + MAX_STEPS * 8;
+export const RUN_RECORD: usize = memory.data(<i32>RUN_RECORD_BYTES, 8);
 
 @external("env", "auditDrain")
 declare function auditDrain(rows: u32): void;
@@ -152,7 +163,7 @@ export function endPays(): void {
 export function cover(k: u32, j: u32, account: u32, x: i64, price: i64, size: i64): void {
   const p = i64At(Column.DefAmount, k);
   store<i64>(p, load<i64>(p) - x);
-  const s = RUN_RECORD + 64 + (<usize>j << 3);
+  const s = RUN_RECORD + RUN_COVERED + (<usize>j << 3);
   store<i64>(s, load<i64>(s) + x);
   add128(BALANCES + 48, x);
   emit(k, j, Role.Cover, account, defMarket(k), x, price, size);
@@ -163,8 +174,29 @@ export function addResidue(j: u32, account: u32, market: u32, amount: i64, k: u3
   if (amount <= 0) return;
   add128(BALANCES, amount);
   store<i64>(RUN_RECORD + 16, load<i64>(RUN_RECORD, 16) + amount);
+  const s = RUN_RECORD + RUN_RESIDUE + (<usize>j << 3);
+  store<i64>(s, load<i64>(s) + amount);
   emit(k, j, Role.Residue, account, market, amount, 0, 0);
 }
+
+/**
+ * A payer of step j whose equity was `equity` paid `amount`: the part beyond max(0, equity) is
+ * counted (a step whose rule lets it take a group below zero reports how far, per step and run).
+ */
+export function notePayment(j: u32, equity: i64, amount: i64): void {
+  const room = equity > 0 ? equity : 0;
+  if (amount <= room) return;
+  const beyond = amount - room;
+  store<i64>(RUN_RECORD + 56, load<i64>(RUN_RECORD, 56) + beyond);
+  const s = RUN_RECORD + RUN_BEYOND + (<usize>j << 3);
+  store<i64>(s, load<i64>(s) + beyond);
+  const c = RUN_RECORD + RUN_BEYOND_ACCOUNTS + (<usize>j << 3);
+  store<i64>(c, load<i64>(c) + 1);
+}
+
+/** What a group with this equity can pay without going below zero: max(0, E); 0 if E overflowed. */
+// @ts-ignore: decorator
+@inline export function solventRoom(equity: i64): i64 { return equity == OVERFLOWED || equity < 0 ? 0 : equity; }
 
 // ---- Configuration --------------------------------------------------------------------------------
 
@@ -229,6 +261,9 @@ export function setWaterfall(nSteps: u32, nWaterfalls: u32, nBackstop: u32): i32
         if (a >= accountCount) return fail(Status.UnknownAccount, Field.BackstopAccountId, <i32>j);
         const cap = load<i64>(b, 8);
         if (cap < 0 || cap > AMOUNT_LIMIT) return fail(Status.InvalidWaterfall, Field.CapacityQuote, <i32>j);
+        for (let i2 = first; i2 < i; i2++) {
+          if (load<u32>(STAGE_BACKSTOP + <usize>i2 * BACKSTOP_RECORD) == a) return fail(Status.InvalidWaterfall, Field.BackstopAccountId, <i32>j);
+        }
         const wp = load<u32>(b, 4);
         if (wp > 0) weighted++;
         weightSum += wp;
@@ -303,7 +338,7 @@ export function allocate(now: i64): i32 {
   const beforeHi = !ASC_NO_ASSERT ? load<i64>(LEDGER_RECORD, 88) : 0;
   store<u32>(WF_STATE, load<u32>(WF_STATE, 16) + 1, 16);
   store<i64>(WF_STATE, now, 24);
-  memory.fill(RUN_RECORD, 0, 64 + MAX_STEPS * 8);
+  memory.fill(RUN_RECORD, 0, RUN_RECORD_BYTES);
   store<u32>(RUN_RECORD, n);
   auditRows = 0;
   cacheAuditColumns();
@@ -472,8 +507,10 @@ function runBackstop(j: u32, w: u32, n: u32): void {
     for (let i: u32 = 0; i < count; i++) {
       const b = BACKSTOP + <usize>(first + i) * BACKSTOP_RECORD;
       const a = fallback ? vault : load<u32>(b);
+      // What it can pay: its collateral, and no more than keeps its equity at or above zero.
       let c = load<i64>(coll + (<usize>a << 3));
       if (c < 0 || checkAccount(a, -1) != Status.Ok) c = 0;
+      else { const e = solventRoom(equityOf(a)); if (e < c) c = e; }
       if (!fallback && load<i64>(b, 8) > 0 && load<i64>(b, 16) < c) c = load<i64>(b, 16);
       const wt = !fallback && load<u32>(b, 4) > 0 ? <i64>load<u32>(b, 4) : c;
       store<u32>(u32At(Column.PayId, i), a);

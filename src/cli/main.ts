@@ -139,7 +139,7 @@ async function demo(argv: string[]): Promise<void> {
   console.log(`still liquidatable after ${cascade.rounds.length} rounds: ${cascade.remaining.accounts} accounts, ${cascade.remaining.isolated} isolated positions`);
   printWhoBoreTheLoss(engine, cascade.allocations, fundBefore, navBefore, usd);
   const ledgerAfter = engine.ledger().totalQuote;
-  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${usd(ledgerAfter - ledgerBefore)}`} (collateral + funds + fees + flows - deficits + covered + residue - receivable)`);
+  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${usd(ledgerAfter - ledgerBefore)}`} (collateral + funds + fees + flows - deficits + covered + residue)`);
 
   console.log(`\ntime: build ${((tBuilt - t0) / 1000).toFixed(2)} s, check ${tCheck.toFixed(1)} ms, liquidation and waterfall ${tCascade.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   if (ledgerAfter !== ledgerBefore) process.exitCode = 1;
@@ -151,9 +151,17 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
   const sum = (f: (r: AllocationReport) => bigint): bigint => reports.reduce((a, r) => a + f(r), 0n);
   const deficits = reports.reduce((a, r) => a + r.deficits, 0);
   console.log(`\nloss waterfall: ${deficits.toLocaleString('en-US')} deficit records, ${usd(sum((r) => r.deficitQuote))} in all, over ${reports.length} events`);
-  const byKind = new Map<string, bigint>();
-  for (const r of reports) for (const s of r.steps) byKind.set(`${s.waterfall}.${s.step} ${s.kind}`, (byKind.get(`${s.waterfall}.${s.step} ${s.kind}`) ?? 0n) + s.coveredQuote);
-  for (const [step, amount] of byKind) console.log(`  ${step.padEnd(28)} ${usd(amount).padStart(18)}`);
+  // Per step: covered, and the residue it left (what its payers paid beyond what the deficits needed).
+  const byStep = new Map<string, { covered: bigint; residue: bigint }>();
+  for (const r of reports) {
+    for (const s of r.steps) {
+      const key = `${s.waterfall}.${s.step} ${s.kind}`;
+      const t = byStep.get(key) ?? { covered: 0n, residue: 0n };
+      byStep.set(key, { covered: t.covered + s.coveredQuote, residue: t.residue + s.residueQuote });
+    }
+  }
+  console.log(`  ${'step'.padEnd(28)} ${'covered'.padStart(18)} ${'residue'.padStart(14)}`);
+  for (const [step, t] of byStep) console.log(`  ${step.padEnd(28)} ${usd(t.covered).padStart(18)} ${usd(t.residue).padStart(14)}`);
   console.log(`  ${'uncovered'.padEnd(28)} ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}`);
   console.log('who bore the loss:');
   console.log(`  insurance fund used     ${usd(sum((r) => r.insuranceFundQuote)).padStart(18)}   (balance ${usd(fundBefore)} -> ${usd(engine.insuranceFund())})`);
@@ -163,7 +171,10 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
   console.log(`  auto-deleveraging       ${usd(sum((r) => r.adlCoveredQuote)).padStart(18)}   (${adlAccounts.toLocaleString('en-US')} account closes, ${usd(sum((r) => r.adlNotionalQuote))} notional)`);
   console.log(`  socialized              ${usd(sum((r) => r.socializedQuote)).padStart(18)}`);
   console.log(`  clearing house          ${usd(sum((r) => r.clearingHouseQuote)).padStart(18)}`);
-  console.log(`  uncovered               ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}   (rounding residue kept: ${usd(sum((r) => r.residueQuote))}, mostly the funding bump's whole-atom steps)`);
+  console.log(`  uncovered               ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}`);
+  console.log(`  residue kept            ${usd(sum((r) => r.residueQuote)).padStart(18)}   (paid beyond what the deficits needed: ADL overshoot to the atom)`);
+  const beyond = sum((r) => r.paidBeyondEquityQuote);
+  if (beyond > 0n) console.log(`  paid beyond equity      ${usd(beyond).padStart(18)}   (clearing-house assessments members owe)`);
   // The five accounts that paid most, from the audit log.
   const paid = new Map<number, bigint>();
   const v = engine.auditLog.view();

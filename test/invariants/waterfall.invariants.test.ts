@@ -5,10 +5,13 @@
  * fast-check over all eleven kinds of steps. Properties:
  * - conservation: the ledger total is unchanged by allocateLosses;
  * - bounds: covers + uncovered = the deficit, per record; per step the report's cover equals the
- *   audit's; pooled steps' pay records sum to their covers (socializeFunding: covers + residue); ADL
- *   closes only reduce positions opposite to a bankrupt close in their market, of accounts holding
- *   one; the funding bump is owed by positions only; no payer above its cap (gains haircut, member
- *   assessments, backstop capacities and collateral, insurance floors);
+ *   audit's; pooled steps' pay records sum to their covers; ADL closes only reduce positions opposite
+ *   to a bankrupt close in their market, of accounts holding one; socialization is paid by positions
+ *   of the record's market only and moves no funding index; no payer above its cap (a group's gains
+ *   haircuts summed over the run's steps within its gains, member assessments, backstop capacities
+ *   and collateral, insurance floors);
+ * - solvency: a group at or above zero equity before a run is at or above zero after it, except a
+ *   member assessed beyond its equity, which the report counts (paidBeyondEquityQuote);
  * - determinism: the same inputs give the same audit JSON, reports and book;
  * - atomicity: a refused setWaterfall or allocateLosses changes nothing (the book digest of
  *   test/support, balances, members, vault, audit log, pending deficits) and the active waterfall
@@ -29,7 +32,7 @@ const show = (x: unknown): string => JSON.stringify(x, (_, v) => (typeof v === '
 const sign = (x: bigint): bigint => (x > 0n ? 1n : x < 0n ? -1n : 0n);
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 const sum = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
-const POOLED: readonly TrancheKind[] = ['haircutGains', 'haircutDeposits', 'haircutVaultShares', 'membersFund', 'assessments'];
+const POOLED: readonly TrancheKind[] = ['socializeFunding', 'haircutGains', 'haircutDeposits', 'haircutVaultShares', 'membersFund', 'assessments'];
 
 // ---- Books and parties --------------------------------------------------------------------------
 
@@ -105,7 +108,7 @@ const trancheArb: fc.Arbitrary<Tranche> = fc.oneof(
   fc.constantFrom(1, 1_000_000, 2_000_000, 100_000_000).map((multiplePpm): Tranche => ({ kind: 'assessments', multiplePpm })),
 );
 const stepsArb = fc.uniqueArray(trancheArb, { selector: (t) => t.kind, minLength: 1, maxLength: 11 });
-/** socializeFunding (and often haircutGains before it) first, then steps other than ADL: the bump and gains checks apply. */
+/** socializeFunding (and often haircutGains before it) first, then steps other than ADL: the socialization and gains checks apply. */
 const focusedArb: fc.Arbitrary<WaterfallConfig> = fc.tuple(
   trancheArb.filter((t) => t.kind === 'haircutGains'), fc.boolean(),
   fc.uniqueArray(trancheArb.filter((t) => t.kind !== 'adl' && t.kind !== 'haircutGains' && t.kind !== 'socializeFunding'), { selector: (t) => t.kind, maxLength: 6 }),
@@ -150,33 +153,32 @@ function pnl(engine: RiskEngine, marketId: number, p: { sizeBase: bigint; quoteB
   return (value >= 0n ? value / D : -((-value + D - 1n) / D)) + p.quoteBalance - fundingOwedQuote(market, { marketId, ...p });
 }
 
-/** Funding owed by every position of market m with the given indices (sizes and snapshots as now). */
-function owedAt(engine: RiskEngine, m: number, long: bigint, short: bigint): bigint {
-  const mk = engine.market(m);
-  const market: RefMarket = { baseDecimals: mk.baseDecimals, markPrice: mk.markPrice, fundingIndexLong: long, fundingIndexShort: short, curve: { kind: 'flat', imfPpm: 0, mmfPpm: 0 } };
-  let total = 0n;
+interface Before { ledger: bigint; positions: Positions; collateral: bigint[]; funds: bigint[]; indices: [bigint, bigint][]; gains: Map<string, bigint>; equity: Map<string, bigint> }
+
+/** Equity of every group now: `a/cross` (collateral + Σ v) and `a/iso/m` (its collateral + v). */
+function equities(engine: RiskEngine): Map<string, bigint> {
+  const out = new Map<string, bigint>();
   for (let a = 0; a < engine.accountCount; a++) {
     const s = engine.account(a);
-    for (const p of [...s.positions, ...s.isolated]) if (p.marketId === m && p.sizeBase !== 0n) total += fundingOwedQuote(market, { ...p, marketId: m });
+    if (!s.open) continue;
+    out.set(`${a}/cross`, s.collateralQuote + sum(s.positions.map((p) => pnl(engine, p.marketId, p))));
+    for (const p of s.isolated) out.set(`${a}/iso/${p.marketId}`, p.collateralQuote + pnl(engine, p.marketId, p));
   }
-  return total;
+  return out;
 }
 
-interface Before { ledger: bigint; positions: Positions; collateral: bigint[]; funds: bigint[]; indices: [bigint, bigint][]; gains: Map<string, bigint> }
-
 function observe(engine: RiskEngine): Before {
+  // gains: per group, the sum of its positions' positive gains (what any haircuts of it can take in all).
   const gains = new Map<string, bigint>();
   const collateral: bigint[] = [];
   for (let a = 0; a < engine.accountCount; a++) {
     const s = engine.account(a);
     collateral.push(s.collateralQuote);
-    let cross = 0n;
-    for (const p of s.positions) { const v = pnl(engine, p.marketId, p); cross += v; gains.set(`${a}/${p.marketId}`, v); }
-    gains.set(`${a}/cross`, cross);
-    for (const p of s.isolated) gains.set(`${a}/${p.marketId}`, pnl(engine, p.marketId, p));
+    gains.set(`${a}/cross`, sum(s.positions.map((p) => pnl(engine, p.marketId, p)).filter((v) => v > 0n)));
+    for (const p of s.isolated) { const v = pnl(engine, p.marketId, p); gains.set(`${a}/iso/${p.marketId}`, v > 0n ? v : 0n); }
   }
   return {
-    ledger: engine.ledger().totalQuote, positions: positionsOf(engine), collateral, gains,
+    ledger: engine.ledger().totalQuote, positions: positionsOf(engine), collateral, gains, equity: equities(engine),
     funds: [engine.insuranceFund(), ...Array.from({ length: engine.marketCount }, (_, m) => engine.insuranceFund(m))],
     indices: Array.from({ length: engine.marketCount }, (_, m) => [engine.market(m).fundingIndexLong, engine.market(m).fundingIndexShort]),
   };
@@ -235,34 +237,48 @@ function checkRun(engine: RiskEngine, config: WaterfallConfig, before: Before, r
     expect(s1 === 0n || (sign(s1) === sign(s0) && abs(s1) < abs(s0)), `position ${key} reduced`).toBe(true);
     count('positions deleveraged');
   }
-  // The funding bump is owed by the positions (exactly A_m, so an account with none owes nothing);
-  // without ADL the positions are those before the run.
-  if (!kinds.includes('adl')) {
-    for (const r of records.filter((x) => x.tranche === 'socializeFunding' && x.role === 'pay')) {
-      const m = r.marketId!;
-      const [l0, s0] = before.indices[m]!;
-      const now = engine.market(m);
-      expect(owedAt(engine, m, now.fundingIndexLong, now.fundingIndexShort) - owedAt(engine, m, l0, s0), `funding bump of market ${m}`).toBe(r.amountQuote);
-      expect(r.accountId).toBe(null);
-      count('bumps checked');
+  // Socialization: paid by positions of the record's market only (an account with none pays nothing),
+  // out of collateral: no funding index moves.
+  for (const r of records.filter((x) => x.tranche === 'socializeFunding' && x.role === 'pay')) {
+    expect(before.positions.get(`${r.accountId}/${r.marketId}`) ?? 0n, `socialization payer ${show(r)} held a position`).not.toBe(0n);
+    count('socialization pays checked');
+  }
+  for (let m = 0; m < engine.marketCount; m++) {
+    const now = engine.market(m);
+    expect([now.fundingIndexLong, now.fundingIndexShort], `funding indices of market ${m}`).toEqual(before.indices[m]);
+  }
+  // Gains haircuts take the gain itself: per group, what all the run's haircut steps took is within
+  // the positive gains it had at the run's start (ADL, which realizes gains, must not run before).
+  const adlBefore = (w: number, j: number): boolean => [...lists.slice(0, w).flat(), ...lists[w]!.slice(0, j)].some((t) => t.kind === 'adl');
+  if (!lists.some((l, w) => l.some((t, j) => t.kind === 'haircutGains' && adlBefore(w, j)))) {
+    const taken = new Map<string, bigint>();
+    for (const r of records.filter((x) => x.tranche === 'haircutGains' && x.role === 'pay')) {
+      // An isolated payer's record names its market; a cross payer's names the record's market (scope
+      // market) or none (scope all). One position per market: the group is the one that held it.
+      const isoKey = `${r.accountId}/iso/${r.marketId}`;
+      const key = r.marketId !== null && before.gains.has(isoKey) ? isoKey : `${r.accountId}/cross`;
+      taken.set(key, (taken.get(key) ?? 0n) + r.amountQuote);
+    }
+    for (const [key, x] of taken) {
+      expect(x <= before.gains.get(key)!, `gains haircut ${key}: ${x} of ${before.gains.get(key)}`).toBe(true);
+      count('gain haircuts checked');
     }
   }
-  // Gains haircut <= floor(g maxHaircutPpm / 10^6), g as at the run's start: checked when no step that
-  // moves positions or funding (adl, socializeFunding) runs before it (waterfalls run in order).
-  lists.forEach((list, w) => list.forEach((t, j) => {
-    if (t.kind !== 'haircutGains') return;
-    const earlier = [...lists.slice(0, w).flat(), ...list.slice(0, j)].map((x) => x.kind);
-    if (earlier.includes('adl') || earlier.includes('socializeFunding')) return;
-    {
-      for (const r of records.filter((x) => x.waterfall === w && x.step === j && x.role === 'pay')) {
-        const scopeAll = (t.scope ?? 'market') === 'all';
-        const isCross = scopeAll ? engine.account(r.accountId!).isolated.every((p) => p.marketId !== r.marketId) : false;
-        const g = before.gains.get(`${r.accountId}/${scopeAll && (r.marketId === null || isCross) ? 'cross' : r.marketId}`)!;
-        expect(r.amountQuote <= (g * BigInt(t.maxHaircutPpm ?? 1_000_000)) / PPM, `gain haircut ${show(r)} of g = ${g}`).toBe(true);
-        count('gain haircuts checked');
-      }
-    }
-  }));
+  // Solvency: no group at or above zero before the run ends below it, except members assessed beyond
+  // their equity; the report counts at least what they fell below zero by.
+  const equityAfter = equities(engine);
+  let below = 0n;
+  for (const [key, e0] of before.equity) {
+    const e1 = equityAfter.get(key);
+    if (e1 === undefined || e0 < 0n || e1 >= 0n) continue;
+    const a = Number(key.split('/')[0]);
+    const assessed = records.some((r) => r.tranche === 'assessments' && r.role === 'pay' && r.accountId === a);
+    expect(assessed && key.endsWith('/cross'), `group ${key} solvent before the run (${e0}) ends at ${e1}`).toBe(true);
+    below += -e1;
+    count('assessed below zero');
+  }
+  expect(below <= report.paidBeyondEquityQuote, `below zero ${below}, reported ${report.paidBeyondEquityQuote}`).toBe(true);
+  count('solvency checked');
   // Members: assessed <= floor(K multiple / 10^6) of the waterfall's (largest) multiple; funds >= 0.
   const multiple = Math.max(0, ...lists.flat().map((t) => (t.kind === 'assessments' ? t.multiplePpm : 0)));
   for (const m of engine.clearingMembers()) {
@@ -325,14 +341,14 @@ async function runAll(d: Draw, rawConfig: WaterfallConfig, events: [number, numb
 // ---- Properties ---------------------------------------------------------------------------------
 
 describe('waterfall invariants (engine)', () => {
-  it('conservation, allocation bounds, ADL sides, funding owed by positions, caps', async () => {
+  it('conservation, allocation bounds, ADL sides, socialization by positions, caps, solvency', async () => {
     await fc.assert(fc.asyncProperty(drawArb, configArb, eventsArb, async (d, config, events) => {
       await runAll(d, config, events);
     }), { seed: 20_260_301, numRuns: 120 });
     await fc.assert(fc.asyncProperty(drawArb, focusedArb, eventsArb, async (d, config, events) => {
       await runAll(d, config, events);
     }), { seed: 20_260_305, numRuns: 60 });
-    for (const k of ['deficits', 'adl records', 'positions deleveraged', 'bumps checked', 'gain haircuts checked', 'members assessed', 'covered:backstopVault', 'covered:haircutVaultShares', 'covered:insuranceFund']) {
+    for (const k of ['deficits', 'adl records', 'positions deleveraged', 'socialization pays checked', 'gain haircuts checked', 'members assessed', 'covered:backstopVault', 'covered:haircutVaultShares', 'covered:insuranceFund', 'solvency checked']) {
       expect(stats[k] ?? 0, `${k}: ${show(stats)}`).toBeGreaterThan(2);
     }
   });

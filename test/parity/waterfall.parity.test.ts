@@ -343,14 +343,14 @@ function expectWorldParity(w: World, label: string): void {
   expect(engine.clearingMembers(), `${label}: members`).toEqual([...wf.members].map(([accountId, m]) => ({ accountId, fundQuote: m.fundQuote, committedQuote: m.committedQuote, assessedQuote: m.assessedQuote })));
   const totalShares = sum([...wf.lpShares.values()]);
   expect(engine.waterfallBalances(), `${label}: balances`).toEqual({
-    residueQuote: wf.residueQuote, uncoveredQuote: wf.uncoveredQuote, socializedReceivableQuote: wf.socializedReceivableQuote,
+    residueQuote: wf.residueQuote, uncoveredQuote: wf.uncoveredQuote,
     coveredQuote: wf.coveredQuote, operatorCapitalQuote: wf.operatorCapitalQuote, depositIndexE18: wf.depositIndex,
     vaultAccountId: w.vaultId, totalShares,
   });
   expect(engine.vault().providers, `${label}: vault shares`).toEqual([...wf.lpShares].map(([accountId, shares]) => ({ accountId, shares })));
   const l = engine.ledger();
   const model = waterfallLedger(book, wf, w.liq.deficits);
-  expect([l.totalQuote, l.fundsQuote, l.socializedReceivableQuote, l.residueQuote], `${label}: ledger`).toEqual([model.totalQuote, model.fundsQuote, model.receivableQuote, model.residueQuote]);
+  expect([l.totalQuote, l.fundsQuote, l.flowQuote, l.residueQuote], `${label}: ledger`).toEqual([model.totalQuote, model.fundsQuote, model.flowQuote, model.residueQuote]);
 }
 
 const modelReport = (r: RefAllocationReport): AllocationReport => {

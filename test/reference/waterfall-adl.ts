@@ -5,9 +5,9 @@
  * re-exports everything here. The readings of the spec taken are listed at the top of part 1.
  */
 import type { AdlCandidate, AdlRanking, AdlRankingFunction, AdlRankingName } from '../../src/waterfall.js';
-import { applyFill, cashQuote, ceilDiv, floorDiv, type RefAccount, type RefPosition } from './model.js';
+import { applyFill, cashQuote, ceilDiv, floorDiv, RefOverflow, type RefAccount, type RefPosition } from './model.js';
 import {
-  abs, crossGroup, evaluate, fundingOwedQuote, isolatedGroups, marketOf, scaleOf, sign, TWO_POW_62, type LiqBook,
+  abs, crossGroup, evaluate, fundingOwedQuote, isolatedGroups, marketOf, scaleOf, sign, TWO_POW_62, type Group, type LiqBook,
 } from './liquidation.js';
 import type { RefAuditRecord, RefDeficit } from './waterfall.js';
 
@@ -20,6 +20,21 @@ export function splitmix64(x: bigint): bigint {
   z = ((z ^ (z >> 27n)) * 0x94D049BB133111EBn) & U64;
   return z ^ (z >> 31n);
 }
+
+// ---- Solvency ----------------------------------------------------------------------------------
+
+/** A group's equity now, exactly as a check computes it; null when the check would overflow. */
+export function equityNow(book: LiqBook, group: Group): bigint | null {
+  try {
+    return evaluate(book, group).equityQuote;
+  } catch (e) {
+    if (e instanceof RefOverflow) return null;
+    throw e;
+  }
+}
+
+/** What a group with this equity can pay without going below zero: max(0, E); 0 out of range. */
+export const solventRoom = (equityQuote: bigint | null): bigint => (equityQuote === null || equityQuote < 0n ? 0n : equityQuote);
 
 // ---- Candidates --------------------------------------------------------------------------------
 
@@ -268,6 +283,39 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
 
   let left = r;
   let covered = 0n;
+  /**
+   * A close lowered to what keeps the counterparty's group solvent: the largest c' <= c (binary
+   * search lo = 0, hi = c; mid = lo + ceil((hi - lo) / 2)) with E + dE(c') >= min(E, 0), where
+   * dE(c) = cash(dj, P) + floor((s + dj) m / D) - floor(s m / D); a term reaching 2^62 (truncated)
+   * fails the test, and a group out of range closes nothing.
+   */
+  const solvent = (slot: AdlSlot, c: bigint): bigint => {
+    const group: Group = slot.isolated
+      ? { accountId: slot.accountId, account: slot.account, isolatedId: null, wallet: slot.wallet, positions: () => [slot.position] }
+      : crossGroup(book, slot.accountId);
+    const E = equityNow(book, group);
+    if (E === null) return 0n;
+    const need = E < 0n ? 0n : -E;
+    const s = slot.position.sizeBase;
+    const m = market.markPrice;
+    const inRange = (num: bigint, den: bigint): boolean => abs(num / den) < TWO_POW_62;
+    if (!inRange(s * m, D)) return 0n;
+    const before = floorDiv(s * m, D);
+    const ok = (x: bigint): boolean => {
+      const dj = sigma * x;
+      if (!inRange(-dj * P, D) || !inRange((s + dj) * m, D)) return false;
+      return cashQuote(market, dj, P) + floorDiv((s + dj) * m, D) - before >= need;
+    };
+    if (ok(c)) return c;
+    let lo = 0n;
+    let hi = c;
+    while (lo < hi) {
+      const mid = lo + (hi - lo + 1n) / 2n;
+      if (ok(mid)) lo = mid;
+      else hi = mid - 1n;
+    }
+    return lo;
+  };
   const close = (slot: AdlSlot, c: bigint): void => {
     const dj = sigma * c;
     const ac = a(c);
@@ -298,7 +346,9 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
     const shares = run.split(size, top.map((s) => ({ weight: abs(s.position.sizeBase), cap: abs(s.position.sizeBase) })));
     top.forEach((slot, i) => {
       if (!markMode && left === 0n) return;
-      if (shares[i]! > 0n) close(slot, shares[i]!);
+      if (shares[i]! <= 0n) return;
+      const c = solvent(slot, shares[i]!);
+      if (c > 0n) close(slot, c);
     });
   } else {
     // randomWalk: start = splitmix64(seed + event * 2^32 + k) mod n, n the group's list length; cyclic.
@@ -323,6 +373,8 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
         }
         c = lo;
       }
+      c = solvent(slot, c);
+      if (c === 0n) continue;
       close(slot, c);
       Qleft -= c;
     }

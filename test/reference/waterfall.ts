@@ -63,8 +63,8 @@
  */
 import type { AllocationReport, Tranche, WaterfallConfig } from '../../src/waterfall.js';
 import { ceilDiv, floorDiv } from './model.js';
-import { abs, fundIdOf, fundingOwedQuote, marketOf, max, scaleOf, TWO_POW_62, type LiqBook, type LiquidationState } from './liquidation.js';
-import { adlStep, startFigures, type AdlRun, type AdlStep } from './waterfall-adl.js';
+import { abs, crossGroup, fundIdOf, fundingOwedQuote, marketOf, max, scaleOf, TWO_POW_62, type Group, type LiqBook, type LiquidationState } from './liquidation.js';
+import { adlStep, equityNow, solventRoom, startFigures, type AdlRun, type AdlStep } from './waterfall-adl.js';
 
 export * from './waterfall-adl.js';
 
@@ -107,7 +107,6 @@ export interface WaterfallRefState {
   providerPaidQuote: Map<string, bigint>;
   residueQuote: bigint;
   uncoveredQuote: bigint;
-  socializedReceivableQuote: bigint;
   /** All deficits ever covered. */
   coveredQuote: bigint;
   /** Events numbered 1, 2, ...: the last one. */
@@ -124,7 +123,7 @@ export interface WaterfallRefState {
   depositIndex: bigint;
   /** Carried from liquidation, for the ledger. */
   liquidatorFeesQuote: bigint;
-  /** Flows: liquidation's (funding - realized) plus ADL closes'. */
+  /** Flows: liquidation's (funding - realized) plus ADL closes' and gains haircuts' (realized and paid out). */
   flowQuote: bigint;
 }
 
@@ -145,7 +144,7 @@ export function createWaterfallState(book: LiqBook, init: WaterfallInit = {}): W
     fundsQuote: liq ? [...liq.fundsQuote] : Array.from({ length: 1 + book.markets.length }, () => 0n),
     marketFund: init.marketFund ?? book.markets.map((_, m) => fundIdOf(book, m)),
     drawdownObservations: new Map(), insurancePaid: [], paidWindows: new Map(), config: null, providerPaidQuote: new Map(),
-    residueQuote: 0n, uncoveredQuote: 0n, socializedReceivableQuote: 0n, coveredQuote: 0n, event: 0, lastNowSec: null,
+    residueQuote: 0n, uncoveredQuote: 0n, coveredQuote: 0n, event: 0, lastNowSec: null,
     members, operatorCapitalQuote: init.operatorCapitalQuote ?? [0n, 0n], vaultAccountId: init.vaultAccountId,
     lpShares: init.lpShares ?? new Map(), depositIndex: 10n ** 18n,
     liquidatorFeesQuote: liq?.liquidatorFeesQuote ?? 0n, flowQuote: liq?.flowQuote ?? 0n,
@@ -195,7 +194,6 @@ export class RefUnknownId extends Error {
 
 const PPM = 1_000_000n;
 const I64_MAX = (1n << 63n) - 1n;
-const TWO_POW_61 = 1n << 61n;
 /** A pooled step whose payers' total weight or cap exceeds this pays nothing. */
 const POOL_LIMIT = TWO_POW_62;
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
@@ -429,25 +427,29 @@ function paidOf(state: WaterfallRefState, marketId: number, windowSec: number, n
   return paid;
 }
 
-/** A group that can pay a haircut: an account's cross book or one isolated position. */
-interface PayerGroup { accountId: number; isolated: boolean; marketId: number; wallet: { collateralQuote: bigint }; positions: () => readonly { marketId: number; sizeBase: bigint; quoteBalance: bigint; fundingSnapshot: bigint }[] }
+/** A group that can pay: an account's cross book or one isolated position (`marketId` its market, -1 for cross). */
+type PayerGroup = Group & { isolated: boolean; marketId: number };
 
 /** Groups of open accounts in payer order: account id ascending, cross, then isolated by market ascending. */
 function payerGroups(book: LiqBook): PayerGroup[] {
   const out: PayerGroup[] = [];
   book.accounts.forEach((account, accountId) => {
     if (account.closed) return;
-    out.push({ accountId, isolated: false, marketId: -1, wallet: account, positions: () => account.positions });
+    out.push({ ...crossGroup(book, accountId), isolated: false, marketId: -1 });
     const iso = [...account.isolated].sort((a, b) => a.marketId - b.marketId);
-    for (const entry of iso) out.push({ accountId, isolated: true, marketId: entry.marketId, wallet: entry, positions: () => [entry] });
+    for (const entry of iso) out.push({ accountId, account, isolatedId: null, wallet: entry, positions: () => [entry], isolated: true, marketId: entry.marketId });
   });
   return out;
 }
 
-/** Positions of a market group: open accounts' positions in m with size != 0. */
-function livePositions(book: LiqBook, marketId: number): { sizeBase: bigint; quoteBalance: bigint; fundingSnapshot: bigint; marketId: number }[] {
-  return book.accounts.filter((a) => !a.closed).flatMap((a) => [...a.positions, ...a.isolated]).filter((p) => p.marketId === marketId && p.sizeBase !== 0n);
+/** A position's unrealized PnL v = floor(s m / D) + quote - fundingOwed. */
+function pnlOf(book: LiqBook, p: { marketId: number; sizeBase: bigint; quoteBalance: bigint; fundingSnapshot: bigint }): bigint {
+  const market = marketOf(book, p.marketId);
+  return floorDiv(p.sizeBase * market.markPrice, scaleOf(market)) + p.quoteBalance - fundingOwedQuote(market, p);
 }
+
+/** How much of a position's gain v > 0 a haircut can take: no more than keeps its quote balance >= -2^62. */
+const gainRoom = (v: bigint, quote: bigint): bigint => min(v, quote + TWO_POW_62);
 
 /** Records grouped by market (settle records left out), groups in the order of their first record. */
 function byMarket(ks: readonly number[], deficits: readonly RefDeficit[]): Map<number, number[]> {
@@ -487,7 +489,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
   const report: RefAllocationReport = {
     event, deficits: deficits.length, deficitQuote: sum(deficits.map((d) => d.amountQuote)), steps: [],
     insuranceFundQuote: 0n, vaultQuote: 0n, adlCoveredQuote: 0n, adlVolumeBase: 0n, adlNotionalQuote: 0n, adlAccounts: 0,
-    socializedQuote: 0n, clearingHouseQuote: 0n, residueQuote: 0n, uncoveredQuote: 0n, haircutQuote: 0n, depositIndex: 0n,
+    socializedQuote: 0n, clearingHouseQuote: 0n, residueQuote: 0n, uncoveredQuote: 0n, paidBeyondEquityQuote: 0n, haircutQuote: 0n, depositIndex: 0n,
   };
   const residueBefore = state.residueQuote;
 
@@ -534,6 +536,8 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
         return capacity - left;
       };
       const openBefore = sum(ks.map((k) => open[k]!));
+      const residueAtStart = state.residueQuote;
+      let beyondQuote = 0n, beyondAccounts = 0;
 
       switch (t.kind) {
         case 'insuranceFund': {
@@ -572,7 +576,8 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
             // c_j = min(capLeft_j, max(0, collateral_j)); capacity 0: no cap.
             const caps = entries.map(({ p, i }) => {
               const account = book.accounts[p.accountId]!;
-              const coll = account.closed ? 0n : max(0n, account.collateralQuote);
+              // Its collateral, and no more than keeps its equity at or above zero.
+              const coll = account.closed ? 0n : min(max(0n, account.collateralQuote), solventRoom(equityNow(book, crossGroup(book, p.accountId))));
               const capacity = atoms(p.capacityQuote);
               return capacity > 0n ? min(max(0n, capacity - (state.providerPaidQuote.get(paidKey(i)) ?? 0n)), coll) : coll;
             });
@@ -595,35 +600,21 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
           break;
         }
         case 'socializeFunding': {
-          // Per market, in the order of its first record: covers (price delta), the pay record, residue.
+          // Per market, in the order of its first record: every position with a size pays by
+          // split(X, weights |s|, caps max(0, E)), E its group's equity when the market's pool forms;
+          // covers, then one pay record per payer (account, market) in payer order.
           for (const [m, group] of byMarket(ks, deficits)) {
-            const market = marketOf(book, m);
-            const D = scaleOf(market);
-            const positions = livePositions(book, m);
-            const oi = sum(positions.map((p) => abs(p.sizeBase)));
-            if (oi === 0n) continue;
-            const X = sum(group.map((k) => open[k]!));
-            // SPEC (R6): n_m = positions with size != 0.
-            const delta = ceilDiv((X + BigInt(positions.length)) * D, oi);
-            const long = market.fundingIndexLong + delta;
-            const short = market.fundingIndexShort - delta;
-            if (abs(long) > TWO_POW_61 || abs(short) > TWO_POW_61) continue; // refused: covers nothing
-            const owedAt = (): bigint => sum(positions.map((p) => fundingOwedQuote(market, p)));
-            const before = owedAt();
-            market.fundingIndexLong = long;
-            market.fundingIndexShort = short;
-            const A = owedAt() - before;
-            if (A < X || A > TWO_POW_62) {
-              // Refused (A < X, or beyond exact range): the indices stay.
-              market.fundingIndexLong = long - delta;
-              market.fundingIndexShort = short + delta;
-              continue;
-            }
-            for (const k of group) cover(k, open[k]!, null, delta);
-            state.socializedReceivableQuote += A;
-            state.residueQuote += A - X;
-            records.push({ deficit: null, waterfall: w, step: j, role: 'pay', accountId: null, marketId: m, amountQuote: A, priceQuote: delta, sizeBase: oi });
-            if (A > X) records.push({ deficit: null, waterfall: w, step: j, role: 'residue', accountId: null, marketId: m, amountQuote: A - X, priceQuote: 0n, sizeBase: 0n });
+            const payers = payerGroups(book).flatMap((g) => {
+              const p = g.positions().find((x) => x.marketId === m && x.sizeBase !== 0n);
+              return p === undefined ? [] : [{ g, weight: abs(p.sizeBase), cap: solventRoom(equityNow(book, g)) }];
+            });
+            if (tooHeavy(payers)) continue;
+            const X = takeUpTo(sum(payers.map((p) => p.cap)), group);
+            const shares = split(X, payers);
+            payers.forEach((p, i) => {
+              p.g.wallet.collateralQuote -= shares[i]!;
+              pay(p.g.accountId, m, shares[i]!);
+            });
           }
           break;
         }
@@ -634,19 +625,34 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
           // One pool (scope all: every record) or one per market group (settle records skipped).
           const pools: [number | null, number[]][] = scope === 'all' ? [[null, ks]] : [...byMarket(ks, deficits)];
           for (const [m, group] of pools) {
-            const payers = payerGroups(book).map((g) => {
-              const gain = sum(g.positions().filter((p) => m === null || p.marketId === m).map((p) => {
-                const market = marketOf(book, p.marketId);
-                return floorDiv(p.sizeBase * market.markPrice, scaleOf(market)) + p.quoteBalance - fundingOwedQuote(market, p);
-              }));
-              return { g, gain, cap: floorDiv(gain * cut, PPM) };
-            }).filter((p) => p.gain > minGain);
-            const weights = payers.map((p) => ({ weight: p.gain, cap: p.cap }));
-            if (tooHeavy(weights)) continue;
-            const X = takeUpTo(sum(weights.map((p) => p.cap)), group);
-            const shares = split(X, weights);
+            // Each payer's gain g (over its positions in scope), its cap min(floor(g ppm / 10^6),
+            // max(0, E), the positions' room), E its group's equity when the pool forms.
+            const payers = payerGroups(book).flatMap((g) => {
+              const held = g.positions().filter((p) => m === null || p.marketId === m);
+              if (m === null && g.isolated === false && held.length === 0) return [];
+              if (m !== null && held.length === 0) return [];
+              const gain = sum(held.map((p) => pnlOf(book, p)));
+              if (gain <= minGain) return [];
+              const room = sum(held.map((p) => { const v = pnlOf(book, p); return v > 0n ? gainRoom(v, p.quoteBalance) : 0n; }));
+              const cap = min(min(floorDiv(gain * cut, PPM), solventRoom(equityNow(book, g))), room);
+              return [{ g, held, weight: gain, cap }];
+            });
+            if (tooHeavy(payers)) continue;
+            const X = takeUpTo(sum(payers.map((p) => p.cap)), group);
+            const shares = split(X, payers);
             payers.forEach((p, i) => {
-              p.g.wallet.collateralQuote -= shares[i]!;
+              // The share comes out of the gain itself: the positions' quote balances (in market
+              // order, each up to its room), realized and paid out (flows fall by it).
+              let left = shares[i]!;
+              for (const pos of [...p.held].sort((a, b) => a.marketId - b.marketId)) {
+                const v = pnlOf(book, pos);
+                if (left === 0n || v <= 0n) continue;
+                const x = min(left, gainRoom(v, pos.quoteBalance));
+                pos.quoteBalance -= x;
+                left -= x;
+              }
+              if (left !== 0n) throw new Error('model: a gains haircut beyond the payer\'s room');
+              state.flowQuote -= shares[i]!;
               // SPEC (R4): the pool's market, or an isolated payer's own.
               pay(p.g.accountId, m ?? (p.g.isolated ? p.g.marketId : null), shares[i]!);
             });
@@ -654,11 +660,12 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
           break;
         }
         case 'haircutDeposits': {
+          // Weight: the deposit C; cap: min(C, max(0, E)).
           const payers = book.accounts.map((a, id) => ({ a, id })).filter(({ a }) => !a.closed && a.collateralQuote > 0n);
-          const weights = payers.map(({ a }) => ({ weight: a.collateralQuote, cap: a.collateralQuote }));
-          if (tooHeavy(weights)) break;
-          const total = sum(weights.map((p) => p.cap));
-          const X = takeUpTo(total);
+          const weights = payers.map(({ a, id }) => ({ weight: a.collateralQuote, cap: min(a.collateralQuote, solventRoom(equityNow(book, crossGroup(book, id)))) }));
+          if (sum(weights.map((p) => p.weight)) > POOL_LIMIT) break;
+          const total = sum(weights.map((p) => p.weight));
+          const X = takeUpTo(sum(weights.map((p) => p.cap)));
           const shares = split(X, weights);
           payers.forEach(({ a, id }, i) => {
             a.collateralQuote -= shares[i]!;
@@ -672,7 +679,8 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
           const vaultId = state.vaultAccountId;
           if (vaultId === undefined) break; // SPEC (R8)
           const vault = book.accounts[vaultId]!;
-          const X = takeUpTo(max(0n, vault.collateralQuote));
+          // Its collateral, and no more than keeps its equity at or above zero.
+          const X = takeUpTo(min(max(0n, vault.collateralQuote), solventRoom(equityNow(book, crossGroup(book, vaultId)))));
           vault.collateralQuote -= X;
           // SPEC (R9): providers in the order of their first deposit.
           const lps = [...state.lpShares.entries()].filter(([, s]) => s > 0n);
@@ -727,6 +735,11 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
           const X = takeUpTo(sum(payers.map((p) => p.cap)));
           const shares = split(X, payers);
           survivors.forEach(([id, m], i) => {
+            // Members owe their assessment even beyond their equity: the part beyond is reported.
+            if (shares[i]! > 0n) {
+              const room = solventRoom(equityNow(book, crossGroup(book, id)));
+              if (shares[i]! > room) { beyondQuote += shares[i]! - room; beyondAccounts += 1; }
+            }
             book.accounts[id]!.collateralQuote -= shares[i]!;
             m.assessedQuote += shares[i]!;
             pay(id, null, shares[i]!);
@@ -737,7 +750,11 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
 
       const covered = openBefore - sum(ks.map((k) => open[k]!));
       state.coveredQuote += covered;
-      report.steps.push({ waterfall: w, step: j, kind: t.kind, coveredQuote: covered });
+      report.steps.push({
+        waterfall: w, step: j, kind: t.kind, coveredQuote: covered, residueQuote: state.residueQuote - residueAtStart,
+        paidBeyondEquityQuote: beyondQuote, paidBeyondEquityAccounts: beyondAccounts,
+      });
+      report.paidBeyondEquityQuote += beyondQuote;
       if (t.kind === 'insuranceFund') report.insuranceFundQuote += covered;
       else if (t.kind === 'backstopVault' || t.kind === 'haircutVaultShares') report.vaultQuote += covered;
       else if (t.kind === 'socializeFunding') report.socializedQuote += covered;
@@ -779,13 +796,12 @@ export interface RefWaterfallLedger {
   flowQuote: bigint;
   pendingQuote: bigint;
   uncoveredQuote: bigint;
-  receivableQuote: bigint;
   totalQuote: bigint;
 }
 
 /**
  * L = collateral (cross + isolated) + insurance funds + operator capital + default fund + residue
- *     + liquidator fees + flows - pending deficits - uncovered - socialized receivable.
+ *     + liquidator fees + flows - pending deficits - uncovered.
  */
 export function waterfallLedger(book: LiqBook, state: WaterfallRefState, pending: readonly { amountQuote: bigint }[]): RefWaterfallLedger {
   let collateralQuote = 0n;
@@ -797,12 +813,12 @@ export function waterfallLedger(book: LiqBook, state: WaterfallRefState, pending
     collateralQuote, fundsQuote: sum(state.fundsQuote), operatorCapitalQuote: state.operatorCapitalQuote[0] + state.operatorCapitalQuote[1],
     defaultFundQuote: sum([...state.members.values()].map((m) => m.fundQuote)), residueQuote: state.residueQuote,
     liquidatorFeesQuote: state.liquidatorFeesQuote, flowQuote: state.flowQuote, pendingQuote: sum(pending.map((d) => d.amountQuote)),
-    uncoveredQuote: state.uncoveredQuote, receivableQuote: state.socializedReceivableQuote,
+    uncoveredQuote: state.uncoveredQuote,
   };
   return {
     ...l,
     totalQuote: l.collateralQuote + l.fundsQuote + l.operatorCapitalQuote + l.defaultFundQuote + l.residueQuote + l.liquidatorFeesQuote
-      + l.flowQuote - l.pendingQuote - l.uncoveredQuote - l.receivableQuote,
+      + l.flowQuote - l.pendingQuote - l.uncoveredQuote,
   };
 }
 

@@ -529,9 +529,10 @@ describe('waterfall: ADL', () => {
 // ------------------------------------------------------------------------------------------------
 
 describe('waterfall: socialization', () => {
-  it('socializeFunding (Drift): Δ = ceil((X + n) D / OI) bumps longs up and shorts down; the exact owed total is receivable, the excess residue', async () => {
+  it('socializeFunding (Drift, Mango): every position pays the same per unit of size, split(X, |s|) exactly, out of its group\'s collateral', async () => {
     const engine = await createEngine();
-    // D = 10 (baseDecimals 1), mark 100 per whole unit: a position of s atoms at the mark has quote -10 s.
+    // D = 10 (baseDecimals 1), mark 100 per whole unit: a position of s atoms at the mark has quote -10 s
+    // (value 0), so each group's equity is its collateral, 1,000: no cap binds.
     const m = engine.addMarket(flatMarket(100n, 1));
     const [l1, l2, s1, s2] = engine.addAccounts([
       { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: 23n, quoteBalance: -230n }] },
@@ -541,27 +542,21 @@ describe('waterfall: socialization', () => {
     ]);
     engine.setWaterfall({ steps: [{ kind: 'socializeFunding' }] });
     addBankrupt(engine, m, 50n, 77n);
-    // After the close: OI = (23 + 31) + (40 + 17) = 111, n = 4 positions, X = 77.
-    // Δ = ceil((77 + 4) * 10 / 111) = ceil(7.297) = 8: fundingIndexLong 0 -> 8, fundingIndexShort 0 -> -8.
-    // Owed (snapshots 0): ceil(s Δ' / D) with Δ' = +8 (longs), -8 (shorts):
-    //   l1 ceil(23 * 8 / 10) = ceil(18.4) = 19; l2 ceil(24.8) = 25; s1 ceil(-40 * -8 / 10) = 32; s2 ceil(13.6) = 14.
-    // A = 19 + 25 + 32 + 14 = 90 >= X; residue 90 - 77 = 13; receivable 90.
+    // After the close: weights |s| = 23, 31, 40, 17 (W = 111, both sides), X = 77.
+    //   77 * 23 = 1,771: floor / 111 = 15 rem 106;  77 * 31 = 2,387: 21 rem 56;
+    //   77 * 40 = 3,080: 27 rem 83;                 77 * 17 = 1,309: 11 rem 88.
+    //   74 placed, 3 atoms to the largest remainders 106 (l1), 88 (s2), 83 (s1): shares 16, 21, 28, 12.
+    // Exactly X is charged: no residue, and the funding indices do not move.
     const report = allocateConserving(engine);
-    expect(report).toMatchObject({ socializedQuote: 77n, residueQuote: 13n, uncoveredQuote: 0n });
-    expect(engine.market(m)).toMatchObject({ fundingIndexLong: 8n, fundingIndexShort: -8n });
-    expect(engine.waterfallBalances()).toMatchObject({ socializedReceivableQuote: 90n, residueQuote: 13n });
+    expect(report).toMatchObject({ socializedQuote: 77n, residueQuote: 0n, uncoveredQuote: 0n });
+    expect(report.steps).toEqual([{ waterfall: 0, step: 0, kind: 'socializeFunding', coveredQuote: 77n, residueQuote: 0n, paidBeyondEquityQuote: 0n, paidBeyondEquityAccounts: 0 }]);
+    expect(engine.market(m)).toMatchObject({ fundingIndexLong: 0n, fundingIndexShort: 0n });
     expect(engine.auditLog.records().map((r) => [r.deficit, r.role, r.accountId, r.marketId, r.amountQuote, r.priceQuote, r.sizeBase])).toEqual([
-      [0, 'cover', null, m, 77n, 8n, 0n], [null, 'pay', null, m, 90n, 8n, 111n], [null, 'residue', null, m, 13n, 0n, 0n],
+      [0, 'cover', null, m, 77n, 0n, 0n], [null, 'pay', l1, m, 16n, 0n, 0n], [null, 'pay', l2, m, 21n, 0n, 0n],
+      [null, 'pay', s1, m, 28n, 0n, 0n], [null, 'pay', s2, m, 12n, 0n, 0n],
     ]);
-    // Each position pays its share when it next settles funding: a tiny fill (one atom more at the mark)
-    // settles, collateral -= owed; the trade itself only moves the quote balance (cash(±1) = ∓10).
-    engine.applyFill({ accountId: l1!, marketId: m, sizeDeltaBase: 1n, priceQuote: 100n });
-    engine.applyFill({ accountId: l2!, marketId: m, sizeDeltaBase: 1n, priceQuote: 100n });
-    engine.applyFill({ accountId: s1!, marketId: m, sizeDeltaBase: -1n, priceQuote: 100n });
-    engine.applyFill({ accountId: s2!, marketId: m, sizeDeltaBase: -1n, priceQuote: 100n });
-    expect([l1, l2, s1, s2].map((a) => engine.account(a!).collateralQuote)).toEqual([981n, 975n, 968n, 986n]);
-    expect(engine.account(l1!).positions).toEqual([{ marketId: m, sizeBase: 24n, quoteBalance: -240n, fundingSnapshot: 8n }]);
-    expect(engine.account(s1!).positions).toEqual([{ marketId: m, sizeBase: -41n, quoteBalance: 410n, fundingSnapshot: -8n }]);
+    expect([l1, l2, s1, s2].map((a) => engine.account(a!).collateralQuote)).toEqual([984n, 979n, 972n, 988n]);
+    expect(engine.account(l1!).positions).toEqual([{ marketId: m, sizeBase: 23n, quoteBalance: -230n, fundingSnapshot: 0n }]);
   });
 
   it('socializeFunding with no open interest covers nothing: the deficit is uncovered', async () => {
@@ -569,17 +564,16 @@ describe('waterfall: socialization', () => {
     const m = engine.addMarket(flatMarket(100n));
     engine.setWaterfall({ steps: [{ kind: 'socializeFunding' }] });
     addBankrupt(engine, m, 10n, 40n);
-    // OI = 0 after the bankrupt's close: nothing to bump.
+    // OI = 0 after the bankrupt's close: no position to pay.
     expect(allocateConserving(engine)).toMatchObject({ socializedQuote: 0n, uncoveredQuote: 40n });
     expect(engine.market(m)).toMatchObject({ fundingIndexLong: 0n, fundingIndexShort: 0n });
-    expect(engine.waterfallBalances().socializedReceivableQuote).toBe(0n);
   });
 
-  it('socializeFunding is refused (covers nothing) when an index would pass 2^61', async () => {
+  it('socializeFunding leaves the funding indices alone: a market at the index limit socializes like any other', async () => {
     const engine = await createEngine();
     const limit = 1n << 61n;
     const m = engine.addMarket(flatMarket(100n, 0, { fundingIndexLong: limit - 2n }));
-    engine.addAccounts([
+    const [a, b] = engine.addAccounts([
       { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: 10n, quoteBalance: -1_000n, fundingSnapshot: limit - 2n }] },
       { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -10n, quoteBalance: 1_000n }] },
     ]);
@@ -587,10 +581,10 @@ describe('waterfall: socialization', () => {
     const [bankrupt] = engine.addAccounts([{ collateralQuote: -50n, positions: [{ marketId: m, sizeBase: 5n, quoteBalance: -500n, fundingSnapshot: limit - 2n }] }]);
     engine.liquidate({ close: 'full' });
     expect(engine.deficits()).toEqual([{ accountId: bankrupt, marketId: m, amountQuote: 50n }]);
-    // OI = 20, n = 2: Δ = ceil((50 + 2) / 20) = 3; 2^61 - 2 + 3 > 2^61: refused, 50 uncovered, indices unchanged.
-    expect(allocateConserving(engine)).toMatchObject({ socializedQuote: 0n, uncoveredQuote: 50n, residueQuote: 0n });
+    // Weights 10, 10 (snapshots current: equity 1,000 each): split(50) = 25, 25 out of collateral.
+    expect(allocateConserving(engine)).toMatchObject({ socializedQuote: 50n, uncoveredQuote: 0n, residueQuote: 0n });
     expect(engine.market(m)).toMatchObject({ fundingIndexLong: limit - 2n, fundingIndexShort: 0n });
-    expect(engine.waterfallBalances().socializedReceivableQuote).toBe(0n);
+    expect([engine.account(a!).collateralQuote, engine.account(b!).collateralQuote]).toEqual([975n, 975n]);
   });
 
   it('haircutDeposits (Mango): depositors lose pro rata to collateral; the deposit index becomes idx - ceil(idx X / ΣC)', async () => {
@@ -660,26 +654,31 @@ describe('waterfall: deposit haircut and defaulters', () => {
 });
 
 describe('waterfall: gains haircut', () => {
-  it('haircutGains scope market: only the record market\'s gains pay, each capped at floor(g maxHaircutPpm / 10^6)', async () => {
-    const { engine, m0 } = await gainsBook();
+  it('haircutGains scope market: only the record market\'s gains pay, each capped at floor(g maxHaircutPpm / 10^6), out of the gain itself', async () => {
+    const { engine, m0, m1 } = await gainsBook();
     engine.setWaterfall({ steps: [{ kind: 'haircutGains', scope: 'market', maxHaircutPpm: 500_000 }] });
     addBankrupt(engine, m0, 5n, 500n);
-    // m0 gains: A 600, B 300 (D -100 is no gain; C and E hold no m0). Caps floor(600 / 2) = 300, floor(300 / 2) = 150.
+    // m0 gains: A 600, B 300 (D -100 is no gain; C and E hold no m0). Caps floor(600 / 2) = 300, floor(300 / 2) = 150
+    // (their equities, A 1,000 + 600 - 200 = 1,400 and B 1,300, do not bind).
     // Capacity 450: x = min(500, 450) = 450; split(450, w 600/300, caps 300/150) = 300, 150. 50 uncovered.
     const report = allocateConserving(engine);
     expect(report).toMatchObject({ socializedQuote: 450n, uncoveredQuote: 50n });
     expect(auditRows(engine)).toEqual([
       [0, 'haircutGains', 'cover', null, 450n], [null, 'haircutGains', 'pay', 0, 300n], [null, 'haircutGains', 'pay', 1, 150n], [0, null, 'uncovered', null, 50n],
     ]);
-    expect([0, 1, 2, 3].map((a) => engine.account(a).collateralQuote)).toEqual([700n, 850n, 1_000n, 1_000n]);
+    // Taken from the gain: the m0 quote balances fall (A -400 - 300 = -700, B 800 - 150 = 650); collateral stays.
+    expect([0, 1, 2, 3].map((a) => engine.account(a).collateralQuote)).toEqual([1_000n, 1_000n, 1_000n, 1_000n]);
+    expect(engine.account(0).positions.map((p) => [p.marketId, p.quoteBalance])).toEqual([[m0, -700n], [m1, 300n]]);
+    expect(engine.account(1).positions.map((p) => [p.marketId, p.quoteBalance])).toEqual([[m0, 650n]]);
     expect(engine.account(4).isolated[0]!.collateralQuote).toBe(200n);
   });
 
-  it('haircutGains scope all: every group\'s gain over all markets above minGainQuote, cross before isolated, pro rata', async () => {
-    const { engine, m0 } = await gainsBook();
+  it('haircutGains scope all: every group\'s gain over all markets above minGainQuote, cross before isolated, pro rata, out of its gaining positions', async () => {
+    const { engine, m0, m1 } = await gainsBook();
     engine.setWaterfall({ steps: [{ kind: 'haircutGains', scope: 'all', minGainQuote: 350n }] });
     addBankrupt(engine, m0, 5n, 500n);
-    // g over all markets: A 600 - 200 = 400, B 300 (not > 350), C 1,000, D -100, E's isolated 500. No cap (10^6).
+    // g over all markets: A 600 - 200 = 400, B 300 (not > 350), C 1,000, D -100, E's isolated 500. No cap (10^6);
+    // equities A 1,400, C 2,000, E-isolated 200 + 500 = 700 do not bind.
     // Payers A 400, C 1,000, E-isolated 500: W = 1,900; split(500):
     //   floor(200,000 / 1,900) = 105 (rem 500), floor(500,000 / 1,900) = 263 (rem 300), floor(250,000 / 1,900) = 131 (rem 1,100);
     //   1 atom left -> rem 1,100: E 132. Shares 105, 263, 132.
@@ -688,9 +687,12 @@ describe('waterfall: gains haircut', () => {
     expect(auditRows(engine)).toEqual([
       [0, 'haircutGains', 'cover', null, 500n], [null, 'haircutGains', 'pay', 0, 105n], [null, 'haircutGains', 'pay', 2, 263n], [null, 'haircutGains', 'pay', 4, 132n],
     ]);
-    expect([0, 1, 2].map((a) => engine.account(a).collateralQuote)).toEqual([895n, 1_000n, 737n]);
-    // E pays out of its isolated collateral: 200 - 132 = 68.
-    expect(engine.account(4).isolated[0]!.collateralQuote).toBe(68n);
+    // Out of the gaining positions' quote balances: A's m0 (its only gain) -400 - 105 = -505, its m1 loser
+    // untouched; C's m1 -1,000 - 263 = -1,263; E's isolated m1 -500 - 132 = -632. Collateral stays.
+    expect([0, 1, 2].map((a) => engine.account(a).collateralQuote)).toEqual([1_000n, 1_000n, 1_000n]);
+    expect(engine.account(0).positions.map((p) => [p.marketId, p.quoteBalance])).toEqual([[m0, -505n], [m1, 300n]]);
+    expect(engine.account(2).positions.map((p) => [p.marketId, p.quoteBalance])).toEqual([[m1, -1_263n]]);
+    expect(engine.account(4).isolated[0]).toMatchObject({ quoteBalance: -632n, collateralQuote: 200n });
     expect(engine.account(4).collateralQuote).toBe(0n);
   });
 });
@@ -805,10 +807,11 @@ describe('waterfall: groups', () => {
     // Default waterfall first: k1 (m0) from the fund: 800, B = 200.
     // Then the group: k0 (m1): operator capital 200 (r = 300), then the fund: min(300, 200) = 200; 100 uncovered.
     const report = allocateConserving(engine);
+    const none = { residueQuote: 0n, paidBeyondEquityQuote: 0n, paidBeyondEquityAccounts: 0 };
     expect(report.steps).toEqual([
-      { waterfall: 0, step: 0, kind: 'insuranceFund', coveredQuote: 800n },
-      { waterfall: 1, step: 0, kind: 'operatorCapital', coveredQuote: 200n },
-      { waterfall: 1, step: 1, kind: 'insuranceFund', coveredQuote: 200n },
+      { waterfall: 0, step: 0, kind: 'insuranceFund', coveredQuote: 800n, ...none },
+      { waterfall: 1, step: 0, kind: 'operatorCapital', coveredQuote: 200n, ...none },
+      { waterfall: 1, step: 1, kind: 'insuranceFund', coveredQuote: 200n, ...none },
     ]);
     expect(report).toMatchObject({ insuranceFundQuote: 1_000n, clearingHouseQuote: 200n, uncoveredQuote: 100n });
     expect(engine.auditLog.records().map((r) => [r.deficit, r.waterfall, r.step, r.role, r.amountQuote])).toEqual([

@@ -410,33 +410,37 @@ describe('adl', () => {
 });
 
 describe('socializeFunding', () => {
-  /** D = 100, mark 100: longs 3,001 and 1,999, short 5,000 (OI = 10,000, n = 3). */
+  /** D = 100, mark 100: longs 3,001 and 1,999, short 5,000 (OI = 10,000), each entered at the mark (value 0), collateral 1,000. */
   const book = (): LiqBook => ({
     markets: [market(100n, { baseDecimals: 2 })],
-    accounts: [account(0n), account(0n, [pos(0, 3_001n, -3_001n)]), account(0n, [pos(0, 1_999n, -1_999n)]), account(0n, [pos(0, -5_000n, 5_000n)])],
+    accounts: [account(0n), account(1_000n, [pos(0, 3_001n, -3_001n)]), account(1_000n, [pos(0, 1_999n, -1_999n)]), account(1_000n, [pos(0, -5_000n, 5_000n)])],
   });
 
-  it('delta = ceil((X + n) D / OI); the exact total owed is the receivable, the excess residue', () => {
+  it('every position pays split(X, |s|) exactly, out of its group\'s collateral; no residue, no index moves', () => {
     const b = book();
     const state = createWaterfallState(b);
-    // X = 997: delta = ceil(1,000 * 100 / 10,000) = 10. Owed: ceil(300.1) = 301, ceil(199.9) = 200, 500 -> A = 1,001.
+    // X = 997 over W = 10,000: 997 * 3,001 = 2,991,997 -> 299 rem 1,997; 997 * 1,999 = 1,993,003 -> 199 rem 3,003;
+    // 997 * 5,000 = 4,985,000 -> 498 rem 5,000; one atom left -> rem 5,000 (account 3): 299, 199, 499.
     const out = run(b, state, { steps: [{ kind: 'socializeFunding' }] }, [deficit(0, 0, 997n)]);
-    // The covers carry the bump as their price; the pay record the bump and the open interest.
-    expect(brief(out.records, true)).toEqual([['cover', 0, null, 997n, 10n, 0n], ['pay', null, null, 1_001n, 10n, 10_000n], ['residue', null, null, 4n, 0n, 0n]]);
-    expect([b.markets[0]!.fundingIndexLong, b.markets[0]!.fundingIndexShort]).toEqual([10n, -10n]);
-    expect([state.socializedReceivableQuote, state.residueQuote, out.report.socializedQuote]).toEqual([1_001n, 4n, 997n]);
+    expect(brief(out.records, true)).toEqual([['cover', 0, null, 997n, 0n, 0n], ['pay', null, 1, 299n, 0n, 0n], ['pay', null, 2, 199n, 0n, 0n], ['pay', null, 3, 499n, 0n, 0n]]);
+    expect(b.accounts.map((a) => a.collateralQuote)).toEqual([0n, 701n, 801n, 501n]);
+    expect([b.markets[0]!.fundingIndexLong, b.markets[0]!.fundingIndexShort, state.residueQuote, out.report.socializedQuote]).toEqual([0n, 0n, 0n, 997n]);
   });
 
-  it('refused when an index would pass 2^61: the next step pays', () => {
+  it('a position pays no more than its group\'s equity: the others pay the rest by weight', () => {
     const b = book();
-    b.markets[0]!.fundingIndexLong = (1n << 61n) - 5n;
-    for (const a of b.accounts) for (const p of a.positions) if (p.sizeBase > 0n) p.fundingSnapshot = (1n << 61n) - 5n;
+    b.accounts[2]!.collateralQuote = 50n; // equity 50: cap 50
     const state = createWaterfallState(b);
-    state.fundsQuote[0] = 1_000n;
-    const out = run(b, state, { steps: [{ kind: 'socializeFunding' }, { kind: 'insuranceFund' }] }, [deficit(0, 0, 997n)]);
-    expect(brief(out.records)).toEqual([['cover', 0, null, 997n]]);
-    expect(out.records[0]!.step).toBe(1);
-    expect(b.markets[0]!.fundingIndexLong).toBe((1n << 61n) - 5n);
+    // Round 1 as above gives account 2 199 > 50: fixed at 50. Round 2: R = 947 over W = 8,001:
+    //   947 * 3,001 = 2,841,947 -> 355 rem 1,592; 947 * 5,000 = 4,735,000 -> 591 rem 6,409; one atom -> account 3: 355, 592.
+    const out = run(b, state, { steps: [{ kind: 'socializeFunding' }] }, [deficit(0, 0, 997n)]);
+    expect(brief(out.records)).toEqual([['cover', 0, null, 997n], ['pay', null, 1, 355n], ['pay', null, 2, 50n], ['pay', null, 3, 592n]]);
+    expect(b.accounts.map((a) => a.collateralQuote)).toEqual([0n, 645n, 0n, 408n]);
+    // Capacity is the sum of the equities: 2,050 here; a deficit of 3,000 takes 2,050 and 950 passes on.
+    const b2 = book();
+    b2.accounts[2]!.collateralQuote = 50n;
+    const out2 = run(b2, createWaterfallState(b2), { steps: [{ kind: 'socializeFunding' }] }, [deficit(0, 0, 3_000n)]);
+    expect(brief(out2.records)).toEqual([['cover', 0, null, 2_050n], ['pay', null, 1, 1_000n], ['pay', null, 2, 50n], ['pay', null, 3, 1_000n], ['uncovered', 0, null, 950n]]);
   });
 });
 
@@ -462,7 +466,10 @@ describe('haircuts', () => {
     // split(100, 300:400, caps 150:200): R w = 30,000 and 40,000 over 700 -> t = 42 (rem 600), 57 (rem 100) -> 43, 57.
     const out = run(book, state, { steps: [{ kind: 'haircutGains', maxHaircutPpm: 500_000 }] }, [deficit(0, 0, 100n)]);
     expect(brief(out.records)).toEqual([['cover', 0, null, 100n], ['pay', null, 1, 43n], ['pay', null, 2, 57n]]);
-    expect(book.accounts.map((a) => a.collateralQuote)).toEqual([0n, 57n, 943n, 5_000n]);
+    // Out of the gain itself: quote balances 3,300 - 43 and 20,400 - 57; collateral stays; flows fall by 100.
+    expect(book.accounts.map((a) => a.collateralQuote)).toEqual([0n, 100n, 1_000n, 5_000n]);
+    expect(book.accounts.map((a) => a.positions[0]?.quoteBalance)).toEqual([undefined, 3_257n, 20_343n, -23_000n]);
+    expect(state.flowQuote).toBe(-100n);
     // Capacity 350 fixed at the step's start: a deficit of 500 takes 350 (both at their caps), 150 uncovered.
     const b2 = adlBook();
     const out2 = run(b2, createWaterfallState(b2), { steps: [{ kind: 'haircutGains', maxHaircutPpm: 500_000 }] }, [deficit(0, 0, 400n), deficit(0, 0, 100n)]);
@@ -569,9 +576,10 @@ describe('runs', () => {
     const config: WaterfallConfig = { steps: [{ kind: 'insuranceFund', fund: 'global' }], groups: [{ markets: [1], steps: [{ kind: 'defaulterFund' }, { kind: 'operatorCapital', layer: 1 }] }] };
     const out = run(book, state, config, [deficit(1, 1, 30n), deficit(2, 0, 20n), deficit(3, null, 10n)]);
     expect(out.records.map((r) => [r.deficit, r.waterfall, r.step, r.amountQuote])).toEqual([[1, 0, 0, 20n], [2, 0, 0, 10n], [0, 1, 1, 30n]]);
+    const none = { residueQuote: 0n, paidBeyondEquityQuote: 0n, paidBeyondEquityAccounts: 0 };
     expect(out.report.steps).toEqual([
-      { waterfall: 0, step: 0, kind: 'insuranceFund', coveredQuote: 30n },
-      { waterfall: 1, step: 0, kind: 'defaulterFund', coveredQuote: 0n }, { waterfall: 1, step: 1, kind: 'operatorCapital', coveredQuote: 30n },
+      { waterfall: 0, step: 0, kind: 'insuranceFund', coveredQuote: 30n, ...none },
+      { waterfall: 1, step: 0, kind: 'defaulterFund', coveredQuote: 0n, ...none }, { waterfall: 1, step: 1, kind: 'operatorCapital', coveredQuote: 30n, ...none },
     ]);
     expect([out.report.deficits, out.report.deficitQuote, out.report.insuranceFundQuote, out.report.clearingHouseQuote]).toEqual([3, 60n, 30n, 30n]);
   });
