@@ -365,22 +365,28 @@ function serveRecord(j: u32, k: u32, m: u32, side: i32, ranking: u32, count: u32
     ? <u32>(splitmix64(<u64>load<i64>(stepPtr(j), 8) + (<u64>eventId() << 32) + <u64>k) % <u64>count) : 0;
   const len = walk ? count : ordered;
   if (!walk) {
-    while (cursor < len && sizeAbs(load<u32>(ids + (<usize>load<u32>(col(Column.SortIdsB) + (<usize>cursor << 2)) << 2)), m) == 0) cursor++;
+    while (cursor < len && liveSize(load<u32>(ids + (<usize>load<u32>(col(Column.SortIdsB) + (<usize>cursor << 2)) << 2)), m) == 0) cursor++;
   }
   for (let t: u32 = walk ? 0 : cursor; t < len; t++) {
     if (qLeft == 0 || (!markMode && openOf(k) == 0)) break;
     const idx = ranking == RANK_RANDOM_WALK ? (start + t) % count : load<u32>(col(Column.SortIdsB) + (<usize>t << 2));
     const tag = load<u32>(ids + (<usize>idx << 2));
-    if (tagAccount(tag) == bankrupt) continue;
+    if (tag == NONE || tagAccount(tag) == bankrupt) continue;
     const avail = sizeAbs(tag, m);
     if (avail == 0) continue;
     let c = <i64>(avail < <u64>qLeft ? avail : <u64>qLeft);
     if (!markMode) c = smallestCovering(c, side, q, P, m, openOf(k));
-    c = solventSize(tag, m, side, c, P);
-    if (c == 0) continue;
-    if (closeAgainst(j, k, tag, m, side, c, P, q, markMode)) qLeft -= c;
+    const solvent = solventSize(tag, m, side, c, P);
+    // A counterparty its equity stopped is done for the group: it leaves the walk.
+    if (solvent < c) store<u32>(ids + (<usize>idx << 2), NONE);
+    if (solvent == 0) continue;
+    if (closeAgainst(j, k, tag, m, side, solvent, P, q, markMode)) qLeft -= solvent;
   }
 }
+
+/** |size| of a candidate still in its group's walk (0 if it left it or its position is closed). */
+// @ts-ignore: decorator
+@inline function liveSize(tag: u32, m: u32): u64 { return tag == NONE ? 0 : sizeAbs(tag, m); }
 
 /** Lowers c to the first size (binary search over 1..c) whose payment a(c) reaches r, when a(c) > r. */
 function smallestCovering(c: i64, side: i32, q: i64, P: i64, m: u32, r: i64): i64 {
@@ -475,12 +481,13 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
 function serveLargest(j: u32, k: u32, m: u32, side: i32, count: u32, P: i64, q: i64, bankrupt: u32, markMode: bool, qLeft: i64): void {
   const topK = load<u32>(stepPtr(j), 4);
   const ids = candIds();
-  // Top-K by |s| descending, ties by account (candidates are in account order: keep the first).
+  // Top-K by |s| descending, ties by account (candidates are in account order: keep the first);
+  // candidates a solvency limit stopped earlier in the group are out.
   let have: u32 = 0;
   const best = LARGEST, wts = LARGEST + 64 * 4, caps = wts + 64 * 8, shares = caps + 64 * 8;
   for (let i: u32 = 0; i < count; i++) {
     const tag = load<u32>(ids + (<usize>i << 2));
-    if (tagAccount(tag) == bankrupt) continue;
+    if (tag == NONE || tagAccount(tag) == bankrupt) continue;
     const s = sizeAbs(tag, m);
     if (s == 0) continue;
     if (have == topK && s <= <u64>load<i64>(wts + (<usize>(topK - 1) << 3))) continue;
@@ -490,7 +497,7 @@ function serveLargest(j: u32, k: u32, m: u32, side: i32, count: u32, P: i64, q: 
       store<i64>(wts + (<usize>at << 3), load<i64>(wts + (<usize>(at - 1) << 3)));
       at--;
     }
-    store<u32>(best + (<usize>at << 2), tag);
+    store<u32>(best + (<usize>at << 2), i);
     store<i64>(wts + (<usize>at << 3), <i64>s);
   }
   let sum: i64 = 0;
@@ -504,15 +511,17 @@ function serveLargest(j: u32, k: u32, m: u32, side: i32, count: u32, P: i64, q: 
   splitAt(have, total, wts, caps, shares);
   for (let i: u32 = 0; i < have; i++) {
     if (!markMode && openOf(k) == 0) break;
-    const tag = load<u32>(best + (<usize>i << 2));
-    let c = load<i64>(shares + (<usize>i << 3));
+    const idx = load<u32>(best + (<usize>i << 2));
+    const tag = load<u32>(ids + (<usize>idx << 2));
+    const c = load<i64>(shares + (<usize>i << 3));
     if (c <= 0) continue;
-    c = solventSize(tag, m, side, c, P);
-    if (c > 0) closeAgainst(j, k, tag, m, side, c, P, q, markMode);
+    const solvent = solventSize(tag, m, side, c, P);
+    if (solvent < c) store<u32>(ids + (<usize>idx << 2), NONE); // done for the group (see serveRecord)
+    if (solvent > 0) closeAgainst(j, k, tag, m, side, solvent, P, q, markMode);
   }
 }
 
-/** Scratch of the `largest` step: up to 64 candidates' tags, weights, caps and shares. */
+/** Scratch of the `largest` step: up to 64 candidates (their index in the group), weights, caps and shares. */
 const LARGEST: usize = memory.data(64 * 4 + 64 * 8 * 3, 8);
 
 /** splitmix64 (Steele, Lea, Flood 2014): the seeded start of dYdX-style random walks. */

@@ -354,7 +354,7 @@ function expectWorldParity(w: World, label: string): void {
 }
 
 const modelReport = (r: RefAllocationReport): AllocationReport => {
-  const { haircutQuote: _h, depositIndex: _d, ...rest } = r;
+  const { haircutQuote: _h, depositIndex: _d, solvencyBound: _s, ...rest } = r;
   return rest;
 };
 
@@ -399,6 +399,8 @@ function allocateBoth(w: World, config: WaterfallConfig, deficits: RefDeficit[],
   const add = (key: string, n = 1): void => { tally[key] = (tally[key] ?? 0) + n; };
   add('deficits', deficits.length);
   if (model.report.adlVolumeBase > 0n) add('adlVolume');
+  add('solvency bound', model.report.solvencyBound);
+  if (model.report.paidBeyondEquityQuote > 0n) add('paid beyond equity');
   const steps = [config.steps, ...(config.groups ?? []).map((g) => g.steps)];
   for (const r of model.records) {
     const t = r.step === null ? undefined : steps[r.waterfall!]![r.step]!;
@@ -477,7 +479,8 @@ describe('waterfall parity on random books', () => {
     for (const kind of KINDS) expect(Object.keys(tally).filter((k) => k.startsWith(`${kind}:`)).length, `${kind}: ${show(tally)}`).toBeGreaterThan(0);
     for (const key of ['ranking:pnl', 'ranking:bitmex', 'ranking:binance', 'ranking:hyperliquid', 'ranking:randomWalk', 'ranking:largest', 'ranking:custom',
       'adl at the mark', 'drawdown', 'marketCap', 'group', 'adl:residue', 'socializeFunding:pay', 'haircutGains:pay', 'membersFund:pay', 'assessments:pay', 'uncovered:uncovered', 'adlVolume',
-      'repeated:insuranceFund', 'repeated:operatorCapital', 'adl in two waterfalls', 'providers out of id order', 'vault providers out of id order']) {
+      'repeated:insuranceFund', 'repeated:operatorCapital', 'adl in two waterfalls', 'providers out of id order', 'vault providers out of id order',
+      'solvency bound', 'paid beyond equity']) {
       expect(tally[key] ?? 0, `${key}: ${show(tally)}`).toBeGreaterThan(3);
     }
   });

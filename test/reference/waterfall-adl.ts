@@ -208,7 +208,7 @@ export interface AdlRun {
   /** Balances the closes move (the waterfall state). */
   ledger: { flowQuote: bigint; residueQuote: bigint };
   /** Report totals of the run; accounts: the distinct accounts each ADL step closed, summed over steps. */
-  totals: { coveredQuote: bigint; volumeBase: bigint; notionalQuote: bigint; accounts: number };
+  totals: { coveredQuote: bigint; volumeBase: bigint; notionalQuote: bigint; accounts: number; solvencyBound: number };
   /** split() of part 1 (passed in to keep the module graph acyclic at run time). */
   split: (x: bigint, payers: readonly { weight: bigint; cap: bigint }[]) => bigint[];
 }
@@ -252,7 +252,9 @@ export function adlStep(run: AdlRun, step: AdlStep, waterfall: number, stepIndex
     const first = deficits[members[0]!]!;
     // Candidates: sign -sigma, the order fixed when the group starts.
     const order = adlOrder(run.book, first.marketId!, sign(first.sizeBase), step.ranking, run.figures).map((x) => x.slot);
-    for (const k of members) open[k]! -= adlRecord(run, step, waterfall, stepIndex, k, deficits[k]!, open[k]!, order, hit);
+    // Candidates whose close a solvency limit lowered leave the group's walk.
+    const stopped = new Set<AdlSlot>();
+    for (const k of members) open[k]! -= adlRecord(run, step, waterfall, stepIndex, k, deficits[k]!, open[k]!, order, hit, stopped);
   }
   run.totals.accounts += hit.size;
 }
@@ -262,7 +264,7 @@ export function adlStep(run: AdlRun, step: AdlStep, waterfall: number, stepIndex
  * returns what it covered. `hit` collects the accounts the step closed.
  */
 function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: number, k: number, rec: RefDeficit, r: bigint,
-  order: readonly AdlSlot[], hit: Set<number>): bigint {
+  order: readonly AdlSlot[], hit: Set<number>, stopped: Set<AdlSlot>): bigint {
   const book = run.book;
   const market = marketOf(book, rec.marketId!);
   const D = scaleOf(market);
@@ -307,6 +309,7 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
       return cashQuote(market, dj, P) + floorDiv((s + dj) * m, D) - before >= need;
     };
     if (ok(c)) return c;
+    run.totals.solvencyBound += 1;
     let lo = 0n;
     let hi = c;
     while (lo < hi) {
@@ -340,7 +343,7 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
   if (step.ranking === 'largest') {
     // The topK (live, not the bankrupt's) share min(Qb, sum |s|) by split(weights |s|, caps |s|);
     // split and closes in the topK order; closing stops once r = 0.
-    const top = largestTopK(order, step.topK, rec.accountId);
+    const top = largestTopK(order.filter((x) => !stopped.has(x)), step.topK, rec.accountId);
     const total = top.reduce((acc, s) => acc + abs(s.position.sizeBase), 0n);
     const size = Qb < total ? Qb : total;
     const shares = run.split(size, top.map((s) => ({ weight: abs(s.position.sizeBase), cap: abs(s.position.sizeBase) })));
@@ -348,6 +351,7 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
       if (!markMode && left === 0n) return;
       if (shares[i]! <= 0n) return;
       const c = solvent(slot, shares[i]!);
+      if (c < shares[i]!) stopped.add(slot);
       if (c > 0n) close(slot, c);
     });
   } else {
@@ -359,8 +363,9 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
     for (let t = 0; t < n; t++) {
       if (Qleft === 0n || (!markMode && left === 0n)) break;
       const slot = order[(start + t) % n]!;
-      // Skipped: the bankrupt's own position and positions closed since the group started.
-      if (slot.accountId === rec.accountId || !slotOpen(slot)) continue;
+      // Skipped: the bankrupt's own position, positions closed since the group started, and
+      // counterparties a solvency limit stopped earlier in the group.
+      if (slot.accountId === rec.accountId || !slotOpen(slot) || stopped.has(slot)) continue;
       let c = abs(slot.position.sizeBase) < Qleft ? abs(slot.position.sizeBase) : Qleft;
       if (a(c) > left) {
         // Lowered to the smallest c with a(c) >= r: binary search lo = 1, hi = c (a(hi) >= r holds throughout).
@@ -373,10 +378,11 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
         }
         c = lo;
       }
-      c = solvent(slot, c);
-      if (c === 0n) continue;
-      close(slot, c);
-      Qleft -= c;
+      const cs = solvent(slot, c);
+      if (cs < c) stopped.add(slot);
+      if (cs === 0n) continue;
+      close(slot, cs);
+      Qleft -= cs;
     }
   }
   run.totals.coveredQuote += covered;

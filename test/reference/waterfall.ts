@@ -169,6 +169,8 @@ export interface RefAllocationReport extends AllocationReport {
   haircutQuote: bigint;
   /** The deposit index after the run. */
   depositIndex: bigint;
+  /** Model only: payers whose cap their equity set (below every other cap; socialization aside), and ADL closes it lowered. */
+  solvencyBound: number;
 }
 
 /** InvalidWaterfall (code 114): nothing moves. `row` is the step index (in waterfall `waterfall`). */
@@ -448,6 +450,12 @@ function pnlOf(book: LiqBook, p: { marketId: number; sizeBase: bigint; quoteBala
   return floorDiv(p.sizeBase * market.markPrice, scaleOf(market)) + p.quoteBalance - fundingOwedQuote(market, p);
 }
 
+/** min(cap, equity room), counting in `bound` the payers whose equity set the cap. */
+function capAtEquity(cap: bigint, room: bigint, bound: { solvencyBound: number }): bigint {
+  if (room < cap) { bound.solvencyBound += 1; return room; }
+  return cap;
+}
+
 /** How much of a position's gain v > 0 a haircut can take: no more than keeps its quote balance >= -2^62. */
 const gainRoom = (v: bigint, quote: bigint): bigint => min(v, quote + TWO_POW_62);
 
@@ -489,7 +497,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
   const report: RefAllocationReport = {
     event, deficits: deficits.length, deficitQuote: sum(deficits.map((d) => d.amountQuote)), steps: [],
     insuranceFundQuote: 0n, vaultQuote: 0n, adlCoveredQuote: 0n, adlVolumeBase: 0n, adlNotionalQuote: 0n, adlAccounts: 0,
-    socializedQuote: 0n, clearingHouseQuote: 0n, residueQuote: 0n, uncoveredQuote: 0n, paidBeyondEquityQuote: 0n, haircutQuote: 0n, depositIndex: 0n,
+    socializedQuote: 0n, clearingHouseQuote: 0n, residueQuote: 0n, uncoveredQuote: 0n, paidBeyondEquityQuote: 0n, haircutQuote: 0n, depositIndex: 0n, solvencyBound: 0,
   };
   const residueBefore = state.residueQuote;
 
@@ -510,7 +518,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
   });
   const adlRun: AdlRun = {
     book, figures: startFigures(book), event, records, ledger: state,
-    totals: { coveredQuote: 0n, volumeBase: 0n, notionalQuote: 0n, accounts: 0 }, split,
+    totals: { coveredQuote: 0n, volumeBase: 0n, notionalQuote: 0n, accounts: 0, solvencyBound: 0 }, split,
   };
 
   waterfalls.forEach((steps, w) => {
@@ -577,7 +585,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
             const caps = entries.map(({ p, i }) => {
               const account = book.accounts[p.accountId]!;
               // Its collateral, and no more than keeps its equity at or above zero.
-              const coll = account.closed ? 0n : min(max(0n, account.collateralQuote), solventRoom(equityNow(book, crossGroup(book, p.accountId))));
+              const coll = account.closed ? 0n : capAtEquity(max(0n, account.collateralQuote), solventRoom(equityNow(book, crossGroup(book, p.accountId))), report);
               const capacity = atoms(p.capacityQuote);
               return capacity > 0n ? min(max(0n, capacity - (state.providerPaidQuote.get(paidKey(i)) ?? 0n)), coll) : coll;
             });
@@ -634,7 +642,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
               const gain = sum(held.map((p) => pnlOf(book, p)));
               if (gain <= minGain) return [];
               const room = sum(held.map((p) => { const v = pnlOf(book, p); return v > 0n ? gainRoom(v, p.quoteBalance) : 0n; }));
-              const cap = min(min(floorDiv(gain * cut, PPM), solventRoom(equityNow(book, g))), room);
+              const cap = capAtEquity(min(floorDiv(gain * cut, PPM), room), solventRoom(equityNow(book, g)), report);
               return [{ g, held, weight: gain, cap }];
             });
             if (tooHeavy(payers)) continue;
@@ -662,7 +670,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
         case 'haircutDeposits': {
           // Weight: the deposit C; cap: min(C, max(0, E)).
           const payers = book.accounts.map((a, id) => ({ a, id })).filter(({ a }) => !a.closed && a.collateralQuote > 0n);
-          const weights = payers.map(({ a, id }) => ({ weight: a.collateralQuote, cap: min(a.collateralQuote, solventRoom(equityNow(book, crossGroup(book, id)))) }));
+          const weights = payers.map(({ a, id }) => ({ weight: a.collateralQuote, cap: capAtEquity(a.collateralQuote, solventRoom(equityNow(book, crossGroup(book, id))), report) }));
           if (sum(weights.map((p) => p.weight)) > POOL_LIMIT) break;
           const total = sum(weights.map((p) => p.weight));
           const X = takeUpTo(sum(weights.map((p) => p.cap)));
@@ -680,7 +688,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
           if (vaultId === undefined) break; // SPEC (R8)
           const vault = book.accounts[vaultId]!;
           // Its collateral, and no more than keeps its equity at or above zero.
-          const X = takeUpTo(min(max(0n, vault.collateralQuote), solventRoom(equityNow(book, crossGroup(book, vaultId)))));
+          const X = takeUpTo(capAtEquity(max(0n, vault.collateralQuote), solventRoom(equityNow(book, crossGroup(book, vaultId))), report));
           vault.collateralQuote -= X;
           // SPEC (R9): providers in the order of their first deposit.
           const lps = [...state.lpShares.entries()].filter(([, s]) => s > 0n);
@@ -774,6 +782,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
   report.adlVolumeBase = adlRun.totals.volumeBase;
   report.adlNotionalQuote = adlRun.totals.notionalQuote;
   report.adlAccounts = adlRun.totals.accounts;
+  report.solvencyBound += adlRun.totals.solvencyBound;
   report.residueQuote = state.residueQuote - residueBefore;
   report.depositIndex = state.depositIndex;
   return { records, report };
