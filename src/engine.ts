@@ -26,6 +26,7 @@ import {
   type EncodedWaterfall, type WaterfallBalances, type WaterfallConfig,
 } from './waterfall.js';
 import { AuditLog } from './audit.js';
+import { checkSimulationReserve } from './simulation/validate.js';
 
 export interface EngineOptions {
   /** Capacity of the instance; memory for all of it is laid out once, at creation. */
@@ -42,8 +43,9 @@ export interface EngineOptions {
   /**
    * Lays out the simulation area at creation, for simulations of up to `steps` steps and
    * `maxRoundsPerStep` rounds per step (default 4) over up to `maxMarkets` markets, correlated or
-   * not: `Simulator.fromEngine` then never grows memory, so views taken before it stay valid.
-   * Without it the first simulation prepared on the engine grows memory once (see the README, Limits).
+   * not: preparing such a simulation (`Simulator.fromEngine`) then never grows memory, so views taken
+   * before it stay valid. Without it the first simulation prepared on the engine grows memory once
+   * (README, Limits). InputError(InvalidScenario) naming the key if malformed.
    */
   reserveSimulation?: { steps: number; maxRoundsPerStep?: number; correlated?: boolean };
 }
@@ -111,22 +113,6 @@ const CURVE_KIND = { flat: 0, tiers: 1, sizePremium: 2, openInterest: 3 } as con
 const stagedAt = new WeakMap<BulkBatch, { accounts: number; positions: number; isolated: number }>();
 const MAX_TIERS = 16;
 
-/** `reserveSimulation` checked: InvalidScenario naming the key (the simulation's limits: 100,000 steps, 64 rounds). */
-function simulationReserve(r: unknown): { steps: number; rounds: number; correlated: boolean } {
-  const field = 'reserveSimulation';
-  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw inputError('InvalidScenario', field, -1, 'an object { steps, maxRoundsPerStep?, correlated? }');
-  const o = r as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (key !== 'steps' && key !== 'maxRoundsPerStep' && key !== 'correlated') throw inputError('InvalidScenario', `${field}.${key}`, -1, 'unknown key');
-  }
-  const count = (v: unknown, key: string, max: number): number => {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > max) throw inputError('InvalidScenario', `${field}.${key}`, -1, `${String(v)} is not an integer in 1..${max}`);
-    return v;
-  };
-  if (o.correlated !== undefined && typeof o.correlated !== 'boolean') throw inputError('InvalidScenario', `${field}.correlated`, -1, 'true or false');
-  return { steps: count(o.steps, 'steps', 100_000), rounds: count(o.maxRoundsPerStep ?? 4, 'maxRoundsPerStep', 64), correlated: o.correlated === true };
-}
-
 export class RiskEngine implements Disposable {
   private raw: Raw | null;
   readonly quoteDecimals: number;
@@ -151,7 +137,7 @@ export class RiskEngine implements Disposable {
     const maxIsolated = toCount(options.maxIsolated ?? Math.max(1024, Math.ceil(maxAccounts / 10)), 'maxIsolated');
     const maxMarkets = toCount(options.maxMarkets ?? 1024, 'maxMarkets', -1, 65535);
     const quoteDecimals = toCount(options.quoteDecimals ?? 6, 'quoteDecimals', -1, 18);
-    const reserve = options.reserveSimulation === undefined ? undefined : simulationReserve(options.reserveSimulation);
+    const reserve = options.reserveSimulation === undefined ? undefined : checkSimulationReserve(options.reserveSimulation);
     if (!host) throw new Error('riskcore: no host; import from "riskcore" (Node or browser entry), not from src/engine');
     const source = options.wasm ?? host.defaultWasm(options.debug ?? false);
     let module: WebAssembly.Module;

@@ -1,10 +1,8 @@
 /**
  * Stress simulation: price paths and the step loop over the whole pipeline (docs/SIMULATION.md).
  *
- * `simPrepare` lays out the simulation area past the book's columns and snapshots the book. The area
- * is laid out once per engine (by `simReserve` at creation, or by the first `simPrepare`: then the
- * one growth of memory after `init`, and views taken before must be taken again) and reused by
- * later preparations, grown only by what is missing for a larger one. The snapshot holds static records,
+ * `simPrepare` lays out the simulation area past the book's columns (once per engine, ./simarea.ts)
+ * and snapshots the book: static records,
  * the book's columns (markets, tiers, accounts, positions, isolated rows, index), fund balances, the
  * waterfall's per-market state, and the counters. `simRestore` puts the snapshot back, so every path
  * starts from the same book. A path then runs, for t = 1..steps:
@@ -36,6 +34,7 @@ import { planLiquidations, PLAN_RECORD, vaultAccount as backstopAccount } from '
 import { EXEC_RECORD, executePlan } from './execute';
 import { allocate, backstopPayer, MAX_STEPS, RUN_RECORD, setAuditToHost, setFiguresOnDemand, stepPtr, Tranche, WF_STATE } from './waterfall';
 import { BALANCES, defaultFundSum, vaultNav } from './parties';
+import { freshArea, reserveArea } from './simarea';
 
 /** Per-step metrics (i64 each), in this order (src/simulation/types.ts STEP_METRICS). */
 export const METRICS: u32 = 23;
@@ -110,10 +109,7 @@ function snapshotBytes(): u64 {
     + <u64>columnBytes(Column.FundBalance) + <u64>(col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
 }
 
-/**
- * Bytes of each array of the area, in the order simPrepare places them, for `m` markets, `steps`
- * steps and `maxRounds` rounds per step (with a correlation factor when `withFactor`).
- */
+/** Bytes of each array of the area over `m` markets, in the order simPrepare places them. */
 function areaSizes(steps: u32, maxRounds: u32, withFactor: bool, m: u32): StaticArray<u64> {
   const epochs = steps * (maxRounds + 1) + 1; // a step's prices, then at most one funding bump per round
   const mm = <u64>m;
@@ -125,6 +121,7 @@ function areaSizes(steps: u32, maxRounds: u32, withFactor: bool, m: u32): Static
   ];
 }
 
+/** The area's bytes: each array's, aligned to 16 bytes. */
 function areaTotal(sizes: StaticArray<u64>): u64 {
   let total: u64 = 0;
   for (let i = 0; i < sizes.length; i++) total += align(sizes[i]);
@@ -132,55 +129,26 @@ function areaTotal(sizes: StaticArray<u64>): u64 {
 }
 
 /**
- * The area, [areaStart, areaStart + areaBytes): laid out once per engine, past everything `init`
- * laid out, and the last thing in memory (nothing else grows memory after init). Later
- * preparations re-lay it out in place when they fit, and grow it by the missing pages when they do
- * not. [areaStart, areaStart + areaUsed) may hold an earlier layout's bytes; past it, memory is as
- * fresh (zero).
- */
-let areaStart: usize = 0, areaBytes: u64 = 0, areaUsed: u64 = 0;
-
-/**
- * Makes the area at least `total` bytes, growing memory only by the pages missing. Returns false,
- * changing nothing, when the area would not fit 4 GiB or memory cannot grow.
- */
-function reserveArea(total: u64): bool {
-  if (total <= areaBytes) return true;
-  const end = <u64>memory.size() << 16;
-  const start: u64 = areaBytes == 0 ? end : <u64>areaStart;
-  assert(start + areaBytes == end, 'the simulation area ends memory');
-  if (<f64>start + <f64>total > 4294901760.0) return false;
-  const pages = <i32>((start + total - end + 0xFFFF) >> 16);
-  if (memory.grow(pages) < 0) return false;
-  areaStart = <usize>start;
-  areaBytes = (<u64>memory.size() << 16) - start;
-  return true;
-}
-
-/**
- * Lays out room for a simulation of up to `steps` steps and `maxRounds` rounds per step over any
- * number of markets the engine holds (`maxMarkets`; a correlation factor over at most 1,024 when
- * `withFactor`), so that preparing one later does not grow memory. Called by `RiskEngine.create`
- * (`reserveSimulation`) before any view is handed out. Errors: NotInitialized (before `init`),
- * InvalidScenario (steps not in 1..100,000, rounds not in 1..64), CapacityExceeded (it does not fit 4 GiB).
+ * Reserves the area for simulations of up to `steps` steps and `maxRounds` rounds per step over up
+ * to `maxMarkets` markets (correlated when `withFactor`), so that preparing one does not grow memory:
+ * `RiskEngine.create` calls it (`reserveSimulation`) before any view is handed out. Errors:
+ * NotInitialized (before `init`), InvalidScenario (steps not in 1..100,000, rounds not in 1..64),
+ * CapacityExceeded (it does not fit 4 GiB).
  */
 export function simReserve(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   if (maxMarkets == 0) return fail(Status.NotInitialized, Field.Capacity, -1);
   if (steps == 0 || steps > 100_000) return fail(Status.InvalidScenario, Field.Steps, -1);
   if (maxRounds == 0 || maxRounds > 64) return fail(Status.InvalidScenario, Field.Steps, -1);
-  const total = areaTotal(areaSizes(steps, maxRounds, false, maxMarkets));
   // The factor is sized apart: it is over at most 1,024 markets, however many the engine may hold.
-  const f = <u64>min<u32>(maxMarkets, 1024);
-  if (!reserveArea(total + (withFactor ? align(f * f * 8) : 0))) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  const f = <u64>min<u32>(maxMarkets, 1024), factorBytes = withFactor ? align(f * f * 8) : 0;
+  if (!reserveArea(areaTotal(areaSizes(steps, maxRounds, false, maxMarkets)) + factorBytes)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   return Status.Ok;
 }
 
 /**
  * Lays out the simulation area for `steps` steps and `maxRounds` rounds per step, with room for a
- * correlation factor when `withFactor`, and snapshots the book as it is now. The area is reused:
- * laid out again in place (and cleared) when it is large enough, grown by the missing pages
- * otherwise, so memory grows at most once per engine for simulations of one size or smaller.
- * Errors: NotInitialized (no markets), InvalidScenario (steps not in 1..100,000, rounds not in
+ * correlation factor when `withFactor`, and snapshots the book as it is now. The area is reused
+ * (./simarea.ts): memory grows only when no earlier preparation or reservation was as large. Errors: NotInitialized (no markets), InvalidScenario (steps not in 1..100,000, rounds not in
  * 1..64, a factor over more than 1,024 markets), CapacityExceeded (the area does not fit 4 GiB).
  */
 export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
@@ -191,13 +159,9 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   if (withFactor && m > 1024) return fail(Status.InvalidScenario, Field.Correlation, -1);
   const epochs = steps * (maxRounds + 1) + 1;
   const sizes = areaSizes(steps, maxRounds, withFactor, m);
-  const total = areaTotal(sizes);
-  if (!reserveArea(total)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
-  // An earlier layout's bytes are cleared: the arrays start as fresh memory does, at zero.
-  const stale = areaUsed < total ? areaUsed : total;
-  if (stale > 0) memory.fill(areaStart, 0, <usize>stale);
-  if (total > areaUsed) areaUsed = total;
-  let p = areaStart;
+  // The arrays start as fresh memory does, at zero, wherever an earlier preparation put its own.
+  let p = freshArea(areaTotal(sizes));
+  if (p == 0) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   const ptrs = new StaticArray<usize>(sizes.length);
   for (let i = 0; i < sizes.length; i++) { ptrs[i] = p; p += <usize>align(sizes[i]); }
   header = ptrs[0]; pathPrices = ptrs[1]; vols = ptrs[2]; drifts = ptrs[3]; rates = ptrs[4]; factor = ptrs[5];

@@ -311,3 +311,16 @@ export function checkSweep(value: unknown): void {
   if (s.adlRanking !== undefined) list(s.adlRanking, 'sweep.adlRanking').forEach((v, i) => oneOf(v, 'sweep.adlRanking', ADL_RANKINGS, i));
   if (s.waterfall !== undefined) list(s.waterfall, 'sweep.waterfall').forEach((v, i) => checkWaterfall(v, 'sweep.waterfall', i));
 }
+
+/**
+ * `RiskEngine.create`'s `reserveSimulation` (the area for simulations of up to `steps` steps and
+ * `maxRoundsPerStep` rounds per step, correlated or not), with the defaults filled in.
+ */
+export function checkSimulationReserve(value: unknown): { steps: number; rounds: number; correlated: boolean } {
+  const r = object(value, 'reserveSimulation', ['steps', 'maxRoundsPerStep', 'correlated'], -1, 'an object { steps, maxRoundsPerStep?, correlated? }');
+  return {
+    steps: int(r.steps, 'reserveSimulation.steps', 1, 100_000),
+    rounds: int(r.maxRoundsPerStep ?? 4, 'reserveSimulation.maxRoundsPerStep', 1, 64),
+    correlated: r.correlated === undefined ? false : bool(r.correlated, 'reserveSimulation.correlated'),
+  };
+}
