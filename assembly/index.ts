@@ -16,5 +16,5 @@ export { setWaterfall, allocate, auditPending } from './engine/waterfall';
 export { adlRanks } from './engine/adl';
 export { setVaultAccount, vaultDeposit, vaultWithdraw, vaultNav, addContribution, resetAssessments, addOperatorCapital } from './engine/parties';
 export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, balancesPtr, membersPtr, providersPtr, scratchPtr, resultsCurrent, lastNowSec, eventCount } from './engine/abi';
-export { simPrepare, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulate';
+export { simPrepare, simReserve, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulate';
 export { scaleMargins } from './engine/markets';

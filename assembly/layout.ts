@@ -1,9 +1,11 @@
 /**
  * The memory map of one engine instance.
  *
- * Memory is laid out once, by `init`, for the capacities the caller asks for, and never grows
- * after that: typed-array views that JavaScript makes over these columns stay valid for the life
- * of the instance (the grow-once rule). Every table is a structure of arrays:
+ * Memory is laid out once, by `init`, for the capacities the caller asks for; after that only the
+ * simulation area (engine/simulate.ts, placed past everything here and laid out once per engine)
+ * can grow it, so typed-array views that JavaScript makes over these columns stay valid on an engine
+ * that does not simulate or reserved its simulation area at creation (the grow-once rule). Every
+ * table is a structure of arrays:
  *
  *   [static data | 1 MiB reserve | markets | tiers | accounts | positions | isolated | index | scratch | io]
  *

@@ -34,6 +34,8 @@ export enum Status {
   NoPlan = 113,
   InvalidWaterfall = 114,
   InvalidScenario = 115,
+  // Raised in JavaScript only: a simulation shard's JSON is malformed or not the run its configuration describes.
+  InvalidShard = 116,
   // 200..299: margin refusals
   BelowInitialMargin = 200,
   AccountHasPositions = 201,

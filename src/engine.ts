@@ -26,6 +26,7 @@ import {
   type EncodedWaterfall, type WaterfallBalances, type WaterfallConfig,
 } from './waterfall.js';
 import { AuditLog } from './audit.js';
+import { checkSimulationReserve } from './simulation/validate.js';
 
 export interface EngineOptions {
   /** Capacity of the instance; memory for all of it is laid out once, at creation. */
@@ -39,6 +40,14 @@ export interface EngineOptions {
   wasm?: WasmSource;
   /** Use the debug build (assertions on; slower). Ignored when `wasm` is given. */
   debug?: boolean;
+  /**
+   * Lays out the simulation area at creation, for simulations of up to `steps` steps and
+   * `maxRoundsPerStep` rounds per step (default 4) over up to `maxMarkets` markets, correlated or
+   * not: preparing such a simulation (`Simulator.fromEngine`) then never grows memory, so views taken
+   * before it stay valid. Without it the first simulation prepared on the engine grows memory once
+   * (README, Limits). InputError(InvalidScenario) naming the key if malformed.
+   */
+  reserveSimulation?: { steps: number; maxRoundsPerStep?: number; correlated?: boolean };
 }
 
 /** Host hooks supplied by the Node and browser entry points. */
@@ -128,6 +137,7 @@ export class RiskEngine implements Disposable {
     const maxIsolated = toCount(options.maxIsolated ?? Math.max(1024, Math.ceil(maxAccounts / 10)), 'maxIsolated');
     const maxMarkets = toCount(options.maxMarkets ?? 1024, 'maxMarkets', -1, 65535);
     const quoteDecimals = toCount(options.quoteDecimals ?? 6, 'quoteDecimals', -1, 18);
+    const reserve = options.reserveSimulation === undefined ? undefined : checkSimulationReserve(options.reserveSimulation);
     if (!host) throw new Error('riskcore: no host; import from "riskcore" (Node or browser entry), not from src/engine');
     const source = options.wasm ?? host.defaultWasm(options.debug ?? false);
     let module: WebAssembly.Module;
@@ -140,6 +150,7 @@ export class RiskEngine implements Disposable {
     const raw = new Raw(await instantiateCore(module, hooks));
     hooks.simInterrupted = () => raw.interrupt();
     raw.check(raw.exports.init(maxAccounts, maxPositions, maxIsolated, maxMarkets));
+    if (reserve) raw.check(raw.exports.simReserve(reserve.steps, reserve.rounds, reserve.correlated ? 1 : 0));
     raw.loadLayout();
     const engine = new RiskEngine(raw, quoteDecimals);
     // During a waterfall run the core hands over full audit buffers and asks for the keys of a

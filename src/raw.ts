@@ -2,9 +2,9 @@
  * The one file that touches the core's exports: their types, the column ids of assembly/layout.ts,
  * and typed-array views over wasm memory.
  *
- * Memory is laid out once when the engine is created and never grows afterwards, so views stay
- * valid; `view()` still re-creates a view whenever the buffer identity changes (belt and braces
- * against a future core that grows memory).
+ * Memory is laid out when the engine is created; afterwards only a simulation area can grow it (the
+ * first `simPrepare` on an engine created without `reserveSimulation`, or one needing a larger area),
+ * so `view()` re-creates a view whenever the buffer identity changes.
  */
 import { RiskCoreError } from './errors.js';
 
@@ -111,6 +111,7 @@ export interface CoreExports {
   lastNowSec(): bigint;
   eventCount(): number;
   simPrepare(steps: number, maxRounds: number, withFactor: number): number;
+  simReserve(steps: number, maxRounds: number, withFactor: number): number;
   simRestore(): number;
   simFactor(): number;
   simGeneratePath(path: number): number;

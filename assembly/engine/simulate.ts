@@ -1,8 +1,8 @@
 /**
  * Stress simulation: price paths and the step loop over the whole pipeline (docs/SIMULATION.md).
  *
- * `simPrepare` lays out the simulation area past the book's columns (the one growth of memory after
- * `init`; JavaScript views are re-created on the next call) and snapshots the book: static records,
+ * `simPrepare` lays out the simulation area past the book's columns (once per engine, ./simarea.ts)
+ * and snapshots the book: static records,
  * the book's columns (markets, tiers, accounts, positions, isolated rows, index), fund balances, the
  * waterfall's per-market state, and the counters. `simRestore` puts the snapshot back, so every path
  * starts from the same book. A path then runs, for t = 1..steps:
@@ -23,7 +23,7 @@
 import { addOverflowBits, AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { absU } from '../math/wide';
 import { cholesky, lowerTimes, normal, seedStream, uniform } from '../math/random';
-import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, T_MMF, TIER_RECORD } from '../layout';
+import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, maxMarkets, T_MMF, TIER_RECORD } from '../layout';
 import { CurveKind, Field, Health, RowKind, Status } from '../status';
 import { accountCount, bookChanged, bookVersion, fail, LIQ_RECORD, loadCounters, marketCount, NONE, resultsCurrent, saveCounters, SCRATCH, setResultsCurrent, tallyPtr } from './state';
 import { checkRange, indexBuilds, recheckAccount, setResultsValid } from './check';
@@ -34,6 +34,7 @@ import { planLiquidations, PLAN_RECORD, vaultAccount as backstopAccount } from '
 import { EXEC_RECORD, executePlan } from './execute';
 import { allocate, backstopPayer, MAX_STEPS, RUN_RECORD, setAuditToHost, setFiguresOnDemand, stepPtr, Tranche, WF_STATE } from './waterfall';
 import { BALANCES, defaultFundSum, vaultNav } from './parties';
+import { freshArea, reserveArea } from './simarea';
 
 /** Per-step metrics (i64 each), in this order (src/simulation/types.ts STEP_METRICS). */
 export const METRICS: u32 = 23;
@@ -108,11 +109,47 @@ function snapshotBytes(): u64 {
     + <u64>columnBytes(Column.FundBalance) + <u64>(col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
 }
 
+/** Bytes of each array of the area over `m` markets, in the order simPrepare places them. */
+function areaSizes(steps: u32, maxRounds: u32, withFactor: bool, m: u32): StaticArray<u64> {
+  const epochs = steps * (maxRounds + 1) + 1; // a step's prices, then at most one funding bump per round
+  const mm = <u64>m;
+  return [
+    HEADER_BYTES, (<u64>steps + 1) * mm * 8, mm * 8, mm * 8, mm * 8, withFactor ? mm * mm * 8 : 0,
+    <u64>steps * METRICS * 8, mm * 8, mm * 8, mm * 8, mm * 8, <u64>epochs * mm * 24, <u64>epochs * 8,
+    <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 8, mm * 8, mm * 16, mm * 8, snapshotBytes(),
+    <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 4, <u64>epochs * 4, <u64>epochs * 4,
+  ];
+}
+
+/** The area's bytes: each array's, aligned to 16 bytes. */
+function areaTotal(sizes: StaticArray<u64>): u64 {
+  let total: u64 = 0;
+  for (let i = 0; i < sizes.length; i++) total += align(sizes[i]);
+  return total;
+}
+
+/**
+ * Reserves the area for simulations of up to `steps` steps and `maxRounds` rounds per step over up
+ * to `maxMarkets` markets (correlated when `withFactor`), so that preparing one does not grow memory:
+ * `RiskEngine.create` calls it (`reserveSimulation`) before any view is handed out. Errors:
+ * NotInitialized (before `init`), InvalidScenario (steps not in 1..100,000, rounds not in 1..64),
+ * CapacityExceeded (it does not fit 4 GiB).
+ */
+export function simReserve(steps: u32, maxRounds: u32, withFactor: bool): i32 {
+  if (maxMarkets == 0) return fail(Status.NotInitialized, Field.Capacity, -1);
+  if (steps == 0 || steps > 100_000) return fail(Status.InvalidScenario, Field.Steps, -1);
+  if (maxRounds == 0 || maxRounds > 64) return fail(Status.InvalidScenario, Field.Steps, -1);
+  // The factor is sized apart: it is over at most 1,024 markets, however many the engine may hold.
+  const f = <u64>min<u32>(maxMarkets, 1024), factorBytes = withFactor ? align(f * f * 8) : 0;
+  if (!reserveArea(areaTotal(areaSizes(steps, maxRounds, false, maxMarkets)) + factorBytes)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  return Status.Ok;
+}
+
 /**
  * Lays out the simulation area for `steps` steps and `maxRounds` rounds per step, with room for a
- * correlation factor when `withFactor`, and snapshots the book as it is now. Errors: NotInitialized
- * (no markets), InvalidScenario (steps not in 1..100,000, rounds not in 1..64, a factor over more than
- * 1,024 markets), CapacityExceeded (the area does not fit 4 GiB).
+ * correlation factor when `withFactor`, and snapshots the book as it is now. The area is reused
+ * (./simarea.ts): memory grows only when no earlier preparation or reservation was as large. Errors: NotInitialized (no markets), InvalidScenario (steps not in 1..100,000, rounds not in
+ * 1..64, a factor over more than 1,024 markets), CapacityExceeded (the area does not fit 4 GiB).
  */
 export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   const m = marketCount;
@@ -120,21 +157,11 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   if (steps == 0 || steps > 100_000) return fail(Status.InvalidScenario, Field.Steps, -1);
   if (maxRounds == 0 || maxRounds > 64) return fail(Status.InvalidScenario, Field.Steps, -1);
   if (withFactor && m > 1024) return fail(Status.InvalidScenario, Field.Correlation, -1);
-  const epochs = steps * (maxRounds + 1) + 1; // a step's prices, then at most one funding bump per round
-  const mm = <u64>m;
-  const sizes: StaticArray<u64> = [
-    HEADER_BYTES, (<u64>steps + 1) * mm * 8, mm * 8, mm * 8, mm * 8, withFactor ? mm * mm * 8 : 0,
-    <u64>steps * METRICS * 8, mm * 8, mm * 8, mm * 8, mm * 8, <u64>epochs * mm * 24, <u64>epochs * 8,
-    <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 8, mm * 8, mm * 16, mm * 8, snapshotBytes(),
-    <u64>maxAccounts * 8, <u64>maxAccounts * 4, <u64>maxAccounts * 4, <u64>epochs * 4, <u64>epochs * 4,
-  ];
-  let total: u64 = 0;
-  for (let i = 0; i < sizes.length; i++) total += align(sizes[i]);
-  const start = (<u64>memory.size() << 16);
-  if (<f64>start + <f64>total > 4294901760.0) return fail(Status.CapacityExceeded, Field.Capacity, -1);
-  const pages = <i32>((total + 0xFFFF) >> 16);
-  if (memory.grow(pages) < 0) return fail(Status.CapacityExceeded, Field.Capacity, -1);
-  let p = <usize>start;
+  const epochs = steps * (maxRounds + 1) + 1;
+  const sizes = areaSizes(steps, maxRounds, withFactor, m);
+  // The arrays start as fresh memory does, at zero, wherever an earlier preparation put its own.
+  let p = freshArea(areaTotal(sizes));
+  if (p == 0) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   const ptrs = new StaticArray<usize>(sizes.length);
   for (let i = 0; i < sizes.length; i++) { ptrs[i] = p; p += <usize>align(sizes[i]); }
   header = ptrs[0]; pathPrices = ptrs[1]; vols = ptrs[2]; drifts = ptrs[3]; rates = ptrs[4]; factor = ptrs[5];

@@ -5,13 +5,13 @@
  * and print what a risk desk reads: who bore the loss. `riskcore simulate` (what `npm start` runs)
  * and `riskcore merge`: the stress simulation over many price paths, in ./simulate.ts.
  */
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_BOOK, formatAtoms, generateBook, Health, RiskEngine, shockMarks, WATERFALL_PRESETS,
   type AllocationReport, type WaterfallConfig,
 } from '../node.js';
 import { DEMO_POLICIES, setUpLossAbsorbers } from '../simulation/venue.js';
-import { exitCodeOf, mergeCommand, simulateCommand } from './simulate.js';
+import { ownEntry } from '../simulation/validate.js';
+import { CliError, exitCodeOf, int as intFlag, mergeCommand, parse, simulateCommand } from './simulate.js';
 
 const POLICIES = DEMO_POLICIES;
 
@@ -45,15 +45,13 @@ function progressBar(label: string): (done: number, total: number) => void {
   };
 }
 
-function int(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new Error(`--${name} must be an integer, got ${value}`);
-  return n;
+/** The integer flag `--name` (a plain decimal integer in min..max), or `fallback` when absent. */
+function int(value: string | undefined, fallback: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  return intFlag(value, name, min, max) ?? fallback;
 }
 
 async function demo(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parse({
     args: argv,
     options: {
       accounts: { type: 'string' }, 'positions-per-account': { type: 'string' }, markets: { type: 'string' },
@@ -63,20 +61,21 @@ async function demo(argv: string[]): Promise<void> {
     },
   });
   if (values.help) { console.log(USAGE); return; }
-  const accounts = int(values.accounts, DEFAULT_BOOK.accounts, 'accounts');
-  const perAccount = int(values['positions-per-account'], DEFAULT_BOOK.positionsPerAccount, 'positions-per-account');
-  const markets = int(values.markets, DEFAULT_BOOK.markets, 'markets');
-  const shockPpm = int(values.shock, -120_000, 'shock');
-  const seed = int(values.seed, DEFAULT_BOOK.seed, 'seed');
+  // Ranges: the synthetic book's (src/simulation/validate.ts); a shock of -100 % at most (marks stay at 1 atom or more).
+  const accounts = int(values.accounts, DEFAULT_BOOK.accounts, 'accounts', 1, 50_000_000);
+  const perAccount = int(values['positions-per-account'], DEFAULT_BOOK.positionsPerAccount, 'positions-per-account', 1, 60);
+  const markets = int(values.markets, DEFAULT_BOOK.markets, 'markets', 1, 65_535);
+  const shockPpm = int(values.shock, -120_000, 'shock', -1_000_000, 10_000_000);
+  const seed = int(values.seed, DEFAULT_BOOK.seed, 'seed', 0, 2 ** 32 - 1);
   const policyName = values.policy ?? 'partial';
-  const policy = POLICIES[policyName];
-  if (!policy) throw new Error(`--policy must be one of ${Object.keys(POLICIES).join(', ')}, got ${policyName}`);
-  const maxRounds = int(values.rounds, 16, 'rounds');
+  const policy = ownEntry(POLICIES, policyName);
+  if (!policy) throw new CliError(`--policy must be one of ${Object.keys(POLICIES).join(', ')}, got "${policyName}"`);
+  const maxRounds = int(values.rounds, 16, 'rounds', 1, 1_000_000);
   const waterfallName = values.waterfall ?? 'exchange';
-  const waterfall = WATERFALLS[waterfallName];
-  if (!waterfall) throw new Error(`--waterfall must be one of ${Object.keys(WATERFALLS).join(', ')}, got ${waterfallName}`);
-  const fundUsd = int(values.fund, 20_000_000, 'fund');
-  const vaultUsd = int(values.vault, 20_000_000, 'vault');
+  const waterfall = ownEntry(WATERFALLS, waterfallName);
+  if (!waterfall) throw new CliError(`--waterfall must be one of ${Object.keys(WATERFALLS).join(', ')}, got "${waterfallName}"`);
+  const fundUsd = int(values.fund, 20_000_000, 'fund', 0);
+  const vaultUsd = int(values.vault, 20_000_000, 'vault', 0);
 
   const engine = await RiskEngine.create({
     maxAccounts: accounts + 16,

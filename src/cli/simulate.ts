@@ -9,10 +9,10 @@
  *
  * Exit codes: 0 done, 1 an unexpected failure, 2 bad flags, configuration or shards, 130 interrupted.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   buildReport, CRASH_SCENARIO, DEFAULT_BOOK, DEFAULT_SCENARIO, InputError, mergeShards, renderReportHtml, resolveConfig,
@@ -21,6 +21,7 @@ import {
   type Sweep, type VariantReport,
 } from '../node.js';
 import { DEMO_POLICIES } from '../simulation/venue.js';
+import { checkConfig } from '../simulation/validate.js';
 
 /** A mistake in how the command was called (flags, configuration, shard files): printed, exit 2. */
 export class CliError extends Error {
@@ -54,6 +55,7 @@ book:
   --positions-per-account N  mean positions per account (default ${DEFAULT_BOOK.positionsPerAccount})
   --book-seed N              seed of the synthetic book (default ${DEFAULT_BOOK.seed})
   --book-module FILE         a book of your own instead: an ES module exporting capacity and build(engine)
+                             (see "book modules" below)
 paths:
   --paths N                  price paths (default ${CLI_DEFAULT_PATHS}; the shock grid has 9)
   --steps N                  steps per path, a minute each (default 100)
@@ -66,7 +68,7 @@ venue:
   --policy NAME              liquidation policy: ${Object.keys(DEMO_POLICIES).join(', ')} (default buffered)
   --fund USD                 insurance fund at the start (default 20000000)
   --vault USD                backstop vault deposits at the start (default 20000000)
-  --funding-ppm N            funding rate per step, ppm of the mark, longs pay shorts (default 10)
+  --funding-ppm N            funding rate per step, ppm of the mark, longs pay shorts (default 1)
   --no-skip                  check every account at every step (the results are the same, only slower)
 sweep (every combination runs on the same paths, one report row each):
   --sweep-fund "USD,USD"     insurance fund sizes
@@ -77,20 +79,31 @@ run:
   --workers N                worker threads, 0 runs in this thread (default: the machine's cores)
   --path-from N --path-to N  run only paths [N, M) and write DIR/shard-N-M.json (see riskcore merge)
   --out DIR                  output directory (default .)
-  -h, --help                 this text`;
+  -h, --help                 this text
+
+Numbers are plain decimal integers (a minus sign for negatives; no plus sign, spaces, exponents or
+hexadecimal); amounts are decimal quote units. A configuration file is checked whole before anything runs: an unknown key, a value of
+the wrong type or out of range exits 2 naming its path (e.g. book.seed), as do bad flags.
+
+book modules: a book module (--book-module, or "book": { "module": ... } in a configuration file) is
+an ES module that riskcore imports and runs with your privileges, in every worker: it can do
+anything you can. A configuration file from someone else can run any local file, so read one before
+you run it, as you would a script.`;
 
 export const MERGE_USAGE = `usage: riskcore merge SHARD.json... [--out DIR]
 
 Merges the shards of one run (riskcore simulate --path-from A --path-to B) into DIR/report.json and
 DIR/report.html: the same report a single run of all the paths writes. The shards must come from the
-same configuration and cover every path exactly once, in any order.
+same configuration and cover every path exactly once, in any order. Each shard is checked first: its
+configuration must hash to its configHash (a configuration edited after the run is refused) and
+every number must be well formed; a bad shard exits 2 naming the file and the field.
 
   --out DIR                  output directory (default .)
   -h, --help                 this text`;
 
 // ---- Flags ----------------------------------------------------------------------------------------
 
-function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+export function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (e) {
@@ -99,12 +112,16 @@ function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArg
   }
 }
 
-function int(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+/** A plain decimal integer: digits, a minus sign for negatives; no plus sign, leading zeros, spaces, exponents or hexadecimal. */
+const DECIMAL_INTEGER = /^(0|-?[1-9]\d*)$/;
+
+/** The integer flag `--flag`, or undefined when absent; CliError (exit 2) naming the flag otherwise. */
+export function int(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+  const n = DECIMAL_INTEGER.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
-    throw new CliError(`--${flag} must be an integer ${range}, got "${value}"`);
+    throw new CliError(`--${flag} must be a decimal integer ${range}, got "${value}"`);
   }
   return n;
 }
@@ -115,12 +132,13 @@ function usd(value: string | undefined, flag: string): string | undefined {
   return value;
 }
 
-function oneOf(value: string | undefined, flag: string, names: readonly string[]): string | undefined {
+export function oneOf(value: string | undefined, flag: string, names: readonly string[]): string | undefined {
   if (value === undefined) return undefined;
   if (!names.includes(value)) throw new CliError(`--${flag} must be one of ${names.join(', ')}, got "${value}"`);
   return value;
 }
 
+/** A comma-separated list (spaces around the commas allowed); each item is checked as a flag of its own. */
 function list<T>(value: string | undefined, flag: string, item: (text: string) => T | undefined): T[] | undefined {
   if (value === undefined) return undefined;
   const items = value.split(',').map((s) => s.trim());
@@ -158,12 +176,17 @@ type SimulateValues = { [K in keyof typeof SIMULATE_OPTIONS]?: (typeof SIMULATE_
 async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
   let base: SimulationConfig = {};
   if (values.config !== undefined) {
-    const json = await readJson(values.config, 'configuration');
+    let json = await readJson(values.config, 'configuration');
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliError(`configuration ${values.config} must be a JSON object (a SimulationConfig)`);
-    base = json as SimulationConfig;
     // A book module named by a relative path is relative to the configuration file.
-    const module = (base.book as { module?: unknown } | undefined)?.module;
-    if (typeof module === 'string' && !/^(file|https?):/.test(module)) base = { ...base, book: { module: pathToFileURL(resolve(dirname(values.config), module)).href } };
+    const book = (json as { book?: unknown }).book;
+    const module = typeof book === 'object' && book !== null ? (book as { module?: unknown }).module : undefined;
+    if (typeof module === 'string' && !/^(file|https?):/.test(module)) {
+      json = { ...(json as object), book: { ...(book as object), module: pathToFileURL(resolve(dirname(values.config), module)).href } };
+    }
+    // The whole file is checked before the flags are written over it: a mistake names its path.
+    checkConfig(json);
+    base = json;
   }
   const config: SimulationConfig = { ...base };
   const set = <K extends keyof SimulationConfig>(key: K, value: SimulationConfig[K] | undefined): void => {
@@ -172,7 +195,7 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
 
   // Book: only the fields given, so the configuration (and its hash) says what the user said.
   const book: Record<string, number> = {};
-  const bookFlags = [['accounts', 'accounts', 1], ['markets', 'markets', 1], ['positions-per-account', 'positionsPerAccount', 0], ['book-seed', 'seed', 0]] as const;
+  const bookFlags = [['accounts', 'accounts', 1], ['markets', 'markets', 1], ['positions-per-account', 'positionsPerAccount', 1], ['book-seed', 'seed', 0]] as const;
   for (const [flag, field, min] of bookFlags) {
     const n = int(values[flag], flag, min);
     if (n !== undefined) book[field] = n;
@@ -208,6 +231,17 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
   if (adl) sweep.adlRanking = adl;
   if (waterfall) sweep.waterfall = waterfall;
   if (Object.keys(sweep).length > 0) config.sweep = sweep;
+
+  // A book module on this machine must exist before workers are started to import it.
+  const module = config.book !== undefined && 'module' in config.book ? config.book.module : undefined;
+  if (typeof module === 'string' && module.startsWith('file:')) {
+    const file = fileURLToPath(module);
+    try {
+      await access(file);
+    } catch {
+      throw new CliError(`book.module: ${file} does not exist or cannot be read`);
+    }
+  }
   return config;
 }
 
@@ -409,21 +443,10 @@ export async function mergeCommand(argv: string[]): Promise<void> {
   if (values.help) { console.log(MERGE_USAGE); return; }
   if (positionals.length === 0) throw new CliError(`merge: no shard files given\n${MERGE_USAGE}`);
   const shards: ShardResult[] = [];
-  for (const file of positionals) {
-    const json = await readJson(file, 'shard');
-    if (typeof json !== 'object' || json === null || (json as ShardResult).format !== 'riskcore-simulation-shard') {
-      throw new CliError(`${file} is not a simulation shard (riskcore simulate --path-from A --path-to B writes them)`);
-    }
-    shards.push(json as ShardResult);
-  }
-  const paths = resolveConfig(shards[0]!.config).paths;
-  let report: SimulationReport;
-  try {
-    report = buildReport(mergeShards(shards, { paths }));
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new CliError(`merge: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  for (const file of positionals) shards.push(await readJson(file, 'shard') as ShardResult);
+  // Each shard is checked (its configuration hash recomputed, every number read checked) and the
+  // shards must cover every path of their run: an InputError names the file and the field.
+  const report = buildReport(mergeShards(shards, { complete: true, names: positionals }));
   const out = typeof values.out === 'string' ? values.out : '.';
   const files = await writeReport(report, out);
   console.log([`merged ${shards.length} shard${shards.length === 1 ? '' : 's'}`, ...summaryLines(report, 'elapsed (sum over shards)'), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));

@@ -1,13 +1,15 @@
 /**
  * A simulation's configuration with its defaults filled in and validated, and the sweep expanded
  * into variants. Errors are InputError(InvalidScenario) naming the field (and the row of a list),
- * thrown before anything is built.
+ * thrown before anything is built: the shape of every field in ./validate.ts, and for the synthetic
+ * book (whose market count the configuration gives) the per-market lists' lengths (checkMarketLists).
  */
 import { inputError } from '../errors.js';
 import { DEFAULT_BOOK } from '../synth.js';
-import { WATERFALL_PRESETS, type AdlRankingName, type WaterfallConfig } from '../waterfall.js';
+import { WATERFALL_PRESETS, type WaterfallConfig } from '../waterfall.js';
 import type { LiquidationPolicy } from '../liquidation.js';
 import { DEMO_POLICIES } from './venue.js';
+import { checkConfig, checkSweep, checkWaterfall, ownEntry } from './validate.js';
 import type { BookModule, ImpactModel, Scenario, SimulationConfig, SweepVariant } from './types.js';
 
 /**
@@ -46,105 +48,53 @@ export interface ResolvedConfig {
   skip: boolean;
 }
 
-const ADL_RANKINGS: readonly AdlRankingName[] = ['pnl', 'bitmex', 'binance', 'hyperliquid'];
-
 function bad(field: string, detail: string, row = -1): never {
   throw inputError('InvalidScenario', field, row, detail);
 }
 
-function int(value: unknown, field: string, min: number, max: number, row = -1): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) bad(field, `${String(value)} is not an integer in ${min}..${max}`, row);
-  return value;
-}
-
-function ppmList(value: number | readonly number[], field: string, min: number, max: number): void {
-  if (typeof value === 'number') int(value, field, min, max);
-  else if (Array.isArray(value)) value.forEach((v, i) => int(v, field, min, max, i));
-  else bad(field, 'a number or an array of numbers');
-}
-
-function amount(value: unknown, field: string, row = -1): string {
-  if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value)) bad(field, `${String(value)} is not a decimal string of quote units`, row);
-  return value;
-}
-
-function waterfallOf(value: unknown, field: string, row = -1): WaterfallConfig {
-  if (typeof value === 'string') {
-    const w = (WATERFALL_PRESETS as Record<string, WaterfallConfig>)[value];
-    if (!w) bad(field, `unknown waterfall "${value}" (one of ${Object.keys(WATERFALL_PRESETS).join(', ')})`, row);
-    return w;
-  }
-  if (typeof value !== 'object' || value === null || !Array.isArray((value as WaterfallConfig).steps)) bad(field, 'a preset name or a waterfall configuration', row);
-  for (const s of (value as WaterfallConfig).steps) {
-    if (s.kind === 'adl' && typeof s.ranking === 'function') bad(field, 'a ranking function cannot be sent to workers: use a named ranking', row);
-  }
-  return value as WaterfallConfig;
-}
-
-function validateScenario(s: Scenario): void {
-  switch (s.kind) {
-    case 'monteCarlo':
-      ppmList(s.volatilityPpm, 'volatilityPpm', 0, 1_000_000);
-      if (s.driftPpm !== undefined) ppmList(s.driftPpm, 'driftPpm', -1_000_000, 1_000_000);
-      if (typeof s.correlationPpm === 'number') int(s.correlationPpm, 'correlationPpm', 0, 999_999);
-      else if (s.correlationPpm !== undefined && !Array.isArray(s.correlationPpm)) bad('correlationPpm', 'a number or a matrix');
-      int(s.jumpProbabilityPpm ?? 0, 'jumpProbabilityPpm', 0, 1_000_000);
-      int(s.jumpMeanPpm ?? 0, 'jumpMeanPpm', -1_000_000, 1_000_000);
-      int(s.jumpStdPpm ?? 0, 'jumpStdPpm', 0, 1_000_000);
-      return;
-    case 'shockGrid':
-      ppmList(s.scanRangePpm, 'scanRangePpm', 0, 1_000_000);
-      int(s.extremeMultiplePpm ?? 2_000_000, 'extremeMultiplePpm', 0, 10_000_000);
-      return;
-    case 'replay':
-      if (typeof s.csv !== 'string' || s.csv.length === 0) bad('csv', 'the CSV text');
-      return;
-    default:
-      bad('scenario', `unknown kind "${String((s as { kind?: unknown }).kind)}" (monteCarlo, shockGrid, replay)`);
-  }
+/** A preset's configuration, or the configuration given (both checked by checkConfig / checkSweep). */
+function waterfallOf(value: string | WaterfallConfig): WaterfallConfig {
+  return typeof value === 'string' ? ownEntry(WATERFALL_PRESETS as Record<string, WaterfallConfig>, value)! : value;
 }
 
 /** Fills in the defaults and validates; the result is plain JSON (it is sent to workers). */
 export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
-  const book = bookOf(config.book);
+  checkConfig(config);
+  const book = config.book !== undefined && 'module' in config.book ? { module: config.book.module } : { ...DEFAULT_BOOK, ...(config.book ?? {}) };
   const scenario = config.scenario ?? DEFAULT_SCENARIO;
-  validateScenario(scenario);
-  const steps = int(config.steps ?? 100, 'steps', 1, 100_000);
-  const paths = int(config.paths ?? 100, 'paths', 1, 100_000_000);
-  const seed = int(config.seed ?? 1, 'seed', 0, 2 ** 53 - 1);
-  const stepSeconds = int(config.stepSeconds ?? 60, 'stepSeconds', 1, 10 ** 9);
   const fundingRatePpm = config.fundingRatePpm ?? 1;
-  ppmList(fundingRatePpm, 'fundingRatePpm', -1_000_000, 1_000_000);
-  const impact = { ...DEFAULT_IMPACT, ...(config.impact ?? {}) };
-  int(impact.depthPpmOfOpenInterest, 'impact.depthPpmOfOpenInterest', 1, 10 ** 12);
-  int(impact.slopePpm, 'impact.slopePpm', 0, 10 ** 12);
-  int(impact.permanentPpm, 'impact.permanentPpm', 0, 1_000_000);
-  int(impact.maxPpm, 'impact.maxPpm', 0, 999_999);
-  const maxRoundsPerStep = int(config.maxRoundsPerStep ?? 4, 'maxRoundsPerStep', 1, 64);
-  let policy: LiquidationPolicy;
-  if (typeof config.policy === 'string' || config.policy === undefined) {
-    const p = DEMO_POLICIES[config.policy ?? 'buffered'];
-    if (!p) bad('policy', `unknown policy "${String(config.policy)}" (one of ${Object.keys(DEMO_POLICIES).join(', ')})`);
-    policy = p;
-  } else policy = config.policy;
-  const waterfall = waterfallOf(config.waterfall ?? 'exchange', 'waterfall');
-  const insuranceFundQuote = amount(config.insuranceFundQuote ?? '20000000', 'insuranceFundQuote');
-  const vaultQuote = amount(config.vaultQuote ?? '20000000', 'vaultQuote');
+  const steps = config.steps ?? 100;
   return {
-    book, scenario, paths: pathCount(scenario, paths), steps: scenario.kind === 'replay' ? replaySteps(scenario.csv) : steps,
-    seed, stepSeconds, fundingRatePpm, impact, maxRoundsPerStep, policy, waterfall, insuranceFundQuote, vaultQuote, skip: config.skip ?? true,
+    book, scenario, paths: pathCount(scenario, config.paths ?? 100), steps: scenario.kind === 'replay' ? replaySteps(scenario.csv) : steps,
+    seed: config.seed ?? 1, stepSeconds: config.stepSeconds ?? 60, fundingRatePpm, impact: { ...DEFAULT_IMPACT, ...(config.impact ?? {}) },
+    maxRoundsPerStep: config.maxRoundsPerStep ?? 4,
+    policy: typeof config.policy === 'object' ? config.policy : ownEntry(DEMO_POLICIES, config.policy ?? 'buffered')!,
+    waterfall: waterfallOf(config.waterfall ?? 'exchange'),
+    insuranceFundQuote: config.insuranceFundQuote ?? '20000000', vaultQuote: config.vaultQuote ?? '20000000', skip: config.skip ?? true,
   };
 }
 
-function bookOf(book: SimulationConfig['book']): ResolvedConfig['book'] {
-  if (book !== undefined && 'module' in book) {
-    if (typeof book.module !== 'string' || !/^(file|https?):/.test(book.module)) bad('book.module', `${String(book.module)} is not an absolute file:, http: or https: URL`);
-    return { module: book.module };
+/**
+ * For a run that builds the synthetic book (`simulate`, `Simulator.create`; not `fromEngine`, whose
+ * book is the caller's), the per-market lists against its market count before it is built: one
+ * value per market (row: the list's length), and a correlation matrix of markets x markets (row: the
+ * first row at fault) over at most 1,024 markets. A module's book is checked once built.
+ */
+export function checkMarketLists(config: ResolvedConfig): void {
+  if ('module' in config.book) return;
+  const { book: { markets }, scenario, fundingRatePpm } = config;
+  const lists: [string, unknown][] = [['fundingRatePpm', fundingRatePpm]];
+  if (scenario.kind === 'monteCarlo') lists.push(['volatilityPpm', scenario.volatilityPpm], ['driftPpm', scenario.driftPpm]);
+  if (scenario.kind === 'shockGrid') lists.push(['scanRangePpm', scenario.scanRangePpm]);
+  for (const [field, value] of lists) {
+    if (Array.isArray(value) && value.length !== markets) bad(field, `one value per market: ${markets} expected, got ${value.length}`, value.length);
   }
-  const shape = { ...DEFAULT_BOOK, ...(book ?? {}) };
-  int(shape.accounts, 'book.accounts', 1, 50_000_000);
-  int(shape.markets, 'book.markets', 1, 65_535);
-  return shape;
+  if (scenario.kind !== 'monteCarlo' || scenario.correlationPpm === undefined || scenario.correlationPpm === 0) return;
+  if (markets > 1024) bad('correlationPpm', `correlated returns over at most 1,024 markets (the book has ${markets})`);
+  const matrix = scenario.correlationPpm;
+  if (typeof matrix === 'number') return;
+  if (matrix.length !== markets) bad('correlationPpm', `a ${markets} x ${markets} matrix`, Math.min(matrix.length, markets - 1));
+  matrix.forEach((row, i) => { if (row.length !== markets) bad('correlationPpm', `a ${markets} x ${markets} matrix`, i); });
 }
 
 /** Monte Carlo runs `paths` paths; the shock grid has 9; a replay is one. */
@@ -161,15 +111,13 @@ function replaySteps(csv: string): number {
 
 /** The sweep's variants: the cartesian product of its lists (the base configuration alone without a sweep). */
 export function expandSweep(config: SimulationConfig): { name: string; variant: SweepVariant }[] {
+  if (config.sweep !== undefined) checkSweep(config.sweep);
   const sweep = config.sweep ?? {};
   const axes: [keyof SweepVariant, readonly unknown[]][] = [];
-  if (sweep.insuranceFundQuote?.length) { sweep.insuranceFundQuote.forEach((v, i) => amount(v, 'sweep.insuranceFundQuote', i)); axes.push(['insuranceFundQuote', sweep.insuranceFundQuote]); }
-  if (sweep.marginScalePpm?.length) { sweep.marginScalePpm.forEach((v, i) => int(v, 'sweep.marginScalePpm', 1, 10_000_000, i)); axes.push(['marginScalePpm', sweep.marginScalePpm]); }
-  if (sweep.adlRanking?.length) {
-    sweep.adlRanking.forEach((v, i) => { if (!ADL_RANKINGS.includes(v)) bad('sweep.adlRanking', `unknown ranking "${String(v)}"`, i); });
-    axes.push(['adlRanking', sweep.adlRanking]);
-  }
-  if (sweep.waterfall?.length) { sweep.waterfall.forEach((v, i) => waterfallOf(v, 'sweep.waterfall', i)); axes.push(['waterfall', sweep.waterfall]); }
+  if (sweep.insuranceFundQuote?.length) axes.push(['insuranceFundQuote', sweep.insuranceFundQuote]);
+  if (sweep.marginScalePpm?.length) axes.push(['marginScalePpm', sweep.marginScalePpm]);
+  if (sweep.adlRanking?.length) axes.push(['adlRanking', sweep.adlRanking]);
+  if (sweep.waterfall?.length) axes.push(['waterfall', sweep.waterfall]);
   let variants: SweepVariant[] = [{}];
   for (const [key, values] of axes) variants = variants.flatMap((v) => values.map((x) => ({ ...v, [key]: x })));
   return variants.map((variant) => ({ name: variantName(variant), variant }));
@@ -186,7 +134,8 @@ function variantName(v: SweepVariant): string {
 
 /** The variant's waterfall: its own, or the base one with its ADL steps re-ranked. */
 export function variantWaterfall(base: WaterfallConfig, v: SweepVariant): WaterfallConfig {
-  let w = v.waterfall !== undefined ? waterfallOf(v.waterfall, 'sweep.waterfall') : base;
+  if (v.waterfall !== undefined) checkWaterfall(v.waterfall, 'sweep.waterfall');
+  let w = v.waterfall !== undefined ? waterfallOf(v.waterfall) : base;
   if (v.adlRanking !== undefined) {
     const rank = (steps: WaterfallConfig['steps']): WaterfallConfig['steps'] => steps.map((s) => (s.kind === 'adl' ? { ...s, ranking: v.adlRanking! } : s));
     w = { ...w, steps: rank(w.steps), ...(w.groups ? { groups: w.groups.map((g) => ({ ...g, steps: rank(g.steps) })) } : {}) };

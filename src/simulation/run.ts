@@ -5,9 +5,10 @@
  * others up; results are ordered by path when the report is built, so the same seed gives the same
  * report whatever the number of workers or shards.
  */
+import { EngineError, InputError, inputError, MarginRefusedError } from '../errors.js';
 import { Simulator, type SimulatorOptions } from './simulator.js';
 import { configHash, deserializePathResult, serializePathResult } from './stats.js';
-import { expandSweep, resolveConfig } from './config.js';
+import { checkMarketLists, expandSweep, resolveConfig } from './config.js';
 import type { PathResult, ShardResult, SimulationConfig } from './types.js';
 import type { WorkerReply, WorkerRequest } from './worker-core.js';
 
@@ -59,7 +60,9 @@ export interface SimulateOptions {
 /** Runs the paths of a configuration (or a shard of them) and returns the shard's result. */
 export async function simulate(config: SimulationConfig, options: SimulateOptions = {}): Promise<ShardResult> {
   const resolved = resolveConfig(config);
+  checkMarketLists(resolved);
   const variants = expandSweep(config);
+  const hash = hashOf(config);
   const from = options.pathFrom ?? 0, to = options.pathTo ?? resolved.paths;
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > resolved.paths || from >= to) {
     throw new RangeError(`paths [${from}, ${to}) are not a range of 0..${resolved.paths}`);
@@ -69,11 +72,38 @@ export async function simulate(config: SimulationConfig, options: SimulateOption
   const workers = Math.min(options.workers ?? defaultWorkers, to - from);
   const results = workers <= 0 ? await runHere(config, from, to, options) : await runOnWorkers(config, from, to, workers, options);
   return {
-    format: 'riskcore-simulation-shard', version: 1, configHash: configHash(config), config, variants,
+    format: 'riskcore-simulation-shard', version: 1, configHash: hash, config, variants,
     pathFrom: from, pathTo: to, quoteDecimals: results.quoteDecimals,
     results: results.paths.sort((a, b) => a.variant - b.variant || a.path - b.path).map(serializePathResult),
     elapsedMs: Date.now() - started,
   };
+}
+
+/** The configuration's hash, before any path runs: a configuration with no JSON form (a bigint amount) is refused. */
+function hashOf(config: SimulationConfig): string {
+  try {
+    return configHash(config);
+  } catch (e) {
+    throw inputError('InvalidScenario', '', -1, `a simulation's configuration is written to its shards as JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * A worker's error as the class it was thrown as: a RiskCoreError keeps its class, code, field and
+ * row (a configuration error found in a worker is an InputError, as in this thread); anything else
+ * is an Error with the worker's message and name.
+ */
+function workerError(message: string, details: Record<string, unknown>): Error {
+  const { code, field, row, name } = details;
+  if (typeof code === 'number') {
+    const e = code >= 200 ? new MarginRefusedError(code, String(field ?? ''), Number(row ?? -1))
+      : code >= 100 ? new InputError(code, String(field ?? ''), Number(row ?? -1)) : new EngineError(code, String(field ?? ''), Number(row ?? -1));
+    e.message = message;
+    return e;
+  }
+  const e = new Error(message);
+  if (typeof name === 'string') e.name = name;
+  return e;
 }
 
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -147,7 +177,7 @@ function runOnWorkers(config: SimulationConfig, from: number, to: number, n: num
             else feed(port);
             return;
           case 'error':
-            stop(Object.assign(new Error(message.message), message.details));
+            stop(workerError(message.message, message.details));
             return;
         }
       }, (error) => stop(error));

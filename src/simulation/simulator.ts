@@ -12,7 +12,7 @@ import { encodePolicy, POLICY_RECORD } from '../liquidation.js';
 import type { WaterfallConfig } from '../waterfall.js';
 import type { WasmSource } from '../loader.js';
 import type { Raw } from '../raw.js';
-import { expandSweep, resolveConfig, variantWaterfall, type ResolvedConfig } from './config.js';
+import { checkMarketLists, expandSweep, resolveConfig, variantWaterfall, type ResolvedConfig } from './config.js';
 import { setUpLossAbsorbers } from './venue.js';
 import { correlationMatrix, perMarket, replayPath, shockGridPath } from './scenarios.js';
 import { STEP_METRICS, type PathResult, type SimulationConfig, type SweepVariant } from './types.js';
@@ -65,13 +65,18 @@ export class Simulator {
   /** Builds the configuration's synthetic book and venue in a new engine (disposed with the Simulator). */
   static async create(input: SimulationConfig, options: SimulatorOptions = {}): Promise<Simulator> {
     const config = resolveConfig(input);
+    checkMarketLists(config);
     const variants = expandSweep(input);
     const { book } = config;
     const wasm = { ...(options.wasm !== undefined ? { wasm: options.wasm } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) };
     let builder: BookBuilder | undefined;
     const shape = 'module' in book ? undefined : book;
     if ('module' in book) {
-      builder = await import(book.module) as BookBuilder;
+      try {
+        builder = await import(book.module) as BookBuilder;
+      } catch (e) {
+        throw inputError('InvalidScenario', 'book.module', -1, `cannot import ${book.module}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       if (typeof builder.build !== 'function' || typeof builder.capacity !== 'object' || builder.capacity === null) {
         throw inputError('InvalidScenario', 'book.module', -1, `${book.module} must export capacity (RiskEngine.create options) and build(engine)`);
       }

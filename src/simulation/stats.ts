@@ -11,6 +11,8 @@
  * path still has a well-formed report.
  */
 import { formatAtoms } from '../atoms.js';
+import { inputError, RiskCoreError } from '../errors.js';
+import { resolveConfig } from './config.js';
 import {
   STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
   type SimulationConfig, type SimulationReport, type StepMetric, type SweepVariant, type VariantReport,
@@ -265,33 +267,125 @@ function variantReport(named: NamedVariant, results: readonly PathResult[], deci
 export interface MergeOptions {
   /** The run's path count: the shards must then cover [0, paths) exactly (otherwise [0, the last pathTo)). */
   paths?: number;
+  /** The shards must cover every path of the run their configuration describes (what `riskcore merge` asks). */
+  complete?: boolean;
+  /** What to call each shard in errors (file names), in the order of `shards`; default "shard [from, to)". */
+  names?: readonly string[];
 }
 
 const range = (from: number, to: number) => `[${from}, ${to})`;
 
+function shardError(field: string, detail: string, row = -1): never {
+  throw inputError('InvalidShard', field, row, detail);
+}
+
+const SHARD_KEYS = Object.keys({
+  format: 1, version: 1, configHash: 1, config: 1, variants: 1, pathFrom: 1, pathTo: 1, quoteDecimals: 1, results: 1, elapsedMs: 1,
+} satisfies Record<keyof ShardResult, 1>);
+const RESULT_KEYS = Object.keys({
+  path: 1, variant: 1, metrics: 1, prefundedQuote: 1, cover1Quote: 1, cover2Quote: 1, fundExhausted: 1, accountsChecked: 1, positionSteps: 1,
+} satisfies Record<keyof SerializedPathResult, 1>);
+
+function record(value: unknown, field: string, keys: readonly string[], row = -1): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) shardError(field, 'an object', row);
+  for (const key of Object.keys(value)) if (!keys.includes(key)) shardError(field ? `${field}.${key}` : key, 'unknown key', row);
+  return value as Record<string, unknown>;
+}
+
+function count(value: unknown, field: string, min: number, max: number, row = -1): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    shardError(field, `${JSON.stringify(value) ?? String(value)} is not an integer in ${min}..${max}`, row);
+  }
+  return value;
+}
+
+function atomsText(value: unknown, field: string, row: number): void {
+  if (typeof value !== 'string' || !INTEGER.test(value)) shardError(field, `${JSON.stringify(value) ?? String(value)} is not an integer of atoms (a decimal string)`, row);
+}
+
 /**
- * Merges the shards of one run into the input of `buildReport`, in any shard order. Throws when
- * shards disagree (format, version, configuration hash, configuration, variants, decimals or step
- * count), when ranges overlap or repeat, when paths are missing (naming the missing range), or when a
- * shard's results are not exactly every variant of every path of its range. `elapsedMs` is the sum.
+ * Checks one shard as read from JSON, before anything is merged: only a shard's keys; its format and
+ * version; its configuration valid, and hashing to its `configHash` (a configuration edited after the
+ * run is refused); its path range inside the run's paths; and every result's numbers: integers where
+ * counts are meant, decimal strings of atoms for amounts, a full metrics table of the run's steps.
+ * Throws InputError(InvalidShard) naming the field (`results.accountsChecked`, row: the result), or
+ * the configuration's InputError(InvalidScenario).
+ */
+export function checkShard(value: unknown): ShardResult {
+  const s = record(value, '', SHARD_KEYS);
+  if (s.format !== 'riskcore-simulation-shard') shardError('format', `${JSON.stringify(s.format)} is not a simulation shard (riskcore simulate --path-from A --path-to B writes them)`);
+  if (s.version !== 1) shardError('version', `version ${String(s.version)} is not supported (expected 1)`);
+  const resolved = resolveConfig(s.config as SimulationConfig);
+  const hash = configHash(s.config);
+  if (s.configHash !== hash) shardError('configHash', `${JSON.stringify(s.configHash)} is not the hash of the shard's configuration (${hash}): the configuration was changed after the run`);
+  const variants = Array.isArray(s.variants) ? s.variants : shardError('variants', 'a list of { name, variant }');
+  if (variants.length === 0) shardError('variants', 'at least one variant');
+  variants.forEach((v, i) => {
+    const named = record(v, 'variants', ['name', 'variant'], i);
+    if (typeof named.name !== 'string') shardError('variants.name', 'a string', i);
+    record(named.variant, 'variants.variant', ['insuranceFundQuote', 'marginScalePpm', 'adlRanking', 'waterfall'], i);
+  });
+  const from = count(s.pathFrom, 'pathFrom', 0, resolved.paths - 1);
+  const to = count(s.pathTo, 'pathTo', from + 1, resolved.paths);
+  count(s.quoteDecimals, 'quoteDecimals', 0, 18);
+  count(s.elapsedMs, 'elapsedMs', 0, Number.MAX_SAFE_INTEGER);
+  const results = Array.isArray(s.results) ? s.results : shardError('results', 'a list of path results');
+  results.forEach((x, i) => {
+    const r = record(x, 'results', RESULT_KEYS, i);
+    const path = count(r.path, 'results.path', 0, resolved.paths - 1, i);
+    const variant = count(r.variant, 'results.variant', 0, variants.length - 1, i);
+    if (path < from || path >= to) shardError('results.path', `result for path ${path} of variant ${variant} is outside the shard ${range(from, to)}`, i);
+    const metrics = Array.isArray(r.metrics) ? r.metrics : shardError('results.metrics', 'a table of metrics by step', i);
+    if (metrics.length !== STEP_METRICS.length) shardError('results.metrics', `${metrics.length} metrics, expected ${STEP_METRICS.length}`, i);
+    metrics.forEach((row, k) => {
+      if (!Array.isArray(row) || row.length !== resolved.steps) shardError(`results.metrics.${STEP_METRICS[k]}`, `a list of ${resolved.steps} steps`, i);
+      for (const v of row) atomsText(v, `results.metrics.${STEP_METRICS[k]}`, i);
+    });
+    for (const key of ['prefundedQuote', 'cover1Quote', 'cover2Quote'] as const) atomsText(r[key], `results.${key}`, i);
+    if (typeof r.fundExhausted !== 'boolean') shardError('results.fundExhausted', `${JSON.stringify(r.fundExhausted)} is not true or false`, i);
+    count(r.accountsChecked, 'results.accountsChecked', 0, Number.MAX_SAFE_INTEGER, i);
+    count(r.positionSteps, 'results.positionSteps', 0, Number.MAX_SAFE_INTEGER, i);
+  });
+  return value as ShardResult;
+}
+
+/**
+ * Merges the shards of one run into the input of `buildReport`, in any shard order. Each shard is
+ * checked first (`checkShard`; its error names the shard). Throws InputError(InvalidShard) when
+ * shards disagree (configuration hash, configuration, variants, decimals), when ranges overlap or
+ * repeat, when paths are missing (naming the missing range), or when a shard's results are not
+ * exactly every variant of every path of its range. `elapsedMs` is the sum.
  */
 export function mergeShards(shards: readonly ShardResult[], options: MergeOptions = {}): ReportInput {
-  if (shards.length === 0) throw new Error('mergeShards: no shards');
+  if (shards.length === 0) shardError('', 'mergeShards: no shards');
+  const names = new Map<ShardResult, string>();
+  const checked = (s: ShardResult, i: number): void => {
+    try {
+      checkShard(s);
+    } catch (e) {
+      // The shard's name before the field: the error keeps its class, code, field and row.
+      if (e instanceof RiskCoreError) e.message = `${options.names?.[i] ?? `shard ${i + 1} of ${shards.length}`}: ${e.message}`;
+      throw e;
+    }
+    names.set(s, options.names?.[i] ?? `shard ${range(s.pathFrom, s.pathTo)}`);
+  };
+  // The first shard is the reference: checked whole, then each other one is compared with it
+  // (a shard of another run is named as such) and checked.
   const first = shards[0]!;
+  checked(first, 0);
   const configJson = canonicalJson(first.config);
   const variantsJson = canonicalJson(first.variants);
-  for (const s of shards) {
-    const name = `shard ${range(s.pathFrom, s.pathTo)}`;
-    if (s.format !== 'riskcore-simulation-shard') throw new Error(`${name}: format ${JSON.stringify(s.format)} is not a simulation shard`);
-    if (s.version !== 1) throw new Error(`${name}: version ${String(s.version)} is not supported (expected 1)`);
-    if (s.configHash !== first.configHash) throw new Error(`${name}: configuration hash ${s.configHash} differs from ${first.configHash}: shards of different runs`);
-    if (canonicalJson(s.config) !== configJson) throw new Error(`${name}: configuration differs from the other shards' (same hash ${s.configHash})`);
-    if (canonicalJson(s.variants) !== variantsJson) throw new Error(`${name}: variants differ from the other shards'`);
-    if (s.quoteDecimals !== first.quoteDecimals) throw new Error(`${name}: quoteDecimals ${s.quoteDecimals} differs from ${first.quoteDecimals}`);
-    if (!Number.isInteger(s.pathFrom) || !Number.isInteger(s.pathTo) || s.pathFrom < 0 || s.pathTo <= s.pathFrom) {
-      throw new Error(`${name}: a path range is [pathFrom, pathTo) with 0 <= pathFrom < pathTo`);
-    }
-  }
+  shards.forEach((s, i) => {
+    if (typeof s !== 'object' || s === null) checked(s, i);
+    const name = options.names?.[i] ?? `shard ${range(s.pathFrom, s.pathTo)}`;
+    if (s.configHash !== first.configHash) shardError('configHash', `${name}: configuration hash ${String(s.configHash)} differs from ${first.configHash}: shards of different runs`);
+    if (canonicalJson(s.config) !== configJson) shardError('config', `${name}: configuration differs from the other shards' (same hash ${s.configHash})`);
+    if (canonicalJson(s.variants) !== variantsJson) shardError('variants', `${name}: variants differ from the other shards'`);
+    if (s.quoteDecimals !== first.quoteDecimals) shardError('quoteDecimals', `${name}: quoteDecimals ${String(s.quoteDecimals)} differs from ${first.quoteDecimals}`);
+    if (i > 0) checked(s, i);
+  });
+  const run = resolveConfig(first.config);
+  const paths = options.complete ? run.paths : options.paths;
 
   // Ranges, sorted: each must start where the previous ended.
   const sorted = [...shards].sort((a, b) => a.pathFrom - b.pathFrom || a.pathTo - b.pathTo);
@@ -299,46 +393,43 @@ export function mergeShards(shards: readonly ShardResult[], options: MergeOption
   sorted.forEach((s, i) => {
     if (s.pathFrom < end) {
       const prev = sorted[i - 1]!;
-      throw new Error(prev.pathFrom === s.pathFrom && prev.pathTo === s.pathTo
-        ? `duplicate shard: paths ${range(s.pathFrom, s.pathTo)} appear twice`
-        : `shards overlap: ${range(prev.pathFrom, prev.pathTo)} and ${range(s.pathFrom, s.pathTo)}`);
+      shardError('pathFrom', prev.pathFrom === s.pathFrom && prev.pathTo === s.pathTo
+        ? `duplicate shard: paths ${range(s.pathFrom, s.pathTo)} appear twice (${names.get(prev)}, ${names.get(s)})`
+        : `shards overlap: ${range(prev.pathFrom, prev.pathTo)} and ${range(s.pathFrom, s.pathTo)} (${names.get(prev)}, ${names.get(s)})`);
     }
-    if (s.pathFrom > end) throw new Error(`missing paths ${range(end, s.pathFrom)}: no shard covers them`);
+    if (s.pathFrom > end) shardError('pathFrom', `missing paths ${range(end, s.pathFrom)}: no shard covers them`);
     end = s.pathTo;
   });
-  if (options.paths !== undefined && end !== options.paths) {
-    throw new Error(end < options.paths ? `missing paths ${range(end, options.paths)}: no shard covers them` : `shards cover paths up to ${end}, the run has ${options.paths}`);
+  if (paths !== undefined && end !== paths) {
+    shardError('pathTo', end < paths ? `missing paths ${range(end, paths)}: no shard covers them` : `shards cover paths up to ${end}, the run has ${paths}`);
   }
 
   // Results: exactly one per variant and path of each shard's range.
   const variants = first.variants.length;
   const results: PathResult[] = [];
   for (const s of sorted) {
+    const name = names.get(s)!;
     const seen = new Set<number>();
-    for (const r of s.results) {
-      if (r.path < s.pathFrom || r.path >= s.pathTo || !Number.isInteger(r.variant) || r.variant < 0 || r.variant >= variants) {
-        throw new Error(`shard ${range(s.pathFrom, s.pathTo)}: result for path ${r.path} of variant ${r.variant} is outside the shard`);
-      }
+    s.results.forEach((r, i) => {
       const key = r.path * variants + r.variant;
-      if (seen.has(key)) throw new Error(`shard ${range(s.pathFrom, s.pathTo)}: path ${r.path} of variant ${r.variant} appears twice`);
+      if (seen.has(key)) shardError('results.path', `${name}: path ${r.path} of variant ${r.variant} appears twice`, i);
       seen.add(key);
       results.push(deserializePathResult(r));
-    }
+    });
     if (seen.size !== (s.pathTo - s.pathFrom) * variants) {
-      throw new Error(`shard ${range(s.pathFrom, s.pathTo)}: ${seen.size} results, expected ${(s.pathTo - s.pathFrom) * variants} (every variant of every path)`);
+      shardError('results', `${name}: ${seen.size} results, expected ${(s.pathTo - s.pathFrom) * variants} (every variant of every path)`);
     }
   }
   results.sort(byVariantThenPath);
 
-  // The step count of the paths (a replay's comes from its CSV, not the configuration); buildReport checks every path has it.
-  const steps = results[0]?.metrics[0]?.length ?? first.config.steps ?? 0;
   return {
     config: first.config,
     configHash: first.configHash,
     variants: first.variants,
     results,
     quoteDecimals: first.quoteDecimals,
-    steps,
+    // The run's step count (a replay's comes from its CSV); checkShard checked every result has it.
+    steps: run.steps,
     elapsedMs: shards.reduce((a, s) => a + s.elapsedMs, 0),
   };
 }

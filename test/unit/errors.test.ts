@@ -44,7 +44,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     Ok: 0, CapacityExceeded: 1, Overflow: 2, NotInitialized: 3, ResultsStale: 4, Interrupted: 5,
     InvalidNumber: 100, OutOfRange: 101, InvalidPrice: 102, UnknownMarket: 103, UnknownAccount: 104,
     DuplicatePosition: 105, InvalidCurve: 106, AccountClosed: 107, TooManyMarkets: 108, CountMismatch: 109,
-    NoPosition: 110, PlanOutOfOrder: 111, InvalidPolicy: 112, NoPlan: 113, InvalidWaterfall: 114, InvalidScenario: 115,
+    NoPosition: 110, PlanOutOfOrder: 111, InvalidPolicy: 112, NoPlan: 113, InvalidWaterfall: 114, InvalidScenario: 115, InvalidShard: 116,
     BelowInitialMargin: 200, AccountHasPositions: 201, NegativeCollateral: 202,
   };
   const PINNED_FIELD = {
@@ -68,7 +68,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
 
   it('errors: each code lies in its range and maps to its class', () => {
     const engine = ['CapacityExceeded', 'Overflow', 'NotInitialized', 'ResultsStale', 'Interrupted'];
-    const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan', 'InvalidWaterfall', 'InvalidScenario'];
+    const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan', 'InvalidWaterfall', 'InvalidScenario', 'InvalidShard'];
     const refusal = ['BelowInitialMargin', 'AccountHasPositions', 'NegativeCollateral'];
     const all = Object.entries(StatusCode).filter(([k]) => k !== 'Ok');
     expect(all.map(([k]) => k).sort()).toEqual([...engine, ...input, ...refusal].sort());
