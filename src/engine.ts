@@ -10,10 +10,10 @@
  */
 import { batchViews, copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
 import { inputError, RiskCoreError, StatusCode } from './errors.js';
-import { toCount, toI64 } from './atoms.js';
+import { listLength, ownCode, toCount, toFlag, toI64, toRecord } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
 import { Column, MarketField, Raw, type CoreHooks } from './raw.js';
-import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarketSpec, type PositionSpec } from './types.js';
+import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarginTier, type MarketSpec, type PositionSpec } from './types.js';
 import {
   addSummaries, deficitRecords, deficitsView, EMPTY_SUMMARY, encodePolicy, executionSummary, logRecords, logView, NO_ISOLATED,
   planView, POLICY_RECORD, pricesView, readLedger,
@@ -177,42 +177,49 @@ export class RiskEngine implements Disposable {
   addMarket(spec: MarketSpec): number {
     const raw = this.core;
     const q = this.quoteDecimals;
+    toRecord(spec, 'market', 'InvalidNumber');
     const baseDecimals = toCount(spec.baseDecimals, 'baseDecimals', -1, 255);
     const mark = toI64(spec.markPrice, q, 'markPrice');
     const fl = toI64(spec.fundingIndexLong ?? 0n, q, 'fundingIndexLong');
     const fs = toI64(spec.fundingIndexShort ?? 0n, q, 'fundingIndexShort');
-    const curve = spec.curve;
-    const kind = CURVE_KIND[curve?.kind as keyof typeof CURVE_KIND];
-    if (kind === undefined) throw inputError('InvalidCurve', 'curve', -1, `unknown curve kind ${String(curve?.kind)}`);
+    const curve = toRecord(spec.curve, 'curve', 'InvalidCurve');
+    const kindName: unknown = curve.kind;
+    const kind = ownCode(CURVE_KIND, kindName);
+    if (kind === undefined) throw inputError('InvalidCurve', 'curve', -1, `unknown curve kind ${String(kindName)}; one of ${Object.keys(CURVE_KIND).join(', ')}`);
     let imf = 0, mmf = 0, premium = 0, lower = 0n, upper = 0n, tierCount = 0;
-    if (curve.kind === 'tiers') {
-      tierCount = curve.tiers.length;
+    if (kind === CURVE_KIND.tiers) {
+      const tiers: unknown = (curve as { tiers?: unknown }).tiers;
+      if (!Array.isArray(tiers)) throw inputError('InvalidCurve', 'tierCount', -1, 'tiers: expected an array of tiers');
+      tierCount = tiers.length;
       if (tierCount < 1 || tierCount > MAX_TIERS) throw inputError('InvalidCurve', 'tierCount', -1, `1..${MAX_TIERS} tiers`);
       const io = raw.view(Uint32Array, Column.IoU32, 0, 32);
       const floors = raw.view(BigInt64Array, Column.IoI64A, 0, MAX_TIERS);
-      curve.tiers.forEach((t, j) => {
+      (tiers as MarginTier[]).forEach((t, j) => {
+        toRecord(t, 'tierCount', 'InvalidCurve');
         floors[j] = toI64(t.notionalFloorQuote, q, 'notionalFloorQuote', j);
         io[j] = toCount(t.imfPpm, 'imfPpm', j);
         io[16 + j] = toCount(t.mmfPpm, 'mmfPpm', j);
       });
     } else {
-      imf = toCount(curve.imfPpm, 'imfPpm');
-      mmf = toCount(curve.mmfPpm, 'mmfPpm');
-      if (curve.kind === 'sizePremium') premium = toCount(curve.premiumPpm, 'premiumPpm');
-      if (curve.kind === 'openInterest') {
-        lower = toI64(curve.lowerCapQuote, q, 'lowerCapQuote');
-        upper = toI64(curve.upperCapQuote, q, 'upperCapQuote');
+      const c = curve as Partial<{ imfPpm: number; mmfPpm: number; premiumPpm: number; lowerCapQuote: AtomsInput; upperCapQuote: AtomsInput }>;
+      imf = toCount(c.imfPpm, 'imfPpm');
+      mmf = toCount(c.mmfPpm, 'mmfPpm');
+      if (kind === CURVE_KIND.sizePremium) premium = toCount(c.premiumPpm, 'premiumPpm');
+      if (kind === CURVE_KIND.openInterest) {
+        lower = toI64(c.lowerCapQuote!, q, 'lowerCapQuote');
+        upper = toI64(c.upperCapQuote!, q, 'upperCapQuote');
       }
     }
     const step = toI64(spec.stepBase ?? 1n, baseDecimals, 'stepBase');
-    const fund = spec.insuranceFund ?? 'global';
+    const given: unknown = spec.insuranceFund;
+    const fund = given === undefined ? 'global' : given;
     const next = raw.exports.marketCount();
-    const pool = typeof fund === 'object' && fund !== null ? fund.pool : undefined;
-    if (fund !== 'global' && fund !== 'own' && !(Number.isInteger(pool) && pool! >= 0 && pool! < next)) {
+    const pool: unknown = typeof fund === 'object' && fund !== null && !Array.isArray(fund) ? (fund as { pool?: unknown }).pool : undefined;
+    if (fund !== 'global' && fund !== 'own' && !(typeof pool === 'number' && Number.isInteger(pool) && pool >= 0 && pool < next)) {
       throw inputError('OutOfRange', 'fundId', -1, `insuranceFund must be 'global', 'own' or { pool: an earlier market's id }, got ${String(fund)}`);
     }
     // Fund ids: 0 the global fund, 1 + id a market's own, 1 + the pool's first market for a pool.
-    const fundId = fund === 'global' ? 0 : fund === 'own' ? next + 1 : raw.view(Uint16Array, Column.MarketFund, pool!, 1)[0] || pool! + 1;
+    const fundId = fund === 'global' ? 0 : fund === 'own' ? next + 1 : raw.view(Uint16Array, Column.MarketFund, pool as number, 1)[0] || (pool as number) + 1;
     raw.check(raw.exports.addMarket(baseDecimals, mark, fl, fs, kind, imf, mmf, premium, lower, upper, tierCount, step, fundId));
     const id = raw.errors()[2]!;
     this.decimalsByMarket[id] = baseDecimals;
@@ -235,8 +242,10 @@ export class RiskEngine implements Disposable {
     };
   }
 
+  /** A known market's base decimals; the id must be an integer in range (no string, array or property name). */
   private baseDecimals(marketId: number, field = 'marketId', row = -1): number {
-    const d = this.decimalsByMarket[marketId];
+    const known = Number.isInteger(marketId) && marketId >= 0 && marketId < this.decimalsByMarket.length;
+    const d = known ? this.decimalsByMarket[marketId] : undefined;
     if (d === undefined) throw inputError('UnknownMarket', field, row, String(marketId));
     return d;
   }
@@ -244,8 +253,8 @@ export class RiskEngine implements Disposable {
   /** Sets mark prices of some markets at once (all or nothing). Prices: quote atoms per base unit. */
   setMarks(marketIds: ArrayLike<number>, prices: ArrayLike<AtomsInput>): void {
     const raw = this.core;
-    const n = marketIds.length;
-    if (prices.length !== n) throw inputError('CountMismatch', 'markPrice', -1, 'one price per market id');
+    const n = listLength(marketIds, 'marketId');
+    if (listLength(prices, 'markPrice') !== n) throw inputError('CountMismatch', 'markPrice', -1, 'one price per market id');
     if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 marks per call');
     const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
     const px = raw.view(BigInt64Array, Column.IoI64A, 0, n);
@@ -259,8 +268,8 @@ export class RiskEngine implements Disposable {
   /** Sets cumulative funding indices (longs and shorts) of some markets (all or nothing). */
   setFundingIndices(marketIds: ArrayLike<number>, longIndices: ArrayLike<AtomsInput>, shortIndices: ArrayLike<AtomsInput>): void {
     const raw = this.core;
-    const n = marketIds.length;
-    if (longIndices.length !== n || shortIndices.length !== n) throw inputError('CountMismatch', 'fundingIndexLong', -1, 'one index pair per market id');
+    const n = listLength(marketIds, 'marketId');
+    if (listLength(longIndices, 'fundingIndexLong') !== n || listLength(shortIndices, 'fundingIndexShort') !== n) throw inputError('CountMismatch', 'fundingIndexLong', -1, 'one index pair per market id');
     if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 markets per call');
     const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
     const lo = raw.view(BigInt64Array, Column.IoI64A, 0, n);
@@ -328,30 +337,42 @@ export class RiskEngine implements Disposable {
    */
   addAccounts(specs: readonly AccountInput[]): number[] {
     const q = this.quoteDecimals;
-    const nA = specs.length;
-    const nP = specs.reduce((n, s) => n + (s.positions?.length ?? 0), 0);
-    const nI = specs.reduce((n, s) => n + (s.isolated?.length ?? 0), 0);
-    // Convert everything first, so a conversion error leaves the engine untouched.
+    if (!Array.isArray(specs)) throw inputError('InvalidNumber', 'accounts', -1, 'expected an array of accounts');
+    // Each account's lists are read once, then everything is converted before the engine is touched.
+    const lists = specs.map((s, k) => {
+      toRecord(s, 'accounts', 'InvalidNumber');
+      const positions: unknown = s.positions, isolated: unknown = s.isolated;
+      if (positions !== undefined && !Array.isArray(positions)) throw inputError('InvalidNumber', 'positions', k, 'expected an array of positions');
+      if (isolated !== undefined && !Array.isArray(isolated)) throw inputError('InvalidNumber', 'isolated', k, 'expected an array of isolated positions');
+      return { spec: s, positions: (positions ?? []) as NonNullable<AccountInput['positions']>, isolated: (isolated ?? []) as NonNullable<AccountInput['isolated']> };
+    });
+    const nA = lists.length;
+    const nP = lists.reduce((n, l) => n + l.positions.length, 0);
+    const nI = lists.reduce((n, l) => n + l.isolated.length, 0);
     const collateral = new BigInt64Array(nA), floors = new Uint32Array(nA), counts = new Uint32Array(nA);
     const pm = new Uint16Array(nP), ps = new BigInt64Array(nP), pq = new BigInt64Array(nP), pf = new BigInt64Array(nP);
     const ia = new Uint32Array(nI), im = new Uint16Array(nI), is = new BigInt64Array(nI), iq = new BigInt64Array(nI), isn = new BigInt64Array(nI), ic = new BigInt64Array(nI);
     const first = this.accountCount;
     let p = 0, r = 0;
-    specs.forEach((spec, k) => {
+    lists.forEach(({ spec, positions, isolated }, k) => {
       collateral[k] = toI64(spec.collateralQuote ?? 0n, q, 'collateralQuote', k);
       floors[k] = toCount(spec.imfFloorPpm ?? 0, 'imfFloorPpm', k);
-      counts[k] = spec.positions?.length ?? 0;
-      for (const pos of spec.positions ?? []) {
-        pm[p] = toCount(pos.marketId, 'marketId', p, 65535);
-        ps[p] = toI64(pos.sizeBase, this.baseDecimals(pos.marketId, 'marketId', p), 'sizeBase', p);
+      counts[k] = positions.length;
+      for (const pos of positions) {
+        toRecord(pos, 'positions', 'InvalidNumber');
+        const market = toCount(pos.marketId, 'marketId', p, 65535);
+        pm[p] = market;
+        ps[p] = toI64(pos.sizeBase, this.baseDecimals(market, 'marketId', p), 'sizeBase', p);
         pq[p] = toI64(pos.quoteBalance ?? 0n, q, 'quoteBalance', p);
         pf[p] = toI64(pos.fundingSnapshot ?? 0n, q, 'fundingSnapshot', p);
         p++;
       }
-      for (const iso of spec.isolated ?? []) {
+      for (const iso of isolated) {
+        toRecord(iso, 'isolated', 'InvalidNumber');
+        const market = toCount(iso.marketId, 'marketId', r, 65535);
         ia[r] = first + k;
-        im[r] = toCount(iso.marketId, 'marketId', r, 65535);
-        is[r] = toI64(iso.sizeBase, this.baseDecimals(iso.marketId, 'marketId', r), 'sizeBase', r);
+        im[r] = market;
+        is[r] = toI64(iso.sizeBase, this.baseDecimals(market, 'marketId', r), 'sizeBase', r);
         iq[r] = toI64(iso.quoteBalance ?? 0n, q, 'quoteBalance', r);
         isn[r] = toI64(iso.fundingSnapshot ?? 0n, q, 'fundingSnapshot', r);
         ic[r] = toI64(iso.collateralQuote ?? 0n, q, 'collateralQuote', r);
@@ -367,12 +388,13 @@ export class RiskEngine implements Disposable {
   }
 
   private fillArgs(fill: FillInput): [number, number, bigint, bigint, number, bigint] {
+    toRecord(fill, 'fill', 'InvalidNumber');
     const accountId = toCount(fill.accountId, 'accountId');
     const marketId = toCount(fill.marketId, 'marketId');
     const size = toI64(fill.sizeDeltaBase, this.baseDecimals(marketId), 'sizeDeltaBase');
     const price = toI64(fill.priceQuote, this.quoteDecimals, 'priceQuote');
     const margin = toI64(fill.isolatedMarginQuote ?? 0n, this.quoteDecimals, 'isolatedMarginQuote');
-    return [accountId, marketId, size, price, fill.isolated ? 1 : 0, margin];
+    return [accountId, marketId, size, price, toFlag(fill.isolated, 'isolated') ? 1 : 0, margin];
   }
 
   /** Applies a fill to an account's position (docs/FORMULAS.md, "Fills"). All or nothing. */
@@ -496,16 +518,19 @@ export class RiskEngine implements Disposable {
    */
   check(scope?: { from: number; count: number } | { accounts: ArrayLike<number> }): CheckSummary {
     const raw = this.core;
+    const list: unknown = scope === undefined ? undefined : (toRecord(scope, 'scope') as { accounts?: unknown }).accounts;
     if (!scope) {
       raw.check(raw.exports.checkRange(0, raw.exports.accountCount()));
-    } else if ('accounts' in scope) {
-      const n = scope.accounts.length;
+    } else if (list !== undefined) {
+      const accounts = list as ArrayLike<number>;
+      const n = listLength(accounts, 'accounts');
       if (n > raw.exports.ioCapacity()) throw inputError('OutOfRange', 'accounts', -1, 'list longer than the account capacity');
       const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
-      for (let i = 0; i < n; i++) ids[i] = toCount(scope.accounts[i], 'accountId', i);
+      for (let i = 0; i < n; i++) ids[i] = toCount(accounts[i], 'accountId', i);
       raw.check(raw.exports.checkList(n));
     } else {
-      raw.check(raw.exports.checkRange(toCount(scope.from, 'from'), toCount(scope.count, 'count')));
+      const range = scope as { from: number; count: number };
+      raw.check(raw.exports.checkRange(toCount(range.from, 'from'), toCount(range.count, 'count')));
     }
     return this.summary();
   }
@@ -516,7 +541,7 @@ export class RiskEngine implements Disposable {
    */
   checkMarkets(marketIds: ArrayLike<number>): CheckSummary {
     const raw = this.core;
-    const n = marketIds.length;
+    const n = listLength(marketIds, 'marketId');
     if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 markets per call');
     const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
     for (let i = 0; i < n; i++) ids[i] = toCount(marketIds[i], 'marketId', i);
@@ -568,7 +593,7 @@ export class RiskEngine implements Disposable {
   riskOrderView(options: { isolated?: boolean } = {}): Uint32Array {
     this.requireValid();
     const raw = this.core;
-    const iso = options.isolated ?? false;
+    const iso = toFlag(toRecord(options, 'options').isolated, 'isolated');
     const n = raw.exports.buildQueue(iso ? 1 : 0);
     return raw.view(Uint32Array, iso ? Column.IsoQueue : Column.Queue, 0, n);
   }
@@ -705,6 +730,7 @@ export class RiskEngine implements Disposable {
     raw.check(raw.exports.depositFund(this.fundOf(marketId), toI64(amount, this.quoteDecimals, 'amountQuote')));
   }
 
+  /** The fund id `marketId` pays into (0, the global fund, when omitted); the id must be a known market's. */
   private fundOf(marketId: number | undefined): number {
     if (marketId === undefined) return 0;
     this.baseDecimals(marketId);
@@ -766,8 +792,9 @@ export class RiskEngine implements Disposable {
   adlRanking(marketId: number, side: 'long' | 'short', ranking: AdlRankingName | AdlRankingFunction): AdlRank[] {
     const raw = this.core;
     this.baseDecimals(marketId);
+    if (side !== 'long' && side !== 'short') throw inputError('OutOfRange', 'side', -1, `side is long or short, got ${String(side)}`);
     const code = typeof ranking === 'function' ? 4 : ['pnl', 'bitmex', 'binance', 'hyperliquid'].indexOf(ranking);
-    if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1);
+    if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1, `${String(ranking)} is not pnl, bitmex, binance, hyperliquid or a function`);
     this.requireValid();
     this.indicatorRanking = typeof ranking === 'function' ? ranking : undefined;
     return adlRanks(raw, marketId, side, code);
@@ -805,6 +832,7 @@ export class RiskEngine implements Disposable {
 
   /** Adds to the operator's own capital (skin in the game), layer 1 or 2. */
   depositOperatorCapital(layer: 1 | 2, amount: AtomsInput): void {
+    if (layer !== 1 && layer !== 2) throw inputError('OutOfRange', 'layer', -1, `layer is 1 or 2, got ${String(layer)}`);
     this.core.check(this.core.exports.addOperatorCapital(layer, toI64(amount, this.quoteDecimals, 'amountQuote')));
   }
 
