@@ -3,6 +3,7 @@
  * typed arrays the caller owns. Nothing becomes part of the book until the batch is committed,
  * and a batch that fails validation leaves the book as it was.
  */
+import { inputError } from './errors.js';
 import { Column, type Raw } from './raw.js';
 
 /** Sizes of one bulk append. */
@@ -121,4 +122,61 @@ export function batchViews(raw: Raw, nA: number, nP: number, nI: number): BulkBa
       collateralQuote: raw.view(BigInt64Array, Column.IsoCollateral, i0, nI),
     },
   };
+}
+
+// ---- Reservations ---------------------------------------------------------------------------------
+
+/**
+ * The reservation a batch from `reserve()` belongs to: its engine, its counts, where its rows start
+ * and the book's change counter (bookVersion counts every call that changed the book) then.
+ */
+export interface Reservation {
+  owner: object;
+  counts: Required<BulkCounts>;
+  firstAccountId: number;
+  positionTop: number;
+  isolatedTop: number;
+  bookVersion: number;
+  committed: boolean;
+}
+const reservations = new WeakMap<object, Reservation>();
+
+/** Reserves rows in the core for `owner` (the engine) and returns the batch over them, recorded as its reservation. */
+export function reserveBatch(raw: Raw, owner: object, nA: number, nP: number, nI: number): BulkBatch {
+  raw.check(raw.exports.bulkReserve(nA, nP, nI));
+  const batch = batchViews(raw, nA, nP, nI);
+  reservations.set(batch, {
+    owner, counts: { accounts: nA, positions: nP, isolated: nI }, firstAccountId: batch.firstAccountId,
+    positionTop: raw.exports.positionTop(), isolatedTop: raw.exports.isolatedTop(), bookVersion: raw.exports.bookVersion(), committed: false,
+  });
+  return batch;
+}
+
+/**
+ * The reservation `batch` may be committed under, or an InputError (CountMismatch, field `batch`):
+ * the batch must come from `owner`'s reserve(), be `owner`'s latest one (`latest`), not be committed
+ * yet, carry the counts reserved, and the book must not have changed since (so the staged rows are
+ * the ones the caller wrote through this batch, not another batch's or call's).
+ */
+export function claimBatch(raw: Raw, owner: object, batch: BulkBatch, latest: BulkBatch | null): Reservation {
+  const r = typeof batch === 'object' && batch !== null ? reservations.get(batch) : undefined;
+  const refuse = (why: string) => inputError('CountMismatch', 'batch', -1, `${why}; reserve again`);
+  if (!r) throw refuse('not a batch from reserve()');
+  if (r.owner !== owner) throw refuse('the batch was reserved on another engine');
+  if (r.committed) throw refuse('the batch was committed already');
+  if (latest !== batch) throw refuse('a newer reserve() (or appendColumns, addAccounts) took its staging rows over');
+  const x = raw.exports;
+  if (x.bookVersion() !== r.bookVersion || x.accountCount() !== r.firstAccountId || x.positionTop() !== r.positionTop || x.isolatedTop() !== r.isolatedTop) {
+    throw refuse('the book changed since reserve()');
+  }
+  const c = batch.counts as Partial<BulkCounts> | undefined;
+  if (c?.accounts !== r.counts.accounts || c.positions !== r.counts.positions || c.isolated !== r.counts.isolated) {
+    throw refuse('the batch\'s counts are not the ones reserved');
+  }
+  return r;
+}
+
+/** Marks a batch committed: it is never committed again. */
+export function spendBatch(batch: BulkBatch): void {
+  reservations.get(batch)!.committed = true;
 }

@@ -8,7 +8,7 @@
  * Views returned by `...View()` methods are zero-copy windows on wasm memory: valid until the next
  * call that changes the book or runs a check on this engine. Methods that copy say so.
  */
-import { batchViews, copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
+import { claimBatch, copyColumns, reserveBatch, spendBatch, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
 import { inputError, RiskCoreError, StatusCode } from './errors.js';
 import { listLength, ownCode, toCount, toFlag, toI64, toRecord } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
@@ -100,8 +100,6 @@ export interface IsolatedResultsView extends AccountResultsView {
 
 const CURVE_KIND = { flat: 0, tiers: 1, sizePremium: 2, openInterest: 3 } as const;
 
-/** Where each staged batch's rows start, to refuse a commit after the book moved under it. */
-const stagedAt = new WeakMap<BulkBatch, { accounts: number; positions: number; isolated: number }>();
 const MAX_TIERS = 16;
 
 export class RiskEngine implements Disposable {
@@ -115,6 +113,8 @@ export class RiskEngine implements Disposable {
   private readonly audit = new AuditLog();
   private event = 0;
   private indicatorRanking: AdlRankingFunction | undefined;
+  /** The batch of the latest successful reserve(); the only one commit() accepts. */
+  private staged: BulkBatch | null = null;
 
   private constructor(raw: Raw, quoteDecimals: number) {
     this.raw = raw;
@@ -287,28 +287,31 @@ export class RiskEngine implements Disposable {
 
   /**
    * Stages a bulk append and returns writable views of engine memory to fill (zero copy), then
-   * call `commit(batch)`. Between the two, make no other call on this engine.
+   * call `commit(batch)`. Between the two, make no call that changes the book: the batch belongs
+   * to this engine and this reservation, and a newer reserve() (appendColumns, addAccounts) or any
+   * change to the book makes commit() refuse it.
    */
   reserve(counts: BulkCounts): BulkBatch {
     const raw = this.core;
-    const nA = toCount(counts.accounts, 'accounts'), nP = toCount(counts.positions, 'positions'), nI = toCount(counts.isolated ?? 0, 'isolated');
-    raw.check(raw.exports.bulkReserve(nA, nP, nI));
-    const batch = batchViews(raw, nA, nP, nI);
-    stagedAt.set(batch, { accounts: batch.firstAccountId, positions: raw.exports.positionTop(), isolated: raw.exports.isolatedTop() });
-    return batch;
+    toRecord(counts, 'counts', 'InvalidNumber');
+    const nA = toCount(counts.accounts, 'accounts'), nP = toCount(counts.positions, 'positions');
+    const nI = counts.isolated === undefined ? 0 : toCount(counts.isolated, 'isolated');
+    this.staged = reserveBatch(raw, this, nA, nP, nI);
+    return this.staged;
   }
 
-  /** Validates and commits a staged batch; returns the first new account id. All or nothing. */
+  /**
+   * Validates and commits a staged batch; returns the first new account id. All or nothing. Refused
+   * (InputError CountMismatch, field `batch`) for anything but this engine's latest reservation,
+   * committed once, with the book unchanged since.
+   */
   commit(batch: BulkBatch): number {
     const raw = this.core;
-    const at = stagedAt.get(batch);
-    const x = raw.exports;
-    if (!at || x.accountCount() !== at.accounts || x.positionTop() !== at.positions || x.isolatedTop() !== at.isolated) {
-      throw inputError('CountMismatch', 'accountId', -1, 'the book changed since reserve() (or the batch is not this engine\'s); reserve again');
-    }
-    const { accounts, positions, isolated } = batch.counts;
-    raw.check(raw.exports.bulkCommit(accounts, positions, isolated));
-    return batch.firstAccountId;
+    const r = claimBatch(raw, this, batch, this.staged);
+    raw.check(raw.exports.bulkCommit(r.counts.accounts, r.counts.positions, r.counts.isolated));
+    spendBatch(batch);
+    this.staged = null;
+    return r.firstAccountId;
   }
 
   /** Appends accounts and positions from caller-owned typed arrays (one copy). Returns the first id. */
