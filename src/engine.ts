@@ -8,7 +8,7 @@
  * Views returned by `...View()` methods are zero-copy windows on wasm memory: valid until the next
  * call that changes the book or runs a check on this engine. Methods that copy say so.
  */
-import { claimBatch, copyColumns, reserveBatch, spendBatch, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
+import { checkColumns, claimBatch, copyColumns, reserveBatch, spendBatch, type BookColumnsInput, type BulkBatch, type BulkCounts } from './bulk.js';
 import { inputError, RiskCoreError, StatusCode } from './errors.js';
 import { listLength, ownCode, toCount, toFlag, toI64, toRecord } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
@@ -314,23 +314,16 @@ export class RiskEngine implements Disposable {
     return r.firstAccountId;
   }
 
-  /** Appends accounts and positions from caller-owned typed arrays (one copy). Returns the first id. */
-  appendColumns(columns: BookColumns): number {
-    const nA = columns.accounts.positionCount.length;
-    const nP = columns.positions.marketId.length;
-    const nI = columns.isolated?.accountId.length ?? 0;
-    const lengths: [string, number, number][] = [
-      ['collateralQuote', columns.accounts.collateralQuote?.length ?? nA, nA],
-      ['imfFloorPpm', columns.accounts.imfFloorPpm?.length ?? nA, nA],
-      ['sizeBase', columns.positions.sizeBase.length, nP],
-      ['quoteBalance', columns.positions.quoteBalance?.length ?? nP, nP],
-      ['fundingSnapshot', columns.positions.fundingSnapshot?.length ?? nP, nP],
-    ];
-    for (const [field, got, want] of lengths) {
-      if (got !== want) throw inputError('CountMismatch', field, -1, `column has ${got} rows, expected ${want}`);
-    }
-    const batch = this.reserve({ accounts: nA, positions: nP, isolated: nI });
-    copyColumns(batch, columns);
+  /**
+   * Appends accounts and positions from caller-owned columns (one copy): typed arrays of each
+   * column's kind, or plain arrays of values that fit it. Every column's kind, length and values are
+   * checked before anything is staged. Returns the first id. All or nothing.
+   */
+  appendColumns(columns: BookColumnsInput): number {
+    const x = this.core.exports;
+    const checked = checkColumns(columns, { accounts: x.maxAccounts(), positions: x.maxPositions(), isolated: x.maxIsolated() });
+    const batch = this.reserve(checked.counts);
+    copyColumns(batch, checked);
     return this.commit(batch);
   }
 
