@@ -15,13 +15,13 @@ import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } f
 import { Column, MarketField, Raw, type CoreHooks } from './raw.js';
 import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarginTier, type MarketSpec, type PositionSpec } from './types.js';
 import {
-  addSummaries, deficitRecords, deficitsView, EMPTY_SUMMARY, encodePolicy, executionSummary, logRecords, logView, NO_ISOLATED,
-  planView, POLICY_RECORD, pricesView, readLedger,
+  addSummaries, cascadeOptions, deficitRecords, deficitsView, EMPTY_SUMMARY, executionSummary, logRecords, logView, NO_ISOLATED,
+  planView, policyBytes, PolicyField, POLICY_RECORD, pricesView, readLedger,
   type CascadeOptions, type CascadeReport, type DeficitRecord, type ExecutionSummary, type Ledger, type LiquidationLogView, type LiquidationPlan,
   type LiquidationPolicy, type LiquidationRecord, type PositionPrices, type PositionPricesView,
 } from './liquidation.js';
 import {
-  adlRanks, auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readVault, runReport,
+  adlRanks, allocationTime, auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readVault, runReport,
   type AdlRank, type AdlRankingFunction, type AdlRankingName, type AllocateOptions, type AllocationReport, type ClearingMember,
   type EncodedWaterfall, type WaterfallBalances, type WaterfallConfig,
 } from './waterfall.js';
@@ -631,10 +631,11 @@ export class RiskEngine implements Disposable {
     return pricesView(raw);
   }
 
-  private setPolicy(policy: LiquidationPolicy): void {
+  /** Writes an encoded policy (policyBytes) into the core's policy record, then checks it or makes it active. */
+  private stagePolicy(bytes: Uint8Array, activate: boolean): void {
     const raw = this.core;
-    encodePolicy(policy, raw.record(raw.exports.policyRecordPtr(), POLICY_RECORD), this.quoteDecimals);
-    raw.check(raw.exports.setPolicy());
+    raw.at(Uint8Array, raw.exports.policyRecordPtr(), POLICY_RECORD).set(bytes);
+    raw.check(activate ? raw.exports.setPolicy() : raw.exports.checkPolicy());
   }
 
   /**
@@ -644,9 +645,14 @@ export class RiskEngine implements Disposable {
    * @remarks zero-copy: valid until the next call on this engine.
    */
   planLiquidations(policy: LiquidationPolicy = {}): LiquidationPlan {
-    const raw = this.core;
     this.requireValid();
-    this.setPolicy(policy);
+    this.stagePolicy(policyBytes(policy, this.quoteDecimals), true);
+    return this.planRound();
+  }
+
+  /** Plans a round under the active policy (set just before). */
+  private planRound(): LiquidationPlan {
+    const raw = this.core;
     this.logRows = 0;
     raw.check(raw.exports.planLiquidations());
     const r = raw.record(raw.exports.planRecordPtr(), 16);
@@ -681,7 +687,17 @@ export class RiskEngine implements Disposable {
    * more closes than the pending table has room for.
    */
   liquidate(policy: LiquidationPolicy = {}, options: CascadeOptions = {}): CascadeReport {
-    const maxRounds = toCount(options.maxRounds ?? 16, 'maxRounds');
+    const raw = this.core;
+    // Step 1: everything that can be refused, before the first check: the options, the time of
+    // the runs and the waterfall they need, then the whole policy by the core's own rules.
+    const { maxRounds, onDeficits, allocate } = cascadeOptions(options);
+    if (allocate && !this.waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'allocate needs a waterfall (setWaterfall)');
+    const runOptions: AllocateOptions | null = allocate && { nowSec: Number(allocationTime(allocate, raw.exports.lastNowSec())) };
+    const bytes = policyBytes(policy, this.quoteDecimals);
+    this.stagePolicy(bytes, false);
+    const record = new DataView(bytes.buffer);
+    const backstopAccount = record.getUint32(PolicyField.backstopPpm, true) > 0 ? record.getUint32(PolicyField.backstopAccount, true) : null;
+    // Step 2: the rounds.
     const rounds: CascadeReport['rounds'] = [];
     const allocations: AllocationReport[] = [];
     let totals = EMPTY_SUMMARY;
@@ -693,19 +709,21 @@ export class RiskEngine implements Disposable {
     for (let round = 1; round <= maxRounds; round++) {
       const liquidatable = open();
       if (liquidatable.accounts + liquidatable.isolated === 0) break;
-      const plan = this.planLiquidations(policy);
+      this.requireValid();
+      this.stagePolicy(bytes, true);
+      const plan = this.planRound();
       if (plan.rows === 0) break;
       const touched = new Set(plan.view.accountId);
-      if (policy.backstopAccountId !== undefined && (policy.backstopPpm ?? 0) > 0) touched.add(policy.backstopAccountId);
+      if (backstopAccount !== null) touched.add(backstopAccount);
       const executed = this.executeLiquidations();
       rounds.push({ round, liquidatable, ...executed });
       totals = addSummaries(totals, executed);
-      if (options.onDeficits) {
-        options.onDeficits(this.deficitsView());
+      if (onDeficits) {
+        onDeficits(this.deficitsView());
         this.core.exports.clearDeficits();
-      } else if (options.allocate && this.deficitsView().accountId.length > 0) {
+      } else if (runOptions && this.deficitsView().accountId.length > 0) {
         // The waterfall may touch any account (ADL counterparties, haircut payers): check them all.
-        allocations.push(this.allocateLosses(options.allocate === true ? {} : options.allocate));
+        allocations.push(this.allocateLosses(runOptions));
         summary = this.check();
         continue;
       }
@@ -760,16 +778,15 @@ export class RiskEngine implements Disposable {
    */
   allocateLosses(options: AllocateOptions = {}): AllocationReport {
     const raw = this.core;
+    const now = allocationTime(options, raw.exports.lastNowSec());
     if (!this.waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'no waterfall set (setWaterfall)');
-    const now = options.nowSec ?? Number(raw.exports.lastNowSec());
-    if (!Number.isSafeInteger(now) || BigInt(now) < raw.exports.lastNowSec()) throw inputError('OutOfRange', 'nowSec', -1, 'before the last run');
     // Ranked ADL reads the figures of a check of the current book.
     if (this.waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
     // Nothing can refuse the run now: the event opens first, so full audit buffers go straight in.
     const event = raw.exports.eventCount() + 1;
     this.audit.beginEvent(event, this.waterfall.steps, pendingDeficits(raw));
     this.event = event;
-    raw.check(raw.exports.allocate(BigInt(now)));
+    raw.check(raw.exports.allocate(now));
     const rest = raw.exports.auditPending();
     this.audit.append(event, auditChunk(raw, rest), rest, true);
     return runReport(raw, event, this.waterfall.steps);

@@ -221,7 +221,18 @@ function choice<T extends Record<string, number>>(table: T, value: unknown, fall
   return code;
 }
 
-/** Writes a policy (defaults filled in) into the core's policy record; the core validates ranges. */
+/**
+ * A policy (defaults filled in) as the bytes of the core's policy record; every knob is read once.
+ * Refused here: a policy that is not an object, unknown names, counts and amounts that are not
+ * integers of their field's size. The core checks the ranges when the record is set or checked.
+ */
+export function policyBytes(policy: LiquidationPolicy, quoteDecimals: number): Uint8Array {
+  const bytes = new Uint8Array(POLICY_RECORD);
+  encodePolicy(policy, new DataView(bytes.buffer), quoteDecimals);
+  return bytes;
+}
+
+/** Writes a policy (defaults filled in) into a policy record; the core validates ranges. */
 export function encodePolicy(policy: LiquidationPolicy, record: DataView, quoteDecimals: number): void {
   const p = toRecord(policy, 'policy', 'InvalidPolicy');
   record.setUint32(PolicyField.close, choice(CLOSE, p.close, 'partial', 'close'), true);
@@ -333,6 +344,32 @@ export function pricesView(raw: Raw): PositionPricesView {
     liquidationPriceQuote: raw.view(BigInt64Array, Column.PriceLiq, 0, rows),
     bankruptcyPriceQuote: raw.view(BigInt64Array, Column.PriceBank, 0, rows),
     nextAccountId: r.getUint32(4, true),
+  };
+}
+
+/** CascadeOptions checked, with `allocate` as the options of each round's run (null: no run). */
+export interface CheckedCascadeOptions {
+  maxRounds: number;
+  onDeficits: CascadeOptions['onDeficits'] | null;
+  allocate: AllocateOptions | null;
+}
+
+/**
+ * Checks the cascade's options (every one, before the cascade starts): `maxRounds` a count,
+ * `onDeficits` a function, `allocate` true, false or an options object. Absent means the default;
+ * anything else is an InputError naming the option. `allocate`'s time is checked by the engine.
+ */
+export function cascadeOptions(options: CascadeOptions): CheckedCascadeOptions {
+  const o = toRecord(options, 'options');
+  const maxRounds = o.maxRounds === undefined ? 16 : toCount(o.maxRounds, 'maxRounds');
+  const onDeficits: unknown = o.onDeficits;
+  if (onDeficits !== undefined && typeof onDeficits !== 'function') throw inputError('OutOfRange', 'onDeficits', -1, 'expected a function');
+  const allocate: unknown = o.allocate;
+  if (allocate !== undefined && typeof allocate !== 'boolean') toRecord(allocate, 'allocate');
+  return {
+    maxRounds,
+    onDeficits: (onDeficits as CascadeOptions['onDeficits']) ?? null,
+    allocate: allocate === undefined || allocate === false ? null : allocate === true ? {} : (allocate as AllocateOptions),
   };
 }
 

@@ -179,6 +179,19 @@ function amountOf(v: AtomsInput | undefined, decimals: number, field: string, ro
   return x;
 }
 
+/**
+ * The time of a run (`allocateLosses` options, or the cascade's `allocate`): `nowSec` whole seconds,
+ * not before the last run's (`lastNowSec`, also the default). Options that are not an object, or a
+ * `nowSec` that is not a safe integer in that range, are InputErrors naming the field.
+ */
+export function allocationTime(options: AllocateOptions, lastNowSec: bigint): bigint {
+  const nowSec: unknown = toRecord(options, 'options').nowSec;
+  if (nowSec === undefined) return lastNowSec;
+  if (typeof nowSec !== 'number' || !Number.isSafeInteger(nowSec)) throw inputError('InvalidNumber', 'nowSec', -1, `${String(nowSec)} is not whole seconds`);
+  if (BigInt(nowSec) < lastNowSec) throw inputError('OutOfRange', 'nowSec', -1, `${nowSec} is before the last run (${lastNowSec})`);
+  return BigInt(nowSec);
+}
+
 /** A configuration written to the core's staging area, with its counts for setWaterfall / checkWaterfall. */
 interface StagedWaterfall extends EncodedWaterfall {
   waterfalls: number;
