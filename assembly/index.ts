@@ -18,3 +18,7 @@ export { setVaultAccount, vaultDeposit, vaultWithdraw, vaultNav, addContribution
 export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, balancesPtr, membersPtr, providersPtr, scratchPtr, resultsCurrent, lastNowSec, eventCount } from './engine/abi';
 export { simPrepare, simReserve, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulate';
 export { scaleMargins } from './engine/markets';
+// Validation without activation, and the book's change counter (validate everything, then act).
+export { checkPolicy } from './engine/liquidation';
+export { checkWaterfall } from './engine/waterfall';
+export { bookVersion } from './engine/abi';

@@ -6,8 +6,12 @@
  *   fractions, or values beyond 2^53 that would have lost precision).
  * - a `string` is a decimal amount in whole units ("1.5" with 6 decimals is 1_500_000 atoms);
  *   more fractional digits than the unit has is an error, never a silent rounding.
+ *
+ * Names (enumeration values) are looked up among a table's own keys only: a property every object
+ * inherits ('constructor', 'toString', '__proto__') is no curve kind, policy or side. Ids are
+ * integers in range, never strings or arrays that would convert to one.
  */
-import { inputError } from './errors.js';
+import { inputError, type StatusName } from './errors.js';
 import type { AtomsInput } from './types.js';
 
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
@@ -56,4 +60,41 @@ export function toI64(value: AtomsInput, decimals: number, field: string, row = 
   const v = toAtoms(value, decimals, field, row);
   if (v < -(2n ** 63n) || v >= 2n ** 63n) throw inputError('OutOfRange', field, row, `${v} does not fit 64 bits`);
   return v;
+}
+
+/**
+ * The code of `value` in `table` (a caller-given name), matched against the table's own keys only;
+ * undefined for anything else (a property name every object inherits, a non-string, a wrapped value).
+ */
+export function ownCode<T extends Readonly<Record<string, number>>>(table: T, value: unknown): number | undefined {
+  return typeof value === 'string' && Object.hasOwn(table, value) ? table[value] : undefined;
+}
+
+/**
+ * A name -> value table (presets) whose lookups find its own entries only: without a prototype,
+ * `table[name]` of a property name every object has ('constructor', '__proto__') is undefined.
+ */
+export function ownKeysOnly<T extends object>(table: T): T {
+  return Object.setPrototypeOf(table, null) as T;
+}
+
+/** An optional boolean flag: absent (undefined) is false; anything but true or false is refused. */
+export function toFlag(value: unknown, field: string, code: StatusName = 'OutOfRange', row = -1): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw inputError(code, field, row, `${String(value)} is not true or false`);
+  return value;
+}
+
+/** An options or specification argument: a plain object (not null, not an array, not a primitive). */
+export function toRecord<T>(value: T, field: string, code: StatusName = 'OutOfRange'): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw inputError(code, field, -1, `expected an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  return value;
+}
+
+/** The length of a caller's list of ids or values (an array or a typed array; not a string or a number). */
+export function listLength(value: unknown, field: string): number {
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw inputError('InvalidNumber', field, -1, 'expected an array');
+  const n = (value as ArrayLike<unknown>).length;
+  if (!Number.isSafeInteger(n) || n < 0) throw inputError('InvalidNumber', field, -1, 'expected an array');
+  return n;
 }

@@ -13,7 +13,7 @@
  * - `uncovered`: what was left of a deficit after the last step (no step).
  */
 import { NO_MARKET } from './liquidation.js';
-import type { TrancheKind } from './waterfall.js';
+import { TRANCHE_KINDS, type TrancheKind } from './waterfall.js';
 
 /** Column sentinels for "none". `NO_MARKET` (0xFFFF) marks a record without a market. */
 export const NO_DEFICIT = 0xffffffff;
@@ -163,6 +163,18 @@ function allocate(capacity: number): Columns {
 
 const orNull = (value: number, none: number): number | null => (value === none ? null : value);
 
+/** An id of a record or table: an integer in 0..limit-1 (no string, array or property name that converts to one). */
+function isId(value: unknown, limit: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < limit;
+}
+
+/** `value` as a column entry: null is the column's `none`; otherwise an id below `none`. */
+function idOrNone(value: unknown, none: number, what: string): number {
+  if (value === null) return none;
+  if (!isId(value, none)) throw new RangeError(`${what}: ${String(value)} is not null or an integer in 0..${none - 1}`);
+  return value;
+}
+
 /**
  * The store. Call `beginEvent` once per event (event numbers strictly increasing), then `append`
  * each of its chunks; records can only be appended to the latest event.
@@ -199,6 +211,18 @@ export class AuditLog {
     if (last && event <= last.event) throw new RangeError(`event ${event} does not follow event ${last.event}`);
     if (steps.length >= NO_STEP) throw new RangeError(`event ${event}: ${steps.length} steps; step ids must stay below ${NO_STEP}`);
     if (deficits.length >= NO_DEFICIT) throw new RangeError(`event ${event}: too many deficits`);
+    // Step kinds are names of TRANCHE_KINDS (a list: no inherited property matches); ids are integers.
+    steps.forEach(({ waterfall, step, kind }, id) => {
+      if (!isId(waterfall, 256) || !isId(step, NO_STEP) || !TRANCHE_KINDS.includes(kind)) {
+        throw new RangeError(`event ${event}, step ${id}: waterfall ${String(waterfall)}, step ${String(step)}, kind ${String(kind)} is not a step`);
+      }
+    });
+    deficits.forEach(({ accountId, marketId, amountQuote, sizeBase, priceQuote }, k) => {
+      if (!isId(accountId, NO_ACCOUNT) || (marketId !== null && !isId(marketId, NO_MARKET))) {
+        throw new RangeError(`event ${event}, deficit ${k}: account ${String(accountId)}, market ${String(marketId)} are not ids`);
+      }
+      if (typeof amountQuote !== 'bigint' || typeof sizeBase !== 'bigint' || typeof priceQuote !== 'bigint') throw new TypeError(`event ${event}, deficit ${k}: amounts must be bigints`);
+    });
     const entry: EventEntry = {
       event,
       steps: steps.map(({ waterfall, step, kind }) => ({ waterfall, step, kind })),
@@ -260,6 +284,7 @@ export class AuditLog {
 
   /** What an account paid, and what was paid toward its deficits, over all events. */
   forAccount(accountId: number): AccountAudit {
+    if (!isId(accountId, NO_ACCOUNT)) throw new RangeError(`accountId ${String(accountId)} is not an account id`);
     const c = this.cols;
     const result: AccountAudit = { paid: [], received: [], paidQuote: 0n, receivedQuote: 0n };
     for (const e of this.entries) {
@@ -397,11 +422,11 @@ export class AuditLog {
         const rec = records[r]!;
         const role = AUDIT_ROLES.indexOf(rec.role);
         if (role < 0) throw new TypeError(`record ${r}: unknown role ${String(rec.role)}`);
-        chunk.deficit[i] = rec.deficit ?? NO_DEFICIT;
-        chunk.step[i] = rec.stepId ?? NO_STEP;
+        chunk.deficit[i] = idOrNone(rec.deficit, NO_DEFICIT, `record ${r} deficit`);
+        chunk.step[i] = idOrNone(rec.stepId, NO_STEP, `record ${r} stepId`);
         chunk.role[i] = role;
-        chunk.account[i] = rec.accountId ?? NO_ACCOUNT;
-        chunk.market[i] = rec.marketId ?? NO_MARKET;
+        chunk.account[i] = idOrNone(rec.accountId, NO_ACCOUNT, `record ${r} accountId`);
+        chunk.market[i] = idOrNone(rec.marketId, NO_MARKET, `record ${r} marketId`);
         chunk.amount[i] = parseAtoms(rec.amountQuote, `record ${r} amountQuote`);
         chunk.price[i] = parseAtoms(rec.priceQuote, `record ${r} priceQuote`);
         chunk.size[i] = parseAtoms(rec.sizeBase, `record ${r} sizeBase`);

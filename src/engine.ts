@@ -8,20 +8,20 @@
  * Views returned by `...View()` methods are zero-copy windows on wasm memory: valid until the next
  * call that changes the book or runs a check on this engine. Methods that copy say so.
  */
-import { batchViews, copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
+import { checkColumns, claimBatch, copyColumns, reserveBatch, spendBatch, type BookColumnsInput, type BulkBatch, type BulkCounts } from './bulk.js';
 import { inputError, RiskCoreError, StatusCode } from './errors.js';
-import { toCount, toI64 } from './atoms.js';
+import { listLength, ownCode, toCount, toFlag, toI64, toRecord } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
 import { Column, MarketField, Raw, type CoreHooks } from './raw.js';
-import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarketSpec, type PositionSpec } from './types.js';
+import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarginTier, type MarketSpec, type PositionSpec } from './types.js';
 import {
-  addSummaries, deficitRecords, deficitsView, EMPTY_SUMMARY, encodePolicy, executionSummary, logRecords, logView, NO_ISOLATED,
-  planView, POLICY_RECORD, pricesView, readLedger,
+  addSummaries, cascadeOptions, deficitRecords, deficitsView, EMPTY_SUMMARY, executionSummary, logRecords, logView, NO_ISOLATED,
+  planView, policyBytes, PolicyField, POLICY_RECORD, pricesView, readLedger,
   type CascadeOptions, type CascadeReport, type DeficitRecord, type ExecutionSummary, type Ledger, type LiquidationLogView, type LiquidationPlan,
   type LiquidationPolicy, type LiquidationRecord, type PositionPrices, type PositionPricesView,
 } from './liquidation.js';
 import {
-  adlRanks, auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readVault, runReport,
+  adlRanks, allocationTime, auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readVault, runReport,
   type AdlRank, type AdlRankingFunction, type AdlRankingName, type AllocateOptions, type AllocationReport, type ClearingMember,
   type EncodedWaterfall, type WaterfallBalances, type WaterfallConfig,
 } from './waterfall.js';
@@ -109,8 +109,6 @@ export interface IsolatedResultsView extends AccountResultsView {
 
 const CURVE_KIND = { flat: 0, tiers: 1, sizePremium: 2, openInterest: 3 } as const;
 
-/** Where each staged batch's rows start, to refuse a commit after the book moved under it. */
-const stagedAt = new WeakMap<BulkBatch, { accounts: number; positions: number; isolated: number }>();
 const MAX_TIERS = 16;
 
 export class RiskEngine implements Disposable {
@@ -124,6 +122,8 @@ export class RiskEngine implements Disposable {
   private readonly audit = new AuditLog();
   private event = 0;
   private indicatorRanking: AdlRankingFunction | undefined;
+  /** The batch of the latest successful reserve(); the only one commit() accepts. */
+  private staged: BulkBatch | null = null;
 
   private constructor(raw: Raw, quoteDecimals: number) {
     this.raw = raw;
@@ -188,42 +188,49 @@ export class RiskEngine implements Disposable {
   addMarket(spec: MarketSpec): number {
     const raw = this.core;
     const q = this.quoteDecimals;
+    toRecord(spec, 'market', 'InvalidNumber');
     const baseDecimals = toCount(spec.baseDecimals, 'baseDecimals', -1, 255);
     const mark = toI64(spec.markPrice, q, 'markPrice');
     const fl = toI64(spec.fundingIndexLong ?? 0n, q, 'fundingIndexLong');
     const fs = toI64(spec.fundingIndexShort ?? 0n, q, 'fundingIndexShort');
-    const curve = spec.curve;
-    const kind = CURVE_KIND[curve?.kind as keyof typeof CURVE_KIND];
-    if (kind === undefined) throw inputError('InvalidCurve', 'curve', -1, `unknown curve kind ${String(curve?.kind)}`);
+    const curve = toRecord(spec.curve, 'curve', 'InvalidCurve');
+    const kindName: unknown = curve.kind;
+    const kind = ownCode(CURVE_KIND, kindName);
+    if (kind === undefined) throw inputError('InvalidCurve', 'curve', -1, `unknown curve kind ${String(kindName)}; one of ${Object.keys(CURVE_KIND).join(', ')}`);
     let imf = 0, mmf = 0, premium = 0, lower = 0n, upper = 0n, tierCount = 0;
-    if (curve.kind === 'tiers') {
-      tierCount = curve.tiers.length;
+    if (kind === CURVE_KIND.tiers) {
+      const tiers: unknown = (curve as { tiers?: unknown }).tiers;
+      if (!Array.isArray(tiers)) throw inputError('InvalidCurve', 'tierCount', -1, 'tiers: expected an array of tiers');
+      tierCount = tiers.length;
       if (tierCount < 1 || tierCount > MAX_TIERS) throw inputError('InvalidCurve', 'tierCount', -1, `1..${MAX_TIERS} tiers`);
       const io = raw.view(Uint32Array, Column.IoU32, 0, 32);
       const floors = raw.view(BigInt64Array, Column.IoI64A, 0, MAX_TIERS);
-      curve.tiers.forEach((t, j) => {
+      (tiers as MarginTier[]).forEach((t, j) => {
+        toRecord(t, 'tierCount', 'InvalidCurve');
         floors[j] = toI64(t.notionalFloorQuote, q, 'notionalFloorQuote', j);
         io[j] = toCount(t.imfPpm, 'imfPpm', j);
         io[16 + j] = toCount(t.mmfPpm, 'mmfPpm', j);
       });
     } else {
-      imf = toCount(curve.imfPpm, 'imfPpm');
-      mmf = toCount(curve.mmfPpm, 'mmfPpm');
-      if (curve.kind === 'sizePremium') premium = toCount(curve.premiumPpm, 'premiumPpm');
-      if (curve.kind === 'openInterest') {
-        lower = toI64(curve.lowerCapQuote, q, 'lowerCapQuote');
-        upper = toI64(curve.upperCapQuote, q, 'upperCapQuote');
+      const c = curve as Partial<{ imfPpm: number; mmfPpm: number; premiumPpm: number; lowerCapQuote: AtomsInput; upperCapQuote: AtomsInput }>;
+      imf = toCount(c.imfPpm, 'imfPpm');
+      mmf = toCount(c.mmfPpm, 'mmfPpm');
+      if (kind === CURVE_KIND.sizePremium) premium = toCount(c.premiumPpm, 'premiumPpm');
+      if (kind === CURVE_KIND.openInterest) {
+        lower = toI64(c.lowerCapQuote!, q, 'lowerCapQuote');
+        upper = toI64(c.upperCapQuote!, q, 'upperCapQuote');
       }
     }
     const step = toI64(spec.stepBase ?? 1n, baseDecimals, 'stepBase');
-    const fund = spec.insuranceFund ?? 'global';
+    const given: unknown = spec.insuranceFund;
+    const fund = given === undefined ? 'global' : given;
     const next = raw.exports.marketCount();
-    const pool = typeof fund === 'object' && fund !== null ? fund.pool : undefined;
-    if (fund !== 'global' && fund !== 'own' && !(Number.isInteger(pool) && pool! >= 0 && pool! < next)) {
+    const pool: unknown = typeof fund === 'object' && fund !== null && !Array.isArray(fund) ? (fund as { pool?: unknown }).pool : undefined;
+    if (fund !== 'global' && fund !== 'own' && !(typeof pool === 'number' && Number.isInteger(pool) && pool >= 0 && pool < next)) {
       throw inputError('OutOfRange', 'fundId', -1, `insuranceFund must be 'global', 'own' or { pool: an earlier market's id }, got ${String(fund)}`);
     }
     // Fund ids: 0 the global fund, 1 + id a market's own, 1 + the pool's first market for a pool.
-    const fundId = fund === 'global' ? 0 : fund === 'own' ? next + 1 : raw.view(Uint16Array, Column.MarketFund, pool!, 1)[0] || pool! + 1;
+    const fundId = fund === 'global' ? 0 : fund === 'own' ? next + 1 : raw.view(Uint16Array, Column.MarketFund, pool as number, 1)[0] || (pool as number) + 1;
     raw.check(raw.exports.addMarket(baseDecimals, mark, fl, fs, kind, imf, mmf, premium, lower, upper, tierCount, step, fundId));
     const id = raw.errors()[2]!;
     this.decimalsByMarket[id] = baseDecimals;
@@ -246,8 +253,10 @@ export class RiskEngine implements Disposable {
     };
   }
 
+  /** A known market's base decimals; the id must be an integer in range (no string, array or property name). */
   private baseDecimals(marketId: number, field = 'marketId', row = -1): number {
-    const d = this.decimalsByMarket[marketId];
+    const known = Number.isInteger(marketId) && marketId >= 0 && marketId < this.decimalsByMarket.length;
+    const d = known ? this.decimalsByMarket[marketId] : undefined;
     if (d === undefined) throw inputError('UnknownMarket', field, row, String(marketId));
     return d;
   }
@@ -255,8 +264,8 @@ export class RiskEngine implements Disposable {
   /** Sets mark prices of some markets at once (all or nothing). Prices: quote atoms per base unit. */
   setMarks(marketIds: ArrayLike<number>, prices: ArrayLike<AtomsInput>): void {
     const raw = this.core;
-    const n = marketIds.length;
-    if (prices.length !== n) throw inputError('CountMismatch', 'markPrice', -1, 'one price per market id');
+    const n = listLength(marketIds, 'marketId');
+    if (listLength(prices, 'markPrice') !== n) throw inputError('CountMismatch', 'markPrice', -1, 'one price per market id');
     if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 marks per call');
     const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
     const px = raw.view(BigInt64Array, Column.IoI64A, 0, n);
@@ -270,8 +279,8 @@ export class RiskEngine implements Disposable {
   /** Sets cumulative funding indices (longs and shorts) of some markets (all or nothing). */
   setFundingIndices(marketIds: ArrayLike<number>, longIndices: ArrayLike<AtomsInput>, shortIndices: ArrayLike<AtomsInput>): void {
     const raw = this.core;
-    const n = marketIds.length;
-    if (longIndices.length !== n || shortIndices.length !== n) throw inputError('CountMismatch', 'fundingIndexLong', -1, 'one index pair per market id');
+    const n = listLength(marketIds, 'marketId');
+    if (listLength(longIndices, 'fundingIndexLong') !== n || listLength(shortIndices, 'fundingIndexShort') !== n) throw inputError('CountMismatch', 'fundingIndexLong', -1, 'one index pair per market id');
     if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 markets per call');
     const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
     const lo = raw.view(BigInt64Array, Column.IoI64A, 0, n);
@@ -289,47 +298,43 @@ export class RiskEngine implements Disposable {
 
   /**
    * Stages a bulk append and returns writable views of engine memory to fill (zero copy), then
-   * call `commit(batch)`. Between the two, make no other call on this engine.
+   * call `commit(batch)`. Between the two, make no call that changes the book: the batch belongs
+   * to this engine and this reservation, and a newer reserve() (appendColumns, addAccounts) or any
+   * change to the book makes commit() refuse it.
    */
   reserve(counts: BulkCounts): BulkBatch {
     const raw = this.core;
-    const nA = toCount(counts.accounts, 'accounts'), nP = toCount(counts.positions, 'positions'), nI = toCount(counts.isolated ?? 0, 'isolated');
-    raw.check(raw.exports.bulkReserve(nA, nP, nI));
-    const batch = batchViews(raw, nA, nP, nI);
-    stagedAt.set(batch, { accounts: batch.firstAccountId, positions: raw.exports.positionTop(), isolated: raw.exports.isolatedTop() });
-    return batch;
+    toRecord(counts, 'counts', 'InvalidNumber');
+    const nA = toCount(counts.accounts, 'accounts'), nP = toCount(counts.positions, 'positions');
+    const nI = counts.isolated === undefined ? 0 : toCount(counts.isolated, 'isolated');
+    this.staged = reserveBatch(raw, this, nA, nP, nI);
+    return this.staged;
   }
 
-  /** Validates and commits a staged batch; returns the first new account id. All or nothing. */
+  /**
+   * Validates and commits a staged batch; returns the first new account id. All or nothing. Refused
+   * (InputError CountMismatch, field `batch`) for anything but this engine's latest reservation,
+   * committed once, with the book unchanged since.
+   */
   commit(batch: BulkBatch): number {
     const raw = this.core;
-    const at = stagedAt.get(batch);
-    const x = raw.exports;
-    if (!at || x.accountCount() !== at.accounts || x.positionTop() !== at.positions || x.isolatedTop() !== at.isolated) {
-      throw inputError('CountMismatch', 'accountId', -1, 'the book changed since reserve() (or the batch is not this engine\'s); reserve again');
-    }
-    const { accounts, positions, isolated } = batch.counts;
-    raw.check(raw.exports.bulkCommit(accounts, positions, isolated));
-    return batch.firstAccountId;
+    const r = claimBatch(raw, this, batch, this.staged);
+    raw.check(raw.exports.bulkCommit(r.counts.accounts, r.counts.positions, r.counts.isolated));
+    spendBatch(batch);
+    this.staged = null;
+    return r.firstAccountId;
   }
 
-  /** Appends accounts and positions from caller-owned typed arrays (one copy). Returns the first id. */
-  appendColumns(columns: BookColumns): number {
-    const nA = columns.accounts.positionCount.length;
-    const nP = columns.positions.marketId.length;
-    const nI = columns.isolated?.accountId.length ?? 0;
-    const lengths: [string, number, number][] = [
-      ['collateralQuote', columns.accounts.collateralQuote?.length ?? nA, nA],
-      ['imfFloorPpm', columns.accounts.imfFloorPpm?.length ?? nA, nA],
-      ['sizeBase', columns.positions.sizeBase.length, nP],
-      ['quoteBalance', columns.positions.quoteBalance?.length ?? nP, nP],
-      ['fundingSnapshot', columns.positions.fundingSnapshot?.length ?? nP, nP],
-    ];
-    for (const [field, got, want] of lengths) {
-      if (got !== want) throw inputError('CountMismatch', field, -1, `column has ${got} rows, expected ${want}`);
-    }
-    const batch = this.reserve({ accounts: nA, positions: nP, isolated: nI });
-    copyColumns(batch, columns);
+  /**
+   * Appends accounts and positions from caller-owned columns (one copy): typed arrays of each
+   * column's kind, or plain arrays of values that fit it. Every column's kind, length and values are
+   * checked before anything is staged. Returns the first id. All or nothing.
+   */
+  appendColumns(columns: BookColumnsInput): number {
+    const x = this.core.exports;
+    const checked = checkColumns(columns, { accounts: x.maxAccounts(), positions: x.maxPositions(), isolated: x.maxIsolated() });
+    const batch = this.reserve(checked.counts);
+    copyColumns(batch, checked);
     return this.commit(batch);
   }
 
@@ -339,30 +344,42 @@ export class RiskEngine implements Disposable {
    */
   addAccounts(specs: readonly AccountInput[]): number[] {
     const q = this.quoteDecimals;
-    const nA = specs.length;
-    const nP = specs.reduce((n, s) => n + (s.positions?.length ?? 0), 0);
-    const nI = specs.reduce((n, s) => n + (s.isolated?.length ?? 0), 0);
-    // Convert everything first, so a conversion error leaves the engine untouched.
+    if (!Array.isArray(specs)) throw inputError('InvalidNumber', 'accounts', -1, 'expected an array of accounts');
+    // Each account's lists are read once, then everything is converted before the engine is touched.
+    const lists = specs.map((s, k) => {
+      toRecord(s, 'accounts', 'InvalidNumber');
+      const positions: unknown = s.positions, isolated: unknown = s.isolated;
+      if (positions !== undefined && !Array.isArray(positions)) throw inputError('InvalidNumber', 'positions', k, 'expected an array of positions');
+      if (isolated !== undefined && !Array.isArray(isolated)) throw inputError('InvalidNumber', 'isolated', k, 'expected an array of isolated positions');
+      return { spec: s, positions: (positions ?? []) as NonNullable<AccountInput['positions']>, isolated: (isolated ?? []) as NonNullable<AccountInput['isolated']> };
+    });
+    const nA = lists.length;
+    const nP = lists.reduce((n, l) => n + l.positions.length, 0);
+    const nI = lists.reduce((n, l) => n + l.isolated.length, 0);
     const collateral = new BigInt64Array(nA), floors = new Uint32Array(nA), counts = new Uint32Array(nA);
     const pm = new Uint16Array(nP), ps = new BigInt64Array(nP), pq = new BigInt64Array(nP), pf = new BigInt64Array(nP);
     const ia = new Uint32Array(nI), im = new Uint16Array(nI), is = new BigInt64Array(nI), iq = new BigInt64Array(nI), isn = new BigInt64Array(nI), ic = new BigInt64Array(nI);
     const first = this.accountCount;
     let p = 0, r = 0;
-    specs.forEach((spec, k) => {
+    lists.forEach(({ spec, positions, isolated }, k) => {
       collateral[k] = toI64(spec.collateralQuote ?? 0n, q, 'collateralQuote', k);
       floors[k] = toCount(spec.imfFloorPpm ?? 0, 'imfFloorPpm', k);
-      counts[k] = spec.positions?.length ?? 0;
-      for (const pos of spec.positions ?? []) {
-        pm[p] = toCount(pos.marketId, 'marketId', p, 65535);
-        ps[p] = toI64(pos.sizeBase, this.baseDecimals(pos.marketId, 'marketId', p), 'sizeBase', p);
+      counts[k] = positions.length;
+      for (const pos of positions) {
+        toRecord(pos, 'positions', 'InvalidNumber');
+        const market = toCount(pos.marketId, 'marketId', p, 65535);
+        pm[p] = market;
+        ps[p] = toI64(pos.sizeBase, this.baseDecimals(market, 'marketId', p), 'sizeBase', p);
         pq[p] = toI64(pos.quoteBalance ?? 0n, q, 'quoteBalance', p);
         pf[p] = toI64(pos.fundingSnapshot ?? 0n, q, 'fundingSnapshot', p);
         p++;
       }
-      for (const iso of spec.isolated ?? []) {
+      for (const iso of isolated) {
+        toRecord(iso, 'isolated', 'InvalidNumber');
+        const market = toCount(iso.marketId, 'marketId', r, 65535);
         ia[r] = first + k;
-        im[r] = toCount(iso.marketId, 'marketId', r, 65535);
-        is[r] = toI64(iso.sizeBase, this.baseDecimals(iso.marketId, 'marketId', r), 'sizeBase', r);
+        im[r] = market;
+        is[r] = toI64(iso.sizeBase, this.baseDecimals(market, 'marketId', r), 'sizeBase', r);
         iq[r] = toI64(iso.quoteBalance ?? 0n, q, 'quoteBalance', r);
         isn[r] = toI64(iso.fundingSnapshot ?? 0n, q, 'fundingSnapshot', r);
         ic[r] = toI64(iso.collateralQuote ?? 0n, q, 'collateralQuote', r);
@@ -378,12 +395,13 @@ export class RiskEngine implements Disposable {
   }
 
   private fillArgs(fill: FillInput): [number, number, bigint, bigint, number, bigint] {
+    toRecord(fill, 'fill', 'InvalidNumber');
     const accountId = toCount(fill.accountId, 'accountId');
     const marketId = toCount(fill.marketId, 'marketId');
     const size = toI64(fill.sizeDeltaBase, this.baseDecimals(marketId), 'sizeDeltaBase');
     const price = toI64(fill.priceQuote, this.quoteDecimals, 'priceQuote');
     const margin = toI64(fill.isolatedMarginQuote ?? 0n, this.quoteDecimals, 'isolatedMarginQuote');
-    return [accountId, marketId, size, price, fill.isolated ? 1 : 0, margin];
+    return [accountId, marketId, size, price, toFlag(fill.isolated, 'isolated') ? 1 : 0, margin];
   }
 
   /** Applies a fill to an account's position (docs/FORMULAS.md, "Fills"). All or nothing. */
@@ -507,16 +525,19 @@ export class RiskEngine implements Disposable {
    */
   check(scope?: { from: number; count: number } | { accounts: ArrayLike<number> }): CheckSummary {
     const raw = this.core;
+    const list: unknown = scope === undefined ? undefined : (toRecord(scope, 'scope') as { accounts?: unknown }).accounts;
     if (!scope) {
       raw.check(raw.exports.checkRange(0, raw.exports.accountCount()));
-    } else if ('accounts' in scope) {
-      const n = scope.accounts.length;
+    } else if (list !== undefined) {
+      const accounts = list as ArrayLike<number>;
+      const n = listLength(accounts, 'accounts');
       if (n > raw.exports.ioCapacity()) throw inputError('OutOfRange', 'accounts', -1, 'list longer than the account capacity');
       const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
-      for (let i = 0; i < n; i++) ids[i] = toCount(scope.accounts[i], 'accountId', i);
+      for (let i = 0; i < n; i++) ids[i] = toCount(accounts[i], 'accountId', i);
       raw.check(raw.exports.checkList(n));
     } else {
-      raw.check(raw.exports.checkRange(toCount(scope.from, 'from'), toCount(scope.count, 'count')));
+      const range = scope as { from: number; count: number };
+      raw.check(raw.exports.checkRange(toCount(range.from, 'from'), toCount(range.count, 'count')));
     }
     return this.summary();
   }
@@ -527,7 +548,7 @@ export class RiskEngine implements Disposable {
    */
   checkMarkets(marketIds: ArrayLike<number>): CheckSummary {
     const raw = this.core;
-    const n = marketIds.length;
+    const n = listLength(marketIds, 'marketId');
     if (n > 65536) throw inputError('OutOfRange', 'marketId', -1, 'at most 65,536 markets per call');
     const ids = raw.view(Uint32Array, Column.IoU32, 0, n);
     for (let i = 0; i < n; i++) ids[i] = toCount(marketIds[i], 'marketId', i);
@@ -579,7 +600,7 @@ export class RiskEngine implements Disposable {
   riskOrderView(options: { isolated?: boolean } = {}): Uint32Array {
     this.requireValid();
     const raw = this.core;
-    const iso = options.isolated ?? false;
+    const iso = toFlag(toRecord(options, 'options').isolated, 'isolated');
     const n = raw.exports.buildQueue(iso ? 1 : 0);
     return raw.view(Uint32Array, iso ? Column.IsoQueue : Column.Queue, 0, n);
   }
@@ -621,10 +642,11 @@ export class RiskEngine implements Disposable {
     return pricesView(raw);
   }
 
-  private setPolicy(policy: LiquidationPolicy): void {
+  /** Writes an encoded policy (policyBytes) into the core's policy record, then checks it or makes it active. */
+  private stagePolicy(bytes: Uint8Array, activate: boolean): void {
     const raw = this.core;
-    encodePolicy(policy, raw.record(raw.exports.policyRecordPtr(), POLICY_RECORD), this.quoteDecimals);
-    raw.check(raw.exports.setPolicy());
+    raw.at(Uint8Array, raw.exports.policyRecordPtr(), POLICY_RECORD).set(bytes);
+    raw.check(activate ? raw.exports.setPolicy() : raw.exports.checkPolicy());
   }
 
   /**
@@ -634,9 +656,14 @@ export class RiskEngine implements Disposable {
    * @remarks zero-copy: valid until the next call on this engine.
    */
   planLiquidations(policy: LiquidationPolicy = {}): LiquidationPlan {
-    const raw = this.core;
     this.requireValid();
-    this.setPolicy(policy);
+    this.stagePolicy(policyBytes(policy, this.quoteDecimals), true);
+    return this.planRound();
+  }
+
+  /** Plans a round under the active policy (set just before). */
+  private planRound(): LiquidationPlan {
+    const raw = this.core;
     this.logRows = 0;
     raw.check(raw.exports.planLiquidations());
     const r = raw.record(raw.exports.planRecordPtr(), 16);
@@ -671,7 +698,17 @@ export class RiskEngine implements Disposable {
    * more closes than the pending table has room for.
    */
   liquidate(policy: LiquidationPolicy = {}, options: CascadeOptions = {}): CascadeReport {
-    const maxRounds = toCount(options.maxRounds ?? 16, 'maxRounds');
+    const raw = this.core;
+    // Step 1: everything that can be refused, before the first check: the options, the time of
+    // the runs and the waterfall they need, then the whole policy by the core's own rules.
+    const { maxRounds, onDeficits, allocate } = cascadeOptions(options);
+    if (allocate && !this.waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'allocate needs a waterfall (setWaterfall)');
+    const runOptions: AllocateOptions | null = allocate && { nowSec: Number(allocationTime(allocate, raw.exports.lastNowSec())) };
+    const bytes = policyBytes(policy, this.quoteDecimals);
+    this.stagePolicy(bytes, false);
+    const record = new DataView(bytes.buffer);
+    const backstopAccount = record.getUint32(PolicyField.backstopPpm, true) > 0 ? record.getUint32(PolicyField.backstopAccount, true) : null;
+    // Step 2: the rounds.
     const rounds: CascadeReport['rounds'] = [];
     const allocations: AllocationReport[] = [];
     let totals = EMPTY_SUMMARY;
@@ -683,19 +720,21 @@ export class RiskEngine implements Disposable {
     for (let round = 1; round <= maxRounds; round++) {
       const liquidatable = open();
       if (liquidatable.accounts + liquidatable.isolated === 0) break;
-      const plan = this.planLiquidations(policy);
+      this.requireValid();
+      this.stagePolicy(bytes, true);
+      const plan = this.planRound();
       if (plan.rows === 0) break;
       const touched = new Set(plan.view.accountId);
-      if (policy.backstopAccountId !== undefined && (policy.backstopPpm ?? 0) > 0) touched.add(policy.backstopAccountId);
+      if (backstopAccount !== null) touched.add(backstopAccount);
       const executed = this.executeLiquidations();
       rounds.push({ round, liquidatable, ...executed });
       totals = addSummaries(totals, executed);
-      if (options.onDeficits) {
-        options.onDeficits(this.deficitsView());
+      if (onDeficits) {
+        onDeficits(this.deficitsView());
         this.core.exports.clearDeficits();
-      } else if (options.allocate && this.deficitsView().accountId.length > 0) {
+      } else if (runOptions && this.deficitsView().accountId.length > 0) {
         // The waterfall may touch any account (ADL counterparties, haircut payers): check them all.
-        allocations.push(this.allocateLosses(options.allocate === true ? {} : options.allocate));
+        allocations.push(this.allocateLosses(runOptions));
         summary = this.check();
         continue;
       }
@@ -716,6 +755,7 @@ export class RiskEngine implements Disposable {
     raw.check(raw.exports.depositFund(this.fundOf(marketId), toI64(amount, this.quoteDecimals, 'amountQuote')));
   }
 
+  /** The fund id `marketId` pays into (0, the global fund, when omitted); the id must be a known market's. */
   private fundOf(marketId: number | undefined): number {
     if (marketId === undefined) return 0;
     this.baseDecimals(marketId);
@@ -749,16 +789,15 @@ export class RiskEngine implements Disposable {
    */
   allocateLosses(options: AllocateOptions = {}): AllocationReport {
     const raw = this.core;
+    const now = allocationTime(options, raw.exports.lastNowSec());
     if (!this.waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'no waterfall set (setWaterfall)');
-    const now = options.nowSec ?? Number(raw.exports.lastNowSec());
-    if (!Number.isSafeInteger(now) || BigInt(now) < raw.exports.lastNowSec()) throw inputError('OutOfRange', 'nowSec', -1, 'before the last run');
     // Ranked ADL reads the figures of a check of the current book.
     if (this.waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
     // Nothing can refuse the run now: the event opens first, so full audit buffers go straight in.
     const event = raw.exports.eventCount() + 1;
     this.audit.beginEvent(event, this.waterfall.steps, pendingDeficits(raw));
     this.event = event;
-    raw.check(raw.exports.allocate(BigInt(now)));
+    raw.check(raw.exports.allocate(now));
     const rest = raw.exports.auditPending();
     this.audit.append(event, auditChunk(raw, rest), rest, true);
     return runReport(raw, event, this.waterfall.steps);
@@ -777,8 +816,9 @@ export class RiskEngine implements Disposable {
   adlRanking(marketId: number, side: 'long' | 'short', ranking: AdlRankingName | AdlRankingFunction): AdlRank[] {
     const raw = this.core;
     this.baseDecimals(marketId);
+    if (side !== 'long' && side !== 'short') throw inputError('OutOfRange', 'side', -1, `side is long or short, got ${String(side)}`);
     const code = typeof ranking === 'function' ? 4 : ['pnl', 'bitmex', 'binance', 'hyperliquid'].indexOf(ranking);
-    if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1);
+    if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1, `${String(ranking)} is not pnl, bitmex, binance, hyperliquid or a function`);
     this.requireValid();
     this.indicatorRanking = typeof ranking === 'function' ? ranking : undefined;
     return adlRanks(raw, marketId, side, code);
@@ -816,6 +856,7 @@ export class RiskEngine implements Disposable {
 
   /** Adds to the operator's own capital (skin in the game), layer 1 or 2. */
   depositOperatorCapital(layer: 1 | 2, amount: AtomsInput): void {
+    if (layer !== 1 && layer !== 2) throw inputError('OutOfRange', 'layer', -1, `layer is 1 or 2, got ${String(layer)}`);
     this.core.check(this.core.exports.addOperatorCapital(layer, toI64(amount, this.quoteDecimals, 'amountQuote')));
   }
 

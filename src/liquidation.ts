@@ -3,7 +3,7 @@
  * deficits and cascade reports. The formulas are normative in docs/FORMULAS.md ("Liquidation").
  */
 import { inputError } from './errors.js';
-import { toCount, toI64 } from './atoms.js';
+import { ownCode, ownKeysOnly, toCount, toI64, toRecord } from './atoms.js';
 import type { AtomsInput } from './types.js';
 import type { AllocateOptions, AllocationReport } from './waterfall.js';
 import { Column, type Raw } from './raw.js';
@@ -45,8 +45,8 @@ export interface LiquidationPolicy {
   backstopAccountId?: number;
 }
 
-/** Policies modelled on real venues (mechanisms in the README). Amounts in quote units. */
-export const LIQUIDATION_PRESETS = {
+/** Policies modelled on real venues (mechanisms in the README). Amounts in quote units. A name finds own entries only. */
+export const LIQUIDATION_PRESETS = ownKeysOnly({
   /** dYdX v4: 10 % of a position per round (at least 50 USD), 100k USD notional and 1M USD deficit per account and round, 1.5 % fee to the fund. */
   dydx: {
     close: 'full', maxCloseFractionPpm: 100_000, minCloseNotionalQuote: '50', maxNotionalPerRoundQuote: '100000',
@@ -56,7 +56,7 @@ export const LIQUIDATION_PRESETS = {
   hyperliquid: {
     close: 'full', maxCloseFractionPpm: 200_000, fractionAboveNotionalQuote: '100000', liquidationFeePpm: 0,
   },
-} as const satisfies Record<string, LiquidationPolicy>;
+} as const satisfies Record<string, LiquidationPolicy>);
 
 export type LiquidationKind = 'close' | 'transfer' | 'settle';
 export const KIND_NAMES: readonly LiquidationKind[] = ['close', 'transfer', 'settle'];
@@ -213,29 +213,43 @@ const CLOSE = { full: 0, partial: 1 } as const;
 const TARGET = { maintenance: 0, initial: 1 } as const;
 const ORDER = { maintenance: 0, notional: 1, book: 2 } as const;
 
-function choice<T extends Record<string, number>>(table: T, value: string | undefined, fallback: keyof T, field: string): number {
-  const key = value ?? fallback;
-  const code = table[key as keyof T];
+/** A policy name's code: absent (undefined) is the default; anything but one of the table's own keys is refused. */
+function choice<T extends Record<string, number>>(table: T, value: unknown, fallback: keyof T & string, field: string): number {
+  const code = ownCode(table, value === undefined ? fallback : value);
   if (code === undefined) throw inputError('InvalidPolicy', field, -1, `unknown ${field} ${String(value)}; one of ${Object.keys(table).join(', ')}`);
   return code;
 }
 
-/** Writes a policy (defaults filled in) into the core's policy record; the core validates ranges. */
+/**
+ * A policy (defaults filled in) as the bytes of the core's policy record; every knob is read once.
+ * Refused here: a policy that is not an object, unknown names, counts and amounts that are not
+ * integers of their field's size. The core checks the ranges when the record is set or checked.
+ */
+export function policyBytes(policy: LiquidationPolicy, quoteDecimals: number): Uint8Array {
+  const bytes = new Uint8Array(POLICY_RECORD);
+  encodePolicy(policy, new DataView(bytes.buffer), quoteDecimals);
+  return bytes;
+}
+
+/** Writes a policy (defaults filled in) into a policy record; the core validates ranges. */
 export function encodePolicy(policy: LiquidationPolicy, record: DataView, quoteDecimals: number): void {
-  const p = policy;
+  const p = toRecord(policy, 'policy', 'InvalidPolicy');
   record.setUint32(PolicyField.close, choice(CLOSE, p.close, 'partial', 'close'), true);
   record.setUint32(PolicyField.target, choice(TARGET, p.target, 'maintenance', 'target'), true);
   record.setUint32(PolicyField.order, choice(ORDER, p.order, 'maintenance', 'order'), true);
-  record.setUint32(PolicyField.bufferPpm, toCount(p.bufferPpm ?? 0, 'bufferPpm'), true);
-  record.setUint32(PolicyField.maxFractionPpm, toCount(p.maxCloseFractionPpm ?? 1_000_000, 'maxCloseFractionPpm'), true);
-  record.setUint32(PolicyField.feePpm, toCount(p.liquidationFeePpm ?? 0, 'liquidationFeePpm'), true);
-  record.setUint32(PolicyField.sharePpm, toCount(p.liquidatorSharePpm ?? 0, 'liquidatorSharePpm'), true);
-  record.setUint32(PolicyField.backstopPpm, toCount(p.backstopPpm ?? 0, 'backstopPpm'), true);
-  record.setUint32(PolicyField.backstopAccount, p.backstopAccountId === undefined ? NO_ISOLATED : toCount(p.backstopAccountId, 'backstopAccountId'), true);
-  record.setBigInt64(PolicyField.minCloseNotional, toI64(p.minCloseNotionalQuote ?? 0n, quoteDecimals, 'minCloseNotionalQuote'), true);
-  record.setBigInt64(PolicyField.fractionAbove, toI64(p.fractionAboveNotionalQuote ?? 0n, quoteDecimals, 'fractionAboveNotionalQuote'), true);
-  record.setBigInt64(PolicyField.maxNotional, toI64(p.maxNotionalPerRoundQuote ?? 0n, quoteDecimals, 'maxNotionalPerRoundQuote'), true);
-  record.setBigInt64(PolicyField.maxDeficit, toI64(p.maxDeficitPerRoundQuote ?? 0n, quoteDecimals, 'maxDeficitPerRoundQuote'), true);
+  // Absent (undefined) knobs take their defaults; null or any other non-number is refused.
+  const count = (v: unknown, fallback: number, field: string) => (v === undefined ? fallback : toCount(v, field));
+  const amount = (v: AtomsInput | undefined, field: string) => (v === undefined ? 0n : toI64(v, quoteDecimals, field));
+  record.setUint32(PolicyField.bufferPpm, count(p.bufferPpm, 0, 'bufferPpm'), true);
+  record.setUint32(PolicyField.maxFractionPpm, count(p.maxCloseFractionPpm, 1_000_000, 'maxCloseFractionPpm'), true);
+  record.setUint32(PolicyField.feePpm, count(p.liquidationFeePpm, 0, 'liquidationFeePpm'), true);
+  record.setUint32(PolicyField.sharePpm, count(p.liquidatorSharePpm, 0, 'liquidatorSharePpm'), true);
+  record.setUint32(PolicyField.backstopPpm, count(p.backstopPpm, 0, 'backstopPpm'), true);
+  record.setUint32(PolicyField.backstopAccount, count(p.backstopAccountId, NO_ISOLATED, 'backstopAccountId'), true);
+  record.setBigInt64(PolicyField.minCloseNotional, amount(p.minCloseNotionalQuote, 'minCloseNotionalQuote'), true);
+  record.setBigInt64(PolicyField.fractionAbove, amount(p.fractionAboveNotionalQuote, 'fractionAboveNotionalQuote'), true);
+  record.setBigInt64(PolicyField.maxNotional, amount(p.maxNotionalPerRoundQuote, 'maxNotionalPerRoundQuote'), true);
+  record.setBigInt64(PolicyField.maxDeficit, amount(p.maxDeficitPerRoundQuote, 'maxDeficitPerRoundQuote'), true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +342,32 @@ export function pricesView(raw: Raw): PositionPricesView {
     liquidationPriceQuote: raw.view(BigInt64Array, Column.PriceLiq, 0, rows),
     bankruptcyPriceQuote: raw.view(BigInt64Array, Column.PriceBank, 0, rows),
     nextAccountId: r.getUint32(4, true),
+  };
+}
+
+/** CascadeOptions checked, with `allocate` as the options of each round's run (null: no run). */
+export interface CheckedCascadeOptions {
+  maxRounds: number;
+  onDeficits: CascadeOptions['onDeficits'] | null;
+  allocate: AllocateOptions | null;
+}
+
+/**
+ * Checks the cascade's options (every one, before the cascade starts): `maxRounds` a count,
+ * `onDeficits` a function, `allocate` true, false or an options object. Absent means the default;
+ * anything else is an InputError naming the option. `allocate`'s time is checked by the engine.
+ */
+export function cascadeOptions(options: CascadeOptions): CheckedCascadeOptions {
+  const o = toRecord(options, 'options');
+  const maxRounds = o.maxRounds === undefined ? 16 : toCount(o.maxRounds, 'maxRounds');
+  const onDeficits: unknown = o.onDeficits;
+  if (onDeficits !== undefined && typeof onDeficits !== 'function') throw inputError('OutOfRange', 'onDeficits', -1, 'expected a function');
+  const allocate: unknown = o.allocate;
+  if (allocate !== undefined && typeof allocate !== 'boolean') toRecord(allocate, 'allocate');
+  return {
+    maxRounds,
+    onDeficits: (onDeficits as CascadeOptions['onDeficits']) ?? null,
+    allocate: allocate === undefined || allocate === false ? null : allocate === true ? {} : (allocate as AllocateOptions),
   };
 }
 

@@ -32,7 +32,7 @@ export const Column = {
 export type Column = (typeof Column)[keyof typeof Column];
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
 export const MARKET_RECORD = 192;
@@ -118,6 +118,9 @@ export interface CoreExports {
   simRunPath(skip: number): number;
   simPtr(array: number): number;
   scaleMargins(scalePpm: number): number;
+  checkPolicy(): number;
+  checkWaterfall(steps: number, waterfalls: number, backstop: number): number;
+  bookVersion(): number;
 }
 
 /** Calls the core makes into JavaScript during a waterfall run (set per engine). */

@@ -4,7 +4,7 @@
  */
 import type { AtomsInput } from './types.js';
 import { inputError } from './errors.js';
-import { toI64 } from './atoms.js';
+import { ownKeysOnly, toFlag, toI64, toRecord } from './atoms.js';
 import { Column, type Raw } from './raw.js';
 import type { AuditChunk, DeficitInfo, StepInfo } from './audit.js';
 import { i128, NO_MARKET } from './liquidation.js';
@@ -89,9 +89,9 @@ export interface WaterfallConfig {
 /**
  * Waterfalls modelled on real venues (docs/WATERFALL.md; sources in the README). Amounts in quote
  * units. `exchange` is the demo's: a fund with OKX/Bybit's drawdown rule, the backstop vault, ADL by
- * BitMEX's ranking, and what is left socialized across open interest.
+ * BitMEX's ranking, and what is left socialized across open interest. A name finds own entries only.
  */
-export const WATERFALL_PRESETS = {
+export const WATERFALL_PRESETS = ownKeysOnly({
   exchange: { steps: [
     { kind: 'insuranceFund', drawdownPpm: 300_000, drawdownWindowSec: 8 * 3600 },
     { kind: 'backstopVault' },
@@ -114,7 +114,7 @@ export const WATERFALL_PRESETS = {
     { kind: 'defaulterFund' }, { kind: 'operatorCapital', layer: 1 }, { kind: 'membersFund', withLayer2: true },
     { kind: 'assessments', multiplePpm: 2_000_000 }, { kind: 'haircutGains', scope: 'all' },
   ] },
-} as const satisfies Record<string, WaterfallConfig>;
+} as const satisfies Record<string, WaterfallConfig>);
 
 export interface AllocateOptions {
   /** Seconds on the caller's clock (windows of insurance-fund rules); never earlier than the last run's. */
@@ -198,16 +198,73 @@ function amountOf(v: AtomsInput | undefined, decimals: number, field: string, ro
 }
 
 /**
+ * The time of a run (`allocateLosses` options, or the cascade's `allocate`): `nowSec` whole seconds,
+ * not before the last run's (`lastNowSec`, also the default). Options that are not an object, or a
+ * `nowSec` that is not a safe integer in that range, are InputErrors naming the field.
+ */
+export function allocationTime(options: AllocateOptions, lastNowSec: bigint): bigint {
+  const nowSec: unknown = toRecord(options, 'options').nowSec;
+  if (nowSec === undefined) return lastNowSec;
+  if (typeof nowSec !== 'number' || !Number.isSafeInteger(nowSec)) throw inputError('InvalidNumber', 'nowSec', -1, `${String(nowSec)} is not whole seconds`);
+  if (BigInt(nowSec) < lastNowSec) throw inputError('OutOfRange', 'nowSec', -1, `${nowSec} is before the last run (${lastNowSec})`);
+  return BigInt(nowSec);
+}
+
+/** A configuration written to the core's staging area, with its counts for setWaterfall / checkWaterfall. */
+interface StagedWaterfall extends EncodedWaterfall {
+  waterfalls: number;
+  backstop: number;
+}
+
+/**
  * Validates a configuration and writes it to the core's staging area; the core checks ranges and
  * ids again and activates it only if everything is valid (so a refused configuration changes nothing).
  */
 export function encodeWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number): EncodedWaterfall {
-  const lists: (readonly Tranche[])[] = [config.steps, ...(config.groups ?? []).map((g) => g.steps)];
-  const marketCount = raw.exports.marketCount();
+  const staged = stageWaterfall(raw, config, quoteDecimals);
+  raw.check(raw.exports.setWaterfall(staged.steps.length, staged.waterfalls, staged.backstop));
+  return { steps: staged.steps, functions: staged.functions, needsFigures: staged.needsFigures };
+}
+
+/**
+ * Validates a configuration by every rule setWaterfall applies (here and in the core) without
+ * activating it: the active waterfall stays. For callers that must refuse before anything moves.
+ */
+export function checkWaterfallConfig(raw: Raw, config: WaterfallConfig, quoteDecimals: number): void {
+  const staged = stageWaterfall(raw, config, quoteDecimals);
+  raw.check(raw.exports.checkWaterfall(staged.steps.length, staged.waterfalls, staged.backstop));
+}
+
+/** An id of the book: an integer in 0..count-1 (no string, array or property name that converts to one). */
+function idBelow(v: unknown, count: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < count;
+}
+
+/** A list of the configuration: an array (absent is empty where `optional`). */
+function listOf<T>(v: unknown, field: string, row: number, optional = false): readonly T[] {
+  if (v === undefined && optional) return [];
+  if (!Array.isArray(v)) throw inputError('InvalidWaterfall', field, row, 'expected an array');
+  return v as readonly T[];
+}
+
+/**
+ * Checks a configuration and writes its steps, provider records and market map to the core's
+ * staging area (read only by setWaterfall and checkWaterfall). Every property is read once; names
+ * match own entries of their lists only; ids are integers in range.
+ */
+function stageWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number): StagedWaterfall {
+  const c = toRecord(config, 'waterfall', 'InvalidWaterfall');
+  const groups = listOf<{ markets: readonly number[]; steps: readonly Tranche[] }>(c.groups, 'waterfall', -1, true)
+    .map((g, gi) => {
+      const group = toRecord(g, 'waterfall', 'InvalidWaterfall');
+      return { markets: listOf<number>(group.markets, 'marketId', gi), steps: group.steps };
+    });
+  const lists: (readonly Tranche[])[] = [c.steps, ...groups.map((g) => g.steps)].map((l, w) => listOf<Tranche>(l, 'waterfall', w));
+  const marketCount = raw.exports.marketCount(), accountCount = raw.exports.accountCount();
   const map = new Uint32Array(marketCount);
-  (config.groups ?? []).forEach((g, gi) => {
+  groups.forEach((g, gi) => {
     for (const m of g.markets) {
-      if (!Number.isInteger(m) || m < 0 || m >= marketCount) throw inputError('UnknownMarket', 'marketId', gi, `group ${gi}`);
+      if (!idBelow(m, marketCount)) throw inputError('UnknownMarket', 'marketId', gi, `group ${gi}: ${String(m)} is not a market id`);
       if (map[m] !== 0) throw inputError('InvalidWaterfall', 'marketId', gi, `market ${m} is in two groups`);
       map[m] = gi + 1;
     }
@@ -218,97 +275,114 @@ export function encodeWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals
   const backstop = raw.record(raw.exports.backstopStagePtr(), MAX_BACKSTOP * BACKSTOP_RECORD);
   const steps: StepInfo[] = [];
   const functions = new Map<number, AdlRankingFunction>();
-  let nb = 0;
+  let nb = 0, needsFigures = false;
   lists.forEach((list, w) => {
-    if (!Array.isArray(list) || list.length === 0) throw inputError('InvalidWaterfall', 'waterfall', w, 'a waterfall needs at least one step');
-    list.forEach((t, i) => {
+    if (list.length === 0) throw inputError('InvalidWaterfall', 'waterfall', w, 'a waterfall needs at least one step');
+    list.forEach((step, i) => {
       const j = steps.length;
-      const kind = TRANCHE_KINDS.indexOf(t?.kind as TrancheKind);
-      if (kind < 0) throw inputError('InvalidWaterfall', 'tranche', j, `unknown tranche ${String(t?.kind)}`);
+      const t = (typeof step === 'object' && step !== null ? step : {}) as Record<string, unknown>;
+      const kindName: unknown = t.kind;
+      const kind = TRANCHE_KINDS.indexOf(kindName as TrancheKind);
+      if (kind < 0) throw inputError('InvalidWaterfall', 'tranche', j, `unknown tranche ${String(kindName)}`);
       const o = j * STEP_RECORD;
       for (let b = 0; b < STEP_RECORD; b++) stage.setUint8(o + b, 0);
       stage.setUint8(o, kind);
       stage.setUint8(o + 1, w);
-      switch (t.kind) {
+      switch (TRANCHE_KINDS[kind]!) {
         case 'insuranceFund': {
-          const f = t.fund ?? 'market';
-          const fund = f === 'market' ? FUND_MARKET : f === 'global' ? 0 : f;
-          if (fund !== FUND_MARKET && (!Number.isInteger(fund) || fund < 0 || fund > marketCount)) throw inputError('InvalidWaterfall', 'fundId', j);
-          stage.setUint32(o + 4, fund, true);
-          stage.setBigInt64(o + 8, amountOf(t.maxPerDeficitQuote, quoteDecimals, 'amountQuote', j), true);
-          stage.setBigInt64(o + 16, amountOf(t.floorQuote, quoteDecimals, 'amountQuote', j), true);
-          stage.setBigInt64(o + 24, amountOf(t.marketCapQuote, quoteDecimals, 'amountQuote', j), true);
-          stage.setBigInt64(o + 32, secondsOf(t.marketCapWindowSec, 'nowSec', j), true);
-          stage.setUint32(o + 40, ppmOf(t.drawdownPpm, 'ppm', j), true);
-          stage.setBigInt64(o + 48, secondsOf(t.drawdownWindowSec, 'nowSec', j), true);
+          const f = t.fund;
+          const fund = f === undefined || f === 'market' ? FUND_MARKET : f === 'global' ? 0 : f;
+          if (fund !== FUND_MARKET && !idBelow(fund, marketCount + 1)) throw inputError('InvalidWaterfall', 'fundId', j, `${String(f)} is not 'market', 'global' or a fund id`);
+          stage.setUint32(o + 4, fund as number, true);
+          stage.setBigInt64(o + 8, amountOf(t.maxPerDeficitQuote as AtomsInput | undefined, quoteDecimals, 'amountQuote', j), true);
+          stage.setBigInt64(o + 16, amountOf(t.floorQuote as AtomsInput | undefined, quoteDecimals, 'amountQuote', j), true);
+          stage.setBigInt64(o + 24, amountOf(t.marketCapQuote as AtomsInput | undefined, quoteDecimals, 'amountQuote', j), true);
+          stage.setBigInt64(o + 32, secondsOf(t.marketCapWindowSec as number | undefined, 'nowSec', j), true);
+          stage.setUint32(o + 40, ppmOf(t.drawdownPpm as number | undefined, 'ppm', j), true);
+          stage.setBigInt64(o + 48, secondsOf(t.drawdownWindowSec as number | undefined, 'nowSec', j), true);
           break;
         }
         case 'backstopVault': {
-          const ps = t.providers ?? [];
+          const ps = listOf<BackstopProvider>(t.providers, 'backstopAccountId', j, true);
           if (nb + ps.length > MAX_BACKSTOP) throw inputError('InvalidWaterfall', 'backstopAccountId', j, `at most ${MAX_BACKSTOP} providers`);
           stage.setUint16(o + 44, nb, true);
           stage.setUint16(o + 46, ps.length, true);
-          for (const p of ps) {
-            if (!Number.isInteger(p.accountId) || p.accountId < 0) throw inputError('UnknownAccount', 'backstopAccountId', j);
+          let weighted = 0, weightSum = 0;
+          for (const provider of ps) {
+            const p = toRecord(provider, 'backstopAccountId', 'InvalidWaterfall');
+            const accountId: unknown = p.accountId;
+            if (!idBelow(accountId, accountCount)) throw inputError('UnknownAccount', 'backstopAccountId', j, `${String(accountId)} is not an account id`);
+            const weight: unknown = p.weightPpm;
             const b = nb++ * BACKSTOP_RECORD;
-            backstop.setUint32(b, p.accountId, true);
-            backstop.setUint32(b + 4, ppmOf(p.weightPpm, 'weightPpm', j), true);
+            backstop.setUint32(b, accountId, true);
+            backstop.setUint32(b + 4, ppmOf(weight as number | undefined, 'weightPpm', j), true);
             backstop.setBigInt64(b + 8, amountOf(p.capacityQuote, quoteDecimals, 'capacityQuote', j), true);
+            if (weight !== undefined) { weighted++; weightSum += weight as number; }
           }
-          const weighted = ps.filter((p: BackstopProvider) => p.weightPpm !== undefined);
-          if (weighted.length > 0 && (weighted.length !== ps.length || weighted.reduce((sum: number, p: BackstopProvider) => sum + p.weightPpm!, 0) !== 1_000_000)) {
+          if (weighted > 0 && (weighted !== ps.length || weightSum !== 1_000_000)) {
             throw inputError('InvalidWaterfall', 'weightPpm', j, 'weights must be given for every provider and sum to 1,000,000');
           }
           break;
         }
         case 'adl': {
-          const r = t.ranking;
+          const r: unknown = t.ranking;
           const code = typeof r === 'function' ? 4 : RANKINGS.indexOf(r as (typeof RANKINGS)[number]);
           if (code < 0 || r === 'custom') throw inputError('InvalidWaterfall', 'ranking', j, 'a ranking is one of pnl, bitmex, binance, hyperliquid, randomWalk, largest, or a function');
-          if (typeof r === 'function') functions.set(j, r);
+          if (typeof r === 'function') functions.set(j, r as AdlRankingFunction);
+          if (r !== 'randomWalk' && r !== 'largest') needsFigures = true;
           stage.setUint8(o + 3, code);
-          const price = t.price ?? 'bankruptcy';
-          if (price !== 'bankruptcy' && price !== 'mark') throw inputError('InvalidWaterfall', 'priceQuote', j);
+          const price: unknown = t.price;
+          if (price !== undefined && price !== 'bankruptcy' && price !== 'mark') throw inputError('InvalidWaterfall', 'priceQuote', j, `price is bankruptcy or mark, got ${String(price)}`);
           stage.setUint8(o + 2, price === 'mark' ? 1 : 0);
-          const seed = BigInt(t.seed ?? 0);
-          if (seed < 0n || seed >= 1n << 64n) throw inputError('InvalidWaterfall', 'ranking', j, 'seed must be in 0..2^64-1');
-          stage.setBigUint64(o + 8, seed, true);
-          const topK = t.topK ?? 10;
-          if (!Number.isInteger(topK) || topK < 1 || topK > 64) throw inputError('InvalidWaterfall', 'topK', j, 'topK in 1..64');
+          stage.setBigUint64(o + 8, seedOf(t.seed, j), true);
+          const topK: unknown = t.topK === undefined ? 10 : t.topK;
+          if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > 64) throw inputError('InvalidWaterfall', 'topK', j, 'topK in 1..64');
           stage.setUint32(o + 4, code === 6 ? topK : 0, true);
           break;
         }
         case 'haircutGains': {
-          const scope = t.scope ?? 'market';
-          if (scope !== 'market' && scope !== 'all') throw inputError('InvalidWaterfall', 'tranche', j, 'scope is market or all');
+          const scope: unknown = t.scope;
+          if (scope !== undefined && scope !== 'market' && scope !== 'all') throw inputError('InvalidWaterfall', 'tranche', j, 'scope is market or all');
           stage.setUint8(o + 2, scope === 'all' ? 1 : 0);
-          stage.setBigInt64(o + 8, amountOf(t.minGainQuote, quoteDecimals, 'amountQuote', j), true);
-          stage.setUint32(o + 40, t.maxHaircutPpm === undefined ? 1_000_000 : ppmOf(t.maxHaircutPpm, 'ppm', j), true);
+          stage.setBigInt64(o + 8, amountOf(t.minGainQuote as AtomsInput | undefined, quoteDecimals, 'amountQuote', j), true);
+          const maxHaircut = t.maxHaircutPpm;
+          stage.setUint32(o + 40, maxHaircut === undefined ? 1_000_000 : ppmOf(maxHaircut as number, 'ppm', j), true);
           break;
         }
-        case 'operatorCapital':
-          if (t.layer !== 1 && t.layer !== 2) throw inputError('InvalidWaterfall', 'fundId', j, 'layer is 1 or 2');
-          stage.setUint32(o + 4, t.layer, true);
+        case 'operatorCapital': {
+          const layer: unknown = t.layer;
+          if (layer !== 1 && layer !== 2) throw inputError('InvalidWaterfall', 'fundId', j, 'layer is 1 or 2');
+          stage.setUint32(o + 4, layer, true);
           break;
+        }
         case 'membersFund':
-          stage.setUint8(o + 2, t.withLayer2 ? 1 : 0);
+          stage.setUint8(o + 2, toFlag(t.withLayer2, 'withLayer2', 'InvalidWaterfall', j) ? 1 : 0);
           break;
-        case 'assessments':
-          if (!Number.isInteger(t.multiplePpm) || t.multiplePpm < 1 || t.multiplePpm > 100_000_000) {
+        case 'assessments': {
+          const multiple: unknown = t.multiplePpm;
+          if (typeof multiple !== 'number' || !Number.isInteger(multiple) || multiple < 1 || multiple > 100_000_000) {
             throw inputError('InvalidWaterfall', 'ppm', j, 'multiplePpm in 1..10^8 (a multiple of the contribution, in ppm)');
           }
-          stage.setUint32(o + 40, t.multiplePpm, true);
+          stage.setUint32(o + 40, multiple, true);
           break;
+        }
         default:
           break;
       }
-      steps.push({ waterfall: w, step: i, kind: t.kind });
+      steps.push({ waterfall: w, step: i, kind: TRANCHE_KINDS[kind]! });
     });
   });
   raw.view(Uint32Array, Column.IoU32, 0, marketCount).set(map);
-  raw.check(raw.exports.setWaterfall(steps.length, lists.length, nb));
-  const needsFigures = lists.flat().some((t) => t.kind === 'adl' && t.ranking !== 'randomWalk' && t.ranking !== 'largest');
-  return { steps, functions, needsFigures };
+  return { steps, functions, needsFigures, waterfalls: lists.length, backstop: nb };
+}
+
+/** An ADL seed: a bigint or a safe-integer number in 0..2^64-1 (absent: 0). */
+function seedOf(v: unknown, row: number): bigint {
+  if (v === undefined) return 0n;
+  if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v))) throw inputError('InvalidWaterfall', 'seed', row, `${String(v)} is not an integer seed`);
+  const seed = BigInt(v);
+  if (seed < 0n || seed >= 1n << 64n) throw inputError('InvalidWaterfall', 'seed', row, 'seed must be in 0..2^64-1');
+  return seed;
 }
 
 /** The pending deficit records as the audit's deficit table (read before a run empties it). */

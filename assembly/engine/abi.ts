@@ -16,6 +16,8 @@ export function positionTop(): u32 { return state.positionTop; }
 export function isolatedTop(): u32 { return state.isolatedTop; }
 export function marketCount(): u32 { return state.marketCount; }
 export function resultsValid(): bool { return check.resultsValid; }
+/** Counts the calls that changed the book (a staged batch is refused once it moved, src/engine.ts). */
+export function bookVersion(): u32 { return state.bookVersion; }
 export function clearLastError(): void { state.clearError(); }
 export function columnPtr(c: i32): usize { return layout.columnPtr(c); }
 export function maxAccounts(): u32 { return layout.maxAccounts; }

@@ -41,6 +41,18 @@ const PPM: i64 = 1_000_000;
  * InvalidPolicy naming the knob (the active policy, and a waiting plan, stay as they were).
  */
 export function setPolicy(): i32 {
+  const status = checkPolicy();
+  if (status != Status.Ok) return status;
+  memory.copy(ACTIVE_POLICY, POLICY_RECORD, 72);
+  setPlanReady(false); // a waiting plan was made, and simulated, under the policy it replaces
+  return Status.Ok;
+}
+
+/**
+ * Validates POLICY_RECORD by setPolicy's rules without activating it (a caller that must refuse a
+ * bad policy before anything else moves asks first). Errors: as setPolicy.
+ */
+export function checkPolicy(): i32 {
   const p = POLICY_RECORD;
   if (load<u32>(p, P_CLOSE) > 1 || load<u32>(p, P_TARGET) > 1 || load<u32>(p, P_ORDER) > 2) return fail(Status.InvalidPolicy, Field.Policy, -1);
   if (load<u32>(p, P_BUFFER) > <u32>PPM) return fail(Status.InvalidPolicy, Field.BufferPpm, -1);
@@ -55,8 +67,6 @@ export function setPolicy(): i32 {
   if (!amountOk(load<i64>(p, P_FRACTION_ABOVE))) return fail(Status.InvalidPolicy, Field.FractionAboveNotionalQuote, -1);
   if (!amountOk(load<i64>(p, P_MAX_NOTIONAL))) return fail(Status.InvalidPolicy, Field.MaxNotionalPerRoundQuote, -1);
   if (!amountOk(load<i64>(p, P_MAX_DEFICIT))) return fail(Status.InvalidPolicy, Field.MaxDeficitPerRoundQuote, -1);
-  memory.copy(ACTIVE_POLICY, p, 72);
-  setPlanReady(false); // a waiting plan was made, and simulated, under the policy it replaces
   return Status.Ok;
 }
 

@@ -207,6 +207,25 @@ export function notePayment(j: u32, equity: i64, amount: i64): void {
  * 10^6, unknown fund, provider or market (UnknownAccount, UnknownMarket), a waterfall without steps.
  */
 export function setWaterfall(nSteps: u32, nWaterfalls: u32, nBackstop: u32): i32 {
+  const status = checkWaterfall(nSteps, nWaterfalls, nBackstop);
+  if (status != Status.Ok) return status;
+  const io = col(Column.IoU32);
+  memory.copy(STEPS, STAGE_STEPS, <usize>nSteps * STEP_RECORD);
+  memory.copy(BACKSTOP, STAGE_BACKSTOP, <usize>nBackstop * BACKSTOP_RECORD);
+  for (let i: u32 = 0; i < nBackstop; i++) store<i64>(BACKSTOP + <usize>i * BACKSTOP_RECORD, load<i64>(BACKSTOP + <usize>i * BACKSTOP_RECORD, 8), 16);
+  for (let m: u32 = 0; m < marketCount; m++) store<u8>(col(Column.MarketWaterfall) + <usize>m, <u8>load<u32>(io + (<usize>m << 2)));
+  store<u32>(WF_STATE, nSteps);
+  store<u32>(WF_STATE, nWaterfalls, 4);
+  store<u32>(WF_STATE, 1, 8);
+  return Status.Ok;
+}
+
+/**
+ * Validates the staged configuration by setWaterfall's rules without activating it (the active
+ * waterfall stays), so that a caller can refuse a bad configuration before anything else moves.
+ * Errors: as setWaterfall.
+ */
+export function checkWaterfall(nSteps: u32, nWaterfalls: u32, nBackstop: u32): i32 {
   if (nSteps == 0 || nSteps > MAX_STEPS || nWaterfalls == 0 || nWaterfalls > 255) return fail(Status.InvalidWaterfall, Field.Waterfall, -1);
   if (nBackstop > MAX_BACKSTOP) return fail(Status.InvalidWaterfall, Field.BackstopAccountId, -1);
   const io = col(Column.IoU32);
@@ -272,14 +291,6 @@ export function setWaterfall(nSteps: u32, nWaterfalls: u32, nBackstop: u32): i32
     }
   }
   if (lastW != nWaterfalls - 1) return fail(Status.InvalidWaterfall, Field.Waterfall, <i32>nWaterfalls - 1);
-  // Valid: activate.
-  memory.copy(STEPS, STAGE_STEPS, <usize>nSteps * STEP_RECORD);
-  memory.copy(BACKSTOP, STAGE_BACKSTOP, <usize>nBackstop * BACKSTOP_RECORD);
-  for (let i: u32 = 0; i < nBackstop; i++) store<i64>(BACKSTOP + <usize>i * BACKSTOP_RECORD, load<i64>(BACKSTOP + <usize>i * BACKSTOP_RECORD, 8), 16);
-  for (let m: u32 = 0; m < marketCount; m++) store<u8>(col(Column.MarketWaterfall) + <usize>m, <u8>load<u32>(io + (<usize>m << 2)));
-  store<u32>(WF_STATE, nSteps);
-  store<u32>(WF_STATE, nWaterfalls, 4);
-  store<u32>(WF_STATE, 1, 8);
   return Status.Ok;
 }
 

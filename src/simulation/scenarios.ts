@@ -15,15 +15,61 @@ export function perMarket(value: number | readonly number[], markets: number, fi
   return [...value];
 }
 
-/** The correlation matrix (row-major, f64) from one pairwise correlation or a full matrix, in ppm. */
+/**
+ * The correlation matrix (row-major, f64) from one pairwise correlation or a full matrix, in ppm.
+ * A full matrix the core could not factor (not positive definite) is refused here as the core
+ * would refuse it (field `correlation`, the row), so a simulation refuses it before the book is touched. One correlation c in 0..999,999 ppm always
+ * factors: every pivot of (1 - c) I + c 1 1^T is at least 1 - c >= 10^-6, far above the rounding
+ * error of the factorization (about markets x 2^-52).
+ */
 export function correlationMatrix(value: number | readonly (readonly number[])[], markets: number): Float64Array {
+  const out = correlationEntries(value, markets);
+  if (typeof value !== 'number') {
+    const row = choleskyFailsAt(out.slice(), markets);
+    if (row >= 0) throw inputError('InvalidScenario', 'correlation', row, `the matrix is not positive definite (its factorization fails at row ${row})`);
+  }
+  return out;
+}
+
+/**
+ * The row at which a Cholesky factorization of the n x n matrix `a` (row-major, overwritten) finds
+ * a pivot that is not positive, or -1: the same f64 operations in the same order as the core's
+ * (assembly/math/random.ts `cholesky`), so both decide alike.
+ */
+function choleskyFailsAt(a: Float64Array, n: number): number {
+  for (let j = 0; j < n; j++) {
+    const rowJ = j * n;
+    let d = a[rowJ + j]!;
+    for (let k = 0; k < j; k++) { const x = a[rowJ + k]!; d -= x * x; }
+    if (!(d > 0)) return j;
+    const ljj = Math.sqrt(d);
+    a[rowJ + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      const rowI = i * n;
+      let s = a[rowI + j]!;
+      for (let k = 0; k < j; k++) s -= a[rowI + k]! * a[rowJ + k]!;
+      a[rowI + j] = s / ljj;
+    }
+    for (let k = j + 1; k < n; k++) a[rowJ + k] = 0;
+  }
+  return -1;
+}
+
+function correlationEntries(value: number | readonly (readonly number[])[], markets: number): Float64Array {
   const out = new Float64Array(markets * markets);
+  if (typeof value !== 'number') {
+    // The shape first (the first row that is not a row of `markets` entries), so the entries can be read.
+    if (!Array.isArray(value)) throw inputError('InvalidScenario', 'correlationPpm', -1, `a ${markets} x ${markets} matrix`);
+    for (let i = 0; i <= markets; i++) {
+      const bad = i < markets ? !Array.isArray(value[i]) || value[i]!.length !== markets : value.length !== markets;
+      if (bad) throw inputError('InvalidScenario', 'correlationPpm', Math.min(i, value.length), `a ${markets} x ${markets} matrix`);
+    }
+  }
   for (let i = 0; i < markets; i++) {
     for (let j = 0; j < markets; j++) {
       let c: number;
       if (typeof value === 'number') c = i === j ? 1_000_000 : value;
       else {
-        if (value.length !== markets || value[i]!.length !== markets) throw inputError('InvalidScenario', 'correlationPpm', i, `a ${markets} x ${markets} matrix`);
         c = value[i]![j]!;
         if (!Number.isInteger(c) || c < -1_000_000 || c > 1_000_000 || c !== value[j]![i] || (i === j && c !== 1_000_000)) {
           throw inputError('InvalidScenario', 'correlationPpm', i, `row ${i}, column ${j}: a symmetric matrix of ppm in -10^6..10^6 with 10^6 on the diagonal`);

@@ -8,8 +8,8 @@ import { toAtoms } from '../atoms.js';
 import { inputError } from '../errors.js';
 import { Column } from '../raw.js';
 import { generateBook } from '../synth.js';
-import { encodePolicy, POLICY_RECORD } from '../liquidation.js';
-import type { WaterfallConfig } from '../waterfall.js';
+import { policyBytes, POLICY_RECORD } from '../liquidation.js';
+import { checkWaterfallConfig, type WaterfallConfig } from '../waterfall.js';
 import type { WasmSource } from '../loader.js';
 import type { Raw } from '../raw.js';
 import { checkMarketLists, expandSweep, resolveConfig, variantWaterfall, type ResolvedConfig } from './config.js';
@@ -115,24 +115,34 @@ export class Simulator {
    * liquidatable now is liquidated before the snapshot. The Simulator takes the engine over.
    */
   static fromEngine(engine: RiskEngine, input: SimulationConfig, options: { settle?: boolean } = {}): Simulator {
-    return Simulator.attach(engine, resolveConfig(input), expandSweep(input), options.settle ?? false);
+    if (!(engine instanceof RiskEngine)) throw inputError('InvalidScenario', 'engine', -1, 'expected a RiskEngine');
+    if (typeof options !== 'object' || options === null) throw inputError('InvalidScenario', 'options', -1, 'expected an object');
+    const settle: unknown = options.settle;
+    if (settle !== undefined && typeof settle !== 'boolean') throw inputError('InvalidScenario', 'settle', -1, `${String(settle)} is not true or false`);
+    return Simulator.attach(engine, resolveConfig(input), expandSweep(input), settle ?? false);
   }
 
   private static attach(engine: RiskEngine, config: ResolvedConfig, variants: Simulator['variants'], settle: boolean): Simulator {
     const d = engine.quoteDecimals;
     const fundBase = engine.insuranceFund();
-    // Everything that can be refused is checked before the engine changes: the variants' funds, the
-    // scenario's inputs (paths, per-market lists, correlation), the policy, every waterfall.
+    // Step 1: everything that can be refused is checked before the engine changes: the variants'
+    // funds, the scenario's inputs (paths, per-market lists, the correlation's factor), the policy
+    // and every waterfall by the core's own rules (checked, not set: the engine's stay active).
     for (const v of variants) {
       const f = v.variant.insuranceFundQuote;
       if (f !== undefined && toAtoms(f, d, 'insuranceFundQuote') < fundBase) throw inputError('InvalidScenario', 'insuranceFundQuote', -1, `a variant's fund (${f}) is below the fund the book starts with`);
     }
+    if (engine.marketCount === 0) throw inputError('InvalidScenario', 'marketId', -1, 'the book has no markets');
     const inputs = scenarioInputs(engine, config);
     const raw = coreOf(engine);
-    encodePolicy(config.policy, raw.record(raw.exports.policyRecordPtr(), POLICY_RECORD), d);
+    const policy = policyBytes(config.policy, d);
+    raw.at(Uint8Array, raw.exports.policyRecordPtr(), POLICY_RECORD).set(policy);
+    raw.check(raw.exports.checkPolicy());
+    for (const v of variants) if (v.variant.waterfall !== undefined || v.variant.adlRanking !== undefined) checkWaterfallConfig(raw, variantWaterfall(config.waterfall, v.variant), d);
+    checkWaterfallConfig(raw, config.waterfall, d);
+    // Step 2: act. Nothing above is refused again.
+    raw.at(Uint8Array, raw.exports.policyRecordPtr(), POLICY_RECORD).set(policy);
     raw.check(raw.exports.setPolicy());
-    // A waterfall the core refuses leaves the engine with the last one it accepted (set in this order).
-    for (const v of variants) if (v.variant.waterfall !== undefined || v.variant.adlRanking !== undefined) engine.setWaterfall(variantWaterfall(config.waterfall, v.variant));
     engine.setWaterfall(config.waterfall);
     let settledGroups = 0;
     if (settle) {

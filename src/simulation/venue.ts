@@ -3,11 +3,12 @@
  * policies and the parties that absorb losses (insurance fund, backstop vault, clearing members).
  */
 import type { RiskEngine } from '../engine.js';
+import { ownKeysOnly } from '../atoms.js';
 import { LIQUIDATION_PRESETS, type LiquidationPolicy } from '../liquidation.js';
 import type { WaterfallConfig } from '../waterfall.js';
 
-/** Policies by name; `partial` is the default. */
-export const DEMO_POLICIES: Record<string, LiquidationPolicy> = {
+/** Policies by name; `partial` is the default. A name finds own entries only. */
+export const DEMO_POLICIES: Record<string, LiquidationPolicy> = ownKeysOnly({
   /** Close the least that restores maintenance margin, 1 % fee split evenly between liquidator and fund. */
   partial: { close: 'partial', minCloseNotionalQuote: '10', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 },
   /**
@@ -17,7 +18,7 @@ export const DEMO_POLICIES: Record<string, LiquidationPolicy> = {
   buffered: { close: 'partial', bufferPpm: 100_000, minCloseNotionalQuote: '10', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 },
   dydx: LIQUIDATION_PRESETS.dydx,
   hyperliquid: LIQUIDATION_PRESETS.hyperliquid,
-};
+});
 
 /**
  * What absorbs losses: the insurance fund, a backstop vault account owned by four liquidity

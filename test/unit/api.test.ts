@@ -232,7 +232,7 @@ describe('api: loading a book', () => {
     const e = await engineWithMarkets();
     const batch = e.reserve({ accounts: 1, positions: 0 });
     e.addAccounts([{}]);
-    expect(caught(() => e.commit(batch))).toMatchObject({ codeName: 'CountMismatch', field: 'accountId' });
+    expect(caught(() => e.commit(batch))).toMatchObject({ codeName: 'CountMismatch', field: 'batch' });
     expect(e.accountCount).toBe(1);
   });
 });
