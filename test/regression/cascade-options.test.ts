@@ -162,9 +162,13 @@ describe('regression: other multi-step methods validate, then act', () => {
     const config: SimulationConfig = {
       steps: 2, paths: 1, policy: FULL, waterfall: { steps: [{ kind: 'insuranceFund' }] },
       // Sweep waterfalls are typed as preset names; a caller can still hand over configurations.
+      // The configuration's own check refuses a malformed one, naming its path:
       sweep: { waterfall: [{ steps: [{ kind: 'socializeFunding' }] }, { steps: [{ kind: 'assessments', multiplePpm: 0 }] }] as unknown as string[] },
     };
-    expectRefusedUnchanged(f.engine, () => Simulator.fromEngine(f.engine, config, { settle: true }), 'fromEngine with a bad variant waterfall', 'ppm');
+    expectRefusedUnchanged(f.engine, () => Simulator.fromEngine(f.engine, config, { settle: true }), 'fromEngine with a malformed variant waterfall', 'sweep.waterfall[1].steps.multiplePpm');
+    // A well-formed one the book refuses (a provider the engine does not hold) is refused by the core's check, before anything moves.
+    const unknownProvider = { ...config, sweep: { waterfall: [{ steps: [{ kind: 'socializeFunding' }] }, { steps: [{ kind: 'backstopVault', providers: [{ accountId: 9_999 }] }] }] as unknown as string[] } };
+    expectRefusedUnchanged(f.engine, () => Simulator.fromEngine(f.engine, unknownProvider, { settle: true }), 'fromEngine with a variant waterfall the book refuses', 'backstopAccountId');
     // The engine's own waterfall (fund, vault, ADL) is still active.
     f.engine.liquidate(FULL);
     expect(f.engine.allocateLosses().steps.map((s) => s.kind)).toEqual(['insuranceFund', 'backstopVault', 'adl']);
