@@ -346,16 +346,19 @@ export function customKeys(raw: Raw, fn: AdlRankingFunction, market: number, sid
 
 /** Reads the last run's report. */
 export function runReport(raw: Raw, event: number, steps: readonly StepInfo[]): AllocationReport {
-  const r = raw.record(raw.exports.runRecordPtr(), 64 + MAX_STEPS * 8);
-  const covered = steps.map((s, j) => ({ waterfall: s.waterfall, step: s.step, kind: s.kind, coveredQuote: r.getBigInt64(64 + j * 8, true) }));
+  // The totals are 128-bit sums: low words (u64) here, high words (i64) RUN_HI bytes further.
+  const RUN_HI = 64 + MAX_STEPS * 8;
+  const r = raw.record(raw.exports.runRecordPtr(), 2 * RUN_HI);
+  const total = (at: number): bigint => (r.getBigInt64(RUN_HI + at, true) << 64n) + r.getBigUint64(at, true);
+  const covered = steps.map((s, j) => ({ waterfall: s.waterfall, step: s.step, kind: s.kind, coveredQuote: total(64 + j * 8) }));
   const sum = (...kinds: TrancheKind[]) => covered.filter((c) => kinds.includes(c.kind)).reduce((a, c) => a + c.coveredQuote, 0n);
   return {
-    event, deficits: r.getUint32(0, true), deficitQuote: r.getBigInt64(8, true), steps: covered,
+    event, deficits: r.getUint32(0, true), deficitQuote: total(8), steps: covered,
     insuranceFundQuote: sum('insuranceFund'), vaultQuote: sum('backstopVault', 'haircutVaultShares'), adlCoveredQuote: sum('adl'),
-    adlVolumeBase: r.getBigInt64(32, true), adlNotionalQuote: r.getBigInt64(40, true), adlAccounts: Number(r.getBigInt64(48, true)),
+    adlVolumeBase: total(32), adlNotionalQuote: total(40), adlAccounts: Number(r.getBigInt64(48, true)),
     socializedQuote: sum('socializeFunding', 'haircutGains', 'haircutDeposits'),
     clearingHouseQuote: sum('defaulterFund', 'operatorCapital', 'membersFund', 'assessments'),
-    residueQuote: r.getBigInt64(16, true), uncoveredQuote: r.getBigInt64(24, true),
+    residueQuote: total(16), uncoveredQuote: total(24),
   };
 }
 

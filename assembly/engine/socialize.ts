@@ -4,7 +4,8 @@
  * assessments. Each assigns the records their parts of the step's capacity in record order
  * (`assignPooled`), then splits the total once among its payers (prorata.ts), in payer id order.
  */
-import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { addAmount, AMOUNT_LIMIT, amountOf, INDEX_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumStart } from '../math/fixed';
+import { addWide } from '../math/wide';
 import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT } from '../layout';
 import { accountCount, isolatedLive, isolatedTop, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE } from './book';
@@ -12,7 +13,7 @@ import { marketPtr } from './position';
 import { split, splitAt, WEIGHT_LIMIT } from './prorata';
 import { add128, BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
 import { gatherHolders, tagAccount } from './candidates';
-import { addResidue, assignPooled, beginPays, cover, defMarket, emit, endPays, i64At, openOf, pay, Role, RUN_RECORD, serves, stepPtr, u32At } from './waterfall';
+import { addResidue, addRunTotal, assignPooled, beginPays, cover, defMarket, emit, endPays, heavyAdd, i64At, openOf, pay, Role, serves, stepPtr, u32At } from './waterfall';
 
 // @ts-ignore: decorator
 @inline function setPayer(i: u32, id: u32, weight: i64, cap: i64): void {
@@ -23,16 +24,29 @@ import { addResidue, assignPooled, beginPays, cover, defMarket, emit, endPays, i
 // @ts-ignore: decorator
 @inline function shareOf(i: u32): i64 { return load<i64>(i64At(Column.PayWork, i)); }
 
-/** Sums weights and caps of payers 0..n (saturating at 2^62 + 1: too heavy to split exactly). */
+/** Sums weights and caps (each >= 0) of payers 0..n: -1 past 2^62 (too heavy to split exactly), else Σ caps. */
 function totals(n: u32): i64 {
   let w: i64 = 0, c: i64 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    w += load<i64>(i64At(Column.PayWeight, i));
-    c += load<i64>(i64At(Column.PayCap, i));
+    w = heavyAdd(w, load<i64>(i64At(Column.PayWeight, i)));
+    c = heavyAdd(c, load<i64>(i64At(Column.PayCap, i)));
     if (w > WEIGHT_LIMIT || c > WEIGHT_LIMIT) return -1;
   }
   return c;
 }
+
+/**
+ * What a payer of a haircut or an assessment can pay out of its collateral (cross account, or an
+ * isolated row for a tagged id) without taking it below -2^62, the supported range.
+ */
+function collateralRoom(id: u32): i64 {
+  const c = (id & ISOLATED_TAG) == 0 ? load<i64>(i64At(Column.AccCollateral, id)) : load<i64>(i64At(Column.IsoCollateral, id & ~ISOLATED_TAG));
+  return c + AMOUNT_LIMIT; // collateral >= -2^62: 0 ..= 2^63
+}
+
+/** min(cap, room) for a cap >= 0. */
+// @ts-ignore: decorator
+@inline function capWithin(cap: i64, room: i64): i64 { return <u64>cap < <u64>room ? cap : room; }
 
 /** Takes each payer's share out of its collateral (cross account, or isolated row), with a pay record. */
 function takeFromCollateral(j: u32, n: u32, market: u32): void {
@@ -86,8 +100,9 @@ export function runSocializeFunding(j: u32, w: u32, n: u32): void {
       store<u32>(q + 48, k);
     }
     const q = entry(e - 1);
-    let X = load<i64>(q, 8) + openOf(k);
-    store<i64>(q + 8, X > AMOUNT_LIMIT ? AMOUNT_LIMIT : X);
+    // X past 2^62 is kept as 2^62 + 1: A <= 2^62 < X then refuses the bump (records are up to 2^63).
+    const X = addAmount(load<i64>(q, 8), openOf(k));
+    store<i64>(q + 8, X == OVERFLOWED ? AMOUNT_LIMIT + 1 : X);
     store<u32>(q + 52, k);
   }
   if (nm == 0) return;
@@ -137,7 +152,7 @@ export function runSocializeFunding(j: u32, w: u32, n: u32): void {
       if (serves(k, w) && defMarket(k) == m) cover(k, j, NONE, openOf(k), delta, 0);
     }
     add128(BALANCES + 32, A);
-    store<i64>(RUN_RECORD + 56, load<i64>(RUN_RECORD, 56) + A);
+    addRunTotal(56, A);
     emit(NONE, j, Role.Pay, NONE, m, A, delta, load<i64>(mk, M_OI_LONG) + load<i64>(mk, M_OI_SHORT));
     addResidue(j, NONE, m, A - X, NONE);
   }
@@ -198,15 +213,24 @@ function owes(q: usize, m: u32, p: usize, iso: bool): void {
   const idx = s > 0 ? load<i64>(mk, M_FUND_LONG) : load<i64>(mk, M_FUND_SHORT);
   const idx2 = s > 0 ? idx + delta : idx - delta;
   const before = mulDivRounded(s, idx - snap, D, true, SCRATCH), after = mulDivRounded(s, idx2 - snap, D, true, SCRATCH);
-  const A = load<i64>(q, 32) + (after - before);
-  if (before == OVERFLOWED || after == OVERFLOWED || A > AMOUNT_LIMIT) store<u32>(q + 40, 0);
+  const A = addAmount(load<i64>(q, 32), after - before); // |after|, |before| < 2^62: their difference fits
+  if (before == OVERFLOWED || after == OVERFLOWED || A == OVERFLOWED) store<u32>(q + 40, 0);
   else store<i64>(q + 32, A);
 }
 
 // ---- Gains haircut (Vega, OKX 2018, Deribit; VMGH) -----------------------------------------------
 
-/** Unrealized PnL of the position behind a size column address p (OVERFLOWED if out of range). */
-function pnlAt(p: usize, m: u32, iso: bool): i64 {
+/** Scratch for a group's gain, summed in 128 bits (a gain of several positions may pass i64). */
+const GAIN: usize = memory.data(16, 8);
+/** A gain beyond 2^62: as a payer's weight it makes its pool too heavy to split (the pool pays nothing). */
+const GAIN_BEYOND: i64 = AMOUNT_LIMIT + 1;
+
+/**
+ * Adds the unrealized PnL v = floor(s m / D) + quote - fundingOwed of the position behind a size
+ * column address p to the 128-bit sum at GAIN. False (nothing added) if its value or funding term
+ * is out of range (a notional of 2^62 or more).
+ */
+function addPnl(p: usize, m: u32, iso: bool): bool {
   const s = load<i64>(p);
   const mk = marketPtr(m);
   const D = load<i64>(mk, M_D);
@@ -215,8 +239,21 @@ function pnlAt(p: usize, m: u32, iso: bool): i64 {
   const idx = s > 0 ? load<i64>(mk, M_FUND_LONG) : load<i64>(mk, M_FUND_SHORT);
   const value = mulDivRounded(s, load<i64>(mk, M_MARK), D, false, SCRATCH);
   const owed = s == 0 ? 0 : mulDivRounded(s, idx - snap, D, true, SCRATCH);
-  if (value == OVERFLOWED || owed == OVERFLOWED) return OVERFLOWED;
-  return value + quote - owed;
+  if (value == OVERFLOWED || owed == OVERFLOWED) return false;
+  addWide(GAIN, value - owed); // both below 2^62 in magnitude: fits i64
+  addWide(GAIN, quote);
+  return true;
+}
+
+/** The gain at GAIN as a payer's weight: itself within ±2^62, GAIN_BEYOND above, OVERFLOWED below (no gain). */
+function gainWeight(): i64 {
+  const g = amountOf(GAIN);
+  return g != OVERFLOWED ? g : (load<i64>(GAIN, 8) >= 0 ? GAIN_BEYOND : OVERFLOWED);
+}
+
+/** A payer's cap: floor(g * maxHaircutPpm / 10^6) (g itself at 10^6, 2^62 included), within its collateral room. */
+function gainCap(g: i64, ppm: i64, id: u32): i64 {
+  return capWithin(mulDivRounded(g, ppm, 1_000_000, false, SCRATCH, SHARE_LIMIT), collateralRoom(id));
 }
 
 export function runGains(j: u32, w: u32, n: u32): void {
@@ -240,9 +277,11 @@ export function runGains(j: u32, w: u32, n: u32): void {
     for (let i: u32 = 0; i < count; i++) {
       // PayId aliases AdlPos: payer np <= i is written after candidate i is read.
       const tag = load<u32>(ids + (<usize>i << 2));
-      const g = pnlAt(<usize>load<u32>(pos + (<usize>i << 2)), m, (tag & ISOLATED_TAG) != 0);
+      sumStart(GAIN, 0);
+      if (!addPnl(<usize>load<u32>(pos + (<usize>i << 2)), m, (tag & ISOLATED_TAG) != 0)) continue;
+      const g = gainWeight();
       if (g == OVERFLOWED || g <= minGain) continue;
-      setPayer(np++, tag, g, mulDivRounded(g, ppm, 1_000_000, false, SCRATCH));
+      setPayer(np++, tag, g, gainCap(g, ppm, tag));
     }
     finishPool(j, w, n, np, m);
   }
@@ -255,27 +294,27 @@ function gainsAll(minGain: i64, ppm: i64): u32 {
   for (let a: u32 = 0; a < accountCount; a++) {
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
     const s0 = load<u32>(start + (<usize>a << 2)), cnt = load<u32>(len + (<usize>a << 2));
-    let g: i64 = 0;
     let bad = false;
+    sumStart(GAIN, 0);
     for (let s = s0; s < s0 + cnt; s++) {
-      const v = pnlAt(i64At(Column.PosSize, s), <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1)), false);
-      if (v == OVERFLOWED) { bad = true; break; }
-      g += v;
+      if (!addPnl(i64At(Column.PosSize, s), <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1)), false)) { bad = true; break; }
     }
-    if (!bad && cnt > 0 && g > minGain && g <= AMOUNT_LIMIT) setPayer(np++, a, g, mulDivRounded(g, ppm, 1_000_000, false, SCRATCH));
+    const g = gainWeight();
+    if (!bad && cnt > 0 && g != OVERFLOWED && g > minGain) setPayer(np++, a, g, gainCap(g, ppm, a));
     // Isolated rows of a, by market ascending (a short insertion pass over the linked list).
     const first = np;
     let r = load<u32>(u32At(Column.AccIsoHead, a));
     while (r != NONE) {
       const m = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
-      const v = pnlAt(i64At(Column.IsoSize, r), m, true);
+      sumStart(GAIN, 0);
+      const v = addPnl(i64At(Column.IsoSize, r), m, true) ? gainWeight() : OVERFLOWED;
       if (v != OVERFLOWED && v > minGain) {
         let at = np++;
         while (at > first && <u32>load<u16>(col(Column.IsoMarket) + (<usize>(load<u32>(u32At(Column.PayId, at - 1)) & ~ISOLATED_TAG) << 1)) > m) {
           setPayer(at, load<u32>(u32At(Column.PayId, at - 1)), load<i64>(i64At(Column.PayWeight, at - 1)), load<i64>(i64At(Column.PayCap, at - 1)));
           at--;
         }
-        setPayer(at, r | ISOLATED_TAG, v, mulDivRounded(v, ppm, 1_000_000, false, SCRATCH));
+        setPayer(at, r | ISOLATED_TAG, v, gainCap(v, ppm, r | ISOLATED_TAG));
       }
       r = load<u32>(u32At(Column.IsoNext, r));
     }
@@ -316,7 +355,7 @@ export function runDeposits(j: u32, w: u32, n: u32): void {
     store<u32>(ids + (<usize>np << 2), a);
     store<i64>(weights + (<usize>np << 3), c);
     np++;
-    cap += c;
+    cap = heavyAdd(cap, c); // c <= 2^62; saturates past 2^62, where nothing can wrap
     if (cap > WEIGHT_LIMIT) return; // too heavy to split exactly: pays nothing
   }
   if (cap <= 0) return;
@@ -392,9 +431,11 @@ export function runAssessments(j: u32, w: u32, n: u32, epoch: u32): void {
     if (defaulted(i, epoch)) continue;
     const mp = memberPtr(i);
     const committed = load<i64>(mp, 16);
-    const limit = mulDivRounded(committed, multiple, 1_000_000, false, SCRATCH);
-    const room = limit == OVERFLOWED ? 0 : limit - load<i64>(mp, 24);
-    if (room > 0 && committed > 0) setPayer(np++, i, committed, room);
+    // The limit floor(K multiple / 10^6) saturates at 2^62 (K <= 2^62, multiples up to 100x): so
+    // assessed, which only grows up to the limit, stays an amount. Assessed <= 2^62: room fits.
+    const limit = mulDivRounded(committed, multiple, 1_000_000, false, SCRATCH, SHARE_LIMIT);
+    const room = (limit == OVERFLOWED || limit > AMOUNT_LIMIT ? AMOUNT_LIMIT : limit) - load<i64>(mp, 24);
+    if (room > 0 && committed > 0) setPayer(np++, i, committed, capWithin(room, collateralRoom(load<u32>(mp))));
   }
   if (!pool(j, w, n, np, NONE)) return;
   for (let i: u32 = 0; i < np; i++) {

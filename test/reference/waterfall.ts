@@ -639,7 +639,8 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
                 const market = marketOf(book, p.marketId);
                 return floorDiv(p.sizeBase * market.markPrice, scaleOf(market)) + p.quoteBalance - fundingOwedQuote(market, p);
               }));
-              return { g, gain, cap: floorDiv(gain * cut, PPM) };
+              // A payer's collateral stays at or above -2^62 (the supported range): h <= C + 2^62.
+              return { g, gain, cap: min(floorDiv(gain * cut, PPM), g.wallet.collateralQuote + TWO_POW_62) };
             }).filter((p) => p.gain > minGain);
             const weights = payers.map((p) => ({ weight: p.gain, cap: p.cap }));
             if (tooHeavy(weights)) continue;
@@ -722,7 +723,11 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
         case 'assessments': {
           const survivors = surviving(book, state, defaulters);
           const mult = BigInt(t.multiplePpm);
-          const payers = survivors.map(([, m]) => ({ weight: m.committedQuote, cap: max(0n, floorDiv(m.committedQuote * mult, PPM) - m.assessedQuote) }));
+          // The limit saturates at 2^62 (assessed stays an amount); collateral stays at or above -2^62.
+          const payers = survivors.map(([id, m]) => ({
+            weight: m.committedQuote,
+            cap: max(0n, min(min(floorDiv(m.committedQuote * mult, PPM), TWO_POW_62) - m.assessedQuote, book.accounts[id]!.collateralQuote + TWO_POW_62)),
+          }));
           if (tooHeavy(payers)) break;
           const X = takeUpTo(sum(payers.map((p) => p.cap)));
           const shares = split(X, payers);
