@@ -12,6 +12,8 @@ import { Column, type Raw } from './raw.js';
 export const PRICE_NEVER = 0n;
 /** "No such price": the condition holds at every price in 1..2^62. */
 export const PRICE_ALWAYS = -1n;
+/** "No price": the group's figures leave i64 (check() refuses it with Overflow), so the formulas define none. */
+export const PRICE_UNDEFINED = -2n;
 /** Isolated id of a cross row, and market id of a settlement row, in views. */
 export const NO_ISOLATED = 0xffffffff;
 export const NO_MARKET = 0xffff;
@@ -136,7 +138,7 @@ export interface PositionPrices {
   marketId: number;
   isolatedId: number | null;
   sizeBase: bigint;
-  /** A price, PRICE_NEVER or PRICE_ALWAYS. */
+  /** A price, PRICE_NEVER, PRICE_ALWAYS, or PRICE_UNDEFINED (both prices) when the group's figures leave i64. */
   liquidationPriceQuote: bigint;
   bankruptcyPriceQuote: bigint;
 }
