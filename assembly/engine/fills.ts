@@ -36,9 +36,12 @@ let planCollateral: i64 = 0;    // the group's collateral after the fill (cross 
 /** Scratch for a collateral summed from its terms (sumStart / sumAdd / amountOf). */
 const SUM: usize = memory.data(16, 8);
 
-/** cash(d) = floor(-d * price / D); OVERFLOWED if out of range. */
+/**
+ * cash(d) = floor(-d * price / D); OVERFLOWED outside i64. A trade's cash may be 2^62 or more (a price
+ * far from the mark): the quote balance and collateral it lands in are range-checked instead.
+ */
 function cashFor(market: u32, sizeDelta: i64, price: i64): i64 {
-  return mulDivRounded(-sizeDelta, price, load<i64>(marketPtr(market), 24), false, SCRATCH);
+  return mulDivRounded(-sizeDelta, price, load<i64>(marketPtr(market), 24), false, SCRATCH, SHARE_LIMIT);
 }
 
 /**

@@ -327,6 +327,17 @@ describe('balances that would pass 2^62 are refused with Overflow and nothing ch
       expectOverflowUnchanged(engine, () => engine.applyFill({ accountId: 0, marketId: 0, sizeDeltaBase: -1n, priceQuote: 2n }), 'collateralQuote');
     });
 
+    // Buying 1 (D = 1, mark 1) at a price of 2^62: cash = floor(-1 * 2^62 / 1) = -2^62, the quote
+    // balance -2^62 (inside the range); the notional at the mark is 1. The engine refused the trade's
+    // cash with its "below 2^62" quotient limit (Overflow, notional).
+    it(`[${coreName(release)}] a fill whose cash is exactly -2^62`, async () => {
+      const engine = await createEngine({ release });
+      engine.addMarket({ baseDecimals: 0, markPrice: 1n, curve: FLAT });
+      engine.addAccounts([{ collateralQuote: P62 }]);
+      engine.applyFill({ accountId: 0, marketId: 0, sizeDeltaBase: 1n, priceQuote: P62 });
+      expect(engine.account(0).positions).toMatchObject([{ marketId: 0, sizeBase: 1n, quoteBalance: -P62 }]);
+    });
+
     // Closing a long of 1 whose quote is exactly 2^62 (mark 1, collateral -2): quoteClosed = 2^62,
     // cash = floor(1 * 1 / 1) = 1, collateral -2 + 2^62 + 1 = 2^62 - 1. The engine computed
     // quoteClosed with its "below 2^62" quotient limit and refused the fill (Overflow, notional).
