@@ -616,7 +616,8 @@ export class RiskEngine implements Disposable {
   /**
    * Liquidation and bankruptcy prices of every position of one account (cross positions, then
    * isolated), computed now from the book. Prices are quote atoms per whole base unit, or
-   * PRICE_NEVER / PRICE_ALWAYS. @remarks copies
+   * PRICE_NEVER / PRICE_ALWAYS; PRICE_UNDEFINED in both for a group whose figures leave i64 (the
+   * one check() refuses with Overflow). @remarks copies
    */
   positionPrices(accountId: number): PositionPrices[] {
     const raw = this.core;
@@ -631,7 +632,8 @@ export class RiskEngine implements Disposable {
 
   /**
    * Prices of the positions of whole accounts from `fromAccountId` on, as many as fit one chunk
-   * (131,072 rows); continue from `nextAccountId` until it reaches accountCount.
+   * (131,072 rows); continue from `nextAccountId` until it reaches accountCount. A group whose
+   * figures leave i64 has PRICE_UNDEFINED in its rows; the chunk goes on.
    * @remarks zero-copy: valid until the next call on this engine.
    */
   positionPricesView(fromAccountId = 0): PositionPricesView {

@@ -9,7 +9,7 @@ export type { AccountSpec, AtomsInput, MarginCurve, MarginFigures, MarginTier, M
 export type { WasmSource } from './loader.js';
 export { DEFAULT_BOOK, generateBook, sfc32, shockMarks } from './synth.js';
 export type { BookShape, GeneratedBook } from './synth.js';
-export { LIQUIDATION_PRESETS, NO_ISOLATED, NO_MARKET, PRICE_ALWAYS, PRICE_NEVER } from './liquidation.js';
+export { LIQUIDATION_PRESETS, NO_ISOLATED, NO_MARKET, PRICE_ALWAYS, PRICE_NEVER, PRICE_UNDEFINED } from './liquidation.js';
 export type {
   CascadeOptions, CascadeReport, CascadeRound, DeficitRecord, ExecutionSummary, Ledger, LiquidationKind, LiquidationLogView, LiquidationPlan,
   LiquidationPlanView, LiquidationPolicy, LiquidationRecord, PositionPrices, PositionPricesView,

@@ -12,6 +12,8 @@ import { Column, type Raw } from './raw.js';
 export const PRICE_NEVER = 0n;
 /** "No such price": the condition holds at every price in 1..2^62. */
 export const PRICE_ALWAYS = -1n;
+/** "No price": the group's figures leave i64 (check() refuses it with Overflow), so the formulas define none. */
+export const PRICE_UNDEFINED = -2n;
 /** Isolated id of a cross row, and market id of a settlement row, in views. */
 export const NO_ISOLATED = 0xffffffff;
 export const NO_MARKET = 0xffff;
@@ -136,7 +138,7 @@ export interface PositionPrices {
   marketId: number;
   isolatedId: number | null;
   sizeBase: bigint;
-  /** A price, PRICE_NEVER or PRICE_ALWAYS. */
+  /** A price, PRICE_NEVER, PRICE_ALWAYS, or PRICE_UNDEFINED (both prices) when the group's figures leave i64. */
   liquidationPriceQuote: bigint;
   bankruptcyPriceQuote: bigint;
 }
@@ -290,13 +292,17 @@ export function logRecords(v: LiquidationLogView): LiquidationRecord[] {
   }));
 }
 
+/** Bytes from an execution total's low word (i64 at 8k) to its high word: the amounts are 128-bit sums. */
+const EXEC_HI = 104;
+
 export function executionSummary(raw: Raw): ExecutionSummary {
-  const r = raw.record(raw.exports.execRecordPtr(), 104);
+  const r = raw.record(raw.exports.execRecordPtr(), 2 * EXEC_HI);
   const at = (k: number): bigint => r.getBigInt64(k * 8, true);
+  const total = (k: number): bigint => (r.getBigInt64(EXEC_HI + k * 8, true) << 64n) + r.getBigUint64(k * 8, true);
   return {
     rows: Number(at(0)), closes: Number(at(1)), transfers: Number(at(2)), settlements: Number(at(3)), groups: Number(at(4)),
-    closedNotionalQuote: at(5), realizedPnlQuote: at(6), fundingQuote: at(7), liquidatorFeeQuote: at(8),
-    fundFeeQuote: at(9), surplusQuote: at(10), deficitQuote: at(11), transferQuote: at(12),
+    closedNotionalQuote: total(5), realizedPnlQuote: total(6), fundingQuote: total(7), liquidatorFeeQuote: total(8),
+    fundFeeQuote: total(9), surplusQuote: total(10), deficitQuote: total(11), transferQuote: total(12),
   };
 }
 

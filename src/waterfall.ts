@@ -439,21 +439,24 @@ export function customKeys(raw: Raw, fn: AdlRankingFunction, market: number, sid
 /** Reads the last run's report. */
 export function runReport(raw: Raw, event: number, steps: readonly StepInfo[]): AllocationReport {
   // The run record (assembly/engine/waterfall.ts RUN_RECORD): totals, then per step j covered,
-  // residue, paid beyond equity and the accounts that did, MAX_STEPS i64 each.
-  const r = raw.record(raw.exports.runRecordPtr(), 64 + 4 * MAX_STEPS * 8);
-  const perStep = (table: number, j: number): bigint => r.getBigInt64(64 + table * MAX_STEPS * 8 + j * 8, true);
+  // residue, paid beyond equity and the accounts that did (MAX_STEPS each). Every amount is a 128-bit
+  // sum: its low word (u64) there, its high word (i64) RUN_HI bytes further.
+  const RUN_HI = 64 + 4 * MAX_STEPS * 8;
+  const r = raw.record(raw.exports.runRecordPtr(), 2 * RUN_HI);
+  const total = (at: number): bigint => (r.getBigInt64(RUN_HI + at, true) << 64n) + r.getBigUint64(at, true);
+  const perStep = (table: number, j: number): bigint => total(64 + table * MAX_STEPS * 8 + j * 8);
   const covered: AllocationStep[] = steps.map((s, j) => ({
     waterfall: s.waterfall, step: s.step, kind: s.kind, coveredQuote: perStep(0, j), residueQuote: perStep(1, j),
     paidBeyondEquityQuote: perStep(2, j), paidBeyondEquityAccounts: Number(perStep(3, j)),
   }));
   const sum = (...kinds: TrancheKind[]) => covered.filter((c) => kinds.includes(c.kind)).reduce((a, c) => a + c.coveredQuote, 0n);
   return {
-    event, deficits: r.getUint32(0, true), deficitQuote: r.getBigInt64(8, true), steps: covered,
+    event, deficits: r.getUint32(0, true), deficitQuote: total(8), steps: covered,
     insuranceFundQuote: sum('insuranceFund'), vaultQuote: sum('backstopVault', 'haircutVaultShares'), adlCoveredQuote: sum('adl'),
-    adlVolumeBase: r.getBigInt64(32, true), adlNotionalQuote: r.getBigInt64(40, true), adlAccounts: Number(r.getBigInt64(48, true)),
+    adlVolumeBase: total(32), adlNotionalQuote: total(40), adlAccounts: Number(r.getBigInt64(48, true)),
     socializedQuote: sum('socializeFunding', 'haircutGains', 'haircutDeposits'),
     clearingHouseQuote: sum('defaulterFund', 'operatorCapital', 'membersFund', 'assessments'),
-    residueQuote: r.getBigInt64(16, true), uncoveredQuote: r.getBigInt64(24, true), paidBeyondEquityQuote: r.getBigInt64(56, true),
+    residueQuote: total(16), uncoveredQuote: total(24), paidBeyondEquityQuote: total(56),
   };
 }
 

@@ -10,7 +10,7 @@
  * account order). Against a million candidates that is one pass for the keys and counts, one to
  * collect, and a sort of the few thousand selected, instead of a full sort.
  */
-import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../math/fixed';
 import { col, Column, ioCapacity, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D, maxAccounts, maxIsolated } from '../layout';
 import { clearError, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive, SCRATCH } from './state';
 import { fundingToSettle } from './book';
@@ -20,7 +20,7 @@ import { marketPtr } from './position';
 import { splitAt } from './prorata';
 import { sortPairs } from './queue';
 import { add128 } from './parties';
-import { addResidue, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './waterfall';
+import { addResidue, addRunTotal, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './waterfall';
 import {
   bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupOfPtr, groupPtr, holderBound, keyOf,
   pnlOf, positionOf, quoteOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, tagAccount,
@@ -465,9 +465,9 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
   if (covered > 0) cover(k, j, a, covered, P, dj); // a close at the mark moves no money: no record
   addResidue(j, a, m, pay - covered, k);
   // Run totals: volume, notional at the mark, accounts hit.
-  store<i64>(RUN_RECORD + 32, load<i64>(RUN_RECORD, 32) + c);
-  const notional = mulDivRounded(c, load<i64>(marketPtr(m), M_MARK), D, false, SCRATCH);
-  if (notional != OVERFLOWED) store<i64>(RUN_RECORD + 40, load<i64>(RUN_RECORD, 40) + notional);
+  addRunTotal(32, c);
+  const notional = mulDivRounded(c, load<i64>(marketPtr(m), M_MARK), D, false, SCRATCH, SHARE_LIMIT);
+  if (notional != OVERFLOWED) addRunTotal(40, notional);
   // Accounts hit, counted once per step: AccScratch holds a mark no collateral can equal.
   const stamp = i64At(Column.AccScratch, a), mark = i64.MIN_VALUE + <i64>adlEpoch;
   if (load<i64>(stamp) != mark) {

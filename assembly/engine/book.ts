@@ -192,26 +192,26 @@ export function bulkCommit(nA: u32, nP: u32, nI: u32): i32 {
  * shorts); false if the market's open interest on that side would pass 2^62.
  */
 function stageOpenInterest(market: u32, sizeBase: i64): bool {
+  // The staged sum and open interest are 0 ..= 2^62 while this holds, |size| <= 2^62: compared
+  // before adding, nothing wraps.
   const rec = marketPtr(market);
-  if (sizeBase > 0) {
-    const p = i64At(Column.IoI64A, market);
-    const v = load<i64>(p) + sizeBase;
-    store<i64>(p, v);
-    return load<i64>(rec, M_OI_LONG) + v <= AMOUNT_LIMIT;
-  }
-  const p = i64At(Column.IoI64B, market);
-  const v = load<i64>(p) - sizeBase;
-  store<i64>(p, v);
-  return load<i64>(rec, M_OI_SHORT) + v <= AMOUNT_LIMIT;
+  const long = sizeBase > 0;
+  const p = long ? i64At(Column.IoI64A, market) : i64At(Column.IoI64B, market);
+  const add = long ? sizeBase : -sizeBase;
+  const room = AMOUNT_LIMIT - (long ? load<i64>(rec, M_OI_LONG) : load<i64>(rec, M_OI_SHORT)) - load<i64>(p);
+  if (add > room) return false;
+  store<i64>(p, load<i64>(p) + add);
+  return true;
 }
 
 /** True if moving a position of this market from `before` to `after` keeps open interest <= 2^62. */
 export function openInterestFits(market: u32, before: i64, after: i64): bool {
+  // Open interest and |sizes| are 0 ..= 2^62: `after` is compared with the room left once `before`
+  // is removed, so no sum can wrap (2^62 + 2^62 would).
   const rec = marketPtr(market);
   let oiLong = load<i64>(rec, M_OI_LONG), oiShort = load<i64>(rec, M_OI_SHORT);
   if (before > 0) oiLong -= before; else oiShort += before;
-  if (after > 0) oiLong += after; else oiShort -= after;
-  return oiLong <= AMOUNT_LIMIT && oiShort <= AMOUNT_LIMIT;
+  return after > 0 ? after <= AMOUNT_LIMIT - oiLong : -after <= AMOUNT_LIMIT - oiShort;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -202,6 +202,8 @@ export function pnlOf(tag: u32, m: u32, p: usize): i64 {
   // (the remainder s m - value D, formed in wrapping arithmetic, is exact: it lies in [0, D)).
   // Stored last: the funding above uses the same scratch.
   store<i64>(SCRATCH, s >= 0 ? value : -value - <i64>(s * mark - value * d != 0), 8);
+  // v = (value + quote) - owed fits i64 for every position of a book the check accepted (it refuses
+  // a value - funding outside i64), which ranked ADL and the indicator require.
   return value + quoteOf(tag, m, p) - owed;
 }
 

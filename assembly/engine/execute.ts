@@ -11,7 +11,8 @@
  * over executed rows) - deficits recorded is unchanged by every execution; the debug build recomputes
  * L around every execution and aborts if it moved.
  */
-import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { addAmount, AMOUNT_LIMIT, amountOf, OVERFLOWED, sumAdd, sumStart } from '../math/fixed';
+import { divModU128, mulWideU } from '../math/wide';
 import { col, Column, logCapacity, M_D, maxPositions } from '../layout';
 import { Field, RowKind, Status } from '../status';
 import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, bookChanged } from './state';
@@ -20,15 +21,20 @@ import { evaluateCross, isolatedFigures } from './check';
 import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, fundingToSettle, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
 import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from './markets';
 import { releaseIsolatedRow } from './fills';
-import { BALANCES, defaultFundSum } from './parties';
+import { addDefaultFund, BALANCES } from './parties';
 import {
   closeOutcome, outDeficit, outEquity, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
   outRealized, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
 } from './liquidation';
 
 /** The last execution: rows, closes, transfers, settlements, groups, then closed notional,
- * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each). */
-export const EXEC_RECORD: usize = memory.data(104, 8);
+ * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each: the low
+ * words); each total's high word is EXEC_HI bytes further, so a sum of many amounts of up to 2^63
+ * is exact (a 128-bit value, low word u64, high word i64). */
+export const EXEC_HI: usize = 104;
+export const EXEC_RECORD: usize = memory.data(2 * 104, 8);
+/** Scratch for a balance summed from its terms (sumStart / sumAdd / amountOf). */
+const SUM: usize = memory.data(16, 8);
 /** Ledger components as 128-bit pairs: collateral, funds, liquidator fees, flow, deficits recorded,
  * total (+80); then operator capital + default fund (+96), residue (+112), covered (+128).
  * total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered. */
@@ -53,8 +59,8 @@ export const LEDGER_RECORD: usize = memory.data(144, 8);
 export function depositFund(fund: u32, amount: i64): i32 {
   if (fund > marketCount) return fail(Status.UnknownMarket, Field.FundId, -1);
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
-  const after = load<i64>(i64At(Column.FundBalance, fund)) + amount;
-  if (after > AMOUNT_LIMIT) return fail(Status.Overflow, Field.AmountQuote, -1);
+  const after = addAmount(load<i64>(i64At(Column.FundBalance, fund)), amount);
+  if (after == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
   store<i64>(i64At(Column.FundBalance, fund), after);
   planSimulated = false; // a waiting plan's fund fees were checked against the old balance
   return Status.Ok;
@@ -76,7 +82,7 @@ export function ledgerSum(): void {
   memory.copy(LEDGER_RECORD + 64, LIQ_RECORD + 24, 16);
   add128(LEDGER_RECORD + 96, load<i64>(BALANCES, 64));
   add128(LEDGER_RECORD + 96, load<i64>(BALANCES, 72));
-  add128(LEDGER_RECORD + 96, defaultFundSum());
+  addDefaultFund(LEDGER_RECORD + 96);
   memory.copy(LEDGER_RECORD + 112, BALANCES, 16);
   memory.copy(LEDGER_RECORD + 128, BALANCES + 48, 16);
   // total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered
@@ -140,7 +146,7 @@ export function executePlan(): i32 {
   writing = true;
   epochA = nextEpoch(); nextEpoch();
   gAccount = NONE; gIso = NONE;
-  memory.fill(EXEC_RECORD, 0, 104);
+  memory.fill(EXEC_RECORD, 0, 2 * EXEC_HI);
   const st = run(0, n);
   assert(st == Status.Ok, 'a validated plan executes');
   refreshOpenInterestMarkets(); // open interest moved row by row; the scaled imf once at the end
@@ -325,12 +331,15 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   const liqFee = load<i64>(i64At(Column.LogLiqFee, i)), fundFee = load<i64>(i64At(Column.LogFundFee, i));
   const surplus = load<i64>(i64At(Column.LogSurplus, i)), quoteAfter = load<i64>(i64At(Column.LogTransfer, i));
   let deficit = load<i64>(i64At(Column.LogDeficit, i));
-  let collateral = gCollateral - owed + realized - liqFee - fundFee + deficit;
+  // Terms of up to 2^63 each (realized, deficit): summed in 128 bits, then range-checked.
+  sumStart(SUM, gCollateral); sumAdd(SUM, -owed); sumAdd(SUM, realized); sumAdd(SUM, -liqFee); sumAdd(SUM, -fundFee); sumAdd(SUM, deficit);
+  let collateral = amountOf(SUM);
   if (!writing) {
-    if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
+    if (collateral == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
     if (after == 0 && gLeft == 1 && collateral < 0) {
       // Group settlement: the group holds nothing more; the rest of its loss is a deficit too (the
-      // writing pass then finds it in the row and the collateral at 0).
+      // writing pass then finds it in the row and the collateral at 0). A record is an i64 amount.
+      if (deficit - collateral < deficit) return fail(Status.Overflow, Field.CollateralQuote, <i32>i); // -collateral > 0: only a wrap makes it smaller
       deficit -= collateral;
       collateral = 0;
       store<i64>(i64At(Column.LogDeficit, i), deficit);
@@ -365,8 +374,18 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
       store<i64>(i64At(Column.IsoCollateral, iso), collateral);
     }
   }
-  const notional = writing ? mulDivRounded(d < 0 ? -d : d, price, load<i64>(marketPtr(market), M_D), false, SCRATCH) : 0;
-  return finishRow(i, RowKind.Close, notional, realized, owed, liqFee, fundFee, surplus, deficit, 0, 1);
+  if (writing) addNotional(d < 0 ? -d : d, price, load<i64>(marketPtr(market), M_D));
+  return finishRow(i, RowKind.Close, 0, realized, owed, liqFee, fundFee, surplus, deficit, 0, 1);
+}
+
+/** Adds floor(c * price / D) to the closed-notional total exactly: a 128-bit product and quotient (a
+ * close at a price far from the mark can pass 2^62). */
+function addNotional(c: i64, price: i64, d: i64): void {
+  const lo = mulWideU(<u64>c, <u64>price, SCRATCH);
+  const qLo = divModU128(load<u64>(SCRATCH), lo, <u64>d, SCRATCH), qHi = load<u64>(SCRATCH);
+  const p = EXEC_RECORD + 40, old = load<u64>(p), sum = old + qLo;
+  store<u64>(p, sum);
+  store<i64>(p + EXEC_HI, load<i64>(p + EXEC_HI) + <i64>qHi + <i64>(sum < old));
 }
 
 /** Moves a whole position (and, on the group's last row, its collateral) to the backstop account. */
@@ -395,12 +414,14 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
   if (!inRange(merged) || !inRange(mergedQuote)) return fail(Status.Overflow, Field.SizeBase, <i32>i);
   let realized: i64 = 0;
   if (merged == 0) { realized = mergedQuote; mergedQuote = 0; }
-  let vaultCollateral = crossCollateral(vault) - vOwed + realized;
-  let collateral = gCollateral - owed;
+  // Terms of up to 2^63 (realized): the balances are summed in 128 bits, then range-checked.
+  let collateral = gCollateral - owed; // both within 2^62: fits i64
+  sumStart(SUM, crossCollateral(vault)); sumAdd(SUM, -vOwed); sumAdd(SUM, realized);
   let moved: i64 = 0;
   gLeft--;
-  if (last) { moved = collateral; vaultCollateral += collateral; collateral = 0; }
-  if (!inRange(vaultCollateral) || !inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
+  if (last) { moved = collateral; sumAdd(SUM, collateral); collateral = 0; }
+  const vaultCollateral = amountOf(SUM);
+  if (vaultCollateral == OVERFLOWED || !inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
   gCollateral = collateral;
   setCrossCollateral(vault, vaultCollateral);
   if (!writing) {
@@ -472,15 +493,22 @@ function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding:
   store<i64>(e, load<i64>(e, 16) + <i64>(kind == RowKind.Transfer), 16);
   store<i64>(e, load<i64>(e, 24) + <i64>(kind == RowKind.Settle), 24);
   if (i == 0 || load<u32>(u32At(Column.LogAccount, i - 1)) != gAccount || load<u32>(u32At(Column.LogIso, i - 1)) != gIso) store<i64>(e, load<i64>(e, 32) + 1, 32);
-  store<i64>(e, load<i64>(e, 40) + notional, 40);
-  store<i64>(e, load<i64>(e, 48) + realized, 48);
-  store<i64>(e, load<i64>(e, 56) + funding, 56);
-  store<i64>(e, load<i64>(e, 64) + liqFee, 64);
-  store<i64>(e, load<i64>(e, 72) + fundFee, 72);
-  store<i64>(e, load<i64>(e, 80) + surplus, 80);
-  store<i64>(e, load<i64>(e, 88) + deficit, 88);
-  store<i64>(e, load<i64>(e, 96) + moved, 96);
+  addTotal(40, notional);
+  addTotal(48, realized);
+  addTotal(56, funding);
+  addTotal(64, liqFee);
+  addTotal(72, fundFee);
+  addTotal(80, surplus);
+  addTotal(88, deficit);
+  addTotal(96, moved);
   return Status.Ok;
+}
+
+/** Adds v to the execution total at `off` (128 bits: the high word EXEC_HI further). */
+function addTotal(off: usize, v: i64): void {
+  const p = EXEC_RECORD + off, lo = load<u64>(p), sum = lo + <u64>v;
+  store<u64>(p, sum);
+  store<i64>(p + EXEC_HI, load<i64>(p + EXEC_HI) + (v >> 63) + <i64>(sum < lo));
 }
 
 

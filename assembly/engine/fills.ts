@@ -10,7 +10,7 @@
  * `planFill` computes the outcome without writing; `applyFill` writes it; `preTrade` evaluates
  * the account as if it had been written. Isolated positions realize into their own collateral.
  */
-import { mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../math/fixed';
 import { col, Column, ISOLATED_TAG, M_KIND, M_OI_LONG, M_OI_SHORT } from '../layout';
 import { CurveKind, Field, Health, PreTradeReason, Status } from '../status';
 import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
@@ -33,9 +33,15 @@ let planCollateral: i64 = 0;    // the group's collateral after the fill (cross 
 // @ts-ignore: decorator
 @inline function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
 
-/** cash(d) = floor(-d * price / D); OVERFLOWED if out of range. */
+/** Scratch for a collateral summed from its terms (sumStart / sumAdd / amountOf). */
+const SUM: usize = memory.data(16, 8);
+
+/**
+ * cash(d) = floor(-d * price / D); OVERFLOWED outside i64. A trade's cash may be 2^62 or more (a price
+ * far from the mark): the quote balance and collateral it lands in are range-checked instead.
+ */
 function cashFor(market: u32, sizeDelta: i64, price: i64): i64 {
-  return mulDivRounded(-sizeDelta, price, load<i64>(marketPtr(market), 24), false, SCRATCH);
+  return mulDivRounded(-sizeDelta, price, load<i64>(marketPtr(market), 24), false, SCRATCH, SHARE_LIMIT);
 }
 
 /**
@@ -62,7 +68,6 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
     } else {
       collateral = 0;
     }
-    collateral += marginIn;
   } else {
     if (marginIn != 0) return fail(Status.OutOfRange, Field.AmountQuote, -1);
     if (findIsolated(a, market) != NONE) return fail(Status.DuplicatePosition, Field.MarketId, -1);
@@ -75,11 +80,15 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
     collateral = load<i64>(i64At(Column.AccCollateral, a));
   }
   planSizeBefore = size;
+  // The collateral's terms (each up to 2^62, a quote closed with its cash up to 2^63) are summed in
+  // 128 bits and range-checked once at the end: no intermediate can wrap.
+  sumStart(SUM, collateral);
+  sumAdd(SUM, marginIn);
   // Step 1: settle funding.
   if (size != 0) {
     const owed = fundingToSettle(market, size, snap);
     if (owed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, -1);
-    collateral -= owed;
+    sumAdd(SUM, -owed);
   }
   // Steps 2-3.
   const after = size + sizeDelta;
@@ -89,25 +98,29 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
     if (cash == OVERFLOWED) return fail(Status.Overflow, Field.Notional, -1);
     quote += cash;
   } else if (absI(sizeDelta) <= absI(size)) {
-    const closed = mulDivRounded(quote, absI(sizeDelta), absI(size), false, SCRATCH);
+    // |closed| <= |quote| <= 2^62 (2^62 itself when the whole quote is closed).
+    const closed = mulDivRounded(quote, absI(sizeDelta), absI(size), false, SCRATCH, SHARE_LIMIT);
     const cash = cashFor(market, sizeDelta, price);
     if (closed == OVERFLOWED || cash == OVERFLOWED) return fail(Status.Overflow, Field.Notional, -1);
-    collateral += closed + cash;
+    sumAdd(SUM, closed);
+    sumAdd(SUM, cash);
     quote -= closed;
   } else {
     const closeCash = cashFor(market, -size, price);
     const openCash = cashFor(market, after, price);
     if (closeCash == OVERFLOWED || openCash == OVERFLOWED) return fail(Status.Overflow, Field.Notional, -1);
-    collateral += quote + closeCash;
+    sumAdd(SUM, quote);
+    sumAdd(SUM, closeCash);
     quote = openCash;
   }
   // Step 4.
   if (after == 0) {
-    collateral += quote;
+    sumAdd(SUM, quote);
     quote = 0;
   }
+  collateral = amountOf(SUM);
   if (!inRange(quote)) return fail(Status.Overflow, Field.QuoteBalance, -1);
-  if (!inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, -1);
+  if (collateral == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
   if (after != 0 && mulDivRounded(after, load<i64>(marketPtr(market)), load<i64>(marketPtr(market), 24), false, SCRATCH) == OVERFLOWED) {
     return fail(Status.Overflow, Field.Notional, -1);
   }
@@ -136,8 +149,10 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
   if (st != Status.Ok) return st;
   if (isolated) {
     // Cross collateral after the transfer in, and after the position's collateral returns on a close.
-    const crossAfter = load<i64>(i64At(Column.AccCollateral, a)) - marginIn + (planSize == 0 ? planCollateral : 0);
-    if (!inRange(crossAfter)) return fail(Status.Overflow, Field.CollateralQuote, -1);
+    sumStart(SUM, load<i64>(i64At(Column.AccCollateral, a)));
+    sumAdd(SUM, -marginIn);
+    sumAdd(SUM, planSize == 0 ? planCollateral : 0);
+    if (amountOf(SUM) == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
     if (marginIn != 0) {
       const cross = load<i64>(i64At(Column.AccCollateral, a)) - marginIn;
       if (!inRange(cross)) return fail(Status.Overflow, Field.CollateralQuote, -1);

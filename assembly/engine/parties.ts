@@ -8,8 +8,12 @@
  * from the provider's account to the vault's and mints `amount * shares / NAV` (rounded down; the
  * first deposit mints one share per atom); a withdrawal burns shares for `shares * NAV / total`
  * (rounded down), paid out of the vault's free collateral. Money stays inside the book either way.
+ *
+ * Balances (collateral, contributions, commitments, operator capital, shares) stay within 0 ..= 2^62
+ * (collateral: -2^62 ..= 2^62): a call that would take one past it is refused with Overflow, the
+ * sum checked with `addAmount`, which also sees a sum that leaves i64.
  */
-import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { addAmount, addOverflowBits, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../math/fixed';
 import { col, Column } from '../layout';
 import { Field, Status } from '../status';
 import { accountCount, changed, fail, NONE, SCRATCH } from './state';
@@ -86,8 +90,10 @@ export function vaultDeposit(a: u32, amount: i64): i32 {
   if (a == v) return fail(Status.InvalidWaterfall, Field.AccountId, -1);
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const collA = col(Column.AccCollateral) + (<usize>a << 3), collV = col(Column.AccCollateral) + (<usize>v << 3);
+  const aAfter = addAmount(load<i64>(collA), -amount), vAfter = addAmount(load<i64>(collV), amount);
+  if (aAfter == OVERFLOWED || vAfter == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
   // The provider must stay above initial margin, as for a withdrawal.
-  if (!evaluateCross(a, load<i64>(collA) - amount)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  if (!evaluateCross(a, aAfter)) return fail(Status.Overflow, Field.AccountId, <i32>a);
   if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   const total = totalShares();
   let minted: i64;
@@ -95,11 +101,10 @@ export function vaultDeposit(a: u32, amount: i64): i32 {
   else {
     const nav = vaultNav();
     if (nav == OVERFLOWED || nav <= 0) return fail(Status.InvalidWaterfall, Field.AmountQuote, -1);
-    minted = mulDivRounded(amount, total, nav, false, SCRATCH);
-    if (minted == OVERFLOWED || total + minted > AMOUNT_LIMIT) return fail(Status.Overflow, Field.AmountQuote, -1);
+    minted = mulDivRounded(amount, total, nav, false, SCRATCH, SHARE_LIMIT);
+    if (minted == OVERFLOWED || addAmount(total, minted) == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
   }
   if (minted <= 0) return fail(Status.OutOfRange, Field.AmountQuote, -1);
-  if (load<i64>(collV) + amount > AMOUNT_LIMIT) return fail(Status.Overflow, Field.CollateralQuote, -1);
   let i = providerIndex(a);
   if (i == NONE) {
     i = providerCount();
@@ -108,9 +113,9 @@ export function vaultDeposit(a: u32, amount: i64): i32 {
     store<i64>(PROVIDERS + <usize>i * LP_RECORD, 0, 8);
     store<u32>(BALANCES, i + 1, 104);
   }
-  store<i64>(collA, load<i64>(collA) - amount);
-  store<i64>(collV, load<i64>(collV) + amount);
-  store<i64>(PROVIDERS + <usize>i * LP_RECORD, providerShares(i) + minted, 8);
+  store<i64>(collA, aAfter);
+  store<i64>(collV, vAfter);
+  store<i64>(PROVIDERS + <usize>i * LP_RECORD, providerShares(i) + minted, 8); // at most the total
   store<i64>(BALANCES, total + minted, 88);
   store<i64>(SCRATCH, minted);
   return changed();
@@ -126,16 +131,18 @@ export function vaultWithdraw(a: u32, shares: i64): i32 {
   if (i == NONE || shares <= 0 || shares > providerShares(i)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const nav = vaultNav();
   if (nav == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>v);
-  const amount = nav <= 0 ? 0 : mulDivRounded(shares, nav, totalShares(), false, SCRATCH);
+  // shares <= total: the amount is at most the NAV (an i64), 2^62 itself included.
+  const amount = nav <= 0 ? 0 : mulDivRounded(shares, nav, totalShares(), false, SCRATCH, SHARE_LIMIT);
   if (amount == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
   const collV = col(Column.AccCollateral) + (<usize>v << 3), collA = col(Column.AccCollateral) + (<usize>a << 3);
+  const vAfter = addAmount(load<i64>(collV), -amount), aAfter = addAmount(load<i64>(collA), amount);
+  if (vAfter == OVERFLOWED || aAfter == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
   if (amount > 0) {
-    if (!evaluateCross(v, load<i64>(collV) - amount)) return fail(Status.Overflow, Field.AccountId, <i32>v);
+    if (!evaluateCross(v, vAfter)) return fail(Status.Overflow, Field.AccountId, <i32>v);
     if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
-    if (load<i64>(collA) + amount > AMOUNT_LIMIT) return fail(Status.Overflow, Field.CollateralQuote, -1);
   }
-  store<i64>(collV, load<i64>(collV) - amount);
-  store<i64>(collA, load<i64>(collA) + amount);
+  store<i64>(collV, vAfter);
+  store<i64>(collA, aAfter);
   store<i64>(PROVIDERS + <usize>i * LP_RECORD, providerShares(i) - shares, 8);
   store<i64>(BALANCES, totalShares() - shares, 88);
   store<i64>(SCRATCH, amount);
@@ -167,9 +174,10 @@ export function addContribution(a: u32, amount: i64): i32 {
     store<u32>(BALANCES, i + 1, 100);
   }
   const p = memberPtr(i);
-  if (load<i64>(p, 8) + amount > AMOUNT_LIMIT || load<i64>(p, 16) + amount > AMOUNT_LIMIT) return fail(Status.Overflow, Field.AmountQuote, -1);
-  store<i64>(p, load<i64>(p, 8) + amount, 8);
-  store<i64>(p, load<i64>(p, 16) + amount, 16);
+  const fund = addAmount(load<i64>(p, 8), amount), committed = addAmount(load<i64>(p, 16), amount);
+  if (fund == OVERFLOWED || committed == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
+  store<i64>(p, fund, 8);
+  store<i64>(p, committed, 16);
   return Status.Ok;
 }
 
@@ -184,15 +192,26 @@ export function addOperatorCapital(layer: u32, amount: i64): i32 {
   if (layer < 1 || layer > 2) return fail(Status.OutOfRange, Field.FundId, -1);
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const off = 56 + (layer << 3);
-  if (load<i64>(BALANCES + off) + amount > AMOUNT_LIMIT) return fail(Status.Overflow, Field.AmountQuote, -1);
-  store<i64>(BALANCES + off, load<i64>(BALANCES + off) + amount);
+  const after = addAmount(load<i64>(BALANCES + off), amount);
+  if (after == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
+  store<i64>(BALANCES + off, after);
   return Status.Ok;
 }
 
-/** Sum of default-fund contributions (for the ledger). */
+/** Sum of default-fund contributions, OVERFLOWED past i64 (1,024 members of up to 2^62 each can pass it). */
 export function defaultFundSum(): i64 {
-  let s: i64 = 0;
+  let s: i64 = 0, bits: i64 = 0;
   const n = memberCount();
-  for (let i: u32 = 0; i < n; i++) s += load<i64>(memberPtr(i), 8);
-  return s;
+  for (let i: u32 = 0; i < n; i++) {
+    const f = load<i64>(memberPtr(i), 8), t = s + f;
+    bits |= addOverflowBits(s, f, t);
+    s = t;
+  }
+  return bits < 0 ? OVERFLOWED : s;
+}
+
+/** Adds every default-fund contribution to the 128-bit sum at p (the ledger: exact at any total). */
+export function addDefaultFund(p: usize): void {
+  const n = memberCount();
+  for (let i: u32 = 0; i < n; i++) add128(p, load<i64>(memberPtr(i), 8));
 }

@@ -4,9 +4,15 @@
  * (state.ts `resultsCurrent`), else from summing its positions afresh; every position gets one row in
  * the price columns, which hold PRICE_ROWS rows: a call covers whole accounts from `first` until the
  * next account would not fit, and says where it stopped.
+ *
+ * Every price the formulas define is computed for a group the check accepts: A0 and T can leave
+ * i64 (math/prices.ts, "Range") and are then carried in 128 bits. A group whose own figures leave
+ * i64 (the check refuses it with Overflow) has no prices: its rows say PRICE_UNDEFINED, and the
+ * scan goes on with the next group.
  */
 import { col, Column, M_D, M_D6, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../layout';
-import { bankruptcyPrice, liquidationPrice, PRICE_NEVER } from '../math/prices';
+import { bankruptcyPrice, liquidationPrice, liquidationPriceWide, PRICE_NEVER, PRICE_UNDEFINED } from '../math/prices';
+import { addWide } from '../math/wide';
 import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../math/fixed';
 import { CurveKind, Field, Status } from '../status';
 import { accountCount, fail, NONE, SCRATCH } from './state';
@@ -16,6 +22,8 @@ import { ACCOUNT_ACTIVE } from './book';
 
 /** rows written (u32), next account (u32). */
 export const PRICES_RECORD: usize = memory.data(8);
+/** Scratch for A0 in 128 bits when it leaves i64. */
+const WIDE_A0: usize = memory.data(16, 8);
 
 /**
  * E_i = ceil(E * MM_i / M): the position's share of its group's equity by maintenance margin
@@ -43,10 +51,9 @@ export let priceBank: i64 = 0;
 // @ts-ignore: decorator
 @inline function pricesFromTerms(market: u32, sizeBase: i64, v: i64, mm: i64, mmf: u64, equity: i64, mmGroup: i64, invGroup: f64): bool {
   if (sizeBase == 0) { priceLiq = PRICE_NEVER; priceBank = PRICE_NEVER; return true; } // only a quote balance
-  // A0 = (E - v) - (M - MM_i), every step checked.
+  // A0 = (E - v) - (M - MM_i), every step checked (M >= MM_i: M - MM_i fits).
   const ev = equity - v, others = mmGroup - mm;
   const a0 = ev - others;
-  if ((((equity ^ v) & (equity ^ ev)) | ((ev ^ others) & (ev ^ a0))) < 0) return false;
   const mkt = marketPtr(market);
   let tiers: usize = 0, tierCount: u32 = 0;
   if (load<u8>(mkt, M_KIND) == CurveKind.Tiers) {
@@ -55,7 +62,18 @@ export let priceBank: i64 = 0;
   }
   const sizeAbs = sizeBase < 0 ? <u64>(-sizeBase) : <u64>sizeBase;
   const invSize = 1.0 / Math.abs(<f64>sizeBase);
-  priceLiq = liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, invSize, SCRATCH);
+  const wide = (((equity ^ v) & (equity ^ ev)) | ((ev ^ others) & (ev ^ a0))) < 0;
+  priceLiq = wide ? OVERFLOWED : liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, invSize, SCRATCH);
+  if (priceLiq == OVERFLOWED) {
+    // A0 (or a tier's B_j = A0 + ded_j) outside i64: the same formulas on A0's 128-bit value.
+    store<i64>(WIDE_A0, equity); store<i64>(WIDE_A0, equity >> 63, 8);
+    addWide(WIDE_A0, -v);
+    addWide(WIDE_A0, -others);
+    const lo = load<u64>(WIDE_A0), hi = load<u64>(WIDE_A0, 8);
+    const negative = <i64>hi < 0;
+    const mLo = negative ? <u64>0 - lo : lo, mHi = negative ? <u64>0 - hi - <u64>(lo != 0) : hi;
+    priceLiq = liquidationPriceWide(negative, mHi, mLo, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, SCRATCH);
+  }
   const share = equityShareWith(equity, mm, mmGroup, invGroup);
   priceBank = share == OVERFLOWED ? OVERFLOWED : bankruptcyPrice(v, share, sizeBase, load<i64>(mkt, M_D), invSize, SCRATCH);
   return priceLiq != OVERFLOWED && priceBank != OVERFLOWED;
@@ -73,7 +91,8 @@ export let priceBank: i64 = 0;
 
 /**
  * Prices of the positions of accounts [first, first + count), as many whole accounts as fit the
- * price columns. Writes rows and the next account to PRICES_RECORD. Overflow names the account.
+ * price columns. Writes rows and the next account to PRICES_RECORD. A group whose figures leave i64
+ * gets PRICE_UNDEFINED in both prices of each of its rows.
  */
 export function pricesRange(first: u32, count: u32): i32 {
   if (<u64>first + count > <u64>accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>accountCount);
@@ -91,7 +110,7 @@ export function pricesRange(first: u32, count: u32): i32 {
     if (len > 0) {
       // The group's equity and MM (the last full check's when nothing changed since), then one pass
       // over its positions: terms and prices.
-      if (!crossFigures(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      const defined = crossFigures(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)));
       const equity = sumEquity, mmGroup = sumMm;
       const invGroup = 1.0 / <f64>mmGroup;
       // Column bases in locals: the loop body then loads only data.
@@ -101,8 +120,8 @@ export function pricesRange(first: u32, count: u32): i32 {
       for (let s = start; s < start + len; s++) {
         const market = <u32>load<u16>(posMarket + (<usize>s << 1));
         const size = load<i64>(posSize + (<usize>s << 3));
-        if (!positionTermsInline(market, size, floorPpm, false) || !pricesFromTerms(market, size, termValue, termMm, termMmf, equity, mmGroup, invGroup)) {
-          return fail(Status.Overflow, Field.AccountId, <i32>a);
+        if (!defined || !positionTermsInline(market, size, floorPpm, false) || !pricesFromTerms(market, size, termValue, termMm, termMmf, equity, mmGroup, invGroup)) {
+          priceLiq = PRICE_UNDEFINED; priceBank = PRICE_UNDEFINED;
         }
         const row = <usize>rows; rows++;
         store<u32>(outAccount + (row << 2), a);
@@ -117,7 +136,7 @@ export function pricesRange(first: u32, count: u32): i32 {
       const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
       const size = load<i64>(col(Column.IsoSize) + (<usize>r << 3));
       if (!isolatedFigures(a, r) || !positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, sumEquity, sumMm, 1.0 / <f64>sumMm)) {
-        return fail(Status.Overflow, Field.AccountId, <i32>a);
+        priceLiq = PRICE_UNDEFINED; priceBank = PRICE_UNDEFINED;
       }
       writeRow(rows++, a, market, r, size);
     }

@@ -13,7 +13,7 @@
  * remainders' 16-bit digits finds the threshold value T and how many payers at exactly T still get
  * one more atom (the earliest ones).
  */
-import { FAST_LIMIT, mulDivFloorFast, mulDivRounded } from '../math/fixed';
+import { FAST_LIMIT, mulDivFloorFast, mulDivRounded, SHARE_LIMIT } from '../math/fixed';
 import { col, Column, maxAccounts, maxIsolated } from '../layout';
 import { SCRATCH } from './state';
 
@@ -24,8 +24,10 @@ export const WEIGHT_LIMIT: i64 = 1 << 62;
 @inline function at(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
 
 /**
- * Splits X among payers 0..n. Requires 0 <= X <= Σ caps and Σ weights <= WEIGHT_LIMIT (the caller
- * checks both). Returns the number of rounds taken.
+ * Splits X among payers 0..n. Requires 0 <= X <= 2^62, X <= Σ caps and Σ weights <= WEIGHT_LIMIT
+ * (the caller checks them, with sums that cannot wrap). Then R, W, every share and the fixed sum
+ * (at most X: a payer is fixed at c_i <= t_i) lie in 0 ..= 2^62, and a remainder in [0, W). Returns
+ * the number of rounds taken.
  *
  * A round is two passes: floor shares with a histogram of the remainders' top bits, then the extra
  * atoms (with the cap check). Only a round in which someone exceeds its cap costs more passes.
@@ -70,7 +72,8 @@ export function splitAt(n: u32, X: i64, w: usize, c: usize, t: usize, total: i64
       const p = <usize>i << 3;
       const wi = load<i64>(w + p);
       if (wi <= 0) { if (wi == 0) store<i64>(t + p, 0); continue; }
-      const ti = fast ? mulDivFloorFast(R, wi, W, <f64>wi * ratio) : mulDivRounded(R, wi, W, false, SCRATCH);
+      // t_i <= R <= 2^62: 2^62 itself is a share like any other (one payer taking all of X = 2^62).
+      const ti = fast ? mulDivFloorFast(R, wi, W, <f64>wi * ratio) : mulDivRounded(R, wi, W, false, SCRATCH, SHARE_LIMIT);
       store<i64>(t + p, ti);
       floorSum += ti;
       const cp = counts + (<usize>(<u64>(R * wi - ti * W) >> shift) << 2);

@@ -7,7 +7,8 @@
  * Solvency: a payer's cap includes max(0, E), its group's equity when the pool forms, so no step
  * here takes a solvent group below zero; assessments alone (members owe them) may, and report it.
  */
-import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
+import { AMOUNT_LIMIT, amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumStart } from '../math/fixed';
+import { addWide } from '../math/wide';
 import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK } from '../layout';
 import { accountCount, LIQ_RECORD, nextEpoch, NONE, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE, findCross } from './book';
@@ -16,7 +17,7 @@ import { marketPtr } from './position';
 import { split, splitAt, WEIGHT_LIMIT } from './prorata';
 import { add128, BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
 import { gatherHolders, tagAccount } from './candidates';
-import { assignPooled, beginPays, defMarket, emit, endPays, i64At, notePayment, pay, Role, serves, solventRoom, stepPtr, u32At } from './waterfall';
+import { assignPooled, beginPays, defMarket, emit, endPays, heavyAdd, i64At, notePayment, pay, Role, serves, solventRoom, stepPtr, u32At } from './waterfall';
 
 // @ts-ignore: decorator
 @inline function setPayer(i: u32, id: u32, weight: i64, cap: i64): void {
@@ -27,16 +28,29 @@ import { assignPooled, beginPays, defMarket, emit, endPays, i64At, notePayment, 
 // @ts-ignore: decorator
 @inline function shareOf(i: u32): i64 { return load<i64>(i64At(Column.PayWork, i)); }
 
-/** Sums weights and caps of payers 0..n (saturating at 2^62 + 1: too heavy to split exactly). */
+/** Sums weights and caps (each >= 0) of payers 0..n: -1 past 2^62 (too heavy to split exactly), else Σ caps. */
 function totals(n: u32): i64 {
   let w: i64 = 0, c: i64 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    w += load<i64>(i64At(Column.PayWeight, i));
-    c += load<i64>(i64At(Column.PayCap, i));
+    w = heavyAdd(w, load<i64>(i64At(Column.PayWeight, i)));
+    c = heavyAdd(c, load<i64>(i64At(Column.PayCap, i)));
     if (w > WEIGHT_LIMIT || c > WEIGHT_LIMIT) return -1;
   }
   return c;
 }
+
+/**
+ * What a payer can pay out of its collateral (cross account, or an isolated row for a tagged id)
+ * without taking it below -2^62, the supported range.
+ */
+function collateralRoom(id: u32): i64 {
+  const c = (id & ISOLATED_TAG) == 0 ? load<i64>(i64At(Column.AccCollateral, id)) : load<i64>(i64At(Column.IsoCollateral, id & ~ISOLATED_TAG));
+  return c + AMOUNT_LIMIT; // collateral >= -2^62: 0 ..= 2^63
+}
+
+/** min(cap, room) for a cap >= 0 and a room in 0 ..= 2^63 (compared unsigned). */
+// @ts-ignore: decorator
+@inline function capWithin(cap: i64, room: i64): i64 { return <u64>cap < <u64>room ? cap : room; }
 
 /** Takes each payer's share out of its collateral (cross account, or isolated row), with a pay record. */
 function takeFromCollateral(j: u32, n: u32, market: u32): void {
@@ -75,7 +89,7 @@ function firstVisit(m: u32, stamp: u32): bool {
  * size pays the same per unit of size, as the venues' funding-index bump charges it, but applied at
  * once and exactly: split(X, weights |s|, caps max(0, E)), out of its group's collateral. E is read
  * when the market's pool forms, so a group holding several of the step's markets pays each out of
- * what the earlier ones left.
+ * what the earlier ones left (and no collateral goes below -2^62, the supported range).
  */
 export function runSocializeFunding(j: u32, w: u32, n: u32): void {
   const stamp = nextEpoch();
@@ -89,7 +103,7 @@ export function runSocializeFunding(j: u32, w: u32, n: u32): void {
       // PayId aliases AdlPos (and PayCap AdlSize): payer i is written after candidate i is read.
       const tag = load<u32>(ids + (<usize>i << 2));
       const s = load<i64>(<usize>load<u32>(pos + (<usize>i << 2)));
-      setPayer(i, tag, s < 0 ? -s : s, solventRoom(equityOf(tag)));
+      setPayer(i, tag, s < 0 ? -s : s, capWithin(solventRoom(equityOf(tag)), collateralRoom(tag)));
     }
     finishPool(j, w, n, count, m);
   }
@@ -97,8 +111,18 @@ export function runSocializeFunding(j: u32, w: u32, n: u32): void {
 
 // ---- Gains haircut (Vega, OKX 2018, Deribit; VMGH) -----------------------------------------------
 
-/** Unrealized PnL of the position behind a size column address p (OVERFLOWED if out of range). */
-function pnlAt(p: usize, m: u32, iso: bool): i64 {
+/** The 128-bit sums a gain is added up in: one position's (GAIN), a cross payer's (TOTAL). */
+const GAIN: usize = memory.data(16, 8);
+const TOTAL: usize = memory.data(16, 8);
+/** A gain beyond 2^62: as a payer's weight it makes its pool too heavy to split (the pool pays nothing). */
+const GAIN_BEYOND: i64 = AMOUNT_LIMIT + 1;
+
+/**
+ * Adds the unrealized PnL v = floor(s m / D) + quote - fundingOwed of the position behind a size
+ * column address p to the 128-bit sum at `acc`. False (nothing added) if its value or funding term
+ * is out of range (a notional of 2^62 or more).
+ */
+function addPnl(acc: usize, p: usize, m: u32, iso: bool): bool {
   const s = load<i64>(p);
   const mk = marketPtr(m);
   const D = load<i64>(mk, M_D);
@@ -107,8 +131,30 @@ function pnlAt(p: usize, m: u32, iso: bool): i64 {
   const idx = s > 0 ? load<i64>(mk, M_FUND_LONG) : load<i64>(mk, M_FUND_SHORT);
   const value = mulDivRounded(s, load<i64>(mk, M_MARK), D, false, SCRATCH);
   const owed = s == 0 ? 0 : mulDivRounded(s, idx - snap, D, true, SCRATCH);
-  if (value == OVERFLOWED || owed == OVERFLOWED) return OVERFLOWED;
-  return value + quote - owed;
+  if (value == OVERFLOWED || owed == OVERFLOWED) return false;
+  addWide(acc, value - owed); // both below 2^62 in magnitude: fits i64
+  addWide(acc, quote);
+  return true;
+}
+
+/** The gain at `acc` as a payer's weight: itself within ±2^62, GAIN_BEYOND above, OVERFLOWED below (no gain). */
+function gainWeight(acc: usize): i64 {
+  const g = amountOf(acc);
+  return g != OVERFLOWED ? g : (load<i64>(acc, 8) >= 0 ? GAIN_BEYOND : OVERFLOWED);
+}
+
+/** dst += src, both 128-bit sums. */
+// @ts-ignore: decorator
+@inline function addAcc(dst: usize, src: usize): void {
+  const lo = load<u64>(dst), sum = lo + load<u64>(src);
+  store<u64>(dst, sum);
+  store<i64>(dst, load<i64>(dst, 8) + load<i64>(src, 8) + <i64>(sum < lo), 8);
+}
+
+/** One position's gain v as gainWeight reads it (OVERFLOWED if its terms are out of range or v < -2^62). */
+function positionGain(p: usize, m: u32, iso: bool): i64 {
+  sumStart(GAIN, 0);
+  return addPnl(GAIN, p, m, iso) ? gainWeight(GAIN) : OVERFLOWED;
 }
 
 /** The quote balance cell of the position behind size address p. */
@@ -119,19 +165,14 @@ function pnlAt(p: usize, m: u32, iso: bool): i64 {
 
 /**
  * How much of a position's gain v > 0 a haircut can take: v, but no more than keeps its quote
- * balance within the supported range (quote - h >= -2^62).
+ * balance within the supported range (quote - h >= -2^62): room quote + 2^62 is 0 ..= 2^63.
  */
 // @ts-ignore: decorator
-@inline function gainRoom(v: i64, quote: i64): i64 {
-  const q = quote + AMOUNT_LIMIT;
-  return v < q ? v : q;
-}
+@inline function gainRoom(v: i64, quote: i64): i64 { return capWithin(v, quote + AMOUNT_LIMIT); }
 
-/** floor(g * ppm / 10^6) for 0 < g <= 2^62 (g itself at 10^6: no intermediate reaches the limit). */
+/** floor(g * ppm / 10^6) for 0 < g <= 2^62 (any result, 2^62 included, is a share). */
 // @ts-ignore: decorator
-@inline function haircutCap(g: i64, ppm: i64): i64 {
-  return ppm == 1_000_000 ? g : mulDivRounded(g, ppm, 1_000_000, false, SCRATCH);
-}
+@inline function haircutCap(g: i64, ppm: i64): i64 { return mulDivRounded(g, ppm, 1_000_000, false, SCRATCH, SHARE_LIMIT); }
 
 /** min(a, b, c). */
 // @ts-ignore: decorator
@@ -168,10 +209,10 @@ export function runGains(j: u32, w: u32, n: u32): void {
       const tag = load<u32>(ids + (<usize>i << 2));
       const p = <usize>load<u32>(pos + (<usize>i << 2));
       const iso = (tag & ISOLATED_TAG) != 0;
-      const g = pnlAt(p, m, iso);
+      const g = positionGain(p, m, iso);
       if (g == OVERFLOWED || g <= minGain) continue;
-      const cap = min3(haircutCap(g, ppm), solventRoom(equityOf(tag)), gainRoom(g, load<i64>(quoteAt(p, iso))));
-      setPayer(np++, tag, g, cap);
+      if (g == GAIN_BEYOND) { setPayer(np++, tag, g, 0); continue; } // too heavy: the pool pays nothing
+      setPayer(np++, tag, g, min3(haircutCap(g, ppm), solventRoom(equityOf(tag)), gainRoom(g, load<i64>(quoteAt(p, iso)))));
     }
     if (pool(j, w, n, np, m)) takeGains(j, np, m);
   }
@@ -187,26 +228,23 @@ function gainsAll(minGain: i64, ppm: i64): u32 {
   for (let a: u32 = 0; a < accountCount; a++) {
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
     const s0 = load<u32>(start + (<usize>a << 2)), cnt = load<u32>(len + (<usize>a << 2));
-    // g exactly (128-bit: lo, hi), the rooms saturating just above the split's limit.
-    let lo: u64 = 0, hi: i64 = 0, room: i64 = 0;
+    // g exactly (128-bit, at TOTAL); each gaining position's room, summed saturating past the split's limit.
+    sumStart(TOTAL, 0);
+    let room: i64 = 0;
     let bad = false;
     for (let s = s0; s < s0 + cnt; s++) {
       const p = i64At(Column.PosSize, s);
-      const v = pnlAt(p, <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1)), false);
-      if (v == OVERFLOWED) { bad = true; break; }
-      const sum = lo + <u64>v;
-      hi += (v >> 63) + <i64>(sum < lo);
-      lo = sum;
-      if (v > 0) { const x = gainRoom(v, load<i64>(quoteAt(p, false))); room = room > WEIGHT_LIMIT - x ? WEIGHT_LIMIT + 1 : room + x; }
+      const m = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
+      sumStart(GAIN, 0);
+      if (!addPnl(GAIN, p, m, false)) { bad = true; break; }
+      addAcc(TOTAL, GAIN);
+      const v = gainWeight(GAIN);
+      if (v != OVERFLOWED && v > 0) room = heavyAdd(room, gainRoom(v, load<i64>(quoteAt(p, false))));
     }
-    if (!bad && cnt > 0) {
-      const fits = hi == (<i64>lo >> 63);
-      const g = <i64>lo;
-      if ((!fits && hi >= 0) || (fits && g > WEIGHT_LIMIT)) setPayer(np++, a, WEIGHT_LIMIT + 1, 0); // too heavy: the step pays nothing
-      else if (fits && g > minGain) {
-        const cap = min3(haircutCap(g, ppm), solventRoom(equityOf(a)), room);
-        setPayer(np++, a, g, cap);
-      }
+    const g = gainWeight(TOTAL);
+    if (!bad && cnt > 0 && g != OVERFLOWED && g > minGain) {
+      // A gain beyond 2^62 makes the pool too heavy (it pays nothing).
+      setPayer(np++, a, g, g == GAIN_BEYOND ? 0 : min3(haircutCap(g, ppm), solventRoom(equityOf(a)), room));
     }
     // Isolated rows of a, by market ascending (a short insertion pass over the linked list).
     const first = np;
@@ -214,14 +252,14 @@ function gainsAll(minGain: i64, ppm: i64): u32 {
     while (r != NONE) {
       const m = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
       const p = i64At(Column.IsoSize, r);
-      const v = pnlAt(p, m, true);
+      const v = positionGain(p, m, true);
       if (v != OVERFLOWED && v > minGain) {
         let at = np++;
         while (at > first && <u32>load<u16>(col(Column.IsoMarket) + (<usize>(load<u32>(u32At(Column.PayId, at - 1)) & ~ISOLATED_TAG) << 1)) > m) {
           setPayer(at, load<u32>(u32At(Column.PayId, at - 1)), load<i64>(i64At(Column.PayWeight, at - 1)), load<i64>(i64At(Column.PayCap, at - 1)));
           at--;
         }
-        const cap = min3(haircutCap(v, ppm), solventRoom(equityOf(r | ISOLATED_TAG)), gainRoom(v, load<i64>(quoteAt(p, true))));
+        const cap = v == GAIN_BEYOND ? 0 : min3(haircutCap(v, ppm), solventRoom(equityOf(r | ISOLATED_TAG)), gainRoom(v, load<i64>(quoteAt(p, true))));
         setPayer(at, r | ISOLATED_TAG, v, cap);
       }
       r = load<u32>(u32At(Column.IsoNext, r));
@@ -273,7 +311,7 @@ function takeCrossGains(a: u32, h: i64): void {
       const m = <i32>load<u16>(markets + (<usize>s << 1));
       if (m <= last || m >= bestMarket) continue;
       const p = i64At(Column.PosSize, s);
-      const v = pnlAt(p, <u32>m, false);
+      const v = positionGain(p, <u32>m, false);
       if (v == OVERFLOWED || v <= 0) continue;
       best = s; bestMarket = m; bestRoom = gainRoom(v, load<i64>(quoteAt(p, false)));
     }
@@ -323,8 +361,8 @@ export function runDeposits(j: u32, w: u32, n: u32): void {
     store<i64>(weights + (<usize>np << 3), c);
     store<i64>(caps + (<usize>np << 3), cap);
     np++;
-    deposits += c;
-    capacity += cap;
+    deposits = heavyAdd(deposits, c); // c <= 2^62; saturates past 2^62, where nothing can wrap
+    capacity += cap; // <= deposits
     if (deposits > WEIGHT_LIMIT) return; // too heavy to split exactly: pays nothing
   }
   if (capacity <= 0) return;
@@ -409,9 +447,11 @@ export function runAssessments(j: u32, w: u32, n: u32, epoch: u32): void {
     if (defaulted(i, epoch)) continue;
     const mp = memberPtr(i);
     const committed = load<i64>(mp, 16);
-    const limit = mulDivRounded(committed, multiple, 1_000_000, false, SCRATCH);
-    const room = limit == OVERFLOWED ? 0 : limit - load<i64>(mp, 24);
-    if (room > 0 && committed > 0) setPayer(np++, i, committed, room);
+    // The limit floor(K multiple / 10^6) saturates at 2^62 (K <= 2^62, multiples up to 100x): so
+    // assessed, which only grows up to the limit, stays an amount. Assessed <= 2^62: room fits.
+    const limit = mulDivRounded(committed, multiple, 1_000_000, false, SCRATCH, SHARE_LIMIT);
+    const room = (limit == OVERFLOWED || limit > AMOUNT_LIMIT ? AMOUNT_LIMIT : limit) - load<i64>(mp, 24);
+    if (room > 0 && committed > 0) setPayer(np++, i, committed, capWithin(room, collateralRoom(load<u32>(mp))));
   }
   if (!pool(j, w, n, np, NONE)) return;
   for (let i: u32 = 0; i < np; i++) {

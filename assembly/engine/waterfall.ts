@@ -59,16 +59,25 @@ const BACKSTOP: usize = memory.data(<i32>(MAX_BACKSTOP * BACKSTOP_RECORD), 8);
 /** Config: +0 steps, +4 waterfalls, +8 configured (u32); +16 event u32; +24 last nowSec i64. */
 export const WF_STATE: usize = memory.data(32, 8);
 /** The last run: +0 deficits u32, +4 audit rows left in the buffer u32, +8 deficit total, +16 residue,
- * +24 uncovered, +32 ADL volume (base atoms, saturating), +40 ADL notional, +48 ADL accounts (i64),
- * +56 paid beyond equity (all steps); then per step j (i64 x MAX_STEPS each): covered at
- * RUN_COVERED + 8j, residue at RUN_RESIDUE + 8j, paid beyond equity at RUN_BEYOND + 8j, and the
- * accounts that paid beyond their equity at RUN_BEYOND_ACCOUNTS + 8j. */
-export const RUN_COVERED: u32 = 64;
-export const RUN_RESIDUE: u32 = RUN_COVERED + MAX_STEPS * 8;
-export const RUN_BEYOND: u32 = RUN_RESIDUE + MAX_STEPS * 8;
-export const RUN_BEYOND_ACCOUNTS: u32 = RUN_BEYOND + MAX_STEPS * 8;
-export const RUN_RECORD_BYTES: u32 = RUN_BEYOND_ACCOUNTS + MAX_STEPS * 8;
-export const RUN_RECORD: usize = memory.data(<i32>RUN_RECORD_BYTES, 8);
+ * +24 uncovered, +32 ADL volume (base atoms), +40 ADL notional, +48 ADL accounts (i64), +56 paid
+ * beyond equity (all steps); then per step j (i64 x MAX_STEPS each): covered at RUN_COVERED + 8j,
+ * residue at RUN_RESIDUE + 8j, paid beyond equity at RUN_BEYOND + 8j, and the accounts that paid
+ * beyond their equity at RUN_BEYOND_ACCOUNTS + 8j. The amounts are 128-bit sums (a run may serve
+ * many records of up to 2^63 each): the words above are their low words (u64), each high word (i64)
+ * is RUN_HI bytes further. */
+export const RUN_COVERED: usize = 64;
+export const RUN_RESIDUE: usize = RUN_COVERED + <usize>MAX_STEPS * 8;
+export const RUN_BEYOND: usize = RUN_RESIDUE + <usize>MAX_STEPS * 8;
+export const RUN_BEYOND_ACCOUNTS: usize = RUN_BEYOND + <usize>MAX_STEPS * 8;
+export const RUN_HI: usize = RUN_BEYOND_ACCOUNTS + <usize>MAX_STEPS * 8;
+export const RUN_RECORD: usize = memory.data(<i32>(<u32>RUN_HI * 2), 8);
+
+/** Adds v to the run total at offset `off` of RUN_RECORD (low word there, high word RUN_HI further). */
+export function addRunTotal(off: usize, v: i64): void {
+  const p = RUN_RECORD + off, lo = load<u64>(p), sum = lo + <u64>v;
+  store<u64>(p, sum);
+  store<i64>(p + RUN_HI, load<i64>(p + RUN_HI) + (v >> 63) + <i64>(sum < lo));
+}
 
 @external("env", "auditDrain")
 declare function auditDrain(rows: u32): void;
@@ -163,8 +172,7 @@ export function endPays(): void {
 export function cover(k: u32, j: u32, account: u32, x: i64, price: i64, size: i64): void {
   const p = i64At(Column.DefAmount, k);
   store<i64>(p, load<i64>(p) - x);
-  const s = RUN_RECORD + RUN_COVERED + (<usize>j << 3);
-  store<i64>(s, load<i64>(s) + x);
+  addRunTotal(RUN_COVERED + (<usize>j << 3), x);
   add128(BALANCES + 48, x);
   emit(k, j, Role.Cover, account, defMarket(k), x, price, size);
 }
@@ -173,9 +181,8 @@ export function cover(k: u32, j: u32, account: u32, x: i64, price: i64, size: i6
 export function addResidue(j: u32, account: u32, market: u32, amount: i64, k: u32): void {
   if (amount <= 0) return;
   add128(BALANCES, amount);
-  store<i64>(RUN_RECORD + 16, load<i64>(RUN_RECORD, 16) + amount);
-  const s = RUN_RECORD + RUN_RESIDUE + (<usize>j << 3);
-  store<i64>(s, load<i64>(s) + amount);
+  addRunTotal(16, amount);
+  addRunTotal(RUN_RESIDUE + (<usize>j << 3), amount);
   emit(k, j, Role.Residue, account, market, amount, 0, 0);
 }
 
@@ -187,11 +194,9 @@ export function notePayment(j: u32, equity: i64, amount: i64): void {
   const room = equity > 0 ? equity : 0;
   if (amount <= room) return;
   const beyond = amount - room;
-  store<i64>(RUN_RECORD + 56, load<i64>(RUN_RECORD, 56) + beyond);
-  const s = RUN_RECORD + RUN_BEYOND + (<usize>j << 3);
-  store<i64>(s, load<i64>(s) + beyond);
-  const c = RUN_RECORD + RUN_BEYOND_ACCOUNTS + (<usize>j << 3);
-  store<i64>(c, load<i64>(c) + 1);
+  addRunTotal(56, beyond);
+  addRunTotal(RUN_BEYOND + (<usize>j << 3), beyond);
+  addRunTotal(RUN_BEYOND_ACCOUNTS + (<usize>j << 3), 1);
 }
 
 /** What a group with this equity can pay without going below zero: max(0, E); 0 if E overflowed. */
@@ -310,7 +315,10 @@ function bucketSlot(p: usize, now: i64, make: bool): usize {
   if (make && load<i64>(q) != b) { store<i64>(q, b); store<i64>(q, 0, 8); }
   return q;
 }
-/** Largest (max) or total (sum) value over buckets b-16 ..= b. */
+/**
+ * Largest (max) or total (sum) value over buckets b-16 ..= b. Values are 0 ..= 2^62; a sum
+ * saturates at 2^62 (what it is compared with, a market cap, is at most 2^62).
+ */
 function windowValue(p: usize, now: i64, max: bool): i64 {
   const b = now / load<i64>(p);
   let v: i64 = 0;
@@ -319,10 +327,18 @@ function windowValue(p: usize, now: i64, max: bool): i64 {
     const qb = load<i64>(q);
     if (qb < 0 || qb < b - 16 || qb > b) continue;
     const x = load<i64>(q, 8);
-    v = max ? (x > v ? x : v) : v + x;
+    v = max ? (x > v ? x : v) : saturatingAdd(v, x);
   }
   return v;
 }
+
+/** a + b for 0 <= a, b <= 2^62, saturated at 2^62 (compared first: 2^62 + 2^62 would wrap). */
+// @ts-ignore: decorator
+@inline function saturatingAdd(a: i64, b: i64): i64 { return a > AMOUNT_LIMIT - b ? AMOUNT_LIMIT : a + b; }
+
+/** a + b for 0 <= a, b, saturated at WEIGHT_LIMIT + 1 ("too heavy"); compared first, so nothing wraps. */
+// @ts-ignore: decorator
+@inline export function heavyAdd(a: i64, b: i64): i64 { return a > WEIGHT_LIMIT - b || b > WEIGHT_LIMIT ? WEIGHT_LIMIT + 1 : a + b; }
 
 // ---- Run ------------------------------------------------------------------------------------------
 
@@ -349,18 +365,16 @@ export function allocate(now: i64): i32 {
   const beforeHi = !ASC_NO_ASSERT ? load<i64>(LEDGER_RECORD, 88) : 0;
   store<u32>(WF_STATE, load<u32>(WF_STATE, 16) + 1, 16);
   store<i64>(WF_STATE, now, 24);
-  memory.fill(RUN_RECORD, 0, RUN_RECORD_BYTES);
+  memory.fill(RUN_RECORD, 0, 2 * RUN_HI);
   store<u32>(RUN_RECORD, n);
   auditRows = 0;
   cacheAuditColumns();
   // Defaulters of this run: stamped (AccStamp = epoch) for the clearing-house steps.
   const epoch = nextEpoch();
-  let total: i64 = 0;
   for (let k: u32 = 0; k < n; k++) {
-    total += load<i64>(i64At(Column.DefAmount, k));
+    addRunTotal(8, load<i64>(i64At(Column.DefAmount, k)));
     store<u32>(u32At(Column.AccStamp, load<u32>(u32At(Column.DefAccount, k))), epoch);
   }
-  store<i64>(RUN_RECORD, total, 8);
   observePeaks(nSteps, now);
   const nW = load<u32>(WF_STATE, 4);
   for (let w: u32 = 0; w < nW; w++) {
@@ -373,7 +387,7 @@ export function allocate(now: i64): i32 {
     const r = openOf(k);
     if (r <= 0) continue;
     add128(BALANCES + 16, r);
-    store<i64>(RUN_RECORD + 24, load<i64>(RUN_RECORD, 24) + r);
+    addRunTotal(24, r);
     emit(k, 0xFFFF, Role.Uncovered, NONE, defMarket(k), r, 0, 0);
   }
   store<u32>(LIQ_RECORD, 0);
@@ -483,8 +497,10 @@ function runInsuranceFund(j: u32, w: u32, n: u32): void {
     if (x <= 0) continue;
     store<i64>(bp, bal - x);
     if (paidP != 0) {
-      store<i64>(paidP + 8, load<i64>(paidP, 8) + x);
-      if (load<i64>(paidP) > 0) { const q = bucketSlot(paidP, now, true); store<i64>(q + 8, load<i64>(q, 8) + x); }
+      // paid(m) only meets caps of at most 2^62: its totals saturate there (over all time they would
+      // pass i64 as funds are refilled).
+      store<i64>(paidP + 8, saturatingAdd(load<i64>(paidP, 8), x));
+      if (load<i64>(paidP) > 0) { const q = bucketSlot(paidP, now, true); store<i64>(q + 8, saturatingAdd(load<i64>(q, 8), x)); }
     }
     cover(k, j, NONE, x, 0, 0);
   }
@@ -513,7 +529,8 @@ function runBackstop(j: u32, w: u32, n: u32): void {
   const coll = col(Column.AccCollateral);
   for (let k: u32 = 0; k < n; k++) {
     if (!serves(k, w)) continue;
-    // Capacities now: min(left, collateral), weights: weightPpm or the capacity.
+    // Capacities now: min(left, collateral), weights: weightPpm or the capacity. Each is 0 ..= 2^62:
+    // the sums saturate just past WEIGHT_LIMIT (64 providers of 2^62 would pass i64).
     let sum: i64 = 0, wsum: i64 = 0;
     for (let i: u32 = 0; i < count; i++) {
       const b = BACKSTOP + <usize>(first + i) * BACKSTOP_RECORD;
@@ -527,12 +544,14 @@ function runBackstop(j: u32, w: u32, n: u32): void {
       store<u32>(u32At(Column.PayId, i), a);
       store<i64>(i64At(Column.PayCap, i), c);
       store<i64>(i64At(Column.PayWeight, i), c > 0 ? wt : 0);
-      sum += c;
-      wsum += c > 0 ? wt : 0;
+      sum = heavyAdd(sum, c);
+      wsum = heavyAdd(wsum, c > 0 ? wt : 0);
     }
+    // Too heavy to split exactly (docs/WATERFALL.md, "Limits"): this record gets nothing here.
+    if (sum > WEIGHT_LIMIT || wsum > WEIGHT_LIMIT) continue;
     let x = openOf(k);
     if (sum < x) x = sum;
-    if (x <= 0 || wsum > WEIGHT_LIMIT) continue;
+    if (x <= 0) continue;
     split(count, x);
     for (let i: u32 = 0; i < count; i++) {
       const share = load<i64>(i64At(Column.PayWork, i));

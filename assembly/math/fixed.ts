@@ -13,7 +13,7 @@
  * Slow path. `mulDivExact` uses 128-bit products (wide.ts) for any operands, and reports results
  * whose magnitude reaches AMOUNT_LIMIT as OVERFLOWED.
  */
-import { absU, divModU128, mulWideU, ptr } from './wide';
+import { absU, addWide, divModU128, mulWideU, ptr, wideWithin } from './wide';
 
 /** Largest magnitude of any amount, size or price the engine accepts: 2^62. */
 export const AMOUNT_LIMIT: i64 = 0x4000000000000000;
@@ -112,13 +112,40 @@ export function requirementCeilExact(sizeAbs: u64, mark: u64, fPpm: u64, d: u64,
 
 /**
  * Exact a*b/d, rounded down or up, for any i64 operands and 0 < d < 2^62: the fast path when the
- * quotient is small, else the 128-bit path. Returns OVERFLOWED when |result| >= AMOUNT_LIMIT.
+ * quotient is small, else the 128-bit path. Returns OVERFLOWED when |result| truncated reaches
+ * `truncLimit`: by default AMOUNT_LIMIT (a notional, a value term: below 2^62); an amount whose
+ * exact value may be 2^62 itself (a share of at most 2^62, a cap) passes `SHARE_LIMIT`.
  */
-export function mulDivRounded(a: i64, b: i64, d: i64, roundUp: bool, out: ptr): i64 {
+export function mulDivRounded(a: i64, b: i64, d: i64, roundUp: bool, out: ptr, truncLimit: u64 = <u64>AMOUNT_LIMIT): i64 {
   // Four correctly rounded operations: relative error below 2^-50 (see the header).
   const est = <f64>a * <f64>b / <f64>d;
   if (Math.abs(est) <= FAST_LIMIT) {
     return roundUp ? mulDivCeilFast(a, b, d, est) : mulDivFloorFast(a, b, d, est);
   }
-  return mulDivExact(a, b, d, roundUp, out);
+  return mulDivExact(a, b, d, roundUp, out, truncLimit);
+}
+
+/** `truncLimit` for results that may be any i64 (2^62 included): only a result outside i64 is OVERFLOWED. */
+export const SHARE_LIMIT: u64 = u64.MAX_VALUE;
+
+/**
+ * A sum of i64 terms as an amount: the terms are added into 16 bytes of scratch at `acc` as a
+ * 128-bit value (no intermediate can wrap), then `amountOf` reads it back, OVERFLOWED when outside
+ * [-AMOUNT_LIMIT, AMOUNT_LIMIT].
+ */
+// @ts-ignore: decorator
+@inline export function sumStart(acc: ptr, v: i64): void { store<i64>(acc, v); store<i64>(acc, v >> 63, 8); }
+// @ts-ignore: decorator
+@inline export function sumAdd(acc: ptr, v: i64): void { addWide(acc, v); }
+// @ts-ignore: decorator
+@inline export function amountOf(acc: ptr): i64 { return wideWithin(acc, AMOUNT_LIMIT); }
+
+/**
+ * a + b when it stays within [-AMOUNT_LIMIT, AMOUNT_LIMIT] (a balance in the supported range),
+ * else OVERFLOWED. Exact for any i64 operands: the sum's overflow out of i64 is detected too.
+ */
+// @ts-ignore: decorator
+@inline export function addAmount(a: i64, b: i64): i64 {
+  const sum = a + b;
+  return addOverflowBits(a, b, sum) < 0 || sum > AMOUNT_LIMIT || sum < -AMOUNT_LIMIT ? OVERFLOWED : sum;
 }

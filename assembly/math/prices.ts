@@ -10,6 +10,11 @@
  * estimate with an exact wrapping remainder when the ratio is below 2^48 and the divisor below 2^61,
  * else 128-bit nested division (ceil(ceil(x/c)/e) = ceil(x/(c e)) for positive integers, and the same
  * for floor).
+ *
+ * Range. For a group the check accepts (E, M, every MM_i in i64; |v| < 2^62), T = v - E_i lies
+ * within 2^63 + 2^62 and A0 = (E - v) - (M - MM_i) within 2^64 + 2^62 of zero: both can leave i64.
+ * The callers take the i64 path when the subtraction does not wrap; `bankruptcyPrice` then carries T
+ * as a sign and a u64 magnitude, and `liquidationPriceWide` takes A0 as a sign and a 65-bit magnitude.
  */
 import { AMOUNT_LIMIT, OVERFLOWED, roundNearest } from './fixed';
 import { cmpU128, divModU128, mulWideU, ptr } from './wide';
@@ -19,18 +24,22 @@ import { T_DED, T_FLOOR, T_MMF, TIER_RECORD } from '../layout';
 export const PRICE_NEVER: i64 = 0;
 /** The condition holds at every price in 1..2^62. */
 export const PRICE_ALWAYS: i64 = -1;
+/** No price: the group's figures leave i64 (the check refuses it with Overflow), so the formulas define none. */
+export const PRICE_UNDEFINED: i64 = -2;
 /** u64 below 2^63 to f64 through the (one-instruction) signed conversion; 2^63 itself reads as 2^63. */
 // @ts-ignore: decorator
 @inline function toF64(x: u64): f64 { return Math.abs(<f64><i64>x); }
+
 
 /** A ratio beyond the price range (returned by ratioWithEstimate as "more than 2^62"). */
 const BEYOND: u64 = <u64>AMOUNT_LIMIT + 1;
 const PPM: u64 = 1_000_000;
 
 /**
- * ceil or floor of (a*b) / (c*e) for a, b >= 0 and c, e > 0 (all below 2^63), saturated to 2^62 + 1
- * when the result is above 2^62, given the caller's estimate of the ratio, which must be within
- * 2^-50 relative (at most seven correctly rounded f64 steps, conversions included).
+ * ceil or floor of (a*b) / (c*e) for a, b >= 0 and c, e > 0 (b, c, e below 2^63, a any u64; a*b below
+ * 2^127), saturated to 2^62 + 1 when the result is above 2^62, given the caller's estimate of the
+ * ratio, which must be within 2^-50 relative (at most seven correctly rounded f64 steps, conversions
+ * included).
  */
 // @ts-ignore: decorator
 @inline export function ratioWithEstimate(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out: ptr): u64 {
@@ -58,6 +67,11 @@ function ratioWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out:
     const cmp = cmpU128(hi, lo, h2, l2);
     return roundUp ? q + <u64>(cmp > 0) : q - <u64>(cmp < 0);
   }
+  return divNested(hi, lo, c, e, roundUp, out);
+}
+
+/** ceil or floor of (hi:lo) / (c e) by nested division (exact for positive integers), BEYOND above 2^62. */
+function divNested(hi: u64, lo: u64, c: u64, e: u64, roundUp: bool, out: ptr): u64 {
   let q = divModU128(hi, lo, c, out);
   let qHi = load<u64>(out);
   if (roundUp && load<u64>(out, 8) != 0) { q++; if (q == 0) qHi++; }
@@ -65,6 +79,14 @@ function ratioWide(a: u64, b: u64, c: u64, e: u64, est: f64, roundUp: bool, out:
   qHi = load<u64>(out);
   if (roundUp && load<u64>(out, 8) != 0) { q++; if (q == 0) qHi++; }
   return qHi != 0 || q > <u64>AMOUNT_LIMIT ? BEYOND : q;
+}
+
+/** (mHi:mLo) * k for mHi <= 1 and k < 2^63: returns the low word, writes the high word to out. */
+// @ts-ignore: decorator
+@inline function mulWide65(mHi: u64, mLo: u64, k: u64, out: ptr): u64 {
+  const lo = mulWideU(mLo, k, out);
+  store<u64>(out, load<u64>(out) + mHi * k);
+  return lo;
 }
 
 /**
@@ -151,18 +173,57 @@ function liquidationPriceTiers(a0: i64, sizeAbs: u64, long: bool, d6: u64, tiers
 /**
  * Bankruptcy price of a position of signed size `sizeBase` with value term `v` = floor(s m / D) and
  * equity share `share` = E_i: T = v - E_i; a long's BP = ceil(T D / s), a short's floor(T D / s).
- * OVERFLOWED if T leaves i64.
+ * T may leave i64 (|v| < 2^62, |E_i| < 2^63): it is then carried as its sign (that of v) and the
+ * magnitude |v| + |E_i| < 2^64.
  */
 // @ts-ignore: decorator
 @inline export function bankruptcyPrice(v: i64, share: i64, sizeBase: i64, d: i64, invSize: f64, out: ptr): i64 {
   const t = v - share;
-  if (((v ^ share) & (v ^ t)) < 0) return OVERFLOWED;
+  const wrapped = ((v ^ share) & (v ^ t)) < 0;
+  const positive = wrapped ? v > 0 : t > 0;
+  // |T| as u64: the wrapping difference read unsigned (or negated) is exact below 2^64.
+  const magnitude: u64 = positive ? <u64>t : <u64>0 - <u64>t;
+  const magnitudeF = wrapped ? <f64>magnitude : Math.abs(<f64>t);
   if (sizeBase > 0) {
-    if (t <= 0) return PRICE_NEVER;
-    const p = ratioWithEstimate(<u64>t, <u64>d, <u64>sizeBase, 1, <f64>t * <f64>d * invSize, true, out);
+    if (!positive) return PRICE_NEVER;
+    const p = ratioWithEstimate(magnitude, <u64>d, <u64>sizeBase, 1, magnitudeF * <f64>d * invSize, true, out);
     return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
   }
-  if (t >= 0) return PRICE_ALWAYS;
-  const p = ratioWithEstimate(<u64>(-t), <u64>d, <u64>(-sizeBase), 1, -(<f64>t) * <f64>d * invSize, false, out);
+  if (positive || t == 0) return PRICE_ALWAYS;
+  const p = ratioWithEstimate(magnitude, <u64>d, <u64>(-sizeBase), 1, magnitudeF * <f64>d * invSize, false, out);
   return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
+}
+
+/**
+ * Liquidation price (as `liquidationPrice`) for an A0 outside i64: its sign (`negative`) and its
+ * magnitude (mHi:mLo), below 2^64 + 2^62. Every piece in order (one piece of fraction `mmf` when
+ * tierCount = 0), with B_j = A0 + ded_j in 128 bits: a long's |B_j| = |A0| - ded_j (A0 <= -2^63 and
+ * ded_j < 2^62 keep B_j < 0), a short's B_j = A0 + ded_j. The root tests and the price are the
+ * formulas' exact 128-bit products and quotients.
+ */
+export function liquidationPriceWide(negative: bool, mHi: u64, mLo: u64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, out: ptr): i64 {
+  if (long ? !negative : negative) return long ? PRICE_NEVER : PRICE_ALWAYS;
+  const pieces: u32 = tierCount == 0 ? 1 : tierCount;
+  for (let j: u32 = 0; j < pieces; j++) {
+    const t = tiers + <usize>j * TIER_RECORD;
+    const f = tierCount == 0 ? mmf : <u64>load<u32>(t, T_MMF);
+    const ded = tierCount == 0 ? <u64>0 : <u64>load<i64>(t, T_DED);
+    const nextFloor: i64 = j + 1 < tierCount ? load<i64>(t + TIER_RECORD, T_FLOOR) : -1;
+    // |B_j| as (bHi:bLo).
+    let bLo: u64, bHi: u64;
+    if (long) { bLo = mLo - ded; bHi = mHi - <u64>(mLo < ded); } else { bLo = mLo + ded; bHi = mHi + <u64>(bLo < mLo); }
+    const k = long ? PPM - f : PPM + f;
+    if (long && f >= PPM) continue; // g is flat (below 0) in this piece
+    if (nextFloor >= 0) {
+      // The root lies in this piece iff (long) L_{j+1} k >= |B_j| 10^6, (short) |B_j| 10^6 <= L_{j+1} k.
+      const lLo = mulWideU(<u64>nextFloor, k, out), lHi = load<u64>(out);
+      const rLo = mulWide65(bHi, bLo, PPM, out), rHi = load<u64>(out);
+      if (cmpU128(lHi, lLo, rHi, rLo) < 0) continue;
+    }
+    const xLo = mulWide65(bHi, bLo, d6, out), xHi = load<u64>(out);
+    const p = divNested(xHi, xLo, sizeAbs, k, long, out);
+    if (long) return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
+    return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
+  }
+  return long ? PRICE_ALWAYS : PRICE_NEVER;
 }

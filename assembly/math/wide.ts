@@ -96,3 +96,21 @@ export function ceilSqrtU(x: u64): u64 {
   while (n * n < x) n++;
   return n;
 }
+
+/**
+ * Adds v to the signed 128-bit value at p (low word u64 at p, high word i64 at p + 8): sums of many
+ * i64 amounts (report totals, a balance's terms before its range check) that must not wrap.
+ */
+// @ts-ignore: decorator
+@inline export function addWide(p: ptr, v: i64): void {
+  const lo = load<u64>(p), sum = lo + <u64>v;
+  store<u64>(p, sum);
+  store<i64>(p, load<i64>(p, 8) + (v >> 63) + <i64>(sum < lo), 8);
+}
+
+/** The signed 128-bit value at p when it lies within [-limit, limit] (limit >= 0), else i64.MIN_VALUE. */
+// @ts-ignore: decorator
+@inline export function wideWithin(p: ptr, limit: i64): i64 {
+  const lo = <i64>load<u64>(p), hi = load<i64>(p, 8);
+  return hi == (lo >> 63) && lo >= -limit && lo <= limit ? lo : i64.MIN_VALUE;
+}

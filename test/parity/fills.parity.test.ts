@@ -228,7 +228,7 @@ describe('pre-trade checks', () => {
 
   it('cross preTrade returns the model\'s figures and ok, and changes nothing (later checks still match)', async () => {
     // All curves, open interest included: a preTrade on an open-interest market must not leave the
-    // market's derived state changed (regression, see known-disagreements.parity.test.ts).
+    // market's derived state changed (regression, see test/regression/margin-edges.test.ts).
     let ok = 0, refused = 0;
     for (let seed = 1; seed <= 5; seed++) {
       const book = generateBook({ seed: 2600 + seed, accounts: 30, markets: 4, isolated: 0.3, extreme: 0 });

@@ -20,7 +20,7 @@
 import type { DeficitRecord, LiquidationKind, LiquidationPolicy } from '../../src/liquidation.js';
 import type { AtomsInput } from '../../src/types.js';
 import {
-  ceilDiv, curveFractions, floorDiv, openInterestBase, positionFigures, tierDeductionsQuote,
+  ceilDiv, curveFractions, floorDiv, groupOverflows, openInterestBase, positionFigures, tierDeductionsQuote,
   type RefAccount, type RefBook, type RefMarket, type RefPosition,
 } from './model.js';
 
@@ -30,6 +30,8 @@ import {
 export const PRICE_NEVER = 0n;
 /** "No such price": the condition holds at every price in 1..2^62. */
 export const PRICE_ALWAYS = -1n;
+/** "No price": the group's figures leave i64 (the check refuses it with OVERFLOW). */
+export const PRICE_UNDEFINED = -2n;
 
 /** A market with the liquidation settings: close step (base atoms, default 1) and insurance fund (default global). */
 export type LiqMarket = RefMarket & { stepBase?: bigint; insuranceFund?: 'global' | 'own' };
@@ -37,7 +39,7 @@ export type LiqMarket = RefMarket & { stepBase?: bigint; insuranceFund?: 'global
 /** A book whose markets may carry liquidation settings; structurally a RefBook. */
 export interface LiqBook extends RefBook { markets: LiqMarket[] }
 
-/** Prices of one position; the sentinels are PRICE_NEVER and PRICE_ALWAYS. */
+/** Prices of one position; the sentinels are PRICE_NEVER, PRICE_ALWAYS and PRICE_UNDEFINED. */
 export interface RefPositionPrices {
   marketId: number;
   /** Global isolated id, null for a cross position. */
@@ -337,6 +339,12 @@ export function bankruptcyPriceQuote(scale: bigint, sizeBase: bigint, valueTermQ
 
 /** Prices of every position of a group, in the group's position order. */
 function groupPrices(book: LiqBook, group: Group): RefPositionPrices[] {
+  // A group whose figures leave i64 has no prices: PRICE_UNDEFINED in both.
+  if (groupOverflows(book, group.wallet.collateralQuote, group.positions(), group.account.imfFloorPpm)) {
+    return group.positions().map((p) => ({
+      marketId: p.marketId, isolatedId: group.isolatedId, sizeBase: p.sizeBase, liquidationPriceQuote: PRICE_UNDEFINED, bankruptcyPriceQuote: PRICE_UNDEFINED,
+    }));
+  }
   const figures = evaluate(book, group);
   const E = figures.equityQuote;
   const M = figures.mmQuote;

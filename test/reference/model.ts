@@ -352,6 +352,20 @@ function sumFigures(book: RefBook, oiBase: readonly bigint[], collateralQuote: b
   return { equityQuote, imQuote, mmQuote, freeQuote, health: healthOf(equityQuote, imQuote, mmQuote) };
 }
 
+/**
+ * Whether a group's figures (its collateral and positions, the account's IM floor) leave i64 or
+ * reach a notional of 2^62: the check refuses such a group with OVERFLOW.
+ */
+export function groupOverflows(book: RefBook, collateralQuote: bigint, positions: readonly RefPosition[], imfFloorPpm: number): boolean {
+  try {
+    sumFigures(book, allOpenInterestsBase(book), collateralQuote, positions, imfFloorPpm, -1);
+    return false;
+  } catch (e) {
+    if (e instanceof RefOverflow) return true;
+    throw e;
+  }
+}
+
 export interface RiskRow { id: number; equityQuote: bigint; mmQuote: bigint }
 
 /** a before b iff a.equity * b.MM < b.equity * a.MM (exact cross multiplication); ties by id ascending. */

@@ -614,7 +614,8 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
           for (const [m, group] of byMarket(ks, deficits)) {
             const payers = payerGroups(book).flatMap((g) => {
               const p = g.positions().find((x) => x.marketId === m && x.sizeBase !== 0n);
-              return p === undefined ? [] : [{ g, weight: abs(p.sizeBase), cap: solventRoom(equityNow(book, g)) }];
+              // No collateral goes below -2^62 (the supported range): the cap is within C + 2^62 too.
+              return p === undefined ? [] : [{ g, weight: abs(p.sizeBase), cap: min(solventRoom(equityNow(book, g)), g.wallet.collateralQuote + TWO_POW_62) }];
             });
             if (tooHeavy(payers)) continue;
             const X = takeUpTo(sum(payers.map((p) => p.cap)), group);
@@ -738,7 +739,11 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
         case 'assessments': {
           const survivors = surviving(book, state, defaulters);
           const mult = BigInt(t.multiplePpm);
-          const payers = survivors.map(([, m]) => ({ weight: m.committedQuote, cap: max(0n, floorDiv(m.committedQuote * mult, PPM) - m.assessedQuote) }));
+          // The limit saturates at 2^62 (assessed stays an amount); collateral stays at or above -2^62.
+          const payers = survivors.map(([id, m]) => ({
+            weight: m.committedQuote,
+            cap: max(0n, min(min(floorDiv(m.committedQuote * mult, PPM), TWO_POW_62) - m.assessedQuote, book.accounts[id]!.collateralQuote + TWO_POW_62)),
+          }));
           if (tooHeavy(payers)) break;
           const X = takeUpTo(sum(payers.map((p) => p.cap)));
           const shares = split(X, payers);

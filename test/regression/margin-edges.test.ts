@@ -1,7 +1,8 @@
 /**
- * Regressions: engine/model disagreements found by the parity tests, each reduced to a small book
- * and worked by hand from docs/FORMULAS.md. The hand computation agreed with the reference model and
- * the engine was fixed; the model side of each case is checked too, so the hand values are tested.
+ * Regressions: margin-check disagreements between the engine and the reference model found by the
+ * parity tests, each reduced to a small book and worked by hand from docs/FORMULAS.md. The hand
+ * computation agreed with the reference model and the engine was fixed; the model side of each case
+ * is checked too, so the hand values are tested. Each engine case runs on the debug and the release core.
  */
 import { describe, expect, it } from 'vitest';
 import { checkBook, RefOverflow, type Figures, type RefBook, type RefCurve } from '../reference/model.js';
