@@ -17,6 +17,8 @@ export enum Status {
   NotInitialized = 3,
   ResultsStale = 4,
   Interrupted = 5,
+  Reentrant = 6,
+  Disposed = 7,
   // 100..199: input validation
   InvalidNumber = 100,
   OutOfRange = 101,
@@ -34,6 +36,8 @@ export enum Status {
   NoPlan = 113,
   InvalidWaterfall = 114,
   InvalidScenario = 115,
+  PlanEdited = 116,
+  NotLiquidatable = 117,
   // 200..299: margin refusals
   BelowInitialMargin = 200,
   AccountHasPositions = 201,
@@ -92,6 +96,8 @@ export enum Field {
   Steps = 47,
   MarginScalePpm = 48,
   FundingRatePpm = 49,
+  IsolatedId = 50,
+  Kind = 51,
 }
 
 /** Health codes written per account and per isolated position. */
