@@ -162,10 +162,15 @@ function owedAt(engine: RiskEngine, m: number, long: bigint, short: bigint): big
   return total;
 }
 
-interface Before { ledger: bigint; positions: Positions; collateral: bigint[]; funds: bigint[]; indices: [bigint, bigint][]; gains: Map<string, bigint> }
+interface Before {
+  ledger: bigint; positions: Positions; collateral: bigint[]; funds: bigint[]; indices: [bigint, bigint][]; gains: Map<string, bigint>;
+  /** `account/market` of every isolated position at the run's start (ADL may close one during the run). */
+  isolated: Set<string>;
+}
 
 function observe(engine: RiskEngine): Before {
   const gains = new Map<string, bigint>();
+  const isolated = new Set<string>();
   const collateral: bigint[] = [];
   for (let a = 0; a < engine.accountCount; a++) {
     const s = engine.account(a);
@@ -173,10 +178,10 @@ function observe(engine: RiskEngine): Before {
     let cross = 0n;
     for (const p of s.positions) { const v = pnl(engine, p.marketId, p); cross += v; gains.set(`${a}/${p.marketId}`, v); }
     gains.set(`${a}/cross`, cross);
-    for (const p of s.isolated) gains.set(`${a}/${p.marketId}`, pnl(engine, p.marketId, p));
+    for (const p of s.isolated) { gains.set(`${a}/${p.marketId}`, pnl(engine, p.marketId, p)); isolated.add(`${a}/${p.marketId}`); }
   }
   return {
-    ledger: engine.ledger().totalQuote, positions: positionsOf(engine), collateral, gains,
+    ledger: engine.ledger().totalQuote, positions: positionsOf(engine), collateral, gains, isolated,
     funds: [engine.insuranceFund(), ...Array.from({ length: engine.marketCount }, (_, m) => engine.insuranceFund(m))],
     indices: Array.from({ length: engine.marketCount }, (_, m) => [engine.market(m).fundingIndexLong, engine.market(m).fundingIndexShort]),
   };
@@ -256,7 +261,7 @@ function checkRun(engine: RiskEngine, config: WaterfallConfig, before: Before, r
     {
       for (const r of records.filter((x) => x.waterfall === w && x.step === j && x.role === 'pay')) {
         const scopeAll = (t.scope ?? 'market') === 'all';
-        const isCross = scopeAll ? engine.account(r.accountId!).isolated.every((p) => p.marketId !== r.marketId) : false;
+        const isCross = scopeAll ? !before.isolated.has(`${r.accountId}/${r.marketId}`) : false;
         const g = before.gains.get(`${r.accountId}/${scopeAll && (r.marketId === null || isCross) ? 'cross' : r.marketId}`)!;
         expect(r.amountQuote <= (g * BigInt(t.maxHaircutPpm ?? 1_000_000)) / PPM, `gain haircut ${show(r)} of g = ${g}`).toBe(true);
         count('gain haircuts checked');
