@@ -14,6 +14,7 @@ export { executePlan, depositFund, clearDeficits, ledgerSum } from './engine/exe
 export { policyRecordPtr, planRecordPtr, pricesRecordPtr, liqRecordPtr, execRecordPtr, ledgerRecordPtr, logCapacity } from './engine/abi';
 export { setWaterfall, allocate, auditPending } from './engine/waterfall';
 export { adlRanks } from './engine/adl';
+export { publishResults } from './engine/publish';
 export { setVaultAccount, vaultDeposit, vaultWithdraw, vaultNav, addContribution, resetAssessments, addOperatorCapital } from './engine/parties';
 export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, balancesPtr, membersPtr, providersPtr, scratchPtr, resultsCurrent, lastNowSec, eventCount } from './engine/abi';
 export { simPrepare, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulate';

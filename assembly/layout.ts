@@ -34,6 +34,8 @@
  *   waterfall deficits' sizes, prices and open amounts; payers of a pro-rata split (accounts +
  *             isolated rows); the audit buffer (AUDIT_ROWS); per market its fund and waterfall,
  *             per fund and market a time window; ADL candidates of one market side (<= accounts)
+ *   published what the caller's views show: a copy of the account and isolated results (with
+ *             dirty marks per row)
  *
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
@@ -173,7 +175,24 @@ export enum Column {
   AdlPos = 100,
   AdlGroups = 101,
   AdlGroupOf = 102,
-  Count = 103,
+  // What the caller's views show (engine/publish.ts): copies of the result columns, published when
+  // a view is asked for; the core never reads them. Rows written since the last publish are marked
+  // in AccDirty / IsoDirty (one byte per row).
+  PubAccEquity = 103,
+  PubAccIm = 104,
+  PubAccMm = 105,
+  PubAccFree = 106,
+  PubAccHealth = 107,
+  PubIsoAccount = 108,
+  PubIsoMarket = 109,
+  PubIsoEquity = 110,
+  PubIsoIm = 111,
+  PubIsoMm = 112,
+  PubIsoFree = 113,
+  PubIsoHealth = 114,
+  AccDirty = 115,
+  IsoDirty = 116,
+  Count = 117,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -223,6 +242,11 @@ function widthOf(c: Column): u32 {
     case Column.AuditPrice: case Column.AuditSize: case Column.AdlKey: case Column.AdlSize: case Column.AdlSums:
       return 8;
     case Column.FundWindow: case Column.MarketPaid: return WINDOW_RECORD;
+    case Column.PubAccEquity: case Column.PubAccIm: case Column.PubAccMm: case Column.PubAccFree:
+    case Column.PubIsoEquity: case Column.PubIsoIm: case Column.PubIsoMm: case Column.PubIsoFree:
+      return 8;
+    case Column.PubAccHealth: case Column.PubIsoHealth: case Column.AccDirty: case Column.IsoDirty: return 1;
+    case Column.PubIsoMarket: return 2;
     case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
     case Column.AdlGroups: return 64;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;
@@ -271,6 +295,8 @@ function lengthOf(c: Column): u32 {
     case Column.PriceAccount: case Column.PriceMarket: case Column.PriceIso: case Column.PriceSize:
     case Column.PriceLiq: case Column.PriceBank: return PRICE_ROWS;
     case Column.GroupKey: case Column.GroupSlot: return SCRATCH_SLOTS;
+    case Column.PubIsoAccount: case Column.PubIsoMarket: case Column.PubIsoEquity: case Column.PubIsoIm:
+    case Column.PubIsoMm: case Column.PubIsoFree: case Column.PubIsoHealth: case Column.IsoDirty: return maxIsolated;
     default: return maxAccounts; // account columns and Queue
   }
 }

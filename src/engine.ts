@@ -467,16 +467,23 @@ export class RiskEngine implements Disposable {
   }
 
   private figuresAt(isolated: boolean, i: number): MarginFigures {
-    const v = this.figureViews(isolated, i, 1);
+    const v = this.resultColumns(isolated, false, i, 1);
     return { equityQuote: v.equityQuote[0]!, imQuote: v.imQuote[0]!, mmQuote: v.mmQuote[0]!, freeQuote: v.freeQuote[0]!, health: v.health[0]! as Health };
   }
 
-  /** Views of rows [first, first + n) of the account (or isolated) result columns. */
-  private figureViews(isolated: boolean, first: number, n: number): AccountResultsView {
+  /**
+   * Views of rows [first, first + n) of the account (or isolated) result columns: the core's own
+   * (read here and copied, never handed out) or their published copy (`published`).
+   */
+  private resultColumns(isolated: boolean, published: boolean, first: number, n: number): AccountResultsView {
     const raw = this.core;
-    const c = isolated
-      ? { eq: Column.IsoEquity, im: Column.IsoIm, mm: Column.IsoMm, free: Column.IsoFree, health: Column.IsoHealth }
-      : { eq: Column.AccEquity, im: Column.AccIm, mm: Column.AccMm, free: Column.AccFree, health: Column.AccHealth };
+    const c = published
+      ? (isolated
+        ? { eq: Column.PubIsoEquity, im: Column.PubIsoIm, mm: Column.PubIsoMm, free: Column.PubIsoFree, health: Column.PubIsoHealth }
+        : { eq: Column.PubAccEquity, im: Column.PubAccIm, mm: Column.PubAccMm, free: Column.PubAccFree, health: Column.PubAccHealth })
+      : (isolated
+        ? { eq: Column.IsoEquity, im: Column.IsoIm, mm: Column.IsoMm, free: Column.IsoFree, health: Column.IsoHealth }
+        : { eq: Column.AccEquity, im: Column.AccIm, mm: Column.AccMm, free: Column.AccFree, health: Column.AccHealth });
     return {
       equityQuote: raw.view(BigInt64Array, c.eq, first, n),
       imQuote: raw.view(BigInt64Array, c.im, first, n),
@@ -540,30 +547,37 @@ export class RiskEngine implements Disposable {
 
   /**
    * Per-account results, indexed by account id: equity, IM, MM, free collateral (quote atoms) and
-   * health. @remarks zero-copy: valid until the next call that changes the book or checks.
+   * health, as of the latest checks. @remarks zero-copy: a view of the published copy of the
+   * results (the rows changed since the last call are copied in now); it shows them until the next
+   * `resultsView()`. Writing it changes nothing in the engine.
    */
   resultsView(): AccountResultsView {
     this.requireValid();
-    return this.figureViews(false, 0, this.core.exports.accountCount());
+    const raw = this.core;
+    raw.exports.publishResults(0);
+    return this.resultColumns(false, true, 0, raw.exports.accountCount());
   }
 
   /**
    * Per-isolated-position results, indexed by isolated id (rows whose health is `Inactive` are
-   * free or unchecked). @remarks zero-copy: valid until the next call that changes the book or checks.
+   * free or unchecked), with each row's account and market. @remarks zero-copy: a view of the
+   * published copy, as `resultsView()`; it shows them until the next `isolatedResultsView()`.
    */
   isolatedResultsView(): IsolatedResultsView {
     this.requireValid();
     const raw = this.core, n = raw.exports.isolatedTop();
+    raw.exports.publishResults(1);
     return {
-      accountId: raw.view(Uint32Array, Column.IsoAccount, 0, n),
-      marketId: raw.view(Uint16Array, Column.IsoMarket, 0, n),
-      ...this.figureViews(true, 0, n),
+      accountId: raw.view(Uint32Array, Column.PubIsoAccount, 0, n),
+      marketId: raw.view(Uint16Array, Column.PubIsoMarket, 0, n),
+      ...this.resultColumns(true, true, 0, n),
     };
   }
 
   /**
    * Liquidatable and bankrupt accounts (or isolated positions) in risk order: lowest equity/MM
-   * first, exact, ties by id. @remarks zero-copy: valid until the next call on this engine.
+   * first, exact, ties by id. @remarks zero-copy: valid until the next call on this engine. The core
+   * builds the queue afresh whenever it needs one, so writing the view changes nothing.
    */
   riskOrderView(options: { isolated?: boolean } = {}): Uint32Array {
     this.requireValid();

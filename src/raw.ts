@@ -28,11 +28,14 @@ export const Column = {
   DefSize: 77, DefPrice: 78, DefOpen: 79, PayId: 80, PayWeight: 81, PayCap: 82, PayWork: 83,
   AuditDeficit: 84, AuditStep: 85, AuditRole: 86, AuditAccount: 87, AuditMarket: 88, AuditAmount: 89, AuditPrice: 90, AuditSize: 91,
   MarketFund: 92, MarketWaterfall: 93, FundWindow: 94, MarketPaid: 95, AdlKey: 96, AdlId: 97, AdlSize: 98, AdlSums: 99, AdlPos: 100, AdlGroups: 101, AdlGroupOf: 102,
+  PubAccEquity: 103, PubAccIm: 104, PubAccMm: 105, PubAccFree: 106, PubAccHealth: 107,
+  PubIsoAccount: 108, PubIsoMarket: 109, PubIsoEquity: 110, PubIsoIm: 111, PubIsoMm: 112, PubIsoFree: 113, PubIsoHealth: 114,
+  AccDirty: 115, IsoDirty: 116,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
 export const MARKET_RECORD = 192;
@@ -92,6 +95,7 @@ export interface CoreExports {
   allocate(nowSec: bigint): number;
   auditPending(): number;
   adlRanks(market: number, side: number, ranking: number): number;
+  publishResults(isolated: number): void;
   setVaultAccount(account: number): number;
   vaultDeposit(account: number, amount: bigint): number;
   vaultWithdraw(account: number, shares: bigint): number;
@@ -180,7 +184,7 @@ export class Raw {
   /** Resolves column pointers after `init` (layout is fixed from then on). */
   loadLayout(): void {
     // Pointers are u32 in wasm but arrive as signed i32: above 2 GiB they must be reinterpreted.
-    for (let c = 0; c <= Column.AdlGroupOf; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
+    for (const c of Object.values(Column)) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
   }
 
   /** A view of `length` elements of a column starting at element `first`. Zero-copy. */
