@@ -10,7 +10,7 @@ export { checkRange, checkList, checkMarkets, buildIndex } from './engine/check'
 export { buildQueue } from './engine/queue';
 export { pricesRange } from './engine/prices';
 export { setPolicy, planLiquidations } from './engine/liquidation';
-export { executePlan, depositFund, clearDeficits, ledgerSum } from './engine/execute';
+export { executeCallerPlan, depositFund, clearDeficits, ledgerSum } from './engine/execute';
 export { policyRecordPtr, planRecordPtr, pricesRecordPtr, liqRecordPtr, execRecordPtr, ledgerRecordPtr, logCapacity } from './engine/abi';
 export { setWaterfall, allocate, auditPending } from './engine/waterfall';
 export { adlRanks } from './engine/adl';

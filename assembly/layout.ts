@@ -35,7 +35,12 @@
  *             isolated rows); the audit buffer (AUDIT_ROWS); per market its fund and waterfall,
  *             per fund and market a time window; ADL candidates of one market side (<= accounts)
  *   published what the caller's views show: a copy of the account and isolated results (with
- *             dirty marks per row)
+ *             dirty marks per row), the plan's editable copy
+ *
+ * Trust: columns the caller can reach through a view are either the published copies (the core
+ * never reads them: results), copies handed out in JavaScript (log, deficits), inputs validated
+ * where they are consumed (staged batches at commit, plan sizes and prices at execution), or
+ * scratch the core writes before it reads (the risk order, position prices).
  *
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
@@ -192,7 +197,15 @@ export enum Column {
   PubIsoHealth = 114,
   AccDirty = 115,
   IsoDirty = 116,
-  Count = 117,
+  // The plan as the caller sees and may edit it (sizes and prices): execution checks its rows
+  // against the plan in the log columns and takes the sizes and prices in (engine/execute.ts).
+  PlanAccount = 117,
+  PlanMarket = 118,
+  PlanIso = 119,
+  PlanKind = 120,
+  PlanSize = 121,
+  PlanPrice = 122,
+  Count = 123,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -244,9 +257,10 @@ function widthOf(c: Column): u32 {
     case Column.FundWindow: case Column.MarketPaid: return WINDOW_RECORD;
     case Column.PubAccEquity: case Column.PubAccIm: case Column.PubAccMm: case Column.PubAccFree:
     case Column.PubIsoEquity: case Column.PubIsoIm: case Column.PubIsoMm: case Column.PubIsoFree:
+    case Column.PlanSize: case Column.PlanPrice:
       return 8;
-    case Column.PubAccHealth: case Column.PubIsoHealth: case Column.AccDirty: case Column.IsoDirty: return 1;
-    case Column.PubIsoMarket: return 2;
+    case Column.PubAccHealth: case Column.PubIsoHealth: case Column.AccDirty: case Column.IsoDirty: case Column.PlanKind: return 1;
+    case Column.PubIsoMarket: case Column.PlanMarket: return 2;
     case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
     case Column.AdlGroups: return 64;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;
@@ -297,6 +311,8 @@ function lengthOf(c: Column): u32 {
     case Column.GroupKey: case Column.GroupSlot: return SCRATCH_SLOTS;
     case Column.PubIsoAccount: case Column.PubIsoMarket: case Column.PubIsoEquity: case Column.PubIsoIm:
     case Column.PubIsoMm: case Column.PubIsoFree: case Column.PubIsoHealth: case Column.IsoDirty: return maxIsolated;
+    case Column.PlanAccount: case Column.PlanMarket: case Column.PlanIso: case Column.PlanKind:
+    case Column.PlanSize: case Column.PlanPrice: return logCapacity;
     default: return maxAccounts; // account columns and Queue
   }
 }

@@ -5,8 +5,9 @@
  * every method after that is synchronous. An engine MUST be disposed (`dispose()` or `using`) to
  * release its memory promptly.
  *
- * Views returned by `...View()` methods are zero-copy windows on wasm memory: valid until the next
- * call that changes the book or runs a check on this engine. Methods that copy say so.
+ * Views returned by `...View()` methods are zero-copy windows on wasm memory (or copies, where they
+ * say so) that the core never takes as input unless it validates them where it consumes them
+ * (README, "Views").
  */
 import { batchViews, copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
 import { inputError, RiskCoreError, StatusCode } from './errors.js';
@@ -633,8 +634,9 @@ export class RiskEngine implements Disposable {
   /**
    * Plans a round of liquidations under `policy`: liquidatable and bankrupt groups in risk order
    * (needs valid results: run check() first), each re-evaluated and sized. The plan's sizes and
-   * prices may be edited through the view before `executeLiquidations()`.
-   * @remarks zero-copy: valid until the next call on this engine.
+   * prices may be edited through the view before `executeLiquidations()`; its other columns may not
+   * (execution refuses the plan: PlanEdited). @remarks zero-copy: a view of the caller's copy of
+   * the plan, valid until the next plan.
    */
   planLiquidations(policy: LiquidationPolicy = {}): LiquidationPlan {
     const raw = this.core;
@@ -649,18 +651,20 @@ export class RiskEngine implements Disposable {
 
   /**
    * Executes the current plan, all or nothing: closes at the plan's prices, fees to the liquidators
-   * and the insurance funds, deficit records, backstop transfers. Touched accounts need a check()
-   * before their results are current again.
+   * and the insurance funds, deficit records, backstop transfers. Refused (nothing changes) if a row
+   * names another account, market, isolated row or kind than planned (PlanEdited), if an edited size
+   * or price is invalid, or if a group is not liquidatable (NotLiquidatable). Touched accounts need
+   * a check() before their results are current again.
    */
   executeLiquidations(): ExecutionSummary {
     const raw = this.core;
-    raw.check(raw.exports.executePlan());
+    raw.check(raw.exports.executeCallerPlan());
     const summary = executionSummary(raw);
     this.logRows = summary.rows;
     return summary;
   }
 
-  /** The last execution's log. @remarks zero-copy: valid until the next call on this engine. */
+  /** The last execution's log. @remarks copies (the core's log columns are its own). */
   liquidationLogView(): LiquidationLogView { return logView(this.core, this.logRows); }
 
   /** The last execution's log as plain objects. @remarks copies */
@@ -725,7 +729,7 @@ export class RiskEngine implements Disposable {
     return this.core.view(Uint16Array, Column.MarketFund, marketId, 1)[0]!;
   }
 
-  /** Deficit records waiting for the loss waterfall. @remarks zero-copy: valid until the next call on this engine. */
+  /** Deficit records waiting for the loss waterfall, as columns. @remarks copies (the waterfall reads the core's records). */
   deficitsView(): { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array } { return deficitsView(this.core); }
 
   /** Deficit records waiting for the loss waterfall (market null: a settlement). @remarks copies */

@@ -31,6 +31,7 @@ export const Column = {
   PubAccEquity: 103, PubAccIm: 104, PubAccMm: 105, PubAccFree: 106, PubAccHealth: 107,
   PubIsoAccount: 108, PubIsoMarket: 109, PubIsoEquity: 110, PubIsoIm: 111, PubIsoMm: 112, PubIsoFree: 113, PubIsoHealth: 114,
   AccDirty: 115, IsoDirty: 116,
+  PlanAccount: 117, PlanMarket: 118, PlanIso: 119, PlanKind: 120, PlanSize: 121, PlanPrice: 122,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
@@ -80,7 +81,7 @@ export interface CoreExports {
   pricesRange(first: number, count: number): number;
   setPolicy(): number;
   planLiquidations(): number;
-  executePlan(): number;
+  executeCallerPlan(): number;
   depositFund(fund: number, amount: bigint): number;
   clearDeficits(): void;
   ledgerSum(): void;
