@@ -35,7 +35,7 @@
  *             isolated rows); the audit buffer (AUDIT_ROWS); per market its fund and waterfall,
  *             per fund and market a time window; ADL candidates of one market side (<= accounts)
  *   published what the caller's views show: a copy of the account and isolated results (with
- *             dirty marks per row), the plan's editable copy
+ *             dirty marks per row), the plan's editable copy; ADL candidates' ranking inputs
  *
  * Trust: columns the caller can reach through a view are either the published copies (the core
  * never reads them: results), copies handed out in JavaScript (log, deficits), inputs validated
@@ -205,7 +205,9 @@ export enum Column {
   PlanKind = 120,
   PlanSize = 121,
   PlanPrice = 122,
-  Count = 123,
+  // ADL candidates with the inputs of a ranking, ADL_INPUT_ROWS at a time (engine/candidates.ts).
+  AdlInputs = 123,
+  Count = 124,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -224,6 +226,12 @@ export let logCapacity: u32 = 0;
 export const PRICE_ROWS: u32 = 131072;
 /** Rows of the audit buffer; a full buffer is handed to JavaScript (the `auditDrain` import) and reused. */
 export const AUDIT_ROWS: u32 = 16384;
+/**
+ * Rows of the ADL candidate inputs chunk, ADL_INPUT_RECORD bytes each: +0 holder tag u32, +4 account
+ * u32, +8 signed size i64, +16 v, +24 N, +32 Q (i64), +40 E, +48 M (the check's), +56 C (i64).
+ */
+export const ADL_INPUT_ROWS: u32 = 4096;
+export const ADL_INPUT_RECORD: u32 = 64;
 /** A time-bucketed window (engine/waterfall.ts): bucket length, then 17 (bucket, value) pairs, then a total. */
 export const WINDOW_BUCKETS: u32 = 17;
 export const WINDOW_RECORD: u32 = 16 + WINDOW_BUCKETS * 16;
@@ -261,6 +269,7 @@ function widthOf(c: Column): u32 {
       return 8;
     case Column.PubAccHealth: case Column.PubIsoHealth: case Column.AccDirty: case Column.IsoDirty: case Column.PlanKind: return 1;
     case Column.PubIsoMarket: case Column.PlanMarket: return 2;
+    case Column.AdlInputs: return ADL_INPUT_RECORD;
     case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
     case Column.AdlGroups: return 64;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;
@@ -313,6 +322,7 @@ function lengthOf(c: Column): u32 {
     case Column.PubIsoMm: case Column.PubIsoFree: case Column.PubIsoHealth: case Column.IsoDirty: return maxIsolated;
     case Column.PlanAccount: case Column.PlanMarket: case Column.PlanIso: case Column.PlanKind:
     case Column.PlanSize: case Column.PlanPrice: return logCapacity;
+    case Column.AdlInputs: return ADL_INPUT_ROWS;
     default: return maxAccounts; // account columns and Queue
   }
 }

@@ -7,10 +7,11 @@
  *
  * Views returned by `...View()` methods are zero-copy windows on wasm memory (or copies, where they
  * say so) that the core never takes as input unless it validates them where it consumes them
- * (README, "Views").
+ * (README, "Views"). Code the engine calls (ranking functions, onDeficits, an interrupt check) may
+ * not call back into it: every member then refuses with EngineError Reentrant.
  */
 import { batchViews, copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
-import { inputError, RiskCoreError, StatusCode } from './errors.js';
+import { EngineError, inputError, RiskCoreError, StatusCode } from './errors.js';
 import { toCount, toI64 } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
 import { Column, MarketField, Raw, type CoreHooks } from './raw.js';
@@ -22,9 +23,9 @@ import {
   type LiquidationPolicy, type LiquidationRecord, type PositionPrices, type PositionPricesView,
 } from './liquidation.js';
 import {
-  adlRanks, auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readVault, runReport,
+  adlRanks, auditChunk, copyKeys, encodeWaterfall, indicatorKeys, keysFor, pendingDeficits, readBalances, readMembers, readVault, runKeys, runReport,
   type AdlRank, type AdlRankingFunction, type AdlRankingName, type AllocateOptions, type AllocationReport, type ClearingMember,
-  type EncodedWaterfall, type WaterfallBalances, type WaterfallConfig,
+  type EncodedWaterfall, type PresetKeys, type WaterfallBalances, type WaterfallConfig,
 } from './waterfall.js';
 import { AuditLog } from './audit.js';
 
@@ -115,7 +116,10 @@ export class RiskEngine implements Disposable {
   private waterfall: EncodedWaterfall | null = null;
   private readonly audit = new AuditLog();
   private event = 0;
-  private indicatorRanking: AdlRankingFunction | undefined;
+  /** Keys of the caller's ranking functions for the call in progress (the core's adlKeys hook copies them). */
+  private presetKeys: PresetKeys | null = null;
+  /** Above 0 while code the engine calls is running: every member refuses (Reentrant) meanwhile. */
+  private callbackDepth = 0;
 
   private constructor(raw: Raw, quoteDecimals: number) {
     this.raw = raw;
@@ -139,27 +143,41 @@ export class RiskEngine implements Disposable {
     }
     const hooks: CoreHooks = { auditDrain: () => {}, adlKeys: () => {}, simInterrupted: () => 0 };
     const raw = new Raw(await instantiateCore(module, hooks));
-    hooks.simInterrupted = () => raw.interrupt();
     raw.check(raw.exports.init(maxAccounts, maxPositions, maxIsolated, maxMarkets));
     raw.loadLayout();
     const engine = new RiskEngine(raw, quoteDecimals);
     // During a waterfall run the core hands over full audit buffers and asks for the keys of a
-    // ranking given by the caller (engine.ts is the only place these hooks are bound).
+    // ranking given by the caller, computed before the run (engine.ts is the only place these hooks
+    // are bound). No caller code runs inside the core except a simulation's interrupt check, which
+    // runs as a callback: a throw there stops the path.
     hooks.auditDrain = (rows) => engine.audit.append(engine.event, auditChunk(raw, rows), rows, true);
-    hooks.adlKeys = (step, market, side, count) => {
-      const fn = step === 0xffffffff ? engine.indicatorRanking : engine.waterfall?.functions.get(step);
-      if (fn) customKeys(raw, fn, market, side, count);
+    hooks.adlKeys = (step, market, side, count) => copyKeys(raw, engine.presetKeys?.get(keysFor(step, market, side)), count);
+    hooks.simInterrupted = () => {
+      try { return engine.callOut(() => raw.interrupt()) ? 1 : 0; } catch { return 1; }
     };
     return engine;
   }
 
   private get core(): Raw {
     if (!this.raw) throw new Error('riskcore: engine disposed; create a new one with await RiskEngine.create()');
+    if (this.callbackDepth > 0) throw new EngineError(StatusCode.Reentrant, '', -1);
     return this.raw;
   }
 
-  /** Releases the instance (its memory goes with the last reference). Idempotent. */
-  dispose(): void { this.raw = null; }
+  /**
+   * Runs code the engine calls (a ranking function, onDeficits, an interrupt check): while it runs,
+   * every member of this engine refuses with EngineError Reentrant and changes nothing.
+   */
+  private readonly callOut = <T>(fn: () => T): T => {
+    this.callbackDepth++;
+    try { return fn(); } finally { this.callbackDepth--; }
+  };
+
+  /** Releases the instance (its memory goes with the last reference). Idempotent; refused (Reentrant) from a callback. */
+  dispose(): void {
+    if (this.callbackDepth > 0) throw new EngineError(StatusCode.Reentrant, '', -1);
+    this.raw = null;
+  }
   [Symbol.dispose](): void { this.dispose(); }
 
   get capacity(): { accounts: number; positions: number; isolated: number; markets: number } {
@@ -698,7 +716,8 @@ export class RiskEngine implements Disposable {
       rounds.push({ round, liquidatable, ...executed });
       totals = addSummaries(totals, executed);
       if (options.onDeficits) {
-        options.onDeficits(this.deficitsView());
+        const records = this.deficitsView();
+        this.callOut(() => options.onDeficits!(records));
         this.core.exports.clearDeficits();
       } else if (options.allocate && this.deficitsView().accountId.length > 0) {
         // The waterfall may touch any account (ADL counterparties, haircut payers): check them all.
@@ -752,34 +771,48 @@ export class RiskEngine implements Disposable {
 
   /**
    * Runs every pending deficit record through the waterfall as one event, checking the book first
-   * if a ranked ADL step needs current figures. Every amount moved is in `auditLog`.
+   * if a ranked ADL step needs current figures. Every amount moved is in `auditLog`. Ranking
+   * functions are called first, before anything moves: one that fails refuses the run whole
+   * (InputError InvalidWaterfall, field `ranking`, row: the step).
    */
   allocateLosses(options: AllocateOptions = {}): AllocationReport {
     const raw = this.core;
-    if (!this.waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'no waterfall set (setWaterfall)');
+    const waterfall = this.waterfall;
+    if (!waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'no waterfall set (setWaterfall)');
     const now = options.nowSec ?? Number(raw.exports.lastNowSec());
     if (!Number.isSafeInteger(now) || BigInt(now) < raw.exports.lastNowSec()) throw inputError('OutOfRange', 'nowSec', -1, 'before the last run');
     // Ranked ADL reads the figures of a check of the current book.
-    if (this.waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
+    if (waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
+    const keys = runKeys(raw, waterfall, this.callOut);
     // Nothing can refuse the run now: the event opens first, so full audit buffers go straight in.
     const event = raw.exports.eventCount() + 1;
-    this.audit.beginEvent(event, this.waterfall.steps, pendingDeficits(raw));
+    this.audit.beginEvent(event, waterfall.steps, pendingDeficits(raw));
     this.event = event;
-    raw.check(raw.exports.allocate(BigInt(now)));
+    this.presetKeys = keys;
+    try {
+      raw.check(raw.exports.allocate(BigInt(now)));
+    } finally {
+      this.presetKeys = null;
+    }
     const rest = raw.exports.auditPending();
     this.audit.append(event, auditChunk(raw, rest), rest, true);
-    return runReport(raw, event, this.waterfall.steps);
+    return runReport(raw, event, waterfall.steps);
   }
 
   /** Every amount the waterfall moved, with queries (per account, per deficit, per tranche) and JSON. */
-  get auditLog(): AuditLog { return this.audit; }
+  get auditLog(): AuditLog {
+    void this.core;
+    return this.audit;
+  }
 
   /** Residue, uncovered losses, socialized receivable, operator capital, deposit index, vault shares. */
   waterfallBalances(): WaterfallBalances { return readBalances(this.core); }
 
   /**
    * The ADL queue of one market side, first in line first, with each position's quantile (5: the
-   * top fifth, first to be deleveraged), as venues show it. Uses the figures of the last check.
+   * top fifth, first to be deleveraged), as venues show it. Uses the figures of the last check. A
+   * ranking function is called once per candidate first; one that fails (a throw, a key that is not
+   * a finite number) is an InputError InvalidWaterfall naming the field `ranking`.
    */
   adlRanking(marketId: number, side: 'long' | 'short', ranking: AdlRankingName | AdlRankingFunction): AdlRank[] {
     const raw = this.core;
@@ -787,8 +820,12 @@ export class RiskEngine implements Disposable {
     const code = typeof ranking === 'function' ? 4 : ['pnl', 'bitmex', 'binance', 'hyperliquid'].indexOf(ranking);
     if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1);
     this.requireValid();
-    this.indicatorRanking = typeof ranking === 'function' ? ranking : undefined;
-    return adlRanks(raw, marketId, side, code);
+    if (typeof ranking === 'function') this.presetKeys = indicatorKeys(raw, ranking, marketId, side === 'long' ? 1 : -1, this.callOut);
+    try {
+      return adlRanks(raw, marketId, side, code);
+    } finally {
+      this.presetKeys = null;
+    }
   }
 
   /** Names the backstop vault's account (its providers hold shares of it). */

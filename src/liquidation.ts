@@ -187,8 +187,9 @@ export interface CascadeOptions {
   maxRounds?: number;
   /**
    * Receives each round's deficit records (copies), which are then cleared: the hook for a loss
-   * waterfall of your own. Without it they stay pending in `deficits()`. If it throws, the cascade
-   * stops with that error (the round executed) and the round's records stay pending.
+   * waterfall of your own. Without it they stay pending in `deficits()`. It runs after its round
+   * executed and may not call into the engine (EngineError Reentrant); if it throws, the cascade
+   * stops with that error and the round's records stay pending.
    */
   onDeficits?: (records: { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array }) => void;
   /** Run each round's deficit records through the waterfall set with `setWaterfall` (and its options). */

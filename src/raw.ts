@@ -32,6 +32,7 @@ export const Column = {
   PubIsoAccount: 108, PubIsoMarket: 109, PubIsoEquity: 110, PubIsoIm: 111, PubIsoMm: 112, PubIsoFree: 113, PubIsoHealth: 114,
   AccDirty: 115, IsoDirty: 116,
   PlanAccount: 117, PlanMarket: 118, PlanIso: 119, PlanKind: 120, PlanSize: 121, PlanPrice: 122,
+  AdlInputs: 123,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
@@ -41,6 +42,13 @@ export const ABI_VERSION = 5;
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
 export const MARKET_RECORD = 192;
 export const MarketField = { ownFund: 75, step: 184, mark: 0, fundingLong: 8, fundingShort: 16, d: 24, imf: 64, mmf: 68, kind: 72, decimals: 73, active: 74, imfEff: 76, premium: 80, tierCount: 84, tierFirst: 88, lower: 96, upper: 104, oiLong: 112, oiShort: 120 } as const;
+
+/**
+ * One row of the ADL candidates' ranking inputs (AdlInputs, assembly/layout.ts ADL_INPUT_RECORD):
+ * byte offsets of the holder tag (u32), account (u32), signed size, v, N, Q, E, M, C (i64 each).
+ */
+export const ADL_INPUT_RECORD = 64;
+export const AdlInputField = { tag: 0, account: 4, size: 8, pnl: 16, notional: 24, entry: 32, equity: 40, mm: 48, collateral: 56 } as const;
 
 /** The core's exports, typed. i64 parameters are BigInt at the boundary. */
 export interface CoreExports {
@@ -96,6 +104,9 @@ export interface CoreExports {
   allocate(nowSec: bigint): number;
   auditPending(): number;
   adlRanks(market: number, side: number, ranking: number): number;
+  adlCandidates(market: number, side: number): number;
+  adlCandidateInputs(from: number, count: number): number;
+  adlInputRows(): number;
   publishResults(isolated: number): void;
   setVaultAccount(account: number): number;
   vaultDeposit(account: number, amount: bigint): number;
@@ -128,7 +139,10 @@ export interface CoreExports {
 export interface CoreHooks {
   /** The audit buffer holds `rows` records: copy them out (the core reuses the buffer). */
   auditDrain(rows: number): void;
-  /** Fill AdlKey[0..count) for the candidates of market / side with step's ranking (0xFFFFFFFF: the indicator's). */
+  /**
+   * Fill AdlKey[0..count) for the candidates (AdlId) of market / side with step's ranking (0xFFFFFFFF:
+   * the indicator's), from keys computed before the call that runs it: no caller code runs here.
+   */
   adlKeys(step: number, market: number, side: number, count: number): void;
   /** Asked at every simulated step: non-zero stops the path (status Interrupted). */
   simInterrupted(): number;
