@@ -8,7 +8,8 @@
  * Views returned by `...View()` methods are zero-copy windows on wasm memory (or copies, where they
  * say so) that the core never takes as input unless it validates them where it consumes them
  * (README, "Views"). Code the engine calls (ranking functions, onDeficits, an interrupt check) may
- * not call back into it: every member then refuses with EngineError Reentrant.
+ * not call back into it: every member then refuses with EngineError Reentrant. After `dispose()`
+ * every member refuses with EngineError Disposed.
  */
 import { batchViews, copyColumns, type BookColumns, type BulkBatch, type BulkCounts } from './bulk.js';
 import { EngineError, inputError, RiskCoreError, StatusCode } from './errors.js';
@@ -159,7 +160,7 @@ export class RiskEngine implements Disposable {
   }
 
   private get core(): Raw {
-    if (!this.raw) throw new Error('riskcore: engine disposed; create a new one with await RiskEngine.create()');
+    if (!this.raw) throw new EngineError(StatusCode.Disposed, '', -1);
     if (this.callbackDepth > 0) throw new EngineError(StatusCode.Reentrant, '', -1);
     return this.raw;
   }
