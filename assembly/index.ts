@@ -2,7 +2,7 @@
 // details of an error are in the record at errorRecordPtr(): code, field, row (i32 each).
 export { abiVersion, errorRecordPtr, tallyRecordPtr, preTradeRecordPtr, accountCount, positionTop, isolatedTop, marketCount, resultsValid, clearLastError } from './engine/abi';
 export { init } from './engine/lifecycle';
-export { columnPtr, maxAccounts, maxPositions, maxIsolated, maxMarkets, ioCapacity } from './engine/abi';
+export { columnPtr, maxAccounts, maxPositions, maxIsolated, maxMarkets, ioCapacity, adlInputRows } from './engine/abi';
 export { addMarket, setMarks, setFundingIndices } from './engine/markets';
 export { bulkReserve, bulkCommit, compact } from './engine/book';
 export { applyFill, preTrade, deposit, withdraw, closeAccount } from './engine/fills';
@@ -10,10 +10,12 @@ export { checkRange, checkList, checkMarkets, buildIndex } from './engine/check'
 export { buildQueue } from './engine/queue';
 export { pricesRange } from './engine/prices';
 export { setPolicy, planLiquidations } from './engine/liquidation';
-export { executePlan, depositFund, clearDeficits, ledgerSum } from './engine/execute';
+export { executeCallerPlan, depositFund, clearDeficits, ledgerSum } from './engine/execute';
 export { policyRecordPtr, planRecordPtr, pricesRecordPtr, liqRecordPtr, execRecordPtr, ledgerRecordPtr, logCapacity } from './engine/abi';
 export { setWaterfall, allocate, auditPending } from './engine/waterfall';
 export { adlRanks } from './engine/adl';
+export { adlCandidates, adlCandidateInputs } from './engine/candidates';
+export { publishResults } from './engine/publish';
 export { setVaultAccount, vaultDeposit, vaultWithdraw, vaultNav, addContribution, resetAssessments, addOperatorCapital } from './engine/parties';
 export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, balancesPtr, membersPtr, providersPtr, scratchPtr, resultsCurrent, lastNowSec, eventCount } from './engine/abi';
 export { simPrepare, simReserve, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulate';

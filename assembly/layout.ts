@@ -36,6 +36,13 @@
  *   waterfall deficits' sizes, prices and open amounts; payers of a pro-rata split (accounts +
  *             isolated rows); the audit buffer (AUDIT_ROWS); per market its fund and waterfall,
  *             per fund and market a time window; ADL candidates of one market side (<= accounts)
+ *   published what the caller's views show: a copy of the account and isolated results (with
+ *             dirty marks per row), the plan's editable copy; ADL candidates' ranking inputs
+ *
+ * Trust: columns the caller can reach through a view are either the published copies (the core
+ * never reads them: results), copies handed out in JavaScript (log, deficits), inputs validated
+ * where they are consumed (staged batches at commit, plan sizes and prices at execution), or
+ * scratch the core writes before it reads (the risk order, position prices).
  *
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
@@ -175,7 +182,34 @@ export enum Column {
   AdlPos = 100,
   AdlGroups = 101,
   AdlGroupOf = 102,
-  Count = 103,
+  // What the caller's views show (engine/publish.ts): copies of the result columns, published when
+  // a view is asked for; the core never reads them. Rows written since the last publish are marked
+  // in AccDirty / IsoDirty (one byte per row).
+  PubAccEquity = 103,
+  PubAccIm = 104,
+  PubAccMm = 105,
+  PubAccFree = 106,
+  PubAccHealth = 107,
+  PubIsoAccount = 108,
+  PubIsoMarket = 109,
+  PubIsoEquity = 110,
+  PubIsoIm = 111,
+  PubIsoMm = 112,
+  PubIsoFree = 113,
+  PubIsoHealth = 114,
+  AccDirty = 115,
+  IsoDirty = 116,
+  // The plan as the caller sees and may edit it (sizes and prices): execution checks its rows
+  // against the plan in the log columns and takes the sizes and prices in (engine/execute.ts).
+  PlanAccount = 117,
+  PlanMarket = 118,
+  PlanIso = 119,
+  PlanKind = 120,
+  PlanSize = 121,
+  PlanPrice = 122,
+  // ADL candidates with the inputs of a ranking, ADL_INPUT_ROWS at a time (engine/candidates.ts).
+  AdlInputs = 123,
+  Count = 124,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -194,6 +228,12 @@ export let logCapacity: u32 = 0;
 export const PRICE_ROWS: u32 = 131072;
 /** Rows of the audit buffer; a full buffer is handed to JavaScript (the `auditDrain` import) and reused. */
 export const AUDIT_ROWS: u32 = 16384;
+/**
+ * Rows of the ADL candidate inputs chunk, ADL_INPUT_RECORD bytes each: +0 holder tag u32, +4 account
+ * u32, +8 signed size i64, +16 v, +24 N, +32 Q (i64), +40 E, +48 M (the check's), +56 C (i64).
+ */
+export const ADL_INPUT_ROWS: u32 = 4096;
+export const ADL_INPUT_RECORD: u32 = 64;
 /** A time-bucketed window (engine/waterfall.ts): bucket length, then 17 (bucket, value) pairs, then a total. */
 export const WINDOW_BUCKETS: u32 = 17;
 export const WINDOW_RECORD: u32 = 16 + WINDOW_BUCKETS * 16;
@@ -225,6 +265,13 @@ function widthOf(c: Column): u32 {
     case Column.AuditPrice: case Column.AuditSize: case Column.AdlKey: case Column.AdlSize: case Column.AdlSums:
       return 8;
     case Column.FundWindow: case Column.MarketPaid: return WINDOW_RECORD;
+    case Column.PubAccEquity: case Column.PubAccIm: case Column.PubAccMm: case Column.PubAccFree:
+    case Column.PubIsoEquity: case Column.PubIsoIm: case Column.PubIsoMm: case Column.PubIsoFree:
+    case Column.PlanSize: case Column.PlanPrice:
+      return 8;
+    case Column.PubAccHealth: case Column.PubIsoHealth: case Column.AccDirty: case Column.IsoDirty: case Column.PlanKind: return 1;
+    case Column.PubIsoMarket: case Column.PlanMarket: return 2;
+    case Column.AdlInputs: return ADL_INPUT_RECORD;
     case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
     case Column.AdlGroups: return 64;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;
@@ -273,6 +320,11 @@ function lengthOf(c: Column): u32 {
     case Column.PriceAccount: case Column.PriceMarket: case Column.PriceIso: case Column.PriceSize:
     case Column.PriceLiq: case Column.PriceBank: return PRICE_ROWS;
     case Column.GroupKey: case Column.GroupSlot: return SCRATCH_SLOTS;
+    case Column.PubIsoAccount: case Column.PubIsoMarket: case Column.PubIsoEquity: case Column.PubIsoIm:
+    case Column.PubIsoMm: case Column.PubIsoFree: case Column.PubIsoHealth: case Column.IsoDirty: return maxIsolated;
+    case Column.PlanAccount: case Column.PlanMarket: case Column.PlanIso: case Column.PlanKind:
+    case Column.PlanSize: case Column.PlanPrice: return logCapacity;
+    case Column.AdlInputs: return ADL_INPUT_ROWS;
     default: return maxAccounts; // account columns and Queue
   }
 }

@@ -17,6 +17,8 @@ export enum Status {
   NotInitialized = 3,
   ResultsStale = 4,
   Interrupted = 5,
+  Reentrant = 6,
+  Disposed = 7,
   // 100..199: input validation
   InvalidNumber = 100,
   OutOfRange = 101,
@@ -36,6 +38,8 @@ export enum Status {
   InvalidScenario = 115,
   // Raised in JavaScript only: a simulation shard's JSON is malformed or not the run its configuration describes.
   InvalidShard = 116,
+  PlanEdited = 117,
+  NotLiquidatable = 118,
   // 200..299: margin refusals
   BelowInitialMargin = 200,
   AccountHasPositions = 201,
@@ -94,6 +98,8 @@ export enum Field {
   Steps = 47,
   MarginScalePpm = 48,
   FundingRatePpm = 49,
+  IsolatedId = 50,
+  Kind = 51,
 }
 
 /** Health codes written per account and per isolated position. */

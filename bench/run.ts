@@ -220,6 +220,36 @@ for (const m of MARKETS_MOVED) {
   gc();
 }
 
+// ---- Published results: the copy results views show (the core never reads it) -----------------
+
+say('\npublished results');
+/** Seconds of resultsView() alone, after `dirty` wrote some rows (untimed). */
+const publishAfter = (dirty: () => void): Promise<Stats> => sampleByHand(QUICK ? 5 : 15, async () => {
+  dirty();
+  const t0 = performance.now();
+  engine.resultsView();
+  return (performance.now() - t0) / 1e3;
+});
+{
+  const all = await publishAfter(() => { engine.check(); });
+  record('resultsView() after check(): every row', 'crash', POSITIONS, all, { extra: { accountsPublished: engine.accountCount, nsPerAccount: (all.mean * 1e9) / engine.accountCount } });
+  const m = MARKETS_MOVED[0]!, p0 = engine.market(m).markPrice;
+  let flip = 0, rechecked = 0;
+  const some = await publishAfter(() => {
+    flip ^= 1;
+    engine.setMarks([m], [flip ? p0 * 999n / 1000n : p0]);
+    rechecked = total(engine.checkMarkets([m]).checked.accounts);
+  });
+  record(`resultsView() after checkMarkets, market ${m}`, 'crash', marketFootprint(columns, m).positionsInMarket, some, {
+    extra: { accountsRechecked: rechecked, nsPerAccountRechecked: (some.mean * 1e9) / rechecked },
+  });
+  engine.setMarks([m], [p0]);
+  engine.check();
+  say(`    ${fmt((all.mean * 1e9) / engine.accountCount, 2)} ns per account published after a full check; ` +
+    `${fmt((some.mean * 1e9) / rechecked, 1)} ns per re-checked account after an incremental check (${rechecked.toLocaleString('en-US')} accounts)`);
+  gc();
+}
+
 // ---- Liquidation: prices of every position; a crash round planned and executed ----------------
 
 say('\nliquidation');

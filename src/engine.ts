@@ -5,11 +5,14 @@
  * every method after that is synchronous. An engine MUST be disposed (`dispose()` or `using`) to
  * release its memory promptly.
  *
- * Views returned by `...View()` methods are zero-copy windows on wasm memory: valid until the next
- * call that changes the book or runs a check on this engine. Methods that copy say so.
+ * Views returned by `...View()` methods are zero-copy windows on wasm memory (or copies, where they
+ * say so) that the core never takes as input unless it validates them where it consumes them
+ * (README, "Views"). Code the engine calls (ranking functions, onDeficits, an interrupt check) may
+ * not call back into it: every member then refuses with EngineError Reentrant. After `dispose()`
+ * every member refuses with EngineError Disposed.
  */
 import { checkColumns, claimBatch, copyColumns, reserveBatch, spendBatch, type BookColumnsInput, type BulkBatch, type BulkCounts } from './bulk.js';
-import { inputError, RiskCoreError, StatusCode } from './errors.js';
+import { EngineError, inputError, RiskCoreError, StatusCode } from './errors.js';
 import { listLength, ownCode, toCount, toFlag, toI64, toRecord } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
 import { Column, MarketField, Raw, type CoreHooks } from './raw.js';
@@ -21,9 +24,9 @@ import {
   type LiquidationPolicy, type LiquidationRecord, type PositionPrices, type PositionPricesView,
 } from './liquidation.js';
 import {
-  adlRanks, allocationTime, auditChunk, customKeys, encodeWaterfall, pendingDeficits, readBalances, readMembers, readVault, runReport,
+  adlRanks, allocationTime, auditChunk, copyKeys, encodeWaterfall, indicatorKeys, keysFor, pendingDeficits, readBalances, readMembers, readVault, runKeys, runReport,
   type AdlRank, type AdlRankingFunction, type AdlRankingName, type AllocateOptions, type AllocationReport, type ClearingMember,
-  type EncodedWaterfall, type WaterfallBalances, type WaterfallConfig,
+  type EncodedWaterfall, type PresetKeys, type WaterfallBalances, type WaterfallConfig,
 } from './waterfall.js';
 import { AuditLog } from './audit.js';
 import { checkSimulationReserve } from './simulation/validate.js';
@@ -121,9 +124,12 @@ export class RiskEngine implements Disposable {
   private waterfall: EncodedWaterfall | null = null;
   private readonly audit = new AuditLog();
   private event = 0;
-  private indicatorRanking: AdlRankingFunction | undefined;
   /** The batch of the latest successful reserve(); the only one commit() accepts. */
   private staged: BulkBatch | null = null;
+  /** Keys of the caller's ranking functions for the call in progress (the core's adlKeys hook copies them). */
+  private presetKeys: PresetKeys | null = null;
+  /** Above 0 while code the engine calls is running: every member refuses (Reentrant) meanwhile. */
+  private callbackDepth = 0;
 
   private constructor(raw: Raw, quoteDecimals: number) {
     this.raw = raw;
@@ -148,28 +154,42 @@ export class RiskEngine implements Disposable {
     }
     const hooks: CoreHooks = { auditDrain: () => {}, adlKeys: () => {}, simInterrupted: () => 0 };
     const raw = new Raw(await instantiateCore(module, hooks));
-    hooks.simInterrupted = () => raw.interrupt();
     raw.check(raw.exports.init(maxAccounts, maxPositions, maxIsolated, maxMarkets));
     if (reserve) raw.check(raw.exports.simReserve(reserve.steps, reserve.rounds, reserve.correlated ? 1 : 0));
     raw.loadLayout();
     const engine = new RiskEngine(raw, quoteDecimals);
     // During a waterfall run the core hands over full audit buffers and asks for the keys of a
-    // ranking given by the caller (engine.ts is the only place these hooks are bound).
+    // ranking given by the caller, computed before the run (engine.ts is the only place these hooks
+    // are bound). No caller code runs inside the core except a simulation's interrupt check, which
+    // runs as a callback: a throw there stops the path.
     hooks.auditDrain = (rows) => engine.audit.append(engine.event, auditChunk(raw, rows), rows, true);
-    hooks.adlKeys = (step, market, side, count) => {
-      const fn = step === 0xffffffff ? engine.indicatorRanking : engine.waterfall?.functions.get(step);
-      if (fn) customKeys(raw, fn, market, side, count);
+    hooks.adlKeys = (step, market, side, count) => copyKeys(raw, engine.presetKeys?.get(keysFor(step, market, side)), count);
+    hooks.simInterrupted = () => {
+      try { return engine.callOut(() => raw.interrupt()) ? 1 : 0; } catch { return 1; }
     };
     return engine;
   }
 
   private get core(): Raw {
-    if (!this.raw) throw new Error('riskcore: engine disposed; create a new one with await RiskEngine.create()');
+    if (!this.raw) throw new EngineError(StatusCode.Disposed, '', -1);
+    if (this.callbackDepth > 0) throw new EngineError(StatusCode.Reentrant, '', -1);
     return this.raw;
   }
 
-  /** Releases the instance (its memory goes with the last reference). Idempotent. */
-  dispose(): void { this.raw = null; }
+  /**
+   * Runs code the engine calls (a ranking function, onDeficits, an interrupt check): while it runs,
+   * every member of this engine refuses with EngineError Reentrant and changes nothing.
+   */
+  private readonly callOut = <T>(fn: () => T): T => {
+    this.callbackDepth++;
+    try { return fn(); } finally { this.callbackDepth--; }
+  };
+
+  /** Releases the instance (its memory goes with the last reference). Idempotent; refused (Reentrant) from a callback. */
+  dispose(): void {
+    if (this.callbackDepth > 0) throw new EngineError(StatusCode.Reentrant, '', -1);
+    this.raw = null;
+  }
   [Symbol.dispose](): void { this.dispose(); }
 
   get capacity(): { accounts: number; positions: number; isolated: number; markets: number } {
@@ -496,16 +516,23 @@ export class RiskEngine implements Disposable {
   }
 
   private figuresAt(isolated: boolean, i: number): MarginFigures {
-    const v = this.figureViews(isolated, i, 1);
+    const v = this.resultColumns(isolated, false, i, 1);
     return { equityQuote: v.equityQuote[0]!, imQuote: v.imQuote[0]!, mmQuote: v.mmQuote[0]!, freeQuote: v.freeQuote[0]!, health: v.health[0]! as Health };
   }
 
-  /** Views of rows [first, first + n) of the account (or isolated) result columns. */
-  private figureViews(isolated: boolean, first: number, n: number): AccountResultsView {
+  /**
+   * Views of rows [first, first + n) of the account (or isolated) result columns: the core's own
+   * (read here and copied, never handed out) or their published copy (`published`).
+   */
+  private resultColumns(isolated: boolean, published: boolean, first: number, n: number): AccountResultsView {
     const raw = this.core;
-    const c = isolated
-      ? { eq: Column.IsoEquity, im: Column.IsoIm, mm: Column.IsoMm, free: Column.IsoFree, health: Column.IsoHealth }
-      : { eq: Column.AccEquity, im: Column.AccIm, mm: Column.AccMm, free: Column.AccFree, health: Column.AccHealth };
+    const c = published
+      ? (isolated
+        ? { eq: Column.PubIsoEquity, im: Column.PubIsoIm, mm: Column.PubIsoMm, free: Column.PubIsoFree, health: Column.PubIsoHealth }
+        : { eq: Column.PubAccEquity, im: Column.PubAccIm, mm: Column.PubAccMm, free: Column.PubAccFree, health: Column.PubAccHealth })
+      : (isolated
+        ? { eq: Column.IsoEquity, im: Column.IsoIm, mm: Column.IsoMm, free: Column.IsoFree, health: Column.IsoHealth }
+        : { eq: Column.AccEquity, im: Column.AccIm, mm: Column.AccMm, free: Column.AccFree, health: Column.AccHealth });
     return {
       equityQuote: raw.view(BigInt64Array, c.eq, first, n),
       imQuote: raw.view(BigInt64Array, c.im, first, n),
@@ -572,30 +599,37 @@ export class RiskEngine implements Disposable {
 
   /**
    * Per-account results, indexed by account id: equity, IM, MM, free collateral (quote atoms) and
-   * health. @remarks zero-copy: valid until the next call that changes the book or checks.
+   * health, as of the latest checks. @remarks zero-copy: a view of the published copy of the
+   * results (the rows changed since the last call are copied in now); it shows them until the next
+   * `resultsView()`. Writing it changes nothing in the engine.
    */
   resultsView(): AccountResultsView {
     this.requireValid();
-    return this.figureViews(false, 0, this.core.exports.accountCount());
+    const raw = this.core;
+    raw.exports.publishResults(0);
+    return this.resultColumns(false, true, 0, raw.exports.accountCount());
   }
 
   /**
    * Per-isolated-position results, indexed by isolated id (rows whose health is `Inactive` are
-   * free or unchecked). @remarks zero-copy: valid until the next call that changes the book or checks.
+   * free or unchecked), with each row's account and market. @remarks zero-copy: a view of the
+   * published copy, as `resultsView()`; it shows them until the next `isolatedResultsView()`.
    */
   isolatedResultsView(): IsolatedResultsView {
     this.requireValid();
     const raw = this.core, n = raw.exports.isolatedTop();
+    raw.exports.publishResults(1);
     return {
-      accountId: raw.view(Uint32Array, Column.IsoAccount, 0, n),
-      marketId: raw.view(Uint16Array, Column.IsoMarket, 0, n),
-      ...this.figureViews(true, 0, n),
+      accountId: raw.view(Uint32Array, Column.PubIsoAccount, 0, n),
+      marketId: raw.view(Uint16Array, Column.PubIsoMarket, 0, n),
+      ...this.resultColumns(true, true, 0, n),
     };
   }
 
   /**
    * Liquidatable and bankrupt accounts (or isolated positions) in risk order: lowest equity/MM
-   * first, exact, ties by id. @remarks zero-copy: valid until the next call on this engine.
+   * first, exact, ties by id. @remarks zero-copy: valid until the next call on this engine. The core
+   * builds the queue afresh whenever it needs one, so writing the view changes nothing.
    */
   riskOrderView(options: { isolated?: boolean } = {}): Uint32Array {
     this.requireValid();
@@ -654,8 +688,9 @@ export class RiskEngine implements Disposable {
   /**
    * Plans a round of liquidations under `policy`: liquidatable and bankrupt groups in risk order
    * (needs valid results: run check() first), each re-evaluated and sized. The plan's sizes and
-   * prices may be edited through the view before `executeLiquidations()`.
-   * @remarks zero-copy: valid until the next call on this engine.
+   * prices may be edited through the view before `executeLiquidations()`; its other columns may not
+   * (execution refuses the plan: PlanEdited). @remarks zero-copy: a view of the caller's copy of
+   * the plan, valid until the next plan.
    */
   planLiquidations(policy: LiquidationPolicy = {}): LiquidationPlan {
     this.requireValid();
@@ -675,18 +710,20 @@ export class RiskEngine implements Disposable {
 
   /**
    * Executes the current plan, all or nothing: closes at the plan's prices, fees to the liquidators
-   * and the insurance funds, deficit records, backstop transfers. Touched accounts need a check()
-   * before their results are current again.
+   * and the insurance funds, deficit records, backstop transfers. Refused (nothing changes) if a row
+   * names another account, market, isolated row or kind than planned (PlanEdited), if an edited size
+   * or price is invalid, or if a group is not liquidatable (NotLiquidatable). Touched accounts need
+   * a check() before their results are current again.
    */
   executeLiquidations(): ExecutionSummary {
     const raw = this.core;
-    raw.check(raw.exports.executePlan());
+    raw.check(raw.exports.executeCallerPlan());
     const summary = executionSummary(raw);
     this.logRows = summary.rows;
     return summary;
   }
 
-  /** The last execution's log. @remarks zero-copy: valid until the next call on this engine. */
+  /** The last execution's log. @remarks copies (the core's log columns are its own). */
   liquidationLogView(): LiquidationLogView { return logView(this.core, this.logRows); }
 
   /** The last execution's log as plain objects. @remarks copies */
@@ -732,7 +769,8 @@ export class RiskEngine implements Disposable {
       rounds.push({ round, liquidatable, ...executed });
       totals = addSummaries(totals, executed);
       if (onDeficits) {
-        onDeficits(this.deficitsView());
+        const records = this.deficitsView();
+        this.callOut(() => onDeficits(records));
         this.core.exports.clearDeficits();
       } else if (runOptions && this.deficitsView().accountId.length > 0) {
         // The waterfall may touch any account (ADL counterparties, haircut payers): check them all.
@@ -764,7 +802,7 @@ export class RiskEngine implements Disposable {
     return this.core.view(Uint16Array, Column.MarketFund, marketId, 1)[0]!;
   }
 
-  /** Deficit records waiting for the loss waterfall. @remarks zero-copy: valid until the next call on this engine. */
+  /** Deficit records waiting for the loss waterfall, as columns. @remarks copies (the waterfall reads the core's records). */
   deficitsView(): { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array } { return deficitsView(this.core); }
 
   /** Deficit records waiting for the loss waterfall (market null: a settlement). @remarks copies */
@@ -787,33 +825,47 @@ export class RiskEngine implements Disposable {
 
   /**
    * Runs every pending deficit record through the waterfall as one event, checking the book first
-   * if a ranked ADL step needs current figures. Every amount moved is in `auditLog`.
+   * if a ranked ADL step needs current figures. Every amount moved is in `auditLog`. Ranking
+   * functions are called first, before anything moves: one that fails refuses the run whole
+   * (InputError InvalidWaterfall, field `ranking`, row: the step).
    */
   allocateLosses(options: AllocateOptions = {}): AllocationReport {
     const raw = this.core;
     const now = allocationTime(options, raw.exports.lastNowSec());
-    if (!this.waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'no waterfall set (setWaterfall)');
+    const waterfall = this.waterfall;
+    if (!waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'no waterfall set (setWaterfall)');
     // Ranked ADL reads the figures of a check of the current book.
-    if (this.waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
+    if (waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
+    const keys = runKeys(raw, waterfall, this.callOut);
     // Nothing can refuse the run now: the event opens first, so full audit buffers go straight in.
     const event = raw.exports.eventCount() + 1;
-    this.audit.beginEvent(event, this.waterfall.steps, pendingDeficits(raw));
+    this.audit.beginEvent(event, waterfall.steps, pendingDeficits(raw));
     this.event = event;
-    raw.check(raw.exports.allocate(now));
+    this.presetKeys = keys;
+    try {
+      raw.check(raw.exports.allocate(now));
+    } finally {
+      this.presetKeys = null;
+    }
     const rest = raw.exports.auditPending();
     this.audit.append(event, auditChunk(raw, rest), rest, true);
-    return runReport(raw, event, this.waterfall.steps);
+    return runReport(raw, event, waterfall.steps);
   }
 
   /** Every amount the waterfall moved, with queries (per account, per deficit, per tranche) and JSON. */
-  get auditLog(): AuditLog { return this.audit; }
+  get auditLog(): AuditLog {
+    void this.core;
+    return this.audit;
+  }
 
   /** Residue, uncovered losses, socialized receivable, operator capital, deposit index, vault shares. */
   waterfallBalances(): WaterfallBalances { return readBalances(this.core); }
 
   /**
    * The ADL queue of one market side, first in line first, with each position's quantile (5: the
-   * top fifth, first to be deleveraged), as venues show it. Uses the figures of the last check.
+   * top fifth, first to be deleveraged), as venues show it. Uses the figures of the last check. A
+   * ranking function is called once per candidate first; one that fails (a throw, a key that is not
+   * a finite number) is an InputError InvalidWaterfall naming the field `ranking`.
    */
   adlRanking(marketId: number, side: 'long' | 'short', ranking: AdlRankingName | AdlRankingFunction): AdlRank[] {
     const raw = this.core;
@@ -822,8 +874,12 @@ export class RiskEngine implements Disposable {
     const code = typeof ranking === 'function' ? 4 : ['pnl', 'bitmex', 'binance', 'hyperliquid'].indexOf(ranking);
     if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1, `${String(ranking)} is not pnl, bitmex, binance, hyperliquid or a function`);
     this.requireValid();
-    this.indicatorRanking = typeof ranking === 'function' ? ranking : undefined;
-    return adlRanks(raw, marketId, side, code);
+    if (typeof ranking === 'function') this.presetKeys = indicatorKeys(raw, ranking, marketId, side === 'long' ? 1 : -1, this.callOut);
+    try {
+      return adlRanks(raw, marketId, side, code);
+    } finally {
+      this.presetKeys = null;
+    }
   }
 
   /** Names the backstop vault's account (its providers hold shares of it). */

@@ -63,7 +63,10 @@ export const LIQUIDATION_PRESETS = ownKeysOnly({
 export type LiquidationKind = 'close' | 'transfer' | 'settle';
 export const KIND_NAMES: readonly LiquidationKind[] = ['close', 'transfer', 'settle'];
 
-/** The plan of a round, as zero-copy views. `sizeBase` and `priceQuote` may be edited before execution. */
+/**
+ * The plan of a round, as zero-copy views of the caller's copy of it. `sizeBase` and `priceQuote`
+ * may be edited before execution; execution refuses a row whose other columns were (PlanEdited).
+ */
 export interface LiquidationPlanView {
   accountId: Uint32Array;
   /** NO_MARKET for a settlement row. */
@@ -184,8 +187,10 @@ export interface CascadeOptions {
   /** Most rounds (default 16). */
   maxRounds?: number;
   /**
-   * Receives each round's deficit records (zero-copy views, valid during the call), which are then
-   * cleared: the hook for a loss waterfall. Without it they stay pending in `deficits()`.
+   * Receives each round's deficit records (copies), which are then cleared: the hook for a loss
+   * waterfall of your own. Without it they stay pending in `deficits()`. It runs after its round
+   * executed and may not call into the engine (EngineError Reentrant); if it throws, the cascade
+   * stops with that error and the round's records stay pending.
    */
   onDeficits?: (records: { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array }) => void;
   /** Run each round's deficit records through the waterfall set with `setWaterfall` (and its options). */
@@ -258,21 +263,30 @@ export function encodePolicy(policy: LiquidationPolicy, record: DataView, quoteD
 // Reading the core's liquidation columns and records.
 
 
+/**
+ * The caller's copy of the plan (the Plan columns): editable in place, sizes and prices only; the
+ * core checks every row against its own plan (the log columns) when the plan is executed.
+ */
 export function planView(raw: Raw, rows: number): LiquidationPlanView {
   return {
-    accountId: raw.view(Uint32Array, Column.LogAccount, 0, rows),
-    marketId: raw.view(Uint16Array, Column.LogMarket, 0, rows),
-    isolatedId: raw.view(Uint32Array, Column.LogIso, 0, rows),
-    kind: raw.view(Uint8Array, Column.LogKind, 0, rows),
-    sizeBase: raw.view(BigInt64Array, Column.LogSize, 0, rows),
-    priceQuote: raw.view(BigInt64Array, Column.LogPrice, 0, rows),
+    accountId: raw.view(Uint32Array, Column.PlanAccount, 0, rows),
+    marketId: raw.view(Uint16Array, Column.PlanMarket, 0, rows),
+    isolatedId: raw.view(Uint32Array, Column.PlanIso, 0, rows),
+    kind: raw.view(Uint8Array, Column.PlanKind, 0, rows),
+    sizeBase: raw.view(BigInt64Array, Column.PlanSize, 0, rows),
+    priceQuote: raw.view(BigInt64Array, Column.PlanPrice, 0, rows),
   };
 }
 
+/** The last execution's log, copied out of the core's log columns (which hold the next plan's amounts). */
 export function logView(raw: Raw, rows: number): LiquidationLogView {
-  const i64 = (c: Column): BigInt64Array => raw.view(BigInt64Array, c, 0, rows);
+  const i64 = (c: Column): BigInt64Array => raw.view(BigInt64Array, c, 0, rows).slice();
   return {
-    ...planView(raw, rows),
+    accountId: raw.view(Uint32Array, Column.LogAccount, 0, rows).slice(),
+    marketId: raw.view(Uint16Array, Column.LogMarket, 0, rows).slice(),
+    isolatedId: raw.view(Uint32Array, Column.LogIso, 0, rows).slice(),
+    kind: raw.view(Uint8Array, Column.LogKind, 0, rows).slice(),
+    sizeBase: i64(Column.LogSize), priceQuote: i64(Column.LogPrice),
     realizedPnlQuote: i64(Column.LogRealized), fundingQuote: i64(Column.LogFunding),
     liquidatorFeeQuote: i64(Column.LogLiqFee), fundFeeQuote: i64(Column.LogFundFee),
     surplusQuote: i64(Column.LogSurplus), deficitQuote: i64(Column.LogDeficit), transferQuote: i64(Column.LogTransfer),
@@ -321,12 +335,13 @@ export function readLedger(raw: Raw): Ledger {
   };
 }
 
+/** The pending deficit records, copied (the waterfall reads the core's records, never these). */
 export function deficitsView(raw: Raw): { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array } {
   const n = raw.record(raw.exports.liqRecordPtr(), 4).getUint32(0, true);
   return {
-    accountId: raw.view(Uint32Array, Column.DefAccount, 0, n),
-    marketId: raw.view(Uint16Array, Column.DefMarket, 0, n),
-    amountQuote: raw.view(BigInt64Array, Column.DefAmount, 0, n),
+    accountId: raw.view(Uint32Array, Column.DefAccount, 0, n).slice(),
+    marketId: raw.view(Uint16Array, Column.DefMarket, 0, n).slice(),
+    amountQuote: raw.view(BigInt64Array, Column.DefAmount, 0, n).slice(),
   };
 }
 

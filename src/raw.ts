@@ -28,6 +28,11 @@ export const Column = {
   DefSize: 77, DefPrice: 78, DefOpen: 79, PayId: 80, PayWeight: 81, PayCap: 82, PayWork: 83,
   AuditDeficit: 84, AuditStep: 85, AuditRole: 86, AuditAccount: 87, AuditMarket: 88, AuditAmount: 89, AuditPrice: 90, AuditSize: 91,
   MarketFund: 92, MarketWaterfall: 93, FundWindow: 94, MarketPaid: 95, AdlKey: 96, AdlId: 97, AdlSize: 98, AdlSums: 99, AdlPos: 100, AdlGroups: 101, AdlGroupOf: 102,
+  PubAccEquity: 103, PubAccIm: 104, PubAccMm: 105, PubAccFree: 106, PubAccHealth: 107,
+  PubIsoAccount: 108, PubIsoMarket: 109, PubIsoEquity: 110, PubIsoIm: 111, PubIsoMm: 112, PubIsoFree: 113, PubIsoHealth: 114,
+  AccDirty: 115, IsoDirty: 116,
+  PlanAccount: 117, PlanMarket: 118, PlanIso: 119, PlanKind: 120, PlanSize: 121, PlanPrice: 122,
+  AdlInputs: 123,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];
 
@@ -37,6 +42,13 @@ export const ABI_VERSION = 5;
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
 export const MARKET_RECORD = 192;
 export const MarketField = { ownFund: 75, step: 184, mark: 0, fundingLong: 8, fundingShort: 16, d: 24, imf: 64, mmf: 68, kind: 72, decimals: 73, active: 74, imfEff: 76, premium: 80, tierCount: 84, tierFirst: 88, lower: 96, upper: 104, oiLong: 112, oiShort: 120 } as const;
+
+/**
+ * One row of the ADL candidates' ranking inputs (AdlInputs, assembly/layout.ts ADL_INPUT_RECORD):
+ * byte offsets of the holder tag (u32), account (u32), signed size, v, N, Q, E, M, C (i64 each).
+ */
+export const ADL_INPUT_RECORD = 64;
+export const AdlInputField = { tag: 0, account: 4, size: 8, pnl: 16, notional: 24, entry: 32, equity: 40, mm: 48, collateral: 56 } as const;
 
 /** The core's exports, typed. i64 parameters are BigInt at the boundary. */
 export interface CoreExports {
@@ -77,7 +89,7 @@ export interface CoreExports {
   pricesRange(first: number, count: number): number;
   setPolicy(): number;
   planLiquidations(): number;
-  executePlan(): number;
+  executeCallerPlan(): number;
   depositFund(fund: number, amount: bigint): number;
   clearDeficits(): void;
   ledgerSum(): void;
@@ -92,6 +104,10 @@ export interface CoreExports {
   allocate(nowSec: bigint): number;
   auditPending(): number;
   adlRanks(market: number, side: number, ranking: number): number;
+  adlCandidates(market: number, side: number): number;
+  adlCandidateInputs(from: number, count: number): number;
+  adlInputRows(): number;
+  publishResults(isolated: number): void;
   setVaultAccount(account: number): number;
   vaultDeposit(account: number, amount: bigint): number;
   vaultWithdraw(account: number, shares: bigint): number;
@@ -127,7 +143,10 @@ export interface CoreExports {
 export interface CoreHooks {
   /** The audit buffer holds `rows` records: copy them out (the core reuses the buffer). */
   auditDrain(rows: number): void;
-  /** Fill AdlKey[0..count) for the candidates of market / side with step's ranking (0xFFFFFFFF: the indicator's). */
+  /**
+   * Fill AdlKey[0..count) for the candidates (AdlId) of market / side with step's ranking (0xFFFFFFFF:
+   * the indicator's), from keys computed before the call that runs it: no caller code runs here.
+   */
   adlKeys(step: number, market: number, side: number, count: number): void;
   /** Asked at every simulated step: non-zero stops the path (status Interrupted). */
   simInterrupted(): number;
@@ -184,7 +203,7 @@ export class Raw {
   /** Resolves column pointers after `init` (layout is fixed from then on). */
   loadLayout(): void {
     // Pointers are u32 in wasm but arrive as signed i32: above 2 GiB they must be reinterpreted.
-    for (let c = 0; c <= Column.AdlGroupOf; c++) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
+    for (const c of Object.values(Column)) this.columnPtrs[c] = this.exports.columnPtr(c) >>> 0;
   }
 
   /** A view of `length` elements of a column starting at element `first`. Zero-copy. */

@@ -5,7 +5,7 @@
 import type { AtomsInput } from './types.js';
 import { inputError } from './errors.js';
 import { ownKeysOnly, toFlag, toI64, toRecord } from './atoms.js';
-import { Column, type Raw } from './raw.js';
+import { ADL_INPUT_RECORD, AdlInputField, Column, type Raw } from './raw.js';
 import type { AuditChunk, DeficitInfo, StepInfo } from './audit.js';
 import { i128, NO_MARKET } from './liquidation.js';
 
@@ -30,7 +30,13 @@ export interface AdlCandidate {
   collateralQuote: bigint;
 }
 
-/** A ranking given by the caller: larger first; must return a finite number. */
+/**
+ * A ranking given by the caller: larger first. It is called before the run moves anything, once per
+ * candidate of every market side the step could serve, with the candidates as they are when the run
+ * starts (docs/WATERFALL.md, "adl"). It must return a finite number and may not call into the engine
+ * (EngineError Reentrant); a throw or a key that is not a finite number refuses the allocation whole
+ * (InputError InvalidWaterfall, field `ranking`, row: the step).
+ */
 export type AdlRankingFunction = (candidate: AdlCandidate) => number;
 
 export type AdlRanking = AdlRankingName | AdlRankingFunction;
@@ -409,31 +415,99 @@ export function auditChunk(raw: Raw, rows: number): AuditChunk {
 /** One position in an ADL queue. */
 export interface AdlRank { accountId: number; isolated: boolean; key: number; quantile: number }
 
-/** Fills AdlKey for `count` candidates with a caller's ranking; a throw or a non-finite key ranks last. */
-export function customKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, count: number): void {
-  const ids = raw.view(Uint32Array, Column.AdlId, 0, count), keys = raw.view(Float64Array, Column.AdlKey, 0, count);
-  const pnl = raw.view(BigInt64Array, Column.SortKeysA, 0, count), notional = raw.view(BigInt64Array, Column.SortKeysB, 0, count);
-  const entry = raw.view(BigInt64Array, Column.PayWork, 0, count), size = raw.view(BigInt64Array, Column.AdlSize, 0, count);
-  const ISO = 0x80000000;
-  for (let i = 0; i < count; i++) {
-    const tag = ids[i]!;
-    const iso = tag >= ISO;
-    const row = iso ? tag - ISO : tag;
-    const accountId = iso ? raw.view(Uint32Array, Column.IsoAccount, row, 1)[0]! : row;
-    const figure = (c: Column, ci: Column) => raw.view(BigInt64Array, iso ? ci : c, row, 1)[0]!;
-    let key: number;
-    try {
-      key = fn({
-        accountId, marketId: market, isolated: iso, sizeBase: side > 0 ? size[i]! : -size[i]!,
-        unrealizedPnlQuote: pnl[i]!, notionalQuote: notional[i]!, entryValueQuote: entry[i]!,
-        equityQuote: figure(Column.AccEquity, Column.IsoEquity), mmQuote: figure(Column.AccMm, Column.IsoMm),
-        collateralQuote: figure(Column.AccCollateral, Column.IsoCollateral),
-      });
-    } catch {
-      key = -Infinity;
+/** A caller's ranking keys for one market side's candidates, by holder tag (an isolated row's has the top bit set). */
+export type RankingKeys = Map<number, number>;
+
+const ISOLATED_TAG = 0x80000000;
+
+/** Runs code the engine calls (a ranking function) with calls into the engine refused meanwhile. */
+export type CallOut = <T>(fn: () => T) => T;
+
+/**
+ * A caller's ranking keys for the candidates of market / side (+1 long, -1 short) as they are now:
+ * `fn` is called once per candidate, in account order, through `callOut`. Nothing in the core has
+ * moved yet, so a failure refuses whole: a throw (its own error, or a refused call into the engine)
+ * or a key that is not a finite number is an InputError InvalidWaterfall naming the field `ranking`
+ * and `row` (the step; -1 for the indicator), with the function's error as its cause.
+ */
+export function rankingKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, row: number, callOut: CallOut): RankingKeys {
+  const n = raw.exports.adlCandidates(market, side);
+  if (n < 0) throw inputError('UnknownMarket', 'marketId', row, String(market));
+  const keys: RankingKeys = new Map();
+  const chunk = raw.exports.adlInputRows();
+  const I64 = ADL_INPUT_RECORD / 8, U32 = ADL_INPUT_RECORD / 4, F = AdlInputField;
+  for (let from = 0; from < n; from += chunk) {
+    const count = Math.min(chunk, n - from);
+    raw.check(raw.exports.adlCandidateInputs(from, count));
+    const words = raw.view(Uint32Array, Column.AdlInputs, 0, count * U32);
+    const rows = raw.view(BigInt64Array, Column.AdlInputs, 0, count * I64);
+    for (let i = 0; i < count; i++) {
+      const tag = words[i * U32 + F.tag / 4]!;
+      const at = (offset: number): bigint => rows[i * I64 + offset / 8]!;
+      const candidate: AdlCandidate = {
+        accountId: words[i * U32 + F.account / 4]!, marketId: market, isolated: tag >= ISOLATED_TAG, sizeBase: at(F.size),
+        unrealizedPnlQuote: at(F.pnl), notionalQuote: at(F.notional), entryValueQuote: at(F.entry),
+        equityQuote: at(F.equity), mmQuote: at(F.mm), collateralQuote: at(F.collateral),
+      };
+      let key: unknown;
+      try {
+        key = callOut(() => fn(candidate));
+      } catch (cause) {
+        const e = inputError('InvalidWaterfall', 'ranking', row, `the ranking function threw for account ${candidate.accountId}: ${String(cause)}`);
+        e.cause = cause;
+        throw e;
+      }
+      if (typeof key !== 'number' || !Number.isFinite(key)) {
+        throw inputError('InvalidWaterfall', 'ranking', row, `the ranking function returned ${String(key)} for account ${candidate.accountId}: a key is a finite number`);
+      }
+      keys.set(tag, key);
     }
-    keys[i] = typeof key === 'number' && Number.isFinite(key) ? key : -Infinity;
   }
+  return keys;
+}
+
+/** Keys of the caller's ranking functions for one call into the core, by `keysFor(step, market, side)`. */
+export type PresetKeys = Map<string, RankingKeys>;
+
+/** The step id the ADL indicator's ranking goes by (assembly NONE). */
+const INDICATOR_STEP = 0xffffffff;
+
+/** The key of one (step, market, candidates' side) group, as the core's adlKeys hook names it (u32 step). */
+export const keysFor = (step: number, market: number, side: number): string => `${step >>> 0}/${market}/${side}`;
+
+/**
+ * Every key a function-ranked ADL step of the next run could need, computed before the run moves
+ * anything: for each such step (in run order) and each (market, side) of the pending records its
+ * waterfall serves (in the order of their first record), the function's key of every candidate.
+ * Null when no step has a function. Throws as `rankingKeys`.
+ */
+export function runKeys(raw: Raw, waterfall: EncodedWaterfall, callOut: CallOut): PresetKeys | null {
+  if (waterfall.functions.size === 0) return null;
+  const records = pendingDeficits(raw);
+  const waterfallOf = raw.view(Uint8Array, Column.MarketWaterfall, 0, raw.exports.marketCount());
+  const out: PresetKeys = new Map();
+  for (const [step, fn] of [...waterfall.functions].sort((a, b) => a[0] - b[0])) {
+    const w = waterfall.steps[step]!.waterfall;
+    for (const r of records) {
+      if (r.marketId === null || r.sizeBase === 0n || r.amountQuote <= 0n || waterfallOf[r.marketId] !== w) continue;
+      // The candidates hold the side the bankrupt close traded: shorts when a long was sold.
+      const side = r.sizeBase < 0n ? -1 : 1;
+      const key = keysFor(step, r.marketId, side);
+      if (!out.has(key)) out.set(key, rankingKeys(raw, fn, r.marketId, side, step, callOut));
+    }
+  }
+  return out;
+}
+
+/** The ADL indicator's keys for a ranking function (row -1 in its errors). Throws as `rankingKeys`. */
+export function indicatorKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, callOut: CallOut): PresetKeys {
+  return new Map([[keysFor(INDICATOR_STEP, market, side), rankingKeys(raw, fn, market, side, -1, callOut)]]);
+}
+
+/** Copies the keys computed for the candidates the core lists in AdlId[0..count) into AdlKey (none: ranks last). */
+export function copyKeys(raw: Raw, keys: RankingKeys | undefined, count: number): void {
+  const ids = raw.view(Uint32Array, Column.AdlId, 0, count), out = raw.view(Float64Array, Column.AdlKey, 0, count);
+  for (let i = 0; i < count; i++) out[i] = keys?.get(ids[i]!) ?? -Infinity;
 }
 
 /** Reads the last run's report. */

@@ -25,6 +25,7 @@ export function maxPositions(): u32 { return layout.maxPositions; }
 export function maxIsolated(): u32 { return layout.maxIsolated; }
 export function maxMarkets(): u32 { return layout.maxMarkets; }
 export function ioCapacity(): u32 { return layout.ioCapacity; }
+export function adlInputRows(): u32 { return layout.ADL_INPUT_ROWS; }
 
 // Liquidation records.
 export function policyRecordPtr(): usize { return POLICY_RECORD; }

@@ -23,7 +23,7 @@ import { add128 } from './parties';
 import { addResidue, addRunTotal, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './waterfall';
 import {
   bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupOfPtr, groupPtr, holderBound, keyOf,
-  pnlOf, positionOf, quoteOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, tagAccount,
+  positionOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, tagAccount,
 } from './candidates';
 
 @external("env", "adlKeys")
@@ -142,19 +142,9 @@ function sortSelected(k: u32): void {
  */
 function rankedOrder(ranking: u32, m: u32, side: i32, n: u32, need: u64, step: u32, keysReady: bool = false, hist: bool = false): u32 {
   histReady = hist;
-  const ids = candIds(), keys = candKeys(), pos = candPos();
-  if (ranking == RANK_CUSTOM && !keysReady) {
-    // The caller's function reads v (SortKeysA), N (SortKeysB) and |quote| (PayWork) per candidate.
-    const v = col(Column.SortKeysA), nq = col(Column.SortKeysB), q = col(Column.PayWork);
-    for (let i: u32 = 0; i < n; i++) {
-      const tag = load<u32>(ids + (<usize>i << 2)), p = <usize>load<u32>(pos + (<usize>i << 2));
-      store<i64>(v + (<usize>i << 3), pnlOf(tag, m, p));
-      store<i64>(nq + (<usize>i << 3), load<i64>(SCRATCH, 8));
-      const qi = quoteOf(tag, m, p);
-      store<i64>(q + (<usize>i << 3), qi < 0 ? -qi : qi);
-    }
-    adlKeys(step, m, side, n);
-  }
+  // A caller's ranking: JavaScript computed every key before the run (candidates.ts, "A ranking
+  // given by the caller"); the hook copies each candidate's into AdlKey.
+  if (ranking == RANK_CUSTOM && !keysReady) adlKeys(step, m, side, n);
   const select = n >= 4096;
   const total = rankKeys(ranking, m, n, select, keysReady);
   const k = selectPrefix(n, need, total, select);

@@ -16,6 +16,7 @@ import { Field, Health, Status } from '../status';
 import { bookChanged, changed, addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
 import { isMarket, refreshMarket } from './markets';
 import { marketPtr } from './position';
+import { markAccount, markIsolated } from './publish';
 
 export const ACCOUNT_ACTIVE: u8 = 1;
 export const ACCOUNT_CLOSED: u8 = 2;
@@ -157,6 +158,7 @@ export function bulkCommit(nA: u32, nP: u32, nI: u32): i32 {
     store<u32>(u32At(Column.AccIsoHead, a), load<u32>(u32At(Column.Queue, a)));
     store<u32>(u32At(Column.AccStamp, a), 0);
     store<u8>(u8At(Column.AccHealth, a), <u8>Health.Inactive);
+    markAccount(a);
   }
   let s = p0;
   for (let k: u32 = 0; k < nA; k++) {
@@ -167,6 +169,7 @@ export function bulkCommit(nA: u32, nP: u32, nI: u32): i32 {
   for (let r = i0; r < i0 + nI; r++) {
     store<u8>(u8At(Column.IsoFlags, r), 1);
     store<u8>(u8At(Column.IsoHealth, r), <u8>Health.Inactive);
+    markIsolated(r);
   }
   for (let m: u32 = 0; m < marketCount; m++) {
     const addLong = load<i64>(i64At(Column.IoI64A, m)), addShort = load<i64>(i64At(Column.IoI64B, m));

@@ -12,8 +12,9 @@
  * takes the fast exact path of math/fixed.ts when its estimates are in range.
  */
 import { FAST_LIMIT, INDEX_LIMIT, mulDivCeilFast, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D } from '../layout';
-import { accountCount, indexDirty, NONE, pendingCount, SCRATCH } from './state';
+import { ADL_INPUT_RECORD, ADL_INPUT_ROWS, col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D } from '../layout';
+import { Field, Status } from '../status';
+import { accountCount, fail, indexDirty, marketCount, NONE, pendingCount, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from './book';
 import { buildIndex } from './check';
 import { marketPtr } from './position';
@@ -357,4 +358,57 @@ export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
   const mk = marketPtr(m);
   const key = keyOf(ranking, tag, m, p, load<i64>(mk, M_MARK), load<i64>(mk, M_D), load<f64>(mk, M_MARK_OVER_D), load<i64>(mk, M_FUND_LONG), load<i64>(mk, M_FUND_SHORT), load<f64>(mk, M_INV_D));
   return key == 0 ? 0 : key;
+}
+
+// ---- A ranking given by the caller ------------------------------------------------------------------
+
+/**
+ * A ranking function is JavaScript, and JavaScript is never called in the middle of a run: before a
+ * run (or the indicator) moves anything, JavaScript lists each market side's candidates here, reads
+ * their inputs a chunk at a time, calls the function for each and keeps the keys; the run's
+ * `adlKeys` hook then only copies them. So the function reads the candidates as they are when the
+ * run starts, and one that fails refuses the run before anything moved.
+ */
+let inputsMarket: u32 = 0, inputsCount: u32 = 0;
+
+/**
+ * Lists the candidates of market m with a size of sign `side` (+1, -1), as a ranked ADL group
+ * gathers them (account order); returns how many, or -1 for an unknown market or side. The list
+ * stays valid until the next call into the core that is not adlCandidateInputs.
+ */
+export function adlCandidates(m: u32, side: i32): i32 {
+  inputsCount = 0;
+  if (m >= marketCount || (side != 1 && side != -1)) return -1;
+  inputsMarket = m;
+  inputsCount = gatherHolders(m, side, false, NONE);
+  return <i32>inputsCount;
+}
+
+/**
+ * Writes the ranking inputs of listed candidates [from, from + count) to AdlInputs rows 0..count
+ * (layout.ts): the tag, account and signed size; v, N and Q as the ranking keys read them; E and M
+ * of the last check (the core's own results); C, the group's collateral. Errors: OutOfRange (more
+ * than ADL_INPUT_ROWS, or past the list).
+ */
+export function adlCandidateInputs(from: u32, count: u32): i32 {
+  if (count > ADL_INPUT_ROWS || <u64>from + count > <u64>inputsCount) return fail(Status.OutOfRange, Field.None, -1);
+  const m = inputsMarket, out = col(Column.AdlInputs);
+  for (let i: u32 = 0; i < count; i++) {
+    const tag = load<u32>(col(Column.AdlId) + (<usize>(from + i) << 2));
+    const p = <usize>load<u32>(col(Column.AdlPos) + (<usize>(from + i) << 2));
+    const r = out + <usize>i * ADL_INPUT_RECORD;
+    const v = pnlOf(tag, m, p);
+    const N = load<i64>(SCRATCH, 8);
+    const q = quoteOf(tag, m, p);
+    store<u32>(r, tag);
+    store<u32>(r, tagAccount(tag), 4);
+    store<i64>(r, load<i64>(p), 8);
+    store<i64>(r, v, 16);
+    store<i64>(r, N, 24);
+    store<i64>(r, q < 0 ? -q : q, 32);
+    store<i64>(r, groupCol(tag, Column.AccEquity, Column.IsoEquity), 40);
+    store<i64>(r, groupCol(tag, Column.AccMm, Column.IsoMm), 48);
+    store<i64>(r, groupCol(tag, Column.AccCollateral, Column.IsoCollateral), 56);
+  }
+  return Status.Ok;
 }

@@ -23,6 +23,7 @@ import { Field, Health, Status } from '../status';
 import { accountCount, clearCallTallies, countCall, fail, resultsCurrent, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
 import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, setSums, sumEquity, sumIm, sumMm } from './position';
 import { ACCOUNT_ACTIVE } from './book';
+import { markAccount, markAccounts, markIsolated } from './publish';
 
 // @ts-ignore: decorator
 @inline export function healthOf(equity: i64, im: i64, mm: i64): u32 {
@@ -133,6 +134,7 @@ export function equityOf(tag: u32): i64 {
   store<i64>(col(base + 2) + off, mm);
   store<i64>(col(base + 3) + off, free);
   const hp = col(slot == 0 ? Column.AccHealth : Column.IsoHealth) + <usize>i;
+  if (slot == 1) markIsolated(i); // accounts: marked by the callers, a range at a time in the batch loop
   const h = healthOf(equity, im, mm);
   const old = <u32>load<u8>(hp);
   store<u8>(hp, <u8>h);
@@ -157,6 +159,7 @@ function checkAccount(a: u32): bool {
     fail(Status.Overflow, Field.AccountId, <i32>a);
     return false;
   }
+  markAccount(a);
   writeResults(0, a);
   let r = load<u32>(col(Column.AccIsoHead) + (<usize>a << 2));
   while (r != NONE) {
@@ -183,6 +186,7 @@ function checkIsolatedRow(r: u32, a: u32): bool {
 export function checkRange(first: u32, count: u32): i32 {
   clearCallTallies();
   if (<u64>first + count > <u64>accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>accountCount);
+  markAccounts(first, count); // the rows this call may write, for the published results (publish.ts)
   const flags = col(Column.AccFlags), collateral = col(Column.AccCollateral);
   const starts = col(Column.AccPosStart), lens = col(Column.AccPosLen), floors = col(Column.AccFloorPpm);
   const isoHeads = col(Column.AccIsoHead);

@@ -24,8 +24,9 @@ import { releaseIsolatedRow } from './fills';
 import { addDefaultFund, BALANCES } from './parties';
 import {
   closeOutcome, outDeficit, outEquity, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
-  outRealized, outSurplus, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
+  outRealized, outSurplus, P_BACKSTOP, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
 } from './liquidation';
+import { compareProducts } from './queue';
 
 /** The last execution: rows, closes, transfers, settlements, groups, then closed notional,
  * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each: the low
@@ -123,11 +124,42 @@ function setCrossCollateral(a: u32, v: i64): void {
 }
 
 /**
+ * Executes the plan as the caller left it in the Plan columns (planLiquidations().view in
+ * JavaScript). The caller may edit sizes and prices only: every row must still name the account,
+ * market, isolated row and kind it was planned with, else PlanEdited naming the row and the column
+ * (nothing is taken in). Sizes and prices are then taken into the log's plan columns, where
+ * execution validates them as it validates any plan; an edit voids planning's simulation (found by
+ * comparing, not by a fingerprint a crafted edit could match). Errors: as executePlan, and PlanEdited.
+ */
+export function executeCallerPlan(): i32 {
+  if (!planReady) return fail(Status.NoPlan, Field.None, -1);
+  const n = load<u32>(PLAN_RECORD);
+  // Step 1: identity, every row, before anything is taken in.
+  for (let i: u32 = 0; i < n; i++) {
+    if (load<u32>(u32At(Column.PlanAccount, i)) != load<u32>(u32At(Column.LogAccount, i))) return fail(Status.PlanEdited, Field.AccountId, <i32>i);
+    if (load<u16>(col(Column.PlanMarket) + (<usize>i << 1)) != load<u16>(col(Column.LogMarket) + (<usize>i << 1))) return fail(Status.PlanEdited, Field.MarketId, <i32>i);
+    if (load<u32>(u32At(Column.PlanIso, i)) != load<u32>(u32At(Column.LogIso, i))) return fail(Status.PlanEdited, Field.IsolatedId, <i32>i);
+    if (load<u8>(col(Column.PlanKind) + <usize>i) != load<u8>(col(Column.LogKind) + <usize>i)) return fail(Status.PlanEdited, Field.Kind, <i32>i);
+  }
+  // Step 2: sizes and prices.
+  for (let i: u32 = 0; i < n; i++) {
+    const d = load<i64>(i64At(Column.PlanSize, i)), price = load<i64>(i64At(Column.PlanPrice, i));
+    if (d == load<i64>(i64At(Column.LogSize, i)) && price == load<i64>(i64At(Column.LogPrice, i))) continue;
+    store<i64>(i64At(Column.LogSize, i), d);
+    store<i64>(i64At(Column.LogPrice, i), price);
+    planSimulated = false;
+  }
+  return executePlan();
+}
+
+/**
  * Executes the plan in the log columns. Errors (nothing changed): NoPlan; UnknownAccount,
  * AccountClosed; UnknownMarket; InvalidPrice (priceQuote); NoPosition (sizeBase: no such position,
  * or d does not reduce it, or a transfer is not the whole position); PlanOutOfOrder (a position twice,
- * or a group's rows apart); AccountHasPositions (a settle row on an account with positions);
- * DuplicatePosition (the backstop account holds the market isolated); CapacityExceeded; Overflow.
+ * or a group's rows apart); NotLiquidatable (a group at or above its MM, or a transfer's group at or
+ * above the backstop fraction of it); AccountHasPositions (a settle row on an account with
+ * positions); DuplicatePosition (the backstop account holds the market isolated); CapacityExceeded;
+ * Overflow.
  */
 export function executePlan(): i32 {
   if (!planReady) return fail(Status.NoPlan, Field.None, -1);
@@ -280,6 +312,13 @@ function startGroup(a: u32, iso: u32, i: u32): i32 {
     gLeft = 1;
   }
   gEquity = sumEquity; gMm = sumMm;
+  // Only a liquidatable group is liquidated: E < M, and for the backstop's transfer E < backstop * M,
+  // judged on the figures the simulation just summed (or planning's, for the same unchanged book).
+  if (!writing) {
+    const transfer = <u32>load<u8>(col(Column.LogKind) + <usize>i) == RowKind.Transfer;
+    const below = transfer ? compareProducts(gEquity, 1_000_000, gMm, <i64>policyU32(P_BACKSTOP)) < 0 : gEquity < gMm;
+    if (!below) return fail(Status.NotLiquidatable, Field.AccountId, <i32>i);
+  }
   return Status.Ok;
 }
 

@@ -19,6 +19,7 @@ import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './
 import { freeQuote, marketPtr, sumEquity, sumIm, sumMm } from './position';
 import { addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
 import { maxIsolated } from '../layout';
+import { markAccount, markIsolated } from './publish';
 
 // Outcome of planFill.
 let planSlot: u32 = NONE;       // existing slot (cross) or row (isolated), NONE if new
@@ -167,6 +168,7 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
       store<u16>(col(Column.IsoMarket) + (<usize>r << 1), <u16>market);
       store<u8>(col(Column.IsoFlags) + <usize>r, 1);
       store<u8>(col(Column.IsoHealth) + <usize>r, <u8>Health.Inactive);
+      markIsolated(r);
       addInactive(1, 1);
       store<u32>(u32At(Column.IsoNext, r), load<u32>(u32At(Column.AccIsoHead, a)));
       store<u32>(u32At(Column.AccIsoHead, a), r);
@@ -227,6 +229,7 @@ export function releaseIsolatedRow(a: u32, r: u32): void {
   const hp = col(Column.IsoHealth) + <usize>r;
   untally(1, <u32>load<u8>(hp));
   store<u8>(hp, <u8>Health.Inactive);
+  markIsolated(r);
   store<u8>(col(Column.IsoFlags) + <usize>r, 0);
   store<i64>(i64At(Column.IsoSize, r), 0);
   store<u32>(u32At(Column.IsoNext, r), isolatedFreeHead);
@@ -312,6 +315,7 @@ export function closeAccount(a: u32): i32 {
   const hp = col(Column.AccHealth) + <usize>a;
   retally(0, <u32>load<u8>(hp), Health.Inactive);
   store<u8>(hp, <u8>Health.Inactive);
+  markAccount(a);
   releaseBlock(a);
   return changed();
 }

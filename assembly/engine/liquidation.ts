@@ -4,7 +4,8 @@
  *
  * The plan is written to the first columns of the liquidation log (account, market, isolated row,
  * kind, size, price), each close with the amounts it will move; execute.ts validates it, executes it
- * and completes the other columns. The caller may edit sizes and prices in between.
+ * and completes the other columns. The caller sees a copy of the plan (the Plan columns) and may edit
+ * its sizes and prices in between; the log columns are the core's own.
  *
  * Planning also runs execution's first pass, the simulation, on each group right after planning it
  * (the group's memory is in the cache then, and its closes' amounts are at hand): an unedited plan
@@ -203,6 +204,20 @@ function writePlanRow(row: u32, account: u32, market: u32, iso: u32, kind: RowKi
   store<i64>(logI64(Column.LogPrice, row), price);
 }
 
+/**
+ * Copies the plan's rows to the caller's plan columns (what planLiquidations().view shows): the
+ * caller edits that copy; execution compares it with these rows (execute.ts executeCallerPlan).
+ */
+function publishPlan(n: u32): void {
+  const k = <usize>n;
+  memory.copy(col(Column.PlanAccount), col(Column.LogAccount), k << 2);
+  memory.copy(col(Column.PlanMarket), col(Column.LogMarket), k << 1);
+  memory.copy(col(Column.PlanIso), col(Column.LogIso), k << 2);
+  memory.copy(col(Column.PlanKind), col(Column.LogKind), k);
+  memory.copy(col(Column.PlanSize), col(Column.LogSize), k << 3);
+  memory.copy(col(Column.PlanPrice), col(Column.LogPrice), k << 3);
+}
+
 // The group being planned.
 let gAccount: u32 = 0, gIso: u32 = NONE, gFloor: u64 = 0;
 let gEquity: i64 = 0, gMm: i64 = 0, gIm: i64 = 0;
@@ -254,6 +269,7 @@ export function planLiquidations(): i32 {
       if (rows > before) { groups++; simulate(before); }
     }
   }
+  publishPlan(rows);
   store<u32>(PLAN_RECORD, rows);
   store<u32>(PLAN_RECORD, groups, 4);
   store<u32>(PLAN_RECORD, complete, 8);

@@ -35,6 +35,7 @@ import { EXEC_RECORD, executePlan } from './execute';
 import { allocate, backstopPayer, MAX_STEPS, RUN_RECORD, setAuditToHost, setFiguresOnDemand, stepPtr, Tranche, WF_STATE } from './waterfall';
 import { BALANCES, defaultFundSum, vaultNav } from './parties';
 import { freshArea, reserveArea } from './simarea';
+import { markAllResults } from './publish';
 
 /** Per-step metrics (i64 each), in this order (src/simulation/types.ts STEP_METRICS). */
 export const METRICS: u32 = 23;
@@ -268,6 +269,7 @@ export function simRestore(): i32 {
   allDirty = false;
   nextDirtyStamp();
   setResultsValid(true);
+  markAllResults(); // the results columns came back from the snapshot
   bookChanged();
   restoredVersion = bookVersion;
   return Status.Ok;

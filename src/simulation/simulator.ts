@@ -39,7 +39,6 @@ export class Simulator {
   readonly engine: RiskEngine;
   /** Cross and isolated positions of the book (position-steps = positions x steps). */
   readonly positions: number;
-  private readonly raw: Raw;
   private readonly fundBaseQuote: bigint;
   /**
    * Paths top the global fund up by (their variant's fund, or this) - fundBaseQuote: the fund the
@@ -55,7 +54,6 @@ export class Simulator {
     this.variants = variants;
     this.engine = engine;
     this.positions = positions;
-    this.raw = coreOf(engine);
     this.fundBaseQuote = fundBaseQuote;
     this.fundTargetQuote = fundBaseQuote;
     this.fixedPaths = fixedPaths;
@@ -155,6 +153,9 @@ export class Simulator {
     return new Simulator(config, variants, engine, positionCount(engine), fundBase, inputs.fixedPaths, settledGroups);
   }
 
+  /** The engine's core, asked for at every use: a disposed engine refuses (Disposed), so does a callback (Reentrant). */
+  private get raw(): Raw { return coreOf(this.engine); }
+
   /** Paths this configuration has (Monte Carlo: as configured; the shock grid: 9; a replay: 1). */
   get pathCount(): number { return this.config.paths; }
 
@@ -200,7 +201,11 @@ export class Simulator {
     };
   }
 
-  /** `interrupted()` is asked at every step; when it answers non-zero the path stops (EngineError Interrupted). */
+  /**
+   * `interrupted()` is asked at every step; when it answers non-zero (or throws) the path stops
+   * (EngineError Interrupted). It runs inside the path: calls into the engine from it are refused
+   * (EngineError Reentrant).
+   */
   setInterrupt(interrupted: () => number): void { this.raw.interrupt = interrupted; }
 
   dispose(): void { this.engine.dispose(); }

@@ -553,6 +553,26 @@ describe('waterfall parity on hand-built books: the spec\'s precise points', () 
     expect(w.engine.adlRanking(0, 'short', (c) => (c.accountId === 1 ? -0 : 0)).map((r) => [r.accountId, Object.is(r.key, 0)])).toEqual([[1, true], [2, true]]);
   });
 
+  // "A ranking function is called before the run moves anything": it reads every candidate as the run
+  // found it, even where an earlier step of the run changed it. Account 0 settles a long of 10 at 100
+  // with a deficit of 500. The backstop step takes 200 from provider 1 (collateral 1,000 -> 800); r =
+  // 300. The function ranks by collateral: at the run start account 1 (1,000) before account 2 (900)
+  // (read when the group starts, it would be 800 < 900: account 2 first). P = 100 + ceil(300 / 10) =
+  // 130, a(c) = 30c: account 1 buys back 10, a(10) = 300 covers the rest.
+  it('ADL: a ranking function reads the candidates as the run found them, not as an earlier step left them', async () => {
+    const w = await handWorld({
+      markets: [market()],
+      accounts: [account(-500n, [pos(0, 10n, -1_000n)]), account(1_000n, [pos(0, -10n, 1_000n)]), account(900n, [pos(0, -10n, 1_000n)]), account(0n)],
+    });
+    const seen: [number, bigint][] = [];
+    const byCollateral = (c: AdlCandidate): number => { seen.push([c.accountId, c.collateralQuote]); return Number(c.collateralQuote); };
+    const out = closeAndAllocate(w, { steps: [{ kind: 'backstopVault', providers: [{ accountId: 1, capacityQuote: 200n }] }, { kind: 'adl', ranking: byCollateral }] });
+    expect(brief(out.records)).toEqual([['cover', 0, 1, 200n, 0n, 0n], ['cover', 0, 1, 300n, 130n, 10n]]);
+    // Engine, then model: each called the function once per candidate, before its run moved anything.
+    expect(seen).toEqual([[1, 1_000n], [2, 900n], [1, 1_000n], [2, 900n]]);
+    expect(w.engine.account(1).collateralQuote).toBe(500n); // 1,000 - 200 + (1,000 - 1,300)
+  });
+
   // "paid(m) counts every insurance-fund payment for market m." Event 1 (no market cap configured): the
   // fund pays market 0's deficit of 500. Event 2 (lifetime cap 600): account 2's close at the new mark
   // 50 leaves 450; room 600 - 500 = 100: 100 covered, 350 uncovered.

@@ -4,7 +4,7 @@
  * test/reference/waterfall.ts, has the state, the other steps, `split` and `allocate`, and
  * re-exports everything here. The readings of the spec taken are listed at the top of part 1.
  */
-import type { AdlCandidate, AdlRanking, AdlRankingFunction, AdlRankingName } from '../../src/waterfall.js';
+import type { AdlCandidate, AdlRanking, AdlRankingFunction, AdlRankingName, Tranche } from '../../src/waterfall.js';
 import { applyFill, cashQuote, ceilDiv, floorDiv, RefOverflow, type RefAccount, type RefPosition } from './model.js';
 import {
   abs, crossGroup, evaluate, fundingOwedQuote, isolatedGroups, marketOf, scaleOf, sign, TWO_POW_62, type Group, type LiqBook,
@@ -96,7 +96,11 @@ export function slotOpen(slot: AdlSlot): boolean {
   return list.includes(slot.position) && slot.position.sizeBase !== 0n;
 }
 
-/** The ranking inputs of one candidate: v, N, Q now, E and M of the run start, C now. */
+/**
+ * The ranking inputs of one candidate: v, N, Q now, E and M of the run start, C now. The named
+ * rankings read them when the group starts; a ranking function reads them at the run start
+ * (`functionKeysAtStart`).
+ */
 export function candidateInputs(book: LiqBook, slot: AdlSlot, figures: StartFigures): AdlCandidate {
   const market = marketOf(book, slot.marketId);
   const D = scaleOf(market);
@@ -159,14 +163,18 @@ const payerCompare = (a: AdlSlot, b: AdlSlot): number => a.accountId - b.account
  * The order of a group's candidates of (market, side) for a ranking, computed when the group starts:
  * ranked keys descending, ties by account id (then cross first); `randomWalk` and `largest` in account
  * id order (largest picks its topK per record, `largestTopK`). Keys are returned for ranked orders
- * (NaN otherwise). `exclude`: an account left out (the quantile indicator leaves none out).
+ * (NaN otherwise). `exclude`: an account left out (the quantile indicator leaves none out). `preset`:
+ * a ranking function's keys from the run start (a candidate without one would rank last; none is
+ * left without: positions only shrink during a run).
  */
 export function adlOrder(book: LiqBook, marketId: number, side: bigint, ranking: AdlRanking | 'randomWalk' | 'largest',
-  figures: StartFigures, exclude?: number): RankedSlot[] {
+  figures: StartFigures, exclude?: number, preset?: ReadonlyMap<RefPosition, number>): RankedSlot[] {
   const slots = adlCandidates(book, marketId, side).filter((s) => s.accountId !== exclude);
   if (ranking === 'randomWalk' || ranking === 'largest') return slots.map((slot) => ({ slot, key: NaN }));
-  // Called once per candidate, in payer order.
-  const ranked = slots.map((slot) => ({ slot, key: rankKey(ranking, candidateInputs(book, slot, figures)) }));
+  // Called once per candidate, in payer order (a function's keys: taken from the run start).
+  const ranked = slots.map((slot) => ({
+    slot, key: preset ? preset.get(slot.position) ?? -Infinity : rankKey(ranking, candidateInputs(book, slot, figures)),
+  }));
   return ranked.sort((a, b) => (a.key !== b.key ? (a.key > b.key ? -1 : 1) : payerCompare(a.slot, b.slot)));
 }
 
@@ -199,10 +207,42 @@ export function adlQuantiles(book: LiqBook, marketId: number, side: bigint, rank
 
 export interface AdlStep { ranking: AdlRanking | 'randomWalk' | 'largest'; price: 'bankruptcy' | 'mark'; seed: bigint; topK: number }
 
+/** A ranking function's keys, per step and group (`functionKeyOf`), per candidate position. */
+export type FunctionKeys = Map<string, Map<RefPosition, number>>;
+export const functionKeyOf = (waterfall: number, step: number, marketId: number, side: bigint): string => `${waterfall}/${step}/${marketId}/${side}`;
+
+/**
+ * SPEC (R5): the keys of every ranking function, computed at the run start, before anything moves:
+ * for each function-ranked ADL step (waterfalls in order, steps in order) and each (market, side)
+ * of its waterfall's records (`route[k]`; records with a market and d_k != 0, in the order of their
+ * first record), the function is called once per candidate (payer order) with the inputs as they
+ * are then. A throw or a non-finite key refuses the run before anything moved (rankKey throws).
+ */
+export function functionKeysAtStart(book: LiqBook, figures: StartFigures, waterfalls: readonly (readonly Tranche[])[],
+  deficits: readonly RefDeficit[], route: readonly number[]): FunctionKeys {
+  const out: FunctionKeys = new Map();
+  waterfalls.forEach((steps, w) => steps.forEach((t, j) => {
+    if (t.kind !== 'adl' || typeof t.ranking !== 'function') return;
+    const fn = t.ranking;
+    deficits.forEach((rec, k) => {
+      if (route[k] !== w || rec.marketId === null || rec.sizeBase === 0n) return;
+      const side = sign(rec.sizeBase);
+      const key = functionKeyOf(w, j, rec.marketId, side);
+      if (out.has(key)) return;
+      const keys = new Map<RefPosition, number>();
+      for (const slot of adlCandidates(book, rec.marketId, side)) keys.set(slot.position, rankKey(fn, candidateInputs(book, slot, figures)));
+      out.set(key, keys);
+    });
+  }));
+  return out;
+}
+
 /** What the ADL step needs from the run. */
 export interface AdlRun {
   book: LiqBook;
   figures: StartFigures;
+  /** Ranking functions' keys from the run start. */
+  functionKeys: FunctionKeys;
   event: number;
   records: RefAuditRecord[];
   /** Balances the closes move (the waterfall state). */
@@ -250,8 +290,9 @@ export function adlStep(run: AdlRun, step: AdlStep, waterfall: number, stepIndex
   const hit = new Set<number>();
   for (const members of groups.values()) {
     const first = deficits[members[0]!]!;
-    // Candidates: sign -sigma, the order fixed when the group starts.
-    const order = adlOrder(run.book, first.marketId!, sign(first.sizeBase), step.ranking, run.figures).map((x) => x.slot);
+    // Candidates: sign -sigma, the order fixed when the group starts (a function's keys: the run start's).
+    const preset = typeof step.ranking === 'function' ? run.functionKeys.get(functionKeyOf(waterfall, stepIndex, first.marketId!, sign(first.sizeBase))) : undefined;
+    const order = adlOrder(run.book, first.marketId!, sign(first.sizeBase), step.ranking, run.figures, undefined, preset).map((x) => x.slot);
     // Candidates whose close a solvency limit lowered leave the group's walk.
     const stopped = new Set<AdlSlot>();
     for (const k of members) open[k]! -= adlRecord(run, step, waterfall, stepIndex, k, deficits[k]!, open[k]!, order, hit, stopped);

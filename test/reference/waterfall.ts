@@ -34,7 +34,8 @@
  *     payer). Pay records' market: the step's market group (haircutGains by market,
  *     socializeFunding), an isolated payer's market (haircutGains over all), else null.
  *  R5 ADL groups are keyed by (market, side) per step; a ranking function must return a finite
- *     number (the model throws otherwise).
+ *     number (the model throws otherwise, before anything moved: every function key is computed at
+ *     the run start, for every group its step could serve; waterfall-adl.ts functionKeysAtStart).
  *  R6 socializeFunding: n_m counts the market's positions with size != 0 of open accounts (the
  *     spec); a bump whose exact total A_m would exceed 2^62 is refused like one past the index limit.
  *  R7 haircutGains: scope defaults to `market`; positions of size 0 pay in both scopes, v being
@@ -64,7 +65,7 @@
 import type { AllocationReport, Tranche, WaterfallConfig } from '../../src/waterfall.js';
 import { ceilDiv, floorDiv } from './model.js';
 import { abs, crossGroup, fundIdOf, fundingOwedQuote, marketOf, max, scaleOf, TWO_POW_62, type Group, type LiqBook, type LiquidationState } from './liquidation.js';
-import { adlStep, equityNow, solventRoom, startFigures, type AdlRun, type AdlStep } from './waterfall-adl.js';
+import { adlStep, equityNow, functionKeysAtStart, solventRoom, startFigures, type AdlRun, type AdlStep } from './waterfall-adl.js';
 
 export * from './waterfall-adl.js';
 
@@ -486,11 +487,14 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
   const waterfalls = validateConfig(book, state, config);
   if (!Number.isInteger(nowSec) || nowSec < 0 || (state.lastNowSec !== null && nowSec < state.lastNowSec)) throw new RangeError('nowSec must not go back in time');
   for (const d of deficits) if (d.amountQuote <= 0n) throw new RangeError('a deficit record has amount > 0');
+  const route = deficits.map((d) => waterfallOf(config, d.marketId));
+  // The figures ADL ranks with, and every ranking function's keys (SPEC R5), before anything moves.
+  const figures = startFigures(book);
+  const functionKeys = functionKeysAtStart(book, figures, waterfalls, deficits, route);
   if (state.config !== config) setWaterfall(book, state, config);
   state.event += 1;
   state.lastNowSec = nowSec;
   const event = state.event;
-  const route = deficits.map((d) => waterfallOf(config, d.marketId));
   const open = deficits.map((d) => d.amountQuote);
   const defaulters = new Set(deficits.map((d) => d.accountId));
   const records: RefAuditRecord[] = [];
@@ -501,7 +505,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
   };
   const residueBefore = state.residueQuote;
 
-  // Run start: the drawdown observations (SPEC R2), and the figures ADL ranks with.
+  // Run start: the drawdown observations (SPEC R2).
   waterfalls.forEach((steps, w) => {
     for (const t of steps) {
       if (t.kind !== 'insuranceFund' || (t.drawdownPpm ?? 0) === 0) continue;
@@ -517,7 +521,7 @@ export function allocate(book: LiqBook, state: WaterfallRefState, config: Waterf
     }
   });
   const adlRun: AdlRun = {
-    book, figures: startFigures(book), event, records, ledger: state,
+    book, figures, functionKeys, event, records, ledger: state,
     totals: { coveredQuote: 0n, volumeBase: 0n, notionalQuote: 0n, accounts: 0, solvencyBound: 0 }, split,
   };
 

@@ -63,7 +63,7 @@ describe('api: lifecycle', () => {
 });
 
 describe('api: views and copies', () => {
-  it('api: resultsView is zero-copy (a view taken earlier shows a later check); account() and riskOrder() copy', async () => {
+  it('api: resultsView is zero-copy over the published results (a later check shows at the next resultsView); account() and riskOrder() copy', async () => {
     const e = await createEngine();
     // D = 100, mark 1,000 USDC, 10 % / 5 %: 1 unit bought at the mark: value 0, IM 100, MM 50.
     const m = e.addMarket({ baseDecimals: 2, markPrice: 1_000n * USD, curve: FLAT });
@@ -77,9 +77,12 @@ describe('api: views and copies', () => {
     const order = e.riskOrder();
     expect(order).toEqual([a, b]); // 10/50 < 20/50
     expect([view.equityQuote[a!], view.health[a!]]).toEqual([10n * USD, 2]);
-    // a deposits 100: equity 110 >= IM 100: healthy. The old view shows it after the check; the copies do not.
+    // a deposits 100: equity 110 >= IM 100: healthy. The view shows it once the results are published
+    // again (the next resultsView(), into the same memory); the copies never do.
     e.deposit(a!, '100');
     e.check();
+    expect([view.equityQuote[a!], view.health[a!]]).toEqual([10n * USD, 2]);
+    expect(e.resultsView().equityQuote.byteOffset).toBe(view.equityQuote.byteOffset);
     expect([view.equityQuote[a!], view.freeQuote[a!], view.health[a!]]).toEqual([110n * USD, 10n * USD, 0]);
     expect(snapshot.figures.equityQuote).toBe(10n * USD);
     expect(snapshot.collateralQuote).toBe(10n * USD);
@@ -87,7 +90,7 @@ describe('api: views and copies', () => {
     expect(e.riskOrder()).toEqual([b]);
   });
 
-  it('api: isolatedResultsView is zero-copy too', async () => {
+  it('api: isolatedResultsView is zero-copy over the published results too', async () => {
     const e = await createEngine();
     const m = e.addMarket({ baseDecimals: 2, markPrice: 1_000n * USD, curve: FLAT });
     e.addAccounts([{ collateralQuote: 0n, isolated: [{ marketId: m, sizeBase: 100n, quoteBalance: -1_000n * USD, collateralQuote: 100n * USD }] }]);
@@ -97,6 +100,7 @@ describe('api: views and copies', () => {
     // mark 1,000 -> 900: value = floor(100 * 900e6 / 100) - 1e9 = -100e6: equity 0.
     e.setMarks([m], [900n * USD]);
     e.checkMarkets([m]);
+    e.isolatedResultsView();
     expect([v.equityQuote[0], v.imQuote[0], v.mmQuote[0], v.health[0]]).toEqual([0n, 90n * USD, 45n * USD, 2]);
   });
 });
@@ -297,6 +301,7 @@ describe('api: position arena compaction under fills', () => {
     // N = 100 + 100 + 90 = 290: IM 29, MM 14.5. Account 3: 4 * 90 - 400 = -40: equity 960; N = 1,160: IM 116, MM 58.
     e.setMarks([ms[2]!], [90n * USD]);
     expect(e.checkMarkets([ms[2]!]).checked.accounts.healthy).toBe(4);
+    e.resultsView(); // publishes the rows the incremental check wrote, into the same view
     expect([v.equityQuote[0], v.imQuote[0], v.mmQuote[0]]).toEqual([990n * USD, 29n * USD, 14_500_000n]);
     expect([v.equityQuote[3], v.imQuote[3], v.mmQuote[3]]).toEqual([960n * USD, 116n * USD, 58n * USD]);
   });

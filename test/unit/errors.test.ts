@@ -41,10 +41,11 @@ describe('errors: tables mirror assembly/', () => {
 describe('errors: codes are pinned and in their documented ranges', () => {
   // Published codes: never renumbered (append-only). 1..99 engine, 100..199 input, 200..299 refusals.
   const PINNED_STATUS = {
-    Ok: 0, CapacityExceeded: 1, Overflow: 2, NotInitialized: 3, ResultsStale: 4, Interrupted: 5,
+    Ok: 0, CapacityExceeded: 1, Overflow: 2, NotInitialized: 3, ResultsStale: 4, Interrupted: 5, Reentrant: 6, Disposed: 7,
     InvalidNumber: 100, OutOfRange: 101, InvalidPrice: 102, UnknownMarket: 103, UnknownAccount: 104,
     DuplicatePosition: 105, InvalidCurve: 106, AccountClosed: 107, TooManyMarkets: 108, CountMismatch: 109,
     NoPosition: 110, PlanOutOfOrder: 111, InvalidPolicy: 112, NoPlan: 113, InvalidWaterfall: 114, InvalidScenario: 115, InvalidShard: 116,
+    PlanEdited: 117, NotLiquidatable: 118,
     BelowInitialMargin: 200, AccountHasPositions: 201, NegativeCollateral: 202,
   };
   const PINNED_FIELD = {
@@ -56,7 +57,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     BackstopPpm: 30, BackstopAccountId: 31, MinCloseNotionalQuote: 32, FractionAboveNotionalQuote: 33,
     MaxNotionalPerRoundQuote: 34, MaxDeficitPerRoundQuote: 35, StepBase: 36, FundId: 37,
     Tranche: 38, NowSec: 39, Ranking: 40, WeightPpm: 41, CapacityQuote: 42, TopK: 43, Waterfall: 44, Ppm: 45,
-    Correlation: 46, Steps: 47, MarginScalePpm: 48, FundingRatePpm: 49,
+    Correlation: 46, Steps: 47, MarginScalePpm: 48, FundingRatePpm: 49, IsolatedId: 50, Kind: 51,
   };
   const PINNED_HEALTH = { Healthy: 0, BelowInitial: 1, Liquidatable: 2, Bankrupt: 3, Inactive: 4 };
 
@@ -67,8 +68,8 @@ describe('errors: codes are pinned and in their documented ranges', () => {
   });
 
   it('errors: each code lies in its range and maps to its class', () => {
-    const engine = ['CapacityExceeded', 'Overflow', 'NotInitialized', 'ResultsStale', 'Interrupted'];
-    const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan', 'InvalidWaterfall', 'InvalidScenario', 'InvalidShard'];
+    const engine = ['CapacityExceeded', 'Overflow', 'NotInitialized', 'ResultsStale', 'Interrupted', 'Reentrant', 'Disposed'];
+    const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan', 'InvalidWaterfall', 'InvalidScenario', 'InvalidShard', 'PlanEdited', 'NotLiquidatable'];
     const refusal = ['BelowInitialMargin', 'AccountHasPositions', 'NegativeCollateral'];
     const all = Object.entries(StatusCode).filter(([k]) => k !== 'Ok');
     expect(all.map(([k]) => k).sort()).toEqual([...engine, ...input, ...refusal].sort());

@@ -77,7 +77,9 @@ describe('liquidation errors: plans edited into something invalid', () => {
 });
 
 describe('liquidation errors: plans that name a position twice', () => {
-  it('liquidation errors: two rows for one position are PlanOutOfOrder naming the second row', async () => {
+  // A plan's rows name what was planned: a row moved to another position is refused before the core
+  // looks at its shape (PlanOutOfOrder stays the core's check of a plan's rows, behind this one).
+  it('liquidation errors: a row edited to name another row\'s position is PlanEdited naming the row and the column', async () => {
     const e = await createEngine();
     e.addMarket({ baseDecimals: 8, markPrice: 50_000n * USD, curve: FLAT });
     e.addMarket({ baseDecimals: 8, markPrice: 2_000n * USD, curve: FLAT });
@@ -92,7 +94,7 @@ describe('liquidation errors: plans that name a position twice', () => {
     plan.view.marketId[1] = 0;
     plan.view.sizeBase[1] = -1n;
     plan.view.priceQuote[1] = 50_000n * USD;
-    expectRefused(e, () => e.executeLiquidations(), InputError, 'PlanOutOfOrder', 'marketId', 1);
+    expectRefused(e, () => e.executeLiquidations(), InputError, 'PlanEdited', 'marketId', 1);
   });
 });
 

@@ -392,17 +392,18 @@ describe('adl', () => {
     expect([out.report.adlVolumeBase, out.report.adlAccounts]).toEqual([120n, 3]);
   });
 
-  it('a ranking function sees v, N, Q now, E and M of the run start, and C now', () => {
+  it('a ranking function is called at the run start, before anything moves: it sees every input as the run found it', () => {
     const book = adlBook();
     const state = createWaterfallState(book);
     const seen: AdlCandidate[] = [];
     const ranking = (c: AdlCandidate): number => { seen.push(c); return -c.accountId; };
-    // Backstop first: account 1 pays min(50, 100) = 50 of 60 (collateral 100 -> 50). ADL then ranks with
-    // E = 400 (run start) and C = 50 (now); -accountId puts account 1 first: P = 101, c lowered to 10.
+    // Backstop first: account 1 pays min(50, 100) = 50 of 60 (collateral 100 -> 50). The function was
+    // called before that, at the run start: E = 400 and C = 100; -accountId puts account 1 first:
+    // P = 101, c lowered to 10.
     const config: WaterfallConfig = { steps: [{ kind: 'backstopVault', providers: [{ accountId: 1, capacityQuote: 50n }] }, { kind: 'adl', ranking }] };
     const out = run(book, state, config, [deficit(0, 0, 60n, -100n, 100n)]);
     expect(seen).toEqual([
-      { accountId: 1, marketId: 0, isolated: false, sizeBase: -30n, unrealizedPnlQuote: 300n, notionalQuote: 3_000n, entryValueQuote: 3_300n, equityQuote: 400n, mmQuote: 150n, collateralQuote: 50n },
+      { accountId: 1, marketId: 0, isolated: false, sizeBase: -30n, unrealizedPnlQuote: 300n, notionalQuote: 3_000n, entryValueQuote: 3_300n, equityQuote: 400n, mmQuote: 150n, collateralQuote: 100n },
       { accountId: 2, marketId: 0, isolated: false, sizeBase: -200n, unrealizedPnlQuote: 400n, notionalQuote: 20_000n, entryValueQuote: 20_400n, equityQuote: 1_400n, mmQuote: 1_000n, collateralQuote: 1_000n },
     ]);
     expect(brief(out.records, true)).toEqual([['cover', 0, 1, 50n, 0n, 0n], ['cover', 0, 1, 10n, 101n, 10n]]);

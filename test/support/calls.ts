@@ -1,0 +1,86 @@
+/**
+ * Test support: one call of every public member of RiskEngine, with plausible arguments, for the
+ * tests that refuse them all (use after dispose, calls from code the engine is calling). Each entry
+ * names the member; `PUBLIC_MEMBERS` lists what the package's RiskEngine declares, so a member added
+ * later without an entry here makes those tests fail.
+ */
+import type { RiskEngine } from '../../dist/src/node.js';
+
+/** Ids the calls name: a market, two accounts (the second healthy and without positions). */
+export interface CallIds { market: number; account: number; other: number }
+
+export type EngineCall = readonly [member: string, call: (engine: RiskEngine) => unknown];
+
+export function everyPublicCall(ids: CallIds): EngineCall[] {
+  const { market, account, other } = ids;
+  const fill = { accountId: account, marketId: market, sizeDeltaBase: 1n, priceQuote: 100n };
+  return [
+    ['capacity', (e) => e.capacity],
+    ['accountCount', (e) => e.accountCount],
+    ['marketCount', (e) => e.marketCount],
+    ['auditLog', (e) => e.auditLog],
+    ['addMarket', (e) => e.addMarket({ baseDecimals: 0, markPrice: 100n, curve: { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } })],
+    ['market', (e) => e.market(market)],
+    ['setMarks', (e) => e.setMarks([market], [100n])],
+    ['setFundingIndices', (e) => e.setFundingIndices([market], [0n], [0n])],
+    ['reserve', (e) => e.reserve({ accounts: 1, positions: 0 })],
+    ['commit', (e) => e.commit({} as never)],
+    ['appendColumns', (e) => e.appendColumns({ accounts: { positionCount: new Uint32Array(1) }, positions: { marketId: new Uint16Array(0), sizeBase: new BigInt64Array(0) } })],
+    ['addAccounts', (e) => e.addAccounts([{ collateralQuote: 1n }])],
+    ['applyFill', (e) => e.applyFill(fill)],
+    ['preTrade', (e) => e.preTrade(fill)],
+    ['deposit', (e) => e.deposit(other, 1n)],
+    ['withdraw', (e) => e.withdraw(other, 1n)],
+    ['closeAccount', (e) => e.closeAccount(other)],
+    ['account', (e) => e.account(account)],
+    ['check', (e) => e.check()],
+    ['checkMarkets', (e) => e.checkMarkets([market])],
+    ['summary', (e) => e.summary()],
+    ['resultsView', (e) => e.resultsView()],
+    ['isolatedResultsView', (e) => e.isolatedResultsView()],
+    ['riskOrderView', (e) => e.riskOrderView()],
+    ['riskOrder', (e) => e.riskOrder()],
+    ['positionPrices', (e) => e.positionPrices(account)],
+    ['positionPricesView', (e) => e.positionPricesView()],
+    ['planLiquidations', (e) => e.planLiquidations({ close: 'full' })],
+    ['executeLiquidations', (e) => e.executeLiquidations()],
+    ['liquidationLogView', (e) => e.liquidationLogView()],
+    ['liquidationLog', (e) => e.liquidationLog()],
+    ['liquidate', (e) => e.liquidate({ close: 'full' })],
+    ['insuranceFund', (e) => e.insuranceFund()],
+    ['depositInsuranceFund', (e) => e.depositInsuranceFund(1n)],
+    ['deficitsView', (e) => e.deficitsView()],
+    ['deficits', (e) => e.deficits()],
+    ['takeDeficits', (e) => e.takeDeficits()],
+    ['ledger', (e) => e.ledger()],
+    ['setWaterfall', (e) => e.setWaterfall({ steps: [{ kind: 'insuranceFund' }] })],
+    ['allocateLosses', (e) => e.allocateLosses()],
+    ['waterfallBalances', (e) => e.waterfallBalances()],
+    ['adlRanking', (e) => e.adlRanking(market, 'short', 'pnl')],
+    ['setVaultAccount', (e) => e.setVaultAccount(other)],
+    ['vaultDeposit', (e) => e.vaultDeposit(other, 1n)],
+    ['vaultWithdraw', (e) => e.vaultWithdraw(other, 1n)],
+    ['vault', (e) => e.vault()],
+    ['addDefaultFundContribution', (e) => e.addDefaultFundContribution(other, 1n)],
+    ['clearingMembers', (e) => e.clearingMembers()],
+    ['depositOperatorCapital', (e) => e.depositOperatorCapital(1, 1n)],
+    ['resetAssessments', (e) => e.resetAssessments()],
+    ['compact', (e) => e.compact()],
+    ['dispose', (e) => e.dispose()],
+    ['[Symbol.dispose]', (e) => e[Symbol.dispose]()],
+  ];
+}
+
+/** Every public member RiskEngine declares (dist/src/engine.d.ts), read from the declaration file. */
+export async function publicMembers(): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(new URL('../../dist/src/engine.d.ts', import.meta.url), 'utf8');
+  const body = /export declare class RiskEngine implements Disposable \{([\s\S]*?)\n\}/.exec(text)?.[1];
+  if (!body) throw new Error('RiskEngine not found in dist/src/engine.d.ts');
+  const names = new Set<string>();
+  for (const line of body.split('\n')) {
+    const m = /^ {4}(?!private |static |readonly )(?:get )?([A-Za-z_]\w*|\[Symbol\.dispose\])\s*[(:<]/.exec(line);
+    if (m) names.add(m[1]!);
+  }
+  return [...names].sort();
+}
