@@ -17,7 +17,7 @@
  * A group whose sums leave i64 makes the call fail with Overflow naming the account; results of a
  * failed call are not valid (JavaScript refuses to read them until a check succeeds).
  */
-import { OVERFLOWED } from '../math/fixed';
+import { addOverflowBits, OVERFLOWED } from '../math/fixed';
 import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../layout';
 import { Field, Health, Status } from '../status';
 import { accountCount, clearCallTallies, countCall, fail, resultsCurrent, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
@@ -92,21 +92,35 @@ export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64
 }
 
 /**
- * The equity of a group as it is now (exactly as a check computes it, but without writing results):
- * a cross account (holder tag = account id) or an isolated row (tag with ISOLATED_TAG). The
- * waterfall reads it when a group pays, so that no step takes a solvent group below zero.
- * OVERFLOWED when the group's sums leave range (such a group pays nothing).
+ * A group's unrealized part, Σ(value - fundingOwed) over its positions (its equity less its
+ * collateral), exactly as a check sums them, without writing results: a cross account (holder tag =
+ * account id) or an isolated row (tag with ISOLATED_TAG). OVERFLOWED when the sums leave range.
+ * The waterfall reads equity = collateral + this when a group pays, so that no step takes a solvent
+ * group below zero; a step that only moves collateral may keep this part for the step.
  */
-export function equityOf(tag: u32): i64 {
-  if ((tag & ISOLATED_TAG) == 0) {
-    if (!evaluateCross(tag, load<i64>(col(Column.AccCollateral) + (<usize>tag << 3)))) return OVERFLOWED;
-    return sumEquity;
-  }
+export function unrealizedOf(tag: u32): i64 {
+  if ((tag & ISOLATED_TAG) == 0) return evaluateCross(tag, 0) ? sumEquity : OVERFLOWED;
   const r = tag & ~ISOLATED_TAG, o8 = <usize>r << 3;
-  if (!evaluateIsolated(load<u32>(col(Column.IsoAccount) + (<usize>r << 2)), <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)),
-    load<i64>(col(Column.IsoCollateral) + o8), load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8))) return OVERFLOWED;
-  return sumEquity;
+  return evaluateIsolated(load<u32>(col(Column.IsoAccount) + (<usize>r << 2)), <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)),
+    0, load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8)) ? sumEquity : OVERFLOWED;
 }
+
+/** A group's collateral: the account's cross collateral, or the isolated row's. */
+// @ts-ignore: decorator
+@inline export function collateralOf(tag: u32): i64 {
+  return (tag & ISOLATED_TAG) == 0 ? load<i64>(col(Column.AccCollateral) + (<usize>tag << 3)) : load<i64>(col(Column.IsoCollateral) + (<usize>(tag & ~ISOLATED_TAG) << 3));
+}
+
+/** collateral + unrealized: OVERFLOWED when the unrealized part is, or the sum leaves i64. */
+// @ts-ignore: decorator
+@inline export function equityWith(collateral: i64, unrealized: i64): i64 {
+  if (unrealized == OVERFLOWED) return OVERFLOWED;
+  const e = collateral + unrealized;
+  return addOverflowBits(collateral, unrealized, e) < 0 ? OVERFLOWED : e;
+}
+
+/** The equity of a group as it is now (see unrealizedOf); OVERFLOWED out of range (such a group pays nothing). */
+export function equityOf(tag: u32): i64 { return equityWith(collateralOf(tag), unrealizedOf(tag)); }
 
 // @ts-ignore: decorator
 @inline function copySlot(from: u32, to: u32): void {

@@ -10,9 +10,9 @@
 import { AMOUNT_LIMIT, amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumStart } from '../math/fixed';
 import { addWide } from '../math/wide';
 import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK } from '../layout';
-import { accountCount, LIQ_RECORD, nextEpoch, NONE, SCRATCH } from './state';
+import { accountCount, indexDirty, isolatedLive, LIQ_RECORD, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE, findCross } from './book';
-import { equityOf } from './check';
+import { buildIndex, collateralOf, equityOf, equityWith, unrealizedOf } from './check';
 import { marketPtr } from './position';
 import { split, splitAt, WEIGHT_LIMIT } from './prorata';
 import { add128, BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
@@ -92,7 +92,18 @@ function firstVisit(m: u32, stamp: u32): bool {
  * what the earlier ones left (and no collateral goes below -2^62, the supported range).
  */
 export function runSocializeFunding(j: u32, w: u32, n: u32): void {
-  const stamp = nextEpoch();
+  // The markets with records: when they hold much of the book, every account's unrealized part is
+  // kept for the step (one pass; only collateral moves here, so equity = collateral + it).
+  let stamp = nextEpoch();
+  let bound: u64 = 0;
+  for (let k0: u32 = 0; k0 < n; k0++) {
+    if (!serves(k0, w)) continue;
+    const m = defMarket(k0);
+    if (m != NONE && firstVisit(m, stamp)) bound += <u64>holdersOf(m);
+  }
+  const kept = bound * 4 >= <u64>(positionLive + isolatedLive);
+  if (kept) keepUnrealized();
+  stamp = nextEpoch();
   for (let k0: u32 = 0; k0 < n; k0++) {
     if (!serves(k0, w)) continue;
     const m = defMarket(k0);
@@ -103,9 +114,25 @@ export function runSocializeFunding(j: u32, w: u32, n: u32): void {
       // PayId aliases AdlPos (and PayCap AdlSize): payer i is written after candidate i is read.
       const tag = load<u32>(ids + (<usize>i << 2));
       const s = load<i64>(<usize>load<u32>(pos + (<usize>i << 2)));
-      setPayer(i, tag, s < 0 ? -s : s, capWithin(solventRoom(equityOf(tag)), collateralRoom(tag)));
+      const e = kept && (tag & ISOLATED_TAG) == 0 ? equityWith(collateralOf(tag), load<i64>(i64At(Column.AccScratch, tag))) : equityOf(tag);
+      setPayer(i, tag, s < 0 ? -s : s, capWithin(solventRoom(e), collateralRoom(tag)));
     }
     finishPool(j, w, n, count, m);
+  }
+}
+
+/** Index holders of market m (an upper bound of its positions, for choosing a pass). */
+function holdersOf(m: u32): u32 {
+  if (indexDirty) buildIndex();
+  const starts = col(Column.IndexStart);
+  return load<u32>(starts + (<usize>(m + 1) << 2)) - load<u32>(starts + (<usize>m << 2)) + pendingCount;
+}
+
+/** Every open account's unrealized part into AccScratch (OVERFLOWED where it is out of range). */
+function keepUnrealized(): void {
+  const flags = col(Column.AccFlags), keep = col(Column.AccScratch);
+  for (let a: u32 = 0; a < accountCount; a++) {
+    if (load<u8>(flags + <usize>a) == ACCOUNT_ACTIVE) store<i64>(keep + (<usize>a << 3), unrealizedOf(a));
   }
 }
 
