@@ -423,11 +423,12 @@ function equityChangeAtLeast(c: i64, side: i32, s: i64, P: i64, mark: i64, D: i6
   return cashP + (after - before) >= need;
 }
 
-/** a(c) = cash(dj, q) - cash(dj, P), dj = side * c. */
+/** a(c) = cash(dj, q) - cash(dj, P), dj = side * c; OVERFLOWED when either cash leaves range (such a close is not made). */
 // @ts-ignore: decorator
 @inline function payment(c: i64, side: i32, q: i64, P: i64, D: i64): i64 {
   const dj = side > 0 ? c : -c;
-  return cash(dj, q, D) - cash(dj, P, D);
+  const atQ = cash(dj, q, D), atP = cash(dj, P, D);
+  return atQ == OVERFLOWED || atP == OVERFLOWED ? OVERFLOWED : atQ - atP;
 }
 
 /** Closes c of candidate `tag` at P for record k; false (nothing changed) if the fill is refused. */

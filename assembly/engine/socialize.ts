@@ -432,10 +432,11 @@ export function runVaultShares(j: u32, w: u32, n: u32): void {
 
 // ---- Clearing house: members' fund and assessments --------------------------------------------------
 
-/** True if member i is a defaulter of this run (its account stamped by `allocate`). */
+/** True if member i does not survive this run: a defaulter of it (its account stamped by `allocate`), or a closed account. */
 // @ts-ignore: decorator
 @inline function defaulted(i: u32, epoch: u32): bool {
-  return load<u32>(u32At(Column.AccStamp, load<u32>(memberPtr(i)))) == epoch;
+  const a = load<u32>(memberPtr(i));
+  return load<u32>(u32At(Column.AccStamp, a)) == epoch || load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE;
 }
 
 export function runMembersFund(j: u32, w: u32, n: u32, epoch: u32): void {
@@ -478,7 +479,8 @@ export function runAssessments(j: u32, w: u32, n: u32, epoch: u32): void {
     // assessed, which only grows up to the limit, stays an amount. Assessed <= 2^62: room fits.
     const limit = mulDivRounded(committed, multiple, 1_000_000, false, SCRATCH, SHARE_LIMIT);
     const room = (limit == OVERFLOWED || limit > AMOUNT_LIMIT ? AMOUNT_LIMIT : limit) - load<i64>(mp, 24);
-    if (room > 0 && committed > 0) setPayer(np++, i, committed, capWithin(room, collateralRoom(load<u32>(mp))));
+    // A member whose room is 0 is still a payer of weight K (with a cap of 0), as the split places it.
+    if (committed > 0) setPayer(np++, i, committed, room > 0 ? capWithin(room, collateralRoom(load<u32>(mp))) : 0);
   }
   if (!pool(j, w, n, np, NONE)) return;
   for (let i: u32 = 0; i < np; i++) {
