@@ -50,7 +50,7 @@ export interface EngineOptions {
    * before it stay valid. Without it the first simulation prepared on the engine grows memory once
    * (README, Limits). InputError(InvalidScenario) naming the key if malformed.
    */
-  reserveSimulation?: { steps: number; maxRoundsPerStep?: number; correlated?: boolean };
+  reserveSimulation?: { steps: number; correlated?: boolean };
 }
 
 /** Host hooks supplied by the Node and browser entry points. */
@@ -155,7 +155,7 @@ export class RiskEngine implements Disposable {
     const hooks: CoreHooks = { auditDrain: () => {}, adlKeys: () => {}, simInterrupted: () => 0 };
     const raw = new Raw(await instantiateCore(module, hooks));
     raw.check(raw.exports.init(maxAccounts, maxPositions, maxIsolated, maxMarkets));
-    if (reserve) raw.check(raw.exports.simReserve(reserve.steps, reserve.rounds, reserve.correlated ? 1 : 0));
+    if (reserve) raw.check(raw.exports.simReserve(reserve.steps, reserve.correlated ? 1 : 0));
     raw.loadLayout();
     const engine = new RiskEngine(raw, quoteDecimals);
     // During a waterfall run the core hands over full audit buffers and asks for the keys of a

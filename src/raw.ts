@@ -127,7 +127,7 @@ export interface CoreExports {
   lastNowSec(): bigint;
   eventCount(): number;
   simPrepare(steps: number, maxRounds: number, withFactor: number): number;
-  simReserve(steps: number, maxRounds: number, withFactor: number): number;
+  simReserve(steps: number, withFactor: number): number;
   simRestore(): number;
   simFactor(): number;
   simGeneratePath(path: number): number;

@@ -111,8 +111,8 @@ function snapshotBytes(): u64 {
 }
 
 /** Bytes of each array of the area over `m` markets, in the order simPrepare places them. */
-function areaSizes(steps: u32, maxRounds: u32, withFactor: bool, m: u32): StaticArray<u64> {
-  const epochs = steps * (maxRounds + 1) + 1; // a step's prices, then at most one funding bump per round
+function areaSizes(steps: u32, withFactor: bool, m: u32): StaticArray<u64> {
+  const epochs = steps + 1; // the path's start, then each step's prices
   const mm = <u64>m;
   return [
     HEADER_BYTES, (<u64>steps + 1) * mm * 8, mm * 8, mm * 8, mm * 8, withFactor ? mm * mm * 8 : 0,
@@ -130,19 +130,17 @@ function areaTotal(sizes: StaticArray<u64>): u64 {
 }
 
 /**
- * Reserves the area for simulations of up to `steps` steps and `maxRounds` rounds per step over up
- * to `maxMarkets` markets (correlated when `withFactor`), so that preparing one does not grow memory:
- * `RiskEngine.create` calls it (`reserveSimulation`) before any view is handed out. Errors:
- * NotInitialized (before `init`), InvalidScenario (steps not in 1..100,000, rounds not in 1..64),
- * CapacityExceeded (it does not fit 4 GiB).
+ * Reserves the area for simulations of up to `steps` steps over up to `maxMarkets` markets
+ * (correlated when `withFactor`), so that preparing one does not grow memory: `RiskEngine.create`
+ * calls it (`reserveSimulation`) before any view is handed out. Errors: NotInitialized (before
+ * `init`), InvalidScenario (steps not in 1..100,000), CapacityExceeded (it does not fit 4 GiB).
  */
-export function simReserve(steps: u32, maxRounds: u32, withFactor: bool): i32 {
+export function simReserve(steps: u32, withFactor: bool): i32 {
   if (maxMarkets == 0) return fail(Status.NotInitialized, Field.Capacity, -1);
   if (steps == 0 || steps > 100_000) return fail(Status.InvalidScenario, Field.Steps, -1);
-  if (maxRounds == 0 || maxRounds > 64) return fail(Status.InvalidScenario, Field.Steps, -1);
   // The factor is sized apart: it is over at most 1,024 markets, however many the engine may hold.
   const f = <u64>min<u32>(maxMarkets, 1024), factorBytes = withFactor ? align(f * f * 8) : 0;
-  if (!reserveArea(areaTotal(areaSizes(steps, maxRounds, false, maxMarkets)) + factorBytes)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  if (!reserveArea(areaTotal(areaSizes(steps, false, maxMarkets)) + factorBytes)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   return Status.Ok;
 }
 
@@ -158,8 +156,8 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   if (steps == 0 || steps > 100_000) return fail(Status.InvalidScenario, Field.Steps, -1);
   if (maxRounds == 0 || maxRounds > 64) return fail(Status.InvalidScenario, Field.Steps, -1);
   if (withFactor && m > 1024) return fail(Status.InvalidScenario, Field.Correlation, -1);
-  const epochs = steps * (maxRounds + 1) + 1;
-  const sizes = areaSizes(steps, maxRounds, withFactor, m);
+  const epochs = steps + 1;
+  const sizes = areaSizes(steps, withFactor, m);
   // The arrays start as fresh memory does, at zero, wherever an earlier preparation put its own.
   let p = freshArea(areaTotal(sizes));
   if (p == 0) return fail(Status.CapacityExceeded, Field.Capacity, -1);
@@ -524,7 +522,7 @@ function movePrices(t: u32): i32 {
  * relative move since: max over markets of (|mark - mark_k| + max |index - index_k|) / mark_k.
  */
 function recordEpoch(): void {
-  assert(epoch < epochCap, 'epochs: 1 + steps * (1 + rounds) at most');
+  assert(epoch < epochCap, 'epochs: 1 + steps at most');
   const m = simMarkets;
   const row = epochPrices + <usize>epoch * m * 24;
   for (let i: u32 = 0; i < m; i++) {

@@ -313,14 +313,13 @@ export function checkSweep(value: unknown): void {
 }
 
 /**
- * `RiskEngine.create`'s `reserveSimulation` (the area for simulations of up to `steps` steps and
- * `maxRoundsPerStep` rounds per step, correlated or not), with the defaults filled in.
+ * `RiskEngine.create`'s `reserveSimulation` (the area for simulations of up to `steps` steps,
+ * correlated or not), with the default filled in.
  */
-export function checkSimulationReserve(value: unknown): { steps: number; rounds: number; correlated: boolean } {
-  const r = object(value, 'reserveSimulation', ['steps', 'maxRoundsPerStep', 'correlated'], -1, 'an object { steps, maxRoundsPerStep?, correlated? }');
+export function checkSimulationReserve(value: unknown): { steps: number; correlated: boolean } {
+  const r = object(value, 'reserveSimulation', ['steps', 'correlated'], -1, 'an object { steps, correlated? }');
   return {
     steps: int(r.steps, 'reserveSimulation.steps', 1, 100_000),
-    rounds: int(r.maxRoundsPerStep ?? 4, 'reserveSimulation.maxRoundsPerStep', 1, 64),
     correlated: r.correlated === undefined ? false : bool(r.correlated, 'reserveSimulation.correlated'),
   };
 }

@@ -24,7 +24,7 @@ async function bookEngine(options: EngineOptions = {}): Promise<RiskEngine> {
 // Parameters: a correlated crash (the largest area here), a smaller uncorrelated run, and the run compared.
 const LARGE: SimulationConfig = {
   scenario: { kind: 'monteCarlo', volatilityPpm: 30_000, driftPpm: -2_000, correlationPpm: 700_000, jumpProbabilityPpm: 100_000, jumpMeanPpm: -40_000, jumpStdPpm: 10_000 },
-  steps: 40, maxRoundsPerStep: 6, seed: 3, policy: 'partial', waterfall: 'exchange',
+  steps: 2_000, maxRoundsPerStep: 6, seed: 3, policy: 'partial', waterfall: 'exchange',
 };
 const SMALL: SimulationConfig = { scenario: { kind: 'monteCarlo', volatilityPpm: 10_000 }, steps: 12, seed: 4, policy: 'dydx', waterfall: 'drift' };
 const COMPARED: SimulationConfig = {
@@ -95,7 +95,7 @@ describe('regression: the simulation area is laid out once per engine', () => {
   });
 
   it('reserveSimulation at create(): no preparation that fits grows memory, and a view taken before the first stays valid', async () => {
-    const engine = await bookEngine({ reserveSimulation: { steps: 40, maxRoundsPerStep: 6, correlated: true } });
+    const engine = await bookEngine({ reserveSimulation: { steps: 2_000, correlated: true } });
     const bytes = memoryBytes(engine);
     engine.check();
     const view = engine.resultsView();
@@ -115,7 +115,7 @@ describe('regression: the simulation area is laid out once per engine', () => {
     await refused({ stepz: 10 }, 'reserveSimulation.stepz');
     await refused({ steps: 0 }, 'reserveSimulation.steps');
     await refused({ steps: '10' }, 'reserveSimulation.steps');
-    await refused({ steps: 10, maxRoundsPerStep: 65 }, 'reserveSimulation.maxRoundsPerStep');
+    await refused({ steps: 10, maxRoundsPerStep: 6 }, 'reserveSimulation.maxRoundsPerStep');
     await refused({ steps: 10, correlated: 'yes' }, 'reserveSimulation.correlated');
   });
 });
