@@ -1,0 +1,64 @@
+/**
+ * The fuzzer's one digest of an engine's observable state: everything a caller can read without
+ * changing anything, as named parts (so a failure says which part moved).
+ *
+ * It builds on `engineDigest` (test/support/book.ts: counts, the book tallies, every account with
+ * its positions, isolated positions and figures, every market) and adds what the waterfall and
+ * liquidation keep besides the book: the ledger, waterfall balances, the vault, clearing members,
+ * every insurance fund, the pending deficits, the last execution's log, the audit log, the result
+ * columns (or that they are stale) and the capacities. Reading it calls no method that writes
+ * (no check, no risk order, no plan).
+ */
+import { AuditLog, RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
+import { engineDigest } from '../support/book.js';
+import { Fnv1a64 } from '../browser/digest.js';
+
+/** JSON with bigints as `123n`. */
+export const show = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+
+/** A short hash of a long text (the digest keeps parts small enough to compare and print). */
+export function hashText(text: string): string {
+  return new Fnv1a64().text(text).u32(text.length).hex();
+}
+
+export type Digest = Record<string, string>;
+
+function columns(v: object): string {
+  return Object.entries(v).map(([k, a]) => `${k}:${Array.from(a as ArrayLike<unknown>, String).join(',')}`).join(';');
+}
+
+/** Reads one part; a part that cannot be read says which error it gave (that is state too). */
+function part(read: () => unknown): string {
+  try {
+    return show(read());
+  } catch (e) {
+    return e instanceof RiskCoreError ? `refused:${e.codeName}` : `threw:${String(e)}`;
+  }
+}
+
+/** Every observable part of the engine's state (and of its audit log). */
+export function digest(engine: RiskEngine): Digest {
+  const log: AuditLog = engine.auditLog;
+  return {
+    book: hashText(part(() => engineDigest(engine))),
+    capacity: part(() => engine.capacity),
+    ledger: part(() => engine.ledger()),
+    balances: part(() => engine.waterfallBalances()),
+    vault: part(() => engine.vault()),
+    members: part(() => engine.clearingMembers()),
+    funds: part(() => [engine.insuranceFund(), ...Array.from({ length: engine.marketCount }, (_, m) => engine.insuranceFund(m))]),
+    deficits: part(() => engine.deficits()),
+    liquidationLog: hashText(part(() => engine.liquidationLog())),
+    audit: hashText(part(() => [log.length, log.toJSON()])),
+    results: hashText(part(() => columns(engine.resultsView()))),
+    isolatedResults: hashText(part(() => columns(engine.isolatedResultsView()))),
+  };
+}
+
+/** The names of the parts that differ between two digests. */
+export function changedParts(before: Digest, after: Digest): string[] {
+  return Object.keys(before).filter((k) => before[k] !== after[k]);
+}
+
+/** One text for the whole digest (determinism comparisons). */
+export const digestText = (d: Digest): string => Object.entries(d).map(([k, v]) => `${k}=${v}`).join('|');

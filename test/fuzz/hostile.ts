@@ -1,0 +1,156 @@
+/**
+ * Hostile arguments into every public method (methods.ts), on a venue in a random state, on the
+ * release and the debug build side by side. For every call, with the engine's observable state
+ * digested before and after (digest.ts):
+ * - typed:         a throw is a RiskCoreError (InputError, EngineError, MarginRefusedError) with a
+ *                  numeric code and a string field; anything else (TypeError, RangeError, a wasm trap) fails;
+ * - abort:         the debug build's RiskCoreInvariantError (a broken internal invariant) fails;
+ * - unchanged:     a refused call changes nothing;
+ * - view-detached: a result view taken before a refused call keeps its length (memory did not move);
+ * - must-refuse:   a value invalid whatever the state (wrong type, NaN, a fraction, a property name
+ *                  as an id or enum value, a bigint outside i64...) in a slot the call reads is refused;
+ * - builds:        release and debug give the same outcome (code, field) and the same digest.
+ */
+import fc from 'fast-check';
+import { RiskCoreError, RiskCoreInvariantError, type LiquidationPolicy, type RiskEngine, type WaterfallConfig } from '../../dist/src/node.js';
+import { createEngine } from '../support/engine.js';
+import { changedParts, digest, digestText, show } from './digest.js';
+import { buildVenue, CAPACITY, fitWaterfall, HOSTILE, mustRefuse, policyArb, Rng, venueArb, waterfallArb, type VenueDraw } from './gen.js';
+import { getPath, METHODS, setPath, structuredCloneConfig, type Ctx, type Slot } from './methods.js';
+import { KnownStop, violate, type Stats } from './stats.js';
+
+/** Valid calls that put the venue in a state before the hostile sequence. */
+export const PREP = ['check', 'plan', 'execute', 'allocate', 'liquidate', 'liquidateAllocate', 'stale', 'closeProvider', 'takeDeficits', 'shock'] as const;
+
+export interface HostileCall { method: number; seed: number; hostile: { slot: number; value: number }[] }
+export interface HostileCase { venue: VenueDraw; waterfall: WaterfallConfig; policy: LiquidationPolicy; prep: number[]; calls: HostileCall[] }
+
+export const hostileCallArb: fc.Arbitrary<HostileCall> = fc.record({
+  method: fc.nat({ max: METHODS.length - 1 }),
+  seed: fc.nat(),
+  hostile: fc.array(fc.record({ slot: fc.nat({ max: 31 }), value: fc.nat({ max: HOSTILE.length - 1 }) }), { maxLength: 2 }),
+});
+
+export const hostileCaseArb: fc.Arbitrary<HostileCase> = fc.record({
+  venue: venueArb, waterfall: waterfallArb, policy: policyArb,
+  prep: fc.array(fc.nat({ max: PREP.length - 1 }), { maxLength: 5 }),
+  calls: fc.array(hostileCallArb, { minLength: 1, maxLength: 24 }),
+});
+
+interface Side { release: boolean; engine: RiskEngine; other: RiskEngine }
+
+/** A call's outcome as both builds must agree on it. */
+function outcome(x: unknown): string {
+  if (x === undefined) return 'ok';
+  if (x instanceof RiskCoreError) return `${x.codeName}:${x.field}`;
+  return `threw:${String(x)}`;
+}
+
+function applyPrep(engine: RiskEngine, op: (typeof PREP)[number], policy: LiquidationPolicy, now: number): void {
+  switch (op) {
+    case 'check': engine.check(); break;
+    case 'plan': engine.check(); engine.planLiquidations(policy); break;
+    case 'execute': engine.executeLiquidations(); break;
+    case 'allocate': engine.allocateLosses({ nowSec: now }); break;
+    case 'liquidate': engine.liquidate(policy, { maxRounds: 3 }); break;
+    case 'liquidateAllocate': engine.liquidate(policy, { maxRounds: 3, allocate: { nowSec: now } }); break;
+    case 'stale': engine.check(); engine.deposit(engine.accountCount - 1, 1n); break;
+    case 'closeProvider': engine.closeAccount(2); break;
+    case 'takeDeficits': engine.takeDeficits(); break;
+    case 'shock': engine.setMarks([0], [engine.market(0).markPrice / 2n + 1n]); break;
+  }
+}
+
+/** Runs one case on both builds; throws FuzzFailure for an unknown violation. */
+export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean): Promise<void> {
+  const sides: Side[] = [];
+  try {
+    for (const release of [true, false]) {
+      const engine = await buildVenue(c.venue, release);
+      if (!engine) { stats.add('skipped'); return; }
+      sides.push({ release, engine, other: await createEngine({ release, ...CAPACITY }) });
+    }
+    const waterfall = fitWaterfall(c.waterfall, sides[0]!.engine.marketCount, sides[0]!.engine.accountCount);
+    // Prep: valid calls (a refusal here is just a state); both builds must agree.
+    for (const s of sides) s.engine.setWaterfall(structuredCloneConfig(waterfall));
+    for (const [i, p] of c.prep.entries()) {
+      const seen = sides.map((s) => { try { applyPrep(s.engine, PREP[p]!, c.policy, 1000 + i); return undefined; } catch (x) { return x; } });
+      for (const x of seen) {
+        if (x instanceof RiskCoreInvariantError) violate(stats, all, 'prep/abort', `prep ${PREP[p]}: ${String(x)}`);
+        if (x !== undefined && !(x instanceof RiskCoreError)) violate(stats, all, 'prep/typed', `prep ${PREP[p]} threw ${String(x)}`);
+      }
+      if (outcome(seen[0]) !== outcome(seen[1])) violate(stats, all, 'prep/builds', `prep ${PREP[p]}: release ${outcome(seen[0])}, debug ${outcome(seen[1])}`);
+    }
+    for (const [index, call] of c.calls.entries()) {
+      const method = METHODS[call.method % METHODS.length]!;
+      const results: { outcome: string; digest: string }[] = [];
+      for (const side of sides) {
+        const ctx: Ctx = { engine: side.engine, other: side.other, rng: new Rng(call.seed), waterfall, policy: c.policy };
+        const args = method.args(ctx);
+        const put: string[] = [];
+        const placed: { slot: Slot; value: unknown; consumed: boolean }[] = [];
+        for (const h of call.hostile) {
+          if (method.slots.length === 0) break;
+          const slot = method.slots[h.slot % method.slots.length]!;
+          const value = HOSTILE[h.value % HOSTILE.length]!;
+          const consumed = slot.consumed ? slot.consumed(args) : true;
+          const v = value.make();
+          if (!setPath(args, slot.path, v)) continue;
+          put.push(`${slot.path.join('.')}=${value.label}`);
+          placed.push({ slot, value: v, consumed });
+        }
+        // Invalid whatever the state, in a slot the call reads (and not overwritten by a later value).
+        const invalid = placed.some((p) => p.consumed && Object.is(getPath(args, p.slot.path), p.value) && mustRefuse(p.slot.kind, p.value, side.engine, p.slot.optional ?? false));
+        const what = `call #${index} ${method.name}(${put.join(', ') || 'valid'}) on the ${side.release ? 'release' : 'debug'} build; args ${safeShow(args)}`;
+        const before = digest(side.engine);
+        const view = viewLength(side.engine);
+        stats.add('calls');
+        stats.add(`call:${method.name}`);
+        let thrown: unknown;
+        try {
+          const r = method.call(ctx, args);
+          if (r instanceof Promise) await r;
+        } catch (x) { thrown = x; }
+        const after = digest(side.engine);
+        if (thrown !== undefined) {
+          if (thrown instanceof KnownStop) throw thrown;
+          if (thrown instanceof RiskCoreInvariantError) violate(stats, all, `${method.name}/abort`, `${what}: ${String(thrown)}`);
+          if (!(thrown instanceof RiskCoreError) || typeof thrown.code !== 'number' || typeof thrown.field !== 'string') {
+            violate(stats, all, `${method.name}/typed`, `${what}: threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`);
+          }
+          const e = thrown as RiskCoreError;
+          stats.add('refusals');
+          stats.add(`code:${e.codeName}`);
+          const changed = changedParts(before, after);
+          if (changed.length > 0) violate(stats, all, `${method.name}/unchanged`, `${what}: refused with ${e.codeName} (${e.field}) but changed ${changed.join(', ')}`);
+          if (view !== undefined && view !== viewLength(side.engine)) violate(stats, all, `${method.name}/view-detached`, `${what}: a results view changed length`);
+          stats.add('check:refusal changes nothing');
+        } else if (invalid) {
+          violate(stats, all, `${method.name}/must-refuse`, `${what}: accepted`);
+        }
+        results.push({ outcome: outcome(thrown), digest: digestText(after) });
+        if (method.takesEngine && thrown === undefined) return;
+      }
+      if (results[0]!.outcome !== results[1]!.outcome || results[0]!.digest !== results[1]!.digest) {
+        violate(stats, all, `${method.name}/builds`, `call #${index} ${method.name}: release ${results[0]!.outcome}, debug ${results[1]!.outcome}${results[0]!.digest !== results[1]!.digest ? ' (digests differ)' : ''}`);
+      }
+      stats.add('check:builds agree');
+    }
+  } catch (x) {
+    if (x instanceof KnownStop) return;
+    throw x;
+  } finally {
+    for (const s of sides) { s.engine.dispose(); s.other.dispose(); }
+  }
+}
+
+function viewLength(engine: RiskEngine): number | undefined {
+  try { return engine.resultsView().equityQuote.length; } catch { return undefined; }
+}
+
+function safeShow(x: unknown): string {
+  try {
+    const s = show(x) ?? String(x);
+    return s.length > 600 ? `${s.slice(0, 600)}...` : s;
+  } catch { return '(unprintable)'; }
+}
