@@ -19,6 +19,7 @@ export const KNOWN_FAILING: Readonly<Record<string, string>> = {
   'commit/typed': 'a batch is trusted: a batch whose counts were replaced escapes as a TypeError',
   'depositInsuranceFund/must-refuse': "property names and arrays pass as market ids ('constructor', [0], a typed array)",
   'insuranceFund/must-refuse': "property names and arrays pass as market ids ('constructor', [0], a typed array)",
+  'planLiquidations/must-refuse': "property names pass as policy values (close: 'constructor', 'toString')",
   'adlRanking/must-refuse': "an unknown side ('sideways', a symbol) ranks shorts",
   'depositOperatorCapital/must-refuse': "the layer is not checked on the JavaScript side: true, '+1' and ' 2' pass as layers 1 and 2",
   'resolveConfig/must-refuse': "simulation configuration: property names and wrong types pass as presets and policies ('__proto__', false)",

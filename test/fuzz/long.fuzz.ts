@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { AREAS, runArea, type Area, type AreaResult } from './runner.js';
 import { KNOWN_FAILING } from './known.js';
+import { Stats } from './stats.js';
 
 const env = process.env;
 const seconds = Number(env.FUZZ_SECONDS ?? 60);
@@ -20,10 +21,16 @@ const log = (line: string): void => { process.stdout.write(`${line}\n`); };
 it(`fuzz ${areas.join(' + ')} for ${seconds} s from seed ${seed}${all ? ' (known failures included)' : ''}`, async () => {
   expect(areas.every((a) => AREAS.includes(a)), `--area is one of ${AREAS.join(', ')}`).toBe(true);
   log(`fuzzing ${areas.join(', ')} for ${seconds} s, seed ${seed}${all ? ', known failures included' : `, ${Object.keys(KNOWN_FAILING).length} known-failing names tallied only (--all to include)`}`);
-  const results: AreaResult[] = [];
+  const done: AreaResult[] = [];
+  let running: { area: Area; stats: Stats } | undefined;
   try {
-    for (const area of areas) results.push(await runArea(area, { seed, seconds: seconds / areas.length, all, survey, ...(only ? { only } : {}), ...(path ? { path } : {}), log }));
+    for (const area of areas) {
+      running = { area, stats: new Stats() };
+      done.push(await runArea(area, { seed, seconds: seconds / areas.length, all, survey, ...(only ? { only } : {}), ...(path ? { path } : {}), log, stats: running.stats }));
+      running = undefined;
+    }
   } finally {
-    for (const r of results) log(`\n== ${r.area}: ${r.runs} cases in ${r.seconds.toFixed(1)} s ==\n${r.stats.format()}`);
+    for (const r of done) log(`\n== ${r.area}: ${r.runs} cases in ${r.seconds.toFixed(1)} s ==\n${r.stats.format()}`);
+    if (running) log(`\n== ${running.area} (stopped by the failure below) ==\n${running.stats.format()}`);
   }
 });
