@@ -11,15 +11,9 @@
  */
 import { AuditLog, RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
 import { engineDigest } from '../support/book.js';
-import { Fnv1a64 } from '../browser/digest.js';
 
 /** JSON with bigints as `123n`. */
 export const show = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-
-/** A short hash of a long text (the digest keeps parts small enough to compare and print). */
-export function hashText(text: string): string {
-  return new Fnv1a64().text(text).u32(text.length).hex();
-}
 
 export type Digest = Record<string, string>;
 
@@ -40,7 +34,7 @@ function part(read: () => unknown): string {
 export function digest(engine: RiskEngine): Digest {
   const log: AuditLog = engine.auditLog;
   return {
-    book: hashText(part(() => engineDigest(engine))),
+    book: part(() => engineDigest(engine)),
     capacity: part(() => engine.capacity),
     ledger: part(() => engine.ledger()),
     balances: part(() => engine.waterfallBalances()),
@@ -48,10 +42,10 @@ export function digest(engine: RiskEngine): Digest {
     members: part(() => engine.clearingMembers()),
     funds: part(() => [engine.insuranceFund(), ...Array.from({ length: engine.marketCount }, (_, m) => engine.insuranceFund(m))]),
     deficits: part(() => engine.deficits()),
-    liquidationLog: hashText(part(() => engine.liquidationLog())),
-    audit: hashText(part(() => [log.length, log.toJSON()])),
-    results: hashText(part(() => columns(engine.resultsView()))),
-    isolatedResults: hashText(part(() => columns(engine.isolatedResultsView()))),
+    liquidationLog: part(() => engine.liquidationLog()),
+    audit: part(() => [log.length, log.toJSON()]),
+    results: part(() => columns(engine.resultsView())),
+    isolatedResults: part(() => columns(engine.isolatedResultsView())),
   };
 }
 

@@ -68,7 +68,7 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
     for (const release of [true, false]) {
       const engine = await buildVenue(c.venue, release);
       if (!engine) { stats.add('skipped'); return; }
-      sides.push({ release, engine, other: await createEngine({ release, ...CAPACITY }) });
+      sides.push({ release, engine, other: await otherEngine(release) });
     }
     const waterfall = fitWaterfall(c.waterfall, sides[0]!.engine.marketCount, sides[0]!.engine.accountCount);
     // Prep: valid calls (a refusal here is just a state); both builds must agree.
@@ -81,10 +81,16 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
       }
       if (outcome(seen[0]) !== outcome(seen[1])) violate(stats, all, 'prep/builds', `prep ${PREP[p]}: release ${outcome(seen[0])}, debug ${outcome(seen[1])}`);
     }
+    // A known violation that leaves the state as both builds agree on it (typed, must-refuse, builds)
+    // is tallied and the sequence goes on; one that may have changed state half-way ends it.
+    const flag = (check: string, message: string): void => {
+      try { violate(stats, all, check, message); } catch (x) { if (!(x instanceof KnownStop)) throw x; }
+    };
+    const last = sides.map((s) => digest(s.engine));
     for (const [index, call] of c.calls.entries()) {
       const method = METHODS[call.method % METHODS.length]!;
       const results: { outcome: string; digest: string }[] = [];
-      for (const side of sides) {
+      for (const [si, side] of sides.entries()) {
         const ctx: Ctx = { engine: side.engine, other: side.other, rng: new Rng(call.seed), waterfall, policy: c.policy };
         const args = method.args(ctx);
         const put: string[] = [];
@@ -102,7 +108,9 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
         // Invalid whatever the state, in a slot the call reads (and not overwritten by a later value).
         const invalid = placed.some((p) => p.consumed && Object.is(getPath(args, p.slot.path), p.value) && mustRefuse(p.slot.kind, p.value, side.engine, p.slot.optional ?? false));
         const what = `call #${index} ${method.name}(${put.join(', ') || 'valid'}) on the ${side.release ? 'release' : 'debug'} build; args ${safeShow(args)}`;
-        const before = digest(side.engine);
+        // Building the arguments changes nothing observable (a reserve() at most), so the digest after
+        // the previous call is the digest before this one.
+        const before = last[si]!;
         const view = viewLength(side.engine);
         stats.add('calls');
         stats.add(`call:${method.name}`);
@@ -112,27 +120,29 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
           if (r instanceof Promise) await r;
         } catch (x) { thrown = x; }
         const after = digest(side.engine);
+        last[si] = after;
         if (thrown !== undefined) {
           if (thrown instanceof KnownStop) throw thrown;
           if (thrown instanceof RiskCoreInvariantError) violate(stats, all, `${method.name}/abort`, `${what}: ${String(thrown)}`);
           if (!(thrown instanceof RiskCoreError) || typeof thrown.code !== 'number' || typeof thrown.field !== 'string') {
-            violate(stats, all, `${method.name}/typed`, `${what}: threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`);
+            flag(`${method.name}/typed`, `${what}: threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`);
+          } else {
+            stats.add('refusals');
+            stats.add(`code:${thrown.codeName}`);
           }
-          const e = thrown as RiskCoreError;
-          stats.add('refusals');
-          stats.add(`code:${e.codeName}`);
+          const e = thrown as { codeName?: string; field?: string };
           const changed = changedParts(before, after);
           if (changed.length > 0) violate(stats, all, `${method.name}/unchanged`, `${what}: refused with ${e.codeName} (${e.field}) but changed ${changed.join(', ')}`);
           if (view !== undefined && view !== viewLength(side.engine)) violate(stats, all, `${method.name}/view-detached`, `${what}: a results view changed length`);
           stats.add('check:refusal changes nothing');
         } else if (invalid) {
-          violate(stats, all, `${method.name}/must-refuse`, `${what}: accepted`);
+          flag(`${method.name}/must-refuse`, `${what}: accepted`);
         }
         results.push({ outcome: outcome(thrown), digest: digestText(after) });
         if (method.takesEngine && thrown === undefined) return;
       }
       if (results[0]!.outcome !== results[1]!.outcome || results[0]!.digest !== results[1]!.digest) {
-        violate(stats, all, `${method.name}/builds`, `call #${index} ${method.name}: release ${results[0]!.outcome}, debug ${results[1]!.outcome}${results[0]!.digest !== results[1]!.digest ? ' (digests differ)' : ''}`);
+        flag(`${method.name}/builds`, `call #${index} ${method.name}: release ${results[0]!.outcome}, debug ${results[1]!.outcome}${results[0]!.digest !== results[1]!.digest ? ' (digests differ)' : ''}`);
       }
       stats.add('check:builds agree');
     }
@@ -140,8 +150,15 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
     if (x instanceof KnownStop) return;
     throw x;
   } finally {
-    for (const s of sides) { s.engine.dispose(); s.other.dispose(); }
+    for (const s of sides) s.engine.dispose();
   }
+}
+
+/** One engine per build that batches of "another engine" come from (only reserve() is called on it). */
+const others = new Map<boolean, Promise<RiskEngine>>();
+function otherEngine(release: boolean): Promise<RiskEngine> {
+  if (!others.has(release)) others.set(release, createEngine({ release, ...CAPACITY }));
+  return others.get(release)!;
 }
 
 function viewLength(engine: RiskEngine): number | undefined {

@@ -32,7 +32,7 @@ import fc from 'fast-check';
 import { RiskCoreError, RiskCoreInvariantError, type AllocationReport, type AuditRecord, type LiquidationPolicy, type RiskEngine, type Tranche, type WaterfallConfig } from '../../dist/src/node.js';
 import { fundingOwedQuote } from '../reference/liquidation.js';
 import type { RefMarket } from '../reference/model.js';
-import { digest, digestText, hashText, show } from './digest.js';
+import { digest, digestText, show } from './digest.js';
 import { buildVenue, clampPrice, fitWaterfall, policyArb, VAULT, venueArb, waterfallArb, type VenueDraw } from './gen.js';
 import { FuzzFailure, KnownStop, violate, type Stats } from './stats.js';
 
@@ -359,7 +359,7 @@ async function drive(c: ScenarioCase, release: boolean, stats: Stats | undefined
       }
       trace.digests.push(digestText(digest(engine)));
     }
-    trace.audit = hashText(show(engine.auditLog.toJSON()));
+    trace.audit = show(engine.auditLog.toJSON());
     return trace;
   } finally {
     engine.dispose();
