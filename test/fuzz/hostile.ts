@@ -76,7 +76,7 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
     for (const [i, p] of c.prep.entries()) {
       const seen = sides.map((s) => { try { applyPrep(s.engine, PREP[p]!, c.policy, 1000 + i); return undefined; } catch (x) { return x; } });
       for (const x of seen) {
-        if (x instanceof RiskCoreInvariantError) violate(stats, all, 'prep/abort', `prep ${PREP[p]}: ${String(x)}`);
+        if (x instanceof RiskCoreInvariantError) violate(stats, all, abortName('prep', x), `prep ${PREP[p]}: ${String(x)}`);
         if (x !== undefined && !(x instanceof RiskCoreError)) violate(stats, all, 'prep/typed', `prep ${PREP[p]} threw ${String(x)}`);
       }
       if (outcome(seen[0]) !== outcome(seen[1])) violate(stats, all, 'prep/builds', `prep ${PREP[p]}: release ${outcome(seen[0])}, debug ${outcome(seen[1])}`);
@@ -123,7 +123,7 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
         last[si] = after;
         if (thrown !== undefined) {
           if (thrown instanceof KnownStop) throw thrown;
-          if (thrown instanceof RiskCoreInvariantError) violate(stats, all, `${method.name}/abort`, `${what}: ${String(thrown)}`);
+          if (thrown instanceof RiskCoreInvariantError) violate(stats, all, abortName(method.name, thrown), `${what}: ${String(thrown)}`);
           if (!(thrown instanceof RiskCoreError) || typeof thrown.code !== 'number' || typeof thrown.field !== 'string') {
             flag(`${method.name}/typed`, `${what}: threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`);
           } else {
@@ -152,6 +152,14 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
   } finally {
     for (const s of sides) s.engine.dispose();
   }
+}
+
+/**
+ * The name of a debug-build abort: the waterfall's conservation assertion has a name of its own
+ * (whatever call ran the waterfall), any other abort is named by the call.
+ */
+function abortName(method: string, x: RiskCoreInvariantError): string {
+  return x.message.includes('the ledger moved in a waterfall run') ? 'waterfall-conservation/abort' : `${method}/abort`;
 }
 
 /** One engine per build that batches of "another engine" come from (only reserve() is called on it). */
