@@ -2,15 +2,15 @@
  * The fuzzer's one digest of an engine's observable state: everything a caller can read without
  * changing anything, as named parts (so a failure says which part moved).
  *
- * It builds on `engineDigest` (test/support/book.ts: counts, the book tallies, every account with
- * its positions, isolated positions and figures, every market) and adds what the waterfall and
+ * Like `engineDigest` (test/support/book.ts) it reads every account with its positions, isolated
+ * positions and figures, and every market, but keeps the book and the figures of the latest checks
+ * apart (a failed check invalidates the figures by design); and it adds what the waterfall and
  * liquidation keep besides the book: the ledger, waterfall balances, the vault, clearing members,
  * every insurance fund, the pending deficits, the last execution's log, the audit log, the result
  * columns (or that they are stale) and the capacities. Reading it calls no method that writes
  * (no check, no risk order, no plan).
  */
 import { AuditLog, RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
-import { engineDigest } from '../support/book.js';
 
 /** JSON with bigints as `123n`. */
 export const show = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
@@ -30,11 +30,33 @@ function part(read: () => unknown): string {
   }
 }
 
+/** Counts, accounts (positions, isolated positions, collateral) and markets, without figures. */
+function book(engine: RiskEngine): unknown[] {
+  const parts: unknown[] = [engine.accountCount, engine.marketCount];
+  for (let a = 0; a < engine.accountCount; a++) {
+    const { figures: _f, isolated, ...rest } = engine.account(a);
+    parts.push({ ...rest, isolated: isolated.map(({ figures: _g, ...p }) => p) });
+  }
+  for (let m = 0; m < engine.marketCount; m++) parts.push(engine.market(m));
+  return parts;
+}
+
+/** The figures of the latest checks as accounts show them, and the tallies. */
+function figures(engine: RiskEngine): unknown[] {
+  const parts: unknown[] = [engine.summary()];
+  for (let a = 0; a < engine.accountCount; a++) {
+    const x = engine.account(a);
+    parts.push(x.figures, x.isolated.map((p) => p.figures));
+  }
+  return parts;
+}
+
 /** Every observable part of the engine's state (and of its audit log). */
 export function digest(engine: RiskEngine): Digest {
   const log: AuditLog = engine.auditLog;
   return {
-    book: part(() => engineDigest(engine)),
+    book: part(() => book(engine)),
+    figures: part(() => figures(engine)),
     capacity: part(() => engine.capacity),
     ledger: part(() => engine.ledger()),
     balances: part(() => engine.waterfallBalances()),

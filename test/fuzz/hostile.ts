@@ -111,7 +111,8 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
         // Building the arguments changes nothing observable (a reserve() at most), so the digest after
         // the previous call is the digest before this one.
         const before = last[si]!;
-        const view = viewLength(side.engine);
+        const view = resultsView(side.engine);
+        const viewLengthBefore = view?.equityQuote.length;
         stats.add('calls');
         stats.add(`call:${method.name}`);
         let thrown: unknown;
@@ -131,9 +132,17 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
             stats.add(`code:${thrown.codeName}`);
           }
           const e = thrown as { codeName?: string; field?: string };
-          const changed = changedParts(before, after);
+          let changed = changedParts(before, after);
+          // A check that overflows leaves the figures invalid until a full check succeeds (README,
+          // "Results"): by design, so only the other parts must stay as they were.
+          if (e.codeName === 'Overflow' && resultsView(side.engine) === undefined) {
+            const figureParts = ['figures', 'results', 'isolatedResults'];
+            if (changed.some((p) => figureParts.includes(p))) stats.add('check:overflow invalidates figures');
+            changed = changed.filter((p) => !figureParts.includes(p));
+          }
           if (changed.length > 0) violate(stats, all, `${method.name}/unchanged`, `${what}: refused with ${e.codeName} (${e.field}) but changed ${changed.join(', ')}`);
-          if (view !== undefined && view !== viewLength(side.engine)) violate(stats, all, `${method.name}/view-detached`, `${what}: a results view changed length`);
+          // Views never detach (README, "The runtime"): one taken before keeps its length.
+          if (view && view.equityQuote.length !== viewLengthBefore) violate(stats, all, `${method.name}/view-detached`, `${what}: a results view taken before the call now has length ${view.equityQuote.length}, was ${viewLengthBefore}`);
           stats.add('check:refusal changes nothing');
         } else if (invalid) {
           flag(`${method.name}/must-refuse`, `${what}: accepted`);
@@ -169,8 +178,8 @@ function otherEngine(release: boolean): Promise<RiskEngine> {
   return others.get(release)!;
 }
 
-function viewLength(engine: RiskEngine): number | undefined {
-  try { return engine.resultsView().equityQuote.length; } catch { return undefined; }
+function resultsView(engine: RiskEngine): ReturnType<RiskEngine['resultsView']> | undefined {
+  try { return engine.resultsView(); } catch { return undefined; }
 }
 
 function safeShow(x: unknown): string {

@@ -122,6 +122,7 @@ const ANY: Kind = { t: 'any' };
 const LIST: Kind = { t: 'list' };
 const PPM: Kind = { t: 'ppm' };
 const COUNT: Kind = { t: 'count' };
+const SECONDS: Kind = { t: 'count', max: Number.MAX_SAFE_INTEGER };
 const Q = (decimals = 6): Kind => ({ t: 'atoms', decimals });
 const ENUM = (...values: unknown[]): Kind => ({ t: 'enum', values });
 const has = (path: Path) => (args: unknown[]): boolean => {
@@ -208,7 +209,7 @@ export const METHODS: readonly Method[] = [
   { name: 'liquidate', args: (c) => [{ ...c.policy }, { maxRounds: c.rng.int(1, 4), ...(c.rng.chance(0.5) ? { allocate: c.rng.chance(0.5) ? true : { nowSec: 10_000 + c.rng.int(0, 1000) } } : {}) }],
     slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'close'], kind: ENUM('full', 'partial'), optional: true }, { path: [0, 'liquidationFeePpm'], kind: PPM, optional: true },
       { path: [1], kind: ANY, optional: true }, { path: [1, 'maxRounds'], kind: COUNT, optional: true }, { path: [1, 'allocate'], kind: ANY, optional: true },
-      { path: [1, 'allocate', 'nowSec'], kind: COUNT, optional: true, consumed: has([1, 'allocate', 'nowSec']) }, { path: [1, 'onDeficits'], kind: ANY, optional: true }],
+      { path: [1, 'allocate', 'nowSec'], kind: SECONDS, optional: true, consumed: has([1, 'allocate', 'nowSec']) }, { path: [1, 'onDeficits'], kind: ANY, optional: true }],
     call: (c, a) => e(c).liquidate(a[0] as never, a[1] as never) },
   { name: 'insuranceFund', args: (c) => [c.rng.chance(0.3) ? undefined : market(c)], slots: [{ path: [0], kind: MARKET, optional: true }], call: (c, a) => e(c).insuranceFund(a[0] as number) },
   { name: 'depositInsuranceFund', args: (c) => [quote(c), c.rng.chance(0.3) ? undefined : market(c)], slots: [{ path: [0], kind: Q() }, { path: [1], kind: MARKET, optional: true }],
@@ -219,7 +220,7 @@ export const METHODS: readonly Method[] = [
       { path: [0, 'steps', 0, 'floorQuote'], kind: ANY, optional: true }, { path: [0, 'steps', 0, 'providers'], kind: ANY, optional: true }, { path: [0, 'steps', 0, 'scope'], kind: ANY, optional: true },
       { path: [0, 'groups'], kind: ANY, optional: true }, { path: [0, 'groups', 0, 'markets', 0], kind: MARKET, consumed: has([0, 'groups', 0, 'markets', 0]) }],
     call: (c, a) => e(c).setWaterfall(a[0] as never) },
-  { name: 'allocateLosses', args: (c) => [c.rng.chance(0.3) ? undefined : { nowSec: 20_000 + c.rng.int(0, 100) }], slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'nowSec'], kind: COUNT, optional: true }],
+  { name: 'allocateLosses', args: (c) => [c.rng.chance(0.3) ? undefined : { nowSec: 20_000 + c.rng.int(0, 100) }], slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'nowSec'], kind: SECONDS, optional: true }],
     call: (c, a) => e(c).allocateLosses(a[0] as never) },
   { name: 'adlRanking', args: (c) => [market(c), c.rng.pick(['long', 'short']), c.rng.chance(0.2) ? RANKING_FUNCTIONS.mixed : c.rng.pick(['pnl', 'bitmex', 'binance', 'hyperliquid'])],
     slots: [{ path: [0], kind: MARKET }, { path: [1], kind: ENUM('long', 'short') }, { path: [2], kind: ANY }],
