@@ -9,14 +9,21 @@
  * - view-detached: a result view taken before a refused call keeps its length (memory did not move);
  * - must-refuse:   a value invalid whatever the state (wrong type, NaN, a fraction, a property name
  *                  as an id or enum value, a bigint outside i64...) in a slot the call reads is refused;
- * - builds:        release and debug give the same outcome (code, field) and the same digest.
+ * - builds:        release and debug give the same outcome (code, field) and the same digest;
+ * - trust:         (the trust families of methods.ts) a ranking function's calls back into the engine
+ *                  are refused, and a view the caller wrote into does not steer the call that reads it.
+ * A known violation that leaves both builds agreeing (typed, must-refuse, builds, trust) is tallied and
+ * the sequence goes on; one that may have changed state half-way (abort, unchanged) ends the case.
  */
 import fc from 'fast-check';
 import { RiskCoreError, RiskCoreInvariantError, type LiquidationPolicy, type RiskEngine, type WaterfallConfig } from '../../dist/src/node.js';
 import { createEngine } from '../support/engine.js';
 import { changedParts, digest, digestText, show } from './digest.js';
 import { buildVenue, CAPACITY, fitWaterfall, HOSTILE, mustRefuse, policyArb, Rng, venueArb, waterfallArb, type VenueDraw } from './gen.js';
-import { getPath, METHODS, setPath, structuredCloneConfig, type Ctx, type Slot } from './methods.js';
+import { getPath, METHODS as SURFACE, setPath, structuredCloneConfig, TRUST_METHODS, type Ctx, type Slot } from './methods.js';
+
+/** Every method of the surface, then the trust families (re-entrant callbacks, written views). */
+const METHODS = [...SURFACE, ...TRUST_METHODS];
 import { KnownStop, violate, type Stats } from './stats.js';
 
 /** Valid calls that put the venue in a state before the hostile sequence. */
@@ -26,7 +33,7 @@ export interface HostileCall { method: number; seed: number; hostile: { slot: nu
 export interface HostileCase { venue: VenueDraw; waterfall: WaterfallConfig; policy: LiquidationPolicy; prep: number[]; calls: HostileCall[] }
 
 export const hostileCallArb: fc.Arbitrary<HostileCall> = fc.record({
-  method: fc.nat({ max: METHODS.length - 1 }),
+  method: fc.nat({ max: 1_000 }),
   seed: fc.nat(),
   hostile: fc.array(fc.record({ slot: fc.nat({ max: 31 }), value: fc.nat({ max: HOSTILE.length - 1 }) }), { maxLength: 2 }),
 });
@@ -122,6 +129,9 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
         } catch (x) { thrown = x; }
         const after = digest(side.engine);
         last[si] = after;
+        const broken = method.verify?.(ctx);
+        if (broken) violate(stats, all, `${method.name}/trust`, `${what}: ${broken}`);
+        if (method.verify) stats.add('check:trust');
         if (thrown !== undefined) {
           if (thrown instanceof KnownStop) throw thrown;
           if (thrown instanceof RiskCoreInvariantError) violate(stats, all, abortName(method.name, thrown), `${what}: ${String(thrown)}`);
@@ -140,7 +150,7 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
             if (changed.some((p) => figureParts.includes(p))) stats.add('check:overflow invalidates figures');
             changed = changed.filter((p) => !figureParts.includes(p));
           }
-          if (changed.length > 0) violate(stats, all, `${method.name}/unchanged`, `${what}: refused with ${e.codeName} (${e.field}) but changed ${changed.join(', ')}`);
+          if (changed.length > 0 && !method.compound) violate(stats, all, `${method.name}/unchanged`, `${what}: refused with ${e.codeName} (${e.field}) but changed ${changed.join(', ')}`);
           // Views never detach (README, "The runtime"): one taken before keeps its length.
           if (view && view.equityQuote.length !== viewLengthBefore) violate(stats, all, `${method.name}/view-detached`, `${what}: a results view taken before the call now has length ${view.equityQuote.length}, was ${viewLengthBefore}`);
           stats.add('check:refusal changes nothing');

@@ -9,7 +9,7 @@
  * into those arguments a hostile value may take, and `call` makes the call.
  */
 import {
-  AuditLog, resolveConfig, RiskEngine, simulate, Simulator, toAtoms, TRANCHE_KINDS, WATERFALL_PRESETS,
+  AuditLog, resolveConfig, RiskCoreError, RiskEngine, simulate, Simulator, toAtoms, TRANCHE_KINDS, WATERFALL_PRESETS,
   type LiquidationPolicy, type WaterfallConfig,
 } from '../../dist/src/node.js';
 import { accountColumns } from '../support/book.js';
@@ -44,6 +44,13 @@ export interface Method {
   call: (ctx: Ctx, args: unknown[]) => unknown;
   /** A successful call hands the engine over (Simulator.fromEngine): the sequence ends. */
   takesEngine?: boolean;
+  /**
+   * Trust checks of the call (DESIGN.md, invariant 6), run after it whether it threw or not: a
+   * message when the core took caller-writable memory or a callback's re-entry as input.
+   */
+  verify?: (ctx: Ctx) => string | undefined;
+  /** The call is several calls (e.g. plan, then execute): a refusal of a later one may follow changes by an earlier one. */
+  compound?: boolean;
 }
 
 // ---- Valid values for the engine's state ---------------------------------------------------------
@@ -250,6 +257,88 @@ export const METHODS: readonly Method[] = [
     slots: [{ path: [0, 'steps'], kind: { t: 'count', max: 100_000 } }, { path: [0, 'book', 'accounts'], kind: ANY }, { path: [0, 'policy'], kind: SIM_POLICY, optional: true },
       { path: [1, 'pathFrom'], kind: ANY }, { path: [1, 'pathTo'], kind: ANY }, { path: [1, 'workers'], kind: ANY }],
     call: (_c, a) => simulate(a[0] as never, a[1] as never) },
+];
+
+// ---- Trust: callbacks that re-enter, views written before the call that consumes them ----------
+
+/** What a re-entrant ranking function saw: whether any engine call it made was taken. */
+const reentry = new WeakMap<Ctx, { taken: string[] }>();
+
+/** A ranking function that calls back into the engine (each call must be refused, typed). */
+function reentrantRanking(c: Ctx): (x: unknown) => number {
+  const seen = { taken: [] as string[] };
+  reentry.set(c, seen);
+  const attempts: [string, () => unknown][] = [
+    ['deposit', () => c.engine.deposit(0, 1n)], ['allocateLosses', () => c.engine.allocateLosses()], ['check', () => c.engine.check()],
+    ['setWaterfall', () => c.engine.setWaterfall({ steps: [{ kind: 'haircutDeposits' }] })], ['applyFill', () => c.engine.applyFill({ accountId: 0, marketId: 0, sizeDeltaBase: 1n, priceQuote: 1n })],
+  ];
+  const [name, attempt] = c.rng.pick(attempts);
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      try { attempt(); seen.taken.push(name); } catch (x) { if (!(x instanceof RiskCoreError)) seen.taken.push(`${name} threw ${String(x)}`); }
+    }
+    return 1;
+  };
+}
+
+const reentryVerdict = (c: Ctx): string | undefined => {
+  const taken = reentry.get(c)?.taken ?? [];
+  return taken.length > 0 ? `a ranking function re-entered the engine: ${taken.join(', ')} was not refused with a typed error` : undefined;
+};
+
+/** What a view held before the caller wrote into it, for the verdict after the consuming call. */
+const written = new WeakMap<Ctx, { what: string; expect: string; actual: () => string }>();
+const text = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+
+/** Writes into a zero-copy view, then makes the call that would consume it. */
+function writeThenConsume(c: Ctx): void {
+  const e = c.engine;
+  switch (c.rng.int(0, 2)) {
+    case 0: { // deficit amounts: the run must allocate the deficits as recorded, not as written
+      const before = e.deficits().map((d) => d.amountQuote);
+      const v = e.deficitsView();
+      if (v.amountQuote.length === 0) return;
+      v.amountQuote[0] = v.amountQuote[0]! * 5n;
+      const event = e.auditLog.length;
+      written.set(c, { what: 'deficitsView().amountQuote', expect: text(before), actual: () => (e.auditLog.length === event ? text(before) : text(e.auditLog.deficits().slice(-before.length).map((d) => d.amountQuote))) });
+      e.allocateLosses();
+      return;
+    }
+    case 1: { // health: the risk order must not follow a written health code
+      const order = text(e.riskOrder());
+      const v = e.resultsView();
+      if (v.health.length === 0) return;
+      v.health[c.rng.int(0, v.health.length - 1)] = 2;
+      v.equityQuote[0] = -1n;
+      written.set(c, { what: 'resultsView().health and equityQuote', expect: order, actual: () => text(e.riskOrder()) });
+      return;
+    }
+    default: { // a plan row's account: execution must not close a group the plan did not name
+      const plan = e.planLiquidations(c.policy);
+      if (plan.rows === 0) return;
+      const planned = new Set(plan.view.accountId);
+      plan.view.accountId[0] = c.rng.int(0, e.accountCount - 1);
+      written.set(c, { what: 'planLiquidations().view.accountId', expect: 'only planned accounts', actual: () => (e.liquidationLog().every((r) => planned.has(r.accountId)) ? 'only planned accounts' : text(e.liquidationLog().map((r) => r.accountId))) });
+      e.executeLiquidations();
+    }
+  }
+}
+
+const viewVerdict = (c: Ctx): string | undefined => {
+  const w = written.get(c);
+  if (!w) return undefined;
+  const actual = w.actual();
+  return actual === w.expect ? undefined : `after writing ${w.what}, the core used what was written: expected ${w.expect}, got ${actual}`;
+};
+
+export const TRUST_METHODS: readonly Method[] = [
+  { name: 'adlRanking(reentrant)', args: (c) => [market(c), c.rng.pick(['long', 'short']), reentrantRanking(c)], slots: [],
+    call: (c, a) => e(c).adlRanking(a[0] as number, a[1] as 'long', a[2] as never), verify: reentryVerdict },
+  { name: 'allocateLosses(reentrant)', compound: true, args: (c) => [reentrantRanking(c)], slots: [],
+    call: (c, a) => { e(c).setWaterfall({ steps: [{ kind: 'adl', ranking: a[0] as never }] }); return e(c).allocateLosses(); }, verify: reentryVerdict },
+  { name: 'writeView', compound: true, args: () => [], slots: [], call: (c) => writeThenConsume(c), verify: viewVerdict },
 ];
 
 /** A copy of a waterfall configuration that keeps ranking functions. */
