@@ -11,13 +11,20 @@
  * inherits ('constructor', 'toString', '__proto__') is no curve kind, policy or side. Ids are
  * integers in range, never strings or arrays that would convert to one.
  */
-import { inputError, type StatusName } from './errors.js';
+import { describeValue, inputError, type StatusName } from './errors.js';
 import type { AtomsInput } from './types.js';
 
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 
-/** Converts one input to atoms; `decimals` scales decimal strings. Throws InputError naming field and row. */
+/** The most decimals a unit has (quote units; base units have at most 12). */
+export const MAX_DECIMALS = 18;
+
+/**
+ * Converts one input to atoms; `decimals` (an integer in 0..18) scales decimal strings. Throws
+ * InputError naming field and row (or the field `decimals` for decimals that are not such an integer).
+ */
 export function toAtoms(value: AtomsInput, decimals: number, field: string, row = -1): bigint {
+  toCount(decimals, 'decimals', row, MAX_DECIMALS);
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
@@ -35,13 +42,21 @@ export function toAtoms(value: AtomsInput, decimals: number, field: string, row 
     const atoms = BigInt(whole! + frac.padEnd(decimals, '0'));
     return sign === '-' ? -atoms : atoms;
   }
-  throw inputError('InvalidNumber', field, row, `expected bigint, number or decimal string, got ${typeof value}`);
+  throw inputError('InvalidNumber', field, row, `expected bigint, number or decimal string, got ${describeValue(value)}`);
+}
+
+/**
+ * An optional field's value, or `fallback` when it is absent (undefined). Only undefined is absent:
+ * null is a value like any other, which the field's conversion refuses (it is no amount and no count).
+ */
+export function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
 }
 
 /** A ppm fraction or small count: a safe non-negative integer. */
 export function toCount(value: unknown, field: string, row = -1, max = 0xFFFFFFFF): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw inputError(typeof value === 'number' && Number.isInteger(value) ? 'OutOfRange' : 'InvalidNumber', field, row, `${String(value)} is not an integer in 0..${max}`);
+    throw inputError(typeof value === 'number' && Number.isInteger(value) ? 'OutOfRange' : 'InvalidNumber', field, row, `${describeValue(value)} is not an integer in 0..${max}`);
   }
   return value;
 }
@@ -81,7 +96,7 @@ export function ownKeysOnly<T extends object>(table: T): T {
 /** An optional boolean flag: absent (undefined) is false; anything but true or false is refused. */
 export function toFlag(value: unknown, field: string, code: StatusName = 'OutOfRange', row = -1): boolean {
   if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw inputError(code, field, row, `${String(value)} is not true or false`);
+  if (typeof value !== 'boolean') throw inputError(code, field, row, `${describeValue(value)} is not true or false`);
   return value;
 }
 

@@ -12,8 +12,8 @@
  * every member refuses with EngineError Disposed.
  */
 import { checkColumns, claimBatch, copyColumns, reserveBatch, spendBatch, type BookColumnsInput, type BulkBatch, type BulkCounts } from './bulk.js';
-import { EngineError, inputError, RiskCoreError, StatusCode } from './errors.js';
-import { listLength, ownCode, toCount, toFlag, toI64, toRecord } from './atoms.js';
+import { describeValue, EngineError, inputError, RiskCoreError, StatusCode } from './errors.js';
+import { listLength, orDefault, ownCode, toCount, toFlag, toI64, toRecord } from './atoms.js';
 import { compileSource, instantiateCore, type ModuleFetcher, type WasmSource } from './loader.js';
 import { Column, MarketField, Raw, type CoreHooks } from './raw.js';
 import { Health, type AccountSpec, type AtomsInput, type MarginFigures, type MarginTier, type MarketSpec, type PositionSpec } from './types.js';
@@ -113,6 +113,8 @@ export interface IsolatedResultsView extends AccountResultsView {
 const CURVE_KIND = { flat: 0, tiers: 1, sizePremium: 2, openInterest: 3 } as const;
 
 const MAX_TIERS = 16;
+/** The most decimals a market's base unit has (assembly/engine/markets.ts MAX_BASE_DECIMALS). */
+const MAX_BASE_DECIMALS = 12;
 
 export class RiskEngine implements Disposable {
   private raw: Raw | null;
@@ -138,14 +140,15 @@ export class RiskEngine implements Disposable {
 
   /** Compiles (once per process and source) and instantiates an engine with the given capacities. */
   static async create(options: EngineOptions = {}): Promise<RiskEngine> {
-    const maxAccounts = toCount(options.maxAccounts ?? 100_000, 'maxAccounts');
-    const maxPositions = toCount(options.maxPositions ?? maxAccounts * 10, 'maxPositions');
-    const maxIsolated = toCount(options.maxIsolated ?? Math.max(1024, Math.ceil(maxAccounts / 10)), 'maxIsolated');
-    const maxMarkets = toCount(options.maxMarkets ?? 1024, 'maxMarkets', -1, 65535);
-    const quoteDecimals = toCount(options.quoteDecimals ?? 6, 'quoteDecimals', -1, 18);
+    toRecord(options, 'options');
+    const maxAccounts = toCount(orDefault(options.maxAccounts, 100_000), 'maxAccounts');
+    const maxPositions = toCount(orDefault(options.maxPositions, maxAccounts * 10), 'maxPositions');
+    const maxIsolated = toCount(orDefault(options.maxIsolated, Math.max(1024, Math.ceil(maxAccounts / 10))), 'maxIsolated');
+    const maxMarkets = toCount(orDefault(options.maxMarkets, 1024), 'maxMarkets', -1, 65535);
+    const quoteDecimals = toCount(orDefault(options.quoteDecimals, 6), 'quoteDecimals', -1, 18);
     const reserve = options.reserveSimulation === undefined ? undefined : checkSimulationReserve(options.reserveSimulation);
     if (!host) throw new Error('riskcore: no host; import from "riskcore" (Node or browser entry), not from src/engine');
-    const source = options.wasm ?? host.defaultWasm(options.debug ?? false);
+    const source = options.wasm ?? host.defaultWasm(toFlag(options.debug, 'debug'));
     let module: WebAssembly.Module;
     try {
       module = await compileSource(source, host.fetchModule);
@@ -209,14 +212,14 @@ export class RiskEngine implements Disposable {
     const raw = this.core;
     const q = this.quoteDecimals;
     toRecord(spec, 'market', 'InvalidNumber');
-    const baseDecimals = toCount(spec.baseDecimals, 'baseDecimals', -1, 255);
+    const baseDecimals = toCount(spec.baseDecimals, 'baseDecimals', -1, MAX_BASE_DECIMALS);
     const mark = toI64(spec.markPrice, q, 'markPrice');
-    const fl = toI64(spec.fundingIndexLong ?? 0n, q, 'fundingIndexLong');
-    const fs = toI64(spec.fundingIndexShort ?? 0n, q, 'fundingIndexShort');
+    const fl = toI64(orDefault(spec.fundingIndexLong, 0n), q, 'fundingIndexLong');
+    const fs = toI64(orDefault(spec.fundingIndexShort, 0n), q, 'fundingIndexShort');
     const curve = toRecord(spec.curve, 'curve', 'InvalidCurve');
     const kindName: unknown = curve.kind;
     const kind = ownCode(CURVE_KIND, kindName);
-    if (kind === undefined) throw inputError('InvalidCurve', 'curve', -1, `unknown curve kind ${String(kindName)}; one of ${Object.keys(CURVE_KIND).join(', ')}`);
+    if (kind === undefined) throw inputError('InvalidCurve', 'curve', -1, `unknown curve kind ${describeValue(kindName)}; one of ${Object.keys(CURVE_KIND).join(', ')}`);
     let imf = 0, mmf = 0, premium = 0, lower = 0n, upper = 0n, tierCount = 0;
     if (kind === CURVE_KIND.tiers) {
       const tiers: unknown = (curve as { tiers?: unknown }).tiers;
@@ -241,13 +244,13 @@ export class RiskEngine implements Disposable {
         upper = toI64(c.upperCapQuote!, q, 'upperCapQuote');
       }
     }
-    const step = toI64(spec.stepBase ?? 1n, baseDecimals, 'stepBase');
+    const step = toI64(orDefault(spec.stepBase, 1n), baseDecimals, 'stepBase');
     const given: unknown = spec.insuranceFund;
     const fund = given === undefined ? 'global' : given;
     const next = raw.exports.marketCount();
     const pool: unknown = typeof fund === 'object' && fund !== null && !Array.isArray(fund) ? (fund as { pool?: unknown }).pool : undefined;
     if (fund !== 'global' && fund !== 'own' && !(typeof pool === 'number' && Number.isInteger(pool) && pool >= 0 && pool < next)) {
-      throw inputError('OutOfRange', 'fundId', -1, `insuranceFund must be 'global', 'own' or { pool: an earlier market's id }, got ${String(fund)}`);
+      throw inputError('OutOfRange', 'fundId', -1, `insuranceFund must be 'global', 'own' or { pool: an earlier market's id }, got ${describeValue(fund)}`);
     }
     // Fund ids: 0 the global fund, 1 + id a market's own, 1 + the pool's first market for a pool.
     const fundId = fund === 'global' ? 0 : fund === 'own' ? next + 1 : raw.view(Uint16Array, Column.MarketFund, pool as number, 1)[0] || (pool as number) + 1;
@@ -260,7 +263,7 @@ export class RiskEngine implements Disposable {
   /** A market's current state, as a plain object (copies). */
   market(id: number): { baseDecimals: number; markPrice: bigint; fundingIndexLong: bigint; fundingIndexShort: bigint; openInterestLongBase: bigint; openInterestShortBase: bigint; effectiveImfPpm: number } {
     const raw = this.core;
-    if (!Number.isInteger(id) || id < 0 || id >= raw.exports.marketCount()) throw inputError('UnknownMarket', 'marketId', -1, String(id));
+    if (!Number.isInteger(id) || id < 0 || id >= raw.exports.marketCount()) throw inputError('UnknownMarket', 'marketId', -1, describeValue(id));
     const r = raw.marketRecord(id);
     return {
       baseDecimals: r.getUint8(MarketField.decimals),
@@ -277,7 +280,7 @@ export class RiskEngine implements Disposable {
   private baseDecimals(marketId: number, field = 'marketId', row = -1): number {
     const known = Number.isInteger(marketId) && marketId >= 0 && marketId < this.decimalsByMarket.length;
     const d = known ? this.decimalsByMarket[marketId] : undefined;
-    if (d === undefined) throw inputError('UnknownMarket', field, row, String(marketId));
+    if (d === undefined) throw inputError('UnknownMarket', field, row, describeValue(marketId));
     return d;
   }
 
@@ -382,16 +385,16 @@ export class RiskEngine implements Disposable {
     const first = this.accountCount;
     let p = 0, r = 0;
     lists.forEach(({ spec, positions, isolated }, k) => {
-      collateral[k] = toI64(spec.collateralQuote ?? 0n, q, 'collateralQuote', k);
-      floors[k] = toCount(spec.imfFloorPpm ?? 0, 'imfFloorPpm', k);
+      collateral[k] = toI64(orDefault(spec.collateralQuote, 0n), q, 'collateralQuote', k);
+      floors[k] = toCount(orDefault(spec.imfFloorPpm, 0), 'imfFloorPpm', k);
       counts[k] = positions.length;
       for (const pos of positions) {
         toRecord(pos, 'positions', 'InvalidNumber');
         const market = toCount(pos.marketId, 'marketId', p, 65535);
         pm[p] = market;
         ps[p] = toI64(pos.sizeBase, this.baseDecimals(market, 'marketId', p), 'sizeBase', p);
-        pq[p] = toI64(pos.quoteBalance ?? 0n, q, 'quoteBalance', p);
-        pf[p] = toI64(pos.fundingSnapshot ?? 0n, q, 'fundingSnapshot', p);
+        pq[p] = toI64(orDefault(pos.quoteBalance, 0n), q, 'quoteBalance', p);
+        pf[p] = toI64(orDefault(pos.fundingSnapshot, 0n), q, 'fundingSnapshot', p);
         p++;
       }
       for (const iso of isolated) {
@@ -400,9 +403,9 @@ export class RiskEngine implements Disposable {
         ia[r] = first + k;
         im[r] = market;
         is[r] = toI64(iso.sizeBase, this.baseDecimals(market, 'marketId', r), 'sizeBase', r);
-        iq[r] = toI64(iso.quoteBalance ?? 0n, q, 'quoteBalance', r);
-        isn[r] = toI64(iso.fundingSnapshot ?? 0n, q, 'fundingSnapshot', r);
-        ic[r] = toI64(iso.collateralQuote ?? 0n, q, 'collateralQuote', r);
+        iq[r] = toI64(orDefault(iso.quoteBalance, 0n), q, 'quoteBalance', r);
+        isn[r] = toI64(orDefault(iso.fundingSnapshot, 0n), q, 'fundingSnapshot', r);
+        ic[r] = toI64(orDefault(iso.collateralQuote, 0n), q, 'collateralQuote', r);
         r++;
       }
     });
@@ -420,7 +423,7 @@ export class RiskEngine implements Disposable {
     const marketId = toCount(fill.marketId, 'marketId');
     const size = toI64(fill.sizeDeltaBase, this.baseDecimals(marketId), 'sizeDeltaBase');
     const price = toI64(fill.priceQuote, this.quoteDecimals, 'priceQuote');
-    const margin = toI64(fill.isolatedMarginQuote ?? 0n, this.quoteDecimals, 'isolatedMarginQuote');
+    const margin = toI64(orDefault(fill.isolatedMarginQuote, 0n), this.quoteDecimals, 'isolatedMarginQuote');
     return [accountId, marketId, size, price, toFlag(fill.isolated, 'isolated') ? 1 : 0, margin];
   }
 
@@ -510,7 +513,7 @@ export class RiskEngine implements Disposable {
 
   private knownAccount(accountId: number): number {
     if (!Number.isInteger(accountId) || accountId < 0 || accountId >= this.core.exports.accountCount()) {
-      throw inputError('UnknownAccount', 'accountId', -1, String(accountId));
+      throw inputError('UnknownAccount', 'accountId', -1, describeValue(accountId));
     }
     return accountId;
   }
@@ -548,11 +551,16 @@ export class RiskEngine implements Disposable {
   /**
    * Checks margin: all accounts (default), a range `{ from, count }`, or a list `{ accounts }`;
    * each account's isolated positions are checked with it. Results: `resultsView()`,
-   * `isolatedResultsView()`, `account(id)`, `riskOrderView()`.
+   * `isolatedResultsView()`, `account(id)`, `riskOrderView()`. A scope naming both a range and a
+   * list is refused (OutOfRange, field `scope`); a refused check (an unknown account) changes
+   * nothing, the summary's `checked` tallies included.
    */
   check(scope?: { from: number; count: number } | { accounts: ArrayLike<number> }): CheckSummary {
     const raw = this.core;
     const list: unknown = scope === undefined ? undefined : (toRecord(scope, 'scope') as { accounts?: unknown }).accounts;
+    if (list !== undefined && ((scope as { from?: unknown }).from !== undefined || (scope as { count?: unknown }).count !== undefined)) {
+      throw inputError('OutOfRange', 'scope', -1, 'a scope is a range { from, count } or a list { accounts }, not both');
+    }
     if (!scope) {
       raw.check(raw.exports.checkRange(0, raw.exports.accountCount()));
     } else if (list !== undefined) {
@@ -834,9 +842,11 @@ export class RiskEngine implements Disposable {
     const now = allocationTime(options, raw.exports.lastNowSec());
     const waterfall = this.waterfall;
     if (!waterfall) throw inputError('InvalidWaterfall', 'waterfall', -1, 'no waterfall set (setWaterfall)');
-    // Ranked ADL reads the figures of a check of the current book.
-    if (waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
+    // Ranking functions first (they see E and M as a check of the book now gives them), so that one
+    // that fails refuses the run before anything changed, the figures included; then ranked ADL
+    // reads the figures of a check of the current book.
     const keys = runKeys(raw, waterfall, this.callOut);
+    if (waterfall.needsFigures && !raw.exports.resultsCurrent()) this.check();
     // Nothing can refuse the run now: the event opens first, so full audit buffers go straight in.
     const event = raw.exports.eventCount() + 1;
     this.audit.beginEvent(event, waterfall.steps, pendingDeficits(raw));
@@ -870,9 +880,9 @@ export class RiskEngine implements Disposable {
   adlRanking(marketId: number, side: 'long' | 'short', ranking: AdlRankingName | AdlRankingFunction): AdlRank[] {
     const raw = this.core;
     this.baseDecimals(marketId);
-    if (side !== 'long' && side !== 'short') throw inputError('OutOfRange', 'side', -1, `side is long or short, got ${String(side)}`);
+    if (side !== 'long' && side !== 'short') throw inputError('OutOfRange', 'side', -1, `side is long or short, got ${describeValue(side)}`);
     const code = typeof ranking === 'function' ? 4 : ['pnl', 'bitmex', 'binance', 'hyperliquid'].indexOf(ranking);
-    if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1, `${String(ranking)} is not pnl, bitmex, binance, hyperliquid or a function`);
+    if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1, `${describeValue(ranking)} is not pnl, bitmex, binance, hyperliquid or a function`);
     this.requireValid();
     if (typeof ranking === 'function') this.presetKeys = indicatorKeys(raw, ranking, marketId, side === 'long' ? 1 : -1, this.callOut);
     try {
@@ -914,7 +924,7 @@ export class RiskEngine implements Disposable {
 
   /** Adds to the operator's own capital (skin in the game), layer 1 or 2. */
   depositOperatorCapital(layer: 1 | 2, amount: AtomsInput): void {
-    if (layer !== 1 && layer !== 2) throw inputError('OutOfRange', 'layer', -1, `layer is 1 or 2, got ${String(layer)}`);
+    if (layer !== 1 && layer !== 2) throw inputError('OutOfRange', 'layer', -1, `layer is 1 or 2, got ${describeValue(layer)}`);
     this.core.check(this.core.exports.addOperatorCapital(layer, toI64(amount, this.quoteDecimals, 'amountQuote')));
   }
 

@@ -179,6 +179,30 @@ export class RiskCoreInvariantError extends Error {
   }
 }
 
+/**
+ * A caller's value as text for an error's detail. Never throws: `String(value)` does for an object
+ * without a prototype (`Object.create(null)`) or one whose `toString` throws, and a template string
+ * does for a symbol; so objects are described by their kind, never converted.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+    case 'number': return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint': return `${value}n`;
+    case 'symbol': return `a symbol (${JSON.stringify(value.description ?? '')})`;
+    case 'function': return 'a function';
+    case 'undefined': case 'boolean': return String(value);
+    default: {
+      if (value === null) return 'null';
+      try {
+        return Array.isArray(value) ? 'an array' : `an object (${Object.prototype.toString.call(value)})`;
+      } catch {
+        return 'an object'; // a revoked proxy, a throwing Symbol.toStringTag
+      }
+    }
+  }
+}
+
 /** Input error raised in TypeScript before the core is called (same codes). */
 export function inputError(code: StatusName, field: string, row: number, detail?: string): InputError {
   return new InputError(StatusCode[code], field, row, detail);

@@ -2,7 +2,7 @@
  * Liquidation: the policy object, its presets and encoding, and the shapes of prices, plans, logs,
  * deficits and cascade reports. The formulas are normative in docs/FORMULAS.md ("Liquidation").
  */
-import { inputError } from './errors.js';
+import { describeValue, inputError } from './errors.js';
 import { ownCode, ownKeysOnly, toCount, toI64, toRecord } from './atoms.js';
 import type { AtomsInput } from './types.js';
 import type { AllocateOptions, AllocationReport } from './waterfall.js';
@@ -223,7 +223,7 @@ const ORDER = { maintenance: 0, notional: 1, book: 2 } as const;
 /** A policy name's code: absent (undefined) is the default; anything but one of the table's own keys is refused. */
 function choice<T extends Record<string, number>>(table: T, value: unknown, fallback: keyof T & string, field: string): number {
   const code = ownCode(table, value === undefined ? fallback : value);
-  if (code === undefined) throw inputError('InvalidPolicy', field, -1, `unknown ${field} ${String(value)}; one of ${Object.keys(table).join(', ')}`);
+  if (code === undefined) throw inputError('InvalidPolicy', field, -1, `unknown ${field} ${describeValue(value)}; one of ${Object.keys(table).join(', ')}`);
   return code;
 }
 

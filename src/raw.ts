@@ -105,7 +105,7 @@ export interface CoreExports {
   auditPending(): number;
   adlRanks(market: number, side: number, ranking: number): number;
   adlCandidates(market: number, side: number): number;
-  adlCandidateInputs(from: number, count: number): number;
+  adlCandidateInputs(from: number, count: number, current: number): number;
   adlInputRows(): number;
   publishResults(isolated: number): void;
   setVaultAccount(account: number): number;

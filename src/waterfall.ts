@@ -3,7 +3,7 @@
  * allocation reports. The formulas are normative in docs/WATERFALL.md.
  */
 import type { AtomsInput } from './types.js';
-import { inputError } from './errors.js';
+import { describeValue, inputError } from './errors.js';
 import { ownKeysOnly, toFlag, toI64, toRecord } from './atoms.js';
 import { ADL_INPUT_RECORD, AdlInputField, Column, type Raw } from './raw.js';
 import type { AuditChunk, DeficitInfo, StepInfo } from './audit.js';
@@ -211,7 +211,7 @@ function amountOf(v: AtomsInput | undefined, decimals: number, field: string, ro
 export function allocationTime(options: AllocateOptions, lastNowSec: bigint): bigint {
   const nowSec: unknown = toRecord(options, 'options').nowSec;
   if (nowSec === undefined) return lastNowSec;
-  if (typeof nowSec !== 'number' || !Number.isSafeInteger(nowSec)) throw inputError('InvalidNumber', 'nowSec', -1, `${String(nowSec)} is not whole seconds`);
+  if (typeof nowSec !== 'number' || !Number.isSafeInteger(nowSec)) throw inputError('InvalidNumber', 'nowSec', -1, `${describeValue(nowSec)} is not whole seconds`);
   if (BigInt(nowSec) < lastNowSec) throw inputError('OutOfRange', 'nowSec', -1, `${nowSec} is before the last run (${lastNowSec})`);
   return BigInt(nowSec);
 }
@@ -270,7 +270,7 @@ function stageWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number
   const map = new Uint32Array(marketCount);
   groups.forEach((g, gi) => {
     for (const m of g.markets) {
-      if (!idBelow(m, marketCount)) throw inputError('UnknownMarket', 'marketId', gi, `group ${gi}: ${String(m)} is not a market id`);
+      if (!idBelow(m, marketCount)) throw inputError('UnknownMarket', 'marketId', gi, `group ${gi}: ${describeValue(m)} is not a market id`);
       if (map[m] !== 0) throw inputError('InvalidWaterfall', 'marketId', gi, `market ${m} is in two groups`);
       map[m] = gi + 1;
     }
@@ -289,7 +289,7 @@ function stageWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number
       const t = (typeof step === 'object' && step !== null ? step : {}) as Record<string, unknown>;
       const kindName: unknown = t.kind;
       const kind = TRANCHE_KINDS.indexOf(kindName as TrancheKind);
-      if (kind < 0) throw inputError('InvalidWaterfall', 'tranche', j, `unknown tranche ${String(kindName)}`);
+      if (kind < 0) throw inputError('InvalidWaterfall', 'tranche', j, `unknown tranche ${describeValue(kindName)}`);
       const o = j * STEP_RECORD;
       for (let b = 0; b < STEP_RECORD; b++) stage.setUint8(o + b, 0);
       stage.setUint8(o, kind);
@@ -298,7 +298,7 @@ function stageWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number
         case 'insuranceFund': {
           const f = t.fund;
           const fund = f === undefined || f === 'market' ? FUND_MARKET : f === 'global' ? 0 : f;
-          if (fund !== FUND_MARKET && !idBelow(fund, marketCount + 1)) throw inputError('InvalidWaterfall', 'fundId', j, `${String(f)} is not 'market', 'global' or a fund id`);
+          if (fund !== FUND_MARKET && !idBelow(fund, marketCount + 1)) throw inputError('InvalidWaterfall', 'fundId', j, `${describeValue(f)} is not 'market', 'global' or a fund id`);
           stage.setUint32(o + 4, fund as number, true);
           stage.setBigInt64(o + 8, amountOf(t.maxPerDeficitQuote as AtomsInput | undefined, quoteDecimals, 'amountQuote', j), true);
           stage.setBigInt64(o + 16, amountOf(t.floorQuote as AtomsInput | undefined, quoteDecimals, 'amountQuote', j), true);
@@ -317,7 +317,7 @@ function stageWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number
           for (const provider of ps) {
             const p = toRecord(provider, 'backstopAccountId', 'InvalidWaterfall');
             const accountId: unknown = p.accountId;
-            if (!idBelow(accountId, accountCount)) throw inputError('UnknownAccount', 'backstopAccountId', j, `${String(accountId)} is not an account id`);
+            if (!idBelow(accountId, accountCount)) throw inputError('UnknownAccount', 'backstopAccountId', j, `${describeValue(accountId)} is not an account id`);
             const weight: unknown = p.weightPpm;
             const b = nb++ * BACKSTOP_RECORD;
             backstop.setUint32(b, accountId, true);
@@ -338,7 +338,7 @@ function stageWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number
           if (r !== 'randomWalk' && r !== 'largest') needsFigures = true;
           stage.setUint8(o + 3, code);
           const price: unknown = t.price;
-          if (price !== undefined && price !== 'bankruptcy' && price !== 'mark') throw inputError('InvalidWaterfall', 'priceQuote', j, `price is bankruptcy or mark, got ${String(price)}`);
+          if (price !== undefined && price !== 'bankruptcy' && price !== 'mark') throw inputError('InvalidWaterfall', 'priceQuote', j, `price is bankruptcy or mark, got ${describeValue(price)}`);
           stage.setUint8(o + 2, price === 'mark' ? 1 : 0);
           stage.setBigUint64(o + 8, seedOf(t.seed, j), true);
           const topK: unknown = t.topK === undefined ? 10 : t.topK;
@@ -385,7 +385,7 @@ function stageWaterfall(raw: Raw, config: WaterfallConfig, quoteDecimals: number
 /** An ADL seed: a bigint or a safe-integer number in 0..2^64-1 (absent: 0). */
 function seedOf(v: unknown, row: number): bigint {
   if (v === undefined) return 0n;
-  if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v))) throw inputError('InvalidWaterfall', 'seed', row, `${String(v)} is not an integer seed`);
+  if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v))) throw inputError('InvalidWaterfall', 'seed', row, `${describeValue(v)} is not an integer seed`);
   const seed = BigInt(v);
   if (seed < 0n || seed >= 1n << 64n) throw inputError('InvalidWaterfall', 'seed', row, 'seed must be in 0..2^64-1');
   return seed;
@@ -428,17 +428,19 @@ export type CallOut = <T>(fn: () => T) => T;
  * `fn` is called once per candidate, in account order, through `callOut`. Nothing in the core has
  * moved yet, so a failure refuses whole: a throw (its own error, or a refused call into the engine)
  * or a key that is not a finite number is an InputError InvalidWaterfall naming the field `ranking`
- * and `row` (the step; -1 for the indicator), with the function's error as its cause.
+ * and `row` (the step; -1 for the indicator), with the function's error as its cause. E and M are
+ * those of the last check, or with `current` those a check of the book now gives (a run: it checks
+ * the book only once its keys are known, so a refusal leaves even the figures as they were).
  */
-export function rankingKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, row: number, callOut: CallOut): RankingKeys {
+export function rankingKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, row: number, callOut: CallOut, current: boolean): RankingKeys {
   const n = raw.exports.adlCandidates(market, side);
-  if (n < 0) throw inputError('UnknownMarket', 'marketId', row, String(market));
+  if (n < 0) throw inputError('UnknownMarket', 'marketId', row, describeValue(market));
   const keys: RankingKeys = new Map();
   const chunk = raw.exports.adlInputRows();
   const I64 = ADL_INPUT_RECORD / 8, U32 = ADL_INPUT_RECORD / 4, F = AdlInputField;
   for (let from = 0; from < n; from += chunk) {
     const count = Math.min(chunk, n - from);
-    raw.check(raw.exports.adlCandidateInputs(from, count));
+    raw.check(raw.exports.adlCandidateInputs(from, count, current ? 1 : 0));
     const words = raw.view(Uint32Array, Column.AdlInputs, 0, count * U32);
     const rows = raw.view(BigInt64Array, Column.AdlInputs, 0, count * I64);
     for (let i = 0; i < count; i++) {
@@ -453,12 +455,12 @@ export function rankingKeys(raw: Raw, fn: AdlRankingFunction, market: number, si
       try {
         key = callOut(() => fn(candidate));
       } catch (cause) {
-        const e = inputError('InvalidWaterfall', 'ranking', row, `the ranking function threw for account ${candidate.accountId}: ${String(cause)}`);
+        const e = inputError('InvalidWaterfall', 'ranking', row, `the ranking function threw for account ${candidate.accountId}: ${describeValue(cause)}`);
         e.cause = cause;
         throw e;
       }
       if (typeof key !== 'number' || !Number.isFinite(key)) {
-        throw inputError('InvalidWaterfall', 'ranking', row, `the ranking function returned ${String(key)} for account ${candidate.accountId}: a key is a finite number`);
+        throw inputError('InvalidWaterfall', 'ranking', row, `the ranking function returned ${describeValue(key)} for account ${candidate.accountId}: a key is a finite number`);
       }
       keys.set(tag, key);
     }
@@ -493,7 +495,7 @@ export function runKeys(raw: Raw, waterfall: EncodedWaterfall, callOut: CallOut)
       // The candidates hold the side the bankrupt close traded: shorts when a long was sold.
       const side = r.sizeBase < 0n ? -1 : 1;
       const key = keysFor(step, r.marketId, side);
-      if (!out.has(key)) out.set(key, rankingKeys(raw, fn, r.marketId, side, step, callOut));
+      if (!out.has(key)) out.set(key, rankingKeys(raw, fn, r.marketId, side, step, callOut, true));
     }
   }
   return out;
@@ -501,7 +503,7 @@ export function runKeys(raw: Raw, waterfall: EncodedWaterfall, callOut: CallOut)
 
 /** The ADL indicator's keys for a ranking function (row -1 in its errors). Throws as `rankingKeys`. */
 export function indicatorKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, callOut: CallOut): PresetKeys {
-  return new Map([[keysFor(INDICATOR_STEP, market, side), rankingKeys(raw, fn, market, side, -1, callOut)]]);
+  return new Map([[keysFor(INDICATOR_STEP, market, side), rankingKeys(raw, fn, market, side, -1, callOut, false)]]);
 }
 
 /** Copies the keys computed for the candidates the core lists in AdlId[0..count) into AdlKey (none: ranks last). */

@@ -14,10 +14,10 @@
 import { FAST_LIMIT, INDEX_LIMIT, mulDivCeilFast, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { ADL_INPUT_RECORD, ADL_INPUT_ROWS, col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D } from '../layout';
 import { Field, Status } from '../status';
-import { accountCount, fail, indexDirty, marketCount, NONE, pendingCount, SCRATCH } from './state';
+import { accountCount, fail, indexDirty, marketCount, NONE, pendingCount, resultsCurrent, SCRATCH } from './state';
 import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from './book';
-import { buildIndex } from './check';
-import { marketPtr } from './position';
+import { buildIndex, evaluateCross, isolatedFigures } from './check';
+import { marketPtr, sumEquity, sumMm } from './position';
 import { i64At, u32At } from './waterfall';
 
 // ---- Candidates -----------------------------------------------------------------------------------
@@ -387,11 +387,15 @@ export function adlCandidates(m: u32, side: i32): i32 {
 /**
  * Writes the ranking inputs of listed candidates [from, from + count) to AdlInputs rows 0..count
  * (layout.ts): the tag, account and signed size; v, N and Q as the ranking keys read them; E and M
- * of the last check (the core's own results); C, the group's collateral. Errors: OutOfRange (more
- * than ADL_INPUT_ROWS, or past the list).
+ * of the last check (the core's own results), or with `current` != 0 as a check of the book now
+ * gives them (summed here when the book changed since the last check, writing no results: a run
+ * computes its keys before it checks the book, so that a failing function refuses it with nothing
+ * changed); C, the group's collateral. Errors: OutOfRange (more than ADL_INPUT_ROWS, or past the
+ * list); Overflow naming the account whose sums leave range (summing).
  */
-export function adlCandidateInputs(from: u32, count: u32): i32 {
+export function adlCandidateInputs(from: u32, count: u32, current: i32): i32 {
   if (count > ADL_INPUT_ROWS || <u64>from + count > <u64>inputsCount) return fail(Status.OutOfRange, Field.None, -1);
+  const summed = current != 0 && !resultsCurrent;
   const m = inputsMarket, out = col(Column.AdlInputs);
   for (let i: u32 = 0; i < count; i++) {
     const tag = load<u32>(col(Column.AdlId) + (<usize>(from + i) << 2));
@@ -406,8 +410,15 @@ export function adlCandidateInputs(from: u32, count: u32): i32 {
     store<i64>(r, v, 16);
     store<i64>(r, N, 24);
     store<i64>(r, q < 0 ? -q : q, 32);
-    store<i64>(r, groupCol(tag, Column.AccEquity, Column.IsoEquity), 40);
-    store<i64>(r, groupCol(tag, Column.AccMm, Column.IsoMm), 48);
+    if (summed) {
+      const ok = (tag & ISOLATED_TAG) == 0 ? evaluateCross(tag, load<i64>(i64At(Column.AccCollateral, tag))) : isolatedFigures(tagAccount(tag), tag & ~ISOLATED_TAG);
+      if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>tagAccount(tag));
+      store<i64>(r, sumEquity, 40);
+      store<i64>(r, sumMm, 48);
+    } else {
+      store<i64>(r, groupCol(tag, Column.AccEquity, Column.IsoEquity), 40);
+      store<i64>(r, groupCol(tag, Column.AccMm, Column.IsoMm), 48);
+    }
     store<i64>(r, groupCol(tag, Column.AccCollateral, Column.IsoCollateral), 56);
   }
   return Status.Ok;

@@ -198,8 +198,9 @@ function checkIsolatedRow(r: u32, a: u32): bool {
  * common case (no isolated rows) reads one account's columns and its positions, nothing else.
  */
 export function checkRange(first: u32, count: u32): i32 {
-  clearCallTallies();
+  // A refused call changes nothing: the scope is validated before this call's tallies are cleared.
   if (<u64>first + count > <u64>accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>accountCount);
+  clearCallTallies();
   markAccounts(first, count); // the rows this call may write, for the published results (publish.ts)
   const flags = col(Column.AccFlags), collateral = col(Column.AccCollateral);
   const starts = col(Column.AccPosStart), lens = col(Column.AccPosLen), floors = col(Column.AccFloorPpm);
@@ -229,11 +230,11 @@ export function checkRange(first: u32, count: u32): i32 {
 
 /** Accounts listed in IoU32[0..count). Duplicates are checked once. */
 export function checkList(count: u32): i32 {
-  clearCallTallies();
   const ids = col(Column.IoU32);
   for (let i: u32 = 0; i < count; i++) {
     if (load<u32>(ids + (<usize>i << 2)) >= accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>i);
   }
+  clearCallTallies();
   const stamp = nextEpoch();
   const stamps = col(Column.AccStamp), flags = col(Column.AccFlags);
   for (let i: u32 = 0; i < count; i++) {
@@ -251,11 +252,11 @@ export function checkList(count: u32): i32 {
  * isolated rows) that hold a position in one of them, found through the market index.
  */
 export function checkMarkets(count: u32): i32 {
-  clearCallTallies();
   const ids = col(Column.IoU32);
   for (let i: u32 = 0; i < count; i++) {
     if (load<u32>(ids + (<usize>i << 2)) >= marketCount) return fail(Status.UnknownMarket, Field.MarketId, <i32>i);
   }
+  clearCallTallies();
   if (indexDirty) buildIndex();
   const stamp = nextEpoch();
   const stamps = col(Column.AccStamp), flags = col(Column.AccFlags);
