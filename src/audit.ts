@@ -11,7 +11,14 @@
  * - `pay`: a payer's share of what a pro-rata step covered in total (no deficit);
  * - `residue`: what payers paid beyond what the deficits needed (rounding, ADL overshoot);
  * - `uncovered`: what was left of a deficit after the last step (no step).
+ *
+ * Refusals are InputErrors of the shared table naming the field (and the row: the record, deficit
+ * or step index) and change nothing: InvalidNumber for a value of the wrong type (a non-integer id,
+ * an amount that is not a decimal string, a list that is not an array), OutOfRange for one outside
+ * its range (an unknown event or deficit, an unknown role, an event out of order), CountMismatch for
+ * a chunk shorter than its count, InvalidWaterfall for a step kind that names no tranche.
  */
+import { describeValue, inputError, type StatusName } from './errors.js';
 import { NO_MARKET } from './liquidation.js';
 import { TRANCHE_KINDS, type TrancheKind } from './waterfall.js';
 
@@ -168,10 +175,22 @@ function isId(value: unknown, limit: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < limit;
 }
 
+/** `value` as an id below `limit`, or an InputError naming `field` (InvalidNumber: not an integer; OutOfRange: outside 0..limit-1). */
+function idOf(value: unknown, limit: number, field: string, row: number, what: string): number {
+  if (isId(value, limit)) return value;
+  const integer = typeof value === 'number' && Number.isInteger(value);
+  throw inputError(integer ? 'OutOfRange' : 'InvalidNumber', field, row, `${what}: ${describeValue(value)} is not an integer in 0..${limit - 1}`);
+}
+
+const refuse = (code: StatusName, field: string, row: number, detail: string) => inputError(code, field, row, detail);
+
 /** `value` as a column entry: null is the column's `none`; otherwise an id below `none`. */
-function idOrNone(value: unknown, none: number, what: string): number {
+function idOrNone(value: unknown, none: number, field: string, row: number, what: string): number {
   if (value === null) return none;
-  if (!isId(value, none)) throw new RangeError(`${what}: ${String(value)} is not null or an integer in 0..${none - 1}`);
+  if (!isId(value, none)) {
+    const integer = typeof value === 'number' && Number.isInteger(value);
+    throw refuse(integer ? 'OutOfRange' : 'InvalidNumber', field, row, `${what}: ${describeValue(value)} is not null or an integer in 0..${none - 1}`);
+  }
   return value;
 }
 
@@ -187,7 +206,9 @@ export class AuditLog {
 
   /** `initialCapacity`: rows allocated up front; the store doubles when full. */
   constructor(private readonly initialCapacity = 1024) {
-    if (!Number.isSafeInteger(initialCapacity) || initialCapacity < 0) throw new RangeError(`initialCapacity ${initialCapacity} is not a count`);
+    if (!Number.isSafeInteger(initialCapacity) || initialCapacity < 0 || initialCapacity > 2 ** 31) {
+      throw refuse(typeof initialCapacity === 'number' && Number.isInteger(initialCapacity) ? 'OutOfRange' : 'InvalidNumber', 'initialCapacity', -1, `${describeValue(initialCapacity)} is not a count of rows in 0..2^31`);
+    }
     this.cols = allocate(initialCapacity);
   }
 
@@ -206,27 +227,39 @@ export class AuditLog {
 
   /** Opens an event with its step and deficit tables (copied). */
   beginEvent(event: number, steps: readonly StepInfo[], deficits: readonly DeficitInfo[]): void {
-    if (!Number.isInteger(event) || event < 1 || event > 0xffffffff) throw new RangeError(`event ${event} is not in 1..2^32-1`);
+    if (!isId(event, 0x100000000) || event < 1) {
+      throw refuse(typeof event === 'number' && Number.isInteger(event) ? 'OutOfRange' : 'InvalidNumber', 'event', -1, `event ${describeValue(event)} is not in 1..2^32-1`);
+    }
     const last = this.entries.at(-1);
-    if (last && event <= last.event) throw new RangeError(`event ${event} does not follow event ${last.event}`);
-    if (steps.length >= NO_STEP) throw new RangeError(`event ${event}: ${steps.length} steps; step ids must stay below ${NO_STEP}`);
-    if (deficits.length >= NO_DEFICIT) throw new RangeError(`event ${event}: too many deficits`);
+    if (last && event <= last.event) throw refuse('OutOfRange', 'event', -1, `event ${event} does not follow event ${last.event}`);
+    if (!Array.isArray(steps)) throw refuse('InvalidNumber', 'steps', -1, `event ${event}: the step table is ${describeValue(steps)}, not an array`);
+    if (!Array.isArray(deficits)) throw refuse('InvalidNumber', 'deficits', -1, `event ${event}: the deficit table is ${describeValue(deficits)}, not an array`);
+    if (steps.length >= NO_STEP) throw refuse('OutOfRange', 'steps', -1, `event ${event}: ${steps.length} steps; step ids must stay below ${NO_STEP}`);
+    if (deficits.length >= NO_DEFICIT) throw refuse('OutOfRange', 'deficits', -1, `event ${event}: too many deficits`);
     // Step kinds are names of TRANCHE_KINDS (a list: no inherited property matches); ids are integers.
-    steps.forEach(({ waterfall, step, kind }, id) => {
-      if (!isId(waterfall, 256) || !isId(step, NO_STEP) || !TRANCHE_KINDS.includes(kind)) {
-        throw new RangeError(`event ${event}, step ${id}: waterfall ${String(waterfall)}, step ${String(step)}, kind ${String(kind)} is not a step`);
-      }
+    const stepTable = steps.map((s: unknown, id) => {
+      if (typeof s !== 'object' || s === null) throw refuse('InvalidNumber', 'steps', id, `event ${event}, step ${id}: ${describeValue(s)} is not a step`);
+      const { waterfall, step, kind } = s as Record<string, unknown>;
+      const where = `event ${event}, step ${id}`;
+      const w = idOf(waterfall, 256, 'waterfall', id, where), j = idOf(step, NO_STEP, 'step', id, where);
+      if (!TRANCHE_KINDS.includes(kind as TrancheKind)) throw refuse('InvalidWaterfall', 'tranche', id, `${where}: kind ${describeValue(kind)} is not a step`);
+      return { waterfall: w, step: j, kind: kind as TrancheKind };
     });
-    deficits.forEach(({ accountId, marketId, amountQuote, sizeBase, priceQuote }, k) => {
-      if (!isId(accountId, NO_ACCOUNT) || (marketId !== null && !isId(marketId, NO_MARKET))) {
-        throw new RangeError(`event ${event}, deficit ${k}: account ${String(accountId)}, market ${String(marketId)} are not ids`);
+    const deficitTable = deficits.map((d: unknown, k) => {
+      if (typeof d !== 'object' || d === null) throw refuse('InvalidNumber', 'deficits', k, `event ${event}, deficit ${k}: ${describeValue(d)} is not a deficit`);
+      const { accountId, marketId, amountQuote, sizeBase, priceQuote } = d as Record<string, unknown>;
+      const where = `event ${event}, deficit ${k}`;
+      const a = idOf(accountId, NO_ACCOUNT, 'accountId', k, where);
+      const m = marketId === null ? null : idOf(marketId, NO_MARKET, 'marketId', k, where);
+      for (const [field, v] of [['amountQuote', amountQuote], ['sizeBase', sizeBase], ['priceQuote', priceQuote]] as const) {
+        if (typeof v !== 'bigint') throw refuse('InvalidNumber', field, k, `${where}: ${field} ${describeValue(v)} is not a bigint`);
       }
-      if (typeof amountQuote !== 'bigint' || typeof sizeBase !== 'bigint' || typeof priceQuote !== 'bigint') throw new TypeError(`event ${event}, deficit ${k}: amounts must be bigints`);
+      return { accountId: a, marketId: m, amountQuote: amountQuote as bigint, sizeBase: sizeBase as bigint, priceQuote: priceQuote as bigint };
     });
     const entry: EventEntry = {
       event,
-      steps: steps.map(({ waterfall, step, kind }) => ({ waterfall, step, kind })),
-      deficits: deficits.map(({ accountId, marketId, amountQuote, sizeBase, priceQuote }) => ({ accountId, marketId, amountQuote, sizeBase, priceQuote })),
+      steps: stepTable,
+      deficits: deficitTable,
       start: this.rows,
       end: this.rows,
     };
@@ -237,18 +270,19 @@ export class AuditLog {
   /**
    * Copies the first `count` rows of a chunk into the store (the chunk may be reused afterwards).
    * Rows are checked against the event's tables first (unless `trusted`: written by the core); a
-   * chunk that fails changes nothing.
+   * chunk that fails changes nothing. `firstRow` numbers the chunk's rows in refusals (fromJSON: the
+   * index of its first record).
    */
-  append(event: number, chunk: AuditChunk, count: number, trusted = false): void {
+  append(event: number, chunk: AuditChunk, count: number, trusted = false, firstRow = 0): void {
     const entry = this.entries.at(-1);
-    if (!entry || entry.event !== event) throw new RangeError(`append to event ${event}: the open event is ${entry?.event ?? 'none'}`);
-    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`count ${count} is not a count`);
+    if (!entry || entry.event !== event) throw refuse('OutOfRange', 'event', -1, `append to event ${describeValue(event)}: the open event is ${entry?.event ?? 'none'}`);
+    if (!Number.isSafeInteger(count) || count < 0) throw refuse('InvalidNumber', 'count', -1, `count ${describeValue(count)} is not a count`);
     for (const name of CHUNK_COLUMNS) {
-      if (chunk[name].length < count) throw new RangeError(`chunk column ${name} has ${chunk[name].length} rows, fewer than count ${count}`);
+      if (chunk[name].length < count) throw refuse('CountMismatch', name, -1, `chunk column ${name} has ${chunk[name].length} rows, fewer than count ${count}`);
     }
     if (count === 0) return;
     // Chunks straight from the core are well formed by construction (`trusted`); others are checked.
-    if (!trusted) this.check(entry, chunk, count);
+    if (!trusted) this.check(entry, chunk, count, firstRow);
 
     const at = this.rows;
     this.reserve(at + count);
@@ -284,7 +318,7 @@ export class AuditLog {
 
   /** What an account paid, and what was paid toward its deficits, over all events. */
   forAccount(accountId: number): AccountAudit {
-    if (!isId(accountId, NO_ACCOUNT)) throw new RangeError(`accountId ${String(accountId)} is not an account id`);
+    idOf(accountId, NO_ACCOUNT, 'accountId', -1, 'forAccount');
     const c = this.cols;
     const result: AccountAudit = { paid: [], received: [], paidQuote: 0n, receivedQuote: 0n };
     for (const e of this.entries) {
@@ -307,8 +341,8 @@ export class AuditLog {
   /** How deficit `index` of `event` was covered, and what of it stayed uncovered. */
   forDeficit(event: number, index: number): DeficitAudit {
     const e = this.entry(event);
-    const info = Number.isInteger(index) ? e.deficits[index] : undefined;
-    if (!info) throw new RangeError(`event ${event} has no deficit ${index}`);
+    const info = e.deficits[idOf(index, NO_DEFICIT, 'deficit', -1, `event ${event}`)];
+    if (!info) throw refuse('OutOfRange', 'deficit', -1, `event ${event} has no deficit ${index}`);
     const c = this.cols;
     const result: DeficitAudit = { deficit: { ...info, event, index }, covers: [], coveredQuote: 0n, uncoveredQuote: 0n };
     for (let i = e.start; i < e.end; i++) {
@@ -400,46 +434,58 @@ export class AuditLog {
 
   /** Rebuilds a log from `toJSON` output; records must be grouped by event in event order. */
   static fromJSON(json: AuditJSON): AuditLog {
-    if (!Array.isArray(json?.events) || !Array.isArray(json.records)) throw new TypeError('audit JSON needs events and records arrays');
-    const log = new AuditLog(json.records.length);
-    const records = json.records;
+    if (typeof json !== 'object' || json === null) throw refuse('InvalidNumber', 'events', -1, `audit JSON is ${describeValue(json)}, not an object with events and records arrays`);
+    const events: unknown = json.events, records: unknown = json.records;
+    if (!Array.isArray(events)) throw refuse('InvalidNumber', 'events', -1, `audit JSON needs events and records arrays; events is ${describeValue(events)}`);
+    if (!Array.isArray(records)) throw refuse('InvalidNumber', 'records', -1, `audit JSON needs events and records arrays; records is ${describeValue(records)}`);
+    records.forEach((rec: unknown, i) => {
+      if (typeof rec !== 'object' || rec === null) throw refuse('InvalidNumber', 'records', i, `record ${i} is ${describeValue(rec)}, not a record`);
+    });
+    const log = new AuditLog(Math.min(records.length, 2 ** 31));
     let r = 0;
-    for (const { event, steps, deficits } of json.events) {
-      log.beginEvent(event, steps, deficits.map((d, k) => ({
-        accountId: d.accountId, marketId: d.marketId,
-        amountQuote: parseAtoms(d.amountQuote, `event ${event} deficit ${k} amountQuote`),
-        sizeBase: parseAtoms(d.sizeBase, `event ${event} deficit ${k} sizeBase`),
-        priceQuote: parseAtoms(d.priceQuote, `event ${event} deficit ${k} priceQuote`),
-      })));
+    for (const [i, entry] of (events as unknown[]).entries()) {
+      if (typeof entry !== 'object' || entry === null) throw refuse('InvalidNumber', 'events', i, `event entry ${i} is ${describeValue(entry)}, not an event`);
+      const { event, steps, deficits } = entry as { event: number; steps: unknown; deficits: unknown };
+      if (!Array.isArray(deficits)) throw refuse('InvalidNumber', 'deficits', i, `event ${describeValue(event)}: the deficit table is ${describeValue(deficits)}, not an array`);
+      log.beginEvent(event, steps as StepInfo[], deficits.map((d: unknown, k) => {
+        if (typeof d !== 'object' || d === null) throw refuse('InvalidNumber', 'deficits', k, `event ${describeValue(event)} deficit ${k} is ${describeValue(d)}, not a deficit`);
+        const x = d as Record<string, unknown>;
+        return {
+          accountId: x.accountId as number, marketId: x.marketId as number | null,
+          amountQuote: parseAtoms(x.amountQuote, 'amountQuote', k, `event ${describeValue(event)} deficit ${k} amountQuote`),
+          sizeBase: parseAtoms(x.sizeBase, 'sizeBase', k, `event ${describeValue(event)} deficit ${k} sizeBase`),
+          priceQuote: parseAtoms(x.priceQuote, 'priceQuote', k, `event ${describeValue(event)} deficit ${k} priceQuote`),
+        };
+      }));
       let end = r;
-      while (end < records.length && records[end]!.event === event) end++;
+      while (end < records.length && (records[end] as AuditRecordJSON).event === event) end++;
       const n = end - r;
       const chunk: AuditChunk = {
         deficit: new Uint32Array(n), step: new Uint16Array(n), role: new Uint8Array(n), account: new Uint32Array(n),
         market: new Uint16Array(n), amount: new BigInt64Array(n), price: new BigInt64Array(n), size: new BigInt64Array(n),
       };
       for (let i = 0; i < n; i++, r++) {
-        const rec = records[r]!;
-        const role = AUDIT_ROLES.indexOf(rec.role);
-        if (role < 0) throw new TypeError(`record ${r}: unknown role ${String(rec.role)}`);
-        chunk.deficit[i] = idOrNone(rec.deficit, NO_DEFICIT, `record ${r} deficit`);
-        chunk.step[i] = idOrNone(rec.stepId, NO_STEP, `record ${r} stepId`);
+        const rec = records[r] as Record<string, unknown>;
+        const role = AUDIT_ROLES.indexOf(rec.role as AuditRole);
+        if (role < 0) throw refuse('OutOfRange', 'role', r, `record ${r}: unknown role ${describeValue(rec.role)}`);
+        chunk.deficit[i] = idOrNone(rec.deficit, NO_DEFICIT, 'deficit', r, `record ${r} deficit`);
+        chunk.step[i] = idOrNone(rec.stepId, NO_STEP, 'stepId', r, `record ${r} stepId`);
         chunk.role[i] = role;
-        chunk.account[i] = idOrNone(rec.accountId, NO_ACCOUNT, `record ${r} accountId`);
-        chunk.market[i] = idOrNone(rec.marketId, NO_MARKET, `record ${r} marketId`);
-        chunk.amount[i] = parseAtoms(rec.amountQuote, `record ${r} amountQuote`);
-        chunk.price[i] = parseAtoms(rec.priceQuote, `record ${r} priceQuote`);
-        chunk.size[i] = parseAtoms(rec.sizeBase, `record ${r} sizeBase`);
+        chunk.account[i] = idOrNone(rec.accountId, NO_ACCOUNT, 'accountId', r, `record ${r} accountId`);
+        chunk.market[i] = idOrNone(rec.marketId, NO_MARKET, 'marketId', r, `record ${r} marketId`);
+        chunk.amount[i] = parseAtoms(rec.amountQuote, 'amountQuote', r, `record ${r} amountQuote`);
+        chunk.price[i] = parseAtoms(rec.priceQuote, 'priceQuote', r, `record ${r} priceQuote`);
+        chunk.size[i] = parseAtoms(rec.sizeBase, 'sizeBase', r, `record ${r} sizeBase`);
       }
-      log.append(event, chunk, n);
+      log.append(event, chunk, n, false, r - n);
     }
-    if (r < records.length) throw new RangeError(`record ${r}: event ${records[r]!.event} is not listed or out of order`);
+    if (r < records.length) throw refuse('OutOfRange', 'event', r, `record ${r}: event ${describeValue((records[r] as Record<string, unknown>).event)} is not listed or out of order`);
     return log;
   }
 
   private entry(event: number): EventEntry {
-    const e = this.byEvent.get(event);
-    if (!e) throw new RangeError(`no event ${event} in the audit log`);
+    const e = this.byEvent.get(idOf(event, 0x100000000, 'event', -1, 'event'));
+    if (!e) throw refuse('OutOfRange', 'event', -1, `no event ${event} in the audit log`);
     return e;
   }
 
@@ -463,17 +509,17 @@ export class AuditLog {
   }
 
   /** Rejects rows the event's tables cannot explain (the queries rely on these invariants). */
-  private check(e: EventEntry, chunk: AuditChunk, count: number): void {
+  private check(e: EventEntry, chunk: AuditChunk, count: number, firstRow: number): void {
     const { deficit, step, role, amount } = chunk;
     const nSteps = e.steps.length, nDeficits = e.deficits.length;
     for (let i = 0; i < count; i++) {
       const r = role[i]!, s = step[i]!, d = deficit[i]!;
-      let problem = '';
-      if (r > UNCOVERED) problem = `role ${r}`;
-      else if (r === UNCOVERED ? s !== NO_STEP : s >= nSteps) problem = `step id ${s} (${nSteps} steps)`;
-      else if (d === NO_DEFICIT ? r === COVER || r === UNCOVERED : r === PAY || d >= nDeficits) problem = `deficit ${d} for a ${AUDIT_ROLES[r]} record (${nDeficits} deficits)`;
-      else if (amount[i]! <= 0n) problem = `amount ${amount[i]}`;
-      if (problem) throw new RangeError(`event ${e.event}, chunk row ${i}: invalid ${problem}`);
+      let problem = '', field = '';
+      if (r > UNCOVERED) [problem, field] = [`role ${r}`, 'role'];
+      else if (r === UNCOVERED ? s !== NO_STEP : s >= nSteps) [problem, field] = [`step id ${s} (${nSteps} steps)`, 'stepId'];
+      else if (d === NO_DEFICIT ? r === COVER || r === UNCOVERED : r === PAY || d >= nDeficits) [problem, field] = [`deficit ${d} for a ${AUDIT_ROLES[r]} record (${nDeficits} deficits)`, 'deficit'];
+      else if (amount[i]! <= 0n) [problem, field] = [`amount ${amount[i]}`, 'amountQuote'];
+      if (problem) throw refuse('OutOfRange', field, firstRow + i, `event ${e.event}, chunk row ${i}: invalid ${problem}`);
     }
   }
 
@@ -491,10 +537,9 @@ export class AuditLog {
 }
 
 /** A JSON decimal string (or a bigint) as an i64. */
-function parseAtoms(value: unknown, what: string): bigint {
-  if (typeof value === 'bigint') return value;
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) throw new TypeError(`${what}: ${String(value)} is not a decimal integer string`);
-  const v = BigInt(value);
-  if (v !== BigInt.asIntN(64, v)) throw new RangeError(`${what}: ${value} does not fit 64 bits`);
+function parseAtoms(value: unknown, field: string, row: number, what: string): bigint {
+  const v = typeof value === 'bigint' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? BigInt(value) : undefined;
+  if (v === undefined) throw refuse('InvalidNumber', field, row, `${what}: ${describeValue(value)} is not a decimal integer string`);
+  if (v !== BigInt.asIntN(64, v)) throw refuse('OutOfRange', field, row, `${what}: ${value} does not fit 64 bits`);
   return v;
 }

@@ -3,10 +3,11 @@
  * restored log (`AuditLog.fromJSON`) wrote ids into its typed columns with their conversions
  * (`'5'` became account 5, `-1` became the "none" sentinel, `2**32` became 0, `'constructor'` 0),
  * `beginEvent` accepted a step kind that names no tranche, and `forAccount('5')` answered for
- * no account at all. The log keeps its own error types (RangeError, TypeError), naming the field.
+ * no account at all. Refusals are InputErrors of the shared table naming the field
+ * (test/regression/audit-errors.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { AuditLog, type AuditChunk } from '../../dist/src/node.js';
+import { AuditLog, InputError, type AuditChunk } from '../../dist/src/node.js';
 
 /** One event: an insurance-fund step covering deficit 0 (account 7, market 1) in full. */
 function log(): AuditLog {
@@ -37,11 +38,11 @@ describe('regression: audit log ids and step kinds', () => {
 
   it('beginEvent (and so fromJSON) refuses step kinds that name no tranche and ids that are not integers', () => {
     for (const kind of ['constructor', 'toString', '__proto__', 'InsuranceFund', '', 0, null]) {
-      expect(() => new AuditLog().beginEvent(1, [{ waterfall: 0, step: 0, kind: kind as 'adl' }], []), `kind ${String(kind)}`).toThrow(RangeError);
+      expect(() => new AuditLog().beginEvent(1, [{ waterfall: 0, step: 0, kind: kind as 'adl' }], []), `kind ${String(kind)}`).toThrow(InputError);
     }
     for (const v of HOSTILE_IDS) {
-      expect(() => new AuditLog().beginEvent(1, [{ waterfall: v as number, step: 0, kind: 'adl' }], []), `waterfall ${String(v)}`).toThrow(RangeError);
-      expect(() => new AuditLog().beginEvent(1, [], [{ accountId: v as number, marketId: null, amountQuote: 1n, sizeBase: 0n, priceQuote: 0n }]), `accountId ${String(v)}`).toThrow(RangeError);
+      expect(() => new AuditLog().beginEvent(1, [{ waterfall: v as number, step: 0, kind: 'adl' }], []), `waterfall ${String(v)}`).toThrow(InputError);
+      expect(() => new AuditLog().beginEvent(1, [], [{ accountId: v as number, marketId: null, amountQuote: 1n, sizeBase: 0n, priceQuote: 0n }]), `accountId ${String(v)}`).toThrow(InputError);
     }
     const json = log().toJSON();
     (json.events[0]!.steps[0] as { kind: string }).kind = 'hasOwnProperty';
@@ -50,7 +51,7 @@ describe('regression: audit log ids and step kinds', () => {
 
   it('forAccount refuses an id that is not an integer account id', () => {
     const l = log();
-    for (const v of HOSTILE_IDS) expect(() => l.forAccount(v as number), String(v)).toThrow(RangeError);
+    for (const v of HOSTILE_IDS) expect(() => l.forAccount(v as number), String(v)).toThrow(InputError);
     expect(l.forAccount(7).receivedQuote).toBe(100n);
   });
 });

@@ -6,6 +6,13 @@ import { describe, expect, it } from 'vitest';
 import {
   AuditLog, NO_ACCOUNT, NO_DEFICIT, NO_STEP, type AuditChunk, type AuditRecord, type DeficitInfo, type StepInfo,
 } from '../../src/audit.js';
+import { InputError } from '../../src/errors.js';
+
+/** The InputError `fn` throws (the audit log refuses with typed errors of the shared table). */
+function refused(fn: () => unknown): InputError {
+  try { fn(); } catch (e) { expect(e).toBeInstanceOf(InputError); return e as InputError; }
+  throw new Error('expected a refusal');
+}
 
 const NONE16 = 0xffff;
 /** [deficit, stepId, role, account, market, amount, price?, size?]; null = the column's sentinel. */
@@ -184,22 +191,22 @@ describe('audit: storage', () => {
 describe('audit: validation', () => {
   it('audit: append checks the event, the count and every row, and a refused chunk stores nothing', () => {
     const log = new AuditLog();
-    expect(() => log.append(1, chunk(E2), 1)).toThrow(/open event is none/);
+    expect(refused(() => log.append(1, chunk(E2), 1))).toMatchObject({ codeName: 'OutOfRange', field: 'event', message: expect.stringMatching(/open event is none/) });
     log.beginEvent(1, STEPS1, DEFICITS1);
-    expect(() => log.beginEvent(1, STEPS1, DEFICITS1)).toThrow(/does not follow/);
-    expect(() => log.append(2, chunk(E2), 1)).toThrow(/open event is 1/);
-    expect(() => log.append(1, chunk(E1A), E1A.length + 2)).toThrow(/fewer than count/);
-    const bad: [string, Row][] = [
-      ['step id 3', [0, 3, 0, null, 1, 1n]], // only 3 steps
-      ['step id 0', [0, 0, 3, null, 1, 1n]], // uncovered must have no step
-      ['deficit 3', [3, 0, 0, null, 1, 1n]], // only 3 deficits
-      ['deficit 4294967295 for a cover', [null, 0, 0, null, 1, 1n]],
-      ['deficit 0 for a pay', [0, 0, 1, 3, 1, 1n]],
-      ['role 4', [0, 0, 4, null, 1, 1n]],
-      ['amount 0', [0, 0, 0, null, 1, 0n]],
+    expect(refused(() => log.beginEvent(1, STEPS1, DEFICITS1))).toMatchObject({ codeName: 'OutOfRange', field: 'event', message: expect.stringMatching(/does not follow/) });
+    expect(refused(() => log.append(2, chunk(E2), 1))).toMatchObject({ codeName: 'OutOfRange', field: 'event', message: expect.stringMatching(/open event is 1/) });
+    expect(refused(() => log.append(1, chunk(E1A), E1A.length + 2))).toMatchObject({ codeName: 'CountMismatch', field: 'deficit', message: expect.stringMatching(/fewer than count/) });
+    const bad: [string, string, Row][] = [
+      ['step id 3', 'stepId', [0, 3, 0, null, 1, 1n]], // only 3 steps
+      ['step id 0', 'stepId', [0, 0, 3, null, 1, 1n]], // uncovered must have no step
+      ['deficit 3', 'deficit', [3, 0, 0, null, 1, 1n]], // only 3 deficits
+      ['deficit 4294967295 for a cover', 'deficit', [null, 0, 0, null, 1, 1n]],
+      ['deficit 0 for a pay', 'deficit', [0, 0, 1, 3, 1, 1n]],
+      ['role 4', 'role', [0, 0, 4, null, 1, 1n]],
+      ['amount 0', 'amountQuote', [0, 0, 0, null, 1, 0n]],
     ];
-    for (const [message, row] of bad) {
-      expect(() => log.append(1, chunk([E1A[0]!, row]), 2), message).toThrow(`row 1: invalid ${message}`);
+    for (const [message, field, row] of bad) {
+      expect(refused(() => log.append(1, chunk([E1A[0]!, row]), 2)), message).toMatchObject({ codeName: 'OutOfRange', field, row: 1, message: expect.stringContaining(`row 1: invalid ${message}`) });
     }
     expect(log.length).toBe(0);
     log.beginEvent(2, STEPS2, DEFICITS2);
@@ -242,8 +249,8 @@ describe('audit: queries', () => {
     expect(k2.coveredQuote).toBe(15n);
     expect(k2.uncoveredQuote).toBe(15n);
     expect(log.forDeficit(2, 0).covers.map((r) => r.accountId)).toEqual([9, 8]);
-    expect(() => log.forDeficit(3, 0)).toThrow(/no event 3/);
-    expect(() => log.forDeficit(1, 3)).toThrow(/no deficit 3/);
+    expect(refused(() => log.forDeficit(3, 0))).toMatchObject({ codeName: 'OutOfRange', field: 'event', message: expect.stringMatching(/no event 3/) });
+    expect(refused(() => log.forDeficit(1, 3))).toMatchObject({ codeName: 'OutOfRange', field: 'deficit', message: expect.stringMatching(/no deficit 3/) });
   });
 
   it('audit: totalsByTranche sums roles per step, ordered by first event, waterfall, step', () => {
@@ -265,7 +272,7 @@ describe('audit: queries', () => {
     expect(log.totalsByTranche(3)).toEqual([
       { waterfall: 0, step: 0, tranche: 'defaulterFund', coveredQuote: 0n, paidQuote: 0n, residueQuote: 0n },
     ]);
-    expect(() => log.totalsByTranche(9)).toThrow(/no event 9/);
+    expect(refused(() => log.totalsByTranche(9))).toMatchObject({ codeName: 'OutOfRange', field: 'event', message: expect.stringMatching(/no event 9/) });
   });
 
   it('audit: deficits lists the tables of one event or all, as copies', () => {
@@ -306,11 +313,13 @@ describe('audit: JSON', () => {
   it('audit: fromJSON rejects malformed amounts, roles and records of unknown events', () => {
     const json = scenario().toJSON();
     const edit = (f: (j: typeof json) => void): typeof json => { const j = structuredClone(json); f(j); return j; };
-    expect(() => AuditLog.fromJSON(edit((j) => { j.records[0]!.amountQuote = '1.5'; }))).toThrow(/record 0 amountQuote/);
-    expect(() => AuditLog.fromJSON(edit((j) => { j.records[0]!.sizeBase = (2n ** 63n).toString(); }))).toThrow(/does not fit 64 bits/);
-    expect(() => AuditLog.fromJSON(edit((j) => { (j.records[2]! as { role: string }).role = 'refund'; }))).toThrow(/unknown role refund/);
-    expect(() => AuditLog.fromJSON(edit((j) => { j.records.at(-1)!.event = 5; }))).toThrow(/event 5 is not listed/);
-    expect(() => AuditLog.fromJSON(edit((j) => { j.records[0]!.stepId = 7; }))).toThrow(/invalid step id 7/);
-    expect(() => AuditLog.fromJSON({ events: [] } as never)).toThrow(/events and records/);
+    const from = (f: (j: typeof json) => void) => refused(() => AuditLog.fromJSON(edit(f)));
+    expect(from((j) => { j.records[0]!.amountQuote = '1.5'; })).toMatchObject({ codeName: 'InvalidNumber', field: 'amountQuote', row: 0, message: expect.stringMatching(/record 0 amountQuote/) });
+    expect(from((j) => { j.records[0]!.sizeBase = (2n ** 63n).toString(); })).toMatchObject({ codeName: 'OutOfRange', field: 'sizeBase', row: 0, message: expect.stringMatching(/does not fit 64 bits/) });
+    expect(from((j) => { (j.records[2]! as { role: string }).role = 'refund'; })).toMatchObject({ codeName: 'OutOfRange', field: 'role', row: 2, message: expect.stringMatching(/unknown role "refund"/) });
+    const last = json.records.length - 1;
+    expect(from((j) => { j.records.at(-1)!.event = 5; })).toMatchObject({ codeName: 'OutOfRange', field: 'event', row: last, message: expect.stringMatching(/event 5 is not listed/) });
+    expect(from((j) => { j.records[0]!.stepId = 7; })).toMatchObject({ codeName: 'OutOfRange', field: 'stepId', row: 0, message: expect.stringMatching(/invalid step id 7/) });
+    expect(refused(() => AuditLog.fromJSON({ events: [] } as never))).toMatchObject({ codeName: 'InvalidNumber', field: 'records', message: expect.stringMatching(/events and records/) });
   });
 });
