@@ -6,7 +6,7 @@ export { columnPtr, maxAccounts, maxPositions, maxIsolated, maxMarkets, ioCapaci
 export { addMarket, setMarks, setFundingIndices } from './engine/markets';
 export { bulkReserve, bulkCommit, compact } from './engine/book';
 export { applyFill, preTrade, deposit, withdraw, closeAccount } from './engine/fills';
-export { checkRange, checkList, checkMarkets, buildIndex } from './engine/check';
+export { checkRange, checkList, checkMarkets, checkInRange, buildIndex } from './engine/check';
 export { buildQueue } from './engine/queue';
 export { pricesRange } from './engine/prices';
 export { setPolicy, planLiquidations } from './engine/liquidation';
@@ -18,7 +18,7 @@ export { adlCandidates, adlCandidateInputs } from './engine/candidates';
 export { publishResults } from './engine/publish';
 export { setVaultAccount, vaultDeposit, vaultWithdraw, vaultNav, addContribution, resetAssessments, addOperatorCapital } from './engine/parties';
 export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, balancesPtr, membersPtr, providersPtr, scratchPtr, resultsCurrent, lastNowSec, eventCount } from './engine/abi';
-export { simPrepare, simReserve, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulate';
+export { simPrepare, simReserve, simReserveFor, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulate';
 export { scaleMargins } from './engine/markets';
 // Validation without activation, and the book's change counter (validate everything, then act).
 export { checkPolicy } from './engine/liquidation';

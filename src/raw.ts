@@ -82,6 +82,7 @@ export interface CoreExports {
   withdraw(account: number, amount: bigint): number;
   closeAccount(account: number): number;
   checkRange(first: number, count: number): number;
+  checkInRange(): number;
   checkList(count: number): number;
   checkMarkets(count: number): number;
   buildIndex(): void;
@@ -128,6 +129,7 @@ export interface CoreExports {
   eventCount(): number;
   simPrepare(steps: number, maxRounds: number, withFactor: number): number;
   simReserve(steps: number, withFactor: number): number;
+  simReserveFor(steps: number, withFactor: number): number;
   simRestore(): number;
   simFactor(): number;
   simGeneratePath(path: number): number;

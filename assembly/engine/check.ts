@@ -228,6 +228,29 @@ export function checkRange(first: u32, count: u32): i32 {
   return Status.Ok;
 }
 
+/**
+ * Whether a check of the whole book would succeed: every open account's cross book and isolated
+ * rows summed as a check sums them, writing no results (so it changes nothing). Overflow naming the
+ * first account whose sums leave range.
+ */
+export function checkInRange(): i32 {
+  if (resultsCurrent) return Status.Ok; // a full check of the book as it is succeeded
+  const flags = col(Column.AccFlags);
+  for (let a: u32 = 0; a < accountCount; a++) {
+    if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
+    if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    let r = load<u32>(col(Column.AccIsoHead) + (<usize>a << 2));
+    while (r != NONE) {
+      const off = <usize>r << 3;
+      if (!evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), load<i64>(col(Column.IsoCollateral) + off), load<i64>(col(Column.IsoSize) + off), load<i64>(col(Column.IsoQuote) + off), load<i64>(col(Column.IsoSnap) + off))) {
+        return fail(Status.Overflow, Field.AccountId, <i32>a);
+      }
+      r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
+    }
+  }
+  return Status.Ok;
+}
+
 /** Accounts listed in IoU32[0..count). Duplicates are checked once. */
 export function checkList(count: u32): i32 {
   const ids = col(Column.IoU32);

@@ -145,6 +145,21 @@ export function simReserve(steps: u32, withFactor: bool): i32 {
 }
 
 /**
+ * Makes the area as large as `simPrepare(steps, _, withFactor)` needs for the markets of the book
+ * now (growing memory only by the pages missing), changing nothing else: a preparation of that size
+ * then cannot fail for room. Errors (nothing changed): NotInitialized (no markets), InvalidScenario
+ * (steps not in 1..100,000, a factor over more than 1,024 markets), CapacityExceeded.
+ */
+export function simReserveFor(steps: u32, withFactor: bool): i32 {
+  const m = marketCount;
+  if (m == 0) return fail(Status.NotInitialized, Field.MarketId, -1);
+  if (steps == 0 || steps > 100_000) return fail(Status.InvalidScenario, Field.Steps, -1);
+  if (withFactor && m > 1024) return fail(Status.InvalidScenario, Field.Correlation, -1);
+  if (!reserveArea(areaTotal(areaSizes(steps, withFactor, m)))) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  return Status.Ok;
+}
+
+/**
  * Lays out the simulation area for `steps` steps and `maxRounds` rounds per step, with room for a
  * correlation factor when `withFactor`, and snapshots the book as it is now. The area is reused
  * (./simarea.ts): memory grows only when no earlier preparation or reservation was as large. Errors: NotInitialized (no markets), InvalidScenario (steps not in 1..100,000, rounds not in

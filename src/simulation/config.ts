@@ -110,7 +110,7 @@ function replaySteps(csv: string): number {
 }
 
 /** The sweep's variants: the cartesian product of its lists (the base configuration alone without a sweep). */
-export function expandSweep(config: SimulationConfig): { name: string; variant: SweepVariant }[] {
+export function expandSweep(config: SimulationConfig = {}): { name: string; variant: SweepVariant }[] {
   if (config.sweep !== undefined) checkSweep(config.sweep);
   const sweep = config.sweep ?? {};
   const axes: [keyof SweepVariant, readonly unknown[]][] = [];

@@ -5,7 +5,7 @@
  * others up; results are ordered by path when the report is built, so the same seed gives the same
  * report whatever the number of workers or shards.
  */
-import { EngineError, InputError, inputError, MarginRefusedError } from '../errors.js';
+import { describeValue, EngineError, InputError, inputError, MarginRefusedError } from '../errors.js';
 import { Simulator, type SimulatorOptions } from './simulator.js';
 import { configHash, deserializePathResult, serializePathResult } from './stats.js';
 import { checkMarketLists, expandSweep, resolveConfig } from './config.js';
@@ -57,19 +57,39 @@ export interface SimulateOptions {
   wasm?: string | URL;
 }
 
+/**
+ * The options of `simulate`, checked before anything runs: InputError(InvalidScenario) naming the
+ * option (`workers`, `pathFrom`, `pathTo`...). Paths [pathFrom, pathTo) must be a non-empty range of
+ * the run's paths; workers a count (0: this thread).
+ */
+function checkOptions(options: unknown, paths: number): { from: number; to: number; workers: number | undefined } {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw inputError('InvalidScenario', 'options', -1, `expected an object, not ${describeValue(options)}`);
+  const o = options as Record<string, unknown>;
+  const int = (key: string, fallback: number | undefined, max: number): number | undefined => {
+    const v = o[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) throw inputError('InvalidScenario', key, -1, `${describeValue(v)} is not an integer in 0..${max}`);
+    return v;
+  };
+  const from = int('pathFrom', 0, paths - 1)!, to = int('pathTo', paths, paths)!;
+  if (from >= to) throw inputError('InvalidScenario', 'pathTo', -1, `paths [${from}, ${to}) are not a range of 0..${paths}`);
+  const workers = int('workers', undefined, 1024);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw inputError('InvalidScenario', 'onProgress', -1, `${describeValue(o.onProgress)} is not a function`);
+  if (o.signal !== undefined && !(typeof AbortSignal !== 'undefined' && o.signal instanceof AbortSignal)) throw inputError('InvalidScenario', 'signal', -1, `${describeValue(o.signal)} is not an AbortSignal`);
+  if (o.wasm !== undefined && typeof o.wasm !== 'string' && !(o.wasm instanceof URL)) throw inputError('InvalidScenario', 'wasm', -1, `${describeValue(o.wasm)} is not a URL`);
+  return { from, to, workers };
+}
+
 /** Runs the paths of a configuration (or a shard of them) and returns the shard's result. */
 export async function simulate(config: SimulationConfig, options: SimulateOptions = {}): Promise<ShardResult> {
   const resolved = resolveConfig(config);
   checkMarketLists(resolved);
   const variants = expandSweep(config);
   const hash = hashOf(config);
-  const from = options.pathFrom ?? 0, to = options.pathTo ?? resolved.paths;
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > resolved.paths || from >= to) {
-    throw new RangeError(`paths [${from}, ${to}) are not a range of 0..${resolved.paths}`);
-  }
+  const { from, to, workers: given } = checkOptions(options, resolved.paths);
   options.signal?.throwIfAborted();
   const started = Date.now();
-  const workers = Math.min(options.workers ?? defaultWorkers, to - from);
+  const workers = Math.min(given ?? defaultWorkers, to - from);
   const results = workers <= 0 ? await runHere(config, from, to, options) : await runOnWorkers(config, from, to, workers, options);
   return {
     format: 'riskcore-simulation-shard', version: 1, configHash: hash, config, variants,

@@ -5,7 +5,7 @@
  */
 import { RiskEngine, coreOf, type EngineOptions } from '../engine.js';
 import { toAtoms } from '../atoms.js';
-import { inputError } from '../errors.js';
+import { describeValue, inputError } from '../errors.js';
 import { Column } from '../raw.js';
 import { generateBook } from '../synth.js';
 import { policyBytes, POLICY_RECORD } from '../liquidation.js';
@@ -116,7 +116,7 @@ export class Simulator {
     if (!(engine instanceof RiskEngine)) throw inputError('InvalidScenario', 'engine', -1, 'expected a RiskEngine');
     if (typeof options !== 'object' || options === null) throw inputError('InvalidScenario', 'options', -1, 'expected an object');
     const settle: unknown = options.settle;
-    if (settle !== undefined && typeof settle !== 'boolean') throw inputError('InvalidScenario', 'settle', -1, `${String(settle)} is not true or false`);
+    if (settle !== undefined && typeof settle !== 'boolean') throw inputError('InvalidScenario', 'settle', -1, `${describeValue(settle)} is not true or false`);
     return Simulator.attach(engine, resolveConfig(input), expandSweep(input), settle ?? false);
   }
 
@@ -138,7 +138,13 @@ export class Simulator {
     raw.check(raw.exports.checkPolicy());
     for (const v of variants) if (v.variant.waterfall !== undefined || v.variant.adlRanking !== undefined) checkWaterfallConfig(raw, variantWaterfall(config.waterfall, v.variant), d);
     checkWaterfallConfig(raw, config.waterfall, d);
-    // Step 2: act. Nothing above is refused again.
+    // The book must check (a group whose sums leave range: Overflow), summed without writing results;
+    // and the simulation area must fit: it is made as large as the preparation below needs (memory
+    // grows, if it must, only once nothing else can be refused), so that preparing cannot fail.
+    raw.check(raw.exports.checkInRange());
+    raw.check(raw.exports.simReserveFor(config.steps, inputs.correlation ? 1 : 0));
+    // Step 2: act. Nothing above is refused again. (Settling runs liquidation and the waterfall on
+    // the book; a group their moves took out of range would make the check after them refuse.)
     raw.at(Uint8Array, raw.exports.policyRecordPtr(), POLICY_RECORD).set(policy);
     raw.check(raw.exports.setPolicy());
     engine.setWaterfall(config.waterfall);

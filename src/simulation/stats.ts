@@ -11,7 +11,7 @@
  * path still has a well-formed report.
  */
 import { formatAtoms } from '../atoms.js';
-import { inputError, RiskCoreError } from '../errors.js';
+import { describeValue, inputError, RiskCoreError } from '../errors.js';
 import { resolveConfig } from './config.js';
 import {
   STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
@@ -41,7 +41,7 @@ const INTEGER = /^-?\d+$/;
 
 function parseAtoms(text: unknown, field: string, r: { path: number; variant: number }): bigint {
   if (typeof text !== 'string' || !INTEGER.test(text)) {
-    throw new Error(`path ${r.path} of variant ${r.variant}: ${field} is ${JSON.stringify(text)}, not an integer of atoms`);
+    throw inputError('InvalidShard', field, -1, `path ${r.path} of variant ${r.variant}: ${field} is ${describeValue(text)}, not an integer of atoms`);
   }
   return BigInt(text);
 }
@@ -89,10 +89,13 @@ export function fnv1a64(text: string): string {
   return h.toString(16).padStart(16, '0');
 }
 
-/** JSON with every object's keys sorted (recursively); what JSON.stringify drops is dropped. */
+/**
+ * JSON with every object's keys sorted (recursively); what JSON.stringify drops is dropped. A bigint
+ * has no JSON form: InputError(InvalidScenario) (a configuration's amounts are decimal strings).
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'bigint') throw new TypeError('canonicalJson: bigints have no JSON form (write them as decimal strings)');
+    if (typeof value === 'bigint') throw inputError('InvalidScenario', '', -1, 'canonicalJson: bigints have no JSON form (write them as decimal strings)');
     return JSON.stringify(value) ?? 'null';
   }
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
@@ -173,30 +176,53 @@ const TRANCHE_METRICS = STEP_METRICS.filter((m) => m.startsWith('covered'))
 
 const byVariantThenPath = (a: PathResult, b: PathResult): number => a.variant - b.variant || a.path - b.path;
 
-/** Checks a result's shape against the run: a known variant and a full metrics table. */
-function checkResult(r: PathResult, variants: number, steps: number): void {
-  const where = `path ${r.path} of variant ${r.variant}`;
-  if (!Number.isInteger(r.variant) || r.variant < 0 || r.variant >= variants) throw new Error(`${where}: no such variant (the run has ${variants})`);
-  if (!Number.isInteger(r.path) || r.path < 0) throw new Error(`${where}: a path is a non-negative integer`);
-  if (r.metrics.length !== STEP_METRICS.length) throw new Error(`${where}: ${r.metrics.length} metrics, expected ${STEP_METRICS.length}`);
-  r.metrics.forEach((row, k) => {
-    if (row.length !== steps) throw new Error(`${where}: metric ${STEP_METRICS[k]} has ${row.length} steps, expected ${steps}`);
+/**
+ * Checks a report's input before anything is computed (InputError(InvalidShard) naming the field, the
+ * row of a result): lists where lists are meant, counts, and every result's shape against the run: a
+ * known variant, a path, a full metrics table of the run's steps of bigints, bigint amounts.
+ */
+function checkReportInput(input: unknown): ReportInput {
+  const x = record(input, '', ['config', 'configHash', 'variants', 'results', 'quoteDecimals', 'steps', 'elapsedMs']);
+  if (!Array.isArray(x.variants)) shardError('variants', `a list of { name, variant }, not ${describeValue(x.variants)}`);
+  x.variants.forEach((v, i) => { if (typeof record(v, 'variants', ['name', 'variant'], i).name !== 'string') shardError('variants.name', 'a string', i); });
+  if (!Array.isArray(x.results)) shardError('results', `a list of path results, not ${describeValue(x.results)}`);
+  count(x.quoteDecimals, 'quoteDecimals', 0, 18);
+  const steps = count(x.steps, 'steps', 1, Number.MAX_SAFE_INTEGER);
+  count(x.elapsedMs, 'elapsedMs', 0, Number.MAX_SAFE_INTEGER);
+  const variants = x.variants.length;
+  x.results.forEach((value, i) => {
+    const r = record(value, 'results', RESULT_KEYS, i);
+    count(r.variant, 'results.variant', 0, variants - 1, i);
+    count(r.path, 'results.path', 0, Number.MAX_SAFE_INTEGER, i);
+    const metrics = Array.isArray(r.metrics) ? r.metrics : shardError('results.metrics', 'a table of metrics by step', i);
+    if (metrics.length !== STEP_METRICS.length) shardError('results.metrics', `${metrics.length} metrics, expected ${STEP_METRICS.length}`, i);
+    metrics.forEach((row: unknown, k) => {
+      const field = `results.metrics.${STEP_METRICS[k]}`;
+      if (!Array.isArray(row) || row.length !== steps) shardError(field, `a list of ${steps} steps`, i);
+      if (!row.every((v) => typeof v === 'bigint')) shardError(field, 'amounts are bigints of atoms', i);
+    });
+    for (const key of ['prefundedQuote', 'cover1Quote', 'cover2Quote'] as const) if (typeof r[key] !== 'bigint') shardError(`results.${key}`, `${describeValue(r[key])} is not a bigint of atoms`, i);
+    if (typeof r.fundExhausted !== 'boolean') shardError('results.fundExhausted', `${describeValue(r.fundExhausted)} is not true or false`, i);
+    count(r.accountsChecked, 'results.accountsChecked', 0, Number.MAX_SAFE_INTEGER, i);
+    count(r.positionSteps, 'results.positionSteps', 0, Number.MAX_SAFE_INTEGER, i);
   });
+  return x as unknown as ReportInput;
 }
 
 /**
  * The report of a run: per variant, distributions over paths, tranche means and per-step fans.
- * `results` may come in any order; the report is the same for every order. Throws on a result of
- * an unknown variant, a malformed metrics table, or the same (variant, path) twice.
+ * `results` may come in any order; the report is the same for every order. Throws InputError
+ * (InvalidShard) naming the field on a malformed input (checkReportInput), a result of an unknown
+ * variant, a malformed metrics table, or the same (variant, path) twice.
  */
 export function buildReport(input: ReportInput): SimulationReport {
+  checkReportInput(input);
   const { quoteDecimals: decimals, steps } = input;
   const results = [...input.results].sort(byVariantThenPath);
   const perVariant: PathResult[][] = input.variants.map(() => []);
   results.forEach((r, i) => {
-    checkResult(r, input.variants.length, steps);
     const prev = results[i - 1];
-    if (prev && prev.variant === r.variant && prev.path === r.path) throw new Error(`path ${r.path} of variant ${r.variant} appears twice`);
+    if (prev && prev.variant === r.variant && prev.path === r.path) shardError('results.path', `path ${r.path} of variant ${r.variant} appears twice`);
     perVariant[r.variant]!.push(r);
   });
   return {
@@ -275,6 +301,15 @@ export interface MergeOptions {
 
 const range = (from: number, to: number) => `[${from}, ${to})`;
 
+function checkMergeOptions(options: unknown, shards: number): void {
+  const o = record(options, 'options', ['paths', 'complete', 'names']);
+  if (o.paths !== undefined) count(o.paths, 'options.paths', 1, Number.MAX_SAFE_INTEGER);
+  if (o.complete !== undefined && typeof o.complete !== 'boolean') shardError('options.complete', `${describeValue(o.complete)} is not true or false`);
+  if (o.names !== undefined && !(Array.isArray(o.names) && o.names.length === shards && o.names.every((n) => typeof n === 'string'))) {
+    shardError('options.names', `one name (a string) per shard, not ${describeValue(o.names)}`);
+  }
+}
+
 function shardError(field: string, detail: string, row = -1): never {
   throw inputError('InvalidShard', field, row, detail);
 }
@@ -294,13 +329,13 @@ function record(value: unknown, field: string, keys: readonly string[], row = -1
 
 function count(value: unknown, field: string, min: number, max: number, row = -1): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    shardError(field, `${JSON.stringify(value) ?? String(value)} is not an integer in ${min}..${max}`, row);
+    shardError(field, `${describeValue(value)} is not an integer in ${min}..${max}`, row);
   }
   return value;
 }
 
 function atomsText(value: unknown, field: string, row: number): void {
-  if (typeof value !== 'string' || !INTEGER.test(value)) shardError(field, `${JSON.stringify(value) ?? String(value)} is not an integer of atoms (a decimal string)`, row);
+  if (typeof value !== 'string' || !INTEGER.test(value)) shardError(field, `${describeValue(value)} is not an integer of atoms (a decimal string)`, row);
 }
 
 /**
@@ -314,7 +349,7 @@ function atomsText(value: unknown, field: string, row: number): void {
 export function checkShard(value: unknown): ShardResult {
   const s = record(value, '', SHARD_KEYS);
   if (s.format !== 'riskcore-simulation-shard') shardError('format', `${JSON.stringify(s.format)} is not a simulation shard (riskcore simulate --path-from A --path-to B writes them)`);
-  if (s.version !== 1) shardError('version', `version ${String(s.version)} is not supported (expected 1)`);
+  if (s.version !== 1) shardError('version', `version ${describeValue(s.version)} is not supported (expected 1)`);
   const resolved = resolveConfig(s.config as SimulationConfig);
   const hash = configHash(s.config);
   if (s.configHash !== hash) shardError('configHash', `${JSON.stringify(s.configHash)} is not the hash of the shard's configuration (${hash}): the configuration was changed after the run`);
@@ -357,7 +392,9 @@ export function checkShard(value: unknown): ShardResult {
  * exactly every variant of every path of its range. `elapsedMs` is the sum.
  */
 export function mergeShards(shards: readonly ShardResult[], options: MergeOptions = {}): ReportInput {
+  if (!Array.isArray(shards as unknown)) shardError('', `mergeShards: a list of shards, not ${describeValue(shards)}`);
   if (shards.length === 0) shardError('', 'mergeShards: no shards');
+  checkMergeOptions(options, shards.length);
   const names = new Map<ShardResult, string>();
   const checked = (s: ShardResult, i: number): void => {
     try {
@@ -378,10 +415,10 @@ export function mergeShards(shards: readonly ShardResult[], options: MergeOption
   shards.forEach((s, i) => {
     if (typeof s !== 'object' || s === null) checked(s, i);
     const name = options.names?.[i] ?? `shard ${range(s.pathFrom, s.pathTo)}`;
-    if (s.configHash !== first.configHash) shardError('configHash', `${name}: configuration hash ${String(s.configHash)} differs from ${first.configHash}: shards of different runs`);
+    if (s.configHash !== first.configHash) shardError('configHash', `${name}: configuration hash ${typeof s.configHash === 'string' ? s.configHash : describeValue(s.configHash)} differs from ${first.configHash}: shards of different runs`);
     if (canonicalJson(s.config) !== configJson) shardError('config', `${name}: configuration differs from the other shards' (same hash ${s.configHash})`);
     if (canonicalJson(s.variants) !== variantsJson) shardError('variants', `${name}: variants differ from the other shards'`);
-    if (s.quoteDecimals !== first.quoteDecimals) shardError('quoteDecimals', `${name}: quoteDecimals ${String(s.quoteDecimals)} differs from ${first.quoteDecimals}`);
+    if (s.quoteDecimals !== first.quoteDecimals) shardError('quoteDecimals', `${name}: quoteDecimals ${describeValue(s.quoteDecimals)} differs from ${first.quoteDecimals}`);
     if (i > 0) checked(s, i);
   });
   const run = resolveConfig(first.config);

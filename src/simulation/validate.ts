@@ -15,7 +15,7 @@
  * count, the correlation matrix, the replay's columns, and the policy's and waterfall's rules that
  * depend on the engine (fund ids, accounts, how many steps in all).
  */
-import { inputError } from '../errors.js';
+import { describeValue, inputError } from '../errors.js';
 import { WATERFALL_PRESETS, type AdlRankingName, type TrancheKind, type WaterfallConfig } from '../waterfall.js';
 import type { LiquidationPolicy } from '../liquidation.js';
 import type { BookShape } from '../synth.js';
@@ -35,9 +35,15 @@ export function ownEntry<T>(table: Readonly<Record<string, T>>, name: string): T
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
-/** A plain object whose keys are all in `keys` (an unknown key is named by its path). */
+/**
+ * A plain object (of Object.prototype or none: what JSON and object literals make; not an array, a
+ * Date, a Map or another class's instance) whose keys are all in `keys` (an unknown key is named by
+ * its path).
+ */
 function object(value: unknown, field: string, keys: readonly string[], row = -1, what = 'an object'): Fields {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(field, `${what}, not ${describe(value)}`, row);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) bad(field, `${what}, not ${describeValue(value)}`, row);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) bad(at(field, key), `unknown key (known here: ${keys.join(', ') || 'none'})`, row);
   }

@@ -8,6 +8,7 @@ import {
   serializePathResult, type ReportInput,
 } from '../../src/simulation/stats.js';
 import { STEP_METRICS, type PathResult, type ShardResult, type StepMetric } from '../../src/simulation/types.js';
+import { caught } from '../support/engine.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => BigInt(from + i));
 /** A deterministic shuffle (a fixed permutation stride), so no test depends on Math.random. */
@@ -151,9 +152,13 @@ describe('simulation stats: report', () => {
     const r = buildReport({ ...INPUT, results: BASE });
     expect(r.variants[1]).toMatchObject({ paths: 0, fundExhaustedProbability: 0, prefundedQuote: '0', socialized: { mean: '0' } });
     expect(r.variants[1]!.byStep.deficitMean).toEqual(['0', '0']);
-    expect(() => buildReport({ ...INPUT, results: [...BASE, BASE[1]!] })).toThrow(/path 1 of variant 0 appears twice/);
-    expect(() => buildReport({ ...INPUT, results: [pathResult(0, 2, STEPS, {})] })).toThrow(/no such variant/);
-    expect(() => buildReport({ ...INPUT, results: [pathResult(0, 0, 3, {})] })).toThrow(/3 steps, expected 2/);
+    // Refusals are InputError(InvalidShard) naming the field and the result's row.
+    const refused = (input: unknown) => caught(() => buildReport(input as never));
+    expect(refused({ ...INPUT, results: [...BASE, BASE[1]!] })).toMatchObject({ name: 'InputError', codeName: 'InvalidShard', field: 'results.path', message: expect.stringMatching(/path 1 of variant 0 appears twice/) });
+    expect(refused({ ...INPUT, results: [pathResult(0, 2, STEPS, {})] })).toMatchObject({ codeName: 'InvalidShard', field: 'results.variant', row: 0, message: expect.stringMatching(/2 is not an integer in 0\.\.1/) });
+    expect(refused({ ...INPUT, results: [pathResult(0, 0, 3, {})] })).toMatchObject({ codeName: 'InvalidShard', field: `results.metrics.${STEP_METRICS[0]}`, row: 0, message: expect.stringMatching(/a list of 2 steps/) });
+    expect(refused({ ...INPUT, results: null })).toMatchObject({ codeName: 'InvalidShard', field: 'results' });
+    expect(refused(null)).toMatchObject({ codeName: 'InvalidShard', field: '' });
   });
 
   it('path results survive serialization exactly', () => {
@@ -216,6 +221,8 @@ describe('simulation stats: shards', () => {
     expect(() => mergeShards([shard(0, 2), { ...shard(2, 4), variants: VARIANTS.slice(0, 1) }])).toThrow(/variants differ/);
     expect(() => mergeShards([shard(0, 2), { ...shard(2, 4), quoteDecimals: 6 }])).toThrow(/quoteDecimals 6 differs/);
     expect(() => mergeShards([])).toThrow(/no shards/);
+    expect(caught(() => mergeShards(null as never))).toMatchObject({ name: 'InputError', codeName: 'InvalidShard', field: '' });
+    expect(caught(() => mergeShards([shard(0, 2)], { names: 'a' } as never))).toMatchObject({ codeName: 'InvalidShard', field: 'options.names' });
   });
 
   it('rejects a shard whose results are not every variant of every path of its range', () => {
