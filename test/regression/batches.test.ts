@@ -107,4 +107,15 @@ describe('regression: a batch belongs to its engine and its reservation', () => 
     expect(e.commit(batch)).toBe(1);
     expect(e.accountCount).toBe(2);
   });
+
+  it('commit returns the first id of the reservation, whatever the batch object says', async () => {
+    const e = await book();
+    const batch = fill(e.reserve({ accounts: 1, positions: 1 }), 500n, 2n);
+    for (const v of [7, undefined, 'x']) {
+      Object.defineProperty(batch, 'firstAccountId', { value: v, writable: true, configurable: true });
+    }
+    // The book held account 0: the committed account is 1.
+    expect(e.commit(batch)).toBe(1);
+    expect(e.account(1).collateralQuote).toBe(500n);
+  });
 });
