@@ -1,6 +1,8 @@
-// Plain-JS (ESM) copy of test/support/digest.ts, for the browser page, which cannot import
-// TypeScript. KEEP IN SYNC with that file (the stream layout is documented there);
-// test/browser/digest.test.ts checks that both give the same digests.
+// The results digest, in plain JS (ESM) so that the browser page and the Node tests import this one
+// file (types: digest.d.ts; tests: digest.test.ts, browser.test.ts compares the page's digest with
+// Node's). The stream fed to FNV-1a 64: per result column, a tag ('A' account columns, 'I' isolated
+// ones, 'Q' / 'q' the risk orders), the column's name, a 0 byte, its byte length (u32 LE) and its
+// bytes; then 'S' and the summary's 20 tallies (u32 LE), in SUMMARY_GROUPS and HEALTH_KEYS order.
 
 /** @typedef {ArrayBufferView} Bytes */
 
