@@ -394,12 +394,14 @@ function smallestCovering(c: i64, side: i32, q: i64, P: i64, m: u32, r: i64): i6
  * Lowers a close of c to what keeps the counterparty's group solvent: with E its equity now and
  * dE(c) = cash(dj, P) + floor((s + dj) m / D) - floor(s m / D) the close's equity change (funding
  * settles at no change to equity), the largest c' <= c found by the specified binary search with
- * E + dE(c') >= min(E, 0); 0 when even the smallest close would not do (or E is out of range).
+ * E + dE(c') >= 0; 0 when even the smallest close would not do. A group already below zero (or out
+ * of range) is passed over: it is liquidation's, and closing a bankrupt isolated position would move
+ * its negative collateral into the account's cross book.
  */
 function solventSize(tag: u32, m: u32, side: i32, c: i64, P: i64): i64 {
   const E = equityOf(tag);
-  if (E == OVERFLOWED) return 0;
-  const need: i64 = E < 0 ? 0 : -E; // E + dE >= min(E, 0)
+  if (E == OVERFLOWED || E < 0) return 0;
+  const need: i64 = -E; // E + dE >= 0
   const mk = marketPtr(m);
   const D = load<i64>(mk, M_D), mark = load<i64>(mk, M_MARK);
   const s = load<i64>(positionOf(tag, m));

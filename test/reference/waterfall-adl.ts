@@ -328,7 +328,7 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
   let covered = 0n;
   /**
    * A close lowered to what keeps the counterparty's group solvent: the largest c' <= c (binary
-   * search lo = 0, hi = c; mid = lo + ceil((hi - lo) / 2)) with E + dE(c') >= min(E, 0), where
+   * search lo = 0, hi = c; mid = lo + ceil((hi - lo) / 2)) with E + dE(c') >= 0, where
    * dE(c) = cash(dj, P) + floor((s + dj) m / D) - floor(s m / D); a term reaching 2^62 (truncated)
    * fails the test, and a group out of range closes nothing.
    */
@@ -336,9 +336,10 @@ function adlRecord(run: AdlRun, step: AdlStep, waterfall: number, stepIndex: num
     const group: Group = slot.isolated
       ? { accountId: slot.accountId, account: slot.account, isolatedId: null, wallet: slot.wallet, positions: () => [slot.position] }
       : crossGroup(book, slot.accountId);
+    // A group already below zero (or out of range) is passed over.
     const E = equityNow(book, group);
-    if (E === null) return 0n;
-    const need = E < 0n ? 0n : -E;
+    if (E === null || E < 0n) return 0n;
+    const need = -E;
     const s = slot.position.sizeBase;
     const m = market.markPrice;
     const inRange = (num: bigint, den: bigint): boolean => abs(num / den) < TWO_POW_62;

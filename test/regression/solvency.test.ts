@@ -98,6 +98,33 @@ describe('regression: no risk-sharing step takes a solvent account below zero', 
     expect([equityOf(engine, c!), equityOf(engine, c2!)]).toEqual([20n, 830n]);
   });
 
+  it('ADL passes over a counterparty already below zero: closing a bankrupt isolated position would sweep its loss into cross', async () => {
+    // D = 1, flat 10 % / 5 %, mark 100. A: cross collateral 0 and no cross position; an isolated long of 10
+    // entered at 100 with collateral 300. L: long 10 at 100, collateral 1,000. B: short 10 at 100, collateral 50.
+    const engine = await createEngine();
+    const m = engine.addMarket(flatMarket(100n));
+    const [a, l] = engine.addAccounts([
+      { collateralQuote: 0n, isolated: [{ marketId: m, sizeBase: 10n, quoteBalance: -1_000n, collateralQuote: 300n }] },
+      { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: 10n, quoteBalance: -1_000n }] },
+      { collateralQuote: 50n, positions: [{ marketId: m, sizeBase: -10n, quoteBalance: 1_000n }] },
+    ]);
+    // Mark 120: B's equity 50 - 200 = -150; its close at the mark records 150 (d = +10: a short bought back).
+    engine.setMarks([m], [120n]);
+    engine.liquidate({ close: 'full' });
+    expect(engine.deficits().map((d) => d.amountQuote)).toEqual([150n]);
+    // Longs now owe funding of 100 per unit (1,000 each): A's isolated equity 300 + 200 - 1,000 = -500 (bankrupt),
+    // L's 1,000 + 200 - 1,000 = 200. ADL at the mark: pnl keys -800 and -800, a tie: A first by id.
+    engine.setFundingIndices([m], [100n], [0n]);
+    engine.setWaterfall({ steps: [{ kind: 'adl', ranking: 'pnl', price: 'mark' }] });
+    // A is passed over; L closes 10 at the mark (its equity stays 200). Before: A's isolated position closed to
+    // zero and its collateral, 300 - 1,000 owed + 200 realized = -500, moved into the cross book (0 -> -500).
+    expect(allocateConserving(engine)).toMatchObject({ adlVolumeBase: 10n, adlCoveredQuote: 0n, uncoveredQuote: 150n });
+    expect(engine.account(a!).collateralQuote).toBe(0n);
+    expect(engine.account(a!).isolated.map((p) => [p.sizeBase, p.collateralQuote])).toEqual([[10n, 300n]]);
+    expect(engine.account(l!).positions).toEqual([]);
+    expect(equityOf(engine, l!)).toBe(200n);
+  });
+
   it('socializeFunding: a position whose group has little equity pays no more than it', async () => {
     const { engine, a } = await twoMarkets();
     // P1: long 10 of a at the mark, collateral 5 (equity 5). P2: short 10 at the mark, collateral 1,000.
