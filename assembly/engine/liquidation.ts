@@ -64,6 +64,10 @@ export function checkPolicy(): i32 {
   const backstop = load<u32>(p, P_BACKSTOP), vault = load<u32>(p, P_VAULT);
   if (backstop > <u32>PPM) return fail(Status.InvalidPolicy, Field.BackstopPpm, -1);
   if (backstop > 0 && (vault >= accountCount || load<u8>(col(Column.AccFlags) + <usize>vault) != ACCOUNT_ACTIVE)) return fail(Status.InvalidPolicy, Field.BackstopAccountId, -1);
+  // Transfers merge into the backstop account's cross book: an isolated position of its own in a
+  // market would make a transfer there impossible (one position per account and market), after a
+  // cascade had already checked the book. So such an account is refused as the backstop up front.
+  if (backstop > 0 && load<u32>(col(Column.AccIsoHead) + (<usize>vault << 2)) != NONE) return fail(Status.InvalidPolicy, Field.BackstopAccountId, -1);
   if (!amountOk(load<i64>(p, P_MIN_CLOSE))) return fail(Status.InvalidPolicy, Field.MinCloseNotionalQuote, -1);
   if (!amountOk(load<i64>(p, P_FRACTION_ABOVE))) return fail(Status.InvalidPolicy, Field.FractionAboveNotionalQuote, -1);
   if (!amountOk(load<i64>(p, P_MAX_NOTIONAL))) return fail(Status.InvalidPolicy, Field.MaxNotionalPerRoundQuote, -1);
