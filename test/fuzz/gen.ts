@@ -44,7 +44,7 @@ export const HOSTILE: readonly Hostile[] = [
 /** Parameter kinds, for deciding whether a hostile value must be refused (type-invalid) or may be taken. */
 export type Kind =
   | { t: 'account' } | { t: 'market' } | { t: 'count'; max?: number }
-  | { t: 'atoms'; decimals: number } | { t: 'ppm'; max?: number }
+  | { t: 'atoms'; decimals: number; unbounded?: boolean } | { t: 'ppm'; max?: number }
   | { t: 'enum'; values: readonly unknown[] } | { t: 'enumOrObject'; values: readonly unknown[] } | { t: 'list' } | { t: 'any' };
 
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
@@ -56,8 +56,10 @@ const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
  * strings the documented parser takes (' 2', '1_000', '+1').
  */
 export function mustRefuse(kind: Kind, v: unknown, engine: RiskEngine, optional: boolean): boolean {
-  // An optional parameter left undefined or null takes its default (the API reads them with `??`).
-  if (v === undefined || v === null) return !optional;
+  // An optional parameter left out (undefined) takes its default; null is a value like any other:
+  // no id, count, amount, name or list (only where anything goes may it be taken).
+  if (v === undefined) return !optional;
+  if (v === null) return kind.t !== 'any' || !optional;
   switch (kind.t) {
     case 'account':
       return !(typeof v === 'number' && Number.isInteger(v) && v >= 0) || v >= engine.accountCount;
@@ -68,7 +70,7 @@ export function mustRefuse(kind: Kind, v: unknown, engine: RiskEngine, optional:
     case 'ppm':
       return !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= (kind.max ?? 1_000_000));
     case 'atoms': {
-      if (typeof v === 'bigint') return v < -(1n << 63n) || v >= 1n << 63n;
+      if (typeof v === 'bigint') return !kind.unbounded && (v < -(1n << 63n) || v >= 1n << 63n);
       if (typeof v === 'number') return !Number.isSafeInteger(v);
       if (typeof v !== 'string') return true;
       const m = DECIMAL.exec(v.trim().replaceAll('_', ''));
@@ -76,8 +78,11 @@ export function mustRefuse(kind: Kind, v: unknown, engine: RiskEngine, optional:
     }
     case 'enum':
       return !kind.values.includes(v);
-    case 'enumOrObject':
-      return !kind.values.includes(v) && !(typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype);
+    case 'enumOrObject': {
+      // A plain object: of Object.prototype, or of none.
+      const proto: unknown = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+      return !kind.values.includes(v) && !(typeof v === 'object' && (proto === Object.prototype || proto === null));
+    }
     case 'list':
       return !(Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView)));
     case 'any':
@@ -172,16 +177,36 @@ export { EXTRA as FIRST_TRADER };
 
 // ---- Waterfalls ---------------------------------------------------------------------------------
 
-/** Custom rankings: plain ones, and ones that throw or return non-numbers (ranked last, by the docs). */
+/**
+ * Calls of the failing ranking functions (they throw or return a key that is not a finite number):
+ * a run that calls one must be refused whole (InputError InvalidWaterfall, field `ranking`, row:
+ * the step) and change nothing. The scenarios reset the count before each call that runs the waterfall.
+ */
+export const failingRankingCalls = { count: 0 };
+
+/** Custom rankings: plain ones, and failing ones (a throw, a key that is not a finite number, values whose text cannot be formed). */
 export const RANKING_FUNCTIONS: Record<string, (c: AdlCandidate) => number> = {
   pnlPerNotional: (c) => Number(c.unrealizedPnlQuote) / Number(c.notionalQuote > 0n ? c.notionalQuote : 1n),
   mixed: (c) => Number((c.unrealizedPnlQuote * 7n + c.notionalQuote + c.equityQuote * 3n + c.collateralQuote + BigInt(c.accountId)) % 997n),
   smallestFirst: (c) => -Number(c.sizeBase < 0n ? -c.sizeBase : c.sizeBase),
   constant: () => 1,
-  nan: () => NaN,
-  throws: () => { throw new Error('ranking failed'); },
+  nan: () => { failingRankingCalls.count++; return NaN; },
+  throws: () => { failingRankingCalls.count++; throw new Error('ranking failed'); },
+  /** A key with no text (String() of it throws): the refusal's message must still be formed. */
+  unprintableKey: () => { failingRankingCalls.count++; return Object.create(null) as number; },
+  /** A thrown value with no text. */
+  throwsUnprintable: () => { failingRankingCalls.count++; throw Object.create(null); },
 };
-const rankingFn = fc.constantFrom(...Object.keys(RANKING_FUNCTIONS)).map((k) => Object.defineProperty(RANKING_FUNCTIONS[k]!, 'fuzzName', { value: k, configurable: true }));
+/** The names of the failing ones. */
+export const FAILING_RANKINGS: ReadonlySet<string> = new Set(['nan', 'throws', 'unprintableKey', 'throwsUnprintable']);
+/** Whether a step's ranking is one of the failing functions. */
+export const isFailingRanking = (r: unknown): boolean => typeof r === 'function' && FAILING_RANKINGS.has((r as { fuzzName?: string }).fuzzName ?? '');
+const named = (k: string) => Object.defineProperty(RANKING_FUNCTIONS[k]!, 'fuzzName', { value: k, configurable: true });
+/** A ranking function: a failing one about one time in six (such a run is refused, which ends a scenario). */
+const rankingFn = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...Object.keys(RANKING_FUNCTIONS).filter((k) => !FAILING_RANKINGS.has(k))).map(named) },
+  { weight: 1, arbitrary: fc.constantFrom(...FAILING_RANKINGS).map(named) },
+);
 
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
 export const amountArb = fc.tuple(fc.integer({ min: 0, max: 13 }), fc.integer({ min: 1, max: 9 })).map(([k, m]) => 10n ** BigInt(k) * BigInt(m));

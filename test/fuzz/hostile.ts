@@ -5,7 +5,9 @@
  * - typed:         a throw is a RiskCoreError (InputError, EngineError, MarginRefusedError) with a
  *                  numeric code and a string field; anything else (TypeError, RangeError, a wasm trap) fails;
  * - abort:         the debug build's RiskCoreInvariantError (a broken internal invariant) fails;
- * - unchanged:     a refused call changes nothing;
+ * - unchanged:     a refused call changes nothing (except where a method says a refusal may follow
+ *                  changes that stand: a cascade whose allocation a ranking function refused keeps its
+ *                  earlier rounds, and must keep the ledger's total: `<method>/conservation`);
  * - view-detached: a result view taken before a refused call keeps its length (memory did not move);
  * - must-refuse:   a value invalid whatever the state (wrong type, NaN, a fraction, a property name
  *                  as an id or enum value, a bigint outside i64...) in a slot the call reads is refused;
@@ -149,6 +151,13 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
             const figureParts = ['figures', 'results', 'isolatedResults'];
             if (changed.some((p) => figureParts.includes(p))) stats.add('check:overflow invalidates figures');
             changed = changed.filter((p) => !figureParts.includes(p));
+          }
+          if (changed.length > 0 && thrown instanceof RiskCoreError && method.refusalAfterChanges?.(thrown)) {
+            // Refused after rounds that stand (a cascade's allocation refused by its ranking function).
+            const total = (d: Record<string, string>): string | undefined => /"totalQuote":"(-?\d+)n"/.exec(d.ledger ?? '')?.[1];
+            if (total(before) !== total(after)) violate(stats, all, `${method.name}/conservation`, `${what}: refused with ${e.codeName} (${e.field}) after rounds that moved the ledger total ${total(before)} -> ${total(after)}`);
+            stats.add('check:refused after changes');
+            changed = [];
           }
           if (changed.length > 0 && !method.compound) violate(stats, all, `${method.name}/unchanged`, `${what}: refused with ${e.codeName} (${e.field}) but changed ${changed.join(', ')}`);
           // Views never detach (README, "The runtime"): one taken before keeps its length.

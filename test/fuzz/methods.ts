@@ -14,7 +14,7 @@ import {
 } from '../../dist/src/node.js';
 import { accountColumns } from '../support/book.js';
 import type { RefAccount } from '../reference/model.js';
-import { clampPrice, type Kind, RANKING_FUNCTIONS, type Rng } from './gen.js';
+import { clampPrice, FAILING_RANKINGS, type Kind, RANKING_FUNCTIONS, type Rng } from './gen.js';
 
 export interface Ctx {
   engine: RiskEngine;
@@ -51,6 +51,12 @@ export interface Method {
   verify?: (ctx: Ctx) => string | undefined;
   /** The call is several calls (e.g. plan, then execute): a refusal of a later one may follow changes by an earlier one. */
   compound?: boolean;
+  /**
+   * A refusal that by design follows changes the call made first (a cascade whose allocation is
+   * refused by its ranking function: the rounds before stand). Such a refusal must still keep the
+   * ledger's total (conservation).
+   */
+  refusalAfterChanges?: (x: RiskCoreError) => boolean;
 }
 
 // ---- Valid values for the engine's state ---------------------------------------------------------
@@ -137,7 +143,7 @@ const has = (path: Path) => (args: unknown[]): boolean => {
   for (const k of path) { if (v === null || typeof v !== 'object') return false; v = (v as Record<string | number, unknown>)[k]; }
   return v !== undefined;
 };
-const curveIs = (...kinds: string[]) => (a: unknown[]): boolean => kinds.includes(((a[0] as { curve?: { kind?: string } }).curve?.kind) ?? '');
+const curveIs = (...kinds: unknown[]) => (a: unknown[]): boolean => kinds.includes(getPath(a, [0, 'curve', 'kind']));
 
 const e = (c: Ctx): RiskEngine => c.engine;
 /** A simulation's policy and waterfall: a preset's name or an object of the type. */
@@ -151,7 +157,7 @@ export const METHODS: readonly Method[] = [
     slots: [{ path: [0], kind: ANY }, { path: [0, 'baseDecimals'], kind: { t: 'count', max: 12 } }, { path: [0, 'markPrice'], kind: Q() }, { path: [0, 'curve'], kind: ANY },
       { path: [0, 'curve', 'kind'], kind: ENUM('flat', 'tiers', 'sizePremium', 'openInterest') }, { path: [0, 'curve', 'imfPpm'], kind: PPM, consumed: curveIs('flat', 'sizePremium', 'openInterest') },
       { path: [0, 'curve', 'mmfPpm'], kind: PPM, consumed: curveIs('flat', 'sizePremium', 'openInterest') }, { path: [0, 'curve', 'premiumPpm'], kind: COUNT, consumed: curveIs('sizePremium') },
-      { path: [0, 'curve', 'tiers'], kind: ANY }, { path: [0, 'curve', 'tiers', 0, 'imfPpm'], kind: PPM, consumed: curveIs('tiers') },
+      { path: [0, 'curve', 'tiers'], kind: ANY, consumed: curveIs('tiers') }, { path: [0, 'curve', 'tiers', 0, 'imfPpm'], kind: PPM, consumed: curveIs('tiers') },
       { path: [0, 'curve', 'lowerCapQuote'], kind: Q(), consumed: curveIs('openInterest') }, { path: [0, 'stepBase'], kind: ANY, optional: true },
       { path: [0, 'insuranceFund'], kind: ENUM('global', 'own'), optional: true }, { path: [0, 'fundingIndexLong'], kind: Q(), optional: true }],
     call: (c, a) => e(c).addMarket(a[0] as never) },
@@ -165,7 +171,8 @@ export const METHODS: readonly Method[] = [
   { name: 'reserve', args: (c) => [{ accounts: c.rng.int(0, 3), positions: c.rng.int(0, 3), isolated: c.rng.int(0, 1) }],
     slots: [{ path: [0], kind: ANY }, { path: [0, 'accounts'], kind: COUNT }, { path: [0, 'positions'], kind: COUNT }, { path: [0, 'isolated'], kind: COUNT, optional: true }],
     call: (c, a) => { e(c).reserve(a[0] as never); } },
-  { name: 'commit', args: (c) => [batchFor(c)], slots: [{ path: [0], kind: ANY }, { path: [0, 'counts'], kind: ANY }, { path: [0, 'firstAccountId'], kind: ANY }],
+  // The batch's firstAccountId is for the caller: commit reads the reservation's own (never consumed).
+  { name: 'commit', args: (c) => [batchFor(c)], slots: [{ path: [0], kind: ANY }, { path: [0, 'counts'], kind: ANY }, { path: [0, 'firstAccountId'], kind: ANY, consumed: () => false }],
     call: (c, a) => e(c).commit(a[0] as never) },
   { name: 'appendColumns', args: (c) => [accountColumns(newAccounts(c), e(c).accountCount)],
     slots: [{ path: [0], kind: ANY }, { path: [0, 'accounts'], kind: ANY }, { path: [0, 'accounts', 'positionCount'], kind: ANY }, { path: [0, 'accounts', 'collateralQuote'], kind: ANY, optional: true },
@@ -193,7 +200,7 @@ export const METHODS: readonly Method[] = [
   })),
   { name: 'check', args: (c) => [scope(c)],
     slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'from'], kind: COUNT, consumed: has([0, 'from']) }, { path: [0, 'count'], kind: COUNT, consumed: has([0, 'count']) },
-      { path: [0, 'accounts'], kind: LIST, consumed: has([0, 'accounts']) }, { path: [0, 'accounts', 0], kind: ACCOUNT, consumed: has([0, 'accounts', 0]) }],
+      { path: [0, 'accounts'], kind: LIST, optional: true, consumed: has([0, 'accounts']) }, { path: [0, 'accounts', 0], kind: ACCOUNT, consumed: has([0, 'accounts', 0]) }],
     call: (c, a) => e(c).check(a[0] as never) },
   { name: 'checkMarkets', args: (c) => [[market(c)]], slots: [{ path: [0], kind: LIST }, { path: [0, 0], kind: MARKET }], call: (c, a) => e(c).checkMarkets(a[0] as number[]) },
   ...(['summary', 'resultsView', 'isolatedResultsView', 'executeLiquidations', 'liquidationLog', 'liquidationLogView', 'deficits', 'deficitsView', 'takeDeficits', 'ledger',
@@ -211,13 +218,14 @@ export const METHODS: readonly Method[] = [
       { path: [0, 'order'], kind: ENUM('maintenance', 'notional', 'book'), optional: true }, { path: [0, 'bufferPpm'], kind: COUNT, optional: true },
       { path: [0, 'liquidationFeePpm'], kind: PPM, optional: true }, { path: [0, 'liquidatorSharePpm'], kind: PPM, optional: true }, { path: [0, 'maxCloseFractionPpm'], kind: PPM, optional: true },
       { path: [0, 'minCloseNotionalQuote'], kind: Q(), optional: true }, { path: [0, 'maxNotionalPerRoundQuote'], kind: Q(), optional: true },
-      { path: [0, 'backstopPpm'], kind: PPM, optional: true }, { path: [0, 'backstopAccountId'], kind: ACCOUNT, optional: true, consumed: (a) => ((a[0] as { backstopPpm?: number }).backstopPpm ?? 0) > 0 }],
+      { path: [0, 'backstopPpm'], kind: PPM, optional: true }, { path: [0, 'backstopAccountId'], kind: ACCOUNT, optional: true, consumed: (a) => { const ppm = getPath(a, [0, 'backstopPpm']); return typeof ppm === 'number' && ppm > 0; } }],
     call: (c, a) => e(c).planLiquidations(a[0] as never) },
   { name: 'liquidate', args: (c) => [{ ...c.policy }, { maxRounds: c.rng.int(1, 4), ...(c.rng.chance(0.5) ? { allocate: c.rng.chance(0.5) ? true : { nowSec: 10_000 + c.rng.int(0, 1000) } } : {}) }],
     slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'close'], kind: ENUM('full', 'partial'), optional: true }, { path: [0, 'liquidationFeePpm'], kind: PPM, optional: true },
       { path: [1], kind: ANY, optional: true }, { path: [1, 'maxRounds'], kind: COUNT, optional: true }, { path: [1, 'allocate'], kind: ANY, optional: true },
       { path: [1, 'allocate', 'nowSec'], kind: SECONDS, optional: true, consumed: has([1, 'allocate', 'nowSec']) }, { path: [1, 'onDeficits'], kind: ANY, optional: true }],
-    call: (c, a) => e(c).liquidate(a[0] as never, a[1] as never) },
+    call: (c, a) => e(c).liquidate(a[0] as never, a[1] as never),
+    refusalAfterChanges: (x) => x.codeName === 'InvalidWaterfall' && x.field === 'ranking' },
   { name: 'insuranceFund', args: (c) => [c.rng.chance(0.3) ? undefined : market(c)], slots: [{ path: [0], kind: MARKET, optional: true }], call: (c, a) => e(c).insuranceFund(a[0] as number) },
   { name: 'depositInsuranceFund', args: (c) => [quote(c), c.rng.chance(0.3) ? undefined : market(c)], slots: [{ path: [0], kind: Q() }, { path: [1], kind: MARKET, optional: true }],
     call: (c, a) => e(c).depositInsuranceFund(a[0] as bigint, a[1] as number) },
@@ -229,7 +237,7 @@ export const METHODS: readonly Method[] = [
     call: (c, a) => e(c).setWaterfall(a[0] as never) },
   { name: 'allocateLosses', args: (c) => [c.rng.chance(0.3) ? undefined : { nowSec: 20_000 + c.rng.int(0, 100) }], slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'nowSec'], kind: SECONDS, optional: true }],
     call: (c, a) => e(c).allocateLosses(a[0] as never) },
-  { name: 'adlRanking', args: (c) => [market(c), c.rng.pick(['long', 'short']), c.rng.chance(0.2) ? RANKING_FUNCTIONS.mixed : c.rng.pick(['pnl', 'bitmex', 'binance', 'hyperliquid'])],
+  { name: 'adlRanking', args: (c) => [market(c), c.rng.pick(['long', 'short']), c.rng.chance(0.2) ? RANKING_FUNCTIONS.mixed : c.rng.chance(0.1) ? RANKING_FUNCTIONS[c.rng.pick([...FAILING_RANKINGS])] : c.rng.pick(['pnl', 'bitmex', 'binance', 'hyperliquid'])],
     slots: [{ path: [0], kind: MARKET }, { path: [1], kind: ENUM('long', 'short') }, { path: [2], kind: ANY }],
     call: (c, a) => e(c).adlRanking(a[0] as number, a[1] as 'long', a[2] as 'pnl') },
   { name: 'depositOperatorCapital', args: (c) => [c.rng.pick([1, 2]), quote(c)], slots: [{ path: [0], kind: ENUM(1, 2) }, { path: [1], kind: Q() }],
@@ -243,19 +251,21 @@ export const METHODS: readonly Method[] = [
     slots: [{ path: [0], kind: ANY }, { path: [0, 'events'], kind: ANY }, { path: [0, 'records'], kind: ANY }, { path: [0, 'records', 0, 'amountQuote'], kind: ANY, consumed: has([0, 'records', 0]) },
       { path: [0, 'records', 0, 'event'], kind: ANY, consumed: has([0, 'records', 0]) }, { path: [0, 'events', 0, 'steps'], kind: ANY, consumed: has([0, 'events', 0]) }],
     call: (_c, a) => AuditLog.fromJSON(a[0] as never) },
-  { name: 'toAtoms', args: (c) => [quote(c), 6, 'amountQuote'], slots: [{ path: [0], kind: Q() }, { path: [1], kind: { t: 'count', max: 18 } }], call: (_c, a) => toAtoms(a[0] as bigint, a[1] as number, a[2] as string) },
+  // toAtoms converts; the range of an amount is the consumer's to check (any bigint is atoms).
+  { name: 'toAtoms', args: (c) => [quote(c), 6, 'amountQuote'], slots: [{ path: [0], kind: { t: 'atoms', decimals: 6, unbounded: true } }, { path: [1], kind: { t: 'count', max: 18 } }], call: (_c, a) => toAtoms(a[0] as bigint, a[1] as number, a[2] as string) },
   { name: 'resolveConfig', args: (c) => [{ ...simConfig(c), book: { accounts: 50, markets: 2 } }],
-    slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'paths'], kind: { t: 'count', max: 100_000_000 } }, { path: [0, 'steps'], kind: { t: 'count', max: 100_000 } },
-      { path: [0, 'seed'], kind: COUNT }, { path: [0, 'waterfall'], kind: SIM_WATERFALL, optional: true }, { path: [0, 'policy'], kind: SIM_POLICY, optional: true },
-      { path: [0, 'scenario', 'kind'], kind: ENUM('monteCarlo', 'shockGrid', 'replay') }, { path: [0, 'book', 'accounts'], kind: COUNT }, { path: [0, 'fundingRatePpm'], kind: ANY, optional: true }],
+    slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'paths'], kind: { t: 'count', max: 100_000_000 }, optional: true }, { path: [0, 'steps'], kind: { t: 'count', max: 100_000 }, optional: true },
+      { path: [0, 'seed'], kind: { t: 'count', max: Number.MAX_SAFE_INTEGER }, optional: true }, { path: [0, 'waterfall'], kind: SIM_WATERFALL, optional: true }, { path: [0, 'policy'], kind: SIM_POLICY, optional: true },
+      { path: [0, 'scenario', 'kind'], kind: ENUM('monteCarlo', 'shockGrid', 'replay') }, { path: [0, 'book', 'accounts'], kind: COUNT, optional: true }, { path: [0, 'fundingRatePpm'], kind: ANY, optional: true }],
     call: (_c, a) => resolveConfig(a[0] as never) },
   { name: 'Simulator.fromEngine', takesEngine: true, args: (c) => [simConfig(c)],
-    slots: [{ path: [0], kind: ANY }, { path: [0, 'steps'], kind: { t: 'count', max: 100_000 } }, { path: [0, 'waterfall'], kind: SIM_WATERFALL, optional: true },
-      { path: [0, 'policy'], kind: SIM_POLICY, optional: true }, { path: [0, 'scenario'], kind: ANY }, { path: [0, 'insuranceFundQuote'], kind: ANY, optional: true }],
+    slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'steps'], kind: { t: 'count', max: 100_000 }, optional: true }, { path: [0, 'waterfall'], kind: SIM_WATERFALL, optional: true },
+      { path: [0, 'policy'], kind: SIM_POLICY, optional: true }, { path: [0, 'scenario'], kind: ANY, optional: true }, { path: [0, 'insuranceFundQuote'], kind: ANY, optional: true }],
     call: (c, a) => Simulator.fromEngine(e(c), a[0] as never) },
   { name: 'simulate', args: (c) => [{ ...simConfig(c), book: { accounts: 40, markets: 2 } }, { workers: 0, pathFrom: 0, pathTo: 1 }],
-    slots: [{ path: [0, 'steps'], kind: { t: 'count', max: 100_000 } }, { path: [0, 'book', 'accounts'], kind: ANY }, { path: [0, 'policy'], kind: SIM_POLICY, optional: true },
-      { path: [1, 'pathFrom'], kind: ANY }, { path: [1, 'pathTo'], kind: ANY }, { path: [1, 'workers'], kind: ANY }],
+    slots: [{ path: [0, 'steps'], kind: { t: 'count', max: 100_000 }, optional: true }, { path: [0, 'book', 'accounts'], kind: ANY, optional: true }, { path: [0, 'policy'], kind: SIM_POLICY, optional: true },
+      { path: [1], kind: ANY, optional: true }, { path: [1, 'pathFrom'], kind: { t: 'count', max: 0 }, optional: true }, { path: [1, 'pathTo'], kind: { t: 'count', max: 1 }, optional: true },
+      { path: [1, 'workers'], kind: { t: 'count', max: 1024 }, optional: true }],
     call: (_c, a) => simulate(a[0] as never, a[1] as never) },
 ];
 

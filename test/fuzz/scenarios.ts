@@ -10,11 +10,14 @@
  * - conservation:        ledger().totalQuote is unchanged by every call of the scenario after setup;
  * - deficits-covered:    per event, each deficit's covers plus its uncovered record equal it exactly,
  *                        and the report's steps plus uncovered equal its deficit total;
- * - tranche-totals:      pooled steps' pay records equal their covers; socializeFunding's pay equals
- *                        covers plus residue; single-payer steps have no pay records; residue >= 0;
- * - gains-haircut-cap:   per account, gains-haircut payments summed over steps, groups and events since
- *                        marks or funding indices last moved never exceed its gain at the start of that
- *                        stretch (positive parts of v over its positions), times the largest maxHaircutPpm;
+ * - tranche-totals:      pooled steps' (socializeFunding's too) pay records equal their covers and leave
+ *                        no residue; single-payer steps have no pay records; residue >= 0;
+ * - gains-haircut-cap:   a haircut takes the gain itself, so per account, gains-haircut payments summed
+ *                        over steps, groups and events since marks or funding indices last moved never
+ *                        exceed the largest gain it showed in that stretch (positive parts of v over its
+ *                        positions, v as it is or once owed funding is settled, plus rounding of partial
+ *                        closes); and in one event, each haircutGains step takes at most its
+ *                        maxHaircutPpm of that gain;
  * - deposit-haircut-cap: a deposit haircut takes no more than the payer's collateral before the run;
  * - backstop-cap:        a provider pays at most its capacity over all events, and at most its collateral in a run;
  * - members-cap:         members' fund balances stay in 0..committed, assessments within the multiple;
@@ -22,21 +25,31 @@
  *                        reducing without flipping;
  * - no-position-pays-nothing: an account with no position pays nothing to ADL, and one with no position
  *                        and no payer record keeps its collateral (OI socialization does not reach it);
- * - solvency:            a group (cross account or isolated position) with equity >= 0 before a run and
- *                        < 0 after it, unless a venue rule explains it (it paid an assessment, or holds a
- *                        position in a market whose funding index the run bumped): those are tallied
- *                        under venueRule and go through the hook below;
+ * - solvency:            no group (cross account or isolated position) with equity >= 0 before a run has
+ *                        equity < 0 after it, unless it is a cross account that paid an assessment (the
+ *                        one venue rule that may: docs/WATERFALL.md, "Solvency"); those are tallied under
+ *                        venueRule;
+ * - paid-beyond-equity:  the run's report says how far assessments took members below zero: only
+ *                        assessments steps report payments beyond equity, the steps add up to the run's
+ *                        figure, and the figure covers at least how far the tallied members ended below zero;
+ * - ranking-refusal:     a run whose ranking function fails (throws, or returns a key that is not a
+ *                        finite number) is refused whole (InputError InvalidWaterfall, field `ranking`,
+ *                        row: a step ranked by a failing function) and changes nothing; in a cascade the
+ *                        rounds before stand and that round's deficits stay pending; a run that calls no
+ *                        failing function is not refused. Such a refusal ends the scenario;
  * - determinism:         the same scenario gives the same digests and audit log, twice and on both builds.
  */
 import fc from 'fast-check';
-import { RiskCoreError, RiskCoreInvariantError, type AllocationReport, type AuditRecord, type LiquidationPolicy, type RiskEngine, type Tranche, type WaterfallConfig } from '../../dist/src/node.js';
+import { InputError, RiskCoreError, RiskCoreInvariantError, type AllocationReport, type AuditRecord, type LiquidationPolicy, type RiskEngine, type Tranche, type WaterfallConfig } from '../../dist/src/node.js';
 import { fundingOwedQuote } from '../reference/liquidation.js';
 import type { RefMarket } from '../reference/model.js';
-import { digest, digestText, show } from './digest.js';
-import { buildVenue, clampPrice, fitWaterfall, policyArb, VAULT, venueArb, waterfallArb, type VenueDraw } from './gen.js';
+import { changedParts, digest, digestText, show } from './digest.js';
+import { buildVenue, clampPrice, failingRankingCalls, fitWaterfall, isFailingRanking, policyArb, VAULT, venueArb, waterfallArb, type VenueDraw } from './gen.js';
 import { FuzzFailure, KnownStop, violate, type Stats } from './stats.js';
 
 const PPM = 1_000_000n;
+/** Rounds of the scenarios' cascades (liquidate's maxRounds). */
+const CASCADE_ROUNDS = 4;
 const sign = (x: bigint): bigint => (x > 0n ? 1n : x < 0n ? -1n : 0n);
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 const pos0 = (x: bigint): bigint => (x > 0n ? x : 0n);
@@ -76,11 +89,16 @@ function marketRef(engine: RiskEngine, m: number): RefMarket {
   return { baseDecimals: x.baseDecimals, markPrice: x.markPrice, fundingIndexLong: x.fundingIndexLong, fundingIndexShort: x.fundingIndexShort, curve: { kind: 'flat', imfPpm: 0, mmfPpm: 0 } };
 }
 
-/** v = floor(s m / D) + quote - funding owed, at the market's state now. */
+/**
+ * The most a position's gain can show at the market's state now: v = floor(s m / D) + quote - funding
+ * owed, or, once a fill (a liquidation or ADL close) settles the funding it owes from collateral,
+ * floor(s m / D) + quote: the larger of the two.
+ */
 function gainOf(mk: RefMarket, marketId: number, p: { sizeBase: bigint; quoteBalance: bigint; fundingSnapshot: bigint }): bigint {
   const D = 10n ** BigInt(mk.baseDecimals);
   const value = p.sizeBase * mk.markPrice;
-  return (value >= 0n ? value / D : -((-value + D - 1n) / D)) + p.quoteBalance - fundingOwedQuote(mk, { marketId, ...p });
+  const owed = fundingOwedQuote(mk, { marketId, ...p });
+  return (value >= 0n ? value / D : -((-value + D - 1n) / D)) + p.quoteBalance - (owed < 0n ? owed : 0n);
 }
 
 function snap(engine: RiskEngine): Snap {
@@ -122,12 +140,20 @@ interface Shadow {
   gainBound: bigint[] | undefined;
   /** Backstop payments per (waterfall, step, provider) over all events. */
   backstop: Map<string, bigint>;
+  /**
+   * Per account, atoms of gain that partial closes since the stretch began may have added unobserved:
+   * a reduce keeps `quote - floor(quote * c / |s|)` on the position, so each close can raise its
+   * unrealized PnL (before the floor of its value) by up to one atom, and the floor hides up to one
+   * more (docs/FORMULAS.md, "Fills"); counted as 2 per position of the account per close that can
+   * reach it (ADL: per deficit and ADL step; a cascade: per round).
+   */
+  slack: Map<number, bigint>;
 }
 
 /**
- * Gains only fall while marks and funding indices stand still (closes realize them, the funding bump
- * and ADL at the bankruptcy price lower them), except by a backstop transfer: the bound of a stretch
- * is the largest gain observed in it.
+ * Gains only fall while marks and funding indices stand still (closes realize them, a gains haircut
+ * takes them, ADL at the bankruptcy price lowers them), except by a backstop transfer: the bound of a
+ * stretch is the largest gain observed in it.
  */
 function raiseBound(shadow: Shadow, s: Snap): void {
   shadow.gainBound = s.gainBound.map((g, a) => { const b = shadow.gainBound?.[a] ?? 0n; return g > b ? g : b; });
@@ -145,7 +171,7 @@ function checkEvents(engine: RiskEngine, config: WaterfallConfig, events: Alloca
   const log = engine.auditLog;
   const lists = stepsOf(config);
   const kinds = lists.flat().map((t) => t.kind);
-  const maxPpm = BigInt(Math.max(0, ...lists.flat().map((t) => (t.kind === 'haircutGains' ? t.maxHaircutPpm ?? 1_000_000 : 0))));
+  const haircutPpms = lists.flat().flatMap((t) => (t.kind === 'haircutGains' ? [BigInt(t.maxHaircutPpm ?? 1_000_000)] : []));
   const eventIds = new Set(events.map((r) => r.event));
   const records: AuditRecord[] = log.records().filter((r) => eventIds.has(r.event));
   for (const report of events) {
@@ -160,9 +186,8 @@ function checkEvents(engine: RiskEngine, config: WaterfallConfig, events: Alloca
     const totals = log.totalsByTranche(report.event);
     let residue = 0n;
     for (const t of totals) {
-      const pooled = ['haircutGains', 'haircutDeposits', 'haircutVaultShares', 'membersFund', 'assessments'].includes(t.tranche);
-      const ok = t.residueQuote >= 0n && (pooled ? t.paidQuote === t.coveredQuote && t.residueQuote === 0n
-        : t.tranche === 'socializeFunding' ? t.paidQuote === t.coveredQuote + t.residueQuote : t.paidQuote === 0n);
+      const pooled = ['socializeFunding', 'haircutGains', 'haircutDeposits', 'haircutVaultShares', 'membersFund', 'assessments'].includes(t.tranche);
+      const ok = t.residueQuote >= 0n && (pooled ? t.paidQuote === t.coveredQuote && t.residueQuote === 0n : t.paidQuote === 0n);
       if (!ok) violate(stats, all, 'tranche-totals', `event ${report.event}: ${show(t)}`);
       residue += t.residueQuote;
       if (t.coveredQuote > 0n) stats.add(`cover:${t.tranche}`);
@@ -179,14 +204,29 @@ function checkEvents(engine: RiskEngine, config: WaterfallConfig, events: Alloca
       stats.add('check:adl-opposite-side');
     }
   }
-  // Gains haircut across steps, groups and events of the stretch.
+  // Gains haircut: across steps, groups and events of the stretch, at most the gain (a haircut takes
+  // it, so what is left is what a later one sees); in one event, each step at most its ppm of it.
+  // Rounding of partial closes may add a few atoms unobserved (Shadow.slack).
+  const adlSteps = BigInt(kinds.filter((k) => k === 'adl').length);
+  const held = new Map<number, bigint>();
+  for (const [key, size] of before.sizes) if (size !== 0n) { const a = Number(key.split('/')[0]); held.set(a, (held.get(a) ?? 0n) + 1n); }
+  // ADL: a close per deficit and ADL step at most; a cascade: a partial close per round (its rounds
+  // without deficits run no waterfall, so they are not among the events).
+  const deficitCount = events.reduce((n, r) => n + BigInt(log.deficits(r.event).length), 0n);
+  const closes = deficitCount * adlSteps + (explicit ? 0n : BigInt(CASCADE_ROUNDS));
+  for (const [a, n] of held) shadow.slack.set(a, (shadow.slack.get(a) ?? 0n) + 2n * n * closes);
+  const perEvent = new Map<string, bigint>();
   for (const r of records.filter((x) => x.tranche === 'haircutGains' && x.role === 'pay' && x.accountId !== null && x.accountId !== unbounded)) {
     const a = r.accountId!;
     const total = (shadow.haircut.get(a) ?? 0n) + r.amountQuote;
     shadow.haircut.set(a, total);
-    const gain = (shadow.gainBound ?? before.gainBound)[a] ?? 0n;
-    const bound = gain * maxPpm / PPM;
-    if (total > bound) violate(stats, all, 'gains-haircut-cap', `account ${a} paid ${total} to gains haircuts since marks last moved (this record: ${show(r)}); its largest gain since was ${gain} (bound ${bound} at ${maxPpm} ppm)`);
+    const gain = ((shadow.gainBound ?? before.gainBound)[a] ?? 0n) + (shadow.slack.get(a) ?? 0n);
+    if (total > gain) violate(stats, all, 'gains-haircut-cap', `account ${a} paid ${total} to gains haircuts since marks last moved (this record: ${show(r)}); its largest gain since was ${gain} (with ${shadow.slack.get(a) ?? 0n} atoms of rounding)`);
+    const key = `${r.event}/${a}`;
+    const inEvent = (perEvent.get(key) ?? 0n) + r.amountQuote;
+    perEvent.set(key, inEvent);
+    const bound = haircutPpms.reduce((x, ppm) => x + gain * ppm / PPM, 0n);
+    if (inEvent > bound) violate(stats, all, 'gains-haircut-cap', `account ${a} paid ${inEvent} to gains haircuts in event ${r.event} (this record: ${show(r)}); its gain was at most ${gain}, the steps' ppm ${haircutPpms.join(', ')} allow ${bound}`);
     stats.add('check:gains-haircut-cap');
   }
   // Backstop providers: capacity over all events; collateral per run when nothing before could credit it.
@@ -251,20 +291,19 @@ function checkRun(engine: RiskEngine, config: WaterfallConfig, report: Allocatio
     if (after.collateral[a] !== before.collateral[a]) violate(stats, all, 'no-position-pays-nothing', `event ${report.event}: account ${a} (no position, no payer record) collateral ${before.collateral[a]} -> ${after.collateral[a]}`);
   }
   stats.add('check:no-position-pays-nothing');
-  // Solvency.
-  const bumped = new Set(records.filter((r) => r.tranche === 'socializeFunding' && r.role === 'pay').map((r) => r.marketId!));
+  // Solvency: only assessments may take a group (a member's cross account) below zero equity.
+  const excused: { key: string; before: bigint; after: bigint }[] = [];
   for (const [key, g0] of before.groups) {
     const g1 = after.groups.get(key);
     if (g0.equity === undefined || g0.equity < 0n || !g1 || g1.equity === undefined || g1.equity >= 0n) continue;
     const own = records.filter((r) => r.accountId === g0.accountId);
-    const assessed = own.some((r) => r.tranche === 'assessments');
-    const inBumped = [...g0.positions].some(([m, s]) => s !== 0n && bumped.has(m));
+    const assessed = !key.includes('/iso') && own.some((r) => r.tranche === 'assessments' && r.role === 'pay');
     const detail = `event ${report.event}: group ${key} equity ${g0.equity} -> ${g1.equity}, collateral ${g0.collateral} -> ${g1.collateral}, `
       + `positions ${show([...g0.positions])} -> ${show([...g1.positions])}, defaulter ${defaulters.has(g0.accountId)}, `
       + `records ${show(own.map((r) => [r.tranche, r.role, r.marketId, r.amountQuote, r.sizeBase, r.priceQuote]))}, waterfall ${show(stepsOf(config).map((l) => l.map((t) => t.kind)))}`;
-    if (assessed || inBumped) {
-      stats.add(`venueRule:${assessed ? 'assessments' : 'socializeFunding'}`);
-      venueRuleHook(key, g0.equity, g1.equity, report);
+    if (assessed) {
+      stats.add('venueRule:assessments');
+      excused.push({ key, before: g0.equity, after: g1.equity });
       continue;
     }
     // What the group paid in the run and how it stood: the tally of causes a survey prints.
@@ -274,14 +313,55 @@ function checkRun(engine: RiskEngine, config: WaterfallConfig, report: Allocatio
     violate(stats, all, 'solvency', detail);
   }
   stats.add('check:solvency');
+  checkPaidBeyondEquity(excused, report, stats, all);
 }
 
 /**
- * HOOK (venue-rule figure): a group that a venue rule (assessments, the funding-index bump) took from
- * equity >= 0 to below zero. The engine does not yet report such amounts; once it does (a figure per
- * run of what venue rules took below zero), compare `before - after` with that figure here.
+ * The run's figure of what payers paid beyond their equity (AllocationReport.paidBeyondEquityQuote),
+ * against the groups assessments took from equity >= 0 to below zero (`excused`). No step but
+ * assessments takes a group below zero or lowers one already below, so each of them paid at least
+ * `-after` beyond its equity: their sum is at most the figure (members already below zero add to it),
+ * and each of them is one of the accounts the assessments steps count. What a step's members paid
+ * beyond equity is part of what they paid, which is what the step covered (a pooled step); every
+ * other step reports nothing; the steps add up to the run's figure.
  */
-function venueRuleHook(_group: string, _before: bigint, _after: bigint, _report: AllocationReport): void {}
+function checkPaidBeyondEquity(excused: { key: string; before: bigint; after: bigint }[], report: AllocationReport, stats: Stats, all: boolean): void {
+  const fail = (message: string): void => violate(stats, all, 'paid-beyond-equity', `event ${report.event}: ${message}; steps ${show(report.steps)}`);
+  let sum = 0n, accounts = 0;
+  for (const st of report.steps) {
+    sum += st.paidBeyondEquityQuote;
+    accounts += st.paidBeyondEquityAccounts;
+    if (st.kind !== 'assessments' && (st.paidBeyondEquityQuote !== 0n || st.paidBeyondEquityAccounts !== 0)) fail(`step ${st.waterfall}/${st.step} (${st.kind}) reports payments beyond equity`);
+    if (st.paidBeyondEquityQuote < 0n || st.paidBeyondEquityQuote > st.coveredQuote) fail(`step ${st.waterfall}/${st.step} reports ${st.paidBeyondEquityQuote} beyond equity of ${st.coveredQuote} covered`);
+    if ((st.paidBeyondEquityQuote > 0n) !== (st.paidBeyondEquityAccounts > 0)) fail(`step ${st.waterfall}/${st.step}: ${st.paidBeyondEquityQuote} beyond equity by ${st.paidBeyondEquityAccounts} accounts`);
+  }
+  if (sum !== report.paidBeyondEquityQuote) fail(`the steps report ${sum} beyond equity, the run ${report.paidBeyondEquityQuote}`);
+  const below = excused.reduce((x, g) => x - g.after, 0n);
+  if (below > report.paidBeyondEquityQuote) fail(`members ${show(excused)} ended ${below} below zero from equity >= 0, the run reports ${report.paidBeyondEquityQuote} paid beyond equity`);
+  if (excused.length > accounts) fail(`${excused.length} members ended below zero from equity >= 0, the steps count ${accounts} that paid beyond equity`);
+  if (excused.length > 0) stats.add('cover:paid beyond equity');
+  stats.add('check:paid-beyond-equity');
+}
+
+// ---- Ranking refusals ---------------------------------------------------------------------------
+
+/** Ends a scenario after a refusal by design (checked where it happened). */
+class ScenarioEnd extends Error {
+  constructor(readonly reason: string) { super(`scenario ended: ${reason}`); this.name = 'ScenarioEnd'; }
+}
+
+/** Whether `x` is a run's refusal because a ranking function failed. */
+const isRankingRefusal = (x: unknown): x is RiskCoreError => x instanceof RiskCoreError && x.codeName === 'InvalidWaterfall' && x.field === 'ranking';
+
+/** The refusal is an InputError naming a step ranked by a failing function, and one was called. */
+function checkRankingRefusal(config: WaterfallConfig, x: RiskCoreError, what: string, stats: Stats, all: boolean): void {
+  const step = stepsOf(config).flat()[x.row];
+  if (!(x instanceof InputError) || step?.kind !== 'adl' || !isFailingRanking(step.ranking)) {
+    violate(stats, all, 'ranking-refusal', `${what}: refused (${x.name}, row ${x.row}: ${x.message}), but row ${x.row} is not a step ranked by a failing function`);
+  }
+  if (failingRankingCalls.count === 0) violate(stats, all, 'ranking-refusal', `${what}: refused (${x.message}), but no failing ranking function was called`);
+  stats.add('check:ranking-refusal');
+}
 
 // ---- The driver ---------------------------------------------------------------------------------
 
@@ -295,7 +375,7 @@ async function drive(c: ScenarioCase, release: boolean, stats: Stats | undefined
   try {
     const config = fitWaterfall(c.waterfall, engine.marketCount, engine.accountCount);
     engine.setWaterfall(config);
-    const shadow: Shadow = { ledger: engine.ledger().totalQuote, haircut: new Map(), gainBound: undefined, backstop: new Map() };
+    const shadow: Shadow = { ledger: engine.ledger().totalQuote, haircut: new Map(), gainBound: undefined, backstop: new Map(), slack: new Map() };
     const conserve = (what: string): void => {
       if (!stats) return;
       const now = engine.ledger().totalQuote;
@@ -316,7 +396,7 @@ async function drive(c: ScenarioCase, release: boolean, stats: Stats | undefined
           }
           conserve(`event ${i}: marks and funding move`);
         }
-        if (moved || i === 0) { shadow.haircut.clear(); shadow.gainBound = undefined; }
+        if (moved || i === 0) { shadow.haircut.clear(); shadow.slack.clear(); shadow.gainBound = undefined; }
         nowSec += ev.dt;
         engine.check();
         const before = stats ? snap(engine) : undefined;
@@ -325,15 +405,45 @@ async function drive(c: ScenarioCase, release: boolean, stats: Stats | undefined
         let explicit: AllocationReport | undefined;
         let beforeRun: Snap | undefined = before;
         if (ev.mode === 'cascadeAllocate') {
-          reports.push(...engine.liquidate(c.policy, { maxRounds: 4, allocate: { nowSec } }).allocations);
+          failingRankingCalls.count = 0;
+          try {
+            reports.push(...engine.liquidate(c.policy, { maxRounds: CASCADE_ROUNDS, allocate: { nowSec } }).allocations);
+          } catch (x) {
+            if (!isRankingRefusal(x)) throw x;
+            // The rounds before stand; the refused round's deficits stay pending.
+            if (stats) {
+              checkRankingRefusal(config, x, `event ${i}: cascade`, stats, all);
+              conserve(`event ${i}: refused cascade`);
+              const pending = engine.deficits().reduce((t, d) => t + d.amountQuote, 0n);
+              const lastRound = engine.liquidationLog().reduce((t, r) => t + r.deficitQuote, 0n);
+              if (pending === 0n || pending !== lastRound) violate(stats, all, 'ranking-refusal', `event ${i}: a cascade refused by its ranking function leaves ${pending} pending; its last round's deficits were ${lastRound}`);
+            }
+            throw new ScenarioEnd('ranking');
+          }
         } else {
-          if (ev.mode === 'cascadeThenAllocate') engine.liquidate(c.policy, { maxRounds: 4 });
+          if (ev.mode === 'cascadeThenAllocate') engine.liquidate(c.policy, { maxRounds: CASCADE_ROUNDS });
           else { engine.planLiquidations(c.policy); engine.executeLiquidations(); }
           conserve(`event ${i}: liquidation`);
           engine.check();
           if (stats) { beforeRun = snap(engine); raiseBound(shadow, beforeRun); }
-          explicit = engine.allocateLosses({ nowSec });
+          const refusedBefore = stats ? digest(engine) : undefined;
+          failingRankingCalls.count = 0;
+          try {
+            explicit = engine.allocateLosses({ nowSec });
+          } catch (x) {
+            if (!isRankingRefusal(x)) throw x;
+            if (stats) {
+              checkRankingRefusal(config, x, `event ${i}: allocateLosses`, stats, all);
+              const changed = changedParts(refusedBefore!, digest(engine));
+              if (changed.length > 0) violate(stats, all, 'ranking-refusal', `event ${i}: allocateLosses refused by its ranking function (${x.message}) but changed ${changed.join(', ')}`);
+            }
+            throw new ScenarioEnd('ranking');
+          }
           reports.push(explicit);
+        }
+        if (stats) {
+          if (failingRankingCalls.count > 0) violate(stats, all, 'ranking-refusal', `event ${i}: a failing ranking function was called ${failingRankingCalls.count} times and the run was not refused`);
+          stats.add('check:ranking-refusal');
         }
         engine.check();
         if (stats) {
@@ -349,7 +459,14 @@ async function drive(c: ScenarioCase, release: boolean, stats: Stats | undefined
         conserve(`event ${i}: allocation`);
         lastEvent = Math.max(lastEvent, ...reports.map((r) => r.event));
       } catch (x) {
-        // A move that takes the book out of the supported range ends the scenario (both builds alike).
+        // A run refused by its ranking function ends the scenario (the same run would be refused
+        // again), after its checks; so does a move that takes the book out of the supported range
+        // (both builds alike).
+        if (x instanceof ScenarioEnd) {
+          stats?.add(`cover:ended by ${x.reason}`);
+          trace.digests.push(`ended:${x.reason}:${digestText(digest(engine))}`);
+          break;
+        }
         if (x instanceof RiskCoreError && (x.codeName === 'Overflow' || x.codeName === 'ResultsStale' || x.codeName === 'NoPlan')) {
           stats?.add(`cover:ended by ${x.codeName}`);
           trace.digests.push(`ended:${x.codeName}`);

@@ -26,7 +26,7 @@ export class Stats {
     return [
       `totals: ${['cases', 'calls', 'refusals', 'scenarios', 'events', 'allocations', 'skipped'].map((k) => `${k} ${this.get(k)}`).join(', ')}\n`,
       line('calls per method', 'call:'), line('refusals per code', 'code:'), line('invariant checks', 'check:'),
-      line('known failures seen (not fatal without --all)', 'known:'), line('solvency cases under venue rules (assessments, socializeFunding)', 'venueRule:'),
+      line('known failures seen (not fatal without --all)', 'known:'), line('groups taken below zero by the venue rule (assessments)', 'venueRule:'),
       line('coverage', 'cover:'), line('solvency failures by what the group paid and how it stood', 'solvencyCause:'), line('violations found (survey)', 'found:'),
       this.samples.size === 0 ? '' : `first message per violation:\n${[...this.samples].map(([k, v]) => `  ${k}: ${v.slice(0, 1500)}`).join('\n')}\n`,
     ].join('');
