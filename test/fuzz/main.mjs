@@ -26,6 +26,7 @@ for (let i = 0; i < args.length; i++) {
   else if (flag === '--all') env.FUZZ_ALL = '1';
   else if (flag === '--survey') env.FUZZ_SURVEY = '1';
   else if (flag === '--only') env.FUZZ_ONLY = value();
+  else if (flag === '--help' || flag === '-h') { console.log(usage); process.exit(0); }
   else { console.error(`unknown flag ${flag}\n${usage}`); process.exit(2); }
 }
 if (env.FUZZ_AREA && !['hostile', 'scenarios'].includes(env.FUZZ_AREA)) { console.error(`--area is hostile or scenarios\n${usage}`); process.exit(2); }

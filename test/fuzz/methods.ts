@@ -225,7 +225,10 @@ export const METHODS: readonly Method[] = [
       { path: [1], kind: ANY, optional: true }, { path: [1, 'maxRounds'], kind: COUNT, optional: true }, { path: [1, 'allocate'], kind: ANY, optional: true },
       { path: [1, 'allocate', 'nowSec'], kind: SECONDS, optional: true, consumed: has([1, 'allocate', 'nowSec']) }, { path: [1, 'onDeficits'], kind: ANY, optional: true }],
     call: (c, a) => e(c).liquidate(a[0] as never, a[1] as never),
-    refusalAfterChanges: (x) => x.codeName === 'InvalidWaterfall' && x.field === 'ranking' },
+    // A round's allocation refused by its ranking function, or a round's execution refused with
+    // Overflow (the execution itself moves nothing), ends the cascade: the rounds before stand, and
+    // so does the refused round's check (README, "Cascade").
+    refusalAfterChanges: (x) => (x.codeName === 'InvalidWaterfall' && x.field === 'ranking') || x.codeName === 'Overflow' },
   { name: 'insuranceFund', args: (c) => [c.rng.chance(0.3) ? undefined : market(c)], slots: [{ path: [0], kind: MARKET, optional: true }], call: (c, a) => e(c).insuranceFund(a[0] as number) },
   { name: 'depositInsuranceFund', args: (c) => [quote(c), c.rng.chance(0.3) ? undefined : market(c)], slots: [{ path: [0], kind: Q() }, { path: [1], kind: MARKET, optional: true }],
     call: (c, a) => e(c).depositInsuranceFund(a[0] as bigint, a[1] as number) },
