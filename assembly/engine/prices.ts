@@ -48,6 +48,21 @@ export let priceLiq: i64 = 0;
 export let priceBank: i64 = 0;
 
 /** Prices from a position's terms (v, MM_i, mmf at |s|) and its group's equity and MM. */
+/**
+ * The liquidation price when A0 = (E - v) - (M - MM_i) (or a tier's B_j = A0 + ded_j) leaves i64:
+ * A0 in 128 bits, then the same formulas (math/prices.ts, `liquidationPriceWide`). Out of line: the
+ * common path stays small.
+ */
+function liquidationPriceOfWideA0(equity: i64, v: i64, others: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32): i64 {
+  store<i64>(WIDE_A0, equity); store<i64>(WIDE_A0, equity >> 63, 8);
+  addWide(WIDE_A0, -v);
+  addWide(WIDE_A0, -others);
+  const lo = load<u64>(WIDE_A0), hi = load<u64>(WIDE_A0, 8);
+  const negative = <i64>hi < 0;
+  const mLo = negative ? <u64>0 - lo : lo, mHi = negative ? <u64>0 - hi - <u64>(lo != 0) : hi;
+  return liquidationPriceWide(negative, mHi, mLo, sizeAbs, long, d6, mmf, tiers, tierCount, SCRATCH);
+}
+
 // @ts-ignore: decorator
 @inline function pricesFromTerms(market: u32, sizeBase: i64, v: i64, mm: i64, mmf: u64, equity: i64, mmGroup: i64, invGroup: f64): bool {
   if (sizeBase == 0) { priceLiq = PRICE_NEVER; priceBank = PRICE_NEVER; return true; } // only a quote balance
@@ -64,16 +79,7 @@ export let priceBank: i64 = 0;
   const invSize = 1.0 / Math.abs(<f64>sizeBase);
   const wide = (((equity ^ v) & (equity ^ ev)) | ((ev ^ others) & (ev ^ a0))) < 0;
   priceLiq = wide ? OVERFLOWED : liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, invSize, SCRATCH);
-  if (priceLiq == OVERFLOWED) {
-    // A0 (or a tier's B_j = A0 + ded_j) outside i64: the same formulas on A0's 128-bit value.
-    store<i64>(WIDE_A0, equity); store<i64>(WIDE_A0, equity >> 63, 8);
-    addWide(WIDE_A0, -v);
-    addWide(WIDE_A0, -others);
-    const lo = load<u64>(WIDE_A0), hi = load<u64>(WIDE_A0, 8);
-    const negative = <i64>hi < 0;
-    const mLo = negative ? <u64>0 - lo : lo, mHi = negative ? <u64>0 - hi - <u64>(lo != 0) : hi;
-    priceLiq = liquidationPriceWide(negative, mHi, mLo, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, SCRATCH);
-  }
+  if (priceLiq == OVERFLOWED) priceLiq = liquidationPriceOfWideA0(equity, v, others, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount);
   const share = equityShareWith(equity, mm, mmGroup, invGroup);
   priceBank = share == OVERFLOWED ? OVERFLOWED : bankruptcyPrice(v, share, sizeBase, load<i64>(mkt, M_D), invSize, SCRATCH);
   return priceLiq != OVERFLOWED && priceBank != OVERFLOWED;

@@ -179,17 +179,32 @@ function liquidationPriceTiers(a0: i64, sizeAbs: u64, long: bool, d6: u64, tiers
 // @ts-ignore: decorator
 @inline export function bankruptcyPrice(v: i64, share: i64, sizeBase: i64, d: i64, invSize: f64, out: ptr): i64 {
   const t = v - share;
-  const wrapped = ((v ^ share) & (v ^ t)) < 0;
-  const positive = wrapped ? v > 0 : t > 0;
-  // |T| as u64: the wrapping difference read unsigned (or negated) is exact below 2^64.
+  if (((v ^ share) & (v ^ t)) < 0) return bankruptcyPriceWide(v, t, sizeBase, d, invSize, out);
+  if (sizeBase > 0) {
+    if (t <= 0) return PRICE_NEVER;
+    const p = ratioWithEstimate(<u64>t, <u64>d, <u64>sizeBase, 1, <f64>t * <f64>d * invSize, true, out);
+    return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
+  }
+  if (t >= 0) return PRICE_ALWAYS;
+  const p = ratioWithEstimate(<u64>(-t), <u64>d, <u64>(-sizeBase), 1, -(<f64>t) * <f64>d * invSize, false, out);
+  return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
+}
+
+/**
+ * `bankruptcyPrice` when T = v - E_i wrapped (`t` is the wrapping difference): T has the sign of v
+ * and the magnitude |v| + |E_i| < 2^64, which the wrapping difference read as u64 (or negated) is.
+ * Out of line: the common path above stays small.
+ */
+function bankruptcyPriceWide(v: i64, t: i64, sizeBase: i64, d: i64, invSize: f64, out: ptr): i64 {
+  const positive = v > 0;
   const magnitude: u64 = positive ? <u64>t : <u64>0 - <u64>t;
-  const magnitudeF = wrapped ? <f64>magnitude : Math.abs(<f64>t);
+  const magnitudeF = <f64>magnitude;
   if (sizeBase > 0) {
     if (!positive) return PRICE_NEVER;
     const p = ratioWithEstimate(magnitude, <u64>d, <u64>sizeBase, 1, magnitudeF * <f64>d * invSize, true, out);
     return p > <u64>AMOUNT_LIMIT ? PRICE_ALWAYS : <i64>p;
   }
-  if (positive || t == 0) return PRICE_ALWAYS;
+  if (positive) return PRICE_ALWAYS;
   const p = ratioWithEstimate(magnitude, <u64>d, <u64>(-sizeBase), 1, magnitudeF * <f64>d * invSize, false, out);
   return p == 0 ? PRICE_ALWAYS : (p > <u64>AMOUNT_LIMIT ? PRICE_NEVER : <i64>p);
 }
