@@ -10,8 +10,15 @@ import type { RiskEngine } from '../../dist/src/node.js';
 import type { RefBook } from '../reference/model.js';
 import { generateBook, loadIntoEngine, maxSize, P62, sideIndex } from '../support/book.js';
 import { createEngine } from '../support/engine.js';
+import { expectExercised, RunCount } from '../support/runs.js';
 
 const RUNS = { seed: 777_001, numRuns: 120 };
+/**
+ * Share of draws that meet the preconditions (fc.pre: 'open' only on a market not held, a non-zero
+ * size, a price at most 2^62), measured with this seed: 120 of 134 (90 %; 1,200 of 1,383, 87 %, at ten
+ * times the runs). Bound 75 %.
+ */
+const SHARE = 0.75;
 
 /** A book whose every position has its funding settled (snapshot = index of its side). */
 function settledBook(seed: number): RefBook {
@@ -39,9 +46,11 @@ function money(engine: RiskEngine, accountId: number, marketId: number): { total
 describe('fill reversal', () => {
   it('a fill and its reverse at the same price lose at most 1 atom (2 with a flip) of collateral + quote', async () => {
     let flips = 0, plain = 0;
+    const runs = new RunCount();
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.nat(), fc.nat(), fc.constantFrom('increase', 'reduce', 'close', 'flip', 'open'), fc.bigInt({ min: 1n, max: 1n << 40n }), fc.integer({ min: -200_000, max: 200_000 }),
       async (seed, pickAccount, pickMarket, kind, amount, priceMove) => {
+        runs.draw();
         const book = settledBook(seed);
         const engine = await createEngine();
         loadIntoEngine(engine, book);
@@ -53,16 +62,17 @@ describe('fill reversal', () => {
         const size = money(engine, accountId, marketId).size;
         const sign = size >= 0n ? 1n : -1n;
         const small = amount % (maxSize(market) / 4n + 1n) + 1n; // keeps the notional far below 2^62
+        // 'open' means a fill in a market the account does not hold (size 0, drawn as the first case).
+        fc.pre(kind !== 'open' || size === 0n);
         let d: bigint;
         if (kind === 'increase' || size === 0n) d = size === 0n ? (pickMarket % 3 === 0 ? -small : small) : sign * small;
         else if (kind === 'reduce') d = -sign * (1n + (small % (size * sign)));
         else if (kind === 'close') d = -size;
-        else if (kind === 'flip') d = -size - sign * small;
-        else return;
-        if (d === 0n) return;
+        else d = -size - sign * small; // 'flip'
+        fc.pre(d !== 0n);
         const flip = size !== 0n && (size > 0n) !== (size + d > 0n) && size + d !== 0n;
         const price = market.markPrice + market.markPrice * BigInt(priceMove) / 1_000_000n || 1n;
-        if (price > P62) return;
+        fc.pre(price <= P62); // a fill price above 2^62 is refused
         const before = money(engine, accountId, marketId);
         engine.applyFill({ accountId, marketId, sizeDeltaBase: d, priceQuote: price, isolated });
         engine.applyFill({ accountId, marketId, sizeDeltaBase: -d, priceQuote: price, isolated });
@@ -72,7 +82,9 @@ describe('fill reversal', () => {
         expect(after.others).toBe(before.others);
         expect(lost >= 0n && lost <= (flip ? 2n : 1n), `lost ${lost} atoms (d = ${d}, size ${size}, price ${price}, flip ${flip})`).toBe(true);
         if (flip) flips++; else plain++;
+        runs.hit();
       }), RUNS);
+    expectExercised(runs, RUNS.numRuns, SHARE);
     expect(flips).toBeGreaterThan(5);
     expect(plain).toBeGreaterThan(20);
   });
