@@ -12,9 +12,8 @@
  * shares and the ledger (unchanged by the run, and equal to the model's).
  */
 import { describe, expect, it } from 'vitest';
-import { RiskCoreError, type LiquidationPolicy, type RiskEngine } from '../../dist/src/node.js';
+import { RiskCoreError, type AuditRecord, type LiquidationPolicy, type RiskEngine } from '../../dist/src/node.js';
 import type { Tranche, TrancheKind, WaterfallConfig } from '../../src/waterfall.js';
-import type { AuditRecord } from '../../src/audit.js';
 import { checkBook, type RefAccount, type RefCurve } from '../reference/model.js';
 import { createLiquidationState, depositFund, executePlan, fundIdOf, planRound, type LiqBook, type LiquidationState } from '../reference/liquidation.js';
 import {

@@ -16,9 +16,8 @@
  * random books rarely reach them.
  */
 import { describe, expect, it } from 'vitest';
-import type { LiquidationPolicy, RiskEngine } from '../../dist/src/node.js';
+import type { AuditRecord, LiquidationPolicy, RiskEngine } from '../../dist/src/node.js';
 import type { AdlCandidate, AllocationReport, BackstopProvider, Tranche, TrancheKind, WaterfallConfig } from '../../src/waterfall.js';
-import type { AuditRecord } from '../../src/audit.js';
 import { checkBook, type RefAccount, type RefCurve, type RefPosition } from '../reference/model.js';
 import {
   createLiquidationState, depositFund, executePlan, fundIdOf, planRound, type LiqBook, type LiqMarket, type LiquidationState, type PlanRow,

@@ -17,9 +17,7 @@
  * waterfall-ccp.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError, type RiskEngine } from '../../dist/src/node.js';
-import { AuditLog } from '../../dist/src/audit.js';
-import type { AdlCandidate, WaterfallConfig } from '../../dist/src/waterfall.js';
+import { AuditLog, InputError, type AdlCandidate, type RiskEngine, type WaterfallConfig } from '../../dist/src/node.js';
 import { addBankrupt, allocateConserving, auditRows, createEngine, digest, flatMarket } from './support.js';
 import { caught } from '../support/engine.js';
 
