@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, LIQUIDATION_PRESETS, resolveConfig, WATERFALL_PRESETS, type LiquidationPolicy, type RiskEngine, type SimulationConfig, type Tranche } from '../../dist/src/node.js';
 import { caught } from '../support/engine.js';
-import { expectRefusedUnchanged, fixture, type Fixture } from './support.js';
+import { expectRefusedUnchanged, fixture, ID_PARAMETERS, type Fixture, type ParameterCase } from './support.js';
 
 /** Not an id: strings (even of existing ids), arrays, property names, fractions, negatives, NaN, >= 2^32, non-numbers. */
 const HOSTILE_IDS: readonly unknown[] = [
@@ -27,49 +27,11 @@ const HOSTILE_NAMES: readonly unknown[] = [
 /** Not a boolean flag. */
 const HOSTILE_FLAGS: readonly unknown[] = ['yes', 'false', 0, 1, null, {}, [], 'true'];
 
-type Case = readonly [name: string, field: string, call: (f: Fixture, v: never) => unknown];
-
-const ID_PARAMETERS: readonly Case[] = [
-  ['market(id)', 'marketId', (f, v) => f.engine.market(v)],
-  ['insuranceFund(marketId)', 'marketId', (f, v) => f.engine.insuranceFund(v)],
-  ['depositInsuranceFund(amount, marketId)', 'marketId', (f, v) => f.engine.depositInsuranceFund(5n, v)],
-  ['account(accountId)', 'accountId', (f, v) => f.engine.account(v)],
-  ['positionPrices(accountId)', 'accountId', (f, v) => f.engine.positionPrices(v)],
-  ['positionPricesView(fromAccountId)', 'accountId', (f, v) => f.engine.positionPricesView(v)],
-  ['deposit(accountId)', 'accountId', (f, v) => f.engine.deposit(v, 1n)],
-  ['withdraw(accountId)', 'accountId', (f, v) => f.engine.withdraw(v, 1n)],
-  ['closeAccount(accountId)', 'accountId', (f, v) => f.engine.closeAccount(v)],
-  ['setVaultAccount(accountId)', 'accountId', (f, v) => f.engine.setVaultAccount(v)],
-  ['vaultDeposit(accountId)', 'accountId', (f, v) => f.engine.vaultDeposit(v, 1n)],
-  ['vaultWithdraw(accountId)', 'accountId', (f, v) => f.engine.vaultWithdraw(v, 1n)],
-  ['addDefaultFundContribution(accountId)', 'accountId', (f, v) => f.engine.addDefaultFundContribution(v, 1n)],
-  ['depositOperatorCapital(layer)', 'layer', (f, v) => f.engine.depositOperatorCapital(v, 1n)],
-  ['applyFill({ accountId })', 'accountId', (f, v) => f.engine.applyFill({ accountId: v, marketId: f.m0, sizeDeltaBase: 1n, priceQuote: 100n })],
-  ['applyFill({ marketId })', 'marketId', (f, v) => f.engine.applyFill({ accountId: f.long, marketId: v, sizeDeltaBase: 1n, priceQuote: 100n })],
-  ['preTrade({ accountId })', 'accountId', (f, v) => f.engine.preTrade({ accountId: v, marketId: f.m0, sizeDeltaBase: 1n, priceQuote: 100n })],
-  ['preTrade({ marketId })', 'marketId', (f, v) => f.engine.preTrade({ accountId: f.long, marketId: v, sizeDeltaBase: 1n, priceQuote: 100n })],
-  ['setMarks([marketId])', 'marketId', (f, v) => f.engine.setMarks([v], [100n])],
-  ['setFundingIndices([marketId])', 'marketId', (f, v) => f.engine.setFundingIndices([v], [0n], [0n])],
-  ['checkMarkets([marketId])', 'marketId', (f, v) => f.engine.checkMarkets([v])],
-  ['check({ accounts: [accountId] })', 'accountId', (f, v) => f.engine.check({ accounts: [v] })],
-  ['check({ from })', 'from', (f, v) => f.engine.check({ from: v, count: 1 })],
-  ['check({ count })', 'count', (f, v) => f.engine.check({ from: 0, count: v })],
-  ['addAccounts(positions[].marketId)', 'marketId', (f, v) => f.engine.addAccounts([{ positions: [{ marketId: v, sizeBase: 1n }] }])],
-  ['addAccounts(isolated[].marketId)', 'marketId', (f, v) => f.engine.addAccounts([{ isolated: [{ marketId: v, sizeBase: 1n }] }])],
-  ['addMarket({ insuranceFund: { pool } })', 'fundId', (f, v) => f.engine.addMarket({ baseDecimals: 0, markPrice: 1n, curve: { kind: 'flat', imfPpm: 1, mmfPpm: 1 }, insuranceFund: { pool: v } })],
-  ['adlRanking(marketId)', 'marketId', (f, v) => f.engine.adlRanking(v, 'long', 'pnl')],
-  ['planLiquidations({ backstopAccountId })', 'backstopAccountId', (f, v) => f.engine.planLiquidations({ backstopPpm: 1, backstopAccountId: v })],
-  ['liquidate({ backstopAccountId })', 'backstopAccountId', (f, v) => f.engine.liquidate({ backstopPpm: 1, backstopAccountId: v })],
-  ['setWaterfall(insuranceFund.fund)', 'fundId', (f, v) => f.engine.setWaterfall({ steps: [{ kind: 'insuranceFund', fund: v }] })],
-  ['setWaterfall(groups[].markets[])', 'marketId', (f, v) => f.engine.setWaterfall({ steps: [{ kind: 'insuranceFund' }], groups: [{ markets: [v], steps: [{ kind: 'insuranceFund' }] }] })],
-  ['setWaterfall(backstopVault.providers[].accountId)', 'backstopAccountId', (f, v) => f.engine.setWaterfall({ steps: [{ kind: 'backstopVault', providers: [{ accountId: v }] }] })],
-  ['setWaterfall(operatorCapital.layer)', 'fundId', (f, v) => f.engine.setWaterfall({ steps: [{ kind: 'operatorCapital', layer: v }] })],
-];
 
 const policy = (p: Record<string, unknown>) => p as LiquidationPolicy;
 const tranche = (t: Record<string, unknown>) => ({ steps: [t as unknown as Tranche] });
 
-const NAME_PARAMETERS: readonly Case[] = [
+const NAME_PARAMETERS: readonly ParameterCase[] = [
   ['addMarket({ curve: { kind } })', 'curve', (f, v) => f.engine.addMarket({ baseDecimals: 0, markPrice: 1n, curve: { kind: v, imfPpm: 1, mmfPpm: 1 } })],
   ['addMarket({ insuranceFund })', 'fundId', (f, v) => f.engine.addMarket({ baseDecimals: 0, markPrice: 1n, curve: { kind: 'flat', imfPpm: 1, mmfPpm: 1 }, insuranceFund: v })],
   ['planLiquidations({ close })', 'close', (f, v) => f.engine.planLiquidations(policy({ close: v }))],
@@ -86,7 +48,7 @@ const NAME_PARAMETERS: readonly Case[] = [
   ['adlRanking(ranking)', 'ranking', (f, v) => f.engine.adlRanking(f.m0, 'long', v)],
 ];
 
-const FLAG_PARAMETERS: readonly Case[] = [
+const FLAG_PARAMETERS: readonly ParameterCase[] = [
   ['applyFill({ isolated })', 'isolated', (f, v) => f.engine.applyFill({ accountId: f.long, marketId: f.m1, sizeDeltaBase: 1n, priceQuote: 200n, isolated: v })],
   ['preTrade({ isolated })', 'isolated', (f, v) => f.engine.preTrade({ accountId: f.long, marketId: f.m1, sizeDeltaBase: 1n, priceQuote: 200n, isolated: v })],
   ['riskOrderView({ isolated })', 'isolated', (f, v) => f.engine.riskOrderView({ isolated: v })],
@@ -97,7 +59,7 @@ function label(v: unknown): string {
   return typeof v === 'bigint' ? `${v}n` : typeof v === 'string' ? `'${v}'` : Number.isNaN(v) ? 'NaN' : JSON.stringify(v) ?? String(v);
 }
 
-function throwAll(f: Fixture, cases: readonly Case[], values: readonly unknown[]): void {
+function throwAll(f: Fixture, cases: readonly ParameterCase[], values: readonly unknown[]): void {
   for (const [name, field, call] of cases) {
     for (const v of values) {
       const err = expectRefusedUnchanged(f.engine, () => call(f, v as never), `${name} with ${label(v)}`, field);

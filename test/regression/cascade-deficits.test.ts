@@ -19,25 +19,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RiskEngine } from '../../dist/src/node.js';
-import { createEngine } from '../support/engine.js';
+import { lossBook } from './support.js';
 
-const FLAT = { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } as const;
 const POLICY = { close: 'full', maxNotionalPerRoundQuote: 560n } as const;
 
 type Records = { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array };
-
-async function lossBook(): Promise<{ engine: RiskEngine; m: number; alice: number; bob: number; carol: number }> {
-  const engine = await createEngine();
-  const m = engine.addMarket({ baseDecimals: 0, markPrice: 100n, curve: FLAT });
-  const [alice, bob, carol] = engine.addAccounts([
-    { collateralQuote: 50n, positions: [{ marketId: m, sizeBase: 10n, quoteBalance: -1_000n }] },
-    { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -10n, quoteBalance: 1_000n }] },
-    { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -5n, quoteBalance: 600n }] },
-  ]);
-  engine.depositInsuranceFund(30n);
-  engine.setMarks([m], [80n]);
-  return { engine, m, alice: alice!, bob: bob!, carol: carol! };
-}
 
 /** Records as [account, market, amount] rows. */
 const rows = (r: Records): [number, number, bigint][] => Array.from(r.accountId, (a, i) => [a, r.marketId[i]!, r.amountQuote[i]!]);

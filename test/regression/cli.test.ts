@@ -11,27 +11,13 @@
  * `simulate --help` and the README say that a book module is code run with the user's privileges.
  * The built CLI runs in a child process; the suite runs after `npm run build`.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { riskcore, type Run } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/src/cli/main.js');
 const BOOK_MODULE = join(process.cwd(), 'test/fixtures/book-module.mjs');
-
-interface Run { code: number; stdout: string; stderr: string }
-
-async function riskcore(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const failed = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 // A run small enough for a test: 200 accounts over 2 markets, 2 paths of 2 steps.
 const TINY = ['--accounts', '200', '--markets', '2', '--paths', '2', '--steps', '2'];

@@ -17,28 +17,20 @@ import { describe, expect, it } from 'vitest';
 import { EngineError, InputError, StatusCode, type RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
 import { Simulator } from '../../dist/src/simulation/simulator.js';
 import type { AdlCandidate, AdlRankingFunction, WaterfallConfig } from '../../dist/src/waterfall.js';
-import { caught, createEngine, stateDigest } from '../support/engine.js';
+import { caught, stateDigest } from '../support/engine.js';
 import { everyPublicCall, type EngineCall } from '../support/calls.js';
+import { lossBook as readmeLossBook } from './support.js';
 
-const FLAT = { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } as const;
 const bySize: AdlRankingFunction = (c: AdlCandidate) => Math.abs(Number(c.sizeBase));
 
 interface Book { engine: RiskEngine; m: number; alice: number; bob: number; carol: number; spare: number }
 
 /** The loss book with alice's deficit of 150 pending (or, `liquidated: false`, still to liquidate). */
 async function lossBook(liquidated = true): Promise<Book> {
-  const engine = await createEngine();
-  const m = engine.addMarket({ baseDecimals: 0, markPrice: 100n, curve: FLAT });
-  const [alice, bob, carol, spare] = engine.addAccounts([
-    { collateralQuote: 50n, positions: [{ marketId: m, sizeBase: 10n, quoteBalance: -1_000n }] },
-    { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -10n, quoteBalance: 1_000n }] },
-    { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -5n, quoteBalance: 600n }] },
-    { collateralQuote: 1_000n },
-  ]);
-  engine.depositInsuranceFund(30n);
-  engine.setMarks([m], [80n]);
-  if (liquidated) engine.liquidate({ close: 'full' });
-  return { engine, m, alice: alice!, bob: bob!, carol: carol!, spare: spare! };
+  const book = await readmeLossBook();
+  const [spare] = book.engine.addAccounts([{ collateralQuote: 1_000n }]);
+  if (liquidated) book.engine.liquidate({ close: 'full' });
+  return { ...book, spare: spare! };
 }
 
 const waterfall = (ranking: AdlRankingFunction): WaterfallConfig => ({ steps: [{ kind: 'insuranceFund' }, { kind: 'adl', ranking }] });

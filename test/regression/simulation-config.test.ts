@@ -8,25 +8,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  InputError, mergeShards, resolveConfig, simulate, Simulator, type RiskCoreError, type ShardResult, type SimulationConfig,
+  InputError, mergeShards, resolveConfig, simulate, Simulator, type ShardResult, type SimulationConfig,
 } from '../../dist/src/node.js';
+import { caught, rejected } from '../support/engine.js';
 
 const BOOK_MODULE = new URL('../fixtures/book-module.mjs', import.meta.url).href;
 
-/** The error `fn` throws (fails the test if it does not). */
-function thrown(fn: () => unknown): RiskCoreError {
-  try { fn(); } catch (e) { return e as RiskCoreError; }
-  throw new Error('expected a throw');
-}
-
-async function rejected(p: Promise<unknown>): Promise<RiskCoreError> {
-  try { await p; } catch (e) { return e as RiskCoreError; }
-  throw new Error('expected a rejection');
-}
-
 /** The configuration is refused with InputError(InvalidScenario) naming `field` (and `row`). */
 function expectRefused(config: unknown, field: string, row = -1): void {
-  const e = thrown(() => resolveConfig(config as SimulationConfig));
+  const e = caught(() => resolveConfig(config as SimulationConfig));
   expect(e, `${JSON.stringify(config)} was accepted`).toBeInstanceOf(InputError);
   expect({ codeName: e.codeName, field: e.field, row: e.row }, e.message).toEqual({ codeName: 'InvalidScenario', field, row });
 }
@@ -129,7 +119,7 @@ describe('regression: mergeShards checks each shard\'s hash and numbers', () => 
     const [a, b] = await shards();
     expect(mergeShards([a, b], { complete: true }).results.length).toBe(2);
     for (const s of [a, b]) (s.config as { seed?: number }).seed = 99;
-    const e = thrown(() => mergeShards([a, b], { names: ['a.json', 'b.json'] }));
+    const e = caught(() => mergeShards([a, b], { names: ['a.json', 'b.json'] }));
     expect(e).toBeInstanceOf(InputError);
     expect({ codeName: e.codeName, field: e.field }).toEqual({ codeName: 'InvalidShard', field: 'configHash' });
     expect(e.message).toContain('a.json');
@@ -146,7 +136,7 @@ describe('regression: mergeShards checks each shard\'s hash and numbers', () => 
     for (const [name, edit, field] of cases) {
       const [a, b] = await shards();
       edit(b);
-      const e = thrown(() => mergeShards([a, b]));
+      const e = caught(() => mergeShards([a, b]));
       expect(e, name).toBeInstanceOf(InputError);
       expect({ codeName: e.codeName, field: e.field, row: e.row }, name).toEqual({ codeName: 'InvalidShard', field, row: 0 });
     }
@@ -154,6 +144,6 @@ describe('regression: mergeShards checks each shard\'s hash and numbers', () => 
 
   it('invalid: complete asks for every path of the run', async () => {
     const [a] = await shards();
-    expect(thrown(() => mergeShards([a], { complete: true })).message).toContain('missing paths [1, 2)');
+    expect(caught(() => mergeShards([a], { complete: true })).message).toContain('missing paths [1, 2)');
   });
 });

@@ -16,16 +16,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildReport, InputError, mergeShards, resolveConfig, simulate, Simulator, type RiskEngine, type SimulationConfig } from '../../dist/src/node.js';
-import { caught, createEngine } from '../support/engine.js';
+import { caught, createEngine, rejected } from '../support/engine.js';
 import { expectRefusedUnchanged, fixture } from './support.js';
 
 const SMALL: SimulationConfig = { paths: 2, steps: 1, book: { accounts: 20, markets: 1 } };
 const P62 = 1n << 62n;
-
-async function rejected(p: Promise<unknown>): Promise<unknown> {
-  try { await p; } catch (e) { return e; }
-  throw new Error('expected a rejection');
-}
 
 /** A book whose check overflows: account 1's two quote balances of 2^62 sum past i64. */
 async function overflowingBook(): Promise<RiskEngine> {

@@ -94,3 +94,69 @@ export async function fixture(options: { settled?: boolean; waterfall?: boolean 
   if (options.settled) engine.liquidate({ close: 'full' }, { allocate: true });
   return { engine, m0, m1, long, short, liquidatable, vault, provider, isolated, bankrupt };
 }
+
+/** The README's loss book (below) with its market and the three accounts' ids. */
+export interface LossBook { engine: RiskEngine; m: number; alice: number; bob: number; carol: number }
+
+/**
+ * The README's loss book: D = 1, a flat curve IM 10 % / MM 5 %, insurance fund 30. Mark 100 -> 80:
+ *   alice  collateral 50, long 10 entered at 100:  E = 50 + 800 - 1,000 = -150 (bankrupt), MM 40
+ *   bob    collateral 1,000, short 10 at 100:     v = -800 + 1,000 = 200, E = 1,200, N = 800, Q = 1,000
+ *   carol  collateral 1,000, short 5 at 120:      v = -400 + 600 = 200,   E = 1,200, N = 400, Q = 600
+ * A full close of alice at 80 records a deficit of 150 (d = -10, q = 80). `checked`: a full check
+ * has run at the new mark.
+ */
+export async function lossBook(options: { checked?: boolean } = {}): Promise<LossBook> {
+  const engine = await createEngine();
+  const m = engine.addMarket({ baseDecimals: 0, markPrice: 100n, curve: { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } });
+  const [alice, bob, carol] = engine.addAccounts([
+    { collateralQuote: 50n, positions: [{ marketId: m, sizeBase: 10n, quoteBalance: -1_000n }] },
+    { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -10n, quoteBalance: 1_000n }] },
+    { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -5n, quoteBalance: 600n }] },
+  ]);
+  engine.depositInsuranceFund(30n);
+  engine.setMarks([m], [80n]);
+  if (options.checked) engine.check();
+  return { engine, m, alice: alice!, bob: bob!, carol: carol! };
+}
+
+/** A parameter of a public call: its name, the field a refusal names, and the call with a value put in it. */
+export type ParameterCase = readonly [name: string, field: string, call: (f: Fixture, v: never) => unknown];
+
+/** Every parameter that takes an account, market, fund or layer id, or a count, on the fixture. */
+export const ID_PARAMETERS: readonly ParameterCase[] = [
+  ['market(id)', 'marketId', (f, v) => f.engine.market(v)],
+  ['insuranceFund(marketId)', 'marketId', (f, v) => f.engine.insuranceFund(v)],
+  ['depositInsuranceFund(amount, marketId)', 'marketId', (f, v) => f.engine.depositInsuranceFund(5n, v)],
+  ['account(accountId)', 'accountId', (f, v) => f.engine.account(v)],
+  ['positionPrices(accountId)', 'accountId', (f, v) => f.engine.positionPrices(v)],
+  ['positionPricesView(fromAccountId)', 'accountId', (f, v) => f.engine.positionPricesView(v)],
+  ['deposit(accountId)', 'accountId', (f, v) => f.engine.deposit(v, 1n)],
+  ['withdraw(accountId)', 'accountId', (f, v) => f.engine.withdraw(v, 1n)],
+  ['closeAccount(accountId)', 'accountId', (f, v) => f.engine.closeAccount(v)],
+  ['setVaultAccount(accountId)', 'accountId', (f, v) => f.engine.setVaultAccount(v)],
+  ['vaultDeposit(accountId)', 'accountId', (f, v) => f.engine.vaultDeposit(v, 1n)],
+  ['vaultWithdraw(accountId)', 'accountId', (f, v) => f.engine.vaultWithdraw(v, 1n)],
+  ['addDefaultFundContribution(accountId)', 'accountId', (f, v) => f.engine.addDefaultFundContribution(v, 1n)],
+  ['depositOperatorCapital(layer)', 'layer', (f, v) => f.engine.depositOperatorCapital(v, 1n)],
+  ['applyFill({ accountId })', 'accountId', (f, v) => f.engine.applyFill({ accountId: v, marketId: f.m0, sizeDeltaBase: 1n, priceQuote: 100n })],
+  ['applyFill({ marketId })', 'marketId', (f, v) => f.engine.applyFill({ accountId: f.long, marketId: v, sizeDeltaBase: 1n, priceQuote: 100n })],
+  ['preTrade({ accountId })', 'accountId', (f, v) => f.engine.preTrade({ accountId: v, marketId: f.m0, sizeDeltaBase: 1n, priceQuote: 100n })],
+  ['preTrade({ marketId })', 'marketId', (f, v) => f.engine.preTrade({ accountId: f.long, marketId: v, sizeDeltaBase: 1n, priceQuote: 100n })],
+  ['setMarks([marketId])', 'marketId', (f, v) => f.engine.setMarks([v], [100n])],
+  ['setFundingIndices([marketId])', 'marketId', (f, v) => f.engine.setFundingIndices([v], [0n], [0n])],
+  ['checkMarkets([marketId])', 'marketId', (f, v) => f.engine.checkMarkets([v])],
+  ['check({ accounts: [accountId] })', 'accountId', (f, v) => f.engine.check({ accounts: [v] })],
+  ['check({ from })', 'from', (f, v) => f.engine.check({ from: v, count: 1 })],
+  ['check({ count })', 'count', (f, v) => f.engine.check({ from: 0, count: v })],
+  ['addAccounts(positions[].marketId)', 'marketId', (f, v) => f.engine.addAccounts([{ positions: [{ marketId: v, sizeBase: 1n }] }])],
+  ['addAccounts(isolated[].marketId)', 'marketId', (f, v) => f.engine.addAccounts([{ isolated: [{ marketId: v, sizeBase: 1n }] }])],
+  ['addMarket({ insuranceFund: { pool } })', 'fundId', (f, v) => f.engine.addMarket({ baseDecimals: 0, markPrice: 1n, curve: { kind: 'flat', imfPpm: 1, mmfPpm: 1 }, insuranceFund: { pool: v } })],
+  ['adlRanking(marketId)', 'marketId', (f, v) => f.engine.adlRanking(v, 'long', 'pnl')],
+  ['planLiquidations({ backstopAccountId })', 'backstopAccountId', (f, v) => f.engine.planLiquidations({ backstopPpm: 1, backstopAccountId: v })],
+  ['liquidate({ backstopAccountId })', 'backstopAccountId', (f, v) => f.engine.liquidate({ backstopPpm: 1, backstopAccountId: v })],
+  ['setWaterfall(insuranceFund.fund)', 'fundId', (f, v) => f.engine.setWaterfall({ steps: [{ kind: 'insuranceFund', fund: v }] })],
+  ['setWaterfall(groups[].markets[])', 'marketId', (f, v) => f.engine.setWaterfall({ steps: [{ kind: 'insuranceFund' }], groups: [{ markets: [v], steps: [{ kind: 'insuranceFund' }] }] })],
+  ['setWaterfall(backstopVault.providers[].accountId)', 'backstopAccountId', (f, v) => f.engine.setWaterfall({ steps: [{ kind: 'backstopVault', providers: [{ accountId: v }] }] })],
+  ['setWaterfall(operatorCapital.layer)', 'fundId', (f, v) => f.engine.setWaterfall({ steps: [{ kind: 'operatorCapital', layer: v }] })],
+];

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError, RiskCoreError, type AdlCandidate, type RiskEngine } from '../../dist/src/node.js';
-import { expectRefusedUnchanged, fixture, type Fixture } from './support.js';
+import { expectRefusedUnchanged, fixture, ID_PARAMETERS, type ParameterCase } from './support.js';
 
 /** Values with no text: String() of each throws a TypeError. */
 const UNPRINTABLE: readonly [string, () => unknown][] = [
@@ -17,27 +17,13 @@ const UNPRINTABLE: readonly [string, () => unknown][] = [
   ['a symbol', () => Symbol('id')],
 ];
 
-type Case = readonly [name: string, field: string, call: (f: Fixture, v: never) => unknown];
-
-const CASES: readonly Case[] = [
-  ['market(id)', 'marketId', (f, v) => f.engine.market(v)],
-  ['insuranceFund(marketId)', 'marketId', (f, v) => f.engine.insuranceFund(v)],
-  ['account(accountId)', 'accountId', (f, v) => f.engine.account(v)],
-  ['positionPrices(accountId)', 'accountId', (f, v) => f.engine.positionPrices(v)],
-  ['positionPricesView(fromAccountId)', 'accountId', (f, v) => f.engine.positionPricesView(v)],
-  ['deposit(accountId)', 'accountId', (f, v) => f.engine.deposit(v, 1n)],
-  ['withdraw(accountId)', 'accountId', (f, v) => f.engine.withdraw(v, 1n)],
-  ['closeAccount(accountId)', 'accountId', (f, v) => f.engine.closeAccount(v)],
-  ['setVaultAccount(accountId)', 'accountId', (f, v) => f.engine.setVaultAccount(v)],
-  ['vaultDeposit(accountId)', 'accountId', (f, v) => f.engine.vaultDeposit(v, 1n)],
-  ['addDefaultFundContribution(accountId)', 'accountId', (f, v) => f.engine.addDefaultFundContribution(v, 1n)],
-  ['depositOperatorCapital(layer)', 'layer', (f, v) => f.engine.depositOperatorCapital(v, 1n)],
+/** Every id parameter, and the name and flag parameters. */
+const CASES: readonly ParameterCase[] = [
+  ...ID_PARAMETERS,
   ['applyFill({ isolated })', 'isolated', (f, v) => f.engine.applyFill({ accountId: f.long, marketId: f.m0, sizeDeltaBase: 1n, priceQuote: 100n, isolated: v })],
-  ['checkMarkets([marketId])', 'marketId', (f, v) => f.engine.checkMarkets([v])],
   ['riskOrder({ isolated })', 'isolated', (f, v) => f.engine.riskOrder({ isolated: v })],
   ['addMarket({ curve: { kind } })', 'curve', (f, v) => f.engine.addMarket({ baseDecimals: 0, markPrice: 1n, curve: { kind: v } as never })],
   ['addMarket({ curve: { mmfPpm } })', 'mmfPpm', (f, v) => f.engine.addMarket({ baseDecimals: 0, markPrice: 1n, curve: { kind: 'flat', imfPpm: 1, mmfPpm: v } })],
-  ['adlRanking(marketId)', 'marketId', (f, v) => f.engine.adlRanking(v, 'long', 'pnl')],
   ['adlRanking(side)', 'side', (f, v) => f.engine.adlRanking(f.m0, v, 'pnl')],
   ['adlRanking(ranking)', 'ranking', (f, v) => f.engine.adlRanking(f.m0, 'long', v)],
   ['setWaterfall(steps[0].kind)', 'tranche', (f, v) => f.engine.setWaterfall({ steps: [{ kind: v }] })],

@@ -10,29 +10,12 @@
 import { describe, expect, it } from 'vitest';
 import { Health, InputError, type RiskEngine } from '../../dist/src/node.js';
 import { caught, createEngine, stateDigest } from '../support/engine.js';
+import { lossBook as readmeLossBook, type LossBook } from './support.js';
 
 const FLAT = { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } as const;
 
-/**
- * The README's loss book. Mark 100 -> 80:
- *   alice  collateral 50, long 10 entered at 100:  E = 50 + 800 - 1,000 = -150 (bankrupt), MM 40
- *   bob    collateral 1,000, short 10 at 100:     v = -800 + 1,000 = 200, E = 1,200, N = 800, Q = 1,000
- *   carol  collateral 1,000, short 5 at 120:      v = -400 + 600 = 200,   E = 1,200, N = 400, Q = 600
- * A full close of alice at 80 records a deficit of 150 (d = -10, q = 80). Insurance fund: 30.
- */
-async function lossBook(): Promise<{ engine: RiskEngine; m: number; alice: number; bob: number; carol: number }> {
-  const engine = await createEngine();
-  const m = engine.addMarket({ baseDecimals: 0, markPrice: 100n, curve: FLAT });
-  const [alice, bob, carol] = engine.addAccounts([
-    { collateralQuote: 50n, positions: [{ marketId: m, sizeBase: 10n, quoteBalance: -1_000n }] },
-    { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -10n, quoteBalance: 1_000n }] },
-    { collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: -5n, quoteBalance: 600n }] },
-  ]);
-  engine.depositInsuranceFund(30n);
-  engine.setMarks([m], [80n]);
-  engine.check();
-  return { engine, m, alice: alice!, bob: bob!, carol: carol! };
-}
+/** The README's loss book (regression/support.ts), checked at mark 80. */
+const lossBook = (): Promise<LossBook> => readmeLossBook({ checked: true });
 
 /** The fund (30), then ADL ranked by BitMEX's key. */
 const FUND_THEN_BITMEX = { steps: [{ kind: 'insuranceFund' }, { kind: 'adl', ranking: 'bitmex' }] } as const;

@@ -24,7 +24,7 @@ import {
   type StepMetric, type WaterfallConfig,
 } from '../../dist/src/node.js';
 import { shockGridPath } from '../../dist/src/simulation/scenarios.js';
-import { createEngine, stateDigest } from '../support/engine.js';
+import { caught, createEngine, rejected, stateDigest } from '../support/engine.js';
 import { memoryBytes } from '../support/simulation.js';
 
 const FLAT = { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } as const;
@@ -44,17 +44,6 @@ const series = (r: PathResult, name: StepMetric): bigint[] => r.metrics[STEP_MET
 /** Metrics of step t (1-based) as an object, only the non-zero ones. */
 function stepMetrics(r: PathResult, t: number): Partial<Record<StepMetric, bigint>> {
   return Object.fromEntries(STEP_METRICS.map((k, j) => [k, r.metrics[j]![t - 1]!] as const).filter(([, v]) => v !== 0n));
-}
-
-/** The error a call throws (fails if it does not). */
-function thrown(fn: () => unknown): RiskCoreError {
-  try { fn(); } catch (e) { return e as RiskCoreError; }
-  throw new Error('expected a throw');
-}
-
-async function rejected(p: Promise<unknown>): Promise<RiskCoreError> {
-  try { await p; } catch (e) { return e as RiskCoreError; }
-  throw new Error('expected a rejection');
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -423,7 +412,7 @@ describe('simulation: replay CSV errors', () => {
   const replay = (csv: string): SimulationConfig => ({ scenario: { kind: 'replay', csv }, policy: FULL, waterfall: FUND_ONLY });
   async function csvError(csv: string): Promise<RiskCoreError> {
     const engine = await oneMarket();
-    return thrown(() => Simulator.fromEngine(engine, replay(csv)));
+    return caught(() => Simulator.fromEngine(engine, replay(csv)));
   }
 
   it('header: a market id out of range, twice, or not a number -> InvalidScenario naming csv row 0', async () => {
@@ -468,7 +457,7 @@ describe('simulation: replay CSV errors', () => {
   it('a header and no rows -> InvalidScenario naming csv, before anything is built', async () => {
     const engine = await oneMarket();
     const before = stateDigest(engine), bytes = memoryBytes(engine);
-    expect(thrown(() => Simulator.fromEngine(engine, replay('step,0\n\n')))).toMatchObject({ code: 115, field: 'csv' });
+    expect(caught(() => Simulator.fromEngine(engine, replay('step,0\n\n')))).toMatchObject({ code: 115, field: 'csv' });
     expect(stateDigest(engine)).toBe(before);
     expect(memoryBytes(engine)).toBe(bytes);
   });
@@ -494,7 +483,7 @@ describe('simulation: configuration errors', () => {
     engine.addMarket({ baseDecimals: 0, markPrice: 1_000n, curve: FLAT });
     engine.addAccounts([{ collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: 1n, quoteBalance: -1_000n }] }]);
     const before = stateDigest(engine), bytes = memoryBytes(engine);
-    const e = thrown(() => Simulator.fromEngine(engine, config));
+    const e = caught(() => Simulator.fromEngine(engine, config));
     expect(e).toBeInstanceOf(InputError);
     expect({ code: e.code, codeName: e.codeName, field: e.field, row: e.row }).toEqual({ code: 115, codeName: 'InvalidScenario', field, row });
     // Nothing built: the book, and the memory the simulation area would have grown, are untouched.
@@ -521,7 +510,7 @@ describe('simulation: configuration errors', () => {
     engine.depositInsuranceFund(1_000_000n);
     engine.setWaterfall(FUND_ONLY);
     const bytes = memoryBytes(engine);
-    const e = thrown(() => Simulator.fromEngine(engine, { scenario: { kind: 'replay', csv: 'step,7\n1,5\n' }, waterfall: { steps: [{ kind: 'socializeFunding' }] } }));
+    const e = caught(() => Simulator.fromEngine(engine, { scenario: { kind: 'replay', csv: 'step,7\n1,5\n' }, waterfall: { steps: [{ kind: 'socializeFunding' }] } }));
     expect(e).toMatchObject({ code: 115, field: 'csv', row: 0 });
     // The caller's waterfall still runs a deficit: a bankrupt long (collateral -500, closed whole at the mark).
     engine.addAccounts([{ collateralQuote: -500n, positions: [{ marketId: 0, sizeBase: 10n, quoteBalance: -10_000n }] }]);

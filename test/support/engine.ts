@@ -29,3 +29,9 @@ export function caught(fn: () => unknown): RiskCoreError {
   try { fn(); } catch (x) { return x as RiskCoreError; }
   throw new Error('expected a throw');
 }
+
+/** The error a promise rejects with (fails the test if it resolves). */
+export async function rejected(p: Promise<unknown>): Promise<RiskCoreError> {
+  try { await p; } catch (x) { return x as RiskCoreError; }
+  throw new Error('expected a rejection');
+}

@@ -1,27 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { riskcore } from '../support/cli.js';
 
 /**
  * `riskcore simulate` and `riskcore merge` as a user runs them: the built CLI in a child process,
  * writing real files into a temporary directory. The suite runs after `npm run build`.
  */
-const CLI = join(process.cwd(), 'dist/src/cli/main.js');
-
-interface Run { code: number; stdout: string; stderr: string }
-
-async function riskcore(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const failed = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 // A book small enough for a test: 6 paths of 12 steps take well under a second.
 const TINY_RUN = ['--accounts', '2000', '--markets', '8', '--paths', '6', '--steps', '12', '--workers', '2'];
