@@ -6,12 +6,13 @@
  * Everything is drawn by fast-check (so failures shrink) or from an `Rng` seeded by a fast-check
  * integer (values that depend on the engine's state, e.g. ids, are drawn at call time).
  * To fuzz a new method: add its row to METHODS in hostile.ts (a valid-argument generator and the
- * slots hostile values go into). To cover a new rule: add a step kind to `trancheArb`.
+ * slots hostile values go into). To cover a new rule: add a step kind to `trancheArb` (test/support/tranches.ts).
  */
 import fc from 'fast-check';
 import { RiskCoreError, type AdlCandidate, type LiquidationPolicy, type RiskEngine, type Tranche, type WaterfallConfig } from '../../dist/src/node.js';
 import { generateBook, loadIntoEngine, P62, Rng } from '../support/book.js';
 import { createEngine } from '../support/engine.js';
+import { opt, trancheArb as sharedTrancheArb } from '../support/tranches.js';
 
 export { Rng };
 
@@ -208,29 +209,14 @@ const rankingFn = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...FAILING_RANKINGS).map(named) },
 );
 
-const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
 export const amountArb = fc.tuple(fc.integer({ min: 0, max: 13 }), fc.integer({ min: 1, max: 9 })).map(([k, m]) => 10n ** BigInt(k) * BigInt(m));
 
 /** One step of every kind, with random parameters (providers: accounts 0..8). */
-export const trancheArb: fc.Arbitrary<Tranche> = fc.oneof(
-  fc.record({
-    fund: fc.constantFrom<'market' | 'global' | number>('market', 'global', 0, 1, 2), maxPerDeficitQuote: opt(amountArb), floorQuote: opt(amountArb),
-    marketCapQuote: opt(amountArb), marketCapWindowSec: fc.constantFrom(0, 320), drawdown: opt(fc.tuple(fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom(160, 3_600))),
-  }).map(({ drawdown, ...t }): Tranche => ({ kind: 'insuranceFund', ...t, ...(drawdown ? { drawdownPpm: drawdown[0], drawdownWindowSec: drawdown[1] } : {}) })),
-  opt(fc.uniqueArray(fc.record({ accountId: fc.integer({ min: 0, max: 8 }), capacityQuote: opt(amountArb) }), { selector: (p) => p.accountId, minLength: 1, maxLength: 3 }))
-    .map((providers): Tranche => ({ kind: 'backstopVault', ...(providers ? { providers } : {}) })),
-  fc.record({
-    ranking: fc.oneof(fc.constantFrom<'pnl' | 'bitmex' | 'binance' | 'hyperliquid' | 'randomWalk' | 'largest'>('pnl', 'bitmex', 'binance', 'hyperliquid', 'randomWalk', 'largest'), rankingFn),
-    price: fc.constantFrom('bankruptcy' as const, 'bankruptcy' as const, 'mark' as const),
-    seed: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), topK: opt(fc.integer({ min: 1, max: 5 })),
-  }).map((t): Tranche => ({ kind: 'adl', ...t })),
-  fc.constantFrom<Tranche>({ kind: 'socializeFunding' }, { kind: 'haircutDeposits' }, { kind: 'haircutVaultShares' }, { kind: 'defaulterFund' }),
-  fc.record({ scope: fc.constantFrom('market' as const, 'all' as const), minGainQuote: opt(amountArb), maxHaircutPpm: opt(fc.constantFrom(1, 300_000, 1_000_000)) })
-    .map((t): Tranche => ({ kind: 'haircutGains', ...t })),
-  fc.constantFrom(1 as const, 2 as const).map((layer): Tranche => ({ kind: 'operatorCapital', layer })),
-  fc.boolean().map((withLayer2): Tranche => ({ kind: 'membersFund', withLayer2 })),
-  fc.constantFrom(1, 1_000_000, 2_000_000, 100_000_000).map((multiplePpm): Tranche => ({ kind: 'assessments', multiplePpm })),
-);
+export const trancheArb: fc.Arbitrary<Tranche> = sharedTrancheArb({
+  amount: amountArb, funds: ['market', 'global', 0, 1, 2], maxProviderId: 8,
+  ranking: fc.oneof(fc.constantFrom<'pnl' | 'bitmex' | 'binance' | 'hyperliquid' | 'randomWalk' | 'largest'>('pnl', 'bitmex', 'binance', 'hyperliquid', 'randomWalk', 'largest'), rankingFn),
+  price: fc.constantFrom('bankruptcy' as const, 'bankruptcy' as const, 'mark' as const),
+});
 
 /** Steps of one waterfall: no kind twice, except insurance funds naming different funds and the two operator layers. */
 const stepsArb = fc.uniqueArray(trancheArb, {

@@ -26,6 +26,7 @@ import { fundingOwedQuote, type LiqBook } from '../reference/liquidation.js';
 import { generateBook, loadIntoEngine, P62 } from '../support/book.js';
 import { createEngine, stateDigest } from '../support/engine.js';
 import { expectExercised, RunCount } from '../support/runs.js';
+import { opt, trancheArb as sharedTrancheArb } from '../support/tranches.js';
 
 const PPM = 1_000_000n;
 /**
@@ -92,27 +93,13 @@ const drawArb: fc.Arbitrary<Draw> = fc.record({
 // ---- Waterfalls ---------------------------------------------------------------------------------
 
 const custom = (c: AdlCandidate): number => Number((c.unrealizedPnlQuote * 7n + c.notionalQuote + c.equityQuote * 3n + c.collateralQuote + BigInt(c.accountId)) % 997n);
-const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
 const amountArb = fc.tuple(fc.integer({ min: 0, max: 14 }), fc.integer({ min: 1, max: 9 })).map(([k, d]) => 10n ** BigInt(k) * BigInt(d));
 
-const trancheArb: fc.Arbitrary<Tranche> = fc.oneof(
-  fc.record({
-    fund: fc.constantFrom('market' as const, 'global' as const), maxPerDeficitQuote: opt(amountArb), floorQuote: opt(amountArb),
-    marketCapQuote: opt(amountArb), marketCapWindowSec: fc.constantFrom(0, 320), drawdown: opt(fc.tuple(fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom(160, 3_600))),
-  }).map(({ drawdown, ...t }): Tranche => ({ kind: 'insuranceFund', ...t, ...(drawdown ? { drawdownPpm: drawdown[0], drawdownWindowSec: drawdown[1] } : {}) })),
-  opt(fc.uniqueArray(fc.record({ accountId: fc.integer({ min: 0, max: 6 }), capacityQuote: opt(amountArb) }), { selector: (p) => p.accountId, minLength: 1, maxLength: 3 }))
-    .map((providers): Tranche => ({ kind: 'backstopVault', providers })),
-  fc.record({
-    ranking: fc.constantFrom<Extract<Tranche, { kind: 'adl' }>['ranking']>('pnl', 'bitmex', 'binance', 'hyperliquid', 'randomWalk', 'largest', custom), price: fc.constantFrom('bankruptcy' as const, 'mark' as const),
-    seed: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), topK: opt(fc.integer({ min: 1, max: 5 })),
-  }).map((t): Tranche => ({ kind: 'adl', ...t })),
-  fc.constantFrom<Tranche>({ kind: 'socializeFunding' }, { kind: 'haircutDeposits' }, { kind: 'haircutVaultShares' }, { kind: 'defaulterFund' }),
-  fc.record({ scope: fc.constantFrom('market' as const, 'all' as const), minGainQuote: opt(amountArb), maxHaircutPpm: opt(fc.constantFrom(1, 300_000, 1_000_000)) })
-    .map((t): Tranche => ({ kind: 'haircutGains', ...t })),
-  fc.constantFrom(1 as const, 2 as const).map((layer): Tranche => ({ kind: 'operatorCapital', layer })),
-  fc.boolean().map((withLayer2): Tranche => ({ kind: 'membersFund', withLayer2 })),
-  fc.constantFrom(1, 1_000_000, 2_000_000, 100_000_000).map((multiplePpm): Tranche => ({ kind: 'assessments', multiplePpm })),
-);
+const trancheArb: fc.Arbitrary<Tranche> = sharedTrancheArb({
+  amount: amountArb, funds: ['market', 'global'], maxProviderId: 6,
+  ranking: fc.constantFrom<Extract<Tranche, { kind: 'adl' }>['ranking']>('pnl', 'bitmex', 'binance', 'hyperliquid', 'randomWalk', 'largest', custom),
+  price: fc.constantFrom('bankruptcy' as const, 'mark' as const),
+});
 const stepsArb = fc.uniqueArray(trancheArb, { selector: (t) => t.kind, minLength: 1, maxLength: 11 });
 /** socializeFunding (and often haircutGains before it) first, then steps other than ADL: the socialization and gains checks apply. */
 const focusedArb: fc.Arbitrary<WaterfallConfig> = fc.tuple(
