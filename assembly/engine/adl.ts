@@ -10,6 +10,7 @@
  * account order). Against a million candidates that is one pass for the keys and counts, one to
  * collect, and a sort of the few thousand selected, instead of a full sort.
  */
+import { addWide } from '../math/wide';
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../math/fixed';
 import { col, Column, ioCapacity, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D, maxAccounts, maxIsolated } from '../layout';
 import { clearError, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive, SCRATCH } from './state';
@@ -19,7 +20,6 @@ import { applyFill } from './fills';
 import { marketPtr } from './position';
 import { splitAt } from './prorata';
 import { sortPairs } from './queue';
-import { add128 } from './parties';
 import { addResidue, addRunTotal, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './waterfall';
 import {
   bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupOfPtr, groupPtr, holderBound, keyOf,
@@ -452,7 +452,7 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
   const after = load<i64>(cross) + (isoLive ? load<i64>(i64At(Column.IsoCollateral, r)) : 0);
   const realized = after - before + owed;
   // Ledger: funding settled and realized PnL at the bankrupt close price are flows with the outside.
-  add128(LIQ_RECORD + 40, owed - realized - pay);
+  addWide(LIQ_RECORD + 40, owed - realized - pay);
   const open = openOf(k);
   const covered = pay < open ? pay : open;
   if (covered > 0) cover(k, j, a, covered, P, dj); // a close at the mark moves no money: no record

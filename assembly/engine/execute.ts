@@ -12,7 +12,7 @@
  * L around every execution and aborts if it moved.
  */
 import { addAmount, AMOUNT_LIMIT, amountOf, OVERFLOWED, sumAdd, sumStart } from '../math/fixed';
-import { divModU128, mulWideU } from '../math/wide';
+import { addWide, divModU128, mulWideU } from '../math/wide';
 import { col, Column, logCapacity, M_D, maxPositions } from '../layout';
 import { Field, RowKind, Status } from '../status';
 import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, bookChanged } from './state';
@@ -40,13 +40,6 @@ const SUM: usize = memory.data(16, 8);
  * total (+80); then operator capital + default fund (+96), residue (+112), covered (+128).
  * total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered. */
 export const LEDGER_RECORD: usize = memory.data(144, 8);
-
-// @ts-ignore: decorator
-@inline function add128(p: usize, v: i64): void {
-  const lo = load<u64>(p), sum = lo + <u64>v;
-  store<u64>(p, sum);
-  store<i64>(p, load<i64>(p, 8) + (v >> 63) + <i64>(sum < lo), 8);
-}
 // @ts-ignore: decorator
 @inline function i64At(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
 // @ts-ignore: decorator
@@ -73,16 +66,16 @@ export function clearDeficits(): void { store<u32>(LIQ_RECORD, 0); }
 /** Computes the ledger into LEDGER_RECORD. */
 export function ledgerSum(): void {
   memory.fill(LEDGER_RECORD, 0, 144);
-  for (let a: u32 = 0; a < accountCount; a++) add128(LEDGER_RECORD, load<i64>(i64At(Column.AccCollateral, a)));
+  for (let a: u32 = 0; a < accountCount; a++) addWide(LEDGER_RECORD, load<i64>(i64At(Column.AccCollateral, a)));
   for (let r: u32 = 0; r < isolatedTop; r++) {
-    if (load<u8>(col(Column.IsoFlags) + <usize>r) != 0) add128(LEDGER_RECORD, load<i64>(i64At(Column.IsoCollateral, r)));
+    if (load<u8>(col(Column.IsoFlags) + <usize>r) != 0) addWide(LEDGER_RECORD, load<i64>(i64At(Column.IsoCollateral, r)));
   }
-  for (let f: u32 = 0; f <= marketCount; f++) add128(LEDGER_RECORD + 16, load<i64>(i64At(Column.FundBalance, f)));
+  for (let f: u32 = 0; f <= marketCount; f++) addWide(LEDGER_RECORD + 16, load<i64>(i64At(Column.FundBalance, f)));
   memory.copy(LEDGER_RECORD + 32, LIQ_RECORD + 8, 16);
   memory.copy(LEDGER_RECORD + 48, LIQ_RECORD + 40, 16);
   memory.copy(LEDGER_RECORD + 64, LIQ_RECORD + 24, 16);
-  add128(LEDGER_RECORD + 96, load<i64>(BALANCES, 64));
-  add128(LEDGER_RECORD + 96, load<i64>(BALANCES, 72));
+  addWide(LEDGER_RECORD + 96, load<i64>(BALANCES, 64));
+  addWide(LEDGER_RECORD + 96, load<i64>(BALANCES, 72));
   addDefaultFund(LEDGER_RECORD + 96);
   memory.copy(LEDGER_RECORD + 112, BALANCES, 16);
   memory.copy(LEDGER_RECORD + 128, BALANCES + 48, 16);
@@ -522,10 +515,10 @@ function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding:
     store<i64>(i64At(Column.DefPrice, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogPrice, i)));
     store<u32>(LIQ_RECORD, k + 1);
   }
-  add128(LIQ_RECORD + 8, liqFee);
-  add128(LIQ_RECORD + 24, deficit);
-  add128(LIQ_RECORD + 40, funding);
-  add128(LIQ_RECORD + 40, -realized);
+  addWide(LIQ_RECORD + 8, liqFee);
+  addWide(LIQ_RECORD + 24, deficit);
+  addWide(LIQ_RECORD + 40, funding);
+  addWide(LIQ_RECORD + 40, -realized);
   const e = EXEC_RECORD;
   store<i64>(e, load<i64>(e) + 1);
   store<i64>(e, load<i64>(e, 8) + <i64>closes, 8);

@@ -14,6 +14,7 @@
  * sum checked with `addAmount`, which also sees a sum that leaves i64.
  */
 import { addAmount, addOverflowBits, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../math/fixed';
+import { addWide } from '../math/wide';
 import { col, Column } from '../layout';
 import { Field, Status } from '../status';
 import { accountCount, changed, fail, NONE, SCRATCH } from './state';
@@ -39,13 +40,6 @@ export function initParties(): void {
   memory.fill(BALANCES, 0, 112);
   store<i64>(BALANCES, 1_000_000_000_000_000_000, 80);
   store<u32>(BALANCES, NONE, 96);
-}
-
-// @ts-ignore: decorator
-@inline export function add128(p: usize, v: i64): void {
-  const lo = load<u64>(p), sum = lo + <u64>v;
-  store<u64>(p, sum);
-  store<i64>(p, load<i64>(p, 8) + (v >> 63) + <i64>(sum < lo), 8);
 }
 
 // ---- Vault ------------------------------------------------------------------------------------
@@ -213,5 +207,5 @@ export function defaultFundSum(): i64 {
 /** Adds every default-fund contribution to the 128-bit sum at p (the ledger: exact at any total). */
 export function addDefaultFund(p: usize): void {
   const n = memberCount();
-  for (let i: u32 = 0; i < n; i++) add128(p, load<i64>(memberPtr(i), 8));
+  for (let i: u32 = 0; i < n; i++) addWide(p, load<i64>(memberPtr(i), 8));
 }

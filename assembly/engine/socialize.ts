@@ -15,7 +15,7 @@ import { ACCOUNT_ACTIVE, findCross } from './book';
 import { buildIndex, collateralOf, equityOf, equityWith, unrealizedOf } from './check';
 import { marketPtr } from './position';
 import { split, splitAt, WEIGHT_LIMIT } from './prorata';
-import { add128, BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
+import { BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
 import { gatherHolders, tagAccount } from './candidates';
 import { assignPooled, beginPays, defMarket, emit, endPays, heavyAdd, i64At, notePayment, pay, Role, serves, solventRoom, stepPtr, u32At } from './waterfall';
 
@@ -320,7 +320,7 @@ function takeGains(j: u32, np: u32, market: u32): void {
     }
   }
   endPays();
-  add128(LIQ_RECORD + 40, -total);
+  addWide(LIQ_RECORD + 40, -total);
 }
 
 /**

@@ -17,6 +17,7 @@
  * flows - deficits recorded + covered is unchanged by a run; the debug build
  * checks it around every run.
  */
+import { addWide } from '../math/wide';
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { AUDIT_ROWS, col, Column, WINDOW_BUCKETS } from '../layout';
 import { Field, Status } from '../status';
@@ -25,7 +26,7 @@ import { checkAccount } from './book';
 import { checkRange, equityOf } from './check';
 import { fundOf, LEDGER_RECORD, ledgerSum } from './execute';
 import { split, WEIGHT_LIMIT } from './prorata';
-import { add128, BALANCES, memberPtr, memberIndex } from './parties';
+import { BALANCES, memberPtr, memberIndex } from './parties';
 import { runAdl } from './adl';
 import { runAssessments, runGains, runDeposits, runMembersFund, runSocializeFunding, runVaultShares } from './socialize';
 
@@ -173,14 +174,14 @@ export function cover(k: u32, j: u32, account: u32, x: i64, price: i64, size: i6
   const p = i64At(Column.DefAmount, k);
   store<i64>(p, load<i64>(p) - x);
   addRunTotal(RUN_COVERED + (<usize>j << 3), x);
-  add128(BALANCES + 48, x);
+  addWide(BALANCES + 48, x);
   emit(k, j, Role.Cover, account, defMarket(k), x, price, size);
 }
 
 /** Rounding that made payers pay more than the records needed. */
 export function addResidue(j: u32, account: u32, market: u32, amount: i64, k: u32): void {
   if (amount <= 0) return;
-  add128(BALANCES, amount);
+  addWide(BALANCES, amount);
   addRunTotal(16, amount);
   addRunTotal(RUN_RESIDUE + (<usize>j << 3), amount);
   emit(k, j, Role.Residue, account, market, amount, 0, 0);
@@ -386,7 +387,7 @@ export function allocate(now: i64): i32 {
   for (let k: u32 = 0; k < n; k++) {
     const r = openOf(k);
     if (r <= 0) continue;
-    add128(BALANCES + 16, r);
+    addWide(BALANCES + 16, r);
     addRunTotal(24, r);
     emit(k, 0xFFFF, Role.Uncovered, NONE, defMarket(k), r, 0, 0);
   }
