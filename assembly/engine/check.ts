@@ -81,7 +81,17 @@ export function isolatedFigures(a: u32, r: u32): bool {
     setSums(load<i64>(col(Column.IsoEquity) + o8), load<i64>(col(Column.IsoIm) + o8), load<i64>(col(Column.IsoMm) + o8));
     return true;
   }
-  return evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), load<i64>(col(Column.IsoCollateral) + o8),
+  return evaluateIsolatedRow(a, r, load<i64>(col(Column.IsoCollateral) + o8));
+}
+
+/**
+ * Evaluates isolated row r of account a as it stands, with `collateral` (its own, or 0 for its
+ * unrealized part), into the group sums.
+ */
+// @ts-ignore: decorator
+@inline function evaluateIsolatedRow(a: u32, r: u32, collateral: i64): bool {
+  const o8 = <usize>r << 3;
+  return evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), collateral,
     load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8));
 }
 
@@ -100,9 +110,8 @@ export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64
  */
 export function unrealizedOf(tag: u32): i64 {
   if ((tag & ISOLATED_TAG) == 0) return evaluateCross(tag, 0) ? sumEquity : OVERFLOWED;
-  const r = tag & ~ISOLATED_TAG, o8 = <usize>r << 3;
-  return evaluateIsolated(load<u32>(col(Column.IsoAccount) + (<usize>r << 2)), <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)),
-    0, load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8)) ? sumEquity : OVERFLOWED;
+  const r = tag & ~ISOLATED_TAG;
+  return evaluateIsolatedRow(load<u32>(col(Column.IsoAccount) + (<usize>r << 2)), r, 0) ? sumEquity : OVERFLOWED;
 }
 
 /** A group's collateral: the account's cross collateral, or the isolated row's. */
@@ -184,8 +193,7 @@ function checkAccount(a: u32): bool {
 }
 
 function checkIsolatedRow(r: u32, a: u32): bool {
-  const off = <usize>r << 3;
-  if (!evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), load<i64>(col(Column.IsoCollateral) + off), load<i64>(col(Column.IsoSize) + off), load<i64>(col(Column.IsoQuote) + off), load<i64>(col(Column.IsoSnap) + off))) {
+  if (!evaluateIsolatedRow(a, r, load<i64>(col(Column.IsoCollateral) + (<usize>r << 3)))) {
     fail(Status.Overflow, Field.AccountId, <i32>a);
     return false;
   }
@@ -241,10 +249,7 @@ export function checkInRange(): i32 {
     if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
     let r = load<u32>(col(Column.AccIsoHead) + (<usize>a << 2));
     while (r != NONE) {
-      const off = <usize>r << 3;
-      if (!evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), load<i64>(col(Column.IsoCollateral) + off), load<i64>(col(Column.IsoSize) + off), load<i64>(col(Column.IsoQuote) + off), load<i64>(col(Column.IsoSnap) + off))) {
-        return fail(Status.Overflow, Field.AccountId, <i32>a);
-      }
+      if (!evaluateIsolatedRow(a, r, load<i64>(col(Column.IsoCollateral) + (<usize>r << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
       r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
     }
   }
