@@ -24,3 +24,5 @@ export { scaleMargins } from './engine/markets';
 export { checkPolicy } from './engine/liquidation';
 export { checkWaterfall } from './engine/waterfall';
 export { bookVersion } from './engine/abi';
+// The ABI table JavaScript reads at start-up (record layouts, code tables, limits).
+export { abiTable } from './abi/table';

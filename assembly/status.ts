@@ -131,3 +131,27 @@ export enum PreTradeReason {
   Ok = 0,
   BelowInitialMargin = 1,
 }
+
+/** Steps of a loss waterfall (the step record's kind; src TRANCHE_KINDS in this order). */
+export enum Tranche {
+  InsuranceFund = 0, BackstopVault = 1, Adl = 2, SocializeFunding = 3, HaircutGains = 4,
+  HaircutDeposits = 5, HaircutVaultShares = 6, DefaulterFund = 7, OperatorCapital = 8,
+  MembersFund = 9, Assessments = 10,
+}
+export const TRANCHE_KINDS: u32 = 11;
+
+/** ADL rankings (the step record's ranking). Custom: keys computed by a caller's function. */
+export enum Ranking { Pnl = 0, Bitmex = 1, Binance = 2, Hyperliquid = 3, Custom = 4, RandomWalk = 5, Largest = 6 }
+
+/** Roles of audit records: a deficit covered, a payer's payment, residue, what stayed uncovered. */
+export enum Role { Cover = 0, Pay = 1, Residue = 2, Uncovered = 3 }
+
+/** Arrays of the simulation area (simPtr). */
+export enum SimArray { Header = 0, Path = 1, Vol = 2, Drift = 3, Funding = 4, Factor = 5, Metrics = 6, Depth = 7 }
+
+/** Per-step metrics of a simulated path (i64 each, in this order; Covered + t: covered by tranche kind t). */
+export enum Metric {
+  Closes = 0, ClosedNotional = 1, Groups = 2, Deficit = 3, InsuranceFund = 4, VaultNav = 5,
+  AdlNotional = 6, AdlAccounts = 7, Socialized = 8, Uncovered = 9, Residue = 10, Rounds = 11, Covered = 12,
+}
+export const METRICS: u32 = 12 + TRANCHE_KINDS;

@@ -37,7 +37,7 @@ export const Column = {
 export type Column = (typeof Column)[keyof typeof Column];
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** Byte size of one market record and its field offsets (exported by layout.ts as M_*). */
 export const MARKET_RECORD = 192;

@@ -5,7 +5,7 @@ import { clearError, fail, initialized, setInitialized } from './state';
 import { initParties } from './parties';
 
 /** Bumped whenever an export, a column or a record layout changes meaning. */
-export const ABI_VERSION: u32 = 5;
+export const ABI_VERSION: u32 = 6;
 
 /**
  * Lays out memory for the given capacities (once per instance).

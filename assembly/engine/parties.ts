@@ -17,13 +17,12 @@ import { addAmount, addOverflowBits, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SH
 import { addWide } from '../math/wide';
 import { col, Column } from '../layout';
 import { Field, Status } from '../status';
+import { MAX_MEMBERS, MAX_PROVIDERS } from '../abi/records';
 import { accountCount, changed, fail, NONE, SCRATCH } from './state';
 import { checkAccount } from './book';
 import { evaluateCross } from './check';
 import { sumEquity, sumIm } from './position';
 
-export const MAX_MEMBERS: u32 = 1024;
-export const MAX_PROVIDERS: u32 = 1024;
 const MEMBER_RECORD: u32 = 32; // account u32, pad, contribution F i64, committed K i64, assessed i64
 const LP_RECORD: u32 = 16;     // account u32, pad, shares i64
 

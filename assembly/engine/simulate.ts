@@ -24,7 +24,7 @@ import { addOverflowBits, AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED }
 import { absU } from '../math/wide';
 import { cholesky, lowerTimes, normal, seedStream, uniform } from '../math/random';
 import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, maxMarkets, T_MMF, TIER_RECORD } from '../layout';
-import { CurveKind, Field, Health, RowKind, Status } from '../status';
+import { CurveKind, Field, Health, METRICS, RowKind, SimArray, Status } from '../status';
 import { accountCount, bookChanged, bookVersion, fail, LIQ_RECORD, loadCounters, marketCount, NONE, resultsCurrent, saveCounters, SCRATCH, setResultsCurrent, tallyPtr } from './state';
 import { checkRange, indexBuilds, recheckAccount, setResultsValid } from './check';
 import { ACCOUNT_ACTIVE } from './book';
@@ -38,7 +38,6 @@ import { freshArea, reserveArea } from './simarea';
 import { markAllResults } from './publish';
 
 /** Per-step metrics (i64 each), in this order (src/simulation/types.ts STEP_METRICS). */
-export const METRICS: u32 = 23;
 const MET_CLOSES = 0, MET_NOTIONAL = 1, MET_GROUPS = 2, MET_DEFICIT = 3, MET_FUND = 4, MET_VAULT = 5;
 const MET_ADL_NOTIONAL = 6, MET_ADL_ACCOUNTS = 7, MET_SOCIALIZED = 8, MET_UNCOVERED = 9, MET_RESIDUE = 10;
 const MET_ROUNDS = 11, MET_COVERED = 12;
@@ -53,7 +52,6 @@ const MET_ROUNDS = 11, MET_COVERED = 12;
  *   +160 accounts checked u64, +168 epochs u32.
  */
 const HEADER_BYTES: u32 = 256;
-export enum SimArray { Header = 0, Path = 1, Vol = 2, Drift = 3, Funding = 4, Factor = 5, Metrics = 6, Depth = 7 }
 
 /** JavaScript's answer to "stop this path?" (a cancelled run), asked once per step. */
 @external("env", "simInterrupted")

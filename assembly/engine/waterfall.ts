@@ -20,7 +20,10 @@
 import { addWide } from '../math/wide';
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
 import { AUDIT_ROWS, col, Column, WINDOW_BUCKETS } from '../layout';
-import { Field, Status } from '../status';
+import { Field, Role, Status, Tranche, TRANCHE_KINDS } from '../status';
+import { MAX_BACKSTOP, MAX_STEPS } from '../abi/records';
+export { MAX_BACKSTOP, MAX_STEPS };
+export { Role, Tranche };
 import { accountCount, bookChanged, fail, LIQ_RECORD, marketCount, nextEpoch, NONE, resultsCurrent, SCRATCH } from './state';
 import { checkAccount } from './book';
 import { checkRange, equityOf } from './check';
@@ -30,18 +33,6 @@ import { BALANCES, memberPtr, memberIndex } from './parties';
 import { runAdl } from './adl';
 import { runAssessments, runGains, runDeposits, runMembersFund, runSocializeFunding, runVaultShares } from './socialize';
 
-export enum Tranche {
-  InsuranceFund = 0, BackstopVault = 1, Adl = 2, SocializeFunding = 3, HaircutGains = 4,
-  HaircutDeposits = 5, HaircutVaultShares = 6, DefaulterFund = 7, OperatorCapital = 8,
-  MembersFund = 9, Assessments = 10,
-}
-export const TRANCHE_KINDS: u32 = 11;
-
-/** Audit record roles. */
-export enum Role { Cover = 0, Pay = 1, Residue = 2, Uncovered = 3 }
-
-export const MAX_STEPS: u32 = 64;
-export const MAX_BACKSTOP: u32 = 64;
 /** Step record (64 B): +0 kind u8, +1 waterfall u8, +2 mode u8, +3 ranking u8, +4 u32 fund/layer/topK,
  * +8 i64 a (maxPerDeficit | minGain | seed), +16 i64 floor, +24 i64 marketCap, +32 i64 marketCapWindowSec,
  * +40 u32 ppm (drawdown | maxHaircut | multiple), +44 u16 first provider, +46 u16 providers,

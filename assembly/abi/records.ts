@@ -1,0 +1,201 @@
+/**
+ * Every record the core shares with JavaScript, declared once: its fields' byte offsets and its size.
+ *
+ * A record is a fixed-size block of memory the core owns (a staging area JavaScript writes, an
+ * answer it reads, or the core's own state that both sides read). Engine code reads and writes these
+ * records only through the names below; JavaScript reads the same tables from the core at start-up
+ * (`abiTable`, abi/table.ts), so no byte offset is written twice. Columns (one value per row) are
+ * declared in layout.ts; this file is for everything else.
+ *
+ * Conventions:
+ *   - all values little-endian; `i128` is a signed 128-bit sum stored as (lo u64, hi i64) at +0/+8
+ *     unless the record says its high words are `HI` bytes further (Exec, Run);
+ *   - `BYTES` is the record's size (the stride of an array of them);
+ *   - a field's type is written in the drawing; offsets are append-only within an ABI version.
+ */
+
+/** Capacities of the record arrays below. */
+export const MAX_STEPS: u32 = 64;
+export const MAX_BACKSTOP: u32 = 64;
+export const MAX_MEMBERS: u32 = 1024;
+export const MAX_PROVIDERS: u32 = 1024;
+
+// ---- Errors, tallies, pre-trade (engine/state.ts) --------------------------------------------
+
+/** A failed call's details: +0 code i32 (a Status), +4 field i32 (a Field), +8 row i32 (-1: none). */
+export enum ErrorRecord { code = 0, field = 4, row = 8, BYTES = 16 }
+
+/**
+ * Health tallies, u32 counters by Health (5 each): +0 book-wide accounts, +20 book-wide isolated
+ * rows, +40 this call's accounts, +60 this call's isolated rows.
+ */
+export enum TallyRecord { bookAccounts = 0, bookIsolated = 20, callAccounts = 40, callIsolated = 60, BYTES = 80 }
+
+/** A pre-trade answer: +0 equity, +8 IM, +16 MM, +24 free (i64); +32 health i32, +36 reason i32. */
+export enum PreTradeRecord { equityQuote = 0, imQuote = 8, mmQuote = 16, freeQuote = 24, health = 32, reason = 36, BYTES = 48 }
+
+// ---- Markets (engine/markets.ts) -------------------------------------------------------------
+
+/**
+ * One market (Column.Markets, 192 B each), packed so that the margin loop reads one record:
+ *
+ *   +0 mark i64          +8 fundingLong i64   +16 fundingShort i64  +24 D = 10^baseDecimals i64
+ *   +32 D*10^6 i64       +40 mark/D f64       +48 mark/(D*10^6) f64 +56 1/D f64
+ *   +64 imfPpm u32       +68 mmfPpm u32       +72 kind u8 (CurveKind) +73 baseDecimals u8 +74 active u8
+ *   +75 own insurance fund u8 (1: fund 1 + id, 0: the global fund 0)
+ *   +76 effective imf (open-interest curve) u32                     +80 premiumPpm u32
+ *   +84 tierCount u32    +88 first tier index u32                  +96 lowerCap i64
+ *   +104 upperCap i64    +112 open interest long i64               +120 open interest short i64
+ *   +128 baseLimit: |size| from which the base fractions stop applying (i64; 0 = never apply)
+ *   +136 base imf u32 +140 base mmf u32 (tier 0, flat, or the open-interest scaled imf)
+ *   +144 mark*base imf i64 (wrapping) +152 mark*base mmf i64 +160 mark/(D*10^6)*base imf f64
+ *   +168 mark/(D*10^6)*base mmf f64   +176 base deduction i64 (always 0 in a market record)
+ *   (the per-position fast path reads only these)   +184 liquidation step (base atoms) i64
+ */
+export enum MarketRecord {
+  mark = 0, fundingLong = 8, fundingShort = 16, d = 24, d6 = 32,
+  markOverD = 40, markOverD6 = 48, invD = 56,
+  imf = 64, mmf = 68, kind = 72, decimals = 73, active = 74, ownFund = 75,
+  imfEff = 76, premium = 80, tierCount = 84, tierFirst = 88,
+  lower = 96, upper = 104, oiLong = 112, oiShort = 120,
+  baseLimit = 128, baseImf = 136, baseMmf = 140, markImf = 144, markMmf = 152,
+  estImf = 160, estMmf = 168, baseDeduction = 176, step = 184,
+  BYTES = 192,
+}
+
+/** One margin tier (Column.Tiers): +0 notional floor i64, +8 size limit at the current mark i64,
+ * +16 imfPpm u32, +20 mmfPpm u32, +24 maintenance deduction i64. */
+export enum TierRecord { floor = 0, sizeLimit = 8, imf = 16, mmf = 20, deduction = 24, BYTES = 32 }
+
+// ---- Liquidation (engine/liquidation/) -------------------------------------------------------
+
+/**
+ * The liquidation policy (JavaScript stages it; setPolicy validates it into the active copy):
+ *   +0 close u32 (0 full, 1 partial)  +4 target u32 (0 maintenance, 1 initial)  +8 bufferPpm u32
+ *   +12 maxCloseFractionPpm u32  +16 order u32 (0 maintenance, 1 notional, 2 book)  +20 feePpm u32
+ *   +24 liquidatorSharePpm u32  +28 backstopPpm u32  +32 backstop account u32
+ *   +40 minCloseNotional i64  +48 fractionAboveNotional i64  +56 maxNotionalPerRound i64
+ *   +64 maxDeficitPerRound i64
+ */
+export enum PolicyRecord {
+  close = 0, target = 4, bufferPpm = 8, maxFractionPpm = 12, order = 16, feePpm = 20, sharePpm = 24,
+  backstopPpm = 28, backstopAccount = 32, minCloseNotional = 40, fractionAbove = 48, maxNotional = 56, maxDeficit = 64,
+  BYTES = 72,
+}
+
+/** The waiting plan: +0 rows u32, +4 groups u32, +8 complete u32 (1: every candidate fit). */
+export enum PlanRecord { rows = 0, groups = 4, complete = 8, BYTES = 16 }
+
+/** One chunk of position prices: +0 rows written u32, +4 the next account to price u32. */
+export enum PricesRecord { rows = 0, nextAccount = 4, BYTES = 8 }
+
+/**
+ * Liquidation totals: +0 pending deficit records u32; all-time i128 sums: +8 liquidator fees,
+ * +24 deficits recorded, +40 flow (funding - realized).
+ */
+export enum LiqRecord { deficits = 0, liquidatorFees = 8, deficitsRecorded = 24, flow = 40, BYTES = 64 }
+
+/**
+ * The last execution: counts (i64) +0 rows, +8 closes, +16 transfers, +24 settlements, +32 groups;
+ * 128-bit totals, low words (u64) at +40 closed notional, +48 realized, +56 funding, +64 liquidator
+ * fees, +72 fund fees, +80 surplus, +88 deficits, +96 transfers; each high word (i64) HI bytes further.
+ */
+export enum ExecRecord {
+  rows = 0, closes = 8, transfers = 16, settlements = 24, groups = 32,
+  closedNotionalQuote = 40, realizedPnlQuote = 48, fundingQuote = 56, liquidatorFeeQuote = 64,
+  fundFeeQuote = 72, surplusQuote = 80, deficitQuote = 88, transferQuote = 96,
+  HI = 104, BYTES = 208,
+}
+
+/**
+ * The conservation ledger, i128 each: +0 collateral, +16 funds, +32 liquidator fees, +48 flow,
+ * +64 deficits recorded, +80 total; +96 operator capital + default fund, +112 residue, +128 covered.
+ * total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered.
+ */
+export enum LedgerRecord {
+  collateral = 0, funds = 16, liquidatorFees = 32, flow = 48, deficits = 64, total = 80,
+  operatorAndDefaultFund = 96, residue = 112, covered = 128,
+  BYTES = 144,
+}
+
+// ---- Waterfall (engine/waterfall/) -----------------------------------------------------------
+
+/**
+ * One step of a waterfall configuration (MAX_STEPS of them, staged by JavaScript):
+ *   +0 kind u8 (Tranche)  +1 waterfall u8  +2 mode u8 (ADL: 1 mark price; gains: 1 scope all;
+ *   members' fund: 1 with layer 2)  +3 ranking u8 (Ranking)  +4 u32 fund | layer | topK
+ *   +8 i64 a (maxPerDeficit | minGain | seed u64)  +16 i64 floor  +24 i64 marketCap
+ *   +32 i64 marketCapWindowSec  +40 u32 ppm (drawdown | maxHaircut | multiple)
+ *   +44 u16 first provider  +46 u16 providers  +48 i64 drawdownWindowSec
+ */
+export enum StepRecord {
+  kind = 0, waterfall = 1, mode = 2, ranking = 3, param = 4, amount = 8, floor = 16, marketCap = 24,
+  marketCapWindowSec = 32, ppm = 40, firstProvider = 44, providers = 46, drawdownWindowSec = 48,
+  BYTES = 64,
+}
+
+/** One backstop provider: +0 account u32, +4 weightPpm u32, +8 capacity i64, +16 capacity left i64. */
+export enum BackstopRecord { account = 0, weightPpm = 4, capacity = 8, left = 16, BYTES = 32 }
+
+/** The active configuration: +0 steps u32, +4 waterfalls u32, +8 configured u32; +16 event u32;
+ * +24 the last run's nowSec i64. */
+export enum WaterfallStateRecord { steps = 0, waterfalls = 4, configured = 8, event = 16, lastNowSec = 24, BYTES = 32 }
+
+/**
+ * The last run: +0 deficits u32, +4 audit rows left in the buffer u32; 128-bit totals, low words
+ * (u64) at +8 deficit total, +16 residue, +24 uncovered, +32 ADL volume (base atoms), +40 ADL
+ * notional, +48 ADL accounts, +56 paid beyond equity (all steps); then per step j (MAX_STEPS each,
+ * 8 B apart): covered at stepCovered + 8j, residue at stepResidue + 8j, paid beyond equity at
+ * stepBeyond + 8j, accounts that paid beyond their equity at stepBeyondAccounts + 8j. Every high
+ * word (i64) is HI bytes after its low word.
+ */
+export enum RunRecord {
+  deficits = 0, auditLeft = 4, deficitQuote = 8, residueQuote = 16, uncoveredQuote = 24,
+  adlVolumeBase = 32, adlNotionalQuote = 40, adlAccounts = 48, paidBeyondEquityQuote = 56,
+  stepCovered = 64, stepResidue = 64 + MAX_STEPS * 8, stepBeyond = 64 + 2 * MAX_STEPS * 8,
+  stepBeyondAccounts = 64 + 3 * MAX_STEPS * 8, HI = 64 + 4 * MAX_STEPS * 8, BYTES = 2 * (64 + 4 * MAX_STEPS * 8),
+}
+
+/**
+ * What the waterfall keeps besides accounts and funds: i128 +0 residue, +16 uncovered, +32 unused,
+ * +48 covered (all-time); i64 +64 operator capital layer 1, +72 layer 2, +80 deposit index (10^18 at
+ * start), +88 total vault shares; u32 +96 vault account (NONE: no vault), +100 members, +104 providers.
+ */
+export enum BalancesRecord {
+  residue = 0, uncovered = 16, covered = 48, operatorLayer1 = 64, operatorLayer2 = 72, depositIndexE18 = 80,
+  totalShares = 88, vaultAccount = 96, members = 100, providers = 104,
+  BYTES = 112,
+}
+
+/** One clearing member: +0 account u32, +8 contribution F i64, +16 committed K i64, +24 assessed i64. */
+export enum MemberRecord { account = 0, fund = 8, committed = 16, assessed = 24, BYTES = 32 }
+
+/** One vault share holder: +0 account u32, +8 shares i64. */
+export enum ProviderRecord { account = 0, shares = 8, BYTES = 16 }
+
+// ---- Stress simulation (engine/simulation/) --------------------------------------------------
+
+/**
+ * The simulation header. JavaScript writes the inputs; the core writes the path record.
+ *   inputs: +0 steps u32, +4 max rounds per step u32, +8 markets u32, +12 flags u32 (1: jumps
+ *   together), +16 seed u64, +24 step seconds i64, +32 start second i64, +40 impact slope ppm i64,
+ *   +48 permanent ppm i64, +56 max impact ppm i64, +64 depth ppm of open interest i64,
+ *   +72 jump probability f64, +80 jump mean f64, +88 jump std f64 (log-return units);
+ *   the path record: +128 prefunded i64, +136 cover-1 i64, +144 cover-2 i64, +152 fund exhausted
+ *   u32, +160 accounts checked u64, +168 epochs u32.
+ */
+export enum SimHeaderRecord {
+  steps = 0, maxRounds = 4, markets = 8, flags = 12, seed = 16, stepSeconds = 24, startSecond = 32,
+  impactSlopePpm = 40, impactPermanentPpm = 48, impactMaxPpm = 56, depthPpmOfOpenInterest = 64,
+  jumpProbability = 72, jumpMean = 80, jumpStd = 88,
+  prefundedQuote = 128, cover1Quote = 136, cover2Quote = 144, fundExhausted = 152, accountsChecked = 160, epochs = 168,
+  BYTES = 256,
+}
+
+/**
+ * One row of the ADL candidates' ranking inputs (Column.AdlInputs, ADL_INPUT_ROWS at a time):
+ * +0 holder tag u32 (an isolated row's has the top bit set), +4 account u32, +8 signed size i64,
+ * +16 v (unrealized PnL), +24 N (notional), +32 Q (entry notional), +40 E (equity), +48 M (the
+ * check's maintenance margin), +56 C (collateral), i64 each.
+ */
+export enum AdlInputRecord { tag = 0, account = 4, size = 8, pnl = 16, notional = 24, entry = 32, equity = 40, mm = 48, collateral = 56, BYTES = 64 }
