@@ -14,8 +14,8 @@ import {
   AdlInputRecord, BackstopRecord, BalancesRecord, ErrorRecord, ExecRecord, LedgerRecord, LiqRecord, MarketRecord, MemberRecord, PlanRecord, PolicyRecord, PreTradeRecord, PricesRecord, ProviderRecord, RunRecord, SimHeaderRecord, StepRecord, TallyRecord, TierRecord, WaterfallStateRecord,
   MAX_BACKSTOP, MAX_MEMBERS, MAX_PROVIDERS, MAX_STEPS,
 } from './records';
-import { CurveKind, Field, Health, METRICS, Metric, PreTradeReason, Ranking, Role, RowKind, SimArray, Status, Tranche, TRANCHE_KINDS } from '../status';
-import { ADL_INPUT_ROWS, AUDIT_ROWS, Column, IO_SMALL, ISOLATED_TAG, MAX_MARKETS, MAX_TIERS, PRICE_ROWS } from '../layout';
+import { CurveKind, Field, Health, METRICS, Metric, PreTradeReason, Ranking, Role, RowKind, SimArray, Status, Tranche, TRANCHE_KINDS } from './status';
+import { ADL_INPUT_ROWS, AUDIT_ROWS, Column, IO_SMALL, ISOLATED_TAG, MAX_MARKETS, MAX_TIERS, PRICE_ROWS } from './layout';
 
 function line(kind: string, name: string): string { return kind + ' ' + name; }
 function f(key: string, value: i64): string { return ' ' + key + ':' + value.toString(); }

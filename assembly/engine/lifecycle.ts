@@ -1,8 +1,8 @@
 /** Instance set-up: capacities, layout, and the ABI version JavaScript checks. */
-import { layOut, MAX_MARKETS } from '../layout';
-import { Field, Status } from '../status';
+import { layOut, MAX_MARKETS } from '../abi/layout';
+import { Field, Status } from '../abi/status';
 import { clearError, fail, initialized, setInitialized } from './state';
-import { initParties } from './parties';
+import { initParties } from './waterfall/parties';
 
 /** Bumped whenever an export, a column or a record layout changes meaning. */
 export const ABI_VERSION: u32 = 6;

@@ -2,7 +2,7 @@
  * Engine-wide counters, the error record and health tallies. The only mutable module state
  * besides the columns themselves (layout.ts).
  */
-import { Field, Health, Status } from '../status';
+import { Field, Health, Status } from '../abi/status';
 
 /** Error record read by JavaScript after a failed call: code, field, row (i32 each). */
 export const ERROR_RECORD: usize = memory.data(16);

@@ -18,7 +18,7 @@
  */
 import { AMOUNT_LIMIT, OVERFLOWED, roundNearest } from './fixed';
 import { cmpU128, divModU128, mulWideU, ptr } from './wide';
-import { T_DED, T_FLOOR, T_MMF, TIER_RECORD } from '../layout';
+import { T_DED, T_FLOOR, T_MMF, TIER_RECORD } from '../abi/layout';
 
 /** The condition holds at no price in 1..2^62. */
 export const PRICE_NEVER: i64 = 0;

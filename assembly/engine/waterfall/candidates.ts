@@ -11,14 +11,14 @@
  * Keys (f64, reproducible bit for bit) come from exactly the spec's operations; the unrealized PnL
  * takes the fast exact path of math/fixed.ts when its estimates are in range.
  */
-import { FAST_LIMIT, INDEX_LIMIT, mulDivCeilFast, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { ADL_INPUT_RECORD, ADL_INPUT_ROWS, col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D } from '../layout';
-import { Field, Status } from '../status';
-import { accountCount, fail, indexDirty, marketCount, NONE, pendingCount, resultsCurrent, SCRATCH } from './state';
-import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from './book';
-import { buildIndex, evaluateCross, isolatedFigures } from './check';
-import { marketPtr, sumEquity, sumMm } from './position';
-import { i64At, u32At } from './waterfall';
+import { FAST_LIMIT, INDEX_LIMIT, mulDivCeilFast, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../../math/fixed';
+import { ADL_INPUT_RECORD, ADL_INPUT_ROWS, col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D } from '../../abi/layout';
+import { Field, Status } from '../../abi/status';
+import { accountCount, fail, indexDirty, marketCount, NONE, pendingCount, resultsCurrent, SCRATCH } from '../state';
+import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from '../book/book';
+import { buildIndex, evaluateCross, isolatedFigures } from '../margin/check';
+import { marketPtr, sumEquity, sumMm } from '../book/position';
+import { i64At, u32At } from './run';
 
 // ---- Candidates -----------------------------------------------------------------------------------
 

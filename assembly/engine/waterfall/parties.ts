@@ -13,15 +13,15 @@
  * (collateral: -2^62 ..= 2^62): a call that would take one past it is refused with Overflow, the
  * sum checked with `addAmount`, which also sees a sum that leaves i64.
  */
-import { addAmount, addOverflowBits, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../math/fixed';
-import { addWide } from '../math/wide';
-import { col, Column } from '../layout';
-import { Field, Status } from '../status';
-import { MAX_MEMBERS, MAX_PROVIDERS } from '../abi/records';
-import { accountCount, changed, fail, NONE, SCRATCH } from './state';
-import { checkAccount } from './book';
-import { evaluateCross } from './check';
-import { sumEquity, sumIm } from './position';
+import { addAmount, addOverflowBits, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../../math/fixed';
+import { addWide } from '../../math/wide';
+import { col, Column } from '../../abi/layout';
+import { Field, Status } from '../../abi/status';
+import { MAX_MEMBERS, MAX_PROVIDERS } from '../../abi/records';
+import { accountCount, changed, fail, NONE, SCRATCH } from '../state';
+import { checkAccount } from '../book/book';
+import { evaluateCross } from '../margin/check';
+import { sumEquity, sumIm } from '../book/position';
 
 const MEMBER_RECORD: u32 = 32; // account u32, pad, contribution F i64, committed K i64, assessed i64
 const LP_RECORD: u32 = 16;     // account u32, pad, shares i64

@@ -11,16 +11,16 @@
  * (the group's memory is in the cache then, and its closes' amounts are at hand): an unedited plan
  * on an unchanged book then executes with the writing pass alone.
  */
-import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../math/fixed';
-import { compareProducts, buildQueue } from './queue';
-import { col, Column, logCapacity, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_D, M_D6, M_INV_D, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_STEP, SCRATCH_SLOTS } from '../layout';
-import { Field, RowKind, Status } from '../status';
-import { accountCount, clearError, fail, LIQ_RECORD, NONE, SCRATCH, setPlanReady } from './state';
+import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../../math/fixed';
+import { compareProducts, buildQueue } from '../margin/queue';
+import { col, Column, logCapacity, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_D, M_D6, M_INV_D, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_STEP, SCRATCH_SLOTS } from '../../abi/layout';
+import { Field, RowKind, Status } from '../../abi/status';
+import { accountCount, clearError, fail, LIQ_RECORD, NONE, SCRATCH, setPlanReady } from '../state';
 import { beginSimulation, planWasSimulated, simulateRows, simulationFits, writeAmounts } from './execute';
-import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumIm, sumMm, termIm, termMm } from './position';
-import { crossFigures, isolatedFigures, resultsValid } from './check';
-import { ACCOUNT_ACTIVE, sideIndex } from './book';
-import { equityShare } from './prices';
+import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumIm, sumMm, termIm, termMm } from '../book/position';
+import { crossFigures, isolatedFigures, resultsValid } from '../margin/check';
+import { ACCOUNT_ACTIVE, sideIndex } from '../book/book';
+import { equityShare } from '../margin/prices';
 
 // ---------------------------------------------------------------------------------------------
 // Policy

@@ -7,17 +7,17 @@
  * Solvency: a payer's cap includes max(0, E), its group's equity when the pool forms, so no step
  * here takes a solvent group below zero; assessments alone (members owe them) may, and report it.
  */
-import { AMOUNT_LIMIT, amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumStart } from '../math/fixed';
-import { addWide } from '../math/wide';
-import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK } from '../layout';
-import { accountCount, indexDirty, isolatedLive, LIQ_RECORD, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from './state';
-import { ACCOUNT_ACTIVE, findCross } from './book';
-import { buildIndex, collateralOf, equityOf, equityWith, unrealizedOf } from './check';
-import { marketPtr } from './position';
+import { AMOUNT_LIMIT, amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumStart } from '../../math/fixed';
+import { addWide } from '../../math/wide';
+import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK } from '../../abi/layout';
+import { accountCount, indexDirty, isolatedLive, LIQ_RECORD, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from '../state';
+import { ACCOUNT_ACTIVE, findCross } from '../book/book';
+import { buildIndex, collateralOf, equityOf, equityWith, unrealizedOf } from '../margin/check';
+import { marketPtr } from '../book/position';
 import { split, splitAt, WEIGHT_LIMIT } from './prorata';
 import { BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
 import { gatherHolders, tagAccount } from './candidates';
-import { assignPooled, beginPays, defMarket, emit, endPays, heavyAdd, i64At, notePayment, pay, Role, serves, solventRoom, stepPtr, u32At } from './waterfall';
+import { assignPooled, beginPays, defMarket, emit, endPays, heavyAdd, i64At, notePayment, pay, Role, serves, solventRoom, stepPtr, u32At } from './run';
 
 // @ts-ignore: decorator
 @inline function setPayer(i: u32, id: u32, weight: i64, cap: i64): void {

@@ -1,11 +1,11 @@
 /** Read-only accessors JavaScript needs: record pointers, counters, capacities. */
-import * as layout from '../layout';
-import * as state from './state';
-import * as check from './check';
-import { ABI_VERSION } from './lifecycle';
-import { PLAN_RECORD, POLICY_RECORD } from './liquidation';
-import { PRICES_RECORD } from './prices';
-import { EXEC_RECORD, LEDGER_RECORD } from './execute';
+import * as layout from './layout';
+import * as state from '../engine/state';
+import * as check from '../engine/margin/check';
+import { ABI_VERSION } from '../engine/lifecycle';
+import { PLAN_RECORD, POLICY_RECORD } from '../engine/liquidation/plan';
+import { PRICES_RECORD } from '../engine/margin/prices';
+import { EXEC_RECORD, LEDGER_RECORD } from '../engine/liquidation/execute';
 
 export function abiVersion(): u32 { return ABI_VERSION; }
 export function errorRecordPtr(): usize { return state.ERROR_RECORD; }
@@ -36,8 +36,8 @@ export function execRecordPtr(): usize { return EXEC_RECORD; }
 export function ledgerRecordPtr(): usize { return LEDGER_RECORD; }
 export function logCapacity(): u32 { return layout.logCapacity; }
 
-import { STAGE_STEPS, STAGE_BACKSTOP, WF_STATE, RUN_RECORD } from './waterfall';
-import { BALANCES, MEMBERS, PROVIDERS } from './parties';
+import { STAGE_STEPS, STAGE_BACKSTOP, WF_STATE, RUN_RECORD } from '../engine/waterfall/run';
+import { BALANCES, MEMBERS, PROVIDERS } from '../engine/waterfall/parties';
 export function waterfallStagePtr(): usize { return STAGE_STEPS; }
 export function backstopStagePtr(): usize { return STAGE_BACKSTOP; }
 export function waterfallStatePtr(): usize { return WF_STATE; }

@@ -8,10 +8,10 @@
  *         to order with certainty. The f64 order can differ from the exact order only between keys
  *         within a few ulps, so this pass moves few elements.
  */
-import { col, Column } from '../layout';
-import { Health } from '../status';
-import { absU, cmpU128, mulWideU } from '../math/wide';
-import { accountCount, isolatedTop, SCRATCH } from './state';
+import { col, Column } from '../../abi/layout';
+import { Health } from '../../abi/status';
+import { absU, cmpU128, mulWideU } from '../../math/wide';
+import { accountCount, isolatedTop, SCRATCH } from '../state';
 
 /** Sign-aware comparison of x1*y1 with x2*y2 for y1, y2 >= 0, exact: -1, 0, 1. */
 export function compareProducts(x1: i64, y1: i64, x2: i64, y2: i64): i32 {

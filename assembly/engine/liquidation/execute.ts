@@ -11,22 +11,22 @@
  * over executed rows) - deficits recorded is unchanged by every execution; the debug build recomputes
  * L around every execution and aborts if it moved.
  */
-import { addAmount, AMOUNT_LIMIT, amountOf, OVERFLOWED, sumAdd, sumStart } from '../math/fixed';
-import { addWide, divModU128, mulWideU } from '../math/wide';
-import { col, Column, logCapacity, M_D, maxPositions } from '../layout';
-import { Field, RowKind, Status } from '../status';
-import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, bookChanged } from './state';
-import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from './position';
-import { evaluateCross, isolatedFigures } from './check';
-import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, fundingToSettle, inRange, noteHolder, removeCrossSlot, sideIndex } from './book';
-import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from './markets';
-import { releaseIsolatedRow } from './fills';
-import { addDefaultFund, BALANCES } from './parties';
+import { addAmount, AMOUNT_LIMIT, amountOf, OVERFLOWED, sumAdd, sumStart } from '../../math/fixed';
+import { addWide, divModU128, mulWideU } from '../../math/wide';
+import { col, Column, logCapacity, M_D, maxPositions } from '../../abi/layout';
+import { Field, RowKind, Status } from '../../abi/status';
+import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, bookChanged } from '../state';
+import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from '../book/position';
+import { evaluateCross, isolatedFigures } from '../margin/check';
+import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, fundingToSettle, inRange, noteHolder, removeCrossSlot, sideIndex } from '../book/book';
+import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from '../book/markets';
+import { releaseIsolatedRow } from '../book/fills';
+import { addDefaultFund, BALANCES } from '../waterfall/parties';
 import {
   closeOutcome, outDeficit, outEquity, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
   outRealized, outSurplus, P_BACKSTOP, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
-} from './liquidation';
-import { compareProducts } from './queue';
+} from './plan';
+import { compareProducts } from '../margin/queue';
 
 /** The last execution: rows, closes, transfers, settlements, groups, then closed notional,
  * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each: the low

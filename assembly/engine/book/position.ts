@@ -15,12 +15,12 @@
  * size reaches the market's base limit: the next tier's size, or for the size premium the size at
  * which it can bind (markets.ts), or the account's floor is above the base imf.
  */
-import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../math/fixed';
-import { PREMIUM_SLOW, sizePremiumPpm, sizePremiumPpmQuick, withSizePremium } from '../math/curves';
-import { absU } from '../math/wide';
-import { col, Column, MARKET_RECORD, M_BASE_DED, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
-import { CurveKind } from '../status';
-import { SCRATCH } from './state';
+import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../../math/fixed';
+import { PREMIUM_SLOW, sizePremiumPpm, sizePremiumPpmQuick, withSizePremium } from '../../math/curves';
+import { absU } from '../../math/wide';
+import { col, Column, MARKET_RECORD, M_BASE_DED, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../../abi/layout';
+import { CurveKind } from '../../abi/status';
+import { SCRATCH } from '../state';
 
 /** One position's amounts from the exact (128-bit) path, `evaluateExact`. */
 export let valueQuote: i64 = 0;

@@ -20,22 +20,22 @@
  * initial) results; every decision reads only liquidatable groups' figures, or a full check's, so
  * a run with skipping gives the same numbers as one without (a test).
  */
-import { addOverflowBits, AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { absU } from '../math/wide';
-import { cholesky, lowerTimes, normal, seedStream, uniform } from '../math/random';
-import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, maxMarkets, T_MMF, TIER_RECORD } from '../layout';
-import { CurveKind, Field, Health, METRICS, RowKind, SimArray, Status } from '../status';
-import { accountCount, bookChanged, bookVersion, fail, LIQ_RECORD, loadCounters, marketCount, NONE, resultsCurrent, saveCounters, SCRATCH, setResultsCurrent, tallyPtr } from './state';
-import { checkRange, indexBuilds, recheckAccount, setResultsValid } from './check';
-import { ACCOUNT_ACTIVE } from './book';
-import { marketPtr } from './position';
-import { refreshMarket } from './markets';
-import { planLiquidations, PLAN_RECORD, vaultAccount as backstopAccount } from './liquidation';
-import { EXEC_RECORD, executePlan } from './execute';
-import { allocate, backstopPayer, MAX_STEPS, RUN_RECORD, setAuditToHost, setFiguresOnDemand, stepPtr, Tranche, WF_STATE } from './waterfall';
-import { BALANCES, defaultFundSum, vaultNav } from './parties';
-import { freshArea, reserveArea } from './simarea';
-import { markAllResults } from './publish';
+import { addOverflowBits, AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
+import { absU } from '../../math/wide';
+import { cholesky, lowerTimes, normal, seedStream, uniform } from '../../math/random';
+import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, maxMarkets, T_MMF, TIER_RECORD } from '../../abi/layout';
+import { CurveKind, Field, Health, METRICS, RowKind, SimArray, Status } from '../../abi/status';
+import { accountCount, bookChanged, bookVersion, fail, LIQ_RECORD, loadCounters, marketCount, NONE, resultsCurrent, saveCounters, SCRATCH, setResultsCurrent, tallyPtr } from '../state';
+import { checkRange, indexBuilds, recheckAccount, setResultsValid } from '../margin/check';
+import { ACCOUNT_ACTIVE } from '../book/book';
+import { marketPtr } from '../book/position';
+import { refreshMarket } from '../book/markets';
+import { planLiquidations, PLAN_RECORD, vaultAccount as backstopAccount } from '../liquidation/plan';
+import { EXEC_RECORD, executePlan } from '../liquidation/execute';
+import { allocate, backstopPayer, MAX_STEPS, RUN_RECORD, setAuditToHost, setFiguresOnDemand, stepPtr, Tranche, WF_STATE } from '../waterfall/run';
+import { BALANCES, defaultFundSum, vaultNav } from '../waterfall/parties';
+import { freshArea, reserveArea } from './area';
+import { markAllResults } from '../book/publish';
 
 /** Per-step metrics (i64 each), in this order (src/simulation/types.ts STEP_METRICS). */
 const MET_CLOSES = 0, MET_NOTIONAL = 1, MET_GROUPS = 2, MET_DEFICIT = 3, MET_FUND = 4, MET_VAULT = 5;

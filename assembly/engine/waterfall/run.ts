@@ -17,17 +17,17 @@
  * flows - deficits recorded + covered is unchanged by a run; the debug build
  * checks it around every run.
  */
-import { addWide } from '../math/wide';
-import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { AUDIT_ROWS, col, Column, WINDOW_BUCKETS } from '../layout';
-import { Field, Role, Status, Tranche, TRANCHE_KINDS } from '../status';
-import { MAX_BACKSTOP, MAX_STEPS } from '../abi/records';
+import { addWide } from '../../math/wide';
+import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
+import { AUDIT_ROWS, col, Column, WINDOW_BUCKETS } from '../../abi/layout';
+import { Field, Role, Status, Tranche, TRANCHE_KINDS } from '../../abi/status';
+import { MAX_BACKSTOP, MAX_STEPS } from '../../abi/records';
 export { MAX_BACKSTOP, MAX_STEPS };
 export { Role, Tranche };
-import { accountCount, bookChanged, fail, LIQ_RECORD, marketCount, nextEpoch, NONE, resultsCurrent, SCRATCH } from './state';
-import { checkAccount } from './book';
-import { checkRange, equityOf } from './check';
-import { fundOf, LEDGER_RECORD, ledgerSum } from './execute';
+import { accountCount, bookChanged, fail, LIQ_RECORD, marketCount, nextEpoch, NONE, resultsCurrent, SCRATCH } from '../state';
+import { checkAccount } from '../book/book';
+import { checkRange, equityOf } from '../margin/check';
+import { fundOf, LEDGER_RECORD, ledgerSum } from '../liquidation/execute';
 import { split, WEIGHT_LIMIT } from './prorata';
 import { BALANCES, memberPtr, memberIndex } from './parties';
 import { runAdl } from './adl';

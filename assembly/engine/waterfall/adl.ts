@@ -10,17 +10,17 @@
  * account order). Against a million candidates that is one pass for the keys and counts, one to
  * collect, and a sort of the few thousand selected, instead of a full sort.
  */
-import { addWide } from '../math/wide';
-import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../math/fixed';
-import { col, Column, ioCapacity, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D, maxAccounts, maxIsolated } from '../layout';
-import { clearError, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive, SCRATCH } from './state';
-import { fundingToSettle } from './book';
-import { buildIndex, equityOf } from './check';
-import { applyFill } from './fills';
-import { marketPtr } from './position';
+import { addWide } from '../../math/wide';
+import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../../math/fixed';
+import { col, Column, ioCapacity, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D, maxAccounts, maxIsolated } from '../../abi/layout';
+import { clearError, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive, SCRATCH } from '../state';
+import { fundingToSettle } from '../book/book';
+import { buildIndex, equityOf } from '../margin/check';
+import { applyFill } from '../book/fills';
+import { marketPtr } from '../book/position';
 import { splitAt } from './prorata';
-import { sortPairs } from './queue';
-import { addResidue, addRunTotal, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './waterfall';
+import { sortPairs } from '../margin/queue';
+import { addResidue, addRunTotal, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './run';
 import {
   bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupOfPtr, groupPtr, holderBound, keyOf,
   positionOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, tagAccount,

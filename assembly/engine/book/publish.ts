@@ -13,8 +13,8 @@
  * market) plus one mark byte each; a publish copies the marked rows, in runs, or the whole table
  * in bulk when many rows are marked (FULL_COPY).
  */
-import { col, Column } from '../layout';
-import { accountCount, isolatedTop } from './state';
+import { col, Column } from '../../abi/layout';
+import { accountCount, isolatedTop } from '../state';
 
 /**
  * From one marked row in FULL_COPY on, the whole table is copied: a copy in bulk costs about 4 ns a

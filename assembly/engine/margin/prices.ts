@@ -10,15 +10,15 @@
  * i64 (the check refuses it with Overflow) has no prices: its rows say PRICE_UNDEFINED, and the
  * scan goes on with the next group.
  */
-import { col, Column, M_D, M_D6, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../layout';
-import { bankruptcyPrice, liquidationPrice, liquidationPriceWide, PRICE_NEVER, PRICE_UNDEFINED } from '../math/prices';
-import { addWide } from '../math/wide';
-import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../math/fixed';
-import { CurveKind, Field, Status } from '../status';
-import { accountCount, fail, NONE, SCRATCH } from './state';
-import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from './position';
+import { col, Column, M_D, M_D6, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../../abi/layout';
+import { bankruptcyPrice, liquidationPrice, liquidationPriceWide, PRICE_NEVER, PRICE_UNDEFINED } from '../../math/prices';
+import { addWide } from '../../math/wide';
+import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../../math/fixed';
+import { CurveKind, Field, Status } from '../../abi/status';
+import { accountCount, fail, NONE, SCRATCH } from '../state';
+import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from '../book/position';
 import { crossFigures, isolatedFigures } from './check';
-import { ACCOUNT_ACTIVE } from './book';
+import { ACCOUNT_ACTIVE } from '../book/book';
 
 /** rows written (u32), next account (u32). */
 export const PRICES_RECORD: usize = memory.data(8);

@@ -10,15 +10,15 @@
  * `planFill` computes the outcome without writing; `applyFill` writes it; `preTrade` evaluates
  * the account as if it had been written. Isolated positions realize into their own collateral.
  */
-import { amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../math/fixed';
-import { col, Column, ISOLATED_TAG, M_KIND, M_OI_LONG, M_OI_SHORT } from '../layout';
-import { CurveKind, Field, Health, PreTradeReason, Status } from '../status';
-import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from './state';
+import { amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
+import { col, Column, ISOLATED_TAG, M_KIND, M_OI_LONG, M_OI_SHORT } from '../../abi/layout';
+import { CurveKind, Field, Health, PreTradeReason, Status } from '../../abi/status';
+import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from '../state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
-import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './check';
+import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from '../margin/check';
 import { freeQuote, marketPtr, sumEquity, sumIm, sumMm } from './position';
 import { addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
-import { maxIsolated } from '../layout';
+import { maxIsolated } from '../../abi/layout';
 import { markAccount, markIsolated } from './publish';
 
 // Outcome of planFill.

@@ -6,12 +6,12 @@
  * A market's curve is fixed when it is added; marks and funding indices change in batches. Every
  * batch is validated whole before anything is written, so a rejected batch changes nothing.
  */
-import { AMOUNT_LIMIT, ceilDivU, INDEX_LIMIT } from '../math/fixed';
-import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../math/curves';
-import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_OWN_FUND, M_STEP, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../layout';
-import { CurveKind, Field, Status } from '../status';
-import { divModU128, mulWideU } from '../math/wide';
-import { changed, fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from './state';
+import { AMOUNT_LIMIT, ceilDivU, INDEX_LIMIT } from '../../math/fixed';
+import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../../math/curves';
+import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_OWN_FUND, M_STEP, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../../abi/layout';
+import { CurveKind, Field, Status } from '../../abi/status';
+import { divModU128, mulWideU } from '../../math/wide';
+import { changed, fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from '../state';
 import { marketPtr } from './position';
 
 /** The largest base-decimals value: keeps D * 10^6 <= 10^18 < 2^63. */

@@ -17,13 +17,13 @@
  * A group whose sums leave i64 makes the call fail with Overflow naming the account; results of a
  * failed call are not valid (JavaScript refuses to read them until a check succeeds).
  */
-import { addOverflowBits, OVERFLOWED } from '../math/fixed';
-import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../layout';
-import { Field, Health, Status } from '../status';
-import { accountCount, clearCallTallies, countCall, fail, resultsCurrent, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from './state';
-import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, setSums, sumEquity, sumIm, sumMm } from './position';
-import { ACCOUNT_ACTIVE } from './book';
-import { markAccount, markAccounts, markIsolated } from './publish';
+import { addOverflowBits, OVERFLOWED } from '../../math/fixed';
+import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../../abi/layout';
+import { Field, Health, Status } from '../../abi/status';
+import { accountCount, clearCallTallies, countCall, fail, resultsCurrent, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from '../state';
+import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, setSums, sumEquity, sumIm, sumMm } from '../book/position';
+import { ACCOUNT_ACTIVE } from '../book/book';
+import { markAccount, markAccounts, markIsolated } from '../book/publish';
 
 // @ts-ignore: decorator
 @inline export function healthOf(equity: i64, im: i64, mm: i64): u32 {

@@ -10,10 +10,10 @@
  * Every operation validates all of its input before it writes anything: a call that returns an
  * error leaves the book as it was (invariant 4, atomicity).
  */
-import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../math/fixed';
-import { col, Column, SCRATCH_SLOT, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../layout';
-import { Field, Health, Status } from '../status';
-import { bookChanged, changed, addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from './state';
+import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
+import { col, Column, SCRATCH_SLOT, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../../abi/layout';
+import { Field, Health, Status } from '../../abi/status';
+import { bookChanged, changed, addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from '../state';
 import { isMarket, refreshMarket } from './markets';
 import { marketPtr } from './position';
 import { markAccount, markIsolated } from './publish';

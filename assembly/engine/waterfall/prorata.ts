@@ -13,9 +13,9 @@
  * remainders' 16-bit digits finds the threshold value T and how many payers at exactly T still get
  * one more atom (the earliest ones).
  */
-import { FAST_LIMIT, mulDivFloorFast, mulDivRounded, SHARE_LIMIT } from '../math/fixed';
-import { col, Column, maxAccounts, maxIsolated } from '../layout';
-import { SCRATCH } from './state';
+import { FAST_LIMIT, mulDivFloorFast, mulDivRounded, SHARE_LIMIT } from '../../math/fixed';
+import { col, Column, maxAccounts, maxIsolated } from '../../abi/layout';
+import { SCRATCH } from '../state';
 
 /** Total weight a split may have: W and every R * w_i / W stay exact in i64. */
 export const WEIGHT_LIMIT: i64 = 1 << 62;
