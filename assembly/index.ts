@@ -1,4 +1,4 @@
-// The wasm ABI: exports only. Every function returns a Status (assembly/status.ts) unless noted;
+// The wasm ABI: exports only. Every function returns a Status (assembly/abi/status.ts) unless noted;
 // details of an error are in the record at errorRecordPtr(): code, field, row (i32 each).
 export { abiVersion, errorRecordPtr, tallyRecordPtr, preTradeRecordPtr, accountCount, positionTop, isolatedTop, marketCount, resultsValid, clearLastError } from './abi/accessors';
 export { init } from './engine/lifecycle';
@@ -9,10 +9,14 @@ export { applyFill, preTrade, deposit, withdraw, closeAccount } from './engine/b
 export { checkRange, checkList, checkMarkets, checkInRange, buildIndex } from './engine/margin/check';
 export { buildQueue } from './engine/margin/queue';
 export { pricesRange } from './engine/margin/prices';
-export { setPolicy, planLiquidations } from './engine/liquidation/plan';
-export { executeCallerPlan, depositFund, clearDeficits, ledgerSum } from './engine/liquidation/execute';
+export { setPolicy } from './engine/liquidation/policy';
+export { planLiquidations } from './engine/liquidation/plan';
+export { executeCallerPlan } from './engine/liquidation/execute';
+export { depositFund, clearDeficits, ledgerSum } from './engine/liquidation/funds';
 export { policyRecordPtr, planRecordPtr, pricesRecordPtr, liqRecordPtr, execRecordPtr, ledgerRecordPtr, logCapacity } from './abi/accessors';
-export { setWaterfall, allocate, auditPending } from './engine/waterfall/run';
+export { setWaterfall } from './engine/waterfall/config';
+export { allocate } from './engine/waterfall/run';
+export { auditPending } from './engine/waterfall/steps';
 export { adlRanks } from './engine/waterfall/adl';
 export { adlCandidates, adlCandidateInputs } from './engine/waterfall/candidates';
 export { publishResults } from './engine/book/publish';
@@ -21,8 +25,8 @@ export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, b
 export { simPrepare, simReserve, simReserveFor, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulation/loop';
 export { scaleMargins } from './engine/book/markets';
 // Validation without activation, and the book's change counter (validate everything, then act).
-export { checkPolicy } from './engine/liquidation/plan';
-export { checkWaterfall } from './engine/waterfall/run';
+export { checkPolicy } from './engine/liquidation/policy';
+export { checkWaterfall } from './engine/waterfall/config';
 export { bookVersion } from './abi/accessors';
 // The ABI table JavaScript reads at start-up (record layouts, code tables, limits).
 export { abiTable } from './abi/table';

@@ -1,11 +1,20 @@
-/** Read-only accessors JavaScript needs: record pointers, counters, capacities. */
+/**
+ * Read-only accessors JavaScript needs: record pointers, counters, capacities (exported as they are
+ * by assembly/index.ts). Nothing in the engine imports this file.
+ */
 import * as layout from './layout';
 import * as state from '../engine/state';
 import * as check from '../engine/margin/check';
 import { ABI_VERSION } from '../engine/lifecycle';
-import { PLAN_RECORD, POLICY_RECORD } from '../engine/liquidation/plan';
+import { PLAN_RECORD } from '../engine/liquidation/log';
+import { POLICY_RECORD } from '../engine/liquidation/policy';
 import { PRICES_RECORD } from '../engine/margin/prices';
-import { EXEC_RECORD, LEDGER_RECORD } from '../engine/liquidation/execute';
+import { EXEC_RECORD } from '../engine/liquidation/execute';
+import { LEDGER_RECORD } from '../engine/liquidation/funds';
+import { STAGE_STEPS, STAGE_BACKSTOP, WF_STATE } from '../engine/waterfall/config';
+import { RUN_RECORD } from '../engine/waterfall/steps';
+import { BALANCES, MEMBERS, PROVIDERS } from '../engine/waterfall/parties';
+import { WaterfallStateRecord } from './records';
 
 export function abiVersion(): u32 { return ABI_VERSION; }
 export function errorRecordPtr(): usize { return state.ERROR_RECORD; }
@@ -36,8 +45,7 @@ export function execRecordPtr(): usize { return EXEC_RECORD; }
 export function ledgerRecordPtr(): usize { return LEDGER_RECORD; }
 export function logCapacity(): u32 { return layout.logCapacity; }
 
-import { STAGE_STEPS, STAGE_BACKSTOP, WF_STATE, RUN_RECORD } from '../engine/waterfall/run';
-import { BALANCES, MEMBERS, PROVIDERS } from '../engine/waterfall/parties';
+// Waterfall records.
 export function waterfallStagePtr(): usize { return STAGE_STEPS; }
 export function backstopStagePtr(): usize { return STAGE_BACKSTOP; }
 export function waterfallStatePtr(): usize { return WF_STATE; }
@@ -47,5 +55,5 @@ export function membersPtr(): usize { return MEMBERS; }
 export function providersPtr(): usize { return PROVIDERS; }
 export function scratchPtr(): usize { return state.SCRATCH; }
 export function resultsCurrent(): bool { return state.resultsCurrent; }
-export function lastNowSec(): i64 { return load<i64>(WF_STATE, 24); }
-export function eventCount(): u32 { return load<u32>(WF_STATE, 16); }
+export function lastNowSec(): i64 { return load<i64>(WF_STATE, WaterfallStateRecord.lastNowSec); }
+export function eventCount(): u32 { return load<u32>(WF_STATE, WaterfallStateRecord.event); }

@@ -46,9 +46,8 @@
  *
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
+import { AdlInputRecord, MarketRecord, TierRecord, WindowRecord } from './records';
 
-export const MARKET_RECORD: u32 = 192;
-export const TIER_RECORD: u32 = 32;
 export const MAX_TIERS: u32 = 16;
 export const MAX_MARKETS: u32 = 65535;
 /** Pending (market, holder) pairs added since the index was last built. */
@@ -59,21 +58,6 @@ export const ISOLATED_TAG: u32 = 0x80000000;
 /** Scratch position slots past the arena's end (one account's book, plus one), for evaluating a
  * hypothetical book (pre-trade) or an isolated position with the same code as the batch loop. */
 export const SCRATCH_SLOTS: u32 = 65537;
-
-// Market record offsets.
-export const M_MARK = 0, M_FUND_LONG = 8, M_FUND_SHORT = 16, M_D = 24, M_D6 = 32;
-export const M_MARK_OVER_D = 40, M_MARK_OVER_D6 = 48, M_INV_D = 56;
-export const M_IMF = 64, M_MMF = 68, M_KIND = 72, M_DECIMALS = 73, M_ACTIVE = 74;
-export const M_IMF_EFF = 76, M_PREMIUM = 80, M_TIER_COUNT = 84, M_TIER_FIRST = 88;
-export const M_LOWER = 96, M_UPPER = 104, M_OI_LONG = 112, M_OI_SHORT = 120;
-export const M_BASE_LIMIT = 128, M_BASE_IMF = 136, M_BASE_MMF = 140, M_MARK_IMF = 144, M_MARK_MMF = 152;
-export const M_EST_IMF = 160, M_EST_MMF = 168, M_BASE_DED = 176;
-// Tier record offsets.
-export const T_FLOOR = 0, T_SIZE_LIMIT = 8, T_IMF = 16, T_MMF = 20, T_DED = 24;
-
-// Market record: liquidation fields (after the margin fields).
-export const M_OWN_FUND = 75; // u8: 1 = the market pays into its own fund (1 + id), 0 = the global fund
-export const M_STEP = 184;    // i64: close sizes are multiples of this (base atoms)
 
 /** Every column JavaScript may view. Append-only numbering (mirrored in src/raw.ts). */
 export enum Column {
@@ -228,15 +212,8 @@ export let logCapacity: u32 = 0;
 export const PRICE_ROWS: u32 = 131072;
 /** Rows of the audit buffer; a full buffer is handed to JavaScript (the `auditDrain` import) and reused. */
 export const AUDIT_ROWS: u32 = 16384;
-/**
- * Rows of the ADL candidate inputs chunk, ADL_INPUT_RECORD bytes each: +0 holder tag u32, +4 account
- * u32, +8 signed size i64, +16 v, +24 N, +32 Q (i64), +40 E, +48 M (the check's), +56 C (i64).
- */
+/** Rows of the ADL candidate inputs chunk (Column.AdlInputs), AdlInputRecord.BYTES each (records.ts). */
 export const ADL_INPUT_ROWS: u32 = 4096;
-export const ADL_INPUT_RECORD: u32 = 64;
-/** A time-bucketed window (engine/waterfall.ts): bucket length, then 17 (bucket, value) pairs, then a total. */
-export const WINDOW_BUCKETS: u32 = 17;
-export const WINDOW_RECORD: u32 = 16 + WINDOW_BUCKETS * 16;
 /** First scratch slot: maxPositions. */
 export let SCRATCH_SLOT: u32 = 0;
 
@@ -245,11 +222,27 @@ export let SCRATCH_SLOT: u32 = 0;
   return unchecked(columns[c]);
 }
 
+// Element i of a column, by the element's width (the one set of column accessors).
+// @ts-ignore: decorator
+@inline export function i64At(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
+// @ts-ignore: decorator
+@inline export function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
+// @ts-ignore: decorator
+@inline export function u16At(c: Column, i: u32): usize { return col(c) + (<usize>i << 1); }
+// @ts-ignore: decorator
+@inline export function u8At(c: Column, i: u32): usize { return col(c) + <usize>i; }
+
+/** The record of market `market` (MarketRecord, records.ts) in Column.Markets. */
+// @ts-ignore: decorator
+@inline export function marketPtr(market: u32): usize {
+  return col(Column.Markets) + <usize>market * MarketRecord.BYTES;
+}
+
 /** Bytes per element of each column. */
 function widthOf(c: Column): u32 {
   switch (c) {
-    case Column.Markets: return MARKET_RECORD;
-    case Column.Tiers: return TIER_RECORD;
+    case Column.Markets: return MarketRecord.BYTES;
+    case Column.Tiers: return TierRecord.BYTES;
     case Column.AccCollateral: case Column.AccEquity: case Column.AccIm: case Column.AccMm:
     case Column.AccFree: case Column.PosSize: case Column.PosQuote: case Column.PosSnap:
     case Column.IsoSize: case Column.IsoQuote: case Column.IsoSnap: case Column.IsoCollateral:
@@ -264,14 +257,14 @@ function widthOf(c: Column): u32 {
     case Column.PayWeight: case Column.PayCap: case Column.PayWork: case Column.AuditAmount:
     case Column.AuditPrice: case Column.AuditSize: case Column.AdlKey: case Column.AdlSize: case Column.AdlSums:
       return 8;
-    case Column.FundWindow: case Column.MarketPaid: return WINDOW_RECORD;
+    case Column.FundWindow: case Column.MarketPaid: return WindowRecord.BYTES;
     case Column.PubAccEquity: case Column.PubAccIm: case Column.PubAccMm: case Column.PubAccFree:
     case Column.PubIsoEquity: case Column.PubIsoIm: case Column.PubIsoMm: case Column.PubIsoFree:
     case Column.PlanSize: case Column.PlanPrice:
       return 8;
     case Column.PubAccHealth: case Column.PubIsoHealth: case Column.AccDirty: case Column.IsoDirty: case Column.PlanKind: return 1;
     case Column.PubIsoMarket: case Column.PlanMarket: return 2;
-    case Column.AdlInputs: return ADL_INPUT_RECORD;
+    case Column.AdlInputs: return AdlInputRecord.BYTES;
     case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
     case Column.AdlGroups: return 64;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;

@@ -14,6 +14,9 @@
  *   - a field's type is written in the drawing; offsets are append-only within an ABI version.
  */
 
+/** The high word (i64) of an `i128` field is this many bytes after its low word (u64). */
+export const I128_HI: u32 = 8;
+
 /** Capacities of the record arrays below. */
 export const MAX_STEPS: u32 = 64;
 export const MAX_BACKSTOP: u32 = 64;
@@ -167,6 +170,16 @@ export enum BalancesRecord {
   BYTES = 112,
 }
 
+/**
+ * A time-bucketed window (core-internal; Column.FundWindow per fund, Column.MarketPaid per market):
+ *   +0 bucket length in seconds i64 (0: no window)  +8 all-time total i64
+ *   +16 WINDOW_BUCKETS buckets of WindowBucket (bucket number i64, value i64), bucket b in slot b % 17
+ */
+export const WINDOW_BUCKETS: u32 = 17;
+export enum WindowRecord { bucketSec = 0, total = 8, buckets = 16, BYTES = 16 + WINDOW_BUCKETS * 16 }
+/** One bucket of a window: +0 bucket number i64 (-1: empty), +8 value i64. */
+export enum WindowBucket { bucket = 0, value = 8, BYTES = 16 }
+
 /** One clearing member: +0 account u32, +8 contribution F i64, +16 committed K i64, +24 assessed i64. */
 export enum MemberRecord { account = 0, fund = 8, committed = 16, assessed = 24, BYTES = 32 }
 
@@ -191,6 +204,15 @@ export enum SimHeaderRecord {
   prefundedQuote = 128, cover1Quote = 136, cover2Quote = 144, fundExhausted = 152, accountsChecked = 160, epochs = 168,
   BYTES = 256,
 }
+
+/**
+ * One ADL group (core-internal; Column.AdlGroups, one per (market, bankrupt side) of a run's step):
+ *   +0 market u32   +4 bankrupt side i32 (+1 long, -1 short)   +8 total size to close (base atoms,
+ *   saturating) u64   +16 first record u32, then (swept) its candidates' first row   +20 records u32,
+ *   then (swept) its candidates' count   +24 first list entry (or first record)   +28 list fill, then
+ *   end (or last record) u32   +32 candidates counted by a sweep u32
+ */
+export enum AdlGroupRecord { market = 0, side = 4, sizeBase = 8, first = 16, count = 20, from = 24, to = 28, candidates = 32, BYTES = 64 }
 
 /**
  * One row of the ADL candidates' ranking inputs (Column.AdlInputs, ADL_INPUT_ROWS at a time):

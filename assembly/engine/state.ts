@@ -38,6 +38,13 @@ export let pendingCount: u32 = 0;
 export let planReady = false;
 export function setPlanReady(ready: bool): void { planReady = ready; }
 /**
+ * Planning rehearsed the waiting plan's rows (execution's first pass, liquidation/execute.ts) on the
+ * book as it is, so execution may skip that pass for the unedited plan; a fund deposit, an edit or an
+ * execution voids it.
+ */
+export let planRehearsed = false;
+export function setPlanRehearsed(rehearsed: bool): void { planRehearsed = rehearsed; }
+/**
  * The result columns hold every group's figures for the book as it is: a full check succeeded and
  * nothing changed since. Prices, planning and execution then read a group's equity and MM instead
  * of summing its positions again (the same sums, so the same numbers).

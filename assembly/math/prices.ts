@@ -18,7 +18,7 @@
  */
 import { AMOUNT_LIMIT, OVERFLOWED, roundNearest } from './fixed';
 import { cmpU128, divModU128, mulWideU, ptr } from './wide';
-import { T_DED, T_FLOOR, T_MMF, TIER_RECORD } from '../abi/layout';
+import { TierRecord } from '../abi/records';
 
 /** The condition holds at no price in 1..2^62. */
 export const PRICE_NEVER: i64 = 0;
@@ -29,7 +29,6 @@ export const PRICE_UNDEFINED: i64 = -2;
 /** u64 below 2^63 to f64 through the (one-instruction) signed conversion; 2^63 itself reads as 2^63. */
 // @ts-ignore: decorator
 @inline function toF64(x: u64): f64 { return Math.abs(<f64><i64>x); }
-
 
 /** A ratio beyond the price range (returned by ratioWithEstimate as "more than 2^62"). */
 const BEYOND: u64 = <u64>AMOUNT_LIMIT + 1;
@@ -113,8 +112,8 @@ function divNested(hi: u64, lo: u64, c: u64, e: u64, roundUp: bool, out: ptr): u
 @inline export function liquidationPrice(a0: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32, invSize: f64, out: ptr): i64 {
   if (tierCount != 0) {
     // Most roots lie in the first tier (no deduction): then it is the one-piece case with its mmf.
-    mmf = <u64>load<u32>(tiers, T_MMF);
-    if (tierCount > 1 && !rootInFirstTier(a0, long, mmf, load<i64>(tiers + TIER_RECORD, T_FLOOR), out)) {
+    mmf = <u64>load<u32>(tiers, TierRecord.mmf);
+    if (tierCount > 1 && !rootInFirstTier(a0, long, mmf, load<i64>(tiers + TierRecord.BYTES, TierRecord.floor), out)) {
       return liquidationPriceTiers(a0, sizeAbs, long, d6, tiers, tierCount, invSize, out);
     }
   }
@@ -146,10 +145,10 @@ function divNested(hi: u64, lo: u64, c: u64, e: u64, roundUp: bool, out: ptr): u
 function liquidationPriceTiers(a0: i64, sizeAbs: u64, long: bool, d6: u64, tiers: usize, tierCount: u32, invSize: f64, out: ptr): i64 {
   if (long ? a0 >= 0 : a0 <= 0) return long ? PRICE_NEVER : PRICE_ALWAYS;
   for (let j: u32 = 0; j < tierCount; j++) {
-    const t = tiers + <usize>j * TIER_RECORD;
-    const f = <u64>load<u32>(t, T_MMF);
-    const nextFloor = j + 1 < tierCount ? load<i64>(t + TIER_RECORD, T_FLOOR) : -1;
-    const b = a0 + load<i64>(t, T_DED); // deductions are >= 0
+    const t = tiers + <usize>j * TierRecord.BYTES;
+    const f = <u64>load<u32>(t, TierRecord.mmf);
+    const nextFloor = j + 1 < tierCount ? load<i64>(t + TierRecord.BYTES, TierRecord.floor) : -1;
+    const b = a0 + load<i64>(t, TierRecord.deduction); // deductions are >= 0
     if (b < a0) return OVERFLOWED;
     if (long) {
       if (f >= PPM) continue; // g is flat (below 0) in this piece
@@ -220,10 +219,10 @@ export function liquidationPriceWide(negative: bool, mHi: u64, mLo: u64, sizeAbs
   if (long ? !negative : negative) return long ? PRICE_NEVER : PRICE_ALWAYS;
   const pieces: u32 = tierCount == 0 ? 1 : tierCount;
   for (let j: u32 = 0; j < pieces; j++) {
-    const t = tiers + <usize>j * TIER_RECORD;
-    const f = tierCount == 0 ? mmf : <u64>load<u32>(t, T_MMF);
-    const ded = tierCount == 0 ? <u64>0 : <u64>load<i64>(t, T_DED);
-    const nextFloor: i64 = j + 1 < tierCount ? load<i64>(t + TIER_RECORD, T_FLOOR) : -1;
+    const t = tiers + <usize>j * TierRecord.BYTES;
+    const f = tierCount == 0 ? mmf : <u64>load<u32>(t, TierRecord.mmf);
+    const ded = tierCount == 0 ? <u64>0 : <u64>load<i64>(t, TierRecord.deduction);
+    const nextFloor: i64 = j + 1 < tierCount ? load<i64>(t + TierRecord.BYTES, TierRecord.floor) : -1;
     // |B_j| as (bHi:bLo).
     let bLo: u64, bHi: u64;
     if (long) { bLo = mLo - ded; bHi = mHi - <u64>(mLo < ded); } else { bLo = mLo + ded; bHi = mHi + <u64>(bLo < mLo); }

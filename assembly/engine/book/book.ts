@@ -11,24 +11,16 @@
  * error leaves the book as it was (invariant 4, atomicity).
  */
 import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
-import { col, Column, SCRATCH_SLOT, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK, M_OI_LONG, M_OI_SHORT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP } from '../../abi/layout';
+import { col, Column, SCRATCH_SLOT, maxAccounts, maxIsolated, maxPositions, PENDING_CAP, i64At, u32At, u16At, u8At, marketPtr } from '../../abi/layout';
 import { Field, Health, Status } from '../../abi/status';
 import { bookChanged, changed, addInactive, accountCount, fail, marketCount, indexDirty, isolatedLive, isolatedTop, NONE, nextEpoch, pendingCount, positionLive, positionTop, SCRATCH, setAccountCount, setIndexDirty, setIsolatedLive, setIsolatedTop, setPendingCount, setPositionLive, setPositionTop } from '../state';
 import { isMarket, refreshMarket } from './markets';
-import { marketPtr } from './position';
+
 import { markAccount, markIsolated } from './publish';
+import { MarketRecord } from '../../abi/records';
 
 export const ACCOUNT_ACTIVE: u8 = 1;
 export const ACCOUNT_CLOSED: u8 = 2;
-
-// @ts-ignore: decorator
-@inline function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
-// @ts-ignore: decorator
-@inline function i64At(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
-// @ts-ignore: decorator
-@inline function u16At(c: Column, i: u32): usize { return col(c) + (<usize>i << 1); }
-// @ts-ignore: decorator
-@inline function u8At(c: Column, i: u32): usize { return col(c) + <usize>i; }
 
 // @ts-ignore: decorator
 @inline export function inRange(x: i64): bool { return x >= -AMOUNT_LIMIT && x <= AMOUNT_LIMIT; }
@@ -43,14 +35,14 @@ export function checkAccount(a: u32, row: i32): i32 {
 /** True when |size| * mark / D stays below 2^62 at the market's current mark. */
 function notionalInRange(market: u32, sizeBase: i64): bool {
   const m = marketPtr(market);
-  return mulDivRounded(sizeBase, load<i64>(m, M_MARK), load<i64>(m, M_D), false, SCRATCH) != OVERFLOWED;
+  return mulDivRounded(sizeBase, load<i64>(m, MarketRecord.mark), load<i64>(m, MarketRecord.d), false, SCRATCH) != OVERFLOWED;
 }
 
 /** The funding index a position of this sign settles against. */
 // @ts-ignore: decorator
 @inline export function sideIndex(market: u32, sizeBase: i64): i64 {
   const m = marketPtr(market);
-  return sizeBase >= 0 ? load<i64>(m, M_FUND_LONG) : load<i64>(m, M_FUND_SHORT);
+  return sizeBase >= 0 ? load<i64>(m, MarketRecord.fundingLong) : load<i64>(m, MarketRecord.fundingShort);
 }
 
 /**
@@ -58,7 +50,7 @@ function notionalInRange(market: u32, sizeBase: i64): bool {
  * pays), settled by fills and liquidations; OVERFLOWED when it reaches 2^62.
  */
 export function fundingToSettle(market: u32, sizeBase: i64, snapshot: i64): i64 {
-  return mulDivRounded(sizeBase, sideIndex(market, sizeBase) - snapshot, load<i64>(marketPtr(market), M_D), true, SCRATCH);
+  return mulDivRounded(sizeBase, sideIndex(market, sizeBase) - snapshot, load<i64>(marketPtr(market), MarketRecord.d), true, SCRATCH);
 }
 
 /** Validates one position's fields for `row`. */
@@ -175,8 +167,8 @@ export function bulkCommit(nA: u32, nP: u32, nI: u32): i32 {
     const addLong = load<i64>(i64At(Column.IoI64A, m)), addShort = load<i64>(i64At(Column.IoI64B, m));
     if (addLong == 0 && addShort == 0) continue;
     const rec = marketPtr(m);
-    store<i64>(rec, load<i64>(rec, M_OI_LONG) + addLong, M_OI_LONG);
-    store<i64>(rec, load<i64>(rec, M_OI_SHORT) + addShort, M_OI_SHORT);
+    store<i64>(rec, load<i64>(rec, MarketRecord.oiLong) + addLong, MarketRecord.oiLong);
+    store<i64>(rec, load<i64>(rec, MarketRecord.oiShort) + addShort, MarketRecord.oiShort);
     refreshMarket(m);
   }
   setAccountCount(a0 + nA);
@@ -201,7 +193,7 @@ function stageOpenInterest(market: u32, sizeBase: i64): bool {
   const long = sizeBase > 0;
   const p = long ? i64At(Column.IoI64A, market) : i64At(Column.IoI64B, market);
   const add = long ? sizeBase : -sizeBase;
-  const room = AMOUNT_LIMIT - (long ? load<i64>(rec, M_OI_LONG) : load<i64>(rec, M_OI_SHORT)) - load<i64>(p);
+  const room = AMOUNT_LIMIT - (long ? load<i64>(rec, MarketRecord.oiLong) : load<i64>(rec, MarketRecord.oiShort)) - load<i64>(p);
   if (add > room) return false;
   store<i64>(p, load<i64>(p) + add);
   return true;
@@ -212,7 +204,7 @@ export function openInterestFits(market: u32, before: i64, after: i64): bool {
   // Open interest and |sizes| are 0 ..= 2^62: `after` is compared with the room left once `before`
   // is removed, so no sum can wrap (2^62 + 2^62 would).
   const rec = marketPtr(market);
-  let oiLong = load<i64>(rec, M_OI_LONG), oiShort = load<i64>(rec, M_OI_SHORT);
+  let oiLong = load<i64>(rec, MarketRecord.oiLong), oiShort = load<i64>(rec, MarketRecord.oiShort);
   if (before > 0) oiLong -= before; else oiShort += before;
   return after > 0 ? after <= AMOUNT_LIMIT - oiLong : -after <= AMOUNT_LIMIT - oiShort;
 }

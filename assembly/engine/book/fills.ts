@@ -11,15 +11,16 @@
  * the account as if it had been written. Isolated positions realize into their own collateral.
  */
 import { amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
-import { col, Column, ISOLATED_TAG, M_KIND, M_OI_LONG, M_OI_SHORT } from '../../abi/layout';
+import { col, Column, ISOLATED_TAG, i64At, u32At, marketPtr } from '../../abi/layout';
 import { CurveKind, Field, Health, PreTradeReason, Status } from '../../abi/status';
 import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from '../state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
 import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from '../margin/check';
-import { freeQuote, marketPtr, sumEquity, sumIm, sumMm } from './position';
+import { freeQuote, sumEquity, sumIm, sumMm } from './position';
 import { addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
 import { maxIsolated } from '../../abi/layout';
 import { markAccount, markIsolated } from './publish';
+import { MarketRecord } from '../../abi/records';
 
 // Outcome of planFill.
 let planSlot: u32 = NONE;       // existing slot (cross) or row (isolated), NONE if new
@@ -28,11 +29,6 @@ let planSize: i64 = 0;
 let planQuote: i64 = 0;
 let planSnap: i64 = 0;
 let planCollateral: i64 = 0;    // the group's collateral after the fill (cross or isolated)
-
-// @ts-ignore: decorator
-@inline function i64At(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
-// @ts-ignore: decorator
-@inline function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
 
 /** Scratch for a collateral summed from its terms (sumStart / sumAdd / amountOf). */
 const SUM: usize = memory.data(16, 8);
@@ -135,7 +131,6 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
 
 // @ts-ignore: decorator
 @inline function absI(x: i64): i64 { return x < 0 ? -x : x; }
-
 
 /**
  * Applies a fill. For an isolated fill, `marginIn` quote atoms move from cross collateral into the
@@ -249,7 +244,7 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   if (st != Status.Ok) return st;
   // The fill moves open interest; evaluate with the market as it would be, then restore it.
   const m = marketPtr(market);
-  const oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT);
+  const oiLong = load<i64>(m, MarketRecord.oiLong), oiShort = load<i64>(m, MarketRecord.oiShort);
   addOpenInterest(market, planSizeBefore, planSize);
   let ok: bool;
   if (isolated) {
@@ -257,10 +252,10 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   } else {
     ok = evaluateCrossWith(a, planCollateral, market, planSize, planQuote, planSnap);
   }
-  store<i64>(m, oiLong, M_OI_LONG);
-  store<i64>(m, oiShort, M_OI_SHORT);
+  store<i64>(m, oiLong, MarketRecord.oiLong);
+  store<i64>(m, oiShort, MarketRecord.oiShort);
   // Only the open-interest curve derives anything from open interest: restore its imf and products.
-  if (load<u8>(m, M_KIND) == CurveKind.OpenInterest) refreshMarket(market);
+  if (load<u8>(m, MarketRecord.kind) == CurveKind.OpenInterest) refreshMarket(market);
   if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const free = freeQuote();
   store<i64>(PRETRADE_RECORD, sumEquity);

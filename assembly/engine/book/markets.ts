@@ -8,11 +8,12 @@
  */
 import { AMOUNT_LIMIT, ceilDivU, INDEX_LIMIT } from '../../math/fixed';
 import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../../math/curves';
-import { col, Column, M_ACTIVE, M_D, M_D6, M_DECIMALS, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_LOWER, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_OI_LONG, M_OI_SHORT, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, M_UPPER, MAX_TIERS, MARKET_RECORD, M_BASE_IMF, M_BASE_LIMIT, M_OWN_FUND, M_STEP, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, maxMarkets, maxTiers, T_DED, T_FLOOR, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../../abi/layout';
+import { col, Column, MAX_TIERS, maxMarkets, maxTiers, marketPtr } from '../../abi/layout';
 import { CurveKind, Field, Status } from '../../abi/status';
 import { divModU128, mulWideU } from '../../math/wide';
 import { changed, fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from '../state';
-import { marketPtr } from './position';
+
+import { MarketRecord, TierRecord } from '../../abi/records';
 
 /** The largest base-decimals value: keeps D * 10^6 <= 10^18 < 2^63. */
 export const MAX_BASE_DECIMALS: u32 = 12;
@@ -26,7 +27,7 @@ export const MAX_BASE_DECIMALS: u32 = 12;
 
 // @ts-ignore: decorator
 @inline export function isMarket(m: u32): bool {
-  return m < marketCount && load<u8>(marketPtr(m), M_ACTIVE) != 0;
+  return m < marketCount && load<u8>(marketPtr(m), MarketRecord.active) != 0;
 }
 
 // @ts-ignore: decorator
@@ -65,7 +66,7 @@ function tierDeductions(count: u32, tiers: usize): i32 {
     }
     const dedLo = divModU128(hi, lo, PPM, SCRATCH);
     if (load<u64>(SCRATCH, 8) != 0 || load<u64>(SCRATCH) != 0 || dedLo > <u64>AMOUNT_LIMIT) return <i32>j;
-    if (tiers != 0) store<i64>(tiers + <usize>j * TIER_RECORD, <i64>dedLo, T_DED);
+    if (tiers != 0) store<i64>(tiers + <usize>j * TierRecord.BYTES, <i64>dedLo, TierRecord.deduction);
   }
   return -1;
 }
@@ -126,39 +127,39 @@ export function addMarket(
   // Validated: write the record.
   const id = marketCount;
   const m = marketPtr(id);
-  memory.fill(m, 0, MARKET_RECORD);
+  memory.fill(m, 0, MarketRecord.BYTES);
   const d = pow10(baseDecimals);
-  store<i64>(m, mark, M_MARK);
-  store<i64>(m, fundingLong, M_FUND_LONG);
-  store<i64>(m, fundingShort, M_FUND_SHORT);
-  store<i64>(m, d, M_D);
-  store<i64>(m, d * 1_000_000, M_D6);
-  store<f64>(m, 1.0 / <f64>d, M_INV_D);
-  store<u8>(m, <u8>kind, M_KIND);
-  store<u8>(m, <u8>baseDecimals, M_DECIMALS);
-  store<u8>(m, 1, M_ACTIVE);
-  store<u8>(m, fund != 0 ? 1 : 0, M_OWN_FUND);
+  store<i64>(m, mark, MarketRecord.mark);
+  store<i64>(m, fundingLong, MarketRecord.fundingLong);
+  store<i64>(m, fundingShort, MarketRecord.fundingShort);
+  store<i64>(m, d, MarketRecord.d);
+  store<i64>(m, d * 1_000_000, MarketRecord.d6);
+  store<f64>(m, 1.0 / <f64>d, MarketRecord.invD);
+  store<u8>(m, <u8>kind, MarketRecord.kind);
+  store<u8>(m, <u8>baseDecimals, MarketRecord.decimals);
+  store<u8>(m, 1, MarketRecord.active);
+  store<u8>(m, fund != 0 ? 1 : 0, MarketRecord.ownFund);
   store<u16>(col(Column.MarketFund) + (<usize>id << 1), <u16>fund);
-  store<i64>(m, stepBase, M_STEP);
-  store<u32>(m, premiumPpm, M_PREMIUM);
-  store<i64>(m, lowerCap, M_LOWER);
-  store<i64>(m, upperCap, M_UPPER);
+  store<i64>(m, stepBase, MarketRecord.step);
+  store<u32>(m, premiumPpm, MarketRecord.premium);
+  store<i64>(m, lowerCap, MarketRecord.lower);
+  store<i64>(m, upperCap, MarketRecord.upper);
   if (kind == CurveKind.Tiers) {
-    store<u32>(m, load<u32>(io), M_IMF);
-    store<u32>(m, load<u32>(io + 64), M_MMF);
-    store<u32>(m, tierCount, M_TIER_COUNT);
-    store<u32>(m, tierTop, M_TIER_FIRST);
+    store<u32>(m, load<u32>(io), MarketRecord.imf);
+    store<u32>(m, load<u32>(io + 64), MarketRecord.mmf);
+    store<u32>(m, tierCount, MarketRecord.tierCount);
+    store<u32>(m, tierTop, MarketRecord.tierFirst);
     for (let j: u32 = 0; j < tierCount; j++) {
-      const t = col(Column.Tiers) + <usize>(tierTop + j) * TIER_RECORD;
-      store<i64>(t, load<i64>(floors + (j << 3)), T_FLOOR);
-      store<u32>(t, load<u32>(io + (j << 2)), T_IMF);
-      store<u32>(t, load<u32>(io + ((16 + j) << 2)), T_MMF);
+      const t = col(Column.Tiers) + <usize>(tierTop + j) * TierRecord.BYTES;
+      store<i64>(t, load<i64>(floors + (j << 3)), TierRecord.floor);
+      store<u32>(t, load<u32>(io + (j << 2)), TierRecord.imf);
+      store<u32>(t, load<u32>(io + ((16 + j) << 2)), TierRecord.mmf);
     }
-    tierDeductions(tierCount, col(Column.Tiers) + <usize>tierTop * TIER_RECORD);
+    tierDeductions(tierCount, col(Column.Tiers) + <usize>tierTop * TierRecord.BYTES);
     setTierTop(tierTop + tierCount);
   } else {
-    store<u32>(m, imf, M_IMF);
-    store<u32>(m, mmf, M_MMF);
+    store<u32>(m, imf, MarketRecord.imf);
+    store<u32>(m, mmf, MarketRecord.mmf);
   }
   setMarketCount(id + 1);
   refreshMarket(id);
@@ -172,44 +173,44 @@ export function addMarket(
  */
 export function refreshMarket(id: u32): void {
   const m = marketPtr(id);
-  const mark = load<i64>(m, M_MARK);
-  const d = load<i64>(m, M_D);
-  store<f64>(m, <f64>mark / <f64>d, M_MARK_OVER_D);
-  store<f64>(m, <f64>mark / <f64>(d * 1_000_000), M_MARK_OVER_D6);
-  const kind = load<u8>(m, M_KIND);
+  const mark = load<i64>(m, MarketRecord.mark);
+  const d = load<i64>(m, MarketRecord.d);
+  store<f64>(m, <f64>mark / <f64>d, MarketRecord.markOverD);
+  store<f64>(m, <f64>mark / <f64>(d * 1_000_000), MarketRecord.markOverD6);
+  const kind = load<u8>(m, MarketRecord.kind);
   if (kind == CurveKind.Tiers) {
-    const first = load<u32>(m, M_TIER_FIRST), count = load<u32>(m, M_TIER_COUNT);
+    const first = load<u32>(m, MarketRecord.tierFirst), count = load<u32>(m, MarketRecord.tierCount);
     for (let j: u32 = 0; j < count; j++) {
-      const t = col(Column.Tiers) + <usize>(first + j) * TIER_RECORD;
-      store<i64>(t, tierSizeLimit(<u64>load<i64>(t, T_FLOOR), <u64>d, <u64>mark, SCRATCH), T_SIZE_LIMIT);
+      const t = col(Column.Tiers) + <usize>(first + j) * TierRecord.BYTES;
+      store<i64>(t, tierSizeLimit(<u64>load<i64>(t, TierRecord.floor), <u64>d, <u64>mark, SCRATCH), TierRecord.sizeLimit);
     }
   } else if (kind == CurveKind.OpenInterest) {
-    const oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT);
+    const oiLong = load<i64>(m, MarketRecord.oiLong), oiShort = load<i64>(m, MarketRecord.oiShort);
     const oi = oiLong > oiShort ? oiLong : oiShort;
-    const imf = openInterestImfPpm(load<u32>(m, M_IMF), <u64>oi, <u64>mark, <u64>d, <u64>load<i64>(m, M_LOWER), <u64>load<i64>(m, M_UPPER), SCRATCH);
-    store<u32>(m, <u32>imf, M_IMF_EFF);
+    const imf = openInterestImfPpm(load<u32>(m, MarketRecord.imf), <u64>oi, <u64>mark, <u64>d, <u64>load<i64>(m, MarketRecord.lower), <u64>load<i64>(m, MarketRecord.upper), SCRATCH);
+    store<u32>(m, <u32>imf, MarketRecord.imfEff);
   } else {
-    store<u32>(m, load<u32>(m, M_IMF), M_IMF_EFF);
+    store<u32>(m, load<u32>(m, MarketRecord.imf), MarketRecord.imfEff);
   }
   // The base fractions and their products with the mark, for the per-position fast path.
-  let limit: i64 = SIZE_NEVER, baseImf: u32 = load<u32>(m, M_IMF_EFF), baseMmf: u32 = load<u32>(m, M_MMF);
+  let limit: i64 = SIZE_NEVER, baseImf: u32 = load<u32>(m, MarketRecord.imfEff), baseMmf: u32 = load<u32>(m, MarketRecord.mmf);
   if (kind == CurveKind.SizePremium) {
-    limit = premiumBindingSize(baseImf, baseMmf, load<u32>(m, M_PREMIUM), <u64>d);
+    limit = premiumBindingSize(baseImf, baseMmf, load<u32>(m, MarketRecord.premium), <u64>d);
   }
   if (kind == CurveKind.Tiers) {
-    const t = col(Column.Tiers) + <usize>load<u32>(m, M_TIER_FIRST) * TIER_RECORD;
-    baseImf = load<u32>(t, T_IMF);
-    baseMmf = load<u32>(t, T_MMF);
-    if (load<u32>(m, M_TIER_COUNT) > 1) limit = load<i64>(t + TIER_RECORD, T_SIZE_LIMIT);
+    const t = col(Column.Tiers) + <usize>load<u32>(m, MarketRecord.tierFirst) * TierRecord.BYTES;
+    baseImf = load<u32>(t, TierRecord.imf);
+    baseMmf = load<u32>(t, TierRecord.mmf);
+    if (load<u32>(m, MarketRecord.tierCount) > 1) limit = load<i64>(t + TierRecord.BYTES, TierRecord.sizeLimit);
   }
-  store<i64>(m, limit, M_BASE_LIMIT);
-  store<u32>(m, baseImf, M_BASE_IMF);
-  store<u32>(m, baseMmf, M_BASE_MMF);
-  store<i64>(m, mark * <i64>baseImf, M_MARK_IMF);
-  store<i64>(m, mark * <i64>baseMmf, M_MARK_MMF);
-  const markOverD6 = load<f64>(m, M_MARK_OVER_D6);
-  store<f64>(m, markOverD6 * <f64>baseImf, M_EST_IMF);
-  store<f64>(m, markOverD6 * <f64>baseMmf, M_EST_MMF);
+  store<i64>(m, limit, MarketRecord.baseLimit);
+  store<u32>(m, baseImf, MarketRecord.baseImf);
+  store<u32>(m, baseMmf, MarketRecord.baseMmf);
+  store<i64>(m, mark * <i64>baseImf, MarketRecord.markImf);
+  store<i64>(m, mark * <i64>baseMmf, MarketRecord.markMmf);
+  const markOverD6 = load<f64>(m, MarketRecord.markOverD6);
+  store<f64>(m, markOverD6 * <f64>baseImf, MarketRecord.estImf);
+  store<f64>(m, markOverD6 * <f64>baseMmf, MarketRecord.estMmf);
 }
 
 /**
@@ -234,18 +235,18 @@ function premiumBindingSize(imf: u32, mmf: u32, kPpm: u32, d: u64): i64 {
 /** Adds a signed size change to a market's open interest (longs and shorts kept apart). */
 export function addOpenInterest(market: u32, sizeBefore: i64, sizeAfter: i64, refresh: bool = true): void {
   const m = marketPtr(market);
-  let oiLong = load<i64>(m, M_OI_LONG), oiShort = load<i64>(m, M_OI_SHORT);
+  let oiLong = load<i64>(m, MarketRecord.oiLong), oiShort = load<i64>(m, MarketRecord.oiShort);
   if (sizeBefore > 0) oiLong -= sizeBefore; else oiShort += sizeBefore;
   if (sizeAfter > 0) oiLong += sizeAfter; else oiShort -= sizeAfter;
-  store<i64>(m, oiLong, M_OI_LONG);
-  store<i64>(m, oiShort, M_OI_SHORT);
-  if (refresh && load<u8>(m, M_KIND) == CurveKind.OpenInterest) refreshMarket(market);
+  store<i64>(m, oiLong, MarketRecord.oiLong);
+  store<i64>(m, oiShort, MarketRecord.oiShort);
+  if (refresh && load<u8>(m, MarketRecord.kind) == CurveKind.OpenInterest) refreshMarket(market);
 }
 
 /** Refreshes every open-interest curve market (after a batch of deferred open-interest changes). */
 export function refreshOpenInterestMarkets(): void {
   for (let id: u32 = 0; id < marketCount; id++) {
-    if (load<u8>(marketPtr(id), M_KIND) == CurveKind.OpenInterest) refreshMarket(id);
+    if (load<u8>(marketPtr(id), MarketRecord.kind) == CurveKind.OpenInterest) refreshMarket(id);
   }
 }
 
@@ -261,7 +262,7 @@ export function setMarks(count: u32): i32 {
   }
   for (let i: u32 = 0; i < count; i++) {
     const id = load<u32>(ids + (i << 2));
-    store<i64>(marketPtr(id), load<i64>(prices + (i << 3)), M_MARK);
+    store<i64>(marketPtr(id), load<i64>(prices + (i << 3)), MarketRecord.mark);
     refreshMarket(id);
   }
   return changed();
@@ -277,8 +278,8 @@ export function setFundingIndices(count: u32): i32 {
   }
   for (let i: u32 = 0; i < count; i++) {
     const m = marketPtr(load<u32>(ids + (i << 2)));
-    store<i64>(m, load<i64>(longs + (i << 3)), M_FUND_LONG);
-    store<i64>(m, load<i64>(shorts + (i << 3)), M_FUND_SHORT);
+    store<i64>(m, load<i64>(longs + (i << 3)), MarketRecord.fundingLong);
+    store<i64>(m, load<i64>(shorts + (i << 3)), MarketRecord.fundingShort);
   }
   return changed();
 }
@@ -291,12 +292,12 @@ export function setFundingIndices(count: u32): i32 {
 
 /** Writes market m's tier table, scaled, to the io area (floors IoI64A, mmf IoU32[16 + j]) for tierDeductions. */
 function stageScaledTiers(m: usize, scalePpm: u32): u32 {
-  const first = load<u32>(m, M_TIER_FIRST), count = load<u32>(m, M_TIER_COUNT);
+  const first = load<u32>(m, MarketRecord.tierFirst), count = load<u32>(m, MarketRecord.tierCount);
   const io = col(Column.IoU32), floors = col(Column.IoI64A);
   for (let j: u32 = 0; j < count; j++) {
-    const t = col(Column.Tiers) + <usize>(first + j) * TIER_RECORD;
-    store<i64>(floors + (j << 3), load<i64>(t, T_FLOOR));
-    store<u32>(io + ((16 + j) << 2), scaledPpm(load<u32>(t, T_MMF), scalePpm));
+    const t = col(Column.Tiers) + <usize>(first + j) * TierRecord.BYTES;
+    store<i64>(floors + (j << 3), load<i64>(t, TierRecord.floor));
+    store<u32>(io + ((16 + j) << 2), scaledPpm(load<u32>(t, TierRecord.mmf), scalePpm));
   }
   return count;
 }
@@ -311,23 +312,23 @@ export function scaleMargins(scalePpm: u32): i32 {
   if (scalePpm == 0 || scalePpm > 10_000_000) return fail(Status.InvalidScenario, Field.MarginScalePpm, -1);
   for (let id: u32 = 0; id < marketCount; id++) {
     const m = marketPtr(id);
-    if (load<u8>(m, M_KIND) != <u8>CurveKind.Tiers) continue;
+    if (load<u8>(m, MarketRecord.kind) != <u8>CurveKind.Tiers) continue;
     if (tierDeductions(stageScaledTiers(m, scalePpm), 0) >= 0) return fail(Status.InvalidCurve, Field.MarketId, <i32>id);
   }
   for (let id: u32 = 0; id < marketCount; id++) {
     const m = marketPtr(id);
-    store<u32>(m, scaledPpm(load<u32>(m, M_IMF), scalePpm), M_IMF);
-    store<u32>(m, scaledPpm(load<u32>(m, M_MMF), scalePpm), M_MMF);
-    if (load<u8>(m, M_KIND) == <u8>CurveKind.Tiers) {
-      const first = load<u32>(m, M_TIER_FIRST);
+    store<u32>(m, scaledPpm(load<u32>(m, MarketRecord.imf), scalePpm), MarketRecord.imf);
+    store<u32>(m, scaledPpm(load<u32>(m, MarketRecord.mmf), scalePpm), MarketRecord.mmf);
+    if (load<u8>(m, MarketRecord.kind) == <u8>CurveKind.Tiers) {
+      const first = load<u32>(m, MarketRecord.tierFirst);
       const count = stageScaledTiers(m, scalePpm);
       for (let j: u32 = 0; j < count; j++) {
-        const t = col(Column.Tiers) + <usize>(first + j) * TIER_RECORD;
-        store<u32>(t, scaledPpm(load<u32>(t, T_IMF), scalePpm), T_IMF);
-        store<u32>(t, scaledPpm(load<u32>(t, T_MMF), scalePpm), T_MMF);
-        store<i64>(t, 0, T_DED);
+        const t = col(Column.Tiers) + <usize>(first + j) * TierRecord.BYTES;
+        store<u32>(t, scaledPpm(load<u32>(t, TierRecord.imf), scalePpm), TierRecord.imf);
+        store<u32>(t, scaledPpm(load<u32>(t, TierRecord.mmf), scalePpm), TierRecord.mmf);
+        store<i64>(t, 0, TierRecord.deduction);
       }
-      tierDeductions(count, col(Column.Tiers) + <usize>first * TIER_RECORD);
+      tierDeductions(count, col(Column.Tiers) + <usize>first * TierRecord.BYTES);
     }
     refreshMarket(id);
   }

@@ -18,20 +18,16 @@
 import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../../math/fixed';
 import { PREMIUM_SLOW, sizePremiumPpm, sizePremiumPpmQuick, withSizePremium } from '../../math/curves';
 import { absU } from '../../math/wide';
-import { col, Column, MARKET_RECORD, M_BASE_DED, M_BASE_IMF, M_BASE_LIMIT, M_BASE_MMF, M_EST_IMF, M_EST_MMF, M_MARK_IMF, M_MARK_MMF, M_D, M_D6, M_FUND_LONG, M_FUND_SHORT, M_IMF, M_IMF_EFF, M_INV_D, M_KIND, M_MARK, M_MARK_OVER_D, M_MARK_OVER_D6, M_MMF, M_PREMIUM, M_TIER_COUNT, M_TIER_FIRST, T_DED, T_IMF, T_MMF, T_SIZE_LIMIT, TIER_RECORD } from '../../abi/layout';
+import { col, Column, marketPtr } from '../../abi/layout';
 import { CurveKind } from '../../abi/status';
 import { SCRATCH } from '../state';
+import { MarketRecord, TierRecord } from '../../abi/records';
 
 /** One position's amounts from the exact (128-bit) path, `evaluateExact`. */
 export let valueQuote: i64 = 0;
 export let fundingOwedQuote: i64 = 0;
 export let imQuote: i64 = 0;
 export let mmQuote: i64 = 0;
-
-// @ts-ignore: decorator
-@inline export function marketPtr(market: u32): usize {
-  return col(Column.Markets) + <usize>market * MARKET_RECORD;
-}
 
 /**
  * The curve's fractions at this |size|, packed: imf in bits 0..20, mmf in bits 21..41, and in bits
@@ -44,40 +40,40 @@ export const FRACTIONS_SLOW: u64 = u64.MAX_VALUE;
 // registers has to be spilled around one (V8's wasm calls have no callee-saved registers).
 // @ts-ignore: decorator
 @inline export function curveFractions(mkt: usize, sizeAbs: i64, quick: bool): u64 {
-  const kind = load<u8>(mkt, M_KIND);
-  if (kind == CurveKind.Flat) return <u64>load<u32>(mkt, M_IMF) | (<u64>load<u32>(mkt, M_MMF) << 21);
+  const kind = load<u8>(mkt, MarketRecord.kind);
+  if (kind == CurveKind.Flat) return <u64>load<u32>(mkt, MarketRecord.imf) | (<u64>load<u32>(mkt, MarketRecord.mmf) << 21);
   if (kind == CurveKind.Tiers) {
     // Tier j is the last whose size limit |size| reaches; limits are refreshed with the mark.
-    const first = load<u32>(mkt, M_TIER_FIRST);
+    const first = load<u32>(mkt, MarketRecord.tierFirst);
     const tiers = col(Column.Tiers);
     let j = first;
-    const last = first + load<u32>(mkt, M_TIER_COUNT) - 1;
-    while (j < last && sizeAbs >= load<i64>(tiers + <usize>(j + 1) * TIER_RECORD, T_SIZE_LIMIT)) j++;
-    const t = tiers + <usize>j * TIER_RECORD;
-    return <u64>load<u32>(t, T_IMF) | (<u64>load<u32>(t, T_MMF) << 21) | (<u64>(j + 1) << 42);
+    const last = first + load<u32>(mkt, MarketRecord.tierCount) - 1;
+    while (j < last && sizeAbs >= load<i64>(tiers + <usize>(j + 1) * TierRecord.BYTES, TierRecord.sizeLimit)) j++;
+    const t = tiers + <usize>j * TierRecord.BYTES;
+    return <u64>load<u32>(t, TierRecord.imf) | (<u64>load<u32>(t, TierRecord.mmf) << 21) | (<u64>(j + 1) << 42);
   }
   if (kind == CurveKind.SizePremium) {
     let premium: u64;
     if (quick) {
-      premium = sizePremiumPpmQuick(<u64>sizeAbs, load<u32>(mkt, M_PREMIUM), load<u64>(mkt, M_D));
+      premium = sizePremiumPpmQuick(<u64>sizeAbs, load<u32>(mkt, MarketRecord.premium), load<u64>(mkt, MarketRecord.d));
       if (premium == PREMIUM_SLOW) return FRACTIONS_SLOW;
     } else {
-      premium = sizePremiumPpm(<u64>sizeAbs, load<u32>(mkt, M_PREMIUM), load<u64>(mkt, M_D), SCRATCH);
+      premium = sizePremiumPpm(<u64>sizeAbs, load<u32>(mkt, MarketRecord.premium), load<u64>(mkt, MarketRecord.d), SCRATCH);
     }
-    return withSizePremium(load<u32>(mkt, M_IMF), premium) | (withSizePremium(load<u32>(mkt, M_MMF), premium) << 21);
+    return withSizePremium(load<u32>(mkt, MarketRecord.imf), premium) | (withSizePremium(load<u32>(mkt, MarketRecord.mmf), premium) << 21);
   }
-  return <u64>load<u32>(mkt, M_IMF_EFF) | (<u64>load<u32>(mkt, M_MMF) << 21);
+  return <u64>load<u32>(mkt, MarketRecord.imfEff) | (<u64>load<u32>(mkt, MarketRecord.mmf) << 21);
 }
 
 /** The maintenance deduction selected by `curveFractions` (quote atoms). */
 // @ts-ignore: decorator
 @inline export function deductionOf(fractions: u64): i64 {
   const tier = fractions >> 42;
-  return tier == 0 ? 0 : load<i64>(col(Column.Tiers) + <usize>(tier - 1) * TIER_RECORD, T_DED);
+  return tier == 0 ? 0 : load<i64>(col(Column.Tiers) + <usize>(tier - 1) * TierRecord.BYTES, TierRecord.deduction);
 }
 
 /** Scratch market record for a position whose fractions are not its market's base ones. */
-const SIZED_RECORD: usize = memory.data(MARKET_RECORD, 16);
+const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
 
 /**
  * Writes the fractions for this size and account floor (imf, mmf, deduction) and their products
@@ -91,15 +87,15 @@ const SIZED_RECORD: usize = memory.data(MARKET_RECORD, 16);
   let imf = <i64>(fractions & 0x1FFFFF);
   const mmf = <i64>((fractions >> 21) & 0x1FFFFF);
   if (<i64>floorPpm > imf) imf = <i64>floorPpm;
-  const mark = load<i64>(mkt, M_MARK), markOverD6 = load<f64>(mkt, M_MARK_OVER_D6);
+  const mark = load<i64>(mkt, MarketRecord.mark), markOverD6 = load<f64>(mkt, MarketRecord.markOverD6);
   const r = SIZED_RECORD;
-  store<u32>(r, <u32>imf, M_BASE_IMF);
-  store<u32>(r, <u32>mmf, M_BASE_MMF);
-  store<i64>(r, mark * imf, M_MARK_IMF);
-  store<i64>(r, mark * mmf, M_MARK_MMF);
-  store<f64>(r, markOverD6 * <f64>imf, M_EST_IMF);
-  store<f64>(r, markOverD6 * <f64>mmf, M_EST_MMF);
-  store<i64>(r, deductionOf(fractions), M_BASE_DED);
+  store<u32>(r, <u32>imf, MarketRecord.baseImf);
+  store<u32>(r, <u32>mmf, MarketRecord.baseMmf);
+  store<i64>(r, mark * imf, MarketRecord.markImf);
+  store<i64>(r, mark * mmf, MarketRecord.markMmf);
+  store<f64>(r, markOverD6 * <f64>imf, MarketRecord.estImf);
+  store<f64>(r, markOverD6 * <f64>mmf, MarketRecord.estMmf);
+  store<i64>(r, deductionOf(fractions), MarketRecord.baseDeduction);
   return r;
 }
 
@@ -129,35 +125,35 @@ const SIZED_RECORD: usize = memory.data(MARKET_RECORD, 16);
     // No branch on size 0: every term below is then exactly 0 (a 0 estimate, a 0 remainder).
     let value: i64 = quote, funding: i64 = 0, posIm: i64 = 0, posMm: i64 = 0;
     {
-      const mkt = markets + <usize>market * MARKET_RECORD;
-      const mark = load<i64>(mkt, M_MARK);
-      const d = load<i64>(mkt, M_D);
+      const mkt = markets + <usize>market * MarketRecord.BYTES;
+      const mark = load<i64>(mkt, MarketRecord.mark);
+      const d = load<i64>(mkt, MarketRecord.d);
       // Branch-free side selection: signs are random, a branch here mispredicts half the time.
-      const indexDelta = select<i64>(load<i64>(mkt, M_FUND_LONG), load<i64>(mkt, M_FUND_SHORT), sizeBase > 0) - snapshot;
+      const indexDelta = select<i64>(load<i64>(mkt, MarketRecord.fundingLong), load<i64>(mkt, MarketRecord.fundingShort), sizeBase > 0) - snapshot;
       const sizeAbs = <i64>absU(sizeBase);
       // Fractions: the market's base ones, premultiplied by the mark in its record, unless the size
       // reaches the next tier, the curve is the size premium, or the account's floor is above the
       // base imf; then `sizedFractions` writes the same fields to a scratch record. One code path
       // reads `rec` either way (no merge of six values in registers).
       let rec = mkt;
-      if (sizeAbs >= load<i64>(mkt, M_BASE_LIMIT) || <i64>floorPpm > <i64>load<u32>(mkt, M_BASE_IMF)) {
+      if (sizeAbs >= load<i64>(mkt, MarketRecord.baseLimit) || <i64>floorPpm > <i64>load<u32>(mkt, MarketRecord.baseImf)) {
         rec = sizedFractions(mkt, sizeAbs, floorPpm, !careful);
         if (rec == 0) return GROUP_RETRY;
       }
       const sizeF = <f64>sizeBase;
-      const valueEst = sizeF * load<f64>(mkt, M_MARK_OVER_D);
-      const fundingEst = sizeF * <f64>indexDelta * load<f64>(mkt, M_INV_D);
+      const valueEst = sizeF * load<f64>(mkt, MarketRecord.markOverD);
+      const fundingEst = sizeF * <f64>indexDelta * load<f64>(mkt, MarketRecord.invD);
       if (Math.abs(valueEst) + Math.abs(fundingEst) <= FAST_LIMIT) { // both within the fast range
         value += mulDivFloorFast(sizeBase, mark, d, valueEst);
         funding = mulDivCeilFast(sizeBase, indexDelta, d, fundingEst);
-        const d6 = load<i64>(mkt, M_D6);
+        const d6 = load<i64>(mkt, MarketRecord.d6);
         const sizeAbsF = <f64>sizeAbs;
-        posIm = mulDivCeilFast(sizeAbs, load<i64>(rec, M_MARK_IMF), d6, sizeAbsF * load<f64>(rec, M_EST_IMF));
-        posMm = mulDivCeilFast(sizeAbs, load<i64>(rec, M_MARK_MMF), d6, sizeAbsF * load<f64>(rec, M_EST_MMF)) - load<i64>(rec, M_BASE_DED);
+        posIm = mulDivCeilFast(sizeAbs, load<i64>(rec, MarketRecord.markImf), d6, sizeAbsF * load<f64>(rec, MarketRecord.estImf));
+        posMm = mulDivCeilFast(sizeAbs, load<i64>(rec, MarketRecord.markMmf), d6, sizeAbsF * load<f64>(rec, MarketRecord.estMmf)) - load<i64>(rec, MarketRecord.baseDeduction);
       } else {
         // Beyond the fast range: exact 128-bit path, and full overflow tracking for this group.
         if (!careful) return GROUP_RETRY;
-        if (!evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, <u64>load<u32>(rec, M_BASE_IMF), <u64>load<u32>(rec, M_BASE_MMF), load<i64>(rec, M_BASE_DED))) return GROUP_OVERFLOW;
+        if (!evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, <u64>load<u32>(rec, MarketRecord.baseImf), <u64>load<u32>(rec, MarketRecord.baseMmf), load<i64>(rec, MarketRecord.baseDeduction))) return GROUP_OVERFLOW;
         value = valueQuote; funding = fundingOwedQuote; posIm = imQuote; posMm = mmQuote;
       }
     }
@@ -259,13 +255,13 @@ export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
 @inline export function positionTermsInline(market: u32, sizeBase: i64, floorPpm: u64, withIm: bool): bool {
   const mkt = marketPtr(market);
   const sizeAbs = <i64>absU(sizeBase);
-  const valueEst = <f64>sizeBase * load<f64>(mkt, M_MARK_OVER_D);
-  if (sizeBase != 0 && Math.abs(valueEst) <= FAST_LIMIT && sizeAbs < load<i64>(mkt, M_BASE_LIMIT) && <i64>floorPpm <= <i64>load<u32>(mkt, M_BASE_IMF)) {
-    const sizeAbsF = <f64>sizeAbs, d6 = load<i64>(mkt, M_D6);
-    termMmf = <u64>load<u32>(mkt, M_BASE_MMF);
-    termValue = mulDivFloorFast(sizeBase, load<i64>(mkt, M_MARK), load<i64>(mkt, M_D), valueEst);
-    if (withIm) termIm = mulDivCeilFast(sizeAbs, load<i64>(mkt, M_MARK_IMF), d6, sizeAbsF * load<f64>(mkt, M_EST_IMF));
-    termMm = mulDivCeilFast(sizeAbs, load<i64>(mkt, M_MARK_MMF), d6, sizeAbsF * load<f64>(mkt, M_EST_MMF));
+  const valueEst = <f64>sizeBase * load<f64>(mkt, MarketRecord.markOverD);
+  if (sizeBase != 0 && Math.abs(valueEst) <= FAST_LIMIT && sizeAbs < load<i64>(mkt, MarketRecord.baseLimit) && <i64>floorPpm <= <i64>load<u32>(mkt, MarketRecord.baseImf)) {
+    const sizeAbsF = <f64>sizeAbs, d6 = load<i64>(mkt, MarketRecord.d6);
+    termMmf = <u64>load<u32>(mkt, MarketRecord.baseMmf);
+    termValue = mulDivFloorFast(sizeBase, load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), valueEst);
+    if (withIm) termIm = mulDivCeilFast(sizeAbs, load<i64>(mkt, MarketRecord.markImf), d6, sizeAbsF * load<f64>(mkt, MarketRecord.estImf));
+    termMm = mulDivCeilFast(sizeAbs, load<i64>(mkt, MarketRecord.markMmf), d6, sizeAbsF * load<f64>(mkt, MarketRecord.estMmf));
     return true;
   }
   return positionTermsCurve(market, sizeBase, floorPpm);
@@ -275,9 +271,9 @@ export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
 function positionTermsCurve(market: u32, sizeBase: i64, floorPpm: u64): bool {
   if (sizeBase == 0) { termValue = 0; termIm = 0; termMm = 0; termMmf = 0; return true; }
   const mkt = marketPtr(market);
-  const mark = load<i64>(mkt, M_MARK), d = load<i64>(mkt, M_D), d6 = load<i64>(mkt, M_D6);
+  const mark = load<i64>(mkt, MarketRecord.mark), d = load<i64>(mkt, MarketRecord.d), d6 = load<i64>(mkt, MarketRecord.d6);
   const sizeAbs = <i64>absU(sizeBase);
-  const valueEst = <f64>sizeBase * load<f64>(mkt, M_MARK_OVER_D);
+  const valueEst = <f64>sizeBase * load<f64>(mkt, MarketRecord.markOverD);
   let fractions = curveFractions(mkt, sizeAbs, true);
   if (fractions == FRACTIONS_SLOW) fractions = curveFractions(mkt, sizeAbs, false);
   let imf = <i64>(fractions & 0x1FFFFF);
@@ -286,7 +282,7 @@ function positionTermsCurve(market: u32, sizeBase: i64, floorPpm: u64): bool {
   const ded = deductionOf(fractions);
   termMmf = <u64>mmf;
   if (Math.abs(valueEst) <= FAST_LIMIT) {
-    const sizeAbsF = <f64>sizeAbs, perPpm = load<f64>(mkt, M_MARK_OVER_D6);
+    const sizeAbsF = <f64>sizeAbs, perPpm = load<f64>(mkt, MarketRecord.markOverD6);
     termValue = mulDivFloorFast(sizeBase, mark, d, valueEst);
     termIm = mulDivCeilFast(sizeAbs, mark * imf, d6, sizeAbsF * perPpm * <f64>imf);
     termMm = mulDivCeilFast(sizeAbs, mark * mmf, d6, sizeAbsF * perPpm * <f64>mmf) - ded;

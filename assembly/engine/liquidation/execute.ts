@@ -1,108 +1,50 @@
 /**
- * Execution of a liquidation plan, insurance funds, deficit records and the conservation ledger
- * (docs/FORMULAS.md, "Executing one close", "Backstop transfer", "Execution and conservation").
+ * Execution of a liquidation plan (docs/FORMULAS.md, "Executing one close", "Backstop transfer",
+ * "Execution and conservation"), and its rehearsal.
  *
- * A plan runs twice through the same code: first simulated (nothing written to the book; every check
+ * A plan runs twice through the same code: first rehearsed (nothing written to the book; every check
  * that could fail is made, with the collateral an earlier row would have changed kept in scratch and
  * each close's amounts kept in its log row), then for real, applying those amounts. So a plan is
- * executed whole or not at all.
+ * executed whole or not at all. Planning rehearses each group right after planning it; execution
+ * then skips the rehearsal for an unedited plan on an unchanged book.
  *
- * Conservation: L = collateral (cross and isolated) + funds + liquidator fees + (funding - realized
- * over executed rows) - deficits recorded is unchanged by every execution; the debug build recomputes
- * L around every execution and aborts if it moved.
+ * Conservation (funds.ts): the ledger is unchanged by every execution; the debug build recomputes
+ * it around every execution and aborts if it moved.
  */
-import { addAmount, AMOUNT_LIMIT, amountOf, OVERFLOWED, sumAdd, sumStart } from '../../math/fixed';
-import { addWide, divModU128, mulWideU } from '../../math/wide';
-import { col, Column, logCapacity, M_D, maxPositions } from '../../abi/layout';
+import { AMOUNT_LIMIT, amountOf, OVERFLOWED, sumAdd, sumStart } from '../../math/fixed';
+import { addWide } from '../../math/wide';
+import { divModU128, mulWideU } from '../../math/wide';
+import { col, Column, logCapacity, maxPositions, i64At, u32At, marketPtr } from '../../abi/layout';
 import { Field, RowKind, Status } from '../../abi/status';
-import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, positionLive, SCRATCH, bookChanged } from '../state';
-import { marketPtr, positionTerms, sumEquity, sumMm, termMm } from '../book/position';
+import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, planRehearsed, positionLive, SCRATCH, bookChanged, setPlanRehearsed } from '../state';
+import { positionTerms, sumEquity, sumMm, termMm } from '../book/position';
 import { evaluateCross, isolatedFigures } from '../margin/check';
 import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, fundingToSettle, inRange, noteHolder, removeCrossSlot, sideIndex } from '../book/book';
 import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from '../book/markets';
 import { releaseIsolatedRow } from '../book/fills';
-import { addDefaultFund, BALANCES } from '../waterfall/parties';
-import {
-  closeOutcome, outDeficit, outEquity, outFundFee, outLiqFee, outMmAfter, outOwed, outQuote,
-  outRealized, outSurplus, P_BACKSTOP, P_FEE, P_SHARE, PLAN_RECORD, policyU32, vaultAccount,
-} from './plan';
+import { policyBackstopAccount, policyU32 } from './policy';
+import { closeOutcome, CloseOutcome, staticCloseOutcome } from './close';
+import { PLAN_RECORD, writeAmounts } from './log';
+import { fundOf, LEDGER_RECORD, ledgerSum } from './funds';
 import { compareProducts } from '../margin/queue';
+import { ExecRecord, I128_HI, LedgerRecord, LiqRecord, MarketRecord, PlanRecord, PolicyRecord } from '../../abi/records';
 
-/** The last execution: rows, closes, transfers, settlements, groups, then closed notional,
- * realized, funding, liquidator fees, fund fees, surplus, deficits, transfers (i64 each: the low
- * words); each total's high word is EXEC_HI bytes further, so a sum of many amounts of up to 2^63
- * is exact (a 128-bit value, low word u64, high word i64). */
-export const EXEC_HI: usize = 104;
-export const EXEC_RECORD: usize = memory.data(2 * 104, 8);
+/** The last execution (ExecRecord): counts, then 128-bit totals (low words; each high word
+ * ExecRecord.HI bytes further, so a sum of many amounts of up to 2^63 is exact). */
+export const EXEC_RECORD: usize = memory.data(ExecRecord.BYTES, 8);
 /** Scratch for a balance summed from its terms (sumStart / sumAdd / amountOf). */
 const SUM: usize = memory.data(16, 8);
-/** Ledger components as 128-bit pairs: collateral, funds, liquidator fees, flow, deficits recorded,
- * total (+80); then operator capital + default fund (+96), residue (+112), covered (+128).
- * total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered. */
-export const LEDGER_RECORD: usize = memory.data(144, 8);
-// @ts-ignore: decorator
-@inline function i64At(c: Column, i: u32): usize { return col(c) + (<usize>i << 3); }
-// @ts-ignore: decorator
-@inline function u32At(c: Column, i: u32): usize { return col(c) + (<usize>i << 2); }
 
-/** The fund a market pays into: 0 (global), 1 + market (its own) or 1 + its pool's first market. */
-// @ts-ignore: decorator
-@inline export function fundOf(market: u32): u32 { return load<u16>(col(Column.MarketFund) + (<usize>market << 1)); }
-
-/** Adds to a fund: fund 0 (global) or 1 + market. Errors: unknown fund, amount not in 1..2^62, balance past 2^62. */
-export function depositFund(fund: u32, amount: i64): i32 {
-  if (fund > marketCount) return fail(Status.UnknownMarket, Field.FundId, -1);
-  if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
-  const after = addAmount(load<i64>(i64At(Column.FundBalance, fund)), amount);
-  if (after == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
-  store<i64>(i64At(Column.FundBalance, fund), after);
-  planSimulated = false; // a waiting plan's fund fees were checked against the old balance
-  return Status.Ok;
-}
-
-/** Drops the pending deficit records (the caller has taken them). */
-export function clearDeficits(): void { store<u32>(LIQ_RECORD, 0); }
-
-/** Computes the ledger into LEDGER_RECORD. */
-export function ledgerSum(): void {
-  memory.fill(LEDGER_RECORD, 0, 144);
-  for (let a: u32 = 0; a < accountCount; a++) addWide(LEDGER_RECORD, load<i64>(i64At(Column.AccCollateral, a)));
-  for (let r: u32 = 0; r < isolatedTop; r++) {
-    if (load<u8>(col(Column.IsoFlags) + <usize>r) != 0) addWide(LEDGER_RECORD, load<i64>(i64At(Column.IsoCollateral, r)));
-  }
-  for (let f: u32 = 0; f <= marketCount; f++) addWide(LEDGER_RECORD + 16, load<i64>(i64At(Column.FundBalance, f)));
-  memory.copy(LEDGER_RECORD + 32, LIQ_RECORD + 8, 16);
-  memory.copy(LEDGER_RECORD + 48, LIQ_RECORD + 40, 16);
-  memory.copy(LEDGER_RECORD + 64, LIQ_RECORD + 24, 16);
-  addWide(LEDGER_RECORD + 96, load<i64>(BALANCES, 64));
-  addWide(LEDGER_RECORD + 96, load<i64>(BALANCES, 72));
-  addDefaultFund(LEDGER_RECORD + 96);
-  memory.copy(LEDGER_RECORD + 112, BALANCES, 16);
-  memory.copy(LEDGER_RECORD + 128, BALANCES + 48, 16);
-  // total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered
-  let lo: u64 = 0, hi: i64 = 0;
-  for (let k = 0; k < 9; k++) {
-    if (k == 4 || k == 5) continue;
-    const l = load<u64>(LEDGER_RECORD + k * 16), s = lo + l;
-    hi += load<i64>(LEDGER_RECORD + k * 16, 8) + <i64>(s < lo);
-    lo = s;
-  }
-  {
-    const dl = load<u64>(LEDGER_RECORD + 64), dh = load<i64>(LEDGER_RECORD + 72);
-    hi = hi - dh - <i64>(lo < dl);
-    lo = lo - dl;
-  }
-  store<u64>(LEDGER_RECORD + 80, lo);
-  store<i64>(LEDGER_RECORD + 88, hi);
-}
-
-// Simulation scratch: cross collateral of touched accounts (AccScratch, valid when AccStamp = epoch
+// Rehearsal scratch: cross collateral of touched accounts (AccScratch, valid when AccStamp = epoch
 // or epoch + 1, the latter also meaning "its cross group ran"), the backstop account's positions
 // (IoI64A size, IoI64B quote, valid when IoU32[market] = epoch), isolated groups seen (IsoStamp), fund
 // balances (FundScratch).
 let epochA: u32 = 0;
 let writing = false;
-let vault: u32 = NONE;
+/** The active policy's backstop account (takes transfers), NONE when the backstop is off. */
+let backstopAccount: u32 = NONE;
+/** The outcome of the close being rehearsed. */
+const CLOSE: CloseOutcome = staticCloseOutcome();
 let newDeficits: u32 = 0, newSlots: u32 = 0;
 
 function crossCollateral(a: u32): i64 {
@@ -121,12 +63,12 @@ function setCrossCollateral(a: u32, v: i64): void {
  * JavaScript). The caller may edit sizes and prices only: every row must still name the account,
  * market, isolated row and kind it was planned with, else PlanEdited naming the row and the column
  * (nothing is taken in). Sizes and prices are then taken into the log's plan columns, where
- * execution validates them as it validates any plan; an edit voids planning's simulation (found by
+ * execution validates them as it validates any plan; an edit voids planning's rehearsal (found by
  * comparing, not by a fingerprint a crafted edit could match). Errors: as executePlan, and PlanEdited.
  */
 export function executeCallerPlan(): i32 {
   if (!planReady) return fail(Status.NoPlan, Field.None, -1);
-  const n = load<u32>(PLAN_RECORD);
+  const n = load<u32>(PLAN_RECORD, PlanRecord.rows);
   // Step 1: identity, every row, before anything is taken in.
   for (let i: u32 = 0; i < n; i++) {
     if (load<u32>(u32At(Column.PlanAccount, i)) != load<u32>(u32At(Column.LogAccount, i))) return fail(Status.PlanEdited, Field.AccountId, <i32>i);
@@ -140,7 +82,7 @@ export function executeCallerPlan(): i32 {
     if (d == load<i64>(i64At(Column.LogSize, i)) && price == load<i64>(i64At(Column.LogPrice, i))) continue;
     store<i64>(i64At(Column.LogSize, i), d);
     store<i64>(i64At(Column.LogPrice, i), price);
-    planSimulated = false;
+    setPlanRehearsed(false);
   }
   return executePlan();
 }
@@ -156,77 +98,76 @@ export function executeCallerPlan(): i32 {
  */
 export function executePlan(): i32 {
   if (!planReady) return fail(Status.NoPlan, Field.None, -1);
-  const n = load<u32>(PLAN_RECORD);
-  // Pass 1, the simulation, unless planning already ran it on these very rows (the plan is not
+  const n = load<u32>(PLAN_RECORD, PlanRecord.rows);
+  // Pass 1, the rehearsal, unless planning already ran it on these very rows (the plan is not
   // edited: same fingerprint) and the book has not changed since (planReady).
-  if (!planSimulated || planFingerprint(n) != simulatedFingerprint) {
-    beginSimulation();
+  if (!planRehearsed || planFingerprint(n) != rehearsedFingerprint) {
+    beginRehearsal();
     let st = run(0, n);
-    if (st == Status.Ok) st = simulationFits();
+    if (st == Status.Ok) st = rehearsalFits();
     if (st != Status.Ok) return st;
   }
   let before: u64 = 0, beforeHi: i64 = 0;
-  if (!ASC_NO_ASSERT) { ledgerSum(); before = load<u64>(LEDGER_RECORD + 80); beforeHi = load<i64>(LEDGER_RECORD + 88); }
-  // Pass 2: the writing pass applies the amounts the simulation left in the log.
+  if (!ASC_NO_ASSERT) { ledgerSum(); before = load<u64>(LEDGER_RECORD + LedgerRecord.total); beforeHi = load<i64>(LEDGER_RECORD + LedgerRecord.total + I128_HI); }
+  // Pass 2: the writing pass applies the amounts the rehearsal left in the log.
   writing = true;
   epochA = nextEpoch(); nextEpoch();
   gAccount = NONE; gIso = NONE;
-  memory.fill(EXEC_RECORD, 0, 2 * EXEC_HI);
+  memory.fill(EXEC_RECORD, 0, ExecRecord.BYTES);
   const st = run(0, n);
   assert(st == Status.Ok, 'a validated plan executes');
   refreshOpenInterestMarkets(); // open interest moved row by row; the scaled imf once at the end
   bookChanged();
-  planSimulated = false;
+  setPlanRehearsed(false);
   if (!ASC_NO_ASSERT) {
     ledgerSum();
-    assert(load<u64>(LEDGER_RECORD + 80) == before && load<i64>(LEDGER_RECORD + 88) == beforeHi, 'conservation: the ledger is unchanged by an execution');
+    assert(load<u64>(LEDGER_RECORD + LedgerRecord.total) == before && load<i64>(LEDGER_RECORD + LedgerRecord.total + I128_HI) == beforeHi, 'conservation: the ledger is unchanged by an execution');
   }
   return Status.Ok;
 }
 
 // ---------------------------------------------------------------------------------------------
-// The simulation (pass 1), also run by planning group by group while each group is in the cache.
+// The rehearsal (pass 1), also run by planning group by group while each group is in the cache.
 
-/** Planning simulated its rows; the plan columns then had this fingerprint. */
-let planSimulated = false;
-let simulatedFingerprint: u64 = 0;
+/** When planning rehearsed its rows (planRehearsed, state.ts), the plan columns had this fingerprint. */
+let rehearsedFingerprint: u64 = 0;
 
-/** Starts a simulation: fresh epochs and scratch. */
-export function beginSimulation(): void {
-  vault = vaultAccount();
+/** Starts a rehearsal: fresh epochs and scratch. */
+export function beginRehearsal(): void {
+  backstopAccount = policyBackstopAccount();
   epochA = nextEpoch(); nextEpoch();
   writing = false;
   newDeficits = 0; newSlots = 0;
   gAccount = NONE; gIso = NONE;
-  planSimulated = false;
+  setPlanRehearsed(false);
   memory.copy(col(Column.FundScratch), col(Column.FundBalance), <usize>(marketCount + 1) << 3);
 }
 
 /**
- * Simulates plan rows [first, end) that planning just wrote: whole groups, after the rows before them,
+ * Rehearses plan rows [first, end) that planning just wrote: whole groups, after the rows before them,
  * with each close's amounts already in its log row (planning computed them for this very state).
  */
-export function simulateRows(first: u32, end: u32): i32 {
+export function rehearseRows(first: u32, end: u32): i32 {
   precomputed = true;
   const st = run(first, end);
   precomputed = false;
   return st;
 }
 
-/** The close rows' amounts are in the log already (planning's simulation): no closeOutcome again. */
+/** The close rows' amounts are in the log already (planning's rehearsal): no closeOutcome again. */
 let precomputed = false;
 
-/** After the whole plan was simulated: room for its deficit records and the backstop's new slots. */
-export function simulationFits(): i32 {
-  if (load<u32>(LIQ_RECORD) + newDeficits > logCapacity) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+/** After the whole plan was rehearsed: room for its deficit records and the backstop's new slots. */
+export function rehearsalFits(): i32 {
+  if (load<u32>(LIQ_RECORD, LiqRecord.deficits) + newDeficits > logCapacity) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   if (<u64>positionLive + newSlots > <u64>maxPositions) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   return Status.Ok;
 }
 
-/** Planning simulated all n rows successfully: remember the plan as it is now. */
-export function planWasSimulated(n: u32): void {
-  planSimulated = true;
-  simulatedFingerprint = planFingerprint(n);
+/** Planning rehearsed all n rows successfully: remember the plan as it is now. */
+export function planWasRehearsed(n: u32): void {
+  setPlanRehearsed(true);
+  rehearsedFingerprint = planFingerprint(n);
 }
 
 /** FNV-1a (64-bit) over the plan columns of rows [0, n): any edit changes it. */
@@ -250,7 +191,7 @@ let gCollateral: i64 = 0, gEquity: i64 = 0, gMm: i64 = 0;
 let gLeft: u32 = 0;    // positions left in the group
 let gStamp: u32 = 0;   // MarketStamp value of the group's positions
 
-/** One pass over plan rows [first, end) (simulated or writing). */
+/** One pass over plan rows [first, end) (rehearsal or writing). */
 function run(first: u32, end: u32): i32 {
   for (let i = first; i < end; i++) {
     const a = load<u32>(u32At(Column.LogAccount, i));
@@ -258,7 +199,7 @@ function run(first: u32, end: u32): i32 {
     const kind = <u32>load<u8>(col(Column.LogKind) + <usize>i);
     if (a >= accountCount) return fail(Status.UnknownAccount, Field.AccountId, <i32>i);
     if (load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE) return fail(Status.AccountClosed, Field.AccountId, <i32>i);
-    if (a == vault) return fail(Status.PlanOutOfOrder, Field.AccountId, <i32>i);
+    if (a == backstopAccount) return fail(Status.PlanOutOfOrder, Field.AccountId, <i32>i);
     if (kind > <u32>RowKind.Settle) return fail(Status.OutOfRange, Field.None, <i32>i);
     if (a != gAccount || iso != gIso) {
       const st = startGroup(a, iso, i);
@@ -306,10 +247,10 @@ function startGroup(a: u32, iso: u32, i: u32): i32 {
   }
   gEquity = sumEquity; gMm = sumMm;
   // Only a liquidatable group is liquidated: E < M, and for the backstop's transfer E < backstop * M,
-  // judged on the figures the simulation just summed (or planning's, for the same unchanged book).
+  // judged on the figures the rehearsal just summed (or planning's, for the same unchanged book).
   if (!writing) {
     const transfer = <u32>load<u8>(col(Column.LogKind) + <usize>i) == RowKind.Transfer;
-    const below = transfer ? compareProducts(gEquity, 1_000_000, gMm, <i64>policyU32(P_BACKSTOP)) < 0 : gEquity < gMm;
+    const below = transfer ? compareProducts(gEquity, 1_000_000, gMm, <i64>policyU32(PolicyRecord.backstopPpm)) < 0 : gEquity < gMm;
     if (!below) return fail(Status.NotLiquidatable, Field.AccountId, <i32>i);
   }
   return Status.Ok;
@@ -348,17 +289,17 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   if (size == 0 ? d != 0 : (d == 0 || (d > 0) == (size > 0) || (d > 0 ? d > -size : -d > size))) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
   const after = size + d;
   if (!writing && !precomputed) {
-    // The simulation from scratch: the close's amounts go to its log row for the writing pass.
+    // The rehearsal from scratch: the close's amounts go to its log row for the writing pass.
     if (!positionTerms(market, size, gFloor)) return fail(Status.Overflow, Field.AccountId, <i32>a);
     const mmPos = termMm;
-    if (!closeOutcome(market, size, quote, snap, d, price, gEquity, gMm, mmPos, gFloor, <u64>policyU32(P_FEE), <i64>policyU32(P_SHARE))) {
+    if (!closeOutcome(CLOSE, market, size, quote, snap, d, price, gEquity, gMm, mmPos, gFloor, <u64>policyU32(PolicyRecord.feePpm), <i64>policyU32(PolicyRecord.sharePpm))) {
       return fail(Status.Overflow, Field.AccountId, <i32>a);
     }
-    gEquity = outEquity;
-    gMm = gMm - mmPos + outMmAfter;
-    writeAmounts(i, outRealized, outOwed, outLiqFee, outFundFee, outSurplus > 0 ? outSurplus : 0, outDeficit, outQuote);
+    gEquity = CLOSE.equityAfterQuote;
+    gMm = gMm - mmPos + CLOSE.mmAfterQuote;
+    writeAmounts(i, CLOSE.realizedQuote, CLOSE.owedQuote, CLOSE.liqFeeQuote, CLOSE.fundFeeQuote, CLOSE.surplusQuote > 0 ? CLOSE.surplusQuote : 0, CLOSE.deficitQuote, CLOSE.quoteAfter);
   }
-  // The row's amounts, as the simulation (or planning) left them in the log (quote after in `transfer`).
+  // The row's amounts, as the rehearsal (or planning) left them in the log (quote after in `transfer`).
   const owed = load<i64>(i64At(Column.LogFunding, i)), realized = load<i64>(i64At(Column.LogRealized, i));
   const liqFee = load<i64>(i64At(Column.LogLiqFee, i)), fundFee = load<i64>(i64At(Column.LogFundFee, i));
   const surplus = load<i64>(i64At(Column.LogSurplus, i)), quoteAfter = load<i64>(i64At(Column.LogTransfer, i));
@@ -406,7 +347,7 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
       store<i64>(i64At(Column.IsoCollateral, iso), collateral);
     }
   }
-  if (writing) addNotional(d < 0 ? -d : d, price, load<i64>(marketPtr(market), M_D));
+  if (writing) addNotional(d < 0 ? -d : d, price, load<i64>(marketPtr(market), MarketRecord.d));
   return finishRow(i, RowKind.Close, 0, realized, owed, liqFee, fundFee, surplus, deficit, 0, 1);
 }
 
@@ -415,22 +356,22 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
 function addNotional(c: i64, price: i64, d: i64): void {
   const lo = mulWideU(<u64>c, <u64>price, SCRATCH);
   const qLo = divModU128(load<u64>(SCRATCH), lo, <u64>d, SCRATCH), qHi = load<u64>(SCRATCH);
-  const p = EXEC_RECORD + 40, old = load<u64>(p), sum = old + qLo;
+  const p = EXEC_RECORD + ExecRecord.closedNotionalQuote, old = load<u64>(p), sum = old + qLo;
   store<u64>(p, sum);
-  store<i64>(p + EXEC_HI, load<i64>(p + EXEC_HI) + <i64>qHi + <i64>(sum < old));
+  store<i64>(p + ExecRecord.HI, load<i64>(p + ExecRecord.HI) + <i64>qHi + <i64>(sum < old));
 }
 
 /** Moves a whole position (and, on the group's last row, its collateral) to the backstop account. */
 function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap: i64, d: i64, last: bool): i32 {
   const a = gAccount, iso = gIso;
-  if (vault == NONE) return fail(Status.InvalidPolicy, Field.BackstopAccountId, <i32>i);
+  if (backstopAccount == NONE) return fail(Status.InvalidPolicy, Field.BackstopAccountId, <i32>i);
   if (d != -size) return fail(Status.NoPosition, Field.SizeBase, <i32>i);
-  if (findIsolated(vault, market) != NONE) return fail(Status.DuplicatePosition, Field.MarketId, <i32>i);
+  if (findIsolated(backstopAccount, market) != NONE) return fail(Status.DuplicatePosition, Field.MarketId, <i32>i);
   const owed = fundingToSettle(market, size, snap);
   if (owed == OVERFLOWED) return fail(Status.Overflow, Field.FundingSnapshot, <i32>i);
   // The backstop account's position in this market: from the book, or as earlier rows left it.
   let vSize: i64 = 0, vQuote: i64 = 0, vSnap: i64 = 0;
-  const vSlot = findCross(vault, market);
+  const vSlot = findCross(backstopAccount, market);
   const seen = !writing && load<u32>(u32At(Column.IoU32, market)) == epochA;
   if (seen) {
     vSize = load<i64>(i64At(Column.IoI64A, market)); vQuote = load<i64>(i64At(Column.IoI64B, market)); vSnap = sideIndex(market, vSize);
@@ -448,14 +389,14 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
   if (merged == 0) { realized = mergedQuote; mergedQuote = 0; }
   // Terms of up to 2^63 (realized): the balances are summed in 128 bits, then range-checked.
   let collateral = gCollateral - owed; // both within 2^62: fits i64
-  sumStart(SUM, crossCollateral(vault)); sumAdd(SUM, -vOwed); sumAdd(SUM, realized);
+  sumStart(SUM, crossCollateral(backstopAccount)); sumAdd(SUM, -vOwed); sumAdd(SUM, realized);
   let moved: i64 = 0;
   gLeft--;
   if (last) { moved = collateral; sumAdd(SUM, collateral); collateral = 0; }
-  const vaultCollateral = amountOf(SUM);
-  if (vaultCollateral == OVERFLOWED || !inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
+  const backstopCollateral = amountOf(SUM);
+  if (backstopCollateral == OVERFLOWED || !inRange(collateral)) return fail(Status.Overflow, Field.CollateralQuote, <i32>i);
   gCollateral = collateral;
-  setCrossCollateral(vault, vaultCollateral);
+  setCrossCollateral(backstopAccount, backstopCollateral);
   if (!writing) {
     store<u32>(u32At(Column.IoU32, market), epochA);
     store<i64>(i64At(Column.IoI64A, market), merged);
@@ -474,29 +415,17 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
     addOpenInterest(market, vSize, merged, false);
     let s = vSlot;
     if (s == NONE && merged != 0) {
-      s = addCrossSlot(vault);
+      s = addCrossSlot(backstopAccount);
       store<u16>(col(Column.PosMarket) + (<usize>s << 1), <u16>market);
-      noteHolder(market, vault);
+      noteHolder(market, backstopAccount);
     }
     if (merged == 0) {
-      if (s != NONE) removeCrossSlot(vault, s);
+      if (s != NONE) removeCrossSlot(backstopAccount, s);
     } else {
       store<i64>(i64At(Column.PosSize, s), merged); store<i64>(i64At(Column.PosQuote, s), mergedQuote); store<i64>(i64At(Column.PosSnap, s), sideIndex(market, merged));
     }
   }
   return finishRow(i, RowKind.Transfer, 0, realized, owed + vOwed, 0, 0, 0, 0, moved, 0);
-}
-
-/** The amount columns of log row i. */
-// @ts-ignore: decorator
-@inline export function writeAmounts(i: u32, realized: i64, funding: i64, liqFee: i64, fundFee: i64, surplus: i64, deficit: i64, transfer: i64): void {
-  store<i64>(i64At(Column.LogRealized, i), realized);
-  store<i64>(i64At(Column.LogFunding, i), funding);
-  store<i64>(i64At(Column.LogLiqFee, i), liqFee);
-  store<i64>(i64At(Column.LogFundFee, i), fundFee);
-  store<i64>(i64At(Column.LogSurplus, i), surplus);
-  store<i64>(i64At(Column.LogDeficit, i), deficit);
-  store<i64>(i64At(Column.LogTransfer, i), transfer);
 }
 
 /** Writes a row's amounts to the log and the totals (writing pass), counts deficits (both passes). */
@@ -507,40 +436,39 @@ function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding:
   }
   writeAmounts(i, realized, funding, liqFee, fundFee, surplus, deficit, moved);
   if (deficit > 0) {
-    const k = load<u32>(LIQ_RECORD);
+    const k = load<u32>(LIQ_RECORD, LiqRecord.deficits);
     store<u32>(u32At(Column.DefAccount, k), gAccount);
     store<u16>(col(Column.DefMarket) + (<usize>k << 1), kind == RowKind.Settle ? 0xFFFF : load<u16>(col(Column.LogMarket) + (<usize>i << 1)));
     store<i64>(i64At(Column.DefAmount, k), deficit);
     store<i64>(i64At(Column.DefSize, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogSize, i)));
     store<i64>(i64At(Column.DefPrice, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogPrice, i)));
-    store<u32>(LIQ_RECORD, k + 1);
+    store<u32>(LIQ_RECORD, k + 1, LiqRecord.deficits);
   }
-  addWide(LIQ_RECORD + 8, liqFee);
-  addWide(LIQ_RECORD + 24, deficit);
-  addWide(LIQ_RECORD + 40, funding);
-  addWide(LIQ_RECORD + 40, -realized);
+  addWide(LIQ_RECORD + LiqRecord.liquidatorFees, liqFee);
+  addWide(LIQ_RECORD + LiqRecord.deficitsRecorded, deficit);
+  addWide(LIQ_RECORD + LiqRecord.flow, funding);
+  addWide(LIQ_RECORD + LiqRecord.flow, -realized);
   const e = EXEC_RECORD;
-  store<i64>(e, load<i64>(e) + 1);
-  store<i64>(e, load<i64>(e, 8) + <i64>closes, 8);
-  store<i64>(e, load<i64>(e, 16) + <i64>(kind == RowKind.Transfer), 16);
-  store<i64>(e, load<i64>(e, 24) + <i64>(kind == RowKind.Settle), 24);
-  if (i == 0 || load<u32>(u32At(Column.LogAccount, i - 1)) != gAccount || load<u32>(u32At(Column.LogIso, i - 1)) != gIso) store<i64>(e, load<i64>(e, 32) + 1, 32);
-  addTotal(40, notional);
-  addTotal(48, realized);
-  addTotal(56, funding);
-  addTotal(64, liqFee);
-  addTotal(72, fundFee);
-  addTotal(80, surplus);
-  addTotal(88, deficit);
-  addTotal(96, moved);
+  store<i64>(e, load<i64>(e, ExecRecord.rows) + 1, ExecRecord.rows);
+  store<i64>(e, load<i64>(e, ExecRecord.closes) + <i64>closes, ExecRecord.closes);
+  store<i64>(e, load<i64>(e, ExecRecord.transfers) + <i64>(kind == RowKind.Transfer), ExecRecord.transfers);
+  store<i64>(e, load<i64>(e, ExecRecord.settlements) + <i64>(kind == RowKind.Settle), ExecRecord.settlements);
+  if (i == 0 || load<u32>(u32At(Column.LogAccount, i - 1)) != gAccount || load<u32>(u32At(Column.LogIso, i - 1)) != gIso) store<i64>(e, load<i64>(e, ExecRecord.groups) + 1, ExecRecord.groups);
+  addTotal(ExecRecord.closedNotionalQuote, notional);
+  addTotal(ExecRecord.realizedPnlQuote, realized);
+  addTotal(ExecRecord.fundingQuote, funding);
+  addTotal(ExecRecord.liquidatorFeeQuote, liqFee);
+  addTotal(ExecRecord.fundFeeQuote, fundFee);
+  addTotal(ExecRecord.surplusQuote, surplus);
+  addTotal(ExecRecord.deficitQuote, deficit);
+  addTotal(ExecRecord.transferQuote, moved);
   return Status.Ok;
 }
 
-/** Adds v to the execution total at `off` (128 bits: the high word EXEC_HI further). */
+/** Adds v to the execution total at `off` (128 bits: the high word ExecRecord.HI further). */
 function addTotal(off: usize, v: i64): void {
   const p = EXEC_RECORD + off, lo = load<u64>(p), sum = lo + <u64>v;
   store<u64>(p, sum);
-  store<i64>(p + EXEC_HI, load<i64>(p + EXEC_HI) + (v >> 63) + <i64>(sum < lo));
+  store<i64>(p + ExecRecord.HI, load<i64>(p + ExecRecord.HI) + (v >> 63) + <i64>(sum < lo));
 }
-
 

@@ -10,15 +10,16 @@
  * i64 (the check refuses it with Overflow) has no prices: its rows say PRICE_UNDEFINED, and the
  * scan goes on with the next group.
  */
-import { col, Column, M_D, M_D6, M_KIND, M_TIER_COUNT, M_TIER_FIRST, PRICE_ROWS, TIER_RECORD } from '../../abi/layout';
+import { col, Column, PRICE_ROWS, marketPtr } from '../../abi/layout';
 import { bankruptcyPrice, liquidationPrice, liquidationPriceWide, PRICE_NEVER, PRICE_UNDEFINED } from '../../math/prices';
 import { addWide } from '../../math/wide';
 import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../../math/fixed';
 import { CurveKind, Field, Status } from '../../abi/status';
 import { accountCount, fail, NONE, SCRATCH } from '../state';
-import { marketPtr, positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from '../book/position';
+import { positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from '../book/position';
 import { crossFigures, isolatedFigures } from './check';
 import { ACCOUNT_ACTIVE } from '../book/book';
+import { MarketRecord, TierRecord } from '../../abi/records';
 
 /** rows written (u32), next account (u32). */
 export const PRICES_RECORD: usize = memory.data(8);
@@ -71,17 +72,17 @@ function liquidationPriceOfWideA0(equity: i64, v: i64, others: i64, sizeAbs: u64
   const a0 = ev - others;
   const mkt = marketPtr(market);
   let tiers: usize = 0, tierCount: u32 = 0;
-  if (load<u8>(mkt, M_KIND) == CurveKind.Tiers) {
-    tiers = col(Column.Tiers) + <usize>load<u32>(mkt, M_TIER_FIRST) * TIER_RECORD;
-    tierCount = load<u32>(mkt, M_TIER_COUNT);
+  if (load<u8>(mkt, MarketRecord.kind) == CurveKind.Tiers) {
+    tiers = col(Column.Tiers) + <usize>load<u32>(mkt, MarketRecord.tierFirst) * TierRecord.BYTES;
+    tierCount = load<u32>(mkt, MarketRecord.tierCount);
   }
   const sizeAbs = sizeBase < 0 ? <u64>(-sizeBase) : <u64>sizeBase;
   const invSize = 1.0 / Math.abs(<f64>sizeBase);
   const wide = (((equity ^ v) & (equity ^ ev)) | ((ev ^ others) & (ev ^ a0))) < 0;
-  priceLiq = wide ? OVERFLOWED : liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount, invSize, SCRATCH);
-  if (priceLiq == OVERFLOWED) priceLiq = liquidationPriceOfWideA0(equity, v, others, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, M_D6), mmf, tiers, tierCount);
+  priceLiq = wide ? OVERFLOWED : liquidationPrice(a0, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, MarketRecord.d6), mmf, tiers, tierCount, invSize, SCRATCH);
+  if (priceLiq == OVERFLOWED) priceLiq = liquidationPriceOfWideA0(equity, v, others, sizeAbs, sizeBase > 0, <u64>load<i64>(mkt, MarketRecord.d6), mmf, tiers, tierCount);
   const share = equityShareWith(equity, mm, mmGroup, invGroup);
-  priceBank = share == OVERFLOWED ? OVERFLOWED : bankruptcyPrice(v, share, sizeBase, load<i64>(mkt, M_D), invSize, SCRATCH);
+  priceBank = share == OVERFLOWED ? OVERFLOWED : bankruptcyPrice(v, share, sizeBase, load<i64>(mkt, MarketRecord.d), invSize, SCRATCH);
   return priceLiq != OVERFLOWED && priceBank != OVERFLOWED;
 }
 
@@ -151,5 +152,4 @@ export function pricesRange(first: u32, count: u32): i32 {
   store<u32>(PRICES_RECORD, a, 4);
   return Status.Ok;
 }
-
 

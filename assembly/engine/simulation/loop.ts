@@ -23,19 +23,25 @@
 import { addOverflowBits, AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { absU } from '../../math/wide';
 import { cholesky, lowerTimes, normal, seedStream, uniform } from '../../math/random';
-import { col, Column, columnBytes, M_D, M_FUND_LONG, M_FUND_SHORT, M_KIND, M_MARK, M_MARK_OVER_D, M_MMF, M_OI_LONG, M_OI_SHORT, M_TIER_COUNT, M_TIER_FIRST, maxAccounts, maxMarkets, T_MMF, TIER_RECORD } from '../../abi/layout';
-import { CurveKind, Field, Health, METRICS, RowKind, SimArray, Status } from '../../abi/status';
+import { col, Column, columnBytes, maxAccounts, maxMarkets, marketPtr } from '../../abi/layout';
+import { CurveKind, Field, Health, METRICS, RowKind, SimArray, Status, Tranche } from '../../abi/status';
 import { accountCount, bookChanged, bookVersion, fail, LIQ_RECORD, loadCounters, marketCount, NONE, resultsCurrent, saveCounters, SCRATCH, setResultsCurrent, tallyPtr } from '../state';
 import { checkRange, indexBuilds, recheckAccount, setResultsValid } from '../margin/check';
 import { ACCOUNT_ACTIVE } from '../book/book';
-import { marketPtr } from '../book/position';
+
 import { refreshMarket } from '../book/markets';
-import { planLiquidations, PLAN_RECORD, vaultAccount as backstopAccount } from '../liquidation/plan';
+import { planLiquidations } from '../liquidation/plan';
+import { PLAN_RECORD } from '../liquidation/log';
+import { policyBackstopAccount } from '../liquidation/policy';
 import { EXEC_RECORD, executePlan } from '../liquidation/execute';
-import { allocate, backstopPayer, MAX_STEPS, RUN_RECORD, setAuditToHost, setFiguresOnDemand, stepPtr, Tranche, WF_STATE } from '../waterfall/run';
+import { allocate, setFiguresOnDemand } from '../waterfall/run';
+import { RUN_RECORD, setAuditToHost } from '../waterfall/steps';
+import { stepPtr, WF_STATE } from '../waterfall/config';
+import { backstopPayer } from '../waterfall/balances';
 import { BALANCES, defaultFundSum, vaultNav } from '../waterfall/parties';
 import { freshArea, reserveArea } from './area';
 import { markAllResults } from '../book/publish';
+import { MAX_STEPS, MarketRecord, TierRecord } from '../../abi/records';
 
 /** Per-step metrics (i64 each), in this order (src/simulation/types.ts STEP_METRICS). */
 const MET_CLOSES = 0, MET_NOTIONAL = 1, MET_GROUPS = 2, MET_DEFICIT = 3, MET_FUND = 4, MET_VAULT = 5;
@@ -184,7 +190,7 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
   simSteps = steps; simMarkets = m; epochCap = epochs; hasFactor = withFactor;
   // The scenario's parameters (from +12 on) are JavaScript's to write (src/simulation/simulator.ts).
   store<u32>(header, steps); store<u32>(header, maxRounds, 4); store<u32>(header, m, 8);
-  for (let i: u32 = 0; i < m; i++) store<i64>(pathPrices + (<usize>i << 3), load<i64>(marketPtr(i), M_MARK));
+  for (let i: u32 = 0; i < m; i++) store<i64>(pathPrices + (<usize>i << 3), load<i64>(marketPtr(i), MarketRecord.mark));
   prepareWeights();
   takeSnapshot();
   dirtyCount = 0;
@@ -206,12 +212,12 @@ export function simPrepare(steps: u32, maxRounds: u32, withFactor: bool): i32 {
 function prepareWeights(): void {
   for (let i: u32 = 0; i < simMarkets; i++) {
     const mkt = marketPtr(i);
-    const kind = <u32>load<u8>(mkt, M_KIND);
-    let mmf = <u64>load<u32>(mkt, M_MMF);
+    const kind = <u32>load<u8>(mkt, MarketRecord.kind);
+    let mmf = <u64>load<u32>(mkt, MarketRecord.mmf);
     if (kind == CurveKind.Tiers) {
-      const first = load<u32>(mkt, M_TIER_FIRST), n = load<u32>(mkt, M_TIER_COUNT);
+      const first = load<u32>(mkt, MarketRecord.tierFirst), n = load<u32>(mkt, MarketRecord.tierCount);
       for (let j = first; j < first + n; j++) {
-        const f = <u64>load<u32>(col(Column.Tiers) + <usize>j * TIER_RECORD, T_MMF);
+        const f = <u64>load<u32>(col(Column.Tiers) + <usize>j * TierRecord.BYTES, TierRecord.mmf);
         if (f > mmf) mmf = f;
       }
     } else if (kind == CurveKind.SizePremium) {
@@ -493,9 +499,9 @@ function prepareDepths(): void {
   const ppm = load<i64>(header, 64);
   for (let i: u32 = 0; i < simMarkets; i++) {
     const mkt = marketPtr(i);
-    const oiL = load<i64>(mkt, M_OI_LONG), oiS = load<i64>(mkt, M_OI_SHORT);
+    const oiL = load<i64>(mkt, MarketRecord.oiLong), oiS = load<i64>(mkt, MarketRecord.oiShort);
     const oi = oiL > oiS ? oiL : oiS;
-    let notional = mulDivRounded(oi, load<i64>(mkt, M_MARK), load<i64>(mkt, M_D), false, SCRATCH);
+    let notional = mulDivRounded(oi, load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), false, SCRATCH);
     if (notional == OVERFLOWED) notional = AMOUNT_LIMIT;
     let d = mulDivRounded(notional, ppm, 1_000_000, false, SCRATCH);
     if (d == OVERFLOWED) d = AMOUNT_LIMIT;
@@ -511,7 +517,7 @@ function movePrices(t: u32): i32 {
     let mark = mulDivRounded(load<i64>(row + o), load<i64>(level + o), 1_000_000_000, false, SCRATCH);
     if (mark == OVERFLOWED || mark > AMOUNT_LIMIT) mark = AMOUNT_LIMIT;
     if (mark < 1) mark = 1;
-    store<i64>(marketPtr(i), mark, M_MARK);
+    store<i64>(marketPtr(i), mark, MarketRecord.mark);
     refreshMarket(i);
   }
   for (let i: u32 = 0; i < simMarkets; i++) {
@@ -519,11 +525,11 @@ function movePrices(t: u32): i32 {
     if (rate == 0) continue;
     const mkt = marketPtr(i);
     // floor(mark * rate / 10^6): toward minus infinity for negative rates.
-    const delta = mulDivRounded(load<i64>(mkt, M_MARK), rate, 1_000_000, false, SCRATCH);
-    const l = load<i64>(mkt, M_FUND_LONG) + delta, s = load<i64>(mkt, M_FUND_SHORT) + delta;
+    const delta = mulDivRounded(load<i64>(mkt, MarketRecord.mark), rate, 1_000_000, false, SCRATCH);
+    const l = load<i64>(mkt, MarketRecord.fundingLong) + delta, s = load<i64>(mkt, MarketRecord.fundingShort) + delta;
     if (l < -INDEX_LIMIT || l > INDEX_LIMIT || s < -INDEX_LIMIT || s > INDEX_LIMIT) return fail(Status.InvalidScenario, Field.FundingRatePpm, <i32>i);
-    store<i64>(mkt, l, M_FUND_LONG);
-    store<i64>(mkt, s, M_FUND_SHORT);
+    store<i64>(mkt, l, MarketRecord.fundingLong);
+    store<i64>(mkt, s, MarketRecord.fundingShort);
   }
   bookChanged();
   recordEpoch();
@@ -540,9 +546,9 @@ function recordEpoch(): void {
   const row = epochPrices + <usize>epoch * m * 24;
   for (let i: u32 = 0; i < m; i++) {
     const mkt = marketPtr(i), q = row + <usize>i * 24;
-    store<i64>(q, load<i64>(mkt, M_MARK));
-    store<i64>(q, load<i64>(mkt, M_FUND_LONG), 8);
-    store<i64>(q, load<i64>(mkt, M_FUND_SHORT), 16);
+    store<i64>(q, load<i64>(mkt, MarketRecord.mark));
+    store<i64>(q, load<i64>(mkt, MarketRecord.fundingLong), 8);
+    store<i64>(q, load<i64>(mkt, MarketRecord.fundingShort), 16);
   }
   if (!skipping) { epoch++; return; }
   // The epochs accounts refer to: the move since each, keeping the list to those still referred to.
@@ -639,7 +645,7 @@ function recheckPlan(rows: u32): i32 {
     markDirty(a);
     if (!recheck(a)) return Status.Overflow;
   }
-  const v = backstopAccount();
+  const v = policyBackstopAccount();
   if (v != NONE) markDirty(v);
   if (v != NONE && !recheck(v)) return Status.Overflow;
   return Status.Ok;
@@ -680,14 +686,14 @@ function boundOf(a: u32): f64 {
   let g: f64 = 0;
   for (let s = start; s < start + len; s++) {
     const mk = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
-    g += <f64>absU(load<i64>(col(Column.PosSize) + (<usize>s << 3))) * load<f64>(marketPtr(mk), M_MARK_OVER_D) * load<f64>(weight + (<usize>mk << 3));
+    g += <f64>absU(load<i64>(col(Column.PosSize) + (<usize>s << 3))) * load<f64>(marketPtr(mk), MarketRecord.markOverD) * load<f64>(weight + (<usize>mk << 3));
   }
   let b = groupBound(load<i64>(col(Column.AccEquity) + o8), load<i64>(col(Column.AccMm) + o8), len, g);
   let r = load<u32>(col(Column.AccIsoHead) + o4);
   while (r != NONE) {
     const r8 = <usize>r << 3;
     const mk = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
-    const gi = <f64>absU(load<i64>(col(Column.IsoSize) + r8)) * load<f64>(marketPtr(mk), M_MARK_OVER_D) * load<f64>(weight + (<usize>mk << 3));
+    const gi = <f64>absU(load<i64>(col(Column.IsoSize) + r8)) * load<f64>(marketPtr(mk), MarketRecord.markOverD) * load<f64>(weight + (<usize>mk << 3));
     const bi = groupBound(load<i64>(col(Column.IsoEquity) + r8), load<i64>(col(Column.IsoMm) + r8), 1, gi);
     if (bi < b) b = bi;
     r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
@@ -717,8 +723,8 @@ function priceCloses(rows: u32): i32 {
     if (d == 0) continue;
     const mk = <u32>load<u16>(col(Column.LogMarket) + (<usize>i << 1));
     const mkt = marketPtr(mk), o = <usize>mk << 3;
-    const mark = load<i64>(mkt, M_MARK);
-    let n = mulDivRounded(<i64>absU(d), mark, load<i64>(mkt, M_D), false, SCRATCH);
+    const mark = load<i64>(mkt, MarketRecord.mark);
+    let n = mulDivRounded(<i64>absU(d), mark, load<i64>(mkt, MarketRecord.d), false, SCRATCH);
     if (n == OVERFLOWED) n = AMOUNT_LIMIT;
     let c = load<i64>(closed + o) + n;
     if (c > AMOUNT_LIMIT) c = AMOUNT_LIMIT;

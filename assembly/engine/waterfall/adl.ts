@@ -12,19 +12,22 @@
  */
 import { addWide } from '../../math/wide';
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../../math/fixed';
-import { col, Column, ioCapacity, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D, maxAccounts, maxIsolated } from '../../abi/layout';
+import { col, Column, ioCapacity, ISOLATED_TAG, maxAccounts, maxIsolated, i64At, u32At, marketPtr } from '../../abi/layout';
 import { clearError, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive, SCRATCH } from '../state';
 import { fundingToSettle } from '../book/book';
 import { buildIndex, equityOf } from '../margin/check';
 import { applyFill } from '../book/fills';
-import { marketPtr } from '../book/position';
+
 import { splitAt } from './prorata';
 import { sortPairs } from '../margin/queue';
-import { addResidue, addRunTotal, cover, defMarket, i64At, openOf, RANK_CUSTOM, RANK_LARGEST, RANK_RANDOM_WALK, RUN_RECORD, serves, stepPtr, u32At, eventId } from './run';
+import { addResidue, addRunTotal, cover, defMarket, openOf, RUN_RECORD, serves } from './steps';
+import { eventId, stepPtr } from './config';
 import {
   bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupOfPtr, groupPtr, holderBound, keyOf,
   positionOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, tagAccount,
 } from './candidates';
+import { AdlGroupRecord, LiqRecord, MarketRecord, RunRecord, StepRecord } from '../../abi/records';
+import { Ranking } from '../../abi/status';
 
 @external("env", "adlKeys")
 declare function adlKeys(step: u32, market: u32, side: i32, count: u32): void;
@@ -65,17 +68,17 @@ function rankKeys(ranking: u32, m: u32, n: u32, select: bool, keysReady: bool): 
   if (select) memory.fill(sums, 0, 65536 << 3);
   let total: u64 = 0;
   const mk = marketPtr(m);
-  const mark = load<i64>(mk, M_MARK), d = load<i64>(mk, M_D), markOverD = load<f64>(mk, M_MARK_OVER_D);
-  const idxLong = load<i64>(mk, M_FUND_LONG), idxShort = load<i64>(mk, M_FUND_SHORT);
+  const mark = load<i64>(mk, MarketRecord.mark), d = load<i64>(mk, MarketRecord.d), markOverD = load<f64>(mk, MarketRecord.markOverD);
+  const idxLong = load<i64>(mk, MarketRecord.fundingLong), idxShort = load<i64>(mk, MarketRecord.fundingShort);
   setKeyOffsets();
   for (let i: u32 = 0; i < n; i++) {
     let key: f64;
     if (keysReady) key = load<f64>(keys + (<usize>i << 3));
-    else if (ranking == RANK_CUSTOM) {
+    else if (ranking == <u32>Ranking.Custom) {
       key = load<f64>(keys + (<usize>i << 3));
       if (key == 0) { key = 0; store<f64>(keys + (<usize>i << 3), 0); } // -0 and +0 are one key
     } else {
-      key = keyOf(ranking, load<u32>(ids + (<usize>i << 2)), m, <usize>load<u32>(pos + (<usize>i << 2)), mark, d, markOverD, idxLong, idxShort, load<f64>(mk, M_INV_D));
+      key = keyOf(ranking, load<u32>(ids + (<usize>i << 2)), m, <usize>load<u32>(pos + (<usize>i << 2)), mark, d, markOverD, idxLong, idxShort, load<f64>(mk, MarketRecord.invD));
       if (key == 0) key = 0;
       store<f64>(keys + (<usize>i << 3), key);
     }
@@ -144,7 +147,7 @@ function rankedOrder(ranking: u32, m: u32, side: i32, n: u32, need: u64, step: u
   histReady = hist;
   // A caller's ranking: JavaScript computed every key before the run (candidates.ts, "A ranking
   // given by the caller"); the hook copies each candidate's into AdlKey.
-  if (ranking == RANK_CUSTOM && !keysReady) adlKeys(step, m, side, n);
+  if (ranking == <u32>Ranking.Custom && !keysReady) adlKeys(step, m, side, n);
   const select = n >= 4096;
   const total = rankKeys(ranking, m, n, select, keysReady);
   const k = selectPrefix(n, need, total, select);
@@ -158,7 +161,7 @@ export function adlRanks(m: u32, side: i32, ranking: u32): i32 {
   candBase = 0;
   const n = gatherHolders(m, side);
   const ids = col(Column.AdlId);
-  if (ranking == RANK_RANDOM_WALK || ranking == RANK_LARGEST) return -1;
+  if (ranking == <u32>Ranking.RandomWalk || ranking == <u32>Ranking.Largest) return -1;
   const k = rankedOrder(ranking, m, side, n, u64.MAX_VALUE, NONE);
   // Reorder AdlId into rank order via PayId, with the key kept in PayCap (f64 bits).
   const order = col(Column.SortIdsB), out = col(Column.PayId);
@@ -189,7 +192,7 @@ let adlEpoch: u32 = 0;
 let cursor: u32 = 0;
 
 export function runAdl(j: u32, w: u32, n: u32): void {
-  const ranking = <u32>load<u8>(stepPtr(j), 3);
+  const ranking = <u32>load<u8>(stepPtr(j), StepRecord.ranking);
   adlEpoch = nextEpoch();
   // The groups (market, bankrupt side), in the order of their first record, with their total size
   // and their records: listed in IoU32 by group (a counting sort) when they fit, else found by a
@@ -205,30 +208,30 @@ export function runAdl(j: u32, w: u32, n: u32): void {
       g = ++ng;
       store<u32>(gp, g);
       const p = groupPtr(g - 1);
-      store<u32>(p, m); store<i32>(p, side, 4); store<u64>(p, 0, 8); store<u32>(p, k, 16); store<u32>(p, 0, 20);
+      store<u32>(p, m, AdlGroupRecord.market); store<i32>(p, side, AdlGroupRecord.side); store<u64>(p, 0, AdlGroupRecord.sizeBase); store<u32>(p, k, AdlGroupRecord.first); store<u32>(p, 0, AdlGroupRecord.count);
     }
     const p = groupPtr(g - 1);
-    store<u64>(p + 8, sat(load<u64>(p, 8), <u64>(-side * load<i64>(i64At(Column.DefSize, k)))));
-    store<u32>(p + 20, load<u32>(p, 20) + 1);
-    store<u32>(p + 28, k);
+    store<u64>(p + AdlGroupRecord.sizeBase, sat(load<u64>(p, AdlGroupRecord.sizeBase), <u64>(-side * load<i64>(i64At(Column.DefSize, k)))));
+    store<u32>(p + AdlGroupRecord.count, load<u32>(p, AdlGroupRecord.count) + 1);
+    store<u32>(p + AdlGroupRecord.to, k);
   }
   listed = n <= ioCapacity;
   if (listed) {
-    // +24: the group's first entry in the list, +28: its fill, then its end.
+    // AdlGroupRecord.from: the group's first entry in the list, .to: its fill, then its end.
     let at: u32 = 0;
-    for (let g: u32 = 0; g < ng; g++) { const p = groupPtr(g); store<u32>(p + 24, at); store<u32>(p + 28, at); at += load<u32>(p, 20); }
+    for (let g: u32 = 0; g < ng; g++) { const p = groupPtr(g); store<u32>(p + AdlGroupRecord.from, at); store<u32>(p + AdlGroupRecord.to, at); at += load<u32>(p, AdlGroupRecord.count); }
     const list = col(Column.IoU32);
     for (let k: u32 = 0; k < n; k++) {
       if (!serves(k, w)) continue;
       const m = defMarket(k), side = sideOf(k);
       if (m == NONE || side == 0) continue;
       const p = groupPtr(load<u32>(groupOfPtr(m, side)) - 1);
-      const e = load<u32>(p, 28);
+      const e = load<u32>(p, AdlGroupRecord.to);
       store<u32>(list + (<usize>e << 2), k);
-      store<u32>(p + 28, e + 1);
+      store<u32>(p + AdlGroupRecord.to, e + 1);
     }
   } else {
-    for (let g: u32 = 0; g < ng; g++) { const p = groupPtr(g); store<u32>(p + 24, load<u32>(p, 16)); }
+    for (let g: u32 = 0; g < ng; g++) { const p = groupPtr(g); store<u32>(p + AdlGroupRecord.from, load<u32>(p, AdlGroupRecord.first)); }
   }
   if (ng == 0) return;
   if (indexDirty) buildIndex();
@@ -236,7 +239,7 @@ export function runAdl(j: u32, w: u32, n: u32): void {
   // it (sequential reads), else from each market's holder index.
   let bound: u64 = 0;
   for (let g: u32 = 0; g < ng; g++) bound += holderBound(load<u32>(groupPtr(g)));
-  const sweep = bound * 4 >= <u64>(positionLive + isolatedLive) && ng > 1 && ranking != RANK_CUSTOM;
+  const sweep = bound * 4 >= <u64>(positionLive + isolatedLive) && ng > 1 && ranking != <u32>Ranking.Custom;
   if (sweep) sweepBook(0, ng, ranking, true);
   const capacity = <u64>maxAccounts + <u64>maxIsolated;
   let g: u32 = 0;
@@ -248,10 +251,10 @@ export function runAdl(j: u32, w: u32, n: u32): void {
       h = g;
       while (h < ng) {
         const hp = groupPtr(h);
-        const c = <u64>load<u32>(hp, 32);
+        const c = <u64>load<u32>(hp, AdlGroupRecord.candidates);
         if (h > g && used + c > capacity) break;
-        store<u32>(hp + 16, <u32>used);
-        store<u32>(hp + 20, 0);
+        store<u32>(hp + AdlGroupRecord.first, <u32>used);
+        store<u32>(hp + AdlGroupRecord.count, 0);
         used += c;
         h++;
       }
@@ -262,7 +265,7 @@ export function runAdl(j: u32, w: u32, n: u32): void {
   }
   for (let x: u32 = 0; x < ng; x++) {
     const p = groupPtr(x);
-    store<u32>(groupOfPtr(load<u32>(p), load<i32>(p, 4)), 0);
+    store<u32>(groupOfPtr(load<u32>(p, AdlGroupRecord.market), load<i32>(p, AdlGroupRecord.side)), 0);
   }
 }
 
@@ -274,15 +277,15 @@ export function runAdl(j: u32, w: u32, n: u32): void {
  */
 function serveGroup(j: u32, w: u32, n: u32, x: u32, ranking: u32, swept: bool): void {
   const gp = groupPtr(x);
-  const m = load<u32>(gp), side = load<i32>(gp, 4);
+  const m = load<u32>(gp, AdlGroupRecord.market), side = load<i32>(gp, AdlGroupRecord.side);
   let count: u32;
   let keysReady = false;
   if (swept) {
-    candBase = load<u32>(gp, 16);
-    const len = load<u32>(gp, 20);
+    candBase = load<u32>(gp, AdlGroupRecord.first);
+    const len = load<u32>(gp, AdlGroupRecord.count);
     keysReady = ranking <= 3 && ranking != 2;
     count = len;
-    if (!keysReady && ranking != RANK_RANDOM_WALK && ranking != RANK_LARGEST) {
+    if (!keysReady && ranking != <u32>Ranking.RandomWalk && ranking != <u32>Ranking.Largest) {
       // Keys that read state an earlier group may have changed (collateral): positions are found
       // again (a removed slot takes the account's last one) and ranked now.
       const ids = candIds(), pos = candPos(), sizes = candSizes();
@@ -305,19 +308,19 @@ function serveGroup(j: u32, w: u32, n: u32, x: u32, ranking: u32, swept: bool): 
     }
   } else {
     candBase = 0;
-    count = gatherHolders(m, -side, false, ranking < RANK_CUSTOM ? ranking : NONE);
+    count = gatherHolders(m, -side, false, ranking < <u32>Ranking.Custom ? ranking : NONE);
     keysReady = gatheredKeys;
   }
   let ordered = count;
-  if (ranking < RANK_RANDOM_WALK) ordered = rankedOrder(ranking, m, -side, count, load<u64>(gp, 8), j, keysReady, !swept && gatheredHist);
+  if (ranking < <u32>Ranking.RandomWalk) ordered = rankedOrder(ranking, m, -side, count, load<u64>(gp, AdlGroupRecord.sizeBase), j, keysReady, !swept && gatheredHist);
   cursor = 0;
   if (listed) {
     const list = col(Column.IoU32);
-    const end = load<u32>(gp, 28);
-    for (let e = load<u32>(gp, 24); e < end; e++) serveRecord(j, load<u32>(list + (<usize>e << 2)), m, side, ranking, count, ordered);
+    const end = load<u32>(gp, AdlGroupRecord.to);
+    for (let e = load<u32>(gp, AdlGroupRecord.from); e < end; e++) serveRecord(j, load<u32>(list + (<usize>e << 2)), m, side, ranking, count, ordered);
   } else {
-    const last = load<u32>(gp, 28);
-    for (let k = load<u32>(gp, 24); k <= last; k++) {
+    const last = load<u32>(gp, AdlGroupRecord.to);
+    for (let k = load<u32>(gp, AdlGroupRecord.from); k <= last; k++) {
       if (!serves(k, w) || defMarket(k) != m || sideOf(k) != side) continue;
       serveRecord(j, k, m, side, ranking, count, ordered);
     }
@@ -329,28 +332,28 @@ let listed = false;
 
 /** The close price P of record k at this step and the per-unit offset. */
 function closePrice(j: u32, k: u32, m: u32, side: i32): i64 {
-  if (load<u8>(stepPtr(j), 2) == 1) return load<i64>(marketPtr(m), M_MARK);
+  if (load<u8>(stepPtr(j), StepRecord.mode) == 1) return load<i64>(marketPtr(m), MarketRecord.mark);
   const q = load<i64>(i64At(Column.DefPrice, k));
   const qb = load<i64>(i64At(Column.DefSize, k));
-  const dp = mulDivRounded(openOf(k), load<i64>(marketPtr(m), M_D), qb < 0 ? -qb : qb, true, SCRATCH);
+  const dp = mulDivRounded(openOf(k), load<i64>(marketPtr(m), MarketRecord.d), qb < 0 ? -qb : qb, true, SCRATCH);
   if (dp == OVERFLOWED) return side > 0 ? AMOUNT_LIMIT : 1;
   const p = side > 0 ? q + dp : q - dp;
   return p < 1 ? 1 : (p > AMOUNT_LIMIT ? AMOUNT_LIMIT : p);
 }
 
 function serveRecord(j: u32, k: u32, m: u32, side: i32, ranking: u32, count: u32, ordered: u32): void {
-  const markMode = load<u8>(stepPtr(j), 2) == 1;
+  const markMode = load<u8>(stepPtr(j), StepRecord.mode) == 1;
   const qb = load<i64>(i64At(Column.DefSize, k));
   let qLeft = qb < 0 ? -qb : qb;
   const P = closePrice(j, k, m, side);
   const q = load<i64>(i64At(Column.DefPrice, k));
   const bankrupt = load<u32>(u32At(Column.DefAccount, k));
   const ids = candIds();
-  if (ranking == RANK_LARGEST) {
+  if (ranking == <u32>Ranking.Largest) {
     serveLargest(j, k, m, side, count, P, q, bankrupt, markMode, qLeft);
     return;
   }
-  const walk = ranking == RANK_RANDOM_WALK;
+  const walk = ranking == <u32>Ranking.RandomWalk;
   const start: u32 = walk && count > 0
     ? <u32>(splitmix64(<u64>load<i64>(stepPtr(j), 8) + (<u64>eventId() << 32) + <u64>k) % <u64>count) : 0;
   const len = walk ? count : ordered;
@@ -359,7 +362,7 @@ function serveRecord(j: u32, k: u32, m: u32, side: i32, ranking: u32, count: u32
   }
   for (let t: u32 = walk ? 0 : cursor; t < len; t++) {
     if (qLeft == 0 || (!markMode && openOf(k) == 0)) break;
-    const idx = ranking == RANK_RANDOM_WALK ? (start + t) % count : load<u32>(col(Column.SortIdsB) + (<usize>t << 2));
+    const idx = ranking == <u32>Ranking.RandomWalk ? (start + t) % count : load<u32>(col(Column.SortIdsB) + (<usize>t << 2));
     const tag = load<u32>(ids + (<usize>idx << 2));
     if (tag == NONE || tagAccount(tag) == bankrupt) continue;
     const avail = sizeAbs(tag, m);
@@ -380,7 +383,7 @@ function serveRecord(j: u32, k: u32, m: u32, side: i32, ranking: u32, count: u32
 
 /** Lowers c to the first size (binary search over 1..c) whose payment a(c) reaches r, when a(c) > r. */
 function smallestCovering(c: i64, side: i32, q: i64, P: i64, m: u32, r: i64): i64 {
-  const D = load<i64>(marketPtr(m), M_D);
+  const D = load<i64>(marketPtr(m), MarketRecord.d);
   if (payment(c, side, q, P, D) <= r) return c;
   let lo: i64 = 1, hi = c;
   while (lo < hi) {
@@ -403,7 +406,7 @@ function solventSize(tag: u32, m: u32, side: i32, c: i64, P: i64): i64 {
   if (E == OVERFLOWED || E < 0) return 0;
   const need: i64 = -E; // E + dE >= 0
   const mk = marketPtr(m);
-  const D = load<i64>(mk, M_D), mark = load<i64>(mk, M_MARK);
+  const D = load<i64>(mk, MarketRecord.d), mark = load<i64>(mk, MarketRecord.mark);
   const s = load<i64>(positionOf(tag, m));
   const before = mulDivRounded(s, mark, D, false, SCRATCH);
   if (before == OVERFLOWED) return 0;
@@ -440,7 +443,7 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
   const r = tag & ~ISOLATED_TAG;
   const p = positionOf(tag, m);
   const size = load<i64>(p);
-  const D = load<i64>(marketPtr(m), M_D);
+  const D = load<i64>(marketPtr(m), MarketRecord.d);
   const owed = fundingToSettle(m, size, snapOf(tag, p));
   const pay = markMode ? 0 : payment(c, side, q, P, D);
   if (owed == OVERFLOWED || pay == OVERFLOWED || pay < 0) return false;
@@ -452,27 +455,27 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
   const after = load<i64>(cross) + (isoLive ? load<i64>(i64At(Column.IsoCollateral, r)) : 0);
   const realized = after - before + owed;
   // Ledger: funding settled and realized PnL at the bankrupt close price are flows with the outside.
-  addWide(LIQ_RECORD + 40, owed - realized - pay);
+  addWide(LIQ_RECORD + LiqRecord.flow, owed - realized - pay);
   const open = openOf(k);
   const covered = pay < open ? pay : open;
   if (covered > 0) cover(k, j, a, covered, P, dj); // a close at the mark moves no money: no record
   addResidue(j, a, m, pay - covered, k);
   // Run totals: volume, notional at the mark, accounts hit.
-  addRunTotal(32, c);
-  const notional = mulDivRounded(c, load<i64>(marketPtr(m), M_MARK), D, false, SCRATCH, SHARE_LIMIT);
-  if (notional != OVERFLOWED) addRunTotal(40, notional);
+  addRunTotal(RunRecord.adlVolumeBase, c);
+  const notional = mulDivRounded(c, load<i64>(marketPtr(m), MarketRecord.mark), D, false, SCRATCH, SHARE_LIMIT);
+  if (notional != OVERFLOWED) addRunTotal(RunRecord.adlNotionalQuote, notional);
   // Accounts hit, counted once per step: AccScratch holds a mark no collateral can equal.
   const stamp = i64At(Column.AccScratch, a), mark = i64.MIN_VALUE + <i64>adlEpoch;
   if (load<i64>(stamp) != mark) {
     store<i64>(stamp, mark);
-    store<i64>(RUN_RECORD + 48, load<i64>(RUN_RECORD, 48) + 1);
+    store<i64>(RUN_RECORD + RunRecord.adlAccounts, load<i64>(RUN_RECORD, RunRecord.adlAccounts) + 1);
   }
   return true;
 }
 
 /** FTX: the topK largest opposite positions share min(Qb, their total) pro rata to size. */
 function serveLargest(j: u32, k: u32, m: u32, side: i32, count: u32, P: i64, q: i64, bankrupt: u32, markMode: bool, qLeft: i64): void {
-  const topK = load<u32>(stepPtr(j), 4);
+  const topK = load<u32>(stepPtr(j), StepRecord.param);
   const ids = candIds();
   // Top-K by |s| descending, ties by account (candidates are in account order: keep the first);
   // candidates a solvency limit stopped earlier in the group are out.

@@ -12,13 +12,14 @@
  * takes the fast exact path of math/fixed.ts when its estimates are in range.
  */
 import { FAST_LIMIT, INDEX_LIMIT, mulDivCeilFast, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../../math/fixed';
-import { ADL_INPUT_RECORD, ADL_INPUT_ROWS, col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_INV_D, M_MARK, M_MARK_OVER_D } from '../../abi/layout';
+import { ADL_INPUT_ROWS, col, Column, ISOLATED_TAG, i64At, u32At, marketPtr } from '../../abi/layout';
 import { Field, Status } from '../../abi/status';
 import { accountCount, fail, indexDirty, marketCount, NONE, pendingCount, resultsCurrent, SCRATCH } from '../state';
 import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from '../book/book';
 import { buildIndex, evaluateCross, isolatedFigures } from '../margin/check';
-import { marketPtr, sumEquity, sumMm } from '../book/position';
-import { i64At, u32At } from './run';
+import { sumEquity, sumMm } from '../book/position';
+
+import { AdlGroupRecord, AdlInputRecord, MarketRecord } from '../../abi/records';
 
 // ---- Candidates -----------------------------------------------------------------------------------
 
@@ -54,8 +55,8 @@ export function gatherHolders(m: u32, side: i32, withZero: bool = false, ranking
   // level-1 counts for a selection when the market is large enough to need one.
   const withKeys = ranking <= 3;
   const mk = marketPtr(m);
-  const mark = load<i64>(mk, M_MARK), d = load<i64>(mk, M_D), markOverD = load<f64>(mk, M_MARK_OVER_D);
-  const idxLong = load<i64>(mk, M_FUND_LONG), idxShort = load<i64>(mk, M_FUND_SHORT), invD = load<f64>(mk, M_INV_D);
+  const mark = load<i64>(mk, MarketRecord.mark), d = load<i64>(mk, MarketRecord.d), markOverD = load<f64>(mk, MarketRecord.markOverD);
+  const idxLong = load<i64>(mk, MarketRecord.fundingLong), idxShort = load<i64>(mk, MarketRecord.fundingShort), invD = load<f64>(mk, MarketRecord.invD);
   setKeyOffsets();
   const keys = col(Column.AdlKey), sums = col(Column.AdlSums);
   let sorted = true, withPending = false, last: u32 = 0;
@@ -191,9 +192,9 @@ function sortByAccount(n: u32): void {
 export function pnlOf(tag: u32, m: u32, p: usize): i64 {
   const s = load<i64>(p);
   const mk = marketPtr(m);
-  const mark = load<i64>(mk, M_MARK), d = load<i64>(mk, M_D);
+  const mark = load<i64>(mk, MarketRecord.mark), d = load<i64>(mk, MarketRecord.d);
   // floor(s m / D): the fast path with the estimate s * (m / D) (relative error under 2^-50).
-  const est = <f64>s * load<f64>(mk, M_MARK_OVER_D);
+  const est = <f64>s * load<f64>(mk, MarketRecord.markOverD);
   const value = Math.abs(est) <= FAST_LIMIT ? mulDivFloorFast(s, mark, d, est) : mulDivRounded(s, mark, d, false, SCRATCH);
   if (value == OVERFLOWED) return OVERFLOWED;
   const snap = snapOf(tag, p);
@@ -282,7 +283,7 @@ export function setKeyOffsets(): void {
 // start, +20 segment length, +24 first record, +28 last record, +32 candidates (counted). AdlGroupOf[market * 2 + (side < 0)]
 // holds a group's index + 1 during the step.
 // @ts-ignore: decorator
-@inline export function groupPtr(g: u32): usize { return col(Column.AdlGroups) + (<usize>g << 6); }
+@inline export function groupPtr(g: u32): usize { return col(Column.AdlGroups) + <usize>g * AdlGroupRecord.BYTES; }
 // @ts-ignore: decorator
 @inline export function groupOfPtr(m: u32, side: i32): usize { return col(Column.AdlGroupOf) + (<usize>(m * 2 + <u32>(side < 0)) << 2); }
 
@@ -303,7 +304,7 @@ export function holderBound(m: u32): u32 {
  * group needs.
  */
 export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
-  if (counting) for (let x = g; x < h; x++) store<u32>(groupPtr(x) + 32, 0);
+  if (counting) for (let x = g; x < h; x++) store<u32>(groupPtr(x), 0, AdlGroupRecord.candidates);
   const flags = col(Column.AccFlags), posStart = col(Column.AccPosStart), posLen = col(Column.AccPosLen);
   const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize), isoHead = col(Column.AccIsoHead);
   // Keys that depend only on the position and the check's figures are computed here, while the
@@ -334,7 +335,7 @@ export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
   // A long is a candidate of the group whose bankrupt side is short (index 1), and vice versa.
   const x = load<u32>(col(Column.AdlGroupOf) + (<usize>(m * 2 + <u32>(s > 0)) << 2));
   if (x == 0) return;
-  if (counting) { const c = groupPtr(x - 1) + 32; store<u32>(c, load<u32>(c) + 1); return; }
+  if (counting) { const c = groupPtr(x - 1) + AdlGroupRecord.candidates; store<u32>(c, load<u32>(c) + 1); return; }
   if (x - 1 < g || x - 1 >= h) return;
   const at = place(x - 1, tag, <u32>p);
   store<u64>(col(Column.AdlSize) + (<usize>at << 3), <u64>(s < 0 ? -s : s));
@@ -344,11 +345,11 @@ export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
 // @ts-ignore: decorator
 @inline function place(x: u32, tag: u32, p: u32): u32 {
   const gp = groupPtr(x);
-  const len = load<u32>(gp, 20);
-  const at = load<u32>(gp, 16) + len;
+  const len = load<u32>(gp, AdlGroupRecord.count);
+  const at = load<u32>(gp, AdlGroupRecord.first) + len;
   store<u32>(col(Column.AdlId) + (<usize>at << 2), tag);
   store<u32>(col(Column.AdlPos) + (<usize>at << 2), p);
-  store<u32>(gp + 20, len + 1);
+  store<u32>(gp + AdlGroupRecord.count, len + 1);
   return at;
 }
 
@@ -356,7 +357,7 @@ export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
 // @ts-ignore: decorator
 @inline function sweptKey(ranking: u32, tag: u32, m: u32, p: usize): f64 {
   const mk = marketPtr(m);
-  const key = keyOf(ranking, tag, m, p, load<i64>(mk, M_MARK), load<i64>(mk, M_D), load<f64>(mk, M_MARK_OVER_D), load<i64>(mk, M_FUND_LONG), load<i64>(mk, M_FUND_SHORT), load<f64>(mk, M_INV_D));
+  const key = keyOf(ranking, tag, m, p, load<i64>(mk, MarketRecord.mark), load<i64>(mk, MarketRecord.d), load<f64>(mk, MarketRecord.markOverD), load<i64>(mk, MarketRecord.fundingLong), load<i64>(mk, MarketRecord.fundingShort), load<f64>(mk, MarketRecord.invD));
   return key == 0 ? 0 : key;
 }
 
@@ -400,26 +401,26 @@ export function adlCandidateInputs(from: u32, count: u32, current: i32): i32 {
   for (let i: u32 = 0; i < count; i++) {
     const tag = load<u32>(col(Column.AdlId) + (<usize>(from + i) << 2));
     const p = <usize>load<u32>(col(Column.AdlPos) + (<usize>(from + i) << 2));
-    const r = out + <usize>i * ADL_INPUT_RECORD;
+    const r = out + <usize>i * AdlInputRecord.BYTES;
     const v = pnlOf(tag, m, p);
     const N = load<i64>(SCRATCH, 8);
     const q = quoteOf(tag, m, p);
-    store<u32>(r, tag);
-    store<u32>(r, tagAccount(tag), 4);
-    store<i64>(r, load<i64>(p), 8);
-    store<i64>(r, v, 16);
-    store<i64>(r, N, 24);
-    store<i64>(r, q < 0 ? -q : q, 32);
+    store<u32>(r, tag, AdlInputRecord.tag);
+    store<u32>(r, tagAccount(tag), AdlInputRecord.account);
+    store<i64>(r, load<i64>(p), AdlInputRecord.size);
+    store<i64>(r, v, AdlInputRecord.pnl);
+    store<i64>(r, N, AdlInputRecord.notional);
+    store<i64>(r, q < 0 ? -q : q, AdlInputRecord.entry);
     if (summed) {
       const ok = (tag & ISOLATED_TAG) == 0 ? evaluateCross(tag, load<i64>(i64At(Column.AccCollateral, tag))) : isolatedFigures(tagAccount(tag), tag & ~ISOLATED_TAG);
       if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>tagAccount(tag));
-      store<i64>(r, sumEquity, 40);
-      store<i64>(r, sumMm, 48);
+      store<i64>(r, sumEquity, AdlInputRecord.equity);
+      store<i64>(r, sumMm, AdlInputRecord.mm);
     } else {
-      store<i64>(r, groupCol(tag, Column.AccEquity, Column.IsoEquity), 40);
-      store<i64>(r, groupCol(tag, Column.AccMm, Column.IsoMm), 48);
+      store<i64>(r, groupCol(tag, Column.AccEquity, Column.IsoEquity), AdlInputRecord.equity);
+      store<i64>(r, groupCol(tag, Column.AccMm, Column.IsoMm), AdlInputRecord.mm);
     }
-    store<i64>(r, groupCol(tag, Column.AccCollateral, Column.IsoCollateral), 56);
+    store<i64>(r, groupCol(tag, Column.AccCollateral, Column.IsoCollateral), AdlInputRecord.collateral);
   }
   return Status.Ok;
 }

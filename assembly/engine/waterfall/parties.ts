@@ -17,52 +17,49 @@ import { addAmount, addOverflowBits, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SH
 import { addWide } from '../../math/wide';
 import { col, Column } from '../../abi/layout';
 import { Field, Status } from '../../abi/status';
-import { MAX_MEMBERS, MAX_PROVIDERS } from '../../abi/records';
+import { BalancesRecord, MAX_MEMBERS, MAX_PROVIDERS, MemberRecord, ProviderRecord } from '../../abi/records';
 import { accountCount, changed, fail, NONE, SCRATCH } from '../state';
 import { checkAccount } from '../book/book';
 import { evaluateCross } from '../margin/check';
 import { sumEquity, sumIm } from '../book/position';
 
-const MEMBER_RECORD: u32 = 32; // account u32, pad, contribution F i64, committed K i64, assessed i64
-const LP_RECORD: u32 = 16;     // account u32, pad, shares i64
 
-/**
- * Balances: +0 residue, +16 uncovered, +32 unused, +48 covered (all-time), as signed
- * 128-bit (lo u64, hi i64); +64 operator capital layer 1, +72 layer 2, +80 deposit index (10^18 at
- * start), +88 total vault shares (i64); +96 vault account, +100 members, +104 providers (u32).
- */
-export const BALANCES: usize = memory.data(112, 8);
-export const MEMBERS: usize = memory.data(<i32>(MAX_MEMBERS * MEMBER_RECORD), 8);
-export const PROVIDERS: usize = memory.data(<i32>(MAX_PROVIDERS * LP_RECORD), 8);
+/** What the waterfall keeps besides accounts and funds (BalancesRecord). */
+export const BALANCES: usize = memory.data(BalancesRecord.BYTES, 8);
+export const MEMBERS: usize = memory.data(<i32>(MAX_MEMBERS * MemberRecord.BYTES), 8);
+export const PROVIDERS: usize = memory.data(<i32>(MAX_PROVIDERS * ProviderRecord.BYTES), 8);
 
 export function initParties(): void {
-  memory.fill(BALANCES, 0, 112);
-  store<i64>(BALANCES, 1_000_000_000_000_000_000, 80);
-  store<u32>(BALANCES, NONE, 96);
+  memory.fill(BALANCES, 0, BalancesRecord.BYTES);
+  store<i64>(BALANCES, 1_000_000_000_000_000_000, BalancesRecord.depositIndexE18);
+  store<u32>(BALANCES, NONE, BalancesRecord.vaultAccount);
 }
 
 // ---- Vault ------------------------------------------------------------------------------------
 
-export function vaultAccount(): u32 { return load<u32>(BALANCES, 96); }
-export function totalShares(): i64 { return load<i64>(BALANCES, 88); }
-export function providerCount(): u32 { return load<u32>(BALANCES, 104); }
+export function backstopVaultAccount(): u32 { return load<u32>(BALANCES, BalancesRecord.vaultAccount); }
+export function totalShares(): i64 { return load<i64>(BALANCES, BalancesRecord.totalShares); }
+export function providerCount(): u32 { return load<u32>(BALANCES, BalancesRecord.providers); }
+/** Provider record i (ProviderRecord). */
 // @ts-ignore: decorator
-@inline export function providerAccount(i: u32): u32 { return load<u32>(PROVIDERS + <usize>i * LP_RECORD); }
+@inline function providerPtr(i: u32): usize { return PROVIDERS + <usize>i * ProviderRecord.BYTES; }
 // @ts-ignore: decorator
-@inline export function providerShares(i: u32): i64 { return load<i64>(PROVIDERS + <usize>i * LP_RECORD, 8); }
+@inline export function providerAccount(i: u32): u32 { return load<u32>(providerPtr(i), ProviderRecord.account); }
+// @ts-ignore: decorator
+@inline export function providerShares(i: u32): i64 { return load<i64>(providerPtr(i), ProviderRecord.shares); }
 
 /** Names the vault account. Refused once shares exist (they are claims on this account). */
 export function setVaultAccount(a: u32): i32 {
   const st = checkAccount(a, -1);
   if (st != Status.Ok) return st;
-  if (totalShares() != 0 && a != vaultAccount()) return fail(Status.InvalidWaterfall, Field.AccountId, -1);
-  store<u32>(BALANCES, a, 96);
+  if (totalShares() != 0 && a != backstopVaultAccount()) return fail(Status.InvalidWaterfall, Field.AccountId, -1);
+  store<u32>(BALANCES, a, BalancesRecord.vaultAccount);
   return Status.Ok;
 }
 
 /** The vault's net asset value: its cross equity (OVERFLOWED on overflow). */
 export function vaultNav(): i64 {
-  const v = vaultAccount();
+  const v = backstopVaultAccount();
   if (v == NONE) return 0;
   if (!evaluateCross(v, load<i64>(col(Column.AccCollateral) + (<usize>v << 3)))) return OVERFLOWED;
   return sumEquity;
@@ -76,7 +73,7 @@ function providerIndex(a: u32): u32 {
 
 /** Moves `amount` from account a's collateral into the vault and mints shares (their number in SCRATCH). */
 export function vaultDeposit(a: u32, amount: i64): i32 {
-  const v = vaultAccount();
+  const v = backstopVaultAccount();
   if (v == NONE) return fail(Status.InvalidWaterfall, Field.BackstopAccountId, -1);
   let st = checkAccount(a, -1);
   if (st != Status.Ok) return st;
@@ -102,21 +99,21 @@ export function vaultDeposit(a: u32, amount: i64): i32 {
   if (i == NONE) {
     i = providerCount();
     if (i == MAX_PROVIDERS) return fail(Status.CapacityExceeded, Field.Capacity, -1);
-    store<u32>(PROVIDERS + <usize>i * LP_RECORD, a);
-    store<i64>(PROVIDERS + <usize>i * LP_RECORD, 0, 8);
-    store<u32>(BALANCES, i + 1, 104);
+    store<u32>(providerPtr(i), a, ProviderRecord.account);
+    store<i64>(providerPtr(i), 0, ProviderRecord.shares);
+    store<u32>(BALANCES, i + 1, BalancesRecord.providers);
   }
   store<i64>(collA, aAfter);
   store<i64>(collV, vAfter);
-  store<i64>(PROVIDERS + <usize>i * LP_RECORD, providerShares(i) + minted, 8); // at most the total
-  store<i64>(BALANCES, total + minted, 88);
+  store<i64>(providerPtr(i), providerShares(i) + minted, ProviderRecord.shares); // at most the total
+  store<i64>(BALANCES, total + minted, BalancesRecord.totalShares);
   store<i64>(SCRATCH, minted);
   return changed();
 }
 
 /** Burns `shares` of account a for floor(shares * NAV / total) out of the vault's free collateral; the amount in SCRATCH. */
 export function vaultWithdraw(a: u32, shares: i64): i32 {
-  const v = vaultAccount();
+  const v = backstopVaultAccount();
   if (v == NONE) return fail(Status.InvalidWaterfall, Field.BackstopAccountId, -1);
   const st = checkAccount(a, -1);
   if (st != Status.Ok) return st;
@@ -136,21 +133,21 @@ export function vaultWithdraw(a: u32, shares: i64): i32 {
   }
   store<i64>(collV, vAfter);
   store<i64>(collA, aAfter);
-  store<i64>(PROVIDERS + <usize>i * LP_RECORD, providerShares(i) - shares, 8);
-  store<i64>(BALANCES, totalShares() - shares, 88);
+  store<i64>(providerPtr(i), providerShares(i) - shares, ProviderRecord.shares);
+  store<i64>(BALANCES, totalShares() - shares, BalancesRecord.totalShares);
   store<i64>(SCRATCH, amount);
   return changed();
 }
 
 // ---- Clearing members and operator capital --------------------------------------------------
 
-export function memberCount(): u32 { return load<u32>(BALANCES, 100); }
+export function memberCount(): u32 { return load<u32>(BALANCES, BalancesRecord.members); }
 // @ts-ignore: decorator
-@inline export function memberPtr(i: u32): usize { return MEMBERS + <usize>i * MEMBER_RECORD; }
+@inline export function memberPtr(i: u32): usize { return MEMBERS + <usize>i * MemberRecord.BYTES; }
 
 export function memberIndex(a: u32): u32 {
   const n = memberCount();
-  for (let i: u32 = 0; i < n; i++) if (load<u32>(memberPtr(i)) == a) return i;
+  for (let i: u32 = 0; i < n; i++) if (load<u32>(memberPtr(i), MemberRecord.account) == a) return i;
   return NONE;
 }
 
@@ -162,29 +159,30 @@ export function addContribution(a: u32, amount: i64): i32 {
   if (i == NONE) {
     i = memberCount();
     if (i == MAX_MEMBERS) return fail(Status.CapacityExceeded, Field.Capacity, -1);
-    memory.fill(memberPtr(i), 0, MEMBER_RECORD);
-    store<u32>(memberPtr(i), a);
-    store<u32>(BALANCES, i + 1, 100);
+    memory.fill(memberPtr(i), 0, MemberRecord.BYTES);
+    store<u32>(memberPtr(i), a, MemberRecord.account);
+    store<u32>(BALANCES, i + 1, BalancesRecord.members);
   }
   const p = memberPtr(i);
-  const fund = addAmount(load<i64>(p, 8), amount), committed = addAmount(load<i64>(p, 16), amount);
+  const fund = addAmount(load<i64>(p, MemberRecord.fund), amount), committed = addAmount(load<i64>(p, MemberRecord.committed), amount);
   if (fund == OVERFLOWED || committed == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
-  store<i64>(p, fund, 8);
-  store<i64>(p, committed, 16);
+  store<i64>(p, fund, MemberRecord.fund);
+  store<i64>(p, committed, MemberRecord.committed);
   return Status.Ok;
 }
 
 /** Starts a new assessment period: every member's assessed total goes back to 0. */
 export function resetAssessments(): void {
   const n = memberCount();
-  for (let i: u32 = 0; i < n; i++) store<i64>(memberPtr(i), 0, 24);
+  for (let i: u32 = 0; i < n; i++) store<i64>(memberPtr(i), 0, MemberRecord.assessed);
 }
 
 /** Adds `amount` (from outside the book) to the operator's capital layer 1 or 2. */
 export function addOperatorCapital(layer: u32, amount: i64): i32 {
   if (layer < 1 || layer > 2) return fail(Status.OutOfRange, Field.FundId, -1);
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
-  const off = 56 + (layer << 3);
+  // Layer 1 or 2: operatorLayer1 or operatorLayer2, 8 bytes apart.
+  const off = BalancesRecord.operatorLayer1 - 8 + (layer << 3);
   const after = addAmount(load<i64>(BALANCES + off), amount);
   if (after == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
   store<i64>(BALANCES + off, after);
@@ -196,7 +194,7 @@ export function defaultFundSum(): i64 {
   let s: i64 = 0, bits: i64 = 0;
   const n = memberCount();
   for (let i: u32 = 0; i < n; i++) {
-    const f = load<i64>(memberPtr(i), 8), t = s + f;
+    const f = load<i64>(memberPtr(i), MemberRecord.fund), t = s + f;
     bits |= addOverflowBits(s, f, t);
     s = t;
   }
@@ -206,5 +204,5 @@ export function defaultFundSum(): i64 {
 /** Adds every default-fund contribution to the 128-bit sum at p (the ledger: exact at any total). */
 export function addDefaultFund(p: usize): void {
   const n = memberCount();
-  for (let i: u32 = 0; i < n; i++) addWide(p, load<i64>(memberPtr(i), 8));
+  for (let i: u32 = 0; i < n; i++) addWide(p, load<i64>(memberPtr(i), MemberRecord.fund));
 }

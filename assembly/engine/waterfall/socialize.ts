@@ -9,15 +9,18 @@
  */
 import { AMOUNT_LIMIT, amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumStart } from '../../math/fixed';
 import { addWide } from '../../math/wide';
-import { col, Column, ISOLATED_TAG, M_D, M_FUND_LONG, M_FUND_SHORT, M_MARK } from '../../abi/layout';
+import { col, Column, ISOLATED_TAG, i64At, u32At, marketPtr } from '../../abi/layout';
 import { accountCount, indexDirty, isolatedLive, LIQ_RECORD, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from '../state';
 import { ACCOUNT_ACTIVE, findCross } from '../book/book';
 import { buildIndex, collateralOf, equityOf, equityWith, unrealizedOf } from '../margin/check';
-import { marketPtr } from '../book/position';
+
 import { split, splitAt, WEIGHT_LIMIT } from './prorata';
-import { BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, vaultAccount } from './parties';
+import { BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, backstopVaultAccount } from './parties';
 import { gatherHolders, tagAccount } from './candidates';
-import { assignPooled, beginPays, defMarket, emit, endPays, heavyAdd, i64At, notePayment, pay, Role, serves, solventRoom, stepPtr, u32At } from './run';
+import { assignPooled, beginPays, defMarket, emit, endPays, heavyAdd, notePayment, pay, serves, solventRoom } from './steps';
+import { stepPtr } from './config';
+import { Role } from '../../abi/status';
+import { BalancesRecord, I128_HI, LiqRecord, MarketRecord, MemberRecord, StepRecord } from '../../abi/records';
 
 // @ts-ignore: decorator
 @inline function setPayer(i: u32, id: u32, weight: i64, cap: i64): void {
@@ -152,11 +155,11 @@ const GAIN_BEYOND: i64 = AMOUNT_LIMIT + 1;
 function addPnl(acc: usize, p: usize, m: u32, iso: bool): bool {
   const s = load<i64>(p);
   const mk = marketPtr(m);
-  const D = load<i64>(mk, M_D);
+  const D = load<i64>(mk, MarketRecord.d);
   const quote = load<i64>(quoteAt(p, iso));
   const snap = iso ? load<i64>(p - col(Column.IsoSize) + col(Column.IsoSnap)) : load<i64>(p - col(Column.PosSize) + col(Column.PosSnap));
-  const idx = s > 0 ? load<i64>(mk, M_FUND_LONG) : load<i64>(mk, M_FUND_SHORT);
-  const value = mulDivRounded(s, load<i64>(mk, M_MARK), D, false, SCRATCH);
+  const idx = s > 0 ? load<i64>(mk, MarketRecord.fundingLong) : load<i64>(mk, MarketRecord.fundingShort);
+  const value = mulDivRounded(s, load<i64>(mk, MarketRecord.mark), D, false, SCRATCH);
   const owed = s == 0 ? 0 : mulDivRounded(s, idx - snap, D, true, SCRATCH);
   if (value == OVERFLOWED || owed == OVERFLOWED) return false;
   addWide(acc, value - owed); // both below 2^62 in magnitude: fits i64
@@ -167,7 +170,7 @@ function addPnl(acc: usize, p: usize, m: u32, iso: bool): bool {
 /** The gain at `acc` as a payer's weight: itself within ±2^62, GAIN_BEYOND above, OVERFLOWED below (no gain). */
 function gainWeight(acc: usize): i64 {
   const g = amountOf(acc);
-  return g != OVERFLOWED ? g : (load<i64>(acc, 8) >= 0 ? GAIN_BEYOND : OVERFLOWED);
+  return g != OVERFLOWED ? g : (load<i64>(acc, I128_HI) >= 0 ? GAIN_BEYOND : OVERFLOWED);
 }
 
 /** dst += src, both 128-bit sums. */
@@ -175,7 +178,7 @@ function gainWeight(acc: usize): i64 {
 @inline function addAcc(dst: usize, src: usize): void {
   const lo = load<u64>(dst), sum = lo + load<u64>(src);
   store<u64>(dst, sum);
-  store<i64>(dst, load<i64>(dst, 8) + load<i64>(src, 8) + <i64>(sum < lo), 8);
+  store<i64>(dst, load<i64>(dst, I128_HI) + load<i64>(src, I128_HI) + <i64>(sum < lo), I128_HI);
 }
 
 /** One position's gain v as gainWeight reads it (OVERFLOWED if its terms are out of range or v < -2^62). */
@@ -215,9 +218,9 @@ function positionGain(p: usize, m: u32, iso: bool): i64 {
  */
 export function runGains(j: u32, w: u32, n: u32): void {
   const sp = stepPtr(j);
-  const all = load<u8>(sp, 2) == 1;
-  const minGain = load<i64>(sp, 8);
-  const ppm = <i64>load<u32>(sp, 40);
+  const all = load<u8>(sp, StepRecord.mode) == 1;
+  const minGain = load<i64>(sp, StepRecord.amount);
+  const ppm = <i64>load<u32>(sp, StepRecord.ppm);
   if (all) {
     const np = gainsAll(minGain, ppm);
     if (pool(j, w, n, np, NONE)) takeGains(j, np, NONE);
@@ -320,7 +323,7 @@ function takeGains(j: u32, np: u32, market: u32): void {
     }
   }
   endPays();
-  addWide(LIQ_RECORD + 40, -total);
+  addWide(LIQ_RECORD + LiqRecord.flow, -total);
 }
 
 /**
@@ -399,15 +402,15 @@ export function runDeposits(j: u32, w: u32, n: u32): void {
   takeFromCollateral(j, np, NONE);
   // The deposit index a venue haircutting every deposit by the same fraction would show:
   // idx - ceil(idx * X / deposits).
-  const idx = load<i64>(BALANCES, 80);
+  const idx = load<i64>(BALANCES, BalancesRecord.depositIndexE18);
   const cut = mulDivRounded(idx, X, deposits, true, SCRATCH);
-  if (cut != OVERFLOWED) store<i64>(BALANCES + 80, idx - cut);
+  if (cut != OVERFLOWED) store<i64>(BALANCES + BalancesRecord.depositIndexE18, idx - cut);
 }
 
 // ---- Vault share haircut (Synthetix) -----------------------------------------------------------------
 
 export function runVaultShares(j: u32, w: u32, n: u32): void {
-  const v = vaultAccount();
+  const v = backstopVaultAccount();
   if (v == NONE) return;
   const cp = i64At(Column.AccCollateral, v);
   // Its collateral, and no more than keeps its equity (its net asset value) at or above zero.
@@ -440,7 +443,7 @@ export function runVaultShares(j: u32, w: u32, n: u32): void {
 }
 
 export function runMembersFund(j: u32, w: u32, n: u32, epoch: u32): void {
-  const withLayer2 = load<u8>(stepPtr(j), 2) == 1;
+  const withLayer2 = load<u8>(stepPtr(j), StepRecord.mode) == 1;
   const nm = memberCount();
   let np: u32 = 0;
   for (let i: u32 = 0; i < nm; i++) {
@@ -448,17 +451,17 @@ export function runMembersFund(j: u32, w: u32, n: u32, epoch: u32): void {
     const f = load<i64>(memberPtr(i), 8);
     if (f > 0) setPayer(np++, i, f, f);
   }
-  const l2 = load<i64>(BALANCES, 72);
+  const l2 = load<i64>(BALANCES, BalancesRecord.operatorLayer2);
   if (withLayer2 && l2 > 0) setPayer(np++, NONE, l2, l2);
   if (!pool(j, w, n, np, NONE)) return;
   for (let i: u32 = 0; i < np; i++) {
     const h = shareOf(i);
     if (h <= 0) continue;
     const id = load<u32>(u32At(Column.PayId, i));
-    if (id == NONE) { store<i64>(BALANCES + 72, load<i64>(BALANCES, 72) - h); emit(NONE, j, Role.Pay, NONE, NONE, h, 0, 0); continue; }
+    if (id == NONE) { store<i64>(BALANCES + BalancesRecord.operatorLayer2, load<i64>(BALANCES, BalancesRecord.operatorLayer2) - h); emit(NONE, j, Role.Pay, NONE, NONE, h, 0, 0); continue; }
     const mp = memberPtr(id);
-    store<i64>(mp + 8, load<i64>(mp, 8) - h);
-    emit(NONE, j, Role.Pay, load<u32>(mp), NONE, h, 0, 0);
+    store<i64>(mp + MemberRecord.fund, load<i64>(mp, MemberRecord.fund) - h);
+    emit(NONE, j, Role.Pay, load<u32>(mp, MemberRecord.account), NONE, h, 0, 0);
   }
 }
 
@@ -468,29 +471,29 @@ export function runMembersFund(j: u32, w: u32, n: u32, epoch: u32): void {
  * reported (per step and run).
  */
 export function runAssessments(j: u32, w: u32, n: u32, epoch: u32): void {
-  const multiple = <i64>load<u32>(stepPtr(j), 40);
+  const multiple = <i64>load<u32>(stepPtr(j), StepRecord.ppm);
   const nm = memberCount();
   let np: u32 = 0;
   for (let i: u32 = 0; i < nm; i++) {
     if (defaulted(i, epoch)) continue;
     const mp = memberPtr(i);
-    const committed = load<i64>(mp, 16);
+    const committed = load<i64>(mp, MemberRecord.committed);
     // The limit floor(K multiple / 10^6) saturates at 2^62 (K <= 2^62, multiples up to 100x): so
     // assessed, which only grows up to the limit, stays an amount. Assessed <= 2^62: room fits.
     const limit = mulDivRounded(committed, multiple, 1_000_000, false, SCRATCH, SHARE_LIMIT);
-    const room = (limit == OVERFLOWED || limit > AMOUNT_LIMIT ? AMOUNT_LIMIT : limit) - load<i64>(mp, 24);
+    const room = (limit == OVERFLOWED || limit > AMOUNT_LIMIT ? AMOUNT_LIMIT : limit) - load<i64>(mp, MemberRecord.assessed);
     // A member whose room is 0 is still a payer of weight K (with a cap of 0), as the split places it.
-    if (committed > 0) setPayer(np++, i, committed, room > 0 ? capWithin(room, collateralRoom(load<u32>(mp))) : 0);
+    if (committed > 0) setPayer(np++, i, committed, room > 0 ? capWithin(room, collateralRoom(load<u32>(mp, MemberRecord.account))) : 0);
   }
   if (!pool(j, w, n, np, NONE)) return;
   for (let i: u32 = 0; i < np; i++) {
     const h = shareOf(i);
     if (h <= 0) continue;
     const mp = memberPtr(load<u32>(u32At(Column.PayId, i)));
-    const a = load<u32>(mp);
+    const a = load<u32>(mp, MemberRecord.account);
     // Members owe their assessment even beyond their equity (the clearing house's rule): counted.
     notePayment(j, equityOf(a), h);
-    store<i64>(mp + 24, load<i64>(mp, 24) + h);
+    store<i64>(mp + MemberRecord.assessed, load<i64>(mp, MemberRecord.assessed) + h);
     const cp = i64At(Column.AccCollateral, a);
     store<i64>(cp, load<i64>(cp) - h);
     emit(NONE, j, Role.Pay, a, NONE, h, 0, 0);
