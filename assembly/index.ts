@@ -22,7 +22,11 @@ export { adlCandidates, adlCandidateInputs } from './engine/waterfall/candidates
 export { publishResults } from './engine/book/publish';
 export { setVaultAccount, vaultDeposit, vaultWithdraw, vaultNav, addContribution, resetAssessments, addOperatorCapital } from './engine/waterfall/parties';
 export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, balancesPtr, membersPtr, providersPtr, scratchPtr, resultsCurrent, lastNowSec, eventCount } from './abi/accessors';
-export { simPrepare, simReserve, simReserveFor, simRestore, simFactor, simGeneratePath, simRunPath, simPtr } from './engine/simulation/loop';
+export { simPrepare } from './engine/simulation/loop';
+export { simReserve, simReserveFor } from './engine/simulation/area';
+export { simRestore } from './engine/simulation/snapshot';
+export { simFactor, simGeneratePath } from './engine/simulation/paths';
+export { simRunPath, simPtr } from './engine/simulation/loop';
 export { scaleMargins } from './engine/book/markets';
 // Validation without activation, and the book's change counter (validate everything, then act).
 export { checkPolicy } from './engine/liquidation/policy';
