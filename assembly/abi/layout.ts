@@ -2,28 +2,16 @@
  * The memory map of one engine instance.
  *
  * Memory is laid out once, by `init`, for the capacities the caller asks for; after that only the
- * simulation area (engine/simulate.ts, placed past everything here and laid out once per engine)
+ * simulation area (engine/simulation/area.ts, placed past everything here and laid out once per engine)
  * can grow it, so typed-array views that JavaScript makes over these columns stay valid on an engine
  * that does not simulate or reserved its simulation area at creation (the grow-once rule). Every
  * table is a structure of arrays:
  *
  *   [static data | 1 MiB reserve | markets | tiers | accounts | positions | isolated | index | scratch | io]
  *
- *   markets   MARKET_RECORD (192 B) per market, packed so the margin loop reads one record:
- *             +0 mark i64          +8 fundingLong i64   +16 fundingShort i64  +24 D = 10^baseDecimals i64
- *             +32 D*10^6 i64       +40 mark/D f64       +48 mark/(D*10^6) f64 +56 1/D f64
- *             +64 imfPpm u32       +68 mmfPpm u32       +72 kind u8 +73 baseDecimals u8 +74 active u8
- *             +75 own insurance fund u8 (1: fund 1 + id, 0: the global fund 0)
- *             +76 effective imf (open-interest curve) u32                    +80 premiumPpm u32
- *             +84 tierCount u32    +88 first tier index u32                 +96 lowerCap i64
- *             +104 upperCap i64    +112 open interest long i64              +120 open interest short i64
- *             +128 limit: |size| from which the base fractions stop applying (i64; 0 = never apply)
- *             +136 base imf u32 +140 base mmf u32 (tier 0, flat, or the open-interest scaled imf)
- *             +144 mark*base imf i64 (wrapping) +152 mark*base mmf i64 +160 mark/(D*10^6)*base imf f64
- *             +168 mark/(D*10^6)*base mmf f64   +176 base deduction i64 (always 0 in a market record)
- *             (the per-position fast path reads only these)   +184 liquidation step (base atoms) i64
- *   tiers     TIER_RECORD (32 B): +0 notional floor i64, +8 size limit at the current mark i64,
- *             +16 imfPpm u32, +20 mmfPpm u32, +24 maintenance deduction i64
+ *   markets   MarketRecord.BYTES (192 B) per market, packed so the margin loop reads one record
+ *             (drawn in records.ts)
+ *   tiers     TierRecord.BYTES (32 B) per tier (records.ts)
  *   accounts  one column per field (see Column), indexed by account id
  *   positions cross positions, grouped by account: account a owns slots [start, start + len) of a
  *             block of `cap` slots; a block that fills up moves to the end of the arena
@@ -110,7 +98,7 @@ export enum Column {
   IoI64B = 46,
   MarketStamp = 47,
   IndexFill = 48,
-  // Liquidation (engine/prices.ts, engine/liquidation.ts, engine/execute.ts).
+  // Liquidation (engine/margin/prices.ts, engine/liquidation/).
   AccScratch = 49,
   FundBalance = 50,
   LogAccount = 51,
@@ -139,7 +127,7 @@ export enum Column {
   GroupSlot = 74,
   FundScratch = 75,
   IsoStamp = 76,
-  // Loss allocation (engine/waterfall.ts, engine/prorata.ts, engine/adl.ts).
+  // Loss allocation (engine/waterfall/).
   DefSize = 77,
   DefPrice = 78,
   DefOpen = 79, // reserved (no memory): during a run a record's open amount is its DefAmount
@@ -166,7 +154,7 @@ export enum Column {
   AdlPos = 100,
   AdlGroups = 101,
   AdlGroupOf = 102,
-  // What the caller's views show (engine/publish.ts): copies of the result columns, published when
+  // What the caller's views show (engine/book/publish.ts): copies of the result columns, published when
   // a view is asked for; the core never reads them. Rows written since the last publish are marked
   // in AccDirty / IsoDirty (one byte per row).
   PubAccEquity = 103,
@@ -184,14 +172,14 @@ export enum Column {
   AccDirty = 115,
   IsoDirty = 116,
   // The plan as the caller sees and may edit it (sizes and prices): execution checks its rows
-  // against the plan in the log columns and takes the sizes and prices in (engine/execute.ts).
+  // against the plan in the log columns and takes the sizes and prices in (engine/liquidation/execute.ts).
   PlanAccount = 117,
   PlanMarket = 118,
   PlanIso = 119,
   PlanKind = 120,
   PlanSize = 121,
   PlanPrice = 122,
-  // ADL candidates with the inputs of a ranking, ADL_INPUT_ROWS at a time (engine/candidates.ts).
+  // ADL candidates with the inputs of a ranking, ADL_INPUT_ROWS at a time (engine/waterfall/candidates.ts).
   AdlInputs = 123,
   Count = 124,
 }

@@ -5,7 +5,8 @@
  * answer it reads, or the core's own state that both sides read). Engine code reads and writes these
  * records only through the names below; JavaScript reads the same tables from the core at start-up
  * (`abiTable`, abi/table.ts), so no byte offset is written twice. Columns (one value per row) are
- * declared in layout.ts; this file is for everything else.
+ * declared in layout.ts; this file is for everything else, including a few core-internal records
+ * (marked so) that JavaScript never reads and the ABI table leaves out.
  *
  * Conventions:
  *   - all values little-endian; `i128` is a signed 128-bit sum stored as (lo u64, hi i64) at +0/+8
@@ -23,7 +24,7 @@ export const MAX_BACKSTOP: u32 = 64;
 export const MAX_MEMBERS: u32 = 1024;
 export const MAX_PROVIDERS: u32 = 1024;
 
-// ---- Errors, tallies, pre-trade (engine/state.ts) --------------------------------------------
+// ---- Errors, tallies, pre-trade (engine/state.ts, engine/book/fills.ts) --------------------------------------------
 
 /** A failed call's details: +0 code i32 (a Status), +4 field i32 (a Field), +8 row i32 (-1: none). */
 export enum ErrorRecord { code = 0, field = 4, row = 8, BYTES = 16 }
@@ -37,7 +38,19 @@ export enum TallyRecord { bookAccounts = 0, bookIsolated = 20, callAccounts = 40
 /** A pre-trade answer: +0 equity, +8 IM, +16 MM, +24 free (i64); +32 health i32, +36 reason i32. */
 export enum PreTradeRecord { equityQuote = 0, imQuote = 8, mmQuote = 16, freeQuote = 24, health = 32, reason = 36, BYTES = 48 }
 
-// ---- Markets (engine/markets.ts) -------------------------------------------------------------
+/**
+ * The engine's counters as a simulation's snapshot keeps them (core-internal; state.ts saveCounters):
+ * u32 +0 accounts, +4 position top, +8 live positions, +12 isolated top, +16 isolated free head,
+ * +20 live isolated rows, +24 markets, +28 tier top, +32 pending index entries; u8 +36 index dirty,
+ * +37 results current.
+ */
+export enum CountersRecord {
+  accountCount = 0, positionTop = 4, positionLive = 8, isolatedTop = 12, isolatedFreeHead = 16, isolatedLive = 20,
+  marketCount = 24, tierTop = 28, pendingCount = 32, indexDirty = 36, resultsCurrent = 37,
+  BYTES = 64,
+}
+
+// ---- Markets (engine/book/markets.ts) -------------------------------------------------------------
 
 /**
  * One market (Column.Markets, 192 B each), packed so that the margin loop reads one record:
@@ -70,7 +83,7 @@ export enum MarketRecord {
  * +16 imfPpm u32, +20 mmfPpm u32, +24 maintenance deduction i64. */
 export enum TierRecord { floor = 0, sizeLimit = 8, imf = 16, mmf = 20, deduction = 24, BYTES = 32 }
 
-// ---- Liquidation (engine/liquidation/) -------------------------------------------------------
+// ---- Liquidation (engine/liquidation/, engine/margin/prices.ts) -------------------------------------------------------
 
 /**
  * The liquidation policy (JavaScript stages it; setPolicy validates it into the active copy):

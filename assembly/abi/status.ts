@@ -6,7 +6,7 @@
  *
  *   0        ok
  *   1..99    engine and lifecycle
- *   100..199 input validation (the field and row are in the error record, see layout.ts)
+ *   100..199 input validation (the field and row are in the error record, ErrorRecord in records.ts)
  *   200..299 margin decisions that refuse an operation
  */
 export enum Status {

@@ -1,22 +1,24 @@
 /**
- * Engine-wide counters, the error record and health tallies. The only mutable module state
- * besides the columns themselves (layout.ts).
+ * Engine-wide state: the counters that describe the book, the error record, health tallies, the
+ * liquidation totals and the flags every stage reads (a waiting plan, current results). Other
+ * files keep only their own stage's private state; the columns are laid out in abi/layout.ts.
  */
 import { Field, Health, Status } from '../abi/status';
+import { CountersRecord, ErrorRecord, LiqRecord, PreTradeRecord, TallyRecord } from '../abi/records';
 
-/** Error record read by JavaScript after a failed call: code, field, row (i32 each). */
-export const ERROR_RECORD: usize = memory.data(16);
-/** Tallies: [0..5) book-wide account health counts, [5..10) book-wide isolated, [10..15) this call's
- * accounts, [15..20) this call's isolated; u32 each. */
-export const TALLY_RECORD: usize = memory.data(80);
+/** Error record read by JavaScript after a failed call (ErrorRecord): code, field, row. */
+export const ERROR_RECORD: usize = memory.data(ErrorRecord.BYTES);
+/** Tallies (TallyRecord): u32 counts by Health, book-wide accounts, book-wide isolated rows, this
+ * call's accounts, this call's isolated rows (slots 0..3 of 5 counts each). */
+export const TALLY_RECORD: usize = memory.data(TallyRecord.BYTES);
 /** 16 bytes of scratch for two-word math results (math/wide.ts `out` parameters). */
 export const SCRATCH: usize = memory.data(16);
-/** Pre-trade answer: equity, IM, MM, free (i64), health (i32), reason (i32). */
-export const PRETRADE_RECORD: usize = memory.data(48);
+/** Pre-trade answer (PreTradeRecord): equity, IM, MM, free, health, reason. */
+export const PRETRADE_RECORD: usize = memory.data(PreTradeRecord.BYTES);
 
-/** Liquidation totals: pending deficit records (u32) at +0; all-time totals as signed 128-bit (lo
- * u64, hi i64): liquidator fees +8, deficits +24, flow (funding - realized) +40. */
-export const LIQ_RECORD: usize = memory.data(64, 8);
+/** Liquidation totals (LiqRecord): pending deficit records; all-time 128-bit totals of liquidator
+ * fees, deficits recorded and flow (funding - realized). */
+export const LIQ_RECORD: usize = memory.data(LiqRecord.BYTES, 8);
 
 export const NONE: u32 = 0xFFFFFFFF;
 
@@ -47,7 +49,8 @@ export function setPlanRehearsed(rehearsed: bool): void { planRehearsed = rehear
 /**
  * The result columns hold every group's figures for the book as it is: a full check succeeded and
  * nothing changed since. Prices, planning and execution then read a group's equity and MM instead
- * of summing its positions again (the same sums, so the same numbers).
+ * of summing its positions again (the same sums, so the same numbers). Stronger than `resultsValid`
+ * (margin/check.ts), which only says no row was left half-written by a failed check.
  */
 export let resultsCurrent = false;
 export function setResultsCurrent(current: bool): void { resultsCurrent = current; }
@@ -62,18 +65,22 @@ export let epoch: u32 = 0;
 
 export function setInitialized(): void { initialized = true; }
 
-/** The counters that describe the book (a simulation saves them with its snapshot, simulate.ts). */
+/** The counters that describe the book (CountersRecord; a simulation saves them with its snapshot, simulation/snapshot.ts). */
 export function saveCounters(p: usize): void {
-  store<u32>(p, accountCount); store<u32>(p, positionTop, 4); store<u32>(p, positionLive, 8);
-  store<u32>(p, isolatedTop, 12); store<u32>(p, isolatedFreeHead, 16); store<u32>(p, isolatedLive, 20);
-  store<u32>(p, marketCount, 24); store<u32>(p, tierTop, 28); store<u32>(p, pendingCount, 32);
-  store<u8>(p, <u8>indexDirty, 36); store<u8>(p, <u8>resultsCurrent, 37);
+  store<u32>(p, accountCount, CountersRecord.accountCount); store<u32>(p, positionTop, CountersRecord.positionTop);
+  store<u32>(p, positionLive, CountersRecord.positionLive); store<u32>(p, isolatedTop, CountersRecord.isolatedTop);
+  store<u32>(p, isolatedFreeHead, CountersRecord.isolatedFreeHead); store<u32>(p, isolatedLive, CountersRecord.isolatedLive);
+  store<u32>(p, marketCount, CountersRecord.marketCount); store<u32>(p, tierTop, CountersRecord.tierTop);
+  store<u32>(p, pendingCount, CountersRecord.pendingCount);
+  store<u8>(p, <u8>indexDirty, CountersRecord.indexDirty); store<u8>(p, <u8>resultsCurrent, CountersRecord.resultsCurrent);
 }
 export function loadCounters(p: usize): void {
-  accountCount = load<u32>(p); positionTop = load<u32>(p, 4); positionLive = load<u32>(p, 8);
-  isolatedTop = load<u32>(p, 12); isolatedFreeHead = load<u32>(p, 16); isolatedLive = load<u32>(p, 20);
-  marketCount = load<u32>(p, 24); tierTop = load<u32>(p, 28); pendingCount = load<u32>(p, 32);
-  indexDirty = load<u8>(p, 36) != 0; resultsCurrent = load<u8>(p, 37) != 0;
+  accountCount = load<u32>(p, CountersRecord.accountCount); positionTop = load<u32>(p, CountersRecord.positionTop);
+  positionLive = load<u32>(p, CountersRecord.positionLive); isolatedTop = load<u32>(p, CountersRecord.isolatedTop);
+  isolatedFreeHead = load<u32>(p, CountersRecord.isolatedFreeHead); isolatedLive = load<u32>(p, CountersRecord.isolatedLive);
+  marketCount = load<u32>(p, CountersRecord.marketCount); tierTop = load<u32>(p, CountersRecord.tierTop);
+  pendingCount = load<u32>(p, CountersRecord.pendingCount);
+  indexDirty = load<u8>(p, CountersRecord.indexDirty) != 0; resultsCurrent = load<u8>(p, CountersRecord.resultsCurrent) != 0;
   planReady = false;
 }
 export function setAccountCount(n: u32): void { accountCount = n; }
@@ -90,20 +97,21 @@ export function nextEpoch(): u32 { return ++epoch; }
 
 /** Records an error for JavaScript and returns its code, so callers can `return fail(...)`. */
 export function fail(code: Status, field: Field, row: i32): i32 {
-  store<i32>(ERROR_RECORD, code);
-  store<i32>(ERROR_RECORD, field, 4);
-  store<i32>(ERROR_RECORD, row, 8);
+  store<i32>(ERROR_RECORD, code, ErrorRecord.code);
+  store<i32>(ERROR_RECORD, field, ErrorRecord.field);
+  store<i32>(ERROR_RECORD, row, ErrorRecord.row);
   return code;
 }
 
 export function clearError(): void {
-  store<i32>(ERROR_RECORD, 0);
-  store<i32>(ERROR_RECORD, 0, 4);
-  store<i32>(ERROR_RECORD, -1, 8);
+  store<i32>(ERROR_RECORD, 0, ErrorRecord.code);
+  store<i32>(ERROR_RECORD, 0, ErrorRecord.field);
+  store<i32>(ERROR_RECORD, -1, ErrorRecord.row);
 }
 
 // @ts-ignore: decorator
 @inline export function tallyPtr(slot: u32, health: u32): usize {
+  // Slot s (0 book accounts, 1 book isolated, 2 call accounts, 3 call isolated) at TallyRecord's 20 s.
   return TALLY_RECORD + ((slot * 5 + health) << 2);
 }
 
@@ -122,7 +130,7 @@ export function clearError(): void {
 }
 
 export function clearCallTallies(): void {
-  memory.fill(TALLY_RECORD + 40, 0, 40);
+  memory.fill(TALLY_RECORD + TallyRecord.callAccounts, 0, TallyRecord.BYTES - TallyRecord.callAccounts);
 }
 
 export function addInactive(slot: u32, n: u32): void {

@@ -11,16 +11,15 @@
  * the account as if it had been written. Isolated positions realize into their own collateral.
  */
 import { amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
-import { col, Column, ISOLATED_TAG, i64At, u32At, marketPtr } from '../../abi/layout';
+import { col, Column, ISOLATED_TAG, i64At, marketPtr, maxIsolated, u32At } from '../../abi/layout';
 import { CurveKind, Field, Health, PreTradeReason, Status } from '../../abi/status';
 import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from '../state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
 import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from '../margin/check';
 import { freeQuote, sumEquity, sumIm, sumMm } from './position';
-import { addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
-import { maxIsolated } from '../../abi/layout';
+import { ACCOUNT_CLOSED, addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
 import { markAccount, markIsolated } from './publish';
-import { MarketRecord } from '../../abi/records';
+import { MarketRecord, PreTradeRecord } from '../../abi/records';
 
 // Outcome of planFill.
 let planSlot: u32 = NONE;       // existing slot (cross) or row (isolated), NONE if new
@@ -38,7 +37,7 @@ const SUM: usize = memory.data(16, 8);
  * far from the mark): the quote balance and collateral it lands in are range-checked instead.
  */
 function cashFor(market: u32, sizeDelta: i64, price: i64): i64 {
-  return mulDivRounded(-sizeDelta, price, load<i64>(marketPtr(market), 24), false, SCRATCH, SHARE_LIMIT);
+  return mulDivRounded(-sizeDelta, price, load<i64>(marketPtr(market), MarketRecord.d), false, SCRATCH, SHARE_LIMIT);
 }
 
 /**
@@ -118,7 +117,7 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
   collateral = amountOf(SUM);
   if (!inRange(quote)) return fail(Status.Overflow, Field.QuoteBalance, -1);
   if (collateral == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
-  if (after != 0 && mulDivRounded(after, load<i64>(marketPtr(market)), load<i64>(marketPtr(market), 24), false, SCRATCH) == OVERFLOWED) {
+  if (after != 0 && mulDivRounded(after, load<i64>(marketPtr(market), MarketRecord.mark), load<i64>(marketPtr(market), MarketRecord.d), false, SCRATCH) == OVERFLOWED) {
     return fail(Status.Overflow, Field.Notional, -1);
   }
   if (!openInterestFits(market, size, after)) return fail(Status.Overflow, Field.SizeBase, -1);
@@ -258,12 +257,12 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   if (load<u8>(m, MarketRecord.kind) == CurveKind.OpenInterest) refreshMarket(market);
   if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const free = freeQuote();
-  store<i64>(PRETRADE_RECORD, sumEquity);
-  store<i64>(PRETRADE_RECORD, sumIm, 8);
-  store<i64>(PRETRADE_RECORD, sumMm, 16);
-  store<i64>(PRETRADE_RECORD, free, 24);
-  store<i32>(PRETRADE_RECORD, healthOf(sumEquity, sumIm, sumMm), 32);
-  store<i32>(PRETRADE_RECORD, sumEquity >= sumIm ? PreTradeReason.Ok : PreTradeReason.BelowInitialMargin, 36);
+  store<i64>(PRETRADE_RECORD, sumEquity, PreTradeRecord.equityQuote);
+  store<i64>(PRETRADE_RECORD, sumIm, PreTradeRecord.imQuote);
+  store<i64>(PRETRADE_RECORD, sumMm, PreTradeRecord.mmQuote);
+  store<i64>(PRETRADE_RECORD, free, PreTradeRecord.freeQuote);
+  store<i32>(PRETRADE_RECORD, healthOf(sumEquity, sumIm, sumMm), PreTradeRecord.health);
+  store<i32>(PRETRADE_RECORD, sumEquity >= sumIm ? PreTradeReason.Ok : PreTradeReason.BelowInitialMargin, PreTradeRecord.reason);
   return Status.Ok;
 }
 
@@ -295,7 +294,7 @@ export function withdraw(a: u32, amount: i64): i32 {
 }
 
 /**
- * Closes account a, paying out its collateral (written to PRETRADE_RECORD[0..8)). Refused if it
+ * Closes account a, paying out its collateral (written to the pre-trade record's equityQuote). Refused if it
  * holds positions (AccountHasPositions) or its collateral is negative (NegativeCollateral).
  */
 export function closeAccount(a: u32): i32 {
@@ -304,9 +303,9 @@ export function closeAccount(a: u32): i32 {
   if (load<u32>(u32At(Column.AccPosLen, a)) != 0 || load<u32>(u32At(Column.AccIsoHead, a)) != NONE) return fail(Status.AccountHasPositions, Field.AccountId, <i32>a);
   const coll = load<i64>(i64At(Column.AccCollateral, a));
   if (coll < 0) return fail(Status.NegativeCollateral, Field.CollateralQuote, <i32>a);
-  store<i64>(PRETRADE_RECORD, coll);
+  store<i64>(PRETRADE_RECORD, coll, PreTradeRecord.equityQuote);
   store<i64>(i64At(Column.AccCollateral, a), 0);
-  store<u8>(col(Column.AccFlags) + <usize>a, 2);
+  store<u8>(col(Column.AccFlags) + <usize>a, ACCOUNT_CLOSED);
   const hp = col(Column.AccHealth) + <usize>a;
   retally(0, <u32>load<u8>(hp), Health.Inactive);
   store<u8>(hp, <u8>Health.Inactive);

@@ -77,7 +77,7 @@ function copyRows(isolated: bool, from: u32, to: u32): void {
   if (to - from < SHORT_RUN) {
     for (let r = from; r < to; r++) {
       const o = <usize>r << 3;
-      // Equity, IM, MM, free: four columns of one stride apart, in both tables (layout.ts).
+      // Equity, IM, MM, free: four columns of one stride apart, in both tables (abi/layout.ts).
       for (let c: usize = 0; c < 4; c++) store<i64>(p0 + c * pstride + o, load<i64>(e0 + c * stride + o));
       store<u8>(ph + <usize>r, load<u8>(h + <usize>r));
       if (isolated) {

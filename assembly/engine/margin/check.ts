@@ -34,7 +34,13 @@ import { markAccount, markAccounts, markIsolated } from '../book/publish';
 /** Times the market index was built (a simulation restores the index only if it was rebuilt). */
 export let indexBuilds: u32 = 0;
 
-/** A check failed (overflow) and no full check has succeeded since: the result columns are not valid. */
+/**
+ * False when a check failed (overflow) and no full check has succeeded since: the result columns are
+ * not valid. Not the same as `resultsCurrent` (state.ts): valid means every row holds the figures of
+ * a check that succeeded (no row was left half-written by an overflow), which planning needs to order
+ * groups by risk; current means, in addition, that those figures are of the book as it is now (a
+ * full check succeeded and nothing changed since), so they may be read instead of summed again.
+ */
 export let resultsValid = true;
 
 /** Evaluates account a's cross book with the given collateral into the group sums. False on overflow. */

@@ -19,10 +19,10 @@ import { accountCount, fail, NONE, SCRATCH } from '../state';
 import { positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from '../book/position';
 import { crossFigures, isolatedFigures } from './check';
 import { ACCOUNT_ACTIVE } from '../book/book';
-import { MarketRecord, TierRecord } from '../../abi/records';
+import { I128_HI, MarketRecord, PricesRecord, TierRecord } from '../../abi/records';
 
 /** rows written (u32), next account (u32). */
-export const PRICES_RECORD: usize = memory.data(8);
+export const PRICES_RECORD: usize = memory.data(PricesRecord.BYTES);
 /** Scratch for A0 in 128 bits when it leaves i64. */
 const WIDE_A0: usize = memory.data(16, 8);
 
@@ -55,10 +55,10 @@ export let priceBank: i64 = 0;
  * common path stays small.
  */
 function liquidationPriceOfWideA0(equity: i64, v: i64, others: i64, sizeAbs: u64, long: bool, d6: u64, mmf: u64, tiers: usize, tierCount: u32): i64 {
-  store<i64>(WIDE_A0, equity); store<i64>(WIDE_A0, equity >> 63, 8);
+  store<i64>(WIDE_A0, equity); store<i64>(WIDE_A0, equity >> 63, I128_HI);
   addWide(WIDE_A0, -v);
   addWide(WIDE_A0, -others);
-  const lo = load<u64>(WIDE_A0), hi = load<u64>(WIDE_A0, 8);
+  const lo = load<u64>(WIDE_A0), hi = load<u64>(WIDE_A0, I128_HI);
   const negative = <i64>hi < 0;
   const mLo = negative ? <u64>0 - lo : lo, mHi = negative ? <u64>0 - hi - <u64>(lo != 0) : hi;
   return liquidationPriceWide(negative, mHi, mLo, sizeAbs, long, d6, mmf, tiers, tierCount, SCRATCH);
@@ -148,8 +148,8 @@ export function pricesRange(first: u32, count: u32): i32 {
       writeRow(rows++, a, market, r, size);
     }
   }
-  store<u32>(PRICES_RECORD, rows);
-  store<u32>(PRICES_RECORD, a, 4);
+  store<u32>(PRICES_RECORD, rows, PricesRecord.rows);
+  store<u32>(PRICES_RECORD, a, PricesRecord.nextAccount);
   return Status.Ok;
 }
 

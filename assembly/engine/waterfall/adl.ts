@@ -355,7 +355,7 @@ function serveRecord(j: u32, k: u32, m: u32, side: i32, ranking: u32, count: u32
   }
   const walk = ranking == <u32>Ranking.RandomWalk;
   const start: u32 = walk && count > 0
-    ? <u32>(splitmix64(<u64>load<i64>(stepPtr(j), 8) + (<u64>eventId() << 32) + <u64>k) % <u64>count) : 0;
+    ? <u32>(splitmix64(<u64>load<i64>(stepPtr(j), StepRecord.amount) + (<u64>eventId() << 32) + <u64>k) % <u64>count) : 0;
   const len = walk ? count : ordered;
   if (!walk) {
     while (cursor < len && liveSize(load<u32>(ids + (<usize>load<u32>(col(Column.SortIdsB) + (<usize>cursor << 2)) << 2)), m) == 0) cursor++;

@@ -387,7 +387,7 @@ export function adlCandidates(m: u32, side: i32): i32 {
 
 /**
  * Writes the ranking inputs of listed candidates [from, from + count) to AdlInputs rows 0..count
- * (layout.ts): the tag, account and signed size; v, N and Q as the ranking keys read them; E and M
+ * (AdlInputRecord, records.ts): the tag, account and signed size; v, N and Q as the ranking keys read them; E and M
  * of the last check (the core's own results), or with `current` != 0 as a check of the book now
  * gives them (summed here when the book changed since the last check, writing no results: a run
  * computes its keys before it checks the book, so that a failing function refuses it with nothing

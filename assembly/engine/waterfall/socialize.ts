@@ -448,7 +448,7 @@ export function runMembersFund(j: u32, w: u32, n: u32, epoch: u32): void {
   let np: u32 = 0;
   for (let i: u32 = 0; i < nm; i++) {
     if (defaulted(i, epoch)) continue;
-    const f = load<i64>(memberPtr(i), 8);
+    const f = load<i64>(memberPtr(i), MemberRecord.fund);
     if (f > 0) setPayer(np++, i, f, f);
   }
   const l2 = load<i64>(BALANCES, BalancesRecord.operatorLayer2);
