@@ -23,7 +23,7 @@ import { sortPairs } from '../margin/queue';
 import { addResidue, addRunTotal, cover, defMarket, openOf, RUN_RECORD, serves } from './steps';
 import { eventId, stepPtr } from './config';
 import {
-  bestFirstBits, gatheredHist, gatheredKeys, gatheredTotal, gatherHolders, groupOfPtr, groupPtr, holderBound, keyOf,
+  bestFirstBits, gatherHolders, histogramGathered, keysGathered, totalGathered, groupOfPtr, groupPtr, holderBound, keyOf,
   positionOf, sat, setKeyOffsets, sizeAbs, snapOf, sweepBook, tagAccount,
 } from './candidates';
 import { AdlGroupRecord, LiqRecord, MarketRecord, RunRecord, StepRecord } from '../../abi/records';
@@ -58,7 +58,7 @@ let histReady = false;
  * size, and when `select`, the level-1 size counts by the keys' top 16 bits into AdlSums.
  */
 function rankKeys(ranking: u32, m: u32, n: u32, select: bool, keysReady: bool): u64 {
-  if (keysReady && histReady) return gatheredTotal;
+  if (keysReady && histReady) return totalGathered();
   const ids = candIds(), keys = candKeys(), pos = candPos();
   // Size-weighted selection of the best prefix whose sizes reach `need` (every candidate at or above
   // the threshold is then sorted exactly): level 1 counts sizes by the keys' top 16 bits (sign,
@@ -309,10 +309,10 @@ function serveGroup(j: u32, w: u32, n: u32, x: u32, ranking: u32, swept: bool): 
   } else {
     candBase = 0;
     count = gatherHolders(m, -side, false, ranking < <u32>Ranking.Custom ? ranking : NONE);
-    keysReady = gatheredKeys;
+    keysReady = keysGathered();
   }
   let ordered = count;
-  if (ranking < <u32>Ranking.RandomWalk) ordered = rankedOrder(ranking, m, -side, count, load<u64>(gp, AdlGroupRecord.sizeBase), j, keysReady, !swept && gatheredHist);
+  if (ranking < <u32>Ranking.RandomWalk) ordered = rankedOrder(ranking, m, -side, count, load<u64>(gp, AdlGroupRecord.sizeBase), j, keysReady, !swept && histogramGathered());
   cursor = 0;
   if (listed) {
     const list = col(Column.IoU32);

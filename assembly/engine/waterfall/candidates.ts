@@ -134,8 +134,17 @@ export function gatherHolders(m: u32, side: i32, withZero: bool = false, ranking
 }
 
 /** What the last gather computed besides the list: keys, the level-1 counts, the total size. */
-export let gatheredKeys = false, gatheredHist = false;
-export let gatheredTotal: u64 = 0;
+let gatheredKeys = false, gatheredHist = false;
+let gatheredTotal: u64 = 0;
+/** The last gatherHolders computed the candidates' ranking keys. */
+// @ts-ignore: decorator
+@inline export function keysGathered(): bool { return gatheredKeys; }
+/** The last gatherHolders also counted the keys' level-1 histogram (AdlSums). */
+// @ts-ignore: decorator
+@inline export function histogramGathered(): bool { return gatheredHist; }
+/** The total size (base atoms, saturating) of the last gatherHolders' candidates. */
+// @ts-ignore: decorator
+@inline export function totalGathered(): u64 { return gatheredTotal; }
 
 /** Stable LSD radix sort of (AdlId, AdlPos)[0..n) by account id (SortIdsA, SortIdsB as second buffers). */
 function sortByAccount(n: u32): void {
