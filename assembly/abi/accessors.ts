@@ -4,7 +4,6 @@
  */
 import * as layout from './layout';
 import * as state from '../engine/state';
-import * as check from '../engine/margin/check';
 import { ABI_VERSION } from '../engine/lifecycle';
 import { PLAN_RECORD } from '../engine/liquidation/log';
 import { POLICY_RECORD } from '../engine/liquidation/policy';
@@ -24,7 +23,7 @@ export function accountCount(): u32 { return state.accountCount; }
 export function positionTop(): u32 { return state.positionTop; }
 export function isolatedTop(): u32 { return state.isolatedTop; }
 export function marketCount(): u32 { return state.marketCount; }
-export function resultsValid(): bool { return check.resultsValid; }
+export function resultsValid(): bool { return state.resultsValid; }
 /** Counts the calls that changed the book (a staged batch is refused once it moved, src/engine.ts). */
 export function bookVersion(): u32 { return state.bookVersion; }
 export function clearLastError(): void { state.clearError(); }

@@ -46,11 +46,25 @@ export function setPlanReady(ready: bool): void { planReady = ready; }
  */
 export let planRehearsed = false;
 export function setPlanRehearsed(rehearsed: bool): void { planRehearsed = rehearsed; }
+/** Times the market index was built (a simulation restores the index only if it was rebuilt). */
+export let indexBuilds: u32 = 0;
+export function noteIndexBuilt(): void { indexBuilds++; }
+
+/**
+ * False when a check failed (overflow) and no full check has succeeded since: the result columns are
+ * not valid. Not the same as `resultsCurrent` (below): valid means every row holds the figures of
+ * a check that succeeded (no row was left half-written by an overflow), which planning needs to order
+ * groups by risk; current means, in addition, that those figures are of the book as it is now (a
+ * full check succeeded and nothing changed since), so they may be read instead of summed again.
+ */
+export let resultsValid = true;
+/** Set by the checks (margin/check.ts), and by a simulation that restored a snapshot taken after one. */
+export function setResultsValid(valid: bool): void { resultsValid = valid; }
 /**
  * The result columns hold every group's figures for the book as it is: a full check succeeded and
  * nothing changed since. Prices, planning and execution then read a group's equity and MM instead
  * of summing its positions again (the same sums, so the same numbers). Stronger than `resultsValid`
- * (margin/check.ts), which only says no row was left half-written by a failed check.
+ * (above), which only says no row was left half-written by a failed check.
  */
 export let resultsCurrent = false;
 export function setResultsCurrent(current: bool): void { resultsCurrent = current; }

@@ -16,7 +16,7 @@ import { CurveKind, Field, Health, PreTradeReason, Status } from '../../abi/stat
 import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from '../state';
 import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
 import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from '../margin/check';
-import { freeQuote, sumEquity, sumIm, sumMm } from './position';
+import { freeQuote, SUMS } from './position';
 import { ACCOUNT_CLOSED, addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
 import { markAccount, markIsolated } from './publish';
 import { MarketRecord, PreTradeRecord } from '../../abi/records';
@@ -152,7 +152,7 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
       const cross = load<i64>(i64At(Column.AccCollateral, a)) - marginIn;
       if (!inRange(cross)) return fail(Status.Overflow, Field.CollateralQuote, -1);
       if (!evaluateCross(a, cross)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+      if (SUMS.equityQuote < SUMS.imQuote) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
     }
     let r = planSlot;
     if (r == NONE && planSize != 0) {
@@ -257,12 +257,12 @@ export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolat
   if (load<u8>(m, MarketRecord.kind) == CurveKind.OpenInterest) refreshMarket(market);
   if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const free = freeQuote();
-  store<i64>(PRETRADE_RECORD, sumEquity, PreTradeRecord.equityQuote);
-  store<i64>(PRETRADE_RECORD, sumIm, PreTradeRecord.imQuote);
-  store<i64>(PRETRADE_RECORD, sumMm, PreTradeRecord.mmQuote);
+  store<i64>(PRETRADE_RECORD, SUMS.equityQuote, PreTradeRecord.equityQuote);
+  store<i64>(PRETRADE_RECORD, SUMS.imQuote, PreTradeRecord.imQuote);
+  store<i64>(PRETRADE_RECORD, SUMS.mmQuote, PreTradeRecord.mmQuote);
   store<i64>(PRETRADE_RECORD, free, PreTradeRecord.freeQuote);
-  store<i32>(PRETRADE_RECORD, healthOf(sumEquity, sumIm, sumMm), PreTradeRecord.health);
-  store<i32>(PRETRADE_RECORD, sumEquity >= sumIm ? PreTradeReason.Ok : PreTradeReason.BelowInitialMargin, PreTradeRecord.reason);
+  store<i32>(PRETRADE_RECORD, healthOf(SUMS.equityQuote, SUMS.imQuote, SUMS.mmQuote), PreTradeRecord.health);
+  store<i32>(PRETRADE_RECORD, SUMS.equityQuote >= SUMS.imQuote ? PreTradeReason.Ok : PreTradeReason.BelowInitialMargin, PreTradeRecord.reason);
   return Status.Ok;
 }
 
@@ -288,7 +288,7 @@ export function withdraw(a: u32, amount: i64): i32 {
   const after = load<i64>(i64At(Column.AccCollateral, a)) - amount;
   if (!inRange(after)) return fail(Status.Overflow, Field.CollateralQuote, -1);
   if (!evaluateCross(a, after)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-  if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+  if (SUMS.equityQuote < SUMS.imQuote) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   store<i64>(i64At(Column.AccCollateral, a), after);
   return changed();
 }

@@ -9,7 +9,8 @@
  * with (imf, mmf, deduction) from the market's curve at this size. Each amount is rounded once from
  * the exact rational (math/fixed.ts). `groupSums` sums a group's positions on locals in one loop
  * (the batch loop inlines it); positions beyond the fast range go through `evaluateExact`, whose
- * results come back in the four globals below (wasm has no multi-value return here).
+ * results come back in four file-private globals; a group's sums and a position's terms, which other
+ * files read, come back in the named records SUMS and TERMS (wasm has no multi-value return here).
  *
  * The fractions come from the market record's base fields (premultiplied by the mark) unless the
  * size reaches the market's base limit: the next tier's size, or for the size premium the size at
@@ -23,11 +24,11 @@ import { CurveKind } from '../../abi/status';
 import { SCRATCH } from '../state';
 import { MarketRecord, TierRecord } from '../../abi/records';
 
-/** One position's amounts from the exact (128-bit) path, `evaluateExact`. */
-export let valueQuote: i64 = 0;
-export let fundingOwedQuote: i64 = 0;
-export let imQuote: i64 = 0;
-export let mmQuote: i64 = 0;
+/** One position's amounts from the exact (128-bit) path, `evaluateExact` (read in this file only). */
+let valueQuote: i64 = 0;
+let fundingOwedQuote: i64 = 0;
+let imQuote: i64 = 0;
+let mmQuote: i64 = 0;
 
 /**
  * The curve's fractions at this |size|, packed: imf in bits 0..20, mmf in bits 21..41, and in bits
@@ -103,7 +104,7 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
  * Sums one margin group: collateral plus the positions in slots [start, start + len) of the
  * position arena. (Isolated positions and hypothetical books are copied to scratch slots first.)
  *
- * The per-position arithmetic runs on locals; the results go to sumEquity, sumIm and sumMm once
+ * The per-position arithmetic runs on locals; the results go to the record SUMS once
  * per group. Two modes, chosen by the constant `careful`:
  * - quick (the batch loop): no calls; returns GROUP_RETRY when a position needs the 128-bit path or
  *   the magnitude bound cannot rule out an i64 overflow of some partial sum;
@@ -182,7 +183,7 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
     bits |= (equity ^ im) & (equity ^ (equity - im));
     if (bits < 0) return GROUP_OVERFLOW;
   }
-  sumEquity = equity; sumIm = im; sumMm = mm;
+  SUMS.equityQuote = equity; SUMS.imQuote = im; SUMS.mmQuote = mm;
   return GROUP_OK;
 }
 
@@ -204,13 +205,13 @@ export function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, qu
   return true;
 }
 
-/** Sums of the last group summed by groupSums (valid when it returned GROUP_OK). */
-export let sumEquity: i64 = 0;
-export let sumIm: i64 = 0;
-export let sumMm: i64 = 0;
+/** A group's sums: equity, IM and MM (quote atoms). */
+@unmanaged export class GroupSums { equityQuote: i64; imQuote: i64; mmQuote: i64; }
+/** The last group summed by groupSums (valid when it returned GROUP_OK), or set by setSums. */
+export const SUMS = changetype<GroupSums>(memory.data(24, 8));
 
 /** Sets the group sums from figures already known (the last full check's, check.ts). */
-export function setSums(equity: i64, im: i64, mm: i64): void { sumEquity = equity; sumIm = im; sumMm = mm; }
+export function setSums(equity: i64, im: i64, mm: i64): void { SUMS.equityQuote = equity; SUMS.imQuote = im; SUMS.mmQuote = mm; }
 
 /**
  * Sums a group exactly: the quick pass first; a group it cannot bound (an amount beyond the fast
@@ -230,17 +231,18 @@ export function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral
 /** free = equity - IM of the last group; cannot overflow once groupSumsExact succeeded. */
 // @ts-ignore: decorator
 @inline export function freeQuote(): i64 {
-  return sumEquity - sumIm;
+  return SUMS.equityQuote - SUMS.imQuote;
 }
 
 // ---------------------------------------------------------------------------------------------
 // One position's terms for liquidation: its value term v = floor(s m / D), its IM and MM at size s,
-// and the curve's maintenance fraction at |s|. Results in the globals below (exact, any size).
+// and the curve's maintenance fraction at |s|. Results in the record TERMS (exact, any size).
 
-export let termValue: i64 = 0;
-export let termIm: i64 = 0;
-export let termMm: i64 = 0;
-export let termMmf: u64 = 0;
+/** One position's liquidation terms: v = floor(s m / D), IM and MM at its size (quote atoms), and
+ * the curve's maintenance fraction at |s| (ppm). */
+@unmanaged export class PositionTerms { valueQuote: i64; imQuote: i64; mmQuote: i64; mmfPpm: u64; }
+/** The terms positionTerms last evaluated. */
+export const TERMS = changetype<PositionTerms>(memory.data(32, 8));
 
 /** Evaluates the terms of a position of `sizeBase` in `market` for an account floor; false on overflow. */
 export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
@@ -249,7 +251,7 @@ export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
 
 /**
  * positionTerms with its common case inlined (the market's base fractions, premultiplied by the mark,
- * as in groupSums); `withIm` false leaves termIm unset (the price loop has no use for it).
+ * as in groupSums); `withIm` false leaves TERMS.imQuote unset (the price loop has no use for it).
  */
 // @ts-ignore: decorator
 @inline export function positionTermsInline(market: u32, sizeBase: i64, floorPpm: u64, withIm: bool): bool {
@@ -258,10 +260,10 @@ export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
   const valueEst = <f64>sizeBase * load<f64>(mkt, MarketRecord.markOverD);
   if (sizeBase != 0 && Math.abs(valueEst) <= FAST_LIMIT && sizeAbs < load<i64>(mkt, MarketRecord.baseLimit) && <i64>floorPpm <= <i64>load<u32>(mkt, MarketRecord.baseImf)) {
     const sizeAbsF = <f64>sizeAbs, d6 = load<i64>(mkt, MarketRecord.d6);
-    termMmf = <u64>load<u32>(mkt, MarketRecord.baseMmf);
-    termValue = mulDivFloorFast(sizeBase, load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), valueEst);
-    if (withIm) termIm = mulDivCeilFast(sizeAbs, load<i64>(mkt, MarketRecord.markImf), d6, sizeAbsF * load<f64>(mkt, MarketRecord.estImf));
-    termMm = mulDivCeilFast(sizeAbs, load<i64>(mkt, MarketRecord.markMmf), d6, sizeAbsF * load<f64>(mkt, MarketRecord.estMmf));
+    TERMS.mmfPpm = <u64>load<u32>(mkt, MarketRecord.baseMmf);
+    TERMS.valueQuote = mulDivFloorFast(sizeBase, load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), valueEst);
+    if (withIm) TERMS.imQuote = mulDivCeilFast(sizeAbs, load<i64>(mkt, MarketRecord.markImf), d6, sizeAbsF * load<f64>(mkt, MarketRecord.estImf));
+    TERMS.mmQuote = mulDivCeilFast(sizeAbs, load<i64>(mkt, MarketRecord.markMmf), d6, sizeAbsF * load<f64>(mkt, MarketRecord.estMmf));
     return true;
   }
   return positionTermsCurve(market, sizeBase, floorPpm);
@@ -269,7 +271,7 @@ export function positionTerms(market: u32, sizeBase: i64, floorPpm: u64): bool {
 
 /** positionTerms through the curve: any size, tier, size premium or account floor. */
 function positionTermsCurve(market: u32, sizeBase: i64, floorPpm: u64): bool {
-  if (sizeBase == 0) { termValue = 0; termIm = 0; termMm = 0; termMmf = 0; return true; }
+  if (sizeBase == 0) { TERMS.valueQuote = 0; TERMS.imQuote = 0; TERMS.mmQuote = 0; TERMS.mmfPpm = 0; return true; }
   const mkt = marketPtr(market);
   const mark = load<i64>(mkt, MarketRecord.mark), d = load<i64>(mkt, MarketRecord.d), d6 = load<i64>(mkt, MarketRecord.d6);
   const sizeAbs = <i64>absU(sizeBase);
@@ -280,18 +282,18 @@ function positionTermsCurve(market: u32, sizeBase: i64, floorPpm: u64): bool {
   const mmf = <i64>((fractions >> 21) & 0x1FFFFF);
   if (<i64>floorPpm > imf) imf = <i64>floorPpm;
   const ded = deductionOf(fractions);
-  termMmf = <u64>mmf;
+  TERMS.mmfPpm = <u64>mmf;
   if (Math.abs(valueEst) <= FAST_LIMIT) {
     const sizeAbsF = <f64>sizeAbs, perPpm = load<f64>(mkt, MarketRecord.markOverD6);
-    termValue = mulDivFloorFast(sizeBase, mark, d, valueEst);
-    termIm = mulDivCeilFast(sizeAbs, mark * imf, d6, sizeAbsF * perPpm * <f64>imf);
-    termMm = mulDivCeilFast(sizeAbs, mark * mmf, d6, sizeAbsF * perPpm * <f64>mmf) - ded;
+    TERMS.valueQuote = mulDivFloorFast(sizeBase, mark, d, valueEst);
+    TERMS.imQuote = mulDivCeilFast(sizeAbs, mark * imf, d6, sizeAbsF * perPpm * <f64>imf);
+    TERMS.mmQuote = mulDivCeilFast(sizeAbs, mark * mmf, d6, sizeAbsF * perPpm * <f64>mmf) - ded;
     return true;
   }
   const v = mulDivExact(sizeBase, mark, d, false, SCRATCH);
   const im = requirementCeilExact(<u64>sizeAbs, <u64>mark, <u64>imf, <u64>d, SCRATCH);
   const mm = requirementCeilExact(<u64>sizeAbs, <u64>mark, <u64>mmf, <u64>d, SCRATCH);
   if (v == OVERFLOWED || im == OVERFLOWED || mm == OVERFLOWED) return false;
-  termValue = v; termIm = im; termMm = mm - ded;
+  TERMS.valueQuote = v; TERMS.imQuote = im; TERMS.mmQuote = mm - ded;
   return true;
 }

@@ -12,7 +12,7 @@ import { FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, r
 import { marketPtr } from '../../abi/layout';
 import { MarketRecord } from '../../abi/records';
 import { SCRATCH } from '../state';
-import { positionTermsInline, termIm, termMm } from '../book/position';
+import { positionTermsInline, TERMS } from '../book/position';
 import { sideIndex } from '../book/book';
 import { equityShare } from '../margin/prices';
 import { PPM } from './policy';
@@ -133,8 +133,8 @@ export function closeBy(out: CloseOutcome, dBase: i64, priceQuote: i64, equityQu
   out.fundFeeQuote = fee - liqFee;
   out.deficitQuote = deficit;
   out.equityAfterQuote = e1 - fee + deficit;
-  out.mmAfterQuote = termMm;
-  out.imAfterQuote = termIm;
+  out.mmAfterQuote = TERMS.mmQuote;
+  out.imAfterQuote = TERMS.imQuote;
   return true;
 }
 

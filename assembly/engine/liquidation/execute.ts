@@ -17,7 +17,7 @@ import { divModU128, mulWideU } from '../../math/wide';
 import { col, Column, logCapacity, maxPositions, i64At, u32At, marketPtr } from '../../abi/layout';
 import { Field, RowKind, Status } from '../../abi/status';
 import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, planRehearsed, positionLive, SCRATCH, bookChanged, setPlanRehearsed } from '../state';
-import { positionTerms, sumEquity, sumMm, termMm } from '../book/position';
+import { positionTerms, SUMS, TERMS } from '../book/position';
 import { evaluateCross, isolatedFigures } from '../margin/check';
 import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, fundingToSettle, inRange, noteHolder, removeCrossSlot, sideIndex } from '../book/book';
 import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from '../book/markets';
@@ -245,7 +245,7 @@ function startGroup(a: u32, iso: u32, i: u32): i32 {
     if (!writing && !precomputed && !isolatedFigures(a, iso)) return fail(Status.Overflow, Field.AccountId, <i32>a);
     gLeft = 1;
   }
-  gEquity = sumEquity; gMm = sumMm;
+  gEquity = SUMS.equityQuote; gMm = SUMS.mmQuote;
   // Only a liquidatable group is liquidated: E < M, and for the backstop's transfer E < backstop * M,
   // judged on the figures the rehearsal just summed (or planning's, for the same unchanged book).
   if (!writing) {
@@ -291,7 +291,7 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   if (!writing && !precomputed) {
     // The rehearsal from scratch: the close's amounts go to its log row for the writing pass.
     if (!positionTerms(market, size, gFloor)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-    const mmPos = termMm;
+    const mmPos = TERMS.mmQuote;
     if (!closeOutcome(CLOSE, market, size, quote, snap, d, price, gEquity, gMm, mmPos, gFloor, <u64>policyU32(PolicyRecord.feePpm), <i64>policyU32(PolicyRecord.sharePpm))) {
       return fail(Status.Overflow, Field.AccountId, <i32>a);
     }

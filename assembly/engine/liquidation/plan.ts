@@ -16,9 +16,9 @@ import { compareProducts, buildQueue } from '../margin/queue';
 import { col, Column, logCapacity, SCRATCH_SLOTS, marketPtr } from '../../abi/layout';
 import { Field, RowKind, Status } from '../../abi/status';
 import { LiqRecord, MarketRecord, PlanRecord, PolicyRecord } from '../../abi/records';
-import { clearError, fail, LIQ_RECORD, NONE, SCRATCH, setPlanReady } from '../state';
-import { positionTerms, sumEquity, sumIm, sumMm, termIm, termMm } from '../book/position';
-import { crossFigures, isolatedFigures, resultsValid } from '../margin/check';
+import { clearError, fail, LIQ_RECORD, NONE, resultsValid, SCRATCH, setPlanReady } from '../state';
+import { positionTerms, SUMS, TERMS } from '../book/position';
+import { crossFigures, isolatedFigures } from '../margin/check';
 import { PPM, policyBackstopAccount, policyI64, policyU32 } from './policy';
 import { absI, closeBy, CloseOutcome, closeSetup, maxI, minI, staticCloseOutcome } from './close';
 import { PLAN_RECORD, publishPlan, writeAmounts, writePlanRow } from './log';
@@ -59,7 +59,7 @@ export function planLiquidations(): i32 {
     const len = load<u32>(col(Column.AccPosLen) + off);
     if (rows + max(len, 1) > room) { complete = 0; break; }
     if (!crossFigures(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
-    if (sumEquity >= sumMm) continue;
+    if (SUMS.equityQuote >= SUMS.mmQuote) continue;
     const before = rows;
     if (!planGroup(a, NONE, load<u32>(col(Column.AccPosStart) + off), len)) return fail(Status.Overflow, Field.AccountId, <i32>a);
     if (rows > before) { groups++; rehearse(before); }
@@ -72,7 +72,7 @@ export function planLiquidations(): i32 {
       if (a == backstopAccount) continue;
       if (rows + 1 > room) { complete = 0; break; }
       if (!isolatedFigures(a, r)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      if (sumEquity >= sumMm) continue;
+      if (SUMS.equityQuote >= SUMS.mmQuote) continue;
       const before = rows;
       if (!planGroup(a, r, 0, 1)) return fail(Status.Overflow, Field.AccountId, <i32>a);
       if (rows > before) { groups++; rehearse(before); }
@@ -106,11 +106,11 @@ function rehearse(first: u32): void {
   return iso == NONE ? load<i64>(col(cross) + (<usize>slot << 3)) : load<i64>(col(isolated) + (<usize>iso << 3));
 }
 
-/** Plans one group (sums of the group in sumEquity/sumIm/sumMm). False on overflow. */
+/** Plans one group (sums of the group in SUMS.equityQuote/SUMS.imQuote/SUMS.mmQuote). False on overflow. */
 function planGroup(a: u32, iso: u32, start: u32, len: u32): bool {
   gAccount = a; gIso = iso;
   gFloor = <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2));
-  gEquity = sumEquity; gMm = sumMm; gIm = sumIm;
+  gEquity = SUMS.equityQuote; gMm = SUMS.mmQuote; gIm = SUMS.imQuote;
   gNotionalLeft = policyI64(PolicyRecord.maxNotional);
   gDeficitLeft = policyI64(PolicyRecord.maxDeficit);
   if (len == 0) {
@@ -139,7 +139,7 @@ function planGroup(a: u32, iso: u32, start: u32, len: u32): bool {
       const market = posMarket(iso, slot), size = posField(iso, slot, Column.PosSize, Column.IsoSize);
       if (order == 0) {
         if (!positionTerms(market, size, gFloor)) return false;
-        key = termMm;
+        key = TERMS.mmQuote;
       } else {
         const mkt = marketPtr(market);
         key = mulDivRounded(absI(size), load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), false, SCRATCH);
@@ -285,7 +285,7 @@ function planPosition(slot: u32): i32 {
   pStep = load<i64>(mkt, MarketRecord.step);
   const dScale = load<i64>(mkt, MarketRecord.d);
   if (!positionTerms(pMarket, pSize, gFloor)) return PLAN_OVERFLOW;
-  pMm = termMm; pIm = termIm;
+  pMm = TERMS.mmQuote; pIm = TERMS.imQuote;
   // Every probe below closes this position from the same state: set up what does not depend on c.
   if (!closeSetup(pMarket, pSize, pQuote, pSnap, gEquity, gMm, pMm)) return PLAN_OVERFLOW;
   lastClose = -1;

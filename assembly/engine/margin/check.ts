@@ -20,8 +20,8 @@
 import { addOverflowBits, OVERFLOWED } from '../../math/fixed';
 import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../../abi/layout';
 import { Field, Health, Status } from '../../abi/status';
-import { accountCount, clearCallTallies, countCall, fail, resultsCurrent, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from '../state';
-import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, setSums, sumEquity, sumIm, sumMm } from '../book/position';
+import { accountCount, clearCallTallies, countCall, fail, noteIndexBuilt, resultsCurrent, setResultsValid, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from '../state';
+import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, setSums, SUMS } from '../book/position';
 import { ACCOUNT_ACTIVE } from '../book/book';
 import { markAccount, markAccounts, markIsolated } from '../book/publish';
 
@@ -31,17 +31,6 @@ import { markAccount, markAccounts, markIsolated } from '../book/publish';
   return equity < 0 ? Health.Bankrupt : (equity < mm ? Health.Liquidatable : (equity < im ? Health.BelowInitial : Health.Healthy));
 }
 
-/** Times the market index was built (a simulation restores the index only if it was rebuilt). */
-export let indexBuilds: u32 = 0;
-
-/**
- * False when a check failed (overflow) and no full check has succeeded since: the result columns are
- * not valid. Not the same as `resultsCurrent` (state.ts): valid means every row holds the figures of
- * a check that succeeded (no row was left half-written by an overflow), which planning needs to order
- * groups by risk; current means, in addition, that those figures are of the book as it is now (a
- * full check succeeded and nothing changed since), so they may be read instead of summed again.
- */
-export let resultsValid = true;
 
 /** Evaluates account a's cross book with the given collateral into the group sums. False on overflow. */
 export function evaluateCross(a: u32, collateral: i64): bool {
@@ -115,9 +104,9 @@ export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64
  * group below zero; a step that only moves collateral may keep this part for the step.
  */
 export function unrealizedOf(tag: u32): i64 {
-  if ((tag & ISOLATED_TAG) == 0) return evaluateCross(tag, 0) ? sumEquity : OVERFLOWED;
+  if ((tag & ISOLATED_TAG) == 0) return evaluateCross(tag, 0) ? SUMS.equityQuote : OVERFLOWED;
   const r = tag & ~ISOLATED_TAG;
-  return evaluateIsolatedRow(load<u32>(col(Column.IsoAccount) + (<usize>r << 2)), r, 0) ? sumEquity : OVERFLOWED;
+  return evaluateIsolatedRow(load<u32>(col(Column.IsoAccount) + (<usize>r << 2)), r, 0) ? SUMS.equityQuote : OVERFLOWED;
 }
 
 /** A group's collateral: the account's cross collateral, or the isolated row's. */
@@ -154,7 +143,7 @@ export function equityOf(tag: u32): i64 { return equityWith(collateralOf(tag), u
 // @ts-ignore: decorator
 @inline function writeResults(slot: u32, i: u32): void {
   const free = freeQuote();
-  const equity = sumEquity, im = sumIm, mm = sumMm;
+  const equity = SUMS.equityQuote, im = SUMS.imQuote, mm = SUMS.mmQuote;
   assert(im >= mm && mm >= 0, 'IM >= MM >= 0');
   const base = slot == 0 ? Column.AccEquity : Column.IsoEquity;
   const off = <usize>i << 3;
@@ -171,13 +160,10 @@ export function equityOf(tag: u32): i64 { return equityWith(collateralOf(tag), u
   countCall(slot, h);
 }
 
-/** Marks the result columns valid (a simulation restored a snapshot taken after a check). */
-export function setResultsValid(valid: bool): void { resultsValid = valid; }
-
 /** Checks account a alone (cross book and isolated rows); false (error recorded, results invalid) on overflow. */
 export function recheckAccount(a: u32): bool {
   if (checkAccount(a)) return true;
-  resultsValid = false;
+  setResultsValid(false);
   setResultsCurrent(false);
   return false;
 }
@@ -227,18 +213,18 @@ export function checkRange(first: u32, count: u32): i32 {
     if (r == GROUP_RETRY) r = groupSumsCareful(load<u32>(starts + off), load<u32>(lens + off), <u64>load<u32>(floors + off), load<i64>(collateral + (<usize>a << 3)));
     if (r != GROUP_OK) {
       fail(Status.Overflow, Field.AccountId, <i32>a);
-      resultsValid = false;
+      setResultsValid(false);
       setResultsCurrent(false);
       return Status.Overflow;
     }
     writeResults(0, a);
     let row = load<u32>(isoHeads + off);
     while (row != NONE) {
-      if (!checkIsolatedRow(row, a)) { resultsValid = false; setResultsCurrent(false); return Status.Overflow; }
+      if (!checkIsolatedRow(row, a)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
       row = load<u32>(col(Column.IsoNext) + (<usize>row << 2));
     }
   }
-  if (first == 0 && count == accountCount) { resultsValid = true; setResultsCurrent(true); }
+  if (first == 0 && count == accountCount) { setResultsValid(true); setResultsCurrent(true); }
   return Status.Ok;
 }
 
@@ -276,7 +262,7 @@ export function checkList(count: u32): i32 {
     if (load<u32>(stamps + (<usize>a << 2)) == stamp) continue;
     store<u32>(stamps + (<usize>a << 2), stamp);
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
-    if (!checkAccount(a)) { resultsValid = false; setResultsCurrent(false); return Status.Overflow; }
+    if (!checkAccount(a)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
   }
   return Status.Ok;
 }
@@ -302,13 +288,13 @@ export function checkMarkets(count: u32): i32 {
     store<u32>(mstamps + (<usize>m << 2), stamp);
     const end = load<u32>(starts + (<usize>(m + 1) << 2));
     for (let e = load<u32>(starts + (<usize>m << 2)); e < end; e++) {
-      if (!checkHolder(load<u32>(entries + (<usize>e << 2)), stamp, stamps, flags)) { resultsValid = false; setResultsCurrent(false); return Status.Overflow; }
+      if (!checkHolder(load<u32>(entries + (<usize>e << 2)), stamp, stamps, flags)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
     }
   }
   const pm = col(Column.PendingMarket), ph = col(Column.PendingHolder);
   for (let k: u32 = 0; k < pendingCount; k++) {
     if (load<u32>(mstamps + (<usize>load<u32>(pm + (<usize>k << 2)) << 2)) != stamp) continue;
-    if (!checkHolder(load<u32>(ph + (<usize>k << 2)), stamp, stamps, flags)) { resultsValid = false; setResultsCurrent(false); return Status.Overflow; }
+    if (!checkHolder(load<u32>(ph + (<usize>k << 2)), stamp, stamps, flags)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
   }
   return Status.Ok;
 }
@@ -338,7 +324,7 @@ export function checkMarkets(count: u32): i32 {
  * only cost a wasted re-check; new holders go to the pending list until the next rebuild.
  */
 export function buildIndex(): void {
-  indexBuilds++;
+  noteIndexBuilt();
   const starts = col(Column.IndexStart), fill = col(Column.IndexFill), entries = col(Column.IndexEntries);
   memory.fill(fill, 0, <usize>marketCount << 2);
   const flags = col(Column.AccFlags);

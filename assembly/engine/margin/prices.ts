@@ -16,7 +16,7 @@ import { addWide } from '../../math/wide';
 import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../../math/fixed';
 import { CurveKind, Field, Status } from '../../abi/status';
 import { accountCount, fail, NONE, SCRATCH } from '../state';
-import { positionTerms, positionTermsInline, sumEquity, sumMm, termMm, termMmf, termValue } from '../book/position';
+import { positionTerms, positionTermsInline, SUMS, TERMS } from '../book/position';
 import { crossFigures, isolatedFigures } from './check';
 import { ACCOUNT_ACTIVE } from '../book/book';
 import { I128_HI, MarketRecord, PricesRecord, TierRecord } from '../../abi/records';
@@ -45,8 +45,8 @@ const WIDE_A0: usize = memory.data(16, 8);
 }
 
 /** Liquidation and bankruptcy price of one position of a group (E, M); the two go to the globals. */
-export let priceLiq: i64 = 0;
-export let priceBank: i64 = 0;
+let priceLiq: i64 = 0;
+let priceBank: i64 = 0;
 
 /** Prices from a position's terms (v, MM_i, mmf at |s|) and its group's equity and MM. */
 /**
@@ -118,7 +118,7 @@ export function pricesRange(first: u32, count: u32): i32 {
       // The group's equity and MM (the last full check's when nothing changed since), then one pass
       // over its positions: terms and prices.
       const defined = crossFigures(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)));
-      const equity = sumEquity, mmGroup = sumMm;
+      const equity = SUMS.equityQuote, mmGroup = SUMS.mmQuote;
       const invGroup = 1.0 / <f64>mmGroup;
       // Column bases in locals: the loop body then loads only data.
       const posMarket = col(Column.PosMarket), posSize = col(Column.PosSize);
@@ -127,7 +127,7 @@ export function pricesRange(first: u32, count: u32): i32 {
       for (let s = start; s < start + len; s++) {
         const market = <u32>load<u16>(posMarket + (<usize>s << 1));
         const size = load<i64>(posSize + (<usize>s << 3));
-        if (!defined || !positionTermsInline(market, size, floorPpm, false) || !pricesFromTerms(market, size, termValue, termMm, termMmf, equity, mmGroup, invGroup)) {
+        if (!defined || !positionTermsInline(market, size, floorPpm, false) || !pricesFromTerms(market, size, TERMS.valueQuote, TERMS.mmQuote, TERMS.mmfPpm, equity, mmGroup, invGroup)) {
           priceLiq = PRICE_UNDEFINED; priceBank = PRICE_UNDEFINED;
         }
         const row = <usize>rows; rows++;
@@ -142,7 +142,7 @@ export function pricesRange(first: u32, count: u32): i32 {
     for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) {
       const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
       const size = load<i64>(col(Column.IsoSize) + (<usize>r << 3));
-      if (!isolatedFigures(a, r) || !positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, termValue, termMm, termMmf, sumEquity, sumMm, 1.0 / <f64>sumMm)) {
+      if (!isolatedFigures(a, r) || !positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, TERMS.valueQuote, TERMS.mmQuote, TERMS.mmfPpm, SUMS.equityQuote, SUMS.mmQuote, 1.0 / <f64>SUMS.mmQuote)) {
         priceLiq = PRICE_UNDEFINED; priceBank = PRICE_UNDEFINED;
       }
       writeRow(rows++, a, market, r, size);

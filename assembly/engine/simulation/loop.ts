@@ -19,7 +19,7 @@ import { col, Column, i64At, marketPtr, u32At } from '../../abi/layout';
 import { Field, Health, Metric, METRICS, SimArray, Status, Tranche } from '../../abi/status';
 import { BalancesRecord, ExecRecord, LiqRecord, MarketRecord, MAX_STEPS, PlanRecord, RunRecord, SimHeaderRecord, StepRecord, WaterfallStateRecord } from '../../abi/records';
 import { accountCount, bookVersion, fail, LIQ_RECORD, marketCount, NONE, resultsCurrent, setResultsCurrent, tallyPtr } from '../state';
-import { setResultsValid } from '../margin/check';
+import { setResultsValid } from '../state';
 import { planLiquidations } from '../liquidation/plan';
 import { PLAN_RECORD } from '../liquidation/log';
 import { policyBackstopAccount } from '../liquidation/policy';

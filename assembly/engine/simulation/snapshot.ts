@@ -11,7 +11,7 @@
 import { col, Column, columnBytes, maxAccounts } from '../../abi/layout';
 import { Field, Status } from '../../abi/status';
 import { bookChanged, bookVersion, fail, loadCounters, saveCounters } from '../state';
-import { indexBuilds, setResultsValid } from '../margin/check';
+import { indexBuilds, setResultsValid } from '../state';
 import { markAllResults } from '../book/publish';
 import { Region, regionPtr, SNAP_COUNTERS } from './area';
 

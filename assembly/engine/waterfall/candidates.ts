@@ -17,7 +17,7 @@ import { Field, Status } from '../../abi/status';
 import { accountCount, fail, indexDirty, marketCount, NONE, pendingCount, resultsCurrent, SCRATCH } from '../state';
 import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from '../book/book';
 import { buildIndex, evaluateCross, isolatedFigures } from '../margin/check';
-import { sumEquity, sumMm } from '../book/position';
+import { SUMS } from '../book/position';
 
 import { AdlGroupRecord, AdlInputRecord, MarketRecord } from '../../abi/records';
 
@@ -423,8 +423,8 @@ export function adlCandidateInputs(from: u32, count: u32, current: i32): i32 {
     if (summed) {
       const ok = (tag & ISOLATED_TAG) == 0 ? evaluateCross(tag, load<i64>(i64At(Column.AccCollateral, tag))) : isolatedFigures(tagAccount(tag), tag & ~ISOLATED_TAG);
       if (!ok) return fail(Status.Overflow, Field.AccountId, <i32>tagAccount(tag));
-      store<i64>(r, sumEquity, AdlInputRecord.equity);
-      store<i64>(r, sumMm, AdlInputRecord.mm);
+      store<i64>(r, SUMS.equityQuote, AdlInputRecord.equity);
+      store<i64>(r, SUMS.mmQuote, AdlInputRecord.mm);
     } else {
       store<i64>(r, groupCol(tag, Column.AccEquity, Column.IsoEquity), AdlInputRecord.equity);
       store<i64>(r, groupCol(tag, Column.AccMm, Column.IsoMm), AdlInputRecord.mm);

@@ -21,7 +21,7 @@ import { BalancesRecord, MAX_MEMBERS, MAX_PROVIDERS, MemberRecord, ProviderRecor
 import { accountCount, changed, fail, NONE, SCRATCH } from '../state';
 import { checkAccount } from '../book/book';
 import { evaluateCross } from '../margin/check';
-import { sumEquity, sumIm } from '../book/position';
+import { SUMS } from '../book/position';
 
 
 /** What the waterfall keeps besides accounts and funds (BalancesRecord). */
@@ -62,7 +62,7 @@ export function vaultNav(): i64 {
   const v = backstopVaultAccount();
   if (v == NONE) return 0;
   if (!evaluateCross(v, load<i64>(col(Column.AccCollateral) + (<usize>v << 3)))) return OVERFLOWED;
-  return sumEquity;
+  return SUMS.equityQuote;
 }
 
 function providerIndex(a: u32): u32 {
@@ -84,7 +84,7 @@ export function vaultDeposit(a: u32, amount: i64): i32 {
   if (aAfter == OVERFLOWED || vAfter == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
   // The provider must stay above initial margin, as for a withdrawal.
   if (!evaluateCross(a, aAfter)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-  if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+  if (SUMS.equityQuote < SUMS.imQuote) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   const total = totalShares();
   let minted: i64;
   if (total == 0) minted = amount;
@@ -129,7 +129,7 @@ export function vaultWithdraw(a: u32, shares: i64): i32 {
   if (vAfter == OVERFLOWED || aAfter == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
   if (amount > 0) {
     if (!evaluateCross(v, vAfter)) return fail(Status.Overflow, Field.AccountId, <i32>v);
-    if (sumEquity < sumIm) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+    if (SUMS.equityQuote < SUMS.imQuote) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   }
   store<i64>(collV, vAfter);
   store<i64>(collA, aAfter);
