@@ -122,6 +122,8 @@ export class Raw {
   private buffer: ArrayBuffer;
   private readonly columnPtrs: number[] = [];
   private errorView: Int32Array;
+  /** Single records' views, kept while the memory stays (the simulation header's is not: its area may move). */
+  private readonly kept: Record<RecordName, { view: DataView; at: unknown } | null>;
   private readonly recordPtr: { readonly [R in RecordName]: () => number };
   /** What the core's `simInterrupted` import answers (a simulation worker reads a shared flag). */
   interrupt: () => number = () => 0;
@@ -136,6 +138,7 @@ export class Raw {
     this.abi = parseAbi(readString(x.memory, x.abiTable() >>> 0));
     this.buffer = x.memory.buffer;
     this.errorView = this.errorRecord();
+    this.kept = Object.fromEntries(Object.keys(this.abi.records).map((name) => [name, null])) as Raw['kept'];
     this.recordPtr = {
       Error: () => x.errorRecordPtr(), Tally: () => x.tallyRecordPtr(), PreTrade: () => x.preTradeRecordPtr(),
       Market: () => this.columnPtrs[Column.Markets]!, Policy: () => x.policyRecordPtr(), Plan: () => x.planRecordPtr(),
@@ -188,10 +191,19 @@ export class Raw {
     return new ctor(buffer as ArrayBuffer, this.columnPtrs[column]! + first * ctor.BYTES_PER_ELEMENT, length);
   }
 
-  /** A record the core shares (`count` of them for an array: members, providers, steps...), with its layout. */
+  /**
+   * A record the core shares (`count` of them for an array: members, providers, steps...), with its
+   * layout. A single record's view is kept while the memory stays (records other than the
+   * simulation header never move once the engine is laid out).
+   */
   record<R extends RecordName>(name: R, count = 1): RecordView<R> {
+    const buffer = this.x.memory.buffer;
+    const kept = this.kept[name];
+    if (count === 1 && kept !== null && kept.view.buffer === buffer) return kept as RecordView<R>;
     const at = this.abi.records[name] as RecordLayout<R>;
-    return { view: new DataView(this.x.memory.buffer, this.recordPtr[name]() >>> 0, at.BYTES * count), at };
+    const view = { view: new DataView(buffer, this.recordPtr[name]() >>> 0, at.BYTES * count), at };
+    if (count === 1 && name !== 'SimHeader') this.kept[name] = view;
+    return view;
   }
 
   /** One market's record. */

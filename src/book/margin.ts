@@ -7,6 +7,7 @@ import { inputError } from '../errors.js';
 import { listLength, toCount, toFlag, toRecord } from '../atoms.js';
 import { Column } from '../abi/columns.js';
 import type { EngineInternals } from '../abi/internals.js';
+import { u32 } from '../abi/records.js';
 import { Health, type MarginFigures } from '../types.js';
 
 /** Counts per health code. */
@@ -71,11 +72,13 @@ export function checkMarkets(x: EngineInternals, marketIds: ArrayLike<number>): 
 
 /** Book-wide counts per health code as of the latest checks, and this call's (copies). */
 export function summary(x: EngineInternals): CheckSummary {
-  const { view, at } = x.raw.record('Tally');
-  const counts = (offset: number): HealthCounts => {
-    const t = new Uint32Array(view.buffer, view.byteOffset + offset, Object.keys(Health).length);
-    return { healthy: t[Health.Healthy]!, belowInitial: t[Health.BelowInitial]!, liquidatable: t[Health.Liquidatable]!, bankrupt: t[Health.Bankrupt]!, inactive: t[Health.Inactive]! };
-  };
+  const { view: t, at } = x.raw.record('Tally');
+  // Each tally is a u32 per Health code, in code order, from its offset.
+  const U32 = Uint32Array.BYTES_PER_ELEMENT;
+  const counts = (o: number): HealthCounts => ({
+    healthy: u32(t, o + Health.Healthy * U32), belowInitial: u32(t, o + Health.BelowInitial * U32),
+    liquidatable: u32(t, o + Health.Liquidatable * U32), bankrupt: u32(t, o + Health.Bankrupt * U32), inactive: u32(t, o + Health.Inactive * U32),
+  });
   return { book: { accounts: counts(at.bookAccounts), isolated: counts(at.bookIsolated) }, checked: { accounts: counts(at.callAccounts), isolated: counts(at.callIsolated) } };
 }
 
