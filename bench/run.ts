@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { generateBook, Health, RiskEngine, shockMarks, type CheckSummary, type FillInput, type GeneratedBook, type HealthCounts } from '../src/node.js';
+import { internalsOf } from '../src/abi/internals.js';
 import { checkBook } from '../test/reference/model.js';
 import { f64Book, f64Check, f64Disagreements, f64Markets, refAgreement, refSlice } from './baselines.js';
 import { crashCases, sideBookCases, type WaterfallTimes } from './waterfall.js';
@@ -122,7 +123,7 @@ const t0 = process.hrtime.bigint();
 const columns = captureCommits(engine, () => { gen = generateBook(engine, { accounts: ACCOUNTS }); });
 const genSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const POSITIONS = gen.positions + gen.isolated;
-const memoryBytes = (engine as unknown as { raw: { exports: { memory: WebAssembly.Memory } } }).raw.exports.memory.buffer.byteLength;
+const memoryBytes = internalsOf(engine).raw.memory.buffer.byteLength;
 say(`book: ${gen.accounts.toLocaleString('en-US')} accounts, ${gen.positions.toLocaleString('en-US')} cross + ${gen.isolated.toLocaleString('en-US')} isolated positions, ${gen.markets.length} markets`);
 say(`wasm memory: ${(memoryBytes / 2 ** 20).toFixed(1)} MiB = ${fmt(memoryBytes / POSITIONS, 1)} bytes/position ` +
   `(${fmt(memoryBytes / capacity.maxPositions, 1)} per position of capacity ${capacity.maxPositions.toLocaleString('en-US')})` +

@@ -4,7 +4,8 @@
  * and a batch that fails validation leaves the book as it was.
  */
 import { EngineError, inputError, StatusCode } from './errors.js';
-import { Column, type Raw } from './raw.js';
+import { Column } from './abi/columns.js';
+import type { Raw } from './abi/raw.js';
 
 /** Sizes of one bulk append. */
 export interface BulkCounts {
@@ -229,7 +230,7 @@ function fillFrom(target: BigInt64Array | Uint32Array, source: BigInt64Array | U
 
 /** Writable views over the rows `bulkReserve(nA, nP, nI)` staged, as a batch. */
 export function batchViews(raw: Raw, nA: number, nP: number, nI: number): BulkBatch {
-  const a0 = raw.exports.accountCount(), p0 = raw.exports.positionTop(), i0 = raw.exports.isolatedTop();
+  const a0 = raw.accountCount(), p0 = raw.positionTop(), i0 = raw.isolatedTop();
   return {
     firstAccountId: a0,
     counts: { accounts: nA, positions: nP, isolated: nI },
@@ -274,11 +275,11 @@ const reservations = new WeakMap<object, Reservation>();
 
 /** Reserves rows in the core for `owner` (the engine) and returns the batch over them, recorded as its reservation. */
 export function reserveBatch(raw: Raw, owner: object, nA: number, nP: number, nI: number): BulkBatch {
-  raw.check(raw.exports.bulkReserve(nA, nP, nI));
+  raw.bulkReserve(nA, nP, nI);
   const batch = batchViews(raw, nA, nP, nI);
   reservations.set(batch, {
     owner, counts: { accounts: nA, positions: nP, isolated: nI }, firstAccountId: batch.firstAccountId,
-    positionTop: raw.exports.positionTop(), isolatedTop: raw.exports.isolatedTop(), bookVersion: raw.exports.bookVersion(), committed: false,
+    positionTop: raw.positionTop(), isolatedTop: raw.isolatedTop(), bookVersion: raw.bookVersion(), committed: false,
   });
   return batch;
 }
@@ -296,7 +297,7 @@ export function claimBatch(raw: Raw, owner: object, batch: BulkBatch, latest: Bu
   if (r.owner !== owner) throw refuse('the batch was reserved on another engine');
   if (r.committed) throw refuse('the batch was committed already');
   if (latest !== batch) throw refuse('a newer reserve() (or appendColumns, addAccounts) took its staging rows over');
-  const x = raw.exports;
+  const x = raw;
   if (x.bookVersion() !== r.bookVersion || x.accountCount() !== r.firstAccountId || x.positionTop() !== r.positionTop || x.isolatedTop() !== r.isolatedTop) {
     throw refuse('the book changed since reserve()');
   }

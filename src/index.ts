@@ -6,21 +6,28 @@ export type { FieldName, StatusName } from './errors.js';
 export { formatAtoms, toAtoms } from './atoms.js';
 export { Health } from './types.js';
 export type { AccountSpec, AtomsInput, MarginCurve, MarginFigures, MarginTier, MarketSpec, PositionSpec } from './types.js';
-export type { WasmSource } from './loader.js';
+export type { WasmSource } from './abi/loader.js';
 export { DEFAULT_BOOK, generateBook, sfc32, shockMarks } from './synth.js';
 export type { BookShape, GeneratedBook } from './synth.js';
-export { LIQUIDATION_PRESETS, NO_ISOLATED, NO_MARKET, PRICE_ALWAYS, PRICE_NEVER, PRICE_UNDEFINED } from './liquidation.js';
+export { NO_ISOLATED, NO_MARKET } from './abi/codes.js';
+export { LIQUIDATION_PRESETS } from './liquidation/policy.js';
+export { PRICE_ALWAYS, PRICE_NEVER, PRICE_UNDEFINED } from './liquidation/plan.js';
+export type { CascadeOptions, CascadeReport, CascadeRound } from './liquidation/cascade.js';
+export type { LiquidationPolicy } from './liquidation/policy.js';
 export type {
-  CascadeOptions, CascadeReport, CascadeRound, DeficitRecord, ExecutionSummary, Ledger, LiquidationKind, LiquidationLogView, LiquidationPlan,
-  LiquidationPlanView, LiquidationPolicy, LiquidationRecord, PositionPrices, PositionPricesView,
-} from './liquidation.js';
-export { WATERFALL_PRESETS, TRANCHE_KINDS } from './waterfall.js';
+  DeficitRecord, ExecutionSummary, Ledger, LiquidationKind, LiquidationLogView, LiquidationPlan, LiquidationPlanView, LiquidationRecord,
+  PositionPrices, PositionPricesView,
+} from './liquidation/plan.js';
+export { WATERFALL_PRESETS, TRANCHE_KINDS } from './waterfall/config.js';
 export type {
-  AdlCandidate, AdlRank, AdlRanking, AdlRankingFunction, AdlRankingName, AllocateOptions, AllocationReport, AllocationStep, BackstopProvider,
-  ClearingMember, Tranche, TrancheKind, WaterfallBalances, WaterfallConfig,
-} from './waterfall.js';
-export { AuditLog, AUDIT_ROLES } from './audit.js';
-export type { AuditChunk, AuditRecord, AuditRole, AuditView, DeficitInfo, StepInfo } from './audit.js';
+  AdlCandidate, AdlRanking, AdlRankingFunction, AdlRankingName, AllocateOptions, AllocationReport, AllocationStep, BackstopProvider,
+  Tranche, TrancheKind, WaterfallConfig,
+} from './waterfall/config.js';
+export type { AdlRank } from './waterfall/run.js';
+export type { ClearingMember } from './waterfall/parties.js';
+export type { WaterfallBalances } from './waterfall/report.js';
+export { AuditLog, AUDIT_ROLES } from './waterfall/audit.js';
+export type { AuditChunk, AuditRecord, AuditRole, AuditView, DeficitInfo, StepInfo } from './waterfall/audit.js';
 export { simulate } from './simulation/run.js';
 export type { SimulateOptions, SimulationProgress } from './simulation/run.js';
 export { Simulator } from './simulation/simulator.js';

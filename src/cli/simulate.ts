@@ -20,6 +20,7 @@ import {
   type AdlRankingName, type Scenario, type ShardResult, type SimulationConfig, type SimulationProgress, type SimulationReport,
   type Sweep, type VariantReport,
 } from '../node.js';
+import { ADL_RANKINGS } from '../abi/codes.js';
 import { DEMO_POLICIES } from '../simulation/venue.js';
 import { checkConfig } from '../simulation/validate.js';
 
@@ -41,7 +42,6 @@ const SCENARIOS: Record<string, Scenario> = {
   crash: CRASH_SCENARIO,
   grid: { kind: 'shockGrid', scanRangePpm: 150_000 },
 };
-const ADL_RANKINGS: readonly AdlRankingName[] = ['pnl', 'bitmex', 'binance', 'hyperliquid'];
 
 export const SIMULATE_USAGE = `usage: riskcore simulate [--config FILE.json] [flags] [--out DIR]
 

@@ -6,8 +6,8 @@
  */
 import { inputError } from '../errors.js';
 import { DEFAULT_BOOK } from '../synth.js';
-import { WATERFALL_PRESETS, type WaterfallConfig } from '../waterfall.js';
-import type { LiquidationPolicy } from '../liquidation.js';
+import { WATERFALL_PRESETS, type WaterfallConfig } from '../waterfall/config.js';
+import type { LiquidationPolicy } from '../liquidation/policy.js';
 import { DEMO_POLICIES } from './venue.js';
 import { checkConfig, checkSweep, checkWaterfall, ownEntry } from './validate.js';
 import type { BookModule, ImpactModel, Scenario, SimulationConfig, SweepVariant } from './types.js';

@@ -6,9 +6,9 @@
  * report whatever the number of workers or shards.
  */
 import { describeValue, EngineError, InputError, inputError, MarginRefusedError } from '../errors.js';
-import { Simulator, type SimulatorOptions } from './simulator.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from './simulator.js';
 import { configHash, deserializePathResult, serializePathResult } from './stats.js';
-import { checkMarketLists, expandSweep, resolveConfig } from './config.js';
+import { checkMarketLists, expandSweep, resolveConfig, type ResolvedConfig } from './config.js';
 import type { PathResult, ShardResult, SimulationConfig } from './types.js';
 import type { WorkerReply, WorkerRequest } from './worker-core.js';
 
@@ -90,7 +90,8 @@ export async function simulate(config: SimulationConfig, options: SimulateOption
   options.signal?.throwIfAborted();
   const started = Date.now();
   const workers = Math.min(given ?? defaultWorkers, to - from);
-  const results = workers <= 0 ? await runHere(config, from, to, options) : await runOnWorkers(config, from, to, workers, options);
+  // The configuration is resolved once, here: this thread's Simulator and every worker receive it resolved.
+  const results = workers <= 0 ? await runHere(resolved, variants, from, to, options) : await runOnWorkers(resolved, variants, from, to, workers, options);
   return {
     format: 'riskcore-simulation-shard', version: 1, configHash: hash, config, variants,
     pathFrom: from, pathTo: to, quoteDecimals: results.quoteDecimals,
@@ -128,13 +129,13 @@ function workerError(message: string, details: Record<string, unknown>): Error {
 
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
-async function runHere(config: SimulationConfig, from: number, to: number, options: SimulateOptions): Promise<{ paths: PathResult[]; quoteDecimals: number }> {
+async function runHere(config: ResolvedConfig, variants: Simulator['variants'], from: number, to: number, options: SimulateOptions): Promise<{ paths: PathResult[]; quoteDecimals: number }> {
   const report = options.onProgress;
   const simOptions: SimulatorOptions = {
     ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
     ...(report ? { onBookProgress: (done: number, total: number) => report({ phase: 'book', done, total }) } : {}),
   };
-  const sim = await Simulator.create(config, simOptions);
+  const sim = await createSimulator(config, variants, simOptions);
   try {
     const paths: PathResult[] = [];
     report?.({ phase: 'paths', done: 0, total: to - from });
@@ -150,7 +151,7 @@ async function runHere(config: SimulationConfig, from: number, to: number, optio
   }
 }
 
-function runOnWorkers(config: SimulationConfig, from: number, to: number, n: number, options: SimulateOptions): Promise<{ paths: PathResult[]; quoteDecimals: number }> {
+function runOnWorkers(config: ResolvedConfig, variants: Simulator['variants'], from: number, to: number, n: number, options: SimulateOptions): Promise<{ paths: PathResult[]; quoteDecimals: number }> {
   if (!spawnWorker) throw new Error('riskcore: no worker host; import from "riskcore" (Node or browser entry)');
   const spawn = spawnWorker;
   return new Promise((resolve, reject) => {
@@ -201,7 +202,7 @@ function runOnWorkers(config: SimulationConfig, from: number, to: number, n: num
             return;
         }
       }, (error) => stop(error));
-      port.post({ type: 'init', config, ...(options.wasm !== undefined ? { wasm: String(options.wasm) } : {}), ...(flag ? { interrupt: flag.buffer as SharedArrayBuffer } : {}) });
+      port.post({ type: 'init', config, variants, ...(options.wasm !== undefined ? { wasm: String(options.wasm) } : {}), ...(flag ? { interrupt: flag.buffer as SharedArrayBuffer } : {}) });
     }
   });
 }

@@ -3,23 +3,21 @@
  * core's simulation area (snapshot, scenario parameters) and runs paths one at a time, each variant
  * of the sweep on the same path. Workers each hold one Simulator; so does a single-threaded run.
  */
-import { RiskEngine, coreOf, type EngineOptions } from '../engine.js';
+import { RiskEngine, type EngineOptions } from '../engine.js';
 import { toAtoms } from '../atoms.js';
 import { describeValue, inputError } from '../errors.js';
-import { Column } from '../raw.js';
+import { Column } from '../abi/columns.js';
+import { internalsOf } from '../abi/internals.js';
+import type { WasmSource } from '../abi/loader.js';
+import type { Raw } from '../abi/raw.js';
 import { generateBook } from '../synth.js';
-import { policyBytes, POLICY_RECORD } from '../liquidation.js';
-import { checkWaterfallConfig, type WaterfallConfig } from '../waterfall.js';
-import type { WasmSource } from '../loader.js';
-import type { Raw } from '../raw.js';
+import { policyBytes, stagePolicy } from '../liquidation/policy.js';
+import { checkWaterfallConfig, type WaterfallConfig } from '../waterfall/config.js';
 import { checkMarketLists, expandSweep, resolveConfig, variantWaterfall, type ResolvedConfig } from './config.js';
 import { setUpLossAbsorbers } from './venue.js';
+import { i64, u32, u64 } from '../abi/records.js';
 import { correlationMatrix, perMarket, replayPath, shockGridPath } from './scenarios.js';
 import { STEP_METRICS, type PathResult, type SimulationConfig, type SweepVariant } from './types.js';
-
-/** Arrays of the core's simulation area (assembly/engine/simulate.ts SimArray). */
-const SimArray = { Header: 0, Path: 1, Vol: 2, Drift: 3, Funding: 4, Factor: 5, Metrics: 6, Depth: 7 } as const;
-const HEADER_BYTES = 256;
 
 /** What a book module (`book: { module }`) exports. */
 interface BookBuilder {
@@ -33,7 +31,18 @@ export interface SimulatorOptions {
   onBookProgress?: (accountsDone: number, accountsTotal: number) => void;
 }
 
+/** Simulator's attach for this module (handed over by a static block): the paths top the fund up to `fundTargetQuote`. */
+let attachTo: (engine: RiskEngine, config: ResolvedConfig, variants: Simulator['variants'], settle: boolean, fundTargetQuote?: bigint) => Simulator;
+
 export class Simulator {
+  static {
+    attachTo = (engine, config, variants, settle, fundTargetQuote) => {
+      const sim = Simulator.attach(engine, config, variants, settle);
+      if (fundTargetQuote !== undefined) sim.fundTargetQuote = fundTargetQuote;
+      return sim;
+    };
+  }
+
   readonly config: ResolvedConfig;
   readonly variants: { name: string; variant: SweepVariant }[];
   readonly engine: RiskEngine;
@@ -62,47 +71,7 @@ export class Simulator {
 
   /** Builds the configuration's synthetic book and venue in a new engine (disposed with the Simulator). */
   static async create(input: SimulationConfig, options: SimulatorOptions = {}): Promise<Simulator> {
-    const config = resolveConfig(input);
-    checkMarketLists(config);
-    const variants = expandSweep(input);
-    const { book } = config;
-    const wasm = { ...(options.wasm !== undefined ? { wasm: options.wasm } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) };
-    let builder: BookBuilder | undefined;
-    const shape = 'module' in book ? undefined : book;
-    if ('module' in book) {
-      try {
-        builder = await import(book.module) as BookBuilder;
-      } catch (e) {
-        throw inputError('InvalidScenario', 'book.module', -1, `cannot import ${book.module}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      if (typeof builder.build !== 'function' || typeof builder.capacity !== 'object' || builder.capacity === null) {
-        throw inputError('InvalidScenario', 'book.module', -1, `${book.module} must export capacity (RiskEngine.create options) and build(engine)`);
-      }
-    }
-    const engine = await RiskEngine.create(!shape ? { ...builder!.capacity, ...wasm } : {
-      maxAccounts: shape.accounts + 16,
-      maxPositions: Math.ceil(shape.accounts * shape.positionsPerAccount * 1.2) + 1024,
-      maxIsolated: Math.ceil(shape.accounts / 20) + 1024,
-      maxMarkets: shape.markets,
-      ...wasm,
-    });
-    try {
-      if (shape) generateBook(engine, { ...shape, ...(options.onBookProgress ? { onProgress: options.onBookProgress } : {}) });
-      else await builder!.build(engine);
-      const d = engine.quoteDecimals;
-      // The snapshot holds the smallest fund of any variant; each path tops it up to its variant's.
-      const funds = [config.insuranceFundQuote, ...variants.map((v) => v.variant.insuranceFundQuote ?? config.insuranceFundQuote)].map((x) => toAtoms(x, d, 'insuranceFundQuote'));
-      const fundBase = funds.reduce((a, b) => (b < a ? b : a));
-      const waterfalls = [config.waterfall, ...variants.map((v) => variantWaterfall(config.waterfall, v.variant))];
-      const union: WaterfallConfig = { steps: waterfalls.flatMap((w) => [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)]) };
-      setUpLossAbsorbers(engine, union, fundBase, toAtoms(config.vaultQuote, d, 'vaultQuote'), funds[0]!);
-      const sim = Simulator.attach(engine, config, variants, true);
-      sim.fundTargetQuote = funds[0]!;
-      return sim;
-    } catch (e) {
-      engine.dispose();
-      throw e;
-    }
+    return createSimulator(resolveConfig(input), expandSweep(input), options);
   }
 
   /**
@@ -132,21 +101,19 @@ export class Simulator {
     }
     if (engine.marketCount === 0) throw inputError('InvalidScenario', 'marketId', -1, 'the book has no markets');
     const inputs = scenarioInputs(engine, config);
-    const raw = coreOf(engine);
-    const policy = policyBytes(config.policy, d);
-    raw.at(Uint8Array, raw.exports.policyRecordPtr(), POLICY_RECORD).set(policy);
-    raw.check(raw.exports.checkPolicy());
+    const raw = internalsOf(engine).raw;
+    const policy = policyBytes(raw.abi.records.Policy, config.policy, d);
+    stagePolicy(raw, policy, false);
     for (const v of variants) if (v.variant.waterfall !== undefined || v.variant.adlRanking !== undefined) checkWaterfallConfig(raw, variantWaterfall(config.waterfall, v.variant), d);
     checkWaterfallConfig(raw, config.waterfall, d);
     // The book must check (a group whose sums leave range: Overflow), summed without writing results;
     // and the simulation area must fit: it is made as large as the preparation below needs (memory
     // grows, if it must, only once nothing else can be refused), so that preparing cannot fail.
-    raw.check(raw.exports.checkInRange());
-    raw.check(raw.exports.simReserveFor(config.steps, inputs.correlation ? 1 : 0));
+    raw.checkInRange();
+    raw.simReserveFor(config.steps, inputs.correlation !== null);
     // Step 2: act. Nothing above is refused again. (Settling runs liquidation and the waterfall on
     // the book; a group their moves took out of range would make the check after them refuse.)
-    raw.at(Uint8Array, raw.exports.policyRecordPtr(), POLICY_RECORD).set(policy);
-    raw.check(raw.exports.setPolicy());
+    stagePolicy(raw, policy, true);
     engine.setWaterfall(config.waterfall);
     let settledGroups = 0;
     if (settle) {
@@ -160,7 +127,7 @@ export class Simulator {
   }
 
   /** The engine's core, asked for at every use: a disposed engine refuses (Disposed), so does a callback (Reentrant). */
-  private get raw(): Raw { return coreOf(this.engine); }
+  private get raw(): Raw { return internalsOf(this.engine).raw; }
 
   /** Paths this configuration has (Monte Carlo: as configured; the shock grid: 9; a replay: 1). */
   get pathCount(): number { return this.config.paths; }
@@ -171,19 +138,20 @@ export class Simulator {
     const { steps } = this.config;
     const m = this.engine.marketCount;
     if (!Number.isInteger(path) || path < 0 || path >= this.config.paths) throw new RangeError(`path ${path} is not in 0..${this.config.paths - 1}`);
-    if (this.fixedPaths) new BigInt64Array(raw.exports.memory.buffer, raw.exports.simPtr(SimArray.Path) + m * 8, steps * m).set(this.fixedPaths[path]!);
-    else raw.check(raw.exports.simGeneratePath(path));
+    // Row 0 of the path table holds the marks at preparation; a fixed path fills rows 1..steps.
+    if (this.fixedPaths) raw.simArray(BigInt64Array, 'Path', m, steps * m).set(this.fixedPaths[path]!);
+    else raw.simGeneratePath(path);
     const out: PathResult[] = [];
     const d = this.engine.quoteDecimals;
     for (let v = 0; v < this.variants.length; v++) {
       const variant = this.variants[v]!.variant;
-      raw.check(raw.exports.simRestore());
+      raw.simRestore();
       const target = variant.insuranceFundQuote !== undefined ? toAtoms(variant.insuranceFundQuote, d, 'insuranceFundQuote') : this.fundTargetQuote;
       const fund = target - this.fundBaseQuote;
       if (fund > 0n) this.engine.depositInsuranceFund(fund);
-      if (variant.marginScalePpm !== undefined && variant.marginScalePpm !== 1_000_000) raw.check(raw.exports.scaleMargins(variant.marginScalePpm));
+      if (variant.marginScalePpm !== undefined && variant.marginScalePpm !== 1_000_000) raw.scaleMargins(variant.marginScalePpm);
       this.engine.setWaterfall(variantWaterfall(this.config.waterfall, variant));
-      raw.check(raw.exports.simRunPath(this.config.skip ? 1 : 0));
+      raw.simRunPath(this.config.skip);
       out.push(this.readPath(path, v));
     }
     return out;
@@ -193,16 +161,16 @@ export class Simulator {
     const raw = this.raw;
     const { steps } = this.config;
     const k = STEP_METRICS.length;
-    const table = new BigInt64Array(raw.exports.memory.buffer, raw.exports.simPtr(SimArray.Metrics), steps * k);
+    const table = raw.simArray(BigInt64Array, 'Metrics', 0, steps * k);
     const metrics = STEP_METRICS.map((_, j) => Array.from({ length: steps }, (_, t) => table[t * k + j]!));
-    const h = raw.record(raw.exports.simPtr(SimArray.Header), HEADER_BYTES);
+    const { view: h, at } = raw.record('SimHeader');
     return {
       path, variant, metrics,
-      prefundedQuote: h.getBigInt64(128, true),
-      cover1Quote: h.getBigInt64(136, true),
-      cover2Quote: h.getBigInt64(144, true),
-      fundExhausted: h.getUint32(152, true) !== 0,
-      accountsChecked: Number(h.getBigUint64(160, true)),
+      prefundedQuote: i64(h, at.prefundedQuote),
+      cover1Quote: i64(h, at.cover1Quote),
+      cover2Quote: i64(h, at.cover2Quote),
+      fundExhausted: u32(h, at.fundExhausted) !== 0,
+      accountsChecked: Number(u64(h, at.accountsChecked)),
       positionSteps: this.positions * steps,
     };
   }
@@ -215,6 +183,50 @@ export class Simulator {
   setInterrupt(interrupted: () => number): void { this.raw.interrupt = interrupted; }
 
   dispose(): void { this.engine.dispose(); }
+}
+
+/**
+ * `Simulator.create` from a configuration resolved once (`simulate` resolves it, and its workers
+ * receive it resolved). Not exported by the package.
+ */
+export async function createSimulator(config: ResolvedConfig, variants: Simulator['variants'], options: SimulatorOptions): Promise<Simulator> {
+  checkMarketLists(config);
+  const { book } = config;
+  const wasm = { ...(options.wasm !== undefined ? { wasm: options.wasm } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) };
+  let builder: BookBuilder | undefined;
+  const shape = 'module' in book ? undefined : book;
+  if ('module' in book) {
+    try {
+      builder = await import(book.module) as BookBuilder;
+    } catch (e) {
+      throw inputError('InvalidScenario', 'book.module', -1, `cannot import ${book.module}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (typeof builder.build !== 'function' || typeof builder.capacity !== 'object' || builder.capacity === null) {
+      throw inputError('InvalidScenario', 'book.module', -1, `${book.module} must export capacity (RiskEngine.create options) and build(engine)`);
+    }
+  }
+  const engine = await RiskEngine.create(!shape ? { ...builder!.capacity, ...wasm } : {
+    maxAccounts: shape.accounts + 16,
+    maxPositions: Math.ceil(shape.accounts * shape.positionsPerAccount * 1.2) + 1024,
+    maxIsolated: Math.ceil(shape.accounts / 20) + 1024,
+    maxMarkets: shape.markets,
+    ...wasm,
+  });
+  try {
+    if (shape) generateBook(engine, { ...shape, ...(options.onBookProgress ? { onProgress: options.onBookProgress } : {}) });
+    else await builder!.build(engine);
+    const d = engine.quoteDecimals;
+    // The snapshot holds the smallest fund of any variant; each path tops it up to its variant's.
+    const funds = [config.insuranceFundQuote, ...variants.map((v) => v.variant.insuranceFundQuote ?? config.insuranceFundQuote)].map((x) => toAtoms(x, d, 'insuranceFundQuote'));
+    const fundBase = funds.reduce((a, b) => (b < a ? b : a));
+    const waterfalls = [config.waterfall, ...variants.map((v) => variantWaterfall(config.waterfall, v.variant))];
+    const union: WaterfallConfig = { steps: waterfalls.flatMap((w) => [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)]) };
+    setUpLossAbsorbers(engine, union, fundBase, toAtoms(config.vaultQuote, d, 'vaultQuote'), funds[0]!);
+    return attachTo(engine, config, variants, true, funds[0]!);
+  } catch (e) {
+    engine.dispose();
+    throw e;
+  }
 }
 
 /** A scenario's inputs, validated against the book before anything is built. */
@@ -256,39 +268,38 @@ function scenarioInputs(engine: RiskEngine, config: ResolvedConfig): ScenarioInp
 function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig, inputs: ScenarioInputs): void {
   const m = engine.marketCount;
   const s = config.scenario;
-  raw.check(raw.exports.simPrepare(config.steps, config.maxRoundsPerStep, inputs.correlation ? 1 : 0));
-  const buffer = raw.exports.memory.buffer;
-  const h = new DataView(buffer, raw.exports.simPtr(SimArray.Header), HEADER_BYTES);
-  h.setBigUint64(16, BigInt(config.seed), true);
-  h.setBigInt64(24, BigInt(config.stepSeconds), true);
-  h.setBigInt64(32, 0n, true);
-  h.setBigInt64(40, BigInt(config.impact.slopePpm), true);
-  h.setBigInt64(48, BigInt(config.impact.permanentPpm), true);
-  h.setBigInt64(56, BigInt(config.impact.maxPpm), true);
-  h.setBigInt64(64, BigInt(config.impact.depthPpmOfOpenInterest), true);
-  new BigInt64Array(buffer, raw.exports.simPtr(SimArray.Funding), m).set(inputs.fundingPpm.map(BigInt));
+  raw.simPrepare(config.steps, config.maxRoundsPerStep, inputs.correlation !== null);
+  const { view: h, at } = raw.record('SimHeader');
+  h.setBigUint64(at.seed, BigInt(config.seed), true);
+  h.setBigInt64(at.stepSeconds, BigInt(config.stepSeconds), true);
+  h.setBigInt64(at.startSecond, 0n, true);
+  h.setBigInt64(at.impactSlopePpm, BigInt(config.impact.slopePpm), true);
+  h.setBigInt64(at.impactPermanentPpm, BigInt(config.impact.permanentPpm), true);
+  h.setBigInt64(at.impactMaxPpm, BigInt(config.impact.maxPpm), true);
+  h.setBigInt64(at.depthPpmOfOpenInterest, BigInt(config.impact.depthPpmOfOpenInterest), true);
+  raw.simArray(BigInt64Array, 'Funding', 0, m).set(inputs.fundingPpm.map(BigInt));
   if (s.kind !== 'monteCarlo') return;
   // Monte Carlo: fractions as f64 log-return units.
-  h.setUint32(12, s.jumpsTogether === false ? 0 : 1, true);
-  h.setFloat64(72, (s.jumpProbabilityPpm ?? 0) / 1e6, true);
-  h.setFloat64(80, (s.jumpMeanPpm ?? 0) / 1e6, true);
-  h.setFloat64(88, (s.jumpStdPpm ?? 0) / 1e6, true);
-  new Float64Array(buffer, raw.exports.simPtr(SimArray.Vol), m).set(inputs.vol.map((x) => x / 1e6));
-  new Float64Array(buffer, raw.exports.simPtr(SimArray.Drift), m).set(inputs.drift.map((x) => x / 1e6));
+  h.setUint32(at.flags, s.jumpsTogether === false ? 0 : 1, true);
+  h.setFloat64(at.jumpProbability, (s.jumpProbabilityPpm ?? 0) / 1e6, true);
+  h.setFloat64(at.jumpMean, (s.jumpMeanPpm ?? 0) / 1e6, true);
+  h.setFloat64(at.jumpStd, (s.jumpStdPpm ?? 0) / 1e6, true);
+  raw.simArray(Float64Array, 'Vol', 0, m).set(inputs.vol.map((x) => x / 1e6));
+  raw.simArray(Float64Array, 'Drift', 0, m).set(inputs.drift.map((x) => x / 1e6));
   if (inputs.correlation) {
-    new Float64Array(buffer, raw.exports.simPtr(SimArray.Factor), m * m).set(inputs.correlation);
-    raw.check(raw.exports.simFactor());
+    raw.simArray(Float64Array, 'Factor', 0, m * m).set(inputs.correlation);
+    raw.simFactor();
   }
 }
 
 /** Open positions of the book: cross positions of active accounts plus isolated rows. */
 function positionCount(engine: RiskEngine): number {
-  const raw = coreOf(engine);
+  const raw = internalsOf(engine).raw;
   const n = engine.accountCount;
   const lens = raw.view(Uint32Array, Column.AccPosLen, 0, n), flags = raw.view(Uint8Array, Column.AccFlags, 0, n);
   let total = 0;
   for (let a = 0; a < n; a++) if (flags[a] === 1) total += lens[a]!;
-  const iso = raw.view(Uint8Array, Column.IsoFlags, 0, raw.exports.isolatedTop());
+  const iso = raw.view(Uint8Array, Column.IsoFlags, 0, raw.isolatedTop());
   for (let r = 0; r < iso.length; r++) if (iso[r] !== 0) total++;
   return total;
 }

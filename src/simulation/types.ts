@@ -6,8 +6,8 @@
  * loss waterfall, all inside the core. Every amount is an exact integer of quote atoms; the report
  * writes them as decimal strings in quote units (bigint-free JSON that keeps every digit).
  */
-import type { LiquidationPolicy } from '../liquidation.js';
-import type { AdlRankingName, WaterfallConfig } from '../waterfall.js';
+import type { LiquidationPolicy } from '../liquidation/policy.js';
+import type { AdlRankingName, WaterfallConfig } from '../waterfall/config.js';
 import type { BookShape } from '../synth.js';
 
 /**

@@ -15,69 +15,15 @@
  * count, the correlation matrix, the replay's columns, and the policy's and waterfall's rules that
  * depend on the engine (fund ids, accounts, how many steps in all).
  */
-import { describeValue, inputError } from '../errors.js';
-import { WATERFALL_PRESETS, type AdlRankingName, type TrancheKind, type WaterfallConfig } from '../waterfall.js';
-import type { LiquidationPolicy } from '../liquidation.js';
+import { at, bad, bool, describe, int, list, object, oneOf, ownEntry, type Fields } from './shape.js';
+
+export { int, ownEntry } from './shape.js';
+import { ADL_RANKINGS, STEP_RANKINGS } from '../abi/codes.js';
+import { WATERFALL_PRESETS, type TrancheKind, type WaterfallConfig } from '../waterfall/config.js';
+import type { LiquidationPolicy } from '../liquidation/policy.js';
 import type { BookShape } from '../synth.js';
 import { DEMO_POLICIES } from './venue.js';
 import type { ImpactModel, MonteCarloScenario, ReplayScenario, Scenario, ShockGridScenario, SimulationConfig, Sweep } from './types.js';
-
-type Fields = Record<string, unknown>;
-
-function bad(field: string, detail: string, row = -1): never {
-  throw inputError('InvalidScenario', field, row, detail);
-}
-
-const at = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
-
-/** The table's entry named `name`, an own key only (never one of Object.prototype's). */
-export function ownEntry<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
-  return Object.hasOwn(table, name) ? table[name] : undefined;
-}
-
-/**
- * A plain object (of Object.prototype or none: what JSON and object literals make; not an array, a
- * Date, a Map or another class's instance) whose keys are all in `keys` (an unknown key is named by
- * its path).
- */
-function object(value: unknown, field: string, keys: readonly string[], row = -1, what = 'an object'): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(field, `${what}, not ${describe(value)}`, row);
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) bad(field, `${what}, not ${describeValue(value)}`, row);
-  for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) bad(at(field, key), `unknown key (known here: ${keys.join(', ') || 'none'})`, row);
-  }
-  return value as Fields;
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
-}
-
-/** An integer (a number without fraction, not a string) in min..max. */
-export function int(value: unknown, field: string, min: number, max: number, row = -1): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    bad(field, `${describe(value)} is not an integer in ${min}..${max}`, row);
-  }
-  return value;
-}
-
-function bool(value: unknown, field: string, row = -1): boolean {
-  if (typeof value !== 'boolean') bad(field, `${describe(value)} is not true or false`, row);
-  return value;
-}
-
-function oneOf<T extends string>(value: unknown, field: string, names: readonly T[], row = -1): T {
-  if (typeof value !== 'string' || !(names as readonly string[]).includes(value)) bad(field, `${describe(value)} is not one of ${names.join(', ')}`, row);
-  return value as T;
-}
-
-function list(value: unknown, field: string, row = -1): readonly unknown[] {
-  if (!Array.isArray(value)) bad(field, `a list, not ${describe(value)}`, row);
-  return value;
-}
 
 /** A non-negative amount in quote units as a decimal string ("20000000", "1500.5"). */
 export function amount(value: unknown, field: string, row = -1): string {
@@ -224,8 +170,6 @@ function checkPolicy(value: unknown): void {
   }
 }
 
-const ADL_RANKINGS: readonly AdlRankingName[] = ['pnl', 'bitmex', 'binance', 'hyperliquid'];
-const STEP_RANKINGS = [...ADL_RANKINGS, 'randomWalk', 'largest'] as const;
 
 /** Each tranche's keys besides `kind`, with their rules. */
 type Rule = readonly string[] | readonly [number, number] | 'amount' | 'boolean' | 'providers' | 'fund' | 'ranking' | 'seed';
@@ -316,16 +260,4 @@ export function checkSweep(value: unknown): void {
   if (s.marginScalePpm !== undefined) list(s.marginScalePpm, 'sweep.marginScalePpm').forEach((v, i) => int(v, 'sweep.marginScalePpm', 1, 10_000_000, i));
   if (s.adlRanking !== undefined) list(s.adlRanking, 'sweep.adlRanking').forEach((v, i) => oneOf(v, 'sweep.adlRanking', ADL_RANKINGS, i));
   if (s.waterfall !== undefined) list(s.waterfall, 'sweep.waterfall').forEach((v, i) => checkWaterfall(v, 'sweep.waterfall', i));
-}
-
-/**
- * `RiskEngine.create`'s `reserveSimulation` (the area for simulations of up to `steps` steps,
- * correlated or not), with the default filled in.
- */
-export function checkSimulationReserve(value: unknown): { steps: number; correlated: boolean } {
-  const r = object(value, 'reserveSimulation', ['steps', 'correlated'], -1, 'an object { steps, correlated? }');
-  return {
-    steps: int(r.steps, 'reserveSimulation.steps', 1, 100_000),
-    correlated: r.correlated === undefined ? false : bool(r.correlated, 'reserveSimulation.correlated'),
-  };
 }

@@ -4,8 +4,8 @@
  */
 import type { RiskEngine } from '../engine.js';
 import { ownKeysOnly } from '../atoms.js';
-import { LIQUIDATION_PRESETS, type LiquidationPolicy } from '../liquidation.js';
-import type { WaterfallConfig } from '../waterfall.js';
+import { LIQUIDATION_PRESETS, type LiquidationPolicy } from '../liquidation/policy.js';
+import type { WaterfallConfig } from '../waterfall/config.js';
 
 /** Policies by name; `partial` is the default. A name finds own entries only. */
 export const DEMO_POLICIES: Record<string, LiquidationPolicy> = ownKeysOnly({

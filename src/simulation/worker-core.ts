@@ -1,15 +1,16 @@
 /**
  * What a simulation worker does, whatever the host: build a Simulator from the configuration it is
- * sent, then run the paths it is asked for, one message per path. A cancelled run raises a shared
+ * sent (resolved once, by `simulate`), then run the paths it is asked for, one message per path. A cancelled run raises a shared
  * flag (when the host can share memory) that stops the book being built or the path being run within
  * a step; `close` then ends the worker by letting its event loop empty.
  */
-import { Simulator } from './simulator.js';
+import { createSimulator, type Simulator } from './simulator.js';
 import { serializePathResult } from './stats.js';
-import type { SerializedPathResult, SimulationConfig } from './types.js';
+import type { ResolvedConfig } from './config.js';
+import type { SerializedPathResult } from './types.js';
 
 export type WorkerRequest =
-  | { type: 'init'; config: SimulationConfig; wasm?: string; interrupt?: SharedArrayBuffer }
+  | { type: 'init'; config: ResolvedConfig; variants: Simulator['variants']; wasm?: string; interrupt?: SharedArrayBuffer }
   | { type: 'run'; path: number }
   | { type: 'close' };
 
@@ -35,7 +36,7 @@ export function serveSimulation(listen: (handler: (request: WorkerRequest) => vo
           const flag = new Int32Array(request.interrupt);
           interrupted = () => Atomics.load(flag, 0);
         }
-        sim = Simulator.create(request.config, {
+        sim = createSimulator(request.config, request.variants, {
           ...(request.wasm !== undefined ? { wasm: request.wasm } : {}),
           onBookProgress: (done, total) => {
             if (interrupted() !== 0) throw new Error('riskcore: simulation cancelled while building the book');

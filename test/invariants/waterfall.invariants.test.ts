@@ -20,7 +20,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuditLog, RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
-import type { AdlCandidate, AllocationReport, Tranche, TrancheKind, WaterfallConfig } from '../../src/waterfall.js';
+import type { AdlCandidate, AllocationReport, Tranche, TrancheKind, WaterfallConfig } from '../../src/index.js';
 import { checkBook, type RefMarket } from '../reference/model.js';
 import { fundingOwedQuote, type LiqBook } from '../reference/liquidation.js';
 import { generateBook, loadIntoEngine, P62 } from '../support/book.js';

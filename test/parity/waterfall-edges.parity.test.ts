@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RiskCoreError, type AuditRecord, type LiquidationPolicy, type RiskEngine } from '../../dist/src/node.js';
-import type { Tranche, TrancheKind, WaterfallConfig } from '../../src/waterfall.js';
+import type { Tranche, TrancheKind, WaterfallConfig } from '../../src/index.js';
 import { checkBook, type RefAccount, type RefCurve } from '../reference/model.js';
 import { createLiquidationState, depositFund, executePlan, fundIdOf, planRound, type LiqBook, type LiquidationState } from '../reference/liquidation.js';
 import {

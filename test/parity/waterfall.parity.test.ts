@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord, LiquidationPolicy, RiskEngine } from '../../dist/src/node.js';
-import type { AdlCandidate, AllocationReport, BackstopProvider, Tranche, TrancheKind, WaterfallConfig } from '../../src/waterfall.js';
+import type { AdlCandidate, AllocationReport, BackstopProvider, Tranche, TrancheKind, WaterfallConfig } from '../../src/index.js';
 import { checkBook, type RefAccount, type RefCurve, type RefPosition } from '../reference/model.js';
 import {
   createLiquidationState, depositFund, executePlan, fundIdOf, planRound, type LiqBook, type LiqMarket, type LiquidationState, type PlanRow,

@@ -4,7 +4,7 @@
  * and conservation"). Part 1, test/reference/liquidation.ts, has the types, prices and planning and
  * re-exports everything here.
  */
-import type { ExecutionSummary, LiquidationPolicy, LiquidationRecord } from '../../src/liquidation.js';
+import type { ExecutionSummary, LiquidationPolicy, LiquidationRecord } from '../../src/index.js';
 import { cashQuote, cloneBook, floorDiv, type RefIsolated, type RefPosition } from './model.js';
 import {
   abs, closeOutcome, crossGroup, equityShareQuote, evaluate, fundIdOf, fundingOwedQuote, isolatedGroups, marketOf, max,

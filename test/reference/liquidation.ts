@@ -17,7 +17,7 @@
  * This file: types, groups, prices, one close and planning; liquidation-execute.ts: executing a plan,
  * funds, deficits and the ledger (re-exported here).
  */
-import type { DeficitRecord, LiquidationKind, LiquidationPolicy } from '../../src/liquidation.js';
+import type { DeficitRecord, LiquidationKind, LiquidationPolicy } from '../../src/index.js';
 import type { AtomsInput } from '../../src/types.js';
 import {
   ceilDiv, curveFractions, floorDiv, groupOverflows, openInterestBase, positionFigures, tierDeductionsQuote,

@@ -4,7 +4,7 @@
  * test/reference/waterfall.ts, has the state, the other steps, `split` and `allocate`, and
  * re-exports everything here. The readings of the spec taken are listed at the top of part 1.
  */
-import type { AdlCandidate, AdlRanking, AdlRankingFunction, AdlRankingName, Tranche } from '../../src/waterfall.js';
+import type { AdlCandidate, AdlRanking, AdlRankingFunction, AdlRankingName, Tranche } from '../../src/index.js';
 import { applyFill, cashQuote, ceilDiv, floorDiv, RefOverflow, type RefAccount, type RefPosition } from './model.js';
 import {
   abs, crossGroup, evaluate, fundingOwedQuote, isolatedGroups, marketOf, scaleOf, sign, TWO_POW_62, type Group, type LiqBook,

@@ -62,7 +62,7 @@
  *     UnknownMarket, row the group; in two groups: InvalidWaterfall), then the steps in order;
  *     unknown provider accounts are UnknownAccount (RefUnknownId).
  */
-import type { AllocationReport, Tranche, WaterfallConfig } from '../../src/waterfall.js';
+import type { AllocationReport, Tranche, WaterfallConfig } from '../../src/index.js';
 import { ceilDiv, floorDiv } from './model.js';
 import { abs, crossGroup, fundIdOf, fundingOwedQuote, marketOf, max, scaleOf, TWO_POW_62, type Group, type LiqBook, type LiquidationState } from './liquidation.js';
 import { adlStep, equityNow, functionKeysAtStart, solventRoom, startFigures, type AdlRun, type AdlStep } from './waterfall-adl.js';

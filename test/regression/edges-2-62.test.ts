@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RiskEngine } from '../../dist/src/node.js';
-import type { WaterfallConfig } from '../../dist/src/waterfall.js';
+import type { WaterfallConfig } from '../../dist/src/node.js';
 import { caught, createEngine, stateDigest } from '../support/engine.js';
 
 const P62 = 1n << 62n;

@@ -16,7 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError, InputError, StatusCode, type RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
 import { Simulator } from '../../dist/src/simulation/simulator.js';
-import type { AdlCandidate, AdlRankingFunction, WaterfallConfig } from '../../dist/src/waterfall.js';
+import type { AdlCandidate, AdlRankingFunction, WaterfallConfig } from '../../dist/src/node.js';
 import { caught, stateDigest } from '../support/engine.js';
 import { everyPublicCall, type EngineCall } from '../support/calls.js';
 import { lossBook as readmeLossBook } from './support.js';

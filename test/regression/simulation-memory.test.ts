@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateBook, InputError, Simulator, type EngineOptions, type RiskEngine, type SimulationConfig } from '../../dist/src/node.js';
-import { coreOf } from '../../dist/src/engine.js';
+import { internalsOf } from '../../dist/src/abi/internals.js';
 import { createEngine } from '../support/engine.js';
 import { memoryBytes } from '../support/simulation.js';
 
@@ -34,8 +34,7 @@ const COMPARED: SimulationConfig = {
 
 /** Puts the book back as the last preparation found it (a path leaves the engine in its final state). */
 function restore(engine: RiskEngine): void {
-  const raw = coreOf(engine);
-  raw.check(raw.exports.simRestore());
+  internalsOf(engine).raw.simRestore();
 }
 
 describe('regression: the simulation area is laid out once per engine', () => {

@@ -4,10 +4,7 @@
  * API only, written from the document (not from assembly/engine/simulate.ts).
  */
 import { RiskEngine, STEP_METRICS, type LiquidationPolicy, type Simulator, type StepMetric, type TrancheKind, type WaterfallConfig } from '../../dist/src/node.js';
-import { coreOf } from '../../dist/src/engine.js';
-
-/** The core's simulation-area arrays (assembly/engine/simulate.ts SimArray): the path table is array 1. */
-const SIM_PATH = 1;
+import { internalsOf } from '../../dist/src/abi/internals.js';
 
 /**
  * The prices of the path the Simulator ran last: rows 0..steps of one mark per market, row 0 the
@@ -15,15 +12,15 @@ const SIM_PATH = 1;
  * the one input of the step loop that the public API does not show.
  */
 export function lastPathPrices(sim: Simulator): bigint[][] {
-  const raw = coreOf(sim.engine);
+  const raw = internalsOf(sim.engine).raw;
   const m = sim.engine.marketCount, steps = sim.config.steps;
-  const table = new BigInt64Array(raw.exports.memory.buffer, raw.exports.simPtr(SIM_PATH), (steps + 1) * m);
+  const table = raw.simArray(BigInt64Array, 'Path', 0, (steps + 1) * m);
   return Array.from({ length: steps + 1 }, (_, t) => Array.from(table.subarray(t * m, (t + 1) * m)));
 }
 
 /** Bytes of the engine's memory (a simulation area grows it once). */
 export function memoryBytes(engine: RiskEngine): number {
-  return coreOf(engine).exports.memory.buffer.byteLength;
+  return internalsOf(engine).raw.memory.buffer.byteLength;
 }
 
 const json = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));

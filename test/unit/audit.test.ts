@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AuditLog, InputError, type AuditChunk, type AuditRecord, type DeficitInfo, type StepInfo } from '../../dist/src/node.js';
 // The columns' "none" sentinels are not exported from the package root; this test writes and reads raw
 // chunks, so it takes them from the module that defines them (the same built module the root exports).
-import { NO_ACCOUNT, NO_DEFICIT, NO_STEP } from '../../dist/src/audit.js';
+import { NO_ACCOUNT, NO_DEFICIT, NO_STEP } from '../../dist/src/waterfall/audit.js';
 
 /** The InputError `fn` throws (the audit log refuses with typed errors of the shared table). */
 function refused(fn: () => unknown): InputError {

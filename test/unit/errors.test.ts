@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EngineError, FieldId, Health, InputError, MarginRefusedError, RiskCoreError, StatusCode, type RiskEngine } from '../../dist/src/node.js';
-import { Column } from '../../dist/src/raw.js';
+import { Column } from '../../dist/src/abi/columns.js';
 import { caught, createEngine, stateDigest } from '../support/engine.js';
 
 const USD = 1_000_000n;

@@ -4,7 +4,7 @@ import {
   closeOutcome, createLiquidationState, executePlan, ledger, planRound, positionPrices, PRICE_ALWAYS, PRICE_NEVER,
   summarize, type LiqBook, type LiqMarket, type LiquidationState, type PlanRow,
 } from '../reference/liquidation.js';
-import type { LiquidationPolicy } from '../../src/liquidation.js';
+import type { LiquidationPolicy } from '../../src/index.js';
 
 // Hand-worked tests of the liquidation reference model (docs/FORMULAS.md, "Liquidation").
 // Money has 6 quote decimals (1 USD = 1_000000 atoms); BTC and ETH have 8 base decimals (D = 10^8).

@@ -5,7 +5,7 @@ import {
   adlOrder, adlQuantile, adlQuantiles, allocate, createWaterfallState, RefInvalidWaterfall, RefUnknownId, resetAssessments, setWaterfall, split,
   splitmix64, startFigures, waterfallLedger, type RefAuditRecord, type RefDeficit, type WaterfallInit, type WaterfallRefState,
 } from '../reference/waterfall.js';
-import type { AdlCandidate, Tranche, WaterfallConfig } from '../../src/waterfall.js';
+import type { AdlCandidate, Tranche, WaterfallConfig } from '../../src/index.js';
 
 // Hand-worked tests of the loss-waterfall reference model (docs/WATERFALL.md). Most books use
 // baseDecimals 0 (D = 1: prices are quote atoms per base atom) so the numbers stay small.

@@ -18,9 +18,9 @@
  * its range (an unknown event or deficit, an unknown role, an event out of order), CountMismatch for
  * a chunk shorter than its count, InvalidWaterfall for a step kind that names no tranche.
  */
-import { describeValue, inputError, type StatusName } from './errors.js';
-import { NO_MARKET } from './liquidation.js';
-import { TRANCHE_KINDS, type TrancheKind } from './waterfall.js';
+import { describeValue, inputError, type StatusName } from '../errors.js';
+import { NO_MARKET } from '../abi/codes.js';
+import { TRANCHE_KINDS, type StepInfo, type TrancheKind } from './config.js';
 
 /** Column sentinels for "none". `NO_MARKET` (0xFFFF) marks a record without a market. */
 export const NO_DEFICIT = 0xffffffff;
@@ -32,8 +32,8 @@ export type AuditRole = 'cover' | 'pay' | 'residue' | 'uncovered';
 export const AUDIT_ROLES: readonly AuditRole[] = ['cover', 'pay', 'residue', 'uncovered'];
 const COVER = 0, PAY = 1, RESIDUE = 2, UNCOVERED = 3;
 
-/** One entry of an event's step table: step id (its index) -> the tranche it ran. */
-export interface StepInfo { waterfall: number; step: number; kind: TrancheKind }
+/** One entry of an event's step table: step id (its index) -> the tranche it ran (StepInfo, waterfall/config.ts). */
+export type { StepInfo };
 
 /** One entry of an event's deficit table (index k): the deficit record the event allocated. */
 export interface DeficitInfo {

@@ -1,19 +1,32 @@
 /**
- * Compiles and instantiates the core. The only module besides raw.ts that touches the wasm
- * instance. It has no imports by package name, so the browser entry loads as plain ES modules, in
- * pages and in module Web Workers alike (import maps do not reach workers).
+ * Compiles and instantiates the core. With raw.ts, the only module that touches the wasm instance
+ * (src/abi/ is the one room of the package that does). It has no imports by package name, so the
+ * browser entry loads as plain ES modules, in pages and in module Web Workers alike (import maps do
+ * not reach workers).
  *
  * Compilation happens once per source and process (a module cache); every engine gets its own
  * instance, hence its own memory.
  */
-import { RiskCoreInvariantError } from './errors.js';
-import type { CoreHooks } from './raw.js';
+import { RiskCoreInvariantError } from '../errors.js';
 
 /** Where the wasm comes from: a URL (fetched or read), a Response, bytes, or a compiled module. */
 export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
 
 /** How a host turns a URL into a compiled module (fs in Node, fetch in browsers). */
 export type ModuleFetcher = (url: URL) => Promise<WebAssembly.Module>;
+
+/** Calls the core makes into JavaScript during a waterfall run (set per engine). */
+export interface CoreHooks {
+  /** The audit buffer holds `rows` records: copy them out (the core reuses the buffer). */
+  auditDrain(rows: number): void;
+  /**
+   * Fill AdlKey[0..count) for the candidates (AdlId) of market / side with step's ranking (0xFFFFFFFF:
+   * the indicator's), from keys computed before the call that runs it: no caller code runs here.
+   */
+  adlKeys(step: number, market: number, side: number, count: number): void;
+  /** Asked at every simulated step: non-zero stops the path (status Interrupted). */
+  simInterrupted(): number;
+}
 
 const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
 
@@ -40,7 +53,7 @@ export async function compileSource(source: WasmSource, fetcher: ModuleFetcher):
  * An AssemblyScript string in the core's memory: UTF-16 code units, preceded by the object header
  * whose last field (at ptr - 4) is the byte length.
  */
-function readString(memory: WebAssembly.Memory, ptr: number): string {
+export function readString(memory: WebAssembly.Memory, ptr: number): string {
   if (!ptr) return '';
   const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!;
   const units = new Uint16Array(memory.buffer, ptr, bytes >>> 1);

@@ -1,0 +1,67 @@
+/**
+ * Where an engine's core comes from: the host (Node or browser entry) that supplies the wasm, and
+ * the creation options checked, the core compiled (once per process and source), instantiated and
+ * laid out.
+ */
+import { orDefault, toCount, toFlag, toRecord } from './atoms.js';
+import { compileSource, instantiateCore, type CoreHooks, type ModuleFetcher, type WasmSource } from './abi/loader.js';
+import { Raw } from './abi/raw.js';
+import { unboundHooks } from './hooks.js';
+import { checkSimulationReserve } from './simulation/shape.js';
+
+export interface EngineOptions {
+  /** Capacity of the instance; memory for all of it is laid out once, at creation. */
+  maxAccounts?: number;
+  maxPositions?: number;
+  maxIsolated?: number;
+  maxMarkets?: number;
+  /** Decimals of the quote unit, for decimal-string inputs (default 6). */
+  quoteDecimals?: number;
+  /** The wasm: a URL, a Response, bytes or a compiled module. Defaults to the file next to the package. */
+  wasm?: WasmSource;
+  /** Use the debug build (assertions on; slower). Ignored when `wasm` is given. */
+  debug?: boolean;
+  /**
+   * Lays out the simulation area at creation, for simulations of up to `steps` steps and
+   * `maxRoundsPerStep` rounds per step (default 4) over up to `maxMarkets` markets, correlated or
+   * not: preparing such a simulation (`Simulator.fromEngine`) then never grows memory, so views taken
+   * before it stay valid. Without it the first simulation prepared on the engine grows memory once
+   * (README, Limits). InputError(InvalidScenario) naming the key if malformed.
+   */
+  reserveSimulation?: { steps: number; correlated?: boolean };
+}
+
+/** Host hooks supplied by the Node and browser entry points. */
+export interface Host {
+  defaultWasm(debug: boolean): URL;
+  fetchModule: ModuleFetcher;
+}
+
+let host: Host | undefined;
+/** Installed by `node.ts` / `browser.ts`. */
+export function setHost(h: Host): void { host = h; }
+
+/** A core laid out for `options`, with the hooks its instance calls (bound once the engine exists). */
+export async function openCore(options: EngineOptions): Promise<{ raw: Raw; hooks: CoreHooks; quoteDecimals: number }> {
+  toRecord(options, 'options');
+  const maxAccounts = toCount(orDefault(options.maxAccounts, 100_000), 'maxAccounts');
+  const maxPositions = toCount(orDefault(options.maxPositions, maxAccounts * 10), 'maxPositions');
+  const maxIsolated = toCount(orDefault(options.maxIsolated, Math.max(1024, Math.ceil(maxAccounts / 10))), 'maxIsolated');
+  const maxMarkets = toCount(orDefault(options.maxMarkets, 1024), 'maxMarkets', -1, 65535);
+  const quoteDecimals = toCount(orDefault(options.quoteDecimals, 6), 'quoteDecimals', -1, 18);
+  const reserve = options.reserveSimulation === undefined ? undefined : checkSimulationReserve(options.reserveSimulation);
+  if (!host) throw new Error('riskcore: no host; import from "riskcore" (Node or browser entry), not from src/engine');
+  const source = options.wasm ?? host.defaultWasm(toFlag(options.debug, 'debug'));
+  let module: WebAssembly.Module;
+  try {
+    module = await compileSource(source, host.fetchModule);
+  } catch (e) {
+    throw new Error(`riskcore: create() failed to load the wasm core (${String(e)}); you may retry`, { cause: e });
+  }
+  const hooks = unboundHooks();
+  const raw = new Raw(await instantiateCore(module, hooks));
+  raw.init(maxAccounts, maxPositions, maxIsolated, maxMarkets);
+  if (reserve) raw.simReserve(reserve.steps, reserve.correlated);
+  raw.loadLayout();
+  return { raw, hooks, quoteDecimals };
+}
