@@ -186,12 +186,12 @@ export enum BalancesRecord {
 /**
  * A time-bucketed window (core-internal; Column.FundWindow per fund, Column.MarketPaid per market):
  *   +0 bucket length in seconds i64 (0: no window)  +8 all-time total i64
- *   +16 WINDOW_BUCKETS buckets of WindowBucket (bucket number i64, value i64), bucket b in slot b % 17
+ *   +16 WINDOW_BUCKETS buckets of WindowBucketRecord (bucket number i64, value i64), bucket b in slot b % 17
  */
 export const WINDOW_BUCKETS: u32 = 17;
 export enum WindowRecord { bucketSec = 0, total = 8, buckets = 16, BYTES = 16 + WINDOW_BUCKETS * 16 }
 /** One bucket of a window: +0 bucket number i64 (-1: empty), +8 value i64. */
-export enum WindowBucket { bucket = 0, value = 8, BYTES = 16 }
+export enum WindowBucketRecord { bucket = 0, value = 8, BYTES = 16 }
 
 /** One clearing member: +0 account u32, +8 contribution F i64, +16 committed K i64, +24 assessed i64. */
 export enum MemberRecord { account = 0, fund = 8, committed = 16, assessed = 24, BYTES = 32 }
@@ -226,6 +226,10 @@ export enum SimHeaderRecord {
  *   end (or last record) u32   +32 candidates counted by a sweep u32
  */
 export enum AdlGroupRecord { market = 0, side = 4, sizeBase = 8, first = 16, count = 20, from = 24, to = 28, candidates = 32, BYTES = 64 }
+
+/** One epoch's prices of one market in the simulation area (Region.EpochPrices): mark, fundingLong,
+ * fundingShort (i64). */
+export enum EpochPriceRecord { mark = 0, fundingLong = 8, fundingShort = 16, BYTES = 24 }
 
 /**
  * One row of the ADL candidates' ranking inputs (Column.AdlInputs, ADL_INPUT_ROWS at a time):

@@ -11,7 +11,11 @@
  * checks every TypeScript table against this one.
  */
 import {
-  AdlInputRecord, BackstopRecord, BalancesRecord, ErrorRecord, ExecRecord, LedgerRecord, LiqRecord, MarketRecord, MemberRecord, PlanRecord, PolicyRecord, PreTradeRecord, PricesRecord, ProviderRecord, RunRecord, SimHeaderRecord, StepRecord, TallyRecord, TierRecord, WaterfallStateRecord,
+  AdlGroupRecord, AdlInputRecord, BackstopRecord, BalancesRecord, CountersRecord, EpochPriceRecord,
+  ErrorRecord, ExecRecord, LedgerRecord, LiqRecord, MarketRecord, MemberRecord,
+  PlanRecord, PolicyRecord, PreTradeRecord, PricesRecord, ProviderRecord, RunRecord,
+  SimHeaderRecord, StepRecord, TallyRecord, TierRecord, WaterfallStateRecord, WindowBucketRecord,
+  WindowRecord,
   MAX_BACKSTOP, MAX_MEMBERS, MAX_PROVIDERS, MAX_STEPS,
 } from './records';
 import { CurveKind, Field, Health, METRICS, Metric, PreTradeReason, Ranking, Role, RowKind, SimArray, Status, Tranche, TRANCHE_KINDS } from './status';
@@ -36,6 +40,13 @@ function build(): string {
     f('mmQuote', PreTradeRecord.mmQuote) + f('freeQuote', PreTradeRecord.freeQuote) +
     f('health', PreTradeRecord.health) + f('reason', PreTradeRecord.reason) +
     f('BYTES', PreTradeRecord.BYTES) + '\n';
+  t += line('record', 'Counters') +
+    f('accountCount', CountersRecord.accountCount) + f('positionTop', CountersRecord.positionTop) +
+    f('positionLive', CountersRecord.positionLive) + f('isolatedTop', CountersRecord.isolatedTop) +
+    f('isolatedFreeHead', CountersRecord.isolatedFreeHead) + f('isolatedLive', CountersRecord.isolatedLive) +
+    f('marketCount', CountersRecord.marketCount) + f('tierTop', CountersRecord.tierTop) +
+    f('pendingCount', CountersRecord.pendingCount) + f('indexDirty', CountersRecord.indexDirty) +
+    f('resultsCurrent', CountersRecord.resultsCurrent) + f('BYTES', CountersRecord.BYTES) + '\n';
   t += line('record', 'Market') +
     f('mark', MarketRecord.mark) + f('fundingLong', MarketRecord.fundingLong) +
     f('fundingShort', MarketRecord.fundingShort) + f('d', MarketRecord.d) + f('d6', MarketRecord.d6) +
@@ -117,6 +128,12 @@ function build(): string {
     f('depositIndexE18', BalancesRecord.depositIndexE18) + f('totalShares', BalancesRecord.totalShares) +
     f('vaultAccount', BalancesRecord.vaultAccount) + f('members', BalancesRecord.members) +
     f('providers', BalancesRecord.providers) + f('BYTES', BalancesRecord.BYTES) + '\n';
+  t += line('record', 'Window') +
+    f('bucketSec', WindowRecord.bucketSec) + f('total', WindowRecord.total) +
+    f('buckets', WindowRecord.buckets) + f('BYTES', WindowRecord.BYTES) + '\n';
+  t += line('record', 'WindowBucket') +
+    f('bucket', WindowBucketRecord.bucket) + f('value', WindowBucketRecord.value) +
+    f('BYTES', WindowBucketRecord.BYTES) + '\n';
   t += line('record', 'Member') +
     f('account', MemberRecord.account) + f('fund', MemberRecord.fund) +
     f('committed', MemberRecord.committed) + f('assessed', MemberRecord.assessed) +
@@ -138,6 +155,14 @@ function build(): string {
     f('fundExhausted', SimHeaderRecord.fundExhausted) +
     f('accountsChecked', SimHeaderRecord.accountsChecked) + f('epochs', SimHeaderRecord.epochs) +
     f('BYTES', SimHeaderRecord.BYTES) + '\n';
+  t += line('record', 'AdlGroup') +
+    f('market', AdlGroupRecord.market) + f('side', AdlGroupRecord.side) +
+    f('sizeBase', AdlGroupRecord.sizeBase) + f('first', AdlGroupRecord.first) +
+    f('count', AdlGroupRecord.count) + f('from', AdlGroupRecord.from) + f('to', AdlGroupRecord.to) +
+    f('candidates', AdlGroupRecord.candidates) + f('BYTES', AdlGroupRecord.BYTES) + '\n';
+  t += line('record', 'EpochPrice') +
+    f('mark', EpochPriceRecord.mark) + f('fundingLong', EpochPriceRecord.fundingLong) +
+    f('fundingShort', EpochPriceRecord.fundingShort) + f('BYTES', EpochPriceRecord.BYTES) + '\n';
   t += line('record', 'AdlInput') +
     f('tag', AdlInputRecord.tag) + f('account', AdlInputRecord.account) + f('size', AdlInputRecord.size) +
     f('pnl', AdlInputRecord.pnl) + f('notional', AdlInputRecord.notional) + f('entry', AdlInputRecord.entry) +

@@ -21,15 +21,18 @@ export function mulWideU(a: u64, b: u64, out: ptr): u64 {
   return (mid << 32) | (ll & 0xFFFFFFFF);
 }
 
+/** Where divModU128 writes the remainder in `out` (the quotient's high word is at +0). */
+export const REMAINDER: u32 = 8;
+
 /**
  * Unsigned (hi:lo) / d for 0 < d < 2^63. Returns the low word of the quotient; writes the high word
- * of the quotient to out[0] and the remainder to out[8].
+ * of the quotient to out[0] and the remainder to out[REMAINDER].
  */
 export function divModU128(hi: u64, lo: u64, d: u64, out: ptr): u64 {
   if (hi == 0) {
     // The common case: a 64-bit dividend, one hardware division.
     store<u64>(out, 0);
-    store<u64>(out, lo % d, 8);
+    store<u64>(out, lo % d, REMAINDER);
     return lo / d;
   }
   // High word first; then (r:lo) / d with r < d has a 64-bit quotient.
@@ -68,7 +71,7 @@ function divLong(u1: u64, u0: u64, v: u64, out: ptr): u64 {
     rhat += vn1;
     if (rhat >= b) break;
   }
-  store<u64>(out, (un21 * b + un0 - q0 * vn) >> s, 8);
+  store<u64>(out, (un21 * b + un0 - q0 * vn) >> s, REMAINDER);
   return q1 * b + q0;
 }
 

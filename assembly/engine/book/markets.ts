@@ -10,7 +10,7 @@ import { AMOUNT_LIMIT, ceilDivU, INDEX_LIMIT } from '../../math/fixed';
 import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../../math/curves';
 import { col, Column, MAX_TIERS, maxMarkets, maxTiers, marketPtr } from '../../abi/layout';
 import { CurveKind, Field, Status } from '../../abi/status';
-import { divModU128, mulWideU } from '../../math/wide';
+import { divModU128, mulWideU, REMAINDER } from '../../math/wide';
 import { changed, fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from '../state';
 
 import { MarketRecord, TierRecord } from '../../abi/records';
@@ -65,7 +65,7 @@ function tierDeductions(count: u32, tiers: usize): i32 {
       lo = sum;
     }
     const dedLo = divModU128(hi, lo, PPM, SCRATCH);
-    if (load<u64>(SCRATCH, 8) != 0 || load<u64>(SCRATCH) != 0 || dedLo > <u64>AMOUNT_LIMIT) return <i32>j;
+    if (load<u64>(SCRATCH, REMAINDER) != 0 || load<u64>(SCRATCH) != 0 || dedLo > <u64>AMOUNT_LIMIT) return <i32>j;
     if (tiers != 0) store<i64>(tiers + <usize>j * TierRecord.BYTES, <i64>dedLo, TierRecord.deduction);
   }
   return -1;

@@ -13,7 +13,7 @@
 
 import { col, Column, columnBytes, maxAccounts, maxMarkets } from '../../abi/layout';
 import { Field, METRICS, Status } from '../../abi/status';
-import { CountersRecord, SimHeaderRecord } from '../../abi/records';
+import { CountersRecord, EpochPriceRecord, SimHeaderRecord } from '../../abi/records';
 import { fail, marketCount } from '../state';
 
 let areaStart: usize = 0, areaBytes: u64 = 0, areaUsed: u64 = 0;
@@ -68,9 +68,6 @@ export enum Region {
   Draws = 17, CumLog = 18, Snapshot = 19, Bound0 = 20, DirtyStamp = 21, DirtyList = 22, EpochRefs = 23,
   LiveEpochs = 24, Count = 25,
 }
-
-/** One epoch's prices of one market in Region.EpochPrices: mark, fundingLong, fundingShort (i64). */
-export enum EpochPriceRecord { mark = 0, fundingLong = 8, fundingShort = 16, BYTES = 24 }
 
 /** Counters the snapshot starts with (state.ts saveCounters). */
 export const SNAP_COUNTERS: usize = CountersRecord.BYTES;

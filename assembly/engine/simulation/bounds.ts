@@ -20,7 +20,8 @@ import { MarketRecord, TierRecord } from '../../abi/records';
 import { accountCount, NONE, setResultsCurrent } from '../state';
 import { checkRange, recheckAccount } from '../margin/check';
 import { ACCOUNT_ACTIVE } from '../book/book';
-import { EpochPriceRecord, Region, regionPtr } from './area';
+import { Region, regionPtr } from './area';
+import { EpochPriceRecord } from '../../abi/records';
 
 let epochPrices: usize = 0, devs: usize = 0, bound: usize = 0, boundEpoch: usize = 0, weight: usize = 0, bound0: usize = 0;
 /**

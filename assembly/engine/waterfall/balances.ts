@@ -7,7 +7,7 @@
 import { AMOUNT_LIMIT, mulDivRounded } from '../../math/fixed';
 import { col, Column, i64At, u32At } from '../../abi/layout';
 import { Status, Tranche } from '../../abi/status';
-import { BackstopRecord, BalancesRecord, MemberRecord, StepRecord, WINDOW_BUCKETS, WindowBucket, WindowRecord } from '../../abi/records';
+import { BackstopRecord, BalancesRecord, MemberRecord, StepRecord, WINDOW_BUCKETS, WindowBucketRecord, WindowRecord } from '../../abi/records';
 import { marketCount, NONE, SCRATCH } from '../state';
 import { checkAccount } from '../book/book';
 import { equityOf } from '../margin/check';
@@ -24,13 +24,13 @@ function windowReset(p: usize, windowSec: i64): void {
   const len = (windowSec + 15) / 16;
   if (load<i64>(p, WindowRecord.bucketSec) != len) {
     store<i64>(p, len, WindowRecord.bucketSec);
-    for (let s: u32 = 0; s < WINDOW_BUCKETS; s++) { const q = p + WindowRecord.buckets + <usize>s * WindowBucket.BYTES; store<i64>(q, -1, WindowBucket.bucket); store<i64>(q, 0, WindowBucket.value); }
+    for (let s: u32 = 0; s < WINDOW_BUCKETS; s++) { const q = p + WindowRecord.buckets + <usize>s * WindowBucketRecord.BYTES; store<i64>(q, -1, WindowBucketRecord.bucket); store<i64>(q, 0, WindowBucketRecord.value); }
   }
 }
 function bucketSlot(p: usize, now: i64, make: bool): usize {
   const b = now / load<i64>(p, WindowRecord.bucketSec);
-  const q = p + WindowRecord.buckets + <usize>(b % WINDOW_BUCKETS) * WindowBucket.BYTES;
-  if (make && load<i64>(q, WindowBucket.bucket) != b) { store<i64>(q, b, WindowBucket.bucket); store<i64>(q, 0, WindowBucket.value); }
+  const q = p + WindowRecord.buckets + <usize>(b % WINDOW_BUCKETS) * WindowBucketRecord.BYTES;
+  if (make && load<i64>(q, WindowBucketRecord.bucket) != b) { store<i64>(q, b, WindowBucketRecord.bucket); store<i64>(q, 0, WindowBucketRecord.value); }
   return q;
 }
 /**
@@ -41,10 +41,10 @@ function windowValue(p: usize, now: i64, max: bool): i64 {
   const b = now / load<i64>(p, WindowRecord.bucketSec);
   let v: i64 = 0;
   for (let s: u32 = 0; s < WINDOW_BUCKETS; s++) {
-    const q = p + WindowRecord.buckets + <usize>s * WindowBucket.BYTES;
-    const qb = load<i64>(q, WindowBucket.bucket);
+    const q = p + WindowRecord.buckets + <usize>s * WindowBucketRecord.BYTES;
+    const qb = load<i64>(q, WindowBucketRecord.bucket);
     if (qb < 0 || qb < b - 16 || qb > b) continue;
-    const x = load<i64>(q, WindowBucket.value);
+    const x = load<i64>(q, WindowBucketRecord.value);
     v = max ? (x > v ? x : v) : saturatingAdd(v, x);
   }
   return v;
@@ -86,7 +86,7 @@ function observe(fund: u32, windowSec: i64, now: i64): void {
   windowReset(wp, windowSec);
   const q = bucketSlot(wp, now, true);
   const bal = load<i64>(i64At(Column.FundBalance, fund));
-  if (bal > load<i64>(q, WindowBucket.value)) store<i64>(q, bal, WindowBucket.value);
+  if (bal > load<i64>(q, WindowBucketRecord.value)) store<i64>(q, bal, WindowBucketRecord.value);
 }
 
 export function runInsuranceFund(j: u32, w: u32, n: u32): void {
@@ -124,7 +124,7 @@ export function runInsuranceFund(j: u32, w: u32, n: u32): void {
       // paid(m) only meets caps of at most 2^62: its totals saturate there (over all time they would
       // pass i64 as funds are refilled).
       store<i64>(paidP + WindowRecord.total, saturatingAdd(load<i64>(paidP, WindowRecord.total), x));
-      if (load<i64>(paidP, WindowRecord.bucketSec) > 0) { const q = bucketSlot(paidP, now, true); store<i64>(q + WindowBucket.value, saturatingAdd(load<i64>(q, WindowBucket.value), x)); }
+      if (load<i64>(paidP, WindowRecord.bucketSec) > 0) { const q = bucketSlot(paidP, now, true); store<i64>(q + WindowBucketRecord.value, saturatingAdd(load<i64>(q, WindowBucketRecord.value), x)); }
     }
     cover(k, j, NONE, x, 0, 0);
   }

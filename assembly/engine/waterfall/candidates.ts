@@ -194,9 +194,12 @@ function sortByAccount(n: u32): void {
   return (tag & ISOLATED_TAG) != 0 ? load<i64>(sizeAt - col(Column.IsoSize) + col(Column.IsoSnap)) : load<i64>(sizeAt - col(Column.PosSize) + col(Column.PosSnap));
 }
 
+/** pnlOf's second result, N, is written this many bytes into SCRATCH. */
+const PNL_NOTIONAL: u32 = 8;
+
 /**
  * Unrealized PnL v = floor(s m / D) + quote - fundingOwed of the position at size address p (of
- * holder tag), with N = floor(|s| m / D) into SCRATCH+8; OVERFLOWED if out of range.
+ * holder tag), with N = floor(|s| m / D) into SCRATCH + PNL_NOTIONAL; OVERFLOWED if out of range.
  */
 export function pnlOf(tag: u32, m: u32, p: usize): i64 {
   const s = load<i64>(p);
@@ -212,7 +215,7 @@ export function pnlOf(tag: u32, m: u32, p: usize): i64 {
   // N = floor(|s| m / D): the value itself for a long; for a short -value, less one if inexact
   // (the remainder s m - value D, formed in wrapping arithmetic, is exact: it lies in [0, D)).
   // Stored last: the funding above uses the same scratch.
-  store<i64>(SCRATCH, s >= 0 ? value : -value - <i64>(s * mark - value * d != 0), 8);
+  store<i64>(SCRATCH, s >= 0 ? value : -value - <i64>(s * mark - value * d != 0), PNL_NOTIONAL);
   // v = (value + quote) - owed fits i64 for every position of a book the check accepted (it refuses
   // a value - funding outside i64), which ranked ADL and the indicator require.
   return value + quoteOf(tag, m, p) - owed;
@@ -241,7 +244,7 @@ export function pnlOf(tag: u32, m: u32, p: usize): i64 {
     vi = value + qi - owed;
   } else {
     vi = pnlOf(tag, m, p);
-    Ni = load<i64>(SCRATCH, 8);
+    Ni = load<i64>(SCRATCH, PNL_NOTIONAL);
   }
   if (vi == OVERFLOWED) return -Infinity;
   const v = <f64>vi, N = <f64>Ni;
@@ -412,7 +415,7 @@ export function adlCandidateInputs(from: u32, count: u32, current: i32): i32 {
     const p = <usize>load<u32>(col(Column.AdlPos) + (<usize>(from + i) << 2));
     const r = out + <usize>i * AdlInputRecord.BYTES;
     const v = pnlOf(tag, m, p);
-    const N = load<i64>(SCRATCH, 8);
+    const N = load<i64>(SCRATCH, PNL_NOTIONAL);
     const q = quoteOf(tag, m, p);
     store<u32>(r, tag, AdlInputRecord.tag);
     store<u32>(r, tagAccount(tag), AdlInputRecord.account);
