@@ -306,7 +306,7 @@ export class RiskEngine implements Disposable {
 
   /** Every amount the waterfall moved, with queries (per account, per deficit, per tranche) and JSON. */
   get auditLog(): AuditLog {
-    void this.x.raw;
+    void this.x.raw; // the guard every member passes: refused after dispose() and from a callback
     return this.losses.audit;
   }
 
