@@ -9,10 +9,9 @@ import { PLAN_RECORD } from '../engine/liquidation/log';
 import { POLICY_RECORD } from '../engine/liquidation/policy';
 import { PRICES_RECORD } from '../engine/margin/prices';
 import { EXEC_RECORD } from '../engine/liquidation/execute';
-import { LEDGER_RECORD } from '../engine/liquidation/funds';
 import { STAGE_STEPS, STAGE_BACKSTOP, WF_STATE } from '../engine/waterfall/config';
 import { RUN_RECORD } from '../engine/waterfall/steps';
-import { BALANCES, MEMBERS, PROVIDERS } from '../engine/waterfall/parties';
+import { BALANCES, LEDGER_RECORD, MEMBERS, PROVIDERS } from '../engine/funds';
 import { WaterfallStateRecord } from './records';
 
 export function abiVersion(): u32 { return ABI_VERSION; }

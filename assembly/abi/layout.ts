@@ -47,7 +47,7 @@ export const ISOLATED_TAG: u32 = 0x80000000;
  * hypothetical book (pre-trade) or an isolated position with the same code as the batch loop. */
 export const SCRATCH_SLOTS: u32 = 65537;
 
-/** Every column JavaScript may view. Append-only numbering (mirrored in src/raw.ts). */
+/** Every column JavaScript may view. Append-only numbering (mirrored in src/abi/columns.ts). */
 export enum Column {
   Markets = 0,
   Tiers = 1,

@@ -8,7 +8,7 @@
  */
 import { AMOUNT_LIMIT, ceilDivU, INDEX_LIMIT } from '../../math/fixed';
 import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../../math/curves';
-import { col, Column, MAX_TIERS, maxMarkets, maxTiers, marketPtr } from '../../abi/layout';
+import { col, Column, MAX_TIERS, maxMarkets, maxTiers, marketPtr, u16At } from '../../abi/layout';
 import { CurveKind, Field, Status } from '../../abi/status';
 import { divModU128, mulWideU, REMAINDER } from '../../math/wide';
 import { changed, fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from '../state';
@@ -139,7 +139,7 @@ export function addMarket(
   store<u8>(m, <u8>baseDecimals, MarketRecord.decimals);
   store<u8>(m, 1, MarketRecord.active);
   store<u8>(m, fund != 0 ? 1 : 0, MarketRecord.ownFund);
-  store<u16>(col(Column.MarketFund) + (<usize>id << 1), <u16>fund);
+  store<u16>(u16At(Column.MarketFund, id), <u16>fund);
   store<i64>(m, stepBase, MarketRecord.step);
   store<u32>(m, premiumPpm, MarketRecord.premium);
   store<i64>(m, lowerCap, MarketRecord.lower);

@@ -13,7 +13,7 @@
  * market) plus one mark byte each; a publish copies the marked rows, in runs, or the whole table
  * in bulk when many rows are marked (FULL_COPY).
  */
-import { col, Column } from '../../abi/layout';
+import { col, Column, u16At, u32At } from '../../abi/layout';
 import { accountCount, isolatedTop } from '../state';
 
 /**
@@ -81,8 +81,8 @@ function copyRows(isolated: bool, from: u32, to: u32): void {
       for (let c: usize = 0; c < 4; c++) store<i64>(p0 + c * pstride + o, load<i64>(e0 + c * stride + o));
       store<u8>(ph + <usize>r, load<u8>(h + <usize>r));
       if (isolated) {
-        store<u32>(col(Column.PubIsoAccount) + (<usize>r << 2), load<u32>(col(Column.IsoAccount) + (<usize>r << 2)));
-        store<u16>(col(Column.PubIsoMarket) + (<usize>r << 1), load<u16>(col(Column.IsoMarket) + (<usize>r << 1)));
+        store<u32>(u32At(Column.PubIsoAccount, r), load<u32>(u32At(Column.IsoAccount, r)));
+        store<u16>(u16At(Column.PubIsoMarket, r), load<u16>(u16At(Column.IsoMarket, r)));
       }
       store<u8>(marks + <usize>r, 0);
     }
@@ -92,8 +92,8 @@ function copyRows(isolated: bool, from: u32, to: u32): void {
   for (let c: usize = 0; c < 4; c++) memory.copy(p0 + c * pstride + (<usize>from << 3), e0 + c * stride + (<usize>from << 3), n << 3);
   memory.copy(ph + <usize>from, h + <usize>from, n);
   if (isolated) {
-    memory.copy(col(Column.PubIsoAccount) + (<usize>from << 2), col(Column.IsoAccount) + (<usize>from << 2), n << 2);
-    memory.copy(col(Column.PubIsoMarket) + (<usize>from << 1), col(Column.IsoMarket) + (<usize>from << 1), n << 1);
+    memory.copy(u32At(Column.PubIsoAccount, from), u32At(Column.IsoAccount, from), n << 2);
+    memory.copy(u16At(Column.PubIsoMarket, from), u16At(Column.IsoMarket, from), n << 1);
   }
   memory.fill(marks + <usize>from, 0, n);
 }

@@ -14,18 +14,18 @@
 import { AMOUNT_LIMIT, amountOf, OVERFLOWED, sumAdd, sumStart } from '../../math/fixed';
 import { addWide } from '../../math/wide';
 import { divModU128, mulWideU } from '../../math/wide';
-import { col, Column, logCapacity, maxPositions, i64At, u32At, marketPtr } from '../../abi/layout';
+import { col, Column, logCapacity, maxPositions, i64At, u32At, marketPtr, u16At } from '../../abi/layout';
 import { Field, RowKind, Status } from '../../abi/status';
 import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, planRehearsed, positionLive, SCRATCH, bookChanged, setPlanRehearsed } from '../state';
 import { positionTerms, SUMS, TERMS } from '../book/position';
 import { evaluateCross, isolatedFigures } from '../margin/check';
 import { ACCOUNT_ACTIVE, addCrossSlot, findCross, findIsolated, fundingToSettle, inRange, noteHolder, removeCrossSlot, sideIndex } from '../book/book';
 import { addOpenInterest, isMarket, refreshOpenInterestMarkets, validPrice } from '../book/markets';
-import { releaseIsolatedRow } from '../book/fills';
+import { releaseIsolatedRow } from '../margin/fills';
 import { policyBackstopAccount, policyU32 } from './policy';
 import { closeOutcome, CloseOutcome, staticCloseOutcome } from './close';
 import { PLAN_RECORD, writeAmounts } from './log';
-import { fundOf, LEDGER_RECORD, ledgerSum } from './funds';
+import { fundOf, LEDGER_RECORD, ledgerSum } from '../funds';
 import { compareProducts } from '../margin/queue';
 import { ExecRecord, I128_HI, LedgerRecord, LiqRecord, MarketRecord, PlanRecord, PolicyRecord } from '../../abi/records';
 
@@ -72,7 +72,7 @@ export function executeCallerPlan(): i32 {
   // Step 1: identity, every row, before anything is taken in.
   for (let i: u32 = 0; i < n; i++) {
     if (load<u32>(u32At(Column.PlanAccount, i)) != load<u32>(u32At(Column.LogAccount, i))) return fail(Status.PlanEdited, Field.AccountId, <i32>i);
-    if (load<u16>(col(Column.PlanMarket) + (<usize>i << 1)) != load<u16>(col(Column.LogMarket) + (<usize>i << 1))) return fail(Status.PlanEdited, Field.MarketId, <i32>i);
+    if (load<u16>(u16At(Column.PlanMarket, i)) != load<u16>(u16At(Column.LogMarket, i))) return fail(Status.PlanEdited, Field.MarketId, <i32>i);
     if (load<u32>(u32At(Column.PlanIso, i)) != load<u32>(u32At(Column.LogIso, i))) return fail(Status.PlanEdited, Field.IsolatedId, <i32>i);
     if (load<u8>(col(Column.PlanKind) + <usize>i) != load<u8>(col(Column.LogKind) + <usize>i)) return fail(Status.PlanEdited, Field.Kind, <i32>i);
   }
@@ -176,7 +176,7 @@ function planFingerprint(n: u32): u64 {
   const prime: u64 = 0x100000001b3;
   for (let i: u32 = 0; i < n; i++) {
     h = (h ^ <u64>load<u32>(u32At(Column.LogAccount, i))) * prime;
-    h = (h ^ <u64>load<u16>(col(Column.LogMarket) + (<usize>i << 1))) * prime;
+    h = (h ^ <u64>load<u16>(u16At(Column.LogMarket, i))) * prime;
     h = (h ^ <u64>load<u32>(u32At(Column.LogIso, i))) * prime;
     h = (h ^ <u64>load<u8>(col(Column.LogKind) + <usize>i)) * prime;
     h = (h ^ <u64>load<i64>(i64At(Column.LogSize, i))) * prime;
@@ -257,7 +257,7 @@ function startGroup(a: u32, iso: u32, i: u32): i32 {
 }
 
 function settleRow(i: u32): i32 {
-  if (gIso != NONE || load<u16>(col(Column.LogMarket) + (<usize>i << 1)) != 0xFFFF) return fail(Status.PlanOutOfOrder, Field.MarketId, <i32>i);
+  if (gIso != NONE || load<u16>(u16At(Column.LogMarket, i)) != 0xFFFF) return fail(Status.PlanOutOfOrder, Field.MarketId, <i32>i);
   if (gLeft != 0) return fail(Status.AccountHasPositions, Field.AccountId, <i32>i);
   const deficit = gCollateral < 0 ? -gCollateral : 0;
   gCollateral += deficit;
@@ -267,7 +267,7 @@ function settleRow(i: u32): i32 {
 /** A close or a transfer of one position. */
 function positionRow(i: u32, transfer: bool, last: bool): i32 {
   const a = gAccount, iso = gIso;
-  const market = <u32>load<u16>(col(Column.LogMarket) + (<usize>i << 1));
+  const market = <u32>load<u16>(u16At(Column.LogMarket, i));
   if (!isMarket(market)) return fail(Status.UnknownMarket, Field.MarketId, <i32>i);
   const mstamp = u32At(Column.MarketStamp, market);
   if (load<u32>(mstamp) == gStamp) return fail(Status.PlanOutOfOrder, Field.MarketId, <i32>i);
@@ -278,7 +278,7 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
     if (slot == NONE) return fail(Status.NoPosition, Field.MarketId, <i32>i);
     size = load<i64>(i64At(Column.PosSize, slot)); quote = load<i64>(i64At(Column.PosQuote, slot)); snap = load<i64>(i64At(Column.PosSnap, slot));
   } else {
-    if (<u32>load<u16>(col(Column.IsoMarket) + (<usize>iso << 1)) != market) return fail(Status.NoPosition, Field.MarketId, <i32>i);
+    if (<u32>load<u16>(u16At(Column.IsoMarket, iso)) != market) return fail(Status.NoPosition, Field.MarketId, <i32>i);
     size = load<i64>(i64At(Column.IsoSize, iso)); quote = load<i64>(i64At(Column.IsoQuote, iso)); snap = load<i64>(i64At(Column.IsoSnap, iso));
   }
   const d = load<i64>(i64At(Column.LogSize, i));
@@ -416,7 +416,7 @@ function transferRow(i: u32, market: u32, slot: u32, size: i64, quote: i64, snap
     let s = vSlot;
     if (s == NONE && merged != 0) {
       s = addCrossSlot(backstopAccount);
-      store<u16>(col(Column.PosMarket) + (<usize>s << 1), <u16>market);
+      store<u16>(u16At(Column.PosMarket, s), <u16>market);
       noteHolder(market, backstopAccount);
     }
     if (merged == 0) {
@@ -438,7 +438,7 @@ function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding:
   if (deficit > 0) {
     const k = load<u32>(LIQ_RECORD, LiqRecord.deficits);
     store<u32>(u32At(Column.DefAccount, k), gAccount);
-    store<u16>(col(Column.DefMarket) + (<usize>k << 1), kind == RowKind.Settle ? 0xFFFF : load<u16>(col(Column.LogMarket) + (<usize>i << 1)));
+    store<u16>(u16At(Column.DefMarket, k), kind == RowKind.Settle ? 0xFFFF : load<u16>(u16At(Column.LogMarket, i)));
     store<i64>(i64At(Column.DefAmount, k), deficit);
     store<i64>(i64At(Column.DefSize, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogSize, i)));
     store<i64>(i64At(Column.DefPrice, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogPrice, i)));

@@ -13,7 +13,7 @@
  */
 import { AMOUNT_LIMIT, mulDivExact, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../../math/fixed';
 import { compareProducts, buildQueue } from '../margin/queue';
-import { col, Column, logCapacity, SCRATCH_SLOTS, marketPtr } from '../../abi/layout';
+import { col, Column, logCapacity, SCRATCH_SLOTS, marketPtr, u16At, i64At, u32At } from '../../abi/layout';
 import { Field, RowKind, Status } from '../../abi/status';
 import { LiqRecord, MarketRecord, PlanRecord, PolicyRecord } from '../../abi/records';
 import { clearError, fail, LIQ_RECORD, NONE, resultsValid, SCRATCH, setPlanReady } from '../state';
@@ -53,12 +53,12 @@ export function planLiquidations(): i32 {
   const nAccounts = buildQueue(false);
   // The account queue is read while planning; the isolated queue is built after (its own column).
   for (let i: u32 = 0; i < nAccounts; i++) {
-    const a = load<u32>(col(Column.Queue) + (<usize>i << 2));
+    const a = load<u32>(u32At(Column.Queue, i));
     if (a == backstopAccount) continue;
     const off = <usize>a << 2;
     const len = load<u32>(col(Column.AccPosLen) + off);
     if (rows + max(len, 1) > room) { complete = 0; break; }
-    if (!crossFigures(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    if (!crossFigures(a, load<i64>(i64At(Column.AccCollateral, a)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
     if (SUMS.equityQuote >= SUMS.mmQuote) continue;
     const before = rows;
     if (!planGroup(a, NONE, load<u32>(col(Column.AccPosStart) + off), len)) return fail(Status.Overflow, Field.AccountId, <i32>a);
@@ -67,8 +67,8 @@ export function planLiquidations(): i32 {
   if (complete) {
     const nIso = buildQueue(true);
     for (let i: u32 = 0; i < nIso; i++) {
-      const r = load<u32>(col(Column.IsoQueue) + (<usize>i << 2));
-      const a = load<u32>(col(Column.IsoAccount) + (<usize>r << 2));
+      const r = load<u32>(u32At(Column.IsoQueue, i));
+      const a = load<u32>(u32At(Column.IsoAccount, r));
       if (a == backstopAccount) continue;
       if (rows + 1 > room) { complete = 0; break; }
       if (!isolatedFigures(a, r)) return fail(Status.Overflow, Field.AccountId, <i32>a);
@@ -99,7 +99,7 @@ function rehearse(first: u32): void {
 // Position fields of the group's k-th position (cross slot, or the isolated row).
 // @ts-ignore: decorator
 @inline function posMarket(iso: u32, slot: u32): u32 {
-  return iso == NONE ? <u32>load<u16>(col(Column.PosMarket) + (<usize>slot << 1)) : <u32>load<u16>(col(Column.IsoMarket) + (<usize>iso << 1));
+  return iso == NONE ? <u32>load<u16>(u16At(Column.PosMarket, slot)) : <u32>load<u16>(u16At(Column.IsoMarket, iso));
 }
 // @ts-ignore: decorator
 @inline function posField(iso: u32, slot: u32, cross: Column, isolated: Column): i64 {
@@ -109,7 +109,7 @@ function rehearse(first: u32): void {
 /** Plans one group (sums of the group in SUMS.equityQuote/SUMS.imQuote/SUMS.mmQuote). False on overflow. */
 function planGroup(a: u32, iso: u32, start: u32, len: u32): bool {
   gAccount = a; gIso = iso;
-  gFloor = <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2));
+  gFloor = <u64>load<u32>(u32At(Column.AccFloorPpm, a));
   gEquity = SUMS.equityQuote; gMm = SUMS.mmQuote; gIm = SUMS.imQuote;
   gNotionalLeft = policyI64(PolicyRecord.maxNotional);
   gDeficitLeft = policyI64(PolicyRecord.maxDeficit);

@@ -3,7 +3,7 @@
  * validates it into the active copy that planning and execution read (policyU32 / policyI64).
  */
 import { AMOUNT_LIMIT } from '../../math/fixed';
-import { col, Column, u8At, u32At } from '../../abi/layout';
+import { col, Column, u32At } from '../../abi/layout';
 import { Field, Status } from '../../abi/status';
 import { PolicyRecord } from '../../abi/records';
 import { accountCount, fail, NONE, setPlanReady } from '../state';
@@ -49,7 +49,7 @@ export function checkPolicy(): i32 {
   // Transfers merge into the backstop account's cross book: an isolated position of its own in a
   // market would make a transfer there impossible (one position per account and market), after a
   // cascade had already checked the book. So such an account is refused as the backstop up front.
-  if (backstop > 0 && load<u32>(col(Column.AccIsoHead) + (<usize>vault << 2)) != NONE) return fail(Status.InvalidPolicy, Field.BackstopAccountId, -1);
+  if (backstop > 0 && load<u32>(u32At(Column.AccIsoHead, vault)) != NONE) return fail(Status.InvalidPolicy, Field.BackstopAccountId, -1);
   if (!amountOk(load<i64>(p, PolicyRecord.minCloseNotional))) return fail(Status.InvalidPolicy, Field.MinCloseNotionalQuote, -1);
   if (!amountOk(load<i64>(p, PolicyRecord.fractionAbove))) return fail(Status.InvalidPolicy, Field.FractionAboveNotionalQuote, -1);
   if (!amountOk(load<i64>(p, PolicyRecord.maxNotional))) return fail(Status.InvalidPolicy, Field.MaxNotionalPerRoundQuote, -1);

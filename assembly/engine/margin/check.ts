@@ -18,7 +18,7 @@
  * failed call are not valid (JavaScript refuses to read them until a check succeeds).
  */
 import { addOverflowBits, OVERFLOWED } from '../../math/fixed';
-import { col, Column, ISOLATED_TAG, SCRATCH_SLOT } from '../../abi/layout';
+import { col, Column, ISOLATED_TAG, SCRATCH_SLOT, u16At, i64At, u32At } from '../../abi/layout';
 import { Field, Health, Status } from '../../abi/status';
 import { accountCount, clearCallTallies, countCall, fail, noteIndexBuilt, resultsCurrent, setResultsValid, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from '../state';
 import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, setSums, SUMS } from '../book/position';
@@ -48,7 +48,7 @@ export function evaluateCrossWith(a: u32, collateral: i64, market: u32, size: i6
   const start = load<u32>(col(Column.AccPosStart) + off), len = load<u32>(col(Column.AccPosLen) + off);
   let n: u32 = 0;
   for (let s = start; s < start + len; s++) {
-    if (<u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1)) == market) continue;
+    if (<u32>load<u16>(u16At(Column.PosMarket, s)) == market) continue;
     copySlot(s, SCRATCH_SLOT + n++);
   }
   if (size != 0) writeSlot(SCRATCH_SLOT + n++, market, size, quote, snap);
@@ -86,14 +86,14 @@ export function isolatedFigures(a: u32, r: u32): bool {
 // @ts-ignore: decorator
 @inline function evaluateIsolatedRow(a: u32, r: u32, collateral: i64): bool {
   const o8 = <usize>r << 3;
-  return evaluateIsolated(a, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), collateral,
+  return evaluateIsolated(a, <u32>load<u16>(u16At(Column.IsoMarket, r)), collateral,
     load<i64>(col(Column.IsoSize) + o8), load<i64>(col(Column.IsoQuote) + o8), load<i64>(col(Column.IsoSnap) + o8));
 }
 
 /** Evaluates one isolated position (account a's floor applies) into the group sums. */
 export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64, quote: i64, snap: i64): bool {
   writeSlot(SCRATCH_SLOT, market, size, quote, snap);
-  return groupSumsExact(SCRATCH_SLOT, 1, <u64>load<u32>(col(Column.AccFloorPpm) + (<usize>a << 2)), collateral);
+  return groupSumsExact(SCRATCH_SLOT, 1, <u64>load<u32>(u32At(Column.AccFloorPpm, a)), collateral);
 }
 
 /**
@@ -106,13 +106,13 @@ export function evaluateIsolated(a: u32, market: u32, collateral: i64, size: i64
 export function unrealizedOf(tag: u32): i64 {
   if ((tag & ISOLATED_TAG) == 0) return evaluateCross(tag, 0) ? SUMS.equityQuote : OVERFLOWED;
   const r = tag & ~ISOLATED_TAG;
-  return evaluateIsolatedRow(load<u32>(col(Column.IsoAccount) + (<usize>r << 2)), r, 0) ? SUMS.equityQuote : OVERFLOWED;
+  return evaluateIsolatedRow(load<u32>(u32At(Column.IsoAccount, r)), r, 0) ? SUMS.equityQuote : OVERFLOWED;
 }
 
 /** A group's collateral: the account's cross collateral, or the isolated row's. */
 // @ts-ignore: decorator
 @inline export function collateralOf(tag: u32): i64 {
-  return (tag & ISOLATED_TAG) == 0 ? load<i64>(col(Column.AccCollateral) + (<usize>tag << 3)) : load<i64>(col(Column.IsoCollateral) + (<usize>(tag & ~ISOLATED_TAG) << 3));
+  return (tag & ISOLATED_TAG) == 0 ? load<i64>(i64At(Column.AccCollateral, tag)) : load<i64>(i64At(Column.IsoCollateral, (tag & ~ISOLATED_TAG)));
 }
 
 /** collateral + unrealized: OVERFLOWED when the unrealized part is, or the sum leaves i64. */
@@ -128,15 +128,15 @@ export function equityOf(tag: u32): i64 { return equityWith(collateralOf(tag), u
 
 // @ts-ignore: decorator
 @inline function copySlot(from: u32, to: u32): void {
-  writeSlot(to, <u32>load<u16>(col(Column.PosMarket) + (<usize>from << 1)), load<i64>(col(Column.PosSize) + (<usize>from << 3)), load<i64>(col(Column.PosQuote) + (<usize>from << 3)), load<i64>(col(Column.PosSnap) + (<usize>from << 3)));
+  writeSlot(to, <u32>load<u16>(u16At(Column.PosMarket, from)), load<i64>(i64At(Column.PosSize, from)), load<i64>(i64At(Column.PosQuote, from)), load<i64>(i64At(Column.PosSnap, from)));
 }
 
 // @ts-ignore: decorator
 @inline function writeSlot(s: u32, market: u32, size: i64, quote: i64, snap: i64): void {
-  store<u16>(col(Column.PosMarket) + (<usize>s << 1), <u16>market);
-  store<i64>(col(Column.PosSize) + (<usize>s << 3), size);
-  store<i64>(col(Column.PosQuote) + (<usize>s << 3), quote);
-  store<i64>(col(Column.PosSnap) + (<usize>s << 3), snap);
+  store<u16>(u16At(Column.PosMarket, s), <u16>market);
+  store<i64>(i64At(Column.PosSize, s), size);
+  store<i64>(i64At(Column.PosQuote, s), quote);
+  store<i64>(i64At(Column.PosSnap, s), snap);
 }
 
 /** Writes a group's results to row `i` of the account (slot 0) or isolated (slot 1) columns. */
@@ -170,22 +170,22 @@ export function recheckAccount(a: u32): bool {
 
 /** Checks account a (cross book and isolated rows). Returns false (error recorded) on overflow. */
 function checkAccount(a: u32): bool {
-  if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) {
+  if (!evaluateCross(a, load<i64>(i64At(Column.AccCollateral, a)))) {
     fail(Status.Overflow, Field.AccountId, <i32>a);
     return false;
   }
   markAccount(a);
   writeResults(0, a);
-  let r = load<u32>(col(Column.AccIsoHead) + (<usize>a << 2));
+  let r = load<u32>(u32At(Column.AccIsoHead, a));
   while (r != NONE) {
     if (!checkIsolatedRow(r, a)) return false;
-    r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
+    r = load<u32>(u32At(Column.IsoNext, r));
   }
   return true;
 }
 
 function checkIsolatedRow(r: u32, a: u32): bool {
-  if (!evaluateIsolatedRow(a, r, load<i64>(col(Column.IsoCollateral) + (<usize>r << 3)))) {
+  if (!evaluateIsolatedRow(a, r, load<i64>(i64At(Column.IsoCollateral, r)))) {
     fail(Status.Overflow, Field.AccountId, <i32>a);
     return false;
   }
@@ -221,7 +221,7 @@ export function checkRange(first: u32, count: u32): i32 {
     let row = load<u32>(isoHeads + off);
     while (row != NONE) {
       if (!checkIsolatedRow(row, a)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
-      row = load<u32>(col(Column.IsoNext) + (<usize>row << 2));
+      row = load<u32>(u32At(Column.IsoNext, row));
     }
   }
   if (first == 0 && count == accountCount) { setResultsValid(true); setResultsCurrent(true); }
@@ -238,11 +238,11 @@ export function checkInRange(): i32 {
   const flags = col(Column.AccFlags);
   for (let a: u32 = 0; a < accountCount; a++) {
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
-    if (!evaluateCross(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
-    let r = load<u32>(col(Column.AccIsoHead) + (<usize>a << 2));
+    if (!evaluateCross(a, load<i64>(i64At(Column.AccCollateral, a)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    let r = load<u32>(u32At(Column.AccIsoHead, a));
     while (r != NONE) {
-      if (!evaluateIsolatedRow(a, r, load<i64>(col(Column.IsoCollateral) + (<usize>r << 3)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
+      if (!evaluateIsolatedRow(a, r, load<i64>(i64At(Column.IsoCollateral, r)))) return fail(Status.Overflow, Field.AccountId, <i32>a);
+      r = load<u32>(u32At(Column.IsoNext, r));
     }
   }
   return Status.Ok;
@@ -310,7 +310,7 @@ export function checkMarkets(count: u32): i32 {
   if (holder & ISOLATED_TAG) {
     const r = holder & ~ISOLATED_TAG;
     if (r >= isolatedTop || load<u8>(col(Column.IsoFlags) + <usize>r) == 0) return true; // closed since
-    a = load<u32>(col(Column.IsoAccount) + (<usize>r << 2));
+    a = load<u32>(u32At(Column.IsoAccount, r));
   }
   if (load<u32>(stamps + (<usize>a << 2)) == stamp) return true;
   store<u32>(stamps + (<usize>a << 2), stamp);

@@ -10,7 +10,7 @@
  * i64 (the check refuses it with Overflow) has no prices: its rows say PRICE_UNDEFINED, and the
  * scan goes on with the next group.
  */
-import { col, Column, PRICE_ROWS, marketPtr } from '../../abi/layout';
+import { col, Column, PRICE_ROWS, marketPtr, u16At, i64At, u32At } from '../../abi/layout';
 import { bankruptcyPrice, liquidationPrice, liquidationPriceWide, PRICE_NEVER, PRICE_UNDEFINED } from '../../math/prices';
 import { addWide } from '../../math/wide';
 import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../../math/fixed';
@@ -88,12 +88,12 @@ function liquidationPriceOfWideA0(equity: i64, v: i64, others: i64, sizeAbs: u64
 
 // @ts-ignore: decorator
 @inline function writeRow(row: u32, account: u32, market: u32, iso: u32, sizeBase: i64): void {
-  store<u32>(col(Column.PriceAccount) + (<usize>row << 2), account);
-  store<u16>(col(Column.PriceMarket) + (<usize>row << 1), <u16>market);
-  store<u32>(col(Column.PriceIso) + (<usize>row << 2), iso);
-  store<i64>(col(Column.PriceSize) + (<usize>row << 3), sizeBase);
-  store<i64>(col(Column.PriceLiq) + (<usize>row << 3), priceLiq);
-  store<i64>(col(Column.PriceBank) + (<usize>row << 3), priceBank);
+  store<u32>(u32At(Column.PriceAccount, row), account);
+  store<u16>(u16At(Column.PriceMarket, row), <u16>market);
+  store<u32>(u32At(Column.PriceIso, row), iso);
+  store<i64>(i64At(Column.PriceSize, row), sizeBase);
+  store<i64>(i64At(Column.PriceLiq, row), priceLiq);
+  store<i64>(i64At(Column.PriceBank, row), priceBank);
 }
 
 /**
@@ -111,13 +111,13 @@ export function pricesRange(first: u32, count: u32): i32 {
     const off = <usize>a << 2;
     const start = load<u32>(col(Column.AccPosStart) + off), len = load<u32>(col(Column.AccPosLen) + off);
     let need = len;
-    for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) need++;
+    for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(u32At(Column.IsoNext, r))) need++;
     if (rows + need > PRICE_ROWS) break;
     const floorPpm = <u64>load<u32>(col(Column.AccFloorPpm) + off);
     if (len > 0) {
       // The group's equity and MM (the last full check's when nothing changed since), then one pass
       // over its positions: terms and prices.
-      const defined = crossFigures(a, load<i64>(col(Column.AccCollateral) + (<usize>a << 3)));
+      const defined = crossFigures(a, load<i64>(i64At(Column.AccCollateral, a)));
       const equity = SUMS.equityQuote, mmGroup = SUMS.mmQuote;
       const invGroup = 1.0 / <f64>mmGroup;
       // Column bases in locals: the loop body then loads only data.
@@ -139,9 +139,9 @@ export function pricesRange(first: u32, count: u32): i32 {
         store<i64>(outBank + (row << 3), priceBank);
       }
     }
-    for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(col(Column.IsoNext) + (<usize>r << 2))) {
-      const market = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
-      const size = load<i64>(col(Column.IsoSize) + (<usize>r << 3));
+    for (let r = load<u32>(col(Column.AccIsoHead) + off); r != NONE; r = load<u32>(u32At(Column.IsoNext, r))) {
+      const market = <u32>load<u16>(u16At(Column.IsoMarket, r));
+      const size = load<i64>(i64At(Column.IsoSize, r));
       if (!isolatedFigures(a, r) || !positionTerms(market, size, floorPpm) || !pricesFromTerms(market, size, TERMS.valueQuote, TERMS.mmQuote, TERMS.mmfPpm, SUMS.equityQuote, SUMS.mmQuote, 1.0 / <f64>SUMS.mmQuote)) {
         priceLiq = PRICE_UNDEFINED; priceBank = PRICE_UNDEFINED;
       }

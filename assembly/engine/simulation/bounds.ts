@@ -14,7 +14,7 @@
  * still refer to.
  */
 import { absU } from '../../math/wide';
-import { col, Column, marketPtr } from '../../abi/layout';
+import { col, Column, marketPtr, u16At, i64At, u32At } from '../../abi/layout';
 import { CurveKind, Status } from '../../abi/status';
 import { MarketRecord, TierRecord } from '../../abi/records';
 import { accountCount, NONE, setResultsCurrent } from '../state';
@@ -216,18 +216,18 @@ function boundOf(a: u32): f64 {
   const start = load<u32>(col(Column.AccPosStart) + o4), len = load<u32>(col(Column.AccPosLen) + o4);
   let g: f64 = 0;
   for (let s = start; s < start + len; s++) {
-    const mk = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
-    g += <f64>absU(load<i64>(col(Column.PosSize) + (<usize>s << 3))) * load<f64>(marketPtr(mk), MarketRecord.markOverD) * load<f64>(weight + (<usize>mk << 3));
+    const mk = <u32>load<u16>(u16At(Column.PosMarket, s));
+    g += <f64>absU(load<i64>(i64At(Column.PosSize, s))) * load<f64>(marketPtr(mk), MarketRecord.markOverD) * load<f64>(weight + (<usize>mk << 3));
   }
   let b = groupBound(load<i64>(col(Column.AccEquity) + o8), load<i64>(col(Column.AccMm) + o8), len, g);
   let r = load<u32>(col(Column.AccIsoHead) + o4);
   while (r != NONE) {
     const r8 = <usize>r << 3;
-    const mk = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
+    const mk = <u32>load<u16>(u16At(Column.IsoMarket, r));
     const gi = <f64>absU(load<i64>(col(Column.IsoSize) + r8)) * load<f64>(marketPtr(mk), MarketRecord.markOverD) * load<f64>(weight + (<usize>mk << 3));
     const bi = groupBound(load<i64>(col(Column.IsoEquity) + r8), load<i64>(col(Column.IsoMm) + r8), 1, gi);
     if (bi < b) b = bi;
-    r = load<u32>(col(Column.IsoNext) + (<usize>r << 2));
+    r = load<u32>(u32At(Column.IsoNext, r));
   }
   return b;
 }

@@ -6,7 +6,7 @@
  */
 import { AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { absU } from '../../math/wide';
-import { col, Column, marketPtr } from '../../abi/layout';
+import { col, Column, marketPtr, u16At, i64At } from '../../abi/layout';
 import { Field, RowKind, Status } from '../../abi/status';
 import { MarketRecord, SimHeaderRecord } from '../../abi/records';
 import { bookChanged, fail, SCRATCH } from '../state';
@@ -87,9 +87,9 @@ export function priceCloses(rows: u32): i32 {
   const slope = load<i64>(header, SimHeaderRecord.impactSlopePpm), cap = load<i64>(header, SimHeaderRecord.impactMaxPpm);
   for (let i: u32 = 0; i < rows; i++) {
     if (<u32>load<u8>(col(Column.LogKind) + <usize>i) != RowKind.Close) continue;
-    const d = load<i64>(col(Column.LogSize) + (<usize>i << 3));
+    const d = load<i64>(i64At(Column.LogSize, i));
     if (d == 0) continue;
-    const mk = <u32>load<u16>(col(Column.LogMarket) + (<usize>i << 1));
+    const mk = <u32>load<u16>(u16At(Column.LogMarket, i));
     const mkt = marketPtr(mk), o = <usize>mk << 3;
     const mark = load<i64>(mkt, MarketRecord.mark);
     let n = mulDivRounded(<i64>absU(d), mark, load<i64>(mkt, MarketRecord.d), false, SCRATCH);
@@ -105,7 +105,7 @@ export function priceCloses(rows: u32): i32 {
     let q = mulDivRounded(mark, d > 0 ? 1_000_000 + impact : 1_000_000 - impact, 1_000_000, d > 0, SCRATCH);
     if (q == OVERFLOWED || q > AMOUNT_LIMIT) q = AMOUNT_LIMIT;
     if (q < 1) q = 1;
-    store<i64>(col(Column.LogPrice) + (<usize>i << 3), q);
+    store<i64>(i64At(Column.LogPrice, i), q);
   }
   return Status.Ok;
 }

@@ -12,11 +12,11 @@
  */
 import { addWide } from '../../math/wide';
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../../math/fixed';
-import { col, Column, ioCapacity, ISOLATED_TAG, maxAccounts, maxIsolated, i64At, u32At, marketPtr } from '../../abi/layout';
+import { col, Column, ioCapacity, ISOLATED_TAG, maxAccounts, maxIsolated, i64At, u32At, marketPtr, u16At } from '../../abi/layout';
 import { clearError, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive, SCRATCH } from '../state';
 import { fundingToSettle } from '../book/book';
 import { buildIndex, equityOf } from '../margin/check';
-import { applyFill } from '../book/fills';
+import { applyFill } from '../margin/fills';
 
 import { splitAt } from './prorata';
 import { sortPairs } from '../margin/queue';
@@ -42,13 +42,13 @@ declare function adlKeys(step: u32, market: u32, side: i32, count: u32): void;
  */
 let candBase: u32 = 0;
 // @ts-ignore: decorator
-@inline function candIds(): usize { return col(Column.AdlId) + (<usize>candBase << 2); }
+@inline function candIds(): usize { return u32At(Column.AdlId, candBase); }
 // @ts-ignore: decorator
-@inline function candPos(): usize { return col(Column.AdlPos) + (<usize>candBase << 2); }
+@inline function candPos(): usize { return u32At(Column.AdlPos, candBase); }
 // @ts-ignore: decorator
-@inline function candKeys(): usize { return col(Column.AdlKey) + (<usize>candBase << 3); }
+@inline function candKeys(): usize { return i64At(Column.AdlKey, candBase); }
 // @ts-ignore: decorator
-@inline function candSizes(): usize { return col(Column.AdlSize) + (<usize>candBase << 3); }
+@inline function candSizes(): usize { return i64At(Column.AdlSize, candBase); }
 
 /** rankedOrder's caller has the level-1 counts and total already (a gather that computed them). */
 let histReady = false;
@@ -168,7 +168,7 @@ export function adlRanks(m: u32, side: i32, ranking: u32): i32 {
   for (let i: u32 = 0; i < k; i++) {
     const c = load<u32>(order + (<usize>i << 2));
     store<u32>(out + (<usize>i << 2), load<u32>(ids + (<usize>c << 2)));
-    store<f64>(i64At(Column.PayCap, i), load<f64>(col(Column.AdlKey) + (<usize>c << 3)));
+    store<f64>(i64At(Column.PayCap, i), load<f64>(i64At(Column.AdlKey, c)));
     store<i64>(i64At(Column.PayWork, i), 5 - <i64>((<u64>i * 5) / <u64>k));
   }
   return <i32>k;
@@ -295,7 +295,7 @@ function serveGroup(j: u32, w: u32, n: u32, x: u32, ranking: u32, swept: bool): 
         let p = <usize>load<u32>(pos + (<usize>i << 2));
         if ((tag & ISOLATED_TAG) == 0) {
           const sl = <u32>((p - col(Column.PosSize)) >> 3);
-          if (<u32>load<u16>(col(Column.PosMarket) + (<usize>sl << 1)) != m || load<u32>(u32At(Column.PosAccount, sl)) != tag) p = positionOf(tag, m);
+          if (<u32>load<u16>(u16At(Column.PosMarket, sl)) != m || load<u32>(u32At(Column.PosAccount, sl)) != tag) p = positionOf(tag, m);
         }
         if (p == 0) continue;
         const s = load<i64>(p);
@@ -358,11 +358,11 @@ function serveRecord(j: u32, k: u32, m: u32, side: i32, ranking: u32, count: u32
     ? <u32>(splitmix64(<u64>load<i64>(stepPtr(j), StepRecord.amount) + (<u64>eventId() << 32) + <u64>k) % <u64>count) : 0;
   const len = walk ? count : ordered;
   if (!walk) {
-    while (cursor < len && liveSize(load<u32>(ids + (<usize>load<u32>(col(Column.SortIdsB) + (<usize>cursor << 2)) << 2)), m) == 0) cursor++;
+    while (cursor < len && liveSize(load<u32>(ids + (<usize>load<u32>(u32At(Column.SortIdsB, cursor)) << 2)), m) == 0) cursor++;
   }
   for (let t: u32 = walk ? 0 : cursor; t < len; t++) {
     if (qLeft == 0 || (!markMode && openOf(k) == 0)) break;
-    const idx = ranking == <u32>Ranking.RandomWalk ? (start + t) % count : load<u32>(col(Column.SortIdsB) + (<usize>t << 2));
+    const idx = ranking == <u32>Ranking.RandomWalk ? (start + t) % count : load<u32>(u32At(Column.SortIdsB, t));
     const tag = load<u32>(ids + (<usize>idx << 2));
     if (tag == NONE || tagAccount(tag) == bankrupt) continue;
     const avail = sizeAbs(tag, m);
@@ -451,7 +451,7 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
   const before = load<i64>(cross) + (iso ? load<i64>(i64At(Column.IsoCollateral, r)) : 0);
   const dj: i64 = side > 0 ? c : -c;
   if (applyFill(a, m, dj, P, iso, 0) != 0) { clearError(); return false; }
-  const isoLive = iso && load<u8>(col(Column.IsoFlags) + <usize>r) != 0 && <u32>load<u32>(col(Column.IsoAccount) + (<usize>r << 2)) == a;
+  const isoLive = iso && load<u8>(col(Column.IsoFlags) + <usize>r) != 0 && <u32>load<u32>(u32At(Column.IsoAccount, r)) == a;
   const after = load<i64>(cross) + (isoLive ? load<i64>(i64At(Column.IsoCollateral, r)) : 0);
   const realized = after - before + owed;
   // Ledger: funding settled and realized PnL at the bankrupt close price are flows with the outside.

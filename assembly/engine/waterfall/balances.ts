@@ -11,9 +11,9 @@ import { BackstopRecord, BalancesRecord, MemberRecord, StepRecord, WINDOW_BUCKET
 import { marketCount, NONE, SCRATCH } from '../state';
 import { checkAccount } from '../book/book';
 import { equityOf } from '../margin/check';
-import { fundOf } from '../liquidation/funds';
+import { BALANCES, fundOf, memberPtr } from '../funds';
 import { split, WEIGHT_LIMIT } from './prorata';
-import { BALANCES, memberIndex, memberPtr } from './parties';
+import { memberIndex } from './parties';
 import { backstopPtr, FUND_MARKET, nowSec, stepPtr } from './config';
 import { cover, defMarket, heavyAdd, openOf, serves, solventRoom } from './steps';
 

@@ -12,7 +12,7 @@
  * takes the fast exact path of math/fixed.ts when its estimates are in range.
  */
 import { FAST_LIMIT, INDEX_LIMIT, mulDivCeilFast, mulDivFloorFast, mulDivRounded, OVERFLOWED } from '../../math/fixed';
-import { ADL_INPUT_ROWS, col, Column, ISOLATED_TAG, i64At, u32At, marketPtr } from '../../abi/layout';
+import { ADL_INPUT_ROWS, col, Column, ISOLATED_TAG, i64At, u32At, marketPtr, u16At } from '../../abi/layout';
 import { Field, Status } from '../../abi/status';
 import { accountCount, fail, indexDirty, marketCount, NONE, pendingCount, resultsCurrent, SCRATCH } from '../state';
 import { ACCOUNT_ACTIVE, findCross, fundingToSettle, sideIndex } from '../book/book';
@@ -25,14 +25,14 @@ import { AdlGroupRecord, AdlInputRecord, MarketRecord } from '../../abi/records'
 
 // @ts-ignore: decorator
 @inline export function tagAccount(tag: u32): u32 {
-  return (tag & ISOLATED_TAG) != 0 ? load<u32>(col(Column.IsoAccount) + (<usize>(tag & ~ISOLATED_TAG) << 2)) : tag;
+  return (tag & ISOLATED_TAG) != 0 ? load<u32>(u32At(Column.IsoAccount, (tag & ~ISOLATED_TAG))) : tag;
 }
 
 /** The live position behind a holder tag in market m: its size column address, or 0. */
 export function positionOf(tag: u32, m: u32): usize {
   if ((tag & ISOLATED_TAG) != 0) {
     const r = tag & ~ISOLATED_TAG;
-    if (load<u8>(col(Column.IsoFlags) + <usize>r) == 0 || <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)) != m) return 0;
+    if (load<u8>(col(Column.IsoFlags) + <usize>r) == 0 || <u32>load<u16>(u16At(Column.IsoMarket, r)) != m) return 0;
     return i64At(Column.IsoSize, r);
   }
   if (load<u8>(col(Column.AccFlags) + <usize>tag) != ACCOUNT_ACTIVE) return 0;
@@ -95,7 +95,7 @@ export function gatherHolders(m: u32, side: i32, withZero: bool = false, ranking
     store<u32>(ids + (<usize>n << 2), tag);
     store<u32>(pos + (<usize>n << 2), <u32>p);
     const size = <u64>(s < 0 ? -s : s);
-    store<u64>(col(Column.AdlSize) + (<usize>n << 3), size);
+    store<u64>(i64At(Column.AdlSize, n), size);
     if (withKeys) {
       let key = keyOf(ranking, tag, m, p, mark, d, markOverD, idxLong, idxShort, invD);
       if (key == 0) key = 0; // -0 and +0 are one key
@@ -333,7 +333,7 @@ export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
     }
     let r = load<u32>(isoHead + (<usize>a << 2));
     while (r != NONE) {
-      visit(r | ISOLATED_TAG, <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), i64At(Column.IsoSize, r), g, h, ranking, withKeys, counting);
+      visit(r | ISOLATED_TAG, <u32>load<u16>(u16At(Column.IsoMarket, r)), i64At(Column.IsoSize, r), g, h, ranking, withKeys, counting);
       r = load<u32>(u32At(Column.IsoNext, r));
     }
   }
@@ -350,8 +350,8 @@ export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
   if (counting) { const c = groupPtr(x - 1) + AdlGroupRecord.candidates; store<u32>(c, load<u32>(c) + 1); return; }
   if (x - 1 < g || x - 1 >= h) return;
   const at = place(x - 1, tag, <u32>p);
-  store<u64>(col(Column.AdlSize) + (<usize>at << 3), <u64>(s < 0 ? -s : s));
-  if (withKeys) store<f64>(col(Column.AdlKey) + (<usize>at << 3), sweptKey(ranking, tag, m, p));
+  store<u64>(i64At(Column.AdlSize, at), <u64>(s < 0 ? -s : s));
+  if (withKeys) store<f64>(i64At(Column.AdlKey, at), sweptKey(ranking, tag, m, p));
 }
 
 // @ts-ignore: decorator
@@ -359,8 +359,8 @@ export function sweepBook(g: u32, h: u32, ranking: u32, counting: bool): void {
   const gp = groupPtr(x);
   const len = load<u32>(gp, AdlGroupRecord.count);
   const at = load<u32>(gp, AdlGroupRecord.first) + len;
-  store<u32>(col(Column.AdlId) + (<usize>at << 2), tag);
-  store<u32>(col(Column.AdlPos) + (<usize>at << 2), p);
+  store<u32>(u32At(Column.AdlId, at), tag);
+  store<u32>(u32At(Column.AdlPos, at), p);
   store<u32>(gp + AdlGroupRecord.count, len + 1);
   return at;
 }
@@ -411,8 +411,8 @@ export function adlCandidateInputs(from: u32, count: u32, current: i32): i32 {
   const summed = current != 0 && !resultsCurrent;
   const m = inputsMarket, out = col(Column.AdlInputs);
   for (let i: u32 = 0; i < count; i++) {
-    const tag = load<u32>(col(Column.AdlId) + (<usize>(from + i) << 2));
-    const p = <usize>load<u32>(col(Column.AdlPos) + (<usize>(from + i) << 2));
+    const tag = load<u32>(u32At(Column.AdlId, (from + i)));
+    const p = <usize>load<u32>(u32At(Column.AdlPos, (from + i)));
     const r = out + <usize>i * AdlInputRecord.BYTES;
     const v = pnlOf(tag, m, p);
     const N = load<i64>(SCRATCH, PNL_NOTIONAL);

@@ -14,20 +14,16 @@
  * sum checked with `addAmount`, which also sees a sum that leaves i64.
  */
 import { addAmount, addOverflowBits, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED, SHARE_LIMIT } from '../../math/fixed';
-import { addWide } from '../../math/wide';
-import { col, Column } from '../../abi/layout';
+import { Column, i64At } from '../../abi/layout';
 import { Field, Status } from '../../abi/status';
 import { BalancesRecord, MAX_MEMBERS, MAX_PROVIDERS, MemberRecord, ProviderRecord } from '../../abi/records';
 import { accountCount, changed, fail, NONE, SCRATCH } from '../state';
+import { BALANCES, memberCount, memberPtr, PROVIDERS } from '../funds';
 import { checkAccount } from '../book/book';
 import { evaluateCross } from '../margin/check';
 import { SUMS } from '../book/position';
 
 
-/** What the waterfall keeps besides accounts and funds (BalancesRecord). */
-export const BALANCES: usize = memory.data(BalancesRecord.BYTES, 8);
-export const MEMBERS: usize = memory.data(<i32>(MAX_MEMBERS * MemberRecord.BYTES), 8);
-export const PROVIDERS: usize = memory.data(<i32>(MAX_PROVIDERS * ProviderRecord.BYTES), 8);
 
 export function initParties(): void {
   memory.fill(BALANCES, 0, BalancesRecord.BYTES);
@@ -61,7 +57,7 @@ export function setVaultAccount(a: u32): i32 {
 export function vaultNav(): i64 {
   const v = backstopVaultAccount();
   if (v == NONE) return 0;
-  if (!evaluateCross(v, load<i64>(col(Column.AccCollateral) + (<usize>v << 3)))) return OVERFLOWED;
+  if (!evaluateCross(v, load<i64>(i64At(Column.AccCollateral, v)))) return OVERFLOWED;
   return SUMS.equityQuote;
 }
 
@@ -79,7 +75,7 @@ export function vaultDeposit(a: u32, amount: i64): i32 {
   if (st != Status.Ok) return st;
   if (a == v) return fail(Status.InvalidWaterfall, Field.AccountId, -1);
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
-  const collA = col(Column.AccCollateral) + (<usize>a << 3), collV = col(Column.AccCollateral) + (<usize>v << 3);
+  const collA = i64At(Column.AccCollateral, a), collV = i64At(Column.AccCollateral, v);
   const aAfter = addAmount(load<i64>(collA), -amount), vAfter = addAmount(load<i64>(collV), amount);
   if (aAfter == OVERFLOWED || vAfter == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
   // The provider must stay above initial margin, as for a withdrawal.
@@ -124,7 +120,7 @@ export function vaultWithdraw(a: u32, shares: i64): i32 {
   // shares <= total: the amount is at most the NAV (an i64), 2^62 itself included.
   const amount = nav <= 0 ? 0 : mulDivRounded(shares, nav, totalShares(), false, SCRATCH, SHARE_LIMIT);
   if (amount == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
-  const collV = col(Column.AccCollateral) + (<usize>v << 3), collA = col(Column.AccCollateral) + (<usize>a << 3);
+  const collV = i64At(Column.AccCollateral, v), collA = i64At(Column.AccCollateral, a);
   const vAfter = addAmount(load<i64>(collV), -amount), aAfter = addAmount(load<i64>(collA), amount);
   if (vAfter == OVERFLOWED || aAfter == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
   if (amount > 0) {
@@ -141,9 +137,6 @@ export function vaultWithdraw(a: u32, shares: i64): i32 {
 
 // ---- Clearing members and operator capital --------------------------------------------------
 
-export function memberCount(): u32 { return load<u32>(BALANCES, BalancesRecord.members); }
-// @ts-ignore: decorator
-@inline export function memberPtr(i: u32): usize { return MEMBERS + <usize>i * MemberRecord.BYTES; }
 
 export function memberIndex(a: u32): u32 {
   const n = memberCount();
@@ -201,8 +194,3 @@ export function defaultFundSum(): i64 {
   return bits < 0 ? OVERFLOWED : s;
 }
 
-/** Adds every default-fund contribution to the 128-bit sum at p (the ledger: exact at any total). */
-export function addDefaultFund(p: usize): void {
-  const n = memberCount();
-  for (let i: u32 = 0; i < n; i++) addWide(p, load<i64>(memberPtr(i), MemberRecord.fund));
-}

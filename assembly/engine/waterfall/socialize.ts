@@ -9,13 +9,14 @@
  */
 import { AMOUNT_LIMIT, amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumStart } from '../../math/fixed';
 import { addWide } from '../../math/wide';
-import { col, Column, ISOLATED_TAG, i64At, u32At, marketPtr } from '../../abi/layout';
+import { col, Column, ISOLATED_TAG, i64At, u32At, marketPtr, u16At } from '../../abi/layout';
 import { accountCount, indexDirty, isolatedLive, LIQ_RECORD, nextEpoch, NONE, pendingCount, positionLive, SCRATCH } from '../state';
 import { ACCOUNT_ACTIVE, findCross } from '../book/book';
 import { buildIndex, collateralOf, equityOf, equityWith, unrealizedOf } from '../margin/check';
 
 import { split, splitAt, WEIGHT_LIMIT } from './prorata';
-import { BALANCES, memberCount, memberPtr, providerAccount, providerCount, providerShares, backstopVaultAccount } from './parties';
+import { providerAccount, providerCount, providerShares, backstopVaultAccount } from './parties';
+import { BALANCES, memberCount, memberPtr } from '../funds';
 import { gatherHolders, tagAccount } from './candidates';
 import { assignPooled, beginPays, defMarket, emit, endPays, heavyAdd, notePayment, pay, serves, solventRoom } from './steps';
 import { stepPtr } from './config';
@@ -71,7 +72,7 @@ function takeFromCollateral(j: u32, n: u32, market: u32): void {
       const r = id & ~ISOLATED_TAG;
       const p = i64At(Column.IsoCollateral, r);
       store<i64>(p, load<i64>(p) - h);
-      pay(tagAccount(id), <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), h);
+      pay(tagAccount(id), <u32>load<u16>(u16At(Column.IsoMarket, r)), h);
     }
   }
   endPays();
@@ -79,7 +80,7 @@ function takeFromCollateral(j: u32, n: u32, market: u32): void {
 
 /** Marks market m as seen by this step (MarketStamp); false if it was already. */
 function firstVisit(m: u32, stamp: u32): bool {
-  const p = col(Column.MarketStamp) + (<usize>m << 2);
+  const p = u32At(Column.MarketStamp, m);
   if (load<u32>(p) == stamp) return false;
   store<u32>(p, stamp);
   return true;
@@ -264,7 +265,7 @@ function gainsAll(minGain: i64, ppm: i64): u32 {
     let bad = false;
     for (let s = s0; s < s0 + cnt; s++) {
       const p = i64At(Column.PosSize, s);
-      const m = <u32>load<u16>(col(Column.PosMarket) + (<usize>s << 1));
+      const m = <u32>load<u16>(u16At(Column.PosMarket, s));
       sumStart(GAIN, 0);
       if (!addPnl(GAIN, p, m, false)) { bad = true; break; }
       addAcc(TOTAL, GAIN);
@@ -280,7 +281,7 @@ function gainsAll(minGain: i64, ppm: i64): u32 {
     const first = np;
     let r = load<u32>(u32At(Column.AccIsoHead, a));
     while (r != NONE) {
-      const m = <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1));
+      const m = <u32>load<u16>(u16At(Column.IsoMarket, r));
       const p = i64At(Column.IsoSize, r);
       const v = positionGain(p, m, true);
       if (v != OVERFLOWED && v > minGain) {
@@ -312,7 +313,7 @@ function takeGains(j: u32, np: u32, market: u32): void {
       const r = id & ~ISOLATED_TAG;
       const q = i64At(Column.IsoQuote, r);
       store<i64>(q, load<i64>(q) - h);
-      pay(tagAccount(id), <u32>load<u16>(col(Column.IsoMarket) + (<usize>r << 1)), h);
+      pay(tagAccount(id), <u32>load<u16>(u16At(Column.IsoMarket, r)), h);
     } else if (market != NONE) {
       const q = i64At(Column.PosQuote, findCross(id, market));
       store<i64>(q, load<i64>(q) - h);

@@ -14,7 +14,7 @@ import { Role } from '../../abi/status';
 import { BalancesRecord, LiqRecord, RunRecord } from '../../abi/records';
 import { LIQ_RECORD, NONE } from '../state';
 import { WEIGHT_LIMIT } from './prorata';
-import { BALANCES } from './parties';
+import { BALANCES } from '../funds';
 
 /** The last run (RunRecord): counts, then 128-bit totals, low words here and high words RunRecord.HI further. */
 export const RUN_RECORD: usize = memory.data(RunRecord.BYTES, 8);

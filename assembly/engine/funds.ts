@@ -1,19 +1,36 @@
 /**
- * The insurance funds, the pending deficit records' count, and the conservation ledger
- * (docs/FORMULAS.md, "Execution and conservation"; LedgerRecord, records.ts).
+ * The money outside accounts, shared by liquidation and the waterfall (both import this file; it
+ * imports neither): the insurance funds, the pending deficit records' count, the waterfall's
+ * balances record with the clearing members' and the vault providers' records (stored here, moved by
+ * waterfall/parties.ts), and the conservation ledger over all of it (docs/FORMULAS.md, "Execution and
+ * conservation"; LedgerRecord, records.ts).
  *
  * Conservation: L = collateral (cross and isolated) + funds + liquidator fees + (funding - realized
  * over executed rows) - deficits recorded + operator capital and default fund + residue + covered
  * is unchanged by every execution and every waterfall run; the debug build recomputes L around both
  * and aborts if it moved.
  */
-import { addAmount, AMOUNT_LIMIT, OVERFLOWED } from '../../math/fixed';
-import { addWide } from '../../math/wide';
-import { col, Column, i64At, u8At, u16At } from '../../abi/layout';
-import { Field, Status } from '../../abi/status';
-import { BalancesRecord, I128_HI, LedgerRecord, LiqRecord } from '../../abi/records';
-import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, setPlanRehearsed } from '../state';
-import { addDefaultFund, BALANCES } from '../waterfall/parties';
+import { addAmount, AMOUNT_LIMIT, OVERFLOWED } from '../math/fixed';
+import { addWide } from '../math/wide';
+import { Column, i64At, u8At, u16At } from '../abi/layout';
+import { Field, Status } from '../abi/status';
+import { BalancesRecord, I128_HI, LedgerRecord, LiqRecord, MAX_MEMBERS, MAX_PROVIDERS, MemberRecord, ProviderRecord } from '../abi/records';
+import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, setPlanRehearsed } from './state';
+
+/** What the waterfall keeps besides accounts and funds (BalancesRecord). */
+export const BALANCES: usize = memory.data(BalancesRecord.BYTES, 8);
+export const MEMBERS: usize = memory.data(<i32>(MAX_MEMBERS * MemberRecord.BYTES), 8);
+export const PROVIDERS: usize = memory.data(<i32>(MAX_PROVIDERS * ProviderRecord.BYTES), 8);
+
+export function memberCount(): u32 { return load<u32>(BALANCES, BalancesRecord.members); }
+// @ts-ignore: decorator
+@inline export function memberPtr(i: u32): usize { return MEMBERS + <usize>i * MemberRecord.BYTES; }
+
+/** Adds every default-fund contribution to the 128-bit sum at p (the ledger: exact at any total). */
+export function addDefaultFund(p: usize): void {
+  const n = memberCount();
+  for (let i: u32 = 0; i < n; i++) addWide(p, load<i64>(memberPtr(i), MemberRecord.fund));
+}
 
 /** The ledger's components (LedgerRecord), each a 128-bit pair. */
 export const LEDGER_RECORD: usize = memory.data(LedgerRecord.BYTES, 8);

@@ -11,14 +11,14 @@
  * the account as if it had been written. Isolated positions realize into their own collateral.
  */
 import { amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
-import { col, Column, ISOLATED_TAG, i64At, marketPtr, maxIsolated, u32At } from '../../abi/layout';
+import { col, Column, ISOLATED_TAG, i64At, marketPtr, maxIsolated, u32At, u16At } from '../../abi/layout';
 import { CurveKind, Field, Health, PreTradeReason, Status } from '../../abi/status';
 import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from '../state';
-import { addOpenInterest, isMarket, refreshMarket, validPrice } from './markets';
-import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from '../margin/check';
-import { freeQuote, SUMS } from './position';
-import { ACCOUNT_CLOSED, addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from './book';
-import { markAccount, markIsolated } from './publish';
+import { addOpenInterest, isMarket, refreshMarket, validPrice } from '../book/markets';
+import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './check';
+import { freeQuote, SUMS } from '../book/position';
+import { ACCOUNT_CLOSED, addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from '../book/book';
+import { markAccount, markIsolated } from '../book/publish';
 import { MarketRecord, PreTradeRecord } from '../../abi/records';
 
 // Outcome of planFill.
@@ -159,7 +159,7 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
       r = takeIsolatedRow();
       if (r == NONE) return fail(Status.CapacityExceeded, Field.Capacity, -1);
       store<u32>(u32At(Column.IsoAccount, r), a);
-      store<u16>(col(Column.IsoMarket) + (<usize>r << 1), <u16>market);
+      store<u16>(u16At(Column.IsoMarket, r), <u16>market);
       store<u8>(col(Column.IsoFlags) + <usize>r, 1);
       store<u8>(col(Column.IsoHealth) + <usize>r, <u8>Health.Inactive);
       markIsolated(r);
@@ -186,7 +186,7 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
   if (slot == NONE) {
     if (!canAddCross(a)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
     slot = addCrossSlot(a);
-    store<u16>(col(Column.PosMarket) + (<usize>slot << 1), <u16>market);
+    store<u16>(u16At(Column.PosMarket, slot), <u16>market);
     noteHolder(market, a);
   }
   store<i64>(i64At(Column.AccCollateral, a), planCollateral);
