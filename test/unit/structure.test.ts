@@ -2,7 +2,8 @@
  * The architecture, checked: the rules that keep the seam between the core and the API one room on
  * each side (README "Layout"). Each test reads the sources as text.
  *
- *   - no import circles, in assembly/ or in src/ (type imports count);
+ *   - no import circles, in assembly/ or in src/ (type imports count), and the core's stage folders
+ *     layered (book, margin, liquidation, waterfall, simulation: each imports only those before it);
  *   - only src/abi/ touches the core's exports;
  *   - no byte offset of a core record is written as a number in src/ or in engine code: both sides
  *     use the names of assembly/abi/records.ts (TypeScript reads them from the core's ABI table);
@@ -97,6 +98,17 @@ describe('structure: one room on each side of the seam', () => {
 
   it('src/ has no import circles (type imports included)', () => {
     expect(importCircles(importGraph(sources('src')))).toEqual([]);
+  });
+
+  it('the core stages are layered: a stage folder imports only the stages before it', () => {
+    const stages = ['book', 'margin', 'liquidation', 'waterfall', 'simulation'];
+    const stageOf = (file: string): number => stages.indexOf(rel(file).split('/')[2] ?? '');
+    const graph = importGraph(sources('assembly'));
+    const upward = [...graph].flatMap(([file, deps]) => deps
+      .filter((dep) => stageOf(file) >= 0 && stageOf(dep) > stageOf(file))
+      .map((dep) => `${rel(file)} -> ${rel(dep)}`));
+    expect(upward).toEqual([]);
+    expect(stages.every((s) => sources(`assembly/engine/${s}`).length > 0)).toBe(true);
   });
 
   it('only src/abi/ calls the core: no other file reaches the exports or the instance', () => {
