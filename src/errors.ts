@@ -1,5 +1,5 @@
 /**
- * Errors. Codes and field ids mirror `assembly/status.ts` one for one (a test checks they match);
+ * Errors. Codes and field ids mirror `assembly/abi/status.ts` one for one (a test checks they match);
  * ranges are append-only: 1..99 engine, 100..199 input validation, 200..299 margin refusals.
  */
 

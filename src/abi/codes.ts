@@ -1,6 +1,6 @@
 /**
  * The core's code tables for names, each written once: the codes are the positions in these lists
- * (or the values of these maps), as the core's enums number them (assembly/status.ts). They are
+ * (or the values of these maps), as the core's enums number them (assembly/abi/status.ts). They are
  * static because types derive from them; test/unit/abi.test.ts checks each against the core's ABI
  * table (`abiTable()`), both ways.
  */

@@ -1,5 +1,5 @@
 /**
- * The core's column ids (assembly/layout.ts `Column`): a static mirror, because ids are used in hot
+ * The core's column ids (assembly/abi/layout.ts `Column`): a static mirror, because ids are used in hot
  * paths. Numbering is append-only; test/unit/abi.test.ts checks it against the core's ABI table.
  */
 

@@ -10,7 +10,7 @@ import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
 import type { AtomsInput, MarginTier, MarketSpec } from '../types.js';
 
-/** The most decimals a market's base unit has (assembly/engine/markets.ts MAX_BASE_DECIMALS). */
+/** The most decimals a market's base unit has (assembly/engine/book/markets.ts MAX_BASE_DECIMALS). */
 const MAX_BASE_DECIMALS = 12;
 
 /** A market's current state (RiskEngine.market). */

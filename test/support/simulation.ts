@@ -1,7 +1,7 @@
 /**
  * Test support for the stress simulation (docs/SIMULATION.md): digests of a book's final state, the
  * price path a Simulator generated, and a model of the step loop driven through the engine's public
- * API only, written from the document (not from assembly/engine/simulate.ts).
+ * API only, written from the document (not from assembly/engine/simulation/).
  */
 import { RiskEngine, STEP_METRICS, type LiquidationPolicy, type Simulator, type StepMetric, type TrancheKind, type WaterfallConfig } from '../../dist/src/node.js';
 import { internalsOf } from '../../dist/src/abi/internals.js';

@@ -21,16 +21,16 @@ function asEnum(file: string, name: string): Record<string, number> {
 }
 
 describe('errors: tables mirror assembly/', () => {
-  it('errors: StatusCode matches assembly/status.ts Status exactly', () => {
+  it('errors: StatusCode matches assembly/abi/status.ts Status exactly', () => {
     expect({ ...StatusCode }).toEqual(asEnum('abi/status.ts', 'Status'));
   });
-  it('errors: FieldId matches assembly/status.ts Field exactly', () => {
+  it('errors: FieldId matches assembly/abi/status.ts Field exactly', () => {
     expect({ ...FieldId }).toEqual(asEnum('abi/status.ts', 'Field'));
   });
-  it('errors: Health in src/types.ts matches assembly/status.ts Health exactly', () => {
+  it('errors: Health in src/types.ts matches assembly/abi/status.ts Health exactly', () => {
     expect({ ...Health }).toEqual(asEnum('abi/status.ts', 'Health'));
   });
-  it('errors: Column in src/raw.ts matches assembly/layout.ts Column (Count is the sentinel)', () => {
+  it('errors: Column in src/abi/columns.ts matches assembly/abi/layout.ts Column (Count is the sentinel)', () => {
     const { Count, ...columns } = asEnum('abi/layout.ts', 'Column');
     expect({ ...Column }).toEqual(columns);
     expect(Count).toBe(Object.keys(columns).length);
