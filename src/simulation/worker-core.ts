@@ -1,8 +1,9 @@
 /**
  * What a simulation worker does, whatever the host: build a Simulator from the configuration it is
- * sent (resolved once, by `simulate`), then run the paths it is asked for, one message per path. A cancelled run raises a shared
- * flag (when the host can share memory) that stops the book being built or the path being run within
- * a step; `close` then ends the worker by letting its event loop empty.
+ * sent (resolved once, by `simulate`), then run the paths it is asked for, one message per path. A
+ * cancelled run raises a shared flag (when the host can share memory) that stops the book being
+ * built or the path being run within a step; `close` then ends the worker by letting its event loop
+ * empty.
  */
 import { createSimulator, type Simulator } from './simulator.js';
 import { serializePathResult } from './stats.js';
