@@ -1,6 +1,8 @@
 /**
  * Read-only accessors JavaScript needs: record pointers, counters, capacities (exported as they are
- * by assembly/index.ts). Nothing in the engine imports this file.
+ * by assembly/index.ts). Unlike the rest of abi/ (layout, records, status: the bottom layer every
+ * engine file imports), this file and table.ts sit above the engine: they import its stages, and
+ * nothing in the engine imports them.
  */
 import * as layout from './layout';
 import * as state from '../engine/state';
@@ -23,7 +25,7 @@ export function positionTop(): u32 { return state.positionTop; }
 export function isolatedTop(): u32 { return state.isolatedTop; }
 export function marketCount(): u32 { return state.marketCount; }
 export function resultsValid(): bool { return state.resultsValid; }
-/** Counts the calls that changed the book (a staged batch is refused once it moved, src/engine.ts). */
+/** Counts the calls that changed the book (a staged batch is refused once it moved, src/bulk.ts claimBatch). */
 export function bookVersion(): u32 { return state.bookVersion; }
 export function clearLastError(): void { state.clearError(); }
 export function columnPtr(c: i32): usize { return layout.columnPtr(c); }

@@ -43,6 +43,10 @@ export const PENDING_CAP: u32 = 4096;
 /** Entries of the io area used for batch inputs that are not per-account (marks, funding). */
 export const IO_SMALL: u32 = 65536;
 export const ISOLATED_TAG: u32 = 0x80000000;
+/** The market id of a record without a market (a settlement, an account-wide deficit) in u16 market columns. */
+export const NO_MARKET: u16 = 0xFFFF;
+/** The step of an audit record no step wrote (what stayed uncovered) in the u16 step column. */
+export const NO_STEP: u16 = 0xFFFF;
 /** Scratch position slots past the arena's end (one account's book, plus one), for evaluating a
  * hypothetical book (pre-trade) or an isolated position with the same code as the batch loop. */
 export const SCRATCH_SLOTS: u32 = 65537;

@@ -6,7 +6,8 @@
  * records only through the names below; JavaScript reads the same tables from the core at start-up
  * (`abiTable`, abi/table.ts), so no byte offset is written twice. Columns (one value per row) are
  * declared in layout.ts; this file is for everything else, including a few core-internal records
- * (marked so) that JavaScript never reads and the ABI table leaves out.
+ * (marked so): they are in the ABI table too, so that every layout is in one table, but JavaScript
+ * never reads them.
  *
  * Conventions:
  *   - all values little-endian; `i128` is a signed 128-bit sum stored as (lo u64, hi i64) at +0/+8
@@ -24,7 +25,7 @@ export const MAX_BACKSTOP: u32 = 64;
 export const MAX_MEMBERS: u32 = 1024;
 export const MAX_PROVIDERS: u32 = 1024;
 
-// ---- Errors, tallies, pre-trade (engine/state.ts, engine/book/fills.ts) --------------------------------------------
+// ---- Errors, tallies, pre-trade (engine/state.ts, engine/margin/fills.ts) ---------------------
 
 /** A failed call's details: +0 code i32 (a Status), +4 field i32 (a Field), +8 row i32 (-1: none). */
 export enum ErrorRecord { code = 0, field = 4, row = 8, BYTES = 16 }
@@ -50,7 +51,7 @@ export enum CountersRecord {
   BYTES = 64,
 }
 
-// ---- Markets (engine/book/markets.ts) -------------------------------------------------------------
+// ---- Markets (engine/book/markets.ts) -------------------------------------------------------
 
 /**
  * One market (Column.Markets, 192 B each), packed so that the margin loop reads one record:
@@ -83,7 +84,7 @@ export enum MarketRecord {
  * +16 imfPpm u32, +20 mmfPpm u32, +24 maintenance deduction i64. */
 export enum TierRecord { floor = 0, sizeLimit = 8, imf = 16, mmf = 20, deduction = 24, BYTES = 32 }
 
-// ---- Liquidation (engine/liquidation/, engine/margin/prices.ts) -------------------------------------------------------
+// ---- Liquidation (engine/liquidation/, engine/margin/prices.ts; the ledger: engine/funds.ts) -
 
 /**
  * The liquidation policy (JavaScript stages it; setPolicy validates it into the active copy):
@@ -134,7 +135,7 @@ export enum LedgerRecord {
   BYTES = 144,
 }
 
-// ---- Waterfall (engine/waterfall/) -----------------------------------------------------------
+// ---- Waterfall (engine/waterfall/; balances, members, providers stored in engine/funds.ts) ---
 
 /**
  * One step of a waterfall configuration (MAX_STEPS of them, staged by JavaScript):

@@ -6,9 +6,9 @@
  *   enum Status Ok:0 CapacityExceeded:1 ...
  *   const Limits maxSteps:64 ...
  *
- * Each entry is written from the enum member it names, so an offset exists in one place only; a name
- * JavaScript expects and this table lacks fails the engine's creation, and test/unit/abi.test.ts
- * checks every TypeScript table against this one.
+ * Each entry is written from the enum member or constant it names, so a number exists in one place
+ * only; a name JavaScript expects and this table lacks fails the engine's creation, and
+ * test/unit/abi.test.ts checks every TypeScript table against this one.
  */
 import {
   AdlGroupRecord, AdlInputRecord, BackstopRecord, BalancesRecord, CountersRecord, EpochPriceRecord,
@@ -16,10 +16,12 @@ import {
   PlanRecord, PolicyRecord, PreTradeRecord, PricesRecord, ProviderRecord, RunRecord,
   SimHeaderRecord, StepRecord, TallyRecord, TierRecord, WaterfallStateRecord, WindowBucketRecord,
   WindowRecord,
-  MAX_BACKSTOP, MAX_MEMBERS, MAX_PROVIDERS, MAX_STEPS,
+  I128_HI, MAX_BACKSTOP, MAX_MEMBERS, MAX_PROVIDERS, MAX_STEPS,
 } from './records';
 import { CurveKind, Field, Health, METRICS, Metric, PreTradeReason, Ranking, Role, RowKind, SimArray, Status, Tranche, TRANCHE_KINDS } from './status';
-import { ADL_INPUT_ROWS, AUDIT_ROWS, Column, IO_SMALL, ISOLATED_TAG, MAX_MARKETS, MAX_TIERS, PRICE_ROWS } from './layout';
+import { ADL_INPUT_ROWS, AUDIT_ROWS, Column, IO_SMALL, ISOLATED_TAG, MAX_MARKETS, MAX_TIERS, NO_MARKET, NO_STEP, PRICE_ROWS } from './layout';
+import { NONE } from '../engine/state';
+import { FUND_MARKET } from '../engine/waterfall/config';
 
 function line(kind: string, name: string): string { return kind + ' ' + name; }
 function f(key: string, value: i64): string { return ' ' + key + ':' + value.toString(); }
@@ -294,7 +296,7 @@ function build(): string {
   t += line('const', 'Limits') +
     f('maxSteps', MAX_STEPS) + f('maxBackstop', MAX_BACKSTOP) + f('maxMembers', MAX_MEMBERS) + f('maxProviders', MAX_PROVIDERS) +
     f('maxTiers', MAX_TIERS) + f('maxMarkets', MAX_MARKETS) + f('ioSmall', IO_SMALL) + f('isolatedTag', ISOLATED_TAG) +
-    f('none', 0xFFFFFFFF) + f('noMarket', 0xFFFF) + f('fundMarket', 0xFFFFFFFF) + f('metrics', METRICS) +
+    f('none', NONE) + f('noMarket', NO_MARKET) + f('noStep', NO_STEP) + f('fundMarket', FUND_MARKET) + f('i128Hi', I128_HI) + f('metrics', METRICS) +
     f('trancheKinds', TRANCHE_KINDS) + f('adlInputRows', ADL_INPUT_ROWS) + f('auditRows', AUDIT_ROWS) + f('priceRows', PRICE_ROWS);
   return t;
 }

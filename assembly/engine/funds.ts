@@ -15,12 +15,19 @@ import { addWide } from '../math/wide';
 import { Column, i64At, u8At, u16At } from '../abi/layout';
 import { Field, Status } from '../abi/status';
 import { BalancesRecord, I128_HI, LedgerRecord, LiqRecord, MAX_MEMBERS, MAX_PROVIDERS, MemberRecord, ProviderRecord } from '../abi/records';
-import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, setPlanRehearsed } from './state';
+import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, NONE, setPlanRehearsed } from './state';
 
 /** What the waterfall keeps besides accounts and funds (BalancesRecord). */
 export const BALANCES: usize = memory.data(BalancesRecord.BYTES, 8);
 export const MEMBERS: usize = memory.data(<i32>(MAX_MEMBERS * MemberRecord.BYTES), 8);
 export const PROVIDERS: usize = memory.data(<i32>(MAX_PROVIDERS * ProviderRecord.BYTES), 8);
+
+/** Empties the balances at creation: no vault, no members, the deposit index at 10^18 (1). */
+export function initFunds(): void {
+  memory.fill(BALANCES, 0, BalancesRecord.BYTES);
+  store<i64>(BALANCES, 1_000_000_000_000_000_000, BalancesRecord.depositIndexE18);
+  store<u32>(BALANCES, NONE, BalancesRecord.vaultAccount);
+}
 
 export function memberCount(): u32 { return load<u32>(BALANCES, BalancesRecord.members); }
 // @ts-ignore: decorator

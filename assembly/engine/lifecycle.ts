@@ -2,7 +2,7 @@
 import { layOut, MAX_MARKETS } from '../abi/layout';
 import { Field, Status } from '../abi/status';
 import { clearError, fail, initialized, setInitialized } from './state';
-import { initParties } from './waterfall/parties';
+import { initFunds } from './funds';
 
 /** Bumped whenever an export, a column or a record layout changes meaning. */
 export const ABI_VERSION: u32 = 6;
@@ -19,7 +19,7 @@ export function init(accounts: u32, positions: u32, isolated: u32, markets: u32)
   // Far beyond what 4 GiB holds, and keeps every column length (capacity + scratch) inside u32.
   if (accounts > 1 << 30 || positions > 1 << 30 || isolated > 1 << 30) return fail(Status.CapacityExceeded, Field.Capacity, -1);
   if (!layOut(accounts, positions, isolated, markets)) return fail(Status.CapacityExceeded, Field.Capacity, -1);
-  initParties();
+  initFunds();
   setInitialized();
   return Status.Ok;
 }

@@ -1,6 +1,7 @@
 /**
- * The book: accounts, their cross positions and their isolated positions, and every operation
- * that changes them (bulk append, fills, deposits and withdrawals, closing accounts).
+ * The book: accounts, their cross positions and their isolated positions, and the operations on
+ * their storage (bulk append, slots and blocks, compaction). Fills, deposits, withdrawals and
+ * closing an account, which are checked against margin, are in margin/fills.ts.
  *
  * Cross positions of account a live in slots [start, start + len) of a block of `cap` slots in the
  * position arena. A block that is full moves to the end of the arena with twice the room; when the

@@ -14,7 +14,7 @@
 import { AMOUNT_LIMIT, amountOf, OVERFLOWED, sumAdd, sumStart } from '../../math/fixed';
 import { addWide } from '../../math/wide';
 import { divModU128, mulWideU } from '../../math/wide';
-import { col, Column, logCapacity, maxPositions, i64At, u32At, marketPtr, u16At } from '../../abi/layout';
+import { col, Column, logCapacity, maxPositions, i64At, u32At, marketPtr, u16At, NO_MARKET } from '../../abi/layout';
 import { Field, RowKind, Status } from '../../abi/status';
 import { accountCount, fail, isolatedTop, LIQ_RECORD, marketCount, nextEpoch, NONE, planReady, planRehearsed, positionLive, SCRATCH, bookChanged, setPlanRehearsed } from '../state';
 import { positionTerms, SUMS, TERMS } from '../book/position';
@@ -257,7 +257,7 @@ function startGroup(a: u32, iso: u32, i: u32): i32 {
 }
 
 function settleRow(i: u32): i32 {
-  if (gIso != NONE || load<u16>(u16At(Column.LogMarket, i)) != 0xFFFF) return fail(Status.PlanOutOfOrder, Field.MarketId, <i32>i);
+  if (gIso != NONE || load<u16>(u16At(Column.LogMarket, i)) != NO_MARKET) return fail(Status.PlanOutOfOrder, Field.MarketId, <i32>i);
   if (gLeft != 0) return fail(Status.AccountHasPositions, Field.AccountId, <i32>i);
   const deficit = gCollateral < 0 ? -gCollateral : 0;
   gCollateral += deficit;
@@ -438,7 +438,7 @@ function finishRow(i: u32, kind: RowKind, notional: i64, realized: i64, funding:
   if (deficit > 0) {
     const k = load<u32>(LIQ_RECORD, LiqRecord.deficits);
     store<u32>(u32At(Column.DefAccount, k), gAccount);
-    store<u16>(u16At(Column.DefMarket, k), kind == RowKind.Settle ? 0xFFFF : load<u16>(u16At(Column.LogMarket, i)));
+    store<u16>(u16At(Column.DefMarket, k), kind == RowKind.Settle ? NO_MARKET : load<u16>(u16At(Column.LogMarket, i)));
     store<i64>(i64At(Column.DefAmount, k), deficit);
     store<i64>(i64At(Column.DefSize, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogSize, i)));
     store<i64>(i64At(Column.DefPrice, k), kind == RowKind.Settle ? 0 : load<i64>(i64At(Column.LogPrice, i)));

@@ -13,7 +13,7 @@
  */
 import { AMOUNT_LIMIT, mulDivExact, mulDivRounded, OVERFLOWED, requirementCeilExact } from '../../math/fixed';
 import { compareProducts, buildQueue } from '../margin/queue';
-import { col, Column, logCapacity, SCRATCH_SLOTS, marketPtr, u16At, i64At, u32At } from '../../abi/layout';
+import { col, Column, logCapacity, SCRATCH_SLOTS, marketPtr, u16At, i64At, u32At, NO_MARKET } from '../../abi/layout';
 import { Field, RowKind, Status } from '../../abi/status';
 import { LiqRecord, MarketRecord, PlanRecord, PolicyRecord } from '../../abi/records';
 import { clearError, fail, LIQ_RECORD, NONE, resultsValid, SCRATCH, setPlanReady } from '../state';
@@ -115,7 +115,7 @@ function planGroup(a: u32, iso: u32, start: u32, len: u32): bool {
   gDeficitLeft = policyI64(PolicyRecord.maxDeficit);
   if (len == 0) {
     // No position, equity < 0: settle the negative collateral.
-    writePlanRow(rows++, a, 0xFFFF, NONE, RowKind.Settle, 0, 0);
+    writePlanRow(rows++, a, NO_MARKET, NONE, RowKind.Settle, 0, 0);
     return true;
   }
   const backstop = <i64>policyU32(PolicyRecord.backstopPpm);

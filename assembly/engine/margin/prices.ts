@@ -48,7 +48,6 @@ const WIDE_A0: usize = memory.data(16, 8);
 let priceLiq: i64 = 0;
 let priceBank: i64 = 0;
 
-/** Prices from a position's terms (v, MM_i, mmf at |s|) and its group's equity and MM. */
 /**
  * The liquidation price when A0 = (E - v) - (M - MM_i) (or a tier's B_j = A0 + ded_j) leaves i64:
  * A0 in 128 bits, then the same formulas (math/prices.ts, `liquidationPriceWide`). Out of line: the
@@ -64,6 +63,7 @@ function liquidationPriceOfWideA0(equity: i64, v: i64, others: i64, sizeAbs: u64
   return liquidationPriceWide(negative, mHi, mLo, sizeAbs, long, d6, mmf, tiers, tierCount, SCRATCH);
 }
 
+/** Prices from a position's terms (v, MM_i, mmf at |s|) and its group's equity and MM. */
 // @ts-ignore: decorator
 @inline function pricesFromTerms(market: u32, sizeBase: i64, v: i64, mm: i64, mmf: u64, equity: i64, mmGroup: i64, invGroup: f64): bool {
   if (sizeBase == 0) { priceLiq = PRICE_NEVER; priceBank = PRICE_NEVER; return true; } // only a quote balance

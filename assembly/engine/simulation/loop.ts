@@ -27,7 +27,7 @@ import { EXEC_RECORD, executePlan } from '../liquidation/execute';
 import { allocate, setFiguresOnDemand } from '../waterfall/run';
 import { RUN_RECORD, setAuditToHost } from '../waterfall/steps';
 import { stepPtr, WF_STATE } from '../waterfall/config';
-import { backstopPayer } from '../waterfall/balances';
+import { backstopPayer } from '../waterfall/prefunded';
 import { defaultFundSum, vaultNav } from '../waterfall/parties';
 import { BALANCES } from '../funds';
 import { layOutRegions, Region, regionPtr } from './area';

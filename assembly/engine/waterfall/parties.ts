@@ -1,7 +1,8 @@
 /**
  * The parties of the waterfall besides accounts and insurance funds: the backstop vault's liquidity
  * providers (shares at net asset value), clearing members' default-fund contributions, the
- * operator's capital layers; and the run-wide balances (residue, uncovered, covered).
+ * operator's capital layers. Their records are stored with the funds (engine/funds.ts BALANCES,
+ * MEMBERS, PROVIDERS); this file moves them.
  *
  * The vault is an ordinary account of the book whose collateral and positions belong to providers
  * through shares; its net asset value is its equity at the current marks. A deposit moves collateral
@@ -22,14 +23,6 @@ import { BALANCES, memberCount, memberPtr, PROVIDERS } from '../funds';
 import { checkAccount } from '../book/book';
 import { evaluateCross } from '../margin/check';
 import { SUMS } from '../book/position';
-
-
-
-export function initParties(): void {
-  memory.fill(BALANCES, 0, BalancesRecord.BYTES);
-  store<i64>(BALANCES, 1_000_000_000_000_000_000, BalancesRecord.depositIndexE18);
-  store<u32>(BALANCES, NONE, BalancesRecord.vaultAccount);
-}
 
 // ---- Vault ------------------------------------------------------------------------------------
 

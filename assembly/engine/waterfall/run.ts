@@ -1,6 +1,6 @@
 /**
  * The loss waterfall's run (docs/WATERFALL.md): every pending deficit record through its waterfall,
- * one step at a time (the dispatcher, `runStep`, above the steps in balances.ts, adl.ts and
+ * one step at a time (the dispatcher, `runStep`, above the steps in prefunded.ts, adl.ts and
  * socialize.ts, which share the helpers of steps.ts).
  *
  * A run is tranche-major: each step serves every open record of its waterfall in record order before
@@ -14,7 +14,7 @@
  */
 import { addWide } from '../../math/wide';
 import { AMOUNT_LIMIT } from '../../math/fixed';
-import { Column, i64At, u32At } from '../../abi/layout';
+import { Column, i64At, u32At, NO_STEP } from '../../abi/layout';
 import { Field, Ranking, Role, Status, Tranche } from '../../abi/status';
 import { BalancesRecord, I128_HI, LedgerRecord, LiqRecord, RunRecord, StepRecord, WaterfallStateRecord } from '../../abi/records';
 import { accountCount, bookChanged, fail, LIQ_RECORD, nextEpoch, NONE, resultsCurrent } from '../state';
@@ -22,7 +22,7 @@ import { checkRange } from '../margin/check';
 import { BALANCES, LEDGER_RECORD, ledgerSum } from '../funds';
 import { stepPtr, WF_STATE } from './config';
 import { addRunTotal, beginAudit, auditPending, deficitCount, defMarket, emit, openOf, RUN_RECORD, serves } from './steps';
-import { runBackstop, runDefaulterFund, runInsuranceFund, runOperatorCapital, observePeaks } from './balances';
+import { runBackstop, runDefaulterFund, runInsuranceFund, runOperatorCapital, observePeaks } from './prefunded';
 import { runAdl } from './adl';
 import { runAssessments, runGains, runDeposits, runMembersFund, runSocializeFunding, runVaultShares } from './socialize';
 
@@ -75,7 +75,7 @@ export function allocate(now: i64): i32 {
     if (r <= 0) continue;
     addWide(BALANCES + BalancesRecord.uncovered, r);
     addRunTotal(RunRecord.uncoveredQuote, r);
-    emit(k, 0xFFFF, Role.Uncovered, NONE, defMarket(k), r, 0, 0);
+    emit(k, NO_STEP, Role.Uncovered, NONE, defMarket(k), r, 0, 0);
   }
   store<u32>(LIQ_RECORD, 0, LiqRecord.deficits);
   store<u32>(RUN_RECORD, auditPending(), RunRecord.auditLeft);

@@ -1,6 +1,6 @@
 /**
  * What every waterfall step shares (docs/WATERFALL.md): the deficit records it serves, the run record
- * it adds to (RunRecord), the audit buffer it writes, and covering a record. The steps (balances.ts,
+ * it adds to (RunRecord), the audit buffer it writes, and covering a record. The steps (prefunded.ts,
  * adl.ts, socialize.ts) import these; the dispatcher (run.ts) sits above them all.
  *
  * Solvency: a group pays no more than keeps its equity (as a check computes it, at the moment it
@@ -9,7 +9,7 @@
  */
 import { addWide } from '../../math/wide';
 import { AMOUNT_LIMIT, OVERFLOWED } from '../../math/fixed';
-import { AUDIT_ROWS, col, Column, i64At, u16At, u8At } from '../../abi/layout';
+import { AUDIT_ROWS, col, Column, i64At, u16At, u8At, NO_MARKET } from '../../abi/layout';
 import { Role } from '../../abi/status';
 import { BalancesRecord, LiqRecord, RunRecord } from '../../abi/records';
 import { LIQ_RECORD, NONE } from '../state';
@@ -34,7 +34,7 @@ declare function auditDrain(rows: u32): void;
 // @ts-ignore: decorator
 @inline export function defMarket(k: u32): u32 {
   const m = <u32>load<u16>(u16At(Column.DefMarket, k));
-  return m == 0xFFFF ? NONE : m;
+  return m == NO_MARKET ? NONE : m;
 }
 // @ts-ignore: decorator
 @inline export function openOf(k: u32): i64 { return load<i64>(i64At(Column.DefAmount, k)); }
@@ -75,7 +75,7 @@ function cacheAuditColumns(): void {
   store<u16>(aStep + (i << 1), <u16>step);
   store<u8>(aRole + i, <u8>role);
   store<u32>(aAccount + (i << 2), account);
-  store<u16>(aMarket + (i << 1), market == NONE ? 0xFFFF : <u16>market);
+  store<u16>(aMarket + (i << 1), market == NONE ? NO_MARKET : <u16>market);
   store<i64>(aAmount + (i << 3), amount);
   store<i64>(aPrice + (i << 3), price);
   store<i64>(aSize + (i << 3), size);
@@ -93,7 +93,7 @@ export function beginPays(step: u32): void { payFrom = auditRows; payStep = step
   const i = <usize>auditRows;
   auditRows++;
   store<u32>(aAccount + (i << 2), account);
-  store<u16>(aMarket + (i << 1), market == NONE ? 0xFFFF : <u16>market);
+  store<u16>(aMarket + (i << 1), market == NONE ? NO_MARKET : <u16>market);
   store<i64>(aAmount + (i << 3), amount);
 }
 export function endPays(): void {

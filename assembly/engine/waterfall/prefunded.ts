@@ -1,8 +1,8 @@
 /**
- * The waterfall steps that pay out of balances (docs/WATERFALL.md): insurance funds (with drawdown
- * floors and market caps over time windows), backstop providers, and the clearing-house layers
- * (defaulter's fund contribution, operator capital). Pro-rata haircuts and the socialization over
- * open interest are in socialize.ts, ADL in adl.ts.
+ * The waterfall steps that pay out of prefunded resources (docs/WATERFALL.md): insurance funds
+ * (with drawdown floors and market caps over time windows), backstop providers, and the
+ * clearing-house layers (defaulter's fund contribution, operator capital). Pro-rata haircuts and
+ * the socialization over open interest are in socialize.ts, ADL in adl.ts.
  */
 import { AMOUNT_LIMIT, mulDivRounded } from '../../math/fixed';
 import { col, Column, i64At, u32At } from '../../abi/layout';
