@@ -71,7 +71,9 @@ export class Simulator {
 
   /** Builds the configuration's synthetic book and venue in a new engine (disposed with the Simulator). */
   static async create(input: SimulationConfig, options: SimulatorOptions = {}): Promise<Simulator> {
-    return createSimulator(resolveConfig(input), expandSweep(input), options);
+    const config = resolveConfig(input);
+    checkMarketLists(config); // before the sweep, so that a configuration wrong in both names its market lists
+    return createSimulator(config, expandSweep(input), options);
   }
 
   /**
