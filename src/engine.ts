@@ -29,7 +29,7 @@ import {
   deficitRecords, deficitsView, logRecords, Liquidations, readLedger,
   type DeficitRecord, type ExecutionSummary, type Ledger, type LiquidationLogView, type LiquidationPlan, type LiquidationRecord,
   type PositionPrices, type PositionPricesView,
-} from './liquidation/plan.js';
+} from './liquidation/liquidations.js';
 import type { AuditLog } from './waterfall/audit.js';
 import type { AdlRankingFunction, AdlRankingName, AllocateOptions, AllocationReport, WaterfallConfig } from './waterfall/config.js';
 import * as parties from './waterfall/parties.js';

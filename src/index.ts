@@ -11,13 +11,13 @@ export { DEFAULT_BOOK, generateBook, sfc32, shockMarks } from './synth.js';
 export type { BookShape, GeneratedBook } from './synth.js';
 export { NO_ISOLATED, NO_MARKET } from './abi/codes.js';
 export { LIQUIDATION_PRESETS } from './liquidation/policy.js';
-export { PRICE_ALWAYS, PRICE_NEVER, PRICE_UNDEFINED } from './liquidation/plan.js';
+export { PRICE_ALWAYS, PRICE_NEVER, PRICE_UNDEFINED } from './liquidation/liquidations.js';
 export type { CascadeOptions, CascadeReport, CascadeRound } from './liquidation/cascade.js';
 export type { LiquidationPolicy } from './liquidation/policy.js';
 export type {
   DeficitRecord, ExecutionSummary, Ledger, LiquidationKind, LiquidationLogView, LiquidationPlan, LiquidationPlanView, LiquidationRecord,
   PositionPrices, PositionPricesView,
-} from './liquidation/plan.js';
+} from './liquidation/liquidations.js';
 export { WATERFALL_PRESETS, TRANCHE_KINDS } from './waterfall/config.js';
 export type {
   AdlCandidate, AdlRanking, AdlRankingFunction, AdlRankingName, AllocateOptions, AllocationReport, AllocationStep, BackstopProvider,

@@ -5,7 +5,7 @@
  * table (`abiTable()`), both ways.
  */
 
-/** Isolated id of a cross row, and market id of a settlement row, in views (the core's NONE and NO_MARKET). */
+/** Isolated id of a cross row, and market id of a settlement row, in views (the core's NONE and NO_MARKET; a test checks them against its table). */
 export const NO_ISOLATED = 0xffffffff;
 export const NO_MARKET = 0xffff;
 

@@ -132,7 +132,7 @@ export function parseAbi(text: string): Abi {
   return abi;
 }
 
-/** A signed 128-bit value stored as (lo u64, hi i64) at `offset` (the core's convention for i128 sums). */
+/** A signed 128-bit value stored as (lo u64, hi i64) at `offset`: the core's i128, its high word I128_HI (8) bytes on (a test checks). */
 export function i128(view: DataView, offset: number): bigint {
   const hi = offset + BigInt64Array.BYTES_PER_ELEMENT;
   return (view.getBigInt64(hi, true) << 64n) + view.getBigUint64(offset, true);

@@ -9,7 +9,7 @@ import { check } from '../book/margin.js';
 import { allocationTime, type Losses } from '../waterfall/run.js';
 import type { AllocateOptions, AllocationReport } from '../waterfall/config.js';
 import { backstopAccountOf, stagePolicy, type LiquidationPolicy } from './policy.js';
-import { addSummaries, deficitsView, EMPTY_SUMMARY, type ExecutionSummary, type Liquidations } from './plan.js';
+import { addSummaries, deficitsView, EMPTY_SUMMARY, type ExecutionSummary, type Liquidations } from './liquidations.js';
 
 export interface CascadeRound extends ExecutionSummary {
   round: number;

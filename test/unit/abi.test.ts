@@ -15,6 +15,7 @@ import { ADL_RANKINGS, CURVE_KIND, CUSTOM_RANKING, KIND_NAMES, RANKINGS, STEP_RA
 import { Column } from '../../dist/src/abi/columns.js';
 import { internalsOf } from '../../dist/src/abi/internals.js';
 import { ENUM_MEMBERS, LIMITS, parseAbi, RECORD_FIELDS, type Abi } from '../../dist/src/abi/records.js';
+import { NO_ACCOUNT, NO_DEFICIT, NO_STEP } from '../../dist/src/waterfall/audit.js';
 import { createEngine } from '../support/engine.js';
 
 const ASSEMBLY = fileURLToPath(new URL('../../assembly/', import.meta.url));
@@ -226,10 +227,15 @@ describe('abi: the TypeScript tables against the core\'s table', () => {
     }
   });
 
-  it('abi: the sentinels of the views are the core\'s', () => {
+  it('abi: the sentinels of the views and the audit log, and the i128 convention, are the core\'s', () => {
     for (const [, abi] of abis) {
       expect(NO_MARKET).toBe(abi.limits.noMarket);
       expect(NO_ISOLATED).toBe(abi.limits.none);
+      const limits = table(abi, 'const Limits');
+      expect(NO_STEP).toBe(limits.noStep);
+      expect([NO_ACCOUNT, NO_DEFICIT]).toEqual([limits.none, limits.none]);
+      // i128() reads the high word one i64 after the low word.
+      expect(limits.i128Hi).toBe(BigInt64Array.BYTES_PER_ELEMENT);
     }
   });
 });
