@@ -22,9 +22,16 @@ export const MAX_DECIMALS = 18;
 /**
  * Converts one input to atoms; `decimals` (an integer in 0..18) scales decimal strings. Throws
  * InputError naming field and row (or the field `decimals` for decimals that are not such an integer).
+ * The package's export: the caller's decimals are checked here; inside, `atomsOf` takes decimals
+ * that were checked once (the engine's quote decimals, a market's base decimals).
  */
 export function toAtoms(value: AtomsInput, decimals: number, field: string, row = -1): bigint {
   toCount(decimals, 'decimals', row, MAX_DECIMALS);
+  return atomsOf(value, decimals, field, row);
+}
+
+/** toAtoms with `decimals` already known to be an integer in 0..18. */
+export function atomsOf(value: AtomsInput, decimals: number, field: string, row = -1): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
@@ -72,7 +79,7 @@ export function formatAtoms(atoms: bigint, decimals: number): string {
 
 /** Int64 range guard for values bound for BigInt64Array columns (the core checks the tighter 2^62). */
 export function toI64(value: AtomsInput, decimals: number, field: string, row = -1): bigint {
-  const v = toAtoms(value, decimals, field, row);
+  const v = atomsOf(value, decimals, field, row);
   if (v < -(2n ** 63n) || v >= 2n ** 63n) throw inputError('OutOfRange', field, row, `${v} does not fit 64 bits`);
   return v;
 }

@@ -181,7 +181,7 @@ export class RiskEngine implements Disposable {
    * list is refused (OutOfRange, field `scope`); a refused check (an unknown account) changes
    * nothing, the summary's `checked` tallies included.
    */
-  check(scope?: { from: number; count: number } | { accounts: ArrayLike<number> }): margin.CheckSummary { return margin.check(this.x, scope); }
+  check(scope?: margin.CheckScope): margin.CheckSummary { return margin.check(this.x, scope); }
 
   /**
    * Incremental check after marks (or funding) of these markets changed: re-checks only the

@@ -3,7 +3,7 @@
  * the creation options checked, the core compiled (once per process and source), instantiated and
  * laid out.
  */
-import { orDefault, toCount, toFlag, toRecord } from './atoms.js';
+import { MAX_DECIMALS, orDefault, toCount, toFlag, toRecord } from './atoms.js';
 import { compileSource, instantiateCore, type CoreHooks, type ModuleFetcher, type WasmSource } from './abi/loader.js';
 import { Raw } from './abi/raw.js';
 import { unboundHooks } from './hooks.js';
@@ -48,7 +48,7 @@ export async function openCore(options: EngineOptions): Promise<{ raw: Raw; hook
   const maxPositions = toCount(orDefault(options.maxPositions, maxAccounts * 10), 'maxPositions');
   const maxIsolated = toCount(orDefault(options.maxIsolated, Math.max(1024, Math.ceil(maxAccounts / 10))), 'maxIsolated');
   const maxMarkets = toCount(orDefault(options.maxMarkets, 1024), 'maxMarkets', -1, 65535);
-  const quoteDecimals = toCount(orDefault(options.quoteDecimals, 6), 'quoteDecimals', -1, 18);
+  const quoteDecimals = toCount(orDefault(options.quoteDecimals, 6), 'quoteDecimals', -1, MAX_DECIMALS);
   const reserve = options.reserveSimulation === undefined ? undefined : checkSimulationReserve(options.reserveSimulation);
   if (!host) throw new Error('riskcore: no host; import from "riskcore" (Node or browser entry), not from src/engine');
   const source = options.wasm ?? host.defaultWasm(toFlag(options.debug, 'debug'));

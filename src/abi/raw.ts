@@ -223,6 +223,12 @@ export class Raw {
     return new ctor(this.x.memory.buffer as ArrayBuffer, this.x.simPtr(this.abi.enums.SimArray[name]) + first * ctor.BYTES_PER_ELEMENT, length);
   }
 
+  /** Deficit records waiting for the loss waterfall (the liquidation totals record's count). */
+  pendingDeficits(): number {
+    const { view, at } = this.record('Liq');
+    return view.getUint32(at.deficits, true);
+  }
+
   /** The i64 the last vault call left in the scratch word. */
   private scratch(): bigint { return new BigInt64Array(this.x.memory.buffer, this.x.scratchPtr(), 1)[0]!; }
 

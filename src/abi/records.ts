@@ -134,8 +134,7 @@ export function parseAbi(text: string): Abi {
 
 /** A signed 128-bit value stored as (lo u64, hi i64) at `offset`: the core's i128, its high word I128_HI (8) bytes on (a test checks). */
 export function i128(view: DataView, offset: number): bigint {
-  const hi = offset + BigInt64Array.BYTES_PER_ELEMENT;
-  return (view.getBigInt64(hi, true) << 64n) + view.getBigUint64(offset, true);
+  return split128(view, offset, BigInt64Array.BYTES_PER_ELEMENT);
 }
 
 /** A 128-bit total whose low word (u64) is at `offset` and high word (i64) `hi` bytes further (Exec, Run). */

@@ -86,7 +86,7 @@ export function summary(x: EngineInternals): CheckSummary {
  * Views of rows [first, first + n) of the account (or isolated) result columns: the core's own
  * (read here and copied, never handed out) or their published copy (`published`).
  */
-export function resultColumns(x: EngineInternals, isolated: boolean, published: boolean, first: number, n: number): AccountResultsView {
+function resultColumns(x: EngineInternals, isolated: boolean, published: boolean, first: number, n: number): AccountResultsView {
   const raw = x.raw;
   const c = published
     ? (isolated

@@ -75,8 +75,8 @@ export function addMarket(x: EngineInternals, spec: MarketSpec): number {
 
 /** A market's current state, from its record (copies). */
 export function market(x: EngineInternals, id: number): MarketState {
-  const raw = x.raw;
-  if (!Number.isInteger(id) || id < 0 || id >= raw.marketCount()) throw inputError('UnknownMarket', 'marketId', -1, describeValue(id));
+  const raw = x.raw; // refused first after dispose() and from a callback
+  x.baseDecimals(id); // a known market id (UnknownMarket otherwise)
   const { view: r, at } = raw.marketRecord(id);
   return {
     baseDecimals: r.getUint8(at.decimals),

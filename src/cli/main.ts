@@ -10,7 +10,7 @@ import {
   type AllocationReport, type WaterfallConfig,
 } from '../node.js';
 import { DEMO_POLICIES, setUpLossAbsorbers } from '../simulation/venue.js';
-import { ownEntry } from '../simulation/validate.js';
+import { ownEntry } from '../simulation/shape.js';
 import { CliError, exitCodeOf, int as intFlag, mergeCommand, parse, simulateCommand } from './simulate.js';
 
 const POLICIES = DEMO_POLICIES;

@@ -41,7 +41,7 @@ export interface CascadeReport {
 }
 
 /** CascadeOptions checked, with `allocate` as the options of each round's run (null: no run). */
-export interface CheckedCascadeOptions {
+interface CheckedCascadeOptions {
   maxRounds: number;
   onDeficits: CascadeOptions['onDeficits'] | null;
   allocate: AllocateOptions | null;
@@ -52,7 +52,7 @@ export interface CheckedCascadeOptions {
  * `onDeficits` a function, `allocate` true, false or an options object. Absent means the default;
  * anything else is an InputError naming the option. `allocate`'s time is checked by the engine.
  */
-export function cascadeOptions(options: CascadeOptions): CheckedCascadeOptions {
+function cascadeOptions(options: CascadeOptions): CheckedCascadeOptions {
   const o = toRecord(options, 'options');
   const maxRounds = o.maxRounds === undefined ? 16 : toCount(o.maxRounds, 'maxRounds');
   const onDeficits: unknown = o.onDeficits;
@@ -107,7 +107,7 @@ export function liquidate(x: EngineInternals, liquidations: Liquidations, losses
       const records = deficitsView(x.raw);
       x.callOut(() => onDeficits(records));
       x.raw.clearDeficits();
-    } else if (runOptions && deficitsView(x.raw).accountId.length > 0) {
+    } else if (runOptions && x.raw.pendingDeficits() > 0) {
       // The waterfall may touch any account (ADL counterparties, haircut payers): check them all.
       allocations.push(losses.allocate(runOptions));
       summary = check(x);

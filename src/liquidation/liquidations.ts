@@ -143,7 +143,7 @@ export interface Ledger {
  * The caller's copy of the plan (the Plan columns): editable in place, sizes and prices only; the
  * core checks every row against its own plan (the log columns) when the plan is executed.
  */
-export function planView(raw: Raw, rows: number): LiquidationPlanView {
+function planView(raw: Raw, rows: number): LiquidationPlanView {
   return {
     accountId: raw.view(Uint32Array, Column.PlanAccount, 0, rows),
     marketId: raw.view(Uint16Array, Column.PlanMarket, 0, rows),
@@ -183,7 +183,7 @@ export function logRecords(v: LiquidationLogView): LiquidationRecord[] {
 }
 
 
-export function executionSummary(raw: Raw): ExecutionSummary {
+function executionSummary(raw: Raw): ExecutionSummary {
   // Counts are i64; every amount is a 128-bit sum, its low word (u64) there and its high word HI bytes further.
   const { view: r, at } = raw.record('Exec');
   const count = (offset: number): number => Number(i64(r, offset));
@@ -206,15 +206,9 @@ export function readLedger(raw: Raw): Ledger {
   };
 }
 
-/** Deficit records waiting for the loss waterfall. */
-export function pendingDeficitCount(raw: Raw): number {
-  const { view, at } = raw.record('Liq');
-  return u32(view, at.deficits);
-}
-
 /** The pending deficit records, copied (the waterfall reads the core's records, never these). */
 export function deficitsView(raw: Raw): { accountId: Uint32Array; marketId: Uint16Array; amountQuote: BigInt64Array } {
-  const n = pendingDeficitCount(raw);
+  const n = raw.pendingDeficits();
   return {
     accountId: raw.view(Uint32Array, Column.DefAccount, 0, n).slice(),
     marketId: raw.view(Uint16Array, Column.DefMarket, 0, n).slice(),
@@ -229,7 +223,7 @@ export function deficitRecords(raw: Raw): DeficitRecord[] {
   }));
 }
 
-export function pricesView(raw: Raw): PositionPricesView {
+function pricesView(raw: Raw): PositionPricesView {
   const { view: r, at } = raw.record('Prices');
   const rows = u32(r, at.rows);
   return {

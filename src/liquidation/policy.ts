@@ -75,7 +75,7 @@ export function policyBytes(at: RecordLayout<'Policy'>, policy: LiquidationPolic
 }
 
 /** Writes a policy (defaults filled in) into a policy record; the core validates ranges. */
-export function encodePolicy(at: RecordLayout<'Policy'>, policy: LiquidationPolicy, record: DataView, quoteDecimals: number): void {
+function encodePolicy(at: RecordLayout<'Policy'>, policy: LiquidationPolicy, record: DataView, quoteDecimals: number): void {
   const p = toRecord(policy, 'policy', 'InvalidPolicy');
   record.setUint32(at.close, choice(CLOSE, p.close, 'partial', 'close'), true);
   record.setUint32(at.target, choice(TARGET, p.target, 'maintenance', 'target'), true);

@@ -9,7 +9,8 @@ import { DEFAULT_BOOK } from '../synth.js';
 import { WATERFALL_PRESETS, type WaterfallConfig } from '../waterfall/config.js';
 import type { LiquidationPolicy } from '../liquidation/policy.js';
 import { DEMO_POLICIES } from './venue.js';
-import { checkConfig, checkSweep, checkWaterfall, ownEntry } from './validate.js';
+import { checkConfig, checkSweep, checkWaterfall } from './validate.js';
+import { ownEntry } from './shape.js';
 import type { BookModule, ImpactModel, Scenario, SimulationConfig, SweepVariant } from './types.js';
 
 /**

@@ -4,7 +4,7 @@
  * core. A path is steps x markets prices in quote atoms, row t holding the marks of step t + 1.
  */
 import { inputError } from '../errors.js';
-import { toAtoms } from '../atoms.js';
+import { atomsOf } from '../atoms.js';
 import { floorDiv } from './stats.js';
 import type { ShockGridScenario } from './types.js';
 
@@ -144,7 +144,7 @@ export function replayPath(csv: string, marks: BigInt64Array, quoteDecimals: num
     columns.forEach((id, k) => {
       let price: bigint;
       try {
-        price = toAtoms(cells[k + 1]!, quoteDecimals, 'csv', t + 1);
+        price = atomsOf(cells[k + 1]!, quoteDecimals, 'csv', t + 1);
       } catch {
         throw inputError('InvalidScenario', 'csv', t + 1, `market ${id}: "${cells[k + 1]}" is not a price in quote units`);
       }

@@ -4,7 +4,7 @@
  * of the sweep on the same path. Workers each hold one Simulator; so does a single-threaded run.
  */
 import { RiskEngine, type EngineOptions } from '../engine.js';
-import { toAtoms } from '../atoms.js';
+import { atomsOf } from '../atoms.js';
 import { describeValue, inputError } from '../errors.js';
 import { Column } from '../abi/columns.js';
 import { internalsOf } from '../abi/internals.js';
@@ -99,7 +99,7 @@ export class Simulator {
     // and every waterfall by the core's own rules (checked, not set: the engine's stay active).
     for (const v of variants) {
       const f = v.variant.insuranceFundQuote;
-      if (f !== undefined && toAtoms(f, d, 'insuranceFundQuote') < fundBase) throw inputError('InvalidScenario', 'insuranceFundQuote', -1, `a variant's fund (${f}) is below the fund the book starts with`);
+      if (f !== undefined && atomsOf(f, d, 'insuranceFundQuote') < fundBase) throw inputError('InvalidScenario', 'insuranceFundQuote', -1, `a variant's fund (${f}) is below the fund the book starts with`);
     }
     if (engine.marketCount === 0) throw inputError('InvalidScenario', 'marketId', -1, 'the book has no markets');
     const inputs = scenarioInputs(engine, config);
@@ -148,7 +148,7 @@ export class Simulator {
     for (let v = 0; v < this.variants.length; v++) {
       const variant = this.variants[v]!.variant;
       raw.simRestore();
-      const target = variant.insuranceFundQuote !== undefined ? toAtoms(variant.insuranceFundQuote, d, 'insuranceFundQuote') : this.fundTargetQuote;
+      const target = variant.insuranceFundQuote !== undefined ? atomsOf(variant.insuranceFundQuote, d, 'insuranceFundQuote') : this.fundTargetQuote;
       const fund = target - this.fundBaseQuote;
       if (fund > 0n) this.engine.depositInsuranceFund(fund);
       if (variant.marginScalePpm !== undefined && variant.marginScalePpm !== 1_000_000) raw.scaleMargins(variant.marginScalePpm);
@@ -188,11 +188,10 @@ export class Simulator {
 }
 
 /**
- * `Simulator.create` from a configuration resolved once (`simulate` resolves it, and its workers
- * receive it resolved). Not exported by the package.
+ * `Simulator.create` from a configuration resolved once, its market lists checked (`simulate`
+ * resolves and checks it, and its workers receive it so). Not exported by the package.
  */
 export async function createSimulator(config: ResolvedConfig, variants: Simulator['variants'], options: SimulatorOptions): Promise<Simulator> {
-  checkMarketLists(config);
   const { book } = config;
   const wasm = { ...(options.wasm !== undefined ? { wasm: options.wasm } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) };
   let builder: BookBuilder | undefined;
@@ -219,11 +218,11 @@ export async function createSimulator(config: ResolvedConfig, variants: Simulato
     else await builder!.build(engine);
     const d = engine.quoteDecimals;
     // The snapshot holds the smallest fund of any variant; each path tops it up to its variant's.
-    const funds = [config.insuranceFundQuote, ...variants.map((v) => v.variant.insuranceFundQuote ?? config.insuranceFundQuote)].map((x) => toAtoms(x, d, 'insuranceFundQuote'));
+    const funds = [config.insuranceFundQuote, ...variants.map((v) => v.variant.insuranceFundQuote ?? config.insuranceFundQuote)].map((x) => atomsOf(x, d, 'insuranceFundQuote'));
     const fundBase = funds.reduce((a, b) => (b < a ? b : a));
     const waterfalls = [config.waterfall, ...variants.map((v) => variantWaterfall(config.waterfall, v.variant))];
     const union: WaterfallConfig = { steps: waterfalls.flatMap((w) => [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)]) };
-    setUpLossAbsorbers(engine, union, fundBase, toAtoms(config.vaultQuote, d, 'vaultQuote'), funds[0]!);
+    setUpLossAbsorbers(engine, union, fundBase, atomsOf(config.vaultQuote, d, 'vaultQuote'), funds[0]!);
     return attachTo(engine, config, variants, true, funds[0]!);
   } catch (e) {
     engine.dispose();

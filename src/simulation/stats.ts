@@ -10,7 +10,7 @@
  * A distribution over no paths reports "0" everywhere (and a share of 0), so a variant that ran no
  * path still has a well-formed report.
  */
-import { formatAtoms } from '../atoms.js';
+import { formatAtoms, MAX_DECIMALS } from '../atoms.js';
 import { describeValue, inputError, RiskCoreError } from '../errors.js';
 import { resolveConfig } from './config.js';
 import {
@@ -186,7 +186,7 @@ function checkReportInput(input: unknown): ReportInput {
   if (!Array.isArray(x.variants)) shardError('variants', `a list of { name, variant }, not ${describeValue(x.variants)}`);
   x.variants.forEach((v, i) => { if (typeof record(v, 'variants', ['name', 'variant'], i).name !== 'string') shardError('variants.name', 'a string', i); });
   if (!Array.isArray(x.results)) shardError('results', `a list of path results, not ${describeValue(x.results)}`);
-  count(x.quoteDecimals, 'quoteDecimals', 0, 18);
+  count(x.quoteDecimals, 'quoteDecimals', 0, MAX_DECIMALS);
   const steps = count(x.steps, 'steps', 1, Number.MAX_SAFE_INTEGER);
   count(x.elapsedMs, 'elapsedMs', 0, Number.MAX_SAFE_INTEGER);
   const variants = x.variants.length;
@@ -362,7 +362,7 @@ export function checkShard(value: unknown): ShardResult {
   });
   const from = count(s.pathFrom, 'pathFrom', 0, resolved.paths - 1);
   const to = count(s.pathTo, 'pathTo', from + 1, resolved.paths);
-  count(s.quoteDecimals, 'quoteDecimals', 0, 18);
+  count(s.quoteDecimals, 'quoteDecimals', 0, MAX_DECIMALS);
   count(s.elapsedMs, 'elapsedMs', 0, Number.MAX_SAFE_INTEGER);
   const results = Array.isArray(s.results) ? s.results : shardError('results', 'a list of path results');
   results.forEach((x, i) => {

@@ -17,7 +17,6 @@
  */
 import { at, bad, bool, describe, int, list, object, oneOf, ownEntry, type Fields } from './shape.js';
 
-export { int, ownEntry } from './shape.js';
 import { ADL_RANKINGS, STEP_RANKINGS } from '../abi/codes.js';
 import { WATERFALL_PRESETS, type TrancheKind, type WaterfallConfig } from '../waterfall/config.js';
 import type { LiquidationPolicy } from '../liquidation/policy.js';

@@ -31,7 +31,7 @@ export function readMembers(raw: Raw): ClearingMember[] {
   });
 }
 
-export function readProviders(raw: Raw): { accountId: number; shares: bigint }[] {
+function readProviders(raw: Raw): { accountId: number; shares: bigint }[] {
   const { view: b, at: B } = raw.record('Balances');
   const n = u32(b, B.providers);
   const { view: p, at } = raw.record('Provider', Math.max(1, n));

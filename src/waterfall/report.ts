@@ -11,8 +11,7 @@ import type { AllocationReport, AllocationStep, StepInfo, TrancheKind } from './
 
 /** The pending deficit records as the audit's deficit table (read before a run empties it). */
 export function pendingDeficits(raw: Raw): DeficitInfo[] {
-  const { view, at } = raw.record('Liq');
-  const n = u32(view, at.deficits);
+  const n = raw.pendingDeficits();
   const acc = raw.view(Uint32Array, Column.DefAccount, 0, n), mk = raw.view(Uint16Array, Column.DefMarket, 0, n);
   const amt = raw.view(BigInt64Array, Column.DefAmount, 0, n), size = raw.view(BigInt64Array, Column.DefSize, 0, n);
   const price = raw.view(BigInt64Array, Column.DefPrice, 0, n);

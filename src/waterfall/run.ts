@@ -12,7 +12,7 @@ import { check } from '../book/margin.js';
 import { AuditLog } from './audit.js';
 import { encodeWaterfall, type AdlCandidate, type AdlRankingFunction, type AdlRankingName, type AllocateOptions, type AllocationReport, type EncodedWaterfall, type WaterfallConfig } from './config.js';
 import { auditChunk, pendingDeficits, runReport } from './report.js';
-import { ADL_RANKINGS, CUSTOM_RANKING } from '../abi/codes.js';
+import { ADL_RANKINGS, CUSTOM_RANKING, rankingCode } from '../abi/codes.js';
 
 /**
  * The time of a run (`allocateLosses` options, or the cascade's `allocate`): `nowSec` whole seconds,
@@ -31,7 +31,7 @@ export function allocationTime(options: AllocateOptions, lastNowSec: bigint): bi
 export interface AdlRank { accountId: number; isolated: boolean; key: number; quantile: number }
 
 /** A caller's ranking keys for one market side's candidates, by holder tag (an isolated row's has the top bit set). */
-export type RankingKeys = Map<number, number>;
+type RankingKeys = Map<number, number>;
 
 /**
  * A caller's ranking keys for the candidates of market / side (+1 long, -1 short) as they are now:
@@ -42,7 +42,7 @@ export type RankingKeys = Map<number, number>;
  * those of the last check, or with `current` those a check of the book now gives (a run: it checks
  * the book only once its keys are known, so a refusal leaves even the figures as they were).
  */
-export function rankingKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, row: number, callOut: CallOut, current: boolean): RankingKeys {
+function rankingKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, row: number, callOut: CallOut, current: boolean): RankingKeys {
   const n = raw.adlCandidates(market, side);
   if (n < 0) throw inputError('UnknownMarket', 'marketId', row, describeValue(market));
   const keys: RankingKeys = new Map();
@@ -80,10 +80,10 @@ export function rankingKeys(raw: Raw, fn: AdlRankingFunction, market: number, si
 }
 
 /** Keys of the caller's ranking functions for one call into the core, by `keysFor(step, market, side)`. */
-export type PresetKeys = Map<string, RankingKeys>;
+type PresetKeys = Map<string, RankingKeys>;
 
 /** The key of one (step, market, candidates' side) group, as the core's adlKeys hook names it (u32 step). */
-export const keysFor = (step: number, market: number, side: number): string => `${step >>> 0}/${market}/${side}`;
+const keysFor = (step: number, market: number, side: number): string => `${step >>> 0}/${market}/${side}`;
 
 /**
  * Every key a function-ranked ADL step of the next run could need, computed before the run moves
@@ -91,7 +91,7 @@ export const keysFor = (step: number, market: number, side: number): string => `
  * waterfall serves (in the order of their first record), the function's key of every candidate.
  * Null when no step has a function. Throws as `rankingKeys`.
  */
-export function runKeys(raw: Raw, waterfall: EncodedWaterfall, callOut: CallOut): PresetKeys | null {
+function runKeys(raw: Raw, waterfall: EncodedWaterfall, callOut: CallOut): PresetKeys | null {
   if (waterfall.functions.size === 0) return null;
   const records = pendingDeficits(raw);
   const waterfallOf = raw.view(Uint8Array, Column.MarketWaterfall, 0, raw.marketCount());
@@ -110,7 +110,7 @@ export function runKeys(raw: Raw, waterfall: EncodedWaterfall, callOut: CallOut)
 }
 
 /** The ADL indicator's keys for a ranking function (row -1 in its errors). Throws as `rankingKeys`. */
-export function indicatorKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, callOut: CallOut): PresetKeys {
+function indicatorKeys(raw: Raw, fn: AdlRankingFunction, market: number, side: number, callOut: CallOut): PresetKeys {
   // The indicator's ranking goes by the step id NONE.
   return new Map([[keysFor(raw.abi.limits.none, market, side), rankingKeys(raw, fn, market, side, -1, callOut, false)]]);
 }
@@ -193,7 +193,7 @@ export class Losses {
     const x = this.x, raw = x.raw;
     x.baseDecimals(marketId);
     if (side !== 'long' && side !== 'short') throw inputError('OutOfRange', 'side', -1, `side is long or short, got ${describeValue(side)}`);
-    const code = typeof ranking === 'function' ? CUSTOM_RANKING : ADL_RANKINGS.indexOf(ranking);
+    const code = typeof ranking === 'function' ? CUSTOM_RANKING : ADL_RANKINGS.includes(ranking) ? rankingCode(ranking) : -1;
     if (code < 0) throw inputError('InvalidWaterfall', 'ranking', -1, `${describeValue(ranking)} is not ${ADL_RANKINGS.slice(0, -1).join(', ')}, ${ADL_RANKINGS.at(-1)} or a function`);
     x.requireValid();
     if (typeof ranking === 'function') this.presetKeys = indicatorKeys(raw, ranking, marketId, side === 'long' ? 1 : -1, x.callOut);
