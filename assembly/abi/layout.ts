@@ -34,7 +34,7 @@
  *
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
-import { AdlInputRecord, MarketRecord, TierRecord, WindowRecord } from './records';
+import { AdlGroupRecord, AdlInputRecord, MarketRecord, TierRecord, WindowRecord } from './records';
 
 export const MAX_TIERS: u32 = 16;
 export const MAX_MARKETS: u32 = 65535;
@@ -230,6 +230,12 @@ export let SCRATCH_SLOT: u32 = 0;
   return col(Column.Markets) + <usize>market * MarketRecord.BYTES;
 }
 
+/** Tier record `tier` (TierRecord, records.ts) in Column.Tiers. */
+// @ts-ignore: decorator
+@inline export function tierPtr(tier: u32): usize {
+  return col(Column.Tiers) + <usize>tier * TierRecord.BYTES;
+}
+
 /** Bytes per element of each column. */
 function widthOf(c: Column): u32 {
   switch (c) {
@@ -258,7 +264,7 @@ function widthOf(c: Column): u32 {
     case Column.PubIsoMarket: case Column.PlanMarket: return 2;
     case Column.AdlInputs: return AdlInputRecord.BYTES;
     case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
-    case Column.AdlGroups: return 64;
+    case Column.AdlGroups: return AdlGroupRecord.BYTES;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;
     case Column.PosMarket: case Column.IsoMarket: case Column.LogMarket: case Column.DefMarket: case Column.PriceMarket: return 2;
     case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: case Column.LogKind: return 1;

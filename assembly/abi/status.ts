@@ -154,4 +154,4 @@ export enum Metric {
   Closes = 0, ClosedNotional = 1, Groups = 2, Deficit = 3, InsuranceFund = 4, VaultNav = 5,
   AdlNotional = 6, AdlAccounts = 7, Socialized = 8, Uncovered = 9, Residue = 10, Rounds = 11, Covered = 12,
 }
-export const METRICS: u32 = 12 + TRANCHE_KINDS;
+export const METRICS: u32 = Metric.Covered + TRANCHE_KINDS;

@@ -29,12 +29,18 @@ export function initFunds(): void {
   store<u32>(BALANCES, NONE, BalancesRecord.vaultAccount);
 }
 
+/** The operator's capital layer 1 or 2 (BalancesRecord operatorLayer1 / operatorLayer2, 8 bytes apart). */
+// @ts-ignore: decorator
+@inline export function operatorLayerPtr(layer: u32): usize {
+  return BALANCES + BalancesRecord.operatorLayer1 + (<usize>(layer - 1) << 3);
+}
+
 export function memberCount(): u32 { return load<u32>(BALANCES, BalancesRecord.members); }
 // @ts-ignore: decorator
 @inline export function memberPtr(i: u32): usize { return MEMBERS + <usize>i * MemberRecord.BYTES; }
 
 /** Adds every default-fund contribution to the 128-bit sum at p (the ledger: exact at any total). */
-export function addDefaultFund(p: usize): void {
+function addDefaultFund(p: usize): void {
   const n = memberCount();
   for (let i: u32 = 0; i < n; i++) addWide(p, load<i64>(memberPtr(i), MemberRecord.fund));
 }

@@ -68,6 +68,8 @@ export function setResultsValid(valid: bool): void { resultsValid = valid; }
  */
 export let resultsCurrent = false;
 export function setResultsCurrent(current: bool): void { resultsCurrent = current; }
+/** A check failed (overflow): the result columns are neither valid nor current until a full check succeeds. */
+export function invalidateResults(): void { resultsValid = false; resultsCurrent = false; }
 /** Every operation that changes the book calls this: a waiting plan is discarded, results go stale. */
 export function bookChanged(): void { planReady = false; resultsCurrent = false; bookVersion++; }
 /** Counts the calls that changed the book (a simulation tells a restored book from a touched one). */

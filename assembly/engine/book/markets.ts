@@ -8,7 +8,7 @@
  */
 import { AMOUNT_LIMIT, ceilDivU, INDEX_LIMIT } from '../../math/fixed';
 import { openInterestImfPpm, PPM, SIZE_NEVER, tierSizeLimit } from '../../math/curves';
-import { col, Column, MAX_TIERS, maxMarkets, maxTiers, marketPtr, u16At } from '../../abi/layout';
+import { col, Column, MAX_TIERS, maxMarkets, maxTiers, marketPtr, u16At, tierPtr } from '../../abi/layout';
 import { CurveKind, Field, Status } from '../../abi/status';
 import { divModU128, mulWideU, REMAINDER } from '../../math/wide';
 import { changed, fail, marketCount, SCRATCH, setMarketCount, setTierTop, tierTop } from '../state';
@@ -150,12 +150,12 @@ export function addMarket(
     store<u32>(m, tierCount, MarketRecord.tierCount);
     store<u32>(m, tierTop, MarketRecord.tierFirst);
     for (let j: u32 = 0; j < tierCount; j++) {
-      const t = col(Column.Tiers) + <usize>(tierTop + j) * TierRecord.BYTES;
+      const t = tierPtr(tierTop + j);
       store<i64>(t, load<i64>(floors + (j << 3)), TierRecord.floor);
       store<u32>(t, load<u32>(io + (j << 2)), TierRecord.imf);
       store<u32>(t, load<u32>(io + ((16 + j) << 2)), TierRecord.mmf);
     }
-    tierDeductions(tierCount, col(Column.Tiers) + <usize>tierTop * TierRecord.BYTES);
+    tierDeductions(tierCount, tierPtr(tierTop));
     setTierTop(tierTop + tierCount);
   } else {
     store<u32>(m, imf, MarketRecord.imf);
@@ -181,7 +181,7 @@ export function refreshMarket(id: u32): void {
   if (kind == CurveKind.Tiers) {
     const first = load<u32>(m, MarketRecord.tierFirst), count = load<u32>(m, MarketRecord.tierCount);
     for (let j: u32 = 0; j < count; j++) {
-      const t = col(Column.Tiers) + <usize>(first + j) * TierRecord.BYTES;
+      const t = tierPtr(first + j);
       store<i64>(t, tierSizeLimit(<u64>load<i64>(t, TierRecord.floor), <u64>d, <u64>mark, SCRATCH), TierRecord.sizeLimit);
     }
   } else if (kind == CurveKind.OpenInterest) {
@@ -198,7 +198,7 @@ export function refreshMarket(id: u32): void {
     limit = premiumBindingSize(baseImf, baseMmf, load<u32>(m, MarketRecord.premium), <u64>d);
   }
   if (kind == CurveKind.Tiers) {
-    const t = col(Column.Tiers) + <usize>load<u32>(m, MarketRecord.tierFirst) * TierRecord.BYTES;
+    const t = tierPtr(load<u32>(m, MarketRecord.tierFirst));
     baseImf = load<u32>(t, TierRecord.imf);
     baseMmf = load<u32>(t, TierRecord.mmf);
     if (load<u32>(m, MarketRecord.tierCount) > 1) limit = load<i64>(t + TierRecord.BYTES, TierRecord.sizeLimit);
@@ -295,7 +295,7 @@ function stageScaledTiers(m: usize, scalePpm: u32): u32 {
   const first = load<u32>(m, MarketRecord.tierFirst), count = load<u32>(m, MarketRecord.tierCount);
   const io = col(Column.IoU32), floors = col(Column.IoI64A);
   for (let j: u32 = 0; j < count; j++) {
-    const t = col(Column.Tiers) + <usize>(first + j) * TierRecord.BYTES;
+    const t = tierPtr(first + j);
     store<i64>(floors + (j << 3), load<i64>(t, TierRecord.floor));
     store<u32>(io + ((16 + j) << 2), scaledPpm(load<u32>(t, TierRecord.mmf), scalePpm));
   }
@@ -323,12 +323,12 @@ export function scaleMargins(scalePpm: u32): i32 {
       const first = load<u32>(m, MarketRecord.tierFirst);
       const count = stageScaledTiers(m, scalePpm);
       for (let j: u32 = 0; j < count; j++) {
-        const t = col(Column.Tiers) + <usize>(first + j) * TierRecord.BYTES;
+        const t = tierPtr(first + j);
         store<u32>(t, scaledPpm(load<u32>(t, TierRecord.imf), scalePpm), TierRecord.imf);
         store<u32>(t, scaledPpm(load<u32>(t, TierRecord.mmf), scalePpm), TierRecord.mmf);
         store<i64>(t, 0, TierRecord.deduction);
       }
-      tierDeductions(count, col(Column.Tiers) + <usize>first * TierRecord.BYTES);
+      tierDeductions(count, tierPtr(first));
     }
     refreshMarket(id);
   }

@@ -19,7 +19,7 @@
 import { addOverflowBits, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, OVERFLOWED, requirementCeilExact } from '../../math/fixed';
 import { PREMIUM_SLOW, sizePremiumPpm, sizePremiumPpmQuick, withSizePremium } from '../../math/curves';
 import { absU } from '../../math/wide';
-import { col, Column, marketPtr } from '../../abi/layout';
+import { col, Column, marketPtr, tierPtr } from '../../abi/layout';
 import { CurveKind } from '../../abi/status';
 import { SCRATCH } from '../state';
 import { MarketRecord, TierRecord } from '../../abi/records';
@@ -70,7 +70,7 @@ export const FRACTIONS_SLOW: u64 = u64.MAX_VALUE;
 // @ts-ignore: decorator
 @inline export function deductionOf(fractions: u64): i64 {
   const tier = fractions >> 42;
-  return tier == 0 ? 0 : load<i64>(col(Column.Tiers) + <usize>(tier - 1) * TierRecord.BYTES, TierRecord.deduction);
+  return tier == 0 ? 0 : load<i64>(tierPtr(<u32>(tier - 1)), TierRecord.deduction);
 }
 
 /** Scratch market record for a position whose fractions are not its market's base ones. */

@@ -60,6 +60,5 @@ export function checkPolicy(): i32 {
 // @ts-ignore: decorator
 @inline function amountOk(x: i64): bool { return x >= 0 && x <= AMOUNT_LIMIT; }
 
-/** The backstop account of the active policy, or NONE when the backstop is off. */
 /** The backstop account of the active policy (it takes transfers), or NONE when the backstop is off. */
 export function policyBackstopAccount(): u32 { return policyU32(PolicyRecord.backstopPpm) > 0 ? policyU32(PolicyRecord.backstopAccount) : NONE; }

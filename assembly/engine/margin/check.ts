@@ -20,7 +20,7 @@
 import { addOverflowBits, OVERFLOWED } from '../../math/fixed';
 import { col, Column, ISOLATED_TAG, SCRATCH_SLOT, u16At, i64At, u32At } from '../../abi/layout';
 import { Field, Health, Status } from '../../abi/status';
-import { accountCount, clearCallTallies, countCall, fail, noteIndexBuilt, resultsCurrent, setResultsValid, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount } from '../state';
+import { accountCount, clearCallTallies, countCall, fail, noteIndexBuilt, resultsCurrent, setResultsValid, setResultsCurrent, indexDirty, isolatedTop, marketCount, nextEpoch, NONE, pendingCount, retally, setIndexDirty, setPendingCount, invalidateResults } from '../state';
 import { freeQuote, GROUP_OK, GROUP_RETRY, groupSums, groupSumsCareful, groupSumsExact, setSums, SUMS } from '../book/position';
 import { ACCOUNT_ACTIVE } from '../book/book';
 import { markAccount, markAccounts, markIsolated } from '../book/publish';
@@ -163,8 +163,7 @@ export function equityOf(tag: u32): i64 { return equityWith(collateralOf(tag), u
 /** Checks account a alone (cross book and isolated rows); false (error recorded, results invalid) on overflow. */
 export function recheckAccount(a: u32): bool {
   if (checkAccount(a)) return true;
-  setResultsValid(false);
-  setResultsCurrent(false);
+  invalidateResults();
   return false;
 }
 
@@ -213,14 +212,13 @@ export function checkRange(first: u32, count: u32): i32 {
     if (r == GROUP_RETRY) r = groupSumsCareful(load<u32>(starts + off), load<u32>(lens + off), <u64>load<u32>(floors + off), load<i64>(collateral + (<usize>a << 3)));
     if (r != GROUP_OK) {
       fail(Status.Overflow, Field.AccountId, <i32>a);
-      setResultsValid(false);
-      setResultsCurrent(false);
+      invalidateResults();
       return Status.Overflow;
     }
     writeResults(0, a);
     let row = load<u32>(isoHeads + off);
     while (row != NONE) {
-      if (!checkIsolatedRow(row, a)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
+      if (!checkIsolatedRow(row, a)) { invalidateResults(); return Status.Overflow; }
       row = load<u32>(u32At(Column.IsoNext, row));
     }
   }
@@ -262,7 +260,7 @@ export function checkList(count: u32): i32 {
     if (load<u32>(stamps + (<usize>a << 2)) == stamp) continue;
     store<u32>(stamps + (<usize>a << 2), stamp);
     if (load<u8>(flags + <usize>a) != ACCOUNT_ACTIVE) continue;
-    if (!checkAccount(a)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
+    if (!checkAccount(a)) { invalidateResults(); return Status.Overflow; }
   }
   return Status.Ok;
 }
@@ -288,13 +286,13 @@ export function checkMarkets(count: u32): i32 {
     store<u32>(mstamps + (<usize>m << 2), stamp);
     const end = load<u32>(starts + (<usize>(m + 1) << 2));
     for (let e = load<u32>(starts + (<usize>m << 2)); e < end; e++) {
-      if (!checkHolder(load<u32>(entries + (<usize>e << 2)), stamp, stamps, flags)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
+      if (!checkHolder(load<u32>(entries + (<usize>e << 2)), stamp, stamps, flags)) { invalidateResults(); return Status.Overflow; }
     }
   }
   const pm = col(Column.PendingMarket), ph = col(Column.PendingHolder);
   for (let k: u32 = 0; k < pendingCount; k++) {
     if (load<u32>(mstamps + (<usize>load<u32>(pm + (<usize>k << 2)) << 2)) != stamp) continue;
-    if (!checkHolder(load<u32>(ph + (<usize>k << 2)), stamp, stamps, flags)) { setResultsValid(false); setResultsCurrent(false); return Status.Overflow; }
+    if (!checkHolder(load<u32>(ph + (<usize>k << 2)), stamp, stamps, flags)) { invalidateResults(); return Status.Overflow; }
   }
   return Status.Ok;
 }

@@ -10,7 +10,7 @@
  * i64 (the check refuses it with Overflow) has no prices: its rows say PRICE_UNDEFINED, and the
  * scan goes on with the next group.
  */
-import { col, Column, PRICE_ROWS, marketPtr, u16At, i64At, u32At } from '../../abi/layout';
+import { col, Column, PRICE_ROWS, marketPtr, u16At, i64At, u32At, tierPtr } from '../../abi/layout';
 import { bankruptcyPrice, liquidationPrice, liquidationPriceWide, PRICE_NEVER, PRICE_UNDEFINED } from '../../math/prices';
 import { addWide } from '../../math/wide';
 import { mulDivCeilFast, mulDivExact, OVERFLOWED } from '../../math/fixed';
@@ -73,7 +73,7 @@ function liquidationPriceOfWideA0(equity: i64, v: i64, others: i64, sizeAbs: u64
   const mkt = marketPtr(market);
   let tiers: usize = 0, tierCount: u32 = 0;
   if (load<u8>(mkt, MarketRecord.kind) == CurveKind.Tiers) {
-    tiers = col(Column.Tiers) + <usize>load<u32>(mkt, MarketRecord.tierFirst) * TierRecord.BYTES;
+    tiers = tierPtr(load<u32>(mkt, MarketRecord.tierFirst));
     tierCount = load<u32>(mkt, MarketRecord.tierCount);
   }
   const sizeAbs = sizeBase < 0 ? <u64>(-sizeBase) : <u64>sizeBase;

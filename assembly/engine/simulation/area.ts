@@ -22,7 +22,7 @@ let areaStart: usize = 0, areaBytes: u64 = 0, areaUsed: u64 = 0;
  * Makes the area at least `total` bytes, growing memory only by the pages missing. Returns false,
  * changing nothing, when the area would not fit 4 GiB or memory cannot grow.
  */
-export function reserveArea(total: u64): bool {
+function reserveArea(total: u64): bool {
   if (total <= areaBytes) return true;
   const end = <u64>memory.size() << 16;
   const start: u64 = areaBytes == 0 ? end : <u64>areaStart;
@@ -39,7 +39,7 @@ export function reserveArea(total: u64): bool {
  * The start of an area of `total` bytes whose bytes are all zero, as fresh memory is (what an
  * earlier layout left is cleared), or 0 when it cannot be had (see reserveArea).
  */
-export function freshArea(total: u64): usize {
+function freshArea(total: u64): usize {
   if (!reserveArea(total)) return 0;
   const stale = areaUsed < total ? areaUsed : total;
   if (stale > 0) memory.fill(areaStart, 0, <usize>stale);
@@ -61,6 +61,8 @@ export function freshArea(total: u64): usize {
  *   Weight      m f64 (1 + the largest mmf)  Draws      2 m f64   CumLog  m f64 (paths.ts)
  *   Snapshot    the book (snapshot.ts)     Bound0      A f64 (the snapshot's bounds)
  *   DirtyStamp  A u32   DirtyList A u32     EpochRefs   E u32   LiveEpochs E u32
+ *
+ * The first eight regions are SimArray's (abi/status.ts), numbered alike: simPtr maps one to the other.
  */
 export enum Region {
   Header = 0, Path = 1, Vol = 2, Drift = 3, Funding = 4, Factor = 5, Metrics = 6, Depth = 7, Level = 8,
@@ -82,7 +84,7 @@ export function regionPtr(r: Region): usize { return unchecked(regions[r]); }
 @inline function align(x: u64): u64 { return (x + 15) & ~15; }
 
 /** Bytes of the book's snapshot: counters, static data and reserve, the book's columns, funds, the waterfall's per-market columns. */
-export function snapshotBytes(): u64 {
+function snapshotBytes(): u64 {
   return <u64>SNAP_COUNTERS + <u64>col(Column.Markets) + <u64>(col(Column.Queue) - col(Column.Markets))
     + <u64>columnBytes(Column.FundBalance) + <u64>(col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
 }

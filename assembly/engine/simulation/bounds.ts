@@ -14,7 +14,7 @@
  * still refer to.
  */
 import { absU } from '../../math/wide';
-import { col, Column, marketPtr, u16At, i64At, u32At } from '../../abi/layout';
+import { col, Column, marketPtr, u16At, i64At, u32At, tierPtr } from '../../abi/layout';
 import { CurveKind, Status } from '../../abi/status';
 import { MarketRecord, TierRecord } from '../../abi/records';
 import { accountCount, NONE, setResultsCurrent } from '../state';
@@ -86,7 +86,7 @@ export function prepareWeights(): void {
     if (kind == CurveKind.Tiers) {
       const first = load<u32>(mkt, MarketRecord.tierFirst), n = load<u32>(mkt, MarketRecord.tierCount);
       for (let j = first; j < first + n; j++) {
-        const f = <u64>load<u32>(col(Column.Tiers) + <usize>j * TierRecord.BYTES, TierRecord.mmf);
+        const f = <u64>load<u32>(tierPtr(j), TierRecord.mmf);
         if (f > mmf) mmf = f;
       }
     } else if (kind == CurveKind.SizePremium) {

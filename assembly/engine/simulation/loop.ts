@@ -18,7 +18,7 @@ import { addOverflowBits, OVERFLOWED } from '../../math/fixed';
 import { col, Column, i64At, marketPtr, u32At } from '../../abi/layout';
 import { Field, Health, Metric, METRICS, SimArray, Status, Tranche } from '../../abi/status';
 import { BalancesRecord, ExecRecord, LiqRecord, MarketRecord, MAX_STEPS, PlanRecord, RunRecord, SimHeaderRecord, StepRecord, WaterfallStateRecord } from '../../abi/records';
-import { accountCount, bookVersion, fail, LIQ_RECORD, marketCount, NONE, resultsCurrent, setResultsCurrent, tallyPtr } from '../state';
+import { accountCount, fail, LIQ_RECORD, marketCount, NONE, resultsCurrent, setResultsCurrent, tallyPtr } from '../state';
 import { setResultsValid } from '../state';
 import { planLiquidations } from '../liquidation/plan';
 import { PLAN_RECORD } from '../liquidation/log';
@@ -48,17 +48,8 @@ let snapshotChecked = false;
 
 /** The simulation area's arrays JavaScript reads and writes (SimArray), 0 before a preparation. */
 export function simPtr(k: u32): usize {
-  switch (k) {
-    case SimArray.Header: return regionPtr(Region.Header);
-    case SimArray.Path: return regionPtr(Region.Path);
-    case SimArray.Vol: return regionPtr(Region.Vol);
-    case SimArray.Drift: return regionPtr(Region.Drift);
-    case SimArray.Funding: return regionPtr(Region.Funding);
-    case SimArray.Factor: return regionPtr(Region.Factor);
-    case SimArray.Metrics: return regionPtr(Region.Metrics);
-    case SimArray.Depth: return regionPtr(Region.Depth);
-    default: return 0;
-  }
+  // Region begins with SimArray's arrays, numbered alike (area.ts).
+  return k <= <u32>SimArray.Depth ? regionPtr(<Region>k) : 0;
 }
 
 /**

@@ -19,7 +19,7 @@ import { Column, i64At } from '../../abi/layout';
 import { Field, Status } from '../../abi/status';
 import { BalancesRecord, MAX_MEMBERS, MAX_PROVIDERS, MemberRecord, ProviderRecord } from '../../abi/records';
 import { accountCount, changed, fail, NONE, SCRATCH } from '../state';
-import { BALANCES, memberCount, memberPtr, PROVIDERS } from '../funds';
+import { BALANCES, memberCount, memberPtr, PROVIDERS, operatorLayerPtr } from '../funds';
 import { checkAccount } from '../book/book';
 import { evaluateCross } from '../margin/check';
 import { SUMS } from '../book/position';
@@ -167,11 +167,10 @@ export function resetAssessments(): void {
 export function addOperatorCapital(layer: u32, amount: i64): i32 {
   if (layer < 1 || layer > 2) return fail(Status.OutOfRange, Field.FundId, -1);
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
-  // Layer 1 or 2: operatorLayer1 or operatorLayer2, 8 bytes apart.
-  const off = BalancesRecord.operatorLayer1 - 8 + (layer << 3);
-  const after = addAmount(load<i64>(BALANCES + off), amount);
+  const p = operatorLayerPtr(layer);
+  const after = addAmount(load<i64>(p), amount);
   if (after == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
-  store<i64>(BALANCES + off, after);
+  store<i64>(p, after);
   return Status.Ok;
 }
 

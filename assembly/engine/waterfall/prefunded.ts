@@ -11,9 +11,9 @@ import { BackstopRecord, BalancesRecord, MemberRecord, StepRecord, WINDOW_BUCKET
 import { marketCount, NONE, SCRATCH } from '../state';
 import { checkAccount } from '../book/book';
 import { equityOf } from '../margin/check';
-import { BALANCES, fundOf, memberPtr } from '../funds';
+import { BALANCES, fundOf, memberPtr, operatorLayerPtr } from '../funds';
 import { split, WEIGHT_LIMIT } from './prorata';
-import { memberIndex } from './parties';
+import { backstopVaultAccount, memberIndex } from './parties';
 import { backstopPtr, FUND_MARKET, nowSec, stepPtr } from './config';
 import { cover, defMarket, heavyAdd, openOf, serves, solventRoom } from './steps';
 
@@ -139,14 +139,14 @@ export function runInsuranceFund(j: u32, w: u32, n: u32): void {
 export function backstopPayer(j: u32, i: u32): u32 {
   const p = stepPtr(j);
   const count = <u32>load<u16>(p, StepRecord.providers);
-  if (count == 0) return i == 0 ? load<u32>(BALANCES, BalancesRecord.vaultAccount) : NONE;
+  if (count == 0) return i == 0 ? backstopVaultAccount() : NONE;
   return i < count ? load<u32>(backstopPtr(<u32>load<u16>(p, StepRecord.firstProvider) + i), BackstopRecord.account) : NONE;
 }
 
 export function runBackstop(j: u32, w: u32, n: u32): void {
   const p = stepPtr(j);
   let first = <u32>load<u16>(p, StepRecord.firstProvider), count = <u32>load<u16>(p, StepRecord.providers);
-  const vault = load<u32>(BALANCES, BalancesRecord.vaultAccount);
+  const vault = backstopVaultAccount();
   const fallback = count == 0;
   if (fallback && vault == NONE) return;
   if (fallback) count = 1;
@@ -210,15 +210,14 @@ export function runDefaulterFund(j: u32, w: u32, n: u32): void {
 }
 
 export function runOperatorCapital(j: u32, w: u32, n: u32): void {
-  // The step's layer (1 or 2) picks operatorLayer1 or operatorLayer2, 8 bytes apart.
-  const off = BalancesRecord.operatorLayer1 - 8 + (load<u32>(stepPtr(j), StepRecord.param) << 3);
+  const p = operatorLayerPtr(load<u32>(stepPtr(j), StepRecord.param)); // the step's layer, 1 or 2
   for (let k: u32 = 0; k < n; k++) {
     if (!serves(k, w)) continue;
-    const s = load<i64>(BALANCES + off);
+    const s = load<i64>(p);
     let x = openOf(k);
     if (s < x) x = s;
     if (x <= 0) continue;
-    store<i64>(BALANCES + off, s - x);
+    store<i64>(p, s - x);
     cover(k, j, NONE, x, 0, 0);
   }
 }
