@@ -155,7 +155,8 @@ export async function runHostileCase(c: HostileCase, stats: Stats, all: boolean)
           if (changed.length > 0 && thrown instanceof RiskCoreError && method.refusalAfterChanges?.(thrown)) {
             // Refused after rounds that stand (a cascade's allocation refused by its ranking function).
             const total = (d: Record<string, string>): string | undefined => /"totalQuote":"(-?\d+)n"/.exec(d.ledger ?? '')?.[1];
-            if (total(before) !== total(after)) violate(stats, all, `${method.name}/conservation`, `${what}: refused with ${e.codeName} (${e.field}) after rounds that moved the ledger total ${total(before)} -> ${total(after)}`);
+            if (total(before) === undefined || total(after) === undefined) violate(stats, all, `${method.name}/conservation`, `${what}: refused after changes, but the ledger total could not be read (${total(before)} -> ${total(after)})`);
+            else if (total(before) !== total(after)) violate(stats, all, `${method.name}/conservation`, `${what}: refused with ${e.codeName} (${e.field}) after rounds that moved the ledger total ${total(before)} -> ${total(after)}`);
             stats.add('check:refused after changes');
             changed = [];
           }

@@ -361,6 +361,7 @@ function checkRankingRefusal(config: WaterfallConfig, x: RiskCoreError, what: st
   }
   if (failingRankingCalls.count === 0) violate(stats, all, 'ranking-refusal', `${what}: refused (${x.message}), but no failing ranking function was called`);
   stats.add('check:ranking-refusal');
+  stats.add('check:ranking-refusal (a run refused)');
 }
 
 // ---- The driver ---------------------------------------------------------------------------------
