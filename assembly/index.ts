@@ -34,3 +34,6 @@ export { checkWaterfall } from './engine/waterfall/config';
 export { bookVersion } from './abi/accessors';
 // The ABI table JavaScript reads at start-up (record layouts, code tables, limits).
 export { abiTable } from './abi/table';
+// The economics: fees and revenue, staking, vault terms, withdrawals (engine/economics/).
+export { economicsPtr, stakersPtr, flowsPtr, withdrawablePtr } from './abi/accessors';
+export { setMarketFees, setRevenueSplit, distributeRevenue } from './engine/economics/revenue';

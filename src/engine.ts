@@ -35,6 +35,7 @@ import type { AdlRankingFunction, AdlRankingName, AllocateOptions, AllocationRep
 import * as parties from './waterfall/parties.js';
 import { readBalances, type WaterfallBalances } from './waterfall/report.js';
 import { Losses, type AdlRank } from './waterfall/run.js';
+import { FlowLog } from './economics/flows.js';
 
 export type { AccountInput, FillInput, PreTradeResult } from './book/accounts.js';
 export type { AccountResultsView, CheckSummary, HealthCounts, IsolatedResultsView } from './book/margin.js';
@@ -46,6 +47,8 @@ export class RiskEngine implements Disposable {
   private readonly liquidations: Liquidations;
   /** The active waterfall, the audit history and the ranking an ADL indicator call uses. */
   private readonly losses: Losses;
+  /** The economics' journal: every amount fees, revenue, staking, vault terms and withdrawals moved. */
+  private readonly flows = new FlowLog();
   /** The batch of the latest successful reserve(); the only one commit() accepts. */
   private staged: BulkBatch | null = null;
 
@@ -308,6 +311,12 @@ export class RiskEngine implements Disposable {
   get auditLog(): AuditLog {
     void this.x.raw; // the guard every member passes: refused after dispose() and from a callback
     return this.losses.audit;
+  }
+
+  /** Every amount the economics moved (fees, revenue, staking, vault terms, PnL settled, withdrawals); docs/ECONOMICS.md. */
+  get flowLog(): FlowLog {
+    void this.x.raw;
+    return this.flows;
   }
 
   /** Residue, uncovered losses, socialized receivable, operator capital, deposit index, vault shares. */

@@ -1,6 +1,7 @@
 /**
  * Errors. Codes and field ids mirror `assembly/abi/status.ts` one for one (a test checks they match);
- * ranges are append-only: 1..99 engine, 100..199 input validation, 200..299 margin refusals.
+ * ranges are append-only: 1..99 engine, 100..199 input validation, 200..299 refusals (a margin,
+ * staking, vault or withdrawal rule).
  */
 
 export const StatusCode = {
@@ -31,9 +32,17 @@ export const StatusCode = {
   InvalidShard: 116,
   PlanEdited: 117,
   NotLiquidatable: 118,
+  InvalidEconomics: 119,
   BelowInitialMargin: 200,
   AccountHasPositions: 201,
   NegativeCollateral: 202,
+  CooldownNotOver: 203,
+  SharesNotHeld: 204,
+  NoUnstakeRequest: 205,
+  UnstakeRequestPending: 206,
+  AboveWithdrawable: 207,
+  FundDepleted: 208,
+  VaultLocked: 209,
 } as const;
 export type StatusName = keyof typeof StatusCode;
 export type StatusCode = (typeof StatusCode)[StatusName];
@@ -91,6 +100,26 @@ export const FieldId = {
   FundingRatePpm: 49,
   IsolatedId: 50,
   Kind: 51,
+  MakerFeePpm: 52,
+  TakerFeePpm: 53,
+  SplitPpm: 54,
+  SettlePeriodSec: 55,
+  MaxAprPpm: 56,
+  StakerFactorPpm: 57,
+  CooldownSec: 58,
+  Shares: 59,
+  RealizableRule: 60,
+  TransferFloorPpm: 61,
+  SettleFractionPpm: 62,
+  RevenueSource: 63,
+  LockupSec: 64,
+  ProfitSharePpm: 65,
+  SlippagePpm: 66,
+  CapacityPeriodSec: 67,
+  CapacityMinQuote: 68,
+  CapacityPpm: 69,
+  GateSec: 70,
+  OperatorAccountId: 71,
 } as const;
 export type FieldName = keyof typeof FieldId;
 
@@ -133,6 +162,14 @@ const messages: Partial<Record<StatusName, string>> = {
   BelowInitialMargin: 'refused: equity would fall below initial margin',
   AccountHasPositions: 'refused: account still holds positions',
   NegativeCollateral: 'refused: account collateral is negative',
+  InvalidEconomics: 'invalid economics configuration (fees, revenue split, staking, vault terms, withdrawal rules or capacity)',
+  CooldownNotOver: 'refused: the unstake request\'s cooldown is not over',
+  SharesNotHeld: 'refused: more shares than the account holds',
+  NoUnstakeRequest: 'refused: the account has no open unstake request for this fund',
+  UnstakeRequestPending: 'refused: the account already has an open unstake request for this fund',
+  AboveWithdrawable: 'refused: more than the account may withdraw (see withdrawable())',
+  FundDepleted: 'refused: the insurance fund is empty while shares exist (its stakers lost everything); no new stake can be priced',
+  VaultLocked: 'refused: the vault deposit is still in its lock-up',
 };
 
 /** Every error riskcore throws for a refused call. `code` is stable; branch on it. */
@@ -166,7 +203,7 @@ export class RiskCoreError extends Error {
 
 /** Codes 100..199: the input was invalid; nothing changed. */
 export class InputError extends RiskCoreError { override name = 'InputError'; }
-/** Codes 200..299: a margin rule refused the operation; nothing changed. */
+/** Codes 200..299: a rule refused the operation (margin, staking cooldown, vault lock-up, withdrawable); nothing changed. */
 export class MarginRefusedError extends RiskCoreError { override name = 'MarginRefusedError'; }
 /** Codes 1..99: capacity, overflow and lifecycle. */
 export class EngineError extends RiskCoreError { override name = 'EngineError'; }

@@ -13,7 +13,7 @@ import { PRICES_RECORD } from '../engine/margin/prices';
 import { EXEC_RECORD } from '../engine/liquidation/execute';
 import { STAGE_STEPS, STAGE_BACKSTOP, WF_STATE } from '../engine/waterfall/config';
 import { RUN_RECORD } from '../engine/waterfall/steps';
-import { BALANCES, LEDGER_RECORD, MEMBERS, PROVIDERS } from '../engine/funds';
+import { BALANCES, ECONOMICS, FLOWS, LEDGER_RECORD, MEMBERS, PROVIDERS, STAKERS, WITHDRAWABLE } from '../engine/funds';
 import { WaterfallStateRecord } from './records';
 
 export function abiVersion(): u32 { return ABI_VERSION; }
@@ -57,3 +57,9 @@ export function scratchPtr(): usize { return state.SCRATCH; }
 export function resultsCurrent(): bool { return state.resultsCurrent; }
 export function lastNowSec(): i64 { return load<i64>(WF_STATE, WaterfallStateRecord.lastNowSec); }
 export function eventCount(): u32 { return load<u32>(WF_STATE, WaterfallStateRecord.event); }
+
+// Economics records.
+export function economicsPtr(): usize { return ECONOMICS; }
+export function stakersPtr(): usize { return STAKERS; }
+export function flowsPtr(): usize { return FLOWS; }
+export function withdrawablePtr(): usize { return WITHDRAWABLE; }

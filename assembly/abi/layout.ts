@@ -34,7 +34,7 @@
  *
  * Column pointers are exported through `columnPtr(Column.X)`; JavaScript never hard-codes offsets.
  */
-import { AdlGroupRecord, AdlInputRecord, MarketRecord, TierRecord, WindowRecord } from './records';
+import { AdlGroupRecord, AdlInputRecord, FundStakeRecord, MarketEconRecord, MarketRecord, QueuedRecord, TierRecord, WindowRecord } from './records';
 
 export const MAX_TIERS: u32 = 16;
 export const MAX_MARKETS: u32 = 65535;
@@ -185,7 +185,15 @@ export enum Column {
   PlanPrice = 122,
   // ADL candidates with the inputs of a ranking, ADL_INPUT_ROWS at a time (engine/waterfall/candidates.ts).
   AdlInputs = 123,
-  Count = 124,
+  // The economics (engine/economics/): per market its fees and pools, per fund its staking state; the
+  // batch of withdrawable amounts and what bound each (scratch, aliased: JavaScript copies them out at
+  // once); the queue of withdrawals waiting for capacity.
+  MarketEcon = 124,
+  FundStake = 125,
+  AccWithdrawable = 126,
+  AccWithdrawLimit = 127,
+  WithdrawQueue = 128,
+  Count = 129,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -204,6 +212,8 @@ export let logCapacity: u32 = 0;
 export const PRICE_ROWS: u32 = 131072;
 /** Rows of the audit buffer; a full buffer is handed to JavaScript (the `auditDrain` import) and reused. */
 export const AUDIT_ROWS: u32 = 16384;
+/** Rows of the withdrawal queue (Column.WithdrawQueue, a ring; QueuedRecord each). */
+export const QUEUE_ROWS: u32 = 65536;
 /** Rows of the ADL candidate inputs chunk (Column.AdlInputs), AdlInputRecord.BYTES each (records.ts). */
 export const ADL_INPUT_ROWS: u32 = 4096;
 /** First scratch slot: maxPositions. */
@@ -265,6 +275,10 @@ function widthOf(c: Column): u32 {
     case Column.AdlInputs: return AdlInputRecord.BYTES;
     case Column.AuditStep: case Column.AuditMarket: case Column.MarketFund: return 2;
     case Column.AdlGroups: return AdlGroupRecord.BYTES;
+    case Column.MarketEcon: return MarketEconRecord.BYTES;
+    case Column.FundStake: return FundStakeRecord.BYTES;
+    case Column.WithdrawQueue: return QueuedRecord.BYTES;
+    case Column.AccWithdrawable: return 8;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;
     case Column.PosMarket: case Column.IsoMarket: case Column.LogMarket: case Column.DefMarket: case Column.PriceMarket: return 2;
     case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: case Column.LogKind: return 1;
@@ -316,6 +330,10 @@ function lengthOf(c: Column): u32 {
     case Column.PlanAccount: case Column.PlanMarket: case Column.PlanIso: case Column.PlanKind:
     case Column.PlanSize: case Column.PlanPrice: return logCapacity;
     case Column.AdlInputs: return ADL_INPUT_ROWS;
+    case Column.MarketEcon: return maxMarkets;
+    case Column.FundStake: return maxMarkets + 1;
+    case Column.AccWithdrawable: case Column.AccWithdrawLimit: return 0; // aliases (aliasOf)
+    case Column.WithdrawQueue: return QUEUE_ROWS;
     default: return maxAccounts; // account columns and Queue
   }
 }
@@ -323,13 +341,17 @@ function lengthOf(c: Column): u32 {
 /**
  * Columns that share another's memory because they are never live at the same time: ADL candidates'
  * keys, sizes and position addresses (one market side at a time, before any close) live in the
- * pro-rata payer columns (used by pooled steps and, after the ranking, by ADL's top-K split).
+ * pro-rata payer columns (used by pooled steps and, after the ranking, by ADL's top-K split); a
+ * batch of withdrawable amounts (i64) and their limits (u32 codes) in the sort scratch, which
+ * JavaScript copies out before any other call.
  */
 function aliasOf(c: Column): i32 {
   switch (c) {
     case Column.AdlKey: return Column.PayWeight;
     case Column.AdlSize: return Column.PayCap;
     case Column.AdlPos: return Column.PayId;
+    case Column.AccWithdrawable: return Column.SortKeysA;
+    case Column.AccWithdrawLimit: return Column.SortIdsA;
     default: return -1;
   }
 }

@@ -126,13 +126,16 @@ export enum ExecRecord {
 
 /**
  * The conservation ledger, i128 each: +0 collateral, +16 funds, +32 liquidator fees, +48 flow,
- * +64 deficits recorded, +80 total; +96 operator capital + default fund, +112 residue, +128 covered.
- * total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered.
+ * +64 deficits recorded, +80 total; +96 operator capital + default fund, +112 residue, +128 covered;
+ * the economics' balances: +144 fee pools, +160 PnL pools, +176 stakers' revenue pools, +192 treasury.
+ * total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered
+ *         + fee pools + PnL pools + revenue pools + treasury.
  */
 export enum LedgerRecord {
   collateral = 0, funds = 16, liquidatorFees = 32, flow = 48, deficits = 64, total = 80,
   operatorAndDefaultFund = 96, residue = 112, covered = 128,
-  BYTES = 144,
+  feePools = 144, pnlPools = 160, revenuePools = 176, treasury = 192,
+  BYTES = 208,
 }
 
 // ---- Waterfall (engine/waterfall/; balances, members, providers stored in engine/funds.ts) ---
@@ -197,8 +200,9 @@ export enum WindowBucketRecord { bucket = 0, value = 8, BYTES = 16 }
 /** One clearing member: +0 account u32, +8 contribution F i64, +16 committed K i64, +24 assessed i64. */
 export enum MemberRecord { account = 0, fund = 8, committed = 16, assessed = 24, BYTES = 32 }
 
-/** One vault share holder: +0 account u32, +8 shares i64. */
-export enum ProviderRecord { account = 0, shares = 8, BYTES = 16 }
+/** One vault share holder: +0 account u32, +8 shares i64, +16 last deposit second i64, +24 high-water
+ * mark i64 (the value of the holder's shares on which the operator's profit share was last settled). */
+export enum ProviderRecord { account = 0, shares = 8, lastDepositSec = 16, highWaterMark = 24, BYTES = 32 }
 
 // ---- Stress simulation (engine/simulation/) --------------------------------------------------
 
@@ -239,3 +243,85 @@ export enum EpochPriceRecord { mark = 0, fundingLong = 8, fundingShort = 16, BYT
  * check's maintenance margin), +56 C (collateral), i64 each.
  */
 export enum AdlInputRecord { tag = 0, account = 4, size = 8, pnl = 16, notional = 24, entry = 32, equity = 40, mm = 48, collateral = 56, BYTES = 64 }
+
+// ---- Economics (engine/economics/; stored in engine/funds.ts): revenue, staking, withdrawals ---
+
+/** Capacities of the economics' record arrays. */
+export const MAX_STAKERS: u32 = 4096;
+export const FLOW_ROWS: u32 = 1024;
+
+/**
+ * One market's economics (Column.MarketEcon):
+ *   +0 maker fee ppm i32 (negative: a rebate)   +4 taker fee ppm i32
+ *   +8 fee pool i64: trading fees net of rebates not yet distributed (negative while rebates lead)
+ *   +16 PnL pool i64: losers' settled payments and fees routed to it, what settled winners are paid from
+ *   +24 liquidation revenue i64: fund fees of this market's liquidations not yet split (a marker on
+ *       money already in the fund, not money of its own)
+ */
+export enum MarketEconRecord { makerFeePpm = 0, takerFeePpm = 4, feePool = 8, pnlPool = 16, liquidationRevenue = 24, BYTES = 32 }
+
+/**
+ * One insurance fund's staking state (Column.FundStake, fund 0 global, 1 + market):
+ *   +0 total shares i64 (stakers' and the treasury's)   +8 stakers' shares i64
+ *   +16 revenue pool i64: the stakers' revenue waiting for a settle   +24 last settle second i64
+ */
+export enum FundStakeRecord { totalShares = 0, stakerShares = 8, revenuePool = 16, lastSettleSec = 24, BYTES = 32 }
+
+/**
+ * One staker's stake in one fund (STAKERS, MAX_STAKERS of them): +0 account u32, +4 fund u32,
+ * +8 shares i64, +16 shares of the open unstake request i64 (0: none), +24 their value at the
+ * request i64, +32 the request's second i64.
+ */
+export enum StakerRecord { account = 0, fund = 4, shares = 8, requestShares = 16, requestValue = 24, requestSec = 32, BYTES = 40 }
+
+/**
+ * The economics' configuration and venue-level state (ECONOMICS):
+ *   +0 revenue split, u32 ppm at (source * DESTINATIONS + destination) * 4 (RevenueSource x Destination)
+ *   +40 stakers u32 (records in STAKERS)   +44 flows u32 (rows in FLOWS)
+ *   staking:     +48 settle period seconds i64 (0: never settles)  +56 max APR ppm i64
+ *                +64 stakers' factor ppm u32 (the rest is the treasury's)  +68 settle fraction ppm u32
+ *                +72 cooldown seconds i64
+ *   +80 treasury i64
+ *   withdrawals: +88 realizable rule u32 (Realizable)  +92 transfer floor ppm of notional u32
+ *   vault terms: +96 lock-up seconds i64  +104 profit share ppm u32  +108 withdrawal slippage ppm u32
+ *                +112 operator account u32 (NONE: none)
+ *   capacity:    +120 period seconds i64 (0: unlimited)  +128 minimum baseline i64
+ *                +136 baseline ppm of total value u32  +140 loss charge u32 (1: on)  +144 gate seconds i64
+ *                +152 capacity i64  +160 capacity's second i64  +168 gated until second i64
+ *                +176 queue head u32  +180 queued requests u32  +184 queued total i64  +192 next request id i64
+ *   answers:     +200 answer0 i64  +208 answer1 i64  +216 answer2 i64 (what the last call of the economics
+ *                returns: shares minted, an amount paid, an amount queued; each call says which)
+ */
+export enum EconomicsRecord {
+  split = 0, stakers = 40, flows = 44,
+  settlePeriodSec = 48, maxAprPpm = 56, stakerFactorPpm = 64, settleFractionPpm = 68, cooldownSec = 72,
+  treasury = 80,
+  realizable = 88, transferFloorPpm = 92,
+  lockupSec = 96, profitSharePpm = 104, slippagePpm = 108, operatorAccount = 112,
+  capacityPeriodSec = 120, capacityMinQuote = 128, capacityPpm = 136, lossCharge = 140, gateSec = 144,
+  capacityQuote = 152, capacitySec = 160, gatedUntilSec = 168, queueHead = 176, queued = 180, queuedQuote = 184, nextRequestId = 192,
+  answer0 = 200, answer1 = 208, answer2 = 216,
+  BYTES = 256,
+}
+
+/**
+ * One account's withdrawable amount, as `withdrawableOf` answers it (WITHDRAWABLE):
+ *   +0 withdrawable i64  +8 equity i64 (the check's)  +16 requirement i64 (max(IM, transfer floor))
+ *   +24 realizable uPnL i64 (the positive uPnL that counts)  +32 positive uPnL i64
+ *   +40 limit u32 (WithdrawLimit: what bound it)
+ */
+export enum WithdrawableRecord { amountQuote = 0, equityQuote = 8, requirementQuote = 16, realizableQuote = 24, positivePnlQuote = 32, limit = 40, BYTES = 48 }
+
+/**
+ * One queued withdrawal (Column.WithdrawQueue, a ring of maxAccounts rows): +0 account u32,
+ * +8 amount still owed i64, +16 the second it was queued i64, +24 request id i64.
+ */
+export enum QueuedRecord { account = 0, amountQuote = 8, sinceSec = 16, id = 24, BYTES = 32 }
+
+/**
+ * One money movement of the economics (FLOWS, FLOW_ROWS of them; JavaScript drains them after each
+ * call): +0 kind u8 (FlowKind), +1 source u8 (RevenueSource; 255: none), +2 destination u8
+ * (Destination; 255: none), +4 account u32 (NONE: none), +8 id u32 (the market or fund the flow
+ * names; NONE: none), +16 amount i64 (> 0), +24 second i64.
+ */
+export enum FlowRecord { kind = 0, source = 1, destination = 2, account = 4, id = 8, amountQuote = 16, sec = 24, BYTES = 32 }

@@ -7,7 +7,7 @@
  *   0        ok
  *   1..99    engine and lifecycle
  *   100..199 input validation (the field and row are in the error record, ErrorRecord in records.ts)
- *   200..299 margin decisions that refuse an operation
+ *   200..299 rules that refuse an operation (margin, staking, vault terms, withdrawals)
  */
 export enum Status {
   Ok = 0,
@@ -40,10 +40,19 @@ export enum Status {
   InvalidShard = 116,
   PlanEdited = 117,
   NotLiquidatable = 118,
-  // 200..299: margin refusals
+  InvalidEconomics = 119,
+  // 200..299: refusals
   BelowInitialMargin = 200,
   AccountHasPositions = 201,
   NegativeCollateral = 202,
+  // 203..: refusals of the economics (staking, vault terms, withdrawals)
+  CooldownNotOver = 203,
+  SharesNotHeld = 204,
+  NoUnstakeRequest = 205,
+  UnstakeRequestPending = 206,
+  AboveWithdrawable = 207,
+  FundDepleted = 208,
+  VaultLocked = 209,
 }
 
 /** Which input an error names. */
@@ -100,6 +109,26 @@ export enum Field {
   FundingRatePpm = 49,
   IsolatedId = 50,
   Kind = 51,
+  MakerFeePpm = 52,
+  TakerFeePpm = 53,
+  SplitPpm = 54,
+  SettlePeriodSec = 55,
+  MaxAprPpm = 56,
+  StakerFactorPpm = 57,
+  CooldownSec = 58,
+  Shares = 59,
+  RealizableRule = 60,
+  TransferFloorPpm = 61,
+  SettleFractionPpm = 62,
+  RevenueSource = 63,
+  LockupSec = 64,
+  ProfitSharePpm = 65,
+  SlippagePpm = 66,
+  CapacityPeriodSec = 67,
+  CapacityMinQuote = 68,
+  CapacityPpm = 69,
+  GateSec = 70,
+  OperatorAccountId = 71,
 }
 
 /** Health codes written per account and per isolated position. */
@@ -155,3 +184,27 @@ export enum Metric {
   AdlNotional = 6, AdlAccounts = 7, Socialized = 8, Uncovered = 9, Residue = 10, Rounds = 11, Covered = 12,
 }
 export const METRICS: u32 = Metric.Covered + TRANCHE_KINDS;
+
+/** Which side of a trade a fill was (its fee): the taker's, the maker's, or none (an ADL close). */
+export enum Liquidity { Taker = 0, Maker = 1, NoFee = 2 }
+
+/** Where revenue comes from (the revenue split's rows). */
+export enum RevenueSource { TradingFees = 0, LiquidationFees = 1 }
+export const SOURCES: u32 = 2;
+
+/** Where revenue goes (the revenue split's columns). */
+export enum Destination { InsuranceFund = 0, BackstopVault = 1, Stakers = 2, Treasury = 3, PnlPool = 4 }
+export const DESTINATIONS: u32 = 5;
+
+/** Which part of positive unrealized PnL counts toward what an account may withdraw. */
+export enum Realizable { All = 0, None = 1, PnlPool = 2, ResidualRatio = 3 }
+
+/** What bound an account's withdrawable amount. */
+export enum WithdrawLimit { Equity = 0, InitialMargin = 1, TransferFloor = 2, Realizable = 3 }
+
+/** Kinds of the economics' money movements (FlowRecord). */
+export enum FlowKind {
+  Distribution = 0, StakingSettle = 1, Stake = 2, Unstake = 3, UnstakeForfeit = 4, SettlePnl = 5,
+  Withdrawal = 6, LossCharge = 7, ProfitShare = 8, Slippage = 9, Rounding = 10, VaultDeposit = 11, VaultWithdrawal = 12,
+  TradingFee = 13, Rebate = 14, PnlPaid = 15,
+}

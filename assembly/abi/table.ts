@@ -15,11 +15,12 @@ import {
   ErrorRecord, ExecRecord, LedgerRecord, LiqRecord, MarketRecord, MemberRecord,
   PlanRecord, PolicyRecord, PreTradeRecord, PricesRecord, ProviderRecord, RunRecord,
   SimHeaderRecord, StepRecord, TallyRecord, TierRecord, WaterfallStateRecord, WindowBucketRecord,
-  WindowRecord,
-  I128_HI, MAX_BACKSTOP, MAX_MEMBERS, MAX_PROVIDERS, MAX_STEPS,
+  WindowRecord, MarketEconRecord, FundStakeRecord, StakerRecord, EconomicsRecord, WithdrawableRecord,
+  QueuedRecord, FlowRecord,
+  I128_HI, MAX_BACKSTOP, MAX_MEMBERS, MAX_PROVIDERS, MAX_STEPS, MAX_STAKERS, FLOW_ROWS,
 } from './records';
-import { CurveKind, Field, Health, METRICS, Metric, PreTradeReason, Ranking, Role, RowKind, SimArray, Status, Tranche, TRANCHE_KINDS } from './status';
-import { ADL_INPUT_ROWS, AUDIT_ROWS, Column, IO_SMALL, ISOLATED_TAG, MAX_MARKETS, MAX_TIERS, NO_MARKET, NO_STEP, PRICE_ROWS } from './layout';
+import { CurveKind, Liquidity, Destination, DESTINATIONS, Field, FlowKind, Health, METRICS, Metric, PreTradeReason, Ranking, Realizable, RevenueSource, Role, RowKind, SimArray, SOURCES, Status, Tranche, TRANCHE_KINDS, WithdrawLimit } from './status';
+import { ADL_INPUT_ROWS, AUDIT_ROWS, Column, IO_SMALL, ISOLATED_TAG, MAX_MARKETS, MAX_TIERS, NO_MARKET, NO_STEP, PRICE_ROWS, QUEUE_ROWS } from './layout';
 import { NONE } from '../engine/state';
 import { FUND_MARKET } from '../engine/waterfall/config';
 
@@ -98,7 +99,9 @@ function build(): string {
     f('liquidatorFees', LedgerRecord.liquidatorFees) + f('flow', LedgerRecord.flow) +
     f('deficits', LedgerRecord.deficits) + f('total', LedgerRecord.total) +
     f('operatorAndDefaultFund', LedgerRecord.operatorAndDefaultFund) + f('residue', LedgerRecord.residue) +
-    f('covered', LedgerRecord.covered) + f('BYTES', LedgerRecord.BYTES) + '\n';
+    f('covered', LedgerRecord.covered) + f('feePools', LedgerRecord.feePools) +
+    f('pnlPools', LedgerRecord.pnlPools) + f('revenuePools', LedgerRecord.revenuePools) +
+    f('treasury', LedgerRecord.treasury) + f('BYTES', LedgerRecord.BYTES) + '\n';
   t += line('record', 'Step') +
     f('kind', StepRecord.kind) + f('waterfall', StepRecord.waterfall) + f('mode', StepRecord.mode) +
     f('ranking', StepRecord.ranking) + f('param', StepRecord.param) + f('amount', StepRecord.amount) +
@@ -142,7 +145,9 @@ function build(): string {
     f('BYTES', MemberRecord.BYTES) + '\n';
   t += line('record', 'Provider') +
     f('account', ProviderRecord.account) + f('shares', ProviderRecord.shares) +
+    f('lastDepositSec', ProviderRecord.lastDepositSec) + f('highWaterMark', ProviderRecord.highWaterMark) +
     f('BYTES', ProviderRecord.BYTES) + '\n';
+  t += economicsRecords();
   t += line('record', 'SimHeader') +
     f('steps', SimHeaderRecord.steps) + f('maxRounds', SimHeaderRecord.maxRounds) +
     f('markets', SimHeaderRecord.markets) + f('flags', SimHeaderRecord.flags) +
@@ -185,7 +190,11 @@ function build(): string {
     f('InvalidShard', Status.InvalidShard) + f('PlanEdited', Status.PlanEdited) +
     f('NotLiquidatable', Status.NotLiquidatable) + f('BelowInitialMargin', Status.BelowInitialMargin) +
     f('AccountHasPositions', Status.AccountHasPositions) +
-    f('NegativeCollateral', Status.NegativeCollateral) + '\n';
+    f('NegativeCollateral', Status.NegativeCollateral) + f('InvalidEconomics', Status.InvalidEconomics) +
+    f('CooldownNotOver', Status.CooldownNotOver) + f('SharesNotHeld', Status.SharesNotHeld) +
+    f('NoUnstakeRequest', Status.NoUnstakeRequest) + f('UnstakeRequestPending', Status.UnstakeRequestPending) +
+    f('AboveWithdrawable', Status.AboveWithdrawable) + f('FundDepleted', Status.FundDepleted) +
+    f('VaultLocked', Status.VaultLocked) + '\n';
   t += line('enum', 'Field') +
     f('None', Field.None) + f('AccountId', Field.AccountId) + f('MarketId', Field.MarketId) +
     f('SizeBase', Field.SizeBase) + f('QuoteBalance', Field.QuoteBalance) +
@@ -210,7 +219,14 @@ function build(): string {
     f('TopK', Field.TopK) + f('Waterfall', Field.Waterfall) + f('Ppm', Field.Ppm) +
     f('Correlation', Field.Correlation) + f('Steps', Field.Steps) +
     f('MarginScalePpm', Field.MarginScalePpm) + f('FundingRatePpm', Field.FundingRatePpm) +
-    f('IsolatedId', Field.IsolatedId) + f('Kind', Field.Kind) + '\n';
+    f('IsolatedId', Field.IsolatedId) + f('Kind', Field.Kind) + f('MakerFeePpm', Field.MakerFeePpm) +
+    f('TakerFeePpm', Field.TakerFeePpm) + f('SplitPpm', Field.SplitPpm) + f('SettlePeriodSec', Field.SettlePeriodSec) +
+    f('MaxAprPpm', Field.MaxAprPpm) + f('StakerFactorPpm', Field.StakerFactorPpm) + f('CooldownSec', Field.CooldownSec) +
+    f('Shares', Field.Shares) + f('RealizableRule', Field.RealizableRule) + f('TransferFloorPpm', Field.TransferFloorPpm) +
+    f('SettleFractionPpm', Field.SettleFractionPpm) + f('RevenueSource', Field.RevenueSource) + f('LockupSec', Field.LockupSec) +
+    f('ProfitSharePpm', Field.ProfitSharePpm) + f('SlippagePpm', Field.SlippagePpm) +
+    f('CapacityPeriodSec', Field.CapacityPeriodSec) + f('CapacityMinQuote', Field.CapacityMinQuote) +
+    f('CapacityPpm', Field.CapacityPpm) + f('GateSec', Field.GateSec) + f('OperatorAccountId', Field.OperatorAccountId) + '\n';
   t += line('enum', 'Health') +
     f('Healthy', Health.Healthy) + f('BelowInitial', Health.BelowInitial) +
     f('Liquidatable', Health.Liquidatable) + f('Bankrupt', Health.Bankrupt) + f('Inactive', Health.Inactive) + '\n';
@@ -292,12 +308,90 @@ function build(): string {
     f('PubIsoFree', Column.PubIsoFree) + f('PubIsoHealth', Column.PubIsoHealth) +
     f('AccDirty', Column.AccDirty) + f('IsoDirty', Column.IsoDirty) + f('PlanAccount', Column.PlanAccount) +
     f('PlanMarket', Column.PlanMarket) + f('PlanIso', Column.PlanIso) + f('PlanKind', Column.PlanKind) +
-    f('PlanSize', Column.PlanSize) + f('PlanPrice', Column.PlanPrice) + f('AdlInputs', Column.AdlInputs) + '\n';
+    f('PlanSize', Column.PlanSize) + f('PlanPrice', Column.PlanPrice) + f('AdlInputs', Column.AdlInputs) +
+    f('MarketEcon', Column.MarketEcon) + f('FundStake', Column.FundStake) +
+    f('AccWithdrawable', Column.AccWithdrawable) + f('AccWithdrawLimit', Column.AccWithdrawLimit) +
+    f('WithdrawQueue', Column.WithdrawQueue) + '\n';
+  t += economicsEnums();
   t += line('const', 'Limits') +
     f('maxSteps', MAX_STEPS) + f('maxBackstop', MAX_BACKSTOP) + f('maxMembers', MAX_MEMBERS) + f('maxProviders', MAX_PROVIDERS) +
     f('maxTiers', MAX_TIERS) + f('maxMarkets', MAX_MARKETS) + f('ioSmall', IO_SMALL) + f('isolatedTag', ISOLATED_TAG) +
     f('none', NONE) + f('noMarket', NO_MARKET) + f('noStep', NO_STEP) + f('fundMarket', FUND_MARKET) + f('i128Hi', I128_HI) + f('metrics', METRICS) +
-    f('trancheKinds', TRANCHE_KINDS) + f('adlInputRows', ADL_INPUT_ROWS) + f('auditRows', AUDIT_ROWS) + f('priceRows', PRICE_ROWS);
+    f('trancheKinds', TRANCHE_KINDS) + f('adlInputRows', ADL_INPUT_ROWS) + f('auditRows', AUDIT_ROWS) + f('priceRows', PRICE_ROWS) +
+    f('maxStakers', MAX_STAKERS) + f('flowRows', FLOW_ROWS) + f('queueRows', QUEUE_ROWS) + f('sources', SOURCES) +
+    f('destinations', DESTINATIONS);
+  return t;
+}
+
+/** The economics' records (records.ts, "Economics"). */
+function economicsRecords(): string {
+  let t = '';
+  t += line('record', 'MarketEcon') +
+    f('makerFeePpm', MarketEconRecord.makerFeePpm) + f('takerFeePpm', MarketEconRecord.takerFeePpm) +
+    f('feePool', MarketEconRecord.feePool) + f('pnlPool', MarketEconRecord.pnlPool) +
+    f('liquidationRevenue', MarketEconRecord.liquidationRevenue) + f('BYTES', MarketEconRecord.BYTES) + '\n';
+  t += line('record', 'FundStake') +
+    f('totalShares', FundStakeRecord.totalShares) + f('stakerShares', FundStakeRecord.stakerShares) +
+    f('revenuePool', FundStakeRecord.revenuePool) + f('lastSettleSec', FundStakeRecord.lastSettleSec) +
+    f('BYTES', FundStakeRecord.BYTES) + '\n';
+  t += line('record', 'Staker') +
+    f('account', StakerRecord.account) + f('fund', StakerRecord.fund) + f('shares', StakerRecord.shares) +
+    f('requestShares', StakerRecord.requestShares) + f('requestValue', StakerRecord.requestValue) +
+    f('requestSec', StakerRecord.requestSec) + f('BYTES', StakerRecord.BYTES) + '\n';
+  t += line('record', 'Economics') +
+    f('split', EconomicsRecord.split) + f('stakers', EconomicsRecord.stakers) + f('flows', EconomicsRecord.flows) +
+    f('settlePeriodSec', EconomicsRecord.settlePeriodSec) + f('maxAprPpm', EconomicsRecord.maxAprPpm) +
+    f('stakerFactorPpm', EconomicsRecord.stakerFactorPpm) + f('settleFractionPpm', EconomicsRecord.settleFractionPpm) +
+    f('cooldownSec', EconomicsRecord.cooldownSec) + f('treasury', EconomicsRecord.treasury) +
+    f('realizable', EconomicsRecord.realizable) + f('transferFloorPpm', EconomicsRecord.transferFloorPpm) +
+    f('lockupSec', EconomicsRecord.lockupSec) + f('profitSharePpm', EconomicsRecord.profitSharePpm) +
+    f('slippagePpm', EconomicsRecord.slippagePpm) + f('operatorAccount', EconomicsRecord.operatorAccount) +
+    f('capacityPeriodSec', EconomicsRecord.capacityPeriodSec) + f('capacityMinQuote', EconomicsRecord.capacityMinQuote) +
+    f('capacityPpm', EconomicsRecord.capacityPpm) + f('lossCharge', EconomicsRecord.lossCharge) +
+    f('gateSec', EconomicsRecord.gateSec) + f('capacityQuote', EconomicsRecord.capacityQuote) +
+    f('capacitySec', EconomicsRecord.capacitySec) + f('gatedUntilSec', EconomicsRecord.gatedUntilSec) +
+    f('queueHead', EconomicsRecord.queueHead) + f('queued', EconomicsRecord.queued) +
+    f('queuedQuote', EconomicsRecord.queuedQuote) + f('nextRequestId', EconomicsRecord.nextRequestId) +
+    f('answer0', EconomicsRecord.answer0) + f('answer1', EconomicsRecord.answer1) + f('answer2', EconomicsRecord.answer2) +
+    f('BYTES', EconomicsRecord.BYTES) + '\n';
+  t += line('record', 'Withdrawable') +
+    f('amountQuote', WithdrawableRecord.amountQuote) + f('equityQuote', WithdrawableRecord.equityQuote) +
+    f('requirementQuote', WithdrawableRecord.requirementQuote) + f('realizableQuote', WithdrawableRecord.realizableQuote) +
+    f('positivePnlQuote', WithdrawableRecord.positivePnlQuote) + f('limit', WithdrawableRecord.limit) +
+    f('BYTES', WithdrawableRecord.BYTES) + '\n';
+  t += line('record', 'Queued') +
+    f('account', QueuedRecord.account) + f('amountQuote', QueuedRecord.amountQuote) +
+    f('sinceSec', QueuedRecord.sinceSec) + f('id', QueuedRecord.id) + f('BYTES', QueuedRecord.BYTES) + '\n';
+  t += line('record', 'Flow') +
+    f('kind', FlowRecord.kind) + f('source', FlowRecord.source) + f('destination', FlowRecord.destination) +
+    f('account', FlowRecord.account) + f('id', FlowRecord.id) + f('amountQuote', FlowRecord.amountQuote) +
+    f('sec', FlowRecord.sec) + f('BYTES', FlowRecord.BYTES) + '\n';
+  return t;
+}
+
+/** The economics' enums (status.ts) and the new field ids. */
+function economicsEnums(): string {
+  let t = '';
+  t += line('enum', 'Liquidity') +
+    f('Taker', Liquidity.Taker) + f('Maker', Liquidity.Maker) + f('NoFee', Liquidity.NoFee) + '\n';
+  t += line('enum', 'RevenueSource') +
+    f('TradingFees', RevenueSource.TradingFees) + f('LiquidationFees', RevenueSource.LiquidationFees) + '\n';
+  t += line('enum', 'Destination') +
+    f('InsuranceFund', Destination.InsuranceFund) + f('BackstopVault', Destination.BackstopVault) +
+    f('Stakers', Destination.Stakers) + f('Treasury', Destination.Treasury) + f('PnlPool', Destination.PnlPool) + '\n';
+  t += line('enum', 'Realizable') +
+    f('All', Realizable.All) + f('None', Realizable.None) + f('PnlPool', Realizable.PnlPool) +
+    f('ResidualRatio', Realizable.ResidualRatio) + '\n';
+  t += line('enum', 'WithdrawLimit') +
+    f('Equity', WithdrawLimit.Equity) + f('InitialMargin', WithdrawLimit.InitialMargin) +
+    f('TransferFloor', WithdrawLimit.TransferFloor) + f('Realizable', WithdrawLimit.Realizable) + '\n';
+  t += line('enum', 'FlowKind') +
+    f('Distribution', FlowKind.Distribution) + f('StakingSettle', FlowKind.StakingSettle) + f('Stake', FlowKind.Stake) +
+    f('Unstake', FlowKind.Unstake) + f('UnstakeForfeit', FlowKind.UnstakeForfeit) + f('SettlePnl', FlowKind.SettlePnl) +
+    f('Withdrawal', FlowKind.Withdrawal) + f('LossCharge', FlowKind.LossCharge) + f('ProfitShare', FlowKind.ProfitShare) +
+    f('Slippage', FlowKind.Slippage) + f('Rounding', FlowKind.Rounding) + f('VaultDeposit', FlowKind.VaultDeposit) +
+    f('VaultWithdrawal', FlowKind.VaultWithdrawal) + f('TradingFee', FlowKind.TradingFee) + f('Rebate', FlowKind.Rebate) +
+    f('PnlPaid', FlowKind.PnlPaid) + '\n';
   return t;
 }
 

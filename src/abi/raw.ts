@@ -13,7 +13,7 @@ import { readString } from './loader.js';
 import { parseAbi, type Abi, type RecordLayout, type RecordName } from './records.js';
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** The core's exports, typed. i64 parameters are BigInt at the boundary. */
 export interface CoreExports {
@@ -42,8 +42,8 @@ export interface CoreExports {
   bulkReserve(accounts: number, positions: number, isolated: number): number;
   bulkCommit(accounts: number, positions: number, isolated: number): number;
   compact(): void;
-  applyFill(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint): number;
-  preTrade(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint): number;
+  applyFill(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint, liquidity: number): number;
+  preTrade(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint, liquidity: number): number;
   deposit(account: number, amount: bigint): number;
   withdraw(account: number, amount: bigint): number;
   closeAccount(account: number): number;
@@ -93,6 +93,13 @@ export interface CoreExports {
   resultsCurrent(): number;
   lastNowSec(): bigint;
   eventCount(): number;
+  setMarketFees(market: number, makerPpm: number, takerPpm: number): number;
+  setRevenueSplit(source: number, fund: number, vault: number, stakers: number, treasury: number, pnlPool: number): number;
+  distributeRevenue(first: number, nowSec: bigint): number;
+  economicsPtr(): number;
+  stakersPtr(): number;
+  flowsPtr(): number;
+  withdrawablePtr(): number;
   simPrepare(steps: number, maxRounds: number, withFactor: number): number;
   simReserve(steps: number, withFactor: number): number;
   simReserveFor(steps: number, withFactor: number): number;
@@ -146,6 +153,9 @@ export class Raw {
       Step: () => x.waterfallStagePtr(), Backstop: () => x.backstopStagePtr(), Run: () => x.runRecordPtr(), Balances: () => x.balancesPtr(),
       Member: () => x.membersPtr(), Provider: () => x.providersPtr(), SimHeader: () => x.simPtr(this.abi.enums.SimArray.Header),
       AdlInput: () => this.columnPtrs[Column.AdlInputs]!,
+      MarketEcon: () => this.columnPtrs[Column.MarketEcon]!, FundStake: () => this.columnPtrs[Column.FundStake]!,
+      Staker: () => x.stakersPtr(), Economics: () => x.economicsPtr(), Withdrawable: () => x.withdrawablePtr(),
+      Queued: () => this.columnPtrs[Column.WithdrawQueue]!, Flow: () => x.flowsPtr(),
     };
   }
 
@@ -212,6 +222,24 @@ export class Raw {
     return { view: new DataView(this.x.memory.buffer, this.columnPtrs[Column.Markets]! + id * at.BYTES, at.BYTES), at };
   }
 
+  /** One market's economics record (fees, fee pool, PnL pool, liquidation revenue). */
+  marketEcon(id: number): RecordView<'MarketEcon'> {
+    const at = this.abi.records.MarketEcon;
+    return { view: new DataView(this.x.memory.buffer, this.columnPtrs[Column.MarketEcon]! + id * at.BYTES, at.BYTES), at };
+  }
+
+  /** One insurance fund's staking record (0 global, 1 + market). */
+  fundStake(fund: number): RecordView<'FundStake'> {
+    const at = this.abi.records.FundStake;
+    return { view: new DataView(this.x.memory.buffer, this.columnPtrs[Column.FundStake]! + fund * at.BYTES, at.BYTES), at };
+  }
+
+  /** Market m's fee pool (quote atoms; negative while rebates lead). */
+  feePool(market: number): bigint {
+    const { view, at } = this.marketEcon(market);
+    return view.getBigInt64(at.feePool, true);
+  }
+
   /** Writes a staged record (the policy) whole. */
   writeRecord(name: RecordName, bytes: Uint8Array): void {
     const { view } = this.record(name);
@@ -258,13 +286,23 @@ export class Raw {
   // ---- Accounts --------------------------------------------------------------------------------
   bulkReserve(accounts: number, positions: number, isolated: number): void { this.check(this.x.bulkReserve(accounts, positions, isolated)); }
   bulkCommit(accounts: number, positions: number, isolated: number): void { this.check(this.x.bulkCommit(accounts, positions, isolated)); }
-  applyFill(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint): void {
-    this.check(this.x.applyFill(account, market, sizeDelta, price, isolated, marginIn));
+  applyFill(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint, liquidity: number): void {
+    this.check(this.x.applyFill(account, market, sizeDelta, price, isolated, marginIn, liquidity));
   }
   /** Evaluates a fill into the PreTrade record. */
-  preTrade(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint): void {
-    this.check(this.x.preTrade(account, market, sizeDelta, price, isolated, marginIn));
+  preTrade(account: number, market: number, sizeDelta: bigint, price: bigint, isolated: number, marginIn: bigint, liquidity: number): void {
+    this.check(this.x.preTrade(account, market, sizeDelta, price, isolated, marginIn, liquidity));
+  }  setMarketFees(market: number, makerPpm: number, takerPpm: number): void { this.check(this.x.setMarketFees(market, makerPpm, takerPpm)); }
+  setRevenueSplit(source: number, fund: number, vault: number, stakers: number, treasury: number, pnlPool: number): void {
+    this.check(this.x.setRevenueSplit(source, fund, vault, stakers, treasury, pnlPool));
   }
+  /** Distributes markets from `first` on, as many as the flow rows hold; returns the next market. */
+  distributeRevenue(first: number, nowSec: bigint): number {
+    this.check(this.x.distributeRevenue(first, nowSec));
+    const { view, at } = this.record('Economics');
+    return Number(view.getBigInt64(at.answer0, true));
+  }
+
   deposit(account: number, amount: bigint): void { this.check(this.x.deposit(account, amount)); }
   withdraw(account: number, amount: bigint): void { this.check(this.x.withdraw(account, amount)); }
   /** Closes an account; the payout is the PreTrade record's equity. */

@@ -28,7 +28,10 @@ export const RECORD_FIELDS = {
     'rows', 'closes', 'transfers', 'settlements', 'groups', 'closedNotionalQuote', 'realizedPnlQuote', 'fundingQuote',
     'liquidatorFeeQuote', 'fundFeeQuote', 'surplusQuote', 'deficitQuote', 'transferQuote', 'HI',
   ],
-  Ledger: ['collateral', 'funds', 'liquidatorFees', 'flow', 'deficits', 'total', 'operatorAndDefaultFund', 'residue', 'covered'],
+  Ledger: [
+    'collateral', 'funds', 'liquidatorFees', 'flow', 'deficits', 'total', 'operatorAndDefaultFund', 'residue', 'covered',
+    'feePools', 'pnlPools', 'revenuePools', 'treasury',
+  ],
   Step: [
     'kind', 'waterfall', 'mode', 'ranking', 'param', 'amount', 'floor', 'marketCap', 'marketCapWindowSec', 'ppm',
     'firstProvider', 'providers', 'drawdownWindowSec',
@@ -40,12 +43,24 @@ export const RECORD_FIELDS = {
   ],
   Balances: ['residue', 'uncovered', 'covered', 'operatorLayer1', 'operatorLayer2', 'depositIndexE18', 'totalShares', 'vaultAccount', 'members', 'providers'],
   Member: ['account', 'fund', 'committed', 'assessed'],
-  Provider: ['account', 'shares'],
+  Provider: ['account', 'shares', 'lastDepositSec', 'highWaterMark'],
   SimHeader: [
     'flags', 'seed', 'stepSeconds', 'startSecond', 'impactSlopePpm', 'impactPermanentPpm', 'impactMaxPpm', 'depthPpmOfOpenInterest',
     'jumpProbability', 'jumpMean', 'jumpStd', 'prefundedQuote', 'cover1Quote', 'cover2Quote', 'fundExhausted', 'accountsChecked',
   ],
   AdlInput: ['tag', 'account', 'size', 'pnl', 'notional', 'entry', 'equity', 'mm', 'collateral'],
+  MarketEcon: ['makerFeePpm', 'takerFeePpm', 'feePool', 'pnlPool', 'liquidationRevenue'],
+  FundStake: ['totalShares', 'stakerShares', 'revenuePool', 'lastSettleSec'],
+  Staker: ['account', 'fund', 'shares', 'requestShares', 'requestValue', 'requestSec'],
+  Economics: [
+    'split', 'stakers', 'flows', 'settlePeriodSec', 'maxAprPpm', 'stakerFactorPpm', 'settleFractionPpm', 'cooldownSec', 'treasury',
+    'realizable', 'transferFloorPpm', 'lockupSec', 'profitSharePpm', 'slippagePpm', 'operatorAccount',
+    'capacityPeriodSec', 'capacityMinQuote', 'capacityPpm', 'lossCharge', 'gateSec', 'capacityQuote', 'capacitySec', 'gatedUntilSec',
+    'queueHead', 'queued', 'queuedQuote', 'nextRequestId', 'answer0', 'answer1', 'answer2',
+  ],
+  Withdrawable: ['amountQuote', 'equityQuote', 'requirementQuote', 'realizableQuote', 'positivePnlQuote', 'limit'],
+  Queued: ['account', 'amountQuote', 'sinceSec', 'id'],
+  Flow: ['kind', 'source', 'destination', 'account', 'id', 'amountQuote', 'sec'],
 } as const;
 
 /** Members read of each enum. */
@@ -60,11 +75,21 @@ export const ENUM_MEMBERS = {
   SimArray: ['Header', 'Path', 'Vol', 'Drift', 'Funding', 'Factor', 'Metrics'],
   Metric: [],
   Column: [],
+  Liquidity: ['Taker', 'Maker', 'NoFee'],
+  RevenueSource: ['TradingFees', 'LiquidationFees'],
+  Destination: ['InsuranceFund', 'BackstopVault', 'Stakers', 'Treasury', 'PnlPool'],
+  Realizable: ['All', 'None', 'PnlPool', 'ResidualRatio'],
+  WithdrawLimit: ['Equity', 'InitialMargin', 'TransferFloor', 'Realizable'],
+  FlowKind: [
+    'Distribution', 'StakingSettle', 'Stake', 'Unstake', 'UnstakeForfeit', 'SettlePnl', 'Withdrawal', 'LossCharge', 'ProfitShare',
+    'Slippage', 'Rounding', 'VaultDeposit', 'VaultWithdrawal', 'TradingFee', 'Rebate', 'PnlPaid',
+  ],
 } as const;
 
 /** Limits read. */
 export const LIMITS = [
   'maxSteps', 'maxBackstop', 'maxTiers', 'ioSmall', 'isolatedTag', 'none', 'noMarket', 'fundMarket', 'metrics', 'trancheKinds',
+  'maxStakers', 'flowRows', 'queueRows', 'sources', 'destinations',
 ] as const;
 
 export type RecordName = keyof typeof RECORD_FIELDS;

@@ -2,8 +2,8 @@
  * Accounts and positions: plain account objects converted to book columns, fills, pre-trade checks,
  * deposits, withdrawals, closing an account, and reading one back.
  */
-import { inputError } from '../errors.js';
-import { orDefault, toCount, toFlag, toI64, toRecord } from '../atoms.js';
+import { describeValue, inputError } from '../errors.js';
+import { orDefault, ownCode, toCount, toFlag, toI64, toRecord } from '../atoms.js';
 import { Column } from '../abi/columns.js';
 import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
@@ -22,7 +22,15 @@ export interface FillInput {
   isolated?: boolean;
   /** For isolated fills: quote atoms moved from cross collateral into the position first. */
   isolatedMarginQuote?: AtomsInput;
+  /** Which side of the trade the account was, for the market's fees (default 'taker'; docs/ECONOMICS.md). */
+  liquidity?: 'taker' | 'maker';
 }
+
+/** What a fill charged: the trading fee (> 0) or the maker rebate paid (< 0), in quote atoms. */
+export interface FillResult { feeQuote: bigint }
+
+/** Fill liquidity names by their code (Liquidity in assembly/abi/status.ts; NoFee is the core's own). */
+const LIQUIDITY = { taker: 0, maker: 1 } as const;
 
 export interface PreTradeResult extends MarginFigures {
   ok: boolean;
@@ -102,19 +110,24 @@ export function accountColumns(x: EngineInternals, specs: readonly AccountInput[
 }
 
 /** A fill's arguments for the core, converted and checked. */
-function fillArgs(x: EngineInternals, fill: FillInput): [number, number, bigint, bigint, number, bigint] {
+function fillArgs(x: EngineInternals, fill: FillInput): [number, number, bigint, bigint, number, bigint, number] {
   toRecord(fill, 'fill', 'InvalidNumber');
   const accountId = toCount(fill.accountId, 'accountId');
   const marketId = toCount(fill.marketId, 'marketId');
   const size = toI64(fill.sizeDeltaBase, x.baseDecimals(marketId), 'sizeDeltaBase');
   const price = toI64(fill.priceQuote, x.quoteDecimals, 'priceQuote');
   const margin = toI64(orDefault(fill.isolatedMarginQuote, 0n), x.quoteDecimals, 'isolatedMarginQuote');
-  return [accountId, marketId, size, price, toFlag(fill.isolated, 'isolated') ? 1 : 0, margin];
+  const liquidity = fill.liquidity === undefined ? LIQUIDITY.taker : ownCode(LIQUIDITY, fill.liquidity);
+  if (liquidity === undefined) throw inputError('OutOfRange', 'liquidity', -1, `${describeValue(fill.liquidity)} is not 'taker' or 'maker'`);
+  return [accountId, marketId, size, price, toFlag(fill.isolated, 'isolated') ? 1 : 0, margin, liquidity];
 }
 
-export function applyFill(x: EngineInternals, fill: FillInput): void {
+export function applyFill(x: EngineInternals, fill: FillInput): FillResult {
   const raw = x.raw;
-  raw.applyFill(...fillArgs(x, fill));
+  const args = fillArgs(x, fill);
+  const before = raw.feePool(args[1]);
+  raw.applyFill(...args);
+  return { feeQuote: raw.feePool(args[1]) - before };
 }
 
 export function preTrade(x: EngineInternals, fill: FillInput): PreTradeResult {

@@ -45,8 +45,10 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     InvalidNumber: 100, OutOfRange: 101, InvalidPrice: 102, UnknownMarket: 103, UnknownAccount: 104,
     DuplicatePosition: 105, InvalidCurve: 106, AccountClosed: 107, TooManyMarkets: 108, CountMismatch: 109,
     NoPosition: 110, PlanOutOfOrder: 111, InvalidPolicy: 112, NoPlan: 113, InvalidWaterfall: 114, InvalidScenario: 115, InvalidShard: 116,
-    PlanEdited: 117, NotLiquidatable: 118,
+    PlanEdited: 117, NotLiquidatable: 118, InvalidEconomics: 119,
     BelowInitialMargin: 200, AccountHasPositions: 201, NegativeCollateral: 202,
+    CooldownNotOver: 203, SharesNotHeld: 204, NoUnstakeRequest: 205, UnstakeRequestPending: 206, AboveWithdrawable: 207,
+    FundDepleted: 208, VaultLocked: 209,
   };
   const PINNED_FIELD = {
     None: 0, AccountId: 1, MarketId: 2, SizeBase: 3, QuoteBalance: 4, FundingSnapshot: 5, CollateralQuote: 6,
@@ -58,6 +60,10 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     MaxNotionalPerRoundQuote: 34, MaxDeficitPerRoundQuote: 35, StepBase: 36, FundId: 37,
     Tranche: 38, NowSec: 39, Ranking: 40, WeightPpm: 41, CapacityQuote: 42, TopK: 43, Waterfall: 44, Ppm: 45,
     Correlation: 46, Steps: 47, MarginScalePpm: 48, FundingRatePpm: 49, IsolatedId: 50, Kind: 51,
+    MakerFeePpm: 52, TakerFeePpm: 53, SplitPpm: 54, SettlePeriodSec: 55, MaxAprPpm: 56, StakerFactorPpm: 57, CooldownSec: 58,
+    Shares: 59, RealizableRule: 60, TransferFloorPpm: 61, SettleFractionPpm: 62, RevenueSource: 63, LockupSec: 64,
+    ProfitSharePpm: 65, SlippagePpm: 66, CapacityPeriodSec: 67, CapacityMinQuote: 68, CapacityPpm: 69, GateSec: 70,
+    OperatorAccountId: 71,
   };
   const PINNED_HEALTH = { Healthy: 0, BelowInitial: 1, Liquidatable: 2, Bankrupt: 3, Inactive: 4 };
 
@@ -69,8 +75,11 @@ describe('errors: codes are pinned and in their documented ranges', () => {
 
   it('errors: each code lies in its range and maps to its class', () => {
     const engine = ['CapacityExceeded', 'Overflow', 'NotInitialized', 'ResultsStale', 'Interrupted', 'Reentrant', 'Disposed'];
-    const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan', 'InvalidWaterfall', 'InvalidScenario', 'InvalidShard', 'PlanEdited', 'NotLiquidatable'];
-    const refusal = ['BelowInitialMargin', 'AccountHasPositions', 'NegativeCollateral'];
+    const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan', 'InvalidWaterfall', 'InvalidScenario', 'InvalidShard', 'PlanEdited', 'NotLiquidatable', 'InvalidEconomics'];
+    const refusal = [
+      'BelowInitialMargin', 'AccountHasPositions', 'NegativeCollateral', 'CooldownNotOver', 'SharesNotHeld', 'NoUnstakeRequest',
+      'UnstakeRequestPending', 'AboveWithdrawable', 'FundDepleted', 'VaultLocked',
+    ];
     const all = Object.entries(StatusCode).filter(([k]) => k !== 'Ok');
     expect(all.map(([k]) => k).sort()).toEqual([...engine, ...input, ...refusal].sort());
     for (const [name, code] of all) {

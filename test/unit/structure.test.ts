@@ -3,7 +3,7 @@
  * each side (README "Layout"). Each test reads the sources as text.
  *
  *   - no import circles, in assembly/ or in src/ (type imports count), and the core's stage folders
- *     layered (book, margin, liquidation, waterfall, simulation: each imports only those before it;
+ *     layered (book, margin, liquidation, waterfall, economics, simulation: each imports only those before it;
  *     the files at the engine's root, state, funds and lifecycle, import none);
  *   - only src/abi/ touches the core's exports;
  *   - no byte offset of a core record is written as a number in src/ or in engine code: both sides
@@ -105,7 +105,7 @@ describe('structure: one room on each side of the seam', () => {
   });
 
   it('the core stages are layered: a stage folder imports only the stages before it, the engine root none', () => {
-    const stages = ['book', 'margin', 'liquidation', 'waterfall', 'simulation'];
+    const stages = ['book', 'margin', 'liquidation', 'waterfall', 'economics', 'simulation'];
     const stageOf = (file: string): number => stages.indexOf(rel(file).split('/')[2] ?? '');
     const atRoot = (file: string): boolean => /^assembly\/engine\/[^/]+\.ts$/.test(rel(file));
     const graph = importGraph(sources('assembly'));

@@ -6,11 +6,13 @@
  *   2. cash(d) = floor(-d * price / D), rounded against the trader;
  *   3. increase: quote += cash(d); reduce by c: quoteClosed = floor(quote * c / |size|),
  *      collateral += quoteClosed + cash(d), quote -= quoteClosed; flip: close all, open the rest;
- *   4. a position reaching size 0 moves its quote to collateral and is removed.
+ *   4. a position reaching size 0 moves its quote to collateral and is removed;
+ *   5. the trading fee (docs/ECONOMICS.md): a taker's or maker's fee leaves the collateral for the
+ *      market's fee pool (a maker rebate comes out of the pool).
  * `planFill` computes the outcome without writing; `applyFill` writes it; `preTrade` evaluates
  * the account as if it had been written. Isolated positions realize into their own collateral.
  */
-import { amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
+import { AMOUNT_LIMIT, amountOf, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
 import { col, Column, ISOLATED_TAG, i64At, marketPtr, maxIsolated, u32At, u16At } from '../../abi/layout';
 import { CurveKind, Field, Health, PreTradeReason, Status } from '../../abi/status';
 import { changed, addInactive, fail, isolatedFreeHead, isolatedLive, isolatedTop, NONE, PRETRADE_RECORD, retally, SCRATCH, setIsolatedFreeHead, setIsolatedLive, setIsolatedTop, untally } from '../state';
@@ -19,7 +21,9 @@ import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './
 import { freeQuote, SUMS } from '../book/position';
 import { ACCOUNT_CLOSED, addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from '../book/book';
 import { markAccount, markIsolated } from '../book/publish';
-import { MarketRecord, PreTradeRecord } from '../../abi/records';
+import { MarketEconRecord, MarketRecord, PreTradeRecord } from '../../abi/records';
+import { addFlow, clearFlows, marketEconPtr } from '../funds';
+import { FlowKind, Liquidity } from '../../abi/status';
 
 // Outcome of planFill.
 let planSlot: u32 = NONE;       // existing slot (cross) or row (isolated), NONE if new
@@ -28,6 +32,7 @@ let planSize: i64 = 0;
 let planQuote: i64 = 0;
 let planSnap: i64 = 0;
 let planCollateral: i64 = 0;    // the group's collateral after the fill (cross or isolated)
+let planFee: i64 = 0;           // the trading fee (> 0) or rebate (< 0) in planCollateral
 
 /** Scratch for a collateral summed from its terms (sumStart / sumAdd / amountOf). */
 const SUM: usize = memory.data(16, 8);
@@ -45,7 +50,7 @@ function cashFor(market: u32, sizeDelta: i64, price: i64): i64 {
  * position in `market`, with `collateral` the group's collateral before the fill.
  * Returns Ok or an error (recorded); writes nothing to the book.
  */
-function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64): i32 {
+function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64, liquidity: u32): i32 {
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (!isMarket(market)) return fail(Status.UnknownMarket, Field.MarketId, -1);
@@ -114,6 +119,13 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
     sumAdd(SUM, quote);
     quote = 0;
   }
+  // Step 5.
+  if (liquidity > <u32>Liquidity.NoFee) return fail(Status.OutOfRange, Field.Kind, -1);
+  const fee = liquidity == <u32>Liquidity.NoFee ? 0 : fillFee(market, absI(sizeDelta), price, load<i64>(marketPtr(market), MarketRecord.d), liquidity == <u32>Liquidity.Maker);
+  if (fee == OVERFLOWED) return fail(Status.Overflow, Field.Notional, -1);
+  if (!feePoolTakes(market, fee)) return fail(Status.Overflow, Field.AmountQuote, -1);
+  sumAdd(SUM, -fee);
+  planFee = fee;
   collateral = amountOf(SUM);
   if (!inRange(quote)) return fail(Status.Overflow, Field.QuoteBalance, -1);
   if (collateral == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
@@ -132,6 +144,32 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
 @inline function absI(x: i64): i64 { return x < 0 ? -x : x; }
 
 /**
+ * The fee of a fill of |size| base atoms at `price` in market m, for a taker (`maker` false) or a
+ * maker: > 0 charged to the trader, ceil(ceil(|size| * price / D) * ppm / 10^6); < 0 a rebate paid to
+ * the maker, -floor(floor(|size| * price / D) * |ppm| / 10^6); OVERFLOWED when the notional passes
+ * 2^62 (the fill is refused anyway). Rounding is against the trader both ways.
+ */
+function fillFee(m: u32, sizeAbs: i64, price: i64, d: i64, maker: bool): i64 {
+  const e = marketEconPtr(m);
+  const ppm = <i64>(maker ? load<i32>(e, MarketEconRecord.makerFeePpm) : load<i32>(e, MarketEconRecord.takerFeePpm));
+  if (ppm == 0) return 0;
+  const up = ppm > 0;
+  const notional = mulDivRounded(sizeAbs, price, d, up, SCRATCH, AMOUNT_LIMIT);
+  if (notional == OVERFLOWED) return OVERFLOWED;
+  const fee = mulDivRounded(notional, up ? ppm : -ppm, PPM, up, SCRATCH, AMOUNT_LIMIT);
+  if (fee == OVERFLOWED) return OVERFLOWED;
+  return up ? fee : -fee;
+}
+
+/** Whether market m's fee pool can take `fee` (|pool| stays within 2^62). */
+export function feePoolTakes(m: u32, fee: i64): bool {
+  const after = load<i64>(marketEconPtr(m), MarketEconRecord.feePool) + fee;
+  return after >= -AMOUNT_LIMIT && after <= AMOUNT_LIMIT;
+}
+
+const PPM: i64 = 1_000_000;
+
+/**
  * Applies a fill. For an isolated fill, `marginIn` quote atoms move from cross collateral into the
  * isolated position first (refused if the cross book would fall below initial margin).
  * Returns an error if: the account or market is unknown or closed; the size delta is 0 or out of
@@ -139,9 +177,11 @@ function planFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: boo
  * isolated: DuplicatePosition); an amount leaves the supported range (Overflow); there is no
  * room for a new position (CapacityExceeded); the margin transfer is refused (BelowInitialMargin).
  */
-export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64): i32 {
-  const st = planFill(a, market, sizeDelta, price, isolated, marginIn);
+export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64, liquidity: u32): i32 {
+  clearFlows();
+  const st = planFill(a, market, sizeDelta, price, isolated, marginIn, liquidity);
   if (st != Status.Ok) return st;
+  takeFee(a, market);
   if (isolated) {
     // Cross collateral after the transfer in, and after the position's collateral returns on a close.
     sumStart(SUM, load<i64>(i64At(Column.AccCollateral, a)));
@@ -201,6 +241,15 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
   return changed();
 }
 
+/** Moves the planned fee into market m's fee pool (a rebate out of it) and writes its flow row. The
+ * collateral it came from (or went to) is written with the fill. */
+function takeFee(a: u32, m: u32): void {
+  if (planFee == 0) return;
+  const p = marketEconPtr(m) + MarketEconRecord.feePool;
+  store<i64>(p, load<i64>(p) + planFee);
+  addFlow(planFee > 0 ? FlowKind.TradingFee : FlowKind.Rebate, 0, 255, a, m, planFee > 0 ? planFee : -planFee, 0);
+}
+
 function takeIsolatedRow(): u32 {
   if (isolatedFreeHead != NONE) {
     const r = isolatedFreeHead;
@@ -238,8 +287,8 @@ export function releaseIsolatedRow(a: u32, r: u32): void {
  * health (i32), reason (i32: PreTradeReason). Errors are those of `applyFill`; nothing is written
  * to the book.
  */
-export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64): i32 {
-  const st = planFill(a, market, sizeDelta, price, isolated, marginIn);
+export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64, liquidity: u32): i32 {
+  const st = planFill(a, market, sizeDelta, price, isolated, marginIn, liquidity);
   if (st != Status.Ok) return st;
   // The fill moves open interest; evaluate with the market as it would be, then restore it.
   const m = marketPtr(market);
