@@ -37,7 +37,7 @@ import { readBalances, type WaterfallBalances } from './waterfall/report.js';
 import { Losses, type AdlRank } from './waterfall/run.js';
 import { FlowLog } from './economics/flows.js';
 
-export type { AccountInput, FillInput, PreTradeResult } from './book/accounts.js';
+export type { AccountInput, FillInput, FillResult, PreTradeResult } from './book/accounts.js';
 export type { AccountResultsView, CheckSummary, HealthCounts, IsolatedResultsView } from './book/margin.js';
 export { setHost, type EngineOptions, type Host } from './host.js';
 
@@ -154,7 +154,11 @@ export class RiskEngine implements Disposable {
   }
 
   /** Applies a fill to an account's position (docs/FORMULAS.md, "Fills"). All or nothing. */
-  applyFill(fill: accounts.FillInput): void { accounts.applyFill(this.x, fill); }
+  applyFill(fill: accounts.FillInput): accounts.FillResult {
+    const result = accounts.applyFill(this.x, fill);
+    this.flows.drain(this.x.raw);
+    return result;
+  }
 
   /**
    * Would the account stay at or above initial margin after this fill? Evaluates without changing

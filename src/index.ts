@@ -1,5 +1,5 @@
 export { RiskEngine, setHost } from './engine.js';
-export type { AccountInput, AccountResultsView, CheckSummary, EngineOptions, FillInput, HealthCounts, Host, IsolatedResultsView, PreTradeResult } from './engine.js';
+export type { AccountInput, AccountResultsView, CheckSummary, EngineOptions, FillInput, FillResult, HealthCounts, Host, IsolatedResultsView, PreTradeResult } from './engine.js';
 export type { BookColumns, BookColumnsInput, BulkBatch, BulkCounts, I64Column, U16Column, U32Column } from './bulk.js';
 export { EngineError, FieldId, InputError, MarginRefusedError, RiskCoreError, RiskCoreInvariantError, StatusCode } from './errors.js';
 export type { FieldName, StatusName } from './errors.js';

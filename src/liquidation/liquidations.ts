@@ -126,13 +126,21 @@ export interface Ledger {
   deficitsQuote: bigint;
   /**
    * The conserved quantity: collateral + funds + liquidator fees + flow - deficits + operator capital
-   * and default fund + residue + covered (docs/WATERFALL.md, "Conservation").
+   * and default fund + residue + covered + fee pools + PnL pools + stakers' revenue pools + treasury
+   * (docs/WATERFALL.md, "Conservation"; docs/ECONOMICS.md, "Balances and the ledger").
    */
   totalQuote: bigint;
   operatorAndDefaultFundQuote: bigint;
   residueQuote: bigint;
   /** All deficits ever covered by the waterfall. */
   coveredQuote: bigint;
+  /** Trading fees net of rebates not yet distributed, all markets. */
+  feePoolsQuote: bigint;
+  /** The markets' PnL pools. */
+  pnlPoolsQuote: bigint;
+  /** The insurance funds' stakers' revenue pools, waiting for a settle. */
+  revenuePoolsQuote: bigint;
+  treasuryQuote: bigint;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,6 +211,8 @@ export function readLedger(raw: Raw): Ledger {
     collateralQuote: i128(r, at.collateral), fundsQuote: i128(r, at.funds), liquidatorFeesQuote: i128(r, at.liquidatorFees),
     flowQuote: i128(r, at.flow), deficitsQuote: i128(r, at.deficits), totalQuote: i128(r, at.total),
     operatorAndDefaultFundQuote: i128(r, at.operatorAndDefaultFund), residueQuote: i128(r, at.residue), coveredQuote: i128(r, at.covered),
+    feePoolsQuote: i128(r, at.feePools), pnlPoolsQuote: i128(r, at.pnlPools), revenuePoolsQuote: i128(r, at.revenuePools),
+    treasuryQuote: i128(r, at.treasury),
   };
 }
 

@@ -19,6 +19,7 @@ export function everyPublicCall(ids: CallIds): EngineCall[] {
     ['accountCount', (e) => e.accountCount],
     ['marketCount', (e) => e.marketCount],
     ['auditLog', (e) => e.auditLog],
+    ['flowLog', (e) => e.flowLog],
     ['addMarket', (e) => e.addMarket({ baseDecimals: 0, markPrice: 100n, curve: { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } })],
     ['market', (e) => e.market(market)],
     ['setMarks', (e) => e.setMarks([market], [100n])],
