@@ -36,6 +36,7 @@ import * as parties from './waterfall/parties.js';
 import { readBalances, type WaterfallBalances } from './waterfall/report.js';
 import { Losses, type AdlRank } from './waterfall/run.js';
 import { FlowLog } from './economics/flows.js';
+import * as revenue from './economics/revenue.js';
 
 export type { AccountInput, FillInput, FillResult, PreTradeResult } from './book/accounts.js';
 export type { AccountResultsView, CheckSummary, HealthCounts, IsolatedResultsView } from './book/margin.js';
@@ -316,6 +317,20 @@ export class RiskEngine implements Disposable {
     void this.x.raw; // the guard every member passes: refused after dispose() and from a callback
     return this.losses.audit;
   }
+
+  // ---- The economics (docs/ECONOMICS.md) --------------------------------------------------------
+
+  /** Sets a market's trading fees, ppm of notional (a negative maker fee is a rebate, at most the taker fee). */
+  setMarketFees(marketId: number, fees: revenue.MarketFees): void { revenue.setMarketFees(this.x, marketId, fees); }
+
+  /** Sets rows of the revenue split (each row's shares sum to 10^6); every row is checked before any is set. */
+  setRevenueSplit(split: revenue.RevenueSplit): void { revenue.setRevenueSplit(this.x, split); }
+
+  /** Empties every market's fee pool, and re-routes its liquidations' fund fees, through the split. */
+  distributeRevenue(nowSec?: number | bigint): revenue.DistributionReport { return revenue.distributeRevenue(this.x, this.flows, nowSec); }
+
+  /** Fees, pools, the split and the treasury. */
+  revenue(): revenue.RevenueState { return revenue.readRevenue(this.x); }
 
   /** Every amount the economics moved (fees, revenue, staking, vault terms, PnL settled, withdrawals); docs/ECONOMICS.md. */
   get flowLog(): FlowLog {

@@ -44,6 +44,8 @@ export interface MarketSpec {
    * (default), its own, or the one it shares with an earlier market (a pool, as Bybit's portfolio funds).
    */
   insuranceFund?: 'global' | 'own' | { pool: number };
+  /** Trading fees, ppm of notional (docs/ECONOMICS.md); default none. */
+  fees?: { makerPpm: number; takerPpm: number };
 }
 
 export interface AccountSpec {

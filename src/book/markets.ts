@@ -9,6 +9,7 @@ import { Column } from '../abi/columns.js';
 import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
 import type { AtomsInput, MarginTier, MarketSpec } from '../types.js';
+import { feesOf } from '../economics/revenue.js';
 
 /** The most decimals a market's base unit has (assembly/engine/book/markets.ts MAX_BASE_DECIMALS). */
 const MAX_BASE_DECIMALS = 12;
@@ -68,8 +69,10 @@ export function addMarket(x: EngineInternals, spec: MarketSpec): number {
   }
   // Fund ids: 0 the global fund, 1 + id a market's own, 1 + the pool's first market for a pool.
   const fundId = fund === 'global' ? 0 : fund === 'own' ? next + 1 : raw.view(Uint16Array, Column.MarketFund, pool as number, 1)[0] || (pool as number) + 1;
+  const fees = spec.fees === undefined ? undefined : feesOf(spec.fees);
   const id = raw.addMarket(baseDecimals, mark, fl, fs, kind, imf, mmf, premium, lower, upper, tierCount, step, fundId);
   x.decimalsByMarket[id] = baseDecimals;
+  if (fees) raw.setMarketFees(id, fees[0], fees[1]);
   return id;
 }
 

@@ -21,6 +21,7 @@ export function stateDigest(engine: RiskEngine): string {
   const parts: unknown[] = [engine.accountCount, engine.marketCount];
   for (let i = 0; i < engine.accountCount; i++) parts.push(engine.account(i));
   for (let m = 0; m < engine.marketCount; m++) parts.push(engine.market(m));
+  parts.push(engine.revenue(), engine.ledger());
   return JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
 }
 

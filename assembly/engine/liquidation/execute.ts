@@ -25,9 +25,9 @@ import { releaseIsolatedRow } from '../margin/fills';
 import { policyBackstopAccount, policyU32 } from './policy';
 import { closeOutcome, CloseOutcome, staticCloseOutcome } from './close';
 import { PLAN_RECORD, writeAmounts } from './log';
-import { fundOf, LEDGER_RECORD, ledgerSum } from '../funds';
+import { fundOf, LEDGER_RECORD, ledgerSum, marketEconPtr } from '../funds';
 import { compareProducts } from '../margin/queue';
-import { ExecRecord, I128_HI, LedgerRecord, LiqRecord, MarketRecord, PlanRecord, PolicyRecord } from '../../abi/records';
+import { ExecRecord, I128_HI, LedgerRecord, LiqRecord, MarketEconRecord, MarketRecord, PlanRecord, PolicyRecord } from '../../abi/records';
 
 /** The last execution (ExecRecord): counts, then 128-bit totals (low words; each high word
  * ExecRecord.HI bytes further, so a sum of many amounts of up to 2^63 is exact). */
@@ -335,6 +335,10 @@ function positionRow(i: u32, transfer: bool, last: bool): i32 {
   if (writing) {
     const fb = i64At(Column.FundBalance, fund);
     store<i64>(fb, load<i64>(fb) + fundFee);
+    // The market's liquidation revenue (a marker on the fund fee now in the fund, for the revenue
+    // split; it never counts more than a fund can hold, so it saturates there).
+    const lr = marketEconPtr(market) + MarketEconRecord.liquidationRevenue;
+    store<i64>(lr, min(load<i64>(lr) + fundFee, AMOUNT_LIMIT));
     addOpenInterest(market, size, after, false);
     if (iso == NONE) {
       store<i64>(i64At(Column.AccCollateral, a), collateral);

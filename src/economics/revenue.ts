@@ -1,0 +1,131 @@
+/**
+ * Trading fees and the revenue split (docs/ECONOMICS.md, "Trading fees and the revenue split"): the
+ * fee schedule per market, the split of each revenue source between the insurance fund, the backstop
+ * vault, the insurance-fund stakers, the treasury and the market's PnL pool, and the distribution
+ * that empties the fee pools through it.
+ */
+import { describeValue, inputError } from '../errors.js';
+import { orDefault, toRecord } from '../atoms.js';
+import type { EngineInternals } from '../abi/internals.js';
+import { i64, u32 } from '../abi/records.js';
+import type { Raw } from '../abi/raw.js';
+import { DESTINATIONS, REVENUE_SOURCES, type DestinationName, type FlowLog, type RevenueSourceName } from './flows.js';
+import { toSecond } from './time.js';
+
+const PPM = 1_000_000;
+
+/** A market's fees, ppm of notional: the taker's (0..10^6) and the maker's (-taker..10^6; negative: a rebate). */
+export interface MarketFees { makerPpm: number; takerPpm: number }
+
+/** One revenue source's split, ppm by destination; the shares given must sum to 10^6 (absent: 0). */
+export type SplitRow = Partial<Record<DestinationName, number>>;
+
+/** The revenue split: a row per source (absent rows stay as they are). */
+export type RevenueSplit = Partial<Record<RevenueSourceName, SplitRow>>;
+
+/** What one distribution moved, quote atoms. */
+export interface DistributionReport {
+  /** By source, then by destination (a vault share with no vault account went to the treasury). */
+  bySource: Record<RevenueSourceName, Record<DestinationName, bigint>>;
+  /** What the floors of the trading-fee shares left, to the residue balance. */
+  roundingQuote: bigint;
+  totalQuote: bigint;
+}
+
+/** The revenue side's state. */
+export interface RevenueState {
+  split: Record<RevenueSourceName, Record<DestinationName, number>>;
+  treasuryQuote: bigint;
+  markets: {
+    marketId: number; makerFeePpm: number; takerFeePpm: number;
+    /** Trading fees net of rebates not yet distributed (negative while rebates lead). */
+    feePoolQuote: bigint;
+    pnlPoolQuote: bigint;
+    /** Fund fees of the market's liquidations not yet re-routed by the split (already in the fund). */
+    liquidationRevenueQuote: bigint;
+  }[];
+}
+
+/** A ppm share: an integer in `min`..10^6. */
+function ppmOf(value: unknown, field: string, row: number, min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > PPM) {
+    throw inputError('InvalidEconomics', field, row, `${describeValue(value)} is not an integer in ${min}..${PPM}`);
+  }
+  return value;
+}
+
+/** Checks a market's fees (InvalidEconomics naming takerFeePpm or makerFeePpm) and returns [maker, taker]. */
+export function feesOf(fees: MarketFees): [number, number] {
+  toRecord(fees, 'fees', 'InvalidEconomics');
+  const taker = ppmOf(fees.takerPpm, 'takerFeePpm', -1);
+  const maker = ppmOf(fees.makerPpm, 'makerFeePpm', -1, -taker);
+  return [maker, taker];
+}
+
+/** Sets market m's fees (RiskEngine.setMarketFees). */
+export function setMarketFees(x: EngineInternals, marketId: number, fees: MarketFees): void {
+  x.baseDecimals(marketId);
+  const [maker, taker] = feesOf(fees);
+  x.raw.setMarketFees(marketId, maker, taker);
+}
+
+/** Sets the split's rows (RiskEngine.setRevenueSplit): every row is checked before any is set. */
+export function setRevenueSplit(x: EngineInternals, split: RevenueSplit): void {
+  toRecord(split, 'split', 'InvalidEconomics');
+  const rows: [number, number[]][] = [];
+  for (const key of Object.keys(split)) {
+    const source = REVENUE_SOURCES.indexOf(key as RevenueSourceName);
+    if (source < 0) throw inputError('InvalidEconomics', 'revenueSource', -1, `${describeValue(key)} is not one of ${REVENUE_SOURCES.join(', ')}`);
+    const row = toRecord(split[key as RevenueSourceName]!, 'splitPpm', 'InvalidEconomics');
+    for (const d of Object.keys(row)) {
+      if (!DESTINATIONS.includes(d as DestinationName)) throw inputError('InvalidEconomics', 'splitPpm', source, `${describeValue(d)} is not one of ${DESTINATIONS.join(', ')}`);
+    }
+    const shares = DESTINATIONS.map((d) => ppmOf(orDefault(row[d], 0), 'splitPpm', source));
+    const sum = shares.reduce((a, b) => a + b, 0);
+    if (sum !== PPM) throw inputError('InvalidEconomics', 'splitPpm', source, `the ${key} shares sum to ${sum}, not ${PPM}`);
+    rows.push([source, shares]);
+  }
+  const raw = x.raw;
+  for (const [source, s] of rows) raw.setRevenueSplit(source, s[0]!, s[1]!, s[2]!, s[3]!, s[4]!);
+}
+
+/** Distributes every market's revenue through the split (RiskEngine.distributeRevenue), in chunks. */
+export function distributeRevenue(x: EngineInternals, flows: FlowLog, nowSec?: number | bigint): DistributionReport {
+  const sec = toSecond(nowSec);
+  const raw = x.raw;
+  const from = flows.length;
+  for (let m = 0; m < raw.marketCount();) {
+    m = raw.distributeRevenue(m, sec);
+    flows.drain(raw);
+  }
+  const bySource = Object.fromEntries(REVENUE_SOURCES.map((s) => [s, Object.fromEntries(DESTINATIONS.map((d) => [d, 0n]))])) as DistributionReport['bySource'];
+  let roundingQuote = 0n, totalQuote = 0n;
+  for (const f of flows.records(from)) {
+    if (f.kind === 'rounding') roundingQuote += f.amountQuote;
+    else if (f.source && f.destination) bySource[f.source][f.destination] += f.amountQuote;
+    totalQuote += f.amountQuote;
+  }
+  return { bySource, roundingQuote, totalQuote };
+}
+
+/** The split as the core holds it. */
+function readSplit(raw: Raw): RevenueState['split'] {
+  const { view, at } = raw.record('Economics');
+  const n = DESTINATIONS.length;
+  return Object.fromEntries(REVENUE_SOURCES.map((s, i) => [s, Object.fromEntries(DESTINATIONS.map((d, j) => [d, u32(view, at.split + (i * n + j) * 4)]))])) as RevenueState['split'];
+}
+
+/** The revenue side's state (RiskEngine.revenue). */
+export function readRevenue(x: EngineInternals): RevenueState {
+  const raw = x.raw;
+  const { view, at } = raw.record('Economics');
+  const markets: RevenueState['markets'] = [];
+  for (let m = 0; m < raw.marketCount(); m++) {
+    const e = raw.marketEcon(m);
+    markets.push({
+      marketId: m, makerFeePpm: e.view.getInt32(e.at.makerFeePpm, true), takerFeePpm: e.view.getInt32(e.at.takerFeePpm, true),
+      feePoolQuote: i64(e.view, e.at.feePool), pnlPoolQuote: i64(e.view, e.at.pnlPool), liquidationRevenueQuote: i64(e.view, e.at.liquidationRevenue),
+    });
+  }
+  return { split: readSplit(raw), treasuryQuote: i64(view, at.treasury), markets };
+}
