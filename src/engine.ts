@@ -327,7 +327,7 @@ export class RiskEngine implements Disposable {
   setRevenueSplit(split: revenue.RevenueSplit): void { revenue.setRevenueSplit(this.x, split); }
 
   /** Empties every market's fee pool, and re-routes its liquidations' fund fees, through the split. */
-  distributeRevenue(nowSec?: number | bigint): revenue.DistributionReport { return revenue.distributeRevenue(this.x, this.flows, nowSec); }
+  distributeRevenue(nowSec?: number): revenue.DistributionReport { return revenue.distributeRevenue(this.x, this.flows, nowSec); }
 
   /** Fees, pools, the split and the treasury. */
   revenue(): revenue.RevenueState { return revenue.readRevenue(this.x); }

@@ -90,7 +90,7 @@ export function setRevenueSplit(x: EngineInternals, split: RevenueSplit): void {
 }
 
 /** Distributes every market's revenue through the split (RiskEngine.distributeRevenue), in chunks. */
-export function distributeRevenue(x: EngineInternals, flows: FlowLog, nowSec?: number | bigint): DistributionReport {
+export function distributeRevenue(x: EngineInternals, flows: FlowLog, nowSec?: number): DistributionReport {
   const sec = toSecond(nowSec);
   const raw = x.raw;
   const from = flows.length;

@@ -94,7 +94,11 @@ function curve(c: Ctx): Record<string, unknown> {
 function fill(c: Ctx): Record<string, unknown> {
   const m = market(c);
   const isolated = c.rng.chance(0.25);
-  return { accountId: account(c), marketId: m, sizeDeltaBase: sizeOf(c, m), priceQuote: priceOf(c, m), ...(isolated ? { isolated, isolatedMarginQuote: quote(c) } : {}) };
+  const liquidity = c.rng.pick([undefined, 'taker', 'maker']);
+  return {
+    accountId: account(c), marketId: m, sizeDeltaBase: sizeOf(c, m), priceQuote: priceOf(c, m), ...(isolated ? { isolated, isolatedMarginQuote: quote(c) } : {}),
+    ...(liquidity ? { liquidity } : {}),
+  };
 }
 
 function scope(c: Ctx): unknown {
@@ -187,9 +191,19 @@ export const METHODS: readonly Method[] = [
   ...(['applyFill', 'preTrade'] as const).map((name): Method => ({
     name, args: (c) => [fill(c)],
     slots: [{ path: [0], kind: ANY }, { path: [0, 'accountId'], kind: ACCOUNT }, { path: [0, 'marketId'], kind: MARKET }, { path: [0, 'sizeDeltaBase'], kind: ANY },
-      { path: [0, 'priceQuote'], kind: Q() }, { path: [0, 'isolated'], kind: ANY, optional: true }, { path: [0, 'isolatedMarginQuote'], kind: Q(), optional: true }],
+      { path: [0, 'priceQuote'], kind: Q() }, { path: [0, 'isolated'], kind: ANY, optional: true }, { path: [0, 'isolatedMarginQuote'], kind: Q(), optional: true },
+      { path: [0, 'liquidity'], kind: ENUM('taker', 'maker'), optional: true }],
     call: (c, a) => e(c)[name](a[0] as never),
   })),
+  { name: 'setMarketFees', args: (c) => { const t = c.rng.int(0, 2_000); return [market(c), { makerPpm: c.rng.int(-t, 1_000), takerPpm: t }]; },
+    slots: [{ path: [0], kind: MARKET }, { path: [1], kind: ANY }, { path: [1, 'takerPpm'], kind: PPM }, { path: [1, 'makerPpm'], kind: ANY }],
+    call: (c, a) => e(c).setMarketFees(a[0] as number, a[1] as never) },
+  { name: 'setRevenueSplit', args: (c) => { const x = c.rng.int(0, 1_000_000); return [{ tradingFees: { insuranceFund: x, treasury: 1_000_000 - x }, liquidationFees: { stakers: 1_000_000 } }]; },
+    slots: [{ path: [0], kind: ANY }, { path: [0, 'tradingFees'], kind: ANY, optional: true }, { path: [0, 'tradingFees', 'insuranceFund'], kind: PPM },
+      { path: [0, 'liquidationFees', 'stakers'], kind: PPM }],
+    call: (c, a) => e(c).setRevenueSplit(a[0] as never) },
+  { name: 'distributeRevenue', args: (c) => [c.rng.chance(0.3) ? undefined : c.rng.int(0, 1e6)], slots: [{ path: [0], kind: SECONDS, optional: true }],
+    call: (c, a) => e(c).distributeRevenue(a[0] as number) },
   ...(['deposit', 'withdraw', 'vaultDeposit', 'addDefaultFundContribution'] as const).map((name): Method => ({
     name, args: (c) => [account(c), quote(c)], slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: Q() }],
     call: (c, a) => e(c)[name](a[0] as number, a[1] as bigint),
@@ -204,7 +218,7 @@ export const METHODS: readonly Method[] = [
     call: (c, a) => e(c).check(a[0] as never) },
   { name: 'checkMarkets', args: (c) => [[market(c)]], slots: [{ path: [0], kind: LIST }, { path: [0, 0], kind: MARKET }], call: (c, a) => e(c).checkMarkets(a[0] as number[]) },
   ...(['summary', 'resultsView', 'isolatedResultsView', 'executeLiquidations', 'liquidationLog', 'liquidationLogView', 'deficits', 'deficitsView', 'takeDeficits', 'ledger',
-    'waterfallBalances', 'vault', 'clearingMembers', 'resetAssessments', 'compact'] as const).map((name): Method => ({
+    'waterfallBalances', 'vault', 'clearingMembers', 'resetAssessments', 'compact', 'revenue'] as const).map((name): Method => ({
     name, args: () => [], slots: [], call: (c) => e(c)[name](),
   })),
   { name: 'getters', args: () => [], slots: [], call: (c) => [e(c).capacity, e(c).accountCount, e(c).marketCount, e(c).quoteDecimals] },
