@@ -86,7 +86,8 @@ export function regionPtr(r: Region): usize { return unchecked(regions[r]); }
 /** Bytes of the book's snapshot: counters, static data and reserve, the book's columns, funds, the waterfall's per-market columns. */
 function snapshotBytes(): u64 {
   return <u64>SNAP_COUNTERS + <u64>col(Column.Markets) + <u64>(col(Column.Queue) - col(Column.Markets))
-    + <u64>columnBytes(Column.FundBalance) + <u64>(col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
+    + <u64>columnBytes(Column.FundBalance) + <u64>(col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund))
+    + <u64>columnBytes(Column.MarketEcon) + <u64>columnBytes(Column.FundStake);
 }
 
 /** Fills `sizes` with the bytes of each region over `m` markets; returns their total (each aligned). */

@@ -3,9 +3,9 @@
  * puts it back so that every path starts from the same book.
  *
  * The snapshot (Region.Snapshot) holds the counters, the static records, the book's columns
- * (markets, tiers, accounts, positions, isolated rows, index), the fund balances and the waterfall's
- * per-market state. A restore copies back the position slots of the accounts the last path changed
- * only (markDirty), unless everything may have moved (markAllDirty: the waterfall touched the book,
+ * (markets, tiers, accounts, positions, isolated rows, index), the fund balances, the waterfall's
+ * per-market state and the economics' per-market and per-fund records. A restore copies back the
+ * position slots of the accounts the last path changed only (markDirty), unless everything may have moved (markAllDirty: the waterfall touched the book,
  * a path failed, or the book changed outside a path).
  */
 import { col, Column, columnBytes, maxAccounts } from '../../abi/layout';
@@ -57,6 +57,11 @@ function takeSnapshot(): void {
   memory.copy(p, r0, r1); p += r1;
   memory.copy(p, col(Column.FundBalance), columnBytes(Column.FundBalance)); p += columnBytes(Column.FundBalance);
   memory.copy(p, col(Column.MarketFund), col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
+  p += col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund);
+  // The economics' per-market and per-fund records (fee and PnL pools, staking); the rest of the
+  // economics (the record, the stakers) is static data, restored with it.
+  memory.copy(p, col(Column.MarketEcon), columnBytes(Column.MarketEcon)); p += columnBytes(Column.MarketEcon);
+  memory.copy(p, col(Column.FundStake), columnBytes(Column.FundStake));
   indexBuildsClean = indexBuilds;
 }
 
@@ -102,6 +107,9 @@ export function simRestore(): i32 {
   p += col(Column.Queue) - r0;
   memory.copy(col(Column.FundBalance), p, columnBytes(Column.FundBalance)); p += columnBytes(Column.FundBalance);
   memory.copy(col(Column.MarketFund), p, col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund));
+  p += col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund);
+  memory.copy(col(Column.MarketEcon), p, columnBytes(Column.MarketEcon)); p += columnBytes(Column.MarketEcon);
+  memory.copy(col(Column.FundStake), p, columnBytes(Column.FundStake));
   indexBuildsClean = indexBuilds;
   dirtyCount = 0;
   allDirty = false;
