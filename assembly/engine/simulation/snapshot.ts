@@ -5,8 +5,9 @@
  * The snapshot (Region.Snapshot) holds the counters, the static records, the book's columns
  * (markets, tiers, accounts, positions, isolated rows, index), the fund balances, the waterfall's
  * per-market state and the economics' per-market and per-fund records. A restore copies back the
- * position slots of the accounts the last path changed only (markDirty), unless everything may have moved (markAllDirty: the waterfall touched the book,
- * a path failed, or the book changed outside a path).
+ * position slots of the accounts the last path changed only (markDirty), unless everything may
+ * have moved (markAllDirty: the waterfall touched the book, a path failed, or the book changed
+ * outside a path).
  */
 import { col, Column, columnBytes, maxAccounts } from '../../abi/layout';
 import { Field, Status } from '../../abi/status';
