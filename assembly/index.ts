@@ -36,4 +36,4 @@ export { bookVersion } from './abi/accessors';
 export { abiTable } from './abi/table';
 // The economics: fees and revenue, staking, vault terms, withdrawals (engine/economics/).
 export { economicsPtr, stakersPtr, flowsPtr, withdrawablePtr } from './abi/accessors';
-export { setMarketFees, setRevenueSplit, distributeRevenue } from './engine/economics/revenue';
+export { setMarketFees, setRevenueSplit, distributeRevenue, collectFees } from './engine/economics/revenue';

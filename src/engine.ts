@@ -326,6 +326,9 @@ export class RiskEngine implements Disposable {
   /** Sets rows of the revenue split (each row's shares sum to 10^6); every row is checked before any is set. */
   setRevenueSplit(split: revenue.RevenueSplit): void { revenue.setRevenueSplit(this.x, split); }
 
+  /** Adds fees the venue charged outside the engine (its matching engine's schedule) to a market's fee pool. */
+  collectFees(marketId: number, amount: AtomsInput, nowSec?: number): void { revenue.collectFees(this.x, this.flows, marketId, amount, nowSec); }
+
   /** Empties every market's fee pool, and re-routes its liquidations' fund fees, through the split. */
   distributeRevenue(nowSec?: number): revenue.DistributionReport { return revenue.distributeRevenue(this.x, this.flows, nowSec); }
 

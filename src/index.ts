@@ -37,7 +37,12 @@ export { SHOCK_GRID_MOVES } from './simulation/scenarios.js';
 export { buildReport, configHash, mergeShards } from './simulation/stats.js';
 export { STEP_METRICS } from './simulation/types.js';
 export type {
-  Distribution, Fan, ImpactModel, MonteCarloScenario, PathResult, ReplayScenario, Scenario, SerializedPathResult, ShardResult,
-  ShockGridScenario, SimulationConfig, SimulationReport, StepMetric, Sweep, SweepVariant, VariantReport,
+  Distribution, Fan, ImpactModel, MonteCarloScenario, PathResult, ReplayScenario, ReturnStats, RiskTakersReport, Scenario,
+  SerializedPathResult, ShardResult, ShockGridScenario, SimulationConfig, SimulationEconomics, SimulationReport, StepMetric, Sweep,
+  SweepVariant, VariantReport,
 } from './simulation/types.js';
+export { DEFAULT_ECONOMICS } from './simulation/config.js';
+export { FlowLog, FLOW_KINDS, DESTINATIONS, REVENUE_SOURCES } from './economics/flows.js';
+export type { DestinationName, Flow, FlowKind, RevenueSourceName } from './economics/flows.js';
+export type { DistributionReport, MarketFees, RevenueSplit, RevenueState, SplitRow } from './economics/revenue.js';
 export { renderCharts, renderReportHtml } from './report/html.js';

@@ -212,14 +212,20 @@ export enum ProviderRecord { account = 0, shares = 8, lastDepositSec = 16, highW
  *   together), +16 seed u64, +24 step seconds i64, +32 start second i64, +40 impact slope ppm i64,
  *   +48 permanent ppm i64, +56 max impact ppm i64, +64 depth ppm of open interest i64,
  *   +72 jump probability f64, +80 jump mean f64, +88 jump std f64 (log-return units);
+ *   the economics (docs/SIMULATION.md, "Revenue and risk-takers"): +96 turnover ppm of open interest
+ *   per step u32, +100 crash multiplier ppm u32 (a step with liquidations), +104 revenue every k steps
+ *   u32 (0: never), +108 stakers' share ppm of each fund at the start u32 (0: the engine's own stakes);
  *   the path record: +128 prefunded i64, +136 cover-1 i64, +144 cover-2 i64, +152 fund exhausted
- *   u32, +160 accounts checked u64, +168 epochs u32.
+ *   u32, +160 accounts checked u64, +168 epochs u32; at the path's start: +176 the stakers'
+ *   holdings i64, +184 the vault's NAV i64, +192 the treasury i64.
  */
 export enum SimHeaderRecord {
   steps = 0, maxRounds = 4, markets = 8, flags = 12, seed = 16, stepSeconds = 24, startSecond = 32,
   impactSlopePpm = 40, impactPermanentPpm = 48, impactMaxPpm = 56, depthPpmOfOpenInterest = 64,
   jumpProbability = 72, jumpMean = 80, jumpStd = 88,
+  turnoverPpm = 96, crashMultiplierPpm = 100, revenueEverySteps = 104, stakedPpm = 108,
   prefundedQuote = 128, cover1Quote = 136, cover2Quote = 144, fundExhausted = 152, accountsChecked = 160, epochs = 168,
+  startStakerValue = 176, startVaultNav = 184, startTreasury = 192,
   BYTES = 256,
 }
 

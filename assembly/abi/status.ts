@@ -178,12 +178,20 @@ export enum Role { Cover = 0, Pay = 1, Residue = 2, Uncovered = 3 }
 /** Arrays of the simulation area (simPtr). */
 export enum SimArray { Header = 0, Path = 1, Vol = 2, Drift = 3, Funding = 4, Factor = 5, Metrics = 6, Depth = 7 }
 
-/** Per-step metrics of a simulated path (i64 each, in this order; Covered + t: covered by tranche kind t). */
+/**
+ * Per-step metrics of a simulated path (i64 each, in this order; Covered + t: covered by tranche kind
+ * t; then the economics: fees charged on the step's volume, the treasury's and the stakers' holdings
+ * at the step's end).
+ */
 export enum Metric {
   Closes = 0, ClosedNotional = 1, Groups = 2, Deficit = 3, InsuranceFund = 4, VaultNav = 5,
   AdlNotional = 6, AdlAccounts = 7, Socialized = 8, Uncovered = 9, Residue = 10, Rounds = 11, Covered = 12,
+  // After the covered amounts (Covered + TRANCHE_KINDS = 23; a static assertion below keeps it so).
+  FeeRevenue = 23, Treasury = 24, StakerValue = 25,
 }
-export const METRICS: u32 = Metric.Covered + TRANCHE_KINDS;
+// @ts-ignore: a compile-time check
+assert(<u32>Metric.FeeRevenue == <u32>Metric.Covered + TRANCHE_KINDS);
+export const METRICS: u32 = Metric.StakerValue + 1;
 
 /** Which side of a trade a fill was (its fee): the taker's, the maker's, or none (an ADL close). */
 export enum Liquidity { Taker = 0, Maker = 1, NoFee = 2 }

@@ -157,10 +157,14 @@ function build(): string {
     f('impactMaxPpm', SimHeaderRecord.impactMaxPpm) +
     f('depthPpmOfOpenInterest', SimHeaderRecord.depthPpmOfOpenInterest) +
     f('jumpProbability', SimHeaderRecord.jumpProbability) + f('jumpMean', SimHeaderRecord.jumpMean) +
-    f('jumpStd', SimHeaderRecord.jumpStd) + f('prefundedQuote', SimHeaderRecord.prefundedQuote) +
+    f('jumpStd', SimHeaderRecord.jumpStd) + f('turnoverPpm', SimHeaderRecord.turnoverPpm) +
+    f('crashMultiplierPpm', SimHeaderRecord.crashMultiplierPpm) + f('revenueEverySteps', SimHeaderRecord.revenueEverySteps) +
+    f('stakedPpm', SimHeaderRecord.stakedPpm) + f('prefundedQuote', SimHeaderRecord.prefundedQuote) +
     f('cover1Quote', SimHeaderRecord.cover1Quote) + f('cover2Quote', SimHeaderRecord.cover2Quote) +
     f('fundExhausted', SimHeaderRecord.fundExhausted) +
     f('accountsChecked', SimHeaderRecord.accountsChecked) + f('epochs', SimHeaderRecord.epochs) +
+    f('startStakerValue', SimHeaderRecord.startStakerValue) + f('startVaultNav', SimHeaderRecord.startVaultNav) +
+    f('startTreasury', SimHeaderRecord.startTreasury) +
     f('BYTES', SimHeaderRecord.BYTES) + '\n';
   t += line('record', 'AdlGroup') +
     f('market', AdlGroupRecord.market) + f('side', AdlGroupRecord.side) +
@@ -260,7 +264,8 @@ function build(): string {
     f('Deficit', Metric.Deficit) + f('InsuranceFund', Metric.InsuranceFund) + f('VaultNav', Metric.VaultNav) +
     f('AdlNotional', Metric.AdlNotional) + f('AdlAccounts', Metric.AdlAccounts) +
     f('Socialized', Metric.Socialized) + f('Uncovered', Metric.Uncovered) + f('Residue', Metric.Residue) +
-    f('Rounds', Metric.Rounds) + f('Covered', Metric.Covered) + '\n';
+    f('Rounds', Metric.Rounds) + f('Covered', Metric.Covered) + f('FeeRevenue', Metric.FeeRevenue) +
+    f('Treasury', Metric.Treasury) + f('StakerValue', Metric.StakerValue) + '\n';
   t += line('enum', 'Column') +
     f('Markets', Column.Markets) + f('Tiers', Column.Tiers) + f('AccCollateral', Column.AccCollateral) +
     f('AccPosStart', Column.AccPosStart) + f('AccPosLen', Column.AccPosLen) +

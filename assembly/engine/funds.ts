@@ -76,6 +76,7 @@ export function initFunds(): void {
  * fit (a call that may write more works in chunks); a full buffer is a bug, not an input.
  */
 export function addFlow(kind: u32, source: u32, destination: u32, account: u32, id: u32, amount: i64, sec: i64): void {
+  if (!flowsOn) return;
   const n = load<u32>(ECONOMICS, EconomicsRecord.flows);
   assert(n < FLOW_ROWS);
   const p = FLOWS + <usize>n * FlowRecord.BYTES;
@@ -88,6 +89,10 @@ export function addFlow(kind: u32, source: u32, destination: u32, account: u32, 
   store<i64>(p, sec, FlowRecord.sec);
   store<u32>(ECONOMICS, n + 1, EconomicsRecord.flows);
 }
+
+/** Whether flows are written: a simulated path (which reports metrics instead) turns them off. */
+let flowsOn = true;
+export function setFlows(on: bool): void { flowsOn = on; clearFlows(); }
 
 /** Empties the flow rows (JavaScript has read them; every call of the economics starts with this). */
 export function clearFlows(): void { store<u32>(ECONOMICS, 0, EconomicsRecord.flows); }

@@ -96,6 +96,7 @@ export interface CoreExports {
   setMarketFees(market: number, makerPpm: number, takerPpm: number): number;
   setRevenueSplit(source: number, fund: number, vault: number, stakers: number, treasury: number, pnlPool: number): number;
   distributeRevenue(first: number, nowSec: bigint): number;
+  collectFees(market: number, amount: bigint, nowSec: bigint): number;
   economicsPtr(): number;
   stakersPtr(): number;
   flowsPtr(): number;
@@ -296,6 +297,7 @@ export class Raw {
   setRevenueSplit(source: number, fund: number, vault: number, stakers: number, treasury: number, pnlPool: number): void {
     this.check(this.x.setRevenueSplit(source, fund, vault, stakers, treasury, pnlPool));
   }
+  collectFees(market: number, amount: bigint, nowSec: bigint): void { this.check(this.x.collectFees(market, amount, nowSec)); }
   /** Distributes markets from `first` on, as many as the flow rows hold; returns the next market. */
   distributeRevenue(first: number, nowSec: bigint): number {
     this.check(this.x.distributeRevenue(first, nowSec));

@@ -47,6 +47,7 @@ export const RECORD_FIELDS = {
   SimHeader: [
     'flags', 'seed', 'stepSeconds', 'startSecond', 'impactSlopePpm', 'impactPermanentPpm', 'impactMaxPpm', 'depthPpmOfOpenInterest',
     'jumpProbability', 'jumpMean', 'jumpStd', 'prefundedQuote', 'cover1Quote', 'cover2Quote', 'fundExhausted', 'accountsChecked',
+    'turnoverPpm', 'crashMultiplierPpm', 'revenueEverySteps', 'stakedPpm', 'startStakerValue', 'startVaultNav', 'startTreasury',
   ],
   AdlInput: ['tag', 'account', 'size', 'pnl', 'notional', 'entry', 'equity', 'mm', 'collateral'],
   MarketEcon: ['makerFeePpm', 'takerFeePpm', 'feePool', 'pnlPool', 'liquidationRevenue'],

@@ -5,7 +5,8 @@
  * that empties the fee pools through it.
  */
 import { describeValue, inputError } from '../errors.js';
-import { orDefault, toRecord } from '../atoms.js';
+import { orDefault, toI64, toRecord } from '../atoms.js';
+import type { AtomsInput } from '../types.js';
 import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
 import type { Raw } from '../abi/raw.js';
@@ -87,6 +88,15 @@ export function setRevenueSplit(x: EngineInternals, split: RevenueSplit): void {
   }
   const raw = x.raw;
   for (const [source, s] of rows) raw.setRevenueSplit(source, s[0]!, s[1]!, s[2]!, s[3]!, s[4]!);
+}
+
+/** Adds fees charged outside the engine to a market's fee pool (RiskEngine.collectFees). */
+export function collectFees(x: EngineInternals, flows: FlowLog, marketId: number, amount: AtomsInput, nowSec?: number): void {
+  x.baseDecimals(marketId);
+  const atoms = toI64(amount, x.quoteDecimals, 'amountQuote');
+  const sec = toSecond(nowSec);
+  x.raw.collectFees(marketId, atoms, sec);
+  flows.drain(x.raw);
 }
 
 /** Distributes every market's revenue through the split (RiskEngine.distributeRevenue), in chunks. */

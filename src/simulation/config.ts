@@ -11,7 +11,8 @@ import type { LiquidationPolicy } from '../liquidation/policy.js';
 import { DEMO_POLICIES } from './venue.js';
 import { checkConfig, checkSweep, checkWaterfall } from './validate.js';
 import { ownEntry } from './shape.js';
-import type { BookModule, ImpactModel, Scenario, SimulationConfig, SweepVariant } from './types.js';
+import type { BookModule, ImpactModel, Scenario, SimulationConfig, SimulationEconomics, SweepVariant } from './types.js';
+import type { RevenueSplit } from '../economics/revenue.js';
 
 /**
  * The default scenario, calm: one-minute steps (the default `stepSeconds`), 0.08 % volatility per
@@ -47,7 +48,14 @@ export interface ResolvedConfig {
   insuranceFundQuote: string;
   vaultQuote: string;
   skip: boolean;
+  economics: ResolvedEconomics;
 }
+
+/** The economics with their defaults (`fees` and `split` stay absent when not given: the engine's own apply). */
+export type ResolvedEconomics = Required<Omit<SimulationEconomics, 'fees' | 'split'>> & Pick<SimulationEconomics, 'fees' | 'split'>;
+
+/** Volume three times the usual on a step with liquidations; revenue through the split every 60 steps. */
+export const DEFAULT_ECONOMICS: ResolvedEconomics = { turnoverPpm: 0, crashMultiplierPpm: 3_000_000, revenueEverySteps: 60, stakedPpm: 0 };
 
 function bad(field: string, detail: string, row = -1): never {
   throw inputError('InvalidScenario', field, row, detail);
@@ -72,6 +80,7 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     policy: typeof config.policy === 'object' ? config.policy : ownEntry(DEMO_POLICIES, config.policy ?? 'buffered')!,
     waterfall: waterfallOf(config.waterfall ?? 'exchange'),
     insuranceFundQuote: config.insuranceFundQuote ?? '20000000', vaultQuote: config.vaultQuote ?? '20000000', skip: config.skip ?? true,
+    economics: { ...DEFAULT_ECONOMICS, ...(config.economics ?? {}) },
   };
 }
 
@@ -119,6 +128,7 @@ export function expandSweep(config: SimulationConfig = {}): { name: string; vari
   if (sweep.marginScalePpm?.length) axes.push(['marginScalePpm', sweep.marginScalePpm]);
   if (sweep.adlRanking?.length) axes.push(['adlRanking', sweep.adlRanking]);
   if (sweep.waterfall?.length) axes.push(['waterfall', sweep.waterfall]);
+  if (sweep.revenueSplit?.length) axes.push(['revenueSplit', sweep.revenueSplit]);
   let variants: SweepVariant[] = [{}];
   for (const [key, values] of axes) variants = variants.flatMap((v) => values.map((x) => ({ ...v, [key]: x })));
   return variants.map((variant) => ({ name: variantName(variant), variant }));
@@ -130,7 +140,15 @@ function variantName(v: SweepVariant): string {
   if (v.marginScalePpm !== undefined) parts.push(`margin x${(v.marginScalePpm / 1e6).toString()}`);
   if (v.adlRanking !== undefined) parts.push(`ADL ${v.adlRanking}`);
   if (v.waterfall !== undefined) parts.push(`waterfall ${typeof v.waterfall === 'string' ? v.waterfall : 'custom'}`);
+  if (v.revenueSplit !== undefined) parts.push(`split ${splitName(v.revenueSplit)}`);
   return parts.length ? parts.join(', ') : 'base';
+}
+
+/** A split's short name: each row's non-zero shares in percent ("fees fund 50/stakers 50"). */
+function splitName(split: RevenueSplit): string {
+  const short: Record<string, string> = { insuranceFund: 'fund', backstopVault: 'vault', stakers: 'stakers', treasury: 'treasury', pnlPool: 'pnl' };
+  return Object.entries(split).map(([source, row]) => `${source === 'tradingFees' ? 'fees' : 'liq'} ${Object.entries(row ?? {})
+    .filter(([, ppm]) => ppm !== 0).map(([d, ppm]) => `${short[d] ?? d} ${(ppm as number) / 10_000}`).join('/')}`).join(', ');
 }
 
 /** The variant's waterfall: its own, or the base one with its ADL steps re-ranked. */

@@ -117,6 +117,10 @@ export class Simulator {
     // the book; a group their moves took out of range would make the check after them refuse.)
     stagePolicy(raw, policy, true);
     engine.setWaterfall(config.waterfall);
+    // The economics: every market's fees (when the configuration gives them) and the split.
+    const { fees, split } = config.economics;
+    if (fees) for (let m = 0; m < engine.marketCount; m++) engine.setMarketFees(m, fees);
+    if (split) engine.setRevenueSplit(split);
     let settledGroups = 0;
     if (settle) {
       // Paths start from a settled book: what is liquidatable at the start is liquidated first.
@@ -153,6 +157,7 @@ export class Simulator {
       if (fund > 0n) this.engine.depositInsuranceFund(fund);
       if (variant.marginScalePpm !== undefined && variant.marginScalePpm !== 1_000_000) raw.scaleMargins(variant.marginScalePpm);
       this.engine.setWaterfall(variantWaterfall(this.config.waterfall, variant));
+      if (variant.revenueSplit !== undefined) this.engine.setRevenueSplit(variant.revenueSplit);
       raw.simRunPath(this.config.skip);
       out.push(this.readPath(path, v));
     }
@@ -172,6 +177,7 @@ export class Simulator {
       cover1Quote: i64(h, at.cover1Quote),
       cover2Quote: i64(h, at.cover2Quote),
       fundExhausted: u32(h, at.fundExhausted) !== 0,
+      start: { stakerValueQuote: i64(h, at.startStakerValue), vaultNavQuote: i64(h, at.startVaultNav), treasuryQuote: i64(h, at.startTreasury) },
       accountsChecked: Number(u64(h, at.accountsChecked)),
       positionSteps: this.positions * steps,
     };
@@ -278,6 +284,11 @@ function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig, input
   h.setBigInt64(at.impactPermanentPpm, BigInt(config.impact.permanentPpm), true);
   h.setBigInt64(at.impactMaxPpm, BigInt(config.impact.maxPpm), true);
   h.setBigInt64(at.depthPpmOfOpenInterest, BigInt(config.impact.depthPpmOfOpenInterest), true);
+  const e = config.economics;
+  h.setUint32(at.turnoverPpm, e.turnoverPpm, true);
+  h.setUint32(at.crashMultiplierPpm, e.crashMultiplierPpm, true);
+  h.setUint32(at.revenueEverySteps, e.revenueEverySteps, true);
+  h.setUint32(at.stakedPpm, e.stakedPpm, true);
   raw.simArray(BigInt64Array, 'Funding', 0, m).set(inputs.fundingPpm.map(BigInt));
   if (s.kind !== 'monteCarlo') return;
   // Monte Carlo: fractions as f64 log-return units.

@@ -13,6 +13,7 @@
 import { formatAtoms, MAX_DECIMALS } from '../atoms.js';
 import { describeValue, inputError, RiskCoreError } from '../errors.js';
 import { resolveConfig } from './config.js';
+import { riskTakers } from './risk-takers.js';
 import {
   STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
   type SimulationConfig, type SimulationReport, type StepMetric, type SweepVariant, type VariantReport,
@@ -56,6 +57,7 @@ export function serializePathResult(r: PathResult): SerializedPathResult {
     cover1Quote: String(r.cover1Quote),
     cover2Quote: String(r.cover2Quote),
     fundExhausted: r.fundExhausted,
+    start: { stakerValueQuote: String(r.start.stakerValueQuote), vaultNavQuote: String(r.start.vaultNavQuote), treasuryQuote: String(r.start.treasuryQuote) },
     accountsChecked: r.accountsChecked,
     positionSteps: r.positionSteps,
   };
@@ -71,6 +73,11 @@ export function deserializePathResult(s: SerializedPathResult): PathResult {
     cover1Quote: parseAtoms(s.cover1Quote, 'cover1Quote', s),
     cover2Quote: parseAtoms(s.cover2Quote, 'cover2Quote', s),
     fundExhausted: s.fundExhausted,
+    start: {
+      stakerValueQuote: parseAtoms(s.start.stakerValueQuote, 'start.stakerValueQuote', s),
+      vaultNavQuote: parseAtoms(s.start.vaultNavQuote, 'start.vaultNavQuote', s),
+      treasuryQuote: parseAtoms(s.start.treasuryQuote, 'start.treasuryQuote', s),
+    },
     accountsChecked: s.accountsChecked,
     positionSteps: s.positionSteps,
   };
@@ -203,6 +210,8 @@ function checkReportInput(input: unknown): ReportInput {
     });
     for (const key of ['prefundedQuote', 'cover1Quote', 'cover2Quote'] as const) if (typeof r[key] !== 'bigint') shardError(`results.${key}`, `${describeValue(r[key])} is not a bigint of atoms`, i);
     if (typeof r.fundExhausted !== 'boolean') shardError('results.fundExhausted', `${describeValue(r.fundExhausted)} is not true or false`, i);
+    const start = record(r.start, 'results.start', START_KEYS, i);
+    for (const key of START_KEYS) if (typeof start[key] !== 'bigint') shardError(`results.start.${key}`, `${describeValue(start[key])} is not a bigint of atoms`, i);
     count(r.accountsChecked, 'results.accountsChecked', 0, Number.MAX_SAFE_INTEGER, i);
     count(r.positionSteps, 'results.positionSteps', 0, Number.MAX_SAFE_INTEGER, i);
   });
@@ -233,7 +242,7 @@ export function buildReport(input: ReportInput): SimulationReport {
     paths: new Set(results.map((r) => r.path)).size,
     steps,
     quoteDecimals: decimals,
-    variants: input.variants.map((v, i) => variantReport(v, perVariant[i]!, decimals, steps)),
+    variants: input.variants.map((v, i) => variantReport(v, perVariant[i]!, decimals, steps, steps * resolveConfig(input.config).stepSeconds)),
     work: {
       accountsChecked: results.reduce((a, r) => a + r.accountsChecked, 0),
       positionSteps: results.reduce((a, r) => a + r.positionSteps, 0),
@@ -243,7 +252,7 @@ export function buildReport(input: ReportInput): SimulationReport {
 }
 
 /** One variant's report from its results, sorted by path. */
-function variantReport(named: NamedVariant, results: readonly PathResult[], decimals: number, steps: number): VariantReport {
+function variantReport(named: NamedVariant, results: readonly PathResult[], decimals: number, steps: number, horizonSec: number): VariantReport {
   const paths = results.length;
   const f = (v: bigint) => formatAtoms(v, decimals);
   const meanOf = (total: bigint) => (paths === 0 ? '0' : f(floorDiv(total, BigInt(paths))));
@@ -279,8 +288,11 @@ function variantReport(named: NamedVariant, results: readonly PathResult[], deci
     liquidations: { closes: String(total('closes')), notionalQuote: f(total('closedNotionalQuote')) },
     adl: { notionalQuote: f(total('adlNotionalQuote')), accounts: String(total('adlAccounts')) },
     tranches: tranches.map((t) => ({ tranche: t.tranche, meanQuote: meanOf(t.totalAtoms), totalQuote: f(t.totalAtoms) })),
+    riskTakers: riskTakers(results, horizonSec, decimals),
     byStep: {
       insuranceFund: fan(series('insuranceFundQuote'), decimals, steps),
+      stakerValue: fan(series('stakerValueQuote'), decimals, steps),
+      vaultNav: fan(series('vaultNavQuote'), decimals, steps),
       liquidatedNotionalMean: stepMeans('closedNotionalQuote'),
       liquidatedNotional: fan(series('closedNotionalQuote'), decimals, steps),
       deficitMean: stepMeans('deficitQuote'),
@@ -318,8 +330,9 @@ const SHARD_KEYS = Object.keys({
   format: 1, version: 1, configHash: 1, config: 1, variants: 1, pathFrom: 1, pathTo: 1, quoteDecimals: 1, results: 1, elapsedMs: 1,
 } satisfies Record<keyof ShardResult, 1>);
 const RESULT_KEYS = Object.keys({
-  path: 1, variant: 1, metrics: 1, prefundedQuote: 1, cover1Quote: 1, cover2Quote: 1, fundExhausted: 1, accountsChecked: 1, positionSteps: 1,
+  path: 1, variant: 1, metrics: 1, prefundedQuote: 1, cover1Quote: 1, cover2Quote: 1, fundExhausted: 1, start: 1, accountsChecked: 1, positionSteps: 1,
 } satisfies Record<keyof SerializedPathResult, 1>);
+const START_KEYS = Object.keys({ stakerValueQuote: 1, vaultNavQuote: 1, treasuryQuote: 1 } satisfies Record<keyof PathResult['start'], 1>) as (keyof PathResult['start'])[];
 
 function record(value: unknown, field: string, keys: readonly string[], row = -1): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) shardError(field, 'an object', row);
@@ -358,7 +371,7 @@ export function checkShard(value: unknown): ShardResult {
   variants.forEach((v, i) => {
     const named = record(v, 'variants', ['name', 'variant'], i);
     if (typeof named.name !== 'string') shardError('variants.name', 'a string', i);
-    record(named.variant, 'variants.variant', ['insuranceFundQuote', 'marginScalePpm', 'adlRanking', 'waterfall'], i);
+    record(named.variant, 'variants.variant', ['insuranceFundQuote', 'marginScalePpm', 'adlRanking', 'waterfall', 'revenueSplit'], i);
   });
   const from = count(s.pathFrom, 'pathFrom', 0, resolved.paths - 1);
   const to = count(s.pathTo, 'pathTo', from + 1, resolved.paths);
@@ -378,6 +391,8 @@ export function checkShard(value: unknown): ShardResult {
     });
     for (const key of ['prefundedQuote', 'cover1Quote', 'cover2Quote'] as const) atomsText(r[key], `results.${key}`, i);
     if (typeof r.fundExhausted !== 'boolean') shardError('results.fundExhausted', `${JSON.stringify(r.fundExhausted)} is not true or false`, i);
+    const start = record(r.start, 'results.start', START_KEYS, i);
+    for (const key of START_KEYS) atomsText(start[key], `results.start.${key}`, i);
     count(r.accountsChecked, 'results.accountsChecked', 0, Number.MAX_SAFE_INTEGER, i);
     count(r.positionSteps, 'results.positionSteps', 0, Number.MAX_SAFE_INTEGER, i);
   });

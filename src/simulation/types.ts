@@ -9,6 +9,7 @@
 import type { LiquidationPolicy } from '../liquidation/policy.js';
 import type { AdlRankingName, WaterfallConfig } from '../waterfall/config.js';
 import type { BookShape } from '../synth.js';
+import type { RevenueSplit } from '../economics/revenue.js';
 
 /**
  * Monte Carlo: geometric Brownian motion with jumps, per market and step,
@@ -73,6 +74,25 @@ export interface ImpactModel {
   maxPpm?: number;
 }
 
+/**
+ * The other side of the venue (docs/SIMULATION.md, "Revenue and risk-takers"): trading volume and its
+ * fees, the revenue split, and who owns the insurance funds.
+ */
+export interface SimulationEconomics {
+  /** Every market's trading fees, ppm of notional (default: the markets keep theirs, none on the synthetic book). */
+  fees?: { makerPpm: number; takerPpm: number };
+  /** Volume per step, ppm of each market's open-interest notional (default 0: no trading). */
+  turnoverPpm?: number;
+  /** The volume of a step with liquidations, ppm of the usual (default 3,000,000: three times). */
+  crashMultiplierPpm?: number;
+  /** The fee pools go through the split every this many steps (default 60; 0: never). */
+  revenueEverySteps?: number;
+  /** The revenue split (default: everything to the insurance fund). */
+  split?: RevenueSplit;
+  /** The stakers' share of each insurance fund at the start of a path, ppm (default 0: the engine's own stakes). */
+  stakedPpm?: number;
+}
+
 /** One variant of a sweep: what differs from the base configuration. */
 export interface SweepVariant {
   insuranceFundQuote?: string;
@@ -81,6 +101,8 @@ export interface SweepVariant {
   adlRanking?: AdlRankingName;
   /** A waterfall preset name (socialization policy), or a configuration. */
   waterfall?: string | WaterfallConfig;
+  /** The revenue split of the variant. */
+  revenueSplit?: RevenueSplit;
 }
 
 /** A grid: the cartesian product of the lists given, every variant run on the same paths. */
@@ -89,6 +111,7 @@ export interface Sweep {
   marginScalePpm?: readonly number[];
   adlRanking?: readonly AdlRankingName[];
   waterfall?: readonly string[];
+  revenueSplit?: readonly RevenueSplit[];
 }
 
 /**
@@ -123,6 +146,8 @@ export interface SimulationConfig {
   sweep?: Sweep;
   /** Skip accounts that prices cannot have made liquidatable (default true); results are identical. */
   skip?: boolean;
+  /** Trading volume, fees, the revenue split and the funds' stakers. */
+  economics?: SimulationEconomics;
 }
 
 /** Per-step metrics, in this order, in each path's `steps` table (exact integers). */
@@ -131,7 +156,7 @@ export const STEP_METRICS = [
   'adlNotionalQuote', 'adlAccounts', 'socializedQuote', 'uncoveredQuote', 'residueQuote', 'rounds',
   'coveredInsuranceFund', 'coveredBackstopVault', 'coveredAdl', 'coveredSocializeFunding', 'coveredHaircutGains',
   'coveredHaircutDeposits', 'coveredHaircutVaultShares', 'coveredDefaulterFund', 'coveredOperatorCapital',
-  'coveredMembersFund', 'coveredAssessments',
+  'coveredMembersFund', 'coveredAssessments', 'feeRevenueQuote', 'treasuryQuote', 'stakerValueQuote',
 ] as const;
 export type StepMetric = (typeof STEP_METRICS)[number];
 
@@ -148,6 +173,8 @@ export interface PathResult {
   cover2Quote: bigint;
   /** Whether some deficit went past the insurance-fund steps (empty, at its floor or at a cap). */
   fundExhausted: boolean;
+  /** At the path's start: the stakers' holdings, the vault's NAV, the treasury. */
+  start: { stakerValueQuote: bigint; vaultNavQuote: bigint; treasuryQuote: bigint };
   /** Work, not results: account checks done and position-steps covered (with or without skipping). */
   accountsChecked: number;
   positionSteps: number;
@@ -177,6 +204,7 @@ export interface SerializedPathResult {
   cover1Quote: string;
   cover2Quote: string;
   fundExhausted: boolean;
+  start: { stakerValueQuote: string; vaultNavQuote: string; treasuryQuote: string };
   accountsChecked: number;
   positionSteps: number;
 }
@@ -200,6 +228,32 @@ export interface Distribution {
   max: string;
 }
 
+export interface ReturnStats {
+  /** The class's holdings at the start (quote units; the same on every path of a variant). */
+  startQuote: string;
+  /** Mean over paths of the return over the horizon, ppm, and of its annualized value. */
+  meanReturnPpm: number;
+  annualizedReturnPpm: number;
+  /** The 5th percentile of the return over paths (the tail), ppm. */
+  p5ReturnPpm: number;
+  /** Share of paths that ended below the start. */
+  lossProbability: number;
+  /** Peak-to-trough fall of the holdings within a path, ppm of the peak: mean and 95th percentile over paths. */
+  maxDrawdown: { meanPpm: number; p95Ppm: number };
+}
+
+export interface RiskTakersReport {
+  stakers: ReturnStats;
+  vaultDepositors: ReturnStats;
+  /** Stakers and vault depositors together: the efficiency frontier's class. */
+  combined: ReturnStats;
+  /** Means over paths: fees charged on the simulated volume, and what the treasury gained. */
+  feeRevenueQuote: string;
+  treasuryGainQuote: string;
+  /** Share of paths on which winners were hit: ADL, a haircut or a socialization covered some loss. */
+  winnersHitProbability: number;
+}
+
 export interface VariantReport {
   name: string;
   variant: SweepVariant;
@@ -220,8 +274,13 @@ export interface VariantReport {
   adl: { notionalQuote: string; accounts: string };
   /** Mean over paths of each tranche's cover, then uncovered, in waterfall order (quote units). */
   tranches: { tranche: string; meanQuote: string; totalQuote: string }[];
+  /** What the stakers and the vault's depositors made, and how often winners were hit. */
+  riskTakers: RiskTakersReport;
   byStep: {
     insuranceFund: Fan;
+    /** The stakers' holdings and the vault's NAV at each step's end. */
+    stakerValue: Fan;
+    vaultNav: Fan;
     /** Mean over paths of the notional closed by liquidations at each step. */
     liquidatedNotionalMean: string[];
     liquidatedNotional: Fan;

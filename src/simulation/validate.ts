@@ -22,7 +22,7 @@ import { WATERFALL_PRESETS, type TrancheKind, type WaterfallConfig } from '../wa
 import type { LiquidationPolicy } from '../liquidation/policy.js';
 import type { BookShape } from '../synth.js';
 import { DEMO_POLICIES } from './venue.js';
-import type { ImpactModel, MonteCarloScenario, ReplayScenario, Scenario, ShockGridScenario, SimulationConfig, Sweep } from './types.js';
+import type { ImpactModel, MonteCarloScenario, ReplayScenario, Scenario, ShockGridScenario, SimulationConfig, SimulationEconomics, Sweep } from './types.js';
 
 /** A non-negative amount in quote units as a decimal string ("20000000", "1500.5"). */
 export function amount(value: unknown, field: string, row = -1): string {
@@ -52,7 +52,7 @@ function perMarket(value: unknown, field: string, min: number, max: number): voi
 
 const CONFIG_KEYS = Object.keys({
   book: 1, scenario: 1, paths: 1, steps: 1, seed: 1, stepSeconds: 1, fundingRatePpm: 1, impact: 1, maxRoundsPerStep: 1,
-  policy: 1, waterfall: 1, insuranceFundQuote: 1, vaultQuote: 1, sweep: 1, skip: 1,
+  policy: 1, waterfall: 1, insuranceFundQuote: 1, vaultQuote: 1, sweep: 1, skip: 1, economics: 1,
 } satisfies Record<keyof SimulationConfig, 1>);
 
 /** Checks a configuration's shape (module comment); throws InputError(InvalidScenario) naming the field. */
@@ -74,6 +74,38 @@ export function checkConfig(config: unknown): asserts config is SimulationConfig
   if (has('vaultQuote')) amount(c.vaultQuote, 'vaultQuote');
   if (has('sweep')) checkSweep(c.sweep);
   if (has('skip')) bool(c.skip, 'skip');
+  if (has('economics')) checkEconomics(c.economics);
+}
+
+const ECONOMICS_RANGES = {
+  turnoverPpm: [0, 1_000_000_000], crashMultiplierPpm: [0, 1_000_000_000], revenueEverySteps: [0, 100_000], stakedPpm: [0, 1_000_000],
+} satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split'>, [number, number]>;
+
+/** The economics: fees, volume, the split, the stakers' share. */
+function checkEconomics(value: unknown): void {
+  const e = object(value, 'economics', [...Object.keys(ECONOMICS_RANGES), 'fees', 'split']);
+  for (const [key, [min, max]] of Object.entries(ECONOMICS_RANGES)) if (e[key] !== undefined) int(e[key], `economics.${key}`, min, max);
+  if (e.fees !== undefined) {
+    const f = object(e.fees, 'economics.fees', ['makerPpm', 'takerPpm']);
+    const taker = int(f.takerPpm, 'economics.fees.takerPpm', 0, 1_000_000);
+    int(f.makerPpm, 'economics.fees.makerPpm', -taker, 1_000_000);
+  }
+  if (e.split !== undefined) checkSplit(e.split, 'economics.split');
+}
+
+const SOURCES = ['tradingFees', 'liquidationFees'];
+const DESTINATIONS = ['insuranceFund', 'backstopVault', 'stakers', 'treasury', 'pnlPool'];
+
+/** A revenue split: rows of ppm by destination, each summing to 10^6 (`field`, row: the sweep's item). */
+export function checkSplit(value: unknown, field: string, row = -1): void {
+  const s = object(value, field, SOURCES, row);
+  for (const source of SOURCES) {
+    if (s[source] === undefined) continue;
+    const r = object(s[source], `${field}.${source}`, DESTINATIONS, row);
+    let sum = 0;
+    for (const d of DESTINATIONS) if (r[d] !== undefined) sum += int(r[d], `${field}.${source}.${d}`, 0, 1_000_000, row);
+    if (sum !== 1_000_000) bad(`${field}.${source}`, `the shares sum to ${sum}, not 1000000`, row);
+  }
 }
 
 const BOOK_KEYS = Object.keys({ accounts: 1, markets: 1, positionsPerAccount: 1, seed: 1, isolatedPpm: 1, chunk: 1 } satisfies Record<keyof Omit<BookShape, 'onProgress'>, 1>);
@@ -250,7 +282,7 @@ function checkTranche(value: unknown, path: string, j: number, rankingFunction: 
   }
 }
 
-const SWEEP_KEYS = Object.keys({ insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1 } satisfies Record<keyof Sweep, 1>);
+const SWEEP_KEYS = Object.keys({ insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1 } satisfies Record<keyof Sweep, 1>);
 
 /** The sweep: each axis a list (row: the item). */
 export function checkSweep(value: unknown): void {
@@ -259,4 +291,5 @@ export function checkSweep(value: unknown): void {
   if (s.marginScalePpm !== undefined) list(s.marginScalePpm, 'sweep.marginScalePpm').forEach((v, i) => int(v, 'sweep.marginScalePpm', 1, 10_000_000, i));
   if (s.adlRanking !== undefined) list(s.adlRanking, 'sweep.adlRanking').forEach((v, i) => oneOf(v, 'sweep.adlRanking', ADL_RANKINGS, i));
   if (s.waterfall !== undefined) list(s.waterfall, 'sweep.waterfall').forEach((v, i) => checkWaterfall(v, 'sweep.waterfall', i));
+  if (s.revenueSplit !== undefined) list(s.revenueSplit, 'sweep.revenueSplit').forEach((v, i) => checkSplit(v, 'sweep.revenueSplit', i));
 }

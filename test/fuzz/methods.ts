@@ -202,6 +202,9 @@ export const METHODS: readonly Method[] = [
     slots: [{ path: [0], kind: ANY }, { path: [0, 'tradingFees'], kind: ANY, optional: true }, { path: [0, 'tradingFees', 'insuranceFund'], kind: PPM },
       { path: [0, 'liquidationFees', 'stakers'], kind: PPM }],
     call: (c, a) => e(c).setRevenueSplit(a[0] as never) },
+  { name: 'collectFees', args: (c) => [market(c), quote(c), c.rng.chance(0.3) ? undefined : c.rng.int(0, 1e6)],
+    slots: [{ path: [0], kind: MARKET }, { path: [1], kind: Q() }, { path: [2], kind: SECONDS, optional: true }],
+    call: (c, a) => e(c).collectFees(a[0] as number, a[1] as bigint, a[2] as number) },
   { name: 'distributeRevenue', args: (c) => [c.rng.chance(0.3) ? undefined : c.rng.int(0, 1e6)], slots: [{ path: [0], kind: SECONDS, optional: true }],
     call: (c, a) => e(c).distributeRevenue(a[0] as number) },
   ...(['deposit', 'withdraw', 'vaultDeposit', 'addDefaultFundContribution'] as const).map((name): Method => ({

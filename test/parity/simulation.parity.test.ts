@@ -125,12 +125,16 @@ describe('simulation parity: the core\'s step loop against the document, through
     const path = prices ?? lastPathPrices(sim);
     const engine = await venue(fundQuote, waterfall);
     try {
-      // The path starts as a variant is applied: the waterfall set (docs/SIMULATION.md, "Setting up").
+      // The path starts as a variant is applied: the waterfall set (docs/SIMULATION.md, "Setting up"),
+      // the economics' fees and split as the configuration gives them.
       engine.setWaterfall(waterfall);
-      const c = sim.config;
+      const c = sim.config, e = c.economics;
+      if (e.fees) for (let m = 0; m < engine.marketCount; m++) engine.setMarketFees(m, e.fees);
+      if (e.split) engine.setRevenueSplit(e.split);
       const model = runStepLoop(engine, {
         prices: path, policy: POLICY, waterfall, maxRoundsPerStep: c.maxRoundsPerStep, stepSeconds: c.stepSeconds, startSec: 0,
         fundingRatePpm: Array.from({ length: engine.marketCount }, () => BigInt(c.fundingRatePpm as number)), impact: c.impact,
+        ...(e.turnoverPpm > 0 ? { economics: { turnoverPpm: BigInt(e.turnoverPpm), crashMultiplierPpm: BigInt(e.crashMultiplierPpm), revenueEverySteps: e.revenueEverySteps } } : {}),
       });
       const steps = c.steps;
       for (let t = 1; t <= steps; t++) {
@@ -156,6 +160,22 @@ describe('simulation parity: the core\'s step loop against the document, through
     expect(sumB(results.map((r) => total(r, 'deficitQuote')))).toBeGreaterThan(0n);
     expect(sumB(results.map((r) => total(r, 'coveredBackstopVault')))).toBeGreaterThan(0n);
     expect(sumB(results.map((r) => total(r, 'adlAccounts')))).toBeGreaterThan(0n);
+    sim.dispose();
+  });
+
+  it('volume, fees and the revenue split on crash paths: fee revenue, treasury and fund every step', async () => {
+    const FUND = 300_000_000n;
+    const economics = {
+      fees: { makerPpm: -100, takerPpm: 700 }, turnoverPpm: 20_000, crashMultiplierPpm: 2_500_000, revenueEverySteps: 3,
+      split: { tradingFees: { insuranceFund: 300_000, backstopVault: 200_000, treasury: 400_000, pnlPool: 100_000 }, liquidationFees: { insuranceFund: 600_000, treasury: 400_000 } },
+    };
+    const sim = Simulator.fromEngine(await venue(FUND), config(CRASH_SCENARIO, { economics }));
+    const results: PathResult[] = [];
+    for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND));
+    // Not vacuous: fees were charged, the treasury grew, and crash steps carried the multiplier.
+    expect(sumB(results.map((r) => total(r, 'feeRevenueQuote')))).toBeGreaterThan(0n);
+    expect(results.some((r) => r.metrics[STEP_METRICS.indexOf('treasuryQuote')]!.at(-1)! > 0n)).toBe(true);
+    expect(sumB(results.map((r) => total(r, 'closes')))).toBeGreaterThan(0n);
     sim.dispose();
   });
 

@@ -23,6 +23,7 @@ export function everyPublicCall(ids: CallIds): EngineCall[] {
     ['setMarketFees', (e) => e.setMarketFees(ids.market, { makerPpm: 0, takerPpm: 500 })],
     ['setRevenueSplit', (e) => e.setRevenueSplit({ tradingFees: { insuranceFund: 1_000_000 } })],
     ['distributeRevenue', (e) => e.distributeRevenue(0)],
+    ['collectFees', (e) => e.collectFees(ids.market, 1n)],
     ['revenue', (e) => e.revenue()],
     ['addMarket', (e) => e.addMarket({ baseDecimals: 0, markPrice: 100n, curve: { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } })],
     ['market', (e) => e.market(market)],

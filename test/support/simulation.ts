@@ -56,6 +56,8 @@ export interface StepLoopInput {
   stepSeconds: number;
   /** The waterfall clock before step 1 (the doc's startSec). */
   startSec: number;
+  /** Volume and revenue (docs/SIMULATION.md, "Revenue and risk-takers"); none when absent. */
+  economics?: { turnoverPpm: bigint; crashMultiplierPpm: bigint; revenueEverySteps: number };
 }
 
 export interface StepLoopResult {
@@ -208,9 +210,32 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
         level[i] = lv < 1n ? 1n : lv;
       }
     }
-    // 5. Metrics at the end of the step.
+    // 6. Economics: the volume's fees into the pools (more volume on a step with closes); every
+    // revenueEverySteps steps the pools through the split, and the vault account checked again.
+    const e = input.economics;
+    if (e) {
+      const now = input.startSec + t * input.stepSeconds;
+      const k6 = metrics[k('closes')]![t - 1]! > 0n ? e.crashMultiplierPpm : E6;
+      const fees = engine.revenue().markets;
+      const feeOn = (volume: bigint, ppm: bigint): bigint => (ppm >= 0n ? ceilDivB(volume * ppm, E6) : -floorDivB(volume * -ppm, E6));
+      for (const i of ids) {
+        const x = engine.market(i);
+        const oi = floorDivB(x.openInterestLongBase * x.markPrice, scale[i]!);
+        const volume = floorDivB(floorDivB(oi * e.turnoverPpm, E6) * k6, E6);
+        const revenue = feeOn(volume, BigInt(fees[i]!.takerFeePpm)) + feeOn(volume, BigInt(fees[i]!.makerFeePpm));
+        if (revenue > 0n) engine.collectFees(i, revenue, now);
+        add('feeRevenueQuote', t, revenue);
+      }
+      if (e.revenueEverySteps > 0 && t % e.revenueEverySteps === 0) {
+        engine.distributeRevenue(now);
+        const vault = engine.vault().accountId;
+        if (vault !== null) engine.check({ accounts: [vault] });
+      }
+    }
+    // 7. Metrics at the end of the step.
     metrics[k('insuranceFundQuote')]![t - 1] = fundTotal();
     metrics[k('vaultNavQuote')]![t - 1] = vaultNav();
+    metrics[k('treasuryQuote')]![t - 1] = engine.revenue().treasuryQuote;
   }
   const losses = [...loss.values()].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
   const cover1Quote = losses[0] ?? 0n;

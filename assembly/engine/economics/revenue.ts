@@ -68,6 +68,26 @@ export function setRevenueSplit(source: u32, fund: u32, vault: u32, stakers: u32
   return Status.Ok;
 }
 
+/**
+ * Adds fees the venue charged outside the engine (its matching engine's own schedule, or a
+ * simulation's volume) to market m's fee pool: new money into the venue. Errors: UnknownMarket;
+ * OutOfRange (AmountQuote) for an amount outside 1..2^62; Overflow when the pool would pass 2^62.
+ */
+export function collectFees(m: u32, amount: i64, nowSec: i64): i32 {
+  clearError();
+  clearFlows();
+  if (!isMarket(m)) return fail(Status.UnknownMarket, Field.MarketId, -1);
+  if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+  const e = marketEconPtr(m);
+  const pool = load<i64>(e, MarketEconRecord.feePool) + amount;
+  if (pool > AMOUNT_LIMIT) return fail(Status.Overflow, Field.AmountQuote, -1);
+  ledgerMark();
+  store<i64>(e, pool, MarketEconRecord.feePool);
+  addFlow(FlowKind.TradingFee, RevenueSource.TradingFees, NO_CODE, NONE, m, amount, nowSec);
+  ledgerCheck(amount, 'conservation: collected fees enter the venue');
+  return Status.Ok;
+}
+
 // The shares of one market's distribution, by destination (filled by planMarket, applied by applyMarket).
 const TRADING = memory.data(<i32>(DESTINATIONS << 3), 8);
 const LIQUIDATION = memory.data(<i32>(DESTINATIONS << 3), 8);
@@ -160,9 +180,17 @@ export function distributeRevenue(first: u32, nowSec: i64): i32 {
   clearError();
   clearFlows();
   if (first > marketCount) return fail(Status.UnknownMarket, Field.MarketId, -1);
+  return distributeFrom(first, nowSec, true);
+}
+
+/**
+ * Distributes markets from `first` on (all of them when `chunked` is false: a simulated path, which
+ * writes no flow rows); answer0 is the next market. See distributeRevenue.
+ */
+export function distributeFrom(first: u32, nowSec: i64, chunked: bool): i32 {
   ledgerMark();
   let m = first;
-  while (m < marketCount && load<u32>(ECONOMICS, EconomicsRecord.flows) + ROWS_PER_MARKET <= FLOW_ROWS) {
+  while (m < marketCount && (!chunked || load<u32>(ECONOMICS, EconomicsRecord.flows) + ROWS_PER_MARKET <= FLOW_ROWS)) {
     const st = planMarket(m);
     if (st != Status.Ok) { ledgerCheck(0, 'conservation: a distribution moves money inside the venue'); return st; }
     applyMarket(m, nowSec);
@@ -172,3 +200,6 @@ export function distributeRevenue(first: u32, nowSec: i64): i32 {
   ledgerCheck(0, 'conservation: a distribution moves money inside the venue');
   return Status.Ok;
 }
+
+/** The account the last distribution credited the vault's shares to, or NONE (the simulation rechecks it). */
+export function vaultCredited(): u32 { return vaultTarget(); }

@@ -29,7 +29,8 @@ import { RUN_RECORD, setAuditToHost } from '../waterfall/steps';
 import { stepPtr, WF_STATE } from '../waterfall/config';
 import { backstopPayer } from '../waterfall/prefunded';
 import { defaultFundSum, vaultNav } from '../waterfall/parties';
-import { BALANCES } from '../funds';
+import { BALANCES, setFlows } from '../funds';
+import { beginPathEconomics, chargeVolume, creditedAccount, distributeStep, stakerValueQuote, treasuryQuote } from './economics';
 import { layOutRegions, Region, regionPtr } from './area';
 import { bookAsRestored, markAllDirty, markDirty, pathEnded, prepareSnapshot, simulationPrepared } from './snapshot';
 import { preparePaths } from './paths';
@@ -108,6 +109,7 @@ export function simRunPath(skip: bool): i32 {
   const maxRounds = load<u32>(header, SimHeaderRecord.maxRounds);
   beginPathChecks(skip);
   setAuditToHost(false);
+  setFlows(false);
   setFiguresOnDemand(true);
   memory.fill(metrics, 0, <usize>steps * METRICS * 8);
   memory.fill(loss, 0, <usize>accountCount << 3);
@@ -118,9 +120,15 @@ export function simRunPath(skip: bool): i32 {
   // Prefunded resources at the start: funds, vault, default fund, operator capital.
   let prefunded = checkedAdd(fundTotal(), vaultNav());
   prefunded = checkedAdd(checkedAdd(prefunded, defaultFundSum()), checkedAdd(load<i64>(BALANCES, BalancesRecord.operatorLayer1), load<i64>(BALANCES, BalancesRecord.operatorLayer2)));
-  if (prefunded == OVERFLOWED) return fail(Status.Overflow, Field.FundId, -1);
+  if (prefunded == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
   store<i64>(header, prefunded, SimHeaderRecord.prefundedQuote);
   firstEpoch();
+  beginPathEconomics(header);
+  const staked0 = stakerValueQuote(), nav0 = vaultNav();
+  if (staked0 == OVERFLOWED || nav0 == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
+  store<i64>(header, staked0, SimHeaderRecord.startStakerValue);
+  store<i64>(header, nav0, SimHeaderRecord.startVaultNav);
+  store<i64>(header, treasuryQuote(), SimHeaderRecord.startTreasury);
   let st = Status.Ok;
   if (snapshotChecked && bookAsRestored()) {
     // The book as the snapshot holds it (a fund top-up or a waterfall does not change it): its
@@ -176,18 +184,40 @@ export function simRunPath(skip: bool): i32 {
       if (st != Status.Ok) return finish(st);
       moveLevels(); // the next step's marks
     }
-    const funds = fundTotal(), nav = vaultNav();
-    if (funds == OVERFLOWED || nav == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
+    st = stepEconomics(t, startSec + <i64>t * stepSec);
+    if (st != Status.Ok) return finish(st);
+    const funds = fundTotal(), nav = vaultNav(), staked = stakerValueQuote();
+    if (funds == OVERFLOWED || nav == OVERFLOWED || staked == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
     store<i64>(metric(t, Metric.InsuranceFund), funds);
     store<i64>(metric(t, Metric.VaultNav), nav);
+    store<i64>(metric(t, Metric.Treasury), treasuryQuote());
+    store<i64>(metric(t, Metric.StakerValue), staked);
   }
   return finish(Status.Ok);
+}
+
+/**
+ * Step t's economics (economics.ts): the volume's fees into the pools (more volume on a step with
+ * liquidations), and every `revenueEverySteps` steps the pools through the split; a vault account
+ * the split credited is checked again.
+ */
+function stepEconomics(t: u32, nowSec: i64): i32 {
+  const fees = chargeVolume(header, load<i64>(metric(t, Metric.Closes)) > 0);
+  if (fees == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, <i32>t);
+  store<i64>(metric(t, Metric.FeeRevenue), fees);
+  const every = load<u32>(header, SimHeaderRecord.revenueEverySteps);
+  if (every == 0 || t % every != 0) return Status.Ok;
+  const st = distributeStep(nowSec);
+  if (st != Status.Ok) return st;
+  const v = creditedAccount();
+  return v == NONE || recheck(v) ? Status.Ok : Status.Overflow;
 }
 
 function finish(st: i32): i32 {
   if (st != Status.Ok) markAllDirty();
   pathEnded();
   setAuditToHost(true);
+  setFlows(true);
   setFiguresOnDemand(false);
   store<i64>(header, top1, SimHeaderRecord.cover1Quote);
   store<i64>(header, top1 + top2, SimHeaderRecord.cover2Quote);
