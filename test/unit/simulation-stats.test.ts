@@ -233,3 +233,34 @@ describe('simulation stats: shards', () => {
     expect(() => mergeShards([{ ...s, results: [...s.results, shard(2, 3).results[0]!] }])).toThrow('path 2 of variant 0 is outside the shard');
   });
 });
+
+describe('simulation stats: risk-takers', () => {
+  it('returns, annualized returns, drawdowns and P(loss) per class, worked by hand', () => {
+    // Two paths of 3 steps of 60 s (horizon 180 s). Stakers start at 1,000 atoms on both.
+    //   path 0: 1,100, 900, 1,200 -> r = 200 * 10^6 / 1,000 = 200,000 ppm; peak 1,100 then 900:
+    //           drawdown floor(200 * 10^6 / 1,100) = 181,818 ppm; no loss.
+    //   path 1: 1,000, 800, 950   -> r = -50,000 ppm; drawdown floor(200 * 10^6 / 1,000) = 200,000; a loss.
+    // Mean r = 75,000; annualized floor(75,000 * 31,536,000 / 180) = 13,140,000,000 ppm.
+    // p5 of r (nearest rank ceil(0.05 * 2) = 1): -50,000. Drawdowns: mean floor(381,818 / 2) = 190,909; p95 rank 2: 200,000.
+    // The vault starts at 0 on both paths: no return, no drawdown, no loss. Combined = stakers + vault.
+    const start = { stakerValueQuote: 1_000n, vaultNavQuote: 0n, treasuryQuote: 5n };
+    const results = [
+      pathResult(0, 0, 3, { stakerValueQuote: [1_100, 900, 1_200], feeRevenueQuote: [10, 0, 3], treasuryQuote: [5, 9, 15] }, { start }),
+      pathResult(1, 0, 3, { stakerValueQuote: [1_000, 800, 950], coveredAdl: [0, 7, 0], treasuryQuote: [5, 5, 6] }, { start }),
+    ];
+    const input: ReportInput = {
+      config: { steps: 3, stepSeconds: 60 }, configHash: 'x', variants: [{ name: 'base', variant: {} }], results, quoteDecimals: 0, steps: 3, elapsedMs: 1,
+    };
+    const r = buildReport(input).variants[0]!.riskTakers;
+    expect(r.stakers).toEqual({
+      startQuote: '1000', meanReturnPpm: 75_000, annualizedReturnPpm: 13_140_000_000, p5ReturnPpm: -50_000, lossProbability: 0.5,
+      maxDrawdown: { meanPpm: 190_909, p95Ppm: 200_000 },
+    });
+    expect(r.vaultDepositors).toMatchObject({ startQuote: '0', meanReturnPpm: 0, lossProbability: 0, maxDrawdown: { meanPpm: 0, p95Ppm: 0 } });
+    expect(r.combined).toEqual(r.stakers);
+    // Fees: (13 + 0) / 2 = 6.5 -> 6; treasury gains (15 - 5) and (6 - 5): mean floor(11 / 2) = 5.
+    expect([r.feeRevenueQuote, r.treasuryGainQuote]).toEqual(['6', '5']);
+    // Winners were hit (ADL covered something) on path 1 only.
+    expect(r.winnersHitProbability).toBe(0.5);
+  });
+});
