@@ -177,3 +177,52 @@ export function liquidationChart(mean: readonly string[], p95: readonly string[]
   legend(f, [['mean', COLORS.bar], ['p95', COLORS.p95]]);
   return close(f);
 }
+
+/** One variant on the efficiency frontier. */
+export interface FrontierPoint {
+  name: string;
+  /** Risk-takers' mean annualized return, ppm (y). */
+  returnPpm: number;
+  /** Their tail loss: the 95th percentile of the maximum drawdown, ppm of the peak (x). */
+  tailLossPpm: number;
+  /** Share of paths on which winners were hit (ADL, haircuts, socialization): the mark's colour and size. */
+  hitProbability: number;
+}
+
+/**
+ * The efficiency frontier: every variant placed by the risk-takers' expected return (y, % a year)
+ * against their tail loss (x, % drawdown), the mark's size and redness growing with the probability
+ * that winners were hit. Each mark carries its numbers: `<circle data-variant="i" data-return-ppm
+ * data-tail-loss-ppm data-hit-probability>`.
+ */
+export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions): string {
+  const id = escapeXml(o.id);
+  const left = 84, top = 46, width = WIDTH - left - 16, height = HEIGHT - top - 44;
+  const xs = niceScale(0, points.reduce((a, p) => Math.max(a, p.tailLossPpm / 1e4), 0));
+  const ys = niceScale(points.reduce((a, p) => Math.min(a, p.returnPpm / 1e4), 0), points.reduce((a, p) => Math.max(a, p.returnPpm / 1e4), 0));
+  const x = (v: number) => left + (width * (v - xs.min)) / (xs.max - xs.min);
+  const y = (v: number) => top + height * (1 - (v - ys.min) / (ys.max - ys.min));
+  const label = (v: number) => `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(v)} %`;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${id}-title ${id}-desc" id="${id}" class="chart"`
+      + ` width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<title id="${id}-title">${escapeXml(o.title)}</title>`,
+    `<desc id="${id}-desc">Each variant: the risk-takers' mean annualized return (percent, vertical) against the 95th percentile of their maximum drawdown (percent, horizontal); larger and redder marks: winners hit more often.</desc>`,
+    `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`,
+  ];
+  ys.ticks.forEach((t) => parts.push(`<line x1="${left}" x2="${left + width}" y1="${px(y(t))}" y2="${px(y(t))}" stroke="${t === 0 ? COLORS.axis : COLORS.grid}"/>`,
+    `<text x="${left - 6}" y="${px(y(t) + 4)}" text-anchor="end">${escapeXml(label(t))}</text>`));
+  xs.ticks.forEach((t) => parts.push(`<line x1="${px(x(t))}" x2="${px(x(t))}" y1="${top}" y2="${top + height}" stroke="${COLORS.grid}"/>`,
+    `<text x="${px(x(t))}" y="${top + height + 14}" text-anchor="middle">${escapeXml(label(t))}</text>`));
+  parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">return, % a year</text>`,
+    `<text x="${px(left + width / 2)}" y="${HEIGHT - 6}" text-anchor="middle" class="axis-label">tail loss: p95 of the maximum drawdown, %</text>`);
+  points.forEach((p, i) => {
+    const r = 4 + 8 * p.hitProbability;
+    const red = Math.round(40 + 200 * p.hitProbability), blue = Math.round(180 - 150 * p.hitProbability);
+    parts.push(`<circle data-variant="${i}" data-return-ppm="${p.returnPpm}" data-tail-loss-ppm="${p.tailLossPpm}" data-hit-probability="${p.hitProbability}"`
+      + ` cx="${px(x(p.tailLossPpm / 1e4))}" cy="${px(y(p.returnPpm / 1e4))}" r="${px(r)}" fill="rgb(${red},80,${blue})" fill-opacity="0.75">`
+      + `<title>${escapeXml(`${p.name}: return ${label(p.returnPpm / 1e4)} a year, tail loss ${label(p.tailLossPpm / 1e4)}, winners hit on ${label(p.hitProbability * 100)} of paths`)}</title></circle>`,
+    `<text x="${px(x(p.tailLossPpm / 1e4) + r + 3)}" y="${px(y(p.returnPpm / 1e4) + 4)}">${escapeXml(String(i))}</text>`);
+  });
+  return [...parts, '</svg>'].join('');
+}

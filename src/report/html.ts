@@ -4,9 +4,10 @@
  * (`<script type="application/json" id="report-data">`) so tools can read the exact numbers back.
  *
  * Layout: the run (paths, steps, seed, scenario), the sweep comparison (one row per variant, best and
- * worst mean socialized loss highlighted), then each variant's summary tables and its three charts.
+ * worst mean socialized loss highlighted), the risk-takers' efficiency frontier with its table, then
+ * each variant's summary tables and its charts.
  */
-import { escapeXml, fanChart, liquidationChart, trancheChart } from './charts.js';
+import { escapeXml, fanChart, frontierChart, liquidationChart, trancheChart } from './charts.js';
 import type { Distribution, SimulationReport, SweepVariant, VariantReport } from '../simulation/types.js';
 
 const CSS = `
@@ -39,14 +40,47 @@ function row(cells: readonly string[], attrs = ''): string {
 const th = (text: string) => `<th scope="col">${e(text)}</th>`;
 const num = (text: string, col = '') => `<td class="num"${col ? ` data-col="${col}"` : ''}>${e(text)}</td>`;
 
-/** The charts of one variant: insurance fund fan, loss waterfall by tranche, liquidation volume. `id` prefixes element ids. */
+/**
+ * The charts of one variant: insurance fund fan, loss waterfall by tranche, liquidation volume, and
+ * where they hold something, the stakers' holdings and the vault's NAV. `id` prefixes element ids.
+ */
 export function renderCharts(variant: VariantReport, decimals: number, id = 'chart'): string {
   const o = (suffix: string, title: string) => ({ id: `${id}-${suffix}`, title: `${variant.name}: ${title}`, decimals });
+  const held = (start: string) => atoms(start) !== 0n;
   return `<div class="charts">${[
     fanChart(variant.byStep.insuranceFund, o('fund', 'insurance fund balance')),
     trancheChart(variant.tranches, o('tranches', 'mean loss covered by tranche')),
     liquidationChart(variant.byStep.liquidatedNotionalMean, variant.byStep.liquidatedNotional.p95, o('liquidations', 'liquidated notional per step')),
+    ...(held(variant.riskTakers.stakers.startQuote) ? [fanChart(variant.byStep.stakerValue, o('stakers', 'insurance-fund stakers\' holdings'))] : []),
+    ...(held(variant.riskTakers.vaultDepositors.startQuote) ? [fanChart(variant.byStep.vaultNav, o('vault', 'backstop vault NAV'))] : []),
   ].join('')}</div>`;
+}
+
+const ppmPercent = (ppm: number) => `${(ppm / 1e4).toFixed(2)} %`;
+
+/**
+ * The risk-takers' side: the efficiency frontier (every variant by return against tail loss, marked
+ * by how often winners were hit) and a table per class.
+ */
+function riskTakersSection(r: SimulationReport): string {
+  const points = r.variants.map((v) => ({
+    name: v.name, returnPpm: v.riskTakers.combined.annualizedReturnPpm, tailLossPpm: v.riskTakers.combined.maxDrawdown.p95Ppm,
+    hitProbability: v.riskTakers.winnersHitProbability,
+  }));
+  const head = ['#', 'Variant', 'Stakers: return a year', 'p5 return', 'P(loss)', 'Drawdown p95', 'Vault: return a year', 'p5 return', 'P(loss)',
+    'Drawdown p95', 'Winners hit', 'Fee revenue', 'Treasury gain'];
+  const rows = r.variants.map((v, i) => {
+    const s = v.riskTakers.stakers, d = v.riskTakers.vaultDepositors;
+    return row([num(String(i)), `<th scope="row">${e(v.name)}</th>`, num(ppmPercent(s.annualizedReturnPpm), 'stakers-return'), num(ppmPercent(s.p5ReturnPpm)),
+      num(percent(s.lossProbability)), num(ppmPercent(s.maxDrawdown.p95Ppm)), num(ppmPercent(d.annualizedReturnPpm), 'vault-return'), num(ppmPercent(d.p5ReturnPpm)),
+      num(percent(d.lossProbability)), num(ppmPercent(d.maxDrawdown.p95Ppm)), num(percent(v.riskTakers.winnersHitProbability), 'winners-hit'),
+      num(v.riskTakers.feeRevenueQuote), num(v.riskTakers.treasuryGainQuote)], ` data-variant="${i}"`);
+  });
+  return `<section id="risk-takers"><h2>Risk-takers and winners</h2>`
+    + `<p class="note">Returns are over the simulated horizon, annualized without compounding; the tail loss is the 95th percentile over paths of the maximum drawdown (peak to trough); winners hit: share of paths on which ADL, a haircut or a socialization covered a loss.</p>`
+    + `<div class="charts">${frontierChart(points, { id: 'frontier', title: 'Efficiency frontier: stakers and vault depositors together', decimals: r.quoteDecimals })}</div>`
+    + `<div class="scroll"><table id="risk-takers-table"><caption>Per variant (amounts: means per path, quote units)</caption>`
+    + `<thead>${row(head.map(th))}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
 }
 
 function header(r: SimulationReport): string {
@@ -105,7 +139,7 @@ export function renderReportHtml(report: SimulationReport): string {
   const data = JSON.stringify(report).replace(/</g, '\\u003c');
   return '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
     + `<title>Stress simulation report ${e(report.configHash)}</title><style>${CSS}</style></head><body>`
-    + header(report) + sweepTable(report)
+    + header(report) + sweepTable(report) + riskTakersSection(report)
     + report.variants.map((v, i) => variantSection(v, i, report.quoteDecimals)).join('')
     + `<script type="application/json" id="report-data">${data}</script>`
     + '</body></html>\n';

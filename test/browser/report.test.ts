@@ -22,6 +22,8 @@ import { STEP_METRICS, type PathResult, type SimulationReport, type StepMetric }
 //   insurance fund 1000 - 40 (p + 1) t (+ 500 in variant 1), liquidated notional 100 (p + 1) t with p + t closes,
 //   a deficit of 10 p at step 5 covered by the fund, except path 4 whose 40 go 15 to ADL, 5 to socialized funding, 20 uncovered
 //   (variant 1: all 40 from the fund). Fractions of atoms (x.25) keep the means' rounding visible.
+//   Stakers hold 800 at the start and 800 + 10 t - 30 p t later; the vault 200 + t, less 30 on path 4 of
+//   the base; fees 2 a step into a treasury that holds 2 (t + 1).
 const STEPS = 6, PATHS = 5, UNIT = 1_000_000n;
 const VARIANTS = [{ name: 'base <fund>', variant: {} }, { name: 'bigger fund & "ADL"', variant: { insuranceFundQuote: '1500' } }];
 const CONFIG = { paths: PATHS, steps: STEPS, seed: 42, scenario: { kind: 'monteCarlo' as const, volatilityPpm: 30_000 } };
@@ -43,6 +45,10 @@ function pathResult(path: number, variant: number): PathResult {
     coveredSocializeFunding: atStep5(split ? 5n * UNIT : 0n),
     socializedQuote: atStep5(split ? 5n * UNIT : 0n),
     uncoveredQuote: atStep5(split ? 20n * UNIT : 0n),
+    stakerValueQuote: series((t) => (800n + 10n * BigInt(t + 1) - 30n * BigInt(path * (t + 1))) * UNIT),
+    vaultNavQuote: series((t) => (200n + BigInt(t + 1) - (split ? 30n : 0n)) * UNIT),
+    feeRevenueQuote: series(() => 2n * UNIT),
+    treasuryQuote: series((t) => 2n * BigInt(t + 1) * UNIT),
   };
   return {
     path, variant,
@@ -50,6 +56,7 @@ function pathResult(path: number, variant: number): PathResult {
     prefundedQuote: (1000n + (variant === 1 ? 500n : 0n)) * UNIT,
     cover1Quote: BigInt(path) * 300n * UNIT, cover2Quote: BigInt(path) * 500n * UNIT,
     fundExhausted: split, accountsChecked: 100, positionSteps: 600,
+    start: { stakerValueQuote: 800n * UNIT, vaultNavQuote: 200n * UNIT, treasuryQuote: 0n },
   };
 }
 
@@ -112,7 +119,7 @@ describe('HTML report (Chromium)', () => {
 
   it('every chart is rendered with a nonzero size and a title', async () => {
     for (let i = 0; i < report.variants.length; i++) {
-      for (const chart of ['fund', 'tranches', 'liquidations']) {
+      for (const chart of ['fund', 'tranches', 'liquidations', 'stakers', 'vault']) {
         const box = await page.locator(`svg#v${i}-${chart}`).evaluate((el) => {
           const r = el.getBoundingClientRect();
           return { width: r.width, height: r.height, title: el.querySelector('title')?.textContent ?? '' };
@@ -138,6 +145,21 @@ describe('HTML report (Chromium)', () => {
       expect(await attr(`#v${i}-liquidations rect[data-step]`, 'data-value')).toEqual(v.byStep.liquidatedNotionalMean);
       expect(JSON.parse((await attr(`#v${i}-liquidations path[data-series="p95"]`, 'data-values'))[0]!)).toEqual(v.byStep.liquidatedNotional.p95);
     }
+  });
+
+  it('the frontier places every variant at its risk-takers\' return and tail loss, marked by how often winners were hit', async () => {
+    const circles = await page.locator('#frontier circle').evaluateAll((cs) => cs.map((c) => ({
+      variant: c.getAttribute('data-variant'), ret: c.getAttribute('data-return-ppm'), tail: c.getAttribute('data-tail-loss-ppm'), hit: c.getAttribute('data-hit-probability'),
+    })));
+    expect(circles).toEqual(report.variants.map((v, i) => ({
+      variant: String(i), ret: String(v.riskTakers.combined.annualizedReturnPpm), tail: String(v.riskTakers.combined.maxDrawdown.p95Ppm),
+      hit: String(v.riskTakers.winnersHitProbability),
+    })));
+    // Base: winners hit on path 4 only (ADL and socialized funding): 1 of 5; the bigger fund: none.
+    expect(report.variants.map((v) => v.riskTakers.winnersHitProbability)).toEqual([0.2, 0]);
+    const rows = await page.locator('#risk-takers-table tbody tr td[data-col="stakers-return"]').allTextContents();
+    expect(rows).toEqual(report.variants.map((v) => `${(v.riskTakers.stakers.annualizedReturnPpm / 1e4).toFixed(2)} %`));
+    expect(JSON.parse((await attr('#v0-stakers path[data-series="p50"]', 'data-values'))[0]!)).toEqual(report.variants[0]!.byStep.stakerValue.p50);
   });
 
   it('the sweep table has one row per variant with its mean socialized loss, best and worst marked', async () => {
