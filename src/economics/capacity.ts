@@ -6,7 +6,7 @@
  */
 import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
-import { atomsOf, orDefault, toCount, toRecord } from '../atoms.js';
+import { atomsOf, orDefault, toCount, toI64, toRecord } from '../atoms.js';
 import { describeValue, inputError } from '../errors.js';
 import type { AtomsInput } from '../types.js';
 import type { FlowLog } from './flows.js';
@@ -139,8 +139,8 @@ function answers(x: EngineInternals): [bigint, bigint, bigint] {
 export function requestWithdrawal(x: EngineInternals, flows: FlowLog, accountId: number, amount: AtomsInput, nowSec: number): WithdrawalRequest {
   const raw = x.raw;
   const a = toCount(accountId, 'accountId');
-  const amountQuote = atomsOf(amount, x.quoteDecimals, 'amountQuote');
-  if (amountQuote < 1n || amountQuote > AMOUNT_LIMIT) throw inputError('OutOfRange', 'amountQuote', -1, `${amountQuote} is not in 1..2^62`);
+  // The core checks the range (1..2^62) after the account, as for every call naming one.
+  const amountQuote = toI64(amount, x.quoteDecimals, 'amountQuote');
   raw.requestWithdrawal(a, amountQuote, toSeconds(nowSec, 'nowSec'));
   flows.drain(raw);
   const [paid, queued, charge] = answers(x);
