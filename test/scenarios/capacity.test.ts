@@ -192,6 +192,38 @@ describe('capacity: Paradex loss charge while the venue is short', () => {
   });
 });
 
+describe('capacity: long queues', () => {
+  it('a serve pays 700 queued requests in order (past the 512 payments of one core call)', async () => {
+    // 7 accounts with $1,000 each; gate 100 s noted at 0: 700 requests of $1 (request k: account k % 7 at second floor(k / 7)) queue whole.
+    const engine = await venue(Array.from({ length: 7 }, () => 1_000n * USD));
+    engine.setWithdrawalCapacity({ periodSec: 0, gateSec: 100 });
+    engine.noteNegativeEquity(0);
+    for (let k = 0; k < 700; k++) expect(engine.requestWithdrawal(k % 7, 1n * USD, Math.floor(k / 7)).queuedQuote).toBe(1n * USD);
+    // t = 100: gate open, capacity unlimited: all 700 paid, ids 0..699 in order; each account paid $100.
+    const s = engine.serveWithdrawals(100);
+    expect(s.paidQuote).toBe(700n * USD);
+    expect(s.served.map((x) => x.requestId)).toEqual(Array.from({ length: 700 }, (_, k) => k));
+    expect(s.served.every((x) => x.complete && x.accountId === x.requestId % 7 && x.waitedSec === BigInt(100 - Math.floor(x.requestId / 7)))).toBe(true);
+    for (let a = 0; a < 7; a++) expect(engine.account(a).collateralQuote).toBe(900n * USD);
+    expect(engine.withdrawalState().queue).toEqual([]);
+  });
+
+  it('a full queue (65,536 requests) refuses the next one that would queue (CapacityExceeded) and changes nothing', async () => {
+    const engine = await venue([1_000_000n * USD]);
+    engine.setWithdrawalCapacity({ periodSec: 0, gateSec: 10 });
+    engine.noteNegativeEquity(0);
+    for (let k = 0; k < 65_536; k++) engine.requestWithdrawal(0, 1n, 1);
+    const before = engine.withdrawalState();
+    expect(before.queue.length).toBe(65_536);
+    const x = caught(() => engine.requestWithdrawal(0, 1n, 2));
+    expect([x.code, x.field]).toEqual([StatusCode.CapacityExceeded, 'capacity']);
+    expect(engine.withdrawalState()).toEqual(before);
+    // Served at 10: every atom paid, the ring wraps for the next request.
+    expect(engine.serveWithdrawals(10).paidQuote).toBe(65_536n);
+    expect(engine.requestWithdrawal(0, 1n, 11).paidQuote).toBe(1n);
+  }, 60_000);
+});
+
 describe('capacity: refusals change nothing', () => {
   it('invalid configuration and requests', async () => {
     const engine = await venue([1_000n * USD]);

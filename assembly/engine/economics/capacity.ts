@@ -54,13 +54,20 @@ export function maxAllowed(a: u32): i64 {
   const c = load<i64>(i64At(Column.AccCollateral, a));
   if (!evaluateCross(a, c)) return 0;
   let m = SUMS.equityQuote - SUMS.imQuote;
-  if (m > c + AMOUNT_LIMIT) m = c + AMOUNT_LIMIT;
+  if (c < 0 && m > c + AMOUNT_LIMIT) m = c + AMOUNT_LIMIT;
   return m > 0 ? m : 0;
 }
 
-/** Whether account a may withdraw `amount` now. */
-// @ts-ignore: decorator
-@inline function allowed(a: u32, amount: i64): bool { return amount <= maxAllowed(a); }
+/**
+ * Whether account a may withdraw `amount` (1..2^62) on top of what it has queued. The queue is
+ * scanned for the account's queued total only when the queue's total does not already fit.
+ */
+function allowedWithQueued(a: u32, amount: i64): bool {
+  const m = maxAllowed(a);
+  if (amount > m) return false;
+  if (load<i64>(ECONOMICS, EconomicsRecord.queuedQuote) <= m - amount) return true;
+  return queuedOf(a) <= m - amount;
+}
 
 // ---- Total value, baseline, refresh --------------------------------------------------------------
 
@@ -269,8 +276,7 @@ export function requestWithdrawal(a: u32, amount: i64, nowSec: i64): i32 {
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const st = checkNow(nowSec);
   if (st != Status.Ok) return st;
-  const queuedMine = queuedOf(a);
-  if (amount > AMOUNT_LIMIT - queuedMine || !allowed(a, amount + queuedMine)) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+  if (!allowedWithQueued(a, amount)) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   planState(nowSec);
   const n = load<u32>(ECONOMICS, EconomicsRecord.queued);
   let paid: i64 = 0;
