@@ -37,6 +37,7 @@ import { readBalances, type WaterfallBalances } from './waterfall/report.js';
 import { Losses, type AdlRank } from './waterfall/run.js';
 import { FlowLog } from './economics/flows.js';
 import * as revenue from './economics/revenue.js';
+import * as capacity from './economics/capacity.js';
 
 export type { AccountInput, FillInput, FillResult, PreTradeResult } from './book/accounts.js';
 export type { AccountResultsView, CheckSummary, HealthCounts, IsolatedResultsView } from './book/margin.js';
@@ -340,6 +341,33 @@ export class RiskEngine implements Disposable {
     void this.x.raw;
     return this.flows;
   }
+
+  // ---- Venue withdrawal capacity and the queue (docs/ECONOMICS.md) --------------------------------
+
+  /**
+   * Configures the venue's withdrawal capacity (dYdX's rate limit), gate and loss charge (Paradex);
+   * null: unlimited, no gate, no charge (the default). Refused (InputError InvalidEconomics naming
+   * the field) when a value is out of range; nothing changes then.
+   */
+  setWithdrawalCapacity(config: capacity.WithdrawalCapacityConfig | null): void { capacity.setWithdrawalCapacity(this.x, config); }
+
+  /**
+   * Asks to withdraw `amount` from an account's collateral at `nowSec`: paid now up to the capacity
+   * when the gate is open and the queue is empty, the rest queued. Refused (MarginRefusedError
+   * BelowInitialMargin) when the amount plus the account's queued total is more than it may withdraw.
+   */
+  requestWithdrawal(accountId: number, amount: AtomsInput, nowSec: number): capacity.WithdrawalRequest {
+    return capacity.requestWithdrawal(this.x, this.flows, accountId, amount, nowSec);
+  }
+
+  /** Pays the withdrawal queue in order while the capacity lasts (nothing while gated). */
+  serveWithdrawals(nowSec: number): capacity.ServeReport { return capacity.serveWithdrawals(this.x, this.flows, nowSec); }
+
+  /** Gates withdrawals for the configured gate from `nowSec` (a negative-equity account seen elsewhere). */
+  noteNegativeEquity(nowSec: number): void { capacity.noteNegativeEquity(this.x, nowSec); }
+
+  /** The withdrawal capacity, its baseline now, the gate and the queue. @remarks copies */
+  withdrawalState(): capacity.WithdrawalState { return capacity.withdrawalState(this.x); }
 
   /** Residue, uncovered losses, socialized receivable, operator capital, deposit index, vault shares. */
   waterfallBalances(): WaterfallBalances { return readBalances(this.x.raw); }

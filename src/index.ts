@@ -46,3 +46,4 @@ export { FlowLog, FLOW_KINDS, DESTINATIONS, REVENUE_SOURCES } from './economics/
 export type { DestinationName, Flow, FlowKind, RevenueSourceName } from './economics/flows.js';
 export type { DistributionReport, MarketFees, RevenueSplit, RevenueState, SplitRow } from './economics/revenue.js';
 export { renderCharts, renderReportHtml } from './report/html.js';
+export type { QueuedWithdrawal, ServedWithdrawal, ServeReport, WithdrawalCapacityConfig, WithdrawalRequest, WithdrawalState } from './economics/capacity.js';

@@ -97,6 +97,11 @@ export interface CoreExports {
   setRevenueSplit(source: number, fund: number, vault: number, stakers: number, treasury: number, pnlPool: number): number;
   distributeRevenue(first: number, nowSec: bigint): number;
   collectFees(market: number, amount: bigint, nowSec: bigint): number;
+  setWithdrawalCapacity(periodSec: bigint, minQuote: bigint, ppm: number, gateSec: bigint, lossCharge: number): number;
+  noteNegativeEquity(nowSec: bigint): number;
+  requestWithdrawal(account: number, amount: bigint, nowSec: bigint): number;
+  serveWithdrawals(nowSec: bigint): number;
+  capacityBaseline(): bigint;
   economicsPtr(): number;
   stakersPtr(): number;
   flowsPtr(): number;
@@ -304,6 +309,17 @@ export class Raw {
     const { view, at } = this.record('Economics');
     return Number(view.getBigInt64(at.answer0, true));
   }
+
+  setWithdrawalCapacity(periodSec: bigint, minQuote: bigint, ppm: number, gateSec: bigint, lossCharge: number): void {
+    this.check(this.x.setWithdrawalCapacity(periodSec, minQuote, ppm, gateSec, lossCharge));
+  }
+  noteNegativeEquity(nowSec: bigint): void { this.check(this.x.noteNegativeEquity(nowSec)); }
+  /** A withdrawal request; the answers are in the Economics record (answer0 paid, answer1 queued, answer2 charge). */
+  requestWithdrawal(account: number, amount: bigint, nowSec: bigint): void { this.check(this.x.requestWithdrawal(account, amount, nowSec)); }
+  /** Serves the withdrawal queue; the answers are in the Economics record (answer0 paid, answer1 still queued, answer2 charges). */
+  serveWithdrawals(nowSec: bigint): void { this.check(this.x.serveWithdrawals(nowSec)); }
+  /** The withdrawal capacity's baseline now (quote atoms). */
+  capacityBaseline(): bigint { return this.x.capacityBaseline(); }
 
   deposit(account: number, amount: bigint): void { this.check(this.x.deposit(account, amount)); }
   withdraw(account: number, amount: bigint): void { this.check(this.x.withdraw(account, amount)); }

@@ -7,8 +7,8 @@
  * apart (a failed check invalidates the figures by design); and it adds what the waterfall and
  * liquidation keep besides the book: the ledger, waterfall balances, the vault, clearing members,
  * every insurance fund, the pending deficits, the last execution's log, the audit log, the result
- * columns (or that they are stale) and the capacities. Reading it calls no method that writes
- * (no check, no risk order, no plan).
+ * columns (or that they are stale), the capacities, and the withdrawal capacity with its queue.
+ * Reading it calls no method that writes (no check, no risk order, no plan).
  */
 import { AuditLog, RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
 
@@ -68,6 +68,7 @@ export function digest(engine: RiskEngine): Digest {
     audit: part(() => [log.length, log.toJSON()]),
     results: part(() => columns(engine.resultsView())),
     isolatedResults: part(() => columns(engine.isolatedResultsView())),
+    withdrawals: part(() => engine.withdrawalState()),
   };
 }
 

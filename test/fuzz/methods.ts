@@ -69,6 +69,8 @@ const quote = (c: Ctx): bigint | string | number => c.rng.pick<() => bigint | st
 const decimalsOf = (c: Ctx, m: number): number => (m < c.engine.marketCount ? c.engine.market(m).baseDecimals : 0);
 const priceOf = (c: Ctx, m: number): bigint => clampPrice(m < c.engine.marketCount ? c.engine.market(m).markPrice * BigInt(c.rng.int(50, 150)) / 100n : 1_000_000n);
 const sizeOf = (c: Ctx, m: number): bigint => BigInt(c.rng.int(-1000, 1000)) * 10n ** BigInt(Math.max(0, decimalsOf(c, m) - c.rng.int(0, 3)));
+/** A second at or after the engine's last withdrawal call (now and then one before it). */
+const nowAfter = (c: Ctx): number => Number(c.engine.withdrawalState().capacitySec ?? 0n) + (c.rng.chance(0.05) ? -1 : c.rng.int(0, 4000));
 const accountIds = (c: Ctx): number[] => Array.from({ length: c.rng.int(0, 4) }, () => account(c));
 
 function newAccounts(c: Ctx): RefAccount[] {
@@ -212,6 +214,19 @@ export const METHODS: readonly Method[] = [
     call: (c, a) => e(c)[name](a[0] as number, a[1] as bigint),
   })),
   { name: 'vaultWithdraw', args: (c) => [account(c), BigInt(c.rng.int(0, 1e7))], slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: Q(0) }], call: (c, a) => e(c).vaultWithdraw(a[0] as number, a[1] as bigint) },
+  // Withdrawal capacity: seconds that only go forward from the engine's last (a second before it is refused: OutOfRange).
+  { name: 'setWithdrawalCapacity', args: (c) => [c.rng.chance(0.15) ? null : { periodSec: c.rng.pick([0, 1, 3600]), ...(c.rng.chance(0.7) ? { minQuote: quote(c) } : {}),
+      ...(c.rng.chance(0.7) ? { ppmOfTotal: c.rng.int(0, 1_000_000) } : {}), ...(c.rng.chance(0.5) ? { gateSec: c.rng.int(0, 600) } : {}), ...(c.rng.chance(0.5) ? { lossCharge: c.rng.chance(0.5) } : {}) }],
+    slots: [{ path: [0], kind: ANY }, { path: [0, 'periodSec'], kind: { t: 'count', max: 366 * 86_400 }, consumed: has([0]) }, { path: [0, 'minQuote'], kind: Q(), optional: true, consumed: has([0]) },
+      { path: [0, 'ppmOfTotal'], kind: PPM, optional: true, consumed: has([0]) }, { path: [0, 'gateSec'], kind: { t: 'count', max: 366 * 86_400 }, optional: true, consumed: has([0]) },
+      { path: [0, 'lossCharge'], kind: ENUM(true, false), optional: true, consumed: has([0]) }],
+    call: (c, a) => e(c).setWithdrawalCapacity(a[0] as never) },
+  { name: 'requestWithdrawal', args: (c) => [account(c), quote(c), nowAfter(c)], slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: Q() }, { path: [2], kind: SECONDS }],
+    call: (c, a) => e(c).requestWithdrawal(a[0] as number, a[1] as bigint, a[2] as number) },
+  ...(['serveWithdrawals', 'noteNegativeEquity'] as const).map((name): Method => ({
+    name, args: (c) => [nowAfter(c)], slots: [{ path: [0], kind: SECONDS }], call: (c, a) => e(c)[name](a[0] as number),
+  })),
+  { name: 'withdrawalState', args: () => [], slots: [], call: (c) => e(c).withdrawalState() },
   ...(['closeAccount', 'account', 'positionPrices', 'setVaultAccount'] as const).map((name): Method => ({
     name, args: (c) => [account(c)], slots: [{ path: [0], kind: ACCOUNT }], call: (c, a) => e(c)[name](a[0] as number),
   })),

@@ -1,0 +1,365 @@
+/**
+ * Venue withdrawal capacity and the queue (docs/ECONOMICS.md, "Venue withdrawal capacity and the
+ * queue"): dYdX's rate limit (x/ratelimit/util/capacity.go) and its gating after a bankrupt account,
+ * and Paradex's socialized-loss charge on withdrawals.
+ *
+ *   TV (total value)  = min(2^62, max(0, collateral of every account: cross and live isolated)),
+ *                       the ledger's collateral term, clamped
+ *   baseline B        = max(minQuote, floor(TV * ppm / 10^6))
+ *   refresh at t      : dt = t - capacitySec; L = max(B, capacity - B);
+ *                       diff = floor(L * dt / period) (dt >= period: diff = L);
+ *                       |capacity - B| <= diff -> capacity = B, else capacity moves by diff toward B
+ *   gate              : a call that sees a bankrupt account or isolated position in the book-wide
+ *                       tallies (as the last checks left them) sets gatedUntil = max(gatedUntil, t + gateSec);
+ *                       while t < gatedUntil nothing is paid
+ *   a payment of p    : leaves the account's collateral; counts p against the capacity; with the loss
+ *                       charge on and uncovered losses S = min(2^62, uncovered) > 0,
+ *                       charge = min(p, S, ceil(p * S / TV)) (TV = 0: min(p, S)) stays in the venue:
+ *                       it covers uncovered losses (uncovered -= charge, covered += charge)
+ *
+ * The queue is a ring of QUEUE_ROWS QueuedRecords served first in, first out; a request that finds
+ * a non-empty queue or a closed gate queues whole. A queued amount stays in the account's
+ * collateral: at request time the account's queued total plus the new amount must be allowed; when
+ * the head is served it is re-checked and cut to what is allowed then (the cut is dropped).
+ *
+ * What an account may withdraw is `maxAllowed` (the one place the rule lives).
+ */
+import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
+import { addWide } from '../../math/wide';
+import { col, Column, i64At, QUEUE_ROWS, u8At } from '../../abi/layout';
+import { BalancesRecord, EconomicsRecord, FLOW_ROWS, I128_HI, QueuedRecord } from '../../abi/records';
+import { Field, FlowKind, Health, Status } from '../../abi/status';
+import { accountCount, bookChanged, clearError, fail, isolatedTop, NONE, SCRATCH, tallyPtr } from '../state';
+import { addFlow, BALANCES, clearFlows, ECONOMICS, ledgerCheck, ledgerMark } from '../funds';
+import { ACCOUNT_CLOSED, checkAccount } from '../book/book';
+import { evaluateCross } from '../margin/check';
+import { SUMS } from '../book/position';
+
+const PPM: i64 = 1_000_000;
+/** The longest period and gate: 366 days. */
+export const MAX_CAPACITY_SEC: i64 = 366 * 86_400;
+const NO_CODE: u32 = 255;
+/** Flow rows one payment writes (a withdrawal and a loss charge). */
+const ROWS_PER_PAYMENT: u32 = 2;
+
+// ---- What an account may withdraw -------------------------------------------------------------
+
+/**
+ * The most account a may withdraw now (>= 0): equity - IM of its cross book (margin/fills.ts
+ * `withdraw`: equity after the withdrawal >= IM), bounded so its collateral stays >= -2^62; 0 for
+ * a closed account or one whose figures leave i64. The one place the rule lives.
+ */
+export function maxAllowed(a: u32): i64 {
+  if (a >= accountCount || load<u8>(col(Column.AccFlags) + <usize>a) == ACCOUNT_CLOSED) return 0;
+  const c = load<i64>(i64At(Column.AccCollateral, a));
+  if (!evaluateCross(a, c)) return 0;
+  let m = SUMS.equityQuote - SUMS.imQuote;
+  if (c < 0 && m > c + AMOUNT_LIMIT) m = c + AMOUNT_LIMIT;
+  return m > 0 ? m : 0;
+}
+
+/**
+ * Whether account a may withdraw `amount` (1..2^62) on top of what it has queued. The queue is
+ * scanned for the account's queued total only when the queue's total does not already fit.
+ */
+function allowedWithQueued(a: u32, amount: i64): bool {
+  const m = maxAllowed(a);
+  if (amount > m) return false;
+  if (load<i64>(ECONOMICS, EconomicsRecord.queuedQuote) <= m - amount) return true;
+  return queuedOf(a) <= m - amount;
+}
+
+// ---- Total value, baseline, refresh --------------------------------------------------------------
+
+/** The exact collateral sum, as a 128-bit pair (low word, high word). */
+let tvLo: u64 = 0, tvHi: i64 = 0;
+
+function sumCollateral(): void {
+  const p = SCRATCH;
+  store<u64>(p, 0); store<i64>(p, 0, I128_HI);
+  for (let a: u32 = 0; a < accountCount; a++) addWide(p, load<i64>(i64At(Column.AccCollateral, a)));
+  for (let r: u32 = 0; r < isolatedTop; r++) {
+    if (load<u8>(u8At(Column.IsoFlags, r)) != 0) addWide(p, load<i64>(i64At(Column.IsoCollateral, r)));
+  }
+  tvLo = load<u64>(p); tvHi = load<i64>(p, I128_HI);
+}
+
+/** Takes `x` (>= 0) off the tracked collateral sum. */
+function tvSub(x: i64): void {
+  const lo = tvLo - <u64>x;
+  tvHi -= <i64>(lo > tvLo);
+  tvLo = lo;
+}
+
+/** TV: the tracked collateral sum clamped to 0..2^62. */
+function totalValue(): i64 {
+  if (tvHi < 0) return 0;
+  if (tvHi > 0 || tvLo >= <u64>AMOUNT_LIMIT) return AMOUNT_LIMIT;
+  return <i64>tvLo;
+}
+
+/** B = max(minQuote, floor(TV * ppm / 10^6)) for the tracked sum (<= 2^62). */
+function baselineNow(): i64 {
+  const share = mulDivRounded(totalValue(), <i64>load<u32>(ECONOMICS, EconomicsRecord.capacityPpm), PPM, false, SCRATCH, <u64>AMOUNT_LIMIT + 1);
+  const min = load<i64>(ECONOMICS, EconomicsRecord.capacityMinQuote);
+  return share > min ? share : min;
+}
+
+/** The current baseline (a reader: sums the collateral now). */
+export function capacityBaseline(): i64 {
+  sumCollateral();
+  return baselineNow();
+}
+
+/**
+ * The capacity at `now` from `capacity` at `since` toward baseline `b` over `period` (> 0):
+ * dYdX's capacity.go in integers (floor of the step; never past the baseline).
+ */
+export function refreshed(capacity: i64, since: i64, now: i64, b: i64, period: i64): i64 {
+  if (since < 0) return b; // not timed yet: starts full at the baseline
+  const gap = capacity - b;
+  const l = gap > b ? gap : b;
+  const dt = now - since;
+  const diff = dt >= period ? l : mulDivRounded(l, dt, period, false, SCRATCH, <u64>AMOUNT_LIMIT + 1);
+  const distance = gap < 0 ? -gap : gap;
+  if (distance <= diff) return b;
+  return gap < 0 ? capacity + diff : capacity - diff;
+}
+
+// ---- Call state ----------------------------------------------------------------------------------
+
+/** The capacity (i64.MAX_VALUE: unlimited) and whether paying is gated, as the call's start left them. */
+let capacityNow: i64 = 0, gatedUntilNow: i64 = 0;
+let gatedNow = false;
+
+/** Validates `nowSec` for a timed call: 0..2^62 and not before the capacity's second. */
+function checkNow(nowSec: i64): i32 {
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT || nowSec < load<i64>(ECONOMICS, EconomicsRecord.capacitySec)) return fail(Status.OutOfRange, Field.NowSec, -1);
+  return Status.Ok;
+}
+
+/** Whether the book-wide tallies hold a bankrupt account or isolated position. */
+function bankruptSeen(): bool {
+  return load<u32>(tallyPtr(0, Health.Bankrupt)) != 0 || load<u32>(tallyPtr(1, Health.Bankrupt)) != 0;
+}
+
+/** Computes the call's capacity and gate at `now` into capacityNow / gatedNow (writes nothing). */
+function planState(now: i64): void {
+  sumCollateral();
+  const period = load<i64>(ECONOMICS, EconomicsRecord.capacityPeriodSec);
+  capacityNow = period == 0
+    ? i64.MAX_VALUE
+    : refreshed(load<i64>(ECONOMICS, EconomicsRecord.capacityQuote), load<i64>(ECONOMICS, EconomicsRecord.capacitySec), now, baselineNow(), period);
+  let until = load<i64>(ECONOMICS, EconomicsRecord.gatedUntilSec);
+  const gate = load<i64>(ECONOMICS, EconomicsRecord.gateSec);
+  if (gate > 0 && bankruptSeen() && now + gate > until) until = now + gate;
+  gatedUntilNow = until;
+  gatedNow = now < until;
+}
+
+/** Writes the planned capacity and gate (the call's point of no return). */
+function applyState(now: i64): void {
+  if (capacityNow != i64.MAX_VALUE) store<i64>(ECONOMICS, capacityNow, EconomicsRecord.capacityQuote);
+  store<i64>(ECONOMICS, now, EconomicsRecord.capacitySec);
+  store<i64>(ECONOMICS, gatedUntilNow, EconomicsRecord.gatedUntilSec);
+}
+
+/** Uncovered losses S = min(2^62, uncovered) (0 when none). */
+function shortfall(): i64 {
+  const lo = load<u64>(BALANCES + BalancesRecord.uncovered), hi = load<i64>(BALANCES + BalancesRecord.uncovered + I128_HI);
+  if (hi < 0) return 0;
+  if (hi > 0 || lo >= <u64>AMOUNT_LIMIT) return AMOUNT_LIMIT;
+  return <i64>lo;
+}
+
+/** The loss charge on a payment of p (> 0) at the tracked TV: min(p, S, ceil(p * S / TV)). */
+function chargeOn(p: i64): i64 {
+  if (load<u32>(ECONOMICS, EconomicsRecord.lossCharge) == 0) return 0;
+  const s = shortfall();
+  if (s == 0) return 0;
+  const cap = p < s ? p : s;
+  const tv = totalValue();
+  if (tv == 0) return cap;
+  const c = mulDivRounded(p, s, tv, true, SCRATCH, u64.MAX_VALUE);
+  return c == OVERFLOWED || c > cap ? cap : c;
+}
+
+/**
+ * Pays p (> 0) of account a's collateral now: the charge covers uncovered losses, the rest leaves
+ * the venue; flow rows Withdrawal (what left; id: the queue row, NONE for a request paid at once)
+ * and LossCharge. Returns the charge.
+ */
+function pay(a: u32, p: i64, row: u32, now: i64): i64 {
+  const charge = chargeOn(p);
+  const c = i64At(Column.AccCollateral, a);
+  store<i64>(c, load<i64>(c) - p);
+  tvSub(p);
+  if (charge > 0) {
+    addWide(BALANCES + BalancesRecord.uncovered, -charge);
+    addWide(BALANCES + BalancesRecord.covered, charge);
+  }
+  if (p > charge) addFlow(FlowKind.Withdrawal, NO_CODE, NO_CODE, a, row, p - charge, now);
+  if (charge > 0) addFlow(FlowKind.LossCharge, NO_CODE, NO_CODE, a, row, charge, now);
+  return charge;
+}
+
+// @ts-ignore: decorator
+@inline function queuedPtr(row: u32): usize { return col(Column.WithdrawQueue) + <usize>row * QueuedRecord.BYTES; }
+
+/** Account a's queued total (a scan of the queue). */
+function queuedOf(a: u32): i64 {
+  const head = load<u32>(ECONOMICS, EconomicsRecord.queueHead), n = load<u32>(ECONOMICS, EconomicsRecord.queued);
+  let s: i64 = 0;
+  for (let k: u32 = 0; k < n; k++) {
+    const p = queuedPtr((head + k) % QUEUE_ROWS);
+    if (load<u32>(p, QueuedRecord.account) == a) s += load<i64>(p, QueuedRecord.amountQuote);
+  }
+  return s;
+}
+
+// ---- Calls -----------------------------------------------------------------------------------------
+
+/**
+ * Configures the capacity: period 0 (unlimited, the default) or 1..366 days in seconds; minQuote
+ * 0..2^62; ppm of total value 0..10^6; gate 0..366 days in seconds; loss charge 0 or 1. The capacity
+ * starts full at the baseline (timed from the next request or serve); the queue and the gate stay.
+ * Errors (nothing changed): InvalidEconomics naming CapacityPeriodSec, CapacityMinQuote, CapacityPpm,
+ * GateSec or Kind.
+ */
+export function setWithdrawalCapacity(periodSec: i64, minQuote: i64, ppm: u32, gateSec: i64, lossCharge: u32): i32 {
+  clearError();
+  clearFlows();
+  if (periodSec < 0 || periodSec > MAX_CAPACITY_SEC) return fail(Status.InvalidEconomics, Field.CapacityPeriodSec, -1);
+  if (minQuote < 0 || minQuote > AMOUNT_LIMIT) return fail(Status.InvalidEconomics, Field.CapacityMinQuote, -1);
+  if (<i64>ppm > PPM) return fail(Status.InvalidEconomics, Field.CapacityPpm, -1);
+  if (gateSec < 0 || gateSec > MAX_CAPACITY_SEC) return fail(Status.InvalidEconomics, Field.GateSec, -1);
+  if (lossCharge > 1) return fail(Status.InvalidEconomics, Field.Kind, -1);
+  store<i64>(ECONOMICS, periodSec, EconomicsRecord.capacityPeriodSec);
+  store<i64>(ECONOMICS, minQuote, EconomicsRecord.capacityMinQuote);
+  store<u32>(ECONOMICS, ppm, EconomicsRecord.capacityPpm);
+  store<i64>(ECONOMICS, gateSec, EconomicsRecord.gateSec);
+  store<u32>(ECONOMICS, lossCharge, EconomicsRecord.lossCharge);
+  store<i64>(ECONOMICS, periodSec == 0 ? 0 : capacityBaseline(), EconomicsRecord.capacityQuote);
+  store<i64>(ECONOMICS, -1, EconomicsRecord.capacitySec);
+  return Status.Ok;
+}
+
+/**
+ * Gates withdrawals from `nowSec` for the configured gate (a negative-equity account seen outside
+ * the book's tallies): gatedUntil = max(gatedUntil, nowSec + gateSec). Errors: OutOfRange (NowSec:
+ * not in 0..2^62).
+ */
+export function noteNegativeEquity(nowSec: i64): i32 {
+  clearError();
+  clearFlows();
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
+  const until = nowSec + load<i64>(ECONOMICS, EconomicsRecord.gateSec);
+  if (until > load<i64>(ECONOMICS, EconomicsRecord.gatedUntilSec)) store<i64>(ECONOMICS, until, EconomicsRecord.gatedUntilSec);
+  return Status.Ok;
+}
+
+/**
+ * Account a asks to withdraw `amount` at `nowSec`. The capacity is refreshed to nowSec and the gate
+ * observed; paid now = min(amount, capacity) unless the gate is closed or the queue is not empty
+ * (then 0); the rest queues as one request. answer0 = paid now (out of the collateral), answer1 =
+ * queued, answer2 = the loss charge in what was paid; the request's id is nextRequestId - 1.
+ * Errors (nothing changed): UnknownAccount, AccountClosed; OutOfRange (AmountQuote: not in 1..2^62;
+ * NowSec: not in 0..2^62 or before the capacity's second); BelowInitialMargin (AmountQuote: the
+ * amount plus the account's queued total is more than it may withdraw); Overflow (AmountQuote: the
+ * queued total would pass 2^62); CapacityExceeded (Capacity: the queue is full).
+ */
+export function requestWithdrawal(a: u32, amount: i64, nowSec: i64): i32 {
+  clearError();
+  clearFlows();
+  const known = checkAccount(a, -1);
+  if (known != Status.Ok) return known;
+  if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+  const st = checkNow(nowSec);
+  if (st != Status.Ok) return st;
+  if (!allowedWithQueued(a, amount)) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+  planState(nowSec);
+  const n = load<u32>(ECONOMICS, EconomicsRecord.queued);
+  let paid: i64 = 0;
+  if (!gatedNow && n == 0) paid = amount < capacityNow ? amount : capacityNow;
+  const rest = amount - paid;
+  const queuedTotal = load<i64>(ECONOMICS, EconomicsRecord.queuedQuote);
+  if (rest > 0) {
+    if (rest > AMOUNT_LIMIT - queuedTotal) return fail(Status.Overflow, Field.AmountQuote, -1);
+    if (n >= QUEUE_ROWS) return fail(Status.CapacityExceeded, Field.Capacity, -1);
+  }
+  // Everything is checked: from here the call changes state.
+  ledgerMark();
+  applyState(nowSec);
+  const id = load<i64>(ECONOMICS, EconomicsRecord.nextRequestId);
+  store<i64>(ECONOMICS, id + 1, EconomicsRecord.nextRequestId);
+  let charge: i64 = 0;
+  if (paid > 0) {
+    charge = pay(a, paid, NONE, nowSec);
+    if (capacityNow != i64.MAX_VALUE) store<i64>(ECONOMICS, capacityNow - paid, EconomicsRecord.capacityQuote);
+    bookChanged();
+  }
+  if (rest > 0) {
+    const p = queuedPtr((load<u32>(ECONOMICS, EconomicsRecord.queueHead) + n) % QUEUE_ROWS);
+    store<u32>(p, a, QueuedRecord.account);
+    store<i64>(p, rest, QueuedRecord.amountQuote);
+    store<i64>(p, nowSec, QueuedRecord.sinceSec);
+    store<i64>(p, id, QueuedRecord.id);
+    store<u32>(ECONOMICS, n + 1, EconomicsRecord.queued);
+    store<i64>(ECONOMICS, queuedTotal + rest, EconomicsRecord.queuedQuote);
+  }
+  store<i64>(ECONOMICS, paid, EconomicsRecord.answer0);
+  store<i64>(ECONOMICS, rest, EconomicsRecord.answer1);
+  store<i64>(ECONOMICS, charge, EconomicsRecord.answer2);
+  ledgerCheck(charge - paid, 'conservation: a withdrawal leaves the venue net of its loss charge');
+  return Status.Ok;
+}
+
+/**
+ * Serves the queue at `nowSec`: refreshes the capacity, observes the gate, then (gate open) pays the
+ * head first, in order, while capacity lasts; each head is first cut to what its account may
+ * withdraw now (the cut is dropped); a partly paid head keeps its remainder at the head. Stops when
+ * the flow rows are full (FLOW_ROWS / 2 payments): call again at the same second to go on.
+ * answer0 = paid (out of collateral), answer1 = still queued, answer2 = loss charges in what was paid.
+ * Errors (nothing changed): OutOfRange (NowSec: not in 0..2^62 or before the capacity's second).
+ */
+export function serveWithdrawals(nowSec: i64): i32 {
+  clearError();
+  clearFlows();
+  const st = checkNow(nowSec);
+  if (st != Status.Ok) return st;
+  planState(nowSec);
+  ledgerMark();
+  applyState(nowSec);
+  let paid: i64 = 0, charges: i64 = 0, capacity = capacityNow;
+  let head = load<u32>(ECONOMICS, EconomicsRecord.queueHead), n = load<u32>(ECONOMICS, EconomicsRecord.queued);
+  let queuedTotal = load<i64>(ECONOMICS, EconomicsRecord.queuedQuote);
+  while (!gatedNow && n > 0 && load<u32>(ECONOMICS, EconomicsRecord.flows) + ROWS_PER_PAYMENT <= FLOW_ROWS) {
+    const p = queuedPtr(head);
+    const a = load<u32>(p, QueuedRecord.account);
+    let rest = load<i64>(p, QueuedRecord.amountQuote);
+    // Step 1: cut the head to what its account may withdraw now.
+    const m = maxAllowed(a);
+    if (rest > m) { queuedTotal -= rest - m; rest = m; }
+    // Step 2: pay what the capacity allows.
+    if (rest > 0) {
+      if (capacity == 0) { store<i64>(p, rest, QueuedRecord.amountQuote); break; }
+      const x = rest < capacity ? rest : capacity;
+      charges += pay(a, x, head, nowSec);
+      paid += x; rest -= x; queuedTotal -= x;
+      if (capacity != i64.MAX_VALUE) capacity -= x;
+    }
+    store<i64>(p, rest, QueuedRecord.amountQuote);
+    if (rest > 0) break;
+    head = (head + 1) % QUEUE_ROWS; n--;
+  }
+  store<u32>(ECONOMICS, head, EconomicsRecord.queueHead);
+  store<u32>(ECONOMICS, n, EconomicsRecord.queued);
+  store<i64>(ECONOMICS, queuedTotal, EconomicsRecord.queuedQuote);
+  if (capacityNow != i64.MAX_VALUE) store<i64>(ECONOMICS, capacity, EconomicsRecord.capacityQuote);
+  if (paid > 0) bookChanged();
+  store<i64>(ECONOMICS, paid, EconomicsRecord.answer0);
+  store<i64>(ECONOMICS, queuedTotal, EconomicsRecord.answer1);
+  store<i64>(ECONOMICS, charges, EconomicsRecord.answer2);
+  ledgerCheck(charges - paid, 'conservation: withdrawals leave the venue net of their loss charges');
+  return Status.Ok;
+}
