@@ -37,3 +37,4 @@ export { abiTable } from './abi/table';
 // The economics: fees and revenue, staking, vault terms, withdrawals (engine/economics/).
 export { economicsPtr, stakersPtr, flowsPtr, withdrawablePtr } from './abi/accessors';
 export { setMarketFees, setRevenueSplit, distributeRevenue } from './engine/economics/revenue';
+export { setStaking, stake, requestUnstake, cancelUnstake, unstake, settleStakingRevenue } from './engine/economics/staking';

@@ -41,3 +41,4 @@ export type {
   ShockGridScenario, SimulationConfig, SimulationReport, StepMetric, Sweep, SweepVariant, VariantReport,
 } from './simulation/types.js';
 export { renderCharts, renderReportHtml } from './report/html.js';
+export type { FundStaking, StakerState, StakingConfig } from './economics/staking.js';

@@ -96,6 +96,12 @@ export interface CoreExports {
   setMarketFees(market: number, makerPpm: number, takerPpm: number): number;
   setRevenueSplit(source: number, fund: number, vault: number, stakers: number, treasury: number, pnlPool: number): number;
   distributeRevenue(first: number, nowSec: bigint): number;
+  setStaking(settlePeriodSec: bigint, maxAprPpm: bigint, stakerFactorPpm: number, settleFractionPpm: number, cooldownSec: bigint): number;
+  stake(account: number, fund: number, amount: bigint, nowSec: bigint): number;
+  requestUnstake(account: number, fund: number, shares: bigint, nowSec: bigint): number;
+  cancelUnstake(account: number, fund: number, nowSec: bigint): number;
+  unstake(account: number, fund: number, nowSec: bigint): number;
+  settleStakingRevenue(first: number, nowSec: bigint): number;
   economicsPtr(): number;
   stakersPtr(): number;
   flowsPtr(): number;
@@ -301,6 +307,29 @@ export class Raw {
     this.check(this.x.distributeRevenue(first, nowSec));
     const { view, at } = this.record('Economics');
     return Number(view.getBigInt64(at.answer0, true));
+  }
+
+  // ---- Staking ---------------------------------------------------------------------------------
+  setStaking(settlePeriodSec: bigint, maxAprPpm: bigint, stakerFactorPpm: number, settleFractionPpm: number, cooldownSec: bigint): void {
+    this.check(this.x.setStaking(settlePeriodSec, maxAprPpm, stakerFactorPpm, settleFractionPpm, cooldownSec));
+  }
+  /** Returns the shares minted. */
+  stake(account: number, fund: number, amount: bigint, nowSec: bigint): bigint { this.check(this.x.stake(account, fund, amount, nowSec)); return this.answer(0); }
+  /** Returns the request's value. */
+  requestUnstake(account: number, fund: number, shares: bigint, nowSec: bigint): bigint { this.check(this.x.requestUnstake(account, fund, shares, nowSec)); return this.answer(0); }
+  /** Returns the shares forfeited. */
+  cancelUnstake(account: number, fund: number, nowSec: bigint): bigint { this.check(this.x.cancelUnstake(account, fund, nowSec)); return this.answer(0); }
+  /** Returns the amount paid. */
+  unstake(account: number, fund: number, nowSec: bigint): bigint { this.check(this.x.unstake(account, fund, nowSec)); return this.answer(0); }
+  /** Settles funds from `first` on, as many as one chunk holds; returns the amount settled and the next fund. */
+  settleStakingRevenue(first: number, nowSec: bigint): { settled: bigint; next: number } {
+    this.check(this.x.settleStakingRevenue(first, nowSec));
+    return { settled: this.answer(0), next: Number(this.answer(1)) };
+  }
+  /** The economics' answer slot k (0..2) of the last call. */
+  private answer(k: 0 | 1 | 2): bigint {
+    const { view, at } = this.record('Economics');
+    return view.getBigInt64(k === 0 ? at.answer0 : k === 1 ? at.answer1 : at.answer2, true);
   }
 
   deposit(account: number, amount: bigint): void { this.check(this.x.deposit(account, amount)); }
