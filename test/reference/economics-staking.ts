@@ -49,10 +49,10 @@ export class StakingModel {
   private find(a: number, f: number): ModelStaker | undefined { return this.stakers.find((s) => s.account === a && s.fund === f); }
 
   private common(a: number, f: number, now: bigint): string | null {
-    if (now < 0n || now > LIMIT) return 'OutOfRange';
-    if (f < 0 || f >= this.funds.length) return 'UnknownMarket';
     if (a < 0 || a >= this.collateral.length) return 'UnknownAccount';
     if (this.closed.has(a)) return 'AccountClosed';
+    if (f < 0 || f >= this.funds.length) return 'UnknownMarket';
+    if (now < 0n || now > LIMIT) return 'OutOfRange';
     return null;
   }
 

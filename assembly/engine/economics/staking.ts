@@ -84,11 +84,13 @@ function stakerIndex(a: u32, f: u32): u32 {
 // @ts-ignore: decorator
 @inline function proportion(x: i64, n: i64, d: i64): i64 { return mulDivRounded(x, n, d, false, SCRATCH, SHARE_LIMIT); }
 
-/** The checks every call shares: the second, the fund, the account. */
+/** The checks every call shares, in the API's order: the account, the fund, the second. */
 function checkCall(a: u32, f: u32, nowSec: i64): i32 {
-  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
+  const st = checkAccount(a, -1);
+  if (st != Status.Ok) return st;
   if (f > marketCount) return fail(Status.UnknownMarket, Field.FundId, -1);
-  return checkAccount(a, -1);
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
+  return Status.Ok;
 }
 
 /** Burns `shares` of staker i in fund f (the staker's, the stakers' and the total). */
@@ -111,8 +113,8 @@ function clearRequest(i: u32): void {
 
 /**
  * Moves `amount` (1 ..= 2^62) of account a's cross collateral into fund f and mints its shares;
- * answer0 = shares minted. Errors: OutOfRange NowSec; UnknownMarket FundId; UnknownAccount /
- * AccountClosed; OutOfRange AmountQuote (amount, or no whole share); UnstakeRequestPending;
+ * answer0 = shares minted. Errors: UnknownAccount / AccountClosed; UnknownMarket FundId; OutOfRange
+ * NowSec; OutOfRange AmountQuote (amount, or no whole share); UnstakeRequestPending;
  * FundDepleted (balance 0 with shares); Overflow (shares, fund or collateral past 2^62);
  * BelowInitialMargin (equity after the stake below IM); CapacityExceeded (MAX_STAKERS records).
  */
