@@ -314,22 +314,22 @@ export class Raw {
     this.check(this.x.setStaking(settlePeriodSec, maxAprPpm, stakerFactorPpm, settleFractionPpm, cooldownSec));
   }
   /** Returns the shares minted. */
-  stake(account: number, fund: number, amount: bigint, nowSec: bigint): bigint { this.check(this.x.stake(account, fund, amount, nowSec)); return this.answer(0); }
+  stake(account: number, fund: number, amount: bigint, nowSec: bigint): bigint { this.check(this.x.stake(account, fund, amount, nowSec)); return this.answer('answer0'); }
   /** Returns the request's value. */
-  requestUnstake(account: number, fund: number, shares: bigint, nowSec: bigint): bigint { this.check(this.x.requestUnstake(account, fund, shares, nowSec)); return this.answer(0); }
+  requestUnstake(account: number, fund: number, shares: bigint, nowSec: bigint): bigint { this.check(this.x.requestUnstake(account, fund, shares, nowSec)); return this.answer('answer0'); }
   /** Returns the shares forfeited. */
-  cancelUnstake(account: number, fund: number, nowSec: bigint): bigint { this.check(this.x.cancelUnstake(account, fund, nowSec)); return this.answer(0); }
+  cancelUnstake(account: number, fund: number, nowSec: bigint): bigint { this.check(this.x.cancelUnstake(account, fund, nowSec)); return this.answer('answer0'); }
   /** Returns the amount paid. */
-  unstake(account: number, fund: number, nowSec: bigint): bigint { this.check(this.x.unstake(account, fund, nowSec)); return this.answer(0); }
+  unstake(account: number, fund: number, nowSec: bigint): bigint { this.check(this.x.unstake(account, fund, nowSec)); return this.answer('answer0'); }
   /** Settles funds from `first` on, as many as one chunk holds; returns the amount settled and the next fund. */
   settleStakingRevenue(first: number, nowSec: bigint): { settled: bigint; next: number } {
     this.check(this.x.settleStakingRevenue(first, nowSec));
-    return { settled: this.answer(0), next: Number(this.answer(1)) };
+    return { settled: this.answer('answer0'), next: Number(this.answer('answer1')) };
   }
-  /** The economics' answer slot k (0..2) of the last call. */
-  private answer(k: 0 | 1 | 2): bigint {
+  /** One of the economics' answer slots, as the last call left it. */
+  private answer(slot: 'answer0' | 'answer1' | 'answer2'): bigint {
     const { view, at } = this.record('Economics');
-    return view.getBigInt64(k === 0 ? at.answer0 : k === 1 ? at.answer1 : at.answer2, true);
+    return view.getBigInt64(at[slot], true);
   }
 
   deposit(account: number, amount: bigint): void { this.check(this.x.deposit(account, amount)); }
