@@ -182,6 +182,17 @@ describe('staking: refusals change nothing', () => {
     expect(engine.staking(0)).toMatchObject({ balanceQuote: 0n, totalShares: 50n, stakerShares: 50n });
   });
 
+  it('a stake may not take the staker below its initial margin', async () => {
+    const { engine, m } = await venue();
+    // 5,000 long at the mark 1 (value 0): equity = collateral 1,000, IM = ceil(5,000 * 10 %) = 500.
+    const [s] = engine.addAccounts([{ collateralQuote: 1_000n, positions: [{ marketId: m, sizeBase: 5_000n, quoteBalance: -5_000n }] }]);
+    // 501: equity 499 < 500, refused, nothing moves; 500: equity 500 = IM, taken.
+    expect(caught(() => engine.stake(s!, 0, 501n, 0))).toMatchObject({ codeName: 'BelowInitialMargin', field: 'amountQuote' });
+    expect(engine.staking(0)).toMatchObject({ balanceQuote: 0n, totalShares: 0n, stakers: [] });
+    expect(engine.stake(s!, 0, 500n, 0)).toBe(500n);
+    expect(engine.account(s!).collateralQuote).toBe(500n);
+  });
+
   it('a stake that would mint no whole share is refused; a market\'s own fund is fund 1 + market', async () => {
     const engine = await createEngine();
     engine.addMarket(flatMarket(1n));

@@ -48,6 +48,7 @@ const NO_CODE: u32 = 255;
  */
 export function setStaking(settlePeriodSec: i64, maxAprPpm: i64, stakerFactorPpm: u32, settleFractionPpm: u32, cooldownSec: i64): i32 {
   clearError();
+  clearFlows();
   if (settlePeriodSec < 0 || settlePeriodSec > MAX_PERIOD_SEC) return fail(Status.InvalidEconomics, Field.SettlePeriodSec, -1);
   if (maxAprPpm < 0 || maxAprPpm > MAX_APR_PPM) return fail(Status.InvalidEconomics, Field.MaxAprPpm, -1);
   if (<i64>stakerFactorPpm > PPM) return fail(Status.InvalidEconomics, Field.StakerFactorPpm, -1);
