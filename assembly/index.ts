@@ -38,3 +38,4 @@ export { abiTable } from './abi/table';
 export { economicsPtr, stakersPtr, flowsPtr, withdrawablePtr } from './abi/accessors';
 export { setMarketFees, setRevenueSplit, distributeRevenue, collectFees } from './engine/economics/revenue';
 export { setWithdrawalCapacity, noteNegativeEquity, requestWithdrawal, serveWithdrawals, capacityBaseline } from './engine/economics/capacity';
+export { setStaking, stake, requestUnstake, cancelUnstake, unstake, settleStakingRevenue } from './engine/economics/staking';

@@ -38,6 +38,7 @@ import { Losses, type AdlRank } from './waterfall/run.js';
 import { FlowLog } from './economics/flows.js';
 import * as revenue from './economics/revenue.js';
 import * as capacity from './economics/capacity.js';
+import * as staking from './economics/staking.js';
 
 export type { AccountInput, FillInput, FillResult, PreTradeResult } from './book/accounts.js';
 export type { AccountResultsView, CheckSummary, HealthCounts, IsolatedResultsView } from './book/margin.js';
@@ -51,6 +52,8 @@ export class RiskEngine implements Disposable {
   private readonly losses: Losses;
   /** The economics' journal: every amount fees, revenue, staking, vault terms and withdrawals moved. */
   private readonly flows = new FlowLog();
+  /** The default second of the staking calls: the latest one a staking call took. */
+  private readonly stakingClock = new staking.StakingClock();
   /** The batch of the latest successful reserve(); the only one commit() accepts. */
   private staged: BulkBatch | null = null;
 
@@ -368,6 +371,49 @@ export class RiskEngine implements Disposable {
 
   /** The withdrawal capacity, its baseline now, the gate and the queue. @remarks copies */
   withdrawalState(): capacity.WithdrawalState { return capacity.withdrawalState(this.x); }
+  // ---- Insurance-fund staking (docs/ECONOMICS.md, "Insurance-fund staking") -------------------
+  // Funds by id: 0 the global fund, 1 + market a market's own. `nowSec` defaults to the latest
+  // second a staking call took (0 at first).
+
+  /** Sets staking parameters (absent keys keep their values); refused (InvalidEconomics naming the key) changes nothing. */
+  setStaking(config: Partial<staking.StakingConfig>): void { staking.setStaking(this.x, config); }
+
+  /** The staking parameters in force. */
+  stakingConfig(): staking.StakingConfig { return staking.stakingConfig(this.x); }
+
+  /** Moves `amount` of the account's cross collateral into the fund for its shares (refused below initial margin); returns the shares minted. */
+  stake(accountId: number, fundId: number, amount: AtomsInput, nowSec?: number): bigint {
+    const minted = staking.stake(this.x, this.stakingClock, accountId, fundId, amount, nowSec);
+    this.flows.drain(this.x.raw);
+    return minted;
+  }
+
+  /** Opens an unstake request for `shares` of the account's stake, valued now; the unstake waits for the cooldown. */
+  requestUnstake(accountId: number, fundId: number, shares: AtomsInput, nowSec?: number): void {
+    staking.requestUnstake(this.x, this.stakingClock, accountId, fundId, shares, nowSec);
+  }
+
+  /** Cancels the account's unstake request; shares that gained since are partly forfeited. Returns the shares forfeited. */
+  cancelUnstake(accountId: number, fundId: number, nowSec?: number): bigint {
+    const lost = staking.cancelUnstake(this.x, this.stakingClock, accountId, fundId, nowSec);
+    this.flows.drain(this.x.raw);
+    return lost;
+  }
+
+  /** Completes the account's request after the cooldown: pays min(value now, value at request) into its collateral; returns the amount paid. */
+  unstake(accountId: number, fundId: number, nowSec?: number): bigint {
+    const paid = staking.unstake(this.x, this.stakingClock, accountId, fundId, nowSec);
+    this.flows.drain(this.x.raw);
+    return paid;
+  }
+
+  /** Settles every fund's stakers' revenue pool that is due (once per period); returns the total settled. */
+  settleStakingRevenue(nowSec?: number): bigint {
+    return staking.settleStakingRevenue(this.x, this.stakingClock, () => this.flows.drain(this.x.raw), nowSec);
+  }
+
+  /** One insurance fund's staking state: balance, shares, revenue pool, stakers. @remarks copies */
+  staking(fundId: number): staking.FundStaking { return staking.staking(this.x, fundId); }
 
   /** Residue, uncovered losses, socialized receivable, operator capital, deposit index, vault shares. */
   waterfallBalances(): WaterfallBalances { return readBalances(this.x.raw); }

@@ -47,3 +47,4 @@ export type { DestinationName, Flow, FlowKind, RevenueSourceName } from './econo
 export type { DistributionReport, MarketFees, RevenueSplit, RevenueState, SplitRow } from './economics/revenue.js';
 export { renderCharts, renderReportHtml } from './report/html.js';
 export type { QueuedWithdrawal, ServedWithdrawal, ServeReport, WithdrawalCapacityConfig, WithdrawalRequest, WithdrawalState } from './economics/capacity.js';
+export type { FundStaking, StakerState, StakingConfig } from './economics/staking.js';

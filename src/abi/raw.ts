@@ -102,6 +102,12 @@ export interface CoreExports {
   requestWithdrawal(account: number, amount: bigint, nowSec: bigint): number;
   serveWithdrawals(nowSec: bigint): number;
   capacityBaseline(): bigint;
+  setStaking(settlePeriodSec: bigint, maxAprPpm: bigint, stakerFactorPpm: number, settleFractionPpm: number, cooldownSec: bigint): number;
+  stake(account: number, fund: number, amount: bigint, nowSec: bigint): number;
+  requestUnstake(account: number, fund: number, shares: bigint, nowSec: bigint): number;
+  cancelUnstake(account: number, fund: number, nowSec: bigint): number;
+  unstake(account: number, fund: number, nowSec: bigint): number;
+  settleStakingRevenue(first: number, nowSec: bigint): number;
   economicsPtr(): number;
   stakersPtr(): number;
   flowsPtr(): number;
@@ -320,6 +326,28 @@ export class Raw {
   serveWithdrawals(nowSec: bigint): void { this.check(this.x.serveWithdrawals(nowSec)); }
   /** The withdrawal capacity's baseline now (quote atoms). */
   capacityBaseline(): bigint { return this.x.capacityBaseline(); }
+  // ---- Staking ---------------------------------------------------------------------------------
+  setStaking(settlePeriodSec: bigint, maxAprPpm: bigint, stakerFactorPpm: number, settleFractionPpm: number, cooldownSec: bigint): void {
+    this.check(this.x.setStaking(settlePeriodSec, maxAprPpm, stakerFactorPpm, settleFractionPpm, cooldownSec));
+  }
+  /** Returns the shares minted. */
+  stake(account: number, fund: number, amount: bigint, nowSec: bigint): bigint { this.check(this.x.stake(account, fund, amount, nowSec)); return this.answer('answer0'); }
+  /** Returns the request's value. */
+  requestUnstake(account: number, fund: number, shares: bigint, nowSec: bigint): bigint { this.check(this.x.requestUnstake(account, fund, shares, nowSec)); return this.answer('answer0'); }
+  /** Returns the shares forfeited. */
+  cancelUnstake(account: number, fund: number, nowSec: bigint): bigint { this.check(this.x.cancelUnstake(account, fund, nowSec)); return this.answer('answer0'); }
+  /** Returns the amount paid. */
+  unstake(account: number, fund: number, nowSec: bigint): bigint { this.check(this.x.unstake(account, fund, nowSec)); return this.answer('answer0'); }
+  /** Settles funds from `first` on, as many as one chunk holds; returns the amount settled and the next fund. */
+  settleStakingRevenue(first: number, nowSec: bigint): { settled: bigint; next: number } {
+    this.check(this.x.settleStakingRevenue(first, nowSec));
+    return { settled: this.answer('answer0'), next: Number(this.answer('answer1')) };
+  }
+  /** One of the economics' answer slots, as the last call left it. */
+  private answer(slot: 'answer0' | 'answer1' | 'answer2'): bigint {
+    const { view, at } = this.record('Economics');
+    return view.getBigInt64(at[slot], true);
+  }
 
   deposit(account: number, amount: bigint): void { this.check(this.x.deposit(account, amount)); }
   withdraw(account: number, amount: bigint): void { this.check(this.x.withdraw(account, amount)); }

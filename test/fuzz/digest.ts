@@ -6,9 +6,10 @@
  * positions and figures, and every market, but keeps the book and the figures of the latest checks
  * apart (a failed check invalidates the figures by design); and it adds what the waterfall and
  * liquidation keep besides the book: the ledger, waterfall balances, the vault, clearing members,
- * every insurance fund, the pending deficits, the last execution's log, the audit log, the result
- * columns (or that they are stale), the capacities, and the withdrawal capacity with its queue.
- * Reading it calls no method that writes (no check, no risk order, no plan).
+ * every insurance fund with its staking state, the flow journal's length, the pending deficits, the
+ * last execution's log, the audit log, the result columns (or that they are stale), the capacities,
+ * and the withdrawal capacity with its queue. Reading it calls no method that writes (no check, no
+ * risk order, no plan).
  */
 import { AuditLog, RiskCoreError, type RiskEngine } from '../../dist/src/node.js';
 
@@ -63,6 +64,8 @@ export function digest(engine: RiskEngine): Digest {
     vault: part(() => engine.vault()),
     members: part(() => engine.clearingMembers()),
     funds: part(() => [engine.insuranceFund(), ...Array.from({ length: engine.marketCount }, (_, m) => engine.insuranceFund(m))]),
+    staking: part(() => [engine.stakingConfig(), ...Array.from({ length: engine.marketCount + 1 }, (_, f) => engine.staking(f))]),
+    flows: part(() => engine.flowLog.length),
     deficits: part(() => engine.deficits()),
     liquidationLog: part(() => engine.liquidationLog()),
     audit: part(() => [log.length, log.toJSON()]),

@@ -71,6 +71,10 @@ const priceOf = (c: Ctx, m: number): bigint => clampPrice(m < c.engine.marketCou
 const sizeOf = (c: Ctx, m: number): bigint => BigInt(c.rng.int(-1000, 1000)) * 10n ** BigInt(Math.max(0, decimalsOf(c, m) - c.rng.int(0, 3)));
 /** A second at or after the engine's last withdrawal call (now and then one before it). */
 const nowAfter = (c: Ctx): number => Number(c.engine.withdrawalState().capacitySec ?? 0n) + (c.rng.chance(0.05) ? -1 : c.rng.int(0, 4000));
+/** An insurance fund: 0 (global) ..= marketCount (1 + market), rarely one past the last. */
+const fund = (c: Ctx): number => (c.rng.chance(0.95) ? c.rng.int(0, c.engine.marketCount) : c.engine.marketCount + 1);
+/** A staking call's second: absent (the latest one taken), or a second that mostly grows. */
+const stakingSec = (c: Ctx): number | undefined => (c.rng.chance(0.3) ? undefined : c.rng.int(0, 40 * 86_400));
 const accountIds = (c: Ctx): number[] => Array.from({ length: c.rng.int(0, 4) }, () => account(c));
 
 function newAccounts(c: Ctx): RefAccount[] {
@@ -142,6 +146,8 @@ const LIST: Kind = { t: 'list' };
 const PPM: Kind = { t: 'ppm' };
 const COUNT: Kind = { t: 'count' };
 const SECONDS: Kind = { t: 'count', max: Number.MAX_SAFE_INTEGER };
+/** An insurance fund id: an integer >= 0 (one past the last is refused by the state, not the kind). */
+const FUND: Kind = { t: 'count' };
 const Q = (decimals = 6): Kind => ({ t: 'atoms', decimals });
 const ENUM = (...values: unknown[]): Kind => ({ t: 'enum', values });
 const has = (path: Path) => (args: unknown[]): boolean => {
@@ -275,6 +281,25 @@ export const METHODS: readonly Method[] = [
   { name: 'adlRanking', args: (c) => [market(c), c.rng.pick(['long', 'short']), c.rng.chance(0.2) ? RANKING_FUNCTIONS.mixed : c.rng.chance(0.1) ? RANKING_FUNCTIONS[c.rng.pick([...FAILING_RANKINGS])] : c.rng.pick(['pnl', 'bitmex', 'binance', 'hyperliquid'])],
     slots: [{ path: [0], kind: MARKET }, { path: [1], kind: ENUM('long', 'short') }, { path: [2], kind: ANY }],
     call: (c, a) => e(c).adlRanking(a[0] as number, a[1] as 'long', a[2] as 'pnl') },
+  { name: 'setStaking', args: (c) => [{
+    ...(c.rng.chance(0.6) ? { settlePeriodSec: c.rng.pick([0, 60, 3_600, 86_400]) } : {}), ...(c.rng.chance(0.5) ? { maxAprPpm: c.rng.int(0, 1_000_000_000) } : {}),
+    ...(c.rng.chance(0.5) ? { stakerFactorPpm: c.rng.int(0, 1_000_000) } : {}), ...(c.rng.chance(0.5) ? { settleFractionPpm: c.rng.int(1, 1_000_000) } : {}),
+    ...(c.rng.chance(0.6) ? { cooldownSec: c.rng.pick([0, 10, 13 * 86_400]) } : {}) }],
+    slots: [{ path: [0], kind: ANY }, { path: [0, 'settlePeriodSec'], kind: { t: 'count', max: 366 * 86_400 }, optional: true }, { path: [0, 'maxAprPpm'], kind: { t: 'ppm', max: 1_000_000_000 }, optional: true },
+      { path: [0, 'stakerFactorPpm'], kind: PPM, optional: true }, { path: [0, 'settleFractionPpm'], kind: { t: 'ppm', max: 1_000_000 }, optional: true },
+      { path: [0, 'cooldownSec'], kind: { t: 'count', max: 366 * 86_400 }, optional: true }],
+    call: (c, a) => e(c).setStaking(a[0] as never) },
+  { name: 'stake', args: (c) => [account(c), fund(c), quote(c), stakingSec(c)], slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: FUND }, { path: [2], kind: Q() }, { path: [3], kind: SECONDS, optional: true }],
+    call: (c, a) => e(c).stake(a[0] as number, a[1] as number, a[2] as bigint, a[3] as number) },
+  { name: 'requestUnstake', args: (c) => [account(c), fund(c), BigInt(c.rng.int(0, 1e6)), stakingSec(c)], slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: FUND }, { path: [2], kind: Q(0) }, { path: [3], kind: SECONDS, optional: true }],
+    call: (c, a) => e(c).requestUnstake(a[0] as number, a[1] as number, a[2] as bigint, a[3] as number) },
+  ...(['cancelUnstake', 'unstake'] as const).map((name): Method => ({
+    name, args: (c) => [account(c), fund(c), stakingSec(c)], slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: FUND }, { path: [2], kind: SECONDS, optional: true }],
+    call: (c, a) => e(c)[name](a[0] as number, a[1] as number, a[2] as number),
+  })),
+  { name: 'settleStakingRevenue', args: (c) => [stakingSec(c)], slots: [{ path: [0], kind: SECONDS, optional: true }], call: (c, a) => e(c).settleStakingRevenue(a[0] as number) },
+  { name: 'staking', args: (c) => [fund(c)], slots: [{ path: [0], kind: FUND }], call: (c, a) => e(c).staking(a[0] as number) },
+  { name: 'stakingConfig', args: () => [], slots: [], call: (c) => e(c).stakingConfig() },
   { name: 'depositOperatorCapital', args: (c) => [c.rng.pick([1, 2]), quote(c)], slots: [{ path: [0], kind: ENUM(1, 2) }, { path: [1], kind: Q() }],
     call: (c, a) => e(c).depositOperatorCapital(a[0] as 1, a[1] as bigint) },
   { name: 'auditLog.forAccount', args: (c) => [account(c)], slots: [{ path: [0], kind: ANY, optional: true }], call: (c, a) => e(c).auditLog.forAccount(a[0] as number) },
