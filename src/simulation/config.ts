@@ -52,7 +52,7 @@ export interface ResolvedConfig {
 }
 
 /** The economics with their defaults (`fees` and `split` stay absent when not given: the engine's own apply). */
-export type ResolvedEconomics = Required<Omit<SimulationEconomics, 'fees' | 'split'>> & Pick<SimulationEconomics, 'fees' | 'split'>;
+export type ResolvedEconomics = Required<Omit<SimulationEconomics, 'fees' | 'split' | 'staking'>> & Pick<SimulationEconomics, 'fees' | 'split' | 'staking'>;
 
 /** Volume three times the usual on a step with liquidations; revenue through the split every 60 steps. */
 export const DEFAULT_ECONOMICS: ResolvedEconomics = { turnoverPpm: 0, crashMultiplierPpm: 3_000_000, revenueEverySteps: 60, stakedPpm: 0 };
@@ -129,6 +129,7 @@ export function expandSweep(config: SimulationConfig = {}): { name: string; vari
   if (sweep.adlRanking?.length) axes.push(['adlRanking', sweep.adlRanking]);
   if (sweep.waterfall?.length) axes.push(['waterfall', sweep.waterfall]);
   if (sweep.revenueSplit?.length) axes.push(['revenueSplit', sweep.revenueSplit]);
+  if (sweep.stakingMaxAprPpm?.length) axes.push(['stakingMaxAprPpm', sweep.stakingMaxAprPpm]);
   let variants: SweepVariant[] = [{}];
   for (const [key, values] of axes) variants = variants.flatMap((v) => values.map((x) => ({ ...v, [key]: x })));
   return variants.map((variant) => ({ name: variantName(variant), variant }));
@@ -141,6 +142,7 @@ function variantName(v: SweepVariant): string {
   if (v.adlRanking !== undefined) parts.push(`ADL ${v.adlRanking}`);
   if (v.waterfall !== undefined) parts.push(`waterfall ${typeof v.waterfall === 'string' ? v.waterfall : 'custom'}`);
   if (v.revenueSplit !== undefined) parts.push(`split ${splitName(v.revenueSplit)}`);
+  if (v.stakingMaxAprPpm !== undefined) parts.push(`APR cap ${v.stakingMaxAprPpm / 10_000} %`);
   return parts.length ? parts.join(', ') : 'base';
 }
 

@@ -118,9 +118,10 @@ export class Simulator {
     stagePolicy(raw, policy, true);
     engine.setWaterfall(config.waterfall);
     // The economics: every market's fees (when the configuration gives them) and the split.
-    const { fees, split } = config.economics;
+    const { fees, split, staking } = config.economics;
     if (fees) for (let m = 0; m < engine.marketCount; m++) engine.setMarketFees(m, fees);
     if (split) engine.setRevenueSplit(split);
+    if (staking) engine.setStaking(staking);
     let settledGroups = 0;
     if (settle) {
       // Paths start from a settled book: what is liquidatable at the start is liquidated first.
@@ -158,6 +159,7 @@ export class Simulator {
       if (variant.marginScalePpm !== undefined && variant.marginScalePpm !== 1_000_000) raw.scaleMargins(variant.marginScalePpm);
       this.engine.setWaterfall(variantWaterfall(this.config.waterfall, variant));
       if (variant.revenueSplit !== undefined) this.engine.setRevenueSplit(variant.revenueSplit);
+      if (variant.stakingMaxAprPpm !== undefined) this.engine.setStaking({ maxAprPpm: variant.stakingMaxAprPpm });
       raw.simRunPath(this.config.skip);
       out.push(this.readPath(path, v));
     }

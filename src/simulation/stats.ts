@@ -371,7 +371,7 @@ export function checkShard(value: unknown): ShardResult {
   variants.forEach((v, i) => {
     const named = record(v, 'variants', ['name', 'variant'], i);
     if (typeof named.name !== 'string') shardError('variants.name', 'a string', i);
-    record(named.variant, 'variants.variant', ['insuranceFundQuote', 'marginScalePpm', 'adlRanking', 'waterfall', 'revenueSplit'], i);
+    record(named.variant, 'variants.variant', ['insuranceFundQuote', 'marginScalePpm', 'adlRanking', 'waterfall', 'revenueSplit', 'stakingMaxAprPpm'], i);
   });
   const from = count(s.pathFrom, 'pathFrom', 0, resolved.paths - 1);
   const to = count(s.pathTo, 'pathTo', from + 1, resolved.paths);

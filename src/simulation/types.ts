@@ -10,6 +10,7 @@ import type { LiquidationPolicy } from '../liquidation/policy.js';
 import type { AdlRankingName, WaterfallConfig } from '../waterfall/config.js';
 import type { BookShape } from '../synth.js';
 import type { RevenueSplit } from '../economics/revenue.js';
+import type { StakingConfig } from '../economics/staking.js';
 
 /**
  * Monte Carlo: geometric Brownian motion with jumps, per market and step,
@@ -91,6 +92,8 @@ export interface SimulationEconomics {
   split?: RevenueSplit;
   /** The stakers' share of each insurance fund at the start of a path, ppm (default 0: the engine's own stakes). */
   stakedPpm?: number;
+  /** Staking parameters (settle period, APR cap, stakers' factor, settle fraction, cooldown); absent keys keep the engine's. */
+  staking?: Partial<StakingConfig>;
 }
 
 /** One variant of a sweep: what differs from the base configuration. */
@@ -103,6 +106,8 @@ export interface SweepVariant {
   waterfall?: string | WaterfallConfig;
   /** The revenue split of the variant. */
   revenueSplit?: RevenueSplit;
+  /** The stakers' APR cap of the variant, ppm. */
+  stakingMaxAprPpm?: number;
 }
 
 /** A grid: the cartesian product of the lists given, every variant run on the same paths. */
@@ -112,6 +117,7 @@ export interface Sweep {
   adlRanking?: readonly AdlRankingName[];
   waterfall?: readonly string[];
   revenueSplit?: readonly RevenueSplit[];
+  stakingMaxAprPpm?: readonly number[];
 }
 
 /**

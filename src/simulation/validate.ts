@@ -20,6 +20,7 @@ import { at, bad, bool, describe, int, list, object, oneOf, ownEntry, type Field
 import { ADL_RANKINGS, STEP_RANKINGS } from '../abi/codes.js';
 import { WATERFALL_PRESETS, type TrancheKind, type WaterfallConfig } from '../waterfall/config.js';
 import type { LiquidationPolicy } from '../liquidation/policy.js';
+import type { StakingConfig } from '../economics/staking.js';
 import type { BookShape } from '../synth.js';
 import { DEMO_POLICIES } from './venue.js';
 import type { ImpactModel, MonteCarloScenario, ReplayScenario, Scenario, ShockGridScenario, SimulationConfig, SimulationEconomics, Sweep } from './types.js';
@@ -79,11 +80,11 @@ export function checkConfig(config: unknown): asserts config is SimulationConfig
 
 const ECONOMICS_RANGES = {
   turnoverPpm: [0, 1_000_000_000], crashMultiplierPpm: [0, 1_000_000_000], revenueEverySteps: [0, 100_000], stakedPpm: [0, 1_000_000],
-} satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split'>, [number, number]>;
+} satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split' | 'staking'>, [number, number]>;
 
 /** The economics: fees, volume, the split, the stakers' share. */
 function checkEconomics(value: unknown): void {
-  const e = object(value, 'economics', [...Object.keys(ECONOMICS_RANGES), 'fees', 'split']);
+  const e = object(value, 'economics', [...Object.keys(ECONOMICS_RANGES), 'fees', 'split', 'staking']);
   for (const [key, [min, max]] of Object.entries(ECONOMICS_RANGES)) if (e[key] !== undefined) int(e[key], `economics.${key}`, min, max);
   if (e.fees !== undefined) {
     const f = object(e.fees, 'economics.fees', ['makerPpm', 'takerPpm']);
@@ -91,7 +92,17 @@ function checkEconomics(value: unknown): void {
     int(f.makerPpm, 'economics.fees.makerPpm', -taker, 1_000_000);
   }
   if (e.split !== undefined) checkSplit(e.split, 'economics.split');
+  if (e.staking !== undefined) {
+    const k = object(e.staking, 'economics.staking', Object.keys(STAKING_RANGES));
+    for (const [key, [min, max]] of Object.entries(STAKING_RANGES)) if (k[key] !== undefined) int(k[key], `economics.staking.${key}`, min, max);
+  }
 }
+
+/** The staking parameters' ranges (the engine's, src/economics/staking.ts). */
+const STAKING_RANGES = {
+  settlePeriodSec: [0, 366 * 86_400], maxAprPpm: [0, 1_000_000_000], stakerFactorPpm: [0, 1_000_000], settleFractionPpm: [1, 1_000_000],
+  cooldownSec: [0, 366 * 86_400],
+} satisfies Record<keyof StakingConfig, [number, number]>;
 
 const SOURCES = ['tradingFees', 'liquidationFees'];
 const DESTINATIONS = ['insuranceFund', 'backstopVault', 'stakers', 'treasury', 'pnlPool'];
@@ -282,7 +293,7 @@ function checkTranche(value: unknown, path: string, j: number, rankingFunction: 
   }
 }
 
-const SWEEP_KEYS = Object.keys({ insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1 } satisfies Record<keyof Sweep, 1>);
+const SWEEP_KEYS = Object.keys({ insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1 } satisfies Record<keyof Sweep, 1>);
 
 /** The sweep: each axis a list (row: the item). */
 export function checkSweep(value: unknown): void {
@@ -292,4 +303,5 @@ export function checkSweep(value: unknown): void {
   if (s.adlRanking !== undefined) list(s.adlRanking, 'sweep.adlRanking').forEach((v, i) => oneOf(v, 'sweep.adlRanking', ADL_RANKINGS, i));
   if (s.waterfall !== undefined) list(s.waterfall, 'sweep.waterfall').forEach((v, i) => checkWaterfall(v, 'sweep.waterfall', i));
   if (s.revenueSplit !== undefined) list(s.revenueSplit, 'sweep.revenueSplit').forEach((v, i) => checkSplit(v, 'sweep.revenueSplit', i));
+  if (s.stakingMaxAprPpm !== undefined) list(s.stakingMaxAprPpm, 'sweep.stakingMaxAprPpm').forEach((v, i) => int(v, 'sweep.stakingMaxAprPpm', 0, 1_000_000_000, i));
 }

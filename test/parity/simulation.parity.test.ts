@@ -120,10 +120,11 @@ describe('simulation parity: the core\'s step loop against the document, through
   });
 
   /** Runs path p in the Simulator and the document's loop on a fresh identical engine; compares all. */
-  async function compare(sim: Simulator, p: number, fundQuote: bigint, prices?: bigint[][], waterfall: WaterfallConfig = WATERFALL): Promise<PathResult> {
+  async function compare(sim: Simulator, p: number, fundQuote: bigint, prices?: bigint[][], waterfall: WaterfallConfig = WATERFALL,
+    build: () => Promise<RiskEngine> = () => venue(fundQuote, waterfall)): Promise<PathResult> {
     const [core] = sim.runPath(p);
     const path = prices ?? lastPathPrices(sim);
-    const engine = await venue(fundQuote, waterfall);
+    const engine = await build();
     try {
       // The path starts as a variant is applied: the waterfall set (docs/SIMULATION.md, "Setting up"),
       // the economics' fees and split as the configuration gives them.
@@ -131,6 +132,7 @@ describe('simulation parity: the core\'s step loop against the document, through
       const c = sim.config, e = c.economics;
       if (e.fees) for (let m = 0; m < engine.marketCount; m++) engine.setMarketFees(m, e.fees);
       if (e.split) engine.setRevenueSplit(e.split);
+      if (e.staking) engine.setStaking(e.staking);
       const model = runStepLoop(engine, {
         prices: path, policy: POLICY, waterfall, maxRoundsPerStep: c.maxRoundsPerStep, stepSeconds: c.stepSeconds, startSec: 0,
         fundingRatePpm: Array.from({ length: engine.marketCount }, () => BigInt(c.fundingRatePpm as number)), impact: c.impact,
@@ -163,18 +165,33 @@ describe('simulation parity: the core\'s step loop against the document, through
     sim.dispose();
   });
 
-  it('volume, fees and the revenue split on crash paths: fee revenue, treasury and fund every step', async () => {
+  it('volume, fees, the revenue split and staking on crash paths: fee revenue, treasury, fund and stakers every step', async () => {
     const FUND = 300_000_000n;
     const economics = {
       fees: { makerPpm: -100, takerPpm: 700 }, turnoverPpm: 20_000, crashMultiplierPpm: 2_500_000, revenueEverySteps: 3,
-      split: { tradingFees: { insuranceFund: 300_000, backstopVault: 200_000, treasury: 400_000, pnlPool: 100_000 }, liquidationFees: { insuranceFund: 600_000, treasury: 400_000 } },
+      split: {
+        tradingFees: { insuranceFund: 200_000, backstopVault: 200_000, stakers: 200_000, treasury: 300_000, pnlPool: 100_000 },
+        liquidationFees: { insuranceFund: 400_000, stakers: 200_000, treasury: 400_000 },
+      },
+      staking: { settlePeriodSec: 120, maxAprPpm: 5_000_000, stakerFactorPpm: 600_000, settleFractionPpm: 500_000 },
     };
-    const sim = Simulator.fromEngine(await venue(FUND), config(CRASH_SCENARIO, { economics }));
+    // Three accounts of the book stake 2 USD each into the global fund before the snapshot.
+    const staked = async (): Promise<RiskEngine> => {
+      const engine = await venue(FUND);
+      engine.check();
+      const free = engine.resultsView().freeQuote;
+      const stakers = Array.from({ length: engine.accountCount }, (_, a) => a).filter((a) => free[a]! > 10_000_000n).slice(0, 3);
+      expect(stakers.length).toBe(3);
+      for (const a of stakers) engine.stake(a, 0, 2_000_000n, 0);
+      return engine;
+    };
+    const sim = Simulator.fromEngine(await staked(), config(CRASH_SCENARIO, { economics }));
     const results: PathResult[] = [];
-    for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND));
-    // Not vacuous: fees were charged, the treasury grew, and crash steps carried the multiplier.
+    for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND, undefined, WATERFALL, staked));
+    // Not vacuous: fees were charged, the treasury grew, stakers hold a part of the fund, and crash steps carried the multiplier.
     expect(sumB(results.map((r) => total(r, 'feeRevenueQuote')))).toBeGreaterThan(0n);
     expect(results.some((r) => r.metrics[STEP_METRICS.indexOf('treasuryQuote')]!.at(-1)! > 0n)).toBe(true);
+    expect(results.every((r) => r.start.stakerValueQuote > 0n)).toBe(true);
     expect(sumB(results.map((r) => total(r, 'closes')))).toBeGreaterThan(0n);
     sim.dispose();
   });

@@ -228,10 +228,18 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
       }
       if (e.revenueEverySteps > 0 && t % e.revenueEverySteps === 0) {
         engine.distributeRevenue(now);
+        engine.settleStakingRevenue(now);
         const vault = engine.vault().accountId;
         if (vault !== null) engine.check({ accounts: [vault] });
       }
     }
+    // The stakers' holdings: sum over funds of floor(balance * stakerShares / totalShares).
+    let staked = 0n;
+    for (let f = 0; f <= m; f++) {
+      const s = engine.staking(f);
+      if (s.totalShares > 0n) staked += floorDivB(s.balanceQuote * s.stakerShares, s.totalShares);
+    }
+    metrics[k('stakerValueQuote')]![t - 1] = staked;
     // 7. Metrics at the end of the step.
     metrics[k('insuranceFundQuote')]![t - 1] = fundTotal();
     metrics[k('vaultNavQuote')]![t - 1] = vaultNav();

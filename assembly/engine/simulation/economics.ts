@@ -10,7 +10,8 @@
  *
  * enters market m's fee pool: the volume is traded by traders outside the simulated book (or by its
  * accounts flat), so it changes no position and its fees are new money into the venue. Every
- * `revenueEverySteps` steps the fee pools are distributed through the split (economics/revenue.ts).
+ * `revenueEverySteps` steps the fee pools are distributed through the split (economics/revenue.ts)
+ * and the stakers' pools settle into the funds where a settle period has passed (economics/staking.ts).
  * The step's metrics record the revenue, the treasury and the stakers' holdings at the step's end.
  *
  * With `stakedPpm` > 0 each fund is owned at the start of a path by its stakers for that share and by
@@ -20,9 +21,11 @@
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { Column, i64At, marketPtr } from '../../abi/layout';
 import { EconomicsRecord, FundStakeRecord, MarketEconRecord, MarketRecord, SimHeaderRecord } from '../../abi/records';
+import { Status } from '../../abi/status';
 import { accountCount, marketCount, NONE, SCRATCH } from '../state';
 import { ECONOMICS, fundStakePtr, marketEconPtr } from '../funds';
 import { distributeFrom, vaultCredited } from '../economics/revenue';
+import { settleStakingRevenue } from '../economics/staking';
 
 const PPM: i64 = 1_000_000;
 
@@ -70,8 +73,19 @@ export function chargeVolume(header: usize, crash: bool): i64 {
   return revenue;
 }
 
-/** The fee pools through the split (every `revenueEverySteps` steps). Returns a Status. */
-export function distributeStep(nowSec: i64): i32 { return distributeFrom(0, nowSec, false); }
+/**
+ * The fee pools through the split, then the stakers' revenue pools into the funds where a settle
+ * period has passed (every `revenueEverySteps` steps). Returns a Status.
+ */
+export function distributeStep(nowSec: i64): i32 {
+  let st = distributeFrom(0, nowSec, false);
+  // A settle stops a chunk only before its total passes 2^62 (a simulated path writes no flow rows).
+  for (let f: u32 = 0; st == Status.Ok && f <= marketCount;) {
+    st = settleStakingRevenue(f, nowSec);
+    f = <u32>load<i64>(ECONOMICS, EconomicsRecord.answer1);
+  }
+  return st;
+}
 
 /** The account a distribution credits (the vault account) when it is in the book, else NONE. */
 export function creditedAccount(): u32 {
