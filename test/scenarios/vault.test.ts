@@ -177,4 +177,19 @@ describe('vault depositors: lock-up, profit share above the high-water mark, sli
     expect(caught(() => engine.vaultWithdraw(p!, 100n))).toMatchObject({ code: 107, field: 'operatorAccountId' });
     expect(digest(engine)).toBe(before);
   });
+
+  it('at 2^62: the whole gain to the operator, half of the rest kept as slippage, exact to the atom', async () => {
+    const P62 = 1n << 62n, x = 1_000_001n;
+    const engine = await createEngine();
+    const [v, p, op] = engine.addAccounts([{ collateralQuote: 0n }, { collateralQuote: P62 - x }, { collateralQuote: 0n }]);
+    engine.setVaultAccount(v!);
+    engine.setVaultTerms({ profitSharePpm: 1_000_000, slippagePpm: 500_000, operatorAccountId: op! });
+    expect(engine.vaultDeposit(p!, P62 - x)).toBe(P62 - x);
+    engine.deposit(v!, x);
+    // value = floor((2^62 - x) * 2^62 / (2^62 - x)) = 2^62; basis = hwm = 2^62 - x; gain x, all of it the operator's;
+    // slippage = ceil((2^62 - x) / 2) = 2^61 - 500,000 (2^62 - x is odd); paid = 2^62 - x - that = 2^61 - 500,001.
+    expect(conserving(engine, () => engine.vaultWithdrawDetailed(p!, P62 - x))).toEqual({ paidQuote: (1n << 61n) - 500_001n, profitShareQuote: x, slippageQuote: (1n << 61n) - 500_000n });
+    expect(engine.account(op!).collateralQuote).toBe(x);
+    expect(engine.vault()).toMatchObject({ navQuote: (1n << 61n) - 500_000n, totalShares: 0n });
+  });
 });
