@@ -100,9 +100,9 @@ export function vaultDeposit(a: u32, amount: i64, nowSec: i64): i32 {
   }
   if (minted <= 0) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   let i = providerIndex(a);
-  const hwm = i == NONE ? 0 : load<i64>(providerPtr(i), ProviderRecord.highWaterMark);
-  const hwmAfter = addAmount(hwm, amount);
-  if (hwmAfter == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
+  const hwmQuote = i == NONE ? 0 : load<i64>(providerPtr(i), ProviderRecord.highWaterMark);
+  const hwmAfterQuote = addAmount(hwmQuote, amount);
+  if (hwmAfterQuote == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
   if (i == NONE) {
     i = providerCount();
     if (i == MAX_PROVIDERS) return fail(Status.CapacityExceeded, Field.Capacity, -1);
@@ -115,7 +115,7 @@ export function vaultDeposit(a: u32, amount: i64, nowSec: i64): i32 {
   store<i64>(collA, aAfter);
   store<i64>(collV, vAfter);
   store<i64>(p, providerShares(i) + minted, ProviderRecord.shares); // at most the total
-  store<i64>(p, hwmAfter, ProviderRecord.highWaterMark);
+  store<i64>(p, hwmAfterQuote, ProviderRecord.highWaterMark);
   if (nowSec > load<i64>(p, ProviderRecord.lastDepositSec)) store<i64>(p, nowSec, ProviderRecord.lastDepositSec);
   store<i64>(BALANCES, total + minted, BalancesRecord.totalShares);
   addFlow(FlowKind.VaultDeposit, NO_CODE, NO_CODE, a, NONE, amount, nowSec);
@@ -150,31 +150,33 @@ export function vaultWithdraw(a: u32, shares: i64, nowSec: i64): i32 {
   if (nav == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>v);
   const held = providerShares(i), total = totalShares();
   // shares <= total: the value is at most the NAV (an i64), 2^62 itself included.
-  const value = nav <= 0 ? 0 : mulDivRounded(shares, nav, total, false, SCRATCH, SHARE_LIMIT);
-  if (value == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
-  // hwm <= 2^62 and shares <= held: basis <= hwm.
-  const hwm = load<i64>(p, ProviderRecord.highWaterMark);
-  const basis = shares == held ? hwm : mulDivRounded(hwm, shares, held, false, SCRATCH, SHARE_LIMIT);
-  const gain = value > basis ? value - basis : 0;
-  const profitShare = gain == 0 ? 0 : mulDivRounded(gain, <i64>load<u32>(ECONOMICS, EconomicsRecord.profitSharePpm), PPM, true, SCRATCH, SHARE_LIMIT);
-  const slippage = mulDivRounded(value - profitShare, <i64>load<u32>(ECONOMICS, EconomicsRecord.slippagePpm), PPM, true, SCRATCH, SHARE_LIMIT);
-  const paid = value - profitShare - slippage, out = paid + profitShare;
+  const valueQuote = nav <= 0 ? 0 : mulDivRounded(shares, nav, total, false, SCRATCH, SHARE_LIMIT);
+  if (valueQuote == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, -1);
+  // The withdrawn shares' part of the mark, rounded down: a larger gain, against the withdrawer (the
+  // atom stays in the remaining mark, so the bases still sum to what was paid in). hwm <= 2^62 and
+  // shares <= held: basis <= hwm. The profit share and slippage are owed by the withdrawer: rounded up.
+  const hwmQuote = load<i64>(p, ProviderRecord.highWaterMark);
+  const basisQuote = shares == held ? hwmQuote : mulDivRounded(hwmQuote, shares, held, false, SCRATCH, SHARE_LIMIT);
+  const gainQuote = valueQuote > basisQuote ? valueQuote - basisQuote : 0;
+  const profitShareQuote = gainQuote == 0 ? 0 : mulDivRounded(gainQuote, <i64>load<u32>(ECONOMICS, EconomicsRecord.profitSharePpm), PPM, true, SCRATCH, SHARE_LIMIT);
+  const slippageQuote = mulDivRounded(valueQuote - profitShareQuote, <i64>load<u32>(ECONOMICS, EconomicsRecord.slippagePpm), PPM, true, SCRATCH, SHARE_LIMIT);
+  const paidQuote = valueQuote - profitShareQuote - slippageQuote, outQuote = paidQuote + profitShareQuote;
   const op = load<u32>(ECONOMICS, EconomicsRecord.operatorAccount);
-  if (profitShare > 0) {
+  if (profitShareQuote > 0) {
     if (!openAccount(op)) return fail(Status.AccountClosed, Field.OperatorAccountId, -1);
     if (op == v) return fail(Status.InvalidEconomics, Field.OperatorAccountId, -1);
   }
   const collV = i64At(Column.AccCollateral, v), collA = i64At(Column.AccCollateral, a);
-  const vAfter = addAmount(load<i64>(collV), -out);
-  const aAfter = addAmount(load<i64>(collA), op == a ? paid + profitShare : paid);
+  const vAfter = addAmount(load<i64>(collV), -outQuote);
+  const aAfter = addAmount(load<i64>(collA), op == a ? paidQuote + profitShareQuote : paidQuote);
   if (vAfter == OVERFLOWED || aAfter == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, -1);
-  const payOp = profitShare > 0 && op != a, collO = payOp ? i64At(Column.AccCollateral, op) : collA;
+  const payOp = profitShareQuote > 0 && op != a, collO = payOp ? i64At(Column.AccCollateral, op) : collA;
   let opAfter: i64 = 0;
   if (payOp) {
-    opAfter = addAmount(load<i64>(collO), profitShare);
+    opAfter = addAmount(load<i64>(collO), profitShareQuote);
     if (opAfter == OVERFLOWED) return fail(Status.Overflow, Field.OperatorAccountId, -1);
   }
-  if (out > 0) {
+  if (outQuote > 0) {
     if (!evaluateCross(v, vAfter)) return fail(Status.Overflow, Field.AccountId, <i32>v);
     if (SUMS.equityQuote < SUMS.imQuote) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   }
@@ -183,13 +185,13 @@ export function vaultWithdraw(a: u32, shares: i64, nowSec: i64): i32 {
   store<i64>(collA, aAfter);
   if (payOp) store<i64>(collO, opAfter);
   store<i64>(p, held - shares, ProviderRecord.shares);
-  store<i64>(p, hwm - basis, ProviderRecord.highWaterMark);
+  store<i64>(p, hwmQuote - basisQuote, ProviderRecord.highWaterMark);
   store<i64>(BALANCES, total - shares, BalancesRecord.totalShares);
-  if (paid > 0) addFlow(FlowKind.VaultWithdrawal, NO_CODE, NO_CODE, a, NONE, paid, nowSec);
-  if (profitShare > 0) addFlow(FlowKind.ProfitShare, NO_CODE, NO_CODE, op, NONE, profitShare, nowSec);
-  if (slippage > 0) addFlow(FlowKind.Slippage, NO_CODE, NO_CODE, a, NONE, slippage, nowSec);
+  if (paidQuote > 0) addFlow(FlowKind.VaultWithdrawal, NO_CODE, NO_CODE, a, NONE, paidQuote, nowSec);
+  if (profitShareQuote > 0) addFlow(FlowKind.ProfitShare, NO_CODE, NO_CODE, op, NONE, profitShareQuote, nowSec);
+  if (slippageQuote > 0) addFlow(FlowKind.Slippage, NO_CODE, NO_CODE, a, NONE, slippageQuote, nowSec);
   ledgerCheck(0, 'conservation: a vault withdrawal moves money inside the venue');
-  store<i64>(SCRATCH, paid);
-  answer(paid, profitShare, slippage);
+  store<i64>(SCRATCH, paidQuote);
+  answer(paidQuote, profitShareQuote, slippageQuote);
   return changed();
 }
