@@ -8,6 +8,7 @@ import { toCount, toI64, toRecord } from '../atoms.js';
 import type { EngineInternals } from '../abi/internals.js';
 import type { AtomsInput } from '../types.js';
 import { readVaultTerms } from '../waterfall/parties.js';
+import { toSecond } from './time.js';
 
 /** Terms as `setVaultTerms` takes them: a field left out keeps its current value. */
 export interface VaultTermsInput {
@@ -31,16 +32,10 @@ export interface VaultWithdrawal {
   slippageQuote: bigint;
 }
 
-/** A caller's second: a safe non-negative integer number (default 0). */
-function seconds(value: unknown, field: string): bigint {
-  if (value === undefined) return 0n;
-  return BigInt(toCount(value, field, -1, Number.MAX_SAFE_INTEGER));
-}
-
 export function setVaultTerms(x: EngineInternals, terms: VaultTermsInput): void {
   const t = toRecord(terms, 'terms');
   const now = readVaultTerms(x.raw);
-  const lockupSec = t.lockupSec === undefined ? BigInt(now.lockupSec) : seconds(t.lockupSec, 'lockupSec');
+  const lockupSec = t.lockupSec === undefined ? BigInt(now.lockupSec) : toSecond(t.lockupSec, 'lockupSec');
   const profitSharePpm = t.profitSharePpm === undefined ? now.profitSharePpm : toCount(t.profitSharePpm, 'profitSharePpm');
   const slippagePpm = t.slippagePpm === undefined ? now.slippagePpm : toCount(t.slippagePpm, 'slippagePpm');
   let operator: number;
@@ -56,11 +51,11 @@ export function setVaultTerms(x: EngineInternals, terms: VaultTermsInput): void 
 /** Returns the shares minted. */
 export function vaultDeposit(x: EngineInternals, accountId: number, amount: AtomsInput, nowSec?: number): bigint {
   const raw = x.raw;
-  return raw.vaultDeposit(x.knownAccount(accountId), toI64(amount, x.quoteDecimals, 'amountQuote'), seconds(nowSec, 'nowSec'));
+  return raw.vaultDeposit(x.knownAccount(accountId), toI64(amount, x.quoteDecimals, 'amountQuote'), toSecond(nowSec));
 }
 
 export function vaultWithdraw(x: EngineInternals, accountId: number, shares: AtomsInput, nowSec?: number): VaultWithdrawal {
   const raw = x.raw;
-  const r = raw.vaultWithdraw(x.knownAccount(accountId), toI64(shares, 0, 'amountQuote'), seconds(nowSec, 'nowSec'));
+  const r = raw.vaultWithdraw(x.knownAccount(accountId), toI64(shares, 0, 'amountQuote'), toSecond(nowSec));
   return { paidQuote: r.paid, profitShareQuote: r.profitShare, slippageQuote: r.slippage };
 }
