@@ -20,7 +20,7 @@ export { auditPending } from './engine/waterfall/steps';
 export { adlRanks } from './engine/waterfall/adl';
 export { adlCandidates, adlCandidateInputs } from './engine/waterfall/candidates';
 export { publishResults } from './engine/book/publish';
-export { setVaultAccount, vaultDeposit, vaultWithdraw, vaultNav, addContribution, resetAssessments, addOperatorCapital } from './engine/waterfall/parties';
+export { setVaultAccount, vaultNav, addContribution, resetAssessments, addOperatorCapital } from './engine/waterfall/parties';
 export { waterfallStagePtr, backstopStagePtr, waterfallStatePtr, runRecordPtr, balancesPtr, membersPtr, providersPtr, scratchPtr, resultsCurrent, lastNowSec, eventCount } from './abi/accessors';
 export { simPrepare } from './engine/simulation/loop';
 export { simReserve, simReserveFor } from './engine/simulation/area';
@@ -39,3 +39,4 @@ export { economicsPtr, stakersPtr, flowsPtr, withdrawablePtr } from './abi/acces
 export { setMarketFees, setRevenueSplit, distributeRevenue, collectFees } from './engine/economics/revenue';
 export { setWithdrawalCapacity, noteNegativeEquity, requestWithdrawal, serveWithdrawals, capacityBaseline } from './engine/economics/capacity';
 export { setStaking, stake, requestUnstake, cancelUnstake, unstake, settleStakingRevenue } from './engine/economics/staking';
+export { setVaultTerms, vaultDeposit, vaultWithdraw } from './engine/economics/vault';

@@ -39,6 +39,7 @@ import { FlowLog } from './economics/flows.js';
 import * as revenue from './economics/revenue.js';
 import * as capacity from './economics/capacity.js';
 import * as staking from './economics/staking.js';
+import * as vaults from './economics/vault.js';
 
 export type { AccountInput, FillInput, FillResult, PreTradeResult } from './book/accounts.js';
 export type { AccountResultsView, CheckSummary, HealthCounts, IsolatedResultsView } from './book/margin.js';
@@ -431,13 +432,38 @@ export class RiskEngine implements Disposable {
   /** Names the backstop vault's account (its providers hold shares of it). */
   setVaultAccount(accountId: number): void { parties.setVaultAccount(this.x, accountId); }
 
-  /** Moves `amount` from the provider's collateral into the vault at net asset value; returns the shares minted. */
-  vaultDeposit(accountId: number, amount: AtomsInput): bigint { return parties.vaultDeposit(this.x, accountId, amount); }
+  /**
+   * The vault's depositor terms (docs/ECONOMICS.md, "Vault depositors"): lock-up after a deposit,
+   * the operator's profit share above each provider's high-water mark, withdrawal slippage kept by
+   * the vault. A field left out keeps its value; all start at 0 (no operator).
+   */
+  setVaultTerms(terms: vaults.VaultTermsInput): void { vaults.setVaultTerms(this.x, terms); }
 
-  /** Burns shares for their value at net asset value, paid from the vault's free collateral; returns the amount. */
-  vaultWithdraw(accountId: number, shares: AtomsInput): bigint { return parties.vaultWithdraw(this.x, accountId, shares); }
+  /**
+   * Moves `amount` from the provider's collateral into the vault at net asset value; returns the
+   * shares minted. `nowSec` (default 0) starts the provider's lock-up.
+   */
+  vaultDeposit(accountId: number, amount: AtomsInput, nowSec?: number): bigint {
+    const minted = vaults.vaultDeposit(this.x, accountId, amount, nowSec);
+    this.flows.drain(this.x.raw);
+    return minted;
+  }
 
-  /** The vault: its account, net asset value (its equity at the marks), shares, providers. */
+  /**
+   * Burns shares for their value at net asset value, less the operator's profit share and the
+   * slippage, paid from the vault's free collateral; returns the amount paid (VaultLocked before
+   * the lock-up is over at `nowSec`, default 0).
+   */
+  vaultWithdraw(accountId: number, shares: AtomsInput, nowSec?: number): bigint { return this.vaultWithdrawDetailed(accountId, shares, nowSec).paidQuote; }
+
+  /** vaultWithdraw, returning the amount paid, the operator's profit share and the slippage kept. */
+  vaultWithdrawDetailed(accountId: number, shares: AtomsInput, nowSec?: number): vaults.VaultWithdrawal {
+    const r = vaults.vaultWithdraw(this.x, accountId, shares, nowSec);
+    this.flows.drain(this.x.raw);
+    return r;
+  }
+
+  /** The vault: its account, net asset value (its equity at the marks), shares, providers (with their lock-up start and high-water mark), terms. */
   vault(): parties.VaultState { return parties.readVault(this.x.raw); }
 
   /** Adds to a clearing member's default-fund contribution (money from outside the book). */

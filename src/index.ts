@@ -24,7 +24,8 @@ export type {
   Tranche, TrancheKind, WaterfallConfig,
 } from './waterfall/config.js';
 export type { AdlRank } from './waterfall/run.js';
-export type { ClearingMember } from './waterfall/parties.js';
+export type { ClearingMember, VaultProvider, VaultState, VaultTerms } from './waterfall/parties.js';
+export type { VaultTermsInput, VaultWithdrawal } from './economics/vault.js';
 export type { WaterfallBalances } from './waterfall/report.js';
 export { AuditLog, AUDIT_ROLES } from './waterfall/audit.js';
 export type { AuditChunk, AuditRecord, AuditRole, AuditView, DeficitInfo, StepInfo } from './waterfall/audit.js';

@@ -2,7 +2,7 @@
  * The money outside accounts, shared by liquidation, the waterfall and the economics (all import this
  * file; it imports no stage): the insurance funds, the pending deficit records' count, the waterfall's
  * balances record with the clearing members' and the vault providers' records (stored here, moved by
- * waterfall/parties.ts), the economics' record with the stakers and the flow rows (stored here, moved
+ * waterfall/parties.ts and, deposits and withdrawals of vault shares, economics/vault.ts), the economics' record with the stakers and the flow rows (stored here, moved
  * by economics/), and the conservation ledger over all of it (docs/FORMULAS.md, "Execution and
  * conservation"; LedgerRecord, records.ts).
  *

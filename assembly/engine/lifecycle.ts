@@ -5,7 +5,7 @@ import { clearError, fail, initialized, setInitialized } from './state';
 import { initFunds } from './funds';
 
 /** Bumped whenever an export, a column or a record layout changes meaning. */
-export const ABI_VERSION: u32 = 7;
+export const ABI_VERSION: u32 = 8;
 
 /**
  * Lays out memory for the given capacities (once per instance).

@@ -13,7 +13,7 @@ import { readString } from './loader.js';
 import { parseAbi, type Abi, type RecordLayout, type RecordName } from './records.js';
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 /** The core's exports, typed. i64 parameters are BigInt at the boundary. */
 export interface CoreExports {
@@ -76,8 +76,9 @@ export interface CoreExports {
   adlInputRows(): number;
   publishResults(isolated: number): void;
   setVaultAccount(account: number): number;
-  vaultDeposit(account: number, amount: bigint): number;
-  vaultWithdraw(account: number, shares: bigint): number;
+  vaultDeposit(account: number, amount: bigint, nowSec: bigint): number;
+  vaultWithdraw(account: number, shares: bigint, nowSec: bigint): number;
+  setVaultTerms(lockupSec: bigint, profitSharePpm: number, slippagePpm: number, operator: number): number;
   vaultNav(): bigint;
   addContribution(account: number, amount: bigint): number;
   resetAssessments(): void;
@@ -392,9 +393,16 @@ export class Raw {
   adlInputRows(): number { return this.x.adlInputRows(); }
   setVaultAccount(account: number): void { this.check(this.x.setVaultAccount(account)); }
   /** Returns the shares minted. */
-  vaultDeposit(account: number, amount: bigint): bigint { this.check(this.x.vaultDeposit(account, amount)); return this.scratch(); }
-  /** Returns the amount paid. */
-  vaultWithdraw(account: number, shares: bigint): bigint { this.check(this.x.vaultWithdraw(account, shares)); return this.scratch(); }
+  vaultDeposit(account: number, amount: bigint, nowSec: bigint): bigint { this.check(this.x.vaultDeposit(account, amount, nowSec)); return this.scratch(); }
+  /** Returns the amount paid, the operator's profit share and the slippage kept by the vault. */
+  vaultWithdraw(account: number, shares: bigint, nowSec: bigint): { paid: bigint; profitShare: bigint; slippage: bigint } {
+    this.check(this.x.vaultWithdraw(account, shares, nowSec));
+    const { view, at } = this.record('Economics');
+    return { paid: view.getBigInt64(at.answer0, true), profitShare: view.getBigInt64(at.answer1, true), slippage: view.getBigInt64(at.answer2, true) };
+  }
+  setVaultTerms(lockupSec: bigint, profitSharePpm: number, slippagePpm: number, operator: number): void {
+    this.check(this.x.setVaultTerms(lockupSec, profitSharePpm, slippagePpm, operator));
+  }
   vaultNav(): bigint { return this.x.vaultNav(); }
   addContribution(account: number, amount: bigint): void { this.check(this.x.addContribution(account, amount)); }
   resetAssessments(): void { this.x.resetAssessments(); }

@@ -12,13 +12,35 @@ import { readBalances } from './report.js';
 
 export interface ClearingMember { accountId: number; fundQuote: bigint; committedQuote: bigint; assessedQuote: bigint }
 
-/** The vault as RiskEngine.vault shows it. */
-export interface VaultState { accountId: number | null; navQuote: bigint; totalShares: bigint; providers: { accountId: number; shares: bigint }[] }
+/** One holder of vault shares. */
+export interface VaultProvider {
+  accountId: number;
+  shares: bigint;
+  /** The second of the provider's last deposit (the lock-up counts from it). */
+  lastDepositSec: bigint;
+  /** The value on which the operator's profit share was last settled: deposits less the basis of shares withdrawn. */
+  highWaterMarkQuote: bigint;
+}
 
-/** The vault: its account, net asset value (its equity at the marks), shares, providers. */
+/** The vault's depositor terms (docs/ECONOMICS.md, "Vault depositors"). */
+export interface VaultTerms { lockupSec: number; profitSharePpm: number; slippagePpm: number; operatorAccountId: number | null }
+
+/** The vault as RiskEngine.vault shows it. */
+export interface VaultState { accountId: number | null; navQuote: bigint; totalShares: bigint; providers: VaultProvider[]; terms: VaultTerms }
+
+/** The vault: its account, net asset value (its equity at the marks), shares, providers, terms. */
 export function readVault(raw: Raw): VaultState {
   const b = readBalances(raw);
-  return { accountId: b.vaultAccountId, navQuote: b.vaultAccountId === null ? 0n : raw.vaultNav(), totalShares: b.totalShares, providers: readProviders(raw) };
+  return { accountId: b.vaultAccountId, navQuote: b.vaultAccountId === null ? 0n : raw.vaultNav(), totalShares: b.totalShares, providers: readProviders(raw), terms: readVaultTerms(raw) };
+}
+
+export function readVaultTerms(raw: Raw): VaultTerms {
+  const { view: e, at } = raw.record('Economics');
+  const op = u32(e, at.operatorAccount);
+  return {
+    lockupSec: Number(i64(e, at.lockupSec)), profitSharePpm: u32(e, at.profitSharePpm), slippagePpm: u32(e, at.slippagePpm),
+    operatorAccountId: op === raw.abi.limits.none ? null : op,
+  };
 }
 
 export function readMembers(raw: Raw): ClearingMember[] {
@@ -31,27 +53,18 @@ export function readMembers(raw: Raw): ClearingMember[] {
   });
 }
 
-function readProviders(raw: Raw): { accountId: number; shares: bigint }[] {
+function readProviders(raw: Raw): VaultProvider[] {
   const { view: b, at: B } = raw.record('Balances');
   const n = u32(b, B.providers);
   const { view: p, at } = raw.record('Provider', Math.max(1, n));
-  return Array.from({ length: n }, (_, i) => ({ accountId: u32(p, i * at.BYTES + at.account), shares: i64(p, i * at.BYTES + at.shares) }));
+  return Array.from({ length: n }, (_, i) => {
+    const o = i * at.BYTES;
+    return { accountId: u32(p, o + at.account), shares: i64(p, o + at.shares), lastDepositSec: i64(p, o + at.lastDepositSec), highWaterMarkQuote: i64(p, o + at.highWaterMark) };
+  });
 }
 
 export function setVaultAccount(x: EngineInternals, accountId: number): void {
   x.raw.setVaultAccount(x.knownAccount(accountId));
-}
-
-/** Returns the shares minted. */
-export function vaultDeposit(x: EngineInternals, accountId: number, amount: AtomsInput): bigint {
-  const raw = x.raw;
-  return raw.vaultDeposit(x.knownAccount(accountId), toI64(amount, x.quoteDecimals, 'amountQuote'));
-}
-
-/** Returns the amount paid. */
-export function vaultWithdraw(x: EngineInternals, accountId: number, shares: AtomsInput): bigint {
-  const raw = x.raw;
-  return raw.vaultWithdraw(x.knownAccount(accountId), toI64(shares, 0, 'amountQuote'));
 }
 
 export function addDefaultFundContribution(x: EngineInternals, accountId: number, amount: AtomsInput): void {

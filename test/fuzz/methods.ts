@@ -215,11 +215,10 @@ export const METHODS: readonly Method[] = [
     call: (c, a) => e(c).collectFees(a[0] as number, a[1] as bigint, a[2] as number) },
   { name: 'distributeRevenue', args: (c) => [c.rng.chance(0.3) ? undefined : c.rng.int(0, 1e6)], slots: [{ path: [0], kind: SECONDS, optional: true }],
     call: (c, a) => e(c).distributeRevenue(a[0] as number) },
-  ...(['deposit', 'withdraw', 'vaultDeposit', 'addDefaultFundContribution'] as const).map((name): Method => ({
+  ...(['deposit', 'withdraw', 'addDefaultFundContribution'] as const).map((name): Method => ({
     name, args: (c) => [account(c), quote(c)], slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: Q() }],
     call: (c, a) => e(c)[name](a[0] as number, a[1] as bigint),
   })),
-  { name: 'vaultWithdraw', args: (c) => [account(c), BigInt(c.rng.int(0, 1e7))], slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: Q(0) }], call: (c, a) => e(c).vaultWithdraw(a[0] as number, a[1] as bigint) },
   // Withdrawal capacity: seconds that only go forward from the engine's last (a second before it is refused: OutOfRange).
   { name: 'setWithdrawalCapacity', args: (c) => [c.rng.chance(0.15) ? null : { periodSec: c.rng.pick([0, 1, 3600]), ...(c.rng.chance(0.7) ? { minQuote: quote(c) } : {}),
       ...(c.rng.chance(0.7) ? { ppmOfTotal: c.rng.int(0, 1_000_000) } : {}), ...(c.rng.chance(0.5) ? { gateSec: c.rng.int(0, 600) } : {}), ...(c.rng.chance(0.5) ? { lossCharge: c.rng.chance(0.5) } : {}) }],
@@ -233,6 +232,20 @@ export const METHODS: readonly Method[] = [
     name, args: (c) => [nowAfter(c)], slots: [{ path: [0], kind: SECONDS }], call: (c, a) => e(c)[name](a[0] as number),
   })),
   { name: 'withdrawalState', args: () => [], slots: [], call: (c) => e(c).withdrawalState() },
+  // Vault deposits and withdrawals take the caller's second (optional, default 0) for the lock-up.
+  { name: 'vaultDeposit', args: (c) => [account(c), quote(c), ...(c.rng.chance(0.5) ? [c.rng.int(0, 1e6)] : [])],
+    slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: Q() }, { path: [2], kind: SECONDS, optional: true }],
+    call: (c, a) => e(c).vaultDeposit(a[0] as number, a[1] as bigint, a[2] as number | undefined) },
+  ...(['vaultWithdraw', 'vaultWithdrawDetailed'] as const).map((name): Method => ({
+    name, args: (c) => [account(c), BigInt(c.rng.int(0, 1e7)), ...(c.rng.chance(0.5) ? [c.rng.int(0, 2e6)] : [])],
+    slots: [{ path: [0], kind: ACCOUNT }, { path: [1], kind: Q(0) }, { path: [2], kind: SECONDS, optional: true }],
+    call: (c, a) => e(c)[name](a[0] as number, a[1] as bigint, a[2] as number | undefined),
+  })),
+  // Terms: a field left out keeps its value; a profit share needs an operator (null: none).
+  { name: 'setVaultTerms', args: (c) => { const op = c.rng.chance(0.7) ? account(c) : null; return [{ lockupSec: c.rng.int(0, 400 * 86_400), slippagePpm: c.rng.int(0, 600_000), profitSharePpm: op === null ? 0 : c.rng.int(0, 1e6), operatorAccountId: op }]; },
+    slots: [{ path: [0], kind: ANY }, { path: [0, 'lockupSec'], kind: SECONDS, optional: true }, { path: [0, 'profitSharePpm'], kind: PPM, optional: true },
+      { path: [0, 'slippagePpm'], kind: PPM, optional: true }, { path: [0, 'operatorAccountId'], kind: ANY, optional: true }],
+    call: (c, a) => e(c).setVaultTerms(a[0] as never) },
   ...(['closeAccount', 'account', 'positionPrices', 'setVaultAccount'] as const).map((name): Method => ({
     name, args: (c) => [account(c)], slots: [{ path: [0], kind: ACCOUNT }], call: (c, a) => e(c)[name](a[0] as number),
   })),

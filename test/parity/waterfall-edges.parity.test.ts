@@ -254,7 +254,7 @@ async function edgeRun(seed: number, release: boolean, tally: Record<string, num
     coveredQuote: w.wf.coveredQuote, operatorCapitalQuote: w.wf.operatorCapitalQuote, depositIndexE18: w.wf.depositIndex,
     vaultAccountId: w.vaultId, totalShares: sum([...w.wf.lpShares.values()]),
   });
-  expect(w.engine.vault().providers, 'vault shares').toEqual([...w.wf.lpShares].map(([accountId, shares]) => ({ accountId, shares })));
+  expect(w.engine.vault().providers.map(({ accountId, shares }) => ({ accountId, shares })), 'vault shares').toEqual([...w.wf.lpShares].map(([accountId, shares]) => ({ accountId, shares })));
   expect(w.engine.ledger().totalQuote, 'ledger equals the model\'s').toBe(waterfallLedger(w.book, w.wf, []).totalQuote);
 
   // What the run reached.

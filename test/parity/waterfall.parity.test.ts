@@ -346,7 +346,7 @@ function expectWorldParity(w: World, label: string): void {
     coveredQuote: wf.coveredQuote, operatorCapitalQuote: wf.operatorCapitalQuote, depositIndexE18: wf.depositIndex,
     vaultAccountId: w.vaultId, totalShares,
   });
-  expect(engine.vault().providers, `${label}: vault shares`).toEqual([...wf.lpShares].map(([accountId, shares]) => ({ accountId, shares })));
+  expect(engine.vault().providers.map(({ accountId, shares }) => ({ accountId, shares })), `${label}: vault shares`).toEqual([...wf.lpShares].map(([accountId, shares]) => ({ accountId, shares })));
   const l = engine.ledger();
   const model = waterfallLedger(book, wf, w.liq.deficits);
   expect([l.totalQuote, l.fundsQuote, l.flowQuote, l.residueQuote], `${label}: ledger`).toEqual([model.totalQuote, model.fundsQuote, model.flowQuote, model.residueQuote]);

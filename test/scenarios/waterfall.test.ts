@@ -721,7 +721,11 @@ describe('waterfall: vaults and backstop providers', () => {
     // P1 redeems 100 shares (1,000 paid in for 1,000): floor(100 * 1,450 / 1,812) = floor(80.02) = 80.
     expect(engine.vaultWithdraw(p1!, 100n)).toBe(80n);
     expect(engine.account(p1!).collateralQuote).toBe(4_080n);
-    expect(engine.vault().providers).toEqual([{ accountId: p1, shares: 900n }, { accountId: p2, shares: 500n }, { accountId: p3, shares: 312n }]);
+    // High-water marks: what each paid in, less the basis of shares withdrawn (P1: 1,000 - floor(1,000 * 100 / 1,000) = 900).
+    expect(engine.vault().providers).toEqual([
+      { accountId: p1, shares: 900n, lastDepositSec: 0n, highWaterMarkQuote: 900n }, { accountId: p2, shares: 500n, lastDepositSec: 0n, highWaterMarkQuote: 500n },
+      { accountId: p3, shares: 312n, lastDepositSec: 0n, highWaterMarkQuote: 250n },
+    ]);
     // backstopVault without providers pays from the vault account, no cap: NAV 1,370, deficit 2,000 -> 1,370, 630 uncovered.
     engine.setWaterfall({ steps: [{ kind: 'backstopVault' }] });
     addBankrupt(engine, m, 10n, 2_000n);

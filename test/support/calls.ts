@@ -66,6 +66,8 @@ export function everyPublicCall(ids: CallIds): EngineCall[] {
     ['setVaultAccount', (e) => e.setVaultAccount(other)],
     ['vaultDeposit', (e) => e.vaultDeposit(other, 1n)],
     ['vaultWithdraw', (e) => e.vaultWithdraw(other, 1n)],
+    ['vaultWithdrawDetailed', (e) => e.vaultWithdrawDetailed(other, 1n, 0)],
+    ['setVaultTerms', (e) => e.setVaultTerms({ lockupSec: 0 })],
     ['vault', (e) => e.vault()],
     ['setStaking', (e) => e.setStaking({ cooldownSec: 0 })],
     ['stakingConfig', (e) => e.stakingConfig()],
