@@ -37,6 +37,19 @@ export class CliError extends Error {
  */
 export const CLI_DEFAULT_PATHS = 100;
 
+/**
+ * The venue's revenue when neither the configuration nor --no-economics says otherwise (written into
+ * the configuration, so shards and reports record it): a 5 bp taker fee on a volume of 0.14 % of open
+ * interest a minute (about twice the open interest a day), three times that on steps with
+ * liquidations; fees split every hour 30 % to the insurance fund, 20 % to the vault, 30 % to the
+ * stakers and 20 % to the treasury; stakers own half of each fund, settled hourly under Drift's caps.
+ */
+export const CLI_DEFAULT_ECONOMICS: NonNullable<SimulationConfig['economics']> = {
+  fees: { makerPpm: 0, takerPpm: 500 }, turnoverPpm: 1_400, crashMultiplierPpm: 3_000_000, revenueEverySteps: 60,
+  split: { tradingFees: { insuranceFund: 300_000, backstopVault: 200_000, stakers: 300_000, treasury: 200_000 } },
+  staking: { settlePeriodSec: 3_600 }, stakedPpm: 500_000,
+};
+
 const SCENARIOS: Record<string, Scenario> = {
   calm: DEFAULT_SCENARIO,
   crash: CRASH_SCENARIO,
@@ -70,6 +83,10 @@ venue:
   --vault USD                backstop vault deposits at the start (default 20000000)
   --funding-ppm N            funding rate per step, ppm of the mark, longs pay shorts (default 1)
   --no-skip                  check every account at every step (the results are the same, only slower)
+  --no-economics             no trading volume, fees or stakers (by default, unless the configuration has
+                             \`economics\`: 5 bp taker fees on a volume of 0.14 % of open interest a minute,
+                             three times that on steps with liquidations; fees split 30 % fund, 20 % vault,
+                             30 % stakers, 20 % treasury every hour; stakers own half of the fund)
 sweep (every combination runs on the same paths, one report row each):
   --sweep-fund "USD,USD"     insurance fund sizes
   --sweep-margin "PPM,PPM"   margin fractions scaled by PPM / 1,000,000
@@ -165,7 +182,7 @@ const SIMULATE_OPTIONS = {
   accounts: { type: 'string' }, markets: { type: 'string' }, 'positions-per-account': { type: 'string' }, 'book-seed': { type: 'string' }, 'book-module': { type: 'string' },
   paths: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' },
   waterfall: { type: 'string' }, policy: { type: 'string' }, fund: { type: 'string' }, vault: { type: 'string' },
-  'funding-ppm': { type: 'string' }, 'no-skip': { type: 'boolean' }, workers: { type: 'string' },
+  'funding-ppm': { type: 'string' }, 'no-skip': { type: 'boolean' }, 'no-economics': { type: 'boolean' }, workers: { type: 'string' },
   'path-from': { type: 'string' }, 'path-to': { type: 'string' },
   'sweep-fund': { type: 'string' }, 'sweep-margin': { type: 'string' }, 'sweep-adl': { type: 'string' }, 'sweep-waterfall': { type: 'string' },
 } as const;
@@ -220,6 +237,7 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
   set('vaultQuote', usd(values.vault, 'vault'));
   set('fundingRatePpm', int(values['funding-ppm'], 'funding-ppm', -1_000_000, 1_000_000));
   if (values['no-skip']) config.skip = false;
+  if (config.economics === undefined && !values['no-economics']) config.economics = CLI_DEFAULT_ECONOMICS;
 
   const sweep: Sweep = { ...(base.sweep ?? {}) };
   const fund = list(values['sweep-fund'], 'sweep-fund', (s) => usd(s, 'sweep-fund'));
@@ -354,12 +372,29 @@ export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed')
   const rows = [head, ...report.variants.map(cells)];
   const widths = head.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  // The risk-takers' side: returns a year (simple), P(loss), the combined drawdown's p95, winners hit.
+  const pct = (ppm: number): string => `${(ppm / 1e4).toFixed(2)} %`;
+  const riskHead = ['variant', 'stakers ret/yr', 'stakers P(loss)', 'vault ret/yr', 'vault P(loss)', 'drawdown p95', 'winners hit', 'fees', 'treasury'];
+  const riskCells = (v: VariantReport): string[] => {
+    const r = v.riskTakers;
+    return [v.name, pct(r.stakers.annualizedReturnPpm), `${(r.stakers.lossProbability * 100).toFixed(1)} %`, pct(r.vaultDepositors.annualizedReturnPpm),
+      `${(r.vaultDepositors.lossProbability * 100).toFixed(1)} %`, pct(r.combined.maxDrawdown.p95Ppm), `${(r.winnersHitProbability * 100).toFixed(1)} %`,
+      compact(r.feeRevenueQuote), compact(r.treasuryGainQuote)];
+  };
+  const riskRows = [riskHead, ...report.variants.map(riskCells)];
+  const riskWidths = riskHead.map((_, c) => Math.max(...riskRows.map((r) => r[c]!.length)));
+  const riskLine = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(riskWidths[c]!) : cell.padStart(riskWidths[c]!))).join('  ');
   const seconds = report.work.elapsedMs / 1000;
   const rate = seconds > 0 ? report.work.positionSteps / seconds : 0;
   return [
     `quote units (k, M, B: thousands, millions, billions; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2: the path's largest one / two losses beyond collateral`,
     line(head),
     ...report.variants.map((v) => line(cells(v))),
+    '',
+    'risk-takers: stakers of the insurance funds, depositors of the backstop vault (returns a year, simple; drawdown: both together, p95 over paths);'
+      + ' winners hit: paths where ADL, a haircut or a socialization covered a loss; fees and treasury gain: means per path',
+    riskLine(riskHead),
+    ...report.variants.map((v) => riskLine(riskCells(v))),
     '',
     `${report.paths} paths x ${report.steps} steps, ${report.variants.length} variant${report.variants.length === 1 ? '' : 's'}, configuration ${report.configHash}`,
     `${elapsedLabel} ${seconds.toFixed(1)} s; ${report.work.positionSteps.toLocaleString('en-US')} position-steps, ${compact(String(rate))} per second; ${report.work.accountsChecked.toLocaleString('en-US')} account checks`,

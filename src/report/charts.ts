@@ -202,7 +202,13 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions)
   const ys = niceScale(points.reduce((a, p) => Math.min(a, p.returnPpm / 1e4), 0), points.reduce((a, p) => Math.max(a, p.returnPpm / 1e4), 0));
   const x = (v: number) => left + (width * (v - xs.min)) / (xs.max - xs.min);
   const y = (v: number) => top + height * (1 - (v - ys.min) / (ys.max - ys.min));
-  const label = (v: number) => `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(v)} %`;
+  const format = (scale: NiceScale) => {
+    const digits = Math.min(6, Math.max(0, -Math.floor(Math.log10(scale.step))));
+    const f = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    return (v: number) => `${f.format(v)} %`;
+  };
+  const xLabel = format(xs), yLabel = format(ys);
+  const label = (v: number) => `${new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 }).format(v)} %`;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${id}-title ${id}-desc" id="${id}" class="chart"`
       + ` width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif" font-size="11">`,
@@ -211,9 +217,9 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions)
     `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`,
   ];
   ys.ticks.forEach((t) => parts.push(`<line x1="${left}" x2="${left + width}" y1="${px(y(t))}" y2="${px(y(t))}" stroke="${t === 0 ? COLORS.axis : COLORS.grid}"/>`,
-    `<text x="${left - 6}" y="${px(y(t) + 4)}" text-anchor="end">${escapeXml(label(t))}</text>`));
+    `<text x="${left - 6}" y="${px(y(t) + 4)}" text-anchor="end">${escapeXml(yLabel(t))}</text>`));
   xs.ticks.forEach((t) => parts.push(`<line x1="${px(x(t))}" x2="${px(x(t))}" y1="${top}" y2="${top + height}" stroke="${COLORS.grid}"/>`,
-    `<text x="${px(x(t))}" y="${top + height + 14}" text-anchor="middle">${escapeXml(label(t))}</text>`));
+    `<text x="${px(x(t))}" y="${top + height + 14}" text-anchor="middle">${escapeXml(xLabel(t))}</text>`));
   parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">return, % a year</text>`,
     `<text x="${px(left + width / 2)}" y="${HEIGHT - 6}" text-anchor="middle" class="axis-label">tail loss: p95 of the maximum drawdown, %</text>`);
   points.forEach((p, i) => {

@@ -56,7 +56,8 @@ export function renderCharts(variant: VariantReport, decimals: number, id = 'cha
   ].join('')}</div>`;
 }
 
-const ppmPercent = (ppm: number) => `${(ppm / 1e4).toFixed(2)} %`;
+/** A ppm figure as a percentage: two decimals, four where it is small (a drawdown of 0.0080 %). */
+const ppmPercent = (ppm: number) => `${(ppm / 1e4).toFixed(ppm !== 0 && Math.abs(ppm) < 100 ? 4 : 2)} %`;
 
 /**
  * The risk-takers' side: the efficiency frontier (every variant by return against tail loss, marked
@@ -67,11 +68,12 @@ function riskTakersSection(r: SimulationReport): string {
     name: v.name, returnPpm: v.riskTakers.combined.annualizedReturnPpm, tailLossPpm: v.riskTakers.combined.maxDrawdown.p95Ppm,
     hitProbability: v.riskTakers.winnersHitProbability,
   }));
-  const head = ['#', 'Variant', 'Stakers: return a year', 'p5 return', 'P(loss)', 'Drawdown p95', 'Vault: return a year', 'p5 return', 'P(loss)',
-    'Drawdown p95', 'Winners hit', 'Fee revenue', 'Treasury gain'];
+  const head = ['#', 'Variant', 'Together: return a year', 'Drawdown p95', 'Stakers: return a year', 'p5 return', 'P(loss)', 'Drawdown p95',
+    'Vault: return a year', 'p5 return', 'P(loss)', 'Drawdown p95', 'Winners hit', 'Fee revenue', 'Treasury gain'];
   const rows = r.variants.map((v, i) => {
-    const s = v.riskTakers.stakers, d = v.riskTakers.vaultDepositors;
-    return row([num(String(i)), `<th scope="row">${e(v.name)}</th>`, num(ppmPercent(s.annualizedReturnPpm), 'stakers-return'), num(ppmPercent(s.p5ReturnPpm)),
+    const s = v.riskTakers.stakers, d = v.riskTakers.vaultDepositors, c = v.riskTakers.combined;
+    return row([num(String(i)), `<th scope="row">${e(v.name)}</th>`, num(ppmPercent(c.annualizedReturnPpm), 'combined-return'), num(ppmPercent(c.maxDrawdown.p95Ppm), 'combined-tail'),
+      num(ppmPercent(s.annualizedReturnPpm), 'stakers-return'), num(ppmPercent(s.p5ReturnPpm)),
       num(percent(s.lossProbability)), num(ppmPercent(s.maxDrawdown.p95Ppm)), num(ppmPercent(d.annualizedReturnPpm), 'vault-return'), num(ppmPercent(d.p5ReturnPpm)),
       num(percent(d.lossProbability)), num(ppmPercent(d.maxDrawdown.p95Ppm)), num(percent(v.riskTakers.winnersHitProbability), 'winners-hit'),
       num(v.riskTakers.feeRevenueQuote), num(v.riskTakers.treasuryGainQuote)], ` data-variant="${i}"`);
