@@ -1,12 +1,18 @@
 /**
  * Simulation benchmarks: position-steps per second of a paths x steps run over the default book on
- * one and on two workers (the 2-worker speed-up), and the speed-up from skipping accounts far from
- * liquidation on a calm and a crash scenario (the same paths with and without skipping, in this run).
+ * one and on two workers (the 2-worker speed-up), the same calm run with the venue's economics
+ * (volume, fees, the revenue split, stakers; the ratio to the run without), and the speed-up from
+ * skipping accounts far from liquidation on a calm and a crash scenario (the same paths with and
+ * without skipping, in this run).
  *
  * Position-steps count every position at every step, skipped or not. Only the paths phase is timed
  * (from every worker holding its book to the last path's result); book building is reported apart.
  */
 import { CRASH_SCENARIO, simulate, type SimulationConfig } from '../src/node.js';
+import { CLI_DEFAULT_ECONOMICS } from '../src/cli/simulate.js';
+
+/** The economics of the calm run with economics: the CLI's default run's. */
+const BENCH_ECONOMICS = CLI_DEFAULT_ECONOMICS;
 
 export interface SimulationRun {
   label: string;
@@ -53,6 +59,8 @@ export async function simulationCases(accounts: number, quick: boolean, say: (li
   const calm: SimulationConfig = { book, paths, steps, seed: 1 };
   const runs: SimulationRun[] = [];
   runs.push(await timed(`calm, skipping, 2 workers, ${paths} paths`, calm, 2, 'calm', say));
+  // The same run with the venue's economics (volume and fees, the split, stakers: the CLI's default).
+  runs.push(await timed(`calm + economics, skipping, 2 workers, ${paths} paths`, { ...calm, economics: BENCH_ECONOMICS }, 2, 'calm', say));
   runs.push(await timed(`calm, skipping, 1 worker, ${paths} paths`, calm, 1, 'calm', say));
   // Skipping's speed-up: the same few paths without skipping (every account checked every step).
   const few = quick ? 2 : 4;
@@ -64,10 +72,12 @@ export async function simulationCases(accounts: number, quick: boolean, say: (li
   runs.push(await timed(`crash, no skipping, 2 workers, ${few} paths`, { ...crash, skip: false }, 2, 'crash', say));
   const rate = (i: number): number => runs[i]!.positionStepsPerSecond;
   const ratios = {
-    twoWorkerSpeedup: rate(0) / rate(1),
-    skipSpeedupCalm: rate(2) / rate(3),
-    skipSpeedupCrash: rate(4) / rate(5),
+    twoWorkerSpeedup: rate(0) / rate(2),
+    economicsRatio: rate(1) / rate(0),
+    skipSpeedupCalm: rate(3) / rate(4),
+    skipSpeedupCrash: rate(5) / rate(6),
   };
-  say(`    2 workers / 1 worker: ${ratios.twoWorkerSpeedup.toFixed(2)} x; skipping speed-up: calm ${ratios.skipSpeedupCalm.toFixed(2)} x, crash ${ratios.skipSpeedupCrash.toFixed(2)} x`);
+  say(`    2 workers / 1 worker: ${ratios.twoWorkerSpeedup.toFixed(2)} x; with economics / without: ${ratios.economicsRatio.toFixed(2)} x; `
+    + `skipping speed-up: calm ${ratios.skipSpeedupCalm.toFixed(2)} x, crash ${ratios.skipSpeedupCrash.toFixed(2)} x`);
   return { runs, ratios };
 }
