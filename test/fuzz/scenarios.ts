@@ -6,8 +6,13 @@
  * every check, on the debug build, and (for some cases) once more on the release build: the
  * digests after every event and the audit logs must be equal (determinism).
  *
+ * After each event the liquidations' fund fees go through a revenue split drawn from the venue's
+ * seed (some to the stakers' pools, the treasury, the vault and the PnL pools) and the stakers' pools
+ * settle into the funds (`distributeRevenue`, `settleStakingRevenue`).
+ *
  * Invariants (the names the known list uses), checked after every money-moving call:
- * - conservation:        ledger().totalQuote is unchanged by every call of the scenario after setup;
+ * - conservation:        ledger().totalQuote is unchanged by every call of the scenario after setup
+ *                        (the revenue split and the staking settle included);
  * - deficits-covered:    per event, each deficit's covers plus its uncovered record equal it exactly,
  *                        and the report's steps plus uncovered equal its deficit total;
  * - tranche-totals:      pooled steps' (socializeFunding's too) pay records equal their covers and leave
@@ -369,6 +374,14 @@ function checkRankingRefusal(config: WaterfallConfig, x: RiskCoreError, what: st
 interface Trace { digests: string[]; audit: string }
 
 /** Runs a scenario on one build; with `stats`, checks every invariant on the way. */
+/** A revenue split drawn from `seed`: four shares of 0..250,000 ppm, the insurance fund the rest (10^6 in all). */
+function splitOf(seed: number): Record<'insuranceFund' | 'backstopVault' | 'stakers' | 'treasury' | 'pnlPool', number> {
+  let x = (seed * 2_654_435_761) >>> 0;
+  const next = (): number => { x = (Math.imul(x ^ (x >>> 15), 2_246_822_519) + 3_266_489_917) >>> 0; return x % 250_001; };
+  const [vault, stakers, treasury, pnl] = [next(), next(), next(), next()];
+  return { insuranceFund: 1_000_000 - vault - stakers - treasury - pnl, backstopVault: vault, stakers, treasury, pnlPool: pnl };
+}
+
 async function drive(c: ScenarioCase, release: boolean, stats: Stats | undefined, all: boolean): Promise<Trace | undefined> {
   const engine = await buildVenue(c.venue, release);
   if (!engine) return undefined;
@@ -376,6 +389,8 @@ async function drive(c: ScenarioCase, release: boolean, stats: Stats | undefined
   try {
     const config = fitWaterfall(c.waterfall, engine.marketCount, engine.accountCount);
     engine.setWaterfall(config);
+    engine.setRevenueSplit({ liquidationFees: splitOf(c.venue.seed) });
+    engine.setStaking({ settlePeriodSec: 60 });
     const shadow: Shadow = { ledger: engine.ledger().totalQuote, haircut: new Map(), gainBound: undefined, backstop: new Map(), slack: new Map() };
     const conserve = (what: string): void => {
       if (!stats) return;
@@ -458,6 +473,11 @@ async function drive(c: ScenarioCase, release: boolean, stats: Stats | undefined
           if (after.members !== beforeRun!.members) stats.add('cover:members moved');
         }
         conserve(`event ${i}: allocation`);
+        const treasury = engine.revenue().treasuryQuote;
+        engine.distributeRevenue(nowSec);
+        engine.settleStakingRevenue(nowSec);
+        conserve(`event ${i}: revenue`);
+        if (stats && engine.revenue().treasuryQuote !== treasury) stats.add('cover:revenue split');
         lastEvent = Math.max(lastEvent, ...reports.map((r) => r.event));
       } catch (x) {
         // A run refused by its ranking function ends the scenario (the same run would be refused
