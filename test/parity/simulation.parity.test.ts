@@ -44,6 +44,20 @@ describe('simulation parity: skipping accounts far from liquidation changes noth
     },
     { name: 'shock grid 15 %, seed 5', config: { book: book(5), seed: 5, scenario: { kind: 'shockGrid', scanRangePpm: 150_000 }, steps: 8 } },
     {
+      name: 'crash with volume, fees, a split to the vault and stakers, settles every 2 steps, seed 8',
+      config: {
+        book: book(8), seed: 8, scenario: CRASH_SCENARIO, paths: 2, steps: 24, insuranceFundQuote: '2000', vaultQuote: '2000',
+        economics: {
+          fees: { makerPpm: -50, takerPpm: 600 }, turnoverPpm: 5_000, revenueEverySteps: 2, stakedPpm: 400_000, staking: { settlePeriodSec: 60 },
+          split: { tradingFees: { insuranceFund: 250_000, backstopVault: 250_000, stakers: 250_000, treasury: 250_000 }, liquidationFees: { backstopVault: 500_000, treasury: 500_000 } },
+        },
+      },
+      expect: (rs) => {
+        expect(sumB(rs.map((r) => total(r, 'feeRevenueQuote'))), 'fees').toBeGreaterThan(0n);
+        expect(rs.every((r) => r.start.stakerValueQuote > 0n), 'stakers').toBe(true);
+      },
+    },
+    {
       name: 'crash with sweeps of margins, ADL rankings and waterfalls (ftx, drift, eurex, exchange), seed 7',
       config: {
         book: book(7), seed: 7, scenario: CRASH_SCENARIO, paths: 2, steps: 24, insuranceFundQuote: '2000', vaultQuote: '2000',
