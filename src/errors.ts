@@ -43,6 +43,7 @@ export const StatusCode = {
   AboveWithdrawable: 207,
   FundDepleted: 208,
   VaultLocked: 209,
+  AccountHasStake: 210,
 } as const;
 export type StatusName = keyof typeof StatusCode;
 export type StatusCode = (typeof StatusCode)[StatusName];
@@ -170,6 +171,7 @@ const messages: Partial<Record<StatusName, string>> = {
   AboveWithdrawable: 'refused: more than the account may withdraw (see withdrawable())',
   FundDepleted: 'refused: the insurance fund is empty while shares exist (its stakers lost everything); no new stake can be priced',
   VaultLocked: 'refused: the vault deposit is still in its lock-up',
+  AccountHasStake: 'refused: the account still holds insurance-fund stake or vault shares (unstake or withdraw them first)',
 };
 
 /** Every error riskcore throws for a refused call. `code` is stable; branch on it. */

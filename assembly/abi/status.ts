@@ -53,6 +53,7 @@ export enum Status {
   AboveWithdrawable = 207,
   FundDepleted = 208,
   VaultLocked = 209,
+  AccountHasStake = 210,
 }
 
 /** Which input an error names. */

@@ -21,8 +21,8 @@ import { evaluateCross, evaluateCrossWith, evaluateIsolated, healthOf } from './
 import { freeQuote, SUMS } from '../book/position';
 import { ACCOUNT_CLOSED, addCrossSlot, canAddCross, checkAccount, fundingToSettle, releaseBlock, findCross, findIsolated, inRange, noteHolder, openInterestFits, removeCrossSlot, sideIndex } from '../book/book';
 import { markAccount, markIsolated } from '../book/publish';
-import { MarketEconRecord, MarketRecord, PreTradeRecord } from '../../abi/records';
-import { addFlow, clearFlows, marketEconPtr } from '../funds';
+import { BalancesRecord, EconomicsRecord, MarketEconRecord, MarketRecord, PreTradeRecord, ProviderRecord, StakerRecord } from '../../abi/records';
+import { addFlow, BALANCES, clearFlows, ECONOMICS, marketEconPtr, PROVIDERS, stakerPtr } from '../funds';
 import { FlowKind, Liquidity } from '../../abi/status';
 
 // Outcome of planFill.
@@ -342,14 +342,30 @@ export function withdraw(a: u32, amount: i64): i32 {
   return changed();
 }
 
+/** Whether account a holds shares of an insurance fund or of the backstop vault (claims a closed account would strand). */
+function holdsShares(a: u32): bool {
+  const stakers = load<u32>(ECONOMICS, EconomicsRecord.stakers);
+  for (let i: u32 = 0; i < stakers; i++) {
+    if (load<u32>(stakerPtr(i), StakerRecord.account) == a && load<i64>(stakerPtr(i), StakerRecord.shares) != 0) return true;
+  }
+  const providers = load<u32>(BALANCES, BalancesRecord.providers);
+  for (let i: u32 = 0; i < providers; i++) {
+    const p = PROVIDERS + <usize>i * ProviderRecord.BYTES;
+    if (load<u32>(p, ProviderRecord.account) == a && load<i64>(p, ProviderRecord.shares) != 0) return true;
+  }
+  return false;
+}
+
 /**
  * Closes account a, paying out its collateral (written to the pre-trade record's equityQuote). Refused if it
- * holds positions (AccountHasPositions) or its collateral is negative (NegativeCollateral).
+ * holds positions (AccountHasPositions), its collateral is negative (NegativeCollateral), or it holds
+ * insurance-fund stake or vault shares (AccountHasStake: they would be held by no open account).
  */
 export function closeAccount(a: u32): i32 {
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (load<u32>(u32At(Column.AccPosLen, a)) != 0 || load<u32>(u32At(Column.AccIsoHead, a)) != NONE) return fail(Status.AccountHasPositions, Field.AccountId, <i32>a);
+  if (holdsShares(a)) return fail(Status.AccountHasStake, Field.Shares, <i32>a);
   const coll = load<i64>(i64At(Column.AccCollateral, a));
   if (coll < 0) return fail(Status.NegativeCollateral, Field.CollateralQuote, <i32>a);
   store<i64>(PRETRADE_RECORD, coll, PreTradeRecord.equityQuote);
