@@ -5,7 +5,7 @@ export { init } from './engine/lifecycle';
 export { columnPtr, maxAccounts, maxPositions, maxIsolated, maxMarkets, ioCapacity, adlInputRows } from './abi/accessors';
 export { addMarket, setMarks, setFundingIndices } from './engine/book/markets';
 export { bulkReserve, bulkCommit, compact } from './engine/book/book';
-export { applyFill, preTrade, deposit, withdraw, closeAccount } from './engine/margin/fills';
+export { applyFill, preTrade, deposit, closeAccount } from './engine/margin/fills';
 export { checkRange, checkList, checkMarkets, checkInRange, buildIndex } from './engine/margin/check';
 export { buildQueue } from './engine/margin/queue';
 export { pricesRange } from './engine/margin/prices';
@@ -37,3 +37,4 @@ export { abiTable } from './abi/table';
 // The economics: fees and revenue, staking, vault terms, withdrawals (engine/economics/).
 export { economicsPtr, stakersPtr, flowsPtr, withdrawablePtr } from './abi/accessors';
 export { setMarketFees, setRevenueSplit, distributeRevenue } from './engine/economics/revenue';
+export { setWithdrawalRules, withdrawableOf, withdrawableAll, settlePnl, settleAccountPnl, withdraw } from './engine/economics/withdraw';

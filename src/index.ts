@@ -41,3 +41,5 @@ export type {
   ShockGridScenario, SimulationConfig, SimulationReport, StepMetric, Sweep, SweepVariant, VariantReport,
 } from './simulation/types.js';
 export { renderCharts, renderReportHtml } from './report/html.js';
+export { REALIZABLE_RULES, WITHDRAW_LIMITS } from './economics/withdrawals.js';
+export type { RealizableRule, Withdrawable, WithdrawableColumns, WithdrawalRules, WithdrawLimit } from './economics/withdrawals.js';
