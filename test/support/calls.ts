@@ -67,6 +67,12 @@ export function everyPublicCall(ids: CallIds): EngineCall[] {
     ['depositOperatorCapital', (e) => e.depositOperatorCapital(1, 1n)],
     ['resetAssessments', (e) => e.resetAssessments()],
     ['compact', (e) => e.compact()],
+    ['setWithdrawalRules', (e) => e.setWithdrawalRules({ realizable: 'pnlPool', transferFloorPpm: 100_000 })],
+    ['withdrawalRules', (e) => e.withdrawalRules()],
+    ['withdrawable', (e) => e.withdrawable(account)],
+    ['withdrawableAll', (e) => e.withdrawableAll()],
+    ['settlePnl', (e) => e.settlePnl(account, market)],
+    ['pnlPool', (e) => e.pnlPool(market)],
     ['dispose', (e) => e.dispose()],
     ['[Symbol.dispose]', (e) => e[Symbol.dispose]()],
   ];

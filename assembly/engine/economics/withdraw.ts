@@ -17,7 +17,7 @@
 import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
 import { absU, addWide } from '../../math/wide';
 import { col, Column, i64At, marketPtr, u16At, u32At } from '../../abi/layout';
-import { EconomicsRecord, FLOW_ROWS, MarketEconRecord, MarketRecord, WithdrawableRecord } from '../../abi/records';
+import { EconomicsRecord, FLOW_ROWS, I128_HI, MarketEconRecord, MarketRecord, WithdrawableRecord } from '../../abi/records';
 import { Destination, Field, FlowKind, Realizable, Status, WithdrawLimit } from '../../abi/status';
 import { accountCount, changed, clearError, fail, isolatedTop, marketCount, NONE, SCRATCH } from '../state';
 import { addFlow, clearFlows, ECONOMICS, ledgerCheck, ledgerMark, marketEconPtr, WITHDRAWABLE } from '../funds';
@@ -182,7 +182,7 @@ function accountPnl(a: u32): bool {
 
 /** max(U, 0) of the 128-bit sum at p, saturated at AMOUNT_LIMIT + 1. */
 function positivePart(p: usize): i64 {
-  const lo = load<u64>(p), hi = load<i64>(p, 8);
+  const lo = load<u64>(p), hi = load<i64>(p + I128_HI);
   if (hi < 0) return 0;
   if (hi > 0 || lo > <u64>AMOUNT_LIMIT) return AMOUNT_LIMIT + 1;
   return <i64>lo;
@@ -191,7 +191,7 @@ function positivePart(p: usize): i64 {
 /** min(max(-U, 0), max(C, 0)) of the 128-bit sum at p and collateral c: the loss the account's collateral backs. */
 function backedLoss(p: usize, c: i64): i64 {
   if (c <= 0) return 0;
-  const lo = load<u64>(p), hi = load<i64>(p, 8);
+  const lo = load<u64>(p), hi = load<i64>(p + I128_HI);
   if (hi >= 0) return 0; // U >= 0
   if (hi < -1 || lo < <u64>(-AMOUNT_LIMIT)) return c; // U < -2^62 <= -c
   const loss = -<i64>lo;
@@ -315,7 +315,7 @@ function evaluate(a: u32, quick: bool): i32 {
   sumAdd(SUM_X, neg);
   sumAdd(SUM_X, real);
   sumAdd(SUM_X, -q);
-  const xhi = load<i64>(SUM_X, 8);
+  const xhi = load<i64>(SUM_X + I128_HI);
   const w = xhi < 0 ? 0 : load<i64>(SUM_X);
   wAmount = w < 0 ? 0 : w; wEquity = e; wRequirement = q; wRealizable = real; wPositive = pos;
   const headroom = e > q ? e - q : 0;
