@@ -82,9 +82,26 @@ function pnlExact(mkt: usize, sizeBase: i64, quote: i64, indexDelta: i64): i64 {
   return p;
 }
 
+/** The position columns' bases, read once per loop (the batch's per-position passes). */
+let sizeCol: usize = 0, quoteCol: usize = 0, snapCol: usize = 0, marketCol: usize = 0;
+function positionColumns(): void {
+  sizeCol = col(Column.PosSize); quoteCol = col(Column.PosQuote); snapCol = col(Column.PosSnap); marketCol = col(Column.PosMarket);
+}
+
 // @ts-ignore: decorator
 @inline function slotPnl(s: u32): i64 {
-  return pnlOf(<u32>load<u16>(u16At(Column.PosMarket, s)), load<i64>(i64At(Column.PosSize, s)), load<i64>(i64At(Column.PosQuote, s)), load<i64>(i64At(Column.PosSnap, s)));
+  const o8 = <usize>s << 3;
+  return pnlOf(<u32>load<u16>(marketCol + (<usize>s << 1)), load<i64>(sizeCol + o8), load<i64>(quoteCol + o8), load<i64>(snapCol + o8));
+}
+
+/** ceil(|s| m / D) of cross slot s (its floor is below 2^62 once the account's check succeeded). */
+// @ts-ignore: decorator
+@inline function slotNotional(s: u32): i64 {
+  const sizeAbs = <i64>absU(load<i64>(sizeCol + (<usize>s << 3)));
+  const mkt = marketPtr(<u32>load<u16>(marketCol + (<usize>s << 1)));
+  const est = <f64>sizeAbs * load<f64>(mkt, MarketRecord.markOverD);
+  if (est <= FAST_LIMIT) return mulDivCeilFast(sizeAbs, load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), est);
+  return mulDivRounded(sizeAbs, load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), true, SCRATCH, SHARE_LIMIT);
 }
 
 // @ts-ignore: decorator
@@ -114,6 +131,7 @@ function pnlExact(mkt: usize, sizeBase: i64, quote: i64, indexDelta: i64): i64 {
  * the net columns. Overflow naming the account of a position whose PnL leaves range.
  */
 function sumNets(): i32 {
+  positionColumns();
   memory.fill(col(Column.IoI64A), 0, <usize>marketCount << 3);
   memory.fill(col(Column.IoI64B), 0, <usize>marketCount << 3);
   const flags = col(Column.AccFlags);
@@ -170,6 +188,7 @@ const POOLS: usize = memory.data(16, 8);
 /** Sum of cross PnL of account a (128-bit at SUM_U); false when a position's PnL leaves range. */
 const SUM_U: usize = memory.data(16, 8);
 function accountPnl(a: u32): bool {
+  positionColumns();
   sumStart(SUM_U, 0);
   const start = load<u32>(u32At(Column.AccPosStart, a)), len = load<u32>(u32At(Column.AccPosLen, a));
   for (let s = start; s < start + len; s++) {
@@ -229,10 +248,22 @@ function setHaircut(p: usize, c: i64): i32 {
   return Status.Ok;
 }
 
-/** The book-wide terms the rule needs, with every account counted (withdrawable). */
+/**
+ * The book-wide terms the rule needs, with every account counted (withdrawable): under PnlPool the
+ * net columns then hold each market's claimable cap min(excess_m, pool_m) instead of net_m.
+ */
 function bookTerms(): i32 {
   const r = rule();
-  if (r == Realizable.PnlPool) return sumNets();
+  if (r == Realizable.PnlPool) {
+    const st = sumNets();
+    if (st != Status.Ok) return st;
+    // What a winner in m can claim at most, min(excess_m, pool_m), replaces net_m in its column.
+    for (let m: u32 = 0; m < marketCount; m++) {
+      const x = excessOf(m, 0), pool = poolOf(m);
+      store<i64>(netPtr(m), x < pool ? x : pool);
+    }
+    return Status.Ok;
+  }
   if (r == Realizable.ResidualRatio) {
     const st = sumResidual(NONE);
     if (st != Status.Ok) return st;
@@ -275,29 +306,22 @@ function evaluate(a: u32, quick: bool): i32 {
   }
   if (!evaluateCross(a, c)) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const e = SUMS.equityQuote, im = SUMS.imQuote;
+  positionColumns();
   let pos: i64 = 0, neg: i64 = 0, pooled: i64 = 0, notional: i64 = 0, bits: i64 = 0;
   for (let s = start; s < start + len; s++) {
     const p = slotPnl(s);
     if (p == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>a);
-    if (p > 0) {
-      const t = pos + p;
-      bits |= (pos ^ t) & (p ^ t);
-      pos = t;
-      if (r == Realizable.PnlPool) {
-        const m = <u32>load<u16>(u16At(Column.PosMarket, s));
-        let x = excessOf(m, 0);
-        const pool = poolOf(m);
-        if (pool < x) x = pool;
-        pooled += p < x ? p : x; // each term < 2^62 and the sum <= pos
-      }
-    } else {
-      const t = neg + p;
-      bits |= (neg ^ t) & (p ^ t);
-      neg = t;
+    // Branch-free split (signs are random): pos += max(p, 0), neg += min(p, 0), overflow bits kept.
+    const pp = select<i64>(p, 0, p > 0), pn = p - pp;
+    const t1 = pos + pp, t2 = neg + pn;
+    bits |= ((pos ^ t1) & (pp ^ t1)) | ((neg ^ t2) & (pn ^ t2));
+    pos = t1; neg = t2;
+    if (r == Realizable.PnlPool && p > 0) {
+      const x = load<i64>(netPtr(<u32>load<u16>(marketCol + (<usize>s << 1)))); // min(excess_m, pool_m) (bookTerms)
+      pooled += p < x ? p : x; // each term < 2^62 and the sum <= pos
     }
     if (fp != 0) {
-      const size = load<i64>(i64At(Column.PosSize, s)), mkt = marketPtr(<u32>load<u16>(u16At(Column.PosMarket, s)));
-      const n = mulDivRounded(<i64>absU(size), load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), true, SCRATCH, SHARE_LIMIT);
+      const n = slotNotional(s);
       const t = notional + n;
       bits |= (notional ^ t) & (n ^ t) | n;
       notional = t;
