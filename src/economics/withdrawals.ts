@@ -5,7 +5,7 @@
  * friendly inputs first and reads the answers through the ABI table's layouts.
  */
 import { describeValue, inputError } from '../errors.js';
-import { ownCode, toCount, toRecord } from '../atoms.js';
+import { toCount, toRecord } from '../atoms.js';
 import { Column } from '../abi/columns.js';
 import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
@@ -62,30 +62,19 @@ export function setWithdrawalRules(x: EngineInternals, rules: Partial<Withdrawal
   const raw = x.raw;
   toRecord(rules, 'rules', 'InvalidEconomics');
   const current = withdrawalRules(x);
-  let code = raw.abi.enums.Realizable[ruleMember(current.realizable)];
-  if (rules.realizable !== undefined) {
-    const i = ownCode(RULE_CODES, rules.realizable);
-    if (i === undefined) throw inputError('InvalidEconomics', 'realizableRule', -1, describeValue(rules.realizable));
-    code = i;
+  const rule: unknown = rules.realizable === undefined ? current.realizable : rules.realizable;
+  if (typeof rule !== 'string' || !Object.hasOwn(RULE_MEMBERS, rule)) throw inputError('InvalidEconomics', 'realizableRule', -1, describeValue(rule));
+  const ppm: unknown = rules.transferFloorPpm === undefined ? current.transferFloorPpm : rules.transferFloorPpm;
+  if (typeof ppm !== 'number' || !Number.isInteger(ppm) || ppm < 0 || ppm > 1_000_000) {
+    throw inputError('InvalidEconomics', 'transferFloorPpm', -1, `${describeValue(ppm)} is not an integer in 0..1000000`);
   }
-  let ppm = current.transferFloorPpm;
-  if (rules.transferFloorPpm !== undefined) {
-    const v = rules.transferFloorPpm;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1_000_000) {
-      throw inputError('InvalidEconomics', 'transferFloorPpm', -1, describeValue(v));
-    }
-    ppm = v;
-  }
-  raw.setWithdrawalRules(code, ppm);
+  raw.setWithdrawalRules(raw.abi.enums.Realizable[RULE_MEMBERS[rule as RealizableRule]], ppm);
 }
 
-const RULE_CODES: Readonly<Record<RealizableRule, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<RealizableRule, number>, { all: 0, none: 1, pnlPool: 2, residualRatio: 3 }),
+/** The core's Realizable member of each rule (its code comes from the ABI table). */
+const RULE_MEMBERS: Readonly<Record<RealizableRule, 'All' | 'None' | 'PnlPool' | 'ResidualRatio'>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<RealizableRule, 'All'>, { all: 'All', none: 'None', pnlPool: 'PnlPool', residualRatio: 'ResidualRatio' }),
 );
-
-function ruleMember(rule: RealizableRule): 'All' | 'None' | 'PnlPool' | 'ResidualRatio' {
-  return rule === 'all' ? 'All' : rule === 'none' ? 'None' : rule === 'pnlPool' ? 'PnlPool' : 'ResidualRatio';
-}
 
 export function withdrawable(x: EngineInternals, accountId: number): Withdrawable {
   const raw = x.raw;
