@@ -88,10 +88,8 @@ export function withdrawable(book: RefBook, econ: RefEcon, accountId: number): R
       pos += pnl;
       if (econ.rule === 'pnlPool') pooled += min(pnl, min(excess.get(p.marketId)!, poolOf(econ, p.marketId)));
     } else neg += pnl;
-    if (econ.floorPpm !== 0) {
-      const m = book.markets[p.marketId]!;
-      N += ceilDiv(abs(p.sizeBase) * m.markPrice, scale(m));
-    }
+    const m = book.markets[p.marketId]!;
+    N += ceilDiv(abs(p.sizeBase) * m.markPrice, scale(m));
   }
   if (pos > I64_MAX || neg < I64_MIN || N > I64_MAX) throw new RefOverflow(accountId, 'U+, U- or N');
   const R = econ.rule === 'all' ? pos : econ.rule === 'none' ? 0n : econ.rule === 'pnlPool' ? pooled : ratio(pos, residual!);

@@ -23,8 +23,7 @@ import { accountCount, changed, clearError, fail, isolatedTop, marketCount, NONE
 import { addFlow, clearFlows, ECONOMICS, ledgerCheck, ledgerMark, marketEconPtr, WITHDRAWABLE } from '../funds';
 import { ACCOUNT_ACTIVE, checkAccount, findCross, inRange, sideIndex } from '../book/book';
 import { isMarket } from '../book/markets';
-import { evaluateCross } from '../margin/check';
-import { GROUP_OK, groupSums, SUMS } from '../book/position';
+import { GROUP_OK, groupSplitExact, groupSums, SUMS } from '../book/position';
 
 const PPM: i64 = 1_000_000;
 const NO_CODE: u32 = 255;
@@ -92,16 +91,6 @@ function positionColumns(): void {
 @inline function slotPnl(s: u32): i64 {
   const o8 = <usize>s << 3;
   return pnlOf(<u32>load<u16>(marketCol + (<usize>s << 1)), load<i64>(sizeCol + o8), load<i64>(quoteCol + o8), load<i64>(snapCol + o8));
-}
-
-/** ceil(|s| m / D) of cross slot s (its floor is below 2^62 once the account's check succeeded). */
-// @ts-ignore: decorator
-@inline function slotNotional(s: u32): i64 {
-  const sizeAbs = <i64>absU(load<i64>(sizeCol + (<usize>s << 3)));
-  const mkt = marketPtr(<u32>load<u16>(marketCol + (<usize>s << 1)));
-  const est = <f64>sizeAbs * load<f64>(mkt, MarketRecord.markOverD);
-  if (est <= FAST_LIMIT) return mulDivCeilFast(sizeAbs, load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), est);
-  return mulDivRounded(sizeAbs, load<i64>(mkt, MarketRecord.mark), load<i64>(mkt, MarketRecord.d), true, SCRATCH, SHARE_LIMIT);
 }
 
 // @ts-ignore: decorator
@@ -189,13 +178,20 @@ const POOLS: usize = memory.data(16, 8);
 const SUM_U: usize = memory.data(16, 8);
 function accountPnl(a: u32): bool {
   positionColumns();
-  sumStart(SUM_U, 0);
   const start = load<u32>(u32At(Column.AccPosStart, a)), len = load<u32>(u32At(Column.AccPosLen, a));
+  // In i64 with overflow bits (the common case), again in 128 bits when a partial sum wraps.
+  let u: i64 = 0, bits: i64 = 0;
   for (let s = start; s < start + len; s++) {
     const p = slotPnl(s);
     if (p == OVERFLOWED) return false;
-    sumAdd(SUM_U, p);
+    const t = u + p;
+    bits |= (u ^ t) & (p ^ t);
+    u = t;
   }
+  sumStart(SUM_U, u);
+  if (bits >= 0) return true;
+  sumStart(SUM_U, 0);
+  for (let s = start; s < start + len; s++) sumAdd(SUM_U, slotPnl(s));
   return true;
 }
 
@@ -304,30 +300,20 @@ function evaluate(a: u32, quick: bool): i32 {
       return Status.Ok;
     }
   }
-  if (!evaluateCross(a, c)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-  const e = SUMS.equityQuote, im = SUMS.imQuote;
-  positionColumns();
-  let pos: i64 = 0, neg: i64 = 0, pooled: i64 = 0, notional: i64 = 0, bits: i64 = 0;
-  for (let s = start; s < start + len; s++) {
-    const p = slotPnl(s);
-    if (p == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>a);
-    // Branch-free split (signs are random): pos += max(p, 0), neg += min(p, 0), overflow bits kept.
-    const pp = select<i64>(p, 0, p > 0), pn = p - pp;
-    const t1 = pos + pp, t2 = neg + pn;
-    bits |= ((pos ^ t1) & (pp ^ t1)) | ((neg ^ t2) & (pn ^ t2));
-    pos = t1; neg = t2;
-    if (r == Realizable.PnlPool && p > 0) {
-      const x = load<i64>(netPtr(<u32>load<u16>(marketCol + (<usize>s << 1)))); // min(excess_m, pool_m) (bookTerms)
-      pooled += p < x ? p : x; // each term < 2^62 and the sum <= pos
-    }
-    if (fp != 0) {
-      const n = slotNotional(s);
-      const t = notional + n;
-      bits |= (notional ^ t) & (n ^ t) | n;
-      notional = t;
+  // One pass: the check's equity and IM with U+, U- and N (book/position.ts, `split`).
+  if (!groupSplitExact(start, len, <u64>load<u32>(u32At(Column.AccFloorPpm, a)), c)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  const e = SUMS.equityQuote, im = SUMS.imQuote, pos = SUMS.positiveQuote, neg = SUMS.negativeQuote, notional = SUMS.notionalQuote;
+  let pooled: i64 = 0;
+  if (r == Realizable.PnlPool) {
+    // sum of min(pnl_i, cap_m) over the positive positions, cap_m = min(excess_m, pool_m) (bookTerms).
+    positionColumns();
+    for (let s = start; s < start + len; s++) {
+      const p = slotPnl(s); // in range: the group's sums succeeded
+      if (p <= 0) continue;
+      const x = load<i64>(netPtr(<u32>load<u16>(marketCol + (<usize>s << 1))));
+      pooled += p < x ? p : x; // each term < 2^62 and the sum <= U+
     }
   }
-  if (bits < 0) return fail(Status.Overflow, Field.AccountId, <i32>a);
   let real: i64 = pos;
   if (r == Realizable.None) real = 0;
   else if (r == Realizable.PnlPool) real = pooled;
