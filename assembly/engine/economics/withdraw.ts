@@ -27,7 +27,6 @@ import { GROUP_OK, groupSplitExact, groupSums, SUMS } from '../book/position';
 
 const PPM: i64 = 1_000_000;
 const NO_CODE: u32 = 255;
-const I64_MAX: i64 = i64.MAX_VALUE;
 
 // ---- Configuration -------------------------------------------------------------------------
 
@@ -100,19 +99,21 @@ function positionColumns(): void {
 
 // ---- Book-wide terms --------------------------------------------------------------------------
 
-/** Per market m, net_m as a signed 128-bit sum: low word in IoI64A[m], high word in IoI64B[m]. */
+/**
+ * Per market m, net_m as a signed 128-bit value hi * 2^64 + lo: lo (i64, wrapping) in IoI64A[m], hi
+ * (the wraps, +1 up, -1 down) in IoI64B[m]. An add costs one read and one write of lo; a wrap is rare.
+ */
 // @ts-ignore: decorator
 @inline function netPtr(m: u32): usize { return col(Column.IoI64A) + (<usize>m << 3); }
 // @ts-ignore: decorator
 @inline function netHiPtr(m: u32): usize { return col(Column.IoI64B) + (<usize>m << 3); }
 
-/** Adds v to net_m. */
+/** Adds v to net_m (lo at p). */
 // @ts-ignore: decorator
-@inline function addNet(m: u32, v: i64): void {
-  const p = netPtr(m), lo = load<u64>(p), sum = lo + <u64>v;
-  store<u64>(p, sum);
-  const h = netHiPtr(m);
-  store<i64>(h, load<i64>(h) + (v >> 63) + <i64>(sum < lo));
+@inline function addNet(p: usize, m: u32, v: i64): void {
+  const lo = load<i64>(p), t = lo + v;
+  store<i64>(p, t);
+  if (((lo ^ t) & (v ^ t)) < 0) { const h = netHiPtr(m); store<i64>(h, load<i64>(h) + (v < 0 ? -1 : 1)); }
 }
 
 /**
@@ -121,6 +122,7 @@ function positionColumns(): void {
  */
 function sumNets(): i32 {
   positionColumns();
+  const nets = col(Column.IoI64A);
   memory.fill(col(Column.IoI64A), 0, <usize>marketCount << 3);
   memory.fill(col(Column.IoI64B), 0, <usize>marketCount << 3);
   const flags = col(Column.AccFlags);
@@ -130,14 +132,16 @@ function sumNets(): i32 {
     for (let s = start; s < start + len; s++) {
       const p = slotPnl(s);
       if (p == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>a);
-      addNet(<u32>load<u16>(u16At(Column.PosMarket, s)), p);
+      const m = <u32>load<u16>(marketCol + (<usize>s << 1));
+      addNet(nets + (<usize>m << 3), m, p);
     }
   }
   for (let r: u32 = 0; r < isolatedTop; r++) {
     if (load<u8>(col(Column.IsoFlags) + <usize>r) == 0) continue;
     const p = rowPnl(r);
     if (p == OVERFLOWED) return fail(Status.Overflow, Field.AccountId, <i32>load<u32>(u32At(Column.IsoAccount, r)));
-    addNet(<u32>load<u16>(u16At(Column.IsoMarket, r)), p);
+    const m = <u32>load<u16>(u16At(Column.IsoMarket, r));
+    addNet(nets + (<usize>m << 3), m, p);
   }
   return Status.Ok;
 }
@@ -153,14 +157,13 @@ function sumNets(): i32 {
 function excessOf(m: u32, shift: i64): i64 {
   const fee = load<i64>(marketEconPtr(m), MarketEconRecord.feePool);
   const avail = poolOf(m) + (fee > 0 ? fee / 5 : 0); // both below 2^62
-  let lo = load<u64>(netPtr(m)), hi = load<i64>(netHiPtr(m));
-  const sum = lo + <u64>shift;
-  hi += (shift >> 63) + <i64>(sum < lo);
-  lo = sum;
-  if (hi < 0) return avail; // net < 0
-  if (hi > 0 || lo > <u64>I64_MAX) return 0; // net >= 2^63 > avail
-  const net = <i64>lo;
-  return avail > net ? avail - net : 0;
+  // net + shift as hi * 2^64 + lo (lo signed): a positive hi means net >= 2^63 > avail, a negative one net < 0.
+  const lo0 = load<i64>(netPtr(m)), lo = lo0 + shift;
+  let hi = load<i64>(netHiPtr(m));
+  if (((lo0 ^ lo) & (shift ^ lo)) < 0) hi += shift < 0 ? -1 : 1;
+  if (hi < 0 || (hi == 0 && lo < 0)) return avail; // net < 0
+  if (hi > 0) return 0;
+  return avail > lo ? avail - lo : 0;
 }
 
 /** ResidualRatio: positive PnL of the book (<= 2^62) and h = max(0, min(residual, posTot)). */
