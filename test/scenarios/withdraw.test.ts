@@ -197,6 +197,32 @@ describe('settling a whole account: losers first, then winners, each in market-i
   });
 });
 
+describe('isolated positions', () => {
+  it('are not part of the cross book\'s withdrawable amount, but count in a market\'s net PnL', async () => {
+    const e = await createEngine();
+    const m = e.addMarket(UNIT);
+    // A: cross C 500, no cross position; isolated long 10 at 80 with 300 of its own: pnl +200, not counted.
+    // L: C 1,000, cross short 10 at 95 (quote +950): pnl -50, pays 50 into the pool when settled.
+    const [a, l] = e.addAccounts([
+      { collateralQuote: 500n * USD, isolated: [{ ...pos(m, 10n, -800n), collateralQuote: 300n * USD }] },
+      { collateralQuote: 1_000n * USD, positions: [pos(m, -10n, 950n)] },
+    ]);
+    // W = C = 500 (no cross position: IM 0, bound by equity).
+    expect(e.withdrawable(a!)).toEqual({
+      amountQuote: 500n * USD, equityQuote: 500n * USD, requirementQuote: 0n, realizableQuote: 0n, positivePnlQuote: 0n, limit: 'equity',
+    });
+    expect(() => e.settlePnl(a!, m)).toThrow(expect.objectContaining({ codeName: 'NoPosition' }));
+    e.setWithdrawalRules({ realizable: 'pnlPool' });
+    // B (a cross winner, long 5 at 90: pnl +50) joins; L settles 50 into the pool.
+    const [b] = e.addAccounts([{ collateralQuote: 100n * USD, positions: [pos(m, 5n, -450n)] }]);
+    expect(e.settlePnl(l!, m)).toBe(-50n * USD);
+    // net = 200 (A's isolated) + 0 (L after its settle) + 50 (B) = 250 > avail = 50: excess 0, R_B = 0.
+    // W_B = 100 + 0 + 0 - 50 = 50, bound by the rule.
+    expect(e.withdrawable(b!)).toMatchObject({ amountQuote: 50n * USD, realizableQuote: 0n, limit: 'realizable' });
+    expect(e.settlePnl(b!, m)).toBe(0n);
+  });
+});
+
 describe('refusals change nothing', () => {
   it('rules, unknown ids, no position, closed accounts', async () => {
     const e = await createEngine();

@@ -7,7 +7,7 @@
  * For account a's cross book, with C its collateral and pnl_i = floor(s m / D) + quote - funding owed
  * of each cross position (exactly as the margin check sums it):
  *   U+ = sum max(pnl_i, 0)   U- = sum min(pnl_i, 0)   E, IM = the check's equity and initial margin
- *   N  = sum ceil(|s| m / D) (only when the transfer floor is set)
+ *   N  = sum ceil(|s| m / D) (the cross notional)
  *   R  = U+ (All) | 0 (None) | sum_i min(max(pnl_i, 0), excess_m, pool_m) (PnlPool)
  *        | floor(U+ * h / posTot) with h = max(0, min(residual, posTot)) (ResidualRatio; U+ if posTot = 0)
  *   Q  = max(IM, ceil(N * floorPpm / 10^6))      W = max(0, C + U- + R - Q)
@@ -15,7 +15,6 @@
  * one pass over the whole book (every open account's cross positions and every isolated row).
  */
 import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
-import { absU, addWide } from '../../math/wide';
 import { col, Column, i64At, marketPtr, u16At, u32At } from '../../abi/layout';
 import { EconomicsRecord, FLOW_ROWS, I128_HI, MarketEconRecord, MarketRecord, WithdrawableRecord } from '../../abi/records';
 import { Destination, Field, FlowKind, Realizable, Status, WithdrawLimit } from '../../abi/status';
@@ -175,7 +174,7 @@ const POOLS: usize = memory.data(16, 8);
 
 /** Saturating sum of non-negative terms at AMOUNT_LIMIT + 1 (only min(residual, posTot <= 2^62) is read). */
 // @ts-ignore: decorator
-@inline function satAdd(a: i64, b: i64): i64 { const s = a + b; return s > AMOUNT_LIMIT ? AMOUNT_LIMIT + 1 : s; }
+@inline function satAdd(a: i64, b: i64): i64 { const s = a + b; return s > AMOUNT_LIMIT || s < 0 ? AMOUNT_LIMIT + 1 : s; } // a, b in 0..2^62 + 1
 
 /** Sum of cross PnL of account a (128-bit at SUM_U); false when a position's PnL leaves range. */
 const SUM_U: usize = memory.data(16, 8);
@@ -288,7 +287,8 @@ const SUM_X: usize = memory.data(16, 8);
 /**
  * Evaluates account a (open) with the book-wide terms in place. `quick`: the batch may skip the
  * per-position pass under rule All without a floor (W = max(0, E - IM) then), when the quick sums
- * bound every partial sum below 2^61 (so U+ and U- cannot leave i64). Overflow names the account.
+ * bound every partial sum below 2^61 (so U+, U- and N cannot leave i64: the full pass, whose quick
+ * mode has the same bound, would succeed too). Overflow names the account.
  */
 function evaluate(a: u32, quick: bool): i32 {
   const c = load<i64>(i64At(Column.AccCollateral, a));
