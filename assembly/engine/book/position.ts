@@ -112,12 +112,13 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
  *   an amount or a sum leaves its range.
  */
 // @ts-ignore: decorator
-@inline export function groupSums(start: u32, len: u32, floorPpm: u64, collateral: i64, careful: bool, split: bool = false): i32 {
+@inline export function groupSums(start: u32, len: u32, floorPpm: u64, collateral: i64, careful: bool, split: bool = false, caps: usize = 0): i32 {
   const sizeCol = col(Column.PosSize), quoteCol = col(Column.PosQuote), snapCol = col(Column.PosSnap);
   const marketCol = col(Column.PosMarket), markets = col(Column.Markets);
   let equity = collateral, im: i64 = 0, mm: i64 = 0, bits: i64 = 0;
-  // `split` (withdrawals): also the positive and negative parts of the PnL and the notionals rounded up.
-  let positive: i64 = 0, negative: i64 = 0, notional: i64 = 0;
+  // `split` (withdrawals): also the positive and negative parts of the PnL and the notionals rounded up,
+  // and with `caps` (an i64 per market) the sum of min(positive PnL, the market's cap).
+  let positive: i64 = 0, negative: i64 = 0, notional: i64 = 0, capped: i64 = 0;
   // Quick mode bounds every partial sum at once: |collateral| + sum |quote| + 2^50 per position.
   let magnitude: f64 = Math.abs(<f64>collateral);
   for (let s = start; s < start + len; s++) {
@@ -175,6 +176,7 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
       const p2 = positive + up, n2 = negative + down, t2 = notional + posN;
       if (careful) bits |= addOverflowBits(positive, up, p2) | addOverflowBits(negative, down, n2) | addOverflowBits(notional, posN, t2);
       positive = p2; negative = n2; notional = t2;
+      if (caps != 0) { const cap = load<i64>(caps + (<usize>market << 3)); capped += select<i64>(up, cap, up < cap); } // <= positive
     }
     if (careful) {
       // a - b overflows iff a, b differ in sign and a, result differ; a + b iff both differ from the sum.
@@ -198,7 +200,7 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
     if (bits < 0) return GROUP_OVERFLOW;
   }
   SUMS.equityQuote = equity; SUMS.imQuote = im; SUMS.mmQuote = mm;
-  if (split) { SUMS.positiveQuote = positive; SUMS.negativeQuote = negative; SUMS.notionalQuote = notional; }
+  if (split) { SUMS.positiveQuote = positive; SUMS.negativeQuote = negative; SUMS.notionalQuote = notional; SUMS.cappedQuote = capped; }
   return GROUP_OK;
 }
 
@@ -222,11 +224,12 @@ export function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, qu
 
 /**
  * A group's sums: equity, IM and MM (quote atoms); with `split`, also the sums of the positions'
- * positive and negative PnL (value - funding) and of their notionals ceil(|s| m / D).
+ * positive and negative PnL (value - funding) and of their notionals ceil(|s| m / D), and with caps
+ * the sum of min(positive PnL, its market's cap) (capped, in 0..positive since every cap is >= 0).
  */
-@unmanaged export class GroupSums { equityQuote: i64; imQuote: i64; mmQuote: i64; positiveQuote: i64; negativeQuote: i64; notionalQuote: i64; }
+@unmanaged export class GroupSums { equityQuote: i64; imQuote: i64; mmQuote: i64; positiveQuote: i64; negativeQuote: i64; notionalQuote: i64; cappedQuote: i64; }
 /** The last group summed by groupSums (valid when it returned GROUP_OK), or set by setSums. */
-export const SUMS = changetype<GroupSums>(memory.data(48, 8));
+export const SUMS = changetype<GroupSums>(memory.data(56, 8));
 
 /** Sets the group sums from figures already known (the last full check's, check.ts). */
 export function setSums(equity: i64, im: i64, mm: i64): void { SUMS.equityQuote = equity; SUMS.imQuote = im; SUMS.mmQuote = mm; }
@@ -246,10 +249,13 @@ export function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral
   return groupSums(start, len, floorPpm, collateral, true);
 }
 
-/** groupSumsExact with the split sums (SUMS.positiveQuote, negativeQuote, notionalQuote); false on overflow of any sum. */
-export function groupSplitExact(start: u32, len: u32, floorPpm: u64, collateral: i64): bool {
-  let r = groupSums(start, len, floorPpm, collateral, false, true);
-  if (r == GROUP_RETRY) r = groupSums(start, len, floorPpm, collateral, true, true);
+/**
+ * groupSumsExact with the split sums (SUMS.positiveQuote, negativeQuote, notionalQuote, and with
+ * `caps` != 0 cappedQuote); false on overflow of any sum.
+ */
+export function groupSplitExact(start: u32, len: u32, floorPpm: u64, collateral: i64, caps: usize): bool {
+  let r = groupSums(start, len, floorPpm, collateral, false, true, caps);
+  if (r == GROUP_RETRY) r = groupSums(start, len, floorPpm, collateral, true, true, caps);
   return r == GROUP_OK;
 }
 

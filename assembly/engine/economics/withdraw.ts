@@ -303,20 +303,12 @@ function evaluate(a: u32, quick: bool): i32 {
       return Status.Ok;
     }
   }
-  // One pass: the check's equity and IM with U+, U- and N (book/position.ts, `split`).
-  if (!groupSplitExact(start, len, <u64>load<u32>(u32At(Column.AccFloorPpm, a)), c)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+  // One pass: the check's equity and IM with U+, U- and N (book/position.ts, `split`); under PnlPool
+  // also sum_i min(max(pnl_i, 0), cap_m) with cap_m = min(excess_m, pool_m) in the net columns (bookTerms).
+  const caps = r == Realizable.PnlPool ? col(Column.IoI64A) : 0;
+  if (!groupSplitExact(start, len, <u64>load<u32>(u32At(Column.AccFloorPpm, a)), c, caps)) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const e = SUMS.equityQuote, im = SUMS.imQuote, pos = SUMS.positiveQuote, neg = SUMS.negativeQuote, notional = SUMS.notionalQuote;
-  let pooled: i64 = 0;
-  if (r == Realizable.PnlPool) {
-    // sum of min(pnl_i, cap_m) over the positive positions, cap_m = min(excess_m, pool_m) (bookTerms).
-    positionColumns();
-    for (let s = start; s < start + len; s++) {
-      const p = slotPnl(s); // in range: the group's sums succeeded
-      if (p <= 0) continue;
-      const x = load<i64>(netPtr(<u32>load<u16>(marketCol + (<usize>s << 1))));
-      pooled += p < x ? p : x; // each term < 2^62 and the sum <= U+
-    }
-  }
+  const pooled = SUMS.cappedQuote;
   let real: i64 = pos;
   if (r == Realizable.None) real = 0;
   else if (r == Realizable.PnlPool) real = pooled;
