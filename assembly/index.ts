@@ -5,7 +5,7 @@ export { init } from './engine/lifecycle';
 export { columnPtr, maxAccounts, maxPositions, maxIsolated, maxMarkets, ioCapacity, adlInputRows } from './abi/accessors';
 export { addMarket, setMarks, setFundingIndices } from './engine/book/markets';
 export { bulkReserve, bulkCommit, compact } from './engine/book/book';
-export { applyFill, preTrade, deposit, withdraw, closeAccount } from './engine/margin/fills';
+export { applyFill, preTrade, deposit, closeAccount } from './engine/margin/fills';
 export { checkRange, checkList, checkMarkets, checkInRange, buildIndex } from './engine/margin/check';
 export { buildQueue } from './engine/margin/queue';
 export { pricesRange } from './engine/margin/prices';
@@ -40,3 +40,4 @@ export { setMarketFees, setRevenueSplit, distributeRevenue, collectFees } from '
 export { setWithdrawalCapacity, noteNegativeEquity, requestWithdrawal, serveWithdrawals, capacityBaseline } from './engine/economics/capacity';
 export { setStaking, stake, requestUnstake, cancelUnstake, unstake, settleStakingRevenue } from './engine/economics/staking';
 export { setVaultTerms, vaultDeposit, vaultWithdraw } from './engine/economics/vault';
+export { setWithdrawalRules, withdrawableOf, withdrawableAll, settlePnl, settleAccountPnl, withdraw } from './engine/economics/withdraw';

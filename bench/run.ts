@@ -286,6 +286,24 @@ function allPrices(): number {
   engine.check();
   gc();
 }
+say('\nwithdrawals');
+{
+  // withdrawableAll() (docs/ECONOMICS.md, "What a winner may withdraw") under each realizable rule,
+  // computed from the book as it stands; the baseline is a full check() of the same book, interleaved.
+  const rules = [['all', 0], ['all', 100_000], ['none', 0], ['pnlPool', 0], ['residualRatio', 0]] as const;
+  for (const [realizable, transferFloorPpm] of rules) {
+    engine.setWithdrawalRules({ realizable, transferFloorPpm });
+    warm(() => { engine.withdrawableAll(); }, 3);
+    const s = runSuite(`withdrawableAll ${realizable} ${transferFloorPpm}`, () => { engine.withdrawableAll(); }, HEAVY);
+    const paired = pairedRatio(() => { engine.check(); }, () => { engine.withdrawableAll(); }, PAIRED_ROUNDS);
+    const name = `withdrawableAll(), rule ${realizable}${transferFloorPpm > 0 ? `, transfer floor ${transferFloorPpm / 10_000} %` : ''}`;
+    record(name, 'crash', POSITIONS, s, { extra: { pairedRatioCheck: paired.median, pairedRatioCheckMin: paired.min, pairedRatioCheckMax: paired.max } });
+    say(`    interleaved: withdrawableAll() time / check() time = ${fmt(paired.median, 2)} (median of ${paired.rounds}; range ${fmt(paired.min, 2)} to ${fmt(paired.max, 2)})`);
+  }
+  engine.setWithdrawalRules({ realizable: 'all', transferFloorPpm: 0 });
+  engine.check();
+  gc();
+}
 /** The policy of the crash-round case: partial closes back to maintenance margin, 1 % fee split evenly. */
 const ROUND_POLICY = { close: 'partial', liquidationFeePpm: 10_000, liquidatorSharePpm: 500_000 } as const;
 const ROUND_SHOCK_PPM = -40_000;

@@ -40,6 +40,7 @@ import * as revenue from './economics/revenue.js';
 import * as capacity from './economics/capacity.js';
 import * as staking from './economics/staking.js';
 import * as vaults from './economics/vault.js';
+import * as withdrawals from './economics/withdrawals.js';
 
 export type { AccountInput, FillInput, FillResult, PreTradeResult } from './book/accounts.js';
 export type { AccountResultsView, CheckSummary, HealthCounts, IsolatedResultsView } from './book/margin.js';
@@ -175,8 +176,17 @@ export class RiskEngine implements Disposable {
   /** Adds collateral (quote atoms or a decimal string in quote units). */
   deposit(accountId: number, amount: AtomsInput): void { accounts.deposit(this.x, accountId, amount); }
 
-  /** Withdraws collateral; refused (MarginRefusedError) if equity would fall below initial margin. */
-  withdraw(accountId: number, amount: AtomsInput): void { accounts.withdraw(this.x, accountId, amount); }
+  /**
+   * Withdraws collateral, refused (MarginRefusedError) above `withdrawable(accountId).amountQuote`:
+   * BelowInitialMargin when initial margin (or equity) bound it, AboveWithdrawable when the transfer
+   * floor or the realizable rule did. An amount above the collateral first settles the account's
+   * PnL (`settlePnl`) and is refused (AboveWithdrawable, nothing changed) if the collateral still
+   * falls short. docs/ECONOMICS.md, "What a winner may withdraw".
+   */
+  withdraw(accountId: number, amount: AtomsInput): void {
+    accounts.withdraw(this.x, accountId, amount);
+    this.flows.drain(this.x.raw);
+  }
 
   /** Closes an account with no positions and returns the collateral paid out. */
   closeAccount(accountId: number): bigint { return accounts.closeAccount(this.x, accountId); }
@@ -358,7 +368,8 @@ export class RiskEngine implements Disposable {
   /**
    * Asks to withdraw `amount` from an account's collateral at `nowSec`: paid now up to the capacity
    * when the gate is open and the queue is empty, the rest queued. Refused (MarginRefusedError
-   * BelowInitialMargin) when the amount plus the account's queued total is more than it may withdraw.
+   * BelowInitialMargin or AboveWithdrawable) when the amount plus the account's queued total is more
+   * than it may withdraw: min(withdrawable(accountId).amountQuote, its collateral).
    */
   requestWithdrawal(accountId: number, amount: AtomsInput, nowSec: number): capacity.WithdrawalRequest {
     return capacity.requestWithdrawal(this.x, this.flows, accountId, amount, nowSec);
@@ -415,6 +426,43 @@ export class RiskEngine implements Disposable {
 
   /** One insurance fund's staking state: balance, shares, revenue pool, stakers. @remarks copies */
   staking(fundId: number): staking.FundStaking { return staking.staking(this.x, fundId); }
+  // ---- What a winner may withdraw (docs/ECONOMICS.md) ---------------------------------------------
+
+  /**
+   * Sets which part of unrealized gains counts toward withdrawals ('all' by default, 'none',
+   * 'pnlPool' as Drift, 'residualRatio' as Percolator) and the transfer floor (ppm of the cross
+   * notional that must stay behind; Hyperliquid 100_000). A field left out keeps its value; a
+   * refused value (InputError InvalidEconomics) changes nothing.
+   */
+  setWithdrawalRules(rules: Partial<withdrawals.WithdrawalRules>): void { withdrawals.setWithdrawalRules(this.x, rules); }
+
+  /** The withdrawal rules in force. @remarks copies */
+  withdrawalRules(): withdrawals.WithdrawalRules { return withdrawals.withdrawalRules(this.x); }
+
+  /** What an open account may withdraw now, computed from the book, and what bound it. @remarks copies */
+  withdrawable(accountId: number): withdrawals.Withdrawable { return withdrawals.withdrawable(this.x, accountId); }
+
+  /**
+   * Every account's withdrawable amount and its limit code (WITHDRAW_LIMITS: 0 equity,
+   * 1 initialMargin, 2 transferFloor, 3 realizable), indexed by account id; closed accounts 0 and
+   * equity. Equal to `withdrawable(id)` for every open account. @remarks copies
+   */
+  withdrawableAll(): withdrawals.WithdrawableColumns { return withdrawals.withdrawableAll(this.x); }
+
+  /**
+   * Settles the PnL of the account's cross position in `marketId` against the market's PnL pool, or
+   * of every cross position (losers first, then winners, each in market-id order) when `marketId` is
+   * left out; funding is settled first. Returns the amount settled: positive when paid to the
+   * account, negative when paid by it. Every amount moved is in `flowLog`.
+   */
+  settlePnl(accountId: number, marketId?: number, nowSec = 0): bigint {
+    const settled = withdrawals.settlePnl(this.x, accountId, marketId, nowSec);
+    this.flows.drain(this.x.raw);
+    return settled;
+  }
+
+  /** A market's PnL pool: what settled losers paid in, what settled winners are paid from. */
+  pnlPool(marketId: number): bigint { return withdrawals.pnlPool(this.x, marketId); }
 
   /** Residue, uncovered losses, socialized receivable, operator capital, deposit index, vault shares. */
   waterfallBalances(): WaterfallBalances { return readBalances(this.x.raw); }

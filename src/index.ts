@@ -49,3 +49,5 @@ export type { DistributionReport, MarketFees, RevenueSplit, RevenueState, SplitR
 export { renderCharts, renderReportHtml } from './report/html.js';
 export type { QueuedWithdrawal, ServedWithdrawal, ServeReport, WithdrawalCapacityConfig, WithdrawalRequest, WithdrawalState } from './economics/capacity.js';
 export type { FundStaking, StakerState, StakingConfig } from './economics/staking.js';
+export { REALIZABLE_RULES, WITHDRAW_LIMITS } from './economics/withdrawals.js';
+export type { RealizableRule, Withdrawable, WithdrawableColumns, WithdrawalRules, WithdrawLimit } from './economics/withdrawals.js';

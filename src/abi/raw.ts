@@ -113,6 +113,11 @@ export interface CoreExports {
   stakersPtr(): number;
   flowsPtr(): number;
   withdrawablePtr(): number;
+  setWithdrawalRules(realizable: number, transferFloorPpm: number): number;
+  withdrawableOf(account: number): number;
+  withdrawableAll(): number;
+  settlePnl(account: number, market: number, nowSec: bigint): number;
+  settleAccountPnl(account: number, nowSec: bigint): number;
   simPrepare(steps: number, maxRounds: number, withFactor: number): number;
   simReserve(steps: number, withFactor: number): number;
   simReserveFor(steps: number, withFactor: number): number;
@@ -349,6 +354,28 @@ export class Raw {
     const { view, at } = this.record('Economics');
     return view.getBigInt64(at[slot], true);
   }
+  /** Sets the realizable rule (Realizable code) and the transfer floor (ppm of notional). */
+  setWithdrawalRules(realizable: number, transferFloorPpm: number): void { this.check(this.x.setWithdrawalRules(realizable, transferFloorPpm)); }
+  /** One account's withdrawable amount into the Withdrawable record. */
+  withdrawableOf(account: number): void { this.check(this.x.withdrawableOf(account)); }
+  /** Every account's withdrawable amount and limit into the AccWithdrawable / AccWithdrawLimit columns (copy them out at once). */
+  withdrawableAll(): void { this.check(this.x.withdrawableAll()); }
+  /** Settles one cross position's PnL; returns the amount settled (+ paid to the account). */
+  settlePnl(account: number, market: number, nowSec: bigint): bigint {
+    this.check(this.x.settlePnl(account, market, nowSec));
+    return this.answer0();
+  }
+  /** Settles every cross position's PnL of an account; returns the net amount settled. */
+  settleAccountPnl(account: number, nowSec: bigint): bigint {
+    this.check(this.x.settleAccountPnl(account, nowSec));
+    return this.answer0();
+  }
+  /** Market m's PnL pool (quote atoms). */
+  pnlPool(market: number): bigint {
+    const { view, at } = this.marketEcon(market);
+    return view.getBigInt64(at.pnlPool, true);
+  }
+  private answer0(): bigint { return this.answer('answer0'); }
 
   deposit(account: number, amount: bigint): void { this.check(this.x.deposit(account, amount)); }
   withdraw(account: number, amount: bigint): void { this.check(this.x.withdraw(account, amount)); }

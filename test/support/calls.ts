@@ -87,6 +87,12 @@ export function everyPublicCall(ids: CallIds): EngineCall[] {
     ['noteNegativeEquity', (e) => e.noteNegativeEquity(0)],
     ['withdrawalState', (e) => e.withdrawalState()],
     ['compact', (e) => e.compact()],
+    ['setWithdrawalRules', (e) => e.setWithdrawalRules({ realizable: 'pnlPool', transferFloorPpm: 100_000 })],
+    ['withdrawalRules', (e) => e.withdrawalRules()],
+    ['withdrawable', (e) => e.withdrawable(account)],
+    ['withdrawableAll', (e) => e.withdrawableAll()],
+    ['settlePnl', (e) => e.settlePnl(account, market)],
+    ['pnlPool', (e) => e.pnlPool(market)],
     ['dispose', (e) => e.dispose()],
     ['[Symbol.dispose]', (e) => e[Symbol.dispose]()],
   ];

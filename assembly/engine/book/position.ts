@@ -112,10 +112,13 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
  *   an amount or a sum leaves its range.
  */
 // @ts-ignore: decorator
-@inline export function groupSums(start: u32, len: u32, floorPpm: u64, collateral: i64, careful: bool): i32 {
+@inline export function groupSums(start: u32, len: u32, floorPpm: u64, collateral: i64, careful: bool, split: bool = false, caps: usize = 0): i32 {
   const sizeCol = col(Column.PosSize), quoteCol = col(Column.PosQuote), snapCol = col(Column.PosSnap);
   const marketCol = col(Column.PosMarket), markets = col(Column.Markets);
   let equity = collateral, im: i64 = 0, mm: i64 = 0, bits: i64 = 0;
+  // `split` (withdrawals): also the positive and negative parts of the PnL and the notionals rounded up,
+  // and with `caps` (an i64 per market) the sum of min(positive PnL, the market's cap).
+  let positive: i64 = 0, negative: i64 = 0, notional: i64 = 0, capped: i64 = 0;
   // Quick mode bounds every partial sum at once: |collateral| + sum |quote| + 2^50 per position.
   let magnitude: f64 = Math.abs(<f64>collateral);
   for (let s = start; s < start + len; s++) {
@@ -124,7 +127,7 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
     const quote = load<i64>(quoteCol + (<usize>s << 3));
     const snapshot = load<i64>(snapCol + (<usize>s << 3));
     // No branch on size 0: every term below is then exactly 0 (a 0 estimate, a 0 remainder).
-    let value: i64 = quote, funding: i64 = 0, posIm: i64 = 0, posMm: i64 = 0;
+    let value: i64 = quote, funding: i64 = 0, posIm: i64 = 0, posMm: i64 = 0, posN: i64 = 0;
     {
       const mkt = markets + <usize>market * MarketRecord.BYTES;
       const mark = load<i64>(mkt, MarketRecord.mark);
@@ -151,17 +154,30 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
         const sizeAbsF = <f64>sizeAbs;
         posIm = mulDivCeilFast(sizeAbs, load<i64>(rec, MarketRecord.markImf), d6, sizeAbsF * load<f64>(rec, MarketRecord.estImf));
         posMm = mulDivCeilFast(sizeAbs, load<i64>(rec, MarketRecord.markMmf), d6, sizeAbsF * load<f64>(rec, MarketRecord.estMmf)) - load<i64>(rec, MarketRecord.baseDeduction);
+        if (split) posN = mulDivCeilFast(sizeAbs, mark, d, sizeAbsF * load<f64>(mkt, MarketRecord.markOverD));
       } else {
         // Beyond the fast range: exact 128-bit path, and full overflow tracking for this group.
         if (!careful) return GROUP_RETRY;
         if (!evaluateExact(mark, d, sizeBase, sizeAbs, quote, indexDelta, <u64>load<u32>(rec, MarketRecord.baseImf), <u64>load<u32>(rec, MarketRecord.baseMmf), load<i64>(rec, MarketRecord.baseDeduction))) return GROUP_OVERFLOW;
         value = valueQuote; funding = fundingOwedQuote; posIm = imQuote; posMm = mmQuote;
+        if (split) {
+          posN = mulDivExact(sizeAbs, mark, d, true, SCRATCH);
+          if (posN == OVERFLOWED) return GROUP_OVERFLOW;
+        }
       }
     }
     const contribution = value - funding;
     const e = equity + contribution;
     const i2 = im + posIm;
     const m2 = mm + posMm;
+    if (split) {
+      // Branch-free (signs are random); in quick mode the magnitude bound below covers these sums too.
+      const up = select<i64>(contribution, 0, contribution > 0), down = contribution - up;
+      const p2 = positive + up, n2 = negative + down, t2 = notional + posN;
+      if (careful) bits |= addOverflowBits(positive, up, p2) | addOverflowBits(negative, down, n2) | addOverflowBits(notional, posN, t2);
+      positive = p2; negative = n2; notional = t2;
+      if (caps != 0) { const cap = load<i64>(caps + (<usize>market << 3)); capped += select<i64>(up, cap, up < cap); } // <= positive
+    }
     if (careful) {
       // a - b overflows iff a, b differ in sign and a, result differ; a + b iff both differ from the sum.
       bits |= (value ^ funding) & (value ^ contribution);
@@ -184,6 +200,7 @@ const SIZED_RECORD: usize = memory.data(MarketRecord.BYTES, 16);
     if (bits < 0) return GROUP_OVERFLOW;
   }
   SUMS.equityQuote = equity; SUMS.imQuote = im; SUMS.mmQuote = mm;
+  if (split) { SUMS.positiveQuote = positive; SUMS.negativeQuote = negative; SUMS.notionalQuote = notional; SUMS.cappedQuote = capped; }
   return GROUP_OK;
 }
 
@@ -205,10 +222,14 @@ export function evaluateExact(mark: i64, d: i64, sizeBase: i64, sizeAbs: i64, qu
   return true;
 }
 
-/** A group's sums: equity, IM and MM (quote atoms). */
-@unmanaged export class GroupSums { equityQuote: i64; imQuote: i64; mmQuote: i64; }
+/**
+ * A group's sums: equity, IM and MM (quote atoms); with `split`, also the sums of the positions'
+ * positive and negative PnL (value - funding) and of their notionals ceil(|s| m / D), and with caps
+ * the sum of min(positive PnL, its market's cap) (capped, in 0..positive since every cap is >= 0).
+ */
+@unmanaged export class GroupSums { equityQuote: i64; imQuote: i64; mmQuote: i64; positiveQuote: i64; negativeQuote: i64; notionalQuote: i64; cappedQuote: i64; }
 /** The last group summed by groupSums (valid when it returned GROUP_OK), or set by setSums. */
-export const SUMS = changetype<GroupSums>(memory.data(24, 8));
+export const SUMS = changetype<GroupSums>(memory.data(56, 8));
 
 /** Sets the group sums from figures already known (the last full check's, check.ts). */
 export function setSums(equity: i64, im: i64, mm: i64): void { SUMS.equityQuote = equity; SUMS.imQuote = im; SUMS.mmQuote = mm; }
@@ -226,6 +247,16 @@ export function setSums(equity: i64, im: i64, mm: i64): void { SUMS.equityQuote 
 
 export function groupSumsCareful(start: u32, len: u32, floorPpm: u64, collateral: i64): i32 {
   return groupSums(start, len, floorPpm, collateral, true);
+}
+
+/**
+ * groupSumsExact with the split sums (SUMS.positiveQuote, negativeQuote, notionalQuote, and with
+ * `caps` != 0 cappedQuote); false on overflow of any sum.
+ */
+export function groupSplitExact(start: u32, len: u32, floorPpm: u64, collateral: i64, caps: usize): bool {
+  let r = groupSums(start, len, floorPpm, collateral, false, true, caps);
+  if (r == GROUP_RETRY) r = groupSums(start, len, floorPpm, collateral, true, true, caps);
+  return r == GROUP_OK;
 }
 
 /** free = equity - IM of the last group; cannot overflow once groupSumsExact succeeded. */

@@ -28,12 +28,11 @@ import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { addWide } from '../../math/wide';
 import { col, Column, i64At, QUEUE_ROWS, u8At } from '../../abi/layout';
 import { BalancesRecord, EconomicsRecord, FLOW_ROWS, I128_HI, QueuedRecord } from '../../abi/records';
-import { Field, FlowKind, Health, Status } from '../../abi/status';
+import { Field, FlowKind, Health, Status, WithdrawLimit } from '../../abi/status';
 import { accountCount, bookChanged, clearError, fail, isolatedTop, NONE, SCRATCH, tallyPtr } from '../state';
 import { addFlow, BALANCES, clearFlows, ECONOMICS, ledgerCheck, ledgerMark } from '../funds';
 import { ACCOUNT_CLOSED, checkAccount } from '../book/book';
-import { evaluateCross } from '../margin/check';
-import { SUMS } from '../book/position';
+import { lastCutByWithdrawable, lastWithdrawLimit, withdrawableFromCollateral } from './withdraw';
 
 const PPM: i64 = 1_000_000;
 /** The longest period and gate: 366 days. */
@@ -45,17 +44,17 @@ const ROWS_PER_PAYMENT: u32 = 2;
 // ---- What an account may withdraw -------------------------------------------------------------
 
 /**
- * The most account a may withdraw now (>= 0): equity - IM of its cross book (margin/fills.ts
- * `withdraw`: equity after the withdrawal >= IM), bounded so its collateral stays >= -2^62; 0 for
- * a closed account or one whose figures leave i64. The one place the rule lives.
+ * The most account a may withdraw now (>= 0): its withdrawable amount under the withdrawal rules
+ * (withdraw.ts: realizable gains, initial margin, the transfer floor), and no more than its
+ * collateral (a queued withdrawal is paid out of collateral: unsettled gains are settled first with
+ * settlePnl); 0 for a closed account or one whose figures leave range. The one place the rule lives.
  */
-export function maxAllowed(a: u32): i64 {
-  if (a >= accountCount || load<u8>(col(Column.AccFlags) + <usize>a) == ACCOUNT_CLOSED) return 0;
-  const c = load<i64>(i64At(Column.AccCollateral, a));
-  if (!evaluateCross(a, c)) return 0;
-  let m = SUMS.equityQuote - SUMS.imQuote;
-  if (c < 0 && m > c + AMOUNT_LIMIT) m = c + AMOUNT_LIMIT;
-  return m > 0 ? m : 0;
+export function maxAllowed(a: u32): i64 { return withdrawableFromCollateral(a); }
+
+/** The refusal of a request above what is allowed: as `withdraw` (BelowInitialMargin where margin binds), else AboveWithdrawable. */
+function refusalCode(): i32 {
+  const limit = lastWithdrawLimit();
+  return lastCutByWithdrawable() && (limit == WithdrawLimit.InitialMargin || limit == WithdrawLimit.Equity) ? Status.BelowInitialMargin : Status.AboveWithdrawable;
 }
 
 /**
@@ -276,7 +275,7 @@ export function requestWithdrawal(a: u32, amount: i64, nowSec: i64): i32 {
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const st = checkNow(nowSec);
   if (st != Status.Ok) return st;
-  if (!allowedWithQueued(a, amount)) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
+  if (!allowedWithQueued(a, amount)) return fail(refusalCode(), Field.AmountQuote, -1);
   planState(nowSec);
   const n = load<u32>(ECONOMICS, EconomicsRecord.queued);
   let paid: i64 = 0;

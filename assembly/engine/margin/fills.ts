@@ -1,5 +1,5 @@
 /**
- * Fills, collateral movements and pre-trade checks on one account.
+ * Fills, deposits, pre-trade checks and closing an account.
  *
  * A fill of `sizeDelta` base atoms at `price` (docs/FORMULAS.md, "Fills"):
  *   1. settle the position's funding: collateral -= ceil(size * (index - snapshot) / D);
@@ -9,6 +9,7 @@
  *   4. a position reaching size 0 moves its quote to collateral and is removed;
  *   5. the trading fee (docs/ECONOMICS.md): a taker's or maker's fee leaves the collateral for the
  *      market's fee pool (a maker rebate comes out of the pool).
+ * Withdrawals are in economics/withdraw.ts (they settle PnL first when they need to).
  * `planFill` computes the outcome without writing; `applyFill` writes it; `preTrade` evaluates
  * the account as if it had been written. Isolated positions realize into their own collateral.
  */
@@ -322,22 +323,6 @@ export function deposit(a: u32, amount: i64): i32 {
   if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const after = load<i64>(i64At(Column.AccCollateral, a)) + amount;
   if (!inRange(after)) return fail(Status.Overflow, Field.CollateralQuote, -1);
-  store<i64>(i64At(Column.AccCollateral, a), after);
-  return changed();
-}
-
-/**
- * Withdraws collateral from account a, refused (BelowInitialMargin) if the account's equity after
- * the withdrawal would be below its initial margin.
- */
-export function withdraw(a: u32, amount: i64): i32 {
-  const known = checkAccount(a, -1);
-  if (known != Status.Ok) return known;
-  if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
-  const after = load<i64>(i64At(Column.AccCollateral, a)) - amount;
-  if (!inRange(after)) return fail(Status.Overflow, Field.CollateralQuote, -1);
-  if (!evaluateCross(a, after)) return fail(Status.Overflow, Field.AccountId, <i32>a);
-  if (SUMS.equityQuote < SUMS.imQuote) return fail(Status.BelowInitialMargin, Field.AmountQuote, -1);
   store<i64>(i64At(Column.AccCollateral, a), after);
   return changed();
 }
