@@ -189,6 +189,14 @@ export function requestUnstake(a: u32, f: u32, shares: i64, nowSec: i64): i32 {
   return Status.Ok;
 }
 
+/** Account a's staker record in fund f when it has an open request; else NONE, NoUnstakeRequest recorded. */
+function requestOf(a: u32, f: u32): u32 {
+  const i = stakerIndex(a, f);
+  if (i != NONE && load<i64>(stakerPtr(i), StakerRecord.requestShares) != 0) return i;
+  fail(Status.NoUnstakeRequest, Field.FundId, -1);
+  return NONE;
+}
+
 /**
  * Cancels account a's request in fund f. When the request's shares are now worth more than its
  * value at the request (floor(balance * req / total) > value), the staker forfeits
@@ -203,8 +211,8 @@ export function cancelUnstake(a: u32, f: u32, nowSec: i64): i32 {
   clearFlows();
   const st = checkCall(a, f, nowSec);
   if (st != Status.Ok) return st;
-  const i = stakerIndex(a, f);
-  if (i == NONE || load<i64>(stakerPtr(i), StakerRecord.requestShares) == 0) return fail(Status.NoUnstakeRequest, Field.FundId, -1);
+  const i = requestOf(a, f);
+  if (i == NONE) return Status.NoUnstakeRequest;
   const p = stakerPtr(i);
   const req = load<i64>(p, StakerRecord.requestShares), value = load<i64>(p, StakerRecord.requestValue);
   const held = load<i64>(p, StakerRecord.shares);
@@ -238,8 +246,8 @@ export function unstake(a: u32, f: u32, nowSec: i64): i32 {
   clearFlows();
   const st = checkCall(a, f, nowSec);
   if (st != Status.Ok) return st;
-  const i = stakerIndex(a, f);
-  if (i == NONE || load<i64>(stakerPtr(i), StakerRecord.requestShares) == 0) return fail(Status.NoUnstakeRequest, Field.FundId, -1);
+  const i = requestOf(a, f);
+  if (i == NONE) return Status.NoUnstakeRequest;
   const p = stakerPtr(i);
   if (nowSec - load<i64>(p, StakerRecord.requestSec) < load<i64>(ECONOMICS, EconomicsRecord.cooldownSec)) return fail(Status.CooldownNotOver, Field.NowSec, -1);
   const req = load<i64>(p, StakerRecord.requestShares), value = load<i64>(p, StakerRecord.requestValue);
