@@ -44,6 +44,7 @@ export const StatusCode = {
   FundDepleted: 208,
   VaultLocked: 209,
   AccountHasStake: 210,
+  WithdrawThroughQueue: 211,
 } as const;
 export type StatusName = keyof typeof StatusCode;
 export type StatusCode = (typeof StatusCode)[StatusName];
@@ -172,6 +173,7 @@ const messages: Partial<Record<StatusName, string>> = {
   FundDepleted: 'refused: the insurance fund is empty while shares exist (its stakers lost everything); no new stake can be priced',
   VaultLocked: 'refused: the vault deposit is still in its lock-up',
   AccountHasStake: 'refused: the account still holds insurance-fund stake or vault shares (unstake or withdraw them first)',
+  WithdrawThroughQueue: 'refused: a withdrawal capacity, gate or loss charge is set; withdraw with requestWithdrawal',
 };
 
 /** Every error riskcore throws for a refused call. `code` is stable; branch on it. */

@@ -54,6 +54,7 @@ export enum Status {
   FundDepleted = 208,
   VaultLocked = 209,
   AccountHasStake = 210,
+  WithdrawThroughQueue = 211,
 }
 
 /** Which input an error names. */

@@ -198,7 +198,8 @@ function build(): string {
     f('CooldownNotOver', Status.CooldownNotOver) + f('SharesNotHeld', Status.SharesNotHeld) +
     f('NoUnstakeRequest', Status.NoUnstakeRequest) + f('UnstakeRequestPending', Status.UnstakeRequestPending) +
     f('AboveWithdrawable', Status.AboveWithdrawable) + f('FundDepleted', Status.FundDepleted) +
-    f('VaultLocked', Status.VaultLocked) + f('AccountHasStake', Status.AccountHasStake) + '\n';
+    f('VaultLocked', Status.VaultLocked) + f('AccountHasStake', Status.AccountHasStake) +
+    f('WithdrawThroughQueue', Status.WithdrawThroughQueue) + '\n';
   t += line('enum', 'Field') +
     f('None', Field.None) + f('AccountId', Field.AccountId) + f('MarketId', Field.MarketId) +
     f('SizeBase', Field.SizeBase) + f('QuoteBalance', Field.QuoteBalance) +

@@ -105,8 +105,9 @@ export function distributeRevenue(x: EngineInternals, flows: FlowLog, nowSec?: n
   const raw = x.raw;
   const from = flows.length;
   for (let m = 0; m < raw.marketCount();) {
-    m = raw.distributeRevenue(m, sec);
-    flows.drain(raw);
+    // A market refused mid-chunk (Overflow) leaves the markets before it distributed: their flow rows
+    // are journaled before the error is thrown.
+    try { m = raw.distributeRevenue(m, sec); } finally { flows.drain(raw); }
   }
   const bySource = Object.fromEntries(REVENUE_SOURCES.map((s) => [s, Object.fromEntries(DESTINATIONS.map((d) => [d, 0n]))])) as DistributionReport['bySource'];
   let roundingQuote = 0n, totalQuote = 0n;

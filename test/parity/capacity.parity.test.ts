@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { RiskCoreError, RiskEngine } from '../../dist/src/node.js';
 import { CapacityModel, LIMIT, type CapacityConfig, type Refusal } from '../reference/economics-capacity.js';
 import { Rng } from '../support/book.js';
-import { createEngine } from '../support/engine.js';
+import { caught, createEngine } from '../support/engine.js';
 
 const USD = 1_000_000n;
 const BTC = { baseDecimals: 8, markPrice: 50_000n * USD, curve: { kind: 'flat' as const, imfPpm: 100_000, mmfPpm: 50_000 } };
@@ -122,12 +122,22 @@ async function runSequence(seed: number, steps: number): Promise<void> {
       const x = rng.bigTo(rng.pick([1000n, 1_000_000n * USD]) ) + 1n;
       if (model.collateral[a]! + x <= LIMIT) { engine.deposit(a, x); model.collateral[a] = model.collateral[a]! + x; model.left -= x; /* money in */ }
     } else if (op < 0.93) {
-      // A withdrawal outside the capacity (withdraw: the old direct call): queued requests of the account may be cut when served.
+      // Collateral that leaves outside the queue (a direct withdraw, or a stake while the queue is the
+      // only way out): queued requests of the account may be cut when served.
       const a = rng.int(0, model.collateral.length - 1), c = model.collateral[a]!;
       if (c > 0n) {
         const x = rng.bigTo(c - 1n) + 1n;
-        engine.withdraw(a, x);
-        model.collateral[a] = c - x; model.left += x;
+        // With a capacity, gate or loss charge set, every withdrawal goes through the queue: the
+        // collateral leaves for an insurance fund instead (a stake: money that stays in the venue).
+        if (model.config.periodSec !== 0n || model.config.gateSec !== 0n || model.config.lossCharge) {
+          expect(caught(() => engine.withdraw(a, x)).codeName).toBe('WithdrawThroughQueue');
+          const staked = x < 10n ** 15n ? x : 10n ** 15n; // the fund's shares stay well inside 2^62
+          engine.stake(a, 0, staked, 0);
+          model.collateral[a] = c - staked;
+        } else {
+          engine.withdraw(a, x);
+          model.collateral[a] = c - x; model.left += x;
+        }
       }
     } else if (op < 0.97) {
       engine.noteNegativeEquity(t);

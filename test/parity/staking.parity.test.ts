@@ -32,7 +32,9 @@ async function venue(rng: Rng): Promise<Venue> {
   const collateral = Array.from({ length: STAKERS }, (_, i) => (i === STAKERS - 1 ? LIMIT - BigInt(rng.int(0, 3)) : BigInt(rng.int(0, 2_000_000_000))));
   engine.addAccounts(collateral.map((c) => ({ collateralQuote: c })));
   const [trader] = engine.addAccounts([{ collateralQuote: 10n ** 16n }]);
-  return { engine, model: new StakingModel(engine.marketCount + 1, collateral), trader: trader!, markets, fundOf: [0, 2, 3] };
+  const model = new StakingModel(engine.marketCount + 1, collateral);
+  model.usedFunds = new Set([0, 2, 3]);
+  return { engine, model, trader: trader!, markets, fundOf: [0, 2, 3] };
 }
 
 function randomConfig(rng: Rng): ModelConfig {

@@ -63,7 +63,7 @@ export class CapacityModel {
     if (this.capacitySec < 0n) return { capacity: b, gatedUntil };
     const c = this.capacity, dt = now - this.capacitySec;
     const l = max(b, c - b);
-    const diff = dt >= period ? l : (l * dt) / period;
+    const diff = dt >= period ? l : c > b ? (l * dt + period - 1n) / period : (l * dt) / period;
     const distance = c > b ? c - b : b - c;
     let next: bigint;
     if (distance <= diff) next = b;

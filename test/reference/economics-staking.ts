@@ -67,10 +67,15 @@ export class StakingModel {
     return s.req === 0n ? this.worth(s.fund, s.shares) : this.worth(s.fund, s.shares - s.req) + min(this.worth(s.fund, s.req), s.reqValue);
   }
 
+  /** The funds some market pays into (undefined: every fund). */
+  usedFunds: Set<number> | undefined;
+
   stake(a: number, f: number, amount: bigint, now: bigint): Answer {
     this.flows = [];
     const e = this.common(a, f, now);
     if (e) return { error: e };
+    // A stake only in a fund some market pays into (the global one always).
+    if (f !== 0 && this.usedFunds !== undefined && !this.usedFunds.has(f)) return { error: 'UnknownMarket' };
     if (amount <= 0n || amount > LIMIT) return { error: 'OutOfRange' };
     const s = this.find(a, f);
     if (s && s.req > 0n) return { error: 'UnstakeRequestPending' };

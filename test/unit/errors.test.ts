@@ -48,7 +48,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     PlanEdited: 117, NotLiquidatable: 118, InvalidEconomics: 119,
     BelowInitialMargin: 200, AccountHasPositions: 201, NegativeCollateral: 202,
     CooldownNotOver: 203, SharesNotHeld: 204, NoUnstakeRequest: 205, UnstakeRequestPending: 206, AboveWithdrawable: 207,
-    FundDepleted: 208, VaultLocked: 209, AccountHasStake: 210,
+    FundDepleted: 208, VaultLocked: 209, AccountHasStake: 210, WithdrawThroughQueue: 211,
   };
   const PINNED_FIELD = {
     None: 0, AccountId: 1, MarketId: 2, SizeBase: 3, QuoteBalance: 4, FundingSnapshot: 5, CollateralQuote: 6,
@@ -78,7 +78,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan', 'InvalidWaterfall', 'InvalidScenario', 'InvalidShard', 'PlanEdited', 'NotLiquidatable', 'InvalidEconomics'];
     const refusal = [
       'BelowInitialMargin', 'AccountHasPositions', 'NegativeCollateral', 'CooldownNotOver', 'SharesNotHeld', 'NoUnstakeRequest',
-      'UnstakeRequestPending', 'AboveWithdrawable', 'FundDepleted', 'VaultLocked', 'AccountHasStake',
+      'UnstakeRequestPending', 'AboveWithdrawable', 'FundDepleted', 'VaultLocked', 'AccountHasStake', 'WithdrawThroughQueue',
     ];
     const all = Object.entries(StatusCode).filter(([k]) => k !== 'Ok');
     expect(all.map(([k]) => k).sort()).toEqual([...engine, ...input, ...refusal].sort());

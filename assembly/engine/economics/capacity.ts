@@ -27,12 +27,12 @@
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { addWide } from '../../math/wide';
 import { col, Column, i64At, QUEUE_ROWS, u8At } from '../../abi/layout';
-import { BalancesRecord, EconomicsRecord, FLOW_ROWS, I128_HI, QueuedRecord } from '../../abi/records';
+import { BalancesRecord, EconomicsRecord, ErrorRecord, FLOW_ROWS, I128_HI, QueuedRecord } from '../../abi/records';
 import { Field, FlowKind, Health, Status, WithdrawLimit } from '../../abi/status';
-import { accountCount, bookChanged, clearError, fail, isolatedTop, NONE, SCRATCH, tallyPtr } from '../state';
+import { accountCount, bookChanged, clearError, ERROR_RECORD, fail, isolatedTop, NONE, SCRATCH, tallyPtr } from '../state';
 import { addFlow, BALANCES, clearFlows, ECONOMICS, ledgerCheck, ledgerMark } from '../funds';
 import { ACCOUNT_CLOSED, checkAccount } from '../book/book';
-import { lastCutByWithdrawable, lastWithdrawLimit, withdrawableFromCollateral } from './withdraw';
+import { lastCutByWithdrawable, lastWithdrawLimit, withdrawableFromCollateral, withdrawTerms } from './withdraw';
 
 const PPM: i64 = 1_000_000;
 /** The longest period and gate: 366 days. */
@@ -58,14 +58,16 @@ function refusalCode(): i32 {
 }
 
 /**
- * Whether account a may withdraw `amount` (1..2^62) on top of what it has queued. The queue is
- * scanned for the account's queued total only when the queue's total does not already fit.
+ * Whether account a may withdraw `amount` (1..2^62) on top of what it has queued: Ok, the refusal
+ * (recorded), or the error of figures out of range. The queue is scanned for the account's queued
+ * total only when the queue's total does not already fit.
  */
-function allowedWithQueued(a: u32, amount: i64): bool {
+function allowedWithQueued(a: u32, amount: i64): i32 {
   const m = maxAllowed(a);
-  if (amount > m) return false;
-  if (load<i64>(ECONOMICS, EconomicsRecord.queuedQuote) <= m - amount) return true;
-  return queuedOf(a) <= m - amount;
+  if (m == OVERFLOWED) return load<i32>(ERROR_RECORD, ErrorRecord.code); // the terms or the account's figures left range
+  if (amount > m) return fail(refusalCode(), Field.AmountQuote, -1);
+  if (load<i64>(ECONOMICS, EconomicsRecord.queuedQuote) <= m - amount) return Status.Ok;
+  return queuedOf(a) <= m - amount ? Status.Ok : fail(refusalCode(), Field.AmountQuote, -1);
 }
 
 // ---- Total value, baseline, refresh --------------------------------------------------------------
@@ -112,14 +114,15 @@ export function capacityBaseline(): i64 {
 
 /**
  * The capacity at `now` from `capacity` at `since` toward baseline `b` over `period` (> 0):
- * dYdX's capacity.go in integers (floor of the step; never past the baseline).
+ * dYdX's capacity.go in integers (the step rounded against the withdrawers; never past the baseline).
  */
 export function refreshed(capacity: i64, since: i64, now: i64, b: i64, period: i64): i64 {
   if (since < 0) return b; // not timed yet: starts full at the baseline
   const gap = capacity - b;
   const l = gap > b ? gap : b;
   const dt = now - since;
-  const diff = dt >= period ? l : mulDivRounded(l, dt, period, false, SCRATCH, <u64>AMOUNT_LIMIT + 1);
+  // Rounded against the withdrawers: down on the way up to B, up on the way down to it.
+  const diff = dt >= period ? l : mulDivRounded(l, dt, period, gap > 0, SCRATCH, <u64>AMOUNT_LIMIT + 1);
   const distance = gap < 0 ? -gap : gap;
   if (distance <= diff) return b;
   return gap < 0 ? capacity + diff : capacity - diff;
@@ -275,7 +278,8 @@ export function requestWithdrawal(a: u32, amount: i64, nowSec: i64): i32 {
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   const st = checkNow(nowSec);
   if (st != Status.Ok) return st;
-  if (!allowedWithQueued(a, amount)) return fail(refusalCode(), Field.AmountQuote, -1);
+  const allowed = allowedWithQueued(a, amount);
+  if (allowed != Status.Ok) return allowed;
   planState(nowSec);
   const n = load<u32>(ECONOMICS, EconomicsRecord.queued);
   let paid: i64 = 0;
@@ -326,6 +330,11 @@ export function serveWithdrawals(nowSec: i64): i32 {
   clearFlows();
   const st = checkNow(nowSec);
   if (st != Status.Ok) return st;
+  // The withdrawal rule's book-wide terms, before anything changes (a book out of range refuses the serve).
+  if (load<u32>(ECONOMICS, EconomicsRecord.queued) != 0) {
+    const terms = withdrawTerms();
+    if (terms != Status.Ok) return terms;
+  }
   planState(nowSec);
   ledgerMark();
   applyState(nowSec);
@@ -336,8 +345,10 @@ export function serveWithdrawals(nowSec: i64): i32 {
     const p = queuedPtr(head);
     const a = load<u32>(p, QueuedRecord.account);
     let rest = load<i64>(p, QueuedRecord.amountQuote);
-    // Step 1: cut the head to what its account may withdraw now.
+    // Step 1: cut the head to what its account may withdraw now (an account whose own figures leave
+    // range stops the serve there: its request stays at the head).
     const m = maxAllowed(a);
+    if (m == OVERFLOWED) { clearError(); break; }
     if (rest > m) { queuedTotal -= rest - m; rest = m; }
     // Step 2: pay what the capacity allows.
     if (rest > 0) {

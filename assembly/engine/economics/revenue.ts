@@ -21,12 +21,13 @@
  */
 import { addAmount, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { addWide } from '../../math/wide';
-import { Column, i64At } from '../../abi/layout';
+import { Column, i64At, u8At } from '../../abi/layout';
 import { BalancesRecord, EconomicsRecord, FLOW_ROWS, FundStakeRecord, MarketEconRecord } from '../../abi/records';
 import { Destination, DESTINATIONS, Field, FlowKind, RevenueSource, SOURCES, Status } from '../../abi/status';
-import { accountCount, clearError, fail, marketCount, NONE, SCRATCH } from '../state';
+import { accountCount, changed, clearError, fail, marketCount, NONE, SCRATCH, setPlanRehearsed } from '../state';
 import { addFlow, BALANCES, clearFlows, ECONOMICS, fundOf, fundStakePtr, ledgerCheck, ledgerMark, marketEconPtr, splitPtr } from '../funds';
 import { isMarket } from '../book/markets';
+import { ACCOUNT_ACTIVE } from '../book/book';
 import { backstopVaultAccount } from '../waterfall/parties';
 
 const PPM: i64 = 1_000_000;
@@ -78,6 +79,7 @@ export function collectFees(m: u32, amount: i64, nowSec: i64): i32 {
   clearFlows();
   if (!isMarket(m)) return fail(Status.UnknownMarket, Field.MarketId, -1);
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
   const e = marketEconPtr(m);
   const pool = load<i64>(e, MarketEconRecord.feePool) + amount;
   if (pool > AMOUNT_LIMIT) return fail(Status.Overflow, Field.AmountQuote, -1);
@@ -96,10 +98,10 @@ let tradingPool: i64 = 0, tradingRest: i64 = 0, liquidationBase: i64 = 0;
 // @ts-ignore: decorator
 @inline function share(table: usize, d: u32): i64 { return load<i64>(table + (<usize>d << 3)); }
 
-/** The account the vault's shares go to: the backstop vault's, or NONE (then they go to the treasury). */
+/** The account the vault's shares go to: the backstop vault's while it is open, or NONE (then they go to the treasury). */
 function vaultTarget(): u32 {
   const v = backstopVaultAccount();
-  return v < accountCount ? v : NONE;
+  return v < accountCount && load<u8>(u8At(Column.AccFlags, v)) == ACCOUNT_ACTIVE ? v : NONE;
 }
 
 /** Computes market m's shares into TRADING and LIQUIDATION and checks every destination can take them. */
@@ -135,8 +137,8 @@ function planMarket(m: u32): i32 {
   return Status.Ok;
 }
 
-/** Moves market m's planned shares and writes their flow rows. */
-function applyMarket(m: u32, nowSec: i64): void {
+/** Moves market m's planned shares and writes their flow rows; whether anything moved. */
+function applyMarket(m: u32, nowSec: i64): bool {
   const e = marketEconPtr(m), fund = fundOf(m), v = vaultTarget();
   const fb = i64At(Column.FundBalance, fund);
   for (let s: u32 = 0; s < SOURCES; s++) {
@@ -168,6 +170,7 @@ function applyMarket(m: u32, nowSec: i64): void {
   }
   if (tradingPool > 0) store<i64>(e, load<i64>(e, MarketEconRecord.feePool) - tradingPool, MarketEconRecord.feePool);
   store<i64>(e, 0, MarketEconRecord.liquidationRevenue);
+  return tradingPool > 0 || liquidationBase > 0;
 }
 
 /**
@@ -180,6 +183,7 @@ export function distributeRevenue(first: u32, nowSec: i64): i32 {
   clearError();
   clearFlows();
   if (first > marketCount) return fail(Status.UnknownMarket, Field.MarketId, -1);
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
   return distributeFrom(first, nowSec, true);
 }
 
@@ -189,16 +193,22 @@ export function distributeRevenue(first: u32, nowSec: i64): i32 {
  */
 export function distributeFrom(first: u32, nowSec: i64, chunked: bool): i32 {
   ledgerMark();
-  let m = first;
+  let m = first, moved = false, st = Status.Ok;
   while (m < marketCount && (!chunked || load<u32>(ECONOMICS, EconomicsRecord.flows) + ROWS_PER_MARKET <= FLOW_ROWS)) {
-    const st = planMarket(m);
-    if (st != Status.Ok) { ledgerCheck(0, 'conservation: a distribution moves money inside the venue'); return st; }
-    applyMarket(m, nowSec);
+    st = planMarket(m);
+    if (st != Status.Ok) break;
+    moved = applyMarket(m, nowSec) || moved;
     m++;
+  }
+  if (moved) {
+    // A fund or the vault account changed: a waiting plan's fund fees were checked against the old
+    // balances, and the vault account's results are stale.
+    setPlanRehearsed(false);
+    changed();
   }
   store<i64>(ECONOMICS, <i64>m, EconomicsRecord.answer0);
   ledgerCheck(0, 'conservation: a distribution moves money inside the venue');
-  return Status.Ok;
+  return st;
 }
 
 /** The account the last distribution credited the vault's shares to, or NONE (the simulation rechecks it). */

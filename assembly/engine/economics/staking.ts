@@ -25,7 +25,7 @@ import { Column, i64At } from '../../abi/layout';
 import { EconomicsRecord, FLOW_ROWS, FundStakeRecord, MAX_STAKERS, StakerRecord } from '../../abi/records';
 import { Field, FlowKind, Status } from '../../abi/status';
 import { changed, clearError, fail, marketCount, NONE, SCRATCH, setPlanRehearsed } from '../state';
-import { addFlow, clearFlows, ECONOMICS, fundStakePtr, ledgerCheck, ledgerMark, stakerPtr } from '../funds';
+import { addFlow, clearFlows, ECONOMICS, fundOf, fundStakePtr, ledgerCheck, ledgerMark, stakerPtr } from '../funds';
 import { checkAccount } from '../book/book';
 import { evaluateCross } from '../margin/check';
 import { SUMS } from '../book/position';
@@ -94,6 +94,16 @@ function checkCall(a: u32, f: u32, nowSec: i64): i32 {
   return Status.Ok;
 }
 
+/**
+ * Whether fund f backs some market: the global fund always; fund 1 + m only when a market pays into
+ * it (its own or its pool's). A stake in a fund no market uses would earn nothing and cover nothing.
+ */
+function fundInUse(f: u32): bool {
+  if (f == 0) return true;
+  for (let m: u32 = 0; m < marketCount; m++) if (fundOf(m) == f) return true;
+  return false;
+}
+
 /** Burns `shares` of staker i in fund f (the staker's, the stakers' and the total). */
 function burn(i: u32, f: u32, shares: i64): void {
   const p = stakerPtr(i), s = fundStakePtr(f);
@@ -124,6 +134,7 @@ export function stake(a: u32, f: u32, amount: i64, nowSec: i64): i32 {
   clearFlows();
   let st = checkCall(a, f, nowSec);
   if (st != Status.Ok) return st;
+  if (!fundInUse(f)) return fail(Status.UnknownMarket, Field.FundId, -1);
   if (amount <= 0 || amount > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.AmountQuote, -1);
   let i = stakerIndex(a, f);
   if (i != NONE && load<i64>(stakerPtr(i), StakerRecord.requestShares) > 0) return fail(Status.UnstakeRequestPending, Field.FundId, -1);

@@ -331,6 +331,9 @@ function evaluate(a: u32, quick: bool): i32 {
   return Status.Ok;
 }
 
+/** The book-wide terms of the realizable rule (a pass over the book under PnlPool and ResidualRatio); a Status. */
+export function withdrawTerms(): i32 { return bookTerms(); }
+
 /** withdrawableOf without clearing the error record: book terms, then account a. */
 function withdrawableFor(a: u32): i32 {
   const st = bookTerms();
@@ -341,14 +344,15 @@ function withdrawableFor(a: u32): i32 {
 /**
  * What account a may take out of its collateral now, for the withdrawal queue (capacity.ts):
  * min(withdrawable, collateral), at least 0 (unsettled gains are settled first with settlePnl); 0 for
- * a closed account or one whose figures leave range. `withdrawableCut` then says whether the
- * withdrawable amount (not the collateral) set it, and `withdrawableLimit` what bound that amount.
+ * a closed account; OVERFLOWED, with the error recorded, when the book's terms or the account's
+ * figures leave range. `lastCutByWithdrawable` then says whether the withdrawable amount (not the
+ * collateral) set it, and `lastWithdrawLimit` what bound that amount.
  */
 export function withdrawableFromCollateral(a: u32): i64 {
   withdrawableCut = false;
   withdrawableLimit = WithdrawLimit.Equity;
   if (a >= accountCount || load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE) return 0;
-  if (withdrawableFor(a) != Status.Ok) { clearError(); return 0; }
+  if (withdrawableFor(a) != Status.Ok) return OVERFLOWED; // the error is recorded
   const c = load<i64>(i64At(Column.AccCollateral, a));
   withdrawableLimit = wLimit;
   withdrawableCut = wAmount <= c;
@@ -563,6 +567,7 @@ function settle(a: u32, market: u32, nowSec: i64): i32 {
 export function settlePnl(a: u32, market: u32, nowSec: i64): i32 {
   clearError();
   clearFlows();
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (!isMarket(market)) return fail(Status.UnknownMarket, Field.MarketId, -1);
@@ -576,6 +581,7 @@ export function settlePnl(a: u32, market: u32, nowSec: i64): i32 {
 export function settleAccountPnl(a: u32, nowSec: i64): i32 {
   clearError();
   clearFlows();
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   const st = settle(a, NONE, nowSec);
@@ -590,7 +596,8 @@ export function settleAccountPnl(a: u32, nowSec: i64): i32 {
  * BelowInitialMargin when initial margin or equity bound W (the rule before withdrawal rules
  * existed), AboveWithdrawable otherwise. An amount above the collateral first settles the
  * account's PnL (settleAccountPnl) and is refused (AboveWithdrawable) if the collateral still falls
- * short; nothing changes on a refusal. The withdrawal is a flow row (Withdrawal).
+ * short; refused (WithdrawThroughQueue) while a withdrawal capacity, gate or loss charge is set
+ * (capacity.ts: requestWithdrawal); nothing changes on a refusal. The withdrawal is a flow row.
  */
 export function withdraw(a: u32, amount: i64): i32 {
   clearError();
@@ -598,6 +605,9 @@ export function withdraw(a: u32, amount: i64): i32 {
   const known = checkAccount(a, -1);
   if (known != Status.Ok) return known;
   if (amount <= 0 || !inRange(amount)) return fail(Status.OutOfRange, Field.AmountQuote, -1);
+  // A venue that limits withdrawals (capacity, gate or loss charge) takes them through its queue.
+  if (load<i64>(ECONOMICS, EconomicsRecord.capacityPeriodSec) != 0 || load<i64>(ECONOMICS, EconomicsRecord.gateSec) != 0
+    || load<u32>(ECONOMICS, EconomicsRecord.lossCharge) != 0) return fail(Status.WithdrawThroughQueue, Field.AmountQuote, -1);
   const st = withdrawableFor(a);
   if (st != Status.Ok) return st;
   if (amount > wAmount) {

@@ -179,10 +179,18 @@ const PPM: i64 = 1_000_000;
  * room for a new position (CapacityExceeded); the margin transfer is refused (BelowInitialMargin).
  */
 export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64, liquidity: u32): i32 {
+  if (liquidity > <u32>Liquidity.Maker) return fail(Status.OutOfRange, Field.Kind, -1); // NoFee is the core's own (ADL)
+  return applyFillWith(a, market, sizeDelta, price, isolated, marginIn, liquidity);
+}
+
+/**
+ * A fill of any liquidity, NoFee included (ADL's closes, waterfall/adl.ts); see applyFill. The fee
+ * moves only once nothing can be refused any more.
+ */
+export function applyFillWith(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64, liquidity: u32): i32 {
   clearFlows();
   const st = planFill(a, market, sizeDelta, price, isolated, marginIn, liquidity);
   if (st != Status.Ok) return st;
-  takeFee(a, market);
   if (isolated) {
     // Cross collateral after the transfer in, and after the position's collateral returns on a close.
     sumStart(SUM, load<i64>(i64At(Column.AccCollateral, a)));
@@ -209,6 +217,7 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
       store<u32>(u32At(Column.AccIsoHead, a), r);
       noteHolder(market, r | ISOLATED_TAG);
     }
+    takeFee(a, market);
     store<i64>(i64At(Column.AccCollateral, a), load<i64>(i64At(Column.AccCollateral, a)) - marginIn);
     addOpenInterest(market, planSizeBefore, planSize);
     if (planSize == 0) {
@@ -230,6 +239,7 @@ export function applyFill(a: u32, market: u32, sizeDelta: i64, price: i64, isola
     store<u16>(u16At(Column.PosMarket, slot), <u16>market);
     noteHolder(market, a);
   }
+  takeFee(a, market);
   store<i64>(i64At(Column.AccCollateral, a), planCollateral);
   addOpenInterest(market, planSizeBefore, planSize);
   if (planSize == 0) {
@@ -289,6 +299,7 @@ export function releaseIsolatedRow(a: u32, r: u32): void {
  * to the book.
  */
 export function preTrade(a: u32, market: u32, sizeDelta: i64, price: i64, isolated: bool, marginIn: i64, liquidity: u32): i32 {
+  if (liquidity > <u32>Liquidity.Maker) return fail(Status.OutOfRange, Field.Kind, -1);
   const st = planFill(a, market, sizeDelta, price, isolated, marginIn, liquidity);
   if (st != Status.Ok) return st;
   // The fill moves open interest; evaluate with the market as it would be, then restore it.
@@ -327,12 +338,16 @@ export function deposit(a: u32, amount: i64): i32 {
   return changed();
 }
 
-/** Whether account a holds shares of an insurance fund or of the backstop vault (claims a closed account would strand). */
+/**
+ * Whether account a holds shares of an insurance fund or of the backstop vault, or is the vault
+ * account while providers hold shares of it (claims a closed account would strand).
+ */
 function holdsShares(a: u32): bool {
   const stakers = load<u32>(ECONOMICS, EconomicsRecord.stakers);
   for (let i: u32 = 0; i < stakers; i++) {
     if (load<u32>(stakerPtr(i), StakerRecord.account) == a && load<i64>(stakerPtr(i), StakerRecord.shares) != 0) return true;
   }
+  if (a == load<u32>(BALANCES, BalancesRecord.vaultAccount) && load<i64>(BALANCES, BalancesRecord.totalShares) != 0) return true; // the vault itself
   const providers = load<u32>(BALANCES, BalancesRecord.providers);
   for (let i: u32 = 0; i < providers; i++) {
     const p = PROVIDERS + <usize>i * ProviderRecord.BYTES;

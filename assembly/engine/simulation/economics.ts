@@ -3,7 +3,7 @@
  *
  * Per step, after the step's liquidation rounds:
  *
- *   volume_m  = floor(floor(oiLong_m * mark_m / D_m) * turnoverPpm * k / 10^12)
+ *   volume_m  = floor(floor(floor(oiLong_m * mark_m / D_m) * turnoverPpm / 10^6) * k / 10^6)
  *               k = crashMultiplierPpm on a step with liquidation closes, else 10^6
  *   revenue_m = ceil(volume_m * taker / 10^6) + maker fee (ceil at a positive maker fee, minus the
  *               floor of a rebate)
@@ -66,7 +66,7 @@ export function chargeVolume(header: usize, crash: bool): i64 {
     if (volume == OVERFLOWED) return OVERFLOWED;
     const fees = feeOn(volume, taker) + feeOn(volume, maker);
     const pool = load<i64>(e, MarketEconRecord.feePool) + fees;
-    if (pool > AMOUNT_LIMIT) return OVERFLOWED;
+    if (pool > AMOUNT_LIMIT || revenue + fees > AMOUNT_LIMIT) return OVERFLOWED;
     store<i64>(e, pool, MarketEconRecord.feePool);
     revenue += fees;
   }

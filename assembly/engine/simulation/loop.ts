@@ -210,7 +210,7 @@ function stepEconomics(t: u32, nowSec: i64): i32 {
   const st = distributeStep(nowSec);
   if (st != Status.Ok) return st;
   const v = creditedAccount();
-  return v == NONE || recheck(v) ? Status.Ok : Status.Overflow;
+  return v == NONE || recheck(v) ? Status.Ok : fail(Status.Overflow, Field.AccountId, <i32>v);
 }
 
 function finish(st: i32): i32 {

@@ -16,7 +16,7 @@ import { col, Column, ioCapacity, ISOLATED_TAG, maxAccounts, maxIsolated, i64At,
 import { clearError, indexDirty, isolatedLive, LIQ_RECORD, marketCount, nextEpoch, NONE, positionLive, SCRATCH } from '../state';
 import { fundingToSettle } from '../book/book';
 import { buildIndex, equityOf } from '../margin/check';
-import { applyFill } from '../margin/fills';
+import { applyFillWith } from '../margin/fills';
 
 import { splitAt } from './prorata';
 import { sortPairs } from '../margin/queue';
@@ -450,7 +450,7 @@ function closeAgainst(j: u32, k: u32, tag: u32, m: u32, side: i32, c: i64, P: i6
   const cross = i64At(Column.AccCollateral, a);
   const before = load<i64>(cross) + (iso ? load<i64>(i64At(Column.IsoCollateral, r)) : 0);
   const dj: i64 = side > 0 ? c : -c;
-  if (applyFill(a, m, dj, P, iso, 0, Liquidity.NoFee) != 0) { clearError(); return false; }
+  if (applyFillWith(a, m, dj, P, iso, 0, Liquidity.NoFee) != 0) { clearError(); return false; }
   const isoLive = iso && load<u8>(col(Column.IsoFlags) + <usize>r) != 0 && <u32>load<u32>(u32At(Column.IsoAccount, r)) == a;
   const after = load<i64>(cross) + (isoLive ? load<i64>(i64At(Column.IsoCollateral, r)) : 0);
   const realized = after - before + owed;
