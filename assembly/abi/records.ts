@@ -297,6 +297,7 @@ export enum StakerRecord { account = 0, fund = 4, shares = 8, requestShares = 16
  *                +176 queue head u32  +180 queued requests u32  +184 queued total i64  +192 next request id i64
  *   answers:     +200 answer0 i64  +208 answer1 i64  +216 answer2 i64 (what the last call of the economics
  *                returns: shares minted, an amount paid, an amount queued; each call says which)
+ *   +224 the latest second a staking call took i64 (staking refuses an earlier one)
  */
 export enum EconomicsRecord {
   split = 0, stakers = 40, flows = 44,
@@ -306,7 +307,7 @@ export enum EconomicsRecord {
   lockupSec = 96, profitSharePpm = 104, slippagePpm = 108, operatorAccount = 112,
   capacityPeriodSec = 120, capacityMinQuote = 128, capacityPpm = 136, lossCharge = 140, gateSec = 144,
   capacityQuote = 152, capacitySec = 160, gatedUntilSec = 168, queueHead = 176, queued = 180, queuedQuote = 184, nextRequestId = 192,
-  answer0 = 200, answer1 = 208, answer2 = 216,
+  answer0 = 200, answer1 = 208, answer2 = 216, stakingSec = 224,
   BYTES = 256,
 }
 

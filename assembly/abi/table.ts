@@ -359,6 +359,7 @@ function economicsRecords(): string {
     f('queueHead', EconomicsRecord.queueHead) + f('queued', EconomicsRecord.queued) +
     f('queuedQuote', EconomicsRecord.queuedQuote) + f('nextRequestId', EconomicsRecord.nextRequestId) +
     f('answer0', EconomicsRecord.answer0) + f('answer1', EconomicsRecord.answer1) + f('answer2', EconomicsRecord.answer2) +
+    f('stakingSec', EconomicsRecord.stakingSec) +
     f('BYTES', EconomicsRecord.BYTES) + '\n';
   t += line('record', 'Withdrawable') +
     f('amountQuote', WithdrawableRecord.amountQuote) + f('equityQuote', WithdrawableRecord.equityQuote) +

@@ -57,7 +57,7 @@ export const RECORD_FIELDS = {
     'split', 'stakers', 'flows', 'settlePeriodSec', 'maxAprPpm', 'stakerFactorPpm', 'settleFractionPpm', 'cooldownSec', 'treasury',
     'realizable', 'transferFloorPpm', 'lockupSec', 'profitSharePpm', 'slippagePpm', 'operatorAccount',
     'capacityPeriodSec', 'capacityMinQuote', 'capacityPpm', 'lossCharge', 'gateSec', 'capacityQuote', 'capacitySec', 'gatedUntilSec',
-    'queueHead', 'queued', 'queuedQuote', 'nextRequestId', 'answer0', 'answer1', 'answer2',
+    'queueHead', 'queued', 'queuedQuote', 'nextRequestId', 'answer0', 'answer1', 'answer2', 'stakingSec',
   ],
   Withdrawable: ['amountQuote', 'equityQuote', 'requirementQuote', 'realizableQuote', 'positivePnlQuote', 'limit'],
   Queued: ['account', 'amountQuote', 'sinceSec', 'id'],

@@ -222,7 +222,8 @@ export const METHODS: readonly Method[] = [
   // Withdrawal capacity: seconds that only go forward from the engine's last (a second before it is refused: OutOfRange).
   { name: 'setWithdrawalCapacity', args: (c) => [c.rng.chance(0.15) ? null : { periodSec: c.rng.pick([0, 1, 3600]), ...(c.rng.chance(0.7) ? { minQuote: quote(c) } : {}),
       ...(c.rng.chance(0.7) ? { ppmOfTotal: c.rng.int(0, 1_000_000) } : {}), ...(c.rng.chance(0.5) ? { gateSec: c.rng.int(0, 600) } : {}), ...(c.rng.chance(0.5) ? { lossCharge: c.rng.chance(0.5) } : {}) }],
-    slots: [{ path: [0], kind: ANY }, { path: [0, 'periodSec'], kind: { t: 'count', max: 366 * 86_400 }, consumed: has([0]) }, { path: [0, 'minQuote'], kind: Q(), optional: true, consumed: has([0]) },
+    // null is a configuration (unlimited): the slot takes anything, null included.
+    slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'periodSec'], kind: { t: 'count', max: 366 * 86_400 }, consumed: has([0]) }, { path: [0, 'minQuote'], kind: Q(), optional: true, consumed: has([0]) },
       { path: [0, 'ppmOfTotal'], kind: PPM, optional: true, consumed: has([0]) }, { path: [0, 'gateSec'], kind: { t: 'count', max: 366 * 86_400 }, optional: true, consumed: has([0]) },
       { path: [0, 'lossCharge'], kind: ENUM(true, false), optional: true, consumed: has([0]) }],
     call: (c, a) => e(c).setWithdrawalCapacity(a[0] as never) },

@@ -52,9 +52,13 @@ export class StakingModel {
     if (a < 0 || a >= this.collateral.length) return 'UnknownAccount';
     if (this.closed.has(a)) return 'AccountClosed';
     if (f < 0 || f >= this.funds.length) return 'UnknownMarket';
-    if (now < 0n || now > LIMIT) return 'OutOfRange';
+    if (now < 0n || now > LIMIT || now < this.lastSec) return 'OutOfRange';
     return null;
   }
+
+  /** The latest second a staking call took: an earlier one is refused (OutOfRange). */
+  lastSec = 0n;
+  private took(now: bigint, answer: Answer): Answer { if (!('error' in answer)) this.lastSec = now; return answer; }
 
   /** The value of n shares of fund f now: floor(B n / T), 0 when T = 0. */
   worth(f: number, n: bigint): bigint {
@@ -98,7 +102,7 @@ export class StakingModel {
     F.stakerShares += n;
     staker.shares += n;
     this.flows.push(['stake', a, f, amount]);
-    return { ok: n };
+    return this.took(now, { ok: n });
   }
 
   requestUnstake(a: number, f: number, shares: bigint, now: bigint): Answer {
@@ -112,7 +116,7 @@ export class StakingModel {
     s.req = shares;
     s.reqValue = this.worth(f, shares);
     s.reqSec = now;
-    return { ok: s.reqValue };
+    return this.took(now, { ok: s.reqValue });
   }
 
   cancelUnstake(a: number, f: number, now: bigint): Answer {
@@ -131,7 +135,7 @@ export class StakingModel {
       s.shares -= lost; F.stakerShares -= lost; F.total -= lost;
       if (before - after > 0n) this.flows.push(['unstakeForfeit', a, f, before - after]);
     }
-    return { ok: lost };
+    return this.took(now, { ok: lost });
   }
 
   unstake(a: number, f: number, now: bigint): Answer {
@@ -149,15 +153,15 @@ export class StakingModel {
     s.shares -= s.req; F.stakerShares -= s.req; F.total -= s.req;
     s.req = 0n; s.reqValue = 0n; s.reqSec = 0n;
     if (paid > 0n) this.flows.push(['unstake', a, f, paid]);
-    return { ok: paid };
+    return this.took(now, { ok: paid });
   }
 
   /** One settle over every fund (the API's call: all chunks). */
   settle(now: bigint): Answer {
     this.flows = [];
-    if (now < 0n || now > LIMIT) return { error: 'OutOfRange' };
+    if (now < 0n || now > LIMIT || now < this.lastSec) return { error: 'OutOfRange' };
     const P = this.config.periodSec;
-    if (P === 0n) return { ok: 0n };
+    if (P === 0n) return this.took(now, { ok: 0n });
     const due = (F: ModelFund): boolean => floorDiv(now, P) > floorDiv(F.lastSettle, P);
     const plan = (F: ModelFund): { t: bigint; minted: bigint } => {
       let t = floorDiv(F.pool * this.config.settleFractionPpm, PPM);
@@ -179,7 +183,7 @@ export class StakingModel {
       if (t > 0n) this.flows.push(['stakingSettle', null, f, t]);
       settled += t;
     });
-    return { ok: settled };
+    return this.took(now, { ok: settled });
   }
 
   /** The waterfall's insurance-fund step drawing `deficit` from fund f: min(deficit, B). */

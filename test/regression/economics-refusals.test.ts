@@ -1,7 +1,8 @@
 /**
  * Refusals of the economics that must move nothing: a fill refused after its fee was planned pays no
  * fee; `withdraw` while a withdrawal capacity is set (the queue is the only way out); a stake in a
- * fund no market uses; closing the vault account while providers hold its shares.
+ * fund no market uses; closing the vault account while providers hold its shares; a staking call
+ * dated before the latest one (an unstake request cannot be back-dated to shorten its cooldown).
  */
 import { describe, expect, it } from 'vitest';
 import type { RiskEngine } from '../../dist/src/node.js';
@@ -65,5 +66,18 @@ describe('regression: economics refusals change nothing', () => {
     e.distributeRevenue(1);
     expect(e.revenue().treasuryQuote).toBe(500_000n);
     expect(e.account(vault!).collateralQuote).toBe(0n);
+  });
+
+  it('a staking call dated before the latest one is refused: the cooldown cannot be shortened', async () => {
+    const e = await venue();
+    e.setStaking({ cooldownSec: 100 });
+    e.stake(1, 0, 10n * USD, 1_000);
+    const before = stateDigest(e);
+    const x = caught(() => e.requestUnstake(1, 0, 10n * USD, 999));
+    expect([x.codeName, x.field]).toEqual(['OutOfRange', 'nowSec']);
+    expect(stateDigest(e)).toBe(before);
+    e.requestUnstake(1, 0, 10n * USD, 1_000);
+    expect(caught(() => e.unstake(1, 0, 1_099)).codeName).toBe('CooldownNotOver');
+    expect(e.unstake(1, 0, 1_100)).toBe(10n * USD);
   });
 });

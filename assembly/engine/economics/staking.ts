@@ -90,9 +90,18 @@ function checkCall(a: u32, f: u32, nowSec: i64): i32 {
   const st = checkAccount(a, -1);
   if (st != Status.Ok) return st;
   if (f > marketCount) return fail(Status.UnknownMarket, Field.FundId, -1);
-  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT || nowSec < stakingSec()) return fail(Status.OutOfRange, Field.NowSec, -1);
   return Status.Ok;
 }
+
+/**
+ * The latest second a staking call took: staking refuses an earlier one, so an unstake request can
+ * never be dated before a call already made (its cooldown cannot be shortened by an old second).
+ */
+// @ts-ignore: decorator
+@inline function stakingSec(): i64 { return load<i64>(ECONOMICS, EconomicsRecord.stakingSec); }
+// @ts-ignore: decorator
+@inline function tookSecond(nowSec: i64): void { store<i64>(ECONOMICS, nowSec, EconomicsRecord.stakingSec); }
 
 /**
  * Whether fund f backs some market: the global fund always; fund 1 + m only when a market pays into
@@ -173,6 +182,7 @@ export function stake(a: u32, f: u32, amount: i64, nowSec: i64): i32 {
   store<i64>(ECONOMICS, minted, EconomicsRecord.answer0);
   ledgerCheck(0, 'conservation: a stake moves money inside the venue');
   setPlanRehearsed(false); // a waiting plan's fund fees were checked against the old balance
+  tookSecond(nowSec);
   return changed();
 }
 
@@ -197,6 +207,7 @@ export function requestUnstake(a: u32, f: u32, shares: i64, nowSec: i64): i32 {
   store<i64>(p, value, StakerRecord.requestValue);
   store<i64>(p, nowSec, StakerRecord.requestSec);
   store<i64>(ECONOMICS, value, EconomicsRecord.answer0);
+  tookSecond(nowSec);
   return Status.Ok;
 }
 
@@ -243,6 +254,7 @@ export function cancelUnstake(a: u32, f: u32, nowSec: i64): i32 {
   }
   store<i64>(ECONOMICS, lost, EconomicsRecord.answer0);
   ledgerCheck(0, 'conservation: a cancelled request moves no money');
+  tookSecond(nowSec);
   return Status.Ok;
 }
 
@@ -276,6 +288,7 @@ export function unstake(a: u32, f: u32, nowSec: i64): i32 {
   store<i64>(ECONOMICS, paid, EconomicsRecord.answer0);
   ledgerCheck(0, 'conservation: an unstake moves money inside the venue');
   setPlanRehearsed(false);
+  tookSecond(nowSec);
   return changed();
 }
 
@@ -328,13 +341,13 @@ function planSettle(f: u32, period: i64): i32 {
 export function settleStakingRevenue(first: u32, nowSec: i64): i32 {
   clearError();
   clearFlows();
-  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT || nowSec < stakingSec()) return fail(Status.OutOfRange, Field.NowSec, -1);
   if (first > marketCount + 1) return fail(Status.UnknownMarket, Field.FundId, -1);
   const period = load<i64>(ECONOMICS, EconomicsRecord.settlePeriodSec);
   const funds = marketCount + 1;
   store<i64>(ECONOMICS, 0, EconomicsRecord.answer0);
   store<i64>(ECONOMICS, <i64>funds, EconomicsRecord.answer1);
-  if (period == 0) return Status.Ok;
+  if (period == 0) { tookSecond(nowSec); return Status.Ok; }
   for (let f = first; f < funds; f++) {
     if (!due(f, nowSec, period)) continue;
     const st = planSettle(f, period);
@@ -361,5 +374,6 @@ export function settleStakingRevenue(first: u32, nowSec: i64): i32 {
   store<i64>(ECONOMICS, <i64>f, EconomicsRecord.answer1);
   ledgerCheck(0, 'conservation: a settle moves money inside the venue');
   if (settled > 0) setPlanRehearsed(false);
+  tookSecond(nowSec);
   return Status.Ok;
 }

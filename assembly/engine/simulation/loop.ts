@@ -17,7 +17,7 @@
 import { addOverflowBits, OVERFLOWED } from '../../math/fixed';
 import { col, Column, i64At, marketPtr, u32At } from '../../abi/layout';
 import { Field, Health, Metric, METRICS, SimArray, Status, Tranche } from '../../abi/status';
-import { BalancesRecord, ExecRecord, LiqRecord, MarketRecord, MAX_STEPS, PlanRecord, RunRecord, SimHeaderRecord, StepRecord, WaterfallStateRecord } from '../../abi/records';
+import { BalancesRecord, EconomicsRecord, ExecRecord, LiqRecord, MarketRecord, MAX_STEPS, PlanRecord, RunRecord, SimHeaderRecord, StepRecord, WaterfallStateRecord } from '../../abi/records';
 import { accountCount, fail, LIQ_RECORD, marketCount, NONE, resultsCurrent, setResultsCurrent, tallyPtr } from '../state';
 import { setResultsValid } from '../state';
 import { planLiquidations } from '../liquidation/plan';
@@ -29,7 +29,7 @@ import { RUN_RECORD, setAuditToHost } from '../waterfall/steps';
 import { stepPtr, WF_STATE } from '../waterfall/config';
 import { backstopPayer } from '../waterfall/prefunded';
 import { defaultFundSum, vaultNav } from '../waterfall/parties';
-import { BALANCES, setFlows } from '../funds';
+import { BALANCES, ECONOMICS, setFlows } from '../funds';
 import { beginPathEconomics, chargeVolume, creditedAccount, distributeStep, stakerValueQuote, treasuryQuote } from './economics';
 import { layOutRegions, Region, regionPtr } from './area';
 import { bookAsRestored, markAllDirty, markDirty, pathEnded, prepareSnapshot, simulationPrepared } from './snapshot';
@@ -141,7 +141,9 @@ export function simRunPath(skip: bool): i32 {
     if (st != Status.Ok) return finish(st);
   }
   const lastNowSec = load<i64>(WF_STATE, WaterfallStateRecord.lastNowSec), startSecond = load<i64>(header, SimHeaderRecord.startSecond);
-  const startSec = lastNowSec > startSecond ? lastNowSec : startSecond;
+  const stakingSec = load<i64>(ECONOMICS, EconomicsRecord.stakingSec);
+  let startSec = lastNowSec > startSecond ? lastNowSec : startSecond;
+  if (stakingSec > startSec) startSec = stakingSec; // staking refuses a second before its latest
   const stepSec = load<i64>(header, SimHeaderRecord.stepSeconds);
   for (let t: u32 = 1; t <= steps; t++) {
     if (simInterrupted() != 0) return finish(fail(Status.Interrupted, Field.Steps, <i32>t));
