@@ -138,11 +138,35 @@ async function demo(argv: string[]): Promise<void> {
   console.log(`still liquidatable after ${cascade.rounds.length} rounds: ${cascade.remaining.accounts} accounts, ${cascade.remaining.isolated} isolated positions`);
   printWhoBoreTheLoss(engine, cascade.allocations, fundBefore, navBefore, usd);
   const ledgerAfter = engine.ledger().totalQuote;
-  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${usd(ledgerAfter - ledgerBefore)}`} (collateral + funds + fees + flows - deficits + covered + residue)`);
+  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${usd(ledgerAfter - ledgerBefore)}`} (collateral + funds + fees + flows - deficits + covered + residue + pools + treasury)`);
+  printWithdrawable(engine, usd);
 
   console.log(`\ntime: build ${((tBuilt - t0) / 1000).toFixed(2)} s, check ${tCheck.toFixed(1)} ms, liquidation and waterfall ${tCascade.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   if (ledgerAfter !== ledgerBefore) process.exitCode = 1;
   engine.dispose();
+}
+
+/**
+ * What the book may withdraw after the crash under each realizable-PnL rule (docs/ECONOMICS.md): the
+ * sum over accounts of `withdrawable`, with unrealized gains counted whole, not at all, as far as the
+ * markets' PnL pools back them (Drift) or at the book's residual ratio (Percolator).
+ */
+function printWithdrawable(engine: RiskEngine, usd: (x: bigint) => string): void {
+  const rules = [
+    ['all', 'gains count whole: the default'], ['none', 'unrealized gains do not count'],
+    ['pnlPool', "Drift: as far as the markets' PnL pools back them; empty until losers settle"],
+    ['residualRatio', "Percolator: at the book's residual ratio"],
+  ] as const;
+  const before = engine.withdrawalRules();
+  console.log('\nwhat the accounts may withdraw now, in all, by how unrealized gains count:');
+  for (const [realizable, what] of rules) {
+    engine.setWithdrawalRules({ realizable });
+    const { amountQuote } = engine.withdrawableAll();
+    let total = 0n;
+    for (const x of amountQuote) total += x;
+    console.log(`  ${realizable.padEnd(14)} ${usd(total).padStart(18)}   (${what})`);
+  }
+  engine.setWithdrawalRules(before);
 }
 
 /** The loss allocation, summed over the cascade's rounds: who bore what. */

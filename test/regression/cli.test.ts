@@ -107,6 +107,20 @@ describe('regression: flags are plain decimal integers and the table\'s own name
     expectRefused(await riskcore('simulate', '--accounts', '200', '--markets', '2', '--workers', '0', ...flags, '--out', join(dir, 'flags')), flag);
   });
 
+  it('demo: the ledger holds, and what the accounts may withdraw is printed under each realizable rule', async () => {
+    const run = await riskcore('demo', '--accounts', '3000', '--seed', '3');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^conservation ledger: unchanged/m);
+    const amount = (rule: string): number => Number(new RegExp(`^  ${rule} +([0-9.]+) `, 'm').exec(run.stdout)?.[1] ?? NaN);
+    const [all, none, pool, residual] = ['all', 'none', 'pnlPool', 'residualRatio'].map(amount);
+    // Gains count whole under `all`, not at all under `none`; nobody settled, so the PnL pools are
+    // empty and Drift's rule counts no gain; Percolator's ratio counts a share of them.
+    expect(all).toBeGreaterThan(none!);
+    expect(pool).toBe(none);
+    expect(residual).toBeGreaterThanOrEqual(none!);
+    expect(residual).toBeLessThanOrEqual(all!);
+  });
+
   it('invalid: demo --accounts in hexadecimal, with spaces, or --policy constructor', async () => {
     expectRefused(await riskcore('demo', '--accounts', '0x10'), '--accounts');
     expectRefused(await riskcore('demo', '--accounts', ' 100'), '--accounts');
