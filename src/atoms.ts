@@ -113,6 +113,16 @@ export function toRecord<T>(value: T, field: string, code: StatusName = 'OutOfRa
   return value;
 }
 
+/**
+ * Refuses a key of an options object the call does not know: a misspelt key (`coolDownSec`) would
+ * otherwise be ignored and the value it meant to set kept.
+ */
+export function knownKeys(value: object, keys: readonly string[], field: string, code: StatusName = 'OutOfRange'): void {
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) throw inputError(code, field, -1, `unknown key ${JSON.stringify(key)} (one of ${keys.join(', ')})`);
+  }
+}
+
 /** The length of a caller's list of ids or values (an array or a typed array; not a string or a number). */
 export function listLength(value: unknown, field: string): number {
   if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw inputError('InvalidNumber', field, -1, 'expected an array');

@@ -6,7 +6,7 @@
  */
 import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
-import { atomsOf, orDefault, toCount, toI64, toRecord } from '../atoms.js';
+import { atomsOf, knownKeys, orDefault, toCount, toI64, toRecord } from '../atoms.js';
 import { describeValue, inputError } from '../errors.js';
 import type { AtomsInput } from '../types.js';
 import type { FlowLog } from './flows.js';
@@ -112,6 +112,7 @@ export function setWithdrawalCapacity(x: EngineInternals, config: WithdrawalCapa
   const raw = x.raw;
   if (config === null) { raw.setWithdrawalCapacity(0n, 0n, 0, 0n, 0); return; }
   toRecord(config, 'config', 'InvalidEconomics');
+  knownKeys(config, ['periodSec', 'minQuote', 'ppmOfTotal', 'gateSec', 'lossCharge'], 'config', 'InvalidEconomics');
   const periodSec = toSeconds(config.periodSec, 'capacityPeriodSec');
   if (periodSec > MAX_CAPACITY_SEC) outOfRange('capacityPeriodSec', `${periodSec} is more than 366 days`);
   const minQuote = atomsOf(orDefault<AtomsInput>(config.minQuote, 0n), x.quoteDecimals, 'capacityMinQuote');

@@ -5,7 +5,7 @@
  * that empties the fee pools through it.
  */
 import { describeValue, inputError } from '../errors.js';
-import { orDefault, toI64, toRecord } from '../atoms.js';
+import { knownKeys, orDefault, toI64, toRecord } from '../atoms.js';
 import type { AtomsInput } from '../types.js';
 import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
@@ -58,6 +58,7 @@ function ppmOf(value: unknown, field: string, row: number, min = 0): number {
 /** Checks a market's fees (InvalidEconomics naming takerFeePpm or makerFeePpm) and returns [maker, taker]. */
 export function feesOf(fees: MarketFees): [number, number] {
   toRecord(fees, 'fees', 'InvalidEconomics');
+  knownKeys(fees, ['makerPpm', 'takerPpm'], 'fees', 'InvalidEconomics');
   const taker = ppmOf(fees.takerPpm, 'takerFeePpm', -1);
   const maker = ppmOf(fees.makerPpm, 'makerFeePpm', -1, -taker);
   return [maker, taker];

@@ -4,7 +4,7 @@
  * state read back. Funds are named by id: 0 the global fund, 1 + market a market's own.
  */
 import { describeValue, inputError } from '../errors.js';
-import { toI64, toRecord } from '../atoms.js';
+import { knownKeys, toI64, toRecord } from '../atoms.js';
 import type { EngineInternals } from '../abi/internals.js';
 import { Column } from '../abi/columns.js';
 import { i64, u32 } from '../abi/records.js';
@@ -70,6 +70,7 @@ export function stakingConfig(x: EngineInternals): StakingConfig {
 /** Sets the given parameters (the others keep their values). All or nothing. */
 export function setStaking(x: EngineInternals, config: Partial<StakingConfig>): void {
   toRecord(config, 'config', 'InvalidEconomics');
+  knownKeys(config, ['settlePeriodSec', 'maxAprPpm', 'stakerFactorPpm', 'settleFractionPpm', 'cooldownSec'], 'config', 'InvalidEconomics');
   const now = stakingConfig(x);
   const pick = (key: keyof StakingConfig, min: number, max: number): number => {
     const v: unknown = config[key];
@@ -106,6 +107,12 @@ export function fundId(x: EngineInternals, id: unknown): number {
 
 export function stake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, amount: AtomsInput, nowSec?: number): bigint {
   const a = x.knownAccount(accountId), f = fundId(x, fund), q = toI64(amount, x.quoteDecimals, 'amountQuote');
+  // The core refuses a fund no market pays into; say which funds the markets use.
+  const n = x.raw.marketCount();
+  const used = new Set([0, ...x.raw.view(Uint16Array, Column.MarketFund, 0, n)]);
+  if (!used.has(f)) {
+    throw inputError('UnknownMarket', 'fundId', -1, `fund ${f} backs no market (the markets pay into ${[...used].sort((p, r) => p - r).join(', ')}; a market gets its own fund 1 + id with insuranceFund: 'own')`);
+  }
   return clock.run(nowSec, (t) => x.raw.stake(a, f, q, t));
 }
 

@@ -4,7 +4,7 @@
  * slippage that stays in the vault. Deposits and withdrawals of vault shares at net asset value.
  */
 import { describeValue, inputError } from '../errors.js';
-import { toCount, toI64, toRecord } from '../atoms.js';
+import { knownKeys, toCount, toI64, toRecord } from '../atoms.js';
 import type { EngineInternals } from '../abi/internals.js';
 import type { AtomsInput } from '../types.js';
 import { readVaultTerms } from '../waterfall/parties.js';
@@ -33,7 +33,8 @@ export interface VaultWithdrawal {
 }
 
 export function setVaultTerms(x: EngineInternals, terms: VaultTermsInput): void {
-  const t = toRecord(terms, 'terms');
+  const t = toRecord(terms, 'terms', 'InvalidEconomics');
+  knownKeys(t, ['lockupSec', 'profitSharePpm', 'slippagePpm', 'operatorAccountId'], 'terms', 'InvalidEconomics');
   const now = readVaultTerms(x.raw);
   const lockupSec = t.lockupSec === undefined ? BigInt(now.lockupSec) : toSecond(t.lockupSec, 'lockupSec');
   const profitSharePpm = t.profitSharePpm === undefined ? now.profitSharePpm : toCount(t.profitSharePpm, 'profitSharePpm');
@@ -51,11 +52,21 @@ export function setVaultTerms(x: EngineInternals, terms: VaultTermsInput): void 
 /** Returns the shares minted. */
 export function vaultDeposit(x: EngineInternals, accountId: number, amount: AtomsInput, nowSec?: number): bigint {
   const raw = x.raw;
+  requireVault(x);
   return raw.vaultDeposit(x.knownAccount(accountId), toI64(amount, x.quoteDecimals, 'amountQuote'), toSecond(nowSec));
+}
+
+/** Refuses a vault call before a vault account is named (the core's InvalidWaterfall, with what to do). */
+function requireVault(x: EngineInternals): void {
+  const { view, at } = x.raw.record('Balances');
+  if (view.getUint32(at.vaultAccount, true) === x.raw.abi.limits.none) {
+    throw inputError('InvalidWaterfall', 'backstopAccountId', -1, 'no vault account: name one with setVaultAccount(accountId) first');
+  }
 }
 
 export function vaultWithdraw(x: EngineInternals, accountId: number, shares: AtomsInput, nowSec?: number): VaultWithdrawal {
   const raw = x.raw;
+  requireVault(x);
   const r = raw.vaultWithdraw(x.knownAccount(accountId), toI64(shares, 0, 'amountQuote'), toSecond(nowSec));
   return { paidQuote: r.paid, profitShareQuote: r.profitShare, slippageQuote: r.slippage };
 }

@@ -5,7 +5,7 @@
  * friendly inputs first and reads the answers through the ABI table's layouts.
  */
 import { describeValue, inputError } from '../errors.js';
-import { toCount, toRecord } from '../atoms.js';
+import { knownKeys, toCount, toRecord } from '../atoms.js';
 import { Column } from '../abi/columns.js';
 import type { EngineInternals } from '../abi/internals.js';
 import { i64, u32 } from '../abi/records.js';
@@ -61,6 +61,7 @@ export function withdrawalRules(x: EngineInternals): WithdrawalRules {
 export function setWithdrawalRules(x: EngineInternals, rules: Partial<WithdrawalRules>): void {
   const raw = x.raw;
   toRecord(rules, 'rules', 'InvalidEconomics');
+  knownKeys(rules, ['realizable', 'transferFloorPpm'], 'rules', 'InvalidEconomics');
   const current = withdrawalRules(x);
   const rule: unknown = rules.realizable === undefined ? current.realizable : rules.realizable;
   if (typeof rule !== 'string' || !Object.hasOwn(RULE_MEMBERS, rule)) throw inputError('InvalidEconomics', 'realizableRule', -1, describeValue(rule));

@@ -80,4 +80,22 @@ describe('regression: economics refusals change nothing', () => {
     expect(caught(() => e.unstake(1, 0, 1_099)).codeName).toBe('CooldownNotOver');
     expect(e.unstake(1, 0, 1_100)).toBe(10n * USD);
   });
+
+  it('a misspelt setter key is refused, not ignored; the messages say what to do', async () => {
+    const e = await venue();
+    const before = stateDigest(e);
+    for (const call of [
+      () => e.setStaking({ coolDownSec: 60 } as never), () => e.setVaultTerms({ lockUpSec: 60 } as never),
+      () => e.setWithdrawalRules({ realisable: 'none' } as never), () => e.setWithdrawalCapacity({ periodSec: 60, gate: 5 } as never),
+      () => e.setMarketFees(0, { makerPpm: 0, takerPpm: 5, rebatePpm: 1 } as never),
+    ]) {
+      const x = caught(call);
+      expect(x.codeName).toBe('InvalidEconomics');
+      expect(x.message).toMatch(/unknown key/);
+    }
+    expect(e.stakingConfig().cooldownSec).toBe(13 * 86_400);
+    expect(stateDigest(e)).toBe(before);
+    expect(caught(() => e.stake(1, 1, 10n * USD, 0)).message).toMatch(/insuranceFund: 'own'/);
+    expect(caught(() => e.vaultDeposit(1, 10n * USD)).message).toMatch(/setVaultAccount/);
+  });
 });
