@@ -329,7 +329,7 @@ export enum QueuedRecord { account = 0, amountQuote = 8, sinceSec = 16, id = 24,
  * One money movement of the economics (FLOWS, FLOW_ROWS of them; JavaScript drains them after each
  * call): +0 kind u8 (FlowKind), +1 source u8 (RevenueSource; 255: none), +2 destination u8
  * (Destination; 255: none), +4 account u32 (NONE: none), +8 id u32 (the market or fund the flow
- * names; for a withdrawal or a loss charge, the queue row it was paid from; NONE: none),
+ * names; for a withdrawal or a loss charge, the request's id, its low 32 bits; NONE: none),
  * +16 amount i64 (> 0), +24 second i64.
  */
 export enum FlowRecord { kind = 0, source = 1, destination = 2, account = 4, id = 8, amountQuote = 16, sec = 24, BYTES = 32 }

@@ -158,13 +158,15 @@ export function serveWithdrawals(x: EngineInternals, flows: FlowLog, nowSec: num
   const report: ServeReport = { paidQuote: 0n, chargeQuote: 0n, receivedQuote: 0n, droppedQuote: 0n, stillQueuedQuote: 0n, served: [] };
   // A serve stops when its flow rows are full (two per payment): go on at the same second.
   for (;;) {
+    const q = raw.record('Economics');
+    const head = u32(q.view, q.at.queueHead), waiting = u32(q.view, q.at.queued);
     raw.serveWithdrawals(now);
     const from = flows.length;
     const rows = u32(econ.view, econ.at.flows);
     flows.drain(raw);
     const [paid, still, charge] = answers(x);
     report.paidQuote += paid; report.chargeQuote += charge; report.stillQueuedQuote = still;
-    collectServed(x, flows, from, now, report.served);
+    collectServed(x, flows, from, now, head, waiting, report.served);
     if (rows + 2 <= flowRows || u32(econ.view, econ.at.queued) === 0) break;
   }
   report.receivedQuote = report.paidQuote - report.chargeQuote;
@@ -172,21 +174,32 @@ export function serveWithdrawals(x: EngineInternals, flows: FlowLog, nowSec: num
   return report;
 }
 
-/** The payments of the flows from `from` on, by queue row, in order. */
-function collectServed(x: EngineInternals, flows: FlowLog, from: number, now: bigint, out: ServedWithdrawal[]): void {
+/**
+ * The payments of the flows from `from` on, by request, in order. A flow names its request by id (low
+ * 32 bits); the request's row is one of the `waiting` rows from queue row `head` the serve started with.
+ */
+function collectServed(x: EngineInternals, flows: FlowLog, from: number, now: bigint, head: number, waiting: number, out: ServedWithdrawal[]): void {
   const raw = x.raw;
-  const q = raw.record('Queued', raw.abi.limits.queueRows);
+  const rows = raw.abi.limits.queueRows;
+  const q = raw.record('Queued', rows);
+  const rowOf = new Map<number, number>();
+  for (let k = 0; k < waiting; k++) {
+    const row = (head + k) % rows;
+    rowOf.set(Number(i64(q.view, row * q.at.BYTES + q.at.id) & 0xffffffffn), row);
+  }
   const byRow = new Map<number, ServedWithdrawal>();
   for (const f of flows.records(from)) {
     if ((f.kind !== 'withdrawal' && f.kind !== 'lossCharge') || f.id === null) continue;
-    let s = byRow.get(f.id);
+    const row = rowOf.get(f.id);
+    if (row === undefined) continue; // not a queued request of this serve
+    let s = byRow.get(row);
     if (!s) {
-      const base = f.id * q.at.BYTES;
+      const base = row * q.at.BYTES;
       s = {
         requestId: Number(i64(q.view, base + q.at.id)), accountId: u32(q.view, base + q.at.account), paidQuote: 0n, chargeQuote: 0n,
         waitedSec: now - i64(q.view, base + q.at.sinceSec), complete: i64(q.view, base + q.at.amountQuote) === 0n,
       };
-      byRow.set(f.id, s);
+      byRow.set(row, s);
       out.push(s);
     }
     s.paidQuote += f.amountQuote;

@@ -35,7 +35,7 @@ export interface Flow {
   source: RevenueSourceName | null;
   destination: DestinationName | null;
   accountId: number | null;
-  /** The market (fees, pools, distributions), insurance fund (staking) or withdrawal queue row (a queued withdrawal paid) the flow names; null for none. */
+  /** The market (fees, pools, distributions), insurance fund (staking) or withdrawal request (its id, below 2^32) the flow names; null for none. */
   id: number | null;
   amountQuote: bigint;
   /** The caller's second (0 where the call takes none). */

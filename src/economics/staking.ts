@@ -3,7 +3,7 @@
  * and converted, the core's calls (assembly/engine/economics/staking.ts) made, and a fund's staking
  * state read back. Funds are named by id: 0 the global fund, 1 + market a market's own.
  */
-import { describeValue, inputError } from '../errors.js';
+import { describeValue, inputError, MarginRefusedError, StatusCode } from '../errors.js';
 import { knownKeys, toI64, toRecord } from '../atoms.js';
 import type { EngineInternals } from '../abi/internals.js';
 import { Column } from '../abi/columns.js';
@@ -83,20 +83,20 @@ export function setStaking(x: EngineInternals, config: Partial<StakingConfig>): 
 
 /** Keeps the staking clock: the default second of a call is the latest one given. */
 export class StakingClock {
-  private last = 0n;
-  /** The call's second: `nowSec` (a safe integer >= 0) or, when absent, the latest one a call took. */
-  at(nowSec: unknown): bigint {
-    if (nowSec === undefined) return this.last;
+  /**
+   * The call's second: `nowSec` (a safe integer >= 0) or, when absent, the latest one a staking call
+   * took (the core keeps it: it refuses an earlier one).
+   */
+  at(x: EngineInternals, nowSec: unknown): bigint {
+    if (nowSec === undefined) {
+      const { view, at } = x.raw.record('Economics');
+      return i64(view, at.stakingSec);
+    }
     if (typeof nowSec !== 'number' || !Number.isSafeInteger(nowSec) || nowSec < 0) throw inputError('InvalidNumber', 'nowSec', -1, `${describeValue(nowSec)} is not whole seconds >= 0`);
     return BigInt(nowSec);
   }
-  /** Runs a call at `nowSec`; once it succeeded, its second becomes the default if it is the latest. */
-  run<T>(nowSec: unknown, call: (t: bigint) => T): T {
-    const t = this.at(nowSec);
-    const result = call(t);
-    if (t > this.last) this.last = t;
-    return result;
-  }
+  /** Runs a call at `nowSec` (see `at`). */
+  run<T>(x: EngineInternals, nowSec: unknown, call: (t: bigint) => T): T { return call(this.at(x, nowSec)); }
 }
 
 /** A fund id: an integer 0 ..= marketCount (UnknownMarket, field fundId, otherwise). */
@@ -113,28 +113,34 @@ export function stake(x: EngineInternals, clock: StakingClock, accountId: number
   if (!used.has(f)) {
     throw inputError('UnknownMarket', 'fundId', -1, `fund ${f} backs no market (the markets pay into ${[...used].sort((p, r) => p - r).join(', ')}; a market gets its own fund 1 + id with insuranceFund: 'own')`);
   }
-  return clock.run(nowSec, (t) => x.raw.stake(a, f, q, t));
+  return clock.run(x, nowSec, (t) => x.raw.stake(a, f, q, t));
 }
 
 export function requestUnstake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, shares: AtomsInput, nowSec?: number): void {
   const a = x.knownAccount(accountId), f = fundId(x, fund), n = toI64(shares, 0, 'shares');
-  clock.run(nowSec, (t) => x.raw.requestUnstake(a, f, n, t));
+  clock.run(x, nowSec, (t) => x.raw.requestUnstake(a, f, n, t));
 }
 
 export function cancelUnstake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, nowSec?: number): bigint {
   const a = x.knownAccount(accountId), f = fundId(x, fund);
-  return clock.run(nowSec, (t) => x.raw.cancelUnstake(a, f, t));
+  return clock.run(x, nowSec, (t) => x.raw.cancelUnstake(a, f, t));
 }
 
 export function unstake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, nowSec?: number): bigint {
   const a = x.knownAccount(accountId), f = fundId(x, fund);
-  return clock.run(nowSec, (t) => x.raw.unstake(a, f, t));
+  return clock.run(x, nowSec, (t) => {
+    // The core refuses it too (after a second before its latest); here the refusal says when the cooldown ends.
+    const request = staking(x, f).stakers.find((s) => s.accountId === a)?.request;
+    const ends = request ? request.sinceSec + BigInt(stakingConfig(x).cooldownSec) : undefined;
+    if (ends !== undefined && t < ends && t >= clock.at(x, undefined)) throw new MarginRefusedError(StatusCode.CooldownNotOver, 'nowSec', -1, `the cooldown ends at second ${ends}`);
+    return x.raw.unstake(a, f, t);
+  });
 }
 
 /** Settles every due fund, chunk by chunk (`drain` after each: the flow rows of a chunk). */
 export function settleStakingRevenue(x: EngineInternals, clock: StakingClock, drain: () => void, nowSec?: number): bigint {
   const funds = x.raw.marketCount() + 1;
-  return clock.run(nowSec, (t) => {
+  return clock.run(x, nowSec, (t) => {
     // The first chunk checks every fund before anything moves; the later ones cannot be refused.
     let total = 0n, next = 0;
     do {

@@ -2,7 +2,8 @@
  * Refusals of the economics that must move nothing: a fill refused after its fee was planned pays no
  * fee; `withdraw` while a withdrawal capacity is set (the queue is the only way out); a stake in a
  * fund no market uses; closing the vault account while providers hold its shares; a staking call
- * dated before the latest one (an unstake request cannot be back-dated to shorten its cooldown).
+ * dated before the latest one (an unstake request cannot be back-dated to shorten its cooldown);
+ * misspelt setter keys; withdrawal flows that name their request.
  */
 import { describe, expect, it } from 'vitest';
 import type { RiskEngine } from '../../dist/src/node.js';
@@ -77,7 +78,9 @@ describe('regression: economics refusals change nothing', () => {
     expect([x.codeName, x.field]).toEqual(['OutOfRange', 'nowSec']);
     expect(stateDigest(e)).toBe(before);
     e.requestUnstake(1, 0, 10n * USD, 1_000);
-    expect(caught(() => e.unstake(1, 0, 1_099)).codeName).toBe('CooldownNotOver');
+    const early = caught(() => e.unstake(1, 0, 1_099));
+    expect([early.codeName, early.field]).toEqual(['CooldownNotOver', 'nowSec']);
+    expect(early.message).toMatch(/the cooldown ends at second 1100/);
     expect(e.unstake(1, 0, 1_100)).toBe(10n * USD);
   });
 
@@ -97,5 +100,18 @@ describe('regression: economics refusals change nothing', () => {
     expect(stateDigest(e)).toBe(before);
     expect(caught(() => e.stake(1, 1, 10n * USD, 0)).message).toMatch(/insuranceFund: 'own'/);
     expect(caught(() => e.vaultDeposit(1, 10n * USD)).message).toMatch(/setVaultAccount/);
+  });
+
+  it('withdrawal flows name their request: paid at once, then the rest of a queued one', async () => {
+    const e = await venue();
+    // Capacity 1,000 USD an hour (the minimum; no share of the total). Request 0: 600, paid at once
+    // (capacity 400 left). Request 1: 700: 400 paid at once, 300 queued; served an hour later.
+    e.setWithdrawalCapacity({ periodSec: 3_600, minQuote: '1000', ppmOfTotal: 0 });
+    const r0 = e.requestWithdrawal(1, 600n * USD, 0), r1 = e.requestWithdrawal(1, 700n * USD, 0);
+    expect([r0.requestId, r0.paidQuote, r1.requestId, r1.paidQuote, r1.queuedQuote]).toEqual([0, 600n * USD, 1, 400n * USD, 300n * USD]);
+    const served = e.serveWithdrawals(3_600).served;
+    expect(served.map((s) => [s.requestId, s.paidQuote, s.complete])).toEqual([[1, 300n * USD, true]]);
+    const rows = e.flowLog.records().filter((f) => f.kind === 'withdrawal').map((f) => [f.id, f.amountQuote]);
+    expect(rows).toEqual([[0, 600n * USD], [1, 400n * USD], [1, 300n * USD]]);
   });
 });

@@ -188,10 +188,10 @@ function chargeOn(p: i64): i64 {
 
 /**
  * Pays p (> 0) of account a's collateral now: the charge covers uncovered losses, the rest leaves
- * the venue; flow rows Withdrawal (what left; id: the queue row, NONE for a request paid at once)
- * and LossCharge. Returns the charge.
+ * the venue; flow rows Withdrawal (what left) and LossCharge, each naming the request (its id, the
+ * low 32 bits). Returns the charge.
  */
-function pay(a: u32, p: i64, row: u32, now: i64): i64 {
+function pay(a: u32, p: i64, request: i64, now: i64): i64 {
   const charge = chargeOn(p);
   const c = i64At(Column.AccCollateral, a);
   store<i64>(c, load<i64>(c) - p);
@@ -200,8 +200,8 @@ function pay(a: u32, p: i64, row: u32, now: i64): i64 {
     addWide(BALANCES + BalancesRecord.uncovered, -charge);
     addWide(BALANCES + BalancesRecord.covered, charge);
   }
-  if (p > charge) addFlow(FlowKind.Withdrawal, NO_CODE, NO_CODE, a, row, p - charge, now);
-  if (charge > 0) addFlow(FlowKind.LossCharge, NO_CODE, NO_CODE, a, row, charge, now);
+  if (p > charge) addFlow(FlowKind.Withdrawal, NO_CODE, NO_CODE, a, <u32>request, p - charge, now);
+  if (charge > 0) addFlow(FlowKind.LossCharge, NO_CODE, NO_CODE, a, <u32>request, charge, now);
   return charge;
 }
 
@@ -297,7 +297,7 @@ export function requestWithdrawal(a: u32, amount: i64, nowSec: i64): i32 {
   store<i64>(ECONOMICS, id + 1, EconomicsRecord.nextRequestId);
   let charge: i64 = 0;
   if (paid > 0) {
-    charge = pay(a, paid, NONE, nowSec);
+    charge = pay(a, paid, id, nowSec);
     if (capacityNow != i64.MAX_VALUE) store<i64>(ECONOMICS, capacityNow - paid, EconomicsRecord.capacityQuote);
     bookChanged();
   }
@@ -354,7 +354,7 @@ export function serveWithdrawals(nowSec: i64): i32 {
     if (rest > 0) {
       if (capacity == 0) { store<i64>(p, rest, QueuedRecord.amountQuote); break; }
       const x = rest < capacity ? rest : capacity;
-      charges += pay(a, x, head, nowSec);
+      charges += pay(a, x, load<i64>(p, QueuedRecord.id), nowSec);
       paid += x; rest -= x; queuedTotal -= x;
       if (capacity != i64.MAX_VALUE) capacity -= x;
     }
