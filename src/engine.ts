@@ -400,9 +400,12 @@ export class RiskEngine implements Disposable {
     return minted;
   }
 
-  /** Opens an unstake request for `shares` of the account's stake, valued now; the unstake waits for the cooldown. */
-  requestUnstake(accountId: number, fundId: number, shares: AtomsInput, nowSec?: number): void {
-    staking.requestUnstake(this.x, this.stakingClock, accountId, fundId, shares, nowSec);
+  /**
+   * Opens an unstake request for `shares` of the account's stake, valued now; the unstake waits for
+   * the cooldown and pays at most that value. Returns the value (quote atoms).
+   */
+  requestUnstake(accountId: number, fundId: number, shares: AtomsInput, nowSec?: number): bigint {
+    return staking.requestUnstake(this.x, this.stakingClock, accountId, fundId, shares, nowSec);
   }
 
   /** Cancels the account's unstake request; shares that gained since are partly forfeited. Returns the shares forfeited. */

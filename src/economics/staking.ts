@@ -116,9 +116,10 @@ export function stake(x: EngineInternals, clock: StakingClock, accountId: number
   return clock.run(x, nowSec, (t) => x.raw.stake(a, f, q, t));
 }
 
-export function requestUnstake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, shares: AtomsInput, nowSec?: number): void {
+/** Opens an unstake request; returns the requested shares' value now, which caps the payout. */
+export function requestUnstake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, shares: AtomsInput, nowSec?: number): bigint {
   const a = x.knownAccount(accountId), f = fundId(x, fund), n = toI64(shares, 0, 'shares');
-  clock.run(x, nowSec, (t) => x.raw.requestUnstake(a, f, n, t));
+  return clock.run(x, nowSec, (t) => x.raw.requestUnstake(a, f, n, t));
 }
 
 export function cancelUnstake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, nowSec?: number): bigint {

@@ -77,7 +77,7 @@ describe('regression: economics refusals change nothing', () => {
     const x = caught(() => e.requestUnstake(1, 0, 10n * USD, 999));
     expect([x.codeName, x.field]).toEqual(['OutOfRange', 'nowSec']);
     expect(stateDigest(e)).toBe(before);
-    e.requestUnstake(1, 0, 10n * USD, 1_000);
+    expect(e.requestUnstake(1, 0, 10n * USD, 1_000)).toBe(10n * USD); // the request's value: the shares minted 1:1
     const early = caught(() => e.unstake(1, 0, 1_099));
     expect([early.codeName, early.field]).toEqual(['CooldownNotOver', 'nowSec']);
     expect(early.message).toMatch(/the cooldown ends at second 1100/);
