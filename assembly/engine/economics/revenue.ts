@@ -99,7 +99,7 @@ let tradingPool: i64 = 0, tradingRest: i64 = 0, liquidationBase: i64 = 0;
 @inline function share(table: usize, d: u32): i64 { return load<i64>(table + (<usize>d << 3)); }
 
 /** The account the vault's shares go to: the backstop vault's while it is open, or NONE (then they go to the treasury). */
-function vaultTarget(): u32 {
+export function vaultTarget(): u32 {
   const v = backstopVaultAccount();
   return v < accountCount && load<u8>(u8At(Column.AccFlags, v)) == ACCOUNT_ACTIVE ? v : NONE;
 }
@@ -211,5 +211,3 @@ export function distributeFrom(first: u32, nowSec: i64, chunked: bool): i32 {
   return st;
 }
 
-/** The account the last distribution credited the vault's shares to, or NONE (the simulation rechecks it). */
-export function vaultCredited(): u32 { return vaultTarget(); }

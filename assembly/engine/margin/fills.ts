@@ -154,12 +154,18 @@ function fillFee(m: u32, sizeAbs: i64, price: i64, d: i64, maker: bool): i64 {
   const e = marketEconPtr(m);
   const ppm = <i64>(maker ? load<i32>(e, MarketEconRecord.makerFeePpm) : load<i32>(e, MarketEconRecord.takerFeePpm));
   if (ppm == 0) return 0;
-  const up = ppm > 0;
-  const notional = mulDivRounded(sizeAbs, price, d, up, SCRATCH, AMOUNT_LIMIT);
-  if (notional == OVERFLOWED) return OVERFLOWED;
-  const fee = mulDivRounded(notional, up ? ppm : -ppm, PPM, up, SCRATCH, AMOUNT_LIMIT);
-  if (fee == OVERFLOWED) return OVERFLOWED;
-  return up ? fee : -fee;
+  const notional = mulDivRounded(sizeAbs, price, d, ppm > 0, SCRATCH, AMOUNT_LIMIT);
+  return notional == OVERFLOWED ? OVERFLOWED : feeOnNotional(notional, ppm);
+}
+
+/**
+ * The fee at `ppm` on a notional (0 ..= 2^62), rounded against the trader: ceil(notional * ppm /
+ * 10^6) charged for ppm >= 0, -floor(notional * |ppm| / 10^6) paid for a rebate (|ppm| <= 10^6, so
+ * it stays within the notional). Fills charge it on their notional; a simulated path on its volume.
+ */
+export function feeOnNotional(notional: i64, ppm: i64): i64 {
+  if (ppm >= 0) return mulDivRounded(notional, ppm, PPM, true, SCRATCH, AMOUNT_LIMIT);
+  return -mulDivRounded(notional, -ppm, PPM, false, SCRATCH, AMOUNT_LIMIT);
 }
 
 /** Whether market m's fee pool can take `fee` (|pool| stays within 2^62). */

@@ -22,9 +22,10 @@ import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { Column, i64At, marketPtr } from '../../abi/layout';
 import { EconomicsRecord, FundStakeRecord, MarketEconRecord, MarketRecord, SimHeaderRecord } from '../../abi/records';
 import { Status } from '../../abi/status';
-import { accountCount, marketCount, NONE, SCRATCH } from '../state';
+import { marketCount, SCRATCH } from '../state';
 import { ECONOMICS, fundStakePtr, marketEconPtr } from '../funds';
-import { distributeFrom, vaultCredited } from '../economics/revenue';
+import { distributeFrom } from '../economics/revenue';
+import { feeOnNotional } from '../margin/fills';
 import { settleStakingRevenue } from '../economics/staking';
 
 const PPM: i64 = 1_000_000;
@@ -38,12 +39,6 @@ export function beginPathEconomics(header: usize): void {
     store<i64>(p, balance, FundStakeRecord.totalShares);
     store<i64>(p, mulDivRounded(balance, staked, PPM, false, SCRATCH, AMOUNT_LIMIT), FundStakeRecord.stakerShares);
   }
-}
-
-/** A fee on `volume` at `ppm` (rounded against the trader), as fills charge it. */
-function feeOn(volume: i64, ppm: i64): i64 {
-  if (ppm >= 0) return mulDivRounded(volume, ppm, PPM, true, SCRATCH, AMOUNT_LIMIT);
-  return -mulDivRounded(volume, -ppm, PPM, false, SCRATCH, AMOUNT_LIMIT);
 }
 
 /**
@@ -64,7 +59,7 @@ export function chargeVolume(header: usize, crash: bool): i64 {
     const scaled = mulDivRounded(oi, turnover, PPM, false, SCRATCH, AMOUNT_LIMIT);
     const volume = scaled == OVERFLOWED ? OVERFLOWED : mulDivRounded(scaled, k, PPM, false, SCRATCH, AMOUNT_LIMIT);
     if (volume == OVERFLOWED) return OVERFLOWED;
-    const fees = feeOn(volume, taker) + feeOn(volume, maker);
+    const fees = feeOnNotional(volume, taker) + feeOnNotional(volume, maker);
     const pool = load<i64>(e, MarketEconRecord.feePool) + fees;
     if (pool > AMOUNT_LIMIT || revenue + fees > AMOUNT_LIMIT) return OVERFLOWED;
     store<i64>(e, pool, MarketEconRecord.feePool);
@@ -85,12 +80,6 @@ export function distributeStep(nowSec: i64): i32 {
     f = <u32>load<i64>(ECONOMICS, EconomicsRecord.answer1);
   }
   return st;
-}
-
-/** The account a distribution credits (the vault account) when it is in the book, else NONE. */
-export function creditedAccount(): u32 {
-  const v = vaultCredited();
-  return v < accountCount ? v : NONE;
 }
 
 /** The treasury's balance. */

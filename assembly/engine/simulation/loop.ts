@@ -30,7 +30,8 @@ import { stepPtr, WF_STATE } from '../waterfall/config';
 import { backstopPayer } from '../waterfall/prefunded';
 import { defaultFundSum, vaultNav } from '../waterfall/parties';
 import { BALANCES, ECONOMICS, setFlows } from '../funds';
-import { beginPathEconomics, chargeVolume, creditedAccount, distributeStep, stakerValueQuote, treasuryQuote } from './economics';
+import { beginPathEconomics, chargeVolume, distributeStep, stakerValueQuote, treasuryQuote } from './economics';
+import { vaultTarget } from '../economics/revenue';
 import { layOutRegions, Region, regionPtr } from './area';
 import { bookAsRestored, markAllDirty, markDirty, pathEnded, prepareSnapshot, simulationPrepared } from './snapshot';
 import { preparePaths } from './paths';
@@ -211,7 +212,7 @@ function stepEconomics(t: u32, nowSec: i64): i32 {
   if (every == 0 || t % every != 0) return Status.Ok;
   const st = distributeStep(nowSec);
   if (st != Status.Ok) return st;
-  const v = creditedAccount();
+  const v = vaultTarget(); // NONE, or the open vault account the split credited
   return v == NONE || recheck(v) ? Status.Ok : fail(Status.Overflow, Field.AccountId, <i32>v);
 }
 
