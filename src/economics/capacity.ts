@@ -5,6 +5,7 @@
  * inputs, makes the calls, drains the flow journal after each and reads the answers back.
  */
 import type { EngineInternals } from '../abi/internals.js';
+import { secondsOf } from './time.js';
 import { i64, u32 } from '../abi/records.js';
 import { atomsOf, knownKeys, orDefault, toCount, toI64, toRecord } from '../atoms.js';
 import { describeValue, inputError } from '../errors.js';
@@ -99,11 +100,7 @@ export interface WithdrawalState {
 }
 
 /** Whole seconds in 0..2^53 (a safe integer). */
-function toSeconds(value: unknown, field: string): bigint {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw inputError('InvalidNumber', field, -1, `${describeValue(value)} is not whole seconds`);
-  if (value < 0) throw inputError('OutOfRange', field, -1, `${value} is negative`);
-  return BigInt(value);
-}
+function toSeconds(value: unknown, field: string): bigint { return secondsOf(value, field, 'OutOfRange'); }
 
 /** A configuration value that is well-typed but outside its range. */
 function outOfRange(field: string, detail: string): never { throw inputError('InvalidEconomics', field, -1, detail); }

@@ -8,6 +8,7 @@ import { describeValue, inputError } from '../errors.js';
 import { knownKeys, toCount, toRecord } from '../atoms.js';
 import { Column } from '../abi/columns.js';
 import type { EngineInternals } from '../abi/internals.js';
+import { secondsOf } from './time.js';
 import { i64, u32 } from '../abi/records.js';
 
 /** Which part of positive unrealized PnL counts toward what an account may withdraw. */
@@ -107,12 +108,10 @@ export function withdrawableAll(x: EngineInternals): WithdrawableColumns {
 export function settlePnl(x: EngineInternals, accountId: number, marketId?: number, nowSec: number = 0): bigint {
   const raw = x.raw;
   const a = toCount(accountId, 'accountId');
-  if (typeof nowSec !== 'number' || !Number.isSafeInteger(nowSec) || nowSec < 0) {
-    throw inputError(typeof nowSec === 'number' && Number.isSafeInteger(nowSec) ? 'OutOfRange' : 'InvalidNumber', 'nowSec', -1, `${describeValue(nowSec)} is not whole seconds`);
-  }
-  if (marketId === undefined) return raw.settleAccountPnl(a, BigInt(nowSec));
+  const sec = secondsOf(nowSec, 'nowSec', 'OutOfRange');
+  if (marketId === undefined) return raw.settleAccountPnl(a, sec);
   x.baseDecimals(marketId);
-  return raw.settlePnl(a, marketId, BigInt(nowSec));
+  return raw.settlePnl(a, marketId, sec);
 }
 
 /** Market m's PnL pool. */
