@@ -12,6 +12,7 @@
  */
 import { formatAtoms } from '../atoms.js';
 import { STEP_METRICS, type PathResult, type ReturnStats, type RiskTakersReport } from './types.js';
+import { ascending, floorDiv, nearestRank } from './numbers.js';
 
 const YEAR_SEC = 31_536_000n;
 const PPM = 1_000_000n;
@@ -19,18 +20,8 @@ const PPM = 1_000_000n;
 const K = Object.fromEntries(STEP_METRICS.map((m, k) => [m, k])) as Record<(typeof STEP_METRICS)[number], number>;
 const WINNER_TRANCHES = ['coveredAdl', 'coveredSocializeFunding', 'coveredHaircutGains', 'coveredHaircutDeposits'] as const;
 
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
-}
-
 /** Nearest-rank percentile q (0..100) of ascending bigints (0 for none). */
-function percentile(sorted: readonly bigint[], q: number): bigint {
-  if (sorted.length === 0) return 0n;
-  return sorted[Math.max(0, Math.ceil((q / 100) * sorted.length) - 1)]!;
-}
-
-const ascending = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+const percentile = (sorted: readonly bigint[], q: number): bigint => (sorted.length === 0 ? 0n : nearestRank(sorted, q));
 
 /** One class's statistics from each path's start value and per-step values. */
 function returnStats(paths: readonly { start: bigint; values: readonly bigint[] }[], horizonSec: bigint, decimals: number): ReturnStats {

@@ -14,6 +14,7 @@ import { formatAtoms, MAX_DECIMALS } from '../atoms.js';
 import { describeValue, inputError, RiskCoreError } from '../errors.js';
 import { resolveConfig } from './config.js';
 import { riskTakers } from './risk-takers.js';
+import { ascending, floorDiv, nearestRank } from './numbers.js';
 import {
   STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
   type SimulationConfig, type SimulationReport, type StepMetric, type SweepVariant, type VariantReport,
@@ -119,19 +120,7 @@ export function configHash(value: unknown): string {
 
 // ---- Distributions --------------------------------------------------------------------------------
 
-/** floor(a / b) for b > 0 (bigint division truncates toward zero; a mean of losses must not round up). */
-export function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
-}
-
-const ascending = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** The nearest-rank percentile `pct` (integer percent) of an ascending, non-empty list. */
-function nearestRank(sorted: readonly bigint[], pct: number): bigint {
-  const rank = Math.max(1, Math.ceil((pct * sorted.length) / 100));
-  return sorted[rank - 1]!;
-}
+export { floorDiv };
 
 /**
  * Mean, p95, p99, expected shortfall 99 and max of per-path values (atoms), in quote units.

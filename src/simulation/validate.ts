@@ -21,6 +21,7 @@ import { ADL_RANKINGS, STEP_RANKINGS } from '../abi/codes.js';
 import { WATERFALL_PRESETS, type TrancheKind, type WaterfallConfig } from '../waterfall/config.js';
 import type { LiquidationPolicy } from '../liquidation/policy.js';
 import type { StakingConfig } from '../economics/staking.js';
+import { DESTINATIONS, REVENUE_SOURCES } from '../economics/flows.js';
 import type { BookShape } from '../synth.js';
 import { DEMO_POLICIES } from './venue.js';
 import type { ImpactModel, MonteCarloScenario, ReplayScenario, Scenario, ShockGridScenario, SimulationConfig, SimulationEconomics, Sweep } from './types.js';
@@ -104,13 +105,10 @@ const STAKING_RANGES = {
   cooldownSec: [0, 366 * 86_400],
 } satisfies Record<keyof StakingConfig, [number, number]>;
 
-const SOURCES = ['tradingFees', 'liquidationFees'];
-const DESTINATIONS = ['insuranceFund', 'backstopVault', 'stakers', 'treasury', 'pnlPool'];
-
 /** A revenue split: rows of ppm by destination, each summing to 10^6 (`field`, row: the sweep's item). */
 export function checkSplit(value: unknown, field: string, row = -1): void {
-  const s = object(value, field, SOURCES, row);
-  for (const source of SOURCES) {
+  const s = object(value, field, REVENUE_SOURCES, row);
+  for (const source of REVENUE_SOURCES) {
     if (s[source] === undefined) continue;
     const r = object(s[source], `${field}.${source}`, DESTINATIONS, row);
     let sum = 0;
