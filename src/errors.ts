@@ -196,6 +196,12 @@ export class RiskCoreError extends Error {
     this.field = field;
     this.row = row;
   }
+  /** The same refusal (code, field, row, class) with a detail: what a caller's layer knows about it. */
+  withDetail(detail: string): RiskCoreError {
+    const Same = this.constructor as new (code: number, field: string, row: number, detail?: string) => RiskCoreError;
+    return new Same(this.code, this.field, this.row, detail);
+  }
+
   /** An error from the core's error record. */
   static fromRecord(code: number, fieldId: number, row: number): RiskCoreError {
     const field = apiFieldName(fieldId);
@@ -247,4 +253,17 @@ export function describeValue(value: unknown): string {
 /** Input error raised in TypeScript before the core is called (same codes). */
 export function inputError(code: StatusName, field: string, row: number, detail?: string): InputError {
   return new InputError(StatusCode[code], field, row, detail);
+}
+
+/**
+ * Runs `call`; a refusal with `codeName` naming `field` is thrown again with `detail()` added (the
+ * core decides, the API explains what to do). Anything else passes through unchanged.
+ */
+export function explained<T>(call: () => T, codeName: StatusName, field: string, detail: () => string): T {
+  try {
+    return call();
+  } catch (e) {
+    if (e instanceof RiskCoreError && e.codeName === codeName && e.field === field) throw e.withDetail(detail());
+    throw e;
+  }
 }

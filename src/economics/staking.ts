@@ -3,9 +3,10 @@
  * and converted, the core's calls (assembly/engine/economics/staking.ts) made, and a fund's staking
  * state read back. Funds are named by id: 0 the global fund, 1 + market a market's own.
  */
-import { describeValue, inputError, MarginRefusedError, StatusCode } from '../errors.js';
+import { describeValue, explained, inputError } from '../errors.js';
 import { knownKeys, toI64, toRecord } from '../atoms.js';
 import type { EngineInternals } from '../abi/internals.js';
+import { secondsOf } from './time.js';
 import { Column } from '../abi/columns.js';
 import { i64, u32 } from '../abi/records.js';
 import type { AtomsInput } from '../types.js';
@@ -92,8 +93,7 @@ export class StakingClock {
       const { view, at } = x.raw.record('Economics');
       return i64(view, at.stakingSec);
     }
-    if (typeof nowSec !== 'number' || !Number.isSafeInteger(nowSec) || nowSec < 0) throw inputError('InvalidNumber', 'nowSec', -1, `${describeValue(nowSec)} is not whole seconds >= 0`);
-    return BigInt(nowSec);
+    return secondsOf(nowSec, 'nowSec', 'InvalidNumber');
   }
   /** Runs a call at `nowSec` (see `at`). */
   run<T>(x: EngineInternals, nowSec: unknown, call: (t: bigint) => T): T { return call(this.at(x, nowSec)); }
@@ -107,13 +107,11 @@ export function fundId(x: EngineInternals, id: unknown): number {
 
 export function stake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, amount: AtomsInput, nowSec?: number): bigint {
   const a = x.knownAccount(accountId), f = fundId(x, fund), q = toI64(amount, x.quoteDecimals, 'amountQuote');
-  // The core refuses a fund no market pays into; say which funds the markets use.
-  const n = x.raw.marketCount();
-  const used = new Set([0, ...x.raw.view(Uint16Array, Column.MarketFund, 0, n)]);
-  if (!used.has(f)) {
-    throw inputError('UnknownMarket', 'fundId', -1, `fund ${f} backs no market (the markets pay into ${[...used].sort((p, r) => p - r).join(', ')}; a market gets its own fund 1 + id with insuranceFund: 'own')`);
-  }
-  return clock.run(x, nowSec, (t) => x.raw.stake(a, f, q, t));
+  // The core refuses a fund no market pays into; the refusal says which funds the markets use.
+  return explained(() => clock.run(x, nowSec, (t) => x.raw.stake(a, f, q, t)), 'UnknownMarket', 'fundId', () => {
+    const used = new Set([0, ...x.raw.view(Uint16Array, Column.MarketFund, 0, x.raw.marketCount())]);
+    return `fund ${f} backs no market (the markets pay into ${[...used].sort((p, r) => p - r).join(', ')}; a market gets its own fund 1 + id with insuranceFund: 'own')`;
+  });
 }
 
 /** Opens an unstake request; returns the requested shares' value now, which caps the payout. */
@@ -129,12 +127,10 @@ export function cancelUnstake(x: EngineInternals, clock: StakingClock, accountId
 
 export function unstake(x: EngineInternals, clock: StakingClock, accountId: number, fund: number, nowSec?: number): bigint {
   const a = x.knownAccount(accountId), f = fundId(x, fund);
-  return clock.run(x, nowSec, (t) => {
-    // The core refuses it too (after a second before its latest); here the refusal says when the cooldown ends.
+  // The core refuses an unstake before the cooldown's end; the refusal says when it ends.
+  return explained(() => clock.run(x, nowSec, (t) => x.raw.unstake(a, f, t)), 'CooldownNotOver', 'nowSec', () => {
     const request = staking(x, f).stakers.find((s) => s.accountId === a)?.request;
-    const ends = request ? request.sinceSec + BigInt(stakingConfig(x).cooldownSec) : undefined;
-    if (ends !== undefined && t < ends && t >= clock.at(x, undefined)) throw new MarginRefusedError(StatusCode.CooldownNotOver, 'nowSec', -1, `the cooldown ends at second ${ends}`);
-    return x.raw.unstake(a, f, t);
+    return request ? `the cooldown ends at second ${request.sinceSec + BigInt(stakingConfig(x).cooldownSec)}` : '';
   });
 }
 

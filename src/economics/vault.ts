@@ -3,7 +3,7 @@
  * last deposit, a profit share to the operator above each provider's high-water mark, a withdrawal
  * slippage that stays in the vault. Deposits and withdrawals of vault shares at net asset value.
  */
-import { describeValue, inputError } from '../errors.js';
+import { describeValue, explained, inputError } from '../errors.js';
 import { knownKeys, toCount, toI64, toRecord } from '../atoms.js';
 import type { EngineInternals } from '../abi/internals.js';
 import type { AtomsInput } from '../types.js';
@@ -52,21 +52,16 @@ export function setVaultTerms(x: EngineInternals, terms: VaultTermsInput): void 
 /** Returns the shares minted. */
 export function vaultDeposit(x: EngineInternals, accountId: number, amount: AtomsInput, nowSec?: number): bigint {
   const raw = x.raw;
-  requireVault(x);
-  return raw.vaultDeposit(x.knownAccount(accountId), toI64(amount, x.quoteDecimals, 'amountQuote'), toSecond(nowSec));
+  return withVault(() => raw.vaultDeposit(x.knownAccount(accountId), toI64(amount, x.quoteDecimals, 'amountQuote'), toSecond(nowSec)));
 }
 
-/** Refuses a vault call before a vault account is named (the core's InvalidWaterfall, with what to do). */
-function requireVault(x: EngineInternals): void {
-  const { view, at } = x.raw.record('Balances');
-  if (view.getUint32(at.vaultAccount, true) === x.raw.abi.limits.none) {
-    throw inputError('InvalidWaterfall', 'backstopAccountId', -1, 'no vault account: name one with setVaultAccount(accountId) first');
-  }
+/** A vault call, its refusal for want of a vault account (the core's) saying what to do. */
+function withVault<T>(call: () => T): T {
+  return explained(call, 'InvalidWaterfall', 'backstopAccountId', () => 'no vault account: name one with setVaultAccount(accountId) first');
 }
 
 export function vaultWithdraw(x: EngineInternals, accountId: number, shares: AtomsInput, nowSec?: number): VaultWithdrawal {
   const raw = x.raw;
-  requireVault(x);
-  const r = raw.vaultWithdraw(x.knownAccount(accountId), toI64(shares, 0, 'amountQuote'), toSecond(nowSec));
+  const r = withVault(() => raw.vaultWithdraw(x.knownAccount(accountId), toI64(shares, 0, 'amountQuote'), toSecond(nowSec)));
   return { paidQuote: r.paid, profitShareQuote: r.profitShare, slippageQuote: r.slippage };
 }
