@@ -215,17 +215,26 @@ export enum ProviderRecord { account = 0, shares = 8, lastDepositSec = 16, highW
  *   the economics (docs/SIMULATION.md, "Revenue and risk-takers"): +96 turnover ppm of open interest
  *   per step u32, +100 crash multiplier ppm u32 (a step with liquidations), +104 revenue every k steps
  *   u32 (0: never), +108 stakers' share ppm of each fund at the start u32 (0: the engine's own stakes);
+ *   the withdrawal run ("Winners' withdrawals"): +112 every k steps u32 (0: none), +116 the base
+ *   probability ppm per run step u32, +120 the bank-run ppm u32 (added at a fund fully drawn), +124
+ *   the path's index u32 (who acts first);
  *   the path record: +128 prefunded i64, +136 cover-1 i64, +144 cover-2 i64, +152 fund exhausted
  *   u32, +160 accounts checked u64, +168 epochs u32; at the path's start: +176 the stakers'
- *   holdings i64, +184 the vault's NAV i64, +192 the treasury i64.
+ *   holdings i64, +184 the vault's NAV i64, +192 the treasury i64; the withdrawal run's: +200
+ *   winners u64, +208 what they wanted i64, +216 what they received i64, +224 winners short at the
+ *   end u64, +232 requests that queued u64, +240 requests still queued at the end u64, +248 loss
+ *   charges withheld i64.
  */
 export enum SimHeaderRecord {
   steps = 0, maxRounds = 4, markets = 8, flags = 12, seed = 16, stepSeconds = 24, startSecond = 32,
   impactSlopePpm = 40, impactPermanentPpm = 48, impactMaxPpm = 56, depthPpmOfOpenInterest = 64,
   jumpProbability = 72, jumpMean = 80, jumpStd = 88,
   turnoverPpm = 96, crashMultiplierPpm = 100, revenueEverySteps = 104, stakedPpm = 108,
+  withdrawEverySteps = 112, withdrawPpm = 116, bankRunPpm = 120, path = 124,
   prefundedQuote = 128, cover1Quote = 136, cover2Quote = 144, fundExhausted = 152, accountsChecked = 160, epochs = 168,
   startStakerValue = 176, startVaultNav = 184, startTreasury = 192,
+  winners = 200, wantedQuote = 208, receivedQuote = 216, shortWinners = 224, queuedRequests = 232, stillQueued = 240,
+  chargedQuote = 248,
   BYTES = 256,
 }
 
@@ -320,10 +329,11 @@ export enum EconomicsRecord {
 export enum WithdrawableRecord { amountQuote = 0, equityQuote = 8, requirementQuote = 16, realizableQuote = 24, positivePnlQuote = 32, limit = 40, BYTES = 48 }
 
 /**
- * One queued withdrawal (Column.WithdrawQueue, a ring of maxAccounts rows): +0 account u32,
- * +8 amount still owed i64, +16 the second it was queued i64, +24 request id i64.
+ * One queued withdrawal (Column.WithdrawQueue, a ring of QUEUE_ROWS rows): +0 account u32,
+ * +8 amount still owed i64, +16 the second it was queued i64, +24 request id i64, +32 what the
+ * account has received from it while queued i64 (payments net of loss charges).
  */
-export enum QueuedRecord { account = 0, amountQuote = 8, sinceSec = 16, id = 24, BYTES = 32 }
+export enum QueuedRecord { account = 0, amountQuote = 8, sinceSec = 16, id = 24, paidQuote = 32, BYTES = 40 }
 
 /**
  * One money movement of the economics (FLOWS, FLOW_ROWS of them; JavaScript drains them after each

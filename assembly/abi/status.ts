@@ -190,10 +190,13 @@ export enum Metric {
   AdlNotional = 6, AdlAccounts = 7, Socialized = 8, Uncovered = 9, Residue = 10, Rounds = 11, Covered = 12,
   // After the covered amounts (Covered + TRANCHE_KINDS = 23; a static assertion below keeps it so).
   FeeRevenue = 23, Treasury = 24, StakerValue = 25,
+  // The withdrawal run: received by winners on the step, the queue at the step's end, and (by row)
+  // the requests that left the queue: row w + 1 counts those that waited w steps.
+  Withdrawn = 26, Queued = 27, QueueWaits = 28,
 }
 // @ts-ignore: a compile-time check
 assert(<u32>Metric.FeeRevenue == <u32>Metric.Covered + TRANCHE_KINDS);
-export const METRICS: u32 = Metric.StakerValue + 1;
+export const METRICS: u32 = Metric.QueueWaits + 1;
 
 /** Which side of a trade a fill was (its fee): the taker's, the maker's, or none (an ADL close). */
 export enum Liquidity { Taker = 0, Maker = 1, NoFee = 2 }

@@ -165,6 +165,12 @@ function build(): string {
     f('accountsChecked', SimHeaderRecord.accountsChecked) + f('epochs', SimHeaderRecord.epochs) +
     f('startStakerValue', SimHeaderRecord.startStakerValue) + f('startVaultNav', SimHeaderRecord.startVaultNav) +
     f('startTreasury', SimHeaderRecord.startTreasury) +
+    f('withdrawEverySteps', SimHeaderRecord.withdrawEverySteps) + f('withdrawPpm', SimHeaderRecord.withdrawPpm) +
+    f('bankRunPpm', SimHeaderRecord.bankRunPpm) + f('path', SimHeaderRecord.path) +
+    f('winners', SimHeaderRecord.winners) + f('wantedQuote', SimHeaderRecord.wantedQuote) +
+    f('receivedQuote', SimHeaderRecord.receivedQuote) + f('shortWinners', SimHeaderRecord.shortWinners) +
+    f('queuedRequests', SimHeaderRecord.queuedRequests) + f('stillQueued', SimHeaderRecord.stillQueued) +
+    f('chargedQuote', SimHeaderRecord.chargedQuote) +
     f('BYTES', SimHeaderRecord.BYTES) + '\n';
   t += line('record', 'AdlGroup') +
     f('market', AdlGroupRecord.market) + f('side', AdlGroupRecord.side) +
@@ -266,7 +272,8 @@ function build(): string {
     f('AdlNotional', Metric.AdlNotional) + f('AdlAccounts', Metric.AdlAccounts) +
     f('Socialized', Metric.Socialized) + f('Uncovered', Metric.Uncovered) + f('Residue', Metric.Residue) +
     f('Rounds', Metric.Rounds) + f('Covered', Metric.Covered) + f('FeeRevenue', Metric.FeeRevenue) +
-    f('Treasury', Metric.Treasury) + f('StakerValue', Metric.StakerValue) + '\n';
+    f('Treasury', Metric.Treasury) + f('StakerValue', Metric.StakerValue) +
+    f('Withdrawn', Metric.Withdrawn) + f('Queued', Metric.Queued) + f('QueueWaits', Metric.QueueWaits) + '\n';
   t += line('enum', 'Column') +
     f('Markets', Column.Markets) + f('Tiers', Column.Tiers) + f('AccCollateral', Column.AccCollateral) +
     f('AccPosStart', Column.AccPosStart) + f('AccPosLen', Column.AccPosLen) +
@@ -368,7 +375,7 @@ function economicsRecords(): string {
     f('BYTES', WithdrawableRecord.BYTES) + '\n';
   t += line('record', 'Queued') +
     f('account', QueuedRecord.account) + f('amountQuote', QueuedRecord.amountQuote) +
-    f('sinceSec', QueuedRecord.sinceSec) + f('id', QueuedRecord.id) + f('BYTES', QueuedRecord.BYTES) + '\n';
+    f('sinceSec', QueuedRecord.sinceSec) + f('id', QueuedRecord.id) + f('paidQuote', QueuedRecord.paidQuote) + f('BYTES', QueuedRecord.BYTES) + '\n';
   t += line('record', 'Flow') +
     f('kind', FlowRecord.kind) + f('source', FlowRecord.source) + f('destination', FlowRecord.destination) +
     f('account', FlowRecord.account) + f('id', FlowRecord.id) + f('amountQuote', FlowRecord.amountQuote) +

@@ -48,6 +48,8 @@ export const RECORD_FIELDS = {
     'flags', 'seed', 'stepSeconds', 'startSecond', 'impactSlopePpm', 'impactPermanentPpm', 'impactMaxPpm', 'depthPpmOfOpenInterest',
     'jumpProbability', 'jumpMean', 'jumpStd', 'prefundedQuote', 'cover1Quote', 'cover2Quote', 'fundExhausted', 'accountsChecked',
     'turnoverPpm', 'crashMultiplierPpm', 'revenueEverySteps', 'stakedPpm', 'startStakerValue', 'startVaultNav', 'startTreasury',
+    'withdrawEverySteps', 'withdrawPpm', 'bankRunPpm', 'path', 'winners', 'wantedQuote', 'receivedQuote', 'shortWinners',
+    'queuedRequests', 'stillQueued', 'chargedQuote',
   ],
   AdlInput: ['tag', 'account', 'size', 'pnl', 'notional', 'entry', 'equity', 'mm', 'collateral'],
   MarketEcon: ['makerFeePpm', 'takerFeePpm', 'feePool', 'pnlPool', 'liquidationRevenue'],
@@ -60,7 +62,7 @@ export const RECORD_FIELDS = {
     'queueHead', 'queued', 'queuedQuote', 'nextRequestId', 'answer0', 'answer1', 'answer2', 'stakingSec',
   ],
   Withdrawable: ['amountQuote', 'equityQuote', 'requirementQuote', 'realizableQuote', 'positivePnlQuote', 'limit'],
-  Queued: ['account', 'amountQuote', 'sinceSec', 'id'],
+  Queued: ['account', 'amountQuote', 'sinceSec', 'id', 'paidQuote'],
   Flow: ['kind', 'source', 'destination', 'account', 'id', 'amountQuote', 'sec'],
 } as const;
 
