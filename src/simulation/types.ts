@@ -163,6 +163,7 @@ export const STEP_METRICS = [
   'coveredInsuranceFund', 'coveredBackstopVault', 'coveredAdl', 'coveredSocializeFunding', 'coveredHaircutGains',
   'coveredHaircutDeposits', 'coveredHaircutVaultShares', 'coveredDefaulterFund', 'coveredOperatorCapital',
   'coveredMembersFund', 'coveredAssessments', 'feeRevenueQuote', 'treasuryQuote', 'stakerValueQuote',
+  'withdrawnQuote', 'queuedQuote', 'queueWaits',
 ] as const;
 export type StepMetric = (typeof STEP_METRICS)[number];
 

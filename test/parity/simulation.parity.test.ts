@@ -17,7 +17,28 @@ import {
 } from '../../dist/src/node.js';
 import { setWorkerHost, type WorkerPort } from '../../dist/src/simulation/run.js';
 import type { WorkerReply } from '../../dist/src/simulation/worker-core.js';
-import { bookState, floorDivB, lastPathPrices, runStepLoop } from '../support/simulation.js';
+import { bookState, floorDivB, lastPathPrices, runStepLoop, type RunFigures } from '../support/simulation.js';
+import { internalsOf } from '../../dist/src/abi/internals.js';
+
+interface RunInput { everySteps: number; probabilityPpm: number; bankRunPpm: number }
+/** The withdrawal run's inputs and path p into the simulation header (SimHeaderRecord). */
+function writeRun(sim: Simulator, run: RunInput, p: number): void {
+  const { view, at } = internalsOf(sim.engine).raw.record('SimHeader');
+  view.setUint32(at.withdrawEverySteps, run.everySteps, true);
+  view.setUint32(at.withdrawPpm, run.probabilityPpm, true);
+  view.setUint32(at.bankRunPpm, run.bankRunPpm, true);
+  view.setUint32(at.path, p, true);
+}
+/** The withdrawal run's figures of the path record. */
+function readRun(sim: Simulator): RunFigures {
+  const { view, at } = internalsOf(sim.engine).raw.record('SimHeader');
+  return {
+    winners: Number(view.getBigUint64(at.winners, true)), wantedQuote: view.getBigInt64(at.wantedQuote, true),
+    receivedQuote: view.getBigInt64(at.receivedQuote, true), shortWinners: Number(view.getBigUint64(at.shortWinners, true)),
+    queuedRequests: Number(view.getBigUint64(at.queuedRequests, true)), stillQueued: Number(view.getBigUint64(at.stillQueued, true)),
+    chargedQuote: view.getBigInt64(at.chargedQuote, true),
+  };
+}
 
 const show = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
 const sumB = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
@@ -135,8 +156,10 @@ describe('simulation parity: the core\'s step loop against the document, through
 
   /** Runs path p in the Simulator and the document's loop on a fresh identical engine; compares all. */
   async function compare(sim: Simulator, p: number, fundQuote: bigint, prices?: bigint[][], waterfall: WaterfallConfig = WATERFALL,
-    build: () => Promise<RiskEngine> = () => venue(fundQuote, waterfall)): Promise<PathResult> {
+    build: () => Promise<RiskEngine> = () => venue(fundQuote, waterfall), run?: RunInput): Promise<PathResult & { run: RunFigures }> {
+    if (run) writeRun(sim, run, p);
     const [core] = sim.runPath(p);
+    const coreRun = readRun(sim);
     const path = prices ?? lastPathPrices(sim);
     const engine = await build();
     try {
@@ -151,7 +174,9 @@ describe('simulation parity: the core\'s step loop against the document, through
         prices: path, policy: POLICY, waterfall, maxRoundsPerStep: c.maxRoundsPerStep, stepSeconds: c.stepSeconds, startSec: 0,
         fundingRatePpm: Array.from({ length: engine.marketCount }, () => BigInt(c.fundingRatePpm as number)), impact: c.impact,
         ...(e.turnoverPpm > 0 ? { economics: { turnoverPpm: BigInt(e.turnoverPpm), crashMultiplierPpm: BigInt(e.crashMultiplierPpm), revenueEverySteps: e.revenueEverySteps } } : {}),
+        ...(run ? { withdrawals: { ...run, probabilityPpm: BigInt(run.probabilityPpm), bankRunPpm: BigInt(run.bankRunPpm), seed: BigInt(c.seed), path: p } } : {}),
       });
+      expect(show(coreRun), `path ${p}: the withdrawal run's figures`).toBe(show(model.withdrawals));
       const steps = c.steps;
       for (let t = 1; t <= steps; t++) {
         const row = (m: bigint[][]) => m.map((s) => s[t - 1]);
@@ -163,7 +188,7 @@ describe('simulation parity: the core\'s step loop against the document, through
     } finally {
       engine.dispose();
     }
-    return core!;
+    return { ...core!, run: coreRun };
   }
 
   it('Monte Carlo crash paths: every step\'s metrics, Cover-1/2, exhaustion and the final book', async () => {
@@ -244,6 +269,44 @@ describe('simulation parity: the core\'s step loop against the document, through
     for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND, undefined, PROVIDERS));
     expect(sumB(results.map((r) => total(r, 'coveredBackstopVault'))), 'the providers paid').toBeGreaterThan(0n);
     sim.dispose();
+  });
+
+  describe('the withdrawal run: turns, settles, requests under the capacity, the queue served, every step and the path record', () => {
+    const RUN: RunInput = { everySteps: 2, probabilityPpm: 60_000, bankRunPpm: 800_000 };
+    const FUND = 300_000_000n;
+    /** Only the insurance fund: what it cannot cover stays uncovered, so loss charges apply. */
+    const FUND_ONLY: WaterfallConfig = { steps: [{ kind: 'insuranceFund' }] };
+    const CASES: { rule: 'all' | 'none' | 'pnlPool' | 'residualRatio'; floor: number; capacity: Parameters<RiskEngine['setWithdrawalCapacity']>[0]; waterfall?: WaterfallConfig }[] = [
+      { rule: 'all', floor: 0, capacity: { periodSec: 600, minQuote: 20_000_000n, ppmOfTotal: 2_000, gateSec: 120, lossCharge: true } },
+      { rule: 'all', floor: 0, capacity: { periodSec: 600, minQuote: 200_000_000n, gateSec: 60, lossCharge: true }, waterfall: FUND_ONLY },
+      { rule: 'pnlPool', floor: 100_000, capacity: { periodSec: 300, minQuote: 50_000_000n } },
+      { rule: 'residualRatio', floor: 0, capacity: { periodSec: 900, ppmOfTotal: 5_000, lossCharge: true } },
+      { rule: 'none', floor: 0, capacity: null },
+    ];
+    for (const c of CASES) {
+      it(`${c.rule}, floor ${c.floor} ppm, capacity ${c.capacity ? `${c.capacity.periodSec} s` : 'unlimited'}${c.waterfall ? ', losses left uncovered' : ''}`, async () => {
+        const waterfall = c.waterfall ?? WATERFALL;
+        const build = async (): Promise<RiskEngine> => {
+          const engine = await venue(FUND, waterfall);
+          engine.setWithdrawalRules({ realizable: c.rule, transferFloorPpm: c.floor });
+          engine.setWithdrawalCapacity(c.capacity);
+          // Losers' payments fill the PnL pools: a few losing accounts settle before the snapshot.
+          for (let a = 0; a < 60; a++) if (engine.account(a).open && engine.account(a).positions.length > 0) engine.settlePnl(a, undefined, 0);
+          return engine;
+        };
+        const sim = Simulator.fromEngine(await build(), config(CRASH_SCENARIO, { steps: 16, waterfall }));
+        const results: (PathResult & { run: RunFigures })[] = [];
+        for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND, undefined, waterfall, build, RUN));
+        if (c.waterfall) expect(sumB(results.map((r) => r.run.chargedQuote)), 'loss charges withheld').toBeGreaterThan(0n);
+        // Not vacuous: winners acted and asked for something on every rule.
+        expect(results.reduce((n, r) => n + r.run.winners, 0), 'winners').toBeGreaterThan(0);
+        if (c.rule !== 'none') expect(sumB(results.map((r) => r.run.receivedQuote)), 'received').toBeGreaterThan(0n);
+        // Under none only funding that the settle realized may leave: a small part of what winners want.
+        else expect(sumB(results.map((r) => r.run.receivedQuote)) * 100n, 'only realized funding leaves under none').toBeLessThan(sumB(results.map((r) => r.run.wantedQuote)));
+        if (c.capacity) expect(results.reduce((n, r) => n + r.run.queuedRequests, 0), 'the capacity bound').toBeGreaterThan(0);
+        sim.dispose();
+      });
+    }
   });
 
   it('without permanent impact and with a strong one', async () => {

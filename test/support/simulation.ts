@@ -58,6 +58,19 @@ export interface StepLoopInput {
   startSec: number;
   /** Volume and revenue (docs/SIMULATION.md, "Revenue and risk-takers"); none when absent. */
   economics?: { turnoverPpm: bigint; crashMultiplierPpm: bigint; revenueEverySteps: number };
+  /** The withdrawal run (docs/SIMULATION.md, "Winners' withdrawals"); none when absent. */
+  withdrawals?: { everySteps: number; probabilityPpm: bigint; bankRunPpm: bigint; seed: bigint; path: number };
+}
+
+/** A path's withdrawal run, as the path record has it. */
+export interface RunFigures {
+  winners: number;
+  wantedQuote: bigint;
+  receivedQuote: bigint;
+  shortWinners: number;
+  queuedRequests: number;
+  stillQueued: number;
+  chargedQuote: bigint;
 }
 
 export interface StepLoopResult {
@@ -66,6 +79,7 @@ export interface StepLoopResult {
   cover1Quote: bigint;
   cover2Quote: bigint;
   fundExhausted: boolean;
+  withdrawals: RunFigures;
 }
 
 const E6 = 1_000_000n;
@@ -77,6 +91,121 @@ const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 export const floorDivB = (a: bigint, b: bigint): bigint => { const q = a / b; return a % b !== 0n && a < 0n ? q - 1n : q; };
 /** ceil(a / b) for b > 0. */
 export const ceilDivB = (a: bigint, b: bigint): bigint => -floorDivB(-a, b);
+
+const M64 = (1n << 64n) - 1n;
+/** splitmix64 (Steele, Lea, Flood 2014) on unsigned 64-bit values. */
+export function splitmix64B(x: bigint): bigint {
+  let z = (x + 0x9E3779B97F4A7C15n) & M64;
+  z = ((z ^ (z >> 30n)) * 0xBF58476D1CE4E5B9n) & M64;
+  z = ((z ^ (z >> 27n)) * 0x94D049BB133111EBn) & M64;
+  return z ^ (z >> 31n);
+}
+const gcdB = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcdB(b, a % b));
+
+/**
+ * The withdrawal run of docs/SIMULATION.md ("Winners' withdrawals") through the public API: the
+ * path's order of turns, the chance per run step, each turn (withdrawable, settleAccountPnl,
+ * requestWithdrawal) and the serve (serveWithdrawals, the queue before and after).
+ */
+class WithdrawalRun {
+  private survival = 1n << 32n;
+  private turns = 0n;
+  private readonly a: bigint;
+  private readonly offset: bigint;
+  private readonly stride: bigint;
+  private readonly firstRequest: number;
+  private readonly owed = new Map<number, bigint>();
+  /** What each of the path's queued requests has received while queued. */
+  private readonly receivedQueued = new Map<number, bigint>();
+  readonly figures: RunFigures = { winners: 0, wantedQuote: 0n, receivedQuote: 0n, shortWinners: 0, queuedRequests: 0, stillQueued: 0, chargedQuote: 0n };
+
+  constructor(private readonly engine: RiskEngine, private readonly input: NonNullable<StepLoopInput['withdrawals']>, private readonly fundsAtStart: bigint) {
+    this.a = BigInt(engine.accountCount);
+    this.firstRequest = engine.withdrawalState().nextRequestId;
+    const h = splitmix64B((input.seed + splitmix64B(BigInt(input.path))) & M64);
+    this.offset = this.a === 0n ? 0n : h % this.a;
+    let g = this.a === 0n ? 1n : 1n + splitmix64B(h) % this.a;
+    while (this.a > 0n && gcdB(g, this.a) !== 1n) g = g >= this.a ? 1n : g + 1n;
+    this.stride = g;
+  }
+
+  private account(k: bigint): number { return Number((this.offset + k * this.stride) % this.a); }
+
+  /** Step t's run (t a multiple of everySteps); returns what accounts received on the step, and the waits' rows. */
+  step(t: number, now: number, funds: bigint, waits: bigint[], stepSeconds: number): bigint {
+    const { engine, input } = this;
+    if (t % input.everySteps !== 0 || this.a === 0n) return 0n;
+    const drawdown = this.fundsAtStart > 0n && funds < this.fundsAtStart ? floorDivB((this.fundsAtStart - funds) * E6, this.fundsAtStart) : 0n;
+    const p = minB(E6, input.probabilityPpm + floorDivB(input.bankRunPpm * drawdown, E6));
+    this.survival = floorDivB(this.survival * (E6 - p), E6);
+    const due = ((1n << 32n) - this.survival) * this.a >> 32n;
+    let received = 0n;
+    const vault = engine.vault().accountId;
+    for (; this.turns < due; this.turns++) {
+      const a = this.account(this.turns);
+      if (!engine.account(a).open || a === vault) continue;
+      const w = engine.withdrawable(a);
+      const c0 = engine.account(a).collateralQuote;
+      const gain = w.equityQuote - c0;
+      const want = minB(gain, w.equityQuote - w.requirementQuote);
+      engine.settlePnl(a, undefined, now); // everyone whose turn came settles
+      if (gain <= 0n || want <= 0n) { engine.check({ accounts: [a] }); continue; }
+      this.figures.winners++;
+      this.figures.wantedQuote += want;
+      const after = engine.withdrawable(a).amountQuote, c = engine.account(a).collateralQuote;
+      const allowed = minB(after, c) > 0n ? minB(after, c) : 0n;
+      const ask = minB(minB(want, allowed), c - c0); // no more than the settle realized
+      let got = 0n;
+      if (ask > 0n) {
+        try {
+          const r = engine.requestWithdrawal(a, ask, now);
+          got = r.receivedQuote;
+          this.figures.chargedQuote += r.chargeQuote;
+          if (r.queuedQuote > 0n) { this.figures.queuedRequests++; this.receivedQueued.set(r.requestId, 0n); }
+        } catch (e) {
+          if (!(e instanceof Error && 'code' in e && e.code === 'CapacityExceeded')) throw e; // a full queue turns it away
+        }
+      }
+      received += got;
+      this.owed.set(a, want - got);
+      engine.check({ accounts: [a] });
+    }
+    const before = engine.withdrawalState().queue;
+    if (before.length === 0) return received;
+    const report = engine.serveWithdrawals(now);
+    received += report.receivedQuote;
+    this.figures.chargedQuote += report.chargeQuote;
+    for (const s of report.served) {
+      const r = this.receivedQueued.get(s.requestId);
+      if (r !== undefined) this.receivedQueued.set(s.requestId, r + s.paidQuote - s.chargeQuote);
+    }
+    const stays = new Set(engine.withdrawalState().queue.map((q) => q.requestId));
+    const recheck = new Set<number>();
+    for (const q of before) {
+      if (stays.has(q.requestId)) { recheck.add(q.accountId); break; } // the head that stays
+      recheck.add(q.accountId);
+      if (q.requestId < this.firstRequest) continue;
+      const waited = Number((BigInt(now) - q.sinceSec) / BigInt(stepSeconds));
+      if (waited < waits.length) waits[waited]! += 1n;
+      this.owed.set(q.accountId, this.owed.get(q.accountId)! - this.receivedQueued.get(q.requestId)!);
+    }
+    engine.check({ accounts: [...recheck] });
+    return received;
+  }
+
+  /** The path's end: requests still queued count what they received; winners still owed are short. */
+  end(): RunFigures {
+    for (const q of this.engine.withdrawalState().queue) {
+      if (q.requestId < this.firstRequest) continue;
+      this.figures.stillQueued++;
+      this.owed.set(q.accountId, this.owed.get(q.accountId)! - this.receivedQueued.get(q.requestId)!);
+    }
+    let owedTotal = 0n;
+    for (const o of this.owed.values()) if (o > 0n) { this.figures.shortWinners++; owedTotal += o; }
+    this.figures.receivedQuote = this.figures.wantedQuote - owedTotal;
+    return this.figures;
+  }
+}
 
 const SOCIALIZED: readonly TrancheKind[] = ['socializeFunding', 'haircutGains', 'haircutDeposits'];
 /** Steps whose money comes from accounts of the book: the whole book is checked again after them. */
@@ -123,6 +252,7 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
     return b.accounts.liquidatable + b.accounts.bankrupt + b.isolated.liquidatable + b.isolated.bankrupt;
   };
 
+  const run = input.withdrawals ? new WithdrawalRun(engine, input.withdrawals, fundTotal()) : null;
   engine.check();
   for (let t = 1; t <= steps; t++) {
     // 1. Prices; 2. funding: both indices move by floor(mark * rate / 10^6).
@@ -240,12 +370,16 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
       if (s.totalShares > 0n) staked += floorDivB(s.balanceQuote * s.stakerShares, s.totalShares);
     }
     metrics[k('stakerValueQuote')]![t - 1] = staked;
-    // 7. Metrics at the end of the step.
+    // 7. The withdrawal run (a run step), then the queue's total.
+    if (run) metrics[k('withdrawnQuote')]![t - 1]! += run.step(t, input.startSec + t * input.stepSeconds, fundTotal(), metrics[k('queueWaits')]!, input.stepSeconds);
+    metrics[k('queuedQuote')]![t - 1] = engine.withdrawalState().queuedQuote;
+    // 8. Metrics at the end of the step.
     metrics[k('insuranceFundQuote')]![t - 1] = fundTotal();
     metrics[k('vaultNavQuote')]![t - 1] = vaultNav();
     metrics[k('treasuryQuote')]![t - 1] = engine.revenue().treasuryQuote;
   }
   const losses = [...loss.values()].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
   const cover1Quote = losses[0] ?? 0n;
-  return { metrics, prefundedQuote, cover1Quote, cover2Quote: cover1Quote + (losses[1] ?? 0n), fundExhausted: exhausted };
+  const none: RunFigures = { winners: 0, wantedQuote: 0n, receivedQuote: 0n, shortWinners: 0, queuedRequests: 0, stillQueued: 0, chargedQuote: 0n };
+  return { metrics, prefundedQuote, cover1Quote, cover2Quote: cover1Quote + (losses[1] ?? 0n), fundExhausted: exhausted, withdrawals: run ? run.end() : none };
 }

@@ -20,19 +20,21 @@
  * The queue is a ring of QUEUE_ROWS QueuedRecords served first in, first out; a request that finds
  * a non-empty queue or a closed gate queues whole. A queued amount stays in the account's
  * collateral: at request time the account's queued total plus the new amount must be allowed; when
- * the head is served it is re-checked and cut to what is allowed then (the cut is dropped).
+ * the head is served it is re-checked and cut to what is allowed then (the cut is dropped). A queued
+ * request records what its account has received from it (payments net of loss charges).
  *
  * What an account may withdraw is `maxAllowed` (the one place the rule lives).
  */
 import { AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { addWide } from '../../math/wide';
-import { col, Column, i64At, QUEUE_ROWS, u8At } from '../../abi/layout';
+import { col, Column, i64At, QUEUE_ROWS } from '../../abi/layout';
 import { BalancesRecord, EconomicsRecord, ErrorRecord, FLOW_ROWS, I128_HI, QueuedRecord } from '../../abi/records';
 import { Field, FlowKind, Health, Status, WithdrawLimit } from '../../abi/status';
-import { accountCount, bookChanged, clearError, ERROR_RECORD, fail, isolatedTop, NONE, SCRATCH, tallyPtr } from '../state';
+import { bookChanged, clearError, ERROR_RECORD, fail, NONE, SCRATCH, tallyPtr } from '../state';
 import { addFlow, BALANCES, clearFlows, ECONOMICS, ledgerCheck, ledgerMark } from '../funds';
 import { ACCOUNT_CLOSED, checkAccount } from '../book/book';
-import { lastCutByWithdrawable, lastWithdrawLimit, withdrawableFromCollateral, withdrawTerms } from './withdraw';
+import { holdWithdrawTerms, lastCutByWithdrawable, lastWithdrawLimit, releaseWithdrawTerms, termsJoin, termsLeave, withdrawableFromCollateral, withdrawTermsHeld } from './withdraw';
+import { moveTotalValue, refreshTotalValue, totalValue } from './total-value';
 
 const PPM: i64 = 1_000_000;
 /** The longest period and gate: 366 days. */
@@ -72,33 +74,6 @@ function allowedWithQueued(a: u32, amount: i64): i32 {
 
 // ---- Total value, baseline, refresh --------------------------------------------------------------
 
-/** The exact collateral sum, as a 128-bit pair (low word, high word). */
-let tvLo: u64 = 0, tvHi: i64 = 0;
-
-function sumCollateral(): void {
-  const p = SCRATCH;
-  store<u64>(p, 0); store<i64>(p, 0, I128_HI);
-  for (let a: u32 = 0; a < accountCount; a++) addWide(p, load<i64>(i64At(Column.AccCollateral, a)));
-  for (let r: u32 = 0; r < isolatedTop; r++) {
-    if (load<u8>(u8At(Column.IsoFlags, r)) != 0) addWide(p, load<i64>(i64At(Column.IsoCollateral, r)));
-  }
-  tvLo = load<u64>(p); tvHi = load<i64>(p, I128_HI);
-}
-
-/** Takes `x` (>= 0) off the tracked collateral sum. */
-function tvSub(x: i64): void {
-  const lo = tvLo - <u64>x;
-  tvHi -= <i64>(lo > tvLo);
-  tvLo = lo;
-}
-
-/** TV: the tracked collateral sum clamped to 0..2^62. */
-function totalValue(): i64 {
-  if (tvHi < 0) return 0;
-  if (tvHi > 0 || tvLo >= <u64>AMOUNT_LIMIT) return AMOUNT_LIMIT;
-  return <i64>tvLo;
-}
-
 /** B = max(minQuote, floor(TV * ppm / 10^6)) for the tracked sum (<= 2^62). */
 function baselineNow(): i64 {
   const share = mulDivRounded(totalValue(), <i64>load<u32>(ECONOMICS, EconomicsRecord.capacityPpm), PPM, false, SCRATCH, <u64>AMOUNT_LIMIT + 1);
@@ -108,7 +83,7 @@ function baselineNow(): i64 {
 
 /** The current baseline (a reader: sums the collateral now). */
 export function capacityBaseline(): i64 {
-  sumCollateral();
+  refreshTotalValue();
   return baselineNow();
 }
 
@@ -147,7 +122,7 @@ function bankruptSeen(): bool {
 
 /** Computes the call's capacity and gate at `now` into capacityNow / gatedNow (writes nothing). */
 function planState(now: i64): void {
-  sumCollateral();
+  refreshTotalValue();
   const period = load<i64>(ECONOMICS, EconomicsRecord.capacityPeriodSec);
   capacityNow = period == 0
     ? i64.MAX_VALUE
@@ -194,8 +169,10 @@ function chargeOn(p: i64): i64 {
 function pay(a: u32, p: i64, request: i64, now: i64): i64 {
   const charge = chargeOn(p);
   const c = i64At(Column.AccCollateral, a);
+  termsLeave(a);
   store<i64>(c, load<i64>(c) - p);
-  tvSub(p);
+  termsJoin(a);
+  moveTotalValue(-p);
   if (charge > 0) {
     addWide(BALANCES + BalancesRecord.uncovered, -charge);
     addWide(BALANCES + BalancesRecord.covered, charge);
@@ -307,6 +284,7 @@ export function requestWithdrawal(a: u32, amount: i64, nowSec: i64): i32 {
     store<i64>(p, rest, QueuedRecord.amountQuote);
     store<i64>(p, nowSec, QueuedRecord.sinceSec);
     store<i64>(p, id, QueuedRecord.id);
+    store<i64>(p, 0, QueuedRecord.paidQuote);
     store<u32>(ECONOMICS, n + 1, EconomicsRecord.queued);
     store<i64>(ECONOMICS, queuedTotal + rest, EconomicsRecord.queuedQuote);
   }
@@ -330,9 +308,10 @@ export function serveWithdrawals(nowSec: i64): i32 {
   clearFlows();
   const st = checkNow(nowSec);
   if (st != Status.Ok) return st;
-  // The withdrawal rule's book-wide terms, before anything changes (a book out of range refuses the serve).
+  // The withdrawal rule's book-wide terms, held through the serve (a book out of range refuses it).
+  const outerHold = withdrawTermsHeld();
   if (load<u32>(ECONOMICS, EconomicsRecord.queued) != 0) {
-    const terms = withdrawTerms();
+    const terms = holdWithdrawTerms();
     if (terms != Status.Ok) return terms;
   }
   planState(nowSec);
@@ -354,7 +333,9 @@ export function serveWithdrawals(nowSec: i64): i32 {
     if (rest > 0) {
       if (capacity == 0) { store<i64>(p, rest, QueuedRecord.amountQuote); break; }
       const x = rest < capacity ? rest : capacity;
-      charges += pay(a, x, load<i64>(p, QueuedRecord.id), nowSec);
+      const charge = pay(a, x, load<i64>(p, QueuedRecord.id), nowSec);
+      charges += charge;
+      store<i64>(p, load<i64>(p, QueuedRecord.paidQuote) + x - charge, QueuedRecord.paidQuote);
       paid += x; rest -= x; queuedTotal -= x;
       if (capacity != i64.MAX_VALUE) capacity -= x;
     }
@@ -366,6 +347,7 @@ export function serveWithdrawals(nowSec: i64): i32 {
   store<u32>(ECONOMICS, n, EconomicsRecord.queued);
   store<i64>(ECONOMICS, queuedTotal, EconomicsRecord.queuedQuote);
   if (capacityNow != i64.MAX_VALUE) store<i64>(ECONOMICS, capacity, EconomicsRecord.capacityQuote);
+  if (!outerHold) releaseWithdrawTerms();
   if (paid > 0) bookChanged();
   store<i64>(ECONOMICS, paid, EconomicsRecord.answer0);
   store<i64>(ECONOMICS, queuedTotal, EconomicsRecord.answer1);

@@ -12,7 +12,9 @@
  *        | floor(U+ * h / posTot) with h = max(0, min(residual, posTot)) (ResidualRatio; U+ if posTot = 0)
  *   Q  = max(IM, ceil(N * floorPpm / 10^6))      W = max(0, C + U- + R - Q)
  * The book-wide terms (net_m, excess_m for PnlPool; posTot and residual for ResidualRatio) come from
- * one pass over the whole book (every open account's cross positions and every isolated row).
+ * one pass over the whole book (every open account's cross positions and every isolated row). A batch
+ * of calls (serveWithdrawals, the simulation's withdrawal run) may hold them: one pass, then each
+ * settle and payment moves them by exactly what it changes, so every call answers as it would alone.
  */
 import { AMOUNT_LIMIT, FAST_LIMIT, mulDivCeilFast, mulDivExact, mulDivFloorFast, mulDivRounded, OVERFLOWED, SHARE_LIMIT, sumAdd, sumStart } from '../../math/fixed';
 import { col, Column, i64At, marketPtr, u16At, u32At } from '../../abi/layout';
@@ -20,6 +22,7 @@ import { EconomicsRecord, FLOW_ROWS, I128_HI, MarketEconRecord, MarketRecord, Wi
 import { Destination, Field, FlowKind, Realizable, Status, WithdrawLimit } from '../../abi/status';
 import { accountCount, changed, clearError, fail, isolatedTop, marketCount, NONE, SCRATCH } from '../state';
 import { addFlow, clearFlows, ECONOMICS, ledgerCheck, ledgerMark, marketEconPtr, WITHDRAWABLE } from '../funds';
+import { moveTotalValue } from './total-value';
 import { ACCOUNT_ACTIVE, checkAccount, findCross, inRange, sideIndex } from '../book/book';
 import { isMarket } from '../book/markets';
 import { GROUP_OK, groupSplitExact, groupSums, SUMS } from '../book/position';
@@ -145,6 +148,10 @@ function sumNets(): i32 {
   return Status.Ok;
 }
 
+/** What a winner in market m can claim at most under PnlPool, min(excess_m, pool_m) (bookTerms). */
+// @ts-ignore: decorator
+@inline function capPtr(m: u32): usize { return col(Column.FundScratch) + (<usize>m << 3); }
+
 /** A pool as the rules read it: never below 0. */
 // @ts-ignore: decorator
 @inline function poolOf(m: u32): i64 { const p = load<i64>(marketEconPtr(m), MarketEconRecord.pnlPool); return p > 0 ? p : 0; }
@@ -220,6 +227,7 @@ function backedLoss(p: usize, c: i64): i64 {
  * same of min(max(-U_b, 0), max(C_b, 0)) (each saturated), and the sum of the pools (POOLS).
  */
 function sumResidual(skip: u32): i32 {
+  if (termsHeld) return heldResidual(skip);
   posOthers = 0; residualOthers = 0;
   const flags = col(Column.AccFlags);
   for (let a: u32 = 0; a < accountCount; a++) {
@@ -247,18 +255,19 @@ function setHaircut(p: usize, c: i64): i32 {
 }
 
 /**
- * The book-wide terms the rule needs, with every account counted (withdrawable): under PnlPool the
- * net columns then hold each market's claimable cap min(excess_m, pool_m) instead of net_m.
+ * The book-wide terms the rule needs, with every account counted (withdrawable): under PnlPool each
+ * market's claimable cap min(excess_m, pool_m) (capPtr) from net_m and the pools now.
  */
 function bookTerms(): i32 {
   const r = rule();
   if (r == Realizable.PnlPool) {
-    const st = sumNets();
-    if (st != Status.Ok) return st;
-    // What a winner in m can claim at most, min(excess_m, pool_m), replaces net_m in its column.
+    if (!termsHeld) {
+      const st = sumNets();
+      if (st != Status.Ok) return st;
+    }
     for (let m: u32 = 0; m < marketCount; m++) {
       const x = excessOf(m, 0), pool = poolOf(m);
-      store<i64>(netPtr(m), x < pool ? x : pool);
+      store<i64>(capPtr(m), x < pool ? x : pool);
     }
     return Status.Ok;
   }
@@ -275,6 +284,90 @@ function bookTerms(): i32 {
 // @ts-ignore: decorator
 @inline function haircut(x: i64): i64 {
   return posTotal == 0 ? x : mulDivExact(x, haircutNum, posTotal, false, SCRATCH, SHARE_LIMIT);
+}
+
+// ---- Held terms ---------------------------------------------------------------------------
+
+/**
+ * Whether a batch holds the book-wide terms: under PnlPool net_m (the net columns), under
+ * ResidualRatio the exact sums over every open account of max(U, 0) (HELD_POS) and of
+ * min(max(-U, 0), max(C, 0)) (HELD_RES), both 128-bit.
+ */
+let termsHeld = false;
+const HELD_POS: usize = memory.data(16, 8), HELD_RES: usize = memory.data(16, 8);
+
+/** dst += sign * (the 128-bit value at src). */
+function add128(dst: usize, src: usize, sign: i64): void {
+  let lo = load<u64>(src), hi = load<i64>(src + I128_HI);
+  if (sign < 0) { lo = ~lo + 1; hi = ~hi + <i64>(lo == 0); }
+  const dl = load<u64>(dst), sl = dl + lo;
+  store<u64>(dst, sl);
+  store<i64>(dst + I128_HI, load<i64>(dst + I128_HI) + hi + <i64>(sl < dl));
+}
+
+/** A non-negative 128-bit sum saturated as satAdd does (at AMOUNT_LIMIT + 1). */
+function saturated(p: usize): i64 {
+  const lo = load<u64>(p), hi = load<i64>(p + I128_HI);
+  if (hi < 0) return 0;
+  return hi > 0 || lo > <u64>AMOUNT_LIMIT ? AMOUNT_LIMIT + 1 : <i64>lo;
+}
+
+const OWN: usize = memory.data(16, 8);
+/** Adds sign * (open account a's own ResidualRatio terms) to the held sums; false when its PnL leaves range. */
+function moveOwn(a: u32, sign: i64): bool {
+  if (load<u8>(col(Column.AccFlags) + <usize>a) != ACCOUNT_ACTIVE) return true;
+  if (!accountPnl(a)) return false;
+  if (load<i64>(SUM_U + I128_HI) >= 0) add128(HELD_POS, SUM_U, sign);
+  sumStart(OWN, backedLoss(SUM_U, load<i64>(i64At(Column.AccCollateral, a))));
+  add128(HELD_RES, OWN, sign);
+  return true;
+}
+
+/** The ResidualRatio sums without account `skip`, from the held sums. */
+function heldResidual(skip: u32): i32 {
+  if (skip != NONE && !moveOwn(skip, -1)) return fail(Status.Overflow, Field.AccountId, <i32>skip);
+  posOthers = saturated(HELD_POS); residualOthers = saturated(HELD_RES);
+  if (skip != NONE) moveOwn(skip, 1);
+  sumPools();
+  return Status.Ok;
+}
+
+/**
+ * Holds the rule's book-wide terms (one pass over the book) until `releaseWithdrawTerms`; Ok at
+ * once when they are held already. Errors as withdrawableOf (nothing is held then).
+ */
+export function holdWithdrawTerms(): i32 {
+  if (termsHeld) return Status.Ok;
+  const r = rule();
+  if (r == Realizable.PnlPool) {
+    const st = sumNets();
+    if (st != Status.Ok) return st;
+  } else if (r == Realizable.ResidualRatio) {
+    sumStart(HELD_POS, 0); sumStart(HELD_RES, 0);
+    for (let a: u32 = 0; a < accountCount; a++) {
+      if (!moveOwn(a, 1)) return fail(Status.Overflow, Field.AccountId, <i32>a);
+    }
+  }
+  termsHeld = true;
+  return Status.Ok;
+}
+
+/** Whether the terms are held (a batch that finds them held leaves the release to its holder). */
+export function withdrawTermsHeld(): bool { return termsHeld; }
+
+/** Later calls compute the terms afresh. */
+export function releaseWithdrawTerms(): void { termsHeld = false; }
+
+/**
+ * Account a's money or positions are about to change (termsLeave) or have changed (termsJoin): under
+ * held ResidualRatio terms its own part leaves the sums, then joins them again. An account whose PnL
+ * leaves range drops the hold (the next call computes afresh and reports it).
+ */
+export function termsLeave(a: u32): void {
+  if (termsHeld && rule() == Realizable.ResidualRatio && !moveOwn(a, -1)) termsHeld = false;
+}
+export function termsJoin(a: u32): void {
+  if (termsHeld && rule() == Realizable.ResidualRatio && !moveOwn(a, 1)) termsHeld = false;
 }
 
 // ---- One account's withdrawable amount --------------------------------------------------------
@@ -304,8 +397,8 @@ function evaluate(a: u32, quick: bool): i32 {
     }
   }
   // One pass: the check's equity and IM with U+, U- and N (book/position.ts, `split`); under PnlPool
-  // also sum_i min(max(pnl_i, 0), cap_m) with cap_m = min(excess_m, pool_m) in the net columns (bookTerms).
-  const caps = r == Realizable.PnlPool ? col(Column.IoI64A) : 0;
+  // also sum_i min(max(pnl_i, 0), cap_m) with cap_m = min(excess_m, pool_m) (bookTerms, capPtr).
+  const caps = r == Realizable.PnlPool ? col(Column.FundScratch) : 0;
   if (!groupSplitExact(start, len, <u64>load<u32>(u32At(Column.AccFloorPpm, a)), c, caps)) return fail(Status.Overflow, Field.AccountId, <i32>a);
   const e = SUMS.equityQuote, im = SUMS.imQuote, pos = SUMS.positiveQuote, neg = SUMS.negativeQuote, notional = SUMS.notionalQuote;
   const pooled = SUMS.cappedQuote;
@@ -330,9 +423,6 @@ function evaluate(a: u32, quick: bool): i32 {
   else wLimit = WithdrawLimit.Equity;
   return Status.Ok;
 }
-
-/** The book-wide terms of the realizable rule (a pass over the book under PnlPool and ResidualRatio); a Status. */
-export function withdrawTerms(): i32 { return bookTerms(); }
 
 /** withdrawableOf without clearing the error record: book terms, then account a. */
 function withdrawableFor(a: u32): i32 {
@@ -422,7 +512,7 @@ const RUN_U: usize = memory.data(16, 8);
 /** The terms a settle of account a needs: per-market nets, or the other accounts' residual sums. */
 function settleTerms(a: u32): i32 {
   const r = rule();
-  if (r == Realizable.PnlPool) return sumNets();
+  if (r == Realizable.PnlPool) return termsHeld ? Status.Ok : sumNets();
   if (r == Realizable.ResidualRatio) return sumResidual(a);
   return Status.Ok;
 }
@@ -449,7 +539,7 @@ function settleSlot(a: u32, s: u32, m: u32, nowSec: i64, write: bool): i32 {
   if (value == OVERFLOWED) return fail(Status.Overflow, Field.Notional, -1);
   const p = value + quote;
   const pool = poolOf(m);
-  let pay: i64 = 0;
+  let pay: i64 = 0, newQuote = quote;
   if (p > 0) {
     const r = rule();
     let part = p;
@@ -468,6 +558,7 @@ function settleSlot(a: u32, s: u32, m: u32, nowSec: i64, write: bool): i32 {
       sumAdd(RUN_U, -pay);
       settledNet += pay;
       rows++;
+      newQuote = quote - pay;
       if (write) {
         store<i64>(i64At(Column.PosQuote, s), quote - pay);
         store<i64>(marketEconPtr(m), load<i64>(marketEconPtr(m), MarketEconRecord.pnlPool) - pay, MarketEconRecord.pnlPool);
@@ -484,6 +575,7 @@ function settleSlot(a: u32, s: u32, m: u32, nowSec: i64, write: bool): i32 {
       sumAdd(RUN_U, pay);
       settledNet -= pay;
       rows++;
+      newQuote = quote + pay;
       if (write) {
         store<i64>(i64At(Column.PosQuote, s), quote + pay);
         store<i64>(marketEconPtr(m), after, MarketEconRecord.pnlPool);
@@ -494,6 +586,8 @@ function settleSlot(a: u32, s: u32, m: u32, nowSec: i64, write: bool): i32 {
   if (write) {
     store<i64>(i64At(Column.AccCollateral, a), runC);
     if (size != 0) store<i64>(i64At(Column.PosSnap, s), sideIndex(m, size));
+    // Held nets move by the position's PnL change: its funding left it, its quote moved by the payment.
+    if (termsHeld && rule() == Realizable.PnlPool) { addNet(netPtr(m), m, owed); addNet(netPtr(m), m, newQuote - quote); }
   }
   return Status.Ok;
 }
@@ -553,7 +647,11 @@ function settle(a: u32, market: u32, nowSec: i64): i32 {
   if (planned != Status.Ok) return planned;
   if (rows > FLOW_ROWS) return fail(Status.CapacityExceeded, Field.PositionCount, <i32>a);
   ledgerMark();
+  const c0 = load<i64>(i64At(Column.AccCollateral, a));
+  termsLeave(a);
   settlePass(a, market, nowSec, true);
+  termsJoin(a);
+  moveTotalValue(load<i64>(i64At(Column.AccCollateral, a)) - c0);
   ledgerCheck(-fundingTotal, 'conservation: a settle moves PnL between collateral and the pool, funding out');
   store<i64>(ECONOMICS, settledNet, EconomicsRecord.answer0);
   return Status.Ok;
@@ -623,7 +721,11 @@ export function withdraw(a: u32, amount: i64): i32 {
     if (rows > FLOW_ROWS - 1) return fail(Status.CapacityExceeded, Field.PositionCount, <i32>a);
     if (runC < amount) return fail(Status.AboveWithdrawable, Field.AmountQuote, -1);
     ledgerMark();
+    const c0 = load<i64>(i64At(Column.AccCollateral, a));
+    termsLeave(a);
     settlePass(a, NONE, 0, true);
+    termsJoin(a);
+    moveTotalValue(load<i64>(i64At(Column.AccCollateral, a)) - c0);
     ledgerCheck(-fundingTotal, 'conservation: a settle moves PnL between collateral and the pool, funding out');
   }
   ledgerMark();

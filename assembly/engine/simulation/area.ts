@@ -61,6 +61,7 @@ function freshArea(total: u64): usize {
  *   Weight      m f64 (1 + the largest mmf)  Draws      2 m f64   CumLog  m f64 (paths.ts)
  *   Snapshot    the book (snapshot.ts)     Bound0      A f64 (the snapshot's bounds)
  *   DirtyStamp  A u32   DirtyList A u32     EpochRefs   E u32   LiveEpochs E u32
+ *   Owed        A i64 (what the withdrawal run still owes each winner: withdrawals.ts)
  *
  * The first eight regions are SimArray's (abi/status.ts), numbered alike: simPtr maps one to the other.
  */
@@ -68,7 +69,7 @@ export enum Region {
   Header = 0, Path = 1, Vol = 2, Drift = 3, Funding = 4, Factor = 5, Metrics = 6, Depth = 7, Level = 8,
   Closed = 9, Net = 10, EpochPrices = 11, Devs = 12, Bound = 13, BoundEpoch = 14, Loss = 15, Weight = 16,
   Draws = 17, CumLog = 18, Snapshot = 19, Bound0 = 20, DirtyStamp = 21, DirtyList = 22, EpochRefs = 23,
-  LiveEpochs = 24, Count = 25,
+  LiveEpochs = 24, Owed = 25, Count = 26,
 }
 
 /** Counters the snapshot starts with (state.ts saveCounters). */
@@ -83,11 +84,11 @@ export function regionPtr(r: Region): usize { return unchecked(regions[r]); }
 // @ts-ignore: decorator
 @inline function align(x: u64): u64 { return (x + 15) & ~15; }
 
-/** Bytes of the book's snapshot: counters, static data and reserve, the book's columns, funds, the waterfall's per-market columns. */
+/** Bytes of the book's snapshot: counters, static data and reserve, the book's columns, funds, the waterfall's per-market columns, the economics' per-market and per-fund records and the withdrawal queue. */
 function snapshotBytes(): u64 {
   return <u64>SNAP_COUNTERS + <u64>col(Column.Markets) + <u64>(col(Column.Queue) - col(Column.Markets))
     + <u64>columnBytes(Column.FundBalance) + <u64>(col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund))
-    + <u64>columnBytes(Column.MarketEcon) + <u64>columnBytes(Column.FundStake);
+    + <u64>columnBytes(Column.MarketEcon) + <u64>columnBytes(Column.FundStake) + <u64>columnBytes(Column.WithdrawQueue);
 }
 
 /** Fills `sizes` with the bytes of each region over `m` markets; returns their total (each aligned). */
@@ -119,6 +120,7 @@ function regionSizes(steps: u32, withFactor: bool, m: u32): u64 {
   unchecked(sizes[Region.DirtyList] = accounts * 4);
   unchecked(sizes[Region.EpochRefs] = <u64>epochs * 4);
   unchecked(sizes[Region.LiveEpochs] = <u64>epochs * 4);
+  unchecked(sizes[Region.Owed] = accounts * 8);
   let total: u64 = 0;
   for (let r = 0; r < Region.Count; r++) total += align(unchecked(sizes[r]));
   return total;

@@ -33,6 +33,7 @@ import { BALANCES, ECONOMICS, setFlows } from '../funds';
 import { beginPathEconomics, chargeVolume, distributeStep, stakerValueQuote, treasuryQuote } from './economics';
 import { vaultTarget } from '../economics/revenue';
 import { layOutRegions, Region, regionPtr } from './area';
+import { beginPathWithdrawals, endPathWithdrawals, withdrawalStep } from './withdrawals';
 import { bookAsRestored, markAllDirty, markDirty, pathEnded, prepareSnapshot, simulationPrepared } from './snapshot';
 import { preparePaths } from './paths';
 import { accountsChecked, beginPathChecks, boundSnapshot, checkStep, epochsRecorded, firstEpoch, fullCheck, prepareBounds, prepareWeights, recheck, useSnapshotBounds } from './bounds';
@@ -125,6 +126,7 @@ export function simRunPath(skip: bool): i32 {
   store<i64>(header, prefunded, SimHeaderRecord.prefundedQuote);
   firstEpoch();
   beginPathEconomics(header);
+  beginPathWithdrawals(fundTotal());
   const staked0 = stakerValueQuote(), nav0 = vaultNav();
   if (staked0 == OVERFLOWED || nav0 == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
   store<i64>(header, staked0, SimHeaderRecord.startStakerValue);
@@ -191,11 +193,15 @@ export function simRunPath(skip: bool): i32 {
     if (st != Status.Ok) return finish(st);
     const funds = fundTotal(), nav = vaultNav(), staked = stakerValueQuote();
     if (funds == OVERFLOWED || nav == OVERFLOWED || staked == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
+    st = withdrawalStep(t, startSec + <i64>t * stepSec, funds); // moves no fund, NAV or stake
+    if (st != Status.Ok) return finish(st);
+    store<i64>(metric(t, Metric.Queued), load<i64>(ECONOMICS, EconomicsRecord.queuedQuote));
     store<i64>(metric(t, Metric.InsuranceFund), funds);
     store<i64>(metric(t, Metric.VaultNav), nav);
     store<i64>(metric(t, Metric.Treasury), treasuryQuote());
     store<i64>(metric(t, Metric.StakerValue), staked);
   }
+  endPathWithdrawals();
   return finish(Status.Ok);
 }
 
