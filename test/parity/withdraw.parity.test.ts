@@ -3,7 +3,8 @@
  * and without a transfer floor, random sequences of settles (one position, whole accounts),
  * withdrawals, mark and funding moves keep the engine's book, pools and every answer equal to the
  * BigInt model (test/reference/economics-withdraw.ts): `withdrawable(id)` for every account, and
- * `withdrawableAll()` equal to both.
+ * `withdrawableAll()` equal to both; and a serve of queued requests (which holds the rule's book-wide
+ * terms through its payments) pays each request what the model allows after the payments before it.
  */
 import { describe, expect, it } from 'vitest';
 import type { RiskEngine } from '../../dist/src/node.js';
@@ -184,3 +185,65 @@ describe('extreme books', () => {
     expect(settled).toBeGreaterThan(0);
   });
 });
+
+describe('a serve holds the rule\'s terms through its payments', () => {
+  it.each(RULES)('rule %s: each queued request is cut to what the model allows after the payments before it, then paid', async (rule) => {
+    let paid = 0, cut = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const { engine, book, econ, rng } = await setUp(300 + seed * 10 + RULES.indexOf(rule), rule, rng0(seed));
+      // A capacity of 1 atom an hour: every request but the first atom queues.
+      engine.setWithdrawalCapacity({ periodSec: 3600, minQuote: 1n });
+      const queued: { account: number; amount: bigint }[] = [];
+      for (let i = 0; i < 12; i++) {
+        const a = rng.int(0, book.accounts.length - 1);
+        const w = modelOr(() => ref.withdrawable(book, econ, a));
+        if ('error' in w) continue;
+        const mine = queued.filter((q) => q.account === a).reduce((s, q) => s + q.amount, 0n);
+        const free = minB(w.amountQuote, book.accounts[a]!.collateralQuote) - mine;
+        if (free <= 1n) continue;
+        const amount = rng.chance(0.5) ? free : rng.bigTo(free - 1n) + 1n;
+        const r = engine.requestWithdrawal(a, amount, 0);
+        book.accounts[a]!.collateralQuote -= r.paidQuote;
+        if (r.queuedQuote > 0n) queued.push({ account: a, amount: r.queuedQuote });
+        // Settles and a mark move between requests change what the queued accounts may take.
+        if (rng.chance(0.5)) {
+          const s = rng.int(0, book.accounts.length - 1);
+          const copy = structuredClone({ book, econ });
+          const expected = modelOr(() => ref.settle(copy.book, copy.econ, s).settled);
+          expect(engineOr(() => engine.settlePnl(s))).toEqual(expected);
+          if (typeof expected !== 'object') { Object.assign(book, copy.book); Object.assign(econ, copy.econ); }
+        }
+        if (rng.chance(0.3)) {
+          const m = rng.int(0, book.markets.length - 1), market = book.markets[m]!;
+          market.markPrice = market.markPrice + (market.markPrice * BigInt(rng.int(-150, 150))) / 1000n || 1n;
+          engine.setMarks([m], [market.markPrice]);
+        }
+      }
+      // Prices move hard: some queued accounts may now withdraw less than they asked.
+      for (let m = 0; m < book.markets.length; m++) {
+        const market = book.markets[m]!;
+        market.markPrice = market.markPrice + (market.markPrice * BigInt(rng.int(-300, 300))) / 1000n || 1n;
+        engine.setMarks([m], [market.markPrice]);
+      }
+      // Unlimited capacity now: the serve pays every head what its account may withdraw, in order.
+      engine.setWithdrawalCapacity(null);
+      const expected: { accountId: number; paidQuote: bigint }[] = [];
+      for (const q of queued) {
+        const w = ref.withdrawable(book, econ, q.account);
+        const allowed = minB(w.amountQuote, book.accounts[q.account]!.collateralQuote);
+        const pay = allowed > 0n ? minB(q.amount, allowed) : 0n;
+        if (pay < q.amount) cut++;
+        if (pay > 0n) { book.accounts[q.account]!.collateralQuote -= pay; expected.push({ accountId: q.account, paidQuote: pay }); paid++; }
+      }
+      const report = engine.serveWithdrawals(0);
+      expect(report.served.map((s) => ({ accountId: s.accountId, paidQuote: s.paidQuote }))).toEqual(expected);
+      expect(engine.withdrawalState().queue).toEqual([]);
+      expectBookParity(engine, book, econ);
+    }
+    expect(paid, 'payments').toBeGreaterThan(0);
+    expect(cut, 'requests cut').toBeGreaterThan(0);
+  });
+});
+
+function rng0(seed: number): number { return seed % 2 === 0 ? 0 : 100_000; }
+function minB(a: bigint, b: bigint): bigint { return a < b ? a : b; }
