@@ -276,15 +276,15 @@ describe('simulation parity: the core\'s step loop against the document, through
     const FUND = 300_000_000n;
     /** Only the insurance fund: what it cannot cover stays uncovered, so loss charges apply. */
     const FUND_ONLY: WaterfallConfig = { steps: [{ kind: 'insuranceFund' }] };
-    const CASES: { rule: 'all' | 'none' | 'pnlPool' | 'residualRatio'; floor: number; capacity: Parameters<RiskEngine['setWithdrawalCapacity']>[0]; waterfall?: WaterfallConfig }[] = [
-      { rule: 'all', floor: 0, capacity: { periodSec: 600, minQuote: 20_000_000n, ppmOfTotal: 2_000, gateSec: 120, lossCharge: true } },
+    const CASES: { rule: 'all' | 'none' | 'pnlPool' | 'residualRatio'; floor: number; capacity: Parameters<RiskEngine['setWithdrawalCapacity']>[0]; waterfall?: WaterfallConfig; cooldownSec?: number }[] = [
+      { rule: 'all', floor: 0, capacity: { periodSec: 600, minQuote: 20_000_000n, ppmOfTotal: 2_000, gateSec: 120, lossCharge: true }, cooldownSec: 240 },
       { rule: 'all', floor: 0, capacity: { periodSec: 600, minQuote: 200_000_000n, gateSec: 60, lossCharge: true }, waterfall: FUND_ONLY },
       { rule: 'pnlPool', floor: 100_000, capacity: { periodSec: 300, minQuote: 50_000_000n } },
       { rule: 'residualRatio', floor: 0, capacity: { periodSec: 900, ppmOfTotal: 5_000, lossCharge: true } },
       { rule: 'none', floor: 0, capacity: null },
     ];
     for (const c of CASES) {
-      it(`${c.rule}, floor ${c.floor} ppm, capacity ${c.capacity ? `${c.capacity.periodSec} s` : 'unlimited'}${c.waterfall ? ', losses left uncovered' : ''}`, async () => {
+      it(`${c.rule}, floor ${c.floor} ppm, capacity ${c.capacity ? `${c.capacity.periodSec} s` : 'unlimited'}${c.waterfall ? ', losses left uncovered' : ''}${c.cooldownSec !== undefined ? `, stakers with a ${c.cooldownSec} s cooldown` : ''}`, async () => {
         const waterfall = c.waterfall ?? WATERFALL;
         const build = async (): Promise<RiskEngine> => {
           const engine = await venue(FUND, waterfall);
@@ -292,12 +292,24 @@ describe('simulation parity: the core\'s step loop against the document, through
           engine.setWithdrawalCapacity(c.capacity);
           // Losers' payments fill the PnL pools: a few losing accounts settle before the snapshot.
           for (let a = 0; a < 60; a++) if (engine.account(a).open && engine.account(a).positions.length > 0) engine.settlePnl(a, undefined, 0);
+          if (c.cooldownSec !== undefined) {
+            // Twelve accounts stake 2 USD each into the global fund; they may leave in the run.
+            engine.setStaking({ cooldownSec: c.cooldownSec });
+            engine.check();
+            const free = engine.resultsView().freeQuote;
+            for (const a of Array.from({ length: engine.accountCount }, (_, i) => i).filter((i) => free[i]! > 10_000_000n).slice(0, 12)) engine.stake(a, 0, 2_000_000n, 0);
+          }
           return engine;
         };
         const sim = Simulator.fromEngine(await build(), config(CRASH_SCENARIO, { steps: 16, waterfall }));
         const results: (PathResult & { run: RunFigures })[] = [];
         for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND, undefined, waterfall, build, RUN));
         if (c.waterfall) expect(sumB(results.map((r) => r.run.chargedQuote)), 'loss charges withheld').toBeGreaterThan(0n);
+        if (c.cooldownSec !== undefined) {
+          // Stakers left: the last step's holdings differ from a fund that kept them (some unstaked, paid out of the fund).
+          const unstaked = sim.engine.staking(0).stakers.filter((s) => s.shares === 0n).length;
+          expect(unstaked, 'the last path\'s stakers who completed an unstake').toBeGreaterThan(0);
+        }
         // Not vacuous: winners acted and asked for something on every rule.
         expect(results.reduce((n, r) => n + r.run.winners, 0), 'winners').toBeGreaterThan(0);
         if (c.rule !== 'none') expect(sumB(results.map((r) => r.run.receivedQuote)), 'received').toBeGreaterThan(0n);

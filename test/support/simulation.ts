@@ -114,6 +114,9 @@ class WithdrawalRun {
   private readonly offset: bigint;
   private readonly stride: bigint;
   private readonly firstRequest: number;
+  private readonly hash: bigint;
+  /** What the path's unstakes paid the stakers. */
+  unstakedQuote = 0n;
   private readonly owed = new Map<number, bigint>();
   /** What each of the path's queued requests has received while queued. */
   private readonly receivedQueued = new Map<number, bigint>();
@@ -123,6 +126,7 @@ class WithdrawalRun {
     this.a = BigInt(engine.accountCount);
     this.firstRequest = engine.withdrawalState().nextRequestId;
     const h = splitmix64B((input.seed + splitmix64B(BigInt(input.path))) & M64);
+    this.hash = h;
     this.offset = this.a === 0n ? 0n : h % this.a;
     let g = this.a === 0n ? 1n : 1n + splitmix64B(h) % this.a;
     while (this.a > 0n && gcdB(g, this.a) !== 1n) g = g >= this.a ? 1n : g + 1n;
@@ -134,9 +138,11 @@ class WithdrawalRun {
   /** Step t's run (t a multiple of everySteps); returns what accounts received on the step, and the waits' rows. */
   step(t: number, now: number, funds: bigint, waits: bigint[], stepSeconds: number): bigint {
     const { engine, input } = this;
-    if (t % input.everySteps !== 0 || this.a === 0n) return 0n;
+    if (t % input.everySteps !== 0) return 0n;
     const drawdown = this.fundsAtStart > 0n && funds < this.fundsAtStart ? floorDivB((this.fundsAtStart - funds) * E6, this.fundsAtStart) : 0n;
     const p = minB(E6, input.probabilityPpm + floorDivB(input.bankRunPpm * drawdown, E6));
+    this.stakers(t, now, p);
+    if (this.a === 0n) return 0n;
     this.survival = floorDivB(this.survival * (E6 - p), E6);
     const due = ((1n << 32n) - this.survival) * this.a >> 32n;
     let received = 0n;
@@ -191,6 +197,25 @@ class WithdrawalRun {
     }
     engine.check({ accounts: [...recheck] });
     return received;
+  }
+
+  /** The engine's stakers, fund by fund: due unstakes completed, then requests drawn under the chance p. */
+  private stakers(t: number, now: number, p: bigint): void {
+    const { engine } = this;
+    const cooldown = BigInt(engine.stakingConfig().cooldownSec);
+    const ht = splitmix64B((this.hash + BigInt(t)) & M64);
+    for (let f = 0; f <= engine.marketCount; f++) {
+      for (const s of engine.staking(f).stakers) {
+        if (s.request) {
+          if (BigInt(now) - s.request.sinceSec < cooldown) continue;
+          this.unstakedQuote += engine.unstake(s.accountId, f, now);
+          engine.check({ accounts: [s.accountId] });
+          continue;
+        }
+        const draw = splitmix64B((ht + (BigInt(f) << 32n) + BigInt(s.accountId)) & M64) % E6;
+        if (s.shares > 0n && draw < p) engine.requestUnstake(s.accountId, f, s.shares, now);
+      }
+    }
   }
 
   /** The path's end: requests still queued count what they received; winners still owed are short. */
@@ -363,15 +388,16 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
         if (vault !== null) engine.check({ accounts: [vault] });
       }
     }
-    // The stakers' holdings: sum over funds of floor(balance * stakerShares / totalShares).
+    // 7. The withdrawal run (a run step), then the queue's total.
+    if (run) metrics[k('withdrawnQuote')]![t - 1]! += run.step(t, input.startSec + t * input.stepSeconds, fundTotal(), metrics[k('queueWaits')]!, input.stepSeconds);
+    // The stakers' holdings, sum over funds of floor(balance * stakerShares / totalShares), and what
+    // the path's unstakes paid them.
     let staked = 0n;
     for (let f = 0; f <= m; f++) {
       const s = engine.staking(f);
       if (s.totalShares > 0n) staked += floorDivB(s.balanceQuote * s.stakerShares, s.totalShares);
     }
-    metrics[k('stakerValueQuote')]![t - 1] = staked;
-    // 7. The withdrawal run (a run step), then the queue's total.
-    if (run) metrics[k('withdrawnQuote')]![t - 1]! += run.step(t, input.startSec + t * input.stepSeconds, fundTotal(), metrics[k('queueWaits')]!, input.stepSeconds);
+    metrics[k('stakerValueQuote')]![t - 1] = staked + (run?.unstakedQuote ?? 0n);
     metrics[k('queuedQuote')]![t - 1] = engine.withdrawalState().queuedQuote;
     // 8. Metrics at the end of the step.
     metrics[k('insuranceFundQuote')]![t - 1] = fundTotal();

@@ -34,6 +34,7 @@ import { beginPathEconomics, chargeVolume, distributeStep, stakerValueQuote, tre
 import { vaultTarget } from '../economics/revenue';
 import { layOutRegions, Region, regionPtr } from './area';
 import { beginPathWithdrawals, endPathWithdrawals, withdrawalStep } from './withdrawals';
+import { unstakedQuote } from './stakers';
 import { bookAsRestored, markAllDirty, markDirty, pathEnded, prepareSnapshot, simulationPrepared } from './snapshot';
 import { preparePaths } from './paths';
 import { accountsChecked, beginPathChecks, boundSnapshot, checkStep, epochsRecorded, firstEpoch, fullCheck, prepareBounds, prepareWeights, recheck, useSnapshotBounds } from './bounds';
@@ -191,15 +192,18 @@ export function simRunPath(skip: bool): i32 {
     }
     st = stepEconomics(t, startSec + <i64>t * stepSec);
     if (st != Status.Ok) return finish(st);
-    const funds = fundTotal(), nav = vaultNav(), staked = stakerValueQuote();
-    if (funds == OVERFLOWED || nav == OVERFLOWED || staked == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
-    st = withdrawalStep(t, startSec + <i64>t * stepSec, funds); // moves no fund, NAV or stake
+    const fundsBefore = fundTotal(); // the run's chance reads the funds before it
+    if (fundsBefore == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
+    st = withdrawalStep(t, startSec + <i64>t * stepSec, fundsBefore);
     if (st != Status.Ok) return finish(st);
+    const funds = fundTotal(), nav = vaultNav(), staked = stakerValueQuote();
+    if (funds == OVERFLOWED || nav == OVERFLOWED || staked == OVERFLOWED || staked > 0x4000000000000000 - unstakedQuote()) return finish(fail(Status.Overflow, Field.FundId, -1));
     store<i64>(metric(t, Metric.Queued), load<i64>(ECONOMICS, EconomicsRecord.queuedQuote));
     store<i64>(metric(t, Metric.InsuranceFund), funds);
     store<i64>(metric(t, Metric.VaultNav), nav);
     store<i64>(metric(t, Metric.Treasury), treasuryQuote());
-    store<i64>(metric(t, Metric.StakerValue), staked);
+    // The stakers' holdings and what the path's unstakes paid them (withdrawals.ts moved them).
+    store<i64>(metric(t, Metric.StakerValue), staked + unstakedQuote());
   }
   endPathWithdrawals();
   return finish(Status.Ok);

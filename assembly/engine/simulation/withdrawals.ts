@@ -12,7 +12,8 @@
  * have come.
  *
  * Per account the path keeps what it is still owed (Region.Owed): what it wanted less what it has
- * received, cleared again at the path's end for the accounts whose turn came.
+ * received, cleared again at the path's end for the accounts whose turn came. The engine's stakers
+ * leave with the same chance (stakers.ts).
  */
 import { mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { col, Column, i64At, QUEUE_ROWS } from '../../abi/layout';
@@ -29,13 +30,14 @@ import { holdTotalValue, releaseTotalValue } from '../economics/total-value';
 import { recheck } from './bounds';
 import { markDirty } from './snapshot';
 import { Region, regionPtr } from './area';
+import { beginPathStakers, stakersStep } from './stakers';
 
 const PPM: i64 = 1_000_000;
 const SCALE: u64 = 1 << 32;
 
 let header: usize = 0, metrics: usize = 0, owed: usize = 0;
 /** The path's order (offset, stride), the survival, the turns taken, the funds at the start. */
-let offset: u64 = 0, stride: u64 = 0, survival: u64 = SCALE, turns: u64 = 0, fundsAtStart: i64 = 0;
+let offset: u64 = 0, stride: u64 = 0, survival: u64 = SCALE, turns: u64 = 0, fundsAtStart: i64 = 0, pathHash: u64 = 0;
 /** Requests from this id on are the path's own. */
 let firstRequest: i64 = 0;
 let winners: u64 = 0, wanted: i64 = 0, charged: i64 = 0, queuedRequests: u64 = 0;
@@ -54,9 +56,11 @@ export function beginPathWithdrawals(funds: i64): void {
   survival = SCALE; turns = 0; fundsAtStart = funds;
   winners = 0; wanted = 0; charged = 0; queuedRequests = 0;
   firstRequest = load<i64>(ECONOMICS, EconomicsRecord.nextRequestId);
+  beginPathStakers();
+  const h = splitmix64(load<u64>(header, SimHeaderRecord.seed) + splitmix64(<u64>load<u32>(header, SimHeaderRecord.path)));
+  pathHash = h;
   const a = <u64>accountCount;
   if (a == 0 || load<u32>(header, SimHeaderRecord.withdrawEverySteps) == 0) { offset = 0; stride = 1; return; }
-  const h = splitmix64(load<u64>(header, SimHeaderRecord.seed) + splitmix64(<u64>load<u32>(header, SimHeaderRecord.path)));
   offset = h % a;
   let g = 1 + splitmix64(h) % a;
   while (gcd(g, a) != 1) g = g >= a ? 1 : g + 1;
@@ -76,23 +80,26 @@ export function beginPathWithdrawals(funds: i64): void {
 @inline function sum(a: i64, b: i64): i64 { const s = a + b; return s > 0x4000000000000000 || s < 0 ? OVERFLOWED : s; }
 
 /**
- * Step t's run, when t is a run step: the turns that have come, then the queue served, at `nowSec`
- * with the funds' balance `funds` (a run moves no fund). Returns a Status (the pipeline's errors;
- * Overflow naming the account whose figures leave range).
+ * Step t's run, when t is a run step, at `nowSec` with the funds' balance `funds` before it: the
+ * stakers (stakers.ts), the turns that have come, then the queue served. Returns a Status (the
+ * pipeline's errors; Overflow naming the account whose figures leave range).
  */
 export function withdrawalStep(t: u32, nowSec: i64, funds: i64): i32 {
   const every = load<u32>(header, SimHeaderRecord.withdrawEverySteps);
-  if (every == 0 || t % every != 0 || accountCount == 0) return Status.Ok;
+  if (every == 0 || t % every != 0) return Status.Ok;
   // The chance this run step, and the turns it brings.
   let drawdown: i64 = 0;
   if (fundsAtStart > 0 && funds < fundsAtStart) drawdown = mulDivRounded(fundsAtStart - funds, PPM, fundsAtStart, false, SCRATCH);
   let p = <i64>load<u32>(header, SimHeaderRecord.withdrawPpm) + <i64>load<u32>(header, SimHeaderRecord.bankRunPpm) * drawdown / PPM;
   if (p > PPM) p = PPM;
+  // The stakers first (their unstakes move collateral, before the terms are held).
+  let st = stakersStep(header, t, nowSec, p, pathHash);
+  if (st != Status.Ok || accountCount == 0) return st;
   survival = survival * <u64>(PPM - p) / <u64>PPM;
   const due = (SCALE - survival) * <u64>accountCount >> 32;
   const queued = load<u32>(ECONOMICS, EconomicsRecord.queued);
   if (due == turns && queued == 0) return Status.Ok;
-  let st = holdWithdrawTerms();
+  st = holdWithdrawTerms();
   if (st != Status.Ok) return st;
   holdTotalValue(load<i64>(ECONOMICS, EconomicsRecord.capacityPeriodSec) != 0 || load<u32>(ECONOMICS, EconomicsRecord.lossCharge) != 0);
   for (; turns < due && st == Status.Ok; turns++) st = takeTurn(turnAccount(turns), t, nowSec);
