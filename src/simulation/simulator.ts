@@ -110,10 +110,11 @@ export class Simulator {
     stagePolicy(raw, policy, false);
     for (const v of variants) if (v.variant.waterfall !== undefined || v.variant.adlRanking !== undefined) checkWaterfallConfig(raw, variantWaterfall(config.waterfall, v.variant), d);
     checkWaterfallConfig(raw, config.waterfall, d);
-    // The withdrawal capacities' minimums in the engine's atoms (their shape was checked with the configuration).
+    // The withdrawal capacities' minimums in the engine's atoms, in the engine's range (their shape
+    // was checked with the configuration), so that setting them below cannot be refused.
     const run = config.economics.withdrawals;
-    if (run?.capacity) atomsOf(run.capacity.minQuote ?? 0n, d, 'economics.withdrawals.capacity.minQuote');
-    for (const v of variants) if (v.variant.withdrawalCapacity) atomsOf(v.variant.withdrawalCapacity.minQuote ?? 0n, d, 'sweep.withdrawalCapacity.minQuote');
+    if (run?.capacity) capacityMinimum(run.capacity, d, 'economics.withdrawals.capacity.minQuote', -1);
+    variants.forEach((v, i) => { if (v.variant.withdrawalCapacity) capacityMinimum(v.variant.withdrawalCapacity, d, 'sweep.withdrawalCapacity.minQuote', i); });
     // The book must check (a group whose sums leave range: Overflow), summed without writing results;
     // and the simulation area must fit: it is made as large as the preparation below needs (memory
     // grows, if it must, only once nothing else can be refused), so that preparing cannot fail.
@@ -327,6 +328,12 @@ function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig, input
     raw.simArray(Float64Array, 'Factor', 0, m * m).set(inputs.correlation);
     raw.simFactor();
   }
+}
+
+/** A capacity's minimum in atoms: 0..2^62 (setWithdrawalCapacity's range), else InvalidScenario naming `field` (row: the variant). */
+function capacityMinimum(c: WithdrawalCapacityConfig, decimals: number, field: string, row: number): void {
+  const min = atomsOf(c.minQuote ?? 0n, decimals, field, row);
+  if (min < 0n || min > 1n << 62n) throw inputError('InvalidScenario', field, row, `${min} atoms is not in 0..2^62`);
 }
 
 /** The withdrawal rules and capacity given (undefined: the engine's stay). */
