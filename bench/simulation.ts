@@ -11,8 +11,8 @@
 import { CRASH_SCENARIO, simulate, type SimulationConfig } from '../src/node.js';
 import { CLI_DEFAULT_ECONOMICS } from '../src/cli/simulate.js';
 
-/** The economics of the calm run with economics: the CLI's default run's. */
-const BENCH_ECONOMICS = CLI_DEFAULT_ECONOMICS;
+/** The economics of the calm run with economics: the CLI's default run's, without its withdrawal run (not measured yet). */
+const { withdrawals: _withdrawals, ...BENCH_ECONOMICS } = CLI_DEFAULT_ECONOMICS;
 
 export interface SimulationRun {
   label: string;

@@ -76,6 +76,8 @@ export interface QueuedWithdrawal {
   /** What is still owed. */
   amountQuote: bigint;
   sinceSec: bigint;
+  /** What the account has received from this request while it queued: partial payments, net of loss charges. */
+  receivedQuote: bigint;
 }
 
 /** The capacity, the gate and the queue (copies). */
@@ -217,6 +219,7 @@ export function withdrawalState(x: EngineInternals): WithdrawalState {
     queue.push({
       requestId: Number(i64(q.view, base + q.at.id)), accountId: u32(q.view, base + q.at.account),
       amountQuote: i64(q.view, base + q.at.amountQuote), sinceSec: i64(q.view, base + q.at.sinceSec),
+      receivedQuote: i64(q.view, base + q.at.paidQuote),
     });
   }
   const unlimited = periodSec === 0;

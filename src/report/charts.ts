@@ -185,15 +185,22 @@ export interface FrontierPoint {
   returnPpm: number;
   /** Their tail loss: the 95th percentile of the maximum drawdown, ppm of the peak (x). */
   tailLossPpm: number;
-  /** Share of paths on which winners were hit (ADL, haircuts, socialization): the mark's colour and size. */
+  /** Share of paths on which winners were hit (ADL, haircuts, socialization): the mark's colour and size without a withdrawal run. */
   hitProbability: number;
+  /**
+   * With a withdrawal run: the probability that a winner could not withdraw in full (shortProbabilityPpm
+   * / 10^6), the mark's colour and size instead (when every point has it).
+   */
+  shortProbability?: number;
 }
 
 /**
  * The efficiency frontier: every variant placed by the risk-takers' expected return (y, % a year)
- * against their tail loss (x, % drawdown), the mark's size and redness growing with the probability
- * that winners were hit. Each mark carries its numbers: `<circle data-variant="i" data-return-ppm
- * data-tail-loss-ppm data-hit-probability>`.
+ * against their tail loss (x, % drawdown), the mark's size and redness growing with the winners'
+ * haircut probability: with a withdrawal run, the probability that a winner could not withdraw in
+ * full; without one, the share of paths on which winners were hit. The legend says which. Each mark
+ * carries its numbers: `<circle data-variant="i" data-return-ppm data-tail-loss-ppm
+ * data-hit-probability data-mark="short|hit" [data-short-probability]>`.
  */
 export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions): string {
   const id = escapeXml(o.id);
@@ -209,12 +216,16 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions)
   };
   const xLabel = format(xs), yLabel = format(ys);
   const label = (v: number) => `${new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 }).format(v)} %`;
+  const short = points.length > 0 && points.every((p) => p.shortProbability !== undefined);
+  const markOf = (p: FrontierPoint) => (short ? p.shortProbability! : p.hitProbability);
+  const markText = short ? 'marks: P(a winner could not withdraw in full)' : 'marks: share of paths on which winners were hit';
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${id}-title ${id}-desc" id="${id}" class="chart"`
       + ` width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif" font-size="11">`,
     `<title id="${id}-title">${escapeXml(o.title)}</title>`,
-    `<desc id="${id}-desc">Each variant: the risk-takers' mean annualized return (percent, vertical) against the 95th percentile of their maximum drawdown (percent, horizontal); larger and redder marks: winners hit more often.</desc>`,
+    `<desc id="${id}-desc">Each variant: the risk-takers' mean annualized return (percent, vertical) against the 95th percentile of their maximum drawdown (percent, horizontal); larger and redder marks: ${short ? 'winners more likely to be short of what they wanted to withdraw' : 'winners hit more often'}.</desc>`,
     `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`,
+    `<text x="${left + width}" y="34" text-anchor="end" class="legend" data-mark="${short ? 'short' : 'hit'}">${escapeXml(`${markText} (larger, redder: more)`)}</text>`,
   ];
   ys.ticks.forEach((t) => parts.push(`<line x1="${left}" x2="${left + width}" y1="${px(y(t))}" y2="${px(y(t))}" stroke="${t === 0 ? COLORS.axis : COLORS.grid}"/>`,
     `<text x="${left - 6}" y="${px(y(t) + 4)}" text-anchor="end">${escapeXml(yLabel(t))}</text>`));
@@ -223,11 +234,14 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions)
   parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">return, % a year</text>`,
     `<text x="${px(left + width / 2)}" y="${HEIGHT - 6}" text-anchor="middle" class="axis-label">tail loss: p95 of the maximum drawdown, %</text>`);
   points.forEach((p, i) => {
-    const r = 4 + 8 * p.hitProbability;
-    const red = Math.round(40 + 200 * p.hitProbability), blue = Math.round(180 - 150 * p.hitProbability);
+    const m = markOf(p);
+    const r = 4 + 8 * m;
+    const red = Math.round(40 + 200 * m), blue = Math.round(180 - 150 * m);
+    const marked = short ? `winners short of what they wanted with probability ${label(m * 100)}` : `winners hit on ${label(p.hitProbability * 100)} of paths`;
     parts.push(`<circle data-variant="${i}" data-return-ppm="${p.returnPpm}" data-tail-loss-ppm="${p.tailLossPpm}" data-hit-probability="${p.hitProbability}"`
+      + ` data-mark="${short ? 'short' : 'hit'}"${short ? ` data-short-probability="${m}"` : ''}`
       + ` cx="${px(x(p.tailLossPpm / 1e4))}" cy="${px(y(p.returnPpm / 1e4))}" r="${px(r)}" fill="rgb(${red},80,${blue})" fill-opacity="0.75">`
-      + `<title>${escapeXml(`${p.name}: return ${label(p.returnPpm / 1e4)} a year, tail loss ${label(p.tailLossPpm / 1e4)}, winners hit on ${label(p.hitProbability * 100)} of paths`)}</title></circle>`,
+      + `<title>${escapeXml(`${p.name}: return ${label(p.returnPpm / 1e4)} a year, tail loss ${label(p.tailLossPpm / 1e4)}, ${marked}`)}</title></circle>`,
     `<text x="${px(x(p.tailLossPpm / 1e4) + r + 3)}" y="${px(y(p.returnPpm / 1e4) + 4)}">${escapeXml(String(i))}</text>`);
   });
   return [...parts, '</svg>'].join('');

@@ -52,6 +52,7 @@ export function renderCharts(variant: VariantReport, decimals: number, id = 'cha
     trancheChart(variant.tranches, o('tranches', 'mean loss covered by tranche')),
     liquidationChart(variant.byStep.liquidatedNotionalMean, variant.byStep.liquidatedNotional.p95, o('liquidations', 'liquidated notional per step')),
     ...(held(variant.riskTakers.stakers.startQuote) ? [fanChart(variant.byStep.stakerValue, o('stakers', 'insurance-fund stakers\' holdings'))] : []),
+    ...(variant.winners.enabled ? [fanChart(variant.byStep.queuedQuote, o('queue', 'withdrawal queue (winners waiting)'))] : []),
     ...(held(variant.riskTakers.vaultDepositors.startQuote) ? [fanChart(variant.byStep.vaultNav, o('vault', 'backstop vault NAV'))] : []),
   ].join('')}</div>`;
 }
@@ -67,22 +68,35 @@ function riskTakersSection(r: SimulationReport): string {
   const points = r.variants.map((v) => ({
     name: v.name, returnPpm: v.riskTakers.combined.annualizedReturnPpm, tailLossPpm: v.riskTakers.combined.maxDrawdown.p95Ppm,
     hitProbability: v.riskTakers.winnersHitProbability,
+    ...(v.winners.enabled ? { shortProbability: v.winners.shortProbabilityPpm / 1e6 } : {}),
   }));
+  const run = r.variants.some((v) => v.winners.enabled);
   const head = ['#', 'Variant', 'Together: return a year', 'Drawdown p95', 'Stakers: return a year', 'p5 return', 'P(loss)', 'Drawdown p95',
-    'Vault: return a year', 'p5 return', 'P(loss)', 'Drawdown p95', 'Winners hit', 'Fee revenue', 'Treasury gain'];
+    'Vault: return a year', 'p5 return', 'P(loss)', 'Drawdown p95', 'Winners hit', 'Fee revenue', 'Treasury gain',
+    ...(run ? ['Winners: taken out', 'Lost', 'P(short)', 'Wait mean (steps)', 'Wait p95', 'Wait max'] : [])];
   const rows = r.variants.map((v, i) => {
     const s = v.riskTakers.stakers, d = v.riskTakers.vaultDepositors, c = v.riskTakers.combined;
     return row([num(String(i)), `<th scope="row">${e(v.name)}</th>`, num(ppmPercent(c.annualizedReturnPpm), 'combined-return'), num(ppmPercent(c.maxDrawdown.p95Ppm), 'combined-tail'),
       num(ppmPercent(s.annualizedReturnPpm), 'stakers-return'), num(ppmPercent(s.p5ReturnPpm)),
       num(percent(s.lossProbability)), num(ppmPercent(s.maxDrawdown.p95Ppm)), num(ppmPercent(d.annualizedReturnPpm), 'vault-return'), num(ppmPercent(d.p5ReturnPpm)),
       num(percent(d.lossProbability)), num(ppmPercent(d.maxDrawdown.p95Ppm)), num(percent(v.riskTakers.winnersHitProbability), 'winners-hit'),
-      num(v.riskTakers.feeRevenueQuote), num(v.riskTakers.treasuryGainQuote)], ` data-variant="${i}"`);
+      num(v.riskTakers.feeRevenueQuote), num(v.riskTakers.treasuryGainQuote), ...(run ? winnersCells(v) : [])], ` data-variant="${i}"`);
   });
   return `<section id="risk-takers"><h2>Risk-takers and winners</h2>`
-    + `<p class="note">Returns are over the simulated horizon, annualized without compounding; the tail loss is the 95th percentile over paths of the maximum drawdown (peak to trough); winners hit: share of paths on which ADL, a haircut or a socialization covered a loss.</p>`
+    + `<p class="note">Returns are over the simulated horizon, annualized without compounding; the tail loss is the 95th percentile over paths of the maximum drawdown (peak to trough); winners hit: share of paths on which ADL, a haircut or a socialization covered a loss.`
+    + (run ? ' Winners (the withdrawal run): taken out, what they received of what they wanted; lost, what ADL and socialization took of it and what they wanted together; P(short), the probability that a winner could not withdraw in full (the frontier\'s marks); waits in steps, of the requests that left the queue.' : '')
+    + '</p>'
     + `<div class="charts">${frontierChart(points, { id: 'frontier', title: 'Efficiency frontier: stakers and vault depositors together', decimals: r.quoteDecimals })}</div>`
     + `<div class="scroll"><table id="risk-takers-table"><caption>Per variant (amounts: means per path, quote units)</caption>`
     + `<thead>${row(head.map(th))}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+}
+
+/** A variant's winners' columns: taken out, lost, P(short) (percent), waits in steps ("-" without a run). */
+function winnersCells(v: VariantReport): string[] {
+  const w = v.winners;
+  if (!w.enabled) return Array.from({ length: 6 }, () => num('-'));
+  return [num(ppmPercent(w.takenOutPpm), 'winners-taken-out'), num(ppmPercent(w.lostPpm), 'winners-lost'), num(ppmPercent(w.shortProbabilityPpm), 'winners-short'),
+    num(String(w.waitSteps.mean), 'wait-mean'), num(String(w.waitSteps.p95), 'wait-p95'), num(String(w.waitSteps.max), 'wait-max')];
 }
 
 function header(r: SimulationReport): string {
@@ -129,6 +143,10 @@ function variantSection(v: VariantReport, i: number, decimals: number): string {
     + key('Liquidated notional', v.liquidations.notionalQuote)
     + key('ADL notional', v.adl.notionalQuote)
     + key('ADL accounts', v.adl.accounts)
+    + (v.winners.enabled ? key('Winners per path (mean)', String(v.winners.winners))
+      + key('Winners wanted / received (mean)', `${v.winners.wantedQuote} / ${v.winners.receivedQuote}`)
+      + key('Loss charges withheld (mean)', v.winners.chargedQuote)
+      + key('Requests left the queue / still queued', `${v.winners.left} / ${v.winners.stillQueued}`) : '')
     + '</tbody></table>';
   const tranches = `<table class="tranches"><caption>Loss waterfall (quote units)</caption><thead>${row(['Tranche', 'Mean per path', 'Total'].map(th))}</thead><tbody>`
     + v.tranches.map((t) => row([`<th scope="row">${e(t.tranche)}</th>`, num(t.meanQuote), num(t.totalQuote)])).join('') + '</tbody></table>';

@@ -11,8 +11,9 @@ import type { LiquidationPolicy } from '../liquidation/policy.js';
 import { DEMO_POLICIES } from './venue.js';
 import { checkConfig, checkSweep, checkWaterfall } from './validate.js';
 import { ownEntry } from './shape.js';
-import type { BookModule, ImpactModel, Scenario, SimulationConfig, SimulationEconomics, SweepVariant } from './types.js';
+import type { BookModule, ImpactModel, Scenario, SimulationConfig, SimulationEconomics, SimulationWithdrawals, SweepVariant } from './types.js';
 import type { RevenueSplit } from '../economics/revenue.js';
+import type { WithdrawalCapacityConfig } from '../economics/capacity.js';
 
 /**
  * The default scenario, calm: one-minute steps (the default `stepSeconds`), 0.08 % volatility per
@@ -52,7 +53,20 @@ export interface ResolvedConfig {
 }
 
 /** The economics with their defaults (`fees` and `split` stay absent when not given: the engine's own apply). */
-export type ResolvedEconomics = Required<Omit<SimulationEconomics, 'fees' | 'split' | 'staking'>> & Pick<SimulationEconomics, 'fees' | 'split' | 'staking'>;
+export type ResolvedEconomics = Required<Omit<SimulationEconomics, 'fees' | 'split' | 'staking' | 'withdrawals'>> & Pick<SimulationEconomics, 'fees' | 'split' | 'staking'>
+  & { withdrawals?: ResolvedWithdrawals };
+
+/**
+ * The withdrawal run with its defaults (present only when the configuration has
+ * `economics.withdrawals`); the rules and the capacity stay absent when not given: the engine's apply.
+ */
+export type ResolvedWithdrawals = Required<Pick<SimulationWithdrawals, 'everySteps' | 'probabilityPpm' | 'bankRunPpm'>>
+  & Pick<SimulationWithdrawals, 'realizable' | 'transferFloorPpm' | 'capacity'>;
+
+/** Winners act every 10 steps, 1 % of accounts in calm, up to 51 % more when the funds are fully drawn. */
+export const DEFAULT_WITHDRAWALS: Required<Pick<SimulationWithdrawals, 'everySteps' | 'probabilityPpm' | 'bankRunPpm'>> = {
+  everySteps: 10, probabilityPpm: 10_000, bankRunPpm: 500_000,
+};
 
 /** Volume three times the usual on a step with liquidations; revenue through the split every 60 steps. */
 export const DEFAULT_ECONOMICS: ResolvedEconomics = { turnoverPpm: 0, crashMultiplierPpm: 3_000_000, revenueEverySteps: 60, stakedPpm: 0 };
@@ -80,8 +94,13 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     policy: typeof config.policy === 'object' ? config.policy : ownEntry(DEMO_POLICIES, config.policy ?? 'buffered')!,
     waterfall: waterfallOf(config.waterfall ?? 'exchange'),
     insuranceFundQuote: config.insuranceFundQuote ?? '20000000', vaultQuote: config.vaultQuote ?? '20000000', skip: config.skip ?? true,
-    economics: { ...DEFAULT_ECONOMICS, ...(config.economics ?? {}) },
+    economics: resolveEconomics(config.economics),
   };
+}
+
+function resolveEconomics(e: SimulationEconomics = {}): ResolvedEconomics {
+  const { withdrawals, ...rest } = e;
+  return { ...DEFAULT_ECONOMICS, ...rest, ...(withdrawals !== undefined ? { withdrawals: { ...DEFAULT_WITHDRAWALS, ...withdrawals } } : {}) };
 }
 
 /**
@@ -130,6 +149,8 @@ export function expandSweep(config: SimulationConfig = {}): { name: string; vari
   if (sweep.waterfall?.length) axes.push(['waterfall', sweep.waterfall]);
   if (sweep.revenueSplit?.length) axes.push(['revenueSplit', sweep.revenueSplit]);
   if (sweep.stakingMaxAprPpm?.length) axes.push(['stakingMaxAprPpm', sweep.stakingMaxAprPpm]);
+  if (sweep.realizable?.length) axes.push(['realizable', sweep.realizable]);
+  if (sweep.withdrawalCapacity?.length) axes.push(['withdrawalCapacity', sweep.withdrawalCapacity]);
   let variants: SweepVariant[] = [{}];
   for (const [key, values] of axes) variants = variants.flatMap((v) => values.map((x) => ({ ...v, [key]: x })));
   return variants.map((variant) => ({ name: variantName(variant), variant }));
@@ -143,7 +164,30 @@ function variantName(v: SweepVariant): string {
   if (v.waterfall !== undefined) parts.push(`waterfall ${typeof v.waterfall === 'string' ? v.waterfall : 'custom'}`);
   if (v.revenueSplit !== undefined) parts.push(`split ${splitName(v.revenueSplit)}`);
   if (v.stakingMaxAprPpm !== undefined) parts.push(`APR cap ${v.stakingMaxAprPpm / 10_000} %`);
+  if (v.realizable !== undefined) parts.push(`realizable ${v.realizable}`);
+  if (v.withdrawalCapacity !== undefined) parts.push(`capacity ${capacityName(v.withdrawalCapacity)}`);
   return parts.length ? parts.join(', ') : 'base';
+}
+
+/**
+ * A capacity's short name: "unlimited" (null, or a period of 0), else its share of total value and
+ * its minimum over its period ("1 % / 1h", "1 % min 5000 / 1h"), with a gate and the loss charge
+ * when set ("..., gate 10m, loss charge").
+ */
+export function capacityName(c: WithdrawalCapacityConfig | null): string {
+  if (c === null || c.periodSec === 0) return 'unlimited';
+  const min = c.minQuote !== undefined && c.minQuote !== 0 && c.minQuote !== 0n && c.minQuote !== '0' ? `min ${String(c.minQuote)}` : '';
+  const share = `${(c.ppmOfTotal ?? 0) / 10_000} %`;
+  const parts = [`${[share, min].filter(Boolean).join(' ')} / ${duration(c.periodSec)}`];
+  if (c.gateSec) parts.push(`gate ${duration(c.gateSec)}`);
+  if (c.lossCharge) parts.push('loss charge');
+  return parts.join(', ');
+}
+
+/** Seconds as the largest whole unit: 86400 -> "1d", 3600 -> "1h", 90 -> "90s". */
+function duration(sec: number): string {
+  for (const [unit, n] of [['d', 86_400], ['h', 3_600], ['m', 60]] as const) if (sec % n === 0) return `${sec / n}${unit}`;
+  return `${sec}s`;
 }
 
 /** A split's short name: each row's non-zero shares in percent ("fees fund 50/stakers 50"). */

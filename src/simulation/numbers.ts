@@ -16,3 +16,12 @@ export function nearestRank(sorted: readonly bigint[], pct: number): bigint {
   const rank = Math.max(1, Math.ceil((pct * sorted.length) / 100));
   return sorted[rank - 1]!;
 }
+
+/**
+ * The 1-based rank of the nearest-rank percentile `pct` among `n` > 0 values, max(1, ceil(pct * n /
+ * 100)), as `nearestRank` takes it; for counts too many to list (a histogram's).
+ */
+export function nearestRankOf(n: bigint, pct: number): bigint {
+  const r = (BigInt(pct) * n + 99n) / 100n;
+  return r < 1n ? 1n : r;
+}

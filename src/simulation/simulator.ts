@@ -17,6 +17,8 @@ import { checkMarketLists, expandSweep, resolveConfig, variantWaterfall, type Re
 import { setUpLossAbsorbers } from './venue.js';
 import { i64, u32, u64 } from '../abi/records.js';
 import { correlationMatrix, perMarket, replayPath, shockGridPath } from './scenarios.js';
+import type { RealizableRule } from '../economics/withdrawals.js';
+import type { WithdrawalCapacityConfig } from '../economics/capacity.js';
 import { STEP_METRICS, type PathResult, type SimulationConfig, type SweepVariant } from './types.js';
 
 /** What a book module (`book: { module }`) exports. */
@@ -108,6 +110,11 @@ export class Simulator {
     stagePolicy(raw, policy, false);
     for (const v of variants) if (v.variant.waterfall !== undefined || v.variant.adlRanking !== undefined) checkWaterfallConfig(raw, variantWaterfall(config.waterfall, v.variant), d);
     checkWaterfallConfig(raw, config.waterfall, d);
+    // The withdrawal capacities' minimums in the engine's atoms, in the engine's range (their shape
+    // was checked with the configuration), so that setting them below cannot be refused.
+    const run = config.economics.withdrawals;
+    if (run?.capacity) capacityMinimum(run.capacity, d, 'economics.withdrawals.capacity.minQuote', -1);
+    variants.forEach((v, i) => { if (v.variant.withdrawalCapacity) capacityMinimum(v.variant.withdrawalCapacity, d, 'sweep.withdrawalCapacity.minQuote', i); });
     // The book must check (a group whose sums leave range: Overflow), summed without writing results;
     // and the simulation area must fit: it is made as large as the preparation below needs (memory
     // grows, if it must, only once nothing else can be refused), so that preparing cannot fail.
@@ -117,11 +124,14 @@ export class Simulator {
     // the book; a group their moves took out of range would make the check after them refuse.)
     stagePolicy(raw, policy, true);
     engine.setWaterfall(config.waterfall);
-    // The economics: every market's fees (when the configuration gives them) and the split.
+    // The economics: every market's fees (when the configuration gives them), the split, staking and
+    // the withdrawal run's rules and capacity. They stay the engine's (as its waterfall does); a
+    // variant's own are set after each restore, and the next restore puts these back.
     const { fees, split, staking } = config.economics;
     if (fees) for (let m = 0; m < engine.marketCount; m++) engine.setMarketFees(m, fees);
     if (split) engine.setRevenueSplit(split);
     if (staking) engine.setStaking(staking);
+    if (run) applyWithdrawals(engine, run.realizable, run.transferFloorPpm, run.capacity);
     let settledGroups = 0;
     if (settle) {
       // Paths start from a settled book: what is liquidatable at the start is liquidated first.
@@ -160,6 +170,10 @@ export class Simulator {
       this.engine.setWaterfall(variantWaterfall(this.config.waterfall, variant));
       if (variant.revenueSplit !== undefined) this.engine.setRevenueSplit(variant.revenueSplit);
       if (variant.stakingMaxAprPpm !== undefined) this.engine.setStaking({ maxAprPpm: variant.stakingMaxAprPpm });
+      applyWithdrawals(this.engine, variant.realizable, undefined, variant.withdrawalCapacity);
+      // The path's index orders who acts first in the withdrawal run (the same on every variant).
+      const { view: h, at } = raw.record('SimHeader');
+      h.setUint32(at.path, path, true);
       raw.simRunPath(this.config.skip);
       out.push(this.readPath(path, v));
     }
@@ -180,6 +194,11 @@ export class Simulator {
       cover2Quote: i64(h, at.cover2Quote),
       fundExhausted: u32(h, at.fundExhausted) !== 0,
       start: { stakerValueQuote: i64(h, at.startStakerValue), vaultNavQuote: i64(h, at.startVaultNav), treasuryQuote: i64(h, at.startTreasury) },
+      withdrawals: {
+        winners: Number(u64(h, at.winners)), wantedQuote: i64(h, at.wantedQuote), receivedQuote: i64(h, at.receivedQuote),
+        shortWinners: Number(u64(h, at.shortWinners)), queuedRequests: Number(u64(h, at.queuedRequests)), stillQueued: Number(u64(h, at.stillQueued)),
+        chargedQuote: i64(h, at.chargedQuote),
+      },
       accountsChecked: Number(u64(h, at.accountsChecked)),
       positionSteps: this.positions * steps,
     };
@@ -291,6 +310,11 @@ function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig, input
   h.setUint32(at.crashMultiplierPpm, e.crashMultiplierPpm, true);
   h.setUint32(at.revenueEverySteps, e.revenueEverySteps, true);
   h.setUint32(at.stakedPpm, e.stakedPpm, true);
+  // The withdrawal run (every 0: none); the path's index is written before each path.
+  h.setUint32(at.withdrawEverySteps, e.withdrawals?.everySteps ?? 0, true);
+  h.setUint32(at.withdrawPpm, e.withdrawals?.probabilityPpm ?? 0, true);
+  h.setUint32(at.bankRunPpm, e.withdrawals?.bankRunPpm ?? 0, true);
+  h.setUint32(at.path, 0, true);
   raw.simArray(BigInt64Array, 'Funding', 0, m).set(inputs.fundingPpm.map(BigInt));
   if (s.kind !== 'monteCarlo') return;
   // Monte Carlo: fractions as f64 log-return units.
@@ -304,6 +328,20 @@ function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig, input
     raw.simArray(Float64Array, 'Factor', 0, m * m).set(inputs.correlation);
     raw.simFactor();
   }
+}
+
+/** A capacity's minimum in atoms: 0..2^62 (setWithdrawalCapacity's range), else InvalidScenario naming `field` (row: the variant). */
+function capacityMinimum(c: WithdrawalCapacityConfig, decimals: number, field: string, row: number): void {
+  const min = atomsOf(c.minQuote ?? 0n, decimals, field, row);
+  if (min < 0n || min > 1n << 62n) throw inputError('InvalidScenario', field, row, `${min} atoms is not in 0..2^62`);
+}
+
+/** The withdrawal rules and capacity given (undefined: the engine's stay). */
+function applyWithdrawals(engine: RiskEngine, realizable: RealizableRule | undefined, transferFloorPpm: number | undefined, capacity: WithdrawalCapacityConfig | null | undefined): void {
+  if (realizable !== undefined || transferFloorPpm !== undefined) {
+    engine.setWithdrawalRules({ ...(realizable !== undefined ? { realizable } : {}), ...(transferFloorPpm !== undefined ? { transferFloorPpm } : {}) });
+  }
+  if (capacity !== undefined) engine.setWithdrawalCapacity(capacity);
 }
 
 /** Open positions of the book: cross positions of active accounts plus isolated rows. */

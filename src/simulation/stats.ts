@@ -14,9 +14,10 @@ import { formatAtoms, MAX_DECIMALS } from '../atoms.js';
 import { describeValue, inputError, RiskCoreError } from '../errors.js';
 import { resolveConfig } from './config.js';
 import { riskTakers } from './risk-takers.js';
+import { winners } from './winners.js';
 import { ascending, floorDiv, nearestRank } from './numbers.js';
 import {
-  STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
+  HISTOGRAM_METRICS, STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
   type SimulationConfig, type SimulationReport, type StepMetric, type SweepVariant, type VariantReport,
 } from './types.js';
 
@@ -59,6 +60,9 @@ export function serializePathResult(r: PathResult): SerializedPathResult {
     cover2Quote: String(r.cover2Quote),
     fundExhausted: r.fundExhausted,
     start: { stakerValueQuote: String(r.start.stakerValueQuote), vaultNavQuote: String(r.start.vaultNavQuote), treasuryQuote: String(r.start.treasuryQuote) },
+    withdrawals: {
+      ...r.withdrawals, wantedQuote: String(r.withdrawals.wantedQuote), receivedQuote: String(r.withdrawals.receivedQuote), chargedQuote: String(r.withdrawals.chargedQuote),
+    },
     accountsChecked: r.accountsChecked,
     positionSteps: r.positionSteps,
   };
@@ -78,6 +82,15 @@ export function deserializePathResult(s: SerializedPathResult): PathResult {
       stakerValueQuote: parseAtoms(s.start.stakerValueQuote, 'start.stakerValueQuote', s),
       vaultNavQuote: parseAtoms(s.start.vaultNavQuote, 'start.vaultNavQuote', s),
       treasuryQuote: parseAtoms(s.start.treasuryQuote, 'start.treasuryQuote', s),
+    },
+    withdrawals: {
+      winners: s.withdrawals.winners,
+      wantedQuote: parseAtoms(s.withdrawals.wantedQuote, 'withdrawals.wantedQuote', s),
+      receivedQuote: parseAtoms(s.withdrawals.receivedQuote, 'withdrawals.receivedQuote', s),
+      shortWinners: s.withdrawals.shortWinners,
+      queuedRequests: s.withdrawals.queuedRequests,
+      stillQueued: s.withdrawals.stillQueued,
+      chargedQuote: parseAtoms(s.withdrawals.chargedQuote, 'withdrawals.chargedQuote', s),
     },
     accountsChecked: s.accountsChecked,
     positionSteps: s.positionSteps,
@@ -201,6 +214,9 @@ function checkReportInput(input: unknown): ReportInput {
     if (typeof r.fundExhausted !== 'boolean') shardError('results.fundExhausted', `${describeValue(r.fundExhausted)} is not true or false`, i);
     const start = record(r.start, 'results.start', START_KEYS, i);
     for (const key of START_KEYS) if (typeof start[key] !== 'bigint') shardError(`results.start.${key}`, `${describeValue(start[key])} is not a bigint of atoms`, i);
+    const w = record(r.withdrawals, 'results.withdrawals', WITHDRAWAL_KEYS, i);
+    for (const key of WITHDRAWAL_AMOUNTS) if (typeof w[key] !== 'bigint') shardError(`results.withdrawals.${key}`, `${describeValue(w[key])} is not a bigint of atoms`, i);
+    for (const key of WITHDRAWAL_COUNTS) count(w[key], `results.withdrawals.${key}`, 0, Number.MAX_SAFE_INTEGER, i);
     count(r.accountsChecked, 'results.accountsChecked', 0, Number.MAX_SAFE_INTEGER, i);
     count(r.positionSteps, 'results.positionSteps', 0, Number.MAX_SAFE_INTEGER, i);
   });
@@ -216,6 +232,7 @@ function checkReportInput(input: unknown): ReportInput {
 export function buildReport(input: ReportInput): SimulationReport {
   checkReportInput(input);
   const { quoteDecimals: decimals, steps } = input;
+  const run = resolveConfig(input.config);
   const results = [...input.results].sort(byVariantThenPath);
   const perVariant: PathResult[][] = input.variants.map(() => []);
   results.forEach((r, i) => {
@@ -231,7 +248,7 @@ export function buildReport(input: ReportInput): SimulationReport {
     paths: new Set(results.map((r) => r.path)).size,
     steps,
     quoteDecimals: decimals,
-    variants: input.variants.map((v, i) => variantReport(v, perVariant[i]!, decimals, steps, steps * resolveConfig(input.config).stepSeconds)),
+    variants: input.variants.map((v, i) => variantReport(v, perVariant[i]!, decimals, steps, steps * run.stepSeconds, run.economics.withdrawals !== undefined)),
     work: {
       accountsChecked: results.reduce((a, r) => a + r.accountsChecked, 0),
       positionSteps: results.reduce((a, r) => a + r.positionSteps, 0),
@@ -241,11 +258,15 @@ export function buildReport(input: ReportInput): SimulationReport {
 }
 
 /** One variant's report from its results, sorted by path. */
-function variantReport(named: NamedVariant, results: readonly PathResult[], decimals: number, steps: number, horizonSec: number): VariantReport {
+function variantReport(named: NamedVariant, results: readonly PathResult[], decimals: number, steps: number, horizonSec: number, withdrawalRun: boolean): VariantReport {
   const paths = results.length;
   const f = (v: bigint) => formatAtoms(v, decimals);
   const meanOf = (total: bigint) => (paths === 0 ? '0' : f(floorDiv(total, BigInt(paths))));
-  const series = (m: StepMetric) => results.map((r) => r.metrics[M[m]]!);
+  // Per-step series only: a histogram (queueWaits) has rows of steps waited, not steps (winners.ts reads it).
+  const series = (m: StepMetric) => {
+    if (HISTOGRAM_METRICS.includes(m)) throw new Error(`${m} is a histogram, not a series by step`);
+    return results.map((r) => r.metrics[M[m]]!);
+  };
   const pathTotals = (m: StepMetric) => series(m).map(sum);
   const total = (m: StepMetric) => sum(pathTotals(m));
   const stepMeans = (m: StepMetric) => {
@@ -278,10 +299,12 @@ function variantReport(named: NamedVariant, results: readonly PathResult[], deci
     adl: { notionalQuote: f(total('adlNotionalQuote')), accounts: String(total('adlAccounts')) },
     tranches: tranches.map((t) => ({ tranche: t.tranche, meanQuote: meanOf(t.totalAtoms), totalQuote: f(t.totalAtoms) })),
     riskTakers: riskTakers(results, horizonSec, decimals),
+    winners: winners(results, withdrawalRun, decimals),
     byStep: {
       insuranceFund: fan(series('insuranceFundQuote'), decimals, steps),
       stakerValue: fan(series('stakerValueQuote'), decimals, steps),
       vaultNav: fan(series('vaultNavQuote'), decimals, steps),
+      queuedQuote: fan(series('queuedQuote'), decimals, steps),
       liquidatedNotionalMean: stepMeans('closedNotionalQuote'),
       liquidatedNotional: fan(series('closedNotionalQuote'), decimals, steps),
       deficitMean: stepMeans('deficitQuote'),
@@ -302,6 +325,10 @@ export interface MergeOptions {
 
 const range = (from: number, to: number) => `[${from}, ${to})`;
 
+const VARIANT_KEYS = Object.keys({
+  insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1, realizable: 1, withdrawalCapacity: 1,
+} satisfies Record<keyof SweepVariant, 1>);
+
 function checkMergeOptions(options: unknown, shards: number): void {
   const o = record(options, 'options', ['paths', 'complete', 'names']);
   if (o.paths !== undefined) count(o.paths, 'options.paths', 1, Number.MAX_SAFE_INTEGER);
@@ -319,8 +346,13 @@ const SHARD_KEYS = Object.keys({
   format: 1, version: 1, configHash: 1, config: 1, variants: 1, pathFrom: 1, pathTo: 1, quoteDecimals: 1, results: 1, elapsedMs: 1,
 } satisfies Record<keyof ShardResult, 1>);
 const RESULT_KEYS = Object.keys({
-  path: 1, variant: 1, metrics: 1, prefundedQuote: 1, cover1Quote: 1, cover2Quote: 1, fundExhausted: 1, start: 1, accountsChecked: 1, positionSteps: 1,
+  path: 1, variant: 1, metrics: 1, prefundedQuote: 1, cover1Quote: 1, cover2Quote: 1, fundExhausted: 1, start: 1, withdrawals: 1, accountsChecked: 1, positionSteps: 1,
 } satisfies Record<keyof SerializedPathResult, 1>);
+const WITHDRAWAL_AMOUNTS = ['wantedQuote', 'receivedQuote', 'chargedQuote'] as const;
+const WITHDRAWAL_COUNTS = ['winners', 'shortWinners', 'queuedRequests', 'stillQueued'] as const;
+const WITHDRAWAL_KEYS = Object.keys({
+  winners: 1, wantedQuote: 1, receivedQuote: 1, shortWinners: 1, queuedRequests: 1, stillQueued: 1, chargedQuote: 1,
+} satisfies Record<keyof PathResult['withdrawals'], 1>);
 const START_KEYS = Object.keys({ stakerValueQuote: 1, vaultNavQuote: 1, treasuryQuote: 1 } satisfies Record<keyof PathResult['start'], 1>) as (keyof PathResult['start'])[];
 
 function record(value: unknown, field: string, keys: readonly string[], row = -1): Record<string, unknown> {
@@ -360,7 +392,7 @@ export function checkShard(value: unknown): ShardResult {
   variants.forEach((v, i) => {
     const named = record(v, 'variants', ['name', 'variant'], i);
     if (typeof named.name !== 'string') shardError('variants.name', 'a string', i);
-    record(named.variant, 'variants.variant', ['insuranceFundQuote', 'marginScalePpm', 'adlRanking', 'waterfall', 'revenueSplit', 'stakingMaxAprPpm'], i);
+    record(named.variant, 'variants.variant', VARIANT_KEYS, i);
   });
   const from = count(s.pathFrom, 'pathFrom', 0, resolved.paths - 1);
   const to = count(s.pathTo, 'pathTo', from + 1, resolved.paths);
@@ -382,6 +414,9 @@ export function checkShard(value: unknown): ShardResult {
     if (typeof r.fundExhausted !== 'boolean') shardError('results.fundExhausted', `${JSON.stringify(r.fundExhausted)} is not true or false`, i);
     const start = record(r.start, 'results.start', START_KEYS, i);
     for (const key of START_KEYS) atomsText(start[key], `results.start.${key}`, i);
+    const w = record(r.withdrawals, 'results.withdrawals', WITHDRAWAL_KEYS, i);
+    for (const key of WITHDRAWAL_AMOUNTS) atomsText(w[key], `results.withdrawals.${key}`, i);
+    for (const key of WITHDRAWAL_COUNTS) count(w[key], `results.withdrawals.${key}`, 0, Number.MAX_SAFE_INTEGER, i);
     count(r.accountsChecked, 'results.accountsChecked', 0, Number.MAX_SAFE_INTEGER, i);
     count(r.positionSteps, 'results.positionSteps', 0, Number.MAX_SAFE_INTEGER, i);
   });

@@ -11,6 +11,8 @@ import type { AdlRankingName, WaterfallConfig } from '../waterfall/config.js';
 import type { BookShape } from '../synth.js';
 import type { RevenueSplit } from '../economics/revenue.js';
 import type { StakingConfig } from '../economics/staking.js';
+import type { RealizableRule } from '../economics/withdrawals.js';
+import type { WithdrawalCapacityConfig } from '../economics/capacity.js';
 
 /**
  * Monte Carlo: geometric Brownian motion with jumps, per market and step,
@@ -94,6 +96,27 @@ export interface SimulationEconomics {
   stakedPpm?: number;
   /** Staking parameters (settle period, APR cap, stakers' factor, settle fraction, cooldown); absent keys keep the engine's. */
   staking?: Partial<StakingConfig>;
+  /** The winners' withdrawal run (docs/SIMULATION.md, "Winners' withdrawals"); absent: no run. */
+  withdrawals?: SimulationWithdrawals;
+}
+
+/**
+ * The winners' withdrawal run: every `everySteps` steps accounts whose turn came withdraw their
+ * gains through the engine's withdrawal rules and capacity, more of them as the funds drain.
+ */
+export interface SimulationWithdrawals {
+  /** Winners act, and the queue is served, every this many steps (default 10). */
+  everySteps?: number;
+  /** An account's chance to act on such a step in calm, ppm (default 10,000: 1 %). */
+  probabilityPpm?: number;
+  /** Added to that chance when the funds are fully drawn, in proportion to the drawdown, ppm (default 500,000). */
+  bankRunPpm?: number;
+  /** The withdrawal rules' realizable PnL (`setWithdrawalRules`; default: the engine's). */
+  realizable?: RealizableRule;
+  /** The withdrawal rules' transfer floor, ppm of the cross notional (default: the engine's). */
+  transferFloorPpm?: number;
+  /** The venue's withdrawal capacity (`setWithdrawalCapacity`; null: unlimited; default: the engine's). */
+  capacity?: WithdrawalCapacityConfig | null;
 }
 
 /** One variant of a sweep: what differs from the base configuration. */
@@ -108,6 +131,10 @@ export interface SweepVariant {
   revenueSplit?: RevenueSplit;
   /** The stakers' APR cap of the variant, ppm. */
   stakingMaxAprPpm?: number;
+  /** The withdrawal rules' realizable PnL of the variant (over `economics.withdrawals`). */
+  realizable?: RealizableRule;
+  /** The withdrawal capacity of the variant (null: unlimited; over `economics.withdrawals`). */
+  withdrawalCapacity?: WithdrawalCapacityConfig | null;
 }
 
 /** A grid: the cartesian product of the lists given, every variant run on the same paths. */
@@ -118,6 +145,10 @@ export interface Sweep {
   waterfall?: readonly string[];
   revenueSplit?: readonly RevenueSplit[];
   stakingMaxAprPpm?: readonly number[];
+  /** Realizable rules (needs `economics.withdrawals`). */
+  realizable?: readonly RealizableRule[];
+  /** Withdrawal capacities, null for unlimited (needs `economics.withdrawals`). */
+  withdrawalCapacity?: readonly (WithdrawalCapacityConfig | null)[];
 }
 
 /**
@@ -166,12 +197,34 @@ export const STEP_METRICS = [
   'withdrawnQuote', 'queuedQuote', 'queueWaits',
 ] as const;
 export type StepMetric = (typeof STEP_METRICS)[number];
+/**
+ * Metrics that are not a series over steps: `queueWaits` is a histogram whose row w counts the
+ * path's requests that left the withdrawal queue w steps after they were made. Per-step views
+ * (fans, means by step) leave them out.
+ */
+export const HISTOGRAM_METRICS: readonly StepMetric[] = ['queueWaits'];
+
+/** What the withdrawal run did on one path (all 0 without a run). */
+export interface PathWithdrawals {
+  /** Accounts whose turn came with a gain they could take out. */
+  winners: number;
+  /** What those winners wanted (their gain that margin lets them take out), and what they received (net of loss charges). */
+  wantedQuote: bigint;
+  receivedQuote: bigint;
+  /** Winners who received less than they wanted by the path's end. */
+  shortWinners: number;
+  /** Requests that queued, and those still queued at the path's end. */
+  queuedRequests: number;
+  stillQueued: number;
+  /** Loss charges withheld from the winners' payments. */
+  chargedQuote: bigint;
+}
 
 /** What one path of one variant measured. */
 export interface PathResult {
   path: number;
   variant: number;
-  /** metrics[k][t]: metric STEP_METRICS[k] at step t (0-based). */
+  /** metrics[k][t]: metric STEP_METRICS[k] at step t (0-based); for `queueWaits`, row t of its histogram. */
   metrics: bigint[][];
   /** Prefunded resources at the start: insurance funds + vault NAV + default fund + operator capital. */
   prefundedQuote: bigint;
@@ -182,6 +235,8 @@ export interface PathResult {
   fundExhausted: boolean;
   /** At the path's start: the stakers' holdings, the vault's NAV, the treasury. */
   start: { stakerValueQuote: bigint; vaultNavQuote: bigint; treasuryQuote: bigint };
+  /** The winners' withdrawal run on this path (zeros when it is off). */
+  withdrawals: PathWithdrawals;
   /** Work, not results: account checks done and position-steps covered (with or without skipping). */
   accountsChecked: number;
   positionSteps: number;
@@ -212,6 +267,7 @@ export interface SerializedPathResult {
   cover2Quote: string;
   fundExhausted: boolean;
   start: { stakerValueQuote: string; vaultNavQuote: string; treasuryQuote: string };
+  withdrawals: { winners: number; wantedQuote: string; receivedQuote: string; shortWinners: number; queuedRequests: number; stillQueued: number; chargedQuote: string };
   accountsChecked: number;
   positionSteps: number;
 }
@@ -261,6 +317,28 @@ export interface RiskTakersReport {
   winnersHitProbability: number;
 }
 
+/** What winners could take out (docs/SIMULATION.md, "Winners' withdrawals", "Per variant"). */
+export interface WinnersReport {
+  /** Whether the withdrawal run was on (`economics.withdrawals`); off, every figure is 0. */
+  enabled: boolean;
+  /** floor(sum received * 10^6 / sum wanted) over all paths (0 when nothing was wanted). */
+  takenOutPpm: number;
+  /** floor(L * 10^6 / (L + sum wanted)), L what ADL and socialization took (coveredAdl + socializedQuote). */
+  lostPpm: number;
+  /** floor(sum shortWinners * 10^6 / sum winners): the probability that a winner could not withdraw in full. */
+  shortProbabilityPpm: number;
+  /** Steps requests waited in the queue, over the requests that left it: floor mean, nearest-rank p95, max. */
+  waitSteps: { mean: number; p95: number; max: number };
+  /** Requests that left the queue (paid or cut), and those still queued at the paths' ends (sums over paths). */
+  left: number;
+  stillQueued: number;
+  /** Means per path (rounded down): winners (a count), and what they wanted, received and were charged (quote units). */
+  winners: number;
+  wantedQuote: string;
+  receivedQuote: string;
+  chargedQuote: string;
+}
+
 export interface VariantReport {
   name: string;
   variant: SweepVariant;
@@ -283,11 +361,15 @@ export interface VariantReport {
   tranches: { tranche: string; meanQuote: string; totalQuote: string }[];
   /** What the stakers and the vault's depositors made, and how often winners were hit. */
   riskTakers: RiskTakersReport;
+  /** What winners could withdraw. */
+  winners: WinnersReport;
   byStep: {
     insuranceFund: Fan;
     /** The stakers' holdings and the vault's NAV at each step's end. */
     stakerValue: Fan;
     vaultNav: Fan;
+    /** The withdrawal queue's total at each step's end. */
+    queuedQuote: Fan;
     /** Mean over paths of the notional closed by liquidations at each step. */
     liquidatedNotionalMean: string[];
     liquidatedNotional: Fan;

@@ -21,10 +21,12 @@ import { ADL_RANKINGS, STEP_RANKINGS } from '../abi/codes.js';
 import { WATERFALL_PRESETS, type TrancheKind, type WaterfallConfig } from '../waterfall/config.js';
 import type { LiquidationPolicy } from '../liquidation/policy.js';
 import type { StakingConfig } from '../economics/staking.js';
+import { MAX_CAPACITY_SEC, type WithdrawalCapacityConfig } from '../economics/capacity.js';
+import { REALIZABLE_RULES } from '../economics/withdrawals.js';
 import { DESTINATIONS, REVENUE_SOURCES } from '../economics/flows.js';
 import type { BookShape } from '../synth.js';
 import { DEMO_POLICIES } from './venue.js';
-import type { ImpactModel, MonteCarloScenario, ReplayScenario, Scenario, ShockGridScenario, SimulationConfig, SimulationEconomics, Sweep } from './types.js';
+import type { ImpactModel, MonteCarloScenario, ReplayScenario, Scenario, ShockGridScenario, SimulationConfig, SimulationEconomics, SimulationWithdrawals, Sweep } from './types.js';
 
 /** A non-negative amount in quote units as a decimal string ("20000000", "1500.5"). */
 export function amount(value: unknown, field: string, row = -1): string {
@@ -77,15 +79,21 @@ export function checkConfig(config: unknown): asserts config is SimulationConfig
   if (has('sweep')) checkSweep(c.sweep);
   if (has('skip')) bool(c.skip, 'skip');
   if (has('economics')) checkEconomics(c.economics);
+  // The sweep's withdrawal axes vary the withdrawal run: without one they would change nothing.
+  const sweep = c.sweep as Sweep | undefined, run = (c.economics as SimulationEconomics | undefined)?.withdrawals;
+  for (const axis of ['realizable', 'withdrawalCapacity'] as const) {
+    if (sweep?.[axis] !== undefined && run === undefined) bad(`sweep.${axis}`, 'varies the withdrawal run: economics.withdrawals is needed');
+  }
 }
 
 const ECONOMICS_RANGES = {
   turnoverPpm: [0, 1_000_000_000], crashMultiplierPpm: [0, 1_000_000_000], revenueEverySteps: [0, 100_000], stakedPpm: [0, 1_000_000],
-} satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split' | 'staking'>, [number, number]>;
+} satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split' | 'staking' | 'withdrawals'>, [number, number]>;
 
-/** The economics: fees, volume, the split, the stakers' share. */
+/** The economics: fees, volume, the split, the stakers' share, the withdrawal run. */
 function checkEconomics(value: unknown): void {
-  const e = object(value, 'economics', [...Object.keys(ECONOMICS_RANGES), 'fees', 'split', 'staking']);
+  const e = object(value, 'economics', [...Object.keys(ECONOMICS_RANGES), 'fees', 'split', 'staking', 'withdrawals']);
+  if (e.withdrawals !== undefined) checkWithdrawals(e.withdrawals);
   for (const [key, [min, max]] of Object.entries(ECONOMICS_RANGES)) if (e[key] !== undefined) int(e[key], `economics.${key}`, min, max);
   if (e.fees !== undefined) {
     const f = object(e.fees, 'economics.fees', ['makerPpm', 'takerPpm']);
@@ -97,6 +105,31 @@ function checkEconomics(value: unknown): void {
     const k = object(e.staking, 'economics.staking', Object.keys(STAKING_RANGES));
     for (const [key, [min, max]] of Object.entries(STAKING_RANGES)) if (k[key] !== undefined) int(k[key], `economics.staking.${key}`, min, max);
   }
+}
+
+const WITHDRAWAL_RANGES = {
+  everySteps: [1, 100_000], probabilityPpm: [0, 1_000_000], bankRunPpm: [0, 1_000_000], transferFloorPpm: [0, 1_000_000],
+} satisfies Record<keyof Omit<SimulationWithdrawals, 'realizable' | 'capacity'>, [number, number]>;
+
+/** The withdrawal run: its schedule and chances, the withdrawal rules, the capacity. */
+function checkWithdrawals(value: unknown): void {
+  const w = object(value, 'economics.withdrawals', [...Object.keys(WITHDRAWAL_RANGES), 'realizable', 'capacity']);
+  for (const [key, [min, max]] of Object.entries(WITHDRAWAL_RANGES)) if (w[key] !== undefined) int(w[key], `economics.withdrawals.${key}`, min, max);
+  if (w.realizable !== undefined) oneOf(w.realizable, 'economics.withdrawals.realizable', REALIZABLE_RULES);
+  if (w.capacity !== undefined) checkCapacity(w.capacity, 'economics.withdrawals.capacity');
+}
+
+const CAPACITY_KEYS = Object.keys({ periodSec: 1, minQuote: 1, ppmOfTotal: 1, gateSec: 1, lossCharge: 1 } satisfies Record<keyof WithdrawalCapacityConfig, 1>);
+
+/** A withdrawal capacity (`setWithdrawalCapacity`'s ranges), or null: unlimited (`field`, row: the sweep's item). */
+export function checkCapacity(value: unknown, field: string, row = -1): void {
+  if (value === null) return;
+  const c = object(value, field, CAPACITY_KEYS, row, 'a withdrawal capacity or null');
+  int(c.periodSec, `${field}.periodSec`, 0, MAX_CAPACITY_SEC, row);
+  if (c.minQuote !== undefined) atoms(c.minQuote, `${field}.minQuote`, row);
+  if (c.ppmOfTotal !== undefined) int(c.ppmOfTotal, `${field}.ppmOfTotal`, 0, 1_000_000, row);
+  if (c.gateSec !== undefined) int(c.gateSec, `${field}.gateSec`, 0, MAX_CAPACITY_SEC, row);
+  if (c.lossCharge !== undefined) bool(c.lossCharge, `${field}.lossCharge`, row);
 }
 
 /** The staking parameters' ranges (the engine's, src/economics/staking.ts). */
@@ -291,7 +324,9 @@ function checkTranche(value: unknown, path: string, j: number, rankingFunction: 
   }
 }
 
-const SWEEP_KEYS = Object.keys({ insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1 } satisfies Record<keyof Sweep, 1>);
+const SWEEP_KEYS = Object.keys({
+  insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1, realizable: 1, withdrawalCapacity: 1,
+} satisfies Record<keyof Sweep, 1>);
 
 /** The sweep: each axis a list (row: the item). */
 export function checkSweep(value: unknown): void {
@@ -302,4 +337,6 @@ export function checkSweep(value: unknown): void {
   if (s.waterfall !== undefined) list(s.waterfall, 'sweep.waterfall').forEach((v, i) => checkWaterfall(v, 'sweep.waterfall', i));
   if (s.revenueSplit !== undefined) list(s.revenueSplit, 'sweep.revenueSplit').forEach((v, i) => checkSplit(v, 'sweep.revenueSplit', i));
   if (s.stakingMaxAprPpm !== undefined) list(s.stakingMaxAprPpm, 'sweep.stakingMaxAprPpm').forEach((v, i) => int(v, 'sweep.stakingMaxAprPpm', 0, 1_000_000_000, i));
+  if (s.realizable !== undefined) list(s.realizable, 'sweep.realizable').forEach((v, i) => oneOf(v, 'sweep.realizable', REALIZABLE_RULES, i));
+  if (s.withdrawalCapacity !== undefined) list(s.withdrawalCapacity, 'sweep.withdrawalCapacity').forEach((v, i) => checkCapacity(v, 'sweep.withdrawalCapacity', i));
 }

@@ -24,9 +24,15 @@ import { STEP_METRICS, type PathResult, type SimulationReport, type StepMetric }
 //   (variant 1: all 40 from the fund). Fractions of atoms (x.25) keep the means' rounding visible.
 //   Stakers hold 800 at the start and 800 + 10 t - 30 p t later; the vault 200 + t, less 30 on path 4 of
 //   the base; fees 2 a step into a treasury that holds 2 (t + 1).
+//   The withdrawal run: 10 winners wanting 100 on every path; in the base they receive 100 - 10 p and p of
+//   them are short, the queue holds 10 p t and path p > 0 had one request leave the queue p steps after
+//   it was made; with the bigger fund every winner receives the 100 and nothing queues.
 const STEPS = 6, PATHS = 5, UNIT = 1_000_000n;
 const VARIANTS = [{ name: 'base <fund>', variant: {} }, { name: 'bigger fund & "ADL"', variant: { insuranceFundQuote: '1500' } }];
-const CONFIG = { paths: PATHS, steps: STEPS, seed: 42, scenario: { kind: 'monteCarlo' as const, volatilityPpm: 30_000 } };
+const CONFIG = {
+  paths: PATHS, steps: STEPS, seed: 42, scenario: { kind: 'monteCarlo' as const, volatilityPpm: 30_000 },
+  economics: { withdrawals: { everySteps: 2 } },
+};
 
 function pathResult(path: number, variant: number): PathResult {
   const series = (f: (t: number) => bigint) => Array.from({ length: STEPS }, (_, t) => f(t));
@@ -49,6 +55,8 @@ function pathResult(path: number, variant: number): PathResult {
     vaultNavQuote: series((t) => (200n + BigInt(t + 1) - (split ? 30n : 0n)) * UNIT),
     feeRevenueQuote: series(() => 2n * UNIT),
     treasuryQuote: series((t) => 2n * BigInt(t + 1) * UNIT),
+    queuedQuote: series((t) => (variant === 0 ? 10n * BigInt(path * t) * UNIT : 0n)),
+    queueWaits: series((w) => (variant === 0 && path > 0 && w === path ? 1n : 0n)),
   };
   return {
     path, variant,
@@ -57,6 +65,10 @@ function pathResult(path: number, variant: number): PathResult {
     cover1Quote: BigInt(path) * 300n * UNIT, cover2Quote: BigInt(path) * 500n * UNIT,
     fundExhausted: split, accountsChecked: 100, positionSteps: 600,
     start: { stakerValueQuote: 800n * UNIT, vaultNavQuote: 200n * UNIT, treasuryQuote: 0n },
+    withdrawals: {
+      winners: 10, wantedQuote: 100n * UNIT, receivedQuote: (variant === 0 ? 100n - 10n * BigInt(path) : 100n) * UNIT,
+      shortWinners: variant === 0 ? path : 0, queuedRequests: variant === 0 ? path : 0, stillQueued: 0, chargedQuote: 0n,
+    },
   };
 }
 
@@ -119,7 +131,7 @@ describe('HTML report (Chromium)', () => {
 
   it('every chart is rendered with a nonzero size and a title', async () => {
     for (let i = 0; i < report.variants.length; i++) {
-      for (const chart of ['fund', 'tranches', 'liquidations', 'stakers', 'vault']) {
+      for (const chart of ['fund', 'tranches', 'liquidations', 'stakers', 'vault', 'queue']) {
         const box = await page.locator(`svg#v${i}-${chart}`).evaluate((el) => {
           const r = el.getBoundingClientRect();
           return { width: r.width, height: r.height, title: el.querySelector('title')?.textContent ?? '' };
@@ -144,22 +156,42 @@ describe('HTML report (Chromium)', () => {
       expect(await attr(`#v${i}-liquidations rect[data-step]`, 'data-step')).toEqual(v.byStep.liquidatedNotionalMean.map((_, t) => String(t)));
       expect(await attr(`#v${i}-liquidations rect[data-step]`, 'data-value')).toEqual(v.byStep.liquidatedNotionalMean);
       expect(JSON.parse((await attr(`#v${i}-liquidations path[data-series="p95"]`, 'data-values'))[0]!)).toEqual(v.byStep.liquidatedNotional.p95);
+      expect(JSON.parse((await attr(`#v${i}-queue path[data-series="p50"]`, 'data-values'))[0]!)).toEqual(v.byStep.queuedQuote.p50);
     }
+    // The base's queue at step 5: 50 p for p = 0..4 -> the median (rank 3) 100.
+    expect(report.variants[0]!.byStep.queuedQuote.p50[5]).toBe('100.000000');
   });
 
-  it('the frontier places every variant at its risk-takers\' return and tail loss, marked by how often winners were hit', async () => {
+  it('the frontier places every variant at its risk-takers\' return and tail loss, marked by the winners\' short probability', async () => {
     const circles = await page.locator('#frontier circle').evaluateAll((cs) => cs.map((c) => ({
       variant: c.getAttribute('data-variant'), ret: c.getAttribute('data-return-ppm'), tail: c.getAttribute('data-tail-loss-ppm'), hit: c.getAttribute('data-hit-probability'),
+      mark: c.getAttribute('data-mark'), short: c.getAttribute('data-short-probability'),
     })));
     expect(circles).toEqual(report.variants.map((v, i) => ({
       variant: String(i), ret: String(v.riskTakers.combined.annualizedReturnPpm), tail: String(v.riskTakers.combined.maxDrawdown.p95Ppm),
-      hit: String(v.riskTakers.winnersHitProbability),
+      hit: String(v.riskTakers.winnersHitProbability), mark: 'short', short: String(v.winners.shortProbabilityPpm / 1e6),
     })));
+    expect(await page.locator('#frontier text.legend').textContent()).toContain('could not withdraw in full');
+    // The base: 0 + 1 + 2 + 3 + 4 = 10 of 50 winners short: 200,000 ppm; the bigger fund: none.
+    expect(report.variants.map((v) => v.winners.shortProbabilityPpm)).toEqual([200_000, 0]);
     // Base: winners hit on path 4 only (ADL and socialized funding): 1 of 5; the bigger fund: none.
     expect(report.variants.map((v) => v.riskTakers.winnersHitProbability)).toEqual([0.2, 0]);
     const rows = await page.locator('#risk-takers-table tbody tr td[data-col="stakers-return"]').allTextContents();
     expect(rows).toEqual(report.variants.map((v) => `${(v.riskTakers.stakers.annualizedReturnPpm / 1e4).toFixed(2)} %`));
     expect(JSON.parse((await attr('#v0-stakers path[data-series="p50"]', 'data-values'))[0]!)).toEqual(report.variants[0]!.byStep.stakerValue.p50);
+  });
+
+  it('the frontier table has the winners\' columns: taken out, lost, P(short), the queue\'s waits', async () => {
+    const cols = ['winners-taken-out', 'winners-lost', 'winners-short', 'wait-mean', 'wait-p95', 'wait-max'];
+    const rows = await page.locator('#risk-takers-table tbody tr').evaluateAll((trs, cs) => trs.map((tr) => cs.map((c) => tr.querySelector(`td[data-col="${c}"]`)?.textContent)), cols);
+    // The base: received 100 + 90 + 80 + 70 + 60 = 400 of 500 wanted: 80 %; ADL 15 + socialized 5 = 20 taken:
+    //   floor(20 * 10^6 / 520) = 38,461 ppm = 3.85 %; waits 1, 2, 3, 4 steps: mean floor(10 / 4) = 2, p95 (rank 4) 4, max 4.
+    // The bigger fund: everything taken out, nothing lost, nothing waited.
+    expect(rows).toEqual([
+      ['80.00 %', '3.85 %', '20.00 %', '2', '4', '4'],
+      ['100.00 %', '0.00 %', '0.00 %', '0', '0', '0'],
+    ]);
+    expect(report.variants[0]!.winners).toMatchObject({ enabled: true, takenOutPpm: 800_000, lostPpm: 38_461, left: 4, winners: 10, wantedQuote: '100.000000', receivedQuote: '80.000000' });
   });
 
   it('the sweep table has one row per variant with its mean socialized loss, best and worst marked', async () => {

@@ -137,6 +137,15 @@ function simConfig(c: Ctx): Record<string, unknown> {
   };
 }
 
+/** A simulation's withdrawal run (economics.withdrawals), every key drawn in range. */
+function simWithdrawals(c: Ctx): Record<string, unknown> {
+  return {
+    everySteps: c.rng.int(1, 3), probabilityPpm: c.rng.int(0, 1_000_000), bankRunPpm: c.rng.int(0, 1_000_000),
+    realizable: c.rng.pick(['all', 'none', 'pnlPool', 'residualRatio']), transferFloorPpm: c.rng.int(0, 100_000),
+    capacity: c.rng.pick([null, { periodSec: 3_600, ppmOfTotal: 10_000 }, { periodSec: 600, minQuote: '1000', gateSec: 60, lossCharge: true }]),
+  };
+}
+
 // ---- Kinds --------------------------------------------------------------------------------------
 
 const ACCOUNT: Kind = { t: 'account' };
@@ -337,16 +346,21 @@ export const METHODS: readonly Method[] = [
     call: (_c, a) => AuditLog.fromJSON(a[0] as never) },
   // toAtoms converts; the range of an amount is the consumer's to check (any bigint is atoms).
   { name: 'toAtoms', args: (c) => [quote(c), 6, 'amountQuote'], slots: [{ path: [0], kind: { t: 'atoms', decimals: 6, unbounded: true } }, { path: [1], kind: { t: 'count', max: 18 } }], call: (_c, a) => toAtoms(a[0] as bigint, a[1] as number, a[2] as string) },
-  { name: 'resolveConfig', args: (c) => [{ ...simConfig(c), book: { accounts: 50, markets: 2 } }],
+  { name: 'resolveConfig', args: (c) => [{ ...simConfig(c), book: { accounts: 50, markets: 2 }, economics: { withdrawals: simWithdrawals(c) } }],
     slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'paths'], kind: { t: 'count', max: 100_000_000 }, optional: true }, { path: [0, 'steps'], kind: { t: 'count', max: 100_000 }, optional: true },
       { path: [0, 'seed'], kind: { t: 'count', max: Number.MAX_SAFE_INTEGER }, optional: true }, { path: [0, 'waterfall'], kind: SIM_WATERFALL, optional: true }, { path: [0, 'policy'], kind: SIM_POLICY, optional: true },
-      { path: [0, 'scenario', 'kind'], kind: ENUM('monteCarlo', 'shockGrid', 'replay') }, { path: [0, 'book', 'accounts'], kind: COUNT, optional: true }, { path: [0, 'fundingRatePpm'], kind: ANY, optional: true }],
+      { path: [0, 'scenario', 'kind'], kind: ENUM('monteCarlo', 'shockGrid', 'replay') }, { path: [0, 'book', 'accounts'], kind: COUNT, optional: true }, { path: [0, 'fundingRatePpm'], kind: ANY, optional: true },
+      { path: [0, 'economics', 'withdrawals'], kind: ANY, optional: true }, { path: [0, 'economics', 'withdrawals', 'everySteps'], kind: { t: 'count', max: 100_000 }, optional: true },
+      { path: [0, 'economics', 'withdrawals', 'probabilityPpm'], kind: PPM, optional: true }, { path: [0, 'economics', 'withdrawals', 'bankRunPpm'], kind: PPM, optional: true },
+      { path: [0, 'economics', 'withdrawals', 'transferFloorPpm'], kind: PPM, optional: true },
+      { path: [0, 'economics', 'withdrawals', 'realizable'], kind: ENUM('all', 'none', 'pnlPool', 'residualRatio'), optional: true },
+      { path: [0, 'economics', 'withdrawals', 'capacity'], kind: ANY, optional: true }],
     call: (_c, a) => resolveConfig(a[0] as never) },
   { name: 'Simulator.fromEngine', takesEngine: true, args: (c) => [simConfig(c)],
     slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'steps'], kind: { t: 'count', max: 100_000 }, optional: true }, { path: [0, 'waterfall'], kind: SIM_WATERFALL, optional: true },
       { path: [0, 'policy'], kind: SIM_POLICY, optional: true }, { path: [0, 'scenario'], kind: ANY, optional: true }, { path: [0, 'insuranceFundQuote'], kind: ANY, optional: true }],
     call: (c, a) => Simulator.fromEngine(e(c), a[0] as never) },
-  { name: 'simulate', args: (c) => [{ ...simConfig(c), book: { accounts: 40, markets: 2 } }, { workers: 0, pathFrom: 0, pathTo: 1 }],
+  { name: 'simulate', args: (c) => [{ ...simConfig(c), book: { accounts: 40, markets: 2 }, economics: { withdrawals: simWithdrawals(c) } }, { workers: 0, pathFrom: 0, pathTo: 1 }],
     slots: [{ path: [0, 'steps'], kind: { t: 'count', max: 100_000 }, optional: true }, { path: [0, 'book', 'accounts'], kind: ANY, optional: true }, { path: [0, 'policy'], kind: SIM_POLICY, optional: true },
       { path: [1], kind: ANY, optional: true }, { path: [1, 'pathFrom'], kind: { t: 'count', max: 0 }, optional: true }, { path: [1, 'pathTo'], kind: { t: 'count', max: 1 }, optional: true },
       { path: [1, 'workers'], kind: { t: 'count', max: 1024 }, optional: true }],

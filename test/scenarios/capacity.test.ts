@@ -44,7 +44,7 @@ describe('capacity: dYdX refill toward max($1M, 1% TVL) over an hour', () => {
     expect(r1).toEqual({ requestId: 1, paidQuote: 548_000n * USD, chargeQuote: 0n, receivedQuote: 548_000n * USD, queuedQuote: 452_000n * USD });
     const s1 = engine.withdrawalState();
     expect(s1.capacityQuote).toBe(0n);
-    expect(s1.queue).toEqual([{ requestId: 1, accountId: 1, amountQuote: 452_000n * USD, sinceSec: 600n }]);
+    expect(s1.queue).toEqual([{ requestId: 1, accountId: 1, amountQuote: 452_000n * USD, sinceSec: 600n, receivedQuote: 0n }]);
 
     // t = 900: account 2 asks $1: the queue is not empty, so the whole request queues (nobody passes the queue).
     const r2 = engine.requestWithdrawal(2, 1n * USD, 900);

@@ -329,6 +329,40 @@ describe('simulation: metrics of a step', () => {
 
 // ------------------------------------------------------------------------------------------------
 
+describe('simulation: the withdrawal run\'s settings', () => {
+  it('the run\'s rules and capacity become the engine\'s; a variant\'s apply to its path only; every path reports its run', async () => {
+    const engine = await smallEngine();
+    engine.addMarket({ baseDecimals: 0, markPrice: 1_000n, curve: FLAT });
+    engine.addAccounts([
+      { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: 1n, quoteBalance: -1_000n }] },
+      { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: -1n, quoteBalance: 1_000n }] },
+    ]);
+    engine.depositInsuranceFund(10_000n);
+    const sim = Simulator.fromEngine(engine, {
+      scenario: { kind: 'replay', csv: 'step,0\n1,1010\n2,1020\n' }, policy: FULL, waterfall: FUND_ONLY, impact: NO_IMPACT,
+      economics: { withdrawals: { everySteps: 1, realizable: 'none', transferFloorPpm: 100_000, capacity: { periodSec: 3_600, ppmOfTotal: 10_000 } } },
+      sweep: { realizable: ['all', 'pnlPool'], withdrawalCapacity: [{ periodSec: 600, minQuote: 5 }] },
+    });
+    try {
+      expect(sim.variants.map((v) => v.name)).toEqual(['realizable all, capacity 0 % min 5 / 10m', 'realizable pnlPool, capacity 0 % min 5 / 10m']);
+      // Set when the Simulator is made (the snapshot holds them): the run's own.
+      expect(sim.engine.withdrawalRules()).toEqual({ realizable: 'none', transferFloorPpm: 100_000 });
+      expect(sim.engine.withdrawalState()).toMatchObject({ periodSec: 3_600, ppmOfTotal: 10_000 });
+      const results = sim.runPath(0);
+      expect(results).toHaveLength(2);
+      for (const r of results) {
+        expect(Object.keys(r.withdrawals).sort()).toEqual(['chargedQuote', 'queuedRequests', 'receivedQuote', 'shortWinners', 'stillQueued', 'wantedQuote', 'winners']);
+        expect(r.metrics).toHaveLength(STEP_METRICS.length);
+      }
+      // The last variant's settings stand until the next restore (its transfer floor is the run's).
+      expect(sim.engine.withdrawalRules()).toEqual({ realizable: 'pnlPool', transferFloorPpm: 100_000 });
+      expect(sim.engine.withdrawalState()).toMatchObject({ periodSec: 600, minQuote: 5n, ppmOfTotal: 0 });
+    } finally {
+      sim.dispose();
+    }
+  });
+});
+
 describe('simulation: Cover-1, Cover-2, prefunded resources, fund exhaustion', () => {
   /**
    * Markets 0 and 1 at 1,000; every loser is long 100 per market entered at 1,000; step 1: both at 500.
@@ -475,6 +509,11 @@ describe('simulation: configuration errors', () => {
     ['a ranking function in the waterfall', { ...base, waterfall: { steps: [{ kind: 'insuranceFund' }, { kind: 'adl', ranking: () => 1 }] } }, 'waterfall', -1],
     ['an unknown preset in the sweep', { ...base, sweep: { waterfall: ['exchange', 'nope'] } }, 'sweep.waterfall', 1],
     ['an unknown kind of scenario', { ...base, scenario: { kind: 'garch' } as unknown as SimulationConfig['scenario'] }, 'scenario', -1],
+    ['withdrawals every 0 steps', { ...base, economics: { withdrawals: { everySteps: 0 } } }, 'economics.withdrawals.everySteps', -1],
+    ['a withdrawal probability above 10^6 ppm', { ...base, economics: { withdrawals: { probabilityPpm: 1_000_001 } } }, 'economics.withdrawals.probabilityPpm', -1],
+    ['an unknown realizable rule', { ...base, economics: { withdrawals: { realizable: 'half' as never } } }, 'economics.withdrawals.realizable', -1],
+    ['a capacity period over 366 days', { ...base, economics: { withdrawals: { capacity: { periodSec: 40_000_000 } } } }, 'economics.withdrawals.capacity.periodSec', -1],
+    ['a realizable axis without a withdrawal run', { ...base, sweep: { realizable: ['all'] } }, 'sweep.realizable', -1],
   ];
 
   it.each(CASES)('%s -> InvalidScenario naming the field; the engine is left as it was', async (_name, config, field, row) => {
@@ -489,6 +528,23 @@ describe('simulation: configuration errors', () => {
     // Nothing built: the book, and the memory the simulation area would have grown, are untouched.
     expect(stateDigest(engine)).toBe(before);
     expect(memoryBytes(engine)).toBe(bytes);
+  });
+
+  it('a capacity minimum out of the engine\'s range is refused before the engine changes (base and swept)', async () => {
+    const over = '4611686018427387905'; // 2^62 + 1 atoms at 0 decimals
+    const configs: [SimulationConfig, string, number][] = [
+      [{ ...base, economics: { withdrawals: { capacity: { periodSec: 60, minQuote: over } } } }, 'economics.withdrawals.capacity.minQuote', -1],
+      [{ ...base, economics: { withdrawals: {} }, sweep: { withdrawalCapacity: [null, { periodSec: 60, minQuote: over }] } }, 'sweep.withdrawalCapacity.minQuote', 1],
+    ];
+    for (const [config, field, row] of configs) {
+      const engine = await smallEngine();
+      engine.addMarket({ baseDecimals: 0, markPrice: 1_000n, curve: FLAT });
+      engine.addAccounts([{ collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: 1n, quoteBalance: -1_000n }] }]);
+      const before = stateDigest(engine), rules = engine.withdrawalState();
+      expect(caught(() => Simulator.fromEngine(engine, config))).toMatchObject({ codeName: 'InvalidScenario', field, row });
+      expect(stateDigest(engine)).toBe(before);
+      expect(engine.withdrawalState()).toEqual(rules);
+    }
   });
 
   it('Simulator.create validates before it loads a core or builds a book', async () => {

@@ -21,6 +21,7 @@ function pathResult(path: number, variant: number, steps: number, m: Partial<Rec
     metrics: STEP_METRICS.map((k) => (m[k] ?? Array<number>(steps).fill(0)).map(BigInt)),
     prefundedQuote: 10n, cover1Quote: 0n, cover2Quote: 0n, fundExhausted: false, accountsChecked: 10, positionSteps: 7,
     start: { stakerValueQuote: 0n, vaultNavQuote: 0n, treasuryQuote: 0n },
+    withdrawals: { winners: 0, wantedQuote: 0n, receivedQuote: 0n, shortWinners: 0, queuedRequests: 0, stillQueued: 0, chargedQuote: 0n },
     ...extra,
   };
 }
