@@ -17,28 +17,9 @@ import {
 } from '../../dist/src/node.js';
 import { setWorkerHost, type WorkerPort } from '../../dist/src/simulation/run.js';
 import type { WorkerReply } from '../../dist/src/simulation/worker-core.js';
-import { bookState, floorDivB, lastPathPrices, runStepLoop, type RunFigures } from '../support/simulation.js';
-import { internalsOf } from '../../dist/src/abi/internals.js';
+import { bookState, floorDivB, lastPathPrices, runStepLoop } from '../support/simulation.js';
 
 interface RunInput { everySteps: number; probabilityPpm: number; bankRunPpm: number }
-/** The withdrawal run's inputs and path p into the simulation header (SimHeaderRecord). */
-function writeRun(sim: Simulator, run: RunInput, p: number): void {
-  const { view, at } = internalsOf(sim.engine).raw.record('SimHeader');
-  view.setUint32(at.withdrawEverySteps, run.everySteps, true);
-  view.setUint32(at.withdrawPpm, run.probabilityPpm, true);
-  view.setUint32(at.bankRunPpm, run.bankRunPpm, true);
-  view.setUint32(at.path, p, true);
-}
-/** The withdrawal run's figures of the path record. */
-function readRun(sim: Simulator): RunFigures {
-  const { view, at } = internalsOf(sim.engine).raw.record('SimHeader');
-  return {
-    winners: Number(view.getBigUint64(at.winners, true)), wantedQuote: view.getBigInt64(at.wantedQuote, true),
-    receivedQuote: view.getBigInt64(at.receivedQuote, true), shortWinners: Number(view.getBigUint64(at.shortWinners, true)),
-    queuedRequests: Number(view.getBigUint64(at.queuedRequests, true)), stillQueued: Number(view.getBigUint64(at.stillQueued, true)),
-    chargedQuote: view.getBigInt64(at.chargedQuote, true),
-  };
-}
 
 const show = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
 const sumB = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
@@ -87,6 +68,23 @@ describe('simulation parity: skipping accounts far from liquidation changes noth
       // Not vacuous: ADL, the funding bump, members' fund, assessments and the haircut of gains all moved money.
       expect: (rs) => {
         for (const k of ['coveredAdl', 'coveredSocializeFunding', 'coveredMembersFund', 'coveredAssessments', 'coveredHaircutGains'] as const) expect(sumB(rs.map((r) => total(r, k))), k).toBeGreaterThan(0n);
+      },
+    },
+    {
+      name: 'crash with a withdrawal run, the realizable rule and the capacity swept, seed 10',
+      config: {
+        book: book(10), seed: 10, scenario: CRASH_SCENARIO, paths: 2, steps: 24, insuranceFundQuote: '2000', vaultQuote: '2000',
+        economics: {
+          fees: { makerPpm: 0, takerPpm: 800 }, turnoverPpm: 10_000, revenueEverySteps: 2,
+          split: { tradingFees: { insuranceFund: 500_000, pnlPool: 500_000 } },
+          withdrawals: { everySteps: 2, probabilityPpm: 50_000, bankRunPpm: 800_000 },
+        },
+        sweep: { realizable: ['all', 'pnlPool', 'residualRatio'], withdrawalCapacity: [null, { periodSec: 600, ppmOfTotal: 5_000, lossCharge: true }] },
+      },
+      // Not vacuous: winners were paid, and under the capacity some requests queued.
+      expect: (rs) => {
+        expect(sumB(rs.map((r) => r.withdrawals.receivedQuote)), 'received').toBeGreaterThan(0n);
+        expect(rs.reduce((n, r) => n + r.withdrawals.queuedRequests, 0), 'queued').toBeGreaterThan(0);
       },
     },
     {
@@ -156,10 +154,9 @@ describe('simulation parity: the core\'s step loop against the document, through
 
   /** Runs path p in the Simulator and the document's loop on a fresh identical engine; compares all. */
   async function compare(sim: Simulator, p: number, fundQuote: bigint, prices?: bigint[][], waterfall: WaterfallConfig = WATERFALL,
-    build: () => Promise<RiskEngine> = () => venue(fundQuote, waterfall), run?: RunInput): Promise<PathResult & { run: RunFigures }> {
-    if (run) writeRun(sim, run, p);
+    build: () => Promise<RiskEngine> = () => venue(fundQuote, waterfall)): Promise<PathResult> {
     const [core] = sim.runPath(p);
-    const coreRun = readRun(sim);
+    const run = sim.config.economics.withdrawals;
     const path = prices ?? lastPathPrices(sim);
     const engine = await build();
     try {
@@ -174,9 +171,9 @@ describe('simulation parity: the core\'s step loop against the document, through
         prices: path, policy: POLICY, waterfall, maxRoundsPerStep: c.maxRoundsPerStep, stepSeconds: c.stepSeconds, startSec: 0,
         fundingRatePpm: Array.from({ length: engine.marketCount }, () => BigInt(c.fundingRatePpm as number)), impact: c.impact,
         ...(e.turnoverPpm > 0 ? { economics: { turnoverPpm: BigInt(e.turnoverPpm), crashMultiplierPpm: BigInt(e.crashMultiplierPpm), revenueEverySteps: e.revenueEverySteps } } : {}),
-        ...(run ? { withdrawals: { ...run, probabilityPpm: BigInt(run.probabilityPpm), bankRunPpm: BigInt(run.bankRunPpm), seed: BigInt(c.seed), path: p } } : {}),
+        ...(run ? { withdrawals: { everySteps: run.everySteps!, probabilityPpm: BigInt(run.probabilityPpm!), bankRunPpm: BigInt(run.bankRunPpm!), seed: BigInt(c.seed), path: p } } : {}),
       });
-      expect(show(coreRun), `path ${p}: the withdrawal run's figures`).toBe(show(model.withdrawals));
+      expect(show(core!.withdrawals), `path ${p}: the withdrawal run's figures`).toBe(show(model.withdrawals));
       const steps = c.steps;
       for (let t = 1; t <= steps; t++) {
         const row = (m: bigint[][]) => m.map((s) => s[t - 1]);
@@ -188,7 +185,7 @@ describe('simulation parity: the core\'s step loop against the document, through
     } finally {
       engine.dispose();
     }
-    return { ...core!, run: coreRun };
+    return core!;
   }
 
   it('Monte Carlo crash paths: every step\'s metrics, Cover-1/2, exhaustion and the final book', async () => {
@@ -301,21 +298,21 @@ describe('simulation parity: the core\'s step loop against the document, through
           }
           return engine;
         };
-        const sim = Simulator.fromEngine(await build(), config(CRASH_SCENARIO, { steps: 16, waterfall }));
-        const results: (PathResult & { run: RunFigures })[] = [];
-        for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND, undefined, waterfall, build, RUN));
-        if (c.waterfall) expect(sumB(results.map((r) => r.run.chargedQuote)), 'loss charges withheld').toBeGreaterThan(0n);
+        const sim = Simulator.fromEngine(await build(), config(CRASH_SCENARIO, { steps: 16, waterfall, economics: { withdrawals: RUN } }));
+        const results: PathResult[] = [];
+        for (let p = 0; p < sim.pathCount; p++) results.push(await compare(sim, p, FUND, undefined, waterfall, build));
+        if (c.waterfall) expect(sumB(results.map((r) => r.withdrawals.chargedQuote)), 'loss charges withheld').toBeGreaterThan(0n);
         if (c.cooldownSec !== undefined) {
           // Stakers left: the last step's holdings differ from a fund that kept them (some unstaked, paid out of the fund).
           const unstaked = sim.engine.staking(0).stakers.filter((s) => s.shares === 0n).length;
           expect(unstaked, 'the last path\'s stakers who completed an unstake').toBeGreaterThan(0);
         }
         // Not vacuous: winners acted and asked for something on every rule.
-        expect(results.reduce((n, r) => n + r.run.winners, 0), 'winners').toBeGreaterThan(0);
-        if (c.rule !== 'none') expect(sumB(results.map((r) => r.run.receivedQuote)), 'received').toBeGreaterThan(0n);
+        expect(results.reduce((n, r) => n + r.withdrawals.winners, 0), 'winners').toBeGreaterThan(0);
+        if (c.rule !== 'none') expect(sumB(results.map((r) => r.withdrawals.receivedQuote)), 'received').toBeGreaterThan(0n);
         // Under none only funding that the settle realized may leave: a small part of what winners want.
-        else expect(sumB(results.map((r) => r.run.receivedQuote)) * 100n, 'only realized funding leaves under none').toBeLessThan(sumB(results.map((r) => r.run.wantedQuote)));
-        if (c.capacity) expect(results.reduce((n, r) => n + r.run.queuedRequests, 0), 'the capacity bound').toBeGreaterThan(0);
+        else expect(sumB(results.map((r) => r.withdrawals.receivedQuote)) * 100n, 'only realized funding leaves under none').toBeLessThan(sumB(results.map((r) => r.withdrawals.wantedQuote)));
+        if (c.capacity) expect(results.reduce((n, r) => n + r.withdrawals.queuedRequests, 0), 'the capacity bound').toBeGreaterThan(0);
         sim.dispose();
       });
     }
@@ -340,8 +337,11 @@ function reportOf(shards: ShardResult[]): Omit<SimulationReport, 'work'> & { wor
 }
 
 describe('simulation parity: the debug build', () => {
-  it('checks its invariants (conservation around every execution and waterfall run, the epoch bound) on crash paths and gives the release build\'s results', async () => {
-    const config: SimulationConfig = { book: { accounts: 2_000, markets: 8, seed: 9 }, seed: 9, scenario: CRASH_SCENARIO, paths: 2, steps: 24, waterfall: 'ftx', insuranceFundQuote: '5000', vaultQuote: '5000' };
+  it('checks its invariants (conservation around every execution and waterfall run, settle, withdrawal and unstake, the epoch bound) on crash paths and gives the release build\'s results', async () => {
+    const config: SimulationConfig = {
+      book: { accounts: 2_000, markets: 8, seed: 9 }, seed: 9, scenario: CRASH_SCENARIO, paths: 2, steps: 24, waterfall: 'ftx', insuranceFundQuote: '5000', vaultQuote: '5000',
+      economics: { withdrawals: { everySteps: 3, probabilityPpm: 30_000, realizable: 'residualRatio', capacity: { periodSec: 900, ppmOfTotal: 3_000, lossCharge: true } } },
+    };
     const debug = await Simulator.create(config, { debug: true });
     const release = await Simulator.create(config);
     try {
@@ -349,6 +349,7 @@ describe('simulation parity: the debug build', () => {
         const d = debug.runPath(p), r = release.runPath(p);
         expect(show(d)).toBe(show(r));
         expect(sumB(d.flatMap((x) => x.metrics[STEP_METRICS.indexOf('deficitQuote')]!)), 'the crash makes deficits, so the waterfall ran under the asserts').toBeGreaterThan(0n);
+        expect(d.reduce((n, x) => n + x.withdrawals.winners, 0), 'winners settled and asked under the asserts').toBeGreaterThan(0);
       }
     } finally {
       debug.dispose();
