@@ -52,8 +52,8 @@ export interface ResolvedConfig {
   economics: ResolvedEconomics;
 }
 
-/** The economics with their defaults (`fees` and `split` stay absent when not given: the engine's own apply). */
-export type ResolvedEconomics = Required<Omit<SimulationEconomics, 'fees' | 'split' | 'staking' | 'withdrawals'>> & Pick<SimulationEconomics, 'fees' | 'split' | 'staking'>
+/** The economics with their defaults (`fees`, `split`, `staking` and `stakers` stay absent when not given: the engine's own apply). */
+export type ResolvedEconomics = Required<Omit<SimulationEconomics, 'fees' | 'split' | 'staking' | 'withdrawals' | 'stakers'>> & Pick<SimulationEconomics, 'fees' | 'split' | 'staking' | 'stakers'>
   & { withdrawals?: ResolvedWithdrawals };
 
 /**
@@ -149,6 +149,7 @@ export function expandSweep(config: SimulationConfig = {}): { name: string; vari
   if (sweep.waterfall?.length) axes.push(['waterfall', sweep.waterfall]);
   if (sweep.revenueSplit?.length) axes.push(['revenueSplit', sweep.revenueSplit]);
   if (sweep.stakingMaxAprPpm?.length) axes.push(['stakingMaxAprPpm', sweep.stakingMaxAprPpm]);
+  if (sweep.stakingCooldownSec?.length) axes.push(['stakingCooldownSec', sweep.stakingCooldownSec]);
   if (sweep.realizable?.length) axes.push(['realizable', sweep.realizable]);
   if (sweep.withdrawalCapacity?.length) axes.push(['withdrawalCapacity', sweep.withdrawalCapacity]);
   let variants: SweepVariant[] = [{}];
@@ -164,6 +165,7 @@ function variantName(v: SweepVariant): string {
   if (v.waterfall !== undefined) parts.push(`waterfall ${typeof v.waterfall === 'string' ? v.waterfall : 'custom'}`);
   if (v.revenueSplit !== undefined) parts.push(`split ${splitName(v.revenueSplit)}`);
   if (v.stakingMaxAprPpm !== undefined) parts.push(`APR cap ${v.stakingMaxAprPpm / 10_000} %`);
+  if (v.stakingCooldownSec !== undefined) parts.push(`cooldown ${duration(v.stakingCooldownSec)}`);
   if (v.realizable !== undefined) parts.push(`realizable ${v.realizable}`);
   if (v.withdrawalCapacity !== undefined) parts.push(`capacity ${capacityName(v.withdrawalCapacity)}`);
   return parts.length ? parts.join(', ') : 'base';

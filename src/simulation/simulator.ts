@@ -90,7 +90,10 @@ export class Simulator {
     if (typeof options !== 'object' || options === null) throw inputError('InvalidScenario', 'options', -1, 'expected an object');
     const settle: unknown = options.settle;
     if (settle !== undefined && typeof settle !== 'boolean') throw inputError('InvalidScenario', 'settle', -1, `${describeValue(settle)} is not true or false`);
-    return Simulator.attach(engine, resolveConfig(input), expandSweep(input), settle ?? false);
+    const config = resolveConfig(input);
+    // Stakers of their own are staked on a book the Simulator builds; on the caller's, the caller stakes.
+    if (config.economics.stakers) throw inputError('InvalidScenario', 'economics.stakers', -1, 'stakers are set up on a built book: stake on your engine instead');
+    return Simulator.attach(engine, config, expandSweep(input), settle ?? false);
   }
 
   private static attach(engine: RiskEngine, config: ResolvedConfig, variants: Simulator['variants'], settle: boolean): Simulator {
@@ -170,6 +173,7 @@ export class Simulator {
       this.engine.setWaterfall(variantWaterfall(this.config.waterfall, variant));
       if (variant.revenueSplit !== undefined) this.engine.setRevenueSplit(variant.revenueSplit);
       if (variant.stakingMaxAprPpm !== undefined) this.engine.setStaking({ maxAprPpm: variant.stakingMaxAprPpm });
+      if (variant.stakingCooldownSec !== undefined) this.engine.setStaking({ cooldownSec: variant.stakingCooldownSec });
       applyWithdrawals(this.engine, variant.realizable, undefined, variant.withdrawalCapacity);
       // The path's index orders who acts first in the withdrawal run (the same on every variant).
       const { view: h, at } = raw.record('SimHeader');
@@ -249,12 +253,34 @@ export async function createSimulator(config: ResolvedConfig, variants: Simulato
     const fundBase = funds.reduce((a, b) => (b < a ? b : a));
     const waterfalls = [config.waterfall, ...variants.map((v) => variantWaterfall(config.waterfall, v.variant))];
     const union: WaterfallConfig = { steps: waterfalls.flatMap((w) => [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)]) };
-    setUpLossAbsorbers(engine, union, fundBase, atomsOf(config.vaultQuote, d, 'vaultQuote'), funds[0]!);
+    // Stakers of their own own sharePpm of the fund the snapshot holds; the treasury's deposit is the rest.
+    const stakers = config.economics.stakers;
+    const staked = stakers ? fundBase * BigInt(stakers.sharePpm) / 1_000_000n : 0n;
+    setUpLossAbsorbers(engine, union, fundBase - staked, atomsOf(config.vaultQuote, d, 'vaultQuote'), funds[0]!);
+    if (stakers) stakeFromAccounts(engine, stakers.accounts, staked);
     return attachTo(engine, config, variants, true, funds[0]!);
   } catch (e) {
     engine.dispose();
     throw e;
   }
+}
+
+/**
+ * `count` accounts of the book stake `total` into the global fund at second 0, evenly (the first
+ * takes the remainder): the first accounts in id order whose free collateral covers twice their
+ * stake. InvalidScenario (economics.stakers.accounts) when the book has too few.
+ */
+function stakeFromAccounts(engine: RiskEngine, count: number, total: bigint): void {
+  const each = total / BigInt(count), first = each + total % BigInt(count);
+  engine.check();
+  const free = engine.resultsView().freeQuote;
+  const chosen: number[] = [];
+  for (let a = 0; a < engine.accountCount && chosen.length < count; a++) {
+    if (free[a]! >= 2n * (chosen.length === 0 ? first : each)) chosen.push(a);
+  }
+  if (chosen.length < count) throw inputError('InvalidScenario', 'economics.stakers.accounts', -1, `${count} stakers wanted, ${chosen.length} accounts have free collateral for twice their stake`);
+  if (each === 0n && first === 0n) return;
+  chosen.forEach((a, i) => { const amount = i === 0 ? first : each; if (amount > 0n) engine.stake(a, 0, amount, 0); });
 }
 
 /** A scenario's inputs, validated against the book before anything is built. */

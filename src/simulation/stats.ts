@@ -326,7 +326,7 @@ export interface MergeOptions {
 const range = (from: number, to: number) => `[${from}, ${to})`;
 
 const VARIANT_KEYS = Object.keys({
-  insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1, realizable: 1, withdrawalCapacity: 1,
+  insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1, stakingCooldownSec: 1, realizable: 1, withdrawalCapacity: 1,
 } satisfies Record<keyof SweepVariant, 1>);
 
 function checkMergeOptions(options: unknown, shards: number): void {

@@ -94,10 +94,24 @@ export interface SimulationEconomics {
   split?: RevenueSplit;
   /** The stakers' share of each insurance fund at the start of a path, ppm (default 0: the engine's own stakes). */
   stakedPpm?: number;
+  /**
+   * Stakers with records of their own, who may leave in a withdrawal run (not with `stakedPpm`): on a
+   * built book, `accounts` accounts of it stake `sharePpm` of the global insurance fund between them
+   * before the paths (the treasury owns the rest).
+   */
+  stakers?: SimulationStakers;
   /** Staking parameters (settle period, APR cap, stakers' factor, settle fraction, cooldown); absent keys keep the engine's. */
   staking?: Partial<StakingConfig>;
   /** The winners' withdrawal run (docs/SIMULATION.md, "Winners' withdrawals"); absent: no run. */
   withdrawals?: SimulationWithdrawals;
+}
+
+/** The engine's own stakers a built book starts with (`economics.stakers`). */
+export interface SimulationStakers {
+  /** How many accounts stake (1..4,096): the first of the book, in id order, with free collateral for twice their stake. */
+  accounts: number;
+  /** Their share of the global insurance fund, ppm (1..1,000,000), split evenly between them (the first takes the remainder). */
+  sharePpm: number;
 }
 
 /**
@@ -131,6 +145,8 @@ export interface SweepVariant {
   revenueSplit?: RevenueSplit;
   /** The stakers' APR cap of the variant, ppm. */
   stakingMaxAprPpm?: number;
+  /** The stakers' unstake cooldown of the variant, seconds. */
+  stakingCooldownSec?: number;
   /** The withdrawal rules' realizable PnL of the variant (over `economics.withdrawals`). */
   realizable?: RealizableRule;
   /** The withdrawal capacity of the variant (null: unlimited; over `economics.withdrawals`). */
@@ -145,6 +161,8 @@ export interface Sweep {
   waterfall?: readonly string[];
   revenueSplit?: readonly RevenueSplit[];
   stakingMaxAprPpm?: readonly number[];
+  /** Unstake cooldowns, seconds (the engine's own stakers leave in a withdrawal run: `economics.stakers`). */
+  stakingCooldownSec?: readonly number[];
   /** Realizable rules (needs `economics.withdrawals`). */
   realizable?: readonly RealizableRule[];
   /** Withdrawal capacities, null for unlimited (needs `economics.withdrawals`). */

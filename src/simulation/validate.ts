@@ -88,12 +88,19 @@ export function checkConfig(config: unknown): asserts config is SimulationConfig
 
 const ECONOMICS_RANGES = {
   turnoverPpm: [0, 1_000_000_000], crashMultiplierPpm: [0, 1_000_000_000], revenueEverySteps: [0, 100_000], stakedPpm: [0, 1_000_000],
-} satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split' | 'staking' | 'withdrawals'>, [number, number]>;
+} satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split' | 'staking' | 'withdrawals' | 'stakers'>, [number, number]>;
 
 /** The economics: fees, volume, the split, the stakers' share, the withdrawal run. */
 function checkEconomics(value: unknown): void {
-  const e = object(value, 'economics', [...Object.keys(ECONOMICS_RANGES), 'fees', 'split', 'staking', 'withdrawals']);
+  const e = object(value, 'economics', [...Object.keys(ECONOMICS_RANGES), 'fees', 'split', 'staking', 'withdrawals', 'stakers']);
   if (e.withdrawals !== undefined) checkWithdrawals(e.withdrawals);
+  if (e.stakers !== undefined) {
+    const k = object(e.stakers, 'economics.stakers', ['accounts', 'sharePpm']);
+    int(k.accounts, 'economics.stakers.accounts', 1, 4096);
+    int(k.sharePpm, 'economics.stakers.sharePpm', 1, 1_000_000);
+    // The scenario's stakers hold no records: the engine's own stakers do not act beside them.
+    if (e.stakedPpm !== undefined && e.stakedPpm !== 0) bad('economics.stakers', 'stakers of their own and stakedPpm exclude each other');
+  }
   for (const [key, [min, max]] of Object.entries(ECONOMICS_RANGES)) if (e[key] !== undefined) int(e[key], `economics.${key}`, min, max);
   if (e.fees !== undefined) {
     const f = object(e.fees, 'economics.fees', ['makerPpm', 'takerPpm']);
@@ -325,7 +332,7 @@ function checkTranche(value: unknown, path: string, j: number, rankingFunction: 
 }
 
 const SWEEP_KEYS = Object.keys({
-  insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1, realizable: 1, withdrawalCapacity: 1,
+  insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1, stakingCooldownSec: 1, realizable: 1, withdrawalCapacity: 1,
 } satisfies Record<keyof Sweep, 1>);
 
 /** The sweep: each axis a list (row: the item). */
@@ -337,6 +344,7 @@ export function checkSweep(value: unknown): void {
   if (s.waterfall !== undefined) list(s.waterfall, 'sweep.waterfall').forEach((v, i) => checkWaterfall(v, 'sweep.waterfall', i));
   if (s.revenueSplit !== undefined) list(s.revenueSplit, 'sweep.revenueSplit').forEach((v, i) => checkSplit(v, 'sweep.revenueSplit', i));
   if (s.stakingMaxAprPpm !== undefined) list(s.stakingMaxAprPpm, 'sweep.stakingMaxAprPpm').forEach((v, i) => int(v, 'sweep.stakingMaxAprPpm', 0, 1_000_000_000, i));
+  if (s.stakingCooldownSec !== undefined) list(s.stakingCooldownSec, 'sweep.stakingCooldownSec').forEach((v, i) => int(v, 'sweep.stakingCooldownSec', 0, 366 * 86_400, i));
   if (s.realizable !== undefined) list(s.realizable, 'sweep.realizable').forEach((v, i) => oneOf(v, 'sweep.realizable', REALIZABLE_RULES, i));
   if (s.withdrawalCapacity !== undefined) list(s.withdrawalCapacity, 'sweep.withdrawalCapacity').forEach((v, i) => checkCapacity(v, 'sweep.withdrawalCapacity', i));
 }

@@ -20,7 +20,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  InputError, RiskCoreError, Simulator, STEP_METRICS, type LiquidationPolicy, type PathResult, type RiskEngine, type SimulationConfig,
+  CRASH_SCENARIO, InputError, RiskCoreError, Simulator, STEP_METRICS, type LiquidationPolicy, type PathResult, type RiskEngine, type SimulationConfig,
   type StepMetric, type WaterfallConfig,
 } from '../../dist/src/node.js';
 import { shockGridPath } from '../../dist/src/simulation/scenarios.js';
@@ -499,6 +499,45 @@ describe('simulation: replay CSV errors', () => {
 
 // ------------------------------------------------------------------------------------------------
 
+describe('simulation: stakers of their own and the cooldown', () => {
+  it('ten accounts stake half the fund; with no cooldown those who ask leave within the run, with 13 days none does', async () => {
+    // Fund 2,000 USD, stakers' share 500,000 ppm: the treasury deposits 1,000 USD (total = balance =
+    // 10^9 shares at first), then ten accounts stake 100 USD each at one share per atom: total
+    // 2 * 10^9 shares, the stakers' 10^9. Settling the book before the snapshot then draws on the
+    // fund, so at the start the stakers hold floor(balance * 10^9 / (2 * 10^9)) = floor(balance / 2).
+    const config: SimulationConfig = {
+      book: { accounts: 600, markets: 4, seed: 31 }, seed: 31, scenario: CRASH_SCENARIO, paths: 1, steps: 30, insuranceFundQuote: '2000',
+      economics: { stakers: { accounts: 10, sharePpm: 500_000 }, withdrawals: { everySteps: 2, probabilityPpm: 200_000, bankRunPpm: 800_000 } },
+      sweep: { stakingCooldownSec: [0, 13 * 86_400] },
+    };
+    const sim = await Simulator.create(config);
+    try {
+      expect(sim.variants.map((v) => v.name)).toEqual(['cooldown 0d', 'cooldown 13d']);
+      const fund = sim.engine.staking(0);
+      expect(fund.stakers).toHaveLength(10);
+      expect(fund.stakers.every((s) => s.shares === 100_000_000n)).toBe(true);
+      expect([fund.totalShares, fund.stakerShares]).toEqual([2_000_000_000n, 1_000_000_000n]);
+      const [none, long] = sim.runPath(0);
+      expect(none!.start.stakerValueQuote).toBe(fund.balanceQuote / 2n);
+      expect(long!.start.stakerValueQuote).toBe(fund.balanceQuote / 2n);
+      // The engine holds the last variant's (13 days) book: requests are open, no staker has left.
+      const after = sim.engine.staking(0).stakers;
+      expect(after.some((s) => s.request !== null)).toBe(true);
+      expect(after.every((s) => s.shares === 100_000_000n)).toBe(true);
+      // Run the no-cooldown variant alone: some stakers have left (their shares burned).
+      const alone = await Simulator.create({ ...config, sweep: { stakingCooldownSec: [0] } });
+      try {
+        alone.runPath(0);
+        expect(alone.engine.staking(0).stakers.some((s) => s.shares === 0n)).toBe(true);
+      } finally {
+        alone.dispose();
+      }
+    } finally {
+      sim.dispose();
+    }
+  });
+});
+
 describe('simulation: configuration errors', () => {
   const base: SimulationConfig = { scenario: { kind: 'replay', csv: 'step,0\n1,5\n' }, policy: FULL, waterfall: FUND_ONLY };
   const CASES: [string, SimulationConfig, string, number][] = [
@@ -514,6 +553,9 @@ describe('simulation: configuration errors', () => {
     ['an unknown realizable rule', { ...base, economics: { withdrawals: { realizable: 'half' as never } } }, 'economics.withdrawals.realizable', -1],
     ['a capacity period over 366 days', { ...base, economics: { withdrawals: { capacity: { periodSec: 40_000_000 } } } }, 'economics.withdrawals.capacity.periodSec', -1],
     ['a realizable axis without a withdrawal run', { ...base, sweep: { realizable: ['all'] } }, 'sweep.realizable', -1],
+    ['stakers of their own beside stakedPpm', { ...base, economics: { stakedPpm: 100_000, stakers: { accounts: 2, sharePpm: 100_000 } } }, 'economics.stakers', -1],
+    ['no staker accounts', { ...base, economics: { stakers: { accounts: 0, sharePpm: 100_000 } } }, 'economics.stakers.accounts', -1],
+    ['a negative cooldown in the sweep', { ...base, sweep: { stakingCooldownSec: [60, -1] } }, 'sweep.stakingCooldownSec', 1],
   ];
 
   it.each(CASES)('%s -> InvalidScenario naming the field; the engine is left as it was', async (_name, config, field, row) => {
@@ -528,6 +570,21 @@ describe('simulation: configuration errors', () => {
     // Nothing built: the book, and the memory the simulation area would have grown, are untouched.
     expect(stateDigest(engine)).toBe(before);
     expect(memoryBytes(engine)).toBe(bytes);
+  });
+
+  it('stakers of their own on the caller\'s book -> InvalidScenario naming economics.stakers; nothing staked', async () => {
+    const engine = await smallEngine();
+    engine.addMarket({ baseDecimals: 0, markPrice: 1_000n, curve: FLAT });
+    engine.addAccounts([{ collateralQuote: 1_000n }]);
+    const before = stateDigest(engine);
+    const e = caught(() => Simulator.fromEngine(engine, { ...base, economics: { stakers: { accounts: 1, sharePpm: 100_000 } } }));
+    expect({ codeName: e.codeName, field: e.field }).toEqual({ codeName: 'InvalidScenario', field: 'economics.stakers' });
+    expect(stateDigest(engine)).toBe(before);
+  });
+
+  it('too few accounts with free collateral to stake -> InvalidScenario naming economics.stakers.accounts', async () => {
+    const e = await rejected(Simulator.create({ book: { accounts: 20, markets: 2, seed: 3 }, paths: 1, steps: 2, economics: { stakers: { accounts: 4096, sharePpm: 1_000_000 } } }));
+    expect({ codeName: (e as InputError).codeName, field: (e as InputError).field }).toEqual({ codeName: 'InvalidScenario', field: 'economics.stakers.accounts' });
   });
 
   it('a capacity minimum out of the engine\'s range is refused before the engine changes (base and swept)', async () => {
