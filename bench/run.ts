@@ -489,7 +489,8 @@ for (const r of sim.runs) emit({ type: 'simulation', ...r });
 const calm2 = sim.runs[0]!;
 targets.push({ target: '>= 10^9 position-steps/s, calm, skipping, 2 workers', value: `${fmt(calm2.positionStepsPerSecond / 1e9, 2)} x 10^9 (${calm2.paths} paths x ${calm2.steps} steps)`, pass: atScaleBook() && !QUICK ? calm2.positionStepsPerSecond >= 1e9 : null });
 targets.push({ target: '2-worker speed-up >= 1.8 (calm, skipping)', value: `${fmt(sim.ratios.twoWorkerSpeedup!, 2)} x`, pass: QUICK ? null : sim.ratios.twoWorkerSpeedup! >= 1.8 });
-targets.push({ target: 'calm with volume, fees, the revenue split and stakers >= 0.85 x without (same run; no withdrawal run yet)', value: `${fmt(sim.ratios.economicsRatio!, 2)} x (${fmt(sim.runs[1]!.positionStepsPerSecond / 1e9, 2)} vs ${fmt(calm2.positionStepsPerSecond / 1e9, 2)} x 10^9)`, pass: QUICK ? null : sim.ratios.economicsRatio! >= 0.85 });
+targets.push({ target: 'calm with volume, fees, the revenue split, stakers and the withdrawal run >= 0.85 x without (same run)', value: `${fmt(sim.ratios.economicsRatio!, 2)} x (${fmt(sim.runs[1]!.positionStepsPerSecond / 1e9, 2)} vs ${fmt(calm2.positionStepsPerSecond / 1e9, 2)} x 10^9)`, pass: QUICK ? null : sim.ratios.economicsRatio! >= 0.85 });
+targets.push({ target: 'calm with economics under the pnlPool rule / without (reported)', value: `${fmt(sim.ratios.poolRuleRatio!, 2)} x`, pass: null });
 targets.push({ target: 'skipping speed-up, calm and crash (reported)', value: `calm ${fmt(sim.ratios.skipSpeedupCalm!, 2)} x, crash ${fmt(sim.ratios.skipSpeedupCrash!, 2)} x`, pass: null });
 
 say('\ntargets (ratios from this run; reported, never gating)');

@@ -1,7 +1,8 @@
 /**
  * Simulation benchmarks: position-steps per second of a paths x steps run over the default book on
  * one and on two workers (the 2-worker speed-up), the same calm run with the venue's economics
- * (volume, fees, the revenue split, stakers; the ratio to the run without), and the speed-up from
+ * (volume, fees, the revenue split, stakers, the withdrawal run; the ratio to the run without, and
+ * on a few paths the run under the PnL-pool rule), and the speed-up from
  * skipping accounts far from liquidation on a calm and a crash scenario (the same paths with and
  * without skipping, in this run).
  *
@@ -11,8 +12,13 @@
 import { CRASH_SCENARIO, simulate, type SimulationConfig } from '../src/node.js';
 import { CLI_DEFAULT_ECONOMICS } from '../src/cli/simulate.js';
 
-/** The economics of the calm run with economics: the CLI's default run's, without its withdrawal run (not measured yet). */
-const { withdrawals: _withdrawals, ...BENCH_ECONOMICS } = CLI_DEFAULT_ECONOMICS;
+/**
+ * The economics of the calm run with economics: the CLI's default run's (volume and fees, the split,
+ * stakers, and the withdrawal run through a capacity under the engine's rule, `all`).
+ */
+const BENCH_ECONOMICS = CLI_DEFAULT_ECONOMICS;
+/** The same under the PnL-pool rule, whose book-wide terms cost a pass over the book on each run step. */
+const BENCH_POOL_ECONOMICS = { ...CLI_DEFAULT_ECONOMICS, withdrawals: { ...CLI_DEFAULT_ECONOMICS.withdrawals, realizable: 'pnlPool' as const } };
 
 export interface SimulationRun {
   label: string;
@@ -70,14 +76,17 @@ export async function simulationCases(accounts: number, quick: boolean, say: (li
   const crash: SimulationConfig = { ...calmFew, scenario: CRASH_SCENARIO };
   runs.push(await timed(`crash, skipping, 2 workers, ${few} paths`, crash, 2, 'crash', say));
   runs.push(await timed(`crash, no skipping, 2 workers, ${few} paths`, { ...crash, skip: false }, 2, 'crash', say));
+  runs.push(await timed(`calm + economics, pnlPool rule, 2 workers, ${few} paths`, { ...calmFew, economics: BENCH_POOL_ECONOMICS }, 2, 'calm', say));
   const rate = (i: number): number => runs[i]!.positionStepsPerSecond;
   const ratios = {
     twoWorkerSpeedup: rate(0) / rate(2),
     economicsRatio: rate(1) / rate(0),
     skipSpeedupCalm: rate(3) / rate(4),
     skipSpeedupCrash: rate(5) / rate(6),
+    poolRuleRatio: rate(7) / rate(3),
   };
   say(`    2 workers / 1 worker: ${ratios.twoWorkerSpeedup.toFixed(2)} x; with economics / without: ${ratios.economicsRatio.toFixed(2)} x; `
-    + `skipping speed-up: calm ${ratios.skipSpeedupCalm.toFixed(2)} x, crash ${ratios.skipSpeedupCrash.toFixed(2)} x`);
+    + `skipping speed-up: calm ${ratios.skipSpeedupCalm.toFixed(2)} x, crash ${ratios.skipSpeedupCrash.toFixed(2)} x; `
+    + `economics under the pnlPool rule / calm without: ${ratios.poolRuleRatio.toFixed(2)} x`);
   return { runs, ratios };
 }

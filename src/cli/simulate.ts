@@ -50,7 +50,7 @@ export const CLI_DEFAULT_ECONOMICS: NonNullable<SimulationConfig['economics']> =
   fees: { makerPpm: 0, takerPpm: 500 }, turnoverPpm: 1_400, crashMultiplierPpm: 3_000_000, revenueEverySteps: 60,
   split: { tradingFees: { insuranceFund: 300_000, backstopVault: 200_000, stakers: 300_000, treasury: 200_000 } },
   staking: { settlePeriodSec: 3_600 }, stakedPpm: 500_000,
-  withdrawals: { everySteps: 10, probabilityPpm: 10_000, bankRunPpm: 500_000, capacity: { periodSec: 3_600, ppmOfTotal: 10_000 } },
+  withdrawals: { everySteps: 10, probabilityPpm: 1_000, bankRunPpm: 500_000, capacity: { periodSec: 3_600, ppmOfTotal: 10_000 } },
 };
 
 const SCENARIOS: Record<string, Scenario> = {

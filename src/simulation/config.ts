@@ -63,9 +63,9 @@ export type ResolvedEconomics = Required<Omit<SimulationEconomics, 'fees' | 'spl
 export type ResolvedWithdrawals = Required<Pick<SimulationWithdrawals, 'everySteps' | 'probabilityPpm' | 'bankRunPpm'>>
   & Pick<SimulationWithdrawals, 'realizable' | 'transferFloorPpm' | 'capacity'>;
 
-/** Winners act every 10 steps, 1 % of accounts in calm, up to 51 % more when the funds are fully drawn. */
+/** Winners act every 10 steps, 0.1 % of accounts in calm, up to 50 % more when the funds are fully drawn. */
 export const DEFAULT_WITHDRAWALS: Required<Pick<SimulationWithdrawals, 'everySteps' | 'probabilityPpm' | 'bankRunPpm'>> = {
-  everySteps: 10, probabilityPpm: 10_000, bankRunPpm: 500_000,
+  everySteps: 10, probabilityPpm: 1_000, bankRunPpm: 500_000,
 };
 
 /** Volume three times the usual on a step with liquidations; revenue through the split every 60 steps. */

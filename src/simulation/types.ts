@@ -121,7 +121,7 @@ export interface SimulationStakers {
 export interface SimulationWithdrawals {
   /** Winners act, and the queue is served, every this many steps (default 10). */
   everySteps?: number;
-  /** An account's chance to act on such a step in calm, ppm (default 10,000: 1 %). */
+  /** An account's chance to act on such a step in calm, ppm (default 1,000: 0.1 %). */
   probabilityPpm?: number;
   /** Added to that chance when the funds are fully drawn, in proportion to the drawdown, ppm (default 500,000). */
   bankRunPpm?: number;

@@ -113,7 +113,7 @@ describe('simulation: the winners\' figures', () => {
 describe('simulation: economics.withdrawals in the configuration', () => {
   it('absent: no run; present: the defaults filled in, the rules and capacity left to the engine unless given', () => {
     expect(resolveConfig({}).economics.withdrawals).toBeUndefined();
-    expect(resolveConfig({ economics: { withdrawals: {} } }).economics.withdrawals).toEqual({ everySteps: 10, probabilityPpm: 10_000, bankRunPpm: 500_000 });
+    expect(resolveConfig({ economics: { withdrawals: {} } }).economics.withdrawals).toEqual({ everySteps: 10, probabilityPpm: 1_000, bankRunPpm: 500_000 });
     const capacity = { periodSec: 3_600, ppmOfTotal: 10_000 };
     expect(resolveConfig({ economics: { turnoverPpm: 5, withdrawals: { everySteps: 3, realizable: 'pnlPool', transferFloorPpm: 100_000, capacity } } }).economics).toMatchObject({
       turnoverPpm: 5, withdrawals: { everySteps: 3, probabilityPpm: 10_000, bankRunPpm: 500_000, realizable: 'pnlPool', transferFloorPpm: 100_000, capacity },

@@ -601,7 +601,7 @@ function settleSlot(a: u32, s: u32, m: u32, nowSec: i64, write: bool): i32 {
 
 /**
  * One pass over account a's cross positions: `market` one market (NONE: every position, those with
- * p <= 0 first, then p > 0, each in market-id order through a market -> slot map in IoU32).
+ * p <= 0 first, then p > 0, each in market-id order, as orderSlots laid them out).
  */
 function settlePass(a: u32, market: u32, nowSec: i64, write: bool): i32 {
   runC = load<i64>(i64At(Column.AccCollateral, a));
@@ -613,6 +613,13 @@ function settlePass(a: u32, market: u32, nowSec: i64, write: bool): i32 {
     sumPools();
   }
   if (market != NONE) return settleSlot(a, findCross(a, market), market, nowSec, write);
+  if (orderLen != NONE) {
+    for (let k: u32 = 0; k < orderLen; k++) {
+      const key = load<u32>(ORDER + (<usize>k << 3)), st = settleSlot(a, load<u32>(ORDER + (<usize>k << 3), 4), key & 0xFFFF, nowSec, write);
+      if (st != Status.Ok) return st;
+    }
+    return Status.Ok;
+  }
   const map = col(Column.IoU32);
   for (let round = 0; round < 2; round++) {
     for (let m: u32 = 0; m < marketCount; m++) {
@@ -625,6 +632,31 @@ function settlePass(a: u32, market: u32, nowSec: i64, write: bool): i32 {
     }
   }
   return Status.Ok;
+}
+
+/** Accounts with up to ORDER_MAX cross positions are ordered in ORDER: (key, slot) u32 pairs. */
+const ORDER_MAX: u32 = 32;
+const ORDER: usize = memory.data(ORDER_MAX * 8, 8);
+/** Entries in ORDER, or NONE when the market -> slot map in IoU32 orders the account. */
+let orderLen: u32 = NONE;
+
+/**
+ * Lays out the order of a whole-account settle: losers (p <= 0) first, then winners, each in
+ * market-id order. Up to ORDER_MAX positions by an insertion sort on key = winner * 2^16 + market
+ * (one cross position per market, so keys differ); more through the market -> slot map (mapSlots).
+ */
+function orderSlots(a: u32): void {
+  const start = load<u32>(u32At(Column.AccPosStart, a)), len = load<u32>(u32At(Column.AccPosLen, a));
+  if (len > ORDER_MAX) { orderLen = NONE; mapSlots(a); return; }
+  for (let k: u32 = 0; k < len; k++) {
+    const s = start + k, m = <u32>load<u16>(u16At(Column.PosMarket, s));
+    const key: u32 = (slotValue(s, m) > 0 ? <u32>0x10000 : 0) | m;
+    let j = k;
+    for (; j > 0 && load<u32>(ORDER + (<usize>(j - 1) << 3)) > key; j--) store<u64>(ORDER + (<usize>j << 3), load<u64>(ORDER + (<usize>(j - 1) << 3)));
+    store<u32>(ORDER + (<usize>j << 3), key);
+    store<u32>(ORDER + (<usize>j << 3), s, 4);
+  }
+  orderLen = len;
 }
 
 /** Fills the market -> slot map of account a's cross positions (IoU32, NONE where it holds none). */
@@ -642,7 +674,7 @@ function mapSlots(a: u32): void {
 function settle(a: u32, market: u32, nowSec: i64): i32 {
   const st = settleTerms(a);
   if (st != Status.Ok) return st;
-  if (market == NONE) mapSlots(a);
+  if (market == NONE) orderSlots(a);
   const planned = settlePass(a, market, nowSec, false);
   if (planned != Status.Ok) return planned;
   if (rows > FLOW_ROWS) return fail(Status.CapacityExceeded, Field.PositionCount, <i32>a);
@@ -715,7 +747,7 @@ export function withdraw(a: u32, amount: i64): i32 {
   if (amount > load<i64>(i64At(Column.AccCollateral, a))) {
     const terms = settleTerms(a);
     if (terms != Status.Ok) return terms;
-    mapSlots(a);
+    orderSlots(a);
     const planned = settlePass(a, NONE, 0, false);
     if (planned != Status.Ok) return planned;
     if (rows > FLOW_ROWS - 1) return fail(Status.CapacityExceeded, Field.PositionCount, <i32>a);
