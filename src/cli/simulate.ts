@@ -23,6 +23,7 @@ import {
 import { ADL_RANKINGS } from '../abi/codes.js';
 import { DEMO_POLICIES } from '../simulation/venue.js';
 import { checkConfig } from '../simulation/validate.js';
+import { REALIZABLE_RULES, type RealizableRule } from '../economics/withdrawals.js';
 
 /** A mistake in how the command was called (flags, configuration, shard files): printed, exit 2. */
 export class CliError extends Error {
@@ -90,13 +91,15 @@ venue:
                              configuration has \`economics\`: 5 bp taker fees on a volume of 0.14 % of open
                              interest a minute, three times that on steps with liquidations; fees split 30 %
                              fund, 20 % vault, 30 % stakers, 20 % treasury every hour; stakers own half of
-                             the fund; winners withdraw every 10 steps, 1 % of accounts in calm and up to
-                             51 % when the funds are drawn, through a capacity of 1 % of collateral an hour)
+                             the fund; winners withdraw every 10 steps, 0.1 % of accounts in calm and up to
+                             50.1 % when the funds are drawn, through a capacity of 1 % of collateral an hour)
 sweep (every combination runs on the same paths, one report row each):
   --sweep-fund "USD,USD"     insurance fund sizes
   --sweep-margin "PPM,PPM"   margin fractions scaled by PPM / 1,000,000
   --sweep-adl "NAME,NAME"    ADL rankings: ${ADL_RANKINGS.join(', ')}
   --sweep-waterfall "NAME,NAME"  waterfall presets
+  --sweep-realizable "RULE,RULE" what winners may withdraw of unrealized PnL: ${REALIZABLE_RULES.join(', ')}
+                             (needs the withdrawal run: the default economics have one)
 run:
   --workers N                worker threads, 0 runs in this thread (default: the machine's cores)
   --path-from N --path-to N  run only paths [N, M) and write DIR/shard-N-M.json (see riskcore merge)
@@ -189,7 +192,7 @@ const SIMULATE_OPTIONS = {
   waterfall: { type: 'string' }, policy: { type: 'string' }, fund: { type: 'string' }, vault: { type: 'string' },
   'funding-ppm': { type: 'string' }, 'no-skip': { type: 'boolean' }, 'no-economics': { type: 'boolean' }, workers: { type: 'string' },
   'path-from': { type: 'string' }, 'path-to': { type: 'string' },
-  'sweep-fund': { type: 'string' }, 'sweep-margin': { type: 'string' }, 'sweep-adl': { type: 'string' }, 'sweep-waterfall': { type: 'string' },
+  'sweep-fund': { type: 'string' }, 'sweep-margin': { type: 'string' }, 'sweep-adl': { type: 'string' }, 'sweep-waterfall': { type: 'string' }, 'sweep-realizable': { type: 'string' },
 } as const;
 
 type SimulateValues = { [K in keyof typeof SIMULATE_OPTIONS]?: (typeof SIMULATE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -249,10 +252,12 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
   const margin = list(values['sweep-margin'], 'sweep-margin', (s) => int(s, 'sweep-margin', 1, 10_000_000));
   const adl = list(values['sweep-adl'], 'sweep-adl', (s) => oneOf(s, 'sweep-adl', ADL_RANKINGS) as AdlRankingName);
   const waterfall = list(values['sweep-waterfall'], 'sweep-waterfall', (s) => oneOf(s, 'sweep-waterfall', Object.keys(WATERFALL_PRESETS)));
+  const realizable = list(values['sweep-realizable'], 'sweep-realizable', (s) => oneOf(s, 'sweep-realizable', REALIZABLE_RULES) as RealizableRule);
   if (fund) sweep.insuranceFundQuote = fund;
   if (margin) sweep.marginScalePpm = margin;
   if (adl) sweep.adlRanking = adl;
   if (waterfall) sweep.waterfall = waterfall;
+  if (realizable) sweep.realizable = realizable;
   if (Object.keys(sweep).length > 0) config.sweep = sweep;
 
   // A book module on this machine must exist before workers are started to import it.

@@ -52,6 +52,18 @@ describe('riskcore simulate and merge', () => {
     expect(run.stdout).toContain(join(dir, 'sweep', 'report.json'));
   });
 
+  it('--sweep-realizable runs one variant per rule over the default withdrawal run; an unknown rule exits 2 naming the flag', async () => {
+    const run = await riskcore('simulate', ...TINY_RUN, '--scenario', 'crash', '--sweep-realizable', 'all,none', '--out', join(dir, 'rules'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^realizable all /m);
+    expect(run.stdout).toMatch(/^realizable none /m);
+    const report = JSON.parse(await readFile(join(dir, 'rules', 'report.json'), 'utf8')) as { variants: { name: string; winners: { enabled: boolean } }[] };
+    expect(report.variants.map((v) => [v.name, v.winners.enabled])).toEqual([['realizable all', true], ['realizable none', true]]);
+    const bad = await riskcore('simulate', '--sweep-realizable', 'all,half');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--sweep-realizable');
+  });
+
   it('two shards merged give the report of the whole run (timing aside)', async () => {
     const shards = join(dir, 'shards');
     const first = await riskcore('simulate', ...TINY_RUN, '--path-from', '0', '--path-to', '2', '--out', shards);

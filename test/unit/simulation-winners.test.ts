@@ -116,7 +116,7 @@ describe('simulation: economics.withdrawals in the configuration', () => {
     expect(resolveConfig({ economics: { withdrawals: {} } }).economics.withdrawals).toEqual({ everySteps: 10, probabilityPpm: 1_000, bankRunPpm: 500_000 });
     const capacity = { periodSec: 3_600, ppmOfTotal: 10_000 };
     expect(resolveConfig({ economics: { turnoverPpm: 5, withdrawals: { everySteps: 3, realizable: 'pnlPool', transferFloorPpm: 100_000, capacity } } }).economics).toMatchObject({
-      turnoverPpm: 5, withdrawals: { everySteps: 3, probabilityPpm: 10_000, bankRunPpm: 500_000, realizable: 'pnlPool', transferFloorPpm: 100_000, capacity },
+      turnoverPpm: 5, withdrawals: { everySteps: 3, probabilityPpm: 1_000, bankRunPpm: 500_000, realizable: 'pnlPool', transferFloorPpm: 100_000, capacity },
     });
     expect(resolveConfig({ economics: { withdrawals: { capacity: null } } }).economics.withdrawals?.capacity).toBeNull();
   });

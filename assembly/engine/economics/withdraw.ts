@@ -615,7 +615,7 @@ function settlePass(a: u32, market: u32, nowSec: i64, write: bool): i32 {
   if (market != NONE) return settleSlot(a, findCross(a, market), market, nowSec, write);
   if (orderLen != NONE) {
     for (let k: u32 = 0; k < orderLen; k++) {
-      const key = load<u32>(ORDER + (<usize>k << 3)), st = settleSlot(a, load<u32>(ORDER + (<usize>k << 3), 4), key & 0xFFFF, nowSec, write);
+      const o = <usize>k << 2, st = settleSlot(a, load<u32>(ORDER_SLOTS + o), load<u32>(ORDER_KEYS + o) & 0xFFFF, nowSec, write);
       if (st != Status.Ok) return st;
     }
     return Status.Ok;
@@ -634,10 +634,10 @@ function settlePass(a: u32, market: u32, nowSec: i64, write: bool): i32 {
   return Status.Ok;
 }
 
-/** Accounts with up to ORDER_MAX cross positions are ordered in ORDER: (key, slot) u32 pairs. */
+/** Accounts with up to ORDER_MAX cross positions are ordered in ORDER_SLOTS, by ORDER_KEYS (u32 each). */
 const ORDER_MAX: u32 = 32;
-const ORDER: usize = memory.data(ORDER_MAX * 8, 8);
-/** Entries in ORDER, or NONE when the market -> slot map in IoU32 orders the account. */
+const ORDER_KEYS: usize = memory.data(ORDER_MAX * 4, 4), ORDER_SLOTS: usize = memory.data(ORDER_MAX * 4, 4);
+/** Entries in ORDER_SLOTS, or NONE when the market -> slot map in IoU32 orders the account. */
 let orderLen: u32 = NONE;
 
 /**
@@ -652,9 +652,12 @@ function orderSlots(a: u32): void {
     const s = start + k, m = <u32>load<u16>(u16At(Column.PosMarket, s));
     const key: u32 = (slotValue(s, m) > 0 ? <u32>0x10000 : 0) | m;
     let j = k;
-    for (; j > 0 && load<u32>(ORDER + (<usize>(j - 1) << 3)) > key; j--) store<u64>(ORDER + (<usize>j << 3), load<u64>(ORDER + (<usize>(j - 1) << 3)));
-    store<u32>(ORDER + (<usize>j << 3), key);
-    store<u32>(ORDER + (<usize>j << 3), s, 4);
+    for (; j > 0 && load<u32>(ORDER_KEYS + (<usize>(j - 1) << 2)) > key; j--) {
+      store<u32>(ORDER_KEYS + (<usize>j << 2), load<u32>(ORDER_KEYS + (<usize>(j - 1) << 2)));
+      store<u32>(ORDER_SLOTS + (<usize>j << 2), load<u32>(ORDER_SLOTS + (<usize>(j - 1) << 2)));
+    }
+    store<u32>(ORDER_KEYS + (<usize>j << 2), key);
+    store<u32>(ORDER_SLOTS + (<usize>j << 2), s);
   }
   orderLen = len;
 }
