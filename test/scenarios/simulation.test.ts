@@ -499,6 +499,40 @@ describe('simulation: replay CSV errors', () => {
 
 // ------------------------------------------------------------------------------------------------
 
+describe('simulation: the withdrawal run on a live venue\'s clock', () => {
+  it('a capacity last timed at a later second than the waterfall\'s starts the paths there (requests are not refused as before it)', async () => {
+    const engine = await smallEngine();
+    engine.addMarket({ baseDecimals: 0, markPrice: 1_000n, curve: FLAT });
+    engine.addAccounts([
+      { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: 1n, quoteBalance: -1_000n }] },
+      { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: -1n, quoteBalance: 1_000n }] },
+    ]);
+    engine.depositInsuranceFund(10_000n);
+    // The venue served its queue at second 10^6: a request before that second is OutOfRange.
+    engine.setWithdrawalCapacity({ periodSec: 3_600, minQuote: 100n });
+    engine.serveWithdrawals(1_000_000);
+    expect(engine.withdrawalState().capacitySec).toBe(1_000_000n);
+    // The long (account 0) settles a loss of 100 at 900: the PnL pool holds 100.
+    engine.setMarks([0], [900n]);
+    engine.settlePnl(0, undefined, 1_000_000);
+    expect(engine.pnlPool(0)).toBe(100n);
+    // At 800 the short (account 1) gains 200; with p = 10^6 both turns come at step 1 and the short,
+    // the one winner, settles at least the pool's 100 and asks for it: at second 60 that would be
+    // refused (OutOfRange: before the capacity's second), so the path starts at 10^6.
+    const sim = Simulator.fromEngine(engine, {
+      scenario: { kind: 'replay', csv: 'step,0\n1,800\n2,800\n' }, policy: FULL, waterfall: FUND_ONLY, impact: NO_IMPACT, fundingRatePpm: 0,
+      economics: { withdrawals: { everySteps: 1, probabilityPpm: 1_000_000, bankRunPpm: 0 } },
+    });
+    try {
+      const [r] = sim.runPath(0);
+      expect(r!.withdrawals.winners).toBe(1);
+      expect(r!.withdrawals.receivedQuote).toBeGreaterThanOrEqual(100n);
+    } finally {
+      sim.dispose();
+    }
+  });
+});
+
 describe('simulation: stakers of their own and the cooldown', () => {
   it('ten accounts stake half the fund; with no cooldown those who ask leave within the run, with 13 days none does', async () => {
     // Fund 2,000 USD, stakers' share 500,000 ppm: the treasury deposits 1,000 USD (total = balance =

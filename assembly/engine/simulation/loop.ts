@@ -145,9 +145,11 @@ export function simRunPath(skip: bool): i32 {
     if (st != Status.Ok) return finish(st);
   }
   const lastNowSec = load<i64>(WF_STATE, WaterfallStateRecord.lastNowSec), startSecond = load<i64>(header, SimHeaderRecord.startSecond);
-  const stakingSec = load<i64>(ECONOMICS, EconomicsRecord.stakingSec);
+  const stakingSec = load<i64>(ECONOMICS, EconomicsRecord.stakingSec), capacitySec = load<i64>(ECONOMICS, EconomicsRecord.capacitySec);
   let startSec = lastNowSec > startSecond ? lastNowSec : startSecond;
-  if (stakingSec > startSec) startSec = stakingSec; // staking refuses a second before its latest
+  // Staking and the withdrawal capacity refuse a second before their latest.
+  if (stakingSec > startSec) startSec = stakingSec;
+  if (capacitySec > startSec) startSec = capacitySec;
   const stepSec = load<i64>(header, SimHeaderRecord.stepSeconds);
   for (let t: u32 = 1; t <= steps; t++) {
     if (simInterrupted() != 0) return finish(fail(Status.Interrupted, Field.Steps, <i32>t));
