@@ -35,7 +35,9 @@ export function setUpLossAbsorbers(engine: RiskEngine, waterfall: WaterfallConfi
     engine.setVaultAccount(vault!);
     for (const p of providers) engine.vaultDeposit(p, share);
   }
-  if (kinds.has('membersFund') || kinds.has('defaulterFund')) {
+  // A clearing-house venue sized from nothing has no members' contributions and no operator capital
+  // (the engine refuses amounts of 0).
+  if ((kinds.has('membersFund') || kinds.has('defaulterFund')) && clearingQuote >= 20n) {
     for (let a = 0; a < 20; a++) engine.addDefaultFundContribution(a, clearingQuote / 20n);
     engine.depositOperatorCapital(1, clearingQuote / 10n);
     engine.depositOperatorCapital(2, clearingQuote / 20n);
