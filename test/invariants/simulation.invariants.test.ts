@@ -9,7 +9,13 @@
  * - bounds: Cover-1 <= Cover-2 <= 2 Cover-1; every metric that counts or sums losses is >= 0; the
  *   tranches' covers, uncovered loss and residue account for every deficit recorded (sum of covers +
  *   uncovered = deficits, per step);
- * - restore: running path p twice gives the same result.
+ * - restore: running path p twice gives the same result;
+ * - the withdrawal run (random rules, capacities and chances): the debug core, which asserts the
+ *   ledger around every settle, request, serve and unstake (each moves it by exactly its money in or
+ *   out: funding settled, payments net of loss charges), gives the release core's result; what
+ *   accounts received (sum of withdrawnQuote) is the path's receivedQuote (no request is older than
+ *   the path); received <= wanted, short winners <= winners, still queued <= queued; and every
+ *   queued request either left the queue once (a count in queueWaits) or is still queued.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -78,5 +84,44 @@ describe('simulation invariants (fast-check)', () => {
     // Not vacuous: paths with deficits through the waterfall, some of them reaching ADL.
     expect(withDeficits).toBeGreaterThan(10);
     expect(withAdl).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('the withdrawal run: the debug core\'s ledger asserts hold and it answers as the release core; the queue accounts for every request', async () => {
+    let queued = 0, received = 0n, short = 0;
+    const runArb = fc.record({
+      config: configArb,
+      rule: fc.constantFrom('all', 'none', 'pnlPool', 'residualRatio' as const),
+      floorPpm: fc.constantFrom(0, 100_000),
+      probabilityPpm: fc.integer({ min: 10_000, max: 400_000 }),
+      capacity: fc.constantFrom(null, { periodSec: 120, ppmOfTotal: 1_000 }, { periodSec: 600, minQuote: '50', gateSec: 60, lossCharge: true }),
+    });
+    await fc.assert(fc.asyncProperty(runArb, async ({ config, rule, floorPpm, probabilityPpm, capacity }) => {
+      const withRun: SimulationConfig = {
+        ...config, economics: { withdrawals: { everySteps: 2, probabilityPpm, bankRunPpm: 600_000, realizable: rule, transferFloorPpm: floorPpm, capacity } },
+      };
+      const sim = await Simulator.create(withRun);
+      const debug = await Simulator.create(withRun, { debug: true });
+      try {
+        for (let p = 0; p < 2; p++) {
+          const [r] = sim.runPath(p);
+          expect(show(debug.runPath(p)[0]), 'the debug core (ledger asserted in every call) answers alike').toBe(show(r));
+          const w = r!.withdrawals;
+          const withdrawn = at(r!, 'withdrawnQuote').reduce((a, x) => a + x, 0n);
+          expect(withdrawn, 'every receipt is the path\'s own request\'s').toBe(w.receivedQuote);
+          expect(w.receivedQuote <= w.wantedQuote && w.shortWinners <= w.winners && w.stillQueued <= w.queuedRequests).toBe(true);
+          const left = at(r!, 'queueWaits').reduce((a, x) => a + x, 0n);
+          expect(left + BigInt(w.stillQueued), 'queued requests: left once, or still queued').toBe(BigInt(w.queuedRequests));
+          expect(at(r!, 'queuedQuote').every((x) => x >= 0n) && at(r!, 'withdrawnQuote').every((x) => x >= 0n)).toBe(true);
+          queued += w.queuedRequests; received += w.receivedQuote; short += w.shortWinners;
+        }
+      } finally {
+        sim.dispose();
+        debug.dispose();
+      }
+    }), { numRuns: 20, seed: 20261206 });
+    // Not vacuous: winners were paid, some were short, and capacities queued requests.
+    expect(received).toBeGreaterThan(0n);
+    expect(short).toBeGreaterThan(0);
+    expect(queued).toBeGreaterThan(0);
   }, 120_000);
 });
