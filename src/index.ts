@@ -36,11 +36,11 @@ export type { SimulatorOptions } from './simulation/simulator.js';
 export { CRASH_SCENARIO, DEFAULT_IMPACT, DEFAULT_SCENARIO, resolveConfig } from './simulation/config.js';
 export { SHOCK_GRID_MOVES } from './simulation/scenarios.js';
 export { buildReport, configHash, mergeShards } from './simulation/stats.js';
-export { STEP_METRICS } from './simulation/types.js';
+export { HISTOGRAM_METRICS, STEP_METRICS } from './simulation/types.js';
 export type {
-  Distribution, Fan, ImpactModel, MonteCarloScenario, PathResult, ReplayScenario, ReturnStats, RiskTakersReport, Scenario,
-  SerializedPathResult, ShardResult, ShockGridScenario, SimulationConfig, SimulationEconomics, SimulationReport, StepMetric, Sweep,
-  SweepVariant, VariantReport,
+  Distribution, Fan, ImpactModel, MonteCarloScenario, PathResult, PathWithdrawals, ReplayScenario, ReturnStats, RiskTakersReport, Scenario,
+  SerializedPathResult, ShardResult, ShockGridScenario, SimulationConfig, SimulationEconomics, SimulationReport, SimulationStakers,
+  SimulationWithdrawals, StepMetric, Sweep, SweepVariant, VariantReport, WinnersReport,
 } from './simulation/types.js';
 export { DEFAULT_ECONOMICS } from './simulation/config.js';
 export { FlowLog, FLOW_KINDS, DESTINATIONS, REVENUE_SOURCES } from './economics/flows.js';

@@ -329,15 +329,21 @@ describe('simulation: metrics of a step', () => {
 
 // ------------------------------------------------------------------------------------------------
 
+/** One market at 1,000; account 0 long and account 1 short one unit, entered at the mark; a fund of 10,000. */
+async function longAndShort(): Promise<RiskEngine> {
+  const engine = await smallEngine();
+  engine.addMarket({ baseDecimals: 0, markPrice: 1_000n, curve: FLAT });
+  engine.addAccounts([
+    { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: 1n, quoteBalance: -1_000n }] },
+    { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: -1n, quoteBalance: 1_000n }] },
+  ]);
+  engine.depositInsuranceFund(10_000n);
+  return engine;
+}
+
 describe('simulation: the withdrawal run\'s settings', () => {
   it('the run\'s rules and capacity become the engine\'s; a variant\'s apply to its path only; every path reports its run', async () => {
-    const engine = await smallEngine();
-    engine.addMarket({ baseDecimals: 0, markPrice: 1_000n, curve: FLAT });
-    engine.addAccounts([
-      { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: 1n, quoteBalance: -1_000n }] },
-      { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: -1n, quoteBalance: 1_000n }] },
-    ]);
-    engine.depositInsuranceFund(10_000n);
+    const engine = await longAndShort();
     const sim = Simulator.fromEngine(engine, {
       scenario: { kind: 'replay', csv: 'step,0\n1,1010\n2,1020\n' }, policy: FULL, waterfall: FUND_ONLY, impact: NO_IMPACT,
       economics: { withdrawals: { everySteps: 1, realizable: 'none', transferFloorPpm: 100_000, capacity: { periodSec: 3_600, ppmOfTotal: 10_000 } } },
@@ -501,13 +507,7 @@ describe('simulation: replay CSV errors', () => {
 
 describe('simulation: the withdrawal run on a live venue\'s clock', () => {
   it('a capacity last timed at a later second than the waterfall\'s starts the paths there (requests are not refused as before it)', async () => {
-    const engine = await smallEngine();
-    engine.addMarket({ baseDecimals: 0, markPrice: 1_000n, curve: FLAT });
-    engine.addAccounts([
-      { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: 1n, quoteBalance: -1_000n }] },
-      { collateralQuote: 1_000n, positions: [{ marketId: 0, sizeBase: -1n, quoteBalance: 1_000n }] },
-    ]);
-    engine.depositInsuranceFund(10_000n);
+    const engine = await longAndShort();
     // The venue served its queue at second 10^6: a request before that second is OutOfRange.
     engine.setWithdrawalCapacity({ periodSec: 3_600, minQuote: 100n });
     engine.serveWithdrawals(1_000_000);

@@ -3,7 +3,7 @@
  * price path a Simulator generated, and a model of the step loop driven through the engine's public
  * API only, written from the document (not from assembly/engine/simulation/).
  */
-import { RiskEngine, STEP_METRICS, type LiquidationPolicy, type Simulator, type StepMetric, type TrancheKind, type WaterfallConfig } from '../../dist/src/node.js';
+import { RiskEngine, STEP_METRICS, type LiquidationPolicy, type PathWithdrawals, type Simulator, type StepMetric, type TrancheKind, type WaterfallConfig } from '../../dist/src/node.js';
 import { internalsOf } from '../../dist/src/abi/internals.js';
 
 /**
@@ -63,15 +63,7 @@ export interface StepLoopInput {
 }
 
 /** A path's withdrawal run, as the path record has it. */
-export interface RunFigures {
-  winners: number;
-  wantedQuote: bigint;
-  receivedQuote: bigint;
-  shortWinners: number;
-  queuedRequests: number;
-  stillQueued: number;
-  chargedQuote: bigint;
-}
+export type RunFigures = PathWithdrawals;
 
 export interface StepLoopResult {
   metrics: bigint[][];
