@@ -36,7 +36,7 @@ export { bookVersion } from './abi/accessors';
 export { abiTable } from './abi/table';
 // The economics: fees and revenue, staking, vault terms, withdrawals (engine/economics/).
 export { economicsPtr, stakersPtr, flowsPtr, withdrawablePtr } from './abi/accessors';
-export { setMarketFees, setRevenueSplit, distributeRevenue, collectFees } from './engine/economics/revenue';
+export { setMarketFees, setRevenueSplit, distributeRevenue, collectFees, accrueFunding } from './engine/economics/revenue';
 export { setWithdrawalCapacity, noteNegativeEquity, requestWithdrawal, serveWithdrawals, capacityBaseline } from './engine/economics/capacity';
 export { setStaking, stake, requestUnstake, cancelUnstake, unstake, settleStakingRevenue } from './engine/economics/staking';
 export { setVaultTerms, vaultDeposit, vaultWithdraw } from './engine/economics/vault';

@@ -344,6 +344,14 @@ export class RiskEngine implements Disposable {
   /** Adds fees the venue charged outside the engine (its matching engine's schedule) to a market's fee pool. */
   collectFees(marketId: number, amount: AtomsInput, nowSec?: number): void { revenue.collectFees(this.x, this.flows, marketId, amount, nowSec); }
 
+  /**
+   * Accrues one period of funding in a market (both indices move; r > 0: longs pay) keeping `skimPpm` of
+   * the receivers' move as revenue in the market's skim pool (docs/ECONOMICS.md, "Funding skim").
+   */
+  accrueFunding(marketId: number, accrual: revenue.FundingAccrual, nowSec?: number): revenue.FundingAccrualReport {
+    return revenue.accrueFunding(this.x, this.flows, marketId, accrual, nowSec);
+  }
+
   /** Empties every market's fee pool, and re-routes its liquidations' fund fees, through the split. */
   distributeRevenue(nowSec?: number): revenue.DistributionReport { return revenue.distributeRevenue(this.x, this.flows, nowSec); }
 

@@ -122,6 +122,7 @@ export const FieldId = {
   CapacityPpm: 69,
   GateSec: 70,
   OperatorAccountId: 71,
+  SkimPpm: 72,
 } as const;
 export type FieldName = keyof typeof FieldId;
 

@@ -45,7 +45,7 @@ export type {
 export { DEFAULT_ECONOMICS } from './simulation/config.js';
 export { FlowLog, FLOW_KINDS, DESTINATIONS, REVENUE_SOURCES } from './economics/flows.js';
 export type { DestinationName, Flow, FlowKind, RevenueSourceName } from './economics/flows.js';
-export type { DistributionReport, MarketFees, RevenueSplit, RevenueState, SplitRow } from './economics/revenue.js';
+export type { DistributionReport, FundingAccrual, FundingAccrualReport, MarketFees, RevenueSplit, RevenueState, SplitRow } from './economics/revenue.js';
 export { renderCharts, renderReportHtml } from './report/html.js';
 export type { QueuedWithdrawal, ServedWithdrawal, ServeReport, WithdrawalCapacityConfig, WithdrawalRequest, WithdrawalState } from './economics/capacity.js';
 export type { FundStaking, StakerState, StakingConfig } from './economics/staking.js';

@@ -127,7 +127,7 @@ export enum ExecRecord {
 /**
  * The conservation ledger, i128 each: +0 collateral, +16 funds, +32 liquidator fees, +48 flow,
  * +64 deficits recorded, +80 total; +96 operator capital + default fund, +112 residue, +128 covered;
- * the economics' balances: +144 fee pools, +160 PnL pools, +176 stakers' revenue pools, +192 treasury.
+ * the economics' balances: +144 fee pools (trading fees and funding skims), +160 PnL pools, +176 stakers' revenue pools, +192 treasury.
  * total = collateral + funds + fees + flow - deficits + operator/default fund + residue + covered
  *         + fee pools + PnL pools + revenue pools + treasury.
  */
@@ -223,7 +223,8 @@ export enum ProviderRecord { account = 0, shares = 8, lastDepositSec = 16, highW
  *   holdings i64, +184 the vault's NAV i64, +192 the treasury i64; the withdrawal run's: +200
  *   winners u64, +208 what they wanted i64, +216 what they received i64, +224 winners short at the
  *   end u64, +232 requests that queued u64, +240 requests still queued at the end u64, +248 loss
- *   charges withheld i64.
+ *   charges withheld i64; input again: +256 the funding skim ppm u32 (0: funding moves both indices
+ *   alike; docs/SIMULATION.md, "Revenue and risk-takers"), +260..271 unused.
  */
 export enum SimHeaderRecord {
   steps = 0, maxRounds = 4, markets = 8, flags = 12, seed = 16, stepSeconds = 24, startSecond = 32,
@@ -234,8 +235,8 @@ export enum SimHeaderRecord {
   prefundedQuote = 128, cover1Quote = 136, cover2Quote = 144, fundExhausted = 152, accountsChecked = 160, epochs = 168,
   startStakerValue = 176, startVaultNav = 184, startTreasury = 192,
   winners = 200, wantedQuote = 208, receivedQuote = 216, shortWinners = 224, queuedRequests = 232, stillQueued = 240,
-  chargedQuote = 248,
-  BYTES = 256,
+  chargedQuote = 248, fundingSkimPpm = 256,
+  BYTES = 272,
 }
 
 /**
@@ -272,8 +273,9 @@ export const FLOW_ROWS: u32 = 1024;
  *   +16 PnL pool i64: losers' settled payments and fees routed to it, what settled winners are paid from
  *   +24 liquidation revenue i64: fund fees of this market's liquidations not yet split (a marker on
  *       money already in the fund, not money of its own)
+ *   +32 skim pool i64: the funding skim (accrueFunding) not yet distributed
  */
-export enum MarketEconRecord { makerFeePpm = 0, takerFeePpm = 4, feePool = 8, pnlPool = 16, liquidationRevenue = 24, BYTES = 32 }
+export enum MarketEconRecord { makerFeePpm = 0, takerFeePpm = 4, feePool = 8, pnlPool = 16, liquidationRevenue = 24, skimPool = 32, BYTES = 40 }
 
 /**
  * One insurance fund's staking state (Column.FundStake, fund 0 global, 1 + market):

@@ -131,6 +131,7 @@ export enum Field {
   CapacityPpm = 69,
   GateSec = 70,
   OperatorAccountId = 71,
+  SkimPpm = 72,
 }
 
 /** Health codes written per account and per isolated position. */
@@ -202,8 +203,8 @@ export const METRICS: u32 = Metric.QueueWaits + 1;
 export enum Liquidity { Taker = 0, Maker = 1, NoFee = 2 }
 
 /** Where revenue comes from (the revenue split's rows). */
-export enum RevenueSource { TradingFees = 0, LiquidationFees = 1 }
-export const SOURCES: u32 = 2;
+export enum RevenueSource { TradingFees = 0, LiquidationFees = 1, FundingSkim = 2 }
+export const SOURCES: u32 = 3;
 
 /** Where revenue goes (the revenue split's columns). */
 export enum Destination { InsuranceFund = 0, BackstopVault = 1, Stakers = 2, Treasury = 3, PnlPool = 4 }
@@ -219,5 +220,5 @@ export enum WithdrawLimit { Equity = 0, InitialMargin = 1, TransferFloor = 2, Re
 export enum FlowKind {
   Distribution = 0, StakingSettle = 1, Stake = 2, Unstake = 3, UnstakeForfeit = 4, SettlePnl = 5,
   Withdrawal = 6, LossCharge = 7, ProfitShare = 8, Slippage = 9, Rounding = 10, VaultDeposit = 11, VaultWithdrawal = 12,
-  TradingFee = 13, Rebate = 14, PnlPaid = 15,
+  TradingFee = 13, Rebate = 14, PnlPaid = 15, FundingSkim = 16,
 }

@@ -170,7 +170,7 @@ function build(): string {
     f('winners', SimHeaderRecord.winners) + f('wantedQuote', SimHeaderRecord.wantedQuote) +
     f('receivedQuote', SimHeaderRecord.receivedQuote) + f('shortWinners', SimHeaderRecord.shortWinners) +
     f('queuedRequests', SimHeaderRecord.queuedRequests) + f('stillQueued', SimHeaderRecord.stillQueued) +
-    f('chargedQuote', SimHeaderRecord.chargedQuote) +
+    f('chargedQuote', SimHeaderRecord.chargedQuote) + f('fundingSkimPpm', SimHeaderRecord.fundingSkimPpm) +
     f('BYTES', SimHeaderRecord.BYTES) + '\n';
   t += line('record', 'AdlGroup') +
     f('market', AdlGroupRecord.market) + f('side', AdlGroupRecord.side) +
@@ -237,7 +237,8 @@ function build(): string {
     f('SettleFractionPpm', Field.SettleFractionPpm) + f('RevenueSource', Field.RevenueSource) + f('LockupSec', Field.LockupSec) +
     f('ProfitSharePpm', Field.ProfitSharePpm) + f('SlippagePpm', Field.SlippagePpm) +
     f('CapacityPeriodSec', Field.CapacityPeriodSec) + f('CapacityMinQuote', Field.CapacityMinQuote) +
-    f('CapacityPpm', Field.CapacityPpm) + f('GateSec', Field.GateSec) + f('OperatorAccountId', Field.OperatorAccountId) + '\n';
+    f('CapacityPpm', Field.CapacityPpm) + f('GateSec', Field.GateSec) + f('OperatorAccountId', Field.OperatorAccountId) +
+    f('SkimPpm', Field.SkimPpm) + '\n';
   t += line('enum', 'Health') +
     f('Healthy', Health.Healthy) + f('BelowInitial', Health.BelowInitial) +
     f('Liquidatable', Health.Liquidatable) + f('Bankrupt', Health.Bankrupt) + f('Inactive', Health.Inactive) + '\n';
@@ -342,7 +343,8 @@ function economicsRecords(): string {
   t += line('record', 'MarketEcon') +
     f('makerFeePpm', MarketEconRecord.makerFeePpm) + f('takerFeePpm', MarketEconRecord.takerFeePpm) +
     f('feePool', MarketEconRecord.feePool) + f('pnlPool', MarketEconRecord.pnlPool) +
-    f('liquidationRevenue', MarketEconRecord.liquidationRevenue) + f('BYTES', MarketEconRecord.BYTES) + '\n';
+    f('liquidationRevenue', MarketEconRecord.liquidationRevenue) + f('skimPool', MarketEconRecord.skimPool) +
+    f('BYTES', MarketEconRecord.BYTES) + '\n';
   t += line('record', 'FundStake') +
     f('totalShares', FundStakeRecord.totalShares) + f('stakerShares', FundStakeRecord.stakerShares) +
     f('revenuePool', FundStakeRecord.revenuePool) + f('lastSettleSec', FundStakeRecord.lastSettleSec) +
@@ -389,7 +391,8 @@ function economicsEnums(): string {
   t += line('enum', 'Liquidity') +
     f('Taker', Liquidity.Taker) + f('Maker', Liquidity.Maker) + f('NoFee', Liquidity.NoFee) + '\n';
   t += line('enum', 'RevenueSource') +
-    f('TradingFees', RevenueSource.TradingFees) + f('LiquidationFees', RevenueSource.LiquidationFees) + '\n';
+    f('TradingFees', RevenueSource.TradingFees) + f('LiquidationFees', RevenueSource.LiquidationFees) +
+    f('FundingSkim', RevenueSource.FundingSkim) + '\n';
   t += line('enum', 'Destination') +
     f('InsuranceFund', Destination.InsuranceFund) + f('BackstopVault', Destination.BackstopVault) +
     f('Stakers', Destination.Stakers) + f('Treasury', Destination.Treasury) + f('PnlPool', Destination.PnlPool) + '\n';
@@ -405,7 +408,7 @@ function economicsEnums(): string {
     f('Withdrawal', FlowKind.Withdrawal) + f('LossCharge', FlowKind.LossCharge) + f('ProfitShare', FlowKind.ProfitShare) +
     f('Slippage', FlowKind.Slippage) + f('Rounding', FlowKind.Rounding) + f('VaultDeposit', FlowKind.VaultDeposit) +
     f('VaultWithdrawal', FlowKind.VaultWithdrawal) + f('TradingFee', FlowKind.TradingFee) + f('Rebate', FlowKind.Rebate) +
-    f('PnlPaid', FlowKind.PnlPaid) + '\n';
+    f('PnlPaid', FlowKind.PnlPaid) + f('FundingSkim', FlowKind.FundingSkim) + '\n';
   return t;
 }
 

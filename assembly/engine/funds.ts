@@ -152,6 +152,7 @@ export function ledgerSum(): void {
   memory.copy(LEDGER_RECORD + LedgerRecord.covered, BALANCES + BalancesRecord.covered, 16);
   for (let m: u32 = 0; m < marketCount; m++) {
     addWide(LEDGER_RECORD + LedgerRecord.feePools, load<i64>(marketEconPtr(m), MarketEconRecord.feePool));
+    addWide(LEDGER_RECORD + LedgerRecord.feePools, load<i64>(marketEconPtr(m), MarketEconRecord.skimPool));
     addWide(LEDGER_RECORD + LedgerRecord.pnlPools, load<i64>(marketEconPtr(m), MarketEconRecord.pnlPool));
   }
   for (let f: u32 = 0; f <= marketCount; f++) addWide(LEDGER_RECORD + LedgerRecord.revenuePools, load<i64>(fundStakePtr(f), FundStakeRecord.revenuePool));

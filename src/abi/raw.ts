@@ -98,6 +98,7 @@ export interface CoreExports {
   setRevenueSplit(source: number, fund: number, vault: number, stakers: number, treasury: number, pnlPool: number): number;
   distributeRevenue(first: number, nowSec: bigint): number;
   collectFees(market: number, amount: bigint, nowSec: bigint): number;
+  accrueFunding(market: number, ratePpm: number, skimPpm: number, nowSec: bigint): number;
   setWithdrawalCapacity(periodSec: bigint, minQuote: bigint, ppm: number, gateSec: bigint, lossCharge: number): number;
   noteNegativeEquity(nowSec: bigint): number;
   requestWithdrawal(account: number, amount: bigint, nowSec: bigint): number;
@@ -315,6 +316,12 @@ export class Raw {
     this.check(this.x.setRevenueSplit(source, fund, vault, stakers, treasury, pnlPool));
   }
   collectFees(market: number, amount: bigint, nowSec: bigint): void { this.check(this.x.collectFees(market, amount, nowSec)); }
+  /** One funding accrual with a skim; returns the long and short indices' moves and the skim. */
+  accrueFunding(market: number, ratePpm: number, skimPpm: number, nowSec: bigint): [bigint, bigint, bigint] {
+    this.check(this.x.accrueFunding(market, ratePpm, skimPpm, nowSec));
+    const { view, at } = this.record('Economics');
+    return [view.getBigInt64(at.answer0, true), view.getBigInt64(at.answer1, true), view.getBigInt64(at.answer2, true)];
+  }
   /** Distributes markets from `first` on, as many as the flow rows hold; returns the next market. */
   distributeRevenue(first: number, nowSec: bigint): number {
     this.check(this.x.distributeRevenue(first, nowSec));

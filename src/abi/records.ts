@@ -49,10 +49,10 @@ export const RECORD_FIELDS = {
     'jumpProbability', 'jumpMean', 'jumpStd', 'prefundedQuote', 'cover1Quote', 'cover2Quote', 'fundExhausted', 'accountsChecked',
     'turnoverPpm', 'crashMultiplierPpm', 'revenueEverySteps', 'stakedPpm', 'startStakerValue', 'startVaultNav', 'startTreasury',
     'withdrawEverySteps', 'withdrawPpm', 'bankRunPpm', 'path', 'winners', 'wantedQuote', 'receivedQuote', 'shortWinners',
-    'queuedRequests', 'stillQueued', 'chargedQuote',
+    'queuedRequests', 'stillQueued', 'chargedQuote', 'fundingSkimPpm',
   ],
   AdlInput: ['tag', 'account', 'size', 'pnl', 'notional', 'entry', 'equity', 'mm', 'collateral'],
-  MarketEcon: ['makerFeePpm', 'takerFeePpm', 'feePool', 'pnlPool', 'liquidationRevenue'],
+  MarketEcon: ['makerFeePpm', 'takerFeePpm', 'feePool', 'pnlPool', 'liquidationRevenue', 'skimPool'],
   FundStake: ['totalShares', 'stakerShares', 'revenuePool', 'lastSettleSec'],
   Staker: ['account', 'fund', 'shares', 'requestShares', 'requestValue', 'requestSec'],
   Economics: [
@@ -79,13 +79,13 @@ export const ENUM_MEMBERS = {
   Metric: [],
   Column: [],
   Liquidity: ['Taker', 'Maker', 'NoFee'],
-  RevenueSource: ['TradingFees', 'LiquidationFees'],
+  RevenueSource: ['TradingFees', 'LiquidationFees', 'FundingSkim'],
   Destination: ['InsuranceFund', 'BackstopVault', 'Stakers', 'Treasury', 'PnlPool'],
   Realizable: ['All', 'None', 'PnlPool', 'ResidualRatio'],
   WithdrawLimit: ['Equity', 'InitialMargin', 'TransferFloor', 'Realizable'],
   FlowKind: [
     'Distribution', 'StakingSettle', 'Stake', 'Unstake', 'UnstakeForfeit', 'SettlePnl', 'Withdrawal', 'LossCharge', 'ProfitShare',
-    'Slippage', 'Rounding', 'VaultDeposit', 'VaultWithdrawal', 'TradingFee', 'Rebate', 'PnlPaid',
+    'Slippage', 'Rounding', 'VaultDeposit', 'VaultWithdrawal', 'TradingFee', 'Rebate', 'PnlPaid', 'FundingSkim',
   ],
 } as const;
 

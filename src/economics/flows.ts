@@ -13,16 +13,16 @@ import { i64, u32 } from '../abi/records.js';
 
 export type FlowKind =
   | 'distribution' | 'stakingSettle' | 'stake' | 'unstake' | 'unstakeForfeit' | 'settlePnl' | 'withdrawal' | 'lossCharge'
-  | 'profitShare' | 'slippage' | 'rounding' | 'vaultDeposit' | 'vaultWithdrawal' | 'tradingFee' | 'rebate' | 'pnlPaid';
+  | 'profitShare' | 'slippage' | 'rounding' | 'vaultDeposit' | 'vaultWithdrawal' | 'tradingFee' | 'rebate' | 'pnlPaid' | 'fundingSkim';
 /** Flow kinds by their code (FlowKind in assembly/abi/status.ts, in this order). */
 export const FLOW_KINDS: readonly FlowKind[] = [
   'distribution', 'stakingSettle', 'stake', 'unstake', 'unstakeForfeit', 'settlePnl', 'withdrawal', 'lossCharge',
-  'profitShare', 'slippage', 'rounding', 'vaultDeposit', 'vaultWithdrawal', 'tradingFee', 'rebate', 'pnlPaid',
+  'profitShare', 'slippage', 'rounding', 'vaultDeposit', 'vaultWithdrawal', 'tradingFee', 'rebate', 'pnlPaid', 'fundingSkim',
 ];
 
-export type RevenueSourceName = 'tradingFees' | 'liquidationFees';
+export type RevenueSourceName = 'tradingFees' | 'liquidationFees' | 'fundingSkim';
 /** Revenue sources by code (RevenueSource). */
-export const REVENUE_SOURCES: readonly RevenueSourceName[] = ['tradingFees', 'liquidationFees'];
+export const REVENUE_SOURCES: readonly RevenueSourceName[] = ['tradingFees', 'liquidationFees', 'fundingSkim'];
 
 export type DestinationName = 'insuranceFund' | 'backstopVault' | 'stakers' | 'treasury' | 'pnlPool';
 /** Destinations by code (Destination). */

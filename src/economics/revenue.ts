@@ -1,8 +1,8 @@
 /**
  * Trading fees and the revenue split (docs/ECONOMICS.md, "Trading fees and the revenue split"): the
  * fee schedule per market, the split of each revenue source between the insurance fund, the backstop
- * vault, the insurance-fund stakers, the treasury and the market's PnL pool, and the distribution
- * that empties the fee pools through it.
+ * vault, the insurance-fund stakers, the treasury and the market's PnL pool, the funding skim
+ * (a third source), and the distribution that empties the fee and skim pools through it.
  */
 import { describeValue, inputError } from '../errors.js';
 import { knownKeys, orDefault, toI64, toRecord } from '../atoms.js';
@@ -44,8 +44,16 @@ export interface RevenueState {
     pnlPoolQuote: bigint;
     /** Fund fees of the market's liquidations not yet re-routed by the split (already in the fund). */
     liquidationRevenueQuote: bigint;
+    /** Funding skims (accrueFunding) not yet distributed. */
+    skimPoolQuote: bigint;
   }[];
 }
+
+/** One funding accrual: the rate, ppm of the mark per unit of size (signed; > 0: longs pay), and the skim, ppm of the receivers' move. */
+export interface FundingAccrual { ratePpm: number; skimPpm?: number }
+
+/** What one accrual moved: each index (quote atoms per unit of size) and the skim into the market's skim pool (quote atoms). */
+export interface FundingAccrualReport { fundingLongDelta: bigint; fundingShortDelta: bigint; skimQuote: bigint }
 
 /** A ppm share: an integer in `min`..10^6. */
 function ppmOf(value: unknown, field: string, row: number, min = 0): number {
@@ -100,6 +108,23 @@ export function collectFees(x: EngineInternals, flows: FlowLog, marketId: number
   flows.drain(x.raw);
 }
 
+/**
+ * Accrues one period of funding in a market with a skim (RiskEngine.accrueFunding): the payers' index
+ * moves by floor(mark * rate / 10^6), the receivers' by that less the skim, and the venue keeps the gap
+ * times the smaller side's open interest (docs/ECONOMICS.md, "Funding skim").
+ */
+export function accrueFunding(x: EngineInternals, flows: FlowLog, marketId: number, accrual: FundingAccrual, nowSec?: number): FundingAccrualReport {
+  x.baseDecimals(marketId);
+  toRecord(accrual, 'accrual', 'InvalidEconomics');
+  knownKeys(accrual, ['ratePpm', 'skimPpm'], 'accrual', 'InvalidEconomics');
+  const rate = ppmOf(accrual.ratePpm, 'fundingRatePpm', -1, -PPM);
+  const skim = ppmOf(orDefault(accrual.skimPpm, 0), 'skimPpm', -1);
+  const sec = toSecond(nowSec);
+  const [fundingLongDelta, fundingShortDelta, skimQuote] = x.raw.accrueFunding(marketId, rate, skim, sec);
+  flows.drain(x.raw);
+  return { fundingLongDelta, fundingShortDelta, skimQuote };
+}
+
 /** Distributes every market's revenue through the split (RiskEngine.distributeRevenue), in chunks. */
 export function distributeRevenue(x: EngineInternals, flows: FlowLog, nowSec?: number): DistributionReport {
   const sec = toSecond(nowSec);
@@ -137,6 +162,7 @@ export function readRevenue(x: EngineInternals): RevenueState {
     markets.push({
       marketId: m, makerFeePpm: e.view.getInt32(e.at.makerFeePpm, true), takerFeePpm: e.view.getInt32(e.at.takerFeePpm, true),
       feePoolQuote: i64(e.view, e.at.feePool), pnlPoolQuote: i64(e.view, e.at.pnlPool), liquidationRevenueQuote: i64(e.view, e.at.liquidationRevenue),
+      skimPoolQuote: i64(e.view, e.at.skimPool),
     });
   }
   return { split: readSplit(raw), treasuryQuote: i64(view, at.treasury), markets };

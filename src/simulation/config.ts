@@ -68,8 +68,8 @@ export const DEFAULT_WITHDRAWALS: Required<Pick<SimulationWithdrawals, 'everySte
   everySteps: 10, probabilityPpm: 1_000, bankRunPpm: 500_000,
 };
 
-/** Volume three times the usual on a step with liquidations; revenue through the split every 60 steps. */
-export const DEFAULT_ECONOMICS: ResolvedEconomics = { turnoverPpm: 0, crashMultiplierPpm: 3_000_000, revenueEverySteps: 60, stakedPpm: 0 };
+/** Volume three times the usual on a step with liquidations; revenue through the split every 60 steps; no funding skim. */
+export const DEFAULT_ECONOMICS: ResolvedEconomics = { turnoverPpm: 0, crashMultiplierPpm: 3_000_000, revenueEverySteps: 60, stakedPpm: 0, fundingSkimPpm: 0 };
 
 function bad(field: string, detail: string, row = -1): never {
   throw inputError('InvalidScenario', field, row, detail);
@@ -195,7 +195,8 @@ function duration(sec: number): string {
 /** A split's short name: each row's non-zero shares in percent ("fees fund 50/stakers 50"). */
 function splitName(split: RevenueSplit): string {
   const short: Record<string, string> = { insuranceFund: 'fund', backstopVault: 'vault', stakers: 'stakers', treasury: 'treasury', pnlPool: 'pnl' };
-  return Object.entries(split).map(([source, row]) => `${source === 'tradingFees' ? 'fees' : 'liq'} ${Object.entries(row ?? {})
+  const sourceName: Record<string, string> = { tradingFees: 'fees', liquidationFees: 'liq', fundingSkim: 'skim' };
+  return Object.entries(split).map(([source, row]) => `${sourceName[source] ?? source} ${Object.entries(row ?? {})
     .filter(([, ppm]) => ppm !== 0).map(([d, ppm]) => `${short[d] ?? d} ${(ppm as number) / 10_000}`).join('/')}`).join(', ');
 }
 

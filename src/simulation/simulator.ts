@@ -336,6 +336,7 @@ function prepareCore(raw: Raw, engine: RiskEngine, config: ResolvedConfig, input
   h.setUint32(at.crashMultiplierPpm, e.crashMultiplierPpm, true);
   h.setUint32(at.revenueEverySteps, e.revenueEverySteps, true);
   h.setUint32(at.stakedPpm, e.stakedPpm, true);
+  h.setUint32(at.fundingSkimPpm, e.fundingSkimPpm, true);
   // The withdrawal run (every 0: none); the path's index is written before each path.
   h.setUint32(at.withdrawEverySteps, e.withdrawals?.everySteps ?? 0, true);
   h.setUint32(at.withdrawPpm, e.withdrawals?.probabilityPpm ?? 0, true);

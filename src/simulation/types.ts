@@ -95,6 +95,11 @@ export interface SimulationEconomics {
   /** The stakers' share of each insurance fund at the start of a path, ppm (default 0: the engine's own stakes). */
   stakedPpm?: number;
   /**
+   * The funding skim, ppm of the receivers' move kept as revenue (0..10^6, default 0: funding moves both
+   * indices alike); the skim pools go through the split's `fundingSkim` row with the fee pools.
+   */
+  fundingSkimPpm?: number;
+  /**
    * Stakers with records of their own, who may leave in a withdrawal run (not with `stakedPpm`): on a
    * built book, `accounts` accounts of it stake `sharePpm` of the global insurance fund between them
    * before the paths (the treasury owns the rest).

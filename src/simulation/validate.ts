@@ -88,6 +88,7 @@ export function checkConfig(config: unknown): asserts config is SimulationConfig
 
 const ECONOMICS_RANGES = {
   turnoverPpm: [0, 1_000_000_000], crashMultiplierPpm: [0, 1_000_000_000], revenueEverySteps: [0, 100_000], stakedPpm: [0, 1_000_000],
+  fundingSkimPpm: [0, 1_000_000],
 } satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split' | 'staking' | 'withdrawals' | 'stakers'>, [number, number]>;
 
 /** The economics: fees, volume, the split, the stakers' share, the withdrawal run. */

@@ -63,7 +63,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
     MakerFeePpm: 52, TakerFeePpm: 53, SplitPpm: 54, SettlePeriodSec: 55, MaxAprPpm: 56, StakerFactorPpm: 57, CooldownSec: 58,
     Shares: 59, RealizableRule: 60, TransferFloorPpm: 61, SettleFractionPpm: 62, RevenueSource: 63, LockupSec: 64,
     ProfitSharePpm: 65, SlippagePpm: 66, CapacityPeriodSec: 67, CapacityMinQuote: 68, CapacityPpm: 69, GateSec: 70,
-    OperatorAccountId: 71,
+    OperatorAccountId: 71, SkimPpm: 72,
   };
   const PINNED_HEALTH = { Healthy: 0, BelowInitial: 1, Liquidatable: 2, Bankrupt: 3, Inactive: 4 };
 

@@ -15,14 +15,16 @@
  *   PnL pool        -> the market's PnL pool (what settled winners are paid from)
  *
  * Trading fees: what the floors leave (pool - sum of shares, < 5 atoms) goes to the residue balance.
+ * The funding skim (accrueFunding: what the receivers' index does not move, times the smaller side's
+ * open interest) is distributed exactly like trading fees, through its own row, from the skim pool.
  * Liquidation fees: the shares other than the insurance fund's move out of the fund; the fund keeps
  * its share and the floors' remainder; the marker counts at most the fund's balance (a fund the
  * waterfall drew on re-routes only what is left).
  */
-import { addAmount, AMOUNT_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
+import { addAmount, AMOUNT_LIMIT, INDEX_LIMIT, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { addWide } from '../../math/wide';
-import { Column, i64At, u8At } from '../../abi/layout';
-import { BalancesRecord, EconomicsRecord, FLOW_ROWS, FundStakeRecord, MarketEconRecord } from '../../abi/records';
+import { Column, i64At, marketPtr, u8At } from '../../abi/layout';
+import { BalancesRecord, EconomicsRecord, FLOW_ROWS, FundStakeRecord, MarketEconRecord, MarketRecord } from '../../abi/records';
 import { Destination, DESTINATIONS, Field, FlowKind, RevenueSource, SOURCES, Status } from '../../abi/status';
 import { accountCount, changed, clearError, fail, marketCount, NONE, SCRATCH, setPlanRehearsed } from '../state';
 import { addFlow, BALANCES, clearFlows, ECONOMICS, fundOf, fundStakePtr, ledgerCheck, ledgerMark, marketEconPtr, splitPtr } from '../funds';
@@ -31,8 +33,8 @@ import { ACCOUNT_ACTIVE } from '../book/book';
 import { backstopVaultAccount } from '../waterfall/parties';
 
 const PPM: i64 = 1_000_000;
-/** Flow rows one market's distribution may write: every destination of both sources, and a remainder. */
-const ROWS_PER_MARKET: u32 = SOURCES * DESTINATIONS + 1;
+/** Flow rows one market's distribution may write: every destination of every source, and two remainders. */
+const ROWS_PER_MARKET: u32 = SOURCES * DESTINATIONS + 2;
 const NO_CODE: u32 = 255;
 
 /**
@@ -90,10 +92,77 @@ export function collectFees(m: u32, amount: i64, nowSec: i64): i32 {
   return Status.Ok;
 }
 
+/** The moves of the last fundingMove: the long index's, the short index's, and the skim (quote atoms). */
+export let movedLong: i64 = 0, movedShort: i64 = 0, movedSkim: i64 = 0;
+
+/**
+ * One funding accrual of market m at rate r ppm (signed, |r| <= 10^6; r > 0: longs pay) with a skim
+ * of k ppm (0..10^6), computed and checked, nothing stored (docs/ECONOMICS.md, "Funding skim"):
+ *   delta   = floor(mark * r / 10^6)                 (signed, toward minus infinity: the payers' move)
+ *   |moveR| = floor(|delta| * (10^6 - k) / 10^6)     (the receivers' move, rounded against them)
+ *   r > 0: fundingLong += delta, fundingShort += |moveR|;  r < 0: fundingShort += delta, fundingLong -= |moveR|
+ *   skim    = floor(min(oiLong, oiShort) * (|delta| - |moveR|) / D)
+ * into movedLong, movedShort, movedSkim. Status Ok, or Overflow when an index would leave
+ * +-INDEX_LIMIT or the skim pool would pass 2^62 (the caller names the field).
+ */
+export function fundingMove(m: u32, rate: i64, k: i64): i32 {
+  movedLong = 0; movedShort = 0; movedSkim = 0;
+  if (rate == 0) return Status.Ok;
+  const mkt = marketPtr(m);
+  const delta = mulDivRounded(load<i64>(mkt, MarketRecord.mark), rate, PPM, false, SCRATCH);
+  if (delta == OVERFLOWED) return Status.Overflow;
+  const mag = delta < 0 ? -delta : delta;
+  const recv = mulDivRounded(mag, PPM - k, PPM, false, SCRATCH);
+  const l = rate > 0 ? delta : -recv, s = rate > 0 ? recv : delta;
+  const nl = load<i64>(mkt, MarketRecord.fundingLong) + l, ns = load<i64>(mkt, MarketRecord.fundingShort) + s;
+  if (nl < -INDEX_LIMIT || nl > INDEX_LIMIT || ns < -INDEX_LIMIT || ns > INDEX_LIMIT) return Status.Overflow;
+  const oiL = load<i64>(mkt, MarketRecord.oiLong), oiS = load<i64>(mkt, MarketRecord.oiShort);
+  const skim = mulDivRounded(oiL < oiS ? oiL : oiS, mag - recv, load<i64>(mkt, MarketRecord.d), false, SCRATCH);
+  if (skim == OVERFLOWED || addAmount(load<i64>(marketEconPtr(m), MarketEconRecord.skimPool), skim) == OVERFLOWED) return Status.Overflow;
+  movedLong = l; movedShort = s; movedSkim = skim;
+  return Status.Ok;
+}
+
+/** Applies the last fundingMove to market m: its indices and its skim pool. */
+export function applyFundingMove(m: u32): void {
+  const mkt = marketPtr(m), e = marketEconPtr(m);
+  store<i64>(mkt, load<i64>(mkt, MarketRecord.fundingLong) + movedLong, MarketRecord.fundingLong);
+  store<i64>(mkt, load<i64>(mkt, MarketRecord.fundingShort) + movedShort, MarketRecord.fundingShort);
+  store<i64>(e, load<i64>(e, MarketEconRecord.skimPool) + movedSkim, MarketEconRecord.skimPool);
+}
+
+/**
+ * Accrues one period of funding in market m at rate `ratePpm` (signed; r > 0: longs pay) keeping
+ * `skimPpm` of the receivers' move as revenue into the market's skim pool (fundingMove); answer0,
+ * answer1 are the long and short indices' moves, answer2 the skim. Errors: UnknownMarket;
+ * InvalidEconomics naming FundingRatePpm (|r| > 10^6) or SkimPpm (k outside 0..10^6); OutOfRange
+ * (NowSec); Overflow naming FundingRatePpm (an index past +-2^61, or the skim pool past 2^62).
+ */
+export function accrueFunding(m: u32, ratePpm: i32, skimPpm: i32, nowSec: i64): i32 {
+  clearError();
+  clearFlows();
+  if (!isMarket(m)) return fail(Status.UnknownMarket, Field.MarketId, -1);
+  if (<i64>ratePpm < -PPM || <i64>ratePpm > PPM) return fail(Status.InvalidEconomics, Field.FundingRatePpm, -1);
+  if (skimPpm < 0 || <i64>skimPpm > PPM) return fail(Status.InvalidEconomics, Field.SkimPpm, -1);
+  if (nowSec < 0 || nowSec > AMOUNT_LIMIT) return fail(Status.OutOfRange, Field.NowSec, -1);
+  const st = fundingMove(m, <i64>ratePpm, <i64>skimPpm);
+  if (st != Status.Ok) return fail(st, Field.FundingRatePpm, -1);
+  ledgerMark();
+  applyFundingMove(m);
+  if (movedSkim > 0) addFlow(FlowKind.FundingSkim, RevenueSource.FundingSkim, NO_CODE, NONE, m, movedSkim, nowSec);
+  ledgerCheck(movedSkim, 'conservation: a funding skim enters the venue');
+  store<i64>(ECONOMICS, movedLong, EconomicsRecord.answer0);
+  store<i64>(ECONOMICS, movedShort, EconomicsRecord.answer1);
+  store<i64>(ECONOMICS, movedSkim, EconomicsRecord.answer2);
+  if (movedLong != 0 || movedShort != 0) return changed();
+  return Status.Ok;
+}
+
 // The shares of one market's distribution, by destination (filled by planMarket, applied by applyMarket).
 const TRADING = memory.data(<i32>(DESTINATIONS << 3), 8);
 const LIQUIDATION = memory.data(<i32>(DESTINATIONS << 3), 8);
-let tradingPool: i64 = 0, tradingRest: i64 = 0, liquidationBase: i64 = 0;
+const SKIM = memory.data(<i32>(DESTINATIONS << 3), 8);
+let tradingPool: i64 = 0, tradingRest: i64 = 0, liquidationBase: i64 = 0, skimPool: i64 = 0, skimRest: i64 = 0;
 
 // @ts-ignore: decorator
 @inline function share(table: usize, d: u32): i64 { return load<i64>(table + (<usize>d << 3)); }
@@ -112,27 +181,31 @@ function planMarket(m: u32): i32 {
   const balance = load<i64>(i64At(Column.FundBalance, fund));
   liquidationBase = min(load<i64>(e, MarketEconRecord.liquidationRevenue), balance);
   if (liquidationBase < 0) liquidationBase = 0;
-  let moved: i64 = 0, out: i64 = 0;
+  skimPool = load<i64>(e, MarketEconRecord.skimPool);
+  let moved: i64 = 0, out: i64 = 0, skimmed: i64 = 0;
   for (let d: u32 = 0; d < DESTINATIONS; d++) {
     const t = mulDivRounded(tradingPool, <i64>load<u32>(splitPtr(RevenueSource.TradingFees, d)), PPM, false, SCRATCH, AMOUNT_LIMIT);
     const l = d == Destination.InsuranceFund ? 0 : mulDivRounded(liquidationBase, <i64>load<u32>(splitPtr(RevenueSource.LiquidationFees, d)), PPM, false, SCRATCH, AMOUNT_LIMIT);
     store<i64>(TRADING + (<usize>d << 3), t);
+    const k = mulDivRounded(skimPool, <i64>load<u32>(splitPtr(RevenueSource.FundingSkim, d)), PPM, false, SCRATCH, AMOUNT_LIMIT);
     store<i64>(LIQUIDATION + (<usize>d << 3), l);
-    moved += t; out += l;
+    store<i64>(SKIM + (<usize>d << 3), k);
+    moved += t; out += l; skimmed += k;
   }
   tradingRest = tradingPool - moved;
+  skimRest = skimPool - skimmed;
   // Each destination's balance after both sources' shares (a fund: + trading - liquidation moved out).
   const row = <i32>m;
-  if (balance + share(TRADING, Destination.InsuranceFund) - out > AMOUNT_LIMIT) return fail(Status.Overflow, Field.FundId, row);
-  const vaultAmount = share(TRADING, Destination.BackstopVault) + share(LIQUIDATION, Destination.BackstopVault);
+  if (balance + share(TRADING, Destination.InsuranceFund) + share(SKIM, Destination.InsuranceFund) - out > AMOUNT_LIMIT) return fail(Status.Overflow, Field.FundId, row);
+  const vaultAmount = share(TRADING, Destination.BackstopVault) + share(LIQUIDATION, Destination.BackstopVault) + share(SKIM, Destination.BackstopVault);
   const v = vaultTarget();
-  let treasuryAmount = share(TRADING, Destination.Treasury) + share(LIQUIDATION, Destination.Treasury);
+  let treasuryAmount = share(TRADING, Destination.Treasury) + share(LIQUIDATION, Destination.Treasury) + share(SKIM, Destination.Treasury);
   if (v == NONE) treasuryAmount += vaultAmount;
   else if (addAmount(load<i64>(i64At(Column.AccCollateral, v)), vaultAmount) == OVERFLOWED) return fail(Status.Overflow, Field.CollateralQuote, row);
   if (addAmount(load<i64>(ECONOMICS, EconomicsRecord.treasury), treasuryAmount) == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, row);
-  const stakers = share(TRADING, Destination.Stakers) + share(LIQUIDATION, Destination.Stakers);
+  const stakers = share(TRADING, Destination.Stakers) + share(LIQUIDATION, Destination.Stakers) + share(SKIM, Destination.Stakers);
   if (addAmount(load<i64>(fundStakePtr(fund), FundStakeRecord.revenuePool), stakers) == OVERFLOWED) return fail(Status.Overflow, Field.FundId, row);
-  const pnl = share(TRADING, Destination.PnlPool) + share(LIQUIDATION, Destination.PnlPool);
+  const pnl = share(TRADING, Destination.PnlPool) + share(LIQUIDATION, Destination.PnlPool) + share(SKIM, Destination.PnlPool);
   if (addAmount(load<i64>(e, MarketEconRecord.pnlPool), pnl) == OVERFLOWED) return fail(Status.Overflow, Field.MarketId, row);
   return Status.Ok;
 }
@@ -142,7 +215,7 @@ function applyMarket(m: u32, nowSec: i64): bool {
   const e = marketEconPtr(m), fund = fundOf(m), v = vaultTarget();
   const fb = i64At(Column.FundBalance, fund);
   for (let s: u32 = 0; s < SOURCES; s++) {
-    const table = s == RevenueSource.TradingFees ? TRADING : LIQUIDATION;
+    const table = s == RevenueSource.TradingFees ? TRADING : (s == RevenueSource.LiquidationFees ? LIQUIDATION : SKIM);
     for (let d: u32 = 0; d < DESTINATIONS; d++) {
       const x = share(table, d);
       if (x == 0) continue;
@@ -168,9 +241,14 @@ function applyMarket(m: u32, nowSec: i64): bool {
     addWide(BALANCES + BalancesRecord.residue, tradingRest);
     addFlow(FlowKind.Rounding, RevenueSource.TradingFees, NO_CODE, NONE, m, tradingRest, nowSec);
   }
+  if (skimRest > 0) {
+    addWide(BALANCES + BalancesRecord.residue, skimRest);
+    addFlow(FlowKind.Rounding, RevenueSource.FundingSkim, NO_CODE, NONE, m, skimRest, nowSec);
+  }
   if (tradingPool > 0) store<i64>(e, load<i64>(e, MarketEconRecord.feePool) - tradingPool, MarketEconRecord.feePool);
+  if (skimPool > 0) store<i64>(e, 0, MarketEconRecord.skimPool);
   store<i64>(e, 0, MarketEconRecord.liquidationRevenue);
-  return tradingPool > 0 || liquidationBase > 0;
+  return tradingPool > 0 || liquidationBase > 0 || skimPool > 0;
 }
 
 /**

@@ -13,6 +13,7 @@ import { bookChanged, fail, SCRATCH } from '../state';
 import { refreshMarket } from '../book/markets';
 import { Region, regionPtr } from './area';
 import { recordEpoch } from './bounds';
+import { applyFundingMove, fundingMove } from '../economics/revenue';
 
 let header: usize = 0, pathPrices: usize = 0, rates: usize = 0;
 let depth: usize = 0, level: usize = 0, closed: usize = 0, net: usize = 0;
@@ -63,9 +64,16 @@ export function movePrices(t: u32): i32 {
     store<i64>(marketPtr(i), mark, MarketRecord.mark);
     refreshMarket(i);
   }
+  const skim = <i64>load<u32>(header, SimHeaderRecord.fundingSkimPpm);
   for (let i: u32 = 0; i < simMarkets; i++) {
     const rate = load<i64>(rates + (<usize>i << 3));
     if (rate == 0) continue;
+    if (skim > 0) {
+      // The receivers' index moves less and the gap enters the skim pool (economics/revenue.ts, fundingMove).
+      if (fundingMove(i, rate, skim) != Status.Ok) return fail(Status.InvalidScenario, Field.FundingRatePpm, <i32>i);
+      applyFundingMove(i);
+      continue;
+    }
     const mkt = marketPtr(i);
     // floor(mark * rate / 10^6): toward minus infinity for negative rates.
     const delta = mulDivRounded(load<i64>(mkt, MarketRecord.mark), rate, 1_000_000, false, SCRATCH);
