@@ -293,7 +293,7 @@ export enum StakerRecord { account = 0, fund = 4, shares = 8, requestShares = 16
 
 /**
  * The economics' configuration and venue-level state (ECONOMICS):
- *   +0 revenue split, u32 ppm at (source * DESTINATIONS + destination) * 4 (RevenueSource x Destination)
+ *   +0..39 unused (the revenue split's place while it had two sources)
  *   +40 stakers u32 (records in STAKERS)   +44 flows u32 (rows in FLOWS)
  *   staking:     +48 settle period seconds i64 (0: never settles)  +56 max APR ppm i64
  *                +64 stakers' factor ppm u32 (the rest is the treasury's)  +68 settle fraction ppm u32
@@ -309,9 +309,11 @@ export enum StakerRecord { account = 0, fund = 4, shares = 8, requestShares = 16
  *   answers:     +200 answer0 i64  +208 answer1 i64  +216 answer2 i64 (what the last call of the economics
  *                returns: shares minted, an amount paid, an amount queued; each call says which)
  *   +224 the latest second a staking call took i64 (staking refuses an earlier one)
+ *   +232 revenue split, u32 ppm at (source * DESTINATIONS + destination) * 4 (RevenueSource x
+ *        Destination, SOURCES * DESTINATIONS of them: 60 bytes)
  */
 export enum EconomicsRecord {
-  split = 0, stakers = 40, flows = 44,
+  stakers = 40, flows = 44,
   settlePeriodSec = 48, maxAprPpm = 56, stakerFactorPpm = 64, settleFractionPpm = 68, cooldownSec = 72,
   treasury = 80,
   realizable = 88, transferFloorPpm = 92,
@@ -319,7 +321,8 @@ export enum EconomicsRecord {
   capacityPeriodSec = 120, capacityMinQuote = 128, capacityPpm = 136, lossCharge = 140, gateSec = 144,
   capacityQuote = 152, capacitySec = 160, gatedUntilSec = 168, queueHead = 176, queued = 180, queuedQuote = 184, nextRequestId = 192,
   answer0 = 200, answer1 = 208, answer2 = 216, stakingSec = 224,
-  BYTES = 256,
+  split = 232,
+  BYTES = 296,
 }
 
 /**

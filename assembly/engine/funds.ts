@@ -56,6 +56,9 @@ export function initFunds(): void {
   store<u32>(ECONOMICS, NONE, EconomicsRecord.operatorAccount);
 }
 
+// @ts-ignore: a compile-time check (every source's row of the split fits the record)
+assert(<u32>EconomicsRecord.split + SOURCES * DESTINATIONS * 4 <= <u32>EconomicsRecord.BYTES);
+
 /** The split's entry for (source, destination): u32 ppm (EconomicsRecord.split). */
 // @ts-ignore: decorator
 @inline export function splitPtr(source: u32, destination: u32): usize {

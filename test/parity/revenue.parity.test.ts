@@ -3,13 +3,15 @@
  * (taker or maker, rebates included) charge what the model's `fillFee` says, out of the right
  * collateral, into the right fee pool; then random splits distribute the pools exactly as the
  * model's `distribute` does (funds, vault, stakers' pools, treasury, PnL pools, residue), and the
- * ledger's total never moves across a distribution.
+ * ledger's total never moves across a distribution. Random funding accruals with random skims move
+ * the indices and the skim pools as the model's `accrueFunding` does (every account's figures follow
+ * the moved indices), and the split's third row distributes the skim pools.
  */
 import { describe, expect, it } from 'vitest';
 import { type RiskEngine } from '../../dist/src/node.js';
-import { cloneBook, type RefBook } from '../reference/model.js';
-import { distribute, DESTINATIONS, fillFee, type RevenueState } from '../reference/economics-revenue.js';
-import { appendAccounts, generateBook, Rng, scaleOf } from '../support/book.js';
+import { checkBook, cloneBook, type RefBook } from '../reference/model.js';
+import { accrueFunding, distribute, DESTINATIONS, fillFee, type FundingMarket, type RevenueState } from '../reference/economics-revenue.js';
+import { appendAccounts, expectResultsMatch, generateBook, Rng, scaleOf } from '../support/book.js';
 import { createEngine } from '../support/engine.js';
 import { expectStateParity, randomFill, stepFill } from './fill-model.js';
 
@@ -73,10 +75,11 @@ describe('revenue parity', () => {
       // Distribute with a random split, with or without a vault account.
       const vault = rng.chance(0.5) ? rng.int(0, book.accounts.length - 1) : null;
       if (vault !== null) engine.setVaultAccount(vault);
-      const split = [randomRow(rng), randomRow(rng)];
+      const split = [randomRow(rng), randomRow(rng), randomRow(rng)];
       engine.setRevenueSplit({
         tradingFees: Object.fromEntries(DESTINATIONS.map((d, j) => [d, split[0]![j]!])),
         liquidationFees: Object.fromEntries(DESTINATIONS.map((d, j) => [d, split[1]![j]!])),
+        fundingSkim: Object.fromEntries(DESTINATIONS.map((d, j) => [d, split[2]![j]!])),
       });
       const fundIds = [0, ...book.markets.map((_, i) => i + 1)];
       const fundBalance = (f: number): bigint => (f === 0 ? engine.insuranceFund() : engine.insuranceFund(f - 1));
@@ -100,6 +103,81 @@ describe('revenue parity', () => {
       if (vault !== null) expect(engine.account(vault).collateralQuote).toBe(state.vault);
       expect(engine.waterfallBalances().residueQuote - residue).toBe(state.residue);
       expect(engine.ledger().totalQuote).toBe(total);
+    }
+  });
+
+  it.each([false, true])('funding accruals with skims move indices and skim pools as the model; the third row distributes them (release core: %s)', async (release) => {
+    for (let seed = 1; seed <= 4; seed++) {
+      const rng = new Rng(700 + seed);
+      const v = await venue(seed, release);
+      const { engine, funds } = v;
+      const book = cloneBook(v.book);
+      const skims = book.markets.map(() => 0n), pools = book.markets.map(() => 0n);
+      for (let i = 0; i < 80; i++) {
+        const id = rng.int(0, book.markets.length - 1);
+        if (rng.chance(0.2)) {
+          const amount = BigInt(rng.int(1, 1_000_000_000));
+          engine.collectFees(id, amount, i);
+          pools[id]! += amount;
+          continue;
+        }
+        const st = engine.market(id);
+        const m: FundingMarket = {
+          mark: st.markPrice, d: scaleOf(book.markets[id]!), oiLong: st.openInterestLongBase, oiShort: st.openInterestShortBase,
+          fundingLong: st.fundingIndexLong, fundingShort: st.fundingIndexShort, skimPool: skims[id]!,
+        };
+        const r = rng.pick([0, 1, -1, 37, -37, 100, -100, rng.int(-5_000, 5_000)]);
+        const k = rng.pick([0, 1, 200_000, 999_999, 1_000_000, rng.int(0, 1_000_000)]);
+        const total = engine.ledger().totalQuote;
+        const want = accrueFunding(m, BigInt(r), BigInt(k))!;
+        const got = engine.accrueFunding(id, k === 0 && rng.chance(0.5) ? { ratePpm: r } : { ratePpm: r, skimPpm: k }, i);
+        expect([got.fundingLongDelta, got.fundingShortDelta, got.skimQuote], `accrual ${i}`).toEqual([want.long, want.short, want.skim]);
+        const after = engine.market(id);
+        expect([after.fundingIndexLong, after.fundingIndexShort]).toEqual([m.fundingLong, m.fundingShort]);
+        expect(engine.ledger().totalQuote - total).toBe(want.skim);
+        skims[id] = m.skimPool;
+        book.markets[id] = { ...book.markets[id]!, fundingIndexLong: m.fundingLong, fundingIndexShort: m.fundingShort };
+      }
+      expect(engine.revenue().markets.map((x) => x.skimPoolQuote)).toEqual(skims);
+      expect(engine.flowLog.records().filter((f) => f.kind === 'fundingSkim').reduce((a, f) => a + f.amountQuote, 0n)).toBe(skims.reduce((a, b) => a + b, 0n));
+      // Every account's figures follow the moved indices.
+      engine.check();
+      expectResultsMatch(engine, book, checkBook(book), { isolated: 'key' });
+
+      const vault = rng.chance(0.5) ? rng.int(0, book.accounts.length - 1) : null;
+      if (vault !== null) engine.setVaultAccount(vault);
+      const split = [randomRow(rng), randomRow(rng), randomRow(rng)];
+      engine.setRevenueSplit({
+        tradingFees: Object.fromEntries(DESTINATIONS.map((d, j) => [d, split[0]![j]!])),
+        fundingSkim: Object.fromEntries(DESTINATIONS.map((d, j) => [d, split[2]![j]!])),
+      });
+      split[1] = [1_000_000, 0, 0, 0, 0]; // the liquidation row stays the default (nothing to re-route here)
+      const fundIds = [0, ...book.markets.map((_, i) => i + 1)];
+      const fundBalance = (f: number): bigint => (f === 0 ? engine.insuranceFund() : engine.insuranceFund(f - 1));
+      const state: RevenueState = {
+        markets: pools.map((p, i) => ({ fund: funds[i]!, feePool: p, pnlPool: 0n, liquidationRevenue: 0n, skimPool: skims[i]! })),
+        funds: fundIds.map((f) => (f === 0 || funds[f - 1] === f ? fundBalance(f) : 0n)),
+        revenuePools: fundIds.map(() => 0n),
+        treasury: 0n, residue: 0n,
+        vault: vault === null ? null : engine.account(vault).collateralQuote,
+        split: split.map((r) => r.map(BigInt)),
+      };
+      const total = engine.ledger().totalQuote, residue = engine.waterfallBalances().residueQuote;
+      distribute(state);
+      const report = engine.distributeRevenue(seed);
+      const r = engine.revenue();
+      expect(r.treasuryQuote).toBe(state.treasury);
+      expect(r.markets.map((x) => [x.feePoolQuote, x.skimPoolQuote, x.pnlPoolQuote])).toEqual(state.markets.map((x) => [x.feePool, 0n, x.pnlPool]));
+      expect(engine.insuranceFund()).toBe(state.funds[0]);
+      funds.forEach((f, i) => { if (f !== 0) expect(engine.insuranceFund(i)).toBe(state.funds[f]); });
+      expect(engine.ledger().revenuePoolsQuote).toBe(state.revenuePools.reduce((a, b) => a + b, 0n));
+      if (vault !== null) expect(engine.account(vault).collateralQuote).toBe(state.vault);
+      expect(engine.waterfallBalances().residueQuote - residue).toBe(state.residue);
+      expect(engine.ledger().totalQuote).toBe(total);
+      // The skim row's shares: floors of each market's skim pool (columns in DESTINATIONS order).
+      const skimShares = DESTINATIONS.map((_, j) => skims.reduce((a, p) => a + (p * BigInt(split[2]![j]!)) / 1_000_000n, 0n));
+      if (vault === null) { skimShares[3]! += skimShares[1]!; skimShares[1] = 0n; } // no vault account: its share to the treasury
+      expect(DESTINATIONS.map((d) => report.bySource.fundingSkim[d])).toEqual(skimShares);
     }
   });
 });

@@ -138,7 +138,7 @@ describe('the revenue split', () => {
     const before = JSON.stringify(e.revenue().split);
     const a = caught(() => e.setRevenueSplit({ tradingFees: { treasury: 1_000_000 }, liquidationFees: { treasury: 999_999 } }));
     expect([a.codeName, a.field, a.row]).toEqual(['InvalidEconomics', 'splitPpm', 1]);
-    const b = caught(() => e.setRevenueSplit({ fundingSkim: { treasury: 1_000_000 } } as never));
+    const b = caught(() => e.setRevenueSplit({ borrowFees: { treasury: 1_000_000 } } as never));
     expect([b.codeName, b.field]).toEqual(['InvalidEconomics', 'revenueSource']);
     const c = caught(() => e.setRevenueSplit({ tradingFees: { treasury: 500_000, toString: 500_000 } as never }));
     expect([c.codeName, c.field, c.row]).toEqual(['InvalidEconomics', 'splitPpm', 0]);
