@@ -24,6 +24,7 @@ export function everyPublicCall(ids: CallIds): EngineCall[] {
     ['setRevenueSplit', (e) => e.setRevenueSplit({ tradingFees: { insuranceFund: 1_000_000 } })],
     ['distributeRevenue', (e) => e.distributeRevenue(0)],
     ['collectFees', (e) => e.collectFees(ids.market, 1n)],
+    ['accrueFunding', (e) => e.accrueFunding(ids.market, { ratePpm: 100, skimPpm: 200_000 })],
     ['revenue', (e) => e.revenue()],
     ['addMarket', (e) => e.addMarket({ baseDecimals: 0, markPrice: 100n, curve: { kind: 'flat', imfPpm: 100_000, mmfPpm: 50_000 } })],
     ['market', (e) => e.market(market)],
