@@ -172,7 +172,9 @@ describe('simulation parity: the core\'s step loop against the document, through
         fundingRatePpm: Array.from({ length: engine.marketCount }, () => BigInt(c.fundingRatePpm as number)), impact: c.impact,
         ...(e.turnoverPpm > 0 ? { economics: { turnoverPpm: BigInt(e.turnoverPpm), crashMultiplierPpm: BigInt(e.crashMultiplierPpm), revenueEverySteps: e.revenueEverySteps } } : {}),
         ...(run ? { withdrawals: { everySteps: run.everySteps!, probabilityPpm: BigInt(run.probabilityPpm!), bankRunPpm: BigInt(run.bankRunPpm!), seed: BigInt(c.seed), path: p } } : {}),
+        ...(e.fundingSkimPpm > 0 ? { fundingSkimPpm: e.fundingSkimPpm } : {}),
       });
+      if (e.fundingSkimPpm > 0) expect(model.skimQuote, `path ${p}: the funding skim kept something`).toBeGreaterThan(0n);
       expect(show(core!.withdrawals), `path ${p}: the withdrawal run's figures`).toBe(show(model.withdrawals));
       const steps = c.steps;
       for (let t = 1; t <= steps; t++) {
@@ -201,13 +203,15 @@ describe('simulation parity: the core\'s step loop against the document, through
     sim.dispose();
   });
 
-  it('volume, fees, the revenue split and staking on crash paths: fee revenue, treasury, fund and stakers every step', async () => {
+  it('volume, fees, a funding skim, the revenue split and staking on crash paths: fee revenue, treasury, fund and stakers every step', async () => {
     const FUND = 300_000_000n;
     const economics = {
       fees: { makerPpm: -100, takerPpm: 700 }, turnoverPpm: 20_000, crashMultiplierPpm: 2_500_000, revenueEverySteps: 3,
+      fundingSkimPpm: 250_000,
       split: {
         tradingFees: { insuranceFund: 200_000, backstopVault: 200_000, stakers: 200_000, treasury: 300_000, pnlPool: 100_000 },
         liquidationFees: { insuranceFund: 400_000, stakers: 200_000, treasury: 400_000 },
+        fundingSkim: { insuranceFund: 100_000, backstopVault: 300_000, stakers: 300_000, treasury: 200_000, pnlPool: 100_000 },
       },
       staking: { settlePeriodSec: 120, maxAprPpm: 5_000_000, stakerFactorPpm: 600_000, settleFractionPpm: 500_000 },
     };

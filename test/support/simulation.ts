@@ -60,6 +60,8 @@ export interface StepLoopInput {
   economics?: { turnoverPpm: bigint; crashMultiplierPpm: bigint; revenueEverySteps: number };
   /** The withdrawal run (docs/SIMULATION.md, "Winners' withdrawals"); none when absent. */
   withdrawals?: { everySteps: number; probabilityPpm: bigint; bankRunPpm: bigint; seed: bigint; path: number };
+  /** The funding skim, ppm (> 0: funding goes through engine.accrueFunding instead of setFundingIndices). */
+  fundingSkimPpm?: number;
 }
 
 /** A path's withdrawal run, as the path record has it. */
@@ -72,6 +74,8 @@ export interface StepLoopResult {
   cover2Quote: bigint;
   fundExhausted: boolean;
   withdrawals: RunFigures;
+  /** The funding skims the path's accruals kept (0 without a skim). */
+  skimQuote: bigint;
 }
 
 const E6 = 1_000_000n;
@@ -259,6 +263,7 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
   const level = ids.map(() => E9);
   const loss = new Map<number, bigint>();
   let exhausted = false;
+  let skimQuote = 0n;
 
   const marksOf = (t: number): bigint[] => ids.map((i) => {
     const x = floorDivB(input.prices[t]![i]! * level[i]!, E9);
@@ -275,9 +280,14 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
     // 1. Prices; 2. funding: both indices move by floor(mark * rate / 10^6).
     const marks = marksOf(t);
     engine.setMarks(ids, marks);
-    const now = ids.map((i) => engine.market(i));
-    const delta = marks.map((x, i) => floorDivB(x * input.fundingRatePpm[i]!, E6));
-    engine.setFundingIndices(ids, now.map((x, i) => x.fundingIndexLong + delta[i]!), now.map((x, i) => x.fundingIndexShort + delta[i]!));
+    if ((input.fundingSkimPpm ?? 0) > 0) {
+      // With a skim the receivers' index moves less (docs/ECONOMICS.md, "Funding skim").
+      for (const i of ids) skimQuote += engine.accrueFunding(i, { ratePpm: Number(input.fundingRatePpm[i]!), skimPpm: input.fundingSkimPpm! }).skimQuote;
+    } else {
+      const now = ids.map((i) => engine.market(i));
+      const delta = marks.map((x, i) => floorDivB(x * input.fundingRatePpm[i]!, E6));
+      engine.setFundingIndices(ids, now.map((x, i) => x.fundingIndexLong + delta[i]!), now.map((x, i) => x.fundingIndexShort + delta[i]!));
+    }
     // 3. Check.
     engine.check();
     // 4. Rounds.
@@ -399,5 +409,5 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
   const losses = [...loss.values()].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
   const cover1Quote = losses[0] ?? 0n;
   const none: RunFigures = { winners: 0, wantedQuote: 0n, receivedQuote: 0n, shortWinners: 0, queuedRequests: 0, stillQueued: 0, chargedQuote: 0n };
-  return { metrics, prefundedQuote, cover1Quote, cover2Quote: cover1Quote + (losses[1] ?? 0n), fundExhausted: exhausted, withdrawals: run ? run.end() : none };
+  return { metrics, prefundedQuote, cover1Quote, cover2Quote: cover1Quote + (losses[1] ?? 0n), fundExhausted: exhausted, withdrawals: run ? run.end() : none, skimQuote };
 }
