@@ -1,0 +1,41 @@
+/**
+ * The package's metadata as the registry and a new user's tools read it: the license file the
+ * `license` field names, shipped; `bin` without a leading "./" (npm rewrites it and warns); the
+ * changelog shipped; `engines` at the Node version whose `require` loads ES modules; every file
+ * `files` lists exists after a build.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url);
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+  license: string; bin: Record<string, string>; files: string[]; engines: { node: string }; version: string;
+};
+
+describe('package metadata', () => {
+  it('the Apache-2.0 license the package names is the LICENSE file it ships', () => {
+    expect(pkg.license).toBe('Apache-2.0');
+    const text = readFileSync(new URL('LICENSE', root), 'utf8');
+    expect(text).toContain('Apache License');
+    expect(text).toContain('Version 2.0, January 2004');
+    expect(text).toContain('END OF TERMS AND CONDITIONS');
+    expect(pkg.files).toContain('LICENSE');
+  });
+
+  it('bin paths have no leading "./" and point at built files', () => {
+    for (const [name, path] of Object.entries(pkg.bin)) {
+      expect(path.startsWith('./'), name).toBe(false);
+      expect(existsSync(new URL(path, root)), path).toBe(true);
+    }
+  });
+
+  it('a changelog is shipped and names the version', () => {
+    expect(pkg.files).toContain('CHANGELOG.md');
+    expect(readFileSync(new URL('CHANGELOG.md', root), 'utf8')).toContain(`## ${pkg.version}`);
+  });
+
+  it('engines asks for the Node whose require loads ES modules (20.19), and every listed file exists', () => {
+    expect(pkg.engines.node).toBe('>=20.19');
+    for (const f of pkg.files) expect(existsSync(new URL(f, root)), f).toBe(true);
+  });
+});
