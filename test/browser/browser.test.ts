@@ -5,7 +5,7 @@
  * same seeded scenario (scenario.js) and must produce the same results digest and summary.
  *
  * Needs `npm run build` first (`npm test` does it) and Chromium at $CHROMIUM_PATH or
- * /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
+ * /usr/bin/chromium (`npm test` installs Debian's chromium when it is missing: scripts/chromium.mjs).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -17,7 +17,7 @@ export function requireChromium(builtFiles: readonly string[] = []): void {
     throw new Error(
       `Chromium not found at ${CHROMIUM}. The browser test uses Debian's chromium and never downloads one: ` +
       'install it with `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium` ' +
-      '(.ci/run does this), or set CHROMIUM_PATH to a Chromium executable.',
+      '(`npm test` does this: scripts/chromium.mjs), or set CHROMIUM_PATH to a Chromium executable.',
     );
   }
   for (const file of builtFiles) {

@@ -8,7 +8,7 @@
  * seed gives the same paths and numbers in Node and in Chromium), down to the values on the marks.
  *
  * Needs `npm run build` first (`npm test` does it) and Chromium at $CHROMIUM_PATH or
- * /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
+ * /usr/bin/chromium (`npm test` installs Debian's chromium when it is missing: scripts/chromium.mjs).
  */
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';

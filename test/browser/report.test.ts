@@ -3,8 +3,8 @@
  * file, opened from disk in Debian's Chromium (playwright-core, never a downloaded browser), and the
  * numbers the charts and tables show are read back from the DOM and compared with the report.
  *
- * Needs Chromium at $CHROMIUM_PATH or /usr/bin/chromium (`apt-get install chromium`; .ci/run
- * installs it). No build: the report is rendered from the sources.
+ * Needs Chromium at $CHROMIUM_PATH or /usr/bin/chromium (`npm test` installs Debian's chromium when
+ * it is missing: scripts/chromium.mjs). No build: the report is rendered from the sources.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
