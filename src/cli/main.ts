@@ -6,12 +6,13 @@
  * and `riskcore merge`: the stress simulation over many price paths, in ./simulate.ts.
  */
 import {
-  DEFAULT_BOOK, formatAtoms, generateBook, Health, RiskEngine, shockMarks, WATERFALL_PRESETS,
+  DEFAULT_BOOK, formatAtoms, generateBook, toAtoms, Health, RiskEngine, shockMarks, WATERFALL_PRESETS,
   type AllocationReport, type WaterfallConfig,
 } from '../node.js';
+import { readFileSync } from 'node:fs';
 import { DEMO_POLICIES, setUpLossAbsorbers } from '../simulation/venue.js';
 import { ownEntry } from '../simulation/shape.js';
-import { CliError, exitCodeOf, int as intFlag, mergeCommand, parse, simulateCommand } from './simulate.js';
+import { CliError, exitCodeOf, int as intFlag, mergeCommand, parse, simulateCommand, usd as amountFlag } from './simulate.js';
 
 const POLICIES = DEMO_POLICIES;
 
@@ -29,7 +30,10 @@ const USAGE = `usage: riskcore demo [--accounts N] [--positions-per-account N] [
   --rounds N                 most liquidation rounds in the cascade (default 16)
   --waterfall NAME           loss waterfall: ${Object.keys(WATERFALL_PRESETS).join(', ')} (default exchange)
   --fund USD                 insurance fund before the shock (default 20000000)
-  --vault USD                backstop vault deposits before the shock, from 4 providers (default 20000000)`;
+  --vault USD                backstop vault deposits before the shock, from 4 providers (default 20000000)
+
+Numbers are plain decimal integers (a minus sign for negatives: --shock -200000); amounts are decimal
+quote units (1500.5). A bad flag or value exits 2 naming the flag, as in riskcore simulate.`;
 
 function progressBar(label: string): (done: number, total: number) => void {
   const tty = process.stderr.isTTY;
@@ -74,8 +78,8 @@ async function demo(argv: string[]): Promise<void> {
   const waterfallName = values.waterfall ?? 'exchange';
   const waterfall = ownEntry(WATERFALLS, waterfallName);
   if (!waterfall) throw new CliError(`--waterfall must be one of ${Object.keys(WATERFALLS).join(', ')}, got "${waterfallName}"`);
-  const fundUsd = int(values.fund, 20_000_000, 'fund', 0);
-  const vaultUsd = int(values.vault, 20_000_000, 'vault', 0);
+  const fundUsd = amountFlag(values.fund, 'fund') ?? '20000000';
+  const vaultUsd = amountFlag(values.vault, 'vault') ?? '20000000';
 
   const engine = await RiskEngine.create({
     maxAccounts: accounts + 16,
@@ -83,13 +87,19 @@ async function demo(argv: string[]): Promise<void> {
     maxIsolated: Math.ceil(accounts / 20) + 1024,
     maxMarkets: Math.max(markets, 1),
   });
+  // An amount beyond what one record holds (2^62 atoms) is refused naming its flag before the book is built.
+  const atoms = (value: string, flag: string): bigint => {
+    const x = toAtoms(value, engine.quoteDecimals, flag);
+    if (x > 2n ** 62n) throw new CliError(`--${flag} must be at most ${formatAtoms(2n ** 62n, engine.quoteDecimals)} quote units, got "${value}"`);
+    return x;
+  };
+  const fundAtoms = atoms(fundUsd, 'fund'), vaultAtoms = atoms(vaultUsd, 'vault');
   const t0 = performance.now();
   const book = generateBook(engine, { accounts, markets, positionsPerAccount: perAccount, seed, onProgress: progressBar('building book') });
   const tBuilt = performance.now();
   console.log(`book: ${book.accounts.toLocaleString('en-US')} accounts, ${book.positions.toLocaleString('en-US')} cross positions, ${book.isolated.toLocaleString('en-US')} isolated, ${markets} markets (seed ${seed}) in ${((tBuilt - t0) / 1000).toFixed(2)} s`);
 
-  const q = 10n ** BigInt(engine.quoteDecimals);
-  setUpLossAbsorbers(engine, waterfall, BigInt(fundUsd) * q, BigInt(vaultUsd) * q);
+  setUpLossAbsorbers(engine, waterfall, fundAtoms, vaultAtoms);
 
   const before = engine.check();
   shockMarks(engine, shockPpm);
@@ -231,12 +241,23 @@ commands:
   simulate   stress simulation over many price paths; writes report.json and report.html
   merge      merges the shards of a simulation run (simulate --path-from A --path-to B) into one report
 
-riskcore <command> --help describes a command's flags.`;
+riskcore <command> --help describes a command's flags; riskcore --version prints the version.`;
 
-const [command = 'demo', ...rest] = process.argv.slice(2);
+/** The package's version, from the package.json two folders above dist/src/cli/main.js. */
+function version(): string {
+  const json = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(json.version);
+}
+
+const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, (argv: string[]) => Promise<void>> = { demo, simulate: simulateCommand, merge: mergeCommand };
-if (command === '--help' || command === '-h' || command === 'help') {
+// A bare `riskcore` prints the help: a run (the demo's 1M accounts) is asked for by name.
+if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   console.log(HELP);
+  process.exit(0);
+}
+if (command === '--version' || command === '-v') {
+  console.log(version());
   process.exit(0);
 }
 const run = commands[command];

@@ -10,7 +10,7 @@
  * Exit codes: 0 done, 1 an unexpected failure, 2 bad flags, configuration or shards, 130 interrupted.
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -80,6 +80,9 @@ paths:
   --scenario NAME            calm (default: 0.08 % moves a minute, rare market-wide jumps), crash
                              (falling, with a 5 % chance per step of a market-wide -3 % jump), grid
                              (SPAN-style shock grid with a 15 % scan range)
+  --replay FILE.csv          replay prices from a CSV instead: header step,<market id>,..., one row per
+                             step, prices in quote units; markets without a column keep their mark (one
+                             path, as many steps as rows)
 venue:
   --waterfall NAME           loss waterfall: ${Object.keys(WATERFALL_PRESETS).join(', ')} (default exchange)
   --policy NAME              liquidation policy: ${Object.keys(DEMO_POLICIES).join(', ')} (default buffered)
@@ -101,7 +104,8 @@ sweep (every combination runs on the same paths, one report row each):
   --sweep-realizable "RULE,RULE" what winners may withdraw of unrealized PnL: ${REALIZABLE_RULES.join(', ')}
                              (needs the withdrawal run: the default economics have one)
 run:
-  --workers N                worker threads, 0 runs in this thread (default: the machine's cores)
+  --workers N                worker threads, 0 runs in this thread (default: the machine's cores, fewer
+                             if free memory holds fewer books; the first line says how many and why)
   --path-from N --path-to N  run only paths [N, M) and write DIR/shard-N-M.json (see riskcore merge)
   --out DIR                  output directory (default .)
   -h, --help                 this text
@@ -128,9 +132,22 @@ every number must be well formed; a bad shard exits 2 naming the file and the fi
 
 // ---- Flags ----------------------------------------------------------------------------------------
 
+/**
+ * The one flag parser of every command (node:util parseArgs, strict): an unknown flag, a missing
+ * value or an unexpected argument is a CliError (exit 2) naming the flag. A negative number after a
+ * flag that takes a value is that flag's value (`--shock -200000`), not a flag of its own.
+ */
 export function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  const args = config.args ?? process.argv.slice(2);
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!, next = args[i + 1];
+    const option = arg.startsWith('--') && !arg.includes('=') ? config.options?.[arg.slice(2)] : undefined;
+    if (option?.type === 'string' && next !== undefined && /^-\d/.test(next)) { joined.push(`${arg}=${next}`); i++; }
+    else joined.push(arg);
+  }
   try {
-    return parseArgs(config);
+    return parseArgs({ strict: true, ...config, args: joined }) as ReturnType<typeof parseArgs<T>>;
   } catch (e) {
     // node:util reports "Unknown option '--x'" and "Option '--x <value>' argument missing".
     throw new CliError(`${e instanceof Error ? e.message : String(e)} (see --help)`);
@@ -151,7 +168,7 @@ export function int(value: string | undefined, flag: string, min: number, max = 
   return n;
 }
 
-function usd(value: string | undefined, flag: string): string | undefined {
+export function usd(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+(\.\d+)?$/.test(value)) throw new CliError(`--${flag} must be an amount in quote units like 20000000 or 1500.5, got "${value}"`);
   return value;
@@ -171,6 +188,24 @@ function list<T>(value: string | undefined, flag: string, item: (text: string) =
   return items.map((s) => item(s)!);
 }
 
+/**
+ * The prices of `--replay FILE`: the CSV text (header `step,<market id>,...`, one row per step, prices
+ * in quote units; docs/SIMULATION.md). A file that cannot be read, is empty or has no row of prices
+ * is a CliError naming --replay; a bad cell is refused by the configuration check, naming the row.
+ */
+async function readReplay(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`--replay: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (text.split(/\r?\n/).filter((l) => l.trim() !== '').length < 2) {
+    throw new CliError(`--replay: ${file} is not a price CSV: a header (step,<market id>,...) and at least one row of prices expected`);
+  }
+  return text;
+}
+
 async function readJson(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
@@ -188,7 +223,7 @@ async function readJson(file: string, what: string): Promise<unknown> {
 const SIMULATE_OPTIONS = {
   config: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   accounts: { type: 'string' }, markets: { type: 'string' }, 'positions-per-account': { type: 'string' }, 'book-seed': { type: 'string' }, 'book-module': { type: 'string' },
-  paths: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' },
+  paths: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' }, replay: { type: 'string' },
   waterfall: { type: 'string' }, policy: { type: 'string' }, fund: { type: 'string' }, vault: { type: 'string' },
   'funding-ppm': { type: 'string' }, 'no-skip': { type: 'boolean' }, 'no-economics': { type: 'boolean' }, workers: { type: 'string' },
   'path-from': { type: 'string' }, 'path-to': { type: 'string' },
@@ -239,6 +274,10 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
   set('seed', int(values.seed, 'seed', 0));
   const scenario = oneOf(values.scenario, 'scenario', Object.keys(SCENARIOS));
   if (scenario !== undefined) config.scenario = SCENARIOS[scenario]!;
+  if (values.replay !== undefined) {
+    if (scenario !== undefined) throw new CliError('--replay is the scenario: it does not go with --scenario');
+    config.scenario = { kind: 'replay', csv: await readReplay(values.replay) };
+  }
   set('waterfall', oneOf(values.waterfall, 'waterfall', Object.keys(WATERFALL_PRESETS)));
   set('policy', oneOf(values.policy, 'policy', Object.keys(DEMO_POLICIES)));
   set('insuranceFundQuote', usd(values.fund, 'fund'));
@@ -275,6 +314,28 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
 
 // ---- Progress -------------------------------------------------------------------------------------
 
+/** The least time left shown while paths remain: 0:01. */
+const MIN_ETA_MS = 1000;
+
+/**
+ * The time left of a run of `total` paths with `done` done `elapsedMs` after the paths started, on
+ * `workers` workers side by side; undefined while it would mean nothing (fewer than 2 paths done and
+ * under 5 % of them) or when no path remains.
+ *
+ * A worker takes `workers * elapsed / done` per path (the run completes `done / elapsed` paths a
+ * millisecond over all workers). The paths left run in waves of `workers`: the last wave takes a
+ * whole path's time even when it is one path, so the estimate is ceil(left / workers) paths' time of
+ * one worker, not left / workers (which undercounts the tail by up to a path and showed 0:00 while
+ * the last paths ran). Never below 0:01 while paths remain.
+ */
+export function pathsEtaMs(done: number, total: number, elapsedMs: number, workers: number): number | undefined {
+  const left = total - done;
+  if (left <= 0 || done <= 0 || (done < 2 && done * 20 < total)) return undefined;
+  const w = Math.max(1, Math.min(workers, total));
+  const perPathOneWorker = (w * elapsedMs) / Math.max(done, w);
+  return Math.max(MIN_ETA_MS, perPathOneWorker * Math.ceil(left / w));
+}
+
 function clock(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
@@ -286,9 +347,8 @@ function clock(ms: number): string {
  * terminal the bar redraws in place (and the time left counts down between paths); otherwise a line
  * every 25 % of the book and every 10 % of the paths, and at least every 30 s.
  *
- * The time left comes from the paths' rate since the paths started (every worker holding its book).
- * Workers run paths side by side, so the first path done means about one done per worker: the rate
- * counts at least `workers` paths.
+ * The time left (pathsEtaMs) shows once it means something and never reaches 0:00 while paths
+ * remain: between paths it counts down to 0:01 at the least.
  */
 function progressReporter(workers: number): { update: (p: SimulationProgress) => void; end: () => void } {
   const tty = process.stderr.isTTY === true;
@@ -323,13 +383,12 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
     // The paths' clock starts when they do (done 0), or else when the last book is built.
     if ((p.phase === 'book' && final) || (p.phase === 'paths' && p.done === 0)) pathsStarted = now;
     let etaMs = -1;
-    if (p.phase === 'paths' && !final && p.done > 0) {
-      const perPathMs = (now - pathsStarted) / Math.max(p.done, Math.min(concurrency, p.total));
-      etaMs = perPathMs * (p.total - p.done);
-      last = { done: p.done, total: p.total, etaMs, at: now };
-      if (tty && ticker === undefined) {
+    if (p.phase === 'paths' && !final) {
+      etaMs = pathsEtaMs(p.done, p.total, now - pathsStarted, concurrency) ?? -1;
+      if (etaMs >= 0) last = { done: p.done, total: p.total, etaMs, at: now };
+      if (tty && ticker === undefined && etaMs >= 0) {
         ticker = setInterval(() => {
-          if (last) write(pathsLine(last.done, last.total, `, ${clock(Math.max(0, last.etaMs - (performance.now() - last.at)))} left`), false);
+          if (last) write(pathsLine(last.done, last.total, `, ${clock(Math.max(MIN_ETA_MS, last.etaMs - (performance.now() - last.at)))} left`), false);
         }, 1000);
         ticker.unref();
       }
@@ -355,41 +414,43 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
 
 // ---- Output ---------------------------------------------------------------------------------------
 
-/** A quote amount for the summary table: 3 significant digits with k / M / B (the exact value is in report.json). */
-function compact(amount: string): string {
+/**
+ * A quote amount (an exact decimal string) for the summary tables, never in exponent form: whole quote
+ * units with thousands separators from 1,000 up (12,345,678), cents below (12.34), and "<0.01" (or
+ * "-<0.01") for an amount that is not zero but under a cent. The exact value is in report.json.
+ */
+export function money(amount: string): string {
   const x = Number(amount);
   const a = Math.abs(x);
   if (a === 0) return '0';
-  if (a < 1000) return a < 0.01 ? x.toExponential(1) : x.toFixed(2);
-  for (const [unit, scale] of [['T', 1e12], ['B', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
-    if (a >= scale) {
-      const v = x / scale;
-      return `${Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)}${unit}`;
-    }
-  }
-  return x.toFixed(2);
+  if (a < 0.005) return x < 0 ? '-<0.01' : '<0.01';
+  const digits = a >= 1000 ? 0 : 2;
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: true });
 }
+
+/** A count or rate: whole, with thousands separators, never in exponent form. */
+const whole = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 /** The summary table, one row per variant, then the run's size, time and throughput. */
 export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed'): string[] {
   const head = ['variant', 'P(fund exh.)', 'soc. mean', 'soc. p95', 'soc. p99', 'soc. ES99', 'uncov. mean', 'Cover-1 max', 'Cover-2 max', 'prefunded', 'C2>prefund', 'liq. closes', 'liq. notional'];
   const cells = (v: VariantReport): string[] => [
     v.name, `${(v.fundExhaustedProbability * 100).toFixed(1)} %`,
-    compact(v.socialized.mean), compact(v.socialized.p95), compact(v.socialized.p99), compact(v.socialized.expectedShortfall99),
-    compact(v.uncovered.mean), compact(v.cover1.max), compact(v.cover2.max), compact(v.prefundedQuote),
-    `${v.cover2BreachPaths}/${v.paths}`, Number(v.liquidations.closes).toLocaleString('en-US'), compact(v.liquidations.notionalQuote),
+    money(v.socialized.mean), money(v.socialized.p95), money(v.socialized.p99), money(v.socialized.expectedShortfall99),
+    money(v.uncovered.mean), money(v.cover1.max), money(v.cover2.max), money(v.prefundedQuote),
+    `${v.cover2BreachPaths}/${v.paths}`, Number(v.liquidations.closes).toLocaleString('en-US'), money(v.liquidations.notionalQuote),
   ];
   const rows = [head, ...report.variants.map(cells)];
   const widths = head.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   // The risk-takers' side: returns a year (simple), P(loss), the combined drawdown's p95, winners hit.
-  const pct = (ppm: number): string => `${(ppm / 1e4).toFixed(2)} %`;
+  const pct = (ppm: number): string => `${(ppm / 1e4).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} %`;
   const riskHead = ['variant', 'stakers ret/yr', 'stakers P(loss)', 'vault ret/yr', 'vault P(loss)', 'drawdown p95', 'winners hit', 'fees', 'treasury'];
   const riskCells = (v: VariantReport): string[] => {
     const r = v.riskTakers;
     return [v.name, pct(r.stakers.annualizedReturnPpm), `${(r.stakers.lossProbability * 100).toFixed(1)} %`, pct(r.vaultDepositors.annualizedReturnPpm),
       `${(r.vaultDepositors.lossProbability * 100).toFixed(1)} %`, pct(r.combined.maxDrawdown.p95Ppm), `${(r.winnersHitProbability * 100).toFixed(1)} %`,
-      compact(r.feeRevenueQuote), compact(r.treasuryGainQuote)];
+      money(r.feeRevenueQuote), money(r.treasuryGainQuote)];
   };
   const riskRows = [riskHead, ...report.variants.map(riskCells)];
   // The winners' side (with a withdrawal run): taken out, lost, P(short), the queue's p95 wait.
@@ -409,7 +470,7 @@ export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed')
   const seconds = report.work.elapsedMs / 1000;
   const rate = seconds > 0 ? report.work.positionSteps / seconds : 0;
   return [
-    `quote units (k, M, B: thousands, millions, billions; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2: the path's largest one / two losses beyond collateral`,
+    `quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2: the path's largest one / two losses beyond collateral`,
     line(head),
     ...report.variants.map((v) => line(cells(v))),
     '',
@@ -426,7 +487,7 @@ export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed')
       '',
     ] : []),
     `${report.paths} paths x ${report.steps} steps, ${report.variants.length} variant${report.variants.length === 1 ? '' : 's'}, configuration ${report.configHash}`,
-    `${elapsedLabel} ${seconds.toFixed(1)} s; ${report.work.positionSteps.toLocaleString('en-US')} position-steps, ${compact(String(rate))} per second; ${report.work.accountsChecked.toLocaleString('en-US')} account checks`,
+    `${elapsedLabel} ${seconds.toFixed(1)} s; ${report.work.positionSteps.toLocaleString('en-US')} position-steps, ${whole(rate)} per second; ${report.work.accountsChecked.toLocaleString('en-US')} account checks`,
   ];
 }
 
@@ -439,14 +500,46 @@ async function writeReport(report: SimulationReport, dir: string): Promise<strin
   return [json, html];
 }
 
-function describeRun(config: SimulationConfig, pathFrom: number, pathTo: number, workers: number): string {
+/**
+ * Memory one worker needs for a synthetic book, estimated: its engine reserves 1.2 positions of
+ * capacity per position of the book (RiskEngine.create in the simulator), about 70 bytes of wasm
+ * memory each (bench/RESULTS.md: 57.5 B per position of capacity, 69 B per position), plus 64 MiB for
+ * the simulation area, the worker's JavaScript heap and the rest:
+ *   accounts * positionsPerAccount * 1.2 * 70 bytes + 64 MiB.
+ * A book module's size is not known before it is built: undefined.
+ */
+export function workerBytes(book: { accounts: number; positionsPerAccount: number } | { module: string }): number | undefined {
+  if ('module' in book) return undefined;
+  return Math.ceil(book.accounts * book.positionsPerAccount * 1.2 * 70) + 64 * 2 ** 20;
+}
+
+/**
+ * Workers when --workers is not given: one per core, no more than the paths, and no more than free
+ * memory holds at `perWorker` bytes each (at least one: a run too large for free memory is tried in
+ * one worker). Without an estimate (a book module): cores and paths only.
+ */
+export function defaultWorkers(cores: number, paths: number, perWorker: number | undefined, freeBytes: number): number {
+  const byMemory = perWorker === undefined ? Infinity : Math.floor(freeBytes / perWorker);
+  return Math.max(1, Math.min(cores, paths, byMemory));
+}
+
+const gb = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GB`;
+
+/** "2 workers (about 0.9 GB each; 14.2 GB free)": the first line of a run says what it will hold. */
+export function describeWorkers(workers: number, perWorker: number | undefined, freeBytes: number, given: boolean): string {
+  if (workers === 0) return 'in this thread';
+  const each = perWorker === undefined ? 'the book module\'s size is not known in advance' : `about ${gb(perWorker)} each`;
+  return `${workers} worker${workers === 1 ? '' : 's'} (${given ? '--workers; ' : ''}${each}; ${gb(freeBytes)} free)`;
+}
+
+function describeRun(config: SimulationConfig, pathFrom: number, pathTo: number, workers: string): string {
   const r = resolveConfig(config);
   const scenario = Object.entries(SCENARIOS).find(([, s]) => s === config.scenario || JSON.stringify(s) === JSON.stringify(config.scenario))?.[0]
     ?? (config.scenario ? config.scenario.kind : 'calm');
   const shard = pathFrom !== 0 || pathTo !== r.paths ? ` (shard: paths [${pathFrom}, ${pathTo}) of ${r.paths})` : '';
   const book = 'module' in r.book ? `the book of ${r.book.module}` : `${r.book.accounts.toLocaleString('en-US')} accounts, ${r.book.markets} markets`;
   return `simulate: ${book}; ${r.paths} paths x ${r.steps} steps${shard}, `
-    + `scenario ${scenario}, seed ${r.seed}; ${workers === 0 ? 'in this thread' : `${workers} worker${workers === 1 ? '' : 's'}`}`;
+    + `scenario ${scenario}, seed ${r.seed}; ${workers}`;
 }
 
 // ---- Commands -------------------------------------------------------------------------------------
@@ -464,9 +557,12 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   if (pathFrom >= pathTo || pathTo > resolved.paths) {
     throw new CliError(`--path-from ${pathFrom} --path-to ${pathTo} is not a range of the run's ${resolved.paths} paths (0 <= from < to <= ${resolved.paths})`);
   }
-  const workers = Math.min(workersFlag ?? availableParallelism(), pathTo - pathFrom);
+  const perWorker = workerBytes(resolved.book), free = freemem();
+  const workers = workersFlag !== undefined
+    ? Math.min(workersFlag, pathTo - pathFrom)
+    : defaultWorkers(availableParallelism(), pathTo - pathFrom, perWorker, free);
   const out = values.out ?? '.';
-  console.log(describeRun(config, pathFrom, pathTo, workers));
+  console.log(describeRun(config, pathFrom, pathTo, describeWorkers(workers, perWorker, free, workersFlag !== undefined)));
 
   // Step 1: run the paths; Ctrl-C aborts through the signal (the workers are terminated).
   const controller = new AbortController();
@@ -479,6 +575,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   } catch (e) {
     progress.end();
     if (controller.signal.aborted) throw new CliError('interrupted: no report written', 130);
+    // The replay's CSV is checked where the book's markets are known: name the flag and the file too.
+    if (values.replay !== undefined && e instanceof InputError && e.field === 'csv') throw new CliError(`--replay ${values.replay}: ${e.message}`);
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
@@ -492,7 +590,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     await writeFile(file, JSON.stringify(shard));
     const positionSteps = shard.results.reduce((a, r) => a + r.positionSteps, 0);
     console.log(`shard: paths [${pathFrom}, ${pathTo}) of ${resolved.paths}, ${shard.variants.length} variant(s) in ${(shard.elapsedMs / 1000).toFixed(1)} s; `
-      + `${positionSteps.toLocaleString('en-US')} position-steps, ${compact(String(positionSteps / Math.max(shard.elapsedMs / 1000, 1e-3)))} per second`);
+      + `${positionSteps.toLocaleString('en-US')} position-steps, ${whole(positionSteps / Math.max(shard.elapsedMs / 1000, 1e-3))} per second`);
     console.log(`wrote ${resolve(file)}`);
     return;
   }

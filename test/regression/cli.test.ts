@@ -128,6 +128,20 @@ describe('regression: flags are plain decimal integers and the table\'s own name
     expectRefused(await riskcore('demo', '--accounts', '100', '--waterfall', 'toString'), '--waterfall');
     expectRefused(await riskcore('demo', '--acounts', '100'), '--acounts');
   });
+
+  it('demo takes a negative number as a flag\'s value and amounts as simulate does; an amount too large exits 2 naming the flag', async () => {
+    // `--shock -200000` (README) was refused as an ambiguous flag.
+    const run = await riskcore('demo', '--accounts', '300', '--shock', '-200000', '--fund', '1500.5');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('price shock: -20.00 % on every mark');
+    expect(run.stdout).toMatch(/balance 1500\.500000 /);
+    expectRefused(await riskcore('demo', '--accounts', '300', '--fund', '9999999999999999'), '--fund');
+    expectRefused(await riskcore('demo', '--accounts', '300', '--vault', '1e9'), '--vault');
+    expectRefused(await riskcore('demo', '--accounts', '300', '--shock', '-2000000'), '--shock');
+    // simulate's negative values likewise.
+    const sim = await riskcore('simulate', '--accounts', '200', '--markets', '2', '--paths', '1', '--steps', '2', '--workers', '0', '--funding-ppm', '-5', '--out', join(dir, 'negative'));
+    expect(sim.code, sim.stderr).toBe(0);
+  });
 });
 
 describe('regression: merge checks each shard\'s configuration hash and numbers', () => {

@@ -2,6 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { summaryLines } from '../../dist/src/cli/simulate.js';
+import type { SimulationReport } from '../../dist/src/node.js';
 import { riskcore } from '../support/cli.js';
 
 /**
@@ -100,6 +102,81 @@ describe('riskcore simulate and merge', () => {
     const run = await riskcore('simulate', '--config', config, '--out', join(dir, 'bad'));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('field steps');
+  });
+
+  it('the summary writes money with thousands separators and never in exponent form', async () => {
+    const run = await riskcore('simulate', ...TINY_RUN, '--out', join(dir, 'money'));
+    expect(run.code).toBe(0);
+    const summary = run.stdout.slice(run.stdout.indexOf('quote units'));
+    expect(summary).not.toMatch(/\de[-+]\d/);
+    // The prefunded resources: a fund and a vault of 20,000,000 each (less the vault's rounding).
+    expect(summary).toMatch(/\b\d{1,3}(,\d{3}){2,}\b/);
+    // An amount under a cent (a mean of a few atoms over paths) was printed as 2.0e-4.
+    const report = JSON.parse(JSON.stringify(whole)) as SimulationReport;
+    report.variants[0]!.socialized.mean = '0.0002';
+    report.variants[0]!.riskTakers.feeRevenueQuote = '1234567.891';
+    const lines = summaryLines(report).join('\n');
+    expect(lines).not.toMatch(/\de[-+]\d/);
+    expect(lines).toContain(' <0.01 ');
+    expect(lines).toContain(' 1,234,568 ');
+  });
+
+  it('the first line says how many workers by default, the memory each needs and what is free', async () => {
+    const run = await riskcore('simulate', '--accounts', '2000', '--markets', '8', '--paths', '2', '--steps', '2', '--out', join(dir, 'workers'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.split('\n')[0]).toMatch(/; [12] workers? \(about \d+\.\d GB each; \d+\.\d GB free\)$/);
+    const given = await riskcore('simulate', '--accounts', '2000', '--markets', '8', '--paths', '2', '--steps', '2', '--workers', '1', '--out', join(dir, 'workers'));
+    expect(given.stdout.split('\n')[0]).toMatch(/; 1 worker \(--workers; about /);
+  });
+
+  it('--replay FILE runs the CSV as the scenario: one path, a step per row', async () => {
+    const csv = join(dir, 'prices.csv');
+    // Market 0 falls 10 % a step for 3 steps; market 1 has no column and keeps its mark.
+    await writeFile(csv, 'step,0\n1,54000\n2,48600\n3,43740\n');
+    const run = await riskcore('simulate', '--accounts', '2000', '--markets', '2', '--replay', csv, '--workers', '1', '--out', join(dir, 'replay'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.split('\n')[0]).toContain('1 paths x 3 steps, scenario replay');
+    const report = JSON.parse(await readFile(join(dir, 'replay', 'report.json'), 'utf8')) as { paths: number; steps: number; config: { scenario: unknown } };
+    expect([report.paths, report.steps]).toEqual([1, 3]);
+    expect(report.config.scenario).toEqual({ kind: 'replay', csv: 'step,0\n1,54000\n2,48600\n3,43740\n' });
+  });
+
+  it('invalid: --replay of a missing file, an empty file or a bad cell exits 2 naming --replay (and the row)', async () => {
+    const missing = await riskcore('simulate', '--accounts', '200', '--markets', '2', '--replay', join(dir, 'no-such.csv'), '--out', join(dir, 'r1'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--replay');
+    expect(missing.stderr).toContain('no-such.csv');
+    const empty = join(dir, 'empty.csv');
+    await writeFile(empty, 'step,0\n');
+    const none = await riskcore('simulate', '--accounts', '200', '--markets', '2', '--replay', empty, '--out', join(dir, 'r2'));
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--replay');
+    const bad = join(dir, 'bad.csv');
+    await writeFile(bad, 'step,0,1\n1,60000,3000\n2,abc,3000\n');
+    const cell = await riskcore('simulate', '--accounts', '200', '--markets', '2', '--replay', bad, '--workers', '1', '--out', join(dir, 'r3'));
+    expect(cell.code).toBe(2);
+    expect(cell.stderr).toContain('--replay');
+    expect(cell.stderr).toContain('row 2');
+    const both = await riskcore('simulate', '--replay', bad, '--scenario', 'crash');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--replay');
+  });
+
+  it('a bare riskcore prints the help and exits 0 (it does not run the demo)', async () => {
+    const run = await riskcore();
+    expect(run.code).toBe(0);
+    for (const command of ['demo', 'simulate', 'merge']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(run.stdout).toContain('riskcore <command> --help');
+    expect(run.stdout).not.toMatch(/^book: /m);
+  });
+
+  it('--version and -v print the package version', async () => {
+    const { version } = JSON.parse(await readFile(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const run = await riskcore(flag);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(`${version}\n`);
+    }
   });
 
   it('--help lists the commands', async () => {
