@@ -1,25 +1,40 @@
 // Browser entry: the wasm is fetched from next to this module and compiled while streaming.
-// Bundlers that do not copy the asset can pass `wasm` (a URL, a Response, bytes or a Module).
+//
+// Bundlers (Vite, webpack, Parcel, Rollup's plugins) copy an asset only for a *literal*
+// `new URL('<file>', import.meta.url)`, and a Web Worker's script only for a literal inside
+// `new Worker(...)`: the release core and the simulation worker are written so. The debug core is
+// not: its URL is built from a variable, so no bundle ships it; bundled apps that want it pass
+// `wasm` (README, Bundlers). Bundlers that copy nothing (esbuild) pass `wasm` and `worker`.
 import { setHost } from './engine.js';
-import { setWorkerHost } from './simulation/run.js';
+import { compileResponse } from './abi/loader.js';
+import { inputError } from './errors.js';
+import { setWorkerHost, type WorkerSource } from './simulation/run.js';
 import type { WorkerReply } from './simulation/worker-core.js';
 
+/** The debug core, next to the release one; a variable, so that bundlers leave it out. */
+const DEBUG_CORE = '../riskcore.debug.wasm';
+
 setHost({
-  defaultWasm: (debug) => new URL(debug ? '../riskcore.debug.wasm' : '../riskcore.wasm', import.meta.url),
-  fetchModule: async (url) => {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`fetch ${url.href}: ${response.status}`);
-    return WebAssembly.compileStreaming ? WebAssembly.compileStreaming(response) : WebAssembly.compile(await response.arrayBuffer());
-  },
+  defaultWasm: (debug) => (debug ? new URL(DEBUG_CORE, import.meta.url) : new URL('../riskcore.wasm', import.meta.url)),
+  fetchModule: async (url) => compileResponse(await fetch(url)),
 });
 
-setWorkerHost(() => {
-  const worker = new Worker(new URL('./simulation/worker-browser.js', import.meta.url), { type: 'module' });
+/** A module Web Worker: the packaged one, one at the caller's URL, or the caller's factory's. */
+function startWorker(source: WorkerSource | undefined): Worker {
+  if (source === undefined) return new Worker(new URL('./simulation/worker-browser.js', import.meta.url), { type: 'module' });
+  if (typeof source !== 'function') return new Worker(source, { type: 'module' });
+  const worker = source();
+  if (!(worker instanceof Worker)) throw inputError('InvalidScenario', 'worker', -1, 'the worker factory must return a new Worker (a module Web Worker running riskcore/worker)');
+  return worker;
+}
+
+setWorkerHost((source) => {
+  const worker = startWorker(source);
   return {
     post: (message) => worker.postMessage(message),
     listen: (onMessage, onError) => {
       worker.onmessage = (e: MessageEvent<WorkerReply>) => onMessage(e.data);
-      worker.onerror = (e) => onError(new Error(`riskcore: simulation worker failed: ${e.message || 'its module did not load (is the package served over http(s), with every file of dist/src?)'}`));
+      worker.onerror = (e) => onError(new Error(`riskcore: simulation worker failed: ${e.message || 'its module did not load (is the package served over http(s), with every file of dist/src? a bundled app passes `worker`: README, Bundlers)'}`));
     },
     stop: () => { worker.terminate(); return Promise.resolve(); },
   };

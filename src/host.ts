@@ -6,6 +6,7 @@
 import { MAX_DECIMALS, orDefault, toCount, toFlag, toRecord } from './atoms.js';
 import { compileSource, instantiateCore, type CoreHooks, type ModuleFetcher, type WasmSource } from './abi/loader.js';
 import { Raw } from './abi/raw.js';
+import { describeValue, EngineError, StatusCode } from './errors.js';
 import { unboundHooks } from './hooks.js';
 import { checkSimulationReserve } from './simulation/shape.js';
 
@@ -41,6 +42,21 @@ let host: Host | undefined;
 /** Installed by `node.ts` / `browser.ts`. */
 export function setHost(h: Host): void { host = h; }
 
+/**
+ * EngineError(CoreLoadFailed) naming the `wasm` option: the core could not be fetched or read (404,
+ * network), compiled (not a wasm), instantiated or recognised (another module, another build's core).
+ * The cause is kept as `cause`.
+ */
+function coreLoadError(source: WasmSource, cause: unknown): EngineError {
+  const from = typeof source === 'string' ? JSON.stringify(source) : source instanceof URL ? source.href
+    : typeof Response !== 'undefined' && source instanceof Response ? `a Response${source.url ? ` of ${source.url}` : ''}`
+      : source instanceof WebAssembly.Module ? 'a WebAssembly.Module' : 'bytes';
+  const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : describeValue(cause);
+  const error = new EngineError(StatusCode.CoreLoadFailed, 'wasm', -1, `loading ${from}: ${why}`);
+  Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
+  return error;
+}
+
 /** A core laid out for `options`, with the hooks its instance calls (bound once the engine exists). */
 export async function openCore(options: EngineOptions): Promise<{ raw: Raw; hooks: CoreHooks; quoteDecimals: number }> {
   toRecord(options, 'options');
@@ -52,14 +68,13 @@ export async function openCore(options: EngineOptions): Promise<{ raw: Raw; hook
   const reserve = options.reserveSimulation === undefined ? undefined : checkSimulationReserve(options.reserveSimulation);
   if (!host) throw new Error('riskcore: no host; import from "riskcore" (Node or browser entry), not from src/engine');
   const source = options.wasm ?? host.defaultWasm(toFlag(options.debug, 'debug'));
-  let module: WebAssembly.Module;
-  try {
-    module = await compileSource(source, host.fetchModule);
-  } catch (e) {
-    throw new Error(`riskcore: create() failed to load the wasm core (${String(e)}); you may retry`, { cause: e });
-  }
   const hooks = unboundHooks();
-  const raw = new Raw(await instantiateCore(module, hooks));
+  let raw: Raw;
+  try {
+    raw = new Raw(await instantiateCore(await compileSource(source, host.fetchModule), hooks));
+  } catch (e) {
+    throw coreLoadError(source, e);
+  }
   raw.init(maxAccounts, maxPositions, maxIsolated, maxMarkets);
   if (reserve) raw.simReserve(reserve.steps, reserve.correlated);
   raw.loadLayout();

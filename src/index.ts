@@ -30,7 +30,7 @@ export type { WaterfallBalances } from './waterfall/report.js';
 export { AuditLog, AUDIT_ROLES } from './waterfall/audit.js';
 export type { AuditChunk, AuditRecord, AuditRole, AuditView, DeficitInfo, StepInfo } from './waterfall/audit.js';
 export { simulate } from './simulation/run.js';
-export type { SimulateOptions, SimulationProgress } from './simulation/run.js';
+export type { SimulateOptions, SimulationProgress, WorkerSource } from './simulation/run.js';
 export { Simulator } from './simulation/simulator.js';
 export type { SimulatorOptions } from './simulation/simulator.js';
 export { CRASH_SCENARIO, DEFAULT_IMPACT, DEFAULT_SCENARIO, resolveConfig } from './simulation/config.js';

@@ -3,24 +3,33 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { setHost } from './engine.js';
-import { setWorkerHost } from './simulation/run.js';
+import { compileResponse } from './abi/loader.js';
+import { inputError } from './errors.js';
+import { setWorkerHost, type WorkerSource } from './simulation/run.js';
 import type { WorkerReply } from './simulation/worker-core.js';
 
+/** The debug core, next to the release one; a variable, so that bundlers leave it out (see browser.ts). */
+const DEBUG_CORE = '../riskcore.debug.wasm';
+
 setHost({
-  defaultWasm: (debug) => new URL(debug ? '../riskcore.debug.wasm' : '../riskcore.wasm', import.meta.url),
-  fetchModule: async (url) => {
-    if (url.protocol === 'file:') return WebAssembly.compile(await readFile(url));
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`fetch ${url.href}: ${response.status}`);
-    return WebAssembly.compile(await response.arrayBuffer());
-  },
+  defaultWasm: (debug) => (debug ? new URL(DEBUG_CORE, import.meta.url) : new URL('../riskcore.wasm', import.meta.url)),
+  fetchModule: async (url) => (url.protocol === 'file:' ? WebAssembly.compile(await readFile(url)) : compileResponse(await fetch(url))),
 });
 
 /** How long a simulation worker asked to close may take before it is terminated after all. */
 const CLOSE_TIMEOUT_MS = 60_000;
 
-setWorkerHost(() => {
-  const worker = new Worker(new URL('./simulation/worker-node.js', import.meta.url));
+/** A worker thread: the packaged one, one running the caller's script, or the caller's factory's. */
+function startWorker(source: WorkerSource | undefined): Worker {
+  if (source === undefined) return new Worker(new URL('./simulation/worker-node.js', import.meta.url));
+  if (typeof source !== 'function') return new Worker(source);
+  const worker = source();
+  if (!(worker instanceof Worker)) throw inputError('InvalidScenario', 'worker', -1, 'the worker factory must return a new node:worker_threads Worker (running riskcore\'s dist/src/simulation/worker-node.js)');
+  return worker;
+}
+
+setWorkerHost((source) => {
+  const worker = startWorker(source);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     post: (message) => worker.postMessage(message),

@@ -19,6 +19,8 @@ export enum Status {
   Interrupted = 5,
   Reentrant = 6,
   Disposed = 7,
+  // Raised in JavaScript only: RiskEngine.create (or a simulation worker) could not load the wasm core.
+  CoreLoadFailed = 8,
   // 100..199: input validation
   InvalidNumber = 100,
   OutOfRange = 101,

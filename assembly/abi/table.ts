@@ -189,6 +189,7 @@ function build(): string {
     f('Ok', Status.Ok) + f('CapacityExceeded', Status.CapacityExceeded) + f('Overflow', Status.Overflow) +
     f('NotInitialized', Status.NotInitialized) + f('ResultsStale', Status.ResultsStale) +
     f('Interrupted', Status.Interrupted) + f('Reentrant', Status.Reentrant) + f('Disposed', Status.Disposed) +
+    f('CoreLoadFailed', Status.CoreLoadFailed) +
     f('InvalidNumber', Status.InvalidNumber) + f('OutOfRange', Status.OutOfRange) +
     f('InvalidPrice', Status.InvalidPrice) + f('UnknownMarket', Status.UnknownMarket) +
     f('UnknownAccount', Status.UnknownAccount) + f('DuplicatePosition', Status.DuplicatePosition) +

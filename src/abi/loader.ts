@@ -43,10 +43,22 @@ export async function compileSource(source: WasmSource, fetcher: ModuleFetcher):
     }
     return cached;
   }
-  if (typeof Response !== 'undefined' && source instanceof Response) {
-    return WebAssembly.compileStreaming ? WebAssembly.compileStreaming(source) : WebAssembly.compile(await source.arrayBuffer());
-  }
+  if (typeof Response !== 'undefined' && source instanceof Response) return compileResponse(source);
   return WebAssembly.compile(source as BufferSource);
+}
+
+/**
+ * Compiles a fetched core: while streaming when the response is served as `application/wasm` (what
+ * `WebAssembly.compileStreaming` requires: it throws a TypeError for any other type), else from its
+ * bytes, so a server that sends `.wasm` as application/octet-stream still works. A response that is
+ * not ok (404...) is refused before its body is read.
+ */
+export async function compileResponse(response: Response): Promise<WebAssembly.Module> {
+  if (!response.ok) throw new Error(`${response.url || 'the response'}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+  // Streamed only for exactly application/wasm: engines differ on case (Node refuses 'Application/WASM').
+  const type = response.headers.get('content-type')?.trim();
+  if (type === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') return WebAssembly.compileStreaming(response);
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 /**

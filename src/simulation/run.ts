@@ -20,7 +20,15 @@ export interface WorkerPort {
   stop(): Promise<void>;
 }
 
-let spawnWorker: (() => WorkerPort) | undefined;
+/**
+ * Where a simulation worker comes from: its script's URL (browsers: a module Web Worker; Node: a
+ * `node:worker_threads` script), or a function returning a new Worker of that kind (browsers:
+ * `() => new Worker(url, { type: 'module' })`). The script is riskcore's: `riskcore/worker` in
+ * browsers (dist/src/simulation/worker-browser.js), dist/src/simulation/worker-node.js in Node.
+ */
+export type WorkerSource = string | URL | (() => object);
+
+let spawnWorker: ((source: WorkerSource | undefined) => WorkerPort) | undefined;
 let defaultWorkers = 1;
 let shareMemory = false;
 /**
@@ -29,7 +37,7 @@ let shareMemory = false;
  * Node 20 can abort the whole process when a worker thread is terminated while V8 compiles in the
  * background. Browsers terminate their Web Workers.
  */
-export function setWorkerHost(spawn: () => WorkerPort, workers: number, canShare: boolean): void {
+export function setWorkerHost(spawn: (source: WorkerSource | undefined) => WorkerPort, workers: number, canShare: boolean): void {
   spawnWorker = spawn;
   defaultWorkers = workers;
   shareMemory = canShare;
@@ -53,8 +61,17 @@ export interface SimulateOptions {
   pathTo?: number;
   onProgress?: (progress: SimulationProgress) => void;
   signal?: AbortSignal;
-  /** The core, as a URL (workers load it themselves); default the packaged one. */
+  /**
+   * The core, as a URL (workers load it themselves; a relative one is taken relative to the page);
+   * default the packaged one.
+   */
   wasm?: string | URL;
+  /**
+   * The workers' script (a URL) or a function returning a new Worker; default the packaged one,
+   * next to this module. Bundled apps whose bundler does not bundle the worker by itself (esbuild)
+   * build `riskcore/worker` as an entry of its own and pass its URL (README, Bundlers).
+   */
+  worker?: WorkerSource;
 }
 
 /**
@@ -77,7 +94,21 @@ function checkOptions(options: unknown, paths: number): { from: number; to: numb
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw inputError('InvalidScenario', 'onProgress', -1, `${describeValue(o.onProgress)} is not a function`);
   if (o.signal !== undefined && !(typeof AbortSignal !== 'undefined' && o.signal instanceof AbortSignal)) throw inputError('InvalidScenario', 'signal', -1, `${describeValue(o.signal)} is not an AbortSignal`);
   if (o.wasm !== undefined && typeof o.wasm !== 'string' && !(o.wasm instanceof URL)) throw inputError('InvalidScenario', 'wasm', -1, `${describeValue(o.wasm)} is not a URL`);
+  if (o.worker !== undefined && typeof o.worker !== 'string' && typeof o.worker !== 'function' && !(o.worker instanceof URL)) throw inputError('InvalidScenario', 'worker', -1, `${describeValue(o.worker)} is not a URL or a function returning a Worker`);
   return { from, to, workers };
+}
+
+/** The core's URL as the workers receive it: absolute, a relative one resolved against the page. */
+function wasmForWorkers(wasm: string | URL): string {
+  const base = globalThis.location?.href;
+  if (typeof wasm === 'string' && base !== undefined) {
+    try {
+      return new URL(wasm, base).href;
+    } catch {
+      return wasm; // left to the worker, whose loader reports it
+    }
+  }
+  return String(wasm);
 }
 
 /** Runs the paths of a configuration (or a shard of them) and returns the shard's result. */
@@ -174,7 +205,13 @@ function runOnWorkers(config: ResolvedConfig, variants: Simulator['variants'], f
       if (next < to) port.post({ type: 'run', path: next++ });
     };
     for (let w = 0; w < n; w++) {
-      const port = spawn();
+      let port: WorkerPort;
+      try {
+        port = spawn(options.worker);
+      } catch (e) {
+        stop(e);
+        return;
+      }
       ports.push(port);
       port.listen((message) => {
         if (settled) return;
@@ -202,7 +239,7 @@ function runOnWorkers(config: ResolvedConfig, variants: Simulator['variants'], f
             return;
         }
       }, (error) => stop(error));
-      port.post({ type: 'init', config, variants, ...(options.wasm !== undefined ? { wasm: String(options.wasm) } : {}), ...(flag ? { interrupt: flag.buffer as SharedArrayBuffer } : {}) });
+      port.post({ type: 'init', config, variants, ...(options.wasm !== undefined ? { wasm: wasmForWorkers(options.wasm) } : {}), ...(flag ? { interrupt: flag.buffer as SharedArrayBuffer } : {}) });
     }
   });
 }

@@ -35,7 +35,13 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function startStaticServer(root: string): Promise<StaticServer> {
+export interface StaticServerOptions {
+  /** Content types by extension ('.wasm') that replace the defaults, e.g. to serve a misconfigured host. */
+  contentTypes?: Record<string, string>;
+}
+
+export async function startStaticServer(root: string, options: StaticServerOptions = {}): Promise<StaticServer> {
+  const types = { ...CONTENT_TYPES, ...options.contentTypes };
   const rootReal = await realpath(root);
   const requests: RequestRecord[] = [];
 
@@ -68,7 +74,7 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
         info = await stat(file);
       }
       if (!info.isFile()) return finish(req, res, path, 404);
-      const contentType = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+      const contentType = types[extname(file).toLowerCase()] ?? 'application/octet-stream';
       requests.push({ method: req.method, path, status: 200, contentType });
       res.writeHead(200, { 'content-type': contentType, 'content-length': info.size, 'cache-control': 'no-store' });
       if (req.method === 'HEAD') return void res.end();

@@ -41,7 +41,7 @@ describe('errors: tables mirror assembly/', () => {
 describe('errors: codes are pinned and in their documented ranges', () => {
   // Published codes: never renumbered (append-only). 1..99 engine, 100..199 input, 200..299 refusals.
   const PINNED_STATUS = {
-    Ok: 0, CapacityExceeded: 1, Overflow: 2, NotInitialized: 3, ResultsStale: 4, Interrupted: 5, Reentrant: 6, Disposed: 7,
+    Ok: 0, CapacityExceeded: 1, Overflow: 2, NotInitialized: 3, ResultsStale: 4, Interrupted: 5, Reentrant: 6, Disposed: 7, CoreLoadFailed: 8,
     InvalidNumber: 100, OutOfRange: 101, InvalidPrice: 102, UnknownMarket: 103, UnknownAccount: 104,
     DuplicatePosition: 105, InvalidCurve: 106, AccountClosed: 107, TooManyMarkets: 108, CountMismatch: 109,
     NoPosition: 110, PlanOutOfOrder: 111, InvalidPolicy: 112, NoPlan: 113, InvalidWaterfall: 114, InvalidScenario: 115, InvalidShard: 116,
@@ -74,7 +74,7 @@ describe('errors: codes are pinned and in their documented ranges', () => {
   });
 
   it('errors: each code lies in its range and maps to its class', () => {
-    const engine = ['CapacityExceeded', 'Overflow', 'NotInitialized', 'ResultsStale', 'Interrupted', 'Reentrant', 'Disposed'];
+    const engine = ['CapacityExceeded', 'Overflow', 'NotInitialized', 'ResultsStale', 'Interrupted', 'Reentrant', 'Disposed', 'CoreLoadFailed'];
     const input = ['InvalidNumber', 'OutOfRange', 'InvalidPrice', 'UnknownMarket', 'UnknownAccount', 'DuplicatePosition', 'InvalidCurve', 'AccountClosed', 'TooManyMarkets', 'CountMismatch', 'NoPosition', 'PlanOutOfOrder', 'InvalidPolicy', 'NoPlan', 'InvalidWaterfall', 'InvalidScenario', 'InvalidShard', 'PlanEdited', 'NotLiquidatable', 'InvalidEconomics'];
     const refusal = [
       'BelowInitialMargin', 'AccountHasPositions', 'NegativeCollateral', 'CooldownNotOver', 'SharesNotHeld', 'NoUnstakeRequest',
