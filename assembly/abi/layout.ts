@@ -187,13 +187,14 @@ export enum Column {
   AdlInputs = 123,
   // The economics (engine/economics/): per market its fees and pools, per fund its staking state; the
   // batch of withdrawable amounts and what bound each (scratch, aliased: JavaScript copies them out at
-  // once); the queue of withdrawals waiting for capacity.
+  // once); the queue of withdrawals waiting for capacity, and each account's total in it (i64).
   MarketEcon = 124,
   FundStake = 125,
   AccWithdrawable = 126,
   AccWithdrawLimit = 127,
   WithdrawQueue = 128,
-  Count = 129,
+  AccQueued = 129,
+  Count = 130,
 }
 
 /** Column base pointers, set by `layOut`. */
@@ -278,7 +279,7 @@ function widthOf(c: Column): u32 {
     case Column.MarketEcon: return MarketEconRecord.BYTES;
     case Column.FundStake: return FundStakeRecord.BYTES;
     case Column.WithdrawQueue: return QueuedRecord.BYTES;
-    case Column.AccWithdrawable: return 8;
+    case Column.AccWithdrawable: case Column.AccQueued: return 8;
     case Column.AuditRole: case Column.MarketWaterfall: return 1;
     case Column.PosMarket: case Column.IsoMarket: case Column.LogMarket: case Column.DefMarket: case Column.PriceMarket: return 2;
     case Column.AccFlags: case Column.AccHealth: case Column.IsoFlags: case Column.IsoHealth: case Column.LogKind: return 1;

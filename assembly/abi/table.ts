@@ -326,7 +326,7 @@ function build(): string {
     f('PlanSize', Column.PlanSize) + f('PlanPrice', Column.PlanPrice) + f('AdlInputs', Column.AdlInputs) +
     f('MarketEcon', Column.MarketEcon) + f('FundStake', Column.FundStake) +
     f('AccWithdrawable', Column.AccWithdrawable) + f('AccWithdrawLimit', Column.AccWithdrawLimit) +
-    f('WithdrawQueue', Column.WithdrawQueue) + '\n';
+    f('WithdrawQueue', Column.WithdrawQueue) + f('AccQueued', Column.AccQueued) + '\n';
   t += economicsEnums();
   t += line('const', 'Limits') +
     f('maxSteps', MAX_STEPS) + f('maxBackstop', MAX_BACKSTOP) + f('maxMembers', MAX_MEMBERS) + f('maxProviders', MAX_PROVIDERS) +

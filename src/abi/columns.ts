@@ -27,6 +27,6 @@ export const Column = {
   AccDirty: 115, IsoDirty: 116,
   PlanAccount: 117, PlanMarket: 118, PlanIso: 119, PlanKind: 120, PlanSize: 121, PlanPrice: 122,
   AdlInputs: 123,
-  MarketEcon: 124, FundStake: 125, AccWithdrawable: 126, AccWithdrawLimit: 127, WithdrawQueue: 128,
+  MarketEcon: 124, FundStake: 125, AccWithdrawable: 126, AccWithdrawLimit: 127, WithdrawQueue: 128, AccQueued: 129,
 } as const;
 export type Column = (typeof Column)[keyof typeof Column];

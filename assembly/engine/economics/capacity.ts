@@ -61,14 +61,12 @@ function refusalCode(): i32 {
 
 /**
  * Whether account a may withdraw `amount` (1..2^62) on top of what it has queued: Ok, the refusal
- * (recorded), or the error of figures out of range. The queue is scanned for the account's queued
- * total only when the queue's total does not already fit.
+ * (recorded), or the error of figures out of range.
  */
 function allowedWithQueued(a: u32, amount: i64): i32 {
   const m = maxAllowed(a);
   if (m == OVERFLOWED) return load<i32>(ERROR_RECORD, ErrorRecord.code); // the terms or the account's figures left range
   if (amount > m) return fail(refusalCode(), Field.AmountQuote, -1);
-  if (load<i64>(ECONOMICS, EconomicsRecord.queuedQuote) <= m - amount) return Status.Ok;
   return queuedOf(a) <= m - amount ? Status.Ok : fail(refusalCode(), Field.AmountQuote, -1);
 }
 
@@ -185,16 +183,13 @@ function pay(a: u32, p: i64, request: i64, now: i64): i64 {
 // @ts-ignore: decorator
 @inline function queuedPtr(row: u32): usize { return col(Column.WithdrawQueue) + <usize>row * QueuedRecord.BYTES; }
 
-/** Account a's queued total (a scan of the queue). */
-function queuedOf(a: u32): i64 {
-  const head = load<u32>(ECONOMICS, EconomicsRecord.queueHead), n = load<u32>(ECONOMICS, EconomicsRecord.queued);
-  let s: i64 = 0;
-  for (let k: u32 = 0; k < n; k++) {
-    const p = queuedPtr((head + k) % QUEUE_ROWS);
-    if (load<u32>(p, QueuedRecord.account) == a) s += load<i64>(p, QueuedRecord.amountQuote);
-  }
-  return s;
-}
+/** Account a's queued total (Column.AccQueued: every change to a queued amount moves it alike). */
+// @ts-ignore: decorator
+@inline function queuedOf(a: u32): i64 { return load<i64>(i64At(Column.AccQueued, a)); }
+
+/** Moves account a's queued total by x. */
+// @ts-ignore: decorator
+@inline function addQueued(a: u32, x: i64): void { const p = i64At(Column.AccQueued, a); store<i64>(p, load<i64>(p) + x); }
 
 // ---- Calls -----------------------------------------------------------------------------------------
 
@@ -287,6 +282,7 @@ export function requestWithdrawal(a: u32, amount: i64, nowSec: i64): i32 {
     store<i64>(p, 0, QueuedRecord.paidQuote);
     store<u32>(ECONOMICS, n + 1, EconomicsRecord.queued);
     store<i64>(ECONOMICS, queuedTotal + rest, EconomicsRecord.queuedQuote);
+    addQueued(a, rest);
   }
   store<i64>(ECONOMICS, paid, EconomicsRecord.answer0);
   store<i64>(ECONOMICS, rest, EconomicsRecord.answer1);
@@ -328,7 +324,7 @@ export function serveWithdrawals(nowSec: i64): i32 {
     // range stops the serve there: its request stays at the head).
     const m = maxAllowed(a);
     if (m == OVERFLOWED) { clearError(); break; }
-    if (rest > m) { queuedTotal -= rest - m; rest = m; }
+    if (rest > m) { queuedTotal -= rest - m; addQueued(a, m - rest); rest = m; }
     // Step 2: pay what the capacity allows.
     if (rest > 0) {
       if (capacity == 0) { store<i64>(p, rest, QueuedRecord.amountQuote); break; }
@@ -337,6 +333,7 @@ export function serveWithdrawals(nowSec: i64): i32 {
       charges += charge;
       store<i64>(p, load<i64>(p, QueuedRecord.paidQuote) + x - charge, QueuedRecord.paidQuote);
       paid += x; rest -= x; queuedTotal -= x;
+      addQueued(a, -x);
       if (capacity != i64.MAX_VALUE) capacity -= x;
     }
     store<i64>(p, rest, QueuedRecord.amountQuote);

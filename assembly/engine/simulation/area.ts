@@ -88,7 +88,8 @@ export function regionPtr(r: Region): usize { return unchecked(regions[r]); }
 function snapshotBytes(): u64 {
   return <u64>SNAP_COUNTERS + <u64>col(Column.Markets) + <u64>(col(Column.Queue) - col(Column.Markets))
     + <u64>columnBytes(Column.FundBalance) + <u64>(col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund))
-    + <u64>columnBytes(Column.MarketEcon) + <u64>columnBytes(Column.FundStake) + <u64>columnBytes(Column.WithdrawQueue);
+    + <u64>columnBytes(Column.MarketEcon) + <u64>columnBytes(Column.FundStake) + <u64>columnBytes(Column.WithdrawQueue)
+    + <u64>columnBytes(Column.AccQueued);
 }
 
 /** Fills `sizes` with the bytes of each region over `m` markets; returns their total (each aligned). */

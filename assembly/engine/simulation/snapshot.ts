@@ -4,8 +4,8 @@
  *
  * The snapshot (Region.Snapshot) holds the counters, the static records, the book's columns
  * (markets, tiers, accounts, positions, isolated rows, index), the fund balances, the waterfall's
- * per-market state, the economics' per-market and per-fund records and the withdrawal queue's rows
- * (its head and length are in the economics record, static data). A restore copies back the
+ * per-market state, the economics' per-market and per-fund records, the withdrawal queue's rows
+ * (its head and length are in the economics record, static data) and each account's queued total. A restore copies back the
  * position slots of the accounts the last path changed only (markDirty), unless everything may
  * have moved (markAllDirty: the waterfall touched the book, a path failed, or the book changed
  * outside a path).
@@ -64,7 +64,8 @@ function takeSnapshot(): void {
   // economics (the record, the stakers) is static data, restored with it.
   memory.copy(p, col(Column.MarketEcon), columnBytes(Column.MarketEcon)); p += columnBytes(Column.MarketEcon);
   memory.copy(p, col(Column.FundStake), columnBytes(Column.FundStake)); p += columnBytes(Column.FundStake);
-  memory.copy(p, col(Column.WithdrawQueue), columnBytes(Column.WithdrawQueue));
+  memory.copy(p, col(Column.WithdrawQueue), columnBytes(Column.WithdrawQueue)); p += columnBytes(Column.WithdrawQueue);
+  memory.copy(p, col(Column.AccQueued), columnBytes(Column.AccQueued));
   indexBuildsClean = indexBuilds;
 }
 
@@ -113,7 +114,8 @@ export function simRestore(): i32 {
   p += col(Column.MarketPaid) + columnBytes(Column.MarketPaid) - col(Column.MarketFund);
   memory.copy(col(Column.MarketEcon), p, columnBytes(Column.MarketEcon)); p += columnBytes(Column.MarketEcon);
   memory.copy(col(Column.FundStake), p, columnBytes(Column.FundStake)); p += columnBytes(Column.FundStake);
-  memory.copy(col(Column.WithdrawQueue), p, columnBytes(Column.WithdrawQueue));
+  memory.copy(col(Column.WithdrawQueue), p, columnBytes(Column.WithdrawQueue)); p += columnBytes(Column.WithdrawQueue);
+  memory.copy(col(Column.AccQueued), p, columnBytes(Column.AccQueued));
   indexBuildsClean = indexBuilds;
   dirtyCount = 0;
   allDirty = false;
