@@ -23,6 +23,24 @@ function randomRow(rng: Rng): number[] {
   return cuts.slice(1).map((c, i) => c - cuts[i]!);
 }
 
+/**
+ * The model's state before a distribution: each market's pools (skim pools 0 unless given), the
+ * balances of the funds the markets pay into (the global fund, and a market's own when it pays into
+ * it), the vault account's collateral and the split, all read from the engine as it is.
+ */
+function modelState(engine: RiskEngine, funds: readonly number[], pools: readonly bigint[], vault: number | null, split: readonly number[][], skims?: readonly bigint[]): RevenueState {
+  const fundIds = [0, ...funds.map((_, i) => i + 1)];
+  const fundBalance = (f: number): bigint => (f === 0 ? engine.insuranceFund() : engine.insuranceFund(f - 1));
+  return {
+    markets: pools.map((p, i) => ({ fund: funds[i]!, feePool: p, pnlPool: 0n, liquidationRevenue: 0n, ...(skims ? { skimPool: skims[i]! } : {}) })),
+    funds: fundIds.map((f) => (f === 0 || funds[f - 1] === f ? fundBalance(f) : 0n)),
+    revenuePools: fundIds.map(() => 0n),
+    treasury: 0n, residue: 0n,
+    vault: vault === null ? null : engine.account(vault).collateralQuote,
+    split: split.map((r) => r.map(BigInt)),
+  };
+}
+
 async function venue(seed: number, release: boolean): Promise<{ engine: RiskEngine; book: RefBook; fees: [number, number][]; funds: number[] }> {
   const rng = new Rng(seed);
   const book = generateBook({ seed: 9100 + seed, accounts: 24, markets: 4, isolated: 0.3, extreme: 0 });
@@ -81,16 +99,7 @@ describe('revenue parity', () => {
         liquidationFees: Object.fromEntries(DESTINATIONS.map((d, j) => [d, split[1]![j]!])),
         fundingSkim: Object.fromEntries(DESTINATIONS.map((d, j) => [d, split[2]![j]!])),
       });
-      const fundIds = [0, ...book.markets.map((_, i) => i + 1)];
-      const fundBalance = (f: number): bigint => (f === 0 ? engine.insuranceFund() : engine.insuranceFund(f - 1));
-      const state: RevenueState = {
-        markets: pools.map((p, i) => ({ fund: funds[i]!, feePool: p, pnlPool: 0n, liquidationRevenue: 0n })),
-        funds: fundIds.map((f) => (f === 0 || funds[f - 1] === f ? fundBalance(f) : 0n)),
-        revenuePools: fundIds.map(() => 0n),
-        treasury: 0n, residue: 0n,
-        vault: vault === null ? null : engine.account(vault).collateralQuote,
-        split: split.map((r) => r.map(BigInt)),
-      };
+      const state = modelState(engine, funds, pools, vault, split);
       const total = engine.ledger().totalQuote, residue = engine.waterfallBalances().residueQuote;
       distribute(state);
       engine.distributeRevenue(seed);
@@ -152,16 +161,7 @@ describe('revenue parity', () => {
         fundingSkim: Object.fromEntries(DESTINATIONS.map((d, j) => [d, split[2]![j]!])),
       });
       split[1] = [1_000_000, 0, 0, 0, 0]; // the liquidation row stays the default (nothing to re-route here)
-      const fundIds = [0, ...book.markets.map((_, i) => i + 1)];
-      const fundBalance = (f: number): bigint => (f === 0 ? engine.insuranceFund() : engine.insuranceFund(f - 1));
-      const state: RevenueState = {
-        markets: pools.map((p, i) => ({ fund: funds[i]!, feePool: p, pnlPool: 0n, liquidationRevenue: 0n, skimPool: skims[i]! })),
-        funds: fundIds.map((f) => (f === 0 || funds[f - 1] === f ? fundBalance(f) : 0n)),
-        revenuePools: fundIds.map(() => 0n),
-        treasury: 0n, residue: 0n,
-        vault: vault === null ? null : engine.account(vault).collateralQuote,
-        split: split.map((r) => r.map(BigInt)),
-      };
+      const state = modelState(engine, funds, pools, vault, split, skims);
       const total = engine.ledger().totalQuote, residue = engine.waterfallBalances().residueQuote;
       distribute(state);
       const report = engine.distributeRevenue(seed);
