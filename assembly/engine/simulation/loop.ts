@@ -14,7 +14,7 @@
  * JavaScript writes the scenario into the header (SimHeaderRecord) and reads the path record there
  * and the per-step metrics (Metric) after each path.
  */
-import { addOverflowBits, OVERFLOWED } from '../../math/fixed';
+import { addAmount, addOverflowBits, OVERFLOWED } from '../../math/fixed';
 import { col, Column, i64At, marketPtr, u32At } from '../../abi/layout';
 import { Field, Health, Metric, METRICS, SimArray, Status, Tranche } from '../../abi/status';
 import { BalancesRecord, EconomicsRecord, ExecRecord, LiqRecord, MarketRecord, MAX_STEPS, PlanRecord, RunRecord, SimHeaderRecord, StepRecord, WaterfallStateRecord } from '../../abi/records';
@@ -199,7 +199,7 @@ export function simRunPath(skip: bool): i32 {
     st = withdrawalStep(t, startSec + <i64>t * stepSec, fundsBefore);
     if (st != Status.Ok) return finish(st);
     const funds = fundTotal(), nav = vaultNav(), staked = stakerValueQuote();
-    if (funds == OVERFLOWED || nav == OVERFLOWED || staked == OVERFLOWED || staked > 0x4000000000000000 - unstakedQuote()) return finish(fail(Status.Overflow, Field.FundId, -1));
+    if (funds == OVERFLOWED || nav == OVERFLOWED || staked == OVERFLOWED || addAmount(staked, unstakedQuote()) == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
     store<i64>(metric(t, Metric.Queued), load<i64>(ECONOMICS, EconomicsRecord.queuedQuote));
     store<i64>(metric(t, Metric.InsuranceFund), funds);
     store<i64>(metric(t, Metric.VaultNav), nav);

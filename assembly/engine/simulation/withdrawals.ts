@@ -15,7 +15,7 @@
  * received, cleared again at the path's end for the accounts whose turn came. The engine's stakers
  * leave with the same chance (stakers.ts).
  */
-import { mulDivRounded, OVERFLOWED } from '../../math/fixed';
+import { addAmount, mulDivRounded, OVERFLOWED } from '../../math/fixed';
 import { col, Column, i64At, QUEUE_ROWS } from '../../abi/layout';
 import { EconomicsRecord, ErrorRecord, QueuedRecord, SimHeaderRecord, WithdrawableRecord } from '../../abi/records';
 import { Field, Metric, METRICS, Status } from '../../abi/status';
@@ -75,9 +75,6 @@ export function beginPathWithdrawals(funds: i64): void {
 // @ts-ignore: decorator
 @inline function addMetric(row: u32, k: u32, v: i64): void { const p = metrics + ((<usize>row * METRICS + k) << 3); store<i64>(p, load<i64>(p) + v); }
 
-/** a + b for a, b >= 0, or OVERFLOWED past 2^62. */
-// @ts-ignore: decorator
-@inline function sum(a: i64, b: i64): i64 { const s = a + b; return s > 0x4000000000000000 || s < 0 ? OVERFLOWED : s; }
 
 /**
  * Step t's run, when t is a run step, at `nowSec` with the funds' balance `funds` before it: the
@@ -129,7 +126,7 @@ function takeTurn(a: u32, t: u32, nowSec: i64): i32 {
   markDirty(a);
   if (gain > 0 && want > 0) {
     winners++;
-    wanted = sum(wanted, want);
+    wanted = addAmount(wanted, want);
     if (wanted == OVERFLOWED) return fail(Status.Overflow, Field.AmountQuote, <i32>a);
     st = ask(a, want, load<i64>(i64At(Column.AccCollateral, a)) - c0, t, nowSec);
     if (st != Status.Ok) return st;
@@ -153,7 +150,7 @@ function ask(a: u32, want: i64, realized: i64, t: u32, nowSec: i64): i32 {
     } else {
       const charge = load<i64>(ECONOMICS, EconomicsRecord.answer2);
       received = load<i64>(ECONOMICS, EconomicsRecord.answer0) - charge;
-      charged = sum(charged, charge);
+      charged = addAmount(charged, charge);
       if (load<i64>(ECONOMICS, EconomicsRecord.answer1) > 0) queuedRequests++;
       addMetric(t - 1, Metric.Withdrawn, received);
     }
@@ -172,7 +169,7 @@ function serve(t: u32, nowSec: i64): i32 {
   const st = serveWithdrawals(nowSec);
   if (st != Status.Ok) return st;
   const charge = load<i64>(ECONOMICS, EconomicsRecord.answer2);
-  charged = sum(charged, charge); // loss charges on every request served (the path's and earlier ones)
+  charged = addAmount(charged, charge); // loss charges on every request served (the path's and earlier ones)
   addMetric(t - 1, Metric.Withdrawn, load<i64>(ECONOMICS, EconomicsRecord.answer0) - charge);
   const after = load<u32>(ECONOMICS, EconomicsRecord.queued), left = before - after;
   const stepSec = load<i64>(header, SimHeaderRecord.stepSeconds), steps = load<u32>(header, SimHeaderRecord.steps);
