@@ -671,6 +671,20 @@ function mapSlots(a: u32): void {
 }
 
 /**
+ * Applies a settle that a plan pass (write false) just accepted: the pass again, writing; the held
+ * terms and the tracked total value moved by what it changed; the ledger checked (funding left).
+ */
+function writeSettle(a: u32, market: u32, nowSec: i64): void {
+  ledgerMark();
+  const c0 = load<i64>(i64At(Column.AccCollateral, a));
+  termsLeave(a);
+  settlePass(a, market, nowSec, true);
+  termsJoin(a);
+  moveTotalValue(load<i64>(i64At(Column.AccCollateral, a)) - c0);
+  ledgerCheck(-fundingTotal, 'conservation: a settle moves PnL between collateral and the pool, funding out');
+}
+
+/**
  * Plans, then applies, the settle of account a (one market, or NONE for all). On success answer0 is
  * the amount settled (+ paid to the account, - paid by it); nothing changes on an error.
  */
@@ -681,13 +695,7 @@ function settle(a: u32, market: u32, nowSec: i64): i32 {
   const planned = settlePass(a, market, nowSec, false);
   if (planned != Status.Ok) return planned;
   if (rows > FLOW_ROWS) return fail(Status.CapacityExceeded, Field.PositionCount, <i32>a);
-  ledgerMark();
-  const c0 = load<i64>(i64At(Column.AccCollateral, a));
-  termsLeave(a);
-  settlePass(a, market, nowSec, true);
-  termsJoin(a);
-  moveTotalValue(load<i64>(i64At(Column.AccCollateral, a)) - c0);
-  ledgerCheck(-fundingTotal, 'conservation: a settle moves PnL between collateral and the pool, funding out');
+  writeSettle(a, market, nowSec);
   store<i64>(ECONOMICS, settledNet, EconomicsRecord.answer0);
   return Status.Ok;
 }
@@ -755,13 +763,7 @@ export function withdraw(a: u32, amount: i64): i32 {
     if (planned != Status.Ok) return planned;
     if (rows > FLOW_ROWS - 1) return fail(Status.CapacityExceeded, Field.PositionCount, <i32>a);
     if (runC < amount) return fail(Status.AboveWithdrawable, Field.AmountQuote, -1);
-    ledgerMark();
-    const c0 = load<i64>(i64At(Column.AccCollateral, a));
-    termsLeave(a);
-    settlePass(a, NONE, 0, true);
-    termsJoin(a);
-    moveTotalValue(load<i64>(i64At(Column.AccCollateral, a)) - c0);
-    ledgerCheck(-fundingTotal, 'conservation: a settle moves PnL between collateral and the pool, funding out');
+    writeSettle(a, NONE, 0);
   }
   ledgerMark();
   store<i64>(i64At(Column.AccCollateral, a), load<i64>(i64At(Column.AccCollateral, a)) - amount);
