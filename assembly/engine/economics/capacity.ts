@@ -119,8 +119,13 @@ function bankruptSeen(): bool {
 }
 
 /** Computes the call's capacity and gate at `now` into capacityNow / gatedNow (writes nothing). */
+/** Whether a call reads the total value: a capacity's baseline or the loss charge does. */
+export function totalValueRead(): bool {
+  return load<i64>(ECONOMICS, EconomicsRecord.capacityPeriodSec) != 0 || load<u32>(ECONOMICS, EconomicsRecord.lossCharge) != 0;
+}
+
 function planState(now: i64): void {
-  refreshTotalValue();
+  if (totalValueRead()) refreshTotalValue();
   const period = load<i64>(ECONOMICS, EconomicsRecord.capacityPeriodSec);
   capacityNow = period == 0
     ? i64.MAX_VALUE

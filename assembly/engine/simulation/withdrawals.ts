@@ -25,7 +25,7 @@ import { ACCOUNT_ACTIVE } from '../book/book';
 import { splitmix64 } from '../waterfall/adl';
 import { backstopVaultAccount } from '../waterfall/parties';
 import { holdWithdrawTerms, releaseWithdrawTerms, settleAccountPnl, withdrawableOf } from '../economics/withdraw';
-import { maxAllowed, requestWithdrawal, serveWithdrawals } from '../economics/capacity';
+import { maxAllowed, requestWithdrawal, serveWithdrawals, totalValueRead } from '../economics/capacity';
 import { holdTotalValue, releaseTotalValue } from '../economics/total-value';
 import { recheck } from './bounds';
 import { markDirty } from './snapshot';
@@ -98,7 +98,7 @@ export function withdrawalStep(t: u32, nowSec: i64, funds: i64): i32 {
   if (due == turns && queued == 0) return Status.Ok;
   st = holdWithdrawTerms();
   if (st != Status.Ok) return st;
-  holdTotalValue(load<i64>(ECONOMICS, EconomicsRecord.capacityPeriodSec) != 0 || load<u32>(ECONOMICS, EconomicsRecord.lossCharge) != 0);
+  holdTotalValue(totalValueRead());
   for (; turns < due && st == Status.Ok; turns++) st = takeTurn(turnAccount(turns), t, nowSec);
   if (st == Status.Ok && load<u32>(ECONOMICS, EconomicsRecord.queued) != 0) st = serve(t, nowSec);
   releaseWithdrawTerms();
