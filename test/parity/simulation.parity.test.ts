@@ -386,7 +386,7 @@ describe('simulation parity: workers and shards', () => {
   });
 
   it('a book of your own (a module every worker builds) gives the same report on workers 0 and 2', async () => {
-    const module = new URL('../fixtures/book-module.mjs', import.meta.url).href;
+    const module = new URL('../../examples/book-module.mjs', import.meta.url).href;
     const config: SimulationConfig = {
       book: { module }, scenario: CRASH_SCENARIO, paths: 4, steps: 20, seed: 11, insuranceFundQuote: '2000', vaultQuote: '2000',
     };

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { riskcore, type Run } from '../support/cli.js';
 
-const BOOK_MODULE = join(process.cwd(), 'test/fixtures/book-module.mjs');
+const BOOK_MODULE = join(process.cwd(), 'examples/book-module.mjs');
 
 // A run small enough for a test: 200 accounts over 2 markets, 2 paths of 2 steps.
 const TINY = ['--accounts', '200', '--markets', '2', '--paths', '2', '--steps', '2'];

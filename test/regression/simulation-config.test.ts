@@ -12,7 +12,7 @@ import {
 } from '../../dist/src/node.js';
 import { caught, rejected } from '../support/engine.js';
 
-const BOOK_MODULE = new URL('../fixtures/book-module.mjs', import.meta.url).href;
+const BOOK_MODULE = new URL('../../examples/book-module.mjs', import.meta.url).href;
 
 /** The configuration is refused with InputError(InvalidScenario) naming `field` (and `row`). */
 function expectRefused(config: unknown, field: string, row = -1): void {

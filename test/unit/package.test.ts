@@ -2,9 +2,12 @@
  * The package's metadata as the registry and a new user's tools read it: the license file the
  * `license` field names, shipped; `bin` without a leading "./" (npm rewrites it and warns); the
  * changelog shipped; `engines` at the Node version whose `require` loads ES modules; every file
- * `files` lists exists after a build.
+ * `files` lists exists after a build; every relative link of the shipped documents reaches a shipped file.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url);
@@ -38,4 +41,36 @@ describe('package metadata', () => {
     expect(pkg.engines.node).toBe('>=20.19');
     for (const f of pkg.files) expect(existsSync(new URL(f, root)), f).toBe(true);
   });
+});
+
+/** What `npm pack` would put in the tarball (paths relative to the package root). */
+function packedFiles(): Set<string> {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: fileURLToPath(root), encoding: 'utf8' });
+  const [packed] = JSON.parse(out) as { files: { path: string }[] }[];
+  return new Set(packed!.files.map((f) => f.path));
+}
+
+describe('links in the shipped documents', () => {
+  // The registry's page shows README.md with no repository to resolve relative links against: a
+  // relative link works there (and in node_modules) only when its target ships in the package.
+  it('every relative link of README.md and docs/ points at a file the package ships', () => {
+    const shipped = packedFiles();
+    const documents = ['README.md', ...[...shipped].filter((f) => f.endsWith('.md') && f !== 'README.md')];
+    const missing: string[] = [];
+    let links = 0;
+    for (const doc of documents) {
+      const text = readFileSync(new URL(doc, root), 'utf8');
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1]!;
+        if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
+        links++;
+        const path = posix.normalize(posix.join(posix.dirname(doc), target.split('#')[0]!));
+        const isDir = target.split('#')[0]!.endsWith('/');
+        const found = isDir ? [...shipped].some((f) => f.startsWith(path.endsWith('/') ? path : `${path}/`)) : shipped.has(path);
+        if (!found) missing.push(`${doc}: ${target}`);
+      }
+    }
+    expect(links).toBeGreaterThan(5);
+    expect(missing).toEqual([]);
+  }, 60_000);
 });
