@@ -1,4 +1,7 @@
-// Browser entry: the wasm is fetched from next to this module and compiled while streaming.
+// Browser entry: the wasm is fetched from next to this module and compiled while streaming. Shipped
+// as one self-contained ES module (scripts/bundle-browser.mjs: this file and everything it imports,
+// @assemblyscript/loader included), so a page loads it with no import map; the URLs below are
+// relative to dist/src/, where it stays. The simulation worker is bundled on its own the same way.
 //
 // Bundlers (Vite, webpack, Parcel, Rollup's plugins) copy an asset only for a *literal*
 // `new URL('<file>', import.meta.url)`, and a Web Worker's script only for a literal inside

@@ -1,12 +1,16 @@
 /**
  * Compiles and instantiates the core. With raw.ts, the only module that touches the wasm instance
- * (src/abi/ is the one room of the package that does). It has no imports by package name, so the
- * browser entry loads as plain ES modules, in pages and in module Web Workers alike (import maps do
- * not reach workers).
+ * (src/abi/ is the one room of the package that does), and the only one that uses
+ * `@assemblyscript/loader`: every engine, in Node, in a page, in a Web Worker or a worker thread, is
+ * instantiated by the loader's `instantiate`, and the core's strings are read by its `__getString`.
+ * The browser entry and the browser worker are shipped as self-contained ES modules with the loader
+ * inlined (scripts/bundle-browser.mjs), so no import map is needed to resolve its bare name, in pages
+ * and in module Web Workers alike (import maps do not reach workers); the Node entry imports it.
  *
- * Compilation happens once per source and process (a module cache); every engine gets its own
- * instance, hence its own memory.
+ * Compilation happens here, once per source and process (a module cache), not in the loader: every
+ * engine gets its own instance, hence its own memory, from one compiled module.
  */
+import { instantiate } from '@assemblyscript/loader';
 import { RiskCoreInvariantError } from '../errors.js';
 
 /** Where the wasm comes from: a URL (fetched or read), a Response, bytes, or a compiled module. */
@@ -61,23 +65,30 @@ export async function compileResponse(response: Response): Promise<WebAssembly.M
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+/** Each live instance's string reader (the loader's `__getString`), by the memory it reads. */
+const stringReaders = new WeakMap<WebAssembly.Memory, (ptr: number) => string | null>();
+
 /**
- * An AssemblyScript string in the core's memory: UTF-16 code units, preceded by the object header
- * whose last field (at ptr - 4) is the byte length.
+ * The AssemblyScript string at `ptr` in the memory of an instance made by instantiateCore (read by
+ * the loader's `__getString`, which also checks that the object there is a string); '' for null.
  */
 export function readString(memory: WebAssembly.Memory, ptr: number): string {
   if (!ptr) return '';
-  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!;
-  const units = new Uint16Array(memory.buffer, ptr, bytes >>> 1);
-  let out = '';
-  for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode(...units.subarray(i, i + 4096));
-  return out;
+  const read = stringReaders.get(memory);
+  if (!read) throw new Error('riskcore: this memory is not a core instance\'s (instantiateCore made none with it)');
+  return read(ptr) ?? '';
 }
 
-/** Instantiates a compiled core; `abort` (debug builds) raises RiskCoreInvariantError. */
+/**
+ * Instantiates a compiled core through the loader; `abort` (debug builds) raises
+ * RiskCoreInvariantError. The instance's own exports are returned, not the loader's demangled copy:
+ * the core exports flat functions only (no classes, no optional arguments), and the copy would wrap
+ * every call in a function that counts its arguments.
+ */
 export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHooks): Promise<WebAssembly.Exports> {
-  let memory: WebAssembly.Memory | undefined;
-  const decode = (ptr: number): string => (memory ? readString(memory, ptr) : '');
+  let getString: ((ptr: number) => string | null) | undefined;
+  // Before instantiation ends (a start function) there is no reader yet: the message is left empty.
+  const decode = (ptr: number): string => (getString && ptr ? getString(ptr) ?? '' : '');
   const imports = {
     env: {
       abort(messagePtr: number, filePtr: number, line: number, column: number): never {
@@ -89,7 +100,10 @@ export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHo
       simInterrupted(): number { return hooks ? hooks.simInterrupted() : 0; },
     },
   };
-  const instance = await WebAssembly.instantiate(module, imports);
-  memory = instance.exports.memory as WebAssembly.Memory;
+  const { instance, exports } = await instantiate(module, imports);
+  getString = exports.__getString;
+  // A module that is not the core may have no memory: Raw then refuses it (no abiVersion export).
+  const memory = instance.exports.memory;
+  if (memory instanceof WebAssembly.Memory) stringReaders.set(memory, getString);
   return instance.exports;
 }

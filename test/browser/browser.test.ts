@@ -115,6 +115,9 @@ describe('browser build (Chromium) matches Node', () => {
       expect(wasm).toEqual([{ method: 'GET', path: '/dist/riskcore.wasm', status: 200, contentType: 'application/wasm' }]);
       expect(seen).toContainEqual({ method: 'GET', path: '/dist/src/browser.js', status: 200, contentType: 'text/javascript' });
       expect(seen.filter((r) => r.status !== 200)).toEqual([]);
+      // The browser entry is one self-contained module, loaded with no import map.
+      expect(seen.filter((r) => r.path.startsWith('/dist/') && r.path.endsWith('.js')).map((r) => r.path)).toEqual(['/dist/src/browser.js']);
+      expect(await page.locator('script[type=importmap]').count()).toBe(0);
       console.info(`[browser] default path, ms: ${JSON.stringify(result.ms)}; node ms: ${JSON.stringify(node.ms)}; digest ${result.digest}`);
     } finally {
       await page.context().close();

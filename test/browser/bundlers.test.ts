@@ -8,8 +8,9 @@
  *   and bundles the worker (a literal `new Worker(new URL(...))`); the debug core is left out.
  * - esbuild, which copies nothing by itself: the app imports `riskcore/riskcore.wasm` through the
  *   `file` loader and builds `riskcore/worker` as a second entry, and passes both (`wasm`, `worker`).
- * - Unbundled (an import map): a .wasm served as application/octet-stream still loads (no streaming
- *   compile), and a missing one is EngineError(CoreLoadFailed) naming the `wasm` option.
+ * - Unbundled, with no import map (the browser entry and worker are self-contained modules): a .wasm
+ *   served as application/octet-stream still loads (no streaming compile), and a missing one is
+ *   EngineError(CoreLoadFailed) naming the `wasm` option.
  *
  * Needs `npm run build` first (`npm test` does it) and Chromium at $CHROMIUM_PATH or /usr/bin/chromium.
  */
@@ -123,13 +124,18 @@ describe('bundled apps (Vite, esbuild) and loading failures, in Chromium', () =>
     expect(requests.filter((r) => r.status !== 200)).toEqual([]);
   }, 2 * TIMEOUT);
 
-  it('a .wasm served as application/octet-stream still loads (page and worker)', async () => {
-    const { state, requests } = await open(ROOT, '/test/browser/bundlers/plain.html', { contentTypes: { '.wasm': 'application/octet-stream' } });
+  it('unbundled, with no import map: a .wasm served as application/octet-stream still loads (page and worker)', async () => {
+    expect(await readFile(join(FIXTURE, 'plain.html'), 'utf8')).not.toContain('importmap');
+    const { state, requests, workers } = await open(ROOT, '/test/browser/bundlers/plain.html', { contentTypes: { '.wasm': 'application/octet-stream' } });
     expect(state).toEqual({ state: 'done', result: EXPECTED });
     expect(wasmRequests(requests)).toEqual([
       { method: 'GET', path: '/dist/riskcore.wasm', status: 200, contentType: 'application/octet-stream' },
       { method: 'GET', path: '/dist/riskcore.wasm', status: 200, contentType: 'application/octet-stream' },
     ]);
+    // The entry and the worker are one module each: no other file of the package is fetched.
+    expect(requests.filter((r) => r.path.startsWith('/dist/') && r.path.endsWith('.js')).map((r) => r.path))
+      .toEqual(['/dist/src/browser.js', '/dist/src/simulation/worker-browser.js']);
+    expect(workers).toEqual(['/dist/src/simulation/worker-browser.js']);
   }, 2 * TIMEOUT);
 
   it('a missing .wasm is EngineError(CoreLoadFailed) naming the `wasm` option', async () => {

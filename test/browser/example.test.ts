@@ -117,6 +117,10 @@ describe('browser example (Chromium): a simulation in a Web Worker matches Node'
       expect(seen).toContainEqual({ method: 'GET', path: '/dist/src/simulation/worker-browser.js', status: 200, contentType: 'text/javascript' });
       expect(seen.filter((r) => r.path === '/dist/riskcore.wasm' && r.status === 200).length).toBeGreaterThan(0);
       expect(seen.filter((r) => r.status !== 200)).toEqual([]);
+      // The entry and the worker are one self-contained module each, loaded with no import map.
+      expect(new Set(seen.filter((r) => r.path.startsWith('/dist/') && r.path.endsWith('.js')).map((r) => r.path)))
+        .toEqual(new Set(['/dist/src/browser.js', '/dist/src/simulation/worker-browser.js']));
+      expect(await page.locator('script[type=importmap]').count()).toBe(0);
 
       // (c) The same report as Node's, to the last atom (only the wall-clock time differs).
       const report = state.report!;

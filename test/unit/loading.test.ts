@@ -3,16 +3,33 @@
  * cannot be loaded is EngineError(CoreLoadFailed) naming the `wasm` option; a Response that is not
  * typed application/wasm still compiles; `simulate`'s `worker` option (a URL or a factory) is checked
  * and used. The entries keep the URLs bundlers rewrite literal (test/browser/bundlers.test.ts builds
- * real bundles).
+ * real bundles). The core is instantiated by @assemblyscript/loader (its `abort` and strings read by
+ * the loader's `__getString`), and the browser entry and worker are built as self-contained modules
+ * that import nothing (test/browser/ loads them in Chromium with no import map).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import asc from 'assemblyscript/asc';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { CRASH_SCENARIO, EngineError, InputError, RiskEngine, simulate, StatusCode } from '../../dist/src/node.js';
+import { instantiateCore, readString } from '../../dist/src/abi/loader.js';
+import * as nodeEntry from '../../dist/src/node.js';
+import { CRASH_SCENARIO, EngineError, InputError, RiskCoreInvariantError, RiskEngine, simulate, StatusCode } from '../../dist/src/node.js';
 
 const RELEASE = new URL('../../dist/riskcore.wasm', import.meta.url);
 const NODE_WORKER = new URL('../../dist/src/simulation/worker-node.js', import.meta.url);
 const CONFIG = { book: { accounts: 50, markets: 2, seed: 3 }, scenario: CRASH_SCENARIO, paths: 2, steps: 3, seed: 3 };
+/** The built browser entry and browser worker (scripts/bundle-browser.mjs). */
+const BUNDLES = ['dist/src/browser.js', 'dist/src/simulation/worker-browser.js'].map((f) => new URL(`../../${f}`, import.meta.url));
+
+/** The module specifiers a script names in its imports and re-exports (static, and dynamic with a literal). */
+function specifiers(source: string): string[] {
+  return ts.preProcessFile(source, true, true).importedFiles.map((i) => i.fileName);
+}
+
+/** Those that a browser resolves only through an import map: neither relative nor absolute. */
+const bare = (source: string): string[] => specifiers(source).filter((s) => !/^(\.{1,2}\/|\/)/.test(s));
 
 async function loadError(wasm: NonNullable<Parameters<typeof RiskEngine.create>[0]>['wasm']): Promise<EngineError> {
   const error = await RiskEngine.create({ maxAccounts: 4, wasm }).then(() => undefined, (e: unknown) => e);
@@ -56,9 +73,87 @@ describe('loading the core', () => {
     }
     const browser = await readFile(new URL('../../src/browser.ts', import.meta.url), 'utf8');
     expect(browser).toContain("new Worker(new URL('./simulation/worker-browser.js', import.meta.url), { type: 'module' })");
+    // The browser worker sets its own host, with URLs written from its own folder.
+    const worker = await readFile(new URL('../../src/simulation/worker-browser.ts', import.meta.url), 'utf8');
+    expect(worker).toContain("new URL('../../riskcore.wasm', import.meta.url)");
+    expect(worker).not.toMatch(/new URL\(\s*['"`][^'"`]*riskcore\.debug\.wasm/);
+    expect(worker).not.toContain("from '../browser.js'");
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
     expect(pkg.exports['./riskcore.wasm']).toBe('./dist/riskcore.wasm');
     expect(pkg.exports['./worker']).toBe('./dist/src/simulation/worker-browser.js');
+  });
+});
+
+describe('the browser entry and worker as built: self-contained modules', () => {
+  it('the specifier finder reports bare names (static, re-exported, dynamic) and passes relative ones', () => {
+    const found = bare("import { a } from '@assemblyscript/loader'; export * from 'riskcore'; import './x.js'; import '../y.js'; await import('z'); await import(name);");
+    expect(found).toEqual(['@assemblyscript/loader', 'riskcore', 'z']);
+  });
+
+  it('tsc\'s output imports the loader by its bare name; the bundles import nothing by name', async () => {
+    // The Node side: Node resolves the name, and this is what a page could not resolve without an import map.
+    expect(bare(await readFile(new URL('../../dist/src/abi/loader.js', import.meta.url), 'utf8'))).toEqual(['@assemblyscript/loader']);
+    for (const bundle of BUNDLES) {
+      const source = await readFile(bundle, 'utf8');
+      expect(bare(source), bundle.pathname).toEqual([]);
+      expect(specifiers(source), bundle.pathname).toEqual([]); // one module: not even a relative import
+      expect(source).toContain('function __getString('); // the loader, inlined
+      expect(existsSync(new URL(`${bundle.href}.map`)), `${bundle.pathname}.map`).toBe(true);
+    }
+  });
+
+  it('the bundles keep the release core\'s and the worker\'s URLs literal, each pointing at a shipped file; the debug core\'s is no literal', async () => {
+    const literals = new Map<string, string[]>();
+    for (const bundle of BUNDLES) {
+      const source = await readFile(bundle, 'utf8');
+      const urls = [...source.matchAll(/new URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g)].map((m) => m[2]!);
+      literals.set(bundle.pathname.split('/dist/')[1]!, urls);
+      for (const url of urls) expect(existsSync(new URL(url, bundle)), `${url} from ${bundle.pathname}`).toBe(true);
+      expect(source).not.toMatch(/new URL\(\s*['"`][^'"`]*riskcore\.debug\.wasm/);
+    }
+    expect(literals.get('src/browser.js')).toEqual(['../riskcore.wasm', './simulation/worker-browser.js']);
+    expect(literals.get('src/simulation/worker-browser.js')).toEqual(['../../riskcore.wasm']);
+    const browser = await readFile(BUNDLES[0]!, 'utf8');
+    expect(browser).toMatch(/new Worker\(new URL\("\.\/simulation\/worker-browser\.js", import\.meta\.url\), \{ type: "module" \}\)/);
+  });
+
+  it('the browser bundle exports what the Node entry exports', async () => {
+    const browser = (await import(BUNDLES[0]!.href)) as Record<string, unknown>;
+    expect(Object.keys(browser).sort()).toEqual(Object.keys(nodeEntry).sort());
+  });
+});
+
+describe('instantiation through @assemblyscript/loader', () => {
+  /** A small AssemblyScript module, compiled as the core is (stub runtime), with the core's imports. */
+  async function compileAs(source: string): Promise<WebAssembly.Module> {
+    const { binary, error, stderr } = await asc.compileString(source, { runtime: 'stub' });
+    if (!binary || error) throw new Error(`asc: ${String(error)}\n${stderr.toString()}`);
+    return WebAssembly.compile(new Uint8Array(binary)); // asc types it over an ArrayBufferLike
+  }
+
+  it('abort raises RiskCoreInvariantError with its message and file, read by the loader; strings read back exactly', async () => {
+    const module = await compileAs([
+      "export function broken(): void { assert(false, 'collateral sum \\u00e9 ≠ ledger'); }",
+      "export function greeting(): string { return 'h\\u00e9llo ' + 'w\\u00f6rld \\u{1F600}'; }",
+      'export function bytes(): usize { return changetype<usize>(new ArrayBuffer(8)); }',
+    ].join('\n'));
+    const x = await instantiateCore(module) as { memory: WebAssembly.Memory; broken(): void; greeting(): number; bytes(): number };
+    let thrown: unknown;
+    try { x.broken(); } catch (e) { thrown = e; }
+    expect(thrown).toBeInstanceOf(RiskCoreInvariantError);
+    const e = thrown as RiskCoreInvariantError;
+    expect(e.message).toMatch(/^invariant violated: collateral sum é ≠ ledger at input\.ts:1:\d+$/);
+    expect([e.file, e.line]).toEqual(['input.ts', 1]);
+    expect(readString(x.memory, x.greeting())).toBe('héllo wörld \u{1F600}');
+    expect(readString(x.memory, 0)).toBe('');
+    // The loader checks the object's type: an ArrayBuffer is not read as a string.
+    expect(() => readString(x.memory, x.bytes())).toThrow(/not a string/);
+    // Each instance has its own memory: a second one reads its own.
+    const y = await instantiateCore(module) as typeof x;
+    expect(y.memory).not.toBe(x.memory);
+    expect(readString(y.memory, y.greeting())).toBe('héllo wörld \u{1F600}');
+    // A memory no instance was made with has no reader.
+    expect(() => readString(new WebAssembly.Memory({ initial: 1 }), 8)).toThrow(/not a core instance/);
   });
 });
 

@@ -2,17 +2,19 @@
  * The package's metadata as the registry and a new user's tools read it: the license file the
  * `license` field names, shipped; `bin` without a leading "./" (npm rewrites it and warns); the
  * changelog shipped; `engines` at the Node version whose `require` loads ES modules; every file
- * `files` lists exists after a build; every relative link of the shipped documents reaches a shipped file.
+ * `files` lists exists after a build; the build starts from an empty dist, so a pack ships no file
+ * that the current sources do not build; every relative link of the shipped documents reaches a
+ * shipped file.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
-  license: string; bin: Record<string, string>; files: string[]; engines: { node: string }; version: string;
+  license: string; bin: Record<string, string>; files: string[]; engines: { node: string }; version: string; scripts: Record<string, string>;
 };
 
 describe('package metadata', () => {
@@ -40,6 +42,15 @@ describe('package metadata', () => {
   it('engines asks for the Node whose require loads ES modules (20.19), and every listed file exists', () => {
     expect(pkg.engines.node).toBe('>=20.19');
     for (const f of pkg.files) expect(existsSync(new URL(f, root)), f).toBe(true);
+  });
+
+  it('the build starts from an empty dist: every built module under dist/src has its source in src/', () => {
+    expect(pkg.scripts['build']!.split(' && ')[0]).toBe('npm run clean');
+    expect(pkg.scripts['clean']).toContain("rmSync('dist', { recursive: true, force: true })");
+    const built = (readdirSync(new URL('dist/src/', root), { recursive: true }) as string[]).filter((f) => /\.(js|d\.ts)(\.map)?$/.test(f));
+    expect(built.length).toBeGreaterThan(0);
+    const orphans = built.filter((f) => !existsSync(new URL(`src/${f.replace(/\.(js|d\.ts)(\.map)?$/, '.ts')}`, root)));
+    expect(orphans).toEqual([]);
   });
 });
 

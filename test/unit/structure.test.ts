@@ -5,7 +5,9 @@
  *   - no import circles, in assembly/ or in src/ (type imports count), and the core's stage folders
  *     layered (book, margin, liquidation, waterfall, economics, simulation: each imports only those before it;
  *     the files at the engine's root, state, funds and lifecycle, import none);
- *   - only src/abi/ touches the core's exports;
+ *   - only src/abi/ touches the core's exports, and the core is instantiated one way: by
+ *     @assemblyscript/loader (a runtime dependency at the compiler's version), which only
+ *     src/abi/loader.ts imports;
  *   - no byte offset of a core record is written as a number in src/ or in engine code: both sides
  *     use the names of assembly/abi/records.ts (TypeScript reads them from the core's ABI table);
  *   - no source file past 800 lines.
@@ -121,6 +123,18 @@ describe('structure: one room on each side of the seam', () => {
       .filter((f) => /\bexports\s*\.\s*\w+|CoreExports|instance\.exports/.test(text(f)))
       .map(rel);
     expect(outside).toEqual([]);
+  });
+
+  it('the loader is the one instantiation path: only src/abi/loader.ts imports @assemblyscript/loader; no file instantiates by itself', () => {
+    const files = [...sources('src'), ...sources('bench')];
+    const importers = files.filter((f) => ts.preProcessFile(text(f), true, true).importedFiles.some((i) => i.fileName.startsWith('@assemblyscript/loader')));
+    expect(importers.map(rel)).toEqual(['src/abi/loader.ts']);
+    const direct = files.filter((f) => /WebAssembly\s*\.\s*(instantiate|instantiateStreaming)\b|new\s+WebAssembly\s*\.\s*Instance\b/.test(text(f)));
+    expect(direct.map(rel)).toEqual([]);
+    expect(text(join(ROOT, 'src/abi/loader.ts'))).toMatch(/\bawait instantiate\(module, imports\)/);
+    // A runtime dependency (the browser bundles inline it; Node imports it), at the compiler's version.
+    const pkg = JSON.parse(text(join(ROOT, 'package.json'))) as { dependencies?: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.dependencies?.['@assemblyscript/loader']).toBe(pkg.devDependencies['assemblyscript']);
   });
 
   it('src/ writes no byte offset of a record as a number: DataView reads and writes go through the ABI table', () => {

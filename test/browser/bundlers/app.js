@@ -1,9 +1,10 @@
 // The tiny app the bundler tests build (test/browser/bundlers.test.ts): an engine check and a
-// one-path simulation in a Web Worker, through `import ... from 'riskcore'` as an application
-// writes it. `options` holds what the app passes for its bundler (`wasm`, `worker`), if anything.
-import { CRASH_SCENARIO, RiskEngine, simulate } from 'riskcore';
+// one-path simulation in a Web Worker. `riskcore` is the package's module, as each entry imports it
+// (main.js and main-esbuild.js through `import * as riskcore from 'riskcore'`, as an application
+// writes it; main-plain.js straight from the build, with no import map). `options` holds what the app
+// passes for its bundler (`wasm`, `worker`), if anything.
 
-export async function runApp(options = {}) {
+export async function runApp({ CRASH_SCENARIO, RiskEngine, simulate }, options = {}) {
   const engine = await RiskEngine.create({ maxAccounts: 10, maxPositions: 10, ...(options.wasm !== undefined ? { wasm: options.wasm } : {}) });
   let check;
   try {
@@ -25,10 +26,10 @@ export async function runApp(options = {}) {
 }
 
 /** Runs the app and writes its result (or its error) into #out, as JSON in data-result. */
-export async function runAndShow(options) {
+export async function runAndShow(riskcore, options) {
   const out = document.getElementById('out');
   try {
-    const result = await runApp(options);
+    const result = await runApp(riskcore, options);
     out.dataset.result = JSON.stringify({ state: 'done', result });
   } catch (e) {
     out.dataset.result = JSON.stringify({ state: 'failed', name: e?.name, code: e?.code, codeName: e?.codeName, field: e?.field, message: String(e?.message ?? e) });
