@@ -9,11 +9,36 @@
  */
 import { RiskCoreInvariantError } from '../errors.js';
 
-/** Where the wasm comes from: a URL (fetched or read), a Response, bytes, or a compiled module. */
-export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
+/*
+ * The types below are what the package's declarations say of WebAssembly: declared here, in the
+ * terms every TypeScript lib has, so that a user's project type-checks riskcore's .d.ts files
+ * without the DOM lib or WebAssembly types (a Node-only tsconfig has neither). The code of this
+ * folder uses the real WebAssembly types and meets these at its signatures.
+ */
+
+/**
+ * A compiled core: a `WebAssembly.Module`. TypeScript's own `WebAssembly.Module` is an empty
+ * interface, so any object stands for it here as well; a value that is not one fails to instantiate
+ * (EngineError CoreLoadFailed).
+ */
+export type WasmModule = object;
+
+/** An instance's memory, as far as the package reads it (a `WebAssembly.Memory`). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+/** An instance's exports (`WebAssembly.Exports`): functions and the memory, by name. */
+export type WasmExports = Record<string, unknown>;
+
+/**
+ * Where the wasm comes from: a URL (fetched or read), a `Response` (fetch's), its bytes (an
+ * ArrayBuffer, a typed array, a Node Buffer), or a compiled `WebAssembly.Module`.
+ */
+export type WasmSource = URL | string | Response | ArrayBuffer | ArrayBufferView | WasmModule;
 
 /** How a host turns a URL into a compiled module (fs in Node, fetch in browsers). */
-export type ModuleFetcher = (url: URL) => Promise<WebAssembly.Module>;
+export type ModuleFetcher = (url: URL) => Promise<WasmModule>;
 
 /** Calls the core makes into JavaScript during a waterfall run (set per engine). */
 export interface CoreHooks {
@@ -30,7 +55,7 @@ export interface CoreHooks {
 
 const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
 
-export async function compileSource(source: WasmSource, fetcher: ModuleFetcher): Promise<WebAssembly.Module> {
+export async function compileSource(source: WasmSource, fetcher: ModuleFetcher): Promise<WasmModule> {
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) {
     const url = typeof source === 'string' ? new URL(source, globalThis.location?.href ?? 'file:///') : source;
@@ -53,7 +78,7 @@ export async function compileSource(source: WasmSource, fetcher: ModuleFetcher):
  * bytes, so a server that sends `.wasm` as application/octet-stream still works. A response that is
  * not ok (404...) is refused before its body is read.
  */
-export async function compileResponse(response: Response): Promise<WebAssembly.Module> {
+export async function compileResponse(response: Response): Promise<WasmModule> {
   if (!response.ok) throw new Error(`${response.url || 'the response'}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
   // Streamed only for exactly application/wasm: engines differ on case (Node refuses 'Application/WASM').
   const type = response.headers.get('content-type')?.trim();
@@ -65,7 +90,7 @@ export async function compileResponse(response: Response): Promise<WebAssembly.M
  * An AssemblyScript string in the core's memory: UTF-16 code units, preceded by the object header
  * whose last field (at ptr - 4) is the byte length.
  */
-export function readString(memory: WebAssembly.Memory, ptr: number): string {
+export function readString(memory: WasmMemory, ptr: number): string {
   if (!ptr) return '';
   const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!;
   const units = new Uint16Array(memory.buffer, ptr, bytes >>> 1);
@@ -75,7 +100,7 @@ export function readString(memory: WebAssembly.Memory, ptr: number): string {
 }
 
 /** Instantiates a compiled core; `abort` (debug builds) raises RiskCoreInvariantError. */
-export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHooks): Promise<WebAssembly.Exports> {
+export async function instantiateCore(module: WasmModule, hooks?: CoreHooks): Promise<WasmExports> {
   let memory: WebAssembly.Memory | undefined;
   const decode = (ptr: number): string => (memory ? readString(memory, ptr) : '');
   const imports = {
