@@ -46,6 +46,21 @@ export type { AccountInput, FillInput, FillResult, PreTradeResult } from './book
 export type { AccountResultsView, CheckSummary, HealthCounts, IsolatedResultsView } from './book/margin.js';
 export { setHost, type EngineOptions, type Host } from './host.js';
 
+/*
+ * `using engine = await RiskEngine.create()` needs `Symbol.dispose`, which TypeScript declares only
+ * in its esnext.disposable lib (and @types/node in its own copy). The same declarations here, merged
+ * with theirs when present, let the engine's declarations type-check in a project that has neither
+ * (a browser tsconfig of lib es2022 and dom) while `using` keeps working in one that has them.
+ */
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+  interface Disposable {
+    [Symbol.dispose](): void;
+  }
+}
+
 export class RiskEngine implements Disposable {
   private readonly x: EngineInternals;
   readonly quoteDecimals: number;
@@ -152,12 +167,14 @@ export class RiskEngine implements Disposable {
 
   /**
    * Adds accounts from plain objects (decimal strings or numbers allowed) with their positions;
-   * returns their ids. All or nothing. For a handful of accounts; bulk loads use `reserve`.
+   * returns their ids. All or nothing. For a handful of accounts; bulk loads use `reserve`. Given a
+   * list written out, the ids are typed as a tuple of its length (`const [alice, bob] =` gives
+   * numbers, also under noUncheckedIndexedAccess).
    */
-  addAccounts(specs: readonly accounts.AccountInput[]): number[] {
+  addAccounts<const T extends readonly accounts.AccountInput[]>(specs: T): { -readonly [K in keyof T]: number } {
     const { first, count, columns } = accounts.accountColumns(this.x, specs);
     this.appendColumns(columns);
-    return Array.from({ length: count }, (_, k) => first + k);
+    return Array.from({ length: count }, (_, k) => first + k) as { -readonly [K in keyof T]: number };
   }
 
   /** Applies a fill to an account's position (docs/FORMULAS.md, "Fills"). All or nothing. */

@@ -13,11 +13,36 @@
 import { instantiate } from '@assemblyscript/loader';
 import { RiskCoreInvariantError } from '../errors.js';
 
-/** Where the wasm comes from: a URL (fetched or read), a Response, bytes, or a compiled module. */
-export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
+/*
+ * The types below are what the package's declarations say of WebAssembly: declared here, in the
+ * terms every TypeScript lib has, so that a user's project type-checks riskcore's .d.ts files
+ * without the DOM lib or WebAssembly types (a Node-only tsconfig has neither). The code of this
+ * folder uses the real WebAssembly types and meets these at its signatures.
+ */
+
+/**
+ * A compiled core: a `WebAssembly.Module`. TypeScript's own `WebAssembly.Module` is an empty
+ * interface, so any object stands for it here as well; a value that is not one fails to instantiate
+ * (EngineError CoreLoadFailed).
+ */
+export type WasmModule = object;
+
+/** An instance's memory, as far as the package reads it (a `WebAssembly.Memory`). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+/** An instance's exports (`WebAssembly.Exports`): functions and the memory, by name. */
+export type WasmExports = Record<string, unknown>;
+
+/**
+ * Where the wasm comes from: a URL (fetched or read), a `Response` (fetch's), its bytes (an
+ * ArrayBuffer, a typed array, a Node Buffer), or a compiled `WebAssembly.Module`.
+ */
+export type WasmSource = URL | string | Response | ArrayBuffer | ArrayBufferView | WasmModule;
 
 /** How a host turns a URL into a compiled module (fs in Node, fetch in browsers). */
-export type ModuleFetcher = (url: URL) => Promise<WebAssembly.Module>;
+export type ModuleFetcher = (url: URL) => Promise<WasmModule>;
 
 /** Calls the core makes into JavaScript during a waterfall run (set per engine). */
 export interface CoreHooks {
@@ -34,7 +59,7 @@ export interface CoreHooks {
 
 const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
 
-export async function compileSource(source: WasmSource, fetcher: ModuleFetcher): Promise<WebAssembly.Module> {
+export async function compileSource(source: WasmSource, fetcher: ModuleFetcher): Promise<WasmModule> {
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) {
     const url = typeof source === 'string' ? new URL(source, globalThis.location?.href ?? 'file:///') : source;
@@ -57,7 +82,7 @@ export async function compileSource(source: WasmSource, fetcher: ModuleFetcher):
  * bytes, so a server that sends `.wasm` as application/octet-stream still works. A response that is
  * not ok (404...) is refused before its body is read.
  */
-export async function compileResponse(response: Response): Promise<WebAssembly.Module> {
+export async function compileResponse(response: Response): Promise<WasmModule> {
   if (!response.ok) throw new Error(`${response.url || 'the response'}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
   // Streamed only for exactly application/wasm: engines differ on case (Node refuses 'Application/WASM').
   const type = response.headers.get('content-type')?.trim();
@@ -66,13 +91,13 @@ export async function compileResponse(response: Response): Promise<WebAssembly.M
 }
 
 /** Each live instance's string reader (the loader's `__getString`), by the memory it reads. */
-const stringReaders = new WeakMap<WebAssembly.Memory, (ptr: number) => string | null>();
+const stringReaders = new WeakMap<WasmMemory, (ptr: number) => string | null>();
 
 /**
  * The AssemblyScript string at `ptr` in the memory of an instance made by instantiateCore (read by
  * the loader's `__getString`, which also checks that the object there is a string); '' for null.
  */
-export function readString(memory: WebAssembly.Memory, ptr: number): string {
+export function readString(memory: WasmMemory, ptr: number): string {
   if (!ptr) return '';
   const read = stringReaders.get(memory);
   if (!read) throw new Error('riskcore: this memory is not a core instance\'s (instantiateCore made none with it)');
@@ -85,7 +110,7 @@ export function readString(memory: WebAssembly.Memory, ptr: number): string {
  * the core exports flat functions only (no classes, no optional arguments), and the copy would wrap
  * every call in a function that counts its arguments.
  */
-export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHooks): Promise<WebAssembly.Exports> {
+export async function instantiateCore(module: WasmModule, hooks?: CoreHooks): Promise<WasmExports> {
   let getString: ((ptr: number) => string | null) | undefined;
   // Before instantiation ends (a start function) there is no reader yet: the message is left empty.
   const decode = (ptr: number): string => (getString && ptr ? getString(ptr) ?? '' : '');
@@ -100,7 +125,7 @@ export async function instantiateCore(module: WebAssembly.Module, hooks?: CoreHo
       simInterrupted(): number { return hooks ? hooks.simInterrupted() : 0; },
     },
   };
-  const { instance, exports } = await instantiate(module, imports);
+  const { instance, exports } = await instantiate(module as WebAssembly.Module, imports);
   getString = exports.__getString;
   // A module that is not the core may have no memory: Raw then refuses it (no abiVersion export).
   const memory = instance.exports.memory;

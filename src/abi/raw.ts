@@ -9,7 +9,7 @@
  */
 import { RiskCoreError } from '../errors.js';
 import { Column } from './columns.js';
-import { readString } from './loader.js';
+import { readString, type WasmExports, type WasmMemory } from './loader.js';
 import { parseAbi, type Abi, type RecordLayout, type RecordName } from './records.js';
 
 /** ABI version this wrapper speaks (assembly/engine/lifecycle.ts ABI_VERSION). */
@@ -17,7 +17,7 @@ export const ABI_VERSION = 8;
 
 /** The core's exports, typed. i64 parameters are BigInt at the boundary. */
 export interface CoreExports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   abiVersion(): number;
   abiTable(): number;
   errorRecordPtr(): number;
@@ -154,7 +154,7 @@ export class Raw {
   /** What the core's `simInterrupted` import answers (a simulation worker reads a shared flag). */
   interrupt: () => number = () => 0;
 
-  constructor(exports: WebAssembly.Exports) {
+  constructor(exports: WasmExports) {
     const x = exports as unknown as CoreExports;
     this.x = x;
     const version = x.abiVersion();
@@ -183,7 +183,7 @@ export class Raw {
   }
 
   /** The core's memory (its buffer is replaced when the memory grows). */
-  get memory(): WebAssembly.Memory { return this.x.memory; }
+  get memory(): WasmMemory { return this.x.memory; }
 
   /** Throws the core's recorded error if `status` is not Ok. */
   check(status: number): void {
