@@ -14,11 +14,11 @@ import { inputError } from './errors.js';
 import { setWorkerHost, type WorkerSource } from './simulation/run.js';
 import type { WorkerReply } from './simulation/worker-core.js';
 
-/** The debug core, next to the release one; a variable, so that bundlers leave it out. */
+/** The debug core, next to the release one; a variable (and webpackIgnore), so that bundlers leave it out and do not warn. */
 const DEBUG_CORE = '../riskcore.debug.wasm';
 
 setHost({
-  defaultWasm: (debug) => (debug ? new URL(DEBUG_CORE, import.meta.url) : new URL('../riskcore.wasm', import.meta.url)),
+  defaultWasm: (debug) => (debug ? new URL(/* webpackIgnore: true */ DEBUG_CORE, import.meta.url) : new URL('../riskcore.wasm', import.meta.url)),
   fetchModule: async (url) => compileResponse(await fetch(url)),
 });
 

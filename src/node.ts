@@ -8,11 +8,11 @@ import { inputError } from './errors.js';
 import { setWorkerHost, type WorkerSource } from './simulation/run.js';
 import type { WorkerReply } from './simulation/worker-core.js';
 
-/** The debug core, next to the release one; a variable, so that bundlers leave it out (see browser.ts). */
+/** The debug core, next to the release one; a variable (and webpackIgnore), so that bundlers leave it out and do not warn (see browser.ts). */
 const DEBUG_CORE = '../riskcore.debug.wasm';
 
 setHost({
-  defaultWasm: (debug) => (debug ? new URL(DEBUG_CORE, import.meta.url) : new URL('../riskcore.wasm', import.meta.url)),
+  defaultWasm: (debug) => (debug ? new URL(/* webpackIgnore: true */ DEBUG_CORE, import.meta.url) : new URL('../riskcore.wasm', import.meta.url)),
   fetchModule: async (url) => (url.protocol === 'file:' ? WebAssembly.compile(await readFile(url)) : compileResponse(await fetch(url))),
 });
 

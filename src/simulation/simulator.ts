@@ -229,7 +229,8 @@ export async function createSimulator(config: ResolvedConfig, variants: Simulato
   const shape = 'module' in book ? undefined : book;
   if ('module' in book) {
     try {
-      builder = await import(book.module) as BookBuilder;
+      // The caller's module, at run time: bundlers are told not to resolve it at build time.
+      builder = await import(/* webpackIgnore: true */ /* @vite-ignore */ book.module) as BookBuilder;
     } catch (e) {
       throw inputError('InvalidScenario', 'book.module', -1, `cannot import ${book.module}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -7,11 +7,11 @@ import { compileResponse } from '../abi/loader.js';
 import { setHost } from '../engine.js';
 import { serveSimulation, type WorkerReply, type WorkerRequest } from './worker-core.js';
 
-/** The debug core, next to the release one; a variable, so that bundlers leave it out. */
+/** The debug core, next to the release one; a variable (and webpackIgnore), so that bundlers leave it out and do not warn. */
 const DEBUG_CORE = '../../riskcore.debug.wasm';
 
 setHost({
-  defaultWasm: (debug) => (debug ? new URL(DEBUG_CORE, import.meta.url) : new URL('../../riskcore.wasm', import.meta.url)),
+  defaultWasm: (debug) => (debug ? new URL(/* webpackIgnore: true */ DEBUG_CORE, import.meta.url) : new URL('../../riskcore.wasm', import.meta.url)),
   fetchModule: async (url) => compileResponse(await fetch(url)),
 });
 

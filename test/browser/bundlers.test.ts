@@ -1,11 +1,12 @@
 /**
  * The package as a JavaScript developer bundles it: `npm pack` of this repository is unpacked as
  * node_modules/riskcore of a tiny app (test/browser/bundlers/: an engine check and a one-path
- * simulation in a Web Worker, written into the page), which Vite and esbuild build. Each build is
+ * simulation in a Web Worker, written into the page), which Vite, webpack and esbuild build. Each build is
  * served on 127.0.0.1 and opened in Debian's Chromium (playwright-core, never a downloaded browser).
  *
- * - Vite, with no option at all: it copies riskcore.wasm (a literal `new URL(..., import.meta.url)`)
- *   and bundles the worker (a literal `new Worker(new URL(...))`); the debug core is left out.
+ * - Vite and webpack, with no option at all: they copy riskcore.wasm (a literal `new URL(...,
+ *   import.meta.url)`) and bundle the worker (a literal `new Worker(new URL(...))`); the debug core
+ *   is left out, and webpack has nothing to warn about (no expression it would have to resolve).
  * - esbuild, which copies nothing by itself: the app imports `riskcore/riskcore.wasm` through the
  *   `file` loader and builds `riskcore/worker` as a second entry, and passes both (`wasm`, `worker`).
  * - Unbundled, with no import map (the browser entry and worker are self-contained modules): a .wasm
@@ -23,6 +24,7 @@ import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { build as viteBuild } from 'vite';
+import webpack from 'webpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium, TIMEOUT } from './chromium.js';
 import { startStaticServer, type RequestRecord, type StaticServerOptions } from './static-server.js';
@@ -39,7 +41,7 @@ type AppState =
 /** The engine check of app.js: one healthy account, one below maintenance (worked out in app.js's numbers). */
 const EXPECTED = { check: { healthy: 1, belowInitial: 0, liquidatable: 1, bankrupt: 0, inactive: 0 }, paths: 1, pathFrom: 0, pathTo: 1 };
 
-describe('bundled apps (Vite, esbuild) and loading failures, in Chromium', () => {
+describe('bundled apps (Vite, webpack, esbuild) and loading failures, in Chromium', () => {
   let browser: Browser;
   let app: string;
 
@@ -101,6 +103,28 @@ describe('bundled apps (Vite, esbuild) and loading failures, in Chromium', () =>
     expect(state).toEqual({ state: 'done', result: EXPECTED });
     expect(wasmRequests(requests).map((r) => [r.path, r.status])).toEqual([[`/assets/${wasm[0]}`, 200], [`/assets/${wasm[0]}`, 200]]); // page, worker
     expect(workers.some((p) => /^\/assets\/worker-browser-.*\.js$/.test(p)), JSON.stringify(workers)).toBe(true);
+    expect(requests.filter((r) => r.status !== 200)).toEqual([]);
+  }, 2 * TIMEOUT);
+
+  it('webpack (production), no options: the release core and the worker are emitted, the debug core is not; no warning; check and simulation run', async () => {
+    const outDir = join(app, 'out-webpack');
+    const stats = await new Promise<webpack.Stats>((done, fail) => {
+      const compiler = webpack({ mode: 'production', context: app, entry: './main.js', output: { path: outDir, clean: true } });
+      compiler.run((error, result) => compiler.close(() => (error || !result ? fail(error ?? new Error('webpack: no result')) : done(result))));
+    });
+    const info = stats.toJson({ all: false, errors: true, warnings: true });
+    expect(info.errors ?? []).toEqual([]);
+    expect((info.warnings ?? []).map((w) => w.message)).toEqual([]);
+    await writeFile(join(outDir, 'index.html'), await readFile(join(app, 'index.html'), 'utf8'));
+    const files = await readdir(outDir);
+    const wasm = files.filter((f) => f.endsWith('.wasm'));
+    expect(wasm).toHaveLength(1);
+    expect((await readFile(join(outDir, wasm[0]!))).equals(await readFile(join(ROOT, 'dist/riskcore.wasm')))).toBe(true);
+
+    const { state, requests, workers } = await open(outDir, '/index.html');
+    expect(state).toEqual({ state: 'done', result: EXPECTED });
+    expect(wasmRequests(requests).map((r) => [r.path, r.status])).toEqual([[`/${wasm[0]}`, 200], [`/${wasm[0]}`, 200]]); // page, worker
+    expect(workers).toHaveLength(1);
     expect(requests.filter((r) => r.status !== 200)).toEqual([]);
   }, 2 * TIMEOUT);
 
