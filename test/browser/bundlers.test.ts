@@ -4,7 +4,7 @@
  * simulation in a Web Worker, written into the page), which Vite, webpack and esbuild build. Each build is
  * served on 127.0.0.1 and opened in Debian's Chromium (playwright-core, never a downloaded browser).
  *
- * - Vite and webpack, with no option at all: they copy riskcore.wasm (a literal `new URL(...,
+ * - Vite (a production build, and its dev server) and webpack, with no option at all: they copy riskcore.wasm (a literal `new URL(...,
  *   import.meta.url)`) and bundle the worker (a literal `new Worker(new URL(...))`); the debug core
  *   is left out, and webpack has nothing to warn about (no expression it would have to resolve).
  * - esbuild, which copies nothing by itself: the app imports `riskcore/riskcore.wasm` through the
@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { build as viteBuild } from 'vite';
+import { build as viteBuild, createServer as createViteServer } from 'vite';
 import webpack from 'webpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium, TIMEOUT } from './chromium.js';
@@ -62,27 +62,36 @@ describe('bundled apps (Vite, webpack, esbuild) and loading failures, in Chromiu
     if (app) await rm(app, { recursive: true, force: true });
   });
 
-  /** Serves `root`, opens `path` and returns what the app wrote, with the requests served and the workers started. */
-  async function open(root: string, path: string, options: StaticServerOptions = {}): Promise<{ state: AppState; requests: RequestRecord[]; workers: string[] }> {
-    const server = await startStaticServer(root, options);
+  /** Opens `url` and returns what the app wrote, with the workers started and the .wasm responses the page and its workers saw. */
+  async function openPage(url: string): Promise<{ state: AppState; workers: string[]; wasm: [string, number][] }> {
     const context = await browser.newContext();
-    const log: string[] = [], workers: string[] = [];
+    const log: string[] = [], workers: string[] = [], wasm: [string, number][] = [];
     try {
       const page = await context.newPage();
       page.on('console', (m) => log.push(`[console.${m.type()}] ${m.text()}`));
       page.on('pageerror', (e) => log.push(`[pageerror] ${e.stack ?? e.message}`));
       page.on('worker', (w) => workers.push(new URL(w.url()).pathname));
-      await page.goto(`${server.origin}${path}`);
+      context.on('response', (r) => { if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push([new URL(r.url()).pathname, r.status()]); });
+      await page.goto(url);
       const out = page.locator('#out[data-result]');
       try {
         await out.waitFor({ state: 'attached', timeout: TIMEOUT });
       } catch (e) {
         throw new Error(`the app wrote no result: ${String(e)}\n${log.join('\n')}`);
       }
-      const state = JSON.parse((await out.getAttribute('data-result'))!) as AppState;
-      return { state, requests: server.requests, workers };
+      return { state: JSON.parse((await out.getAttribute('data-result'))!) as AppState, workers, wasm };
     } finally {
       await context.close();
+    }
+  }
+
+  /** Serves `root`, opens `path` and returns what the app wrote, with the requests served and the workers started. */
+  async function open(root: string, path: string, options: StaticServerOptions = {}): Promise<{ state: AppState; requests: RequestRecord[]; workers: string[] }> {
+    const server = await startStaticServer(root, options);
+    try {
+      const { state, workers } = await openPage(`${server.origin}${path}`);
+      return { state, requests: server.requests, workers };
+    } finally {
       await server.close();
     }
   }
@@ -104,6 +113,20 @@ describe('bundled apps (Vite, webpack, esbuild) and loading failures, in Chromiu
     expect(wasmRequests(requests).map((r) => [r.path, r.status])).toEqual([[`/assets/${wasm[0]}`, 200], [`/assets/${wasm[0]}`, 200]]); // page, worker
     expect(workers.some((p) => /^\/assets\/worker-browser-.*\.js$/.test(p)), JSON.stringify(workers)).toBe(true);
     expect(requests.filter((r) => r.status !== 200)).toEqual([]);
+  }, 2 * TIMEOUT);
+
+  it('Vite dev server, no options: the pre-bundled package still finds the core (page and worker)', async () => {
+    const server = await createViteServer({ root: app, configFile: false, logLevel: 'warn', server: { host: '127.0.0.1', port: 0, strictPort: false } });
+    try {
+      await server.listen();
+      const origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
+      const { state, wasm, workers } = await openPage(`${origin}/index.html`);
+      expect(state).toEqual({ state: 'done', result: EXPECTED });
+      expect(wasm).toEqual([['/node_modules/riskcore/dist/riskcore.wasm', 200], ['/node_modules/riskcore/dist/riskcore.wasm', 200]]); // page, worker
+      expect(workers).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
   }, 2 * TIMEOUT);
 
   it('webpack (production), no options: the release core and the worker are emitted, the debug core is not; no warning; check and simulation run', async () => {
