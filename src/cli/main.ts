@@ -12,6 +12,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { DEMO_POLICIES, setUpLossAbsorbers } from '../simulation/venue.js';
 import { ownEntry } from '../simulation/shape.js';
+import { configSchemaJson } from '../simulation/schema.js';
 import { CliError, exitCodeOf, int as intFlag, mergeCommand, parse, simulateCommand, usd as amountFlag } from './simulate.js';
 
 const POLICIES = DEMO_POLICIES;
@@ -240,6 +241,7 @@ commands:
   demo       one price shock on a synthetic book: margin check, liquidation cascade, who bore the loss
   simulate   stress simulation over many price paths; writes report.json and report.html
   merge      merges the shards of a simulation run (simulate --path-from A --path-to B) into one report
+  schema     prints the JSON Schema of simulate's configuration files (riskcore/config.schema.json)
 
 riskcore <command> --help describes a command's flags; riskcore --version prints the version.`;
 
@@ -250,7 +252,14 @@ function version(): string {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<void>> = { demo, simulate: simulateCommand, merge: mergeCommand };
+/** `riskcore schema`: the configuration's JSON Schema, the package's config.schema.json. */
+async function schema(argv: string[]): Promise<void> {
+  const { values } = parse({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
+  if (values.help) { console.log('usage: riskcore schema\n\nPrints the JSON Schema (draft 2020-12) of simulate\'s configuration files, as the package ships it (riskcore/config.schema.json).'); return; }
+  process.stdout.write(configSchemaJson());
+}
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = { demo, simulate: simulateCommand, merge: mergeCommand, schema };
 // A bare `riskcore` prints the help: a run (the demo's 1M accounts) is asked for by name.
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   console.log(HELP);

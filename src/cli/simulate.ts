@@ -54,7 +54,8 @@ export const CLI_DEFAULT_ECONOMICS: NonNullable<SimulationConfig['economics']> =
   withdrawals: { everySteps: 10, probabilityPpm: 1_000, bankRunPpm: 500_000, capacity: { periodSec: 3_600, ppmOfTotal: 10_000 } },
 };
 
-const SCENARIOS: Record<string, Scenario> = {
+/** The scenarios --scenario names. */
+export const SCENARIOS: Record<string, Scenario> = {
   calm: DEFAULT_SCENARIO,
   crash: CRASH_SCENARIO,
   grid: { kind: 'shockGrid', scanRangePpm: 150_000 },
@@ -246,7 +247,9 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
     }
     // The whole file is checked before the flags are written over it: a mistake names its path.
     checkConfig(json);
-    base = json;
+    // `$schema` is for editors: the run's configuration (and its hash) is the same without it.
+    const { $schema: _schema, ...fields } = json;
+    base = fields;
   }
   const config: SimulationConfig = { ...base };
   const set = <K extends keyof SimulationConfig>(key: K, value: SimulationConfig[K] | undefined): void => {

@@ -104,6 +104,32 @@ describe('riskcore simulate and merge', () => {
     expect(run.stderr).toContain('field steps');
   });
 
+  it('a configuration file with "$schema" runs as the same file without it (same configuration hash); a $schema that is not a string exits 2', async () => {
+    const fields = { book: { accounts: 300, markets: 2 }, paths: 2, steps: 3 };
+    const withSchema = join(dir, 'with-schema.json'), without = join(dir, 'without-schema.json');
+    await writeFile(withSchema, JSON.stringify({ $schema: './node_modules/riskcore/config.schema.json', ...fields }));
+    await writeFile(without, JSON.stringify(fields));
+    const a = await riskcore('simulate', '--config', withSchema, '--workers', '0', '--out', join(dir, 'with-schema'));
+    const b = await riskcore('simulate', '--config', without, '--workers', '0', '--out', join(dir, 'without-schema'));
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const hash = async (d: string): Promise<string> => (JSON.parse(await readFile(join(dir, d, 'report.json'), 'utf8')) as SimulationReport).configHash;
+    expect(await hash('with-schema')).toBe(await hash('without-schema'));
+    const report = JSON.parse(await readFile(join(dir, 'with-schema', 'report.json'), 'utf8')) as SimulationReport;
+    expect(report.config).not.toHaveProperty('$schema');
+
+    const bad = join(dir, 'bad-schema.json');
+    await writeFile(bad, JSON.stringify({ $schema: 5, ...fields }));
+    const run = await riskcore('simulate', '--config', bad, '--out', join(dir, 'bad-schema'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('field $schema');
+  });
+
+  it('riskcore schema prints the shipped config.schema.json', async () => {
+    const run = await riskcore('schema');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(await readFile(join(process.cwd(), 'config.schema.json'), 'utf8'));
+  });
+
   it('the summary writes money with thousands separators and never in exponent form', async () => {
     const run = await riskcore('simulate', ...TINY_RUN, '--out', join(dir, 'money'));
     expect(run.code).toBe(0);
@@ -182,6 +208,6 @@ describe('riskcore simulate and merge', () => {
   it('--help lists the commands', async () => {
     const run = await riskcore('--help');
     expect(run.code).toBe(0);
-    for (const command of ['demo', 'simulate', 'merge']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['demo', 'simulate', 'merge', 'schema']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 });
