@@ -419,17 +419,22 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
 // ---- Output ---------------------------------------------------------------------------------------
 
 /**
- * A quote amount (an exact decimal string) for the summary tables, never in exponent form: whole quote
- * units with thousands separators from 1,000 up (12,345,678), cents below (12.34), and "<0.01" (or
- * "-<0.01") for an amount that is not zero but under a cent. The exact value is in report.json.
+ * A quote amount (an exact decimal string) for what people read (the summary tables, the demo), never
+ * in exponent form: whole quote units with thousands separators from 1,000 up (12,345,678), cents
+ * below (12.34), rounded half away from zero on the decimal digits (no float), and "<0.01" (or
+ * "-<0.01") for an amount that is not zero but rounds to zero cents. The exact value is in
+ * report.json (the demo: formatAtoms).
  */
 export function money(amount: string): string {
-  const x = Number(amount);
-  const a = Math.abs(x);
-  if (a === 0) return '0';
-  if (a < 0.005) return x < 0 ? '-<0.01' : '<0.01';
-  const digits = a >= 1000 ? 0 : 2;
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: true });
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(amount);
+  if (m === null) throw new RangeError(`money: ${JSON.stringify(amount)} is not a decimal string`);
+  const [, sign, int, frac = ''] = m as unknown as [string, string, string, string | undefined];
+  const digits = BigInt(int) >= 1000n ? 0 : 2;
+  const kept = BigInt(int + frac.padEnd(digits, '0').slice(0, digits)) + ((frac[digits] ?? '0') >= '5' ? 1n : 0n);
+  if (kept === 0n) return /[1-9]/.test(int + frac) ? `${sign}<0.01` : '0';
+  const text = kept.toString().padStart(digits + 1, '0');
+  const units = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${units}${digits > 0 ? `.${text.slice(text.length - digits)}` : ''}`;
 }
 
 /** A count or rate: whole, with thousands separators, never in exponent form. */

@@ -23,6 +23,14 @@ describe('summary money cells', () => {
     expect(money('-0.0002')).toBe('-<0.01');
     // Beyond 1e21, where Number's own toString switches to exponents.
     expect(money('4000000000000000000000')).toBe('4,000,000,000,000,000,000,000');
+    // Exact: the digits of the decimal string, not a float's (2^53 + 1 and beyond keep their last digit).
+    expect(money('9007199254740993')).toBe('9,007,199,254,740,993');
+    expect(money('12345678901234567890.5')).toBe('12,345,678,901,234,567,891');
+    // Half away from zero on the digits: 0.005 is a cent, 0.00499 is not.
+    expect(money('0.005')).toBe('0.01');
+    expect(money('0.004999999')).toBe('<0.01');
+    expect(money('-2.345')).toBe('-2.35');
+    expect(money('-0.000000')).toBe('0');
   });
 });
 

@@ -249,7 +249,7 @@ describe('config.schema.json and checkConfig agree', () => {
         expect(schemaAccepts(mutated), `${JSON.stringify(mutated)}\nschema: ${ajv.errorsText(validate.errors)}`).toBe(ok);
       }
     }), { numRuns: 300 });
-    // The mutations make configurations invalid more often than not: the property is not vacuous.
-    expect(refused).toBeGreaterThan(100);
+    // Many mutations make the configuration invalid (a missing key of an optional field does not): the property is not vacuous.
+    expect(refused).toBeGreaterThan(50);
   });
 });
