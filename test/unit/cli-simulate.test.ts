@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { summaryLines } from '../../dist/src/cli/simulate.js';
 import type { SimulationReport } from '../../dist/src/node.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { riskcore } from '../support/cli.js';
 
 /**
@@ -125,10 +126,17 @@ describe('riskcore simulate and merge', () => {
     expect(run.stderr).toContain('field $schema');
   });
 
-  it('riskcore schema prints the shipped config.schema.json', async () => {
+  it('riskcore schema prints the shipped config.schema.json, which accepts the configuration a run of the CLI records', async () => {
     const run = await riskcore('schema');
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(await readFile(join(process.cwd(), 'config.schema.json'), 'utf8'));
+    const shipped = await readFile(join(process.cwd(), 'config.schema.json'), 'utf8');
+    expect(run.stdout).toBe(shipped);
+    // The CLI's defaults (paths, economics) as a run wrote them into report.json, and a sweep's.
+    const validate = new Ajv2020({ strict: true, strictRequired: false }).compile(JSON.parse(shipped) as object);
+    expect(validate(whole.config), JSON.stringify(validate.errors)).toBe(true);
+    const sweep = JSON.parse(await readFile(join(dir, 'rules', 'report.json'), 'utf8')) as SimulationReport;
+    expect(validate(sweep.config), JSON.stringify(validate.errors)).toBe(true);
+    expect(sweep.config.sweep?.realizable).toEqual(['all', 'none']);
   });
 
   it('the summary writes money with thousands separators and never in exponent form', async () => {
