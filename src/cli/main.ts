@@ -12,7 +12,10 @@ import {
 import { readFileSync } from 'node:fs';
 import { DEMO_POLICIES, setUpLossAbsorbers } from '../simulation/venue.js';
 import { ownEntry } from '../simulation/shape.js';
-import { CliError, exitCodeOf, int as intFlag, mergeCommand, parse, simulateCommand, usd as amountFlag } from './simulate.js';
+import { configSchemaJson } from '../simulation/schema.js';
+import { stepLabel } from '../waterfall/labels.js';
+import { CliError, exitCodeOf, int as intFlag, mergeCommand, money, parse, simulateCommand, usd as amountFlag } from './simulate.js';
+import { fitTable, layout, terminalWidth } from './table.js';
 
 const POLICIES = DEMO_POLICIES;
 
@@ -44,7 +47,8 @@ function progressBar(label: string): (done: number, total: number) => void {
     lastPct = pct;
     const width = 30, filled = Math.round((pct / 100) * width);
     const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`;
-    if (tty) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+    // On a terminal the bar redraws in place and is cleared when done: it leaves nothing on screen.
+    if (tty) process.stderr.write(done === total ? '\r\x1b[K' : `\r${line}`);
     else if (pct % 25 === 0) process.stderr.write(`${line}\n`);
   };
 }
@@ -110,23 +114,24 @@ async function demo(argv: string[]): Promise<void> {
   const view = engine.resultsView();
   let deficit = 0n;
   for (let a = 0; a < view.health.length; a++) if (view.health[a] === Health.Bankrupt) deficit -= view.equityQuote[a]!;
-  const usd = (x: bigint): string => formatAtoms(x, engine.quoteDecimals);
+  // Amounts as people read them (whole units with thousands separators from 1,000 up, cents below).
+  const usd = (x: bigint): string => money(formatAtoms(x, engine.quoteDecimals));
+  const count = (n: number | bigint): string => n.toLocaleString('en-US');
+  const width = terminalWidth();
 
   console.log(`\nprice shock: ${(shockPpm / 10_000).toFixed(2)} % on every mark`);
   console.log(`batch check: ${(book.positions + book.isolated).toLocaleString('en-US')} positions in ${tCheck.toFixed(1)} ms (${((tCheck * 1e6) / (book.positions + book.isolated)).toFixed(2)} ns per position)\n`);
   const rows: [string, keyof typeof after.book.accounts][] = [['healthy', 'healthy'], ['below initial', 'belowInitial'], ['liquidatable', 'liquidatable'], ['bankrupt', 'bankrupt']];
-  console.log('health            accounts before   accounts after   isolated after');
-  for (const [label, key] of rows) {
-    console.log(`${label.padEnd(16)}  ${String(before.book.accounts[key]).padStart(15)}  ${String(after.book.accounts[key]).padStart(15)}  ${String(after.book.isolated[key]).padStart(15)}`);
-  }
+  console.log(layout([['health', 'accounts before', 'accounts after', 'isolated after'],
+    ...rows.map(([label, key]) => [label, count(before.book.accounts[key]), count(after.book.accounts[key]), count(after.book.isolated[key])])]).join('\n'));
   console.log(`\ntotal deficit of bankrupt accounts: ${usd(deficit)} (quote units)`);
   console.log(`\nten riskiest accounts (lowest equity / maintenance margin first):`);
-  console.log('   account            equity                MM    equity/MM');
-  for (const a of order.slice(0, 10)) {
+  const riskiest = Array.from(order.slice(0, 10));
+  const idWidth = Math.max(7, ...riskiest.map((a) => String(a).length));
+  console.log(layout([['account'.padStart(idWidth), 'equity', 'MM', 'equity/MM'], ...riskiest.map((a) => {
     const eq = view.equityQuote[a]!, mm = view.mmQuote[a]!;
-    const ratio = mm === 0n ? '-inf' : (Number(eq) / Number(mm)).toFixed(4);
-    console.log(`${String(a).padStart(10)}  ${usd(eq).padStart(16)}  ${usd(mm).padStart(16)}  ${ratio.padStart(11)}`);
-  }
+    return [String(a).padStart(idWidth), usd(eq), usd(mm), mm === 0n ? '-inf' : (Number(eq) / Number(mm)).toFixed(4)];
+  })]).map((l) => `  ${l}`).join('\n'));
 
   // The liquidation cascade: plan, execute at the marks, run the round's deficits through the loss
   // waterfall, check again, repeat.
@@ -138,17 +143,16 @@ async function demo(argv: string[]): Promise<void> {
   const cascade = engine.liquidate(policy, { maxRounds, allocate: true });
   const tCascade = performance.now() - t2;
   console.log(`\nliquidation cascade (policy ${policyName}) with the ${waterfallName} loss waterfall: ${cascade.rounds.length} rounds in ${tCascade.toFixed(1)} ms`);
-  console.log('round  liquidatable   groups    closes  transfers  settled   closed notional    liquidator fees      fund fees         deficits');
-  for (const r of cascade.rounds) {
-    console.log(`${String(r.round).padStart(5)}  ${String(r.liquidatable.accounts + r.liquidatable.isolated).padStart(12)}  ${String(r.groups).padStart(7)}  ${String(r.closes).padStart(8)}  ${String(r.transfers).padStart(9)}  ${String(r.settlements).padStart(7)}  ` +
-      `${usd(r.closedNotionalQuote).padStart(16)}  ${usd(r.liquidatorFeeQuote).padStart(16)}  ${usd(r.fundFeeQuote).padStart(13)}  ${usd(r.deficitQuote).padStart(15)}`);
-  }
+  // One row per round; on a narrow terminal the table is transposed (a column per round), in blocks.
+  console.log(fitTable(['round', 'liquidatable', 'groups', 'closes', 'transfers', 'settled', 'closed notional', 'liquidator fees', 'fund fees', 'deficits'],
+    cascade.rounds.map((r) => [String(r.round).padStart(5), count(r.liquidatable.accounts + r.liquidatable.isolated), count(r.groups), count(r.closes), count(r.transfers),
+      count(r.settlements), usd(r.closedNotionalQuote), usd(r.liquidatorFeeQuote), usd(r.fundFeeQuote), usd(r.deficitQuote)]), width).join('\n'));
   const t = cascade.totals;
   console.log(`\ntotals: ${t.closes.toLocaleString('en-US')} closes, ${usd(t.closedNotionalQuote)} notional closed; fees ${usd(t.liquidatorFeeQuote)} to liquidators, ${usd(t.fundFeeQuote)} to the insurance fund`);
-  console.log(`still liquidatable after ${cascade.rounds.length} rounds: ${cascade.remaining.accounts} accounts, ${cascade.remaining.isolated} isolated positions`);
+  console.log(`still liquidatable after ${cascade.rounds.length} rounds: ${count(cascade.remaining.accounts)} accounts, ${count(cascade.remaining.isolated)} isolated positions`);
   printWhoBoreTheLoss(engine, cascade.allocations, fundBefore, navBefore, usd);
   const ledgerAfter = engine.ledger().totalQuote;
-  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${usd(ledgerAfter - ledgerBefore)}`} (collateral + funds + fees + flows - deficits + covered + residue + pools + treasury)`);
+  console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${formatAtoms(ledgerAfter - ledgerBefore, engine.quoteDecimals)} (exact)`} (collateral + funds + fees + flows - deficits + covered + residue + pools + treasury)`);
   printWithdrawable(engine, usd);
 
   console.log(`\ntime: build ${((tBuilt - t0) / 1000).toFixed(2)} s, check ${tCheck.toFixed(1)} ms, liquidation and waterfall ${tCascade.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -188,14 +192,18 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
   const byStep = new Map<string, { covered: bigint; residue: bigint }>();
   for (const r of reports) {
     for (const s of r.steps) {
-      const key = `${s.waterfall}.${s.step} ${s.kind}`;
+      const key = stepLabel(s);
       const t = byStep.get(key) ?? { covered: 0n, residue: 0n };
       byStep.set(key, { covered: t.covered + s.coveredQuote, residue: t.residue + s.residueQuote });
     }
   }
-  console.log(`  ${'step'.padEnd(28)} ${'covered'.padStart(18)} ${'residue'.padStart(14)}`);
-  for (const [step, t] of byStep) console.log(`  ${step.padEnd(28)} ${usd(t.covered).padStart(18)} ${usd(t.residue).padStart(14)}`);
-  console.log(`  ${'uncovered'.padEnd(28)} ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}`);
+  // The residue column only when some step left one.
+  const residues = [...byStep.values()].some((t) => t.residue !== 0n);
+  console.log(layout([
+    ['step', 'covered', ...(residues ? ['residue'] : [])],
+    ...Array.from(byStep, ([step, t]) => [step, usd(t.covered), ...(residues ? [usd(t.residue)] : [])]),
+    ['uncovered', usd(sum((r) => r.uncoveredQuote))],
+  ]).map((l) => `  ${l}`).join('\n'));
   console.log('who bore the loss:');
   console.log(`  insurance fund used     ${usd(sum((r) => r.insuranceFundQuote)).padStart(18)}   (balance ${usd(fundBefore)} -> ${usd(engine.insuranceFund())})`);
   const vault = engine.vault();
@@ -205,7 +213,8 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
   console.log(`  socialized              ${usd(sum((r) => r.socializedQuote)).padStart(18)}`);
   console.log(`  clearing house          ${usd(sum((r) => r.clearingHouseQuote)).padStart(18)}`);
   console.log(`  uncovered               ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}`);
-  console.log(`  residue kept            ${usd(sum((r) => r.residueQuote)).padStart(18)}   (paid beyond what the deficits needed: ADL overshoot to the atom)`);
+  const residue = sum((r) => r.residueQuote);
+  if (residue !== 0n) console.log(`  residue kept            ${usd(residue).padStart(18)}   (paid beyond what the deficits needed: ADL overshoot to the atom)`);
   const beyond = sum((r) => r.paidBeyondEquityQuote);
   if (beyond > 0n) console.log(`  paid beyond equity      ${usd(beyond).padStart(18)}   (clearing-house assessments members owe)`);
   // The five accounts that paid most, from the audit log (cover and pay records), summed per
@@ -234,12 +243,20 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
   }
 }
 
+/** `riskcore schema`: the configuration's JSON Schema, the package's config.schema.json. */
+async function schema(argv: string[]): Promise<void> {
+  const { values } = parse({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
+  if (values.help) { console.log('usage: riskcore schema\n\nPrints the JSON Schema (draft 2020-12) of simulate\'s configuration files, as the package ships it (riskcore/config.schema.json).'); return; }
+  process.stdout.write(configSchemaJson());
+}
+
 const HELP = `usage: riskcore <command> [flags]
 
 commands:
   demo       one price shock on a synthetic book: margin check, liquidation cascade, who bore the loss
   simulate   stress simulation over many price paths; writes report.json and report.html
   merge      merges the shards of a simulation run (simulate --path-from A --path-to B) into one report
+  schema     prints the JSON Schema of simulate's configuration files (riskcore/config.schema.json)
 
 riskcore <command> --help describes a command's flags; riskcore --version prints the version.`;
 
@@ -250,7 +267,7 @@ function version(): string {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<void>> = { demo, simulate: simulateCommand, merge: mergeCommand };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { demo, simulate: simulateCommand, merge: mergeCommand, schema };
 // A bare `riskcore` prints the help: a run (the demo's 1M accounts) is asked for by name.
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   console.log(HELP);

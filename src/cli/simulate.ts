@@ -24,6 +24,7 @@ import { ADL_RANKINGS } from '../abi/codes.js';
 import { DEMO_POLICIES } from '../simulation/venue.js';
 import { checkConfig } from '../simulation/validate.js';
 import { REALIZABLE_RULES, type RealizableRule } from '../economics/withdrawals.js';
+import { fitTable, fold, terminalWidth } from './table.js';
 
 /** A mistake in how the command was called (flags, configuration, shard files): printed, exit 2. */
 export class CliError extends Error {
@@ -54,7 +55,8 @@ export const CLI_DEFAULT_ECONOMICS: NonNullable<SimulationConfig['economics']> =
   withdrawals: { everySteps: 10, probabilityPpm: 1_000, bankRunPpm: 500_000, capacity: { periodSec: 3_600, ppmOfTotal: 10_000 } },
 };
 
-const SCENARIOS: Record<string, Scenario> = {
+/** The scenarios --scenario names. */
+export const SCENARIOS: Record<string, Scenario> = {
   calm: DEFAULT_SCENARIO,
   crash: CRASH_SCENARIO,
   grid: { kind: 'shockGrid', scanRangePpm: 150_000 },
@@ -246,7 +248,9 @@ async function configFrom(values: SimulateValues): Promise<SimulationConfig> {
     }
     // The whole file is checked before the flags are written over it: a mistake names its path.
     checkConfig(json);
-    base = json;
+    // `$schema` is for editors: the run's configuration (and its hash) is the same without it.
+    const { $schema: _schema, ...fields } = json;
+    base = fields;
   }
   const config: SimulationConfig = { ...base };
   const set = <K extends keyof SimulationConfig>(key: K, value: SimulationConfig[K] | undefined): void => {
@@ -415,24 +419,34 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
 // ---- Output ---------------------------------------------------------------------------------------
 
 /**
- * A quote amount (an exact decimal string) for the summary tables, never in exponent form: whole quote
- * units with thousands separators from 1,000 up (12,345,678), cents below (12.34), and "<0.01" (or
- * "-<0.01") for an amount that is not zero but under a cent. The exact value is in report.json.
+ * A quote amount (an exact decimal string) for what people read (the summary tables, the demo), never
+ * in exponent form: whole quote units with thousands separators from 1,000 up (12,345,678), cents
+ * below (12.34), rounded half away from zero on the decimal digits (no float), and "<0.01" (or
+ * "-<0.01") for an amount that is not zero but rounds to zero cents. The exact value is in
+ * report.json (the demo: formatAtoms).
  */
 export function money(amount: string): string {
-  const x = Number(amount);
-  const a = Math.abs(x);
-  if (a === 0) return '0';
-  if (a < 0.005) return x < 0 ? '-<0.01' : '<0.01';
-  const digits = a >= 1000 ? 0 : 2;
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: true });
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(amount);
+  if (m === null) throw new RangeError(`money: ${JSON.stringify(amount)} is not a decimal string`);
+  const [, sign, int, frac = ''] = m as unknown as [string, string, string, string | undefined];
+  const digits = BigInt(int) >= 1000n ? 0 : 2;
+  const kept = BigInt(int + frac.padEnd(digits, '0').slice(0, digits)) + ((frac[digits] ?? '0') >= '5' ? 1n : 0n);
+  if (kept === 0n) return /[1-9]/.test(int + frac) ? `${sign}<0.01` : '0';
+  const text = kept.toString().padStart(digits + 1, '0');
+  const units = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${units}${digits > 0 ? `.${text.slice(text.length - digits)}` : ''}`;
 }
 
 /** A count or rate: whole, with thousands separators, never in exponent form. */
 const whole = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-/** The summary table, one row per variant, then the run's size, time and throughput. */
-export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed'): string[] {
+/**
+ * The summary, `width` columns wide (the terminal's, 80 when stdout is not one): three tables (losses,
+ * risk-takers, winners when there is a withdrawal run), one row per variant, each with its legend,
+ * then the run's size, time and throughput. A table too wide for the width is transposed (one column
+ * per variant) and, if need be, split into blocks of variants (./table.ts); the legends are folded.
+ */
+export function summaryLines(report: SimulationReport, width = 80, elapsedLabel = 'elapsed'): string[] {
   const head = ['variant', 'P(fund exh.)', 'soc. mean', 'soc. p95', 'soc. p99', 'soc. ES99', 'uncov. mean', 'Cover-1 max', 'Cover-2 max', 'prefunded', 'C2>prefund', 'liq. closes', 'liq. notional'];
   const cells = (v: VariantReport): string[] => [
     v.name, `${(v.fundExhaustedProbability * 100).toFixed(1)} %`,
@@ -440,9 +454,6 @@ export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed')
     money(v.uncovered.mean), money(v.cover1.max), money(v.cover2.max), money(v.prefundedQuote),
     `${v.cover2BreachPaths}/${v.paths}`, Number(v.liquidations.closes).toLocaleString('en-US'), money(v.liquidations.notionalQuote),
   ];
-  const rows = [head, ...report.variants.map(cells)];
-  const widths = head.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   // The risk-takers' side: returns a year (simple), P(loss), the combined drawdown's p95, winners hit.
   const pct = (ppm: number): string => `${(ppm / 1e4).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} %`;
   const riskHead = ['variant', 'stakers ret/yr', 'stakers P(loss)', 'vault ret/yr', 'vault P(loss)', 'drawdown p95', 'winners hit', 'fees', 'treasury'];
@@ -452,42 +463,27 @@ export function summaryLines(report: SimulationReport, elapsedLabel = 'elapsed')
       `${(r.vaultDepositors.lossProbability * 100).toFixed(1)} %`, pct(r.combined.maxDrawdown.p95Ppm), `${(r.winnersHitProbability * 100).toFixed(1)} %`,
       money(r.feeRevenueQuote), money(r.treasuryGainQuote)];
   };
-  const riskRows = [riskHead, ...report.variants.map(riskCells)];
   // The winners' side (with a withdrawal run): taken out, lost, P(short), the queue's p95 wait.
   const run = report.variants.some((v) => v.winners.enabled);
   const winHead = ['variant', 'taken out', 'lost', 'P(short)', 'wait p95 (steps)', 'winners/path', 'still queued'];
   const winCells = (v: VariantReport): string[] => {
     const w = v.winners;
     return w.enabled
-      ? [v.name, pct(w.takenOutPpm), pct(w.lostPpm), pct(w.shortProbabilityPpm), String(w.waitSteps.p95), String(w.winners), String(w.stillQueued)]
+      ? [v.name, pct(w.takenOutPpm), pct(w.lostPpm), pct(w.shortProbabilityPpm), whole(w.waitSteps.p95), whole(w.winners), whole(w.stillQueued)]
       : [v.name, '-', '-', '-', '-', '-', '-'];
   };
-  const winRows = [winHead, ...report.variants.map(winCells)];
-  const winWidths = winHead.map((_, c) => Math.max(...winRows.map((r) => r[c]!.length)));
-  const winLine = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(winWidths[c]!) : cell.padStart(winWidths[c]!))).join('  ');
-  const riskWidths = riskHead.map((_, c) => Math.max(...riskRows.map((r) => r[c]!.length)));
-  const riskLine = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(riskWidths[c]!) : cell.padStart(riskWidths[c]!))).join('  ');
   const seconds = report.work.elapsedMs / 1000;
   const rate = seconds > 0 ? report.work.positionSteps / seconds : 0;
+  const section = (legend: string, h: string[], cellsOf: (v: VariantReport) => string[]): string[] =>
+    [...fold(legend, width), ...fitTable(h, report.variants.map(cellsOf), width), ''];
   return [
-    `quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2: the path's largest one / two losses beyond collateral`,
-    line(head),
-    ...report.variants.map((v) => line(cells(v))),
-    '',
-    'risk-takers: stakers of the insurance funds, depositors of the backstop vault (returns a year, simple; drawdown: both together, p95 over paths);'
-      + ' winners hit: paths where ADL, a haircut or a socialization covered a loss; fees and treasury gain: means per path',
-    riskLine(riskHead),
-    ...report.variants.map((v) => riskLine(riskCells(v))),
-    '',
-    ...(run ? [
-      'winners (the withdrawal run): taken out = received / wanted; lost = what ADL and socialization took / (that + wanted);'
-        + ' P(short): a winner could not withdraw in full; wait: steps in the withdrawal queue of the requests that left it',
-      winLine(winHead),
-      ...report.variants.map((v) => winLine(winCells(v))),
-      '',
-    ] : []),
-    `${report.paths} paths x ${report.steps} steps, ${report.variants.length} variant${report.variants.length === 1 ? '' : 's'}, configuration ${report.configHash}`,
-    `${elapsedLabel} ${seconds.toFixed(1)} s; ${report.work.positionSteps.toLocaleString('en-US')} position-steps, ${whole(rate)} per second; ${report.work.accountsChecked.toLocaleString('en-US')} account checks`,
+    ...section('quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2: the path\'s largest one / two losses beyond collateral', head, cells),
+    ...section('risk-takers: stakers of the insurance funds, depositors of the backstop vault (returns a year, simple; drawdown: both together, p95 over paths);'
+      + ' winners hit: paths where ADL, a haircut or a socialization covered a loss; fees and treasury gain: means per path', riskHead, riskCells),
+    ...(run ? section('winners (the withdrawal run): taken out = received / wanted; lost = what ADL and socialization took / (that + wanted);'
+      + ' P(short): a winner could not withdraw in full; wait: steps in the withdrawal queue of the requests that left it', winHead, winCells) : []),
+    ...fold(`${report.paths} paths x ${report.steps} steps, ${report.variants.length} variant${report.variants.length === 1 ? '' : 's'}, configuration ${report.configHash}`, width),
+    ...fold(`${elapsedLabel} ${seconds.toFixed(1)} s; ${report.work.positionSteps.toLocaleString('en-US')} position-steps, ${whole(rate)} per second; ${report.work.accountsChecked.toLocaleString('en-US')} account checks`, width),
   ];
 }
 
@@ -596,7 +592,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   }
   const report = buildReport(mergeShards([shard], { paths: resolved.paths }));
   const files = await writeReport(report, out);
-  console.log(['', ...summaryLines(report), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));
+  console.log(['', ...summaryLines(report, terminalWidth()), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));
 }
 
 /** `riskcore merge`. */
@@ -611,7 +607,7 @@ export async function mergeCommand(argv: string[]): Promise<void> {
   const report = buildReport(mergeShards(shards, { complete: true, names: positionals }));
   const out = typeof values.out === 'string' ? values.out : '.';
   const files = await writeReport(report, out);
-  console.log([`merged ${shards.length} shard${shards.length === 1 ? '' : 's'}`, ...summaryLines(report, 'elapsed (sum over shards)'), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));
+  console.log([`merged ${shards.length} shard${shards.length === 1 ? '' : 's'}`, ...summaryLines(report, terminalWidth(), 'elapsed (sum over shards)'), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));
 }
 
 /** The exit code for an error thrown by a command: 2 for bad input, 130 when interrupted, else 1. */

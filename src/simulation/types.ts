@@ -185,6 +185,11 @@ export interface BookModule {
 }
 
 export interface SimulationConfig {
+  /**
+   * The address of the configuration's JSON Schema (riskcore/config.schema.json), for editors: the run
+   * ignores it, and `riskcore simulate` leaves it out of the configuration it records (and hashes).
+   */
+  $schema?: string;
   /** The synthetic book (seeded; the default is the default book), or a module that builds a book. */
   book?: Omit<BookShape, 'onProgress'> | BookModule;
   scenario?: Scenario;

@@ -54,8 +54,8 @@ function perMarket(value: unknown, field: string, min: number, max: number): voi
 
 // ---- The configuration ----------------------------------------------------------------------------
 
-const CONFIG_KEYS = Object.keys({
-  book: 1, scenario: 1, paths: 1, steps: 1, seed: 1, stepSeconds: 1, fundingRatePpm: 1, impact: 1, maxRoundsPerStep: 1,
+export const CONFIG_KEYS = Object.keys({
+  $schema: 1, book: 1, scenario: 1, paths: 1, steps: 1, seed: 1, stepSeconds: 1, fundingRatePpm: 1, impact: 1, maxRoundsPerStep: 1,
   policy: 1, waterfall: 1, insuranceFundQuote: 1, vaultQuote: 1, sweep: 1, skip: 1, economics: 1,
 } satisfies Record<keyof SimulationConfig, 1>);
 
@@ -63,6 +63,8 @@ const CONFIG_KEYS = Object.keys({
 export function checkConfig(config: unknown): asserts config is SimulationConfig {
   const c = object(config, '', CONFIG_KEYS, -1, 'a configuration object');
   const has = (key: string): boolean => c[key] !== undefined;
+  // The JSON Schema's address, for editors (config.schema.json): a string, otherwise ignored.
+  if (has('$schema') && typeof c.$schema !== 'string') bad('$schema', `${describe(c.$schema)} is not a string (the address of the configuration's JSON Schema)`);
   if (has('book')) checkBook(c.book);
   if (has('scenario')) checkScenario(c.scenario);
   if (has('steps')) int(c.steps, 'steps', 1, 100_000);
@@ -86,7 +88,7 @@ export function checkConfig(config: unknown): asserts config is SimulationConfig
   }
 }
 
-const ECONOMICS_RANGES = {
+export const ECONOMICS_RANGES = {
   turnoverPpm: [0, 1_000_000_000], crashMultiplierPpm: [0, 1_000_000_000], revenueEverySteps: [0, 100_000], stakedPpm: [0, 1_000_000],
   fundingSkimPpm: [0, 1_000_000],
 } satisfies Record<keyof Omit<SimulationEconomics, 'fees' | 'split' | 'staking' | 'withdrawals' | 'stakers'>, [number, number]>;
@@ -115,7 +117,7 @@ function checkEconomics(value: unknown): void {
   }
 }
 
-const WITHDRAWAL_RANGES = {
+export const WITHDRAWAL_RANGES = {
   everySteps: [1, 100_000], probabilityPpm: [0, 1_000_000], bankRunPpm: [0, 1_000_000], transferFloorPpm: [0, 1_000_000],
 } satisfies Record<keyof Omit<SimulationWithdrawals, 'realizable' | 'capacity'>, [number, number]>;
 
@@ -127,7 +129,7 @@ function checkWithdrawals(value: unknown): void {
   if (w.capacity !== undefined) checkCapacity(w.capacity, 'economics.withdrawals.capacity');
 }
 
-const CAPACITY_KEYS = Object.keys({ periodSec: 1, minQuote: 1, ppmOfTotal: 1, gateSec: 1, lossCharge: 1 } satisfies Record<keyof WithdrawalCapacityConfig, 1>);
+export const CAPACITY_KEYS = Object.keys({ periodSec: 1, minQuote: 1, ppmOfTotal: 1, gateSec: 1, lossCharge: 1 } satisfies Record<keyof WithdrawalCapacityConfig, 1>);
 
 /** A withdrawal capacity (`setWithdrawalCapacity`'s ranges), or null: unlimited (`field`, row: the sweep's item). */
 export function checkCapacity(value: unknown, field: string, row = -1): void {
@@ -141,7 +143,7 @@ export function checkCapacity(value: unknown, field: string, row = -1): void {
 }
 
 /** The staking parameters' ranges (the engine's, src/economics/staking.ts). */
-const STAKING_RANGES = {
+export const STAKING_RANGES = {
   settlePeriodSec: [0, 366 * 86_400], maxAprPpm: [0, 1_000_000_000], stakerFactorPpm: [0, 1_000_000], settleFractionPpm: [1, 1_000_000],
   cooldownSec: [0, 366 * 86_400],
 } satisfies Record<keyof StakingConfig, [number, number]>;
@@ -158,7 +160,9 @@ export function checkSplit(value: unknown, field: string, row = -1): void {
   }
 }
 
-const BOOK_KEYS = Object.keys({ accounts: 1, markets: 1, positionsPerAccount: 1, seed: 1, isolatedPpm: 1, chunk: 1 } satisfies Record<keyof Omit<BookShape, 'onProgress'>, 1>);
+export const BOOK_RANGES = {
+  accounts: [1, 50_000_000], markets: [1, 65_535], positionsPerAccount: [1, 60], seed: [0, 2 ** 32 - 1], isolatedPpm: [0, 1_000_000], chunk: [1, 2 ** 31],
+} satisfies Record<keyof Omit<BookShape, 'onProgress'>, [number, number]>;
 
 /**
  * The synthetic book's shape, or a module's URL (nothing else beside it). The generator draws at
@@ -170,16 +174,11 @@ function checkBook(value: unknown): void {
     if (typeof b.module !== 'string' || !/^(file|https?):/.test(b.module)) bad('book.module', `${describe(b.module)} is not an absolute file:, http: or https: URL`);
     return;
   }
-  const b = object(value, 'book', BOOK_KEYS);
-  if (b.accounts !== undefined) int(b.accounts, 'book.accounts', 1, 50_000_000);
-  if (b.markets !== undefined) int(b.markets, 'book.markets', 1, 65_535);
-  if (b.positionsPerAccount !== undefined) int(b.positionsPerAccount, 'book.positionsPerAccount', 1, 60);
-  if (b.seed !== undefined) int(b.seed, 'book.seed', 0, 2 ** 32 - 1);
-  if (b.isolatedPpm !== undefined) int(b.isolatedPpm, 'book.isolatedPpm', 0, 1_000_000);
-  if (b.chunk !== undefined) int(b.chunk, 'book.chunk', 1, 2 ** 31);
+  const b = object(value, 'book', Object.keys(BOOK_RANGES));
+  for (const [key, [min, max]] of Object.entries(BOOK_RANGES)) if (b[key] !== undefined) int(b[key], `book.${key}`, min, max);
 }
 
-const SCENARIO_KEYS = {
+export const SCENARIO_KEYS = {
   monteCarlo: Object.keys({
     kind: 1, volatilityPpm: 1, driftPpm: 1, correlationPpm: 1, jumpProbabilityPpm: 1, jumpMeanPpm: 1, jumpStdPpm: 1, jumpsTogether: 1,
   } satisfies Record<keyof MonteCarloScenario, 1>),
@@ -216,7 +215,7 @@ function checkScenario(value: unknown): void {
   }
 }
 
-const IMPACT_RANGES = {
+export const IMPACT_RANGES = {
   depthPpmOfOpenInterest: [1, 10 ** 12], slopePpm: [0, 10 ** 12], permanentPpm: [0, 1_000_000], maxPpm: [0, 999_999],
 } satisfies Record<keyof ImpactModel, [number, number]>;
 
@@ -228,7 +227,7 @@ function checkImpact(value: unknown): void {
 // ---- Policy, waterfall, sweep ---------------------------------------------------------------------
 
 /** Each policy field's rule: an enumeration, a ppm or count range, or an amount. */
-const POLICY_FIELDS = {
+export const POLICY_FIELDS = {
   close: ['full', 'partial'], target: ['maintenance', 'initial'], order: ['maintenance', 'notional', 'book'],
   bufferPpm: [0, 1_000_000], maxCloseFractionPpm: [1, 1_000_000], liquidationFeePpm: [0, 1_000_000], liquidatorSharePpm: [0, 1_000_000],
   backstopPpm: [0, 1_000_000], backstopAccountId: [0, 0xfffffffe],
@@ -253,8 +252,8 @@ function checkPolicy(value: unknown): void {
 
 
 /** Each tranche's keys besides `kind`, with their rules. */
-type Rule = readonly string[] | readonly [number, number] | 'amount' | 'boolean' | 'providers' | 'fund' | 'ranking' | 'seed';
-const TRANCHE_FIELDS: { [K in TrancheKind]: Partial<Record<string, Rule>> } = {
+export type Rule = readonly string[] | readonly [number, number] | 'amount' | 'boolean' | 'providers' | 'fund' | 'ranking' | 'seed';
+export const TRANCHE_FIELDS: { [K in TrancheKind]: Partial<Record<string, Rule>> } = {
   insuranceFund: {
     fund: 'fund', maxPerDeficitQuote: 'amount', floorQuote: 'amount', marketCapQuote: 'amount',
     marketCapWindowSec: [0, Number.MAX_SAFE_INTEGER], drawdownPpm: [0, 1_000_000], drawdownWindowSec: [0, Number.MAX_SAFE_INTEGER],
@@ -271,8 +270,8 @@ const TRANCHE_FIELDS: { [K in TrancheKind]: Partial<Record<string, Rule>> } = {
   assessments: { multiplePpm: [1, 100_000_000] },
 };
 /** Fields a tranche of the kind must have. */
-const TRANCHE_REQUIRED: Partial<Record<TrancheKind, string>> = { adl: 'ranking', operatorCapital: 'layer', assessments: 'multiplePpm' };
-const PROVIDER_FIELDS = { accountId: [0, 0xfffffffe], capacityQuote: 'amount', weightPpm: [0, 1_000_000] } as const;
+export const TRANCHE_REQUIRED: Partial<Record<TrancheKind, string>> = { adl: 'ranking', operatorCapital: 'layer', assessments: 'multiplePpm' };
+export const PROVIDER_FIELDS = { accountId: [0, 0xfffffffe], capacityQuote: 'amount', weightPpm: [0, 1_000_000] } as const;
 
 /**
  * A waterfall: a preset's name, or a WaterfallConfig object. `field` and `row` name where it sits
@@ -332,7 +331,7 @@ function checkTranche(value: unknown, path: string, j: number, rankingFunction: 
   }
 }
 
-const SWEEP_KEYS = Object.keys({
+export const SWEEP_KEYS = Object.keys({
   insuranceFundQuote: 1, marginScalePpm: 1, adlRanking: 1, waterfall: 1, revenueSplit: 1, stakingMaxAprPpm: 1, stakingCooldownSec: 1, realizable: 1, withdrawalCapacity: 1,
 } satisfies Record<keyof Sweep, 1>);
 

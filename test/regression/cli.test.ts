@@ -15,7 +15,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { riskcore, type Run } from '../support/cli.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI, riskcore, type Run } from '../support/cli.js';
 
 const BOOK_MODULE = join(process.cwd(), 'examples/book-module.mjs');
 
@@ -111,7 +113,7 @@ describe('regression: flags are plain decimal integers and the table\'s own name
     const run = await riskcore('demo', '--accounts', '3000', '--seed', '3');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^conservation ledger: unchanged/m);
-    const amount = (rule: string): number => Number(new RegExp(`^  ${rule} +([0-9.]+) `, 'm').exec(run.stdout)?.[1] ?? NaN);
+    const amount = (rule: string): number => Number(new RegExp(`^  ${rule} +([0-9.,]+) `, 'm').exec(run.stdout)?.[1]?.replaceAll(',', '') ?? NaN);
     const [all, none, pool, residual] = ['all', 'none', 'pnlPool', 'residualRatio'].map(amount);
     // Gains count whole under `all`, not at all under `none`; nobody settled, so the PnL pools are
     // empty and Drift's rule counts no gain; Percolator's ratio counts a share of them.
@@ -119,6 +121,47 @@ describe('regression: flags are plain decimal integers and the table\'s own name
     expect(pool).toBe(none);
     expect(residual).toBeGreaterThanOrEqual(none!);
     expect(residual).toBeLessThanOrEqual(all!);
+  });
+
+  it('demo: lines within 120 columns, digits grouped, steps by their human labels, no residue note when there is none', async () => {
+    const run = await riskcore('demo', '--accounts', '3000', '--seed', '3');
+    expect(run.code, run.stderr).toBe(0);
+    // Not a terminal: 80 columns, so the round table is transposed (a column per round).
+    for (const line of run.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(120);
+    expect(run.stdout).toMatch(/^round +1$/m);
+    expect(run.stdout).toMatch(/^closed notional +\d{1,3}(,\d{3})+$/m);
+    // Health counts and money grouped: the fund's 20,000,000 and the book's 2,784 healthy accounts (seed 3).
+    expect(run.stdout).toMatch(/^healthy +2,784 +\d{1,3}(,\d{3})* +\d+$/m);
+    expect(run.stdout).toContain('(balance 20,000,000 -> ');
+    expect(run.stdout).not.toMatch(/\d{5,}\.\d{6}/);
+    // The exchange preset's steps as people name them, not "0.0 insuranceFund".
+    expect(run.stdout).toMatch(/^  1\. insurance fund +\S+$/m);
+    expect(run.stdout).toMatch(/^  3\. auto-deleveraging +\S+$/m);
+    expect(run.stdout).not.toMatch(/\d\.\d insuranceFund/);
+    // No ADL, so no residue: neither the column nor the note.
+    expect(run.stdout).not.toContain('residue kept');
+    expect(run.stdout).toMatch(/^  step +covered$/m);
+    // Without a fund or a vault, ADL covers the loss and leaves a residue of a cent (seed 3): the note and the column.
+    const adl = await riskcore('demo', '--accounts', '3000', '--seed', '3', '--shock', '-250000', '--fund', '0', '--vault', '0');
+    expect(adl.code, adl.stderr).toBe(0);
+    expect(adl.stdout).toMatch(/^  residue kept +0\.01 /m);
+    expect(adl.stdout).toMatch(/^  3\. auto-deleveraging +[\d,]+ +0\.01$/m);
+    // Off a terminal the build bar prints its 25 % steps on stderr, never on stdout.
+    expect(run.stdout).not.toContain('building book');
+  });
+
+  it('demo on a terminal (a pseudo-terminal of 120 columns, util-linux script): the build bar is cleared when done, the round table is one row per round', async () => {
+    const onTerminal = async (...args: string[]): Promise<string> =>
+      (await promisify(execFile)('script', ['-qec', `stty cols 120; ${process.execPath} ${CLI} demo ${args.join(' ')}`, '/dev/null'])).stdout;
+    // 140,000 accounts are built in chunks of 65,536: the bar is drawn at 46 % and 93 %, in place (\r),
+    // then erased (\r, erase line) before the book's line: nothing of it stays on screen.
+    const built = await onTerminal('--accounts', '140000', '--shock', '0');
+    expect(built).toMatch(/\rbuilding book \[[#.]+\] 93%\r\x1b\[Kbook: 140,000 accounts/);
+    expect(built).not.toContain('100%');
+    const run = await onTerminal('--accounts', '3000', '--seed', '3');
+    expect(run).toMatch(/^round +liquidatable +groups +closes +transfers +settled +closed notional +liquidator fees +fund fees +deficits\r?$/m);
+    expect(run).toMatch(/^ +1 +\d+ +\d+ +[\d,]+ +0 +0 +[\d,]+ /m);
+    for (const line of run.split(/\r?\n/)) expect(line.replace(/^.*\r/, '').length, line).toBeLessThanOrEqual(120);
   });
 
   it('invalid: demo --accounts in hexadecimal, with spaces, or --policy constructor', async () => {
@@ -131,10 +174,11 @@ describe('regression: flags are plain decimal integers and the table\'s own name
 
   it('demo takes a negative number as a flag\'s value and amounts as simulate does; an amount too large exits 2 naming the flag', async () => {
     // `--shock -200000` (README) was refused as an ambiguous flag.
-    const run = await riskcore('demo', '--accounts', '300', '--shock', '-200000', '--fund', '1500.5');
+    const run = await riskcore('demo', '--accounts', '300', '--shock', '-200000', '--fund', '999.5');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('price shock: -20.00 % on every mark');
-    expect(run.stdout).toMatch(/balance 1500\.500000 /);
+    // Below 1,000 quote units, amounts are printed to the cent.
+    expect(run.stdout).toMatch(/balance 999\.50 /);
     expectRefused(await riskcore('demo', '--accounts', '300', '--fund', '9999999999999999'), '--fund');
     expectRefused(await riskcore('demo', '--accounts', '300', '--vault', '1e9'), '--vault');
     expectRefused(await riskcore('demo', '--accounts', '300', '--shock', '-2000000'), '--shock');

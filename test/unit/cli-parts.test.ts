@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defaultWorkers, describeWorkers, money, pathsEtaMs, workerBytes } from '../../dist/src/cli/simulate.js';
+import { defaultWorkers, describeWorkers, money, pathsEtaMs, summaryLines, workerBytes } from '../../dist/src/cli/simulate.js';
+import { fitTable, fold, terminalWidth } from '../../dist/src/cli/table.js';
+import { summaryReport } from '../support/summary-report.js';
 
 /**
  * The parts of `riskcore simulate` a user reads, as functions: the money cells of the summary, the
- * time left on the progress line, and the default worker count from free memory.
+ * time left on the progress line, the default worker count from free memory, and the summary's
+ * layout at a terminal's width.
  */
 
 describe('summary money cells', () => {
@@ -20,6 +23,14 @@ describe('summary money cells', () => {
     expect(money('-0.0002')).toBe('-<0.01');
     // Beyond 1e21, where Number's own toString switches to exponents.
     expect(money('4000000000000000000000')).toBe('4,000,000,000,000,000,000,000');
+    // Exact: the digits of the decimal string, not a float's (2^53 + 1 and beyond keep their last digit).
+    expect(money('9007199254740993')).toBe('9,007,199,254,740,993');
+    expect(money('12345678901234567890.5')).toBe('12,345,678,901,234,567,891');
+    // Half away from zero on the digits: 0.005 is a cent, 0.00499 is not.
+    expect(money('0.005')).toBe('0.01');
+    expect(money('0.004999999')).toBe('<0.01');
+    expect(money('-2.345')).toBe('-2.35');
+    expect(money('-0.000000')).toBe('0');
   });
 });
 
@@ -62,5 +73,161 @@ describe('default workers from free memory', () => {
     expect(describeWorkers(2, 907_108_864, 14.2 * 2 ** 30, false)).toBe('2 workers (about 0.8 GB each; 14.2 GB free)');
     expect(describeWorkers(1, 907_108_864, 2 ** 30, true)).toBe('1 worker (--workers; about 0.8 GB each; 1.0 GB free)');
     expect(describeWorkers(0, 907_108_864, 2 ** 30, true)).toBe('in this thread');
+  });
+});
+
+describe('the summary fits the terminal\'s width', () => {
+  const head = ['variant', 'P(fund exh.)', 'soc. mean', 'soc. p95'];
+  const rows = [['fund 0, exchange', '8.3 %', '1,234,567', '2,000,000'], ['fund 5, bitmex', '16.7 %', '2,469,134', '4,000,000'], ['drift', '25.0 %', '3,703,701', '6,000,000']];
+
+  it('fitTable: the table as it is when it fits (16 + 2 + 12 + 2 + 9 + 2 + 9 = 52 columns)', () => {
+    expect(fitTable(head, rows, 52)).toEqual([
+      'variant           P(fund exh.)  soc. mean   soc. p95',
+      'fund 0, exchange         8.3 %  1,234,567  2,000,000',
+      'fund 5, bitmex          16.7 %  2,469,134  4,000,000',
+      'drift                   25.0 %  3,703,701  6,000,000',
+    ]);
+  });
+
+  it('fitTable: transposed when it does not (12 + 3 x (2 + 9) = 45), the sweep\'s names stacked at ", "', () => {
+    const transposed = [
+      'variant          fund 0     fund 5      drift',
+      '               exchange     bitmex',
+      'P(fund exh.)      8.3 %     16.7 %     25.0 %',
+      'soc. mean     1,234,567  2,469,134  3,703,701',
+      'soc. p95      2,000,000  4,000,000  6,000,000',
+    ];
+    expect(fitTable(head, rows, 51)).toEqual(transposed);
+    expect(fitTable(head, rows, 45)).toEqual(transposed);
+  });
+
+  it('fitTable: in blocks of as many variants as fit when the transposed table does not fit either', () => {
+    expect(fitTable(head, rows, 44)).toEqual([
+      'variant          fund 0     fund 5',
+      '               exchange     bitmex',
+      'P(fund exh.)      8.3 %     16.7 %',
+      'soc. mean     1,234,567  2,469,134',
+      'soc. p95      2,000,000  4,000,000',
+      '',
+      'variant           drift',
+      'P(fund exh.)     25.0 %',
+      'soc. mean     3,703,701',
+      'soc. p95      6,000,000',
+    ]);
+  });
+
+  it('fold wraps prose at spaces to the width', () => {
+    expect(fold('who bore the loss: the insurance fund, then the vault', 20)).toEqual(['who bore the loss:', 'the insurance fund,', 'then the vault']);
+    expect(fold('a averyveryverylongword b', 8)).toEqual(['a', 'averyveryverylongword', 'b']);
+  });
+
+  it('at 120 columns: the loss and risk-takers tables transposed, the winners\' table as it is, legends folded', () => {
+    expect(summaryLines(summaryReport(), 120).join('\n')).toBe(`quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2:
+the path's largest one / two losses beyond collateral
+variant        waterfall exchange  waterfall bitmex  waterfall hyperliquid
+P(fund exh.)                8.3 %            16.7 %                 25.0 %
+soc. mean               1,234,567         2,469,134              3,703,701
+soc. p95                2,000,000         4,000,000              6,000,000
+soc. p99                3,500,000         7,000,000             10,500,000
+soc. ES99               3,600,001         7,200,001             10,800,002
+uncov. mean                 <0.01             <0.01                  <0.01
+Cover-1 max               812,345         1,624,690              2,437,035
+Cover-2 max             1,500,000         3,000,000              4,500,000
+prefunded              40,000,000        40,000,000             40,000,000
+C2>prefund                   1/12              2/12                   3/12
+liq. closes                12,345            24,690                 37,035
+liq. notional          98,765,432       197,530,864            296,296,296
+
+risk-takers: stakers of the insurance funds, depositors of the backstop vault (returns a year, simple; drawdown: both
+together, p95 over paths); winners hit: paths where ADL, a haircut or a socialization covered a loss; fees and treasury
+gain: means per path
+variant          waterfall exchange  waterfall bitmex  waterfall hyperliquid
+stakers ret/yr             -12.50 %          -25.00 %               -37.50 %
+stakers P(loss)              10.0 %            20.0 %                 30.0 %
+vault ret/yr                 4.80 %            4.80 %                 4.80 %
+vault P(loss)                50.0 %            50.0 %                 50.0 %
+drawdown p95                31.00 %           31.00 %                31.00 %
+winners hit                   8.3 %            16.7 %                 25.0 %
+fees                      1,234,568         1,234,568              1,234,568
+treasury                    246,914           246,914                246,914
+
+winners (the withdrawal run): taken out = received / wanted; lost = what ADL and socialization took / (that + wanted);
+P(short): a winner could not withdraw in full; wait: steps in the withdrawal queue of the requests that left it
+variant                taken out    lost  P(short)  wait p95 (steps)  winners/path  still queued
+waterfall exchange       98.77 %  1.23 %   10.00 %                 9         2,500         1,234
+waterfall bitmex         98.77 %  2.47 %   10.00 %                 9         2,500         2,468
+waterfall hyperliquid    98.77 %  3.70 %   10.00 %                 9         2,500         3,702
+
+12 paths x 100 steps, 3 variants, configuration 0123456789abcdef
+elapsed 61.5 s; 9,876,543,210 position-steps, 160,594,199 per second; 123,456,789 account checks`);
+  });
+
+  it('at 80 columns: four variants of a sweep in blocks, every line within 80 columns', () => {
+    const names = ['fund 5000000, waterfall exchange', 'fund 5000000, waterfall bitmex', 'fund 20000000, waterfall exchange', 'fund 20000000, waterfall bitmex'];
+    const lines = summaryLines(summaryReport(names), 80);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+    const text = lines.join('\n');
+    expect(text.slice(0, text.indexOf('\n\nrisk-takers'))).toBe(`quote units (whole units from 1,000 up; exact values in report.json);
+socialized, uncovered: per-path totals; Cover-1/2: the path's largest one / two
+losses beyond collateral
+variant              fund 5000000      fund 5000000       fund 20000000
+               waterfall exchange  waterfall bitmex  waterfall exchange
+P(fund exh.)                8.3 %            16.7 %              25.0 %
+soc. mean               1,234,567         2,469,134           3,703,701
+soc. p95                2,000,000         4,000,000           6,000,000
+soc. p99                3,500,000         7,000,000          10,500,000
+soc. ES99               3,600,001         7,200,001          10,800,002
+uncov. mean                 <0.01             <0.01               <0.01
+Cover-1 max               812,345         1,624,690           2,437,035
+Cover-2 max             1,500,000         3,000,000           4,500,000
+prefunded              40,000,000        40,000,000          40,000,000
+C2>prefund                   1/12              2/12                3/12
+liq. closes                12,345            24,690              37,035
+liq. notional          98,765,432       197,530,864         296,296,296
+
+variant           fund 20000000
+               waterfall bitmex
+P(fund exh.)             33.3 %
+soc. mean             4,938,268
+soc. p95              8,000,000
+soc. p99             14,000,000
+soc. ES99            14,400,002
+uncov. mean               <0.01
+Cover-1 max           3,249,380
+Cover-2 max           6,000,000
+prefunded            40,000,000
+C2>prefund                 4/12
+liq. closes              49,380
+liq. notional       395,061,728`);
+    expect(text.slice(text.indexOf('winners (the'))).toBe(`winners (the withdrawal run): taken out = received / wanted; lost = what ADL and
+socialization took / (that + wanted); P(short): a winner could not withdraw in
+full; wait: steps in the withdrawal queue of the requests that left it
+variant                 fund 5000000      fund 5000000       fund 20000000
+                  waterfall exchange  waterfall bitmex  waterfall exchange
+taken out                    98.77 %           98.77 %             98.77 %
+lost                          1.23 %            2.47 %              3.70 %
+P(short)                     10.00 %           10.00 %             10.00 %
+wait p95 (steps)                   9                 9                   9
+winners/path                   2,500             2,500               2,500
+still queued                   1,234             2,468               3,702
+
+variant              fund 20000000
+                  waterfall bitmex
+taken out                  98.77 %
+lost                        4.94 %
+P(short)                   10.00 %
+wait p95 (steps)                 9
+winners/path                 2,500
+still queued                 4,936
+
+12 paths x 100 steps, 4 variants, configuration 0123456789abcdef
+elapsed 61.5 s; 9,876,543,210 position-steps, 160,594,199 per second;
+123,456,789 account checks`);
+  });
+
+  it('the width is the terminal\'s, 80 when stdout is not a terminal', () => {
+    expect(terminalWidth({ isTTY: true, columns: 132 })).toBe(132);
+    expect(terminalWidth({ isTTY: false, columns: 132 })).toBe(80);
+    expect(terminalWidth({})).toBe(80);
   });
 });

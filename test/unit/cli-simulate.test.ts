@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { summaryLines } from '../../dist/src/cli/simulate.js';
 import type { SimulationReport } from '../../dist/src/node.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { riskcore } from '../support/cli.js';
 
 /**
@@ -47,8 +48,10 @@ describe('riskcore simulate and merge', () => {
   it('the summary names every variant, the run size and the files written', async () => {
     const run = await riskcore('simulate', ...TINY_RUN, '--sweep-fund', '0,20000000', '--out', join(dir, 'sweep'));
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^fund 0 /m);
-    expect(run.stdout).toMatch(/^fund 20000000 /m);
+    // Not a terminal: 80 columns, so the tables are transposed (a column per variant) and fit.
+    expect(run.stdout).toMatch(/^variant +fund 0 +fund 20000000$/m);
+    const summary = run.stdout.slice(run.stdout.indexOf('\nquote units'), run.stdout.indexOf('\nwrote '));
+    for (const line of summary.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     expect(run.stdout).toContain('6 paths x 12 steps, 2 variants');
     expect(run.stdout).toContain('position-steps');
     expect(run.stdout).toContain(join(dir, 'sweep', 'report.json'));
@@ -57,8 +60,7 @@ describe('riskcore simulate and merge', () => {
   it('--sweep-realizable runs one variant per rule over the default withdrawal run; an unknown rule exits 2 naming the flag', async () => {
     const run = await riskcore('simulate', ...TINY_RUN, '--scenario', 'crash', '--sweep-realizable', 'all,none', '--out', join(dir, 'rules'));
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^realizable all /m);
-    expect(run.stdout).toMatch(/^realizable none /m);
+    expect(run.stdout).toMatch(/^variant +realizable all +realizable none$/m);
     const report = JSON.parse(await readFile(join(dir, 'rules', 'report.json'), 'utf8')) as { variants: { name: string; winners: { enabled: boolean } }[] };
     expect(report.variants.map((v) => [v.name, v.winners.enabled])).toEqual([['realizable all', true], ['realizable none', true]]);
     const bad = await riskcore('simulate', '--sweep-realizable', 'all,half');
@@ -104,6 +106,39 @@ describe('riskcore simulate and merge', () => {
     expect(run.stderr).toContain('field steps');
   });
 
+  it('a configuration file with "$schema" runs as the same file without it (same configuration hash); a $schema that is not a string exits 2', async () => {
+    const fields = { book: { accounts: 300, markets: 2 }, paths: 2, steps: 3 };
+    const withSchema = join(dir, 'with-schema.json'), without = join(dir, 'without-schema.json');
+    await writeFile(withSchema, JSON.stringify({ $schema: './node_modules/riskcore/config.schema.json', ...fields }));
+    await writeFile(without, JSON.stringify(fields));
+    const a = await riskcore('simulate', '--config', withSchema, '--workers', '0', '--out', join(dir, 'with-schema'));
+    const b = await riskcore('simulate', '--config', without, '--workers', '0', '--out', join(dir, 'without-schema'));
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const hash = async (d: string): Promise<string> => (JSON.parse(await readFile(join(dir, d, 'report.json'), 'utf8')) as SimulationReport).configHash;
+    expect(await hash('with-schema')).toBe(await hash('without-schema'));
+    const report = JSON.parse(await readFile(join(dir, 'with-schema', 'report.json'), 'utf8')) as SimulationReport;
+    expect(report.config).not.toHaveProperty('$schema');
+
+    const bad = join(dir, 'bad-schema.json');
+    await writeFile(bad, JSON.stringify({ $schema: 5, ...fields }));
+    const run = await riskcore('simulate', '--config', bad, '--out', join(dir, 'bad-schema'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('field $schema');
+  });
+
+  it('riskcore schema prints the shipped config.schema.json, which accepts the configuration a run of the CLI records', async () => {
+    const run = await riskcore('schema');
+    expect(run.code).toBe(0);
+    const shipped = await readFile(join(process.cwd(), 'config.schema.json'), 'utf8');
+    expect(run.stdout).toBe(shipped);
+    // The CLI's defaults (paths, economics) as a run wrote them into report.json, and a sweep's.
+    const validate = new Ajv2020({ strict: true, strictRequired: false }).compile(JSON.parse(shipped) as object);
+    expect(validate(whole.config), JSON.stringify(validate.errors)).toBe(true);
+    const sweep = JSON.parse(await readFile(join(dir, 'rules', 'report.json'), 'utf8')) as SimulationReport;
+    expect(validate(sweep.config), JSON.stringify(validate.errors)).toBe(true);
+    expect(sweep.config.sweep?.realizable).toEqual(['all', 'none']);
+  });
+
   it('the summary writes money with thousands separators and never in exponent form', async () => {
     const run = await riskcore('simulate', ...TINY_RUN, '--out', join(dir, 'money'));
     expect(run.code).toBe(0);
@@ -115,7 +150,7 @@ describe('riskcore simulate and merge', () => {
     const report = JSON.parse(JSON.stringify(whole)) as SimulationReport;
     report.variants[0]!.socialized.mean = '0.0002';
     report.variants[0]!.riskTakers.feeRevenueQuote = '1234567.891';
-    const lines = summaryLines(report).join('\n');
+    const lines = summaryLines(report, 200).join('\n');
     expect(lines).not.toMatch(/\de[-+]\d/);
     expect(lines).toContain(' <0.01 ');
     expect(lines).toContain(' 1,234,568 ');
@@ -182,6 +217,6 @@ describe('riskcore simulate and merge', () => {
   it('--help lists the commands', async () => {
     const run = await riskcore('--help');
     expect(run.code).toBe(0);
-    for (const command of ['demo', 'simulate', 'merge']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['demo', 'simulate', 'merge', 'schema']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 });

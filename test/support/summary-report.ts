@@ -1,0 +1,43 @@
+/**
+ * Test support: a simulation report made by hand for the summary's layout tests, every figure chosen
+ * (three variants by default, of the kind the CLI's default sweep makes).
+ */
+import type { Distribution, ReturnStats, SimulationReport, VariantReport } from '../../dist/src/node.js';
+
+const dist = (mean: string, p95: string, p99: string, es: string, max: string): Distribution => ({ mean, p95, p99, expectedShortfall99: es, max });
+const returns = (annualizedReturnPpm: number, lossProbability: number, p95Ppm: number): ReturnStats => ({
+  startQuote: '10000000', meanReturnPpm: 0, annualizedReturnPpm, p5ReturnPpm: 0, lossProbability, maxDrawdown: { meanPpm: 0, p95Ppm },
+});
+
+/** A variant named `name` whose losses scale with `k`. */
+export function variant(name: string, k: number): VariantReport {
+  const m = (x: number): string => String(x * k);
+  return {
+    name, variant: {}, paths: 12, fundExhaustedPaths: k, fundExhaustedProbability: k / 12,
+    socialized: dist(m(1_234_567), m(2_000_000), m(3_500_000), m(3_600_000.5), m(4_000_000)),
+    uncovered: dist('0.0002', '0', '0', '0', '0'),
+    deficits: dist('0', '0', '0', '0', '0'),
+    cover1: dist('0', '0', '0', '0', m(812_345)), cover2: dist('0', '0', '0', '0', m(1_500_000)),
+    prefundedQuote: '40000000', cover2BreachPaths: k, liquidations: { closes: m(12_345), notionalQuote: m(98_765_432) },
+    adl: { notionalQuote: '0', accounts: '0' }, tranches: [],
+    riskTakers: {
+      stakers: returns(-125_000 * k, 0.1 * k, 0), vaultDepositors: returns(48_000, 0.5, 0), combined: returns(0, 0, 310_000),
+      feeRevenueQuote: '1234567.891', treasuryGainQuote: '246913.5', winnersHitProbability: k / 12,
+    },
+    winners: {
+      enabled: true, takenOutPpm: 987_654, lostPpm: 12_345 * k, shortProbabilityPpm: 100_000, waitSteps: { mean: 3, p95: 9, max: 20 },
+      left: 40, stillQueued: 1234 * k, winners: 2500, wantedQuote: '0', receivedQuote: '0', chargedQuote: '0',
+    },
+    byStep: { insuranceFund: { p5: [], p25: [], p50: [], p75: [], p95: [] }, stakerValue: { p5: [], p25: [], p50: [], p75: [], p95: [] },
+      vaultNav: { p5: [], p25: [], p50: [], p75: [], p95: [] }, queuedQuote: { p5: [], p25: [], p50: [], p75: [], p95: [] },
+      liquidatedNotionalMean: [], liquidatedNotional: { p5: [], p25: [], p50: [], p75: [], p95: [] }, deficitMean: [] },
+  };
+}
+
+export function summaryReport(names = ['waterfall exchange', 'waterfall bitmex', 'waterfall hyperliquid']): SimulationReport {
+  return {
+    format: 'riskcore-simulation-report', version: 1, configHash: '0123456789abcdef', config: {}, paths: 12, steps: 100, quoteDecimals: 6,
+    variants: names.map((n, k) => variant(n, k + 1)),
+    work: { accountsChecked: 123_456_789, positionSteps: 9_876_543_210, elapsedMs: 61_500 },
+  };
+}
