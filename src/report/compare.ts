@@ -41,13 +41,13 @@ export interface StackedVariant {
 const CHAR_PX = 6.2;
 
 /**
- * Legend rows under a chart: items `slot` pixels wide, as many to a row as fit; an item whose label
- * is longer than its slot gets a row of its own, and a label longer than the row is shortened (the
- * full text in its title).
+ * Legend rows under a chart: items `slot` pixels wide, as many to a row as fit, a label longer than
+ * its slot shortened (the full text in its title). With `wholeRows`, when some label is longer than
+ * its slot every item gets a row of its own instead (names that must stay readable).
  */
-function legendRows(items: readonly [string, string][], slot: number): { rows: number; draw(parts: string[], left: number, y: number): void } {
+function legendRows(items: readonly [string, string][], slot: number, wholeRows = false): { rows: number; draw(parts: string[], left: number, y: number): void } {
   const rowWidth = WIDTH - 100;
-  const long = items.some(([label]) => 16 + label.length * CHAR_PX > slot);
+  const long = wholeRows && items.some(([label]) => 16 + label.length * CHAR_PX > slot);
   const width = long ? rowWidth : slot;
   const perRow = Math.max(1, Math.floor(rowWidth / width));
   return {
@@ -77,8 +77,8 @@ export function stackedLossChart(variants: readonly StackedVariant[], tailText: 
   // Variants are named under their bars when the names fit, else numbered there and named in rows below.
   const slotWidth = (WIDTH - 100) / Math.max(1, variants.length);
   const numbered = variants.some((v) => v.name.length * CHAR_PX > slotWidth - 4);
-  const names = numbered ? legendRows(variants.map((v, i): [string, string] => [`#${i}: ${v.name}`, 'none']), WIDTH) : { rows: 0, draw: () => undefined };
-  const rows = legendRows(items, 180);
+  const names = numbered ? legendRows(variants.map((v, i): [string, string] => [`#${i}: ${v.name}`, 'none']), WIDTH, true) : { rows: 0, draw: () => undefined };
+  const rows = legendRows(items, 178);
   const bottom = 64 + 16 * (rows.rows + names.rows);
   const f = frame({ ...o, heightPx: 300 + 16 * (rows.rows + names.rows) + 20 },
     `Per variant, the mean per path of the loss each tranche covered (left bar) and its mean over ${tailText} (right bar), stacked in waterfall order with the uncovered loss on top, quote units; ticks: the 95th and 99th percentiles of the per-path total loss.`,
@@ -137,7 +137,7 @@ export function exceedanceChart(series: readonly ExceedanceSeries[], o: ChartOpt
     return { name: s.name, distinct, exceeding, paths: sorted.length };
   });
   const items = curves.map((c, i): [string, string] => [c.name, VARIANT_COLORS[i % VARIANT_COLORS.length]!]);
-  const rows = legendRows(items, 200);
+  const rows = legendRows(items, 200, true);
   const id = escapeXml(o.id);
   const height = 300 + 16 * rows.rows;
   const left = 84, top = 46, width = WIDTH - left - 16, plotHeight = 300 - top - 60;

@@ -26,13 +26,13 @@ function formatter(digits: number): Intl.NumberFormat {
  * An exact decimal string with thousands separators and `digits` decimals (half away from zero, as
  * Intl rounds); by default two below 1,000 and none from 1,000 (cents do not matter on thousands):
  * "401506819.157927" -> "401,506,819", "279.331" -> "279.33". Intl formats a decimal string exactly
- * (it is not converted to a float). A nonzero amount that would show as zero reads "<0.01" (">-0.01"
+ * (it is not converted to a float). A nonzero amount that would show as zero reads "<0.01" ("-<0.01"
  * below zero), so a small loss never reads as none (as the CLI's summary writes it).
  */
 export function groupedAmount(exact: string, digits = /^-?\d{4}/.test(exact) ? 0 : 2): string {
   // Intl.NumberFormat.format takes a decimal string (ES2023 Intl); the DOM lib types it as number | bigint.
   const text = formatter(digits).format(exact as unknown as number);
-  if (/[1-9]/.test(exact) && !/[1-9]/.test(text)) return `${exact.startsWith('-') ? '>-' : '<'}${formatter(digits).format(10 ** -digits)}`;
+  if (/[1-9]/.test(exact) && !/[1-9]/.test(text)) return `${exact.startsWith('-') ? '-' : ''}<${formatter(digits).format(10 ** -digits)}`;
   return text;
 }
 
@@ -81,7 +81,7 @@ export const TRANCHE_LABELS: Readonly<Record<string, { label: string; bearer: Be
   insuranceFund: { label: 'Insurance fund', bearer: 'fund' },
   backstopVault: { label: 'Backstop vault', bearer: 'vault' },
   haircutVaultShares: { label: 'Haircut of vault shares', bearer: 'vault' },
-  defaulterFund: { label: "Defaulter's default-fund contribution", bearer: 'members' },
+  defaulterFund: { label: "Defaulter's contribution", bearer: 'members' },
   operatorCapital: { label: 'Operator capital', bearer: 'members' },
   membersFund: { label: "Members' default fund", bearer: 'members' },
   assessments: { label: 'Assessments on members', bearer: 'members' },

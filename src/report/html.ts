@@ -188,7 +188,7 @@ function sweepTable(r: SimulationReport): string {
   });
   const rows = r.variants.map((v, i) => row([`<th scope="row" title="${e(describeVariant(v.variant))}">${e(v.name)}</th>`,
     ...cols.map((c, k) => (least[k]?.[i] ? c.cell(v).replace('<td class="num"', '<td class="num least"') : c.cell(v)))], ` data-variant="${i}"`));
-  return `<section><h2>Sweep comparison</h2><table id="sweep-table"><caption>Variants on the same ${e(groupedCount(r.paths))} paths (per-path totals, quote units); green: the least in its column</caption>`
+  return `<section><h2>Sweep comparison</h2><table id="sweep-table"><caption>Variants on the same ${e(groupedCount(r.paths))} paths (per-path totals, quote units; socialized: spread over open interest, gains or deposits, haircuts included); green: the least in its column</caption>`
     + `<thead>${row([th('Variant'), ...cols.map((c) => th(c.head))])}</thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 

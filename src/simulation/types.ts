@@ -365,7 +365,7 @@ export interface WinnersReport {
 /**
  * One variant's totals per path, as columns: entry i of every list is path `path[i]` (ascending), in
  * quote units as decimal strings. Columns rather than one object per path keep report.json small: 1,000
- * paths of 5 variants with 4 tranches each are about 0.8 MB.
+ * paths of 5 variants with 4 tranches each are about 0.55 MB of compact JSON (1.1 MB indented).
  */
 export interface PathTotals {
   path: number[];

@@ -21,9 +21,9 @@ describe('report numbers', () => {
     expect(groupedAmount('-1234.5')).toBe('-1,235');
   });
 
-  it('a nonzero amount never reads as zero: <0.01 (>-0.01 below zero)', () => {
+  it('a nonzero amount never reads as zero: <0.01 (-<0.01 below zero), as the CLI writes it', () => {
     expect(groupedAmount('0.000125')).toBe('<0.01');
-    expect(groupedAmount('-0.004999')).toBe('>-0.01');
+    expect(groupedAmount('-0.004999')).toBe('-<0.01');
     expect(groupedAmount('0.000000')).toBe('0.00');
     expect(groupedAmount('0.005000')).toBe('0.01');
   });
@@ -50,7 +50,7 @@ describe('report words', () => {
   it('waterfalls in words, in order, with human tranche names', () => {
     expect(describeWaterfall(WATERFALL_PRESETS.exchange, 'exchange')).toBe('exchange: Insurance fund (pays nothing below 70 % of its peak over 8 h)'
       + ' → Backstop vault → ADL by the bitmex ranking → Socialized through funding');
-    expect(describeWaterfall(WATERFALL_PRESETS.eurex)).toBe("Defaulter's default-fund contribution → Operator capital (layer 1) → Members' default fund"
+    expect(describeWaterfall(WATERFALL_PRESETS.eurex)).toBe("Defaulter's contribution → Operator capital (layer 1) → Members' default fund"
       + " → Assessments on members (up to 2x) → Haircut of winners' gains (all markets)");
     expect(describeWaterfall(WATERFALL_PRESETS.ftx)).toContain('ADL by the largest ranking (top 10)');
     expect(trancheLabel('socializeFunding')).toBe('Socialized through funding');
