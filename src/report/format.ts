@@ -57,14 +57,17 @@ export function duration(sec: number): string {
   return `${sec} s`;
 }
 
-/** A table cell with an amount: rounded and grouped for reading, the exact decimal string in data-value and title. */
-export function amountCell(exact: string, col = ''): string {
-  return `<td class="num"${col ? ` data-col="${e(col)}"` : ''} data-value="${e(exact)}" title="${e(exact)}">${e(groupedAmount(exact))}</td>`;
+/**
+ * A table cell with an amount: rounded and grouped for reading, the exact decimal string in data-value
+ * and title; `least` marks the least of its column.
+ */
+export function amountCell(exact: string, col = '', least = false): string {
+  return `<td class="num${least ? ' least' : ''}"${col ? ` data-col="${e(col)}"` : ''} data-value="${e(exact)}" title="${e(exact)}">${e(groupedAmount(exact))}</td>`;
 }
 
-/** A table cell with text that is already formatted (a percentage, a count). */
-export function textCell(text: string, col = ''): string {
-  return `<td class="num"${col ? ` data-col="${e(col)}"` : ''}>${e(text)}</td>`;
+/** A table cell with text that is already formatted (a percentage, a count); `least` as for amountCell. */
+export function textCell(text: string, col = '', least = false): string {
+  return `<td class="num${least ? ' least' : ''}"${col ? ` data-col="${e(col)}"` : ''}>${e(text)}</td>`;
 }
 
 // ---- Tranches -------------------------------------------------------------------------------------

@@ -168,26 +168,26 @@ function header(r: SimulationReport, run: ResolvedConfig): string {
  * neither ranks the variants alone.
  */
 function sweepTable(r: SimulationReport): string {
-  const cols: { head: string; col: string; value: (v: VariantReport) => string; cell: (v: VariantReport) => string }[] = [
-    { head: 'P(fund exhausted)', col: 'fund-exhausted', value: (v) => String(v.fundExhaustedProbability), cell: (v) => num(percent(v.fundExhaustedProbability), 'fund-exhausted') },
-    { head: 'Socialized mean', col: 'socialized-mean', value: (v) => v.socialized.mean, cell: (v) => amountCell(v.socialized.mean, 'socialized-mean') },
-    { head: 'Socialized p99', col: 'socialized-p99', value: (v) => v.socialized.p99, cell: (v) => amountCell(v.socialized.p99, 'socialized-p99') },
-    { head: 'Uncovered mean', col: 'uncovered-mean', value: (v) => v.uncovered.mean, cell: (v) => amountCell(v.uncovered.mean, 'uncovered-mean') },
-    { head: 'Uncovered p99', col: 'uncovered-p99', value: (v) => v.uncovered.p99, cell: (v) => amountCell(v.uncovered.p99, 'uncovered-p99') },
-    { head: 'Cover-2 p99', col: 'cover2-p99', value: (v) => v.cover2.p99, cell: (v) => amountCell(v.cover2.p99, 'cover2-p99') },
-    { head: 'Prefunded', col: 'prefunded', value: () => '', cell: (v) => amountCell(v.prefundedQuote, 'prefunded') },
-    { head: 'Cover-2 > prefunded (paths)', col: 'cover2-breach', value: () => '', cell: (v) => num(`${v.cover2BreachPaths} of ${v.paths}`, 'cover2-breach') },
-    { head: 'Liquidated notional', col: 'liquidated', value: () => '', cell: (v) => amountCell(v.liquidations.notionalQuote, 'liquidated') },
+  const cols: { head: string; col: string; value: (v: VariantReport) => string; cell: (v: VariantReport, least: boolean) => string }[] = [
+    { head: 'P(fund exhausted)', col: 'fund-exhausted', value: (v) => String(v.fundExhaustedPaths), cell: (v, least) => num(percent(v.fundExhaustedProbability), 'fund-exhausted', least) },
+    { head: 'Socialized mean', col: 'socialized-mean', value: (v) => v.socialized.mean, cell: (v, least) => amountCell(v.socialized.mean, 'socialized-mean', least) },
+    { head: 'Socialized p99', col: 'socialized-p99', value: (v) => v.socialized.p99, cell: (v, least) => amountCell(v.socialized.p99, 'socialized-p99', least) },
+    { head: 'Uncovered mean', col: 'uncovered-mean', value: (v) => v.uncovered.mean, cell: (v, least) => amountCell(v.uncovered.mean, 'uncovered-mean', least) },
+    { head: 'Uncovered p99', col: 'uncovered-p99', value: (v) => v.uncovered.p99, cell: (v, least) => amountCell(v.uncovered.p99, 'uncovered-p99', least) },
+    { head: 'Cover-2 p99', col: 'cover2-p99', value: (v) => v.cover2.p99, cell: (v, least) => amountCell(v.cover2.p99, 'cover2-p99', least) },
+    { head: 'Prefunded', col: 'prefunded', value: () => '', cell: (v, least) => amountCell(v.prefundedQuote, 'prefunded', least) },
+    { head: 'Cover-2 > prefunded (paths)', col: 'cover2-breach', value: () => '', cell: (v, least) => num(`${v.cover2BreachPaths} of ${v.paths}`, 'cover2-breach', least) },
+    { head: 'Liquidated notional', col: 'liquidated', value: () => '', cell: (v, least) => amountCell(v.liquidations.notionalQuote, 'liquidated', least) },
   ];
-  // The least of each loss column (compared exactly: probabilities as numbers, amounts as atoms).
+  // The least of each loss column, compared exactly (amounts as atoms; exhaustion by paths, every variant ran the same).
   const least = cols.map((c) => {
     if (c.value(r.variants[0]!) === '' || r.variants.length < 2) return undefined;
-    const values = r.variants.map((v) => (c.col === 'fund-exhausted' ? BigInt(Math.round(v.fundExhaustedProbability * 1e9)) : atoms(c.value(v))));
+    const values = r.variants.map((v) => atoms(c.value(v)));
     const lo = values.reduce((a, x) => (x < a ? x : a)), hi = values.reduce((a, x) => (x > a ? x : a));
     return lo === hi ? undefined : values.map((x) => x === lo);
   });
   const rows = r.variants.map((v, i) => row([`<th scope="row" title="${e(describeVariant(v.variant))}">${e(v.name)}</th>`,
-    ...cols.map((c, k) => (least[k]?.[i] ? c.cell(v).replace('<td class="num"', '<td class="num least"') : c.cell(v)))], ` data-variant="${i}"`));
+    ...cols.map((c, k) => c.cell(v, least[k]?.[i] ?? false))], ` data-variant="${i}"`));
   return `<section><h2>Sweep comparison</h2><table id="sweep-table"><caption>Variants on the same ${e(groupedCount(r.paths))} paths (per-path totals, quote units; socialized: spread over open interest, gains or deposits, haircuts included); green: the least in its column</caption>`
     + `<thead>${row([th('Variant'), ...cols.map((c) => th(c.head))])}</thead><tbody>${rows.join('')}</tbody></table></section>`;
 }

@@ -80,15 +80,15 @@ const BEARER_ORDER: readonly Bearer[] = ['fund', 'vault', 'members', 'winners', 
 export function summarySection(r: SimulationReport, losses: readonly VariantLosses[]): string {
   const d = r.quoteDecimals;
   const bearers = BEARER_ORDER.filter((b) => b === 'uncovered' || losses.some((l) => (l.bearers.get(b) ?? 0n) !== 0n || (b === 'fund' && l.bearers.has(b))));
-  type Column = { key: string; label: string; value: (i: number) => bigint | number; cell: (i: number) => string };
+  type Column = { key: string; label: string; value: (i: number) => bigint | number; cell: (i: number, least: boolean) => string };
   const columns: Column[] = [
     ...bearers.map((b): Column => ({
       key: `bearer-${b}`, label: BEARER_LABELS[b], value: (i) => losses[i]!.bearers.get(b) ?? 0n,
-      cell: (i) => amountCell(formatAtoms(losses[i]!.bearers.get(b) ?? 0n, d), `bearer-${b}`),
+      cell: (i, least) => amountCell(formatAtoms(losses[i]!.bearers.get(b) ?? 0n, d), `bearer-${b}`, least),
     })),
-    { key: 'total-p99', label: 'Total loss p99', value: (i) => losses[i]!.p99, cell: (i) => amountCell(formatAtoms(losses[i]!.p99, d), 'total-p99') },
-    { key: 'fund-exhausted', label: 'P(fund exhausted)', value: (i) => r.variants[i]!.fundExhaustedProbability, cell: (i) => textCell(percent(r.variants[i]!.fundExhaustedProbability), 'fund-exhausted') },
-    { key: 'winners-hit', label: 'P(winners hit)', value: (i) => r.variants[i]!.riskTakers.winnersHitProbability, cell: (i) => textCell(percent(r.variants[i]!.riskTakers.winnersHitProbability), 'winners-hit') },
+    { key: 'total-p99', label: 'Total loss p99', value: (i) => losses[i]!.p99, cell: (i, least) => amountCell(formatAtoms(losses[i]!.p99, d), 'total-p99', least) },
+    { key: 'fund-exhausted', label: 'P(fund exhausted)', value: (i) => r.variants[i]!.fundExhaustedProbability, cell: (i, least) => textCell(percent(r.variants[i]!.fundExhaustedProbability), 'fund-exhausted', least) },
+    { key: 'winners-hit', label: 'P(winners hit)', value: (i) => r.variants[i]!.riskTakers.winnersHitProbability, cell: (i, least) => textCell(percent(r.variants[i]!.riskTakers.winnersHitProbability), 'winners-hit', least) },
   ];
   const least = columns.map((c) => {
     const values = r.variants.map((_, i) => c.value(i));
@@ -98,7 +98,7 @@ export function summarySection(r: SimulationReport, losses: readonly VariantLoss
   });
   const rows = r.variants.map((v, i) => `<tr data-variant="${i}"><th scope="row">${e(v.name)}</th>${columns.map((c, k) => {
     const { lo, hi, values } = least[k]!;
-    return lo !== hi && values[i] === lo ? c.cell(i).replace('<td class="num"', '<td class="num least"') : c.cell(i);
+    return c.cell(i, lo !== hi && values[i] === lo);
   }).join('')}</tr>`);
   const lines = columns.map((c, k) => {
     const { lo, hi, values } = least[k]!;
