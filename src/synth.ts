@@ -64,7 +64,8 @@ export function sfc32(seed: number): () => number {
 
 const TWO32 = 4294967296;
 /** Account leverage: log-normal, calibrated so the calm book has about 1 % of accounts liquidatable. */
-const LEVERAGE_MEDIAN = 6, LEVERAGE_SIGMA = 0.9, LEVERAGE_CAP = 50;
+export const LEVERAGE_MEDIAN = 6, LEVERAGE_CAP = 50;
+const LEVERAGE_SIGMA = 0.9;
 
 /** Writes an integer-valued number (|v| < 2^53) into element i of a BigInt64Array's 32-bit halves. */
 function put64(halves: Int32Array, i: number, v: number): void {

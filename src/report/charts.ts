@@ -10,11 +10,9 @@
  * Each chart is an `<svg role="img">` with a `<title>` and a `<desc>`, and labels its axes with units.
  */
 import type { Fan, VariantReport } from '../simulation/types.js';
+import { escapeXml, trancheLabel } from './format.js';
 
-/** Escapes text for HTML and XML content and attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeXml };
 
 export interface ChartOptions {
   /** Prefix of the element ids inside the chart (unique in the page). */
@@ -22,6 +20,24 @@ export interface ChartOptions {
   title: string;
   /** Quote decimals: the finest tick label. */
   decimals: number;
+  /** The x-axis title of charts over steps, with the step's length ("step (60 s each)"; default "step"). */
+  stepLabel?: string;
+  /** A line of explanation under the x-axis (a definition the chart's reader needs). */
+  note?: string;
+  /** The chart's height in pixels without the note's line (default 300). */
+  heightPx?: number;
+}
+
+/** A horizontal reference line of a chart over steps (the fund's starting level, its floor). */
+export interface Level {
+  /** `data-level` of the line. */
+  name: string;
+  /** Exact decimal string (quote units), in `data-value`. */
+  value: string;
+  /** Legend text. */
+  label: string;
+  color: string;
+  dashed?: boolean;
 }
 
 // ---- Scale ----------------------------------------------------------------------------------------
@@ -52,7 +68,7 @@ export function niceScale(lo: number, hi: number, count = 5): NiceScale {
 }
 
 /** Tick labels of a scale: grouped digits, as many decimals as the step needs (at most `decimals`); compact (1.5M) from a million. */
-function tickLabels(scale: NiceScale, decimals: number): string[] {
+export function tickLabels(scale: NiceScale, decimals: number): string[] {
   const compact = Math.max(Math.abs(scale.min), Math.abs(scale.max)) >= 1e6;
   const digits = Math.min(decimals, Math.max(0, -Math.floor(Math.log10(scale.step))));
   const format = new Intl.NumberFormat('en-US', compact
@@ -63,13 +79,13 @@ function tickLabels(scale: NiceScale, decimals: number): string[] {
 
 // ---- Frame ----------------------------------------------------------------------------------------
 
-const WIDTH = 640, HEIGHT = 300;
-const COLORS = { band: '#9ecae1', inner: '#4292c6', line: '#08306b', bar: '#6baed6', p95: '#e6550d', uncovered: '#cb181d', axis: '#555', grid: '#e5e5e5' };
-const px = (v: number) => (Math.round(v * 100) / 100).toString();
-const json = (values: readonly string[]) => escapeXml(JSON.stringify(values));
+export const WIDTH = 640, HEIGHT = 300;
+export const COLORS = { band: '#9ecae1', inner: '#4292c6', line: '#08306b', bar: '#6baed6', p95: '#e6550d', uncovered: '#cb181d', axis: '#555', grid: '#e5e5e5' };
+export const px = (v: number) => (Math.round(v * 100) / 100).toString();
+export const json = (values: readonly string[]) => escapeXml(JSON.stringify(values));
 
 /** The plot area and the y mapping of a chart, with its axes drawn. */
-interface Frame {
+export interface Frame {
   left: number;
   top: number;
   width: number;
@@ -78,17 +94,22 @@ interface Frame {
   parts: string[];
 }
 
-/** Opens a chart: title, description, y grid with tick labels, axis titles. `values` set the y domain (0 always included). */
-function frame(options: ChartOptions, desc: string, values: readonly number[], xLabel: string, bottom = 44): Frame {
+/**
+ * Opens a chart: title, description, y grid with tick labels, axis titles. `values` set the y domain
+ * (0 always included). With `options.note`, the chart is taller by a line and the note is its last line.
+ */
+export function frame(options: ChartOptions, desc: string, values: readonly number[], xLabel: string, bottom = 44, yLabel = 'quote units'): Frame {
   const o = { ...options, id: escapeXml(options.id) };
-  const left = 84, top = 46, width = WIDTH - left - 16, height = HEIGHT - top - bottom;
+  const extra = o.note ? 18 : 0;
+  const base = o.heightPx ?? HEIGHT, total = base + extra;
+  const left = 84, top = 46, width = WIDTH - left - 16, height = total - top - bottom - extra;
   const scale = niceScale(values.reduce((a, v) => Math.min(a, v), 0), values.reduce((a, v) => Math.max(a, v), 0));
   const y = (v: number) => top + height * (1 - (v - scale.min) / (scale.max - scale.min));
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" id="${o.id}" class="chart"`
-      + ` width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif" font-size="11">`,
+      + ` width="${WIDTH}" height="${total}" viewBox="0 0 ${WIDTH} ${total}" font-family="system-ui, sans-serif" font-size="11">`,
     `<title id="${o.id}-title">${escapeXml(o.title)}</title>`,
-    `<desc id="${o.id}-desc">${escapeXml(desc)}</desc>`,
+    `<desc id="${o.id}-desc">${escapeXml(o.note ? `${desc} ${o.note}` : desc)}</desc>`,
     `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`,
   ];
   const labels = tickLabels(scale, o.decimals);
@@ -96,8 +117,9 @@ function frame(options: ChartOptions, desc: string, values: readonly number[], x
     parts.push(`<line x1="${left}" x2="${left + width}" y1="${px(y(t))}" y2="${px(y(t))}" stroke="${t === 0 ? COLORS.axis : COLORS.grid}"/>`,
       `<text x="${left - 6}" y="${px(y(t) + 4)}" text-anchor="end">${escapeXml(labels[i]!)}</text>`);
   });
-  parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">quote units</text>`,
-    `<text x="${px(left + width / 2)}" y="${HEIGHT - 6}" text-anchor="middle" class="axis-label">${escapeXml(xLabel)}</text>`);
+  parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(yLabel)}</text>`,
+    `<text x="${px(left + width / 2)}" y="${base - 6}" text-anchor="middle" class="axis-label">${escapeXml(xLabel)}</text>`);
+  if (o.note) parts.push(`<text x="16" y="${total - 6}" class="note">${escapeXml(o.note)}</text>`);
   return { left, top, width, height, y, parts };
 }
 
@@ -110,14 +132,15 @@ function stepAxis(f: Frame, steps: number): (t: number) => number {
   return x;
 }
 
-function legend(f: Frame, items: readonly [string, string][]): void {
+/** Legend items right-aligned under the title, each `slot` pixels wide. */
+export function legend(f: Frame, items: readonly [string, string][], slot = 90): void {
   items.forEach(([label, color], i) => {
-    const x = f.left + f.width - 90 * (items.length - i);
+    const x = f.left + f.width - slot * (items.length - i);
     f.parts.push(`<rect x="${x}" y="24" width="12" height="12" fill="${color}"/><text x="${x + 16}" y="34">${escapeXml(label)}</text>`);
   });
 }
 
-const close = (f: Frame) => [...f.parts, '</svg>'].join('');
+export const close = (f: Frame) => [...f.parts, '</svg>'].join('');
 const numbers = (values: readonly string[]) => values.map(Number);
 
 function linePath(values: readonly string[], x: (t: number) => number, y: (v: number) => number): string {
@@ -126,11 +149,15 @@ function linePath(values: readonly string[], x: (t: number) => number, y: (v: nu
 
 // ---- Charts ---------------------------------------------------------------------------------------
 
-/** Fan chart of a per-step series across paths: p5–p95 and p25–p75 bands and the median line. */
-export function fanChart(fan: Fan, o: ChartOptions): string {
+/**
+ * Fan chart of a per-step series across paths: p5–p95 and p25–p75 bands and the median line, and
+ * reference levels (`<line data-level="start|floor" data-value="…">`) across the plot.
+ */
+export function fanChart(fan: Fan, o: ChartOptions, levels: readonly Level[] = []): string {
   const steps = fan.p50.length;
-  const f = frame(o, `Percentiles across paths at each of ${steps} steps, quote units: p5–p95 and p25–p75 bands and the median.`,
-    numbers([...fan.p5, ...fan.p95, ...fan.p50]), 'step');
+  const f = frame(o, `Percentiles across paths at each of ${steps} steps, quote units: p5–p95 and p25–p75 bands and the median.`
+    + levels.map((l) => ` ${l.label}: ${l.value}.`).join(''),
+  numbers([...fan.p5, ...fan.p95, ...fan.p50, ...levels.map((l) => l.value)]), o.stepLabel ?? 'step');
   const x = stepAxis(f, steps);
   const band = (lower: string[], upper: string[], name: string, color: string) => {
     if (steps === 0) return;
@@ -140,6 +167,17 @@ export function fanChart(fan: Fan, o: ChartOptions): string {
   band(fan.p5, fan.p95, 'p5-p95', COLORS.band);
   band(fan.p25, fan.p75, 'p25-p75', COLORS.inner);
   f.parts.push(`<path data-series="p50" data-values="${json(fan.p50)}" d="${linePath(fan.p50, x, f.y)}" fill="none" stroke="${COLORS.line}" stroke-width="2"/>`);
+  for (const l of levels) {
+    const y = px(f.y(Number(l.value)));
+    f.parts.push(`<line data-level="${escapeXml(l.name)}" data-value="${escapeXml(l.value)}" x1="${f.left}" x2="${f.left + f.width}" y1="${y}" y2="${y}"`
+      + ` stroke="${l.color}" stroke-width="1.5"${l.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${escapeXml(`${l.label}: ${l.value} quote units`)}</title></line>`);
+  }
+  // The levels' legend: left of the bands' legend, on its row (short labels: the note defines them).
+  levels.forEach((l, i) => {
+    const x = f.left + 135 * i;
+    f.parts.push(`<line x1="${x}" x2="${x + 18}" y1="30" y2="30" stroke="${l.color}" stroke-width="1.5"${l.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<text x="${x + 22}" y="34" class="level-legend">${escapeXml(l.label)}</text>`);
+  });
   legend(f, [['p5–p95', COLORS.band], ['p25–p75', COLORS.inner], ['median', COLORS.line]]);
   return close(f);
 }
@@ -147,7 +185,7 @@ export function fanChart(fan: Fan, o: ChartOptions): string {
 /** Bar chart of the loss waterfall: mean cover per tranche in waterfall order, uncovered last in red. */
 export function trancheChart(tranches: VariantReport['tranches'], o: ChartOptions): string {
   const f = frame(o, `Mean over paths of the losses each tranche covered, in waterfall order, then the uncovered loss, quote units.`,
-    tranches.map((t) => Number(t.meanQuote)), 'tranche (waterfall order)', 84);
+    tranches.map((t) => Number(t.meanQuote)), 'tranche (waterfall order)', 100);
   const slot = f.width / Math.max(1, tranches.length);
   tranches.forEach((t, i) => {
     const v = Number(t.meanQuote);
@@ -155,8 +193,8 @@ export function trancheChart(tranches: VariantReport['tranches'], o: ChartOption
     const top = Math.min(f.y(v), f.y(0));
     const color = t.tranche === 'uncovered' ? COLORS.uncovered : COLORS.bar;
     f.parts.push(`<rect data-tranche="${escapeXml(t.tranche)}" data-value="${escapeXml(t.meanQuote)}" x="${px(x)}" y="${px(top)}" width="${px(slot * 0.7)}"`
-      + ` height="${px(Math.abs(f.y(v) - f.y(0)))}" fill="${color}"><title>${escapeXml(`${t.tranche}: mean ${t.meanQuote}, total ${t.totalQuote} quote units`)}</title></rect>`,
-    `<text transform="translate(${px(x + slot * 0.35)} ${px(f.top + f.height + 12)}) rotate(-30)" text-anchor="end">${escapeXml(t.tranche)}</text>`);
+      + ` height="${px(Math.abs(f.y(v) - f.y(0)))}" fill="${color}"><title>${escapeXml(`${trancheLabel(t.tranche)}: mean ${t.meanQuote}, total ${t.totalQuote} quote units`)}</title></rect>`,
+    `<text transform="translate(${px(x + slot * 0.35)} ${px(f.top + f.height + 12)}) rotate(-30)" text-anchor="end">${escapeXml(trancheLabel(t.tranche))}</text>`);
   });
   return close(f);
 }
@@ -165,7 +203,7 @@ export function trancheChart(tranches: VariantReport['tranches'], o: ChartOption
 export function liquidationChart(mean: readonly string[], p95: readonly string[], o: ChartOptions): string {
   const steps = mean.length;
   const f = frame(o, `Notional closed by liquidations at each of ${steps} steps, quote units: mean over paths (bars) and p95 (line).`,
-    numbers([...mean, ...p95]), 'step');
+    numbers([...mean, ...p95]), o.stepLabel ?? 'step');
   const x = stepAxis(f, steps);
   const width = Math.max(0.5, (f.width / Math.max(1, steps)) * 0.8);
   mean.forEach((m, t) => {
@@ -211,7 +249,10 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions)
   const y = (v: number) => top + height * (1 - (v - ys.min) / (ys.max - ys.min));
   const format = (scale: NiceScale) => {
     const digits = Math.min(6, Math.max(0, -Math.floor(Math.log10(scale.step))));
-    const f = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    // Compact from 10,000 % (1.5M %): the labels must fit left of the axis.
+    const f = Math.max(Math.abs(scale.min), Math.abs(scale.max)) >= 1e4
+      ? new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 })
+      : new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
     return (v: number) => `${f.format(v)} %`;
   };
   const xLabel = format(xs), yLabel = format(ys);

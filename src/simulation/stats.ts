@@ -277,10 +277,12 @@ function variantReport(named: NamedVariant, results: readonly PathResult[], deci
   const fundExhaustedPaths = results.filter((r) => r.fundExhausted).length;
   const prefunded = results[0]?.prefundedQuote ?? 0n;
   // Tranches in waterfall order: the insurance fund always, the others where they covered something.
-  const tranches = TRANCHE_METRICS
-    .map(({ metric, tranche }) => ({ tranche, totalAtoms: total(metric) }))
+  const covered = TRANCHE_METRICS
+    .map(({ metric, tranche }) => ({ tranche, perPath: pathTotals(metric) }))
+    .map((t) => ({ ...t, totalAtoms: sum(t.perPath) }))
     .filter((t) => t.tranche === 'insuranceFund' || t.totalAtoms !== 0n);
-  tranches.push({ tranche: 'uncovered', totalAtoms: total('uncoveredQuote') });
+  const tranches = [...covered, { tranche: 'uncovered', totalAtoms: total('uncoveredQuote') }];
+  const column = (values: readonly bigint[]) => values.map(f);
 
   return {
     name: named.name,
@@ -298,6 +300,15 @@ function variantReport(named: NamedVariant, results: readonly PathResult[], deci
     liquidations: { closes: String(total('closes')), notionalQuote: f(total('closedNotionalQuote')) },
     adl: { notionalQuote: f(total('adlNotionalQuote')), accounts: String(total('adlAccounts')) },
     tranches: tranches.map((t) => ({ tranche: t.tranche, meanQuote: meanOf(t.totalAtoms), totalQuote: f(t.totalAtoms) })),
+    pathTotals: {
+      path: results.map((r) => r.path),
+      deficitQuote: column(pathTotals('deficitQuote')),
+      socializedQuote: column(pathTotals('socializedQuote')),
+      uncoveredQuote: column(pathTotals('uncoveredQuote')),
+      cover1Quote: column(results.map((r) => r.cover1Quote)),
+      cover2Quote: column(results.map((r) => r.cover2Quote)),
+      tranches: covered.map((t) => ({ tranche: t.tranche, coveredQuote: column(t.perPath) })),
+    },
     riskTakers: riskTakers(results, horizonSec, decimals),
     winners: winners(results, withdrawalRun, decimals),
     byStep: {

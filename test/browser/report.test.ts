@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium, TIMEOUT } from './chromium.js';
 import { niceScale } from '../../src/report/charts.js';
 import { renderReportHtml } from '../../src/report/html.js';
+import { CRASH_SCENARIO } from '../../src/simulation/config.js';
 import { buildReport, configHash } from '../../src/simulation/stats.js';
 import { STEP_METRICS, type PathResult, type SimulationReport, type StepMetric } from '../../src/simulation/types.js';
 
@@ -27,10 +28,24 @@ import { STEP_METRICS, type PathResult, type SimulationReport, type StepMetric }
 //   The withdrawal run: 10 winners wanting 100 on every path; in the base they receive 100 - 10 p and p of
 //   them are short, the queue holds 10 p t and path p > 0 had one request leave the queue p steps after
 //   it was made; with the bigger fund every winner receives the 100 and nothing queues.
+//
+// Per-path totals and the comparison (report.json's pathTotals; the summary and the "Who bore the loss" charts):
+//   total loss of path p (every tranche's cover + uncovered) = 10 p in both variants: 0, 10, 20, 30, 40.
+//     Exceedance: P(loss > 0) = 4/5, > 10: 3/5, > 20: 2/5, > 30: 1/5, > 40: 0 (both variants).
+//     p95 = rank ceil(4.75) = 5 -> 40, p99 = rank 5 -> 40.
+//   Loss past the prefunded resources (ADL + socialized + uncovered): base 0, 0, 0, 0, 40 -> P(> 0) = 1/5,
+//     P(> 40) = 0; the bigger fund 0 on every path -> P(> 0) = 0.
+//   Mean per path by tranche: base fund (0 + 10 + 20 + 30 + 0) / 5 = 12, ADL 15 / 5 = 3, socialized 5 / 5 = 1,
+//     uncovered 20 / 5 = 4; the bigger fund: fund 100 / 5 = 20, uncovered 0.
+//   The worst 5 %: max(1, ceil(5 x 5 / 100)) = 1 path, path 4 (total 40): base fund 0, ADL 15, socialized 5,
+//     uncovered 20; the bigger fund: fund 40, uncovered 0.
+//   Summary (bearers): base fund 12, winners (ADL) 3, socialized 1, uncovered 4; the bigger fund 20, 0, 0, 0; no vault.
+//   The fund chart: start 1000 (the configuration's fund) and 1500 (the variant's); the exchange waterfall's
+//     fund pays nothing below 70 % of its peak: floors 700 and 1050.
 const STEPS = 6, PATHS = 5, UNIT = 1_000_000n;
 const VARIANTS = [{ name: 'base <fund>', variant: {} }, { name: 'bigger fund & "ADL"', variant: { insuranceFundQuote: '1500' } }];
 const CONFIG = {
-  paths: PATHS, steps: STEPS, seed: 42, scenario: { kind: 'monteCarlo' as const, volatilityPpm: 30_000 },
+  paths: PATHS, steps: STEPS, seed: 42, scenario: { kind: 'monteCarlo' as const, volatilityPpm: 30_000 }, insuranceFundQuote: '1000',
   economics: { withdrawals: { everySteps: 2 } },
 };
 
@@ -77,6 +92,43 @@ function sampleReport(): SimulationReport {
   return buildReport({ config: CONFIG, configHash: configHash(CONFIG), variants: VARIANTS, results, quoteDecimals: 6, steps: STEPS, elapsedMs: 3 });
 }
 
+/**
+ * A report made to be wide: six variants with long names and every amount a million times larger
+ * (ten-digit sums with six decimals), for the layout checks at 1280 pixels.
+ */
+function wideReport(): SimulationReport {
+  const million = (r: PathResult): PathResult => ({
+    ...r, metrics: r.metrics.map((row) => row.map((v) => v * 1_000_000n)),
+    prefundedQuote: r.prefundedQuote * 1_000_000n, cover1Quote: r.cover1Quote * 1_000_000n, cover2Quote: r.cover2Quote * 1_000_000n,
+  });
+  const variants = Array.from({ length: 6 }, (_, i) => ({ name: `waterfall exchange, fund ${i + 1}000000000, margin x1.${i}, ADL hyperliquid`, variant: {} }));
+  const results = variants.flatMap((_, v) => Array.from({ length: PATHS }, (_, p) => million(pathResult(p, v))));
+  const config = { ...CONFIG, scenario: CRASH_SCENARIO, insuranceFundQuote: '1000000000' };
+  return buildReport({ config, configHash: configHash(config), variants, results, quoteDecimals: 6, steps: STEPS, elapsedMs: 3 });
+}
+
+/**
+ * Every box of the page inside the body at the page's width: no table or container scrolls
+ * sideways (scrollWidth <= clientWidth), and every SVG's and table's bounding box lies within the
+ * body's. Returns what does not, as text.
+ */
+async function overflows(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const body = document.body.getBoundingClientRect();
+    const out: string[] = [];
+    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}`;
+    if (document.documentElement.scrollWidth > document.documentElement.clientWidth) out.push(`page ${document.documentElement.scrollWidth} > ${document.documentElement.clientWidth}`);
+    for (const el of Array.from(document.querySelectorAll('body, header, section, div, table, dl, ul, p'))) {
+      if (el.scrollWidth > el.clientWidth) out.push(`${name(el)} scrolls: ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+    for (const el of Array.from(document.querySelectorAll('svg, table'))) {
+      const r = el.getBoundingClientRect();
+      if (r.left < body.left - 0.5 || r.right > body.right + 0.5) out.push(`${name(el)} [${r.left}, ${r.right}] outside the body [${body.left}, ${body.right}]`);
+    }
+    return out;
+  });
+}
+
 describe('HTML report (Chromium)', () => {
   const report = sampleReport();
   const html = renderReportHtml(report);
@@ -92,7 +144,7 @@ describe('HTML report (Chromium)', () => {
     const file = join(dir, 'report.html');
     await writeFile(file, html);
     browser = await launchChromium();
-    page = await browser.newPage();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(TIMEOUT);
     page.on('request', (r) => requests.push(r.url()));
     page.on('console', (m) => pageLog.push(`[console.${m.type()}] ${m.text()}`));
@@ -102,7 +154,8 @@ describe('HTML report (Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    // RISKCORE_KEEP_SCREENSHOTS=1 keeps the full-page screenshots (evidence, not compared by pixels).
+    if (dir && !process.env.RISKCORE_KEEP_SCREENSHOTS) await rm(dir, { recursive: true, force: true });
   });
 
   const attr = (selector: string, name: string) => page.locator(selector).evaluateAll(
@@ -177,13 +230,15 @@ describe('HTML report (Chromium)', () => {
     // Base: winners hit on path 4 only (ADL and socialized funding): 1 of 5; the bigger fund: none.
     expect(report.variants.map((v) => v.riskTakers.winnersHitProbability)).toEqual([0.2, 0]);
     const rows = await page.locator('#risk-takers-table tbody tr td[data-col="stakers-return"]').allTextContents();
-    expect(rows).toEqual(report.variants.map((v) => `${(v.riskTakers.stakers.annualizedReturnPpm / 1e4).toFixed(2)} %`));
+    // -32,850,000,000 ppm = -3,285,000 % a year: grouped, without decimals from 1,000 %.
+    expect(report.variants.map((v) => v.riskTakers.stakers.annualizedReturnPpm)).toEqual([-32_850_000_000, -32_850_000_000]);
+    expect(rows).toEqual(['-3,285,000 %', '-3,285,000 %']);
     expect(JSON.parse((await attr('#v0-stakers path[data-series="p50"]', 'data-values'))[0]!)).toEqual(report.variants[0]!.byStep.stakerValue.p50);
   });
 
   it('the frontier table has the winners\' columns: taken out, lost, P(short), the queue\'s waits', async () => {
     const cols = ['winners-taken-out', 'winners-lost', 'winners-short', 'wait-mean', 'wait-p95', 'wait-max'];
-    const rows = await page.locator('#risk-takers-table tbody tr').evaluateAll((trs, cs) => trs.map((tr) => cs.map((c) => tr.querySelector(`td[data-col="${c}"]`)?.textContent)), cols);
+    const rows = await page.locator('#winners-table tbody tr').evaluateAll((trs, cs) => trs.map((tr) => cs.map((c) => tr.querySelector(`td[data-col="${c}"]`)?.textContent)), cols);
     // The base: received 100 + 90 + 80 + 70 + 60 = 400 of 500 wanted: 80 %; ADL 15 + socialized 5 = 20 taken:
     //   floor(20 * 10^6 / 520) = 38,461 ppm = 3.85 %; waits 1, 2, 3, 4 steps: mean floor(10 / 4) = 2, p95 (rank 4) 4, max 4.
     // The bigger fund: everything taken out, nothing lost, nothing waited.
@@ -194,19 +249,138 @@ describe('HTML report (Chromium)', () => {
     expect(report.variants[0]!.winners).toMatchObject({ enabled: true, takenOutPpm: 800_000, lostPpm: 38_461, left: 4, winners: 10, wantedQuote: '100.000000', receivedQuote: '80.000000' });
   });
 
-  it('the sweep table has one row per variant with its mean socialized loss, best and worst marked', async () => {
+  it('the sweep table has one row per variant with its losses, grouped and rounded, exact in data-value; the least of each column marked', async () => {
     const rows = await page.locator('#sweep-table tbody tr').evaluateAll((trs) => trs.map((tr) => ({
       name: tr.querySelector('th')?.textContent,
       mean: tr.querySelector('td[data-col="socialized-mean"]')?.textContent,
-      className: tr.className,
+      exact: tr.querySelector('td[data-col="socialized-mean"]')?.getAttribute('data-value'),
+      least: Array.from(tr.querySelectorAll('td.least')).map((td) => td.getAttribute('data-col')),
     })));
-    // Base: 5 socialized on path 4 over 5 paths = 1; the bigger fund socializes nothing.
+    // Base: 5 socialized on path 4 over 5 paths = 1; the bigger fund socializes nothing, leaves nothing
+    // uncovered (base: p99 20) and never runs out (base: 1 of 5). Cover-2 p99 is 2000 in both: not marked.
     expect(rows).toEqual([
-      { name: 'base <fund>', mean: '1.000000', className: 'worst' },
-      { name: 'bigger fund & "ADL"', mean: '0.000000', className: 'best' },
+      { name: 'base <fund>', mean: '1.00', exact: '1.000000', least: [] },
+      { name: 'bigger fund & "ADL"', mean: '0.00', exact: '0.000000',
+        least: ['fund-exhausted', 'socialized-mean', 'socialized-p99', 'uncovered-mean', 'uncovered-p99'] },
     ]);
-    expect(rows.map((r) => r.mean)).toEqual(report.variants.map((v) => v.socialized.mean));
+    expect(rows.map((r) => r.exact)).toEqual(report.variants.map((v) => v.socialized.mean));
+    // Thousands separators: liquidated notional, per path sum over t of 100 (p + 1) t + 0.25 p = 1500 (p + 1) + 1.5 p,
+    // over the paths 1500 x 15 + 1.5 x 10 = 22,515 (both variants).
+    expect(await attr('#sweep-table td[data-col="liquidated"]', 'data-value')).toEqual(['22515.000000', '22515.000000']);
+    expect(await page.locator('#sweep-table td[data-col="liquidated"]').allTextContents()).toEqual(['22,515', '22,515']);
+    expect(report.variants.map((v) => v.liquidations.notionalQuote)).toEqual(['22515.000000', '22515.000000']);
     expect(await page.locator('section.variant h2').allTextContents()).toEqual(VARIANTS.map((v) => v.name));
+  });
+
+  it('the header states the assumptions, and warns that with fewer than 100 paths p99 is the maximum', async () => {
+    const dd = await page.locator('dl.run dd').evaluateAll((els) => Object.fromEntries(els.map((el) => [el.getAttribute('data-key'), el.textContent])));
+    expect(dd['scenario']).toBe('Monte Carlo (volatility 3 % a step; drift 0 % a step; correlation 0 %)');
+    expect(dd['book']).toContain('synthetic: 1,000,000 accounts over 100 markets, 10 positions per account');
+    expect(dd['insurance fund']).toBe('1,000 quote units at the start');
+    expect(dd['liquidation policy']).toBe('buffered (default): partial close restoring maintenance margin + 10 %, fee 1 % of notional, 50 % of it to the liquidator');
+    expect(dd['waterfall']).toBe('exchange (default): Insurance fund (pays nothing below 70 % of its peak over 8 h) → Backstop vault → ADL by the bitmex ranking → Socialized through funding');
+    expect(dd['steps']).toBe('6 steps of 1 min (6 min in all)');
+    expect(dd['paths']).toBe('5, seed 42');
+    expect(dd['funding rate']).toContain('0.0001 % of the mark a step');
+    expect(dd['configuration hash']).toBe(report.configHash);
+    expect(await page.locator('#paths-warning').textContent()).toContain('5 paths: with fewer than 100, the 99th percentile and ES99 are the worst path');
+  });
+
+  it('the summary: mean loss per path by who bore it, the total\'s p99, P(fund exhausted), P(winners hit); the least of each marked', async () => {
+    const head = await page.locator('#summary-table thead th').allTextContents();
+    expect(head).toEqual(['Variant', 'Insurance fund (stakers, treasury)', 'Winners (ADL, haircuts of gains)', 'Socialized over all traders', 'Uncovered (left unpaid)',
+      'Total loss p99', 'P(fund exhausted)', 'P(winners hit)']);
+    const rows = await page.locator('#summary-table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => ({
+      col: td.getAttribute('data-col'), value: td.getAttribute('data-value') ?? td.textContent, least: td.classList.contains('least'),
+    }))));
+    const cell = (col: string, value: string, least: boolean) => ({ col, value, least });
+    expect(rows).toEqual([
+      [cell('bearer-fund', '12.000000', true), cell('bearer-winners', '3.000000', false), cell('bearer-socialized', '1.000000', false), cell('bearer-uncovered', '4.000000', false),
+        cell('total-p99', '40.000000', false), cell('fund-exhausted', '20.00 %', false), cell('winners-hit', '20.00 %', false)],
+      [cell('bearer-fund', '20.000000', false), cell('bearer-winners', '0.000000', true), cell('bearer-socialized', '0.000000', true), cell('bearer-uncovered', '0.000000', true),
+        cell('total-p99', '40.000000', false), cell('fund-exhausted', '0.00 %', true), cell('winners-hit', '0.00 %', true)],
+    ]);
+    expect(await page.locator('#summary ul.least li[data-col="bearer-uncovered"]').textContent()).toBe('Uncovered (left unpaid): least: bigger fund & "ADL"; most: base <fund>');
+    expect(await page.locator('#summary ul.least li[data-col="total-p99"]').textContent()).toContain('the same for every variant');
+  });
+
+  it('who bore the loss: stacked bars of the tranches\' means and of the worst 5 % of paths, p95 and p99 of the total marked, on one scale', async () => {
+    const bars = await page.locator('#compare-tranches rect[data-bar]').evaluateAll((rs) => rs.map((r) => [
+      r.getAttribute('data-variant'), r.getAttribute('data-bar'), r.getAttribute('data-tranche'), r.getAttribute('data-value')]));
+    expect(bars).toEqual([
+      ['0', 'mean', 'insuranceFund', '12.000000'], ['0', 'mean', 'adl', '3.000000'], ['0', 'mean', 'socializeFunding', '1.000000'], ['0', 'mean', 'uncovered', '4.000000'],
+      ['0', 'tail', 'insuranceFund', '0.000000'], ['0', 'tail', 'adl', '15.000000'], ['0', 'tail', 'socializeFunding', '5.000000'], ['0', 'tail', 'uncovered', '20.000000'],
+      ['1', 'mean', 'insuranceFund', '20.000000'], ['1', 'mean', 'uncovered', '0.000000'],
+      ['1', 'tail', 'insuranceFund', '40.000000'], ['1', 'tail', 'uncovered', '0.000000'],
+    ]);
+    // The mean bars are the report's tranche means.
+    for (const [i, v] of report.variants.entries()) {
+      expect(await attr(`#compare-tranches rect[data-variant="${i}"][data-bar="mean"]`, 'data-value')).toEqual(v.tranches.map((t) => t.meanQuote));
+    }
+    const marks = await page.locator('#compare-tranches line[data-mark]').evaluateAll((ls) => ls.map((l) => [l.getAttribute('data-variant'), l.getAttribute('data-mark'), l.getAttribute('data-value')]));
+    expect(marks).toEqual([['0', 'p95', '40.000000'], ['0', 'p99', '40.000000'], ['1', 'p95', '40.000000'], ['1', 'p99', '40.000000']]);
+    // One y-scale: the stacks' heights in pixels are proportional to their sums (base tail 40 and the bigger fund's tail 40 alike).
+    const height = (sel: string) => page.locator(sel).evaluateAll((rs) => rs.reduce((a, r) => a + Number(r.getAttribute('height')), 0));
+    expect(await height('#compare-tranches rect[data-variant="0"][data-bar="tail"]')).toBeCloseTo(await height('#compare-tranches rect[data-variant="1"][data-bar="tail"]'), 1);
+    expect(await height('#compare-tranches rect[data-variant="0"][data-bar="mean"]') * 2).toBeCloseTo(await height('#compare-tranches rect[data-variant="1"][data-bar="tail"]'), 1);
+    // Human labels, not identifiers.
+    expect(await page.locator('#compare-tranches').textContent()).toContain('Socialized through funding');
+    expect(await page.locator('#v0-tranches').textContent()).toContain('Auto-deleveraging (ADL)');
+    expect(await page.locator('#v0-tranches').textContent()).not.toContain('socializeFunding');
+  });
+
+  it('exceedance curves of the per-path losses, every variant on one chart, from report.json\'s per-path totals', async () => {
+    const curves = (id: string) => page.locator(`#${id} path[data-variant]`).evaluateAll((ps) => ps.map((p) => ({
+      values: JSON.parse(p.getAttribute('data-values')!), exceeding: JSON.parse(p.getAttribute('data-exceeding')!), paths: p.getAttribute('data-paths'),
+    })));
+    const totals = { values: ['0.000000', '10.000000', '20.000000', '30.000000', '40.000000'], exceeding: [4, 3, 2, 1, 0], paths: '5' };
+    expect(await curves('compare-total')).toEqual([totals, totals]);
+    expect(await curves('compare-beyond')).toEqual([
+      { values: ['0.000000', '40.000000'], exceeding: [1, 0], paths: '5' },
+      { values: ['0.000000'], exceeding: [0], paths: '5' },
+    ]);
+    // The totals the curves are drawn from are report.json's columns.
+    expect(report.variants[0]!.pathTotals).toMatchObject({
+      path: [0, 1, 2, 3, 4], uncoveredQuote: ['0.000000', '0.000000', '0.000000', '0.000000', '20.000000'],
+      tranches: [{ tranche: 'insuranceFund', coveredQuote: ['0.000000', '10.000000', '20.000000', '30.000000', '0.000000'] },
+        { tranche: 'adl', coveredQuote: ['0.000000', '0.000000', '0.000000', '0.000000', '15.000000'] },
+        { tranche: 'socializeFunding', coveredQuote: ['0.000000', '0.000000', '0.000000', '0.000000', '5.000000'] }],
+    });
+  });
+
+  it('the fund chart draws the starting level and the drawdown floor, and defines "exhausted"', async () => {
+    const levels = (i: number) => page.locator(`#v${i}-fund line[data-level]`).evaluateAll((ls) => ls.map((l) => [l.getAttribute('data-level'), l.getAttribute('data-value')]));
+    expect(await levels(0)).toEqual([['start', '1000.000000'], ['floor', '700.000000']]);
+    expect(await levels(1)).toEqual([['start', '1500.000000'], ['floor', '1050.000000']]);
+    const text = await page.locator('#v0-fund').textContent();
+    expect(text).toContain('Exhausted: a deficit went past the fund');
+    expect(text).toContain('70 % of the fund\'s 8 h peak');
+    expect(text).toContain('step (1 min each)');
+    // The floor line lies inside the plot, below the start line.
+    const y = (level: string) => page.locator(`#v0-fund line[data-level="${level}"]`).evaluate((l) => Number(l.getAttribute('y1')));
+    expect(await y('floor')).toBeGreaterThan(await y('start'));
+  });
+
+  it('at 1280 x 800 nothing overflows its box; a full-page screenshot is saved', async () => {
+    expect(await overflows(page)).toEqual([]);
+    await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
+  });
+
+  it('a wide report (six long-named variants, ten-digit sums) fits 1280 pixels too', async () => {
+    const wide = renderReportHtml(wideReport());
+    const file = join(dir, 'wide.html');
+    await writeFile(file, wide);
+    const other = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await other.goto(pathToFileURL(file).href);
+      expect(await other.locator('#sweep-table tbody tr').count()).toBe(6);
+      expect(await other.locator('#sweep-table td[data-col="liquidated"]').first().textContent()).toBe('22,515,000,000');
+      expect(await other.locator('dd[data-key="scenario"]').textContent()).toMatch(/^Monte Carlo with jumps \(crash preset: volatility 0\.3 % a step/);
+      expect(await overflows(other)).toEqual([]);
+      await other.screenshot({ path: join(dir, 'wide.png'), fullPage: true });
+    } finally {
+      await other.close();
+    }
   });
 
   it('the embedded JSON is the report', async () => {

@@ -132,6 +132,20 @@ describe('simulation stats: report', () => {
     expect(quiet!.tranches).toEqual([{ tranche: 'insuranceFund', meanQuote: '0', totalQuote: '0' }, { tranche: 'uncovered', meanQuote: '0', totalQuote: '0' }]);
   });
 
+  it('per-path totals: columns in path order, each tranche\'s cover summed over the path', () => {
+    const [base, quiet] = buildReport({ ...INPUT, results: shuffled(INPUT.results) }).variants;
+    // Path 0: deficits 5 + 3, the fund 5, socialized funding 3; path 2: deficit 12, the fund 10, 2 uncovered; path 3: 1 by the fund.
+    expect(base!.pathTotals).toEqual({
+      path: [0, 1, 2, 3],
+      deficitQuote: ['8', '0', '12', '1'], socializedQuote: ['3', '0', '0', '0'], uncoveredQuote: ['0', '0', '2', '0'],
+      cover1Quote: ['4', '0', '8', '1'], cover2Quote: ['6', '0', '12', '1'],
+      tranches: [{ tranche: 'insuranceFund', coveredQuote: ['5', '0', '10', '1'] }, { tranche: 'socializeFunding', coveredQuote: ['3', '0', '0', '0'] }],
+    });
+    // The columns' tranches are the report's, uncovered left out (it is its own column).
+    expect(base!.pathTotals.tranches.map((t) => t.tranche)).toEqual(base!.tranches.slice(0, -1).map((t) => t.tranche));
+    expect(quiet!.pathTotals.tranches).toEqual([{ tranche: 'insuranceFund', coveredQuote: ['0', '0', '0', '0'] }]);
+  });
+
   it('by step: fund fan, liquidated notional mean and fan, deficit mean', () => {
     const s = buildReport(INPUT).variants[0]!.byStep;
     // Fund at step 0 sorted 5, 9, 10, 10 (ranks p5 1, p25 1, p50 2, p75 3, p95 ceil(3.8) = 4); step 1 sorted 0, 5, 9, 10.

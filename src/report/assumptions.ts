@@ -1,0 +1,114 @@
+/**
+ * The report's header: every assumption of the run in words, as a risk committee reads it first (the
+ * book, the loss absorbers and their sizes, the liquidation policy, the waterfall, the scenario with
+ * its parameters, price impact, funding, the clock, the paths), from the configuration the report
+ * records, with the defaults filled in as the run filled them.
+ */
+import { canonicalJson } from '../simulation/stats.js';
+import { CRASH_SCENARIO, DEFAULT_SCENARIO, resolveConfig, type ResolvedConfig } from '../simulation/config.js';
+import type { Scenario, SimulationReport } from '../simulation/types.js';
+import type { LiquidationPolicy } from '../liquidation/policy.js';
+import { WATERFALL_PRESETS, type Tranche, type WaterfallConfig } from '../waterfall/config.js';
+import { LEVERAGE_CAP, LEVERAGE_MEDIAN } from '../synth.js';
+import { duration, groupedAmount, groupedCount, ppmShort, trancheLabel } from './format.js';
+
+/** The scenario presets the CLI offers by name (`--scenario calm|crash`), recognised by their parameters. */
+const SCENARIO_PRESETS: readonly [string, Scenario][] = [['calm', DEFAULT_SCENARIO], ['crash', CRASH_SCENARIO]];
+
+const list = (v: number | readonly number[]) => (typeof v === 'number' ? ppmShort(v) : `per market ${v.map(ppmShort).join(', ')}`);
+
+/** A scenario in words: its kind, the preset it is (when its parameters are a preset's), its parameters. */
+export function describeScenario(s: Scenario): string {
+  if (s.kind === 'replay') return `Replay of historical prices (${s.csv.split(/\r?\n/).filter((l) => l.trim() !== '').length - 1} steps, one path)`;
+  if (s.kind === 'shockGrid') {
+    return `SPAN-style shock grid (9 paths): every market moved together by 0, ±1/3, ±2/3 and ±3/3 of a scan range of ${list(s.scanRangePpm)},`
+      + ` and by ±${(s.extremeMultiplePpm ?? 2_000_000) / 1e6}x it, spread evenly over the steps`;
+  }
+  const preset = SCENARIO_PRESETS.find(([, p]) => canonicalJson(p) === canonicalJson(s))?.[0];
+  const jumps = (s.jumpProbabilityPpm ?? 0) > 0;
+  const correlation = s.correlationPpm === undefined ? '0 %' : typeof s.correlationPpm === 'number' ? ppmShort(s.correlationPpm) : 'a matrix';
+  const parts = [`volatility ${list(s.volatilityPpm)} a step`, `drift ${list(s.driftPpm ?? 0)} a step`, `correlation ${correlation}`];
+  if (jumps) {
+    parts.push(`jumps with probability ${ppmShort(s.jumpProbabilityPpm!)} a step, mean ${ppmShort(s.jumpMeanPpm ?? 0)}, deviation ${ppmShort(s.jumpStdPpm ?? 0)},`
+      + ` ${s.jumpsTogether === false ? 'per market' : 'market-wide'}`);
+  }
+  return `Monte Carlo${jumps ? ' with jumps' : ''} (${preset ? `${preset} preset: ` : ''}${parts.join('; ')})`;
+}
+
+/** A liquidation policy in words. */
+export function describePolicy(p: LiquidationPolicy): string {
+  const parts = [p.close === 'full' ? 'full close' : `partial close restoring ${p.target ?? 'maintenance'} margin${p.bufferPpm ? ` + ${ppmShort(p.bufferPpm)}` : ''}`];
+  if (p.maxCloseFractionPpm !== undefined && p.maxCloseFractionPpm < 1_000_000) parts.push(`at most ${ppmShort(p.maxCloseFractionPpm)} of a position a round`);
+  if (p.maxNotionalPerRoundQuote !== undefined && String(p.maxNotionalPerRoundQuote) !== '0') parts.push(`at most ${groupedAmount(String(p.maxNotionalPerRoundQuote), 0)} notional per account and round`);
+  if (p.liquidationFeePpm) parts.push(`fee ${ppmShort(p.liquidationFeePpm)} of notional, ${ppmShort(p.liquidatorSharePpm ?? 0)} of it to the liquidator`);
+  if (p.backstopPpm) parts.push(`accounts below ${ppmShort(p.backstopPpm)} of maintenance go to the backstop`);
+  return parts.join(', ');
+}
+
+/** One tranche in words, with the parameters that change what it pays. */
+export function describeTranche(t: Tranche): string {
+  const label = trancheLabel(t.kind);
+  const extra: string[] = [];
+  if (t.kind === 'insuranceFund') {
+    if (t.drawdownPpm) extra.push(`pays nothing below ${ppmShort(1_000_000 - t.drawdownPpm)} of its peak over ${duration(t.drawdownWindowSec ?? 0)}`);
+    if (t.floorQuote !== undefined && String(t.floorQuote) !== '0') extra.push(`floor ${groupedAmount(String(t.floorQuote), 0)}`);
+    if (t.maxPerDeficitQuote !== undefined) extra.push(`at most ${groupedAmount(String(t.maxPerDeficitQuote), 0)} a deficit`);
+    if (t.marketCapQuote !== undefined) extra.push(`at most ${groupedAmount(String(t.marketCapQuote), 0)} a market`);
+  }
+  if (t.kind === 'adl') return `ADL by ${typeof t.ranking === 'function' ? 'a custom ranking' : `the ${t.ranking} ranking${t.topK ? ` (top ${t.topK})` : ''}`}`;
+  if (t.kind === 'haircutGains' && t.scope === 'all') extra.push('all markets');
+  if (t.kind === 'assessments') extra.push(`up to ${t.multiplePpm / 1e6}x`);
+  if (t.kind === 'operatorCapital') extra.push(`layer ${t.layer}`);
+  return extra.length ? `${label} (${extra.join(', ')})` : label;
+}
+
+/** A waterfall in words: its steps in order, and its market groups. */
+export function describeWaterfall(w: WaterfallConfig, name?: string): string {
+  const steps = w.steps.map(describeTranche).join(' → ');
+  const groups = w.groups?.length ? `; ${w.groups.length} market group${w.groups.length === 1 ? '' : 's'} with waterfalls of their own` : '';
+  return `${name ? `${name}: ` : ''}${steps}${groups}`;
+}
+
+/** A waterfall given by preset name or configuration. */
+export function waterfallOf(w: string | WaterfallConfig): WaterfallConfig {
+  return typeof w === 'string' ? (WATERFALL_PRESETS as Record<string, WaterfallConfig>)[w]! : w;
+}
+
+/** The run's configuration with the defaults it ran with. */
+export const resolvedOf = (r: SimulationReport): ResolvedConfig => resolveConfig(r.config);
+
+/** The assumptions as (label, text) pairs, in the order a reader needs them. */
+export function assumptions(r: SimulationReport, run: ResolvedConfig): [string, string][] {
+  const c = r.config;
+  const b = run.book;
+  const book = 'module' in b ? `a book of your own, built by ${b.module}`
+    : `synthetic: ${groupedCount(b.accounts)} accounts over ${groupedCount(b.markets)} markets, ${b.positionsPerAccount} positions per account,`
+      + ` ${ppmShort(b.isolatedPpm)} of accounts with an isolated position; account leverage log-normal (median ${LEVERAGE_MEDIAN}x, at most ${LEVERAGE_CAP}x); book seed ${b.seed}`;
+  const policy = typeof c.policy === 'object' ? `custom: ${describePolicy(run.policy)}` : `${c.policy ?? 'buffered'}${c.policy === undefined ? ' (default)' : ''}: ${describePolicy(run.policy)}`;
+  const waterfallName = typeof c.waterfall === 'object' ? 'custom' : `${c.waterfall ?? 'exchange'}${c.waterfall === undefined ? ' (default)' : ''}`;
+  const i = run.impact;
+  const funding = typeof run.fundingRatePpm === 'number' ? ppmShort(run.fundingRatePpm) : `per market ${run.fundingRatePpm.map(ppmShort).join(', ')}`;
+  const e = c.economics;
+  const items: [string, string][] = [
+    ['Scenario', describeScenario(run.scenario) + (c.scenario === undefined ? ' (the default)' : '')],
+    ['Book', book],
+    ['Insurance fund', `${groupedAmount(run.insuranceFundQuote, 0)} quote units at the start`],
+    ['Backstop vault', `${groupedAmount(run.vaultQuote, 0)} quote units (when the waterfall has a vault step)`],
+    ['Liquidation policy', policy],
+    ['Waterfall', describeWaterfall(run.waterfall, waterfallName)],
+    ['Price impact', `a close executes worse than the mark by ${ppmShort(i.slopePpm)} per unit of (notional closed this step / depth), depth ${ppmShort(i.depthPpmOfOpenInterest)} of open interest, at most ${ppmShort(i.maxPpm)}; ${ppmShort(i.permanentPpm)} of it stays in the price`],
+    ['Funding rate', `${funding} of the mark a step (positive: longs pay shorts)`],
+    ['Steps', `${r.steps} steps of ${duration(run.stepSeconds)} (${duration(r.steps * run.stepSeconds)} in all)`],
+    ['Paths', `${groupedCount(r.paths)}, seed ${run.seed}${c.seed === undefined ? ' (default)' : ''}`],
+  ];
+  if (e && (e.fees || e.turnoverPpm || e.withdrawals || e.stakedPpm)) {
+    const parts: string[] = [];
+    if (e.fees) parts.push(`fees maker ${ppmShort(e.fees.makerPpm)}, taker ${ppmShort(e.fees.takerPpm)}`);
+    if (e.turnoverPpm) parts.push(`volume ${ppmShort(e.turnoverPpm)} of open interest a step`);
+    if (e.stakedPpm) parts.push(`stakers own ${ppmShort(e.stakedPpm)} of the funds`);
+    if (e.withdrawals) parts.push(`winners' withdrawal run every ${run.economics.withdrawals!.everySteps} steps`);
+    items.push(['Economics', parts.join('; ')]);
+  }
+  items.push(['Variants', `${r.variants.length}: each changes only what its name says`], ['Configuration hash', r.configHash]);
+  return items;
+}
