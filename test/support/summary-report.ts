@@ -20,6 +20,7 @@ export function variant(name: string, k: number): VariantReport {
     cover1: dist('0', '0', '0', '0', m(812_345)), cover2: dist('0', '0', '0', '0', m(1_500_000)),
     prefundedQuote: '40000000', cover2BreachPaths: k, liquidations: { closes: m(12_345), notionalQuote: m(98_765_432) },
     adl: { notionalQuote: '0', accounts: '0' }, tranches: [],
+    pathTotals: { path: [], deficitQuote: [], socializedQuote: [], uncoveredQuote: [], cover1Quote: [], cover2Quote: [], tranches: [] },
     riskTakers: {
       stakers: returns(-125_000 * k, 0.1 * k, 0), vaultDepositors: returns(48_000, 0.5, 0), combined: returns(0, 0, 310_000),
       feeRevenueQuote: '1234567.891', treasuryGainQuote: '246913.5', winnersHitProbability: k / 12,
