@@ -14,7 +14,8 @@ import { DEMO_POLICIES, setUpLossAbsorbers } from '../simulation/venue.js';
 import { ownEntry } from '../simulation/shape.js';
 import { configSchemaJson } from '../simulation/schema.js';
 import { stepLabel } from '../waterfall/labels.js';
-import { CliError, exitCodeOf, int as intFlag, mergeCommand, money, parse, simulateCommand, usd as amountFlag } from './simulate.js';
+import { CliError, exitCodeOf, int as intFlag, mergeCommand, parse, simulateCommand, usd as amountFlag } from './simulate.js';
+import { groupedAmount } from '../report/format.js';
 import { fitTable, layout, terminalWidth } from './table.js';
 
 const POLICIES = DEMO_POLICIES;
@@ -115,7 +116,7 @@ async function demo(argv: string[]): Promise<void> {
   let deficit = 0n;
   for (let a = 0; a < view.health.length; a++) if (view.health[a] === Health.Bankrupt) deficit -= view.equityQuote[a]!;
   // Amounts as people read them (whole units with thousands separators from 1,000 up, cents below).
-  const usd = (x: bigint): string => money(formatAtoms(x, engine.quoteDecimals));
+  const usd = (x: bigint): string => groupedAmount(formatAtoms(x, engine.quoteDecimals));
   const count = (n: number | bigint): string => n.toLocaleString('en-US');
   const width = terminalWidth();
 

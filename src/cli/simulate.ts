@@ -24,6 +24,7 @@ import { ADL_RANKINGS } from '../abi/codes.js';
 import { DEMO_POLICIES } from '../simulation/venue.js';
 import { checkConfig } from '../simulation/validate.js';
 import { REALIZABLE_RULES, type RealizableRule } from '../economics/withdrawals.js';
+import { groupedAmount as money } from '../report/format.js';
 import { fitTable, fold, terminalWidth } from './table.js';
 
 /** A mistake in how the command was called (flags, configuration, shard files): printed, exit 2. */
@@ -418,24 +419,6 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
 
 // ---- Output ---------------------------------------------------------------------------------------
 
-/**
- * A quote amount (an exact decimal string) for what people read (the summary tables, the demo), never
- * in exponent form: whole quote units with thousands separators from 1,000 up (12,345,678), cents
- * below (12.34), rounded half away from zero on the decimal digits (no float), and "<0.01" (or
- * "-<0.01") for an amount that is not zero but rounds to zero cents. The exact value is in
- * report.json (the demo: formatAtoms).
- */
-export function money(amount: string): string {
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(amount);
-  if (m === null) throw new RangeError(`money: ${JSON.stringify(amount)} is not a decimal string`);
-  const [, sign, int, frac = ''] = m as unknown as [string, string, string, string | undefined];
-  const digits = BigInt(int) >= 1000n ? 0 : 2;
-  const kept = BigInt(int + frac.padEnd(digits, '0').slice(0, digits)) + ((frac[digits] ?? '0') >= '5' ? 1n : 0n);
-  if (kept === 0n) return /[1-9]/.test(int + frac) ? `${sign}<0.01` : '0';
-  const text = kept.toString().padStart(digits + 1, '0');
-  const units = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}${units}${digits > 0 ? `.${text.slice(text.length - digits)}` : ''}`;
-}
 
 /** A count or rate: whole, with thousands separators, never in exponent form. */
 const whole = (x: number): string => Math.round(x).toLocaleString('en-US');

@@ -7,13 +7,13 @@
  * decimal strings of the report in `data-*` attributes.
  */
 import { close, COLORS, escapeXml, frame, json, niceScale, px, tickLabels, WIDTH, type ChartOptions } from './charts.js';
-import { TRANCHE_LABELS, trancheLabel } from './format.js';
+import { TRANCHE_BEARERS, trancheLabel } from './format.js';
 
 /** Colours of tranche kinds (by their place in the label table), the uncovered loss in red. */
 const TRANCHE_COLORS = ['#2171b5', '#6baed6', '#9e9ac8', '#756bb1', '#bcbddc', '#dadaeb', '#8c6d31', '#e377c2', '#f7b6d2', '#74c476', '#a1d99b'];
 const trancheColor = (tranche: string): string => {
   if (tranche === 'uncovered') return COLORS.uncovered;
-  const i = Object.keys(TRANCHE_LABELS).indexOf(tranche);
+  const i = Object.keys(TRANCHE_BEARERS).indexOf(tranche);
   return i < 0 ? '#969696' : TRANCHE_COLORS[i % TRANCHE_COLORS.length]!;
 };
 /** The mark of the 99th percentile (dark: red is the uncovered loss). */

@@ -5,6 +5,9 @@
  * A table shows an amount rounded for reading (two decimals); the cell keeps the exact decimal string
  * of report.json in `data-value` and `title`, so nothing is lost and tools read the exact number back.
  */
+import type { TrancheKind } from '../waterfall/config.js';
+import { TRANCHE_LABELS } from '../waterfall/labels.js';
+
 /** Escapes text for HTML and XML content and attribute values. */
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -23,17 +26,22 @@ function formatter(digits: number): Intl.NumberFormat {
 }
 
 /**
- * An exact decimal string with thousands separators and `digits` decimals (half away from zero, as
- * Intl rounds); by default two below 1,000 and none from 1,000 (cents do not matter on thousands):
- * "401506819.157927" -> "401,506,819", "279.331" -> "279.33". Intl formats a decimal string exactly
- * (it is not converted to a float). A nonzero amount that would show as zero reads "<0.01" ("-<0.01"
- * below zero), so a small loss never reads as none (as the CLI's summary writes it).
+ * An exact decimal string with thousands separators and `digits` decimals, rounded half away from
+ * zero on the decimal digits themselves (BigInt, never a float); by default two below 1,000 and none
+ * from 1,000 (cents do not matter on thousands): "401506819.157927" -> "401,506,819", "279.335" ->
+ * "279.34". Zero is "0"; a nonzero amount that would show as zero reads "<0.01" ("-<0.01" below
+ * zero), so a small loss never reads as none. The one amount format of the report and the CLI.
  */
-export function groupedAmount(exact: string, digits = /^-?\d{4}/.test(exact) ? 0 : 2): string {
-  // Intl.NumberFormat.format takes a decimal string (ES2023 Intl); the DOM lib types it as number | bigint.
-  const text = formatter(digits).format(exact as unknown as number);
-  if (/[1-9]/.test(exact) && !/[1-9]/.test(text)) return `${exact.startsWith('-') ? '-' : ''}<${formatter(digits).format(10 ** -digits)}`;
-  return text;
+export function groupedAmount(exact: string, digits?: number): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(exact);
+  if (m === null) throw new RangeError(`groupedAmount: ${JSON.stringify(exact)} is not a decimal string`);
+  const [, sign, int, frac = ''] = m as unknown as [string, string, string, string | undefined];
+  const d = digits ?? (BigInt(int) >= 1000n ? 0 : 2);
+  const kept = BigInt(int + frac.padEnd(d, '0').slice(0, d)) + ((frac[d] ?? '0') >= '5' ? 1n : 0n);
+  if (kept === 0n) return /[1-9]/.test(int + frac) ? `${sign}<${d > 0 ? `0.${'1'.padStart(d, '0')}` : '1'}` : '0';
+  const text = kept.toString().padStart(d + 1, '0');
+  const units = text.slice(0, text.length - d).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${units}${d > 0 ? `.${text.slice(text.length - d)}` : ''}`;
 }
 
 /** A count with thousands separators ("5,783,682"). */
@@ -76,30 +84,28 @@ export function textCell(text: string, col = '', least = false): string {
 export type Bearer = 'fund' | 'vault' | 'members' | 'winners' | 'socialized' | 'uncovered';
 
 /**
- * Human labels of the tranche kinds the report names (`VariantReport.tranches`: the waterfall's
- * kinds, and `uncovered`), and who bears each. Prefunded bearers (fund, vault, members and operator)
- * paid into the venue before the loss; the others are traders who did not.
+ * Who bears each tranche kind the report names (`VariantReport.tranches`: the waterfall's kinds, and
+ * `uncovered`). Prefunded bearers (fund, vault, members and operator) paid into the venue before
+ * the loss; the others are traders who did not. In the order the report draws them.
  */
-export const TRANCHE_LABELS: Readonly<Record<string, { label: string; bearer: Bearer }>> = {
-  insuranceFund: { label: 'Insurance fund', bearer: 'fund' },
-  backstopVault: { label: 'Backstop vault', bearer: 'vault' },
-  haircutVaultShares: { label: 'Haircut of vault shares', bearer: 'vault' },
-  defaulterFund: { label: "Defaulter's contribution", bearer: 'members' },
-  operatorCapital: { label: 'Operator capital', bearer: 'members' },
-  membersFund: { label: "Members' default fund", bearer: 'members' },
-  assessments: { label: 'Assessments on members', bearer: 'members' },
-  adl: { label: 'Auto-deleveraging (ADL)', bearer: 'winners' },
-  haircutGains: { label: "Haircut of winners' gains", bearer: 'winners' },
-  socializeFunding: { label: 'Socialized through funding', bearer: 'socialized' },
-  haircutDeposits: { label: 'Haircut of deposits', bearer: 'socialized' },
-  uncovered: { label: 'Uncovered', bearer: 'uncovered' },
+export const TRANCHE_BEARERS: Readonly<Record<TrancheKind | 'uncovered', Bearer>> = {
+  insuranceFund: 'fund', backstopVault: 'vault', haircutVaultShares: 'vault',
+  defaulterFund: 'members', operatorCapital: 'members', membersFund: 'members', assessments: 'members',
+  adl: 'winners', haircutGains: 'winners', socializeFunding: 'socialized', haircutDeposits: 'socialized',
+  uncovered: 'uncovered',
 };
 
+const isKnown = (tranche: string): tranche is TrancheKind | 'uncovered' => Object.hasOwn(TRANCHE_BEARERS, tranche);
+
 /** A tranche's label ("insuranceFund" -> "Insurance fund"); an unknown kind is shown as it is. */
-export const trancheLabel = (tranche: string): string => TRANCHE_LABELS[tranche]?.label ?? tranche;
+export function trancheLabel(tranche: string): string {
+  if (!isKnown(tranche)) return tranche;
+  const label = tranche === 'uncovered' ? 'uncovered' : TRANCHE_LABELS[tranche];
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
 
 /** Who bears a tranche (an unknown kind counts as socialized: a loss to traders who did not prefund it). */
-export const bearerOf = (tranche: string): Bearer => TRANCHE_LABELS[tranche]?.bearer ?? 'socialized';
+export const bearerOf = (tranche: string): Bearer => (isKnown(tranche) ? TRANCHE_BEARERS[tranche] : 'socialized');
 
 /** Whether a tranche was paid for in advance (fund, vault, members' and operator's capital). */
 export const prefunded = (tranche: string): boolean => ['fund', 'vault', 'members'].includes(bearerOf(tranche));

@@ -260,7 +260,7 @@ describe('HTML report (Chromium)', () => {
     // uncovered (base: p99 20) and never runs out (base: 1 of 5). Cover-2 p99 is 2000 in both: not marked.
     expect(rows).toEqual([
       { name: 'base <fund>', mean: '1.00', exact: '1.000000', least: [] },
-      { name: 'bigger fund & "ADL"', mean: '0.00', exact: '0.000000',
+      { name: 'bigger fund & "ADL"', mean: '0', exact: '0.000000',
         least: ['fund-exhausted', 'socialized-mean', 'socialized-p99', 'uncovered-mean', 'uncovered-p99'] },
     ]);
     expect(rows.map((r) => r.exact)).toEqual(report.variants.map((v) => v.socialized.mean));

@@ -136,7 +136,7 @@ describe('regression: flags are plain decimal integers and the table\'s own name
     expect(run.stdout).not.toMatch(/\d{5,}\.\d{6}/);
     // The exchange preset's steps as people name them, not "0.0 insuranceFund".
     expect(run.stdout).toMatch(/^  1\. insurance fund +\S+$/m);
-    expect(run.stdout).toMatch(/^  3\. auto-deleveraging +\S+$/m);
+    expect(run.stdout).toMatch(/^  3\. auto-deleveraging \(ADL\) +\S+$/m);
     expect(run.stdout).not.toMatch(/\d\.\d insuranceFund/);
     // No ADL, so no residue: neither the column nor the note.
     expect(run.stdout).not.toContain('residue kept');
@@ -145,7 +145,7 @@ describe('regression: flags are plain decimal integers and the table\'s own name
     const adl = await riskcore('demo', '--accounts', '3000', '--seed', '3', '--shock', '-250000', '--fund', '0', '--vault', '0');
     expect(adl.code, adl.stderr).toBe(0);
     expect(adl.stdout).toMatch(/^  residue kept +0\.01 /m);
-    expect(adl.stdout).toMatch(/^  3\. auto-deleveraging +[\d,]+ +0\.01$/m);
+    expect(adl.stdout).toMatch(/^  3\. auto-deleveraging \(ADL\) +[\d,]+ +0\.01$/m);
     // Off a terminal the build bar prints its 25 % steps on stderr, never on stdout.
     expect(run.stdout).not.toContain('building book');
   });

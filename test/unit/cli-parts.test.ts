@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultWorkers, describeWorkers, money, pathsEtaMs, summaryLines, workerBytes } from '../../dist/src/cli/simulate.js';
+import { defaultWorkers, describeWorkers, pathsEtaMs, summaryLines, workerBytes } from '../../dist/src/cli/simulate.js';
+import { groupedAmount as money } from '../../dist/src/report/format.js';
 import { fitTable, fold, terminalWidth } from '../../dist/src/cli/table.js';
 import { summaryReport } from '../support/summary-report.js';
 
@@ -9,7 +10,7 @@ import { summaryReport } from '../support/summary-report.js';
  * layout at a terminal's width.
  */
 
-describe('summary money cells', () => {
+describe('summary money cells (the one amount format of the CLI and the report)', () => {
   it('amounts from 1,000 up are whole units with thousands separators; below, cents; never an exponent', () => {
     // Expectations: the decimal string, rounded to whole units (>= 1,000) or cents, grouped by 3 digits.
     expect(money('20000000')).toBe('20,000,000');

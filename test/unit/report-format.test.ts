@@ -24,7 +24,7 @@ describe('report numbers', () => {
   it('a nonzero amount never reads as zero: <0.01 (-<0.01 below zero), as the CLI writes it', () => {
     expect(groupedAmount('0.000125')).toBe('<0.01');
     expect(groupedAmount('-0.004999')).toBe('-<0.01');
-    expect(groupedAmount('0.000000')).toBe('0.00');
+    expect(groupedAmount('0.000000')).toBe('0');
     expect(groupedAmount('0.005000')).toBe('0.01');
   });
 
