@@ -20,7 +20,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CRASH_SCENARIO, InputError, RiskCoreError, Simulator, STEP_METRICS, type LiquidationPolicy, type PathResult, type RiskEngine, type SimulationConfig,
+  buildReport, CRASH_SCENARIO, InputError, mergeShards, RiskCoreError, simulate, Simulator, STEP_METRICS, type LiquidationPolicy, type PathResult, type RiskEngine, type SimulationConfig,
   type StepMetric, type WaterfallConfig,
 } from '../../dist/src/node.js';
 import { shockGridPath } from '../../dist/src/simulation/scenarios.js';
@@ -665,5 +665,26 @@ describe('simulation: configuration errors', () => {
     const report = engine.allocateLosses();
     expect(report.steps.map((s) => s.kind), 'the failed fromEngine replaced the engine\'s waterfall').toEqual(['insuranceFund']);
     expect(memoryBytes(engine), 'the failed fromEngine grew the engine\'s memory (simulation area)').toBe(bytes);
+  });
+});
+
+describe("simulation: prefunded resources are what each variant's waterfall can draw on", () => {
+  it("a sweep over exchange and eurex: the book holds both venues' resources, each variant counts its own", async () => {
+    // examples/book-module.mjs: 60 accounts from 2x to 46x on a 2 % maintenance margin, none below
+    // it at the start, so no settle pays fees into the fund before the paths.
+    // Fund 1,000; vault 2,000 (4 providers x 500); clearing members sized from the fund: 20 x 50
+    // contributions = 1,000, operator capital 1,000 / 10 + 1,000 / 20 = 150.
+    //   exchange (insurance fund, backstop vault, ADL, socialized funding): 1,000 + 2,000 = 3,000.
+    //   eurex (defaulter's fund, operator capital, members' fund, assessments, haircut of gains):
+    //   1,000 + 150 = 1,150: no fund step, no vault step.
+    const module = new URL('../../examples/book-module.mjs', import.meta.url).href;
+    const shard = await simulate({
+      book: { module }, paths: 1, steps: 2, scenario: { kind: 'shockGrid', scanRangePpm: 10_000 },
+      insuranceFundQuote: '1000', vaultQuote: '2000', sweep: { waterfall: ['exchange', 'eurex'] },
+    }, { workers: 0 });
+    const report = buildReport(mergeShards([shard]));
+    expect(report.variants.map((v) => [v.name, v.prefundedQuote])).toEqual([
+      ['waterfall exchange', '3000.000000'], ['waterfall eurex', '1150.000000'],
+    ]);
   });
 });

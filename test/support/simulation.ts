@@ -248,7 +248,12 @@ export function runStepLoop(engine: RiskEngine, input: StepLoopInput): StepLoopR
   const fundTotal = (): bigint => engine.insuranceFund(); // every market of a synthetic book pays into the global fund
   const vaultNav = (): bigint => engine.vault().navQuote;
   const ops = engine.waterfallBalances().operatorCapitalQuote;
-  const prefundedQuote = fundTotal() + vaultNav() + engine.clearingMembers().reduce((a, c) => a + c.fundQuote, 0n) + ops[0] + ops[1];
+  // Prefunded: only what the waterfall has a step to draw on (docs/SIMULATION.md, "Per path").
+  const kinds = new Set([...input.waterfall.steps, ...(input.waterfall.groups ?? []).flatMap((g) => g.steps)].map((s) => s.kind));
+  const prefundedQuote = (kinds.has('insuranceFund') ? fundTotal() : 0n)
+    + (kinds.has('backstopVault') || kinds.has('haircutVaultShares') ? vaultNav() : 0n)
+    + (kinds.has('membersFund') || kinds.has('defaulterFund') ? engine.clearingMembers().reduce((a, c) => a + c.fundQuote, 0n) : 0n)
+    + (kinds.has('operatorCapital') ? ops[0] + ops[1] : 0n);
 
   // Depth at the start of the path: floor(floor(OI * mark / D) * depthPpm / 10^6), at least 1 atom.
   const markets = ids.map((i) => engine.market(i));

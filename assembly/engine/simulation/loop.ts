@@ -26,7 +26,7 @@ import { policyBackstopAccount } from '../liquidation/policy';
 import { EXEC_RECORD, executePlan } from '../liquidation/execute';
 import { allocate, setFiguresOnDemand } from '../waterfall/run';
 import { RUN_RECORD, setAuditToHost } from '../waterfall/steps';
-import { stepPtr, WF_STATE } from '../waterfall/config';
+import { activeTrancheKinds, stepPtr, WF_STATE } from '../waterfall/config';
 import { backstopPayer } from '../waterfall/prefunded';
 import { defaultFundSum, vaultNav } from '../waterfall/parties';
 import { BALANCES, ECONOMICS, setFlows } from '../funds';
@@ -120,9 +120,16 @@ export function simRunPath(skip: bool): i32 {
   top1 = 0; top2 = 0; top1Account = NONE; top2Account = NONE; exhausted = false;
   prepareWeights(); // a variant may have scaled the margins
   prepareDepths();
-  // Prefunded resources at the start: funds, vault, default fund, operator capital.
-  let prefunded = checkedAdd(fundTotal(), vaultNav());
-  prefunded = checkedAdd(checkedAdd(prefunded, defaultFundSum()), checkedAdd(load<i64>(BALANCES, BalancesRecord.operatorLayer1), load<i64>(BALANCES, BalancesRecord.operatorLayer2)));
+  // Prefunded resources at the start: what the variant's waterfall can draw on that was paid in
+  // before the loss: the funds (an insurance-fund step), the vault's NAV (a vault or vault-share
+  // step), the default fund (a members' or defaulter's fund step), the operator's capital (its step).
+  // A resource the book holds but no step draws on (another variant's) is not prefunded for this one.
+  const kinds = activeTrancheKinds();
+  const hasFund = (kinds & (1 << Tranche.InsuranceFund)) != 0, hasVault = (kinds & ((1 << Tranche.BackstopVault) | (1 << Tranche.HaircutVaultShares))) != 0;
+  const hasMembers = (kinds & ((1 << Tranche.MembersFund) | (1 << Tranche.DefaulterFund))) != 0, hasOperator = (kinds & (1 << Tranche.OperatorCapital)) != 0;
+  let prefunded = checkedAdd(hasFund ? fundTotal() : 0, hasVault ? vaultNav() : 0);
+  prefunded = checkedAdd(checkedAdd(prefunded, hasMembers ? defaultFundSum() : 0),
+    hasOperator ? checkedAdd(load<i64>(BALANCES, BalancesRecord.operatorLayer1), load<i64>(BALANCES, BalancesRecord.operatorLayer2)) : 0);
   if (prefunded == OVERFLOWED) return finish(fail(Status.Overflow, Field.FundId, -1));
   store<i64>(header, prefunded, SimHeaderRecord.prefundedQuote);
   firstEpoch();

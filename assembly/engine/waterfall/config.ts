@@ -30,6 +30,14 @@ export const WF_STATE: usize = memory.data(WaterfallStateRecord.BYTES, 8);
 /** The active backstop provider record i. */
 // @ts-ignore: decorator
 @inline export function backstopPtr(i: u32): usize { return BACKSTOP + <usize>i * BackstopRecord.BYTES; }
+/** The tranche kinds the active configuration has a step of, in any waterfall: bit k for Tranche k. */
+export function activeTrancheKinds(): u32 {
+  let kinds: u32 = 0;
+  const n = load<u32>(WF_STATE, WaterfallStateRecord.steps);
+  for (let j: u32 = 0; j < n; j++) kinds |= (<u32>1) << <u32>load<u8>(stepPtr(j), StepRecord.kind);
+  return kinds;
+}
+
 export function eventId(): u32 { return load<u32>(WF_STATE, WaterfallStateRecord.event); }
 export function nowSec(): i64 { return load<i64>(WF_STATE, WaterfallStateRecord.lastNowSec); }
 
