@@ -46,7 +46,7 @@ export const HOSTILE: readonly Hostile[] = [
 export type Kind =
   | { t: 'account' } | { t: 'market' } | { t: 'count'; max?: number }
   | { t: 'atoms'; decimals: number; unbounded?: boolean } | { t: 'ppm'; max?: number }
-  | { t: 'enum'; values: readonly unknown[] } | { t: 'enumOrObject'; values: readonly unknown[] } | { t: 'list' } | { t: 'any' };
+  | { t: 'enum'; values: readonly unknown[] } | { t: 'enumOrObject'; values: readonly unknown[] } | { t: 'list' } | { t: 'string' } | { t: 'any' };
 
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 
@@ -86,6 +86,8 @@ export function mustRefuse(kind: Kind, v: unknown, engine: RiskEngine, optional:
     }
     case 'list':
       return !(Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView)));
+    case 'string':
+      return typeof v !== 'string';
     case 'any':
       return false;
   }

@@ -351,7 +351,7 @@ export const METHODS: readonly Method[] = [
   // toAtoms converts; the range of an amount is the consumer's to check (any bigint is atoms).
   { name: 'toAtoms', args: (c) => [quote(c), 6, 'amountQuote'], slots: [{ path: [0], kind: { t: 'atoms', decimals: 6, unbounded: true } }, { path: [1], kind: { t: 'count', max: 18 } }], call: (_c, a) => toAtoms(a[0] as bigint, a[1] as number, a[2] as string) },
   { name: 'resolveConfig', args: (c) => [{
-    ...simConfig(c), book: { accounts: 50, markets: 2 }, economics: { withdrawals: simWithdrawals(c), stakers: { accounts: c.rng.int(1, 8), sharePpm: c.rng.int(1, 1_000_000) } },
+    ...simConfig(c), $schema: 'node_modules/riskcore/config.schema.json', book: { accounts: 50, markets: 2 }, economics: { withdrawals: simWithdrawals(c), stakers: { accounts: c.rng.int(1, 8), sharePpm: c.rng.int(1, 1_000_000) } },
     sweep: { stakingCooldownSec: [c.rng.int(0, 86_400), 13 * 86_400] },
   }],
     slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'paths'], kind: { t: 'count', max: 100_000_000 }, optional: true }, { path: [0, 'steps'], kind: { t: 'count', max: 100_000 }, optional: true },
@@ -364,7 +364,9 @@ export const METHODS: readonly Method[] = [
       { path: [0, 'economics', 'withdrawals', 'capacity'], kind: ANY, optional: true },
       { path: [0, 'economics', 'stakers'], kind: ANY, optional: true }, { path: [0, 'economics', 'stakers', 'accounts'], kind: { t: 'count', max: 4096 } },
       { path: [0, 'economics', 'stakers', 'sharePpm'], kind: PPM }, { path: [0, 'sweep', 'stakingCooldownSec'], kind: ANY, optional: true },
-      { path: [0, 'sweep', 'stakingCooldownSec', 0], kind: { t: 'count', max: 366 * 86_400 } }],
+      { path: [0, 'sweep', 'stakingCooldownSec', 0], kind: { t: 'count', max: 366 * 86_400 } },
+      // An editor's pointer to the JSON Schema: any string, ignored; anything else refused.
+      { path: [0, '$schema'], kind: { t: 'string' }, optional: true }],
     call: (_c, a) => resolveConfig(a[0] as never) },
   { name: 'Simulator.fromEngine', takesEngine: true, args: (c) => [simConfig(c)],
     slots: [{ path: [0], kind: ANY, optional: true }, { path: [0, 'steps'], kind: { t: 'count', max: 100_000 }, optional: true }, { path: [0, 'waterfall'], kind: SIM_WATERFALL, optional: true },
