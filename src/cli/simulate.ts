@@ -517,8 +517,8 @@ function describeRun(config: SimulationConfig, pathFrom: number, pathTo: number,
     ?? (config.scenario ? config.scenario.kind : 'calm');
   const shard = pathFrom !== 0 || pathTo !== r.paths ? ` (shard: paths [${pathFrom}, ${pathTo}) of ${r.paths})` : '';
   const book = 'module' in r.book ? `the book of ${r.book.module}` : `${r.book.accounts.toLocaleString('en-US')} accounts, ${r.book.markets} markets`;
-  return `simulate: ${book}; ${r.paths} paths x ${r.steps} steps${shard}, `
-    + `scenario ${scenario}, seed ${r.seed}; ${workers}`;
+  return `simulate: ${workers}; ${book}; ${r.paths} paths x ${r.steps} steps${shard}, `
+    + `scenario ${scenario}, seed ${r.seed}`;
 }
 
 // ---- Commands -------------------------------------------------------------------------------------
@@ -541,7 +541,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     ? Math.min(workersFlag, pathTo - pathFrom)
     : defaultWorkers(availableParallelism(), pathTo - pathFrom, perWorker, free);
   const out = values.out ?? '.';
-  console.log(describeRun(config, pathFrom, pathTo, describeWorkers(workers, perWorker, free, workersFlag !== undefined)));
+  // The workers and the memory they will hold first, so that they are on the first line however it folds.
+  console.log(fold(describeRun(config, pathFrom, pathTo, describeWorkers(workers, perWorker, free, workersFlag !== undefined)), terminalWidth()).join('\n'));
 
   // Step 1: run the paths; Ctrl-C aborts through the signal (the workers are terminated).
   const controller = new AbortController();

@@ -159,9 +159,12 @@ describe('riskcore simulate and merge', () => {
   it('the first line says how many workers by default, the memory each needs and what is free', async () => {
     const run = await riskcore('simulate', '--accounts', '2000', '--markets', '8', '--paths', '2', '--steps', '2', '--out', join(dir, 'workers'));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.split('\n')[0]).toMatch(/; [12] workers? \(about \d+\.\d GB each; \d+\.\d GB free\)$/);
+    // First, so that the first line has it however the line folds to the terminal (80 columns here).
+    expect(run.stdout.split('\n')[0]).toMatch(/^simulate: [12] workers? \(about \d+\.\d GB each; \d+\.\d GB free\);/);
+    // Every line fits but the one that names the files written (a path is not folded).
+    expect(run.stdout.split('\n').filter((line) => line.length > 80 && !line.startsWith('wrote ')), run.stdout).toEqual([]);
     const given = await riskcore('simulate', '--accounts', '2000', '--markets', '8', '--paths', '2', '--steps', '2', '--workers', '1', '--out', join(dir, 'workers'));
-    expect(given.stdout.split('\n')[0]).toMatch(/; 1 worker \(--workers; about /);
+    expect(given.stdout.split('\n')[0]).toMatch(/^simulate: 1 worker \(--workers; about /);
   });
 
   it('--replay FILE runs the CSV as the scenario: one path, a step per row', async () => {
@@ -170,7 +173,7 @@ describe('riskcore simulate and merge', () => {
     await writeFile(csv, 'step,0\n1,54000\n2,48600\n3,43740\n');
     const run = await riskcore('simulate', '--accounts', '2000', '--markets', '2', '--replay', csv, '--workers', '1', '--out', join(dir, 'replay'));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.split('\n')[0]).toContain('1 paths x 3 steps, scenario replay');
+    expect(run.stdout.split('\n').slice(0, 2).join(' ')).toContain('1 paths x 3 steps, scenario replay');
     const report = JSON.parse(await readFile(join(dir, 'replay', 'report.json'), 'utf8')) as { paths: number; steps: number; config: { scenario: unknown } };
     expect([report.paths, report.steps]).toEqual([1, 3]);
     expect(report.config.scenario).toEqual({ kind: 'replay', csv: 'step,0\n1,54000\n2,48600\n3,43740\n' });
