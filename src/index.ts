@@ -46,7 +46,7 @@ export { DEFAULT_ECONOMICS } from './simulation/config.js';
 export { FlowLog, FLOW_KINDS, DESTINATIONS, REVENUE_SOURCES } from './economics/flows.js';
 export type { DestinationName, Flow, FlowKind, RevenueSourceName } from './economics/flows.js';
 export type { DistributionReport, FundingAccrual, FundingAccrualReport, MarketFees, RevenueSplit, RevenueState, SplitRow } from './economics/revenue.js';
-export { renderCharts, renderReportHtml } from './report/html.js';
+export { chartContext, renderCharts, renderReportHtml, type ChartContext } from './report/html.js';
 export type { QueuedWithdrawal, ServedWithdrawal, ServeReport, WithdrawalCapacityConfig, WithdrawalRequest, WithdrawalState } from './economics/capacity.js';
 export type { FundStaking, StakerState, StakingConfig } from './economics/staking.js';
 export { REALIZABLE_RULES, WITHDRAW_LIMITS } from './economics/withdrawals.js';

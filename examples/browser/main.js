@@ -3,7 +3,7 @@
 //
 // This page imports the package's browser entry straight from the build (dist/src/browser.js, the
 // file the package's "browser" export points to). An application would instead write
-//   import { simulate, buildReport, mergeShards, renderCharts, CRASH_SCENARIO } from 'riskcore';
+//   import { simulate, buildReport, mergeShards, renderCharts, chartContext, CRASH_SCENARIO } from 'riskcore';
 // and let its bundler (or an import map) resolve 'riskcore'.
 //
 // window.riskcoreExample = { state: 'running' | 'done' | 'failed' | 'cancelled', config?, report?, error? }
@@ -111,7 +111,7 @@ function renderReport(report, elapsedMs, workers) {
   const charts = report.variants.map((v, i) => {
     const heading = report.variants.length === 1 ? 'Charts' : `Charts: ${esc(v.name)}`;
     return `<section aria-labelledby="charts-${i}-heading" data-variant="${i}"><h3 id="charts-${i}-heading">${heading}</h3>`
-      + r.renderCharts(v, report.quoteDecimals, `v${i}`) + '</section>';
+      + r.renderCharts(v, report.quoteDecimals, `v${i}`, r.chartContext(report, i)) + '</section>';
   }).join('');
   ui.variants.innerHTML = `<h3>Summary</h3>${summaryTable(report)}${charts}`;
   ui.runInfo.textContent = `${report.paths} paths × ${report.steps} steps, seed ${report.config.seed ?? 'default'}, `

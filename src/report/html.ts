@@ -10,6 +10,7 @@
  * amounts are rounded and grouped for reading, with the exact decimal strings in `data-value`/`title`.
  */
 import { atomsOf, formatAtoms } from '../atoms.js';
+import { inputError } from '../errors.js';
 import type { ResolvedConfig } from '../simulation/config.js';
 import type { Distribution, SimulationReport, SweepVariant, VariantReport } from '../simulation/types.js';
 import { assumptions, resolvedOf, waterfallOf } from './assumptions.js';
@@ -75,6 +76,17 @@ export function fundLevels(variant: VariantReport, run: ResolvedConfig, decimals
   const why = [step.drawdownPpm ? `${ppmShort(Number(keep))} of the fund's ${duration(step.drawdownWindowSec ?? 0)} peak` : '', floorAtoms > 0n ? `floor ${formatAtoms(floorAtoms, decimals)}` : '']
     .filter(Boolean).join(', ');
   return { ...context, fundFloorQuote: formatAtoms(floor, decimals), floorText: why || 'zero (the fund pays until it is empty)' };
+}
+
+/**
+ * What `renderCharts` needs beyond a variant's figures, from the report it belongs to: the step's
+ * length and the fund's starting level and floor for variant `index` (the HTML report passes the
+ * same). InputError(InvalidScenario) naming `variant` when there is no such variant.
+ */
+export function chartContext(report: SimulationReport, index: number): ChartContext {
+  const variant = report.variants[index];
+  if (!Number.isInteger(index) || variant === undefined) throw inputError('InvalidScenario', 'variant', index, `the report has ${report.variants.length} variants`);
+  return fundLevels(variant, resolvedOf(report), report.quoteDecimals);
 }
 
 /**

@@ -148,6 +148,10 @@ describe('browser example (Chromium): a simulation in a Web Worker matches Node'
       expect(await json('#v0-fund path[data-band="p5-p95"]', 'data-upper')).toEqual(fan.p95);
       expect(await json('#v0-fund path[data-band="p25-p75"]', 'data-lower')).toEqual(fan.p25);
       expect(await json('#v0-fund path[data-band="p25-p75"]', 'data-upper')).toEqual(fan.p75);
+      // The page passes chartContext(report, 0): the fund's start (100,000) and the default
+      // waterfall's floor, 70 % of it (ceil(100,000 x 700,000 / 10^6) = 70,000), as the HTML report draws them.
+      expect(await page.locator('#v0-fund line[data-level]').evaluateAll((ls) => ls.map((l) => [l.getAttribute('data-level'), l.getAttribute('data-value')])))
+        .toEqual([['start', '100000.000000'], ['floor', '70000.000000']]);
       const tranches = await page.locator('#v0-tranches rect[data-tranche]').evaluateAll(
         (rects) => rects.map((r) => ({ tranche: r.getAttribute('data-tranche'), value: r.getAttribute('data-value') })));
       expect(tranches).toEqual(v.tranches.map((t) => ({ tranche: t.tranche, value: t.meanQuote })));

@@ -5,6 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { describePolicy, describeScenario, describeWaterfall } from '../../src/report/assumptions.js';
 import { groupedAmount, ppmPercent, trancheLabel } from '../../src/report/format.js';
+import { chartContext } from '../../src/report/html.js';
+import { InputError } from '../../src/errors.js';
+import { summaryReport } from '../support/summary-report.js';
 import { CRASH_SCENARIO, DEFAULT_SCENARIO } from '../../src/simulation/config.js';
 import type { MonteCarloScenario } from '../../src/simulation/types.js';
 import { DEMO_POLICIES } from '../../src/simulation/venue.js';
@@ -59,5 +62,21 @@ describe('report words', () => {
 
   it('liquidation policies in words', () => {
     expect(describePolicy(DEMO_POLICIES.dydx!)).toBe('full close, at most 10 % of a position a round, at most 100,000 notional per account and round, fee 1.5 % of notional, 0 % of it to the liquidator');
+  });
+});
+
+describe('chartContext: what renderCharts draws beyond a variant, from its report', () => {
+  it('the fund starts at the configured 20,000,000; the default waterfall keeps 70 % of it: floor 14,000,000; steps of 60 s', () => {
+    const report = summaryReport(['a', 'b']);
+    expect(chartContext(report, 1)).toMatchObject({ stepSeconds: 60, fundStartQuote: '20000000.000000', fundFloorQuote: '14000000.000000' });
+  });
+
+  it('a variant the report does not have is InputError(InvalidScenario) naming `variant` and the index', () => {
+    const report = summaryReport(['a', 'b']);
+    for (const index of [2, -1, 0.5, Number.NaN]) {
+      const error = (() => { try { chartContext(report, index); } catch (e) { return e; } return undefined; })();
+      expect(error, String(index)).toBeInstanceOf(InputError);
+      expect(error).toMatchObject({ codeName: 'InvalidScenario', field: 'variant' });
+    }
   });
 });
