@@ -24,6 +24,7 @@ import { ADL_RANKINGS } from '../abi/codes.js';
 import { DEMO_POLICIES } from '../simulation/venue.js';
 import { checkConfig } from '../simulation/validate.js';
 import { REALIZABLE_RULES, type RealizableRule } from '../economics/withdrawals.js';
+import { meanReturnPpm, returnBasis } from '../report/assumptions.js';
 import { groupedAmount as money } from '../report/format.js';
 import { fitTable, fold, terminalWidth } from './table.js';
 
@@ -437,12 +438,14 @@ export function summaryLines(report: SimulationReport, width = 80, elapsedLabel 
     money(v.uncovered.mean), money(v.cover1.max), money(v.cover2.max), money(v.prefundedQuote),
     `${v.cover2BreachPaths}/${v.paths}`, Number(v.liquidations.closes).toLocaleString('en-US'), money(v.liquidations.notionalQuote),
   ];
-  // The risk-takers' side: returns a year (simple), P(loss), the combined drawdown's p95, winners hit.
+  // The risk-takers' side: returns (a year, simple, or over a run shorter than a day), P(loss), the
+  // combined drawdown's p95, winners hit.
   const pct = (ppm: number): string => `${(ppm / 1e4).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} %`;
-  const riskHead = ['variant', 'stakers ret/yr', 'stakers P(loss)', 'vault ret/yr', 'vault P(loss)', 'drawdown p95', 'winners hit', 'fees', 'treasury'];
+  const basis = returnBasis(report);
+  const riskHead = ['variant', `stakers ret${basis.suffix}`, 'stakers P(loss)', `vault ret${basis.suffix}`, 'vault P(loss)', 'drawdown p95', 'winners hit', 'fees', 'treasury'];
   const riskCells = (v: VariantReport): string[] => {
     const r = v.riskTakers;
-    return [v.name, pct(r.stakers.annualizedReturnPpm), `${(r.stakers.lossProbability * 100).toFixed(1)} %`, pct(r.vaultDepositors.annualizedReturnPpm),
+    return [v.name, pct(meanReturnPpm(r.stakers, basis)), `${(r.stakers.lossProbability * 100).toFixed(1)} %`, pct(meanReturnPpm(r.vaultDepositors, basis)),
       `${(r.vaultDepositors.lossProbability * 100).toFixed(1)} %`, pct(r.combined.maxDrawdown.p95Ppm), `${(r.winnersHitProbability * 100).toFixed(1)} %`,
       money(r.feeRevenueQuote), money(r.treasuryGainQuote)];
   };
@@ -461,7 +464,7 @@ export function summaryLines(report: SimulationReport, width = 80, elapsedLabel 
     [...fold(legend, width), ...fitTable(h, report.variants.map(cellsOf), width), ''];
   return [
     ...section('quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2: the path\'s largest one / two losses beyond collateral', head, cells),
-    ...section('risk-takers: stakers of the insurance funds, depositors of the backstop vault (returns a year, simple; drawdown: both together, p95 over paths);'
+    ...section(`risk-takers: stakers of the insurance funds, depositors of the backstop vault (returns ${basis.words}; drawdown: both together, p95 over paths);`
       + ' winners hit: paths where ADL, a haircut or a socialization covered a loss; fees and treasury gain: means per path', riskHead, riskCells),
     ...(run ? section('winners (the withdrawal run): taken out = received / wanted; lost = what ADL and socialization took / (that + wanted);'
       + ' P(short): a winner could not withdraw in full; wait: steps in the withdrawal queue of the requests that left it', winHead, winCells) : []),

@@ -6,7 +6,7 @@
  */
 import { canonicalJson } from '../simulation/stats.js';
 import { CRASH_SCENARIO, DEFAULT_SCENARIO, resolveConfig, type ResolvedConfig } from '../simulation/config.js';
-import type { Scenario, SimulationReport } from '../simulation/types.js';
+import type { ReturnStats, Scenario, SimulationReport } from '../simulation/types.js';
 import type { LiquidationPolicy } from '../liquidation/policy.js';
 import { WATERFALL_PRESETS, type Tranche, type WaterfallConfig } from '../waterfall/config.js';
 import { LEVERAGE_CAP, LEVERAGE_MEDIAN } from '../synth.js';
@@ -76,6 +76,34 @@ export function waterfallOf(w: string | WaterfallConfig): WaterfallConfig {
 
 /** The run's configuration with the defaults it ran with. */
 export const resolvedOf = (r: SimulationReport): ResolvedConfig => resolveConfig(r.config);
+
+/**
+ * Runs at least this long show the risk-takers' returns a year (simple, as staking APRs are quoted);
+ * shorter ones, over the run: annualizing a 30-minute crash would multiply it by 17,520 and print
+ * returns of -700,000 % a year that nobody can read.
+ */
+export const ANNUALIZE_FROM_SEC = 86_400;
+
+/** How a report shows returns: a year or over the run, and the words and column suffix for it. */
+export interface ReturnBasis {
+  annual: boolean;
+  /** The run's horizon: steps x stepSeconds. */
+  horizonSec: number;
+  /** "a year, simple" or "over the run (30 min)". */
+  words: string;
+  /** "/yr" or "/run". */
+  suffix: string;
+}
+
+export function returnBasis(r: SimulationReport): ReturnBasis {
+  const horizonSec = r.steps * resolvedOf(r).stepSeconds;
+  return horizonSec >= ANNUALIZE_FROM_SEC
+    ? { annual: true, horizonSec, words: 'a year, simple', suffix: '/yr' }
+    : { annual: false, horizonSec, words: `over the run (${duration(horizonSec)})`, suffix: '/run' };
+}
+
+/** A class's mean return on the report's basis, ppm. */
+export const meanReturnPpm = (s: ReturnStats, basis: ReturnBasis): number => (basis.annual ? s.annualizedReturnPpm : s.meanReturnPpm);
 
 /** The assumptions as (label, text) pairs, in the order a reader needs them. */
 export function assumptions(r: SimulationReport, run: ResolvedConfig): [string, string][] {

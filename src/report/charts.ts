@@ -219,7 +219,7 @@ export function liquidationChart(mean: readonly string[], p95: readonly string[]
 /** One variant on the efficiency frontier. */
 export interface FrontierPoint {
   name: string;
-  /** Risk-takers' mean annualized return, ppm (y). */
+  /** Risk-takers' mean return (a year or over the run: the chart's `returnWords`), ppm (y). */
   returnPpm: number;
   /** Their tail loss: the 95th percentile of the maximum drawdown, ppm of the peak (x). */
   tailLossPpm: number;
@@ -233,14 +233,15 @@ export interface FrontierPoint {
 }
 
 /**
- * The efficiency frontier: every variant placed by the risk-takers' expected return (y, % a year)
+ * The efficiency frontier: every variant placed by the risk-takers' expected return (y, % a year or
+ * over the run, as `returnWords` says)
  * against their tail loss (x, % drawdown), the mark's size and redness growing with the winners'
  * haircut probability: with a withdrawal run, the probability that a winner could not withdraw in
  * full; without one, the share of paths on which winners were hit. The legend says which. Each mark
  * carries its numbers: `<circle data-variant="i" data-return-ppm data-tail-loss-ppm
  * data-hit-probability data-mark="short|hit" [data-short-probability]>`.
  */
-export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions): string {
+export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions, returnWords = 'a year, simple'): string {
   const id = escapeXml(o.id);
   const left = 84, top = 46, width = WIDTH - left - 16, height = HEIGHT - top - 44;
   const xs = niceScale(0, points.reduce((a, p) => Math.max(a, p.tailLossPpm / 1e4), 0));
@@ -264,7 +265,7 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions)
     `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${id}-title ${id}-desc" id="${id}" class="chart"`
       + ` width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif" font-size="11">`,
     `<title id="${id}-title">${escapeXml(o.title)}</title>`,
-    `<desc id="${id}-desc">Each variant: the risk-takers' mean annualized return (percent, vertical) against the 95th percentile of their maximum drawdown (percent, horizontal); larger and redder marks: ${short ? 'winners more likely to be short of what they wanted to withdraw' : 'winners hit more often'}.</desc>`,
+    `<desc id="${id}-desc">Each variant: the risk-takers' mean return, ${escapeXml(returnWords)} (percent, vertical) against the 95th percentile of their maximum drawdown (percent, horizontal); larger and redder marks: ${short ? 'winners more likely to be short of what they wanted to withdraw' : 'winners hit more often'}.</desc>`,
     `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`,
     `<text x="${left + width}" y="34" text-anchor="end" class="legend" data-mark="${short ? 'short' : 'hit'}">${escapeXml(`${markText} (larger, redder: more)`)}</text>`,
   ];
@@ -272,7 +273,7 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions)
     `<text x="${left - 6}" y="${px(y(t) + 4)}" text-anchor="end">${escapeXml(yLabel(t))}</text>`));
   xs.ticks.forEach((t) => parts.push(`<line x1="${px(x(t))}" x2="${px(x(t))}" y1="${top}" y2="${top + height}" stroke="${COLORS.grid}"/>`,
     `<text x="${px(x(t))}" y="${top + height + 14}" text-anchor="middle">${escapeXml(xLabel(t))}</text>`));
-  parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">return, % a year</text>`,
+  parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(`return, %, ${returnWords}`)}</text>`,
     `<text x="${px(left + width / 2)}" y="${HEIGHT - 6}" text-anchor="middle" class="axis-label">tail loss: p95 of the maximum drawdown, %</text>`);
   points.forEach((p, i) => {
     const m = markOf(p);

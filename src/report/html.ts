@@ -13,7 +13,7 @@ import { atomsOf, formatAtoms } from '../atoms.js';
 import { inputError } from '../errors.js';
 import type { ResolvedConfig } from '../simulation/config.js';
 import type { Distribution, SimulationReport, SweepVariant, VariantReport } from '../simulation/types.js';
-import { assumptions, resolvedOf, waterfallOf } from './assumptions.js';
+import { ANNUALIZE_FROM_SEC, assumptions, meanReturnPpm, resolvedOf, returnBasis, waterfallOf } from './assumptions.js';
 import { COLORS, fanChart, frontierChart, liquidationChart, trancheChart, type Level } from './charts.js';
 import { amountCell, atoms, duration, escapeXml, groupedCount, percent, ppmPercent, ppmShort, textCell, trancheLabel } from './format.js';
 import { comparisonSection, summarySection, variantLosses } from './summary.js';
@@ -121,8 +121,9 @@ export function renderCharts(variant: VariantReport, decimals: number, id = 'cha
  * by how often winners were hit) and a table per class.
  */
 function riskTakersSection(r: SimulationReport): string {
+  const basis = returnBasis(r);
   const points = r.variants.map((v) => ({
-    name: v.name, returnPpm: v.riskTakers.combined.annualizedReturnPpm, tailLossPpm: v.riskTakers.combined.maxDrawdown.p95Ppm,
+    name: v.name, returnPpm: meanReturnPpm(v.riskTakers.combined, basis), tailLossPpm: v.riskTakers.combined.maxDrawdown.p95Ppm,
     hitProbability: v.riskTakers.winnersHitProbability,
     ...(v.winners.enabled ? { shortProbability: v.winners.shortProbabilityPpm / 1e6 } : {}),
   }));
@@ -130,12 +131,13 @@ function riskTakersSection(r: SimulationReport): string {
   // Two tables so each fits the page: the risk-takers' returns, then what winners and the venue saw.
   const group = (label: string, span: number) => `<th scope="colgroup" colspan="${span}">${e(label)}</th>`;
   const groups = row(['<th></th><th></th>', group('Together', 2), group('Stakers', 4), group('Vault depositors', 4)]);
-  const head = ['#', 'Variant', 'Return /yr', 'DD p95', 'Return /yr', 'p5 return', 'P(loss)', 'DD p95', 'Return /yr', 'p5 return', 'P(loss)', 'DD p95'];
+  const ret = `Return ${basis.suffix}`;
+  const head = ['#', 'Variant', ret, 'DD p95', ret, 'p5 return', 'P(loss)', 'DD p95', ret, 'p5 return', 'P(loss)', 'DD p95'];
   const rows = r.variants.map((v, i) => {
     const s = v.riskTakers.stakers, d = v.riskTakers.vaultDepositors, c = v.riskTakers.combined;
-    return row([num(String(i)), `<th scope="row">${e(v.name)}</th>`, num(ppmPercent(c.annualizedReturnPpm), 'combined-return'), num(ppmPercent(c.maxDrawdown.p95Ppm), 'combined-tail'),
-      num(ppmPercent(s.annualizedReturnPpm), 'stakers-return'), num(ppmPercent(s.p5ReturnPpm)),
-      num(percent(s.lossProbability)), num(ppmPercent(s.maxDrawdown.p95Ppm)), num(ppmPercent(d.annualizedReturnPpm), 'vault-return'), num(ppmPercent(d.p5ReturnPpm)),
+    return row([num(String(i)), `<th scope="row">${e(v.name)}</th>`, num(ppmPercent(meanReturnPpm(c, basis)), 'combined-return'), num(ppmPercent(c.maxDrawdown.p95Ppm), 'combined-tail'),
+      num(ppmPercent(meanReturnPpm(s, basis)), 'stakers-return'), num(ppmPercent(s.p5ReturnPpm)),
+      num(percent(s.lossProbability)), num(ppmPercent(s.maxDrawdown.p95Ppm)), num(ppmPercent(meanReturnPpm(d, basis)), 'vault-return'), num(ppmPercent(d.p5ReturnPpm)),
       num(percent(d.lossProbability)), num(ppmPercent(d.maxDrawdown.p95Ppm))], ` data-variant="${i}"`);
   });
   const head2 = ['#', 'Variant', 'Winners hit', 'Fee revenue', 'Treasury gain',
@@ -143,10 +145,10 @@ function riskTakersSection(r: SimulationReport): string {
   const rows2 = r.variants.map((v, i) => row([num(String(i)), `<th scope="row">${e(v.name)}</th>`, num(percent(v.riskTakers.winnersHitProbability), 'winners-hit'),
     amountCell(v.riskTakers.feeRevenueQuote, 'fee-revenue'), amountCell(v.riskTakers.treasuryGainQuote, 'treasury-gain'), ...(run ? winnersCells(v) : [])], ` data-variant="${i}"`));
   return `<section id="risk-takers"><h2>Risk-takers and winners</h2>`
-    + `<p class="note">Returns (/yr) are over the simulated horizon, annualized without compounding; DD p95 and the frontier's tail loss: the 95th percentile over paths of the maximum drawdown (peak to trough); winners hit: share of paths on which ADL, a haircut or a socialization covered a loss.`
+    + `<p class="note">Returns (${e(basis.suffix)}) are means over paths, ${e(basis.words)}${basis.annual ? ' (annualized without compounding)' : `: runs shorter than ${e(duration(ANNUALIZE_FROM_SEC))} are not annualized`}; p5 return: over the run; DD p95 and the frontier's tail loss: the 95th percentile over paths of the maximum drawdown (peak to trough); winners hit: share of paths on which ADL, a haircut or a socialization covered a loss.`
     + (run ? ' Winners (the withdrawal run): taken out, what they received of what they wanted; lost, what ADL and socialization took of it and what they wanted together; P(short), the probability that a winner could not withdraw in full (the frontier\'s marks); waits in steps, of the requests that left the queue.' : '')
     + '</p>'
-    + `<div class="charts">${frontierChart(points, { id: 'frontier', title: 'Efficiency frontier: stakers and vault depositors together', decimals: r.quoteDecimals })}</div>`
+    + `<div class="charts">${frontierChart(points, { id: 'frontier', title: 'Efficiency frontier: stakers and vault depositors together', decimals: r.quoteDecimals }, basis.words)}</div>`
     + `<table id="risk-takers-table"><caption>Returns and drawdowns per variant</caption>`
     + `<thead>${groups}${row(head.map((h) => th(h)))}</thead><tbody>${rows.join('')}</tbody></table>`
     + `<table id="winners-table"><caption>Winners and the venue per variant (amounts: means per path, quote units)</caption>`

@@ -221,7 +221,8 @@ describe('HTML report (Chromium)', () => {
       mark: c.getAttribute('data-mark'), short: c.getAttribute('data-short-probability'),
     })));
     expect(circles).toEqual(report.variants.map((v, i) => ({
-      variant: String(i), ret: String(v.riskTakers.combined.annualizedReturnPpm), tail: String(v.riskTakers.combined.maxDrawdown.p95Ppm),
+      // 6 steps of 60 s: shorter than a day, so the frontier's return is over the run, not a year.
+      variant: String(i), ret: String(v.riskTakers.combined.meanReturnPpm), tail: String(v.riskTakers.combined.maxDrawdown.p95Ppm),
       hit: String(v.riskTakers.winnersHitProbability), mark: 'short', short: String(v.winners.shortProbabilityPpm / 1e6),
     })));
     expect(await page.locator('#frontier text.legend').textContent()).toContain('could not withdraw in full');
@@ -230,9 +231,14 @@ describe('HTML report (Chromium)', () => {
     // Base: winners hit on path 4 only (ADL and socialized funding): 1 of 5; the bigger fund: none.
     expect(report.variants.map((v) => v.riskTakers.winnersHitProbability)).toEqual([0.2, 0]);
     const rows = await page.locator('#risk-takers-table tbody tr td[data-col="stakers-return"]').allTextContents();
-    // -32,850,000,000 ppm = -3,285,000 % a year: grouped, without decimals from 1,000 %.
+    // Over the run (6 min, not annualized): the stakers end at 800 + 10 x 6 - 30 x 6 p = 860, 680, 500,
+    // 320, 140 of 800: returns 7.5, -15, -37.5, -60, -82.5 %, mean -37.5 % = -375,000 ppm (a year it
+    // would be x 87,600 = -3,285,000 %, which the table no longer prints).
+    expect(report.variants.map((v) => v.riskTakers.stakers.meanReturnPpm)).toEqual([-375_000, -375_000]);
     expect(report.variants.map((v) => v.riskTakers.stakers.annualizedReturnPpm)).toEqual([-32_850_000_000, -32_850_000_000]);
-    expect(rows).toEqual(['-3,285,000 %', '-3,285,000 %']);
+    expect(rows).toEqual(['-37.50 %', '-37.50 %']);
+    expect(await page.locator('#risk-takers-table thead').textContent()).toContain('Return /run');
+    expect(await page.locator('#frontier').textContent()).toContain('return, %, over the run (6 min)');
     expect(JSON.parse((await attr('#v0-stakers path[data-series="p50"]', 'data-values'))[0]!)).toEqual(report.variants[0]!.byStep.stakerValue.p50);
   });
 

@@ -5,8 +5,9 @@
 import type { Distribution, ReturnStats, SimulationReport, VariantReport } from '../../dist/src/node.js';
 
 const dist = (mean: string, p95: string, p99: string, es: string, max: string): Distribution => ({ mean, p95, p99, expectedShortfall99: es, max });
+// The mean return over the run is a tenth of the annualized one here (a hand-made figure, not a horizon's).
 const returns = (annualizedReturnPpm: number, lossProbability: number, p95Ppm: number): ReturnStats => ({
-  startQuote: '10000000', meanReturnPpm: 0, annualizedReturnPpm, p5ReturnPpm: 0, lossProbability, maxDrawdown: { meanPpm: 0, p95Ppm },
+  startQuote: '10000000', meanReturnPpm: annualizedReturnPpm / 10, annualizedReturnPpm, p5ReturnPpm: 0, lossProbability, maxDrawdown: { meanPpm: 0, p95Ppm },
 });
 
 /** A variant named `name` whose losses scale with `k`. */
@@ -35,9 +36,10 @@ export function variant(name: string, k: number): VariantReport {
   };
 }
 
-export function summaryReport(names = ['waterfall exchange', 'waterfall bitmex', 'waterfall hyperliquid']): SimulationReport {
+/** `stepSeconds` sets the horizon (100 steps): of 60 s (the default), 100 min, returns over the run; of a day, 100 days, a year. */
+export function summaryReport(names = ['waterfall exchange', 'waterfall bitmex', 'waterfall hyperliquid'], stepSeconds?: number): SimulationReport {
   return {
-    format: 'riskcore-simulation-report', version: 1, configHash: '0123456789abcdef', config: {}, paths: 12, steps: 100, quoteDecimals: 6,
+    format: 'riskcore-simulation-report', version: 1, configHash: '0123456789abcdef', config: stepSeconds === undefined ? {} : { stepSeconds }, paths: 12, steps: 100, quoteDecimals: 6,
     variants: names.map((n, k) => variant(n, k + 1)),
     work: { accountsChecked: 123_456_789, positionSteps: 9_876_543_210, elapsedMs: 61_500 },
   };

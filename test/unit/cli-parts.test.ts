@@ -123,7 +123,8 @@ describe('the summary fits the terminal\'s width', () => {
   });
 
   it('at 120 columns: the loss and risk-takers tables transposed, the winners\' table as it is, legends folded', () => {
-    expect(summaryLines(summaryReport(), 120).join('\n')).toBe(`quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2:
+    // Steps of a day: 100 days, so returns are a year (the fixture's annualized figures).
+    expect(summaryLines(summaryReport(undefined, 86_400), 120).join('\n')).toBe(`quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2:
 the path's largest one / two losses beyond collateral
 variant        waterfall exchange  waterfall bitmex  waterfall hyperliquid
 P(fund exh.)                8.3 %            16.7 %                 25.0 %
@@ -161,6 +162,16 @@ waterfall hyperliquid    98.77 %  3.70 %   10.00 %                 9         2,5
 
 12 paths x 100 steps, 3 variants, configuration 0123456789abcdef
 elapsed 61.5 s; 9,876,543,210 position-steps, 160,594,199 per second; 123,456,789 account checks`);
+  });
+
+  it('a run shorter than a day shows returns over the run, not a year (100 steps of 60 s: 100 min)', () => {
+    const text = summaryLines(summaryReport(), 120).join('\n');
+    expect(text).toContain('(returns over the run (100 min);');
+    // Over the run the fixture's returns are a tenth of its annualized ones: stakers -125,000 k / 10 ppm
+    // = -1.25 %, -2.50 %, -3.75 %; the vault 48,000 / 10 ppm = 0.48 %.
+    expect(text).toMatch(/^stakers ret\/run +-1\.25 % +-2\.50 % +-3\.75 %$/m);
+    expect(text).toMatch(/^vault ret\/run +0\.48 % +0\.48 % +0\.48 %$/m);
+    expect(text).not.toContain('ret/yr');
   });
 
   it('at 80 columns: four variants of a sweep in blocks, every line within 80 columns', () => {
