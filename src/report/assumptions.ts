@@ -5,8 +5,8 @@
  * records, with the defaults filled in as the run filled them.
  */
 import { canonicalJson } from '../simulation/stats.js';
-import { CRASH_SCENARIO, DEFAULT_SCENARIO, resolveConfig, type ResolvedConfig } from '../simulation/config.js';
-import type { ReturnStats, Scenario, SimulationReport } from '../simulation/types.js';
+import { CRASH_SCENARIO, DEFAULT_SCENARIO, resolveConfig, variantWaterfall, type ResolvedConfig } from '../simulation/config.js';
+import type { ReturnStats, Scenario, SimulationReport, VariantReport } from '../simulation/types.js';
 import type { LiquidationPolicy } from '../liquidation/policy.js';
 import { WATERFALL_PRESETS, type Tranche, type WaterfallConfig } from '../waterfall/config.js';
 import { LEVERAGE_CAP, LEVERAGE_MEDIAN } from '../synth.js';
@@ -76,6 +76,21 @@ export function waterfallOf(w: string | WaterfallConfig): WaterfallConfig {
 
 /** The run's configuration with the defaults it ran with. */
 export const resolvedOf = (r: SimulationReport): ResolvedConfig => resolveConfig(r.config);
+
+/** The waterfall a variant ran with: the run's, with the variant's own waterfall or ADL ranking. */
+export function waterfallOfVariant(v: VariantReport, run: ResolvedConfig): WaterfallConfig {
+  return variantWaterfall(run.waterfall, v.variant);
+}
+
+/**
+ * Whether a variant's waterfall has an insurance-fund step, in any group of markets. Without one,
+ * "fund exhausted" does not apply (its probability is 0 by definition, not because a fund held):
+ * tables show n/a and rank it with no one.
+ */
+export function hasFundStep(v: VariantReport, run: ResolvedConfig): boolean {
+  const w = waterfallOfVariant(v, run);
+  return [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].some((s) => s.kind === 'insuranceFund');
+}
 
 /**
  * Runs at least this long show the risk-takers' returns a year (simple, as staking APRs are quoted);
