@@ -144,7 +144,7 @@ const messages: Partial<Record<StatusName, string>> = {
   Interrupted: 'a simulated path was interrupted (the run was cancelled)',
   Reentrant: 'refused: a call into the engine from code the engine is calling (a ranking function, onDeficits, an interrupt check); nothing changed',
   Disposed: 'engine disposed; create a new one with await RiskEngine.create()',
-  CoreLoadFailed: 'the wasm core could not be loaded (not found, not served, or not riskcore\'s core); point the `wasm` option of RiskEngine.create / simulate to riskcore.wasm (a URL, Response, bytes or Module; README, Bundlers); you may retry',
+  CoreLoadFailed: 'the wasm core or the simulation worker could not be loaded (not found, not served, or not riskcore\'s); the field names the option to set: the `wasm` option of RiskEngine.create / simulate (riskcore.wasm: a URL, Response, bytes or Module) or the `worker` option of simulate (riskcore/worker\'s URL, or a function returning a Worker); README, Bundlers; you may retry',
   InvalidNumber: 'not an integer number of atoms',
   OutOfRange: 'value out of range',
   InvalidPrice: 'price must be an integer in 1..2^62',

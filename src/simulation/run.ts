@@ -5,7 +5,7 @@
  * others up; results are ordered by path when the report is built, so the same seed gives the same
  * report whatever the number of workers or shards.
  */
-import { describeValue, EngineError, InputError, inputError, MarginRefusedError } from '../errors.js';
+import { describeValue, EngineError, InputError, inputError, MarginRefusedError, StatusCode } from '../errors.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from './simulator.js';
 import { configHash, deserializePathResult, serializePathResult } from './stats.js';
 import { checkMarketLists, expandSweep, resolveConfig, type ResolvedConfig } from './config.js';
@@ -158,6 +158,18 @@ function workerError(message: string, details: Record<string, unknown>): Error {
   return e;
 }
 
+/**
+ * A worker that failed before it said anything (its script not found, not served as a module, or
+ * one that does not run riskcore's worker): EngineError(CoreLoadFailed) naming the `worker` option,
+ * with the host's error as `cause`.
+ */
+function workerLoadError(cause: unknown): EngineError {
+  const why = cause instanceof Error ? cause.message : describeValue(cause);
+  const error = new EngineError(StatusCode.CoreLoadFailed, 'worker', -1, `the simulation worker did not start: ${why}; a bundled app passes \`worker\` (README, Bundlers)`);
+  Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
+  return error;
+}
+
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 async function runHere(config: ResolvedConfig, variants: Simulator['variants'], from: number, to: number, options: SimulateOptions): Promise<{ paths: PathResult[]; quoteDecimals: number }> {
@@ -213,7 +225,9 @@ function runOnWorkers(config: ResolvedConfig, variants: Simulator['variants'], f
         return;
       }
       ports.push(port);
+      let heard = false;
       port.listen((message) => {
+        heard = true;
         if (settled) return;
         switch (message.type) {
           case 'book':
@@ -238,7 +252,7 @@ function runOnWorkers(config: ResolvedConfig, variants: Simulator['variants'], f
             stop(workerError(message.message, message.details));
             return;
         }
-      }, (error) => stop(error));
+      }, (error) => stop(heard ? error : workerLoadError(error)));
       port.post({ type: 'init', config, variants, ...(options.wasm !== undefined ? { wasm: wasmForWorkers(options.wasm) } : {}), ...(flag ? { interrupt: flag.buffer as SharedArrayBuffer } : {}) });
     }
   });

@@ -11,7 +11,7 @@
  *   `file` loader and builds `riskcore/worker` as a second entry, and passes both (`wasm`, `worker`).
  * - Unbundled, with no import map (the browser entry and worker are self-contained modules): a .wasm
  *   served as application/octet-stream still loads (no streaming compile), and a missing one is
- *   EngineError(CoreLoadFailed) naming the `wasm` option.
+ *   EngineError(CoreLoadFailed) naming the `wasm` option; a missing worker script, the same naming `worker`.
  *
  * Needs `npm run build` first (`npm test` does it) and Chromium at $CHROMIUM_PATH or /usr/bin/chromium.
  */
@@ -183,6 +183,12 @@ describe('bundled apps (Vite, webpack, esbuild) and loading failures, in Chromiu
     expect(requests.filter((r) => r.path.startsWith('/dist/') && r.path.endsWith('.js')).map((r) => r.path))
       .toEqual(['/dist/src/browser.js', '/dist/src/simulation/worker-browser.js']);
     expect(workers).toEqual(['/dist/src/simulation/worker-browser.js']);
+  }, 2 * TIMEOUT);
+
+  it('a missing worker script is EngineError(CoreLoadFailed) naming the `worker` option', async () => {
+    const { state } = await open(ROOT, '/test/browser/bundlers/plain.html?worker=/dist/missing-worker.js');
+    expect(state).toMatchObject({ state: 'failed', name: 'EngineError', code: 8, codeName: 'CoreLoadFailed', field: 'worker' });
+    expect((state as { message: string }).message).toContain('the simulation worker did not start');
   }, 2 * TIMEOUT);
 
   it('a missing .wasm is EngineError(CoreLoadFailed) naming the `wasm` option', async () => {

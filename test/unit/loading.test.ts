@@ -8,7 +8,10 @@
  * that import nothing (test/browser/ loads them in Chromium with no import map).
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import asc from 'assemblyscript/asc';
 import ts from 'typescript';
@@ -176,6 +179,23 @@ describe('simulate: the `worker` option', () => {
     const fromFactory = await simulate(CONFIG, { workers: 2, worker: () => { made++; return new Worker(NODE_WORKER); } });
     expect(made).toBe(2);
     for (const shard of [fromUrl, fromFactory]) expect(shard.results).toEqual(base.results);
+  });
+
+  it('a worker script that is missing or is not riskcore\'s worker: EngineError(CoreLoadFailed) naming worker', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'riskcore-worker-'));
+    try {
+      const broken = join(dir, 'broken.mjs');
+      await writeFile(broken, "throw new Error('not a riskcore worker');\n");
+      for (const worker of [pathToFileURL(join(dir, 'no-such-worker.mjs')), pathToFileURL(broken)]) {
+        const error = await simulate(CONFIG, { workers: 1, worker }).then(() => undefined, (e: unknown) => e);
+        expect(error, worker.href).toBeInstanceOf(EngineError);
+        expect([(error as EngineError).codeName, (error as EngineError).field]).toEqual(['CoreLoadFailed', 'worker']);
+        expect((error as EngineError).message).toContain('the simulation worker did not start');
+        expect((error as EngineError & { cause?: unknown }).cause).toBeInstanceOf(Error);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a worker whose core cannot be loaded reports EngineError(CoreLoadFailed) naming wasm', async () => {

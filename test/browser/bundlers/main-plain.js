@@ -1,8 +1,10 @@
 // Entry for the unbundled page (plain.html): the package's browser entry imported straight from the
-// build, with no import map (dist/src/browser.js is one self-contained module). `?wasm=` is passed as
-// the `wasm` option when given, so a test can point it at a missing file.
+// build, with no import map (dist/src/browser.js is one self-contained module). `?wasm=` and
+// `?worker=` are passed as the `wasm` and `worker` options when given, so a test can point them at
+// missing files.
 import * as riskcore from '/dist/src/browser.js';
 import { runAndShow } from './app.js';
 
-const wasm = new URL(location.href).searchParams.get('wasm');
-await runAndShow(riskcore, wasm === null ? {} : { wasm });
+const params = new URL(location.href).searchParams;
+const wasm = params.get('wasm'), worker = params.get('worker');
+await runAndShow(riskcore, { ...(wasm === null ? {} : { wasm }), ...(worker === null ? {} : { worker: new URL(worker, location.href) }) });
