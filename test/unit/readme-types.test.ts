@@ -23,7 +23,7 @@
  * `node:` module or a build tool (esbuild, vite) is Node-only. A block may hold several files, each
  * starting with a comment line naming it (`// build.mjs`, `// src/main.js`): each is a module of its
  * own. The project declares `*.wasm` imports as esbuild's `file` loader makes them (a string: the
- * emitted file's path), the one declaration a bundler's user writes for the esbuild recipe.
+ * emitted file's path), with the declaration the README tells the esbuild recipe's user to write (taken from it).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -87,7 +87,10 @@ beforeAll(async () => {
   await symlink(join(ROOT, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'), 'dir');
   await symlink(join(ROOT, 'node_modules', 'esbuild'), join(project, 'node_modules', 'esbuild'), 'dir');
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  await writeFile(join(project, 'assets.d.ts'), "declare module '*.wasm' {\n  const file: string;\n  export default file;\n}\n");
+  // The declaration the README's esbuild recipe tells a TypeScript project to write, taken from it.
+  const declaration = /`(declare module '\*\.wasm' \{[^`]*\})`/.exec(await readFile(join(ROOT, 'README.md'), 'utf8'))?.[1];
+  expect(declaration, 'the README shows the *.wasm declaration for the esbuild recipe').toBeDefined();
+  await writeFile(join(project, 'assets.d.ts'), `${declaration}\n`);
   await writeFile(join(project, 'only-import.ts'), "import * as riskcore from 'riskcore';\nexport type Package = typeof riskcore;\n");
   await writeFile(join(project, 'using.ts'), [
     "import { RiskEngine } from 'riskcore';",
