@@ -65,8 +65,9 @@ function legendRows(items: readonly [string, string][], slot: number, wholeRows 
 /**
  * Who bore the loss, every variant on one y-scale: for each variant two stacked bars, the mean per
  * path of each tranche's cover (`data-bar="mean"`) and its mean over the worst paths by total loss
- * (`data-bar="tail"`), in waterfall order with the uncovered loss on top; a tick across both bars at
- * the per-path total loss's p95 and p99. Marks: `<rect data-variant data-bar data-tranche data-value>`
+ * (`data-bar="tail"`), in the variant's waterfall order with the uncovered loss on top; a tick across
+ * both bars at the per-path total loss's p95 and p99; the variant's name under its bars
+ * (`<text data-variant-label>`, wrapped). Marks: `<rect data-variant data-bar data-tranche data-value>`
  * and `<line data-variant data-mark="p95|p99" data-value>`.
  */
 export function stackedLossChart(variants: readonly StackedVariant[], tailText: string, o: ChartOptions): string {

@@ -85,7 +85,9 @@ const BEARER_ORDER: readonly Bearer[] = ['fund', 'vault', 'members', 'winners', 
  * The summary: one row per variant with the mean loss per path each bearer took, the total's p99,
  * and how often the fund ran out and winners were hit; in each column the least is marked (when the
  * variants differ), and a line per column says which variant lost least and which most. No single
- * "best": an uncovered loss and a socialized one fall on different people.
+ * "best": an uncovered loss and a socialized one fall on different people. P(fund exhausted) is
+ * "n/a" for a variant whose waterfall has no insurance-fund step, and that variant is ranked with
+ * no one in that column (its 0 % is a definition, not a fund that held).
  */
 export function summarySection(r: SimulationReport, losses: readonly VariantLosses[], run: ResolvedConfig): string {
   const d = r.quoteDecimals;
