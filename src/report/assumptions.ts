@@ -10,6 +10,7 @@ import type { ReturnStats, Scenario, SimulationReport, VariantReport } from '../
 import type { LiquidationPolicy } from '../liquidation/policy.js';
 import { WATERFALL_PRESETS, type Tranche, type WaterfallConfig } from '../waterfall/config.js';
 import { LEVERAGE_CAP, LEVERAGE_MEDIAN } from '../synth.js';
+import { atomsOf, formatAtoms } from '../atoms.js';
 import { duration, groupedAmount, groupedCount, ppmShort, trancheLabel } from './format.js';
 
 /** The scenario presets the CLI offers by name (`--scenario calm|crash`), recognised by their parameters. */
@@ -120,6 +121,49 @@ export function returnBasis(r: SimulationReport): ReturnBasis {
 /** A class's mean return on the report's basis, ppm. */
 export const meanReturnPpm = (s: ReturnStats, basis: ReturnBasis): number => (basis.annual ? s.annualizedReturnPpm : s.meanReturnPpm);
 
+/** A scenario's short name: the preset, or its kind. */
+function scenarioName(s: Scenario): string {
+  if (s.kind === 'replay') return 'Replay of historical prices';
+  if (s.kind === 'shockGrid') return 'SPAN-style shock grid';
+  const preset = SCENARIO_PRESETS.find(([, p]) => canonicalJson(p) === canonicalJson(s))?.[0];
+  const jumps = (s.jumpProbabilityPpm ?? 0) > 0;
+  return preset ? `${preset.charAt(0).toUpperCase()}${preset.slice(1)} (Monte Carlo${jumps ? ' with jumps' : ''})` : `Monte Carlo${jumps ? ' with jumps' : ''}`;
+}
+
+/** The run in one line, for the top of the page: scenario, paths x steps, the variants. */
+export function runLine(r: SimulationReport, run: ResolvedConfig): string {
+  const names = r.variants.map((v) => v.name);
+  const variants = names.length === 1 ? '1 variant' : `${names.length} variants: ${names.join(', ')}`;
+  return `${scenarioName(run.scenario)}; ${groupedCount(r.paths)} path${r.paths === 1 ? '' : 's'} x ${groupedCount(r.steps)} steps of ${duration(run.stepSeconds)}`
+    + ` (${duration(r.steps * run.stepSeconds)}); ${variants}.`;
+}
+
+const kindsOf = (w: WaterfallConfig) => new Set([...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].map((s) => s.kind));
+
+/**
+ * The clearing house's resources, when some waterfall of the run has a step for them: as the venue
+ * sets them up (src/simulation/venue.ts `setUpLossAbsorbers`), only when some waterfall of the run
+ * has a members' or defaulter's fund step, sized from the run's insurance fund F (a variant's own
+ * fund does not change them): 20 clearing members contribute F / 20 each to the default fund,
+ * operator capital layer 1 is F / 10 and layer 2 is F / 20 (atoms, rounded down).
+ */
+function clearingHouse(r: SimulationReport, run: ResolvedConfig): string | undefined {
+  const kinds = new Set([run.waterfall, ...r.variants.map((v) => waterfallOfVariant(v, run))].flatMap((w) => [...kindsOf(w)]));
+  const members = kinds.has('membersFund') || kinds.has('defaulterFund');
+  if (!members && !kinds.has('operatorCapital')) return undefined;
+  const fund = atomsOf(run.insuranceFundQuote, r.quoteDecimals, 'insuranceFundQuote');
+  if (!members || fund < 20n) return "none: no members' contributions and no operator capital (they are set up only with a members' or defaulter's fund step and a fund of at least 20 atoms)";
+  const a = (x: bigint) => groupedAmount(formatAtoms(x, r.quoteDecimals));
+  return `sized from the run's insurance fund (${a(fund)}): 20 clearing members contribute ${a(fund / 20n)} each to the default fund (${a((fund / 20n) * 20n)} in all;`
+    + ` a defaulter's contribution is its own share of it), operator capital layer 1 ${a(fund / 10n)} (a tenth of the fund) and layer 2 ${a(fund / 20n)} (a twentieth);`
+    + ' counted and drawn on only by the waterfalls with a step for them';
+}
+
+/** What the prefunded resources of a variant are, and why they differ a little from the configured sizes. */
+export const PREFUNDED_TEXT = 'at the paths\' start, after the book was settled: accounts that start below maintenance are liquidated first, their fees paid into the fund'
+  + ' and their deficits covered by the waterfall, so the fund starts a little above or below its configured size; only the resources the variant\'s waterfall has a step for count'
+  + ' (the insurance fund, the vault\'s NAV, the members\' contributions and the operator\'s capital)';
+
 /** The assumptions as (label, text) pairs, in the order a reader needs them. */
 export function assumptions(r: SimulationReport, run: ResolvedConfig): [string, string][] {
   const c = r.config;
@@ -132,13 +176,19 @@ export function assumptions(r: SimulationReport, run: ResolvedConfig): [string, 
   const i = run.impact;
   const funding = typeof run.fundingRatePpm === 'number' ? ppmShort(run.fundingRatePpm) : `per market ${run.fundingRatePpm.map(ppmShort).join(', ')}`;
   const e = c.economics;
+  const clearing = clearingHouse(r, run);
+  const sweepsWaterfall = r.variants.some((v) => v.variant.waterfall !== undefined || v.variant.adlRanking !== undefined);
   const items: [string, string][] = [
     ['Scenario', describeScenario(run.scenario) + (c.scenario === undefined ? ' (the default)' : '')],
     ['Book', book],
     ['Insurance fund', `${groupedAmount(run.insuranceFundQuote, 0)} quote units at the start`],
     ['Backstop vault', `${groupedAmount(run.vaultQuote, 0)} quote units (when the waterfall has a vault step)`],
     ['Liquidation policy', policy],
-    ['Waterfall', describeWaterfall(run.waterfall, waterfallName)],
+    ['Waterfall', describeWaterfall(run.waterfall, waterfallName) + (sweepsWaterfall ? ' (the base configuration\'s; the variants\' waterfalls follow)' : '')],
+    // A sweep of waterfalls or ADL rankings: every variant's waterfall in words, as it ran.
+    ...(sweepsWaterfall ? r.variants.map((v): [string, string] => [`Variant: ${v.name}`, describeWaterfall(waterfallOfVariant(v, run))]) : []),
+    ...(clearing ? [['Clearing house', clearing] as [string, string]] : []),
+    ['Prefunded resources', PREFUNDED_TEXT],
     ['Price impact', `a close executes worse than the mark by ${ppmShort(i.slopePpm)} per unit of (notional closed this step / depth), depth ${ppmShort(i.depthPpmOfOpenInterest)} of open interest, at most ${ppmShort(i.maxPpm)}; ${ppmShort(i.permanentPpm)} of it stays in the price`],
     ['Funding rate', `${funding} of the mark a step (positive: longs pay shorts)`],
     ['Steps', `${r.steps} steps of ${duration(run.stepSeconds)} (${duration(r.steps * run.stepSeconds)} in all)`],

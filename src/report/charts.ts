@@ -275,6 +275,11 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions,
     `<text x="${px(x(t))}" y="${top + height + 14}" text-anchor="middle">${escapeXml(xLabel(t))}</text>`));
   parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(`return, %, ${returnWords}`)}</text>`,
     `<text x="${px(left + width / 2)}" y="${HEIGHT - 6}" text-anchor="middle" class="axis-label">tail loss: p95 of the maximum drawdown, %</text>`);
+  // Marks within NEAR_PX of an earlier one share its label ("1, 2"): numbers drawn over each other cannot be read.
+  const NEAR_PX = 8;
+  const at = points.map((p) => ({ cx: x(p.tailLossPpm / 1e4), cy: y(p.returnPpm / 1e4) }));
+  const leader = at.map((a, i) => at.findIndex((b, j) => j <= i && Math.hypot(a.cx - b.cx, a.cy - b.cy) <= NEAR_PX));
+  const numbers = points.map((_, i) => (leader[i] === i ? points.map((__, j) => j).filter((j) => leader[j] === i).join(', ') : ''));
   points.forEach((p, i) => {
     const m = markOf(p);
     const r = 4 + 8 * m;
@@ -283,8 +288,8 @@ export function frontierChart(points: readonly FrontierPoint[], o: ChartOptions,
     parts.push(`<circle data-variant="${i}" data-return-ppm="${p.returnPpm}" data-tail-loss-ppm="${p.tailLossPpm}" data-hit-probability="${p.hitProbability}"`
       + ` data-mark="${short ? 'short' : 'hit'}"${short ? ` data-short-probability="${m}"` : ''}`
       + ` cx="${px(x(p.tailLossPpm / 1e4))}" cy="${px(y(p.returnPpm / 1e4))}" r="${px(r)}" fill="rgb(${red},80,${blue})" fill-opacity="0.75">`
-      + `<title>${escapeXml(`${p.name}: return ${label(p.returnPpm / 1e4)} a year, tail loss ${label(p.tailLossPpm / 1e4)}, ${marked}`)}</title></circle>`,
-    `<text x="${px(x(p.tailLossPpm / 1e4) + r + 3)}" y="${px(y(p.returnPpm / 1e4) + 4)}">${escapeXml(String(i))}</text>`);
+      + `<title>${escapeXml(`${p.name}: return ${label(p.returnPpm / 1e4)} ${returnWords}, tail loss ${label(p.tailLossPpm / 1e4)}, ${marked}`)}</title></circle>`);
+    if (numbers[i]) parts.push(`<text data-label-of="${numbers[i]}" x="${px(at[i]!.cx + r + 3)}" y="${px(at[i]!.cy + 4)}">${escapeXml(numbers[i]!)}</text>`);
   });
   return [...parts, '</svg>'].join('');
 }

@@ -65,8 +65,9 @@ function legendRows(items: readonly [string, string][], slot: number, wholeRows 
 /**
  * Who bore the loss, every variant on one y-scale: for each variant two stacked bars, the mean per
  * path of each tranche's cover (`data-bar="mean"`) and its mean over the worst paths by total loss
- * (`data-bar="tail"`), in waterfall order with the uncovered loss on top; a tick across both bars at
- * the per-path total loss's p95 and p99. Marks: `<rect data-variant data-bar data-tranche data-value>`
+ * (`data-bar="tail"`), in the variant's waterfall order with the uncovered loss on top; a tick across
+ * both bars at the per-path total loss's p95 and p99; the variant's name under its bars
+ * (`<text data-variant-label>`, wrapped). Marks: `<rect data-variant data-bar data-tranche data-value>`
  * and `<line data-variant data-mark="p95|p99" data-value>`.
  */
 export function stackedLossChart(variants: readonly StackedVariant[], tailText: string, o: ChartOptions): string {
@@ -74,13 +75,14 @@ export function stackedLossChart(variants: readonly StackedVariant[], tailText: 
   const tops = variants.flatMap((v) => [sumOf(v.mean), sumOf(v.tail), Number(v.p95), Number(v.p99)]);
   const kinds = [...new Set(variants.flatMap((v) => [...v.mean, ...v.tail].map((s) => s.tranche)))];
   const items: [string, string][] = [...kinds.map((k): [string, string] => [trancheLabel(k), trancheColor(k)]), ['p95 of the total', COLORS.p95], ['p99 of the total', P99_COLOR]];
-  // Variants are named under their bars when the names fit, else numbered there and named in rows below.
-  const slotWidth = (WIDTH - 100) / Math.max(1, variants.length);
-  const numbered = variants.some((v) => v.name.length * CHAR_PX > slotWidth - 4);
-  const names = numbered ? legendRows(variants.map((v, i): [string, string] => [`#${i}: ${v.name}`, 'none']), WIDTH, true) : { rows: 0, draw: () => undefined };
+  // Variants are named under their bars, wrapped at spaces to their slot (at most NAME_LINES lines, the
+  // last shortened with an ellipsis; the full name in the label's title). The plot is PLOT_WIDTH wide.
+  const slotWidth = PLOT_WIDTH / Math.max(1, variants.length);
+  const labels = variants.map((v) => wrap(v.name, Math.max(4, Math.floor((slotWidth - 6) / BOLD_CHAR_PX)), NAME_LINES));
+  const extra = LINE_PX * (Math.max(1, ...labels.map((l) => l.length)) - 1);
   const rows = legendRows(items, 178);
-  const bottom = 64 + 16 * (rows.rows + names.rows);
-  const f = frame({ ...o, heightPx: 300 + 16 * (rows.rows + names.rows) + 20 },
+  const bottom = 64 + 16 * rows.rows + extra;
+  const f = frame({ ...o, heightPx: 300 + 16 * rows.rows + 20 + extra },
     `Per variant, the mean per path of the loss each tranche covered (left bar) and its mean over ${tailText} (right bar), stacked in waterfall order with the uncovered loss on top, quote units; ticks: the 95th and 99th percentiles of the per-path total loss.`,
     tops, 'variant: mean per path | mean of the worst paths', bottom);
   const slot = f.width / Math.max(1, variants.length);
@@ -103,11 +105,36 @@ export function stackedLossChart(variants: readonly StackedVariant[], tailText: 
       f.parts.push(`<line data-variant="${i}" data-mark="${mark}" data-value="${escapeXml(value)}" x1="${px(centre - barWidth * 1.3)}" x2="${px(centre + barWidth * 1.3)}" y1="${y}" y2="${y}"`
         + ` stroke="${color}" stroke-width="2" stroke-dasharray="${mark === 'p95' ? '5 3' : '2 2'}"><title>${escapeXml(`${v.name}: ${mark} of the per-path total loss ${value} quote units`)}</title></line>`);
     }
-    f.parts.push(`<text x="${px(centre)}" y="${px(f.top + f.height + 28)}" text-anchor="middle" font-weight="600" data-variant-label="${i}">${escapeXml(numbered ? `#${i}` : v.name)}<title>${escapeXml(v.name)}</title></text>`);
+    const lines = labels[i]!.map((line, j) => `<tspan x="${px(centre)}"${j === 0 ? '' : ` dy="${LINE_PX}"`}>${escapeXml(line)}</tspan>`).join('');
+    f.parts.push(`<text x="${px(centre)}" y="${px(f.top + f.height + 28)}" text-anchor="middle" font-weight="600" data-variant-label="${i}">${lines}<title>${escapeXml(v.name)}</title></text>`);
   });
-  rows.draw(f.parts, f.left, f.top + f.height + 50);
-  names.draw(f.parts, f.left - 16, f.top + f.height + 50 + 16 * rows.rows);
+  rows.draw(f.parts, f.left, f.top + f.height + 50 + extra);
   return close(f);
+}
+
+/** The plot's width in the frame (./charts.ts `frame`: 84 pixels left, 16 right). */
+const PLOT_WIDTH = WIDTH - 84 - 16;
+/** About how many pixels a character of a bold 11-pixel label takes; the line height of wrapped labels; their most lines. */
+const BOLD_CHAR_PX = 6.8, LINE_PX = 13, NAME_LINES = 3;
+
+/**
+ * Text wrapped at spaces into lines of at most `width` characters, at most `maxLines` of them: a word
+ * longer than a line is cut, and what does not fit in the last line ends it with an ellipsis.
+ */
+export function wrap(text: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else { lines.push(line); line = word; }
+    while (line.length > width) { lines.push(line.slice(0, width)); line = line.slice(width); }
+  }
+  if (line !== '') lines.push(line);
+  if (lines.length <= maxLines) return lines;
+  const kept = lines.slice(0, maxLines);
+  kept[maxLines - 1] = clip(`${kept[maxLines - 1]} ${lines[maxLines]}`, width).replace(/\s+…$/, '…');
+  return kept;
 }
 
 /** Text shortened to `n` characters with an ellipsis (a chart's label; the full name is in its title). */

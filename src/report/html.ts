@@ -3,8 +3,9 @@
  * requests, so the file opens anywhere and can be archived with a run. The report JSON is embedded
  * (`<script type="application/json" id="report-data">`) so tools can read the exact numbers back.
  *
- * Layout, for a risk committee: the assumptions (book, loss absorbers, policy, waterfall, scenario,
- * clock, paths), a one-screen summary (who lost what, how often), the variants compared on shared
+ * Layout, for a risk committee: the run in one line and a one-screen summary (who lost what, how
+ * often) on the first screen, then the assumptions (book, loss absorbers, policy, waterfalls,
+ * scenario, clock, paths), the variants compared on shared
  * scales (who bore the loss, exceedance curves), the sweep table, the risk-takers' efficiency frontier
  * with its tables, then each variant's tables and charts. Every table fits a 1280-pixel window; its
  * amounts are rounded and grouped for reading, with the exact decimal strings in `data-value`/`title`.
@@ -13,14 +14,14 @@ import { atomsOf, formatAtoms } from '../atoms.js';
 import { inputError } from '../errors.js';
 import type { ResolvedConfig } from '../simulation/config.js';
 import type { Distribution, SimulationReport, SweepVariant, VariantReport } from '../simulation/types.js';
-import { ANNUALIZE_FROM_SEC, assumptions, meanReturnPpm, resolvedOf, returnBasis, waterfallOf } from './assumptions.js';
+import { ANNUALIZE_FROM_SEC, assumptions, describeWaterfall, hasFundStep, meanReturnPpm, resolvedOf, returnBasis, runLine, waterfallOfVariant } from './assumptions.js';
 import { COLORS, fanChart, frontierChart, liquidationChart, trancheChart, type Level } from './charts.js';
-import { amountCell, atoms, duration, escapeXml, groupedCount, percent, ppmPercent, ppmShort, textCell, trancheLabel } from './format.js';
-import { comparisonSection, summarySection, variantLosses } from './summary.js';
+import { amountCell, atoms, BEARER_LABELS, duration, escapeXml, groupedCount, percent, ppmPercent, ppmShort, textCell, trancheLabel } from './format.js';
+import { comparisonSection, fundExhaustedCell, summarySection, variantLosses } from './summary.js';
 
 const CSS = `
 body { font: 14px/1.45 system-ui, sans-serif; color: #1a1a1a; margin: 2rem auto; max-width: 1180px; padding: 0 1rem; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; } h3 { font-size: 1rem; }
+h1 { font-size: 1.5rem; margin-bottom: .3rem; } p.run-line { margin: 0 0 .5rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; } h3 { font-size: 1rem; }
 dl.run { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; } dl.run dt { color: #555; } dl.run dd { margin: 0; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; max-width: 100%; } caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { border: 1px solid #ddd; padding: .2rem .4rem; } table { font-size: 13px; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -29,7 +30,7 @@ td.least { background: #e5f5e0; font-weight: 600; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; } .charts svg { box-sizing: border-box; width: calc(50% - .5rem); min-width: 320px; max-width: 100%; height: auto; border: 1px solid #eee; }
 .tables { display: flex; flex-wrap: wrap; gap: 0 1.5rem; align-items: flex-start; }
 .note { color: #555; font-size: .9em; } p.warning { background: #fff4e5; border-left: 4px solid #e6550d; padding: .4rem .8rem; }
-ul.least { margin: .2rem 0 1rem; padding-left: 1.2rem; }
+ul.least { margin: .2rem 0 1rem; padding-left: 1.2rem; } #summary h2 { margin-top: 1rem; }
 `;
 
 const e = (v: unknown) => escapeXml(String(v));
@@ -56,19 +57,23 @@ export interface ChartContext {
   fundFloorQuote?: string;
   /** How the floor is set, in words ("70 % of the peak over 8 h"). */
   floorText?: string;
+  /** False when the variant's waterfall has no insurance-fund step (it never draws on the fund; the chart says so). */
+  fundStep?: boolean;
 }
 
 /**
  * The fund's starting level and the floor below which the variant's waterfall takes nothing from
  * it, at the start: the larger of its `floorQuote` and (1 - drawdownPpm) of the starting level
- * (rounded up to an atom; the peak, and so the floor, can rise later with fees). No insurance-fund
- * step: no floor.
+ * (rounded up to an atom; the peak, and so the floor, can rise later with fees); the first
+ * insurance-fund step of the waterfall (its steps, then its groups'). No insurance-fund step:
+ * neither, as the waterfall never draws on the fund (the chart then says so).
  */
 export function fundLevels(variant: VariantReport, run: ResolvedConfig, decimals: number): ChartContext {
+  const w = waterfallOfVariant(variant, run);
+  const step = [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].find((t) => t.kind === 'insuranceFund');
+  if (!step || step.kind !== 'insuranceFund') return { stepSeconds: run.stepSeconds, fundStep: false };
   const startAtoms = atomsOf(variant.variant.insuranceFundQuote ?? run.insuranceFundQuote, decimals, 'insuranceFundQuote');
-  const step = waterfallOf(variant.variant.waterfall ?? run.waterfall).steps.find((t) => t.kind === 'insuranceFund');
   const context: ChartContext = { stepSeconds: run.stepSeconds, fundStartQuote: formatAtoms(startAtoms, decimals) };
-  if (!step || step.kind !== 'insuranceFund') return context;
   const floorAtoms = step.floorQuote === undefined ? 0n : atomsOf(step.floorQuote, decimals, 'floorQuote');
   const keep = BigInt(1_000_000 - (step.drawdownPpm ?? 0));
   const drawdownFloor = step.drawdownPpm ? (startAtoms * keep + 999_999n) / 1_000_000n : 0n;
@@ -102,9 +107,11 @@ export function renderCharts(variant: VariantReport, decimals: number, id = 'cha
     ...(context.fundStartQuote ? [{ name: 'start', value: context.fundStartQuote, label: 'start', color: '#31a354' }] : []),
     ...(context.fundFloorQuote ? [{ name: 'floor', value: context.fundFloorQuote, label: 'floor', color: COLORS.uncovered, dashed: true }] : []),
   ];
-  const note = context.fundFloorQuote
-    ? `Floor: nothing is taken below ${context.floorText}. Exhausted: a deficit went past the fund (floor, empty, cap).`
-    : undefined;
+  const note = context.fundStep === false
+    ? 'This waterfall has no insurance-fund step: the fund covers no deficit here, and "exhausted" does not apply.'
+    : context.fundFloorQuote
+      ? `Floor: nothing is taken below ${context.floorText}. Exhausted: a deficit went past the fund (floor, empty, cap).`
+      : undefined;
   return `<div class="charts">${[
     fanChart(variant.byStep.insuranceFund, { ...o('fund', 'insurance fund balance'), ...(note ? { note } : {}) }, levels),
     trancheChart(variant.tranches, o('tranches', 'mean loss covered by tranche')),
@@ -163,17 +170,22 @@ function winnersCells(v: VariantReport): string[] {
     num(String(w.waitSteps.mean), 'wait-mean'), num(String(w.waitSteps.p95), 'wait-p95'), num(String(w.waitSteps.max), 'wait-max')];
 }
 
-/** The assumptions, and a warning when too few paths make the 99th percentile the maximum. */
+/** The title, the run in one line, and a warning when too few paths make the 99th percentile the maximum. */
 function header(r: SimulationReport, run: ResolvedConfig): string {
+  const warning = r.paths < 100
+    ? `<p class="warning" id="paths-warning">${e(`${r.paths} paths: with fewer than 100, the 99th percentile and ES99 are the worst path (p99 = max). Run at least 100 paths for a tail estimate.`)}</p>`
+    : '';
+  return `<header><h1>Stress simulation report</h1><p class="run-line" id="run-line">${e(runLine(r, run))}</p>${warning}</header>`;
+}
+
+/** Every assumption of the run (after the summary: a reader who needs them scrolls once). */
+function assumptionsSection(r: SimulationReport, run: ResolvedConfig): string {
   const items: [string, string][] = [
     ...assumptions(r, run),
     ['Amounts', `quote units, ${r.quoteDecimals} decimals; tables show cents below 1,000, whole units from 1,000 and <0.01 for less than a cent (each cell's tooltip has the exact value); means round down to an atom, percentiles are nearest-rank`],
     ['Work', `${groupedCount(r.work.accountsChecked)} account checks, ${groupedCount(r.work.positionSteps)} position-steps, ${groupedCount(r.work.elapsedMs)} ms`],
   ];
-  const warning = r.paths < 100
-    ? `<p class="warning" id="paths-warning">${e(`${r.paths} paths: with fewer than 100, the 99th percentile and ES99 are the worst path (p99 = max). Run at least 100 paths for a tail estimate.`)}</p>`
-    : '';
-  return `<header><h1>Stress simulation report</h1><dl class="run">${items.map(([k, v]) => `<dt>${e(k)}</dt><dd data-key="${e(k.toLowerCase())}">${e(v)}</dd>`).join('')}</dl>${warning}</header>`;
+  return `<section id="assumptions"><h2>Assumptions</h2><dl class="run">${items.map(([k, v]) => `<dt>${e(k)}</dt><dd data-key="${e(k.toLowerCase())}">${e(v)}</dd>`).join('')}</dl></section>`;
 }
 
 /**
@@ -181,42 +193,53 @@ function header(r: SimulationReport, run: ResolvedConfig): string {
  * loss column the least is marked: socialized and uncovered losses fall on different people, so
  * neither ranks the variants alone.
  */
-function sweepTable(r: SimulationReport): string {
-  const cols: { head: string; col: string; value: (v: VariantReport) => string; cell: (v: VariantReport, least: boolean) => string }[] = [
-    { head: 'P(fund exhausted)', col: 'fund-exhausted', value: (v) => String(v.fundExhaustedPaths), cell: (v, least) => num(percent(v.fundExhaustedProbability), 'fund-exhausted', least) },
-    { head: 'Socialized mean', col: 'socialized-mean', value: (v) => v.socialized.mean, cell: (v, least) => amountCell(v.socialized.mean, 'socialized-mean', least) },
-    { head: 'Socialized p99', col: 'socialized-p99', value: (v) => v.socialized.p99, cell: (v, least) => amountCell(v.socialized.p99, 'socialized-p99', least) },
+function sweepTable(r: SimulationReport, run: ResolvedConfig): string {
+  const withFund = r.variants.map((v) => hasFundStep(v, run));
+  // value: what the column ranks by (undefined: not ranked, for that variant or, on every variant, the column).
+  const cols: { head: string; col: string; value: (v: VariantReport, i: number) => string | undefined; cell: (v: VariantReport, least: boolean, i: number) => string }[] = [
+    {
+      head: 'P(fund exhausted)', col: 'fund-exhausted', value: (v, i) => (withFund[i] ? String(v.fundExhaustedPaths) : undefined),
+      cell: (v, least, i) => fundExhaustedCell(v, withFund[i]!, 'fund-exhausted', least),
+    },
+    { head: 'Socialized and haircuts, mean', col: 'socialized-mean', value: (v) => v.socialized.mean, cell: (v, least) => amountCell(v.socialized.mean, 'socialized-mean', least) },
+    { head: 'Socialized and haircuts, p99', col: 'socialized-p99', value: (v) => v.socialized.p99, cell: (v, least) => amountCell(v.socialized.p99, 'socialized-p99', least) },
     { head: 'Uncovered mean', col: 'uncovered-mean', value: (v) => v.uncovered.mean, cell: (v, least) => amountCell(v.uncovered.mean, 'uncovered-mean', least) },
     { head: 'Uncovered p99', col: 'uncovered-p99', value: (v) => v.uncovered.p99, cell: (v, least) => amountCell(v.uncovered.p99, 'uncovered-p99', least) },
     { head: 'Cover-2 p99', col: 'cover2-p99', value: (v) => v.cover2.p99, cell: (v, least) => amountCell(v.cover2.p99, 'cover2-p99', least) },
-    { head: 'Prefunded', col: 'prefunded', value: () => '', cell: (v, least) => amountCell(v.prefundedQuote, 'prefunded', least) },
-    { head: 'Cover-2 > prefunded (paths)', col: 'cover2-breach', value: () => '', cell: (v, least) => num(`${v.cover2BreachPaths} of ${v.paths}`, 'cover2-breach', least) },
-    { head: 'Liquidated notional', col: 'liquidated', value: () => '', cell: (v, least) => amountCell(v.liquidations.notionalQuote, 'liquidated', least) },
+    { head: 'Prefunded', col: 'prefunded', value: () => undefined, cell: (v, least) => amountCell(v.prefundedQuote, 'prefunded', least) },
+    { head: 'Cover-2 > prefunded (paths)', col: 'cover2-breach', value: () => undefined, cell: (v, least) => num(`${v.cover2BreachPaths} of ${v.paths}`, 'cover2-breach', least) },
+    { head: 'Liquidated notional', col: 'liquidated', value: () => undefined, cell: (v, least) => amountCell(v.liquidations.notionalQuote, 'liquidated', least) },
   ];
   // The least of each loss column, compared exactly (amounts as atoms; exhaustion by paths, every variant ran the same).
   const least = cols.map((c) => {
-    if (c.value(r.variants[0]!) === '' || r.variants.length < 2) return undefined;
-    const values = r.variants.map((v) => atoms(c.value(v)));
-    const lo = values.reduce((a, x) => (x < a ? x : a)), hi = values.reduce((a, x) => (x > a ? x : a));
+    const values = r.variants.map((v, i) => { const x = c.value(v, i); return x === undefined ? undefined : atoms(x); });
+    const ranked = values.filter((x) => x !== undefined);
+    if (ranked.length < 2) return undefined;
+    const lo = ranked.reduce((a, x) => (x < a ? x : a)), hi = ranked.reduce((a, x) => (x > a ? x : a));
     return lo === hi ? undefined : values.map((x) => x === lo);
   });
   const rows = r.variants.map((v, i) => row([`<th scope="row" title="${e(describeVariant(v.variant))}">${e(v.name)}</th>`,
-    ...cols.map((c, k) => c.cell(v, least[k]?.[i] ?? false))], ` data-variant="${i}"`));
-  return `<section><h2>Sweep comparison</h2><table id="sweep-table"><caption>Variants on the same ${e(groupedCount(r.paths))} paths (per-path totals, quote units; socialized: spread over open interest, gains or deposits, haircuts included); green: the least in its column</caption>`
+    ...cols.map((c, k) => c.cell(v, least[k]?.[i] ?? false, i))], ` data-variant="${i}"`));
+  return '<section id="sweep"><h2>Sweep comparison</h2><p class="note">Socialized and haircuts: the loss spread over open interest through funding plus the haircuts'
+    + ` of winners' gains and of deposits; the summary counts the haircuts of gains under "${e(BEARER_LABELS.winners)}", the rest under "${e(BEARER_LABELS.socialized)}".`
+    + ' P(fund exhausted) n/a: the variant\'s waterfall has no insurance-fund step. Prefunded: see the assumptions.</p>'
+    + `<table id="sweep-table"><caption>Variants on the same ${e(groupedCount(r.paths))} paths (per-path totals, quote units); green: the least in its column</caption>`
     + `<thead>${row([th('Variant'), ...cols.map((c) => th(c.head))])}</thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
 function variantSection(v: VariantReport, i: number, decimals: number, run: ResolvedConfig): string {
+  const withFund = hasFundStep(v, run);
   const dist = (name: string, d: Distribution) => row([`<th scope="row">${e(name)}</th>`, amountCell(d.mean), amountCell(d.p95), amountCell(d.p99), amountCell(d.expectedShortfall99), amountCell(d.max)]);
   const distributions = `<table class="distributions"><caption>Per-path totals (quote units)</caption>`
     + `<thead>${row(['', 'Mean', 'p95', 'p99', 'ES99', 'Max'].map((h) => th(h)))}</thead><tbody>`
-    + [dist('Socialized', v.socialized), dist('Uncovered', v.uncovered), dist('Deficits', v.deficits), dist('Cover-1', v.cover1), dist('Cover-2', v.cover2)].join('')
+    + [dist('Socialized and haircuts', v.socialized), dist('Uncovered', v.uncovered), dist('Deficits', v.deficits), dist('Cover-1', v.cover1), dist('Cover-2', v.cover2)].join('')
     + '</tbody></table>';
   const key = (name: string, value: string) => row([`<th scope="row">${e(name)}</th>`, num(value)]);
   const keyAmount = (name: string, value: string) => row([`<th scope="row">${e(name)}</th>`, amountCell(value)]);
   const figures = `<table class="figures"><caption>Key figures</caption><tbody>`
-    + key('P(fund exhausted)', `${percent(v.fundExhaustedProbability)} (${v.fundExhaustedPaths} of ${v.paths} paths)`)
-    + keyAmount('Prefunded resources (fund, vault and capital at the start)', v.prefundedQuote)
+    + row(['<th scope="row">P(fund exhausted)</th>',
+      fundExhaustedCell(v, withFund, 'fund-exhausted', false, `${percent(v.fundExhaustedProbability)} (${v.fundExhaustedPaths} of ${v.paths} paths)`)])
+    + keyAmount('Prefunded resources at the start (see the assumptions)', v.prefundedQuote)
     + key('Cover-2 > prefunded', `${v.cover2BreachPaths} of ${v.paths} paths`)
     + key('Liquidation closes', groupedCount(v.liquidations.closes))
     + keyAmount('Liquidated notional', v.liquidations.notionalQuote)
@@ -229,7 +252,8 @@ function variantSection(v: VariantReport, i: number, decimals: number, run: Reso
     + '</tbody></table>';
   const tranches = `<table class="tranches"><caption>Loss waterfall (quote units)</caption><thead>${row(['Tranche', 'Mean per path', 'Total'].map((h) => th(h)))}</thead><tbody>`
     + v.tranches.map((t) => row([`<th scope="row" data-tranche="${e(t.tranche)}">${e(trancheLabel(t.tranche))}</th>`, amountCell(t.meanQuote), amountCell(t.totalQuote)])).join('') + '</tbody></table>';
-  return `<section class="variant" id="variant-${i}" data-variant="${i}"><h2>${e(v.name)}</h2><p class="note">${e(describeVariant(v.variant))}</p>`
+  return `<section class="variant" id="variant-${i}" data-variant="${i}"><h2>${e(v.name)}</h2>`
+    + `<p class="note">${e(describeVariant(v.variant))}; waterfall: ${e(describeWaterfall(waterfallOfVariant(v, run)))}</p>`
     + `<div class="tables">${distributions}${figures}${tranches}</div>` + renderCharts(v, decimals, `v${i}`, fundLevels(v, run, decimals)) + '</section>';
 }
 
@@ -240,7 +264,7 @@ export function renderReportHtml(report: SimulationReport): string {
   const losses = report.variants.map(variantLosses);
   return '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
     + `<title>Stress simulation report ${e(report.configHash)}</title><style>${CSS}</style></head><body>`
-    + header(report, run) + summarySection(report, losses) + comparisonSection(report, losses) + sweepTable(report) + riskTakersSection(report)
+    + header(report, run) + summarySection(report, losses, run) + assumptionsSection(report, run) + comparisonSection(report, losses) + sweepTable(report, run) + riskTakersSection(report)
     + report.variants.map((v, i) => variantSection(v, i, report.quoteDecimals, run)).join('')
     + `<script type="application/json" id="report-data">${data}</script>`
     + '</body></html>\n';

@@ -14,11 +14,21 @@
  */
 import { formatAtoms } from '../atoms.js';
 import { ascending, floorDiv, nearestRank } from '../simulation/numbers.js';
+import type { ResolvedConfig } from '../simulation/config.js';
 import type { SimulationReport, VariantReport } from '../simulation/types.js';
+import { hasFundStep } from './assumptions.js';
 import { exceedanceChart, stackedLossChart, type StackedVariant } from './compare.js';
 import {
   amountCell, atoms, BEARER_LABELS, bearerOf, escapeXml, percent, prefunded, textCell, type Bearer,
 } from './format.js';
+
+/** The title of an "n/a" cell of P(fund exhausted): why it does not apply. */
+export const NO_FUND_STEP = 'n/a: this waterfall has no insurance-fund step, so the fund cannot be exhausted';
+
+/** A P(fund exhausted) cell: the percentage, or "n/a" (with its reason as title) for a waterfall with no fund step. */
+export function fundExhaustedCell(v: VariantReport, applies: boolean, col: string, least: boolean, text = percent(v.fundExhaustedProbability)): string {
+  return applies ? textCell(text, col, least) : `<td class="num na" data-col="${e(col)}" title="${e(NO_FUND_STEP)}">n/a</td>`;
+}
 
 const e = (v: unknown) => escapeXml(String(v));
 const th = (text: string, attrs = '') => `<th scope="col"${attrs}>${e(text)}</th>`;
@@ -75,39 +85,49 @@ const BEARER_ORDER: readonly Bearer[] = ['fund', 'vault', 'members', 'winners', 
  * The summary: one row per variant with the mean loss per path each bearer took, the total's p99,
  * and how often the fund ran out and winners were hit; in each column the least is marked (when the
  * variants differ), and a line per column says which variant lost least and which most. No single
- * "best": an uncovered loss and a socialized one fall on different people.
+ * "best": an uncovered loss and a socialized one fall on different people. P(fund exhausted) is
+ * "n/a" for a variant whose waterfall has no insurance-fund step, and that variant is ranked with
+ * no one in that column (its 0 % is a definition, not a fund that held).
  */
-export function summarySection(r: SimulationReport, losses: readonly VariantLosses[]): string {
+export function summarySection(r: SimulationReport, losses: readonly VariantLosses[], run: ResolvedConfig): string {
   const d = r.quoteDecimals;
+  const withFund = r.variants.map((v) => hasFundStep(v, run));
   const bearers = BEARER_ORDER.filter((b) => b === 'uncovered' || losses.some((l) => (l.bearers.get(b) ?? 0n) !== 0n || (b === 'fund' && l.bearers.has(b))));
-  type Column = { key: string; label: string; value: (i: number) => bigint | number; cell: (i: number, least: boolean) => string };
+  // value undefined: the column does not apply to the variant, which is then ranked with no one.
+  type Column = { key: string; label: string; value: (i: number) => bigint | number | undefined; cell: (i: number, least: boolean) => string };
   const columns: Column[] = [
     ...bearers.map((b): Column => ({
       key: `bearer-${b}`, label: BEARER_LABELS[b], value: (i) => losses[i]!.bearers.get(b) ?? 0n,
       cell: (i, least) => amountCell(formatAtoms(losses[i]!.bearers.get(b) ?? 0n, d), `bearer-${b}`, least),
     })),
     { key: 'total-p99', label: 'Total loss p99', value: (i) => losses[i]!.p99, cell: (i, least) => amountCell(formatAtoms(losses[i]!.p99, d), 'total-p99', least) },
-    { key: 'fund-exhausted', label: 'P(fund exhausted)', value: (i) => r.variants[i]!.fundExhaustedProbability, cell: (i, least) => textCell(percent(r.variants[i]!.fundExhaustedProbability), 'fund-exhausted', least) },
+    {
+      key: 'fund-exhausted', label: 'P(fund exhausted)', value: (i) => (withFund[i] ? r.variants[i]!.fundExhaustedProbability : undefined),
+      cell: (i, least) => fundExhaustedCell(r.variants[i]!, withFund[i]!, 'fund-exhausted', least),
+    },
     { key: 'winners-hit', label: 'P(winners hit)', value: (i) => r.variants[i]!.riskTakers.winnersHitProbability, cell: (i, least) => textCell(percent(r.variants[i]!.riskTakers.winnersHitProbability), 'winners-hit', least) },
   ];
   const least = columns.map((c) => {
     const values = r.variants.map((_, i) => c.value(i));
-    const lo = values.reduce((a, v) => (v < a ? v : a), values[0] ?? 0);
-    const hi = values.reduce((a, v) => (v > a ? v : a), values[0] ?? 0);
-    return { lo, hi, values };
+    const ranked = values.filter((v) => v !== undefined);
+    const lo = ranked.reduce((a, v) => (v < a ? v : a), ranked[0] ?? 0);
+    const hi = ranked.reduce((a, v) => (v > a ? v : a), ranked[0] ?? 0);
+    return { lo, hi, values, ranked: ranked.length, excluded: values.length - ranked.length };
   });
   const rows = r.variants.map((v, i) => `<tr data-variant="${i}"><th scope="row">${e(v.name)}</th>${columns.map((c, k) => {
-    const { lo, hi, values } = least[k]!;
-    return c.cell(i, lo !== hi && values[i] === lo);
+    const { lo, hi, values, ranked } = least[k]!;
+    return c.cell(i, ranked > 1 && lo !== hi && values[i] === lo);
   }).join('')}</tr>`);
   const lines = columns.map((c, k) => {
-    const { lo, hi, values } = least[k]!;
+    const { lo, hi, values, ranked, excluded } = least[k]!;
     // Named when one or two variants share the value, counted when more do (the table marks them).
     const names = (x: bigint | number) => {
       const which = r.variants.filter((_, i) => values[i] === x).map((v) => v.name);
-      return which.length <= 2 ? which.join(', ') : `${which.length} of ${r.variants.length} variants`;
+      return which.length <= 2 ? which.join(', ') : `${which.length} of ${ranked} variants`;
     };
-    const text = r.variants.length < 2 ? '' : lo === hi ? 'the same for every variant' : `least: ${names(lo)}; most: ${names(hi)}`;
+    const ranking = ranked < 2 ? '' : lo === hi ? `the same for every variant${excluded ? ' it applies to' : ''}` : `least: ${names(lo)}; most: ${names(hi)}`;
+    const na = excluded ? `n/a for ${excluded === 1 ? r.variants.find((_, i) => values[i] === undefined)!.name : `${excluded} variants`} (no insurance-fund step)` : '';
+    const text = r.variants.length < 2 ? '' : [ranking, na].filter(Boolean).join('; ');
     return text ? `<li data-col="${c.key}"><strong>${e(c.label)}</strong>: ${e(text)}</li>` : '';
   }).join('');
   return '<section id="summary"><h2>Summary: who lost what, how often</h2>'

@@ -12,10 +12,11 @@
  */
 import { formatAtoms, MAX_DECIMALS } from '../atoms.js';
 import { describeValue, inputError, RiskCoreError } from '../errors.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig, variantWaterfall } from './config.js';
 import { riskTakers } from './risk-takers.js';
 import { winners } from './winners.js';
 import { ascending, floorDiv, nearestRank } from './numbers.js';
+import type { TrancheKind, WaterfallConfig } from '../waterfall/config.js';
 import {
   HISTOGRAM_METRICS, STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
   type SimulationConfig, type SimulationReport, type StepMetric, type SweepVariant, type VariantReport,
@@ -179,7 +180,7 @@ function sum(values: readonly bigint[]): bigint {
 // ---- Report ---------------------------------------------------------------------------------------
 
 const M = Object.fromEntries(STEP_METRICS.map((m, k) => [m, k])) as Record<StepMetric, number>;
-/** The covered* metrics in waterfall order, with the tranche each one reports ('coveredAdl' -> 'adl'). */
+/** The covered* metrics, with the tranche each one reports ('coveredAdl' -> 'adl'). */
 const TRANCHE_METRICS = STEP_METRICS.filter((m) => m.startsWith('covered'))
   .map((m) => ({ metric: m, tranche: m[7]!.toLowerCase() + m.slice(8) }));
 
@@ -248,7 +249,8 @@ export function buildReport(input: ReportInput): SimulationReport {
     paths: new Set(results.map((r) => r.path)).size,
     steps,
     quoteDecimals: decimals,
-    variants: input.variants.map((v, i) => variantReport(v, perVariant[i]!, decimals, steps, steps * run.stepSeconds, run.economics.withdrawals !== undefined)),
+    variants: input.variants.map((v, i) => variantReport(v, trancheOrder(variantWaterfall(run.waterfall, v.variant)), perVariant[i]!, decimals, steps, steps * run.stepSeconds,
+      run.economics.withdrawals !== undefined)),
     work: {
       accountsChecked: results.reduce((a, r) => a + r.accountsChecked, 0),
       positionSteps: results.reduce((a, r) => a + r.positionSteps, 0),
@@ -257,8 +259,16 @@ export function buildReport(input: ReportInput): SimulationReport {
   };
 }
 
-/** One variant's report from its results, sorted by path. */
-function variantReport(named: NamedVariant, results: readonly PathResult[], decimals: number, steps: number, horizonSec: number, withdrawalRun: boolean): VariantReport {
+/**
+ * The tranche kinds of a waterfall in its order: its steps, then the steps of its market groups not
+ * already listed (each kind once: two operator-capital layers are one tranche, as their metric is one).
+ */
+function trancheOrder(w: WaterfallConfig): TrancheKind[] {
+  return [...new Set([...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].map((s) => s.kind))];
+}
+
+/** One variant's report from its results, sorted by path; `kinds`: its waterfall's tranche kinds in order. */
+function variantReport(named: NamedVariant, kinds: readonly TrancheKind[], results: readonly PathResult[], decimals: number, steps: number, horizonSec: number, withdrawalRun: boolean): VariantReport {
   const paths = results.length;
   const f = (v: bigint) => formatAtoms(v, decimals);
   const meanOf = (total: bigint) => (paths === 0 ? '0' : f(floorDiv(total, BigInt(paths))));
@@ -276,11 +286,10 @@ function variantReport(named: NamedVariant, results: readonly PathResult[], deci
 
   const fundExhaustedPaths = results.filter((r) => r.fundExhausted).length;
   const prefunded = results[0]?.prefundedQuote ?? 0n;
-  // Tranches in waterfall order: the insurance fund always, the others where they covered something.
-  const covered = TRANCHE_METRICS
-    .map(({ metric, tranche }) => ({ tranche, perPath: pathTotals(metric) }))
-    .map((t) => ({ ...t, totalAtoms: sum(t.perPath) }))
-    .filter((t) => t.tranche === 'insuranceFund' || t.totalAtoms !== 0n);
+  // Tranches in the variant's waterfall order, every kind its waterfall has (one that paid nothing shows 0).
+  const covered = kinds
+    .map((tranche) => ({ tranche: tranche as string, perPath: pathTotals(TRANCHE_METRICS.find((t) => t.tranche === tranche)!.metric) }))
+    .map((t) => ({ ...t, totalAtoms: sum(t.perPath) }));
   const tranches = [...covered, { tranche: 'uncovered', totalAtoms: total('uncoveredQuote') }];
   const column = (values: readonly bigint[]) => values.map(f);
 

@@ -406,7 +406,10 @@ export interface VariantReport {
   cover2BreachPaths: number;
   liquidations: { closes: string; notionalQuote: string };
   adl: { notionalQuote: string; accounts: string };
-  /** Mean over paths of each tranche's cover, then uncovered, in waterfall order (quote units). */
+  /**
+   * Mean over paths of each tranche's cover, then uncovered (quote units): the kinds of the variant's
+   * own waterfall in its order (its steps, then its groups' steps not already listed; each kind once).
+   */
   tranches: { tranche: string; meanQuote: string; totalQuote: string }[];
   /** Per-path totals (columns in path order), from which any distribution over paths can be drawn. */
   pathTotals: PathTotals;

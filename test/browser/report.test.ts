@@ -163,7 +163,8 @@ describe('HTML report (Chromium)', () => {
 
   it('the sample has what the charts need: both variants, tranches beyond the fund, nonzero liquidations', () => {
     expect(report.variants.map((v) => v.paths)).toEqual([PATHS, PATHS]);
-    expect(report.variants[0]!.tranches.map((t) => t.tranche)).toEqual(['insuranceFund', 'adl', 'socializeFunding', 'uncovered']);
+    // The exchange waterfall's steps in its order (the vault paid nothing, and is listed), uncovered last.
+    expect(report.variants[0]!.tranches.map((t) => t.tranche)).toEqual(['insuranceFund', 'backstopVault', 'adl', 'socializeFunding', 'uncovered']);
     // Path 4 of the base variant: 20 uncovered over 5 paths = 4 per path; ADL 15 / 5 = 3.
     expect(report.variants[0]!.tranches.at(-1)).toEqual({ tranche: 'uncovered', meanQuote: '4.000000', totalQuote: '20.000000' });
     expect(report.variants[0]!.fundExhaustedProbability).toBe(0.2);
@@ -314,10 +315,14 @@ describe('HTML report (Chromium)', () => {
     const bars = await page.locator('#compare-tranches rect[data-bar]').evaluateAll((rs) => rs.map((r) => [
       r.getAttribute('data-variant'), r.getAttribute('data-bar'), r.getAttribute('data-tranche'), r.getAttribute('data-value')]));
     expect(bars).toEqual([
-      ['0', 'mean', 'insuranceFund', '12.000000'], ['0', 'mean', 'adl', '3.000000'], ['0', 'mean', 'socializeFunding', '1.000000'], ['0', 'mean', 'uncovered', '4.000000'],
-      ['0', 'tail', 'insuranceFund', '0.000000'], ['0', 'tail', 'adl', '15.000000'], ['0', 'tail', 'socializeFunding', '5.000000'], ['0', 'tail', 'uncovered', '20.000000'],
-      ['1', 'mean', 'insuranceFund', '20.000000'], ['1', 'mean', 'uncovered', '0.000000'],
-      ['1', 'tail', 'insuranceFund', '40.000000'], ['1', 'tail', 'uncovered', '0.000000'],
+      ['0', 'mean', 'insuranceFund', '12.000000'], ['0', 'mean', 'backstopVault', '0.000000'], ['0', 'mean', 'adl', '3.000000'], ['0', 'mean', 'socializeFunding', '1.000000'],
+      ['0', 'mean', 'uncovered', '4.000000'],
+      ['0', 'tail', 'insuranceFund', '0.000000'], ['0', 'tail', 'backstopVault', '0.000000'], ['0', 'tail', 'adl', '15.000000'], ['0', 'tail', 'socializeFunding', '5.000000'],
+      ['0', 'tail', 'uncovered', '20.000000'],
+      ['1', 'mean', 'insuranceFund', '20.000000'], ['1', 'mean', 'backstopVault', '0.000000'], ['1', 'mean', 'adl', '0.000000'], ['1', 'mean', 'socializeFunding', '0.000000'],
+      ['1', 'mean', 'uncovered', '0.000000'],
+      ['1', 'tail', 'insuranceFund', '40.000000'], ['1', 'tail', 'backstopVault', '0.000000'], ['1', 'tail', 'adl', '0.000000'], ['1', 'tail', 'socializeFunding', '0.000000'],
+      ['1', 'tail', 'uncovered', '0.000000'],
     ]);
     // The mean bars are the report's tranche means.
     for (const [i, v] of report.variants.entries()) {
@@ -349,6 +354,7 @@ describe('HTML report (Chromium)', () => {
     expect(report.variants[0]!.pathTotals).toMatchObject({
       path: [0, 1, 2, 3, 4], uncoveredQuote: ['0.000000', '0.000000', '0.000000', '0.000000', '20.000000'],
       tranches: [{ tranche: 'insuranceFund', coveredQuote: ['0.000000', '10.000000', '20.000000', '30.000000', '0.000000'] },
+        { tranche: 'backstopVault', coveredQuote: ['0.000000', '0.000000', '0.000000', '0.000000', '0.000000'] },
         { tranche: 'adl', coveredQuote: ['0.000000', '0.000000', '0.000000', '0.000000', '15.000000'] },
         { tranche: 'socializeFunding', coveredQuote: ['0.000000', '0.000000', '0.000000', '0.000000', '5.000000'] }],
     });
@@ -367,6 +373,23 @@ describe('HTML report (Chromium)', () => {
     expect(await y('floor')).toBeGreaterThan(await y('start'));
   });
 
+  it('the first screen (1280 x 800): the title, the run in one line and the summary table, then the assumptions', async () => {
+    expect(await page.locator('#run-line').textContent()).toBe('Monte Carlo; 5 paths x 6 steps of 1 min (6 min); 2 variants: base <fund>, bigger fund & "ADL".');
+    const top = (sel: string) => page.locator(sel).evaluate((el) => el.getBoundingClientRect().top);
+    expect(await top('#summary-table')).toBeLessThan(800);
+    expect(await top('#summary-table')).toBeLessThan(await top('#assumptions'));
+    // Every assumption is still there, in its own section.
+    expect(await page.locator('#assumptions dd').count()).toBeGreaterThanOrEqual(14);
+  });
+
+  it('the stacked bars are labelled with the variants\' names, wrapped to their slots, the full name in a title', async () => {
+    const labels = await page.locator('#compare-tranches text[data-variant-label]').evaluateAll((ts) => ts.map((t) => ({
+      lines: Array.from(t.querySelectorAll('tspan')).map((s) => s.textContent), title: t.querySelector('title')?.textContent,
+    })));
+    // Half the plot (270 px) holds 38 bold characters: both names on one line (the wide report below wraps).
+    expect(labels).toEqual([{ lines: ['base <fund>'], title: 'base <fund>' }, { lines: ['bigger fund & "ADL"'], title: 'bigger fund & "ADL"' }]);
+  });
+
   it('at 1280 x 800 nothing overflows its box; a full-page screenshot is saved', async () => {
     expect(await overflows(page)).toEqual([]);
     await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
@@ -383,6 +406,18 @@ describe('HTML report (Chromium)', () => {
       expect(await other.locator('#sweep-table td[data-col="liquidated"]').first().textContent()).toBe('22,515,000,000');
       expect(await other.locator('dd[data-key="scenario"]').textContent()).toMatch(/^Monte Carlo with jumps \(crash preset: volatility 0\.3 % a step/);
       expect(await overflows(other)).toEqual([]);
+      // The bars' labels: names (not numbers), at most three lines, each inside its variant's slot of the plot.
+      const labels = await other.locator('#compare-tranches text[data-variant-label]').evaluateAll((ts) => ts.map((t) => ({
+        lines: Array.from(t.querySelectorAll('tspan')).map((s) => s.textContent ?? ''), width: (t as SVGTextElement).getBBox().width,
+        title: t.querySelector('title')?.textContent,
+      })));
+      expect(labels).toHaveLength(6);
+      for (const [i, l] of labels.entries()) {
+        expect(l.lines[0]).toBe('waterfall');
+        expect(l.lines.length).toBeLessThanOrEqual(3);
+        expect(l.width).toBeLessThanOrEqual((640 - 100) / 6);
+        expect(l.title).toBe(`waterfall exchange, fund ${i + 1}000000000, margin x1.${i}, ADL hyperliquid`);
+      }
       await other.screenshot({ path: join(dir, 'wide.png'), fullPage: true });
     } finally {
       await other.close();
@@ -392,6 +427,128 @@ describe('HTML report (Chromium)', () => {
   it('the embedded JSON is the report', async () => {
     const text = await page.locator('#report-data').textContent();
     expect(JSON.parse(text!)).toEqual(report);
+  });
+});
+
+// A sweep of waterfalls on the sample's paths (5 paths, 6 steps, fund 1000): a deficit of 10 p at step 5 of path p.
+//   exchange: as the sample's base (the fund covers paths 0-3; path 4: ADL 15, socialized funding 5, 20 uncovered;
+//     the fund exhausted on 1 of 5 paths).
+//   hyperliquid (vault, ADL; no insurance-fund step): the vault covers paths 0-3; path 4: vault 20, ADL 20. Never "exhausted".
+//   eurex (defaulter, operator, members, assessments, haircut of gains; no insurance-fund step): the members' fund covers
+//     paths 0-3; path 4: defaulter 5, operator 5, members 10, assessments 10, haircut of gains 10, which the engine's
+//     socialized metric counts (socializedQuote 10): the summary puts the 10 / 5 = 2 a path under winners, the sweep
+//     table under "Socialized and haircuts" (2 a path).
+const SWEEP = [{ name: 'exchange', variant: { waterfall: 'exchange' } }, { name: 'hyperliquid', variant: { waterfall: 'hyperliquid' } }, { name: 'eurex', variant: { waterfall: 'eurex' } }];
+
+function sweepResult(path: number, variant: number): PathResult {
+  const base = pathResult(path, 0);
+  if (variant === 0) return { ...base, variant };
+  const at5 = (whole: number) => Array.from({ length: STEPS }, (_, t) => (t === 5 ? BigInt(whole) * UNIT : 0n));
+  const last = path === 4;
+  const m: Partial<Record<StepMetric, bigint[]>> = variant === 1
+    ? { coveredBackstopVault: at5(last ? 20 : 10 * path), coveredAdl: at5(last ? 20 : 0), adlNotionalQuote: at5(last ? 200 : 0) }
+    : {
+      coveredDefaulterFund: at5(last ? 5 : 0), coveredOperatorCapital: at5(last ? 5 : 0), coveredMembersFund: at5(last ? 10 : 10 * path),
+      coveredAssessments: at5(last ? 10 : 0), coveredHaircutGains: at5(last ? 10 : 0), socializedQuote: at5(last ? 10 : 0),
+    };
+  // Every loss-sharing metric of the base cleared, then this waterfall's set.
+  const cleared: StepMetric[] = ['coveredInsuranceFund', 'coveredAdl', 'coveredSocializeFunding', 'socializedQuote', 'uncoveredQuote', 'adlNotionalQuote', 'adlAccounts'];
+  const metrics = STEP_METRICS.map((k, j) => m[k] ?? (cleared.includes(k) ? base.metrics[j]!.map(() => 0n) : base.metrics[j]!));
+  return { ...base, variant, metrics, fundExhausted: false, prefundedQuote: (variant === 1 ? 200n : 1150n) * UNIT };
+}
+
+describe('HTML report of a waterfall sweep (Chromium)', () => {
+  const report = buildReport({
+    config: CONFIG, configHash: configHash(CONFIG), variants: SWEEP, quoteDecimals: 6, steps: STEPS, elapsedMs: 3,
+    results: SWEEP.flatMap((_, v) => Array.from({ length: PATHS }, (_, p) => sweepResult(p, v))),
+  });
+  let dir: string;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    requireChromium();
+    dir = await mkdtemp(join(tmpdir(), 'riskcore-report-sweep-'));
+    const file = join(dir, 'report.html');
+    await writeFile(file, renderReportHtml(report));
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(TIMEOUT);
+    await page.goto(pathToFileURL(file).href);
+  }, 2 * TIMEOUT);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir && !process.env.RISKCORE_KEEP_SCREENSHOTS) await rm(dir, { recursive: true, force: true });
+  });
+
+  const cells = (sel: string) => page.locator(sel).evaluateAll((tds) => tds.map((td) => ({
+    text: td.textContent, least: td.classList.contains('least'), title: td.getAttribute('title'),
+  })));
+  const NA = { text: 'n/a', least: false, title: 'n/a: this waterfall has no insurance-fund step, so the fund cannot be exhausted' };
+
+  it('P(fund exhausted) is n/a where the waterfall has no insurance-fund step, and ranked with no one', async () => {
+    expect(report.variants.map((v) => v.fundExhaustedProbability)).toEqual([0.2, 0, 0]);
+    expect(await cells('#summary-table td[data-col="fund-exhausted"]')).toEqual([{ text: '20.00 %', least: false, title: null }, NA, NA]);
+    expect(await page.locator('#summary li[data-col="fund-exhausted"]').textContent()).toBe('P(fund exhausted): n/a for 2 variants (no insurance-fund step)');
+    expect(await cells('#sweep-table td[data-col="fund-exhausted"]')).toEqual([{ text: '20.00 %', least: false, title: null }, NA, NA]);
+    // The variants' key figures.
+    expect(await cells('section.variant td[data-col="fund-exhausted"]')).toEqual([{ text: '20.00 % (1 of 5 paths)', least: false, title: null }, NA, NA]);
+  });
+
+  it('the fund chart of a variant without a fund step draws neither the start nor the floor, and says why', async () => {
+    const levels = (i: number) => page.locator(`#v${i}-fund line[data-level]`).evaluateAll((ls) => ls.map((l) => l.getAttribute('data-level')));
+    expect(await levels(0)).toEqual(['start', 'floor']);
+    expect(await levels(1)).toEqual([]);
+    expect(await levels(2)).toEqual([]);
+    expect(await page.locator('#v2-fund').textContent()).toContain('This waterfall has no insurance-fund step');
+  });
+
+  it('one loss, one name: the sweep table\'s "Socialized and haircuts" counts the haircut of gains the summary puts under winners, and says so', async () => {
+    const head = await page.locator('#sweep-table thead th').allTextContents();
+    expect(head).toContain('Socialized and haircuts, mean');
+    expect(head).toContain('Socialized and haircuts, p99');
+    expect(head.some((h) => /^Socialized (mean|p99)$/.test(h))).toBe(false);
+    // eurex: 10 of haircut of gains on path 4 over 5 paths = 2, in the summary's winners' column and the sweep's socialized one.
+    expect(await page.locator('#summary-table tr[data-variant="2"] td[data-col="bearer-winners"]').getAttribute('data-value')).toBe('2.000000');
+    expect(await page.locator('#summary-table tr[data-variant="2"] td[data-col="bearer-socialized"]').getAttribute('data-value')).toBe('0.000000');
+    expect(await page.locator('#sweep-table tr[data-variant="2"] td[data-col="socialized-mean"]').getAttribute('data-value')).toBe('2.000000');
+    expect(await page.locator('#sweep p.note').textContent())
+      .toContain('the summary counts the haircuts of gains under "Winners (ADL, haircuts of gains)", the rest under "Socialized over all traders"');
+  });
+
+  it('each variant\'s tranches, table and chart, in its own waterfall\'s order, only the kinds it has', async () => {
+    const order = [
+      ['insuranceFund', 'backstopVault', 'adl', 'socializeFunding', 'uncovered'],
+      ['backstopVault', 'adl', 'uncovered'],
+      ['defaulterFund', 'operatorCapital', 'membersFund', 'assessments', 'haircutGains', 'uncovered'],
+    ];
+    expect(report.variants.map((v) => v.tranches.map((t) => t.tranche))).toEqual(order);
+    for (const [i, kinds] of order.entries()) {
+      expect(await page.locator(`#variant-${i} table.tranches th[data-tranche]`).evaluateAll((ths) => ths.map((th) => th.getAttribute('data-tranche')))).toEqual(kinds);
+      expect(await page.locator(`#v${i}-tranches rect[data-tranche]`).evaluateAll((rs) => rs.map((r) => r.getAttribute('data-tranche')))).toEqual(kinds);
+    }
+    // eurex, mean per path: members 10 (0 + 10 + 20 + 30 + 10 = 70 / 5 = 14), the haircut of gains 10 / 5 = 2.
+    expect(report.variants[2]!.tranches.find((t) => t.tranche === 'membersFund')!.meanQuote).toBe('14.000000');
+  });
+
+  it('the assumptions describe every variant\'s waterfall, the clearing house\'s layers and what "prefunded" counts', async () => {
+    const dd = await page.locator('dl.run dd').evaluateAll((els) => Object.fromEntries(els.map((el) => [el.getAttribute('data-key'), el.textContent])));
+    expect(dd['variant: exchange']).toBe('Insurance fund (pays nothing below 70 % of its peak over 8 h) → Backstop vault → ADL by the bitmex ranking → Socialized through funding');
+    expect(dd['variant: hyperliquid']).toBe('Backstop vault → ADL by the hyperliquid ranking');
+    expect(dd['variant: eurex']).toBe('Defaulter\'s contribution → Operator capital (layer 1) → Members\' default fund → Assessments on members (up to 2x) → Haircut of winners\' gains (all markets)');
+    // The run's fund of 1000: 20 members x 50, operator layers 1000 / 10 and 1000 / 20.
+    expect(dd['clearing house']).toContain('20 clearing members contribute 50.00 each to the default fund (1,000 in all;');
+    expect(dd['clearing house']).toContain('operator capital layer 1 100.00 (a tenth of the fund) and layer 2 50.00 (a twentieth)');
+    expect(dd['prefunded resources']).toContain('accounts that start below maintenance are liquidated first, their fees paid into the fund and their deficits covered by the waterfall');
+    expect(dd['prefunded resources']).toContain('only the resources the variant\'s waterfall has a step for count');
+  });
+
+  it('a run without a sweep of waterfalls lists no variant waterfalls and no clearing house', () => {
+    const html = renderReportHtml(sampleReport());
+    expect(html).not.toContain('data-key="variant: ');
+    expect(html).not.toContain('data-key="clearing house"');
+    expect(html).toContain('data-key="prefunded resources"');
   });
 });
 

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { describePolicy, describeScenario, describeWaterfall } from '../../src/report/assumptions.js';
 import { groupedAmount, ppmPercent, trancheLabel } from '../../src/report/format.js';
 import { chartContext } from '../../src/report/html.js';
+import { frontierChart } from '../../src/report/charts.js';
+import { wrap } from '../../src/report/compare.js';
 import { InputError } from '../../src/errors.js';
 import { summaryReport } from '../support/summary-report.js';
 import { CRASH_SCENARIO, DEFAULT_SCENARIO } from '../../src/simulation/config.js';
@@ -71,6 +73,15 @@ describe('chartContext: what renderCharts draws beyond a variant, from its repor
     expect(chartContext(report, 1)).toMatchObject({ stepSeconds: 60, fundStartQuote: '20000000.000000', fundFloorQuote: '14000000.000000' });
   });
 
+  it('a variant whose waterfall has no insurance-fund step: no start and no floor (the waterfall never draws on the fund)', () => {
+    const report = summaryReport(['a', 'b']);
+    report.variants[1] = { ...report.variants[1]!, variant: { waterfall: 'hyperliquid' } };
+    expect(chartContext(report, 1)).toEqual({ stepSeconds: 60, fundStep: false });
+    // A fund step inside a market group counts: its floor is drawn.
+    report.variants[1] = { ...report.variants[1]!, variant: { waterfall: { steps: [{ kind: 'adl', ranking: 'bitmex' }], groups: [{ markets: [0], steps: [{ kind: 'insuranceFund', drawdownPpm: 500_000 }] }] } } };
+    expect(chartContext(report, 1)).toMatchObject({ fundStartQuote: '20000000.000000', fundFloorQuote: '10000000.000000' });
+  });
+
   it('a variant the report does not have is InputError(InvalidScenario) naming `variant` and the index', () => {
     const report = summaryReport(['a', 'b']);
     for (const index of [2, -1, 0.5, Number.NaN]) {
@@ -78,5 +89,23 @@ describe('chartContext: what renderCharts draws beyond a variant, from its repor
       expect(error, String(index)).toBeInstanceOf(InputError);
       expect(error).toMatchObject({ codeName: 'InvalidScenario', field: 'variant' });
     }
+  });
+});
+
+describe('chart labels', () => {
+  it('wrap: at spaces, a word longer than a line cut, at most n lines with an ellipsis on the last', () => {
+    expect(wrap('waterfall hyperliquid', 12, 3)).toEqual(['waterfall', 'hyperliquid']);
+    expect(wrap('waterfall eurex', 20, 3)).toEqual(['waterfall eurex']);
+    expect(wrap('abcdefghij', 4, 3)).toEqual(['abcd', 'efgh', 'ij']);
+    expect(wrap('one two three four five', 5, 2)).toEqual(['one', 'two…']);
+  });
+
+  it('frontier: marks that fall together share one label ("1, 2"), and the tooltip states the return\'s basis', () => {
+    const point = (name: string, returnPpm: number, tailLossPpm: number) => ({ name, returnPpm, tailLossPpm, hitProbability: 0.5 });
+    const svg = frontierChart([point('a', -290_000, 760_000), point('b', -148_500, 335_900), point('c', -148_510, 335_900)],
+      { id: 'f', title: 'frontier', decimals: 6 }, 'over the run (30 min)');
+    expect([...svg.matchAll(/<text data-label-of="([^"]*)"[^>]*>([^<]*)<\/text>/g)].map((m) => [m[1], m[2]])).toEqual([['0', '0'], ['1, 2', '1, 2']]);
+    expect(svg).toContain('b: return -14.85 % over the run (30 min), tail loss');
+    expect(svg).not.toContain('a year');
   });
 });

@@ -121,15 +121,50 @@ describe('simulation stats: report', () => {
     expect(v.adl).toEqual({ notionalQuote: '0', accounts: '0' });
   });
 
-  it('tranches: the fund always, nonzero tranches in waterfall order, uncovered last; means round down', () => {
+  it('tranches: every step of the (default exchange) waterfall in its order, one that paid nothing too, uncovered last; means round down', () => {
     const [base, quiet] = buildReport(INPUT).variants;
     // Fund 5 + 10 + 1 = 16 -> 16 / 4 = 4; socialized funding 3 -> 0.75 -> 0; uncovered 2 -> 0.5 -> 0.
     expect(base!.tranches).toEqual([
       { tranche: 'insuranceFund', meanQuote: '4', totalQuote: '16' },
+      { tranche: 'backstopVault', meanQuote: '0', totalQuote: '0' },
+      { tranche: 'adl', meanQuote: '0', totalQuote: '0' },
       { tranche: 'socializeFunding', meanQuote: '0', totalQuote: '3' },
       { tranche: 'uncovered', meanQuote: '0', totalQuote: '2' },
     ]);
-    expect(quiet!.tranches).toEqual([{ tranche: 'insuranceFund', meanQuote: '0', totalQuote: '0' }, { tranche: 'uncovered', meanQuote: '0', totalQuote: '0' }]);
+    expect(quiet!.tranches.map((t) => t.tranche)).toEqual(['insuranceFund', 'backstopVault', 'adl', 'socializeFunding', 'uncovered']);
+    expect(quiet!.tranches.every((t) => t.totalQuote === '0')).toBe(true);
+  });
+
+  it('tranches: each variant in its own waterfall\'s order, only the kinds it has (groups\' steps after, each kind once)', () => {
+    // One path, one step: every covered* metric set to a distinct amount, so a tranche listed from the
+    // wrong metric or in the wrong place shows.
+    const covered = Object.fromEntries(STEP_METRICS.filter((m) => m.startsWith('covered')).map((m, k) => [m, [k + 1]]));
+    const variants = [
+      { name: 'eurex', variant: { waterfall: 'eurex' } },
+      { name: 'hyperliquid', variant: { waterfall: 'hyperliquid' } },
+      { name: 'ftx', variant: { waterfall: 'ftx' } },
+      {
+        name: 'grouped', variant: {
+          waterfall: {
+            steps: [{ kind: 'adl' as const, ranking: 'bitmex' as const }, { kind: 'operatorCapital' as const, layer: 1 as const }, { kind: 'operatorCapital' as const, layer: 2 as const }],
+            groups: [{ markets: [0], steps: [{ kind: 'insuranceFund' as const }, { kind: 'adl' as const, ranking: 'bitmex' as const }] }],
+          },
+        },
+      },
+    ];
+    const config = { paths: 1, steps: 1, seed: 7, scenario: { kind: 'monteCarlo' as const, volatilityPpm: 20_000 } };
+    const results = variants.map((_, v) => pathResult(0, v, 1, { ...covered, uncoveredQuote: [100] }));
+    const r = buildReport({ config, configHash: configHash(config), variants, results, quoteDecimals: 0, steps: 1, elapsedMs: 0 });
+    const at = (kind: string) => String(STEP_METRICS.filter((m) => m.startsWith('covered')).findIndex((m) => m.toLowerCase() === `covered${kind}`.toLowerCase()) + 1);
+    const expected = (kinds: string[]) => [...kinds.map((k) => ({ tranche: k, meanQuote: at(k), totalQuote: at(k) })), { tranche: 'uncovered', meanQuote: '100', totalQuote: '100' }];
+    expect(r.variants.map((v) => v.tranches)).toEqual([
+      expected(['defaulterFund', 'operatorCapital', 'membersFund', 'assessments', 'haircutGains']),
+      expected(['backstopVault', 'adl']),
+      expected(['backstopVault', 'adl', 'insuranceFund', 'haircutGains']),
+      expected(['adl', 'operatorCapital', 'insuranceFund']),
+    ]);
+    // The per-path columns follow the same order.
+    for (const v of r.variants) expect(v.pathTotals.tranches.map((t) => t.tranche)).toEqual(v.tranches.slice(0, -1).map((t) => t.tranche));
   });
 
   it('per-path totals: columns in path order, each tranche\'s cover summed over the path', () => {
@@ -139,11 +174,12 @@ describe('simulation stats: report', () => {
       path: [0, 1, 2, 3],
       deficitQuote: ['8', '0', '12', '1'], socializedQuote: ['3', '0', '0', '0'], uncoveredQuote: ['0', '0', '2', '0'],
       cover1Quote: ['4', '0', '8', '1'], cover2Quote: ['6', '0', '12', '1'],
-      tranches: [{ tranche: 'insuranceFund', coveredQuote: ['5', '0', '10', '1'] }, { tranche: 'socializeFunding', coveredQuote: ['3', '0', '0', '0'] }],
+      tranches: [{ tranche: 'insuranceFund', coveredQuote: ['5', '0', '10', '1'] }, { tranche: 'backstopVault', coveredQuote: ['0', '0', '0', '0'] },
+        { tranche: 'adl', coveredQuote: ['0', '0', '0', '0'] }, { tranche: 'socializeFunding', coveredQuote: ['3', '0', '0', '0'] }],
     });
     // The columns' tranches are the report's, uncovered left out (it is its own column).
     expect(base!.pathTotals.tranches.map((t) => t.tranche)).toEqual(base!.tranches.slice(0, -1).map((t) => t.tranche));
-    expect(quiet!.pathTotals.tranches).toEqual([{ tranche: 'insuranceFund', coveredQuote: ['0', '0', '0', '0'] }]);
+    expect(quiet!.pathTotals.tranches.map((t) => t.tranche)).toEqual(['insuranceFund', 'backstopVault', 'adl', 'socializeFunding']);
   });
 
   it('by step: fund fan, liquidated notional mean and fan, deficit mean', () => {
