@@ -164,6 +164,15 @@ describe('regression: flags are plain decimal integers and the table\'s own name
     for (const line of run.split(/\r?\n/)) expect(line.replace(/^.*\r/, '').length, line).toBeLessThanOrEqual(120);
   });
 
+  it('demo: counts and nouns agree (one round, one market)', async () => {
+    const run = await riskcore('demo', '--accounts', '3000', '--seed', '3', '--markets', '1', '--rounds', '1');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^book: 3,000 accounts, [\d,]+ cross positions, \d+ isolated, 1 market \(seed 3\)/m);
+    expect(run.stdout).toMatch(/loss waterfall: 1 round in /);
+    expect(run.stdout).toMatch(/^still liquidatable after 1 round: /m);
+    expect(run.stdout).not.toMatch(/\b1 (rounds|markets|events|accounts|closes|records)\b/);
+  });
+
   it('invalid: demo --accounts in hexadecimal, with spaces, or --policy constructor', async () => {
     expectRefused(await riskcore('demo', '--accounts', '0x10'), '--accounts');
     expectRefused(await riskcore('demo', '--accounts', ' 100'), '--accounts');
