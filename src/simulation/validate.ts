@@ -11,9 +11,8 @@
  * (`volatilityPpm`, `csv`), as the scenario builders and the core name them; an unknown key in the
  * scenario has its full path (`scenario.jumpz`).
  *
- * A replay's CSV is read for its shape here (header, cells, numbers: parseReplayCsv). What needs the
- * book is checked once the book is built: per-market lists against the market count, the correlation
- * matrix, the replay's market ids and price ranges, and the policy's and waterfall's rules that
+ * What needs the book is checked once the book is built: per-market lists against the market
+ * count, the correlation matrix, the replay's columns, and the policy's and waterfall's rules that
  * depend on the engine (fund ids, accounts, how many steps in all).
  */
 import { at, bad, bool, describe, int, list, object, oneOf, ownEntry, type Fields } from './shape.js';
@@ -27,7 +26,6 @@ import { REALIZABLE_RULES } from '../economics/withdrawals.js';
 import { DESTINATIONS, REVENUE_SOURCES } from '../economics/flows.js';
 import type { BookShape } from '../synth.js';
 import { DEMO_POLICIES } from './venue.js';
-import { parseReplayCsv } from './scenarios.js';
 import type { ImpactModel, MonteCarloScenario, ReplayScenario, Scenario, ShockGridScenario, SimulationConfig, SimulationEconomics, SimulationWithdrawals, Sweep } from './types.js';
 
 /** A non-negative amount in quote units as a decimal string ("20000000", "1500.5"). */
@@ -213,7 +211,6 @@ function checkScenario(value: unknown): void {
       return;
     case 'replay':
       if (typeof s.csv !== 'string' || s.csv.length === 0) bad('csv', 'the CSV text');
-      parseReplayCsv(s.csv); // its shape (header, cells, numbers) now; its markets once the book is built
       return;
   }
 }

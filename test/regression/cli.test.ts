@@ -251,7 +251,8 @@ describe('regression: a book module is code run with the user\'s privileges, and
   it('simulate --help and the README say a book module is imported and run with your privileges', async () => {
     const help = await riskcore('simulate', '--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/book module[^]*runs? with your privileges[^]*any (local )?file/i);
+    // The help is folded to 80 columns: read it as one line.
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/book module[^]*runs? with your privileges[^]*any (local )?file/i);
     const readme = await readFile(join(process.cwd(), 'README.md'), 'utf8');
     expect(readme).toMatch(/book module is code[^]*with your privileges[^]*configuration file from someone else can run any local file/i);
   });
