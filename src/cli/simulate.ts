@@ -25,8 +25,8 @@ import { DEMO_POLICIES } from '../simulation/venue.js';
 import { checkConfig } from '../simulation/validate.js';
 import { REALIZABLE_RULES, type RealizableRule } from '../economics/withdrawals.js';
 import { formatAtoms } from '../atoms.js';
-import { hasFundStep, meanReturnPpm, resolvedOf, returnBasis } from '../report/assumptions.js';
-import { groupedAmount as money, type Bearer } from '../report/format.js';
+import { hasFundStep, meanReturnPpm, resolvedOf, returnBasis, waterfallOfVariant } from '../report/assumptions.js';
+import { bearerOf, groupedAmount as money, type Bearer } from '../report/format.js';
 import { variantLosses } from '../report/summary.js';
 import { counted, fitTable, fold, terminalWidth, wrapUsage } from './table.js';
 
@@ -428,16 +428,22 @@ const BEARER_ROWS: readonly [Bearer, string, string][] = [
  */
 export function summaryLines(report: SimulationReport, width = 80, elapsedLabel = 'elapsed'): string[] {
   // Who bore the loss: the report summary's figures (exact atoms, formatted once); '-' for a bearer
-  // with no step in the variant's waterfall (its loss is not 0: it cannot bear one).
+  // with no step in the variant's waterfall, in any group of markets (it bore nothing because it
+  // cannot: report.json lists an insurance-fund tranche for every variant, 0 where there is none).
+  const run = resolvedOf(report);
   const losses = report.variants.map(variantLosses);
   const atomsCell = (x: bigint): string => money(formatAtoms(x, report.quoteDecimals));
   const boreHead = ['variant', ...BEARER_ROWS.map(([, short]) => short), 'total p99'];
   const boreCells = (v: VariantReport, i: number): string[] => {
-    const l = losses[i]!;
-    return [v.name, ...BEARER_ROWS.map(([b]) => { const x = l.bearers.get(b); return x === undefined ? '-' : atomsCell(x); }), atomsCell(l.p99)];
+    const w = waterfallOfVariant(v, run);
+    const steps = new Set([...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].map((s) => bearerOf(s.kind)));
+    const cell = (b: Bearer): string => {
+      const x = losses[i]!.bearers.get(b) ?? 0n;
+      return x === 0n && b !== 'uncovered' && !steps.has(b) ? '-' : atomsCell(x);
+    };
+    return [v.name, ...BEARER_ROWS.map(([b]) => cell(b)), atomsCell(losses[i]!.p99)];
   };
   // "Fund exhausted" applies only to a waterfall with an insurance-fund step.
-  const run = resolvedOf(report);
   const head = ['variant', 'P(fund exh.)', 'soc. mean', 'soc. p95', 'soc. p99', 'soc. ES99', 'uncov. mean', 'Cover-1 max', 'Cover-2 max', 'prefunded', 'C2>prefund', 'liq. closes', 'liq. notional'];
   const cells = (v: VariantReport): string[] => [
     v.name, hasFundStep(v, run) ? `${(v.fundExhaustedProbability * 100).toFixed(1)} %` : 'n/a',
