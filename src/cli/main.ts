@@ -16,13 +16,16 @@ import { configSchemaJson } from '../simulation/schema.js';
 import { stepLabel } from '../waterfall/labels.js';
 import { CliError, exitCodeOf, int as intFlag, mergeCommand, parse, simulateCommand, usd as amountFlag } from './simulate.js';
 import { groupedAmount } from '../report/format.js';
-import { fitTable, layout, terminalWidth } from './table.js';
+import { counted, fitTable, layout, terminalWidth, wrapUsage } from './table.js';
 
+/** The demo's liquidation policies: the simulation's table (--help lists them from it). */
 const POLICIES = DEMO_POLICIES;
+const DEFAULT_POLICY = 'partial';
 
 const WATERFALLS: Record<string, WaterfallConfig> = WATERFALL_PRESETS;
 
-const USAGE = `usage: riskcore demo [--accounts N] [--positions-per-account N] [--markets N] [--shock PPM] [--seed N] [--policy NAME] [--rounds N]
+const USAGE = wrapUsage(`usage: riskcore demo [--accounts N] [--positions-per-account N] [--markets N]
+                    [--shock PPM] [--seed N] [--policy NAME] [--rounds N]
                     [--waterfall NAME] [--fund USD] [--vault USD]
 
   --accounts N               accounts in the synthetic book (default ${DEFAULT_BOOK.accounts.toLocaleString('en-US')})
@@ -30,14 +33,13 @@ const USAGE = `usage: riskcore demo [--accounts N] [--positions-per-account N] [
   --markets N                markets (default ${DEFAULT_BOOK.markets})
   --shock PPM                move every mark by PPM parts per million (default -120000 = -12 %)
   --seed N                   seed of the synthetic book (default ${DEFAULT_BOOK.seed})
-  --policy NAME              liquidation policy: partial (default), dydx, hyperliquid
+  --policy NAME              liquidation policy: ${Object.keys(POLICIES).join(', ')} (default ${DEFAULT_POLICY})
   --rounds N                 most liquidation rounds in the cascade (default 16)
   --waterfall NAME           loss waterfall: ${Object.keys(WATERFALL_PRESETS).join(', ')} (default exchange)
   --fund USD                 insurance fund before the shock (default 20000000)
   --vault USD                backstop vault deposits before the shock, from 4 providers (default 20000000)
 
-Numbers are plain decimal integers (a minus sign for negatives: --shock -200000); amounts are decimal
-quote units (1500.5). A bad flag or value exits 2 naming the flag, as in riskcore simulate.`;
+Numbers are plain decimal integers (a minus sign for negatives: --shock -200000); amounts are decimal quote units (1500.5). A bad flag or value exits 2 naming the flag, as in riskcore simulate.`);
 
 function progressBar(label: string): (done: number, total: number) => void {
   const tty = process.stderr.isTTY;
@@ -76,7 +78,7 @@ async function demo(argv: string[]): Promise<void> {
   const markets = int(values.markets, DEFAULT_BOOK.markets, 'markets', 1, 65_535);
   const shockPpm = int(values.shock, -120_000, 'shock', -1_000_000, 10_000_000);
   const seed = int(values.seed, DEFAULT_BOOK.seed, 'seed', 0, 2 ** 32 - 1);
-  const policyName = values.policy ?? 'partial';
+  const policyName = values.policy ?? DEFAULT_POLICY;
   const policy = ownEntry(POLICIES, policyName);
   if (!policy) throw new CliError(`--policy must be one of ${Object.keys(POLICIES).join(', ')}, got "${policyName}"`);
   const maxRounds = int(values.rounds, 16, 'rounds', 1, 1_000_000);
@@ -102,7 +104,7 @@ async function demo(argv: string[]): Promise<void> {
   const t0 = performance.now();
   const book = generateBook(engine, { accounts, markets, positionsPerAccount: perAccount, seed, onProgress: progressBar('building book') });
   const tBuilt = performance.now();
-  console.log(`book: ${book.accounts.toLocaleString('en-US')} accounts, ${book.positions.toLocaleString('en-US')} cross positions, ${book.isolated.toLocaleString('en-US')} isolated, ${markets} markets (seed ${seed}) in ${((tBuilt - t0) / 1000).toFixed(2)} s`);
+  console.log(`book: ${counted(book.accounts, 'account')}, ${counted(book.positions, 'cross position')}, ${book.isolated.toLocaleString('en-US')} isolated, ${counted(markets, 'market')} (seed ${seed}) in ${((tBuilt - t0) / 1000).toFixed(2)} s`);
 
   setUpLossAbsorbers(engine, waterfall, fundAtoms, vaultAtoms);
 
@@ -121,7 +123,7 @@ async function demo(argv: string[]): Promise<void> {
   const width = terminalWidth();
 
   console.log(`\nprice shock: ${(shockPpm / 10_000).toFixed(2)} % on every mark`);
-  console.log(`batch check: ${(book.positions + book.isolated).toLocaleString('en-US')} positions in ${tCheck.toFixed(1)} ms (${((tCheck * 1e6) / (book.positions + book.isolated)).toFixed(2)} ns per position)\n`);
+  console.log(`batch check: ${counted(book.positions + book.isolated, 'position')} in ${tCheck.toFixed(1)} ms (${((tCheck * 1e6) / (book.positions + book.isolated)).toFixed(2)} ns per position)\n`);
   const rows: [string, keyof typeof after.book.accounts][] = [['healthy', 'healthy'], ['below initial', 'belowInitial'], ['liquidatable', 'liquidatable'], ['bankrupt', 'bankrupt']];
   console.log(layout([['health', 'accounts before', 'accounts after', 'isolated after'],
     ...rows.map(([label, key]) => [label, count(before.book.accounts[key]), count(after.book.accounts[key]), count(after.book.isolated[key])])]).join('\n'));
@@ -143,14 +145,14 @@ async function demo(argv: string[]): Promise<void> {
   const t2 = performance.now();
   const cascade = engine.liquidate(policy, { maxRounds, allocate: true });
   const tCascade = performance.now() - t2;
-  console.log(`\nliquidation cascade (policy ${policyName}) with the ${waterfallName} loss waterfall: ${cascade.rounds.length} rounds in ${tCascade.toFixed(1)} ms`);
+  console.log(`\nliquidation cascade (policy ${policyName}) with the ${waterfallName} loss waterfall: ${counted(cascade.rounds.length, 'round')} in ${tCascade.toFixed(1)} ms`);
   // One row per round; on a narrow terminal the table is transposed (a column per round), in blocks.
   console.log(fitTable(['round', 'liquidatable', 'groups', 'closes', 'transfers', 'settled', 'closed notional', 'liquidator fees', 'fund fees', 'deficits'],
     cascade.rounds.map((r) => [String(r.round).padStart(5), count(r.liquidatable.accounts + r.liquidatable.isolated), count(r.groups), count(r.closes), count(r.transfers),
       count(r.settlements), usd(r.closedNotionalQuote), usd(r.liquidatorFeeQuote), usd(r.fundFeeQuote), usd(r.deficitQuote)]), width).join('\n'));
   const t = cascade.totals;
-  console.log(`\ntotals: ${t.closes.toLocaleString('en-US')} closes, ${usd(t.closedNotionalQuote)} notional closed; fees ${usd(t.liquidatorFeeQuote)} to liquidators, ${usd(t.fundFeeQuote)} to the insurance fund`);
-  console.log(`still liquidatable after ${cascade.rounds.length} rounds: ${count(cascade.remaining.accounts)} accounts, ${count(cascade.remaining.isolated)} isolated positions`);
+  console.log(`\ntotals: ${counted(t.closes, 'close')}, ${usd(t.closedNotionalQuote)} notional closed; fees ${usd(t.liquidatorFeeQuote)} to liquidators, ${usd(t.fundFeeQuote)} to the insurance fund`);
+  console.log(`still liquidatable after ${counted(cascade.rounds.length, 'round')}: ${counted(cascade.remaining.accounts, 'account')}, ${counted(cascade.remaining.isolated, 'isolated position')}`);
   printWhoBoreTheLoss(engine, cascade.allocations, fundBefore, navBefore, usd);
   const ledgerAfter = engine.ledger().totalQuote;
   console.log(`conservation ledger: ${ledgerAfter === ledgerBefore ? 'unchanged' : `MOVED by ${formatAtoms(ledgerAfter - ledgerBefore, engine.quoteDecimals)} (exact)`} (collateral + funds + fees + flows - deficits + covered + residue + pools + treasury)`);
@@ -188,7 +190,7 @@ function printWithdrawable(engine: RiskEngine, usd: (x: bigint) => string): void
 function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fundBefore: bigint, navBefore: bigint, usd: (x: bigint) => string): void {
   const sum = (f: (r: AllocationReport) => bigint): bigint => reports.reduce((a, r) => a + f(r), 0n);
   const deficits = reports.reduce((a, r) => a + r.deficits, 0);
-  console.log(`\nloss waterfall: ${deficits.toLocaleString('en-US')} deficit records, ${usd(sum((r) => r.deficitQuote))} in all, over ${reports.length} events`);
+  console.log(`\nloss waterfall: ${counted(deficits, 'deficit record')}, ${usd(sum((r) => r.deficitQuote))} in all, over ${counted(reports.length, 'event')}`);
   // Per step: covered, and the residue it left (what its payers paid beyond what the deficits needed).
   const byStep = new Map<string, { covered: bigint; residue: bigint }>();
   for (const r of reports) {
@@ -210,7 +212,7 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
   const vault = engine.vault();
   console.log(`  backstop vault          ${usd(sum((r) => r.vaultQuote)).padStart(18)}   (net asset value ${usd(navBefore)} -> ${usd(vault.navQuote)})`);
   const adlAccounts = reports.reduce((a, r) => a + r.adlAccounts, 0);
-  console.log(`  auto-deleveraging       ${usd(sum((r) => r.adlCoveredQuote)).padStart(18)}   (${adlAccounts.toLocaleString('en-US')} account closes, ${usd(sum((r) => r.adlNotionalQuote))} notional)`);
+  console.log(`  auto-deleveraging       ${usd(sum((r) => r.adlCoveredQuote)).padStart(18)}   (${counted(adlAccounts, 'account close')}, ${usd(sum((r) => r.adlNotionalQuote))} notional)`);
   console.log(`  socialized              ${usd(sum((r) => r.socializedQuote)).padStart(18)}`);
   console.log(`  clearing house          ${usd(sum((r) => r.clearingHouseQuote)).padStart(18)}`);
   console.log(`  uncovered               ${usd(sum((r) => r.uncoveredQuote)).padStart(18)}`);
@@ -239,7 +241,7 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
     if (top.length > 5) top.pop();
   }
   if (top.length > 0) {
-    console.log(`accounts that paid most (of ${payers.toLocaleString('en-US')}; audit log: ${engine.auditLog.length.toLocaleString('en-US')} records):`);
+    console.log(`accounts that paid most (of ${payers.toLocaleString('en-US')}; audit log: ${counted(engine.auditLog.length, 'record')}):`);
     for (const [a, x] of top) console.log(`  account ${String(a).padStart(8)}  ${usd(x).padStart(16)}`);
   }
 }
@@ -247,11 +249,11 @@ function printWhoBoreTheLoss(engine: RiskEngine, reports: AllocationReport[], fu
 /** `riskcore schema`: the configuration's JSON Schema, the package's config.schema.json. */
 async function schema(argv: string[]): Promise<void> {
   const { values } = parse({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
-  if (values.help) { console.log('usage: riskcore schema\n\nPrints the JSON Schema (draft 2020-12) of simulate\'s configuration files, as the package ships it (riskcore/config.schema.json).'); return; }
+  if (values.help) { console.log(wrapUsage('usage: riskcore schema\n\nPrints the JSON Schema (draft 2020-12) of simulate\'s configuration files, as the package ships it (riskcore/config.schema.json).')); return; }
   process.stdout.write(configSchemaJson());
 }
 
-const HELP = `usage: riskcore <command> [flags]
+const HELP = wrapUsage(`usage: riskcore <command> [flags]
 
 commands:
   demo       one price shock on a synthetic book: margin check, liquidation cascade, who bore the loss
@@ -259,7 +261,7 @@ commands:
   merge      merges the shards of a simulation run (simulate --path-from A --path-to B) into one report
   schema     prints the JSON Schema of simulate's configuration files (riskcore/config.schema.json)
 
-riskcore <command> --help describes a command's flags; riskcore --version prints the version.`;
+riskcore <command> --help describes a command's flags; riskcore --version prints the version.`);
 
 /** The package's version, from the package.json two folders above dist/src/cli/main.js. */
 function version(): string {

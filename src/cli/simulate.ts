@@ -24,9 +24,11 @@ import { ADL_RANKINGS } from '../abi/codes.js';
 import { DEMO_POLICIES } from '../simulation/venue.js';
 import { checkConfig } from '../simulation/validate.js';
 import { REALIZABLE_RULES, type RealizableRule } from '../economics/withdrawals.js';
-import { meanReturnPpm, returnBasis } from '../report/assumptions.js';
-import { groupedAmount as money } from '../report/format.js';
-import { fitTable, fold, terminalWidth } from './table.js';
+import { formatAtoms } from '../atoms.js';
+import { hasFundStep, meanReturnPpm, resolvedOf, returnBasis, waterfallOfVariant } from '../report/assumptions.js';
+import { bearerOf, groupedAmount as money, type Bearer } from '../report/format.js';
+import { variantLosses } from '../report/summary.js';
+import { counted, fitTable, fold, terminalWidth, wrapUsage } from './table.js';
 
 /** A mistake in how the command was called (flags, configuration, shard files): printed, exit 2. */
 export class CliError extends Error {
@@ -64,10 +66,13 @@ export const SCENARIOS: Record<string, Scenario> = {
   grid: { kind: 'shockGrid', scanRangePpm: 150_000 },
 };
 
-export const SIMULATE_USAGE = `usage: riskcore simulate [--config FILE.json] [flags] [--out DIR]
+/**
+ * The help texts are written a logical line per flag (and per paragraph) and folded to 80 columns
+ * by wrapUsage: a flag's description continues under itself.
+ */
+export const SIMULATE_USAGE = wrapUsage(`usage: riskcore simulate [--config FILE.json] [flags] [--out DIR]
 
-Runs price paths over a synthetic book (margin checks, liquidation cascades with price impact, the
-loss waterfall at every step) and writes DIR/report.json and DIR/report.html.
+Runs price paths over a synthetic book (margin checks, liquidation cascades with price impact, the loss waterfall at every step) and writes DIR/report.json and DIR/report.html.
 
   --config FILE.json         a SimulationConfig; the flags below override its fields
 book:
@@ -75,18 +80,13 @@ book:
   --markets N                markets (default ${DEFAULT_BOOK.markets})
   --positions-per-account N  mean positions per account (default ${DEFAULT_BOOK.positionsPerAccount})
   --book-seed N              seed of the synthetic book (default ${DEFAULT_BOOK.seed})
-  --book-module FILE         a book of your own instead: an ES module exporting capacity and build(engine)
-                             (see "book modules" below)
+  --book-module FILE         a book of your own instead: an ES module exporting capacity and build(engine) (see "book modules" below)
 paths:
   --paths N                  price paths (default ${CLI_DEFAULT_PATHS}; the shock grid has 9)
   --steps N                  steps per path, a minute each (default 100)
   --seed N                   seed of the paths: path p draws from stream (seed, p) (default 1)
-  --scenario NAME            calm (default: 0.08 % moves a minute, rare market-wide jumps), crash
-                             (falling, with a 5 % chance per step of a market-wide -3 % jump), grid
-                             (SPAN-style shock grid with a 15 % scan range)
-  --replay FILE.csv          replay prices from a CSV instead: header step,<market id>,..., one row per
-                             step, prices in quote units; markets without a column keep their mark (one
-                             path, as many steps as rows)
+  --scenario NAME            calm (default: 0.08 % moves a minute, rare market-wide jumps), crash (falling, with a 5 % chance per step of a market-wide -3 % jump), grid (SPAN-style shock grid with a 15 % scan range)
+  --replay FILE.csv          replay prices from a CSV instead: header step,<market id>,..., one row per step, prices in quote units; markets without a column keep their mark (one path, as many steps as rows)
 venue:
   --waterfall NAME           loss waterfall: ${Object.keys(WATERFALL_PRESETS).join(', ')} (default exchange)
   --policy NAME              liquidation policy: ${Object.keys(DEMO_POLICIES).join(', ')} (default buffered)
@@ -94,45 +94,29 @@ venue:
   --vault USD                backstop vault deposits at the start (default 20000000)
   --funding-ppm N            funding rate per step, ppm of the mark, longs pay shorts (default 1)
   --no-skip                  check every account at every step (the results are the same, only slower)
-  --no-economics             no trading volume, fees, stakers or withdrawals (by default, unless the
-                             configuration has \`economics\`: 5 bp taker fees on a volume of 0.14 % of open
-                             interest a minute, three times that on steps with liquidations; fees split 30 %
-                             fund, 20 % vault, 30 % stakers, 20 % treasury every hour; stakers own half of
-                             the fund; winners withdraw every 10 steps, 0.1 % of accounts in calm and up to
-                             50.1 % when the funds are drawn, through a capacity of 1 % of collateral an hour)
+  --no-economics             no trading volume, fees, stakers or withdrawals (by default, unless the configuration has \`economics\`: 5 bp taker fees on a volume of 0.14 % of open interest a minute, three times that on steps with liquidations; fees split 30 % fund, 20 % vault, 30 % stakers, 20 % treasury every hour; stakers own half of the fund; winners withdraw every 10 steps, 0.1 % of accounts in calm and up to 50.1 % when the funds are drawn, through a capacity of 1 % of collateral an hour)
 sweep (every combination runs on the same paths, one report row each):
   --sweep-fund "USD,USD"     insurance fund sizes
   --sweep-margin "PPM,PPM"   margin fractions scaled by PPM / 1,000,000
   --sweep-adl "NAME,NAME"    ADL rankings: ${ADL_RANKINGS.join(', ')}
   --sweep-waterfall "NAME,NAME"  waterfall presets
-  --sweep-realizable "RULE,RULE" what winners may withdraw of unrealized PnL: ${REALIZABLE_RULES.join(', ')}
-                             (needs the withdrawal run: the default economics have one)
+  --sweep-realizable "RULE,RULE"  what winners may withdraw of unrealized PnL: ${REALIZABLE_RULES.join(', ')} (needs the withdrawal run: the default economics have one)
 run:
-  --workers N                worker threads, 0 runs in this thread (default: the machine's cores, fewer
-                             if free memory holds fewer books; the first line says how many and why)
+  --workers N                worker threads, 0 runs in this thread (default: the machine's cores, fewer if free memory holds fewer books; the first line says how many and why)
   --path-from N --path-to N  run only paths [N, M) and write DIR/shard-N-M.json (see riskcore merge)
   --out DIR                  output directory (default .)
   -h, --help                 this text
 
-Numbers are plain decimal integers (a minus sign for negatives; no plus sign, spaces, exponents or
-hexadecimal); amounts are decimal quote units. A configuration file is checked whole before anything runs: an unknown key, a value of
-the wrong type or out of range exits 2 naming its path (e.g. book.seed), as do bad flags.
+Numbers are plain decimal integers (a minus sign for negatives; no plus sign, spaces, exponents or hexadecimal); amounts are decimal quote units. A configuration file is checked whole before anything runs: an unknown key, a value of the wrong type or out of range exits 2 naming its path (e.g. book.seed), as do bad flags.
 
-book modules: a book module (--book-module, or "book": { "module": ... } in a configuration file) is
-an ES module that riskcore imports and runs with your privileges, in every worker: it can do
-anything you can. A configuration file from someone else can run any local file, so read one before
-you run it, as you would a script.`;
+book modules: a book module (--book-module, or "book": { "module": ... } in a configuration file) is an ES module that riskcore imports and runs with your privileges, in every worker: it can do anything you can. A configuration file from someone else can run any local file, so read one before you run it, as you would a script.`);
 
-export const MERGE_USAGE = `usage: riskcore merge SHARD.json... [--out DIR]
+export const MERGE_USAGE = wrapUsage(`usage: riskcore merge SHARD.json... [--out DIR]
 
-Merges the shards of one run (riskcore simulate --path-from A --path-to B) into DIR/report.json and
-DIR/report.html: the same report a single run of all the paths writes. The shards must come from the
-same configuration and cover every path exactly once, in any order. Each shard is checked first: its
-configuration must hash to its configHash (a configuration edited after the run is refused) and
-every number must be well formed; a bad shard exits 2 naming the file and the field.
+Merges the shards of one run (riskcore simulate --path-from A --path-to B) into DIR/report.json and DIR/report.html: the same report a single run of all the paths writes. The shards must come from the same configuration and cover every path exactly once, in any order. Each shard is checked first: its configuration must hash to its configHash (a configuration edited after the run is refused) and every number must be well formed; a bad shard exits 2 naming the file and the field.
 
   --out DIR                  output directory (default .)
-  -h, --help                 this text`;
+  -h, --help                 this text`);
 
 // ---- Flags ----------------------------------------------------------------------------------------
 
@@ -378,7 +362,7 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
     const now = performance.now();
     if (p.phase !== phase) {
       if (drawn) { process.stderr.write('\n'); drawn = false; }
-      if (p.phase === 'book') process.stderr.write(`building the book in ${workers === 0 ? 'this thread' : `each of ${workers} workers`}\n`);
+      if (p.phase === 'book') process.stderr.write(`building the book in ${workers === 0 ? 'this thread' : workers === 1 ? 'the worker' : `each of ${counted(workers, 'worker')}`}\n`);
       phase = p.phase;
       lastStep = -1;
     }
@@ -425,15 +409,44 @@ function progressReporter(workers: number): { update: (p: SimulationProgress) =>
 const whole = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 /**
- * The summary, `width` columns wide (the terminal's, 80 when stdout is not one): three tables (losses,
- * risk-takers, winners when there is a withdrawal run), one row per variant, each with its legend,
+ * Who bore the loss, in the summary's rows, in the report's order, each bearer by a short name and
+ * the words the legend gives it (src/report/format.ts: BEARER_LABELS, TRANCHE_BEARERS). The figures
+ * are the report summary's (variantLosses: the mean per path of the tranches each bearer covers).
+ */
+const BEARER_ROWS: readonly [Bearer, string, string][] = [
+  ['fund', 'fund', 'the insurance fund (stakers, treasury)'], ['vault', 'vault', 'the backstop vault\'s depositors'],
+  ['members', 'members', 'clearing members and operator'], ['winners', 'winners', 'ADL and haircuts of gains'],
+  ['socialized', 'all traders', 'socialized over open interest and haircuts of deposits'], ['uncovered', 'uncovered', 'left unpaid'],
+];
+
+/**
+ * The summary, `width` columns wide (the terminal's, 80 when stdout is not one): four tables (who bore
+ * the loss, losses, risk-takers, winners when there is a withdrawal run), one row per variant, each
+ * with its legend,
  * then the run's size, time and throughput. A table too wide for the width is transposed (one column
  * per variant) and, if need be, split into blocks of variants (./table.ts); the legends are folded.
  */
 export function summaryLines(report: SimulationReport, width = 80, elapsedLabel = 'elapsed'): string[] {
+  // Who bore the loss: the report summary's figures (exact atoms, formatted once); '-' for a bearer
+  // with no step in the variant's waterfall, in any group of markets (it bore nothing because it
+  // cannot: report.json lists an insurance-fund tranche for every variant, 0 where there is none).
+  const run = resolvedOf(report);
+  const losses = report.variants.map(variantLosses);
+  const atomsCell = (x: bigint): string => money(formatAtoms(x, report.quoteDecimals));
+  const boreHead = ['variant', ...BEARER_ROWS.map(([, short]) => short), 'total p99'];
+  const boreCells = (v: VariantReport, i: number): string[] => {
+    const w = waterfallOfVariant(v, run);
+    const steps = new Set([...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].map((s) => bearerOf(s.kind)));
+    const cell = (b: Bearer): string => {
+      const x = losses[i]!.bearers.get(b) ?? 0n;
+      return x === 0n && b !== 'uncovered' && !steps.has(b) ? '-' : atomsCell(x);
+    };
+    return [v.name, ...BEARER_ROWS.map(([b]) => cell(b)), atomsCell(losses[i]!.p99)];
+  };
+  // "Fund exhausted" applies only to a waterfall with an insurance-fund step.
   const head = ['variant', 'P(fund exh.)', 'soc. mean', 'soc. p95', 'soc. p99', 'soc. ES99', 'uncov. mean', 'Cover-1 max', 'Cover-2 max', 'prefunded', 'C2>prefund', 'liq. closes', 'liq. notional'];
   const cells = (v: VariantReport): string[] => [
-    v.name, `${(v.fundExhaustedProbability * 100).toFixed(1)} %`,
+    v.name, hasFundStep(v, run) ? `${(v.fundExhaustedProbability * 100).toFixed(1)} %` : 'n/a',
     money(v.socialized.mean), money(v.socialized.p95), money(v.socialized.p99), money(v.socialized.expectedShortfall99),
     money(v.uncovered.mean), money(v.cover1.max), money(v.cover2.max), money(v.prefundedQuote),
     `${v.cover2BreachPaths}/${v.paths}`, Number(v.liquidations.closes).toLocaleString('en-US'), money(v.liquidations.notionalQuote),
@@ -450,7 +463,7 @@ export function summaryLines(report: SimulationReport, width = 80, elapsedLabel 
       money(r.feeRevenueQuote), money(r.treasuryGainQuote)];
   };
   // The winners' side (with a withdrawal run): taken out, lost, P(short), the queue's p95 wait.
-  const run = report.variants.some((v) => v.winners.enabled);
+  const withdrawals = report.variants.some((v) => v.winners.enabled);
   const winHead = ['variant', 'taken out', 'lost', 'P(short)', 'wait p95 (steps)', 'winners/path', 'still queued'];
   const winCells = (v: VariantReport): string[] => {
     const w = v.winners;
@@ -460,15 +473,20 @@ export function summaryLines(report: SimulationReport, width = 80, elapsedLabel 
   };
   const seconds = report.work.elapsedMs / 1000;
   const rate = seconds > 0 ? report.work.positionSteps / seconds : 0;
-  const section = (legend: string, h: string[], cellsOf: (v: VariantReport) => string[]): string[] =>
+  const section = (legend: string, h: string[], cellsOf: (v: VariantReport, i: number) => string[]): string[] =>
     [...fold(legend, width), ...fitTable(h, report.variants.map(cellsOf), width), ''];
   return [
-    ...section('quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2: the path\'s largest one / two losses beyond collateral', head, cells),
+    ...section('who bore the loss, mean per path, as in the report\'s summary (quote units: whole units from 1,000 up; exact values in report.json): '
+      + `${BEARER_ROWS.map(([, short, words]) => `${short}: ${words}`).join('; ')}; -: no such step in the variant's waterfall;`
+      + ' total p99: of the per-path total loss', boreHead, boreCells),
+    ...section('per-path totals: soc. = socialized: over open interest through funding, and haircuts of gains and deposits;'
+      + ' uncov. = uncovered; P(fund exh.): paths on which the insurance fund ran out (n/a: no fund step in the waterfall);'
+      + ' Cover-1/2: the path\'s largest one / two losses beyond collateral', head, cells),
     ...section(`risk-takers: stakers of the insurance funds, depositors of the backstop vault (returns ${basis.words}; drawdown: both together, p95 over paths);`
       + ' winners hit: paths where ADL, a haircut or a socialization covered a loss; fees and treasury gain: means per path', riskHead, riskCells),
-    ...(run ? section('winners (the withdrawal run): taken out = received / wanted; lost = what ADL and socialization took / (that + wanted);'
+    ...(withdrawals ? section('winners (the withdrawal run): taken out = received / wanted; lost = what ADL and socialization took / (that + wanted);'
       + ' P(short): a winner could not withdraw in full; wait: steps in the withdrawal queue of the requests that left it', winHead, winCells) : []),
-    ...fold(`${report.paths} paths x ${report.steps} steps, ${report.variants.length} variant${report.variants.length === 1 ? '' : 's'}, configuration ${report.configHash}`, width),
+    ...fold(`${counted(report.paths, 'path')} x ${counted(report.steps, 'step')}, ${counted(report.variants.length, 'variant')}, configuration ${report.configHash}`, width),
     ...fold(`${elapsedLabel} ${seconds.toFixed(1)} s; ${report.work.positionSteps.toLocaleString('en-US')} position-steps, ${whole(rate)} per second; ${report.work.accountsChecked.toLocaleString('en-US')} account checks`, width),
   ];
 }
@@ -511,7 +529,7 @@ const gb = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GB`;
 export function describeWorkers(workers: number, perWorker: number | undefined, freeBytes: number, given: boolean): string {
   if (workers === 0) return 'in this thread';
   const each = perWorker === undefined ? 'the book module\'s size is not known in advance' : `about ${gb(perWorker)} each`;
-  return `${workers} worker${workers === 1 ? '' : 's'} (${given ? '--workers; ' : ''}${each}; ${gb(freeBytes)} free)`;
+  return `${counted(workers, 'worker')} (${given ? '--workers; ' : ''}${each}; ${gb(freeBytes)} free)`;
 }
 
 function describeRun(config: SimulationConfig, pathFrom: number, pathTo: number, workers: string): string {
@@ -519,25 +537,37 @@ function describeRun(config: SimulationConfig, pathFrom: number, pathTo: number,
   const scenario = Object.entries(SCENARIOS).find(([, s]) => s === config.scenario || JSON.stringify(s) === JSON.stringify(config.scenario))?.[0]
     ?? (config.scenario ? config.scenario.kind : 'calm');
   const shard = pathFrom !== 0 || pathTo !== r.paths ? ` (shard: paths [${pathFrom}, ${pathTo}) of ${r.paths})` : '';
-  const book = 'module' in r.book ? `the book of ${r.book.module}` : `${r.book.accounts.toLocaleString('en-US')} accounts, ${r.book.markets} markets`;
-  return `simulate: ${workers}; ${book}; ${r.paths} paths x ${r.steps} steps${shard}, `
+  const book = 'module' in r.book ? `the book of ${r.book.module}` : `${counted(r.book.accounts, 'account')}, ${counted(r.book.markets, 'market')}`;
+  return `simulate: ${workers}; ${book}; ${counted(r.paths, 'path')} x ${counted(r.steps, 'step')}${shard}, `
     + `scenario ${scenario}, seed ${r.seed}`;
 }
 
 // ---- Commands -------------------------------------------------------------------------------------
+
+/** An error in the --replay file's CSV names the flag and the file too; any other error is as it was. */
+function replayError(e: unknown, file: string | undefined): unknown {
+  return file !== undefined && e instanceof InputError && e.field === 'csv' ? new CliError(`--replay ${file}: ${e.message}`) : e;
+}
 
 /** `riskcore simulate`. */
 export async function simulateCommand(argv: string[]): Promise<void> {
   const { values } = parse({ args: argv, options: SIMULATE_OPTIONS, strict: true }) as { values: SimulateValues };
   if (values.help) { console.log(SIMULATE_USAGE); return; }
   const config = await configFrom(values);
-  const resolved = resolveConfig(config); // throws InputError naming the field before anything is built
+  // Throws InputError naming the field before anything is built: the replay's CSV is read for its
+  // shape here (header, cells, numbers), its markets once the book is built.
+  let resolved: ReturnType<typeof resolveConfig>;
+  try {
+    resolved = resolveConfig(config);
+  } catch (e) {
+    throw replayError(e, values.replay);
+  }
   const workersFlag = int(values.workers, 'workers', 0, 1024);
   const shardMode = values['path-from'] !== undefined || values['path-to'] !== undefined;
   const pathFrom = int(values['path-from'], 'path-from', 0) ?? 0;
   const pathTo = int(values['path-to'], 'path-to', 1) ?? resolved.paths;
   if (pathFrom >= pathTo || pathTo > resolved.paths) {
-    throw new CliError(`--path-from ${pathFrom} --path-to ${pathTo} is not a range of the run's ${resolved.paths} paths (0 <= from < to <= ${resolved.paths})`);
+    throw new CliError(`--path-from ${pathFrom} --path-to ${pathTo} is not a range of the run's ${counted(resolved.paths, 'path')} (0 <= from < to <= ${resolved.paths})`);
   }
   const perWorker = workerBytes(resolved.book), free = freemem();
   const workers = workersFlag !== undefined
@@ -558,9 +588,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   } catch (e) {
     progress.end();
     if (controller.signal.aborted) throw new CliError('interrupted: no report written', 130);
-    // The replay's CSV is checked where the book's markets are known: name the flag and the file too.
-    if (values.replay !== undefined && e instanceof InputError && e.field === 'csv') throw new CliError(`--replay ${values.replay}: ${e.message}`);
-    throw e;
+    // The replay's columns are checked where the book's markets are known.
+    throw replayError(e, values.replay);
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
@@ -572,7 +601,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     const file = join(out, `shard-${pathFrom}-${pathTo}.json`);
     await writeFile(file, JSON.stringify(shard));
     const positionSteps = shard.results.reduce((a, r) => a + r.positionSteps, 0);
-    console.log(`shard: paths [${pathFrom}, ${pathTo}) of ${resolved.paths}, ${shard.variants.length} variant(s) in ${(shard.elapsedMs / 1000).toFixed(1)} s; `
+    console.log(`shard: paths [${pathFrom}, ${pathTo}) of ${resolved.paths}, ${counted(shard.variants.length, 'variant')} in ${(shard.elapsedMs / 1000).toFixed(1)} s; `
       + `${positionSteps.toLocaleString('en-US')} position-steps, ${whole(positionSteps / Math.max(shard.elapsedMs / 1000, 1e-3))} per second`);
     console.log(`wrote ${resolve(file)}`);
     return;
@@ -594,7 +623,7 @@ export async function mergeCommand(argv: string[]): Promise<void> {
   const report = buildReport(mergeShards(shards, { complete: true, names: positionals }));
   const out = typeof values.out === 'string' ? values.out : '.';
   const files = await writeReport(report, out);
-  console.log([`merged ${shards.length} shard${shards.length === 1 ? '' : 's'}`, ...summaryLines(report, terminalWidth(), 'elapsed (sum over shards)'), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));
+  console.log([`merged ${counted(shards.length, 'shard')}`, ...summaryLines(report, terminalWidth(), 'elapsed (sum over shards)'), `wrote ${files.map((f) => resolve(f)).join(', ')}`].join('\n'));
 }
 
 /** The exit code for an error thrown by a command: 2 for bad input, 130 when interrupted, else 1. */

@@ -62,3 +62,28 @@ export function fold(text: string, width: number): string[] {
   lines.push(line);
   return lines;
 }
+
+/**
+ * A count and its noun, singular for one: "1 path", "2 paths", "1,000,000 accounts" (thousands
+ * separated). `plural` for a noun that does not take an s ("1 batch", "2 batches").
+ */
+export function counted(n: number | bigint, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 || n === 1n ? noun : plural}`;
+}
+
+/**
+ * A command's help text in `width` columns: a line that fits stays as it is; a longer one is folded
+ * at spaces, its continuation lines indented to where its text starts: a flag's description
+ * (`  --flag VALUE   text`, the text after the flag's run of two or more spaces) under the
+ * description, prose under its own first column.
+ */
+export function wrapUsage(text: string, width = 80): string {
+  return text.split('\n').flatMap((line) => {
+    if (line.length <= width) return [line];
+    const option = /^(\s+\S.*?\s{2,})(\S.*)$/.exec(line);
+    const [lead, body] = option ? [option[1]!, option[2]!] : ['', line.trimStart()];
+    const hang = option ? lead.length : line.length - line.trimStart().length;
+    const folded = fold(body, Math.max(20, width - hang));
+    return folded.map((l, k) => (k === 0 ? (option ? lead : ' '.repeat(hang)) + l : ' '.repeat(hang) + l));
+  }).join('\n');
+}

@@ -11,6 +11,7 @@ import type { LiquidationPolicy } from '../liquidation/policy.js';
 import { DEMO_POLICIES } from './venue.js';
 import { checkConfig, checkSweep, checkWaterfall } from './validate.js';
 import { ownEntry } from './shape.js';
+import { parseReplayCsv } from './scenarios.js';
 import type { BookModule, ImpactModel, Scenario, SimulationConfig, SimulationEconomics, SimulationWithdrawals, SweepVariant } from './types.js';
 import type { RevenueSplit } from '../economics/revenue.js';
 import type { WithdrawalCapacityConfig } from '../economics/capacity.js';
@@ -131,11 +132,14 @@ function pathCount(s: Scenario, paths: number): number {
   return s.kind === 'monteCarlo' ? paths : s.kind === 'shockGrid' ? 9 : 1;
 }
 
-/** Data rows of a replay CSV (the header excluded, blank lines ignored). */
+/**
+ * Data rows of a replay CSV (the header excluded, blank lines ignored), its shape checked on the way
+ * (header, cells, numbers: parseReplayCsv), so that a bad file is refused before any book is built;
+ * its market ids and price ranges are checked against the book (replayPath). Here rather than in
+ * checkConfig, whose rules are the JSON Schema's (a string of CSV is beyond what a schema checks).
+ */
 function replaySteps(csv: string): number {
-  const rows = csv.split(/\r?\n/).filter((l) => l.trim() !== '').length - 1;
-  if (rows < 1) bad('csv', 'a header and at least one row of prices');
-  return rows;
+  return parseReplayCsv(csv).rows.length;
 }
 
 /** The sweep's variants: the cartesian product of its lists (the base configuration alone without a sweep). */

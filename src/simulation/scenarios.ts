@@ -5,7 +5,7 @@
  */
 import { inputError } from '../errors.js';
 import { atomsOf } from '../atoms.js';
-import { floorDiv } from './stats.js';
+import { floorDiv } from './numbers.js';
 import type { ShockGridScenario } from './types.js';
 
 /** One value for every market, or one per market (checked against the market count). */
@@ -121,25 +121,51 @@ export function shockGridPath(s: ShockGridScenario, marks: BigInt64Array, steps:
 const PRICE_LIMIT = 2n ** 62n;
 
 /**
- * A replayed path from CSV text: the header's first column is ignored (a step or a time), the others
- * are market ids; each row is one step, prices in quote units (decimal strings). Markets without a
- * column keep their mark. Errors: InputError(InvalidScenario) naming the CSV row.
+ * A replay CSV read for its shape, before any book is built: the header's first column is ignored (a
+ * step or a time), the others are market ids (decimal integers, each once); every row has the
+ * header's number of cells, and every price is a positive decimal number of quote units. What needs
+ * the book (ids below its market count, no more decimals than its quote atoms, at most 2^62 atoms) is
+ * checked by replayPath. Errors: InputError(InvalidScenario; InvalidPrice for a price of 0 or below) naming
+ * `csv` and the row (0 the header, t the t-th row of prices); blank lines are not rows.
  */
-export function replayPath(csv: string, marks: BigInt64Array, quoteDecimals: number): BigInt64Array {
+export function parseReplayCsv(csv: string): { columns: number[]; rows: string[][] } {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const m = marks.length;
+  if (lines.length < 2) throw inputError('InvalidScenario', 'csv', -1, 'a header (step,<market id>,...) and at least one row of prices');
   const header = lines[0]!.split(',').map((c) => c.trim());
   const columns = header.slice(1).map((name, k) => {
-    const id = /^\d+$/.test(name) ? Number(name) : NaN;
-    if (!Number.isInteger(id) || id < 0 || id >= m) throw inputError('InvalidScenario', 'csv', 0, `column ${k + 1}: "${name}" is not a market id in 0..${m - 1}`);
-    return id;
+    if (!/^\d+$/.test(name) || !Number.isSafeInteger(Number(name))) throw inputError('InvalidScenario', 'csv', 0, `column ${k + 1}: "${name}" is not a market id`);
+    return Number(name);
   });
   if (new Set(columns).size !== columns.length) throw inputError('InvalidScenario', 'csv', 0, 'a market appears twice in the header');
-  const steps = lines.length - 1;
+  const rows = lines.slice(1).map((line, t) => {
+    const cells = line.split(',').map((c) => c.trim());
+    if (cells.length !== header.length) throw inputError('InvalidScenario', 'csv', t + 1, `${header.length} cells expected, got ${cells.length}`);
+    columns.forEach((id, k) => {
+      const cell = cells[k + 1]!;
+      // The decimal form atomsOf reads (a sign, digits, a fraction; underscores ignored), above zero.
+      if (!/^[+-]?\d+(\.\d*)?$/.test(cell.replaceAll('_', ''))) throw inputError('InvalidScenario', 'csv', t + 1, `market ${id}: "${cell}" is not a price in quote units`);
+      if (cell.startsWith('-') || !/[1-9]/.test(cell)) throw inputError('InvalidPrice', 'csv', t + 1, `market ${id}: ${cell} is not a price in 1 atom..2^62 atoms`);
+    });
+    return cells;
+  });
+  return { columns, rows };
+}
+
+/**
+ * A replayed path from CSV text (parseReplayCsv): each row is one step, prices in quote units.
+ * Markets without a column keep their mark. Errors: parseReplayCsv's, and InputError naming the CSV
+ * row for a market id the book does not have or a price that is not 1 atom..2^62 atoms.
+ */
+export function replayPath(csv: string, marks: BigInt64Array, quoteDecimals: number): BigInt64Array {
+  const { columns, rows } = parseReplayCsv(csv);
+  const m = marks.length;
+  columns.forEach((id, k) => {
+    if (id >= m) throw inputError('InvalidScenario', 'csv', 0, `column ${k + 1}: "${id}" is not a market id in 0..${m - 1}`);
+  });
+  const steps = rows.length;
   const out = new BigInt64Array(steps * m);
   for (let t = 0; t < steps; t++) {
-    const cells = lines[t + 1]!.split(',').map((c) => c.trim());
-    if (cells.length !== header.length) throw inputError('InvalidScenario', 'csv', t + 1, `${header.length} cells expected, got ${cells.length}`);
+    const cells = rows[t]!;
     for (let i = 0; i < m; i++) out[t * m + i] = marks[i]!;
     columns.forEach((id, k) => {
       let price: bigint;

@@ -164,6 +164,15 @@ describe('regression: flags are plain decimal integers and the table\'s own name
     for (const line of run.split(/\r?\n/)) expect(line.replace(/^.*\r/, '').length, line).toBeLessThanOrEqual(120);
   });
 
+  it('demo: counts and nouns agree (one round, one market)', async () => {
+    const run = await riskcore('demo', '--accounts', '3000', '--seed', '3', '--markets', '1', '--rounds', '1');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^book: 3,000 accounts, [\d,]+ cross positions, \d+ isolated, 1 market \(seed 3\)/m);
+    expect(run.stdout).toMatch(/loss waterfall: 1 round in /);
+    expect(run.stdout).toMatch(/^still liquidatable after 1 round: /m);
+    expect(run.stdout).not.toMatch(/\b1 (rounds|markets|events|accounts|closes|records)\b/);
+  });
+
   it('invalid: demo --accounts in hexadecimal, with spaces, or --policy constructor', async () => {
     expectRefused(await riskcore('demo', '--accounts', '0x10'), '--accounts');
     expectRefused(await riskcore('demo', '--accounts', ' 100'), '--accounts');
@@ -242,7 +251,8 @@ describe('regression: a book module is code run with the user\'s privileges, and
   it('simulate --help and the README say a book module is imported and run with your privileges', async () => {
     const help = await riskcore('simulate', '--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/book module[^]*runs? with your privileges[^]*any (local )?file/i);
+    // The help is folded to 80 columns: read it as one line.
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/book module[^]*runs? with your privileges[^]*any (local )?file/i);
     const readme = await readFile(join(process.cwd(), 'README.md'), 'utf8');
     expect(readme).toMatch(/book module is code[^]*with your privileges[^]*configuration file from someone else can run any local file/i);
   });

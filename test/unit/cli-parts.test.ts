@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultWorkers, describeWorkers, pathsEtaMs, summaryLines, workerBytes } from '../../dist/src/cli/simulate.js';
 import { groupedAmount as money } from '../../dist/src/report/format.js';
-import { fitTable, fold, terminalWidth } from '../../dist/src/cli/table.js';
+import { counted, fitTable, fold, terminalWidth, wrapUsage } from '../../dist/src/cli/table.js';
 import { summaryReport } from '../support/summary-report.js';
 
 /**
@@ -122,12 +122,41 @@ describe('the summary fits the terminal\'s width', () => {
     expect(fold('a averyveryverylongword b', 8)).toEqual(['a', 'averyveryverylongword', 'b']);
   });
 
-  it('at 120 columns: the loss and risk-takers tables transposed, the winners\' table as it is, legends folded', () => {
+  /*
+   * Who bore the loss, worked by hand from the fixture's covers (test/support/summary-report.ts; 12
+   * paths, a bearer's figure is the sum of its tranches' covers over the paths / 12, rounded down to
+   * an atom, then to whole units from 1,000 up; x k, the variant's scale):
+   * - exchange (k = 1): fund (6,000,000 + 4,000,000.5) / 12 = 833,333.375 -> 833,333; vault
+   *   1,200,000 / 12 = 100,000; winners (ADL) 300,000.000007 / 12 = 25,000.0000005 -> 25,000; all
+   *   traders (socialize funding) 1,234.56 / 12 = 102.88; no members step: -. Path totals: path 2
+   *   6,000,000, path 7 4,000,000.5 + 1,200,000 + 300,000.000007 + 1,234.56 = 5,501,235.060007, path 3
+   *   0.0024 (uncovered); p99 of 12 is rank ceil(0.99 x 12) = 12, the largest: 6,000,000.
+   *   k = 3: fund 30,000,001.5 / 12 = 2,500,000.125 -> 2,500,000; vault 300,000; winners
+   *   900,000.000021 / 12 = 75,000.00000175 -> 75,000; all traders 3,703.68 / 12 = 308.64; p99 18,000,000.
+   * - bitmex (k = 2): fund 4,000,000 / 12 = 333,333.333333 -> 333,333; winners (1,000,000 + 200,000) / 12
+   *   = 100,000; no vault, members or socialization: -; p99: path 1, 4,000,000 + 1,000,000 = 5,000,000.
+   *   k = 4: fund 8,000,000 / 12 = 666,666.666666 -> 666,667; winners 200,000; p99 10,000,000.
+   * - hyperliquid (k = 3): no fund step: fund - (not its insurance-fund tranche's 0), and P(fund exh.)
+   *   n/a (its 25.0 % in the fixture is not shown); vault 9,000,000 / 12 = 750,000; winners (6,000,000 + 1,200,001.2) / 12 = 600,000.1 ->
+   *   600,000; p99: path 4, 9,000,000 + 6,000,000 = 15,000,000.
+   * - uncovered, every variant: 0.0024 / 12 = 0.0002 -> <0.01, as `uncovered.mean` (uncov. mean).
+   */
+  it('at 120 columns: who bore the loss as it is, the loss and risk-takers tables transposed, the winners\' table as it is, legends folded', () => {
     // Steps of a day: 100 days, so returns are a year (the fixture's annualized figures).
-    expect(summaryLines(summaryReport(undefined, 86_400), 120).join('\n')).toBe(`quote units (whole units from 1,000 up; exact values in report.json); socialized, uncovered: per-path totals; Cover-1/2:
-the path's largest one / two losses beyond collateral
+    expect(summaryLines(summaryReport(undefined, 86_400), 120).join('\n')).toBe(`who bore the loss, mean per path, as in the report's summary (quote units: whole units from 1,000 up; exact values in
+report.json): fund: the insurance fund (stakers, treasury); vault: the backstop vault's depositors; members: clearing
+members and operator; winners: ADL and haircuts of gains; all traders: socialized over open interest and haircuts of
+deposits; uncovered: left unpaid; -: no such step in the variant's waterfall; total p99: of the per-path total loss
+variant                   fund    vault  members  winners  all traders  uncovered   total p99
+waterfall exchange     833,333  100,000        -   25,000       102.88      <0.01   6,000,000
+waterfall bitmex       333,333        -        -  100,000            -      <0.01   5,000,000
+waterfall hyperliquid        -  750,000        -  600,000            -      <0.01  15,000,000
+
+per-path totals: soc. = socialized: over open interest through funding, and haircuts of gains and deposits; uncov. =
+uncovered; P(fund exh.): paths on which the insurance fund ran out (n/a: no fund step in the waterfall); Cover-1/2: the
+path's largest one / two losses beyond collateral
 variant        waterfall exchange  waterfall bitmex  waterfall hyperliquid
-P(fund exh.)                8.3 %            16.7 %                 25.0 %
+P(fund exh.)                8.3 %            16.7 %                    n/a
 soc. mean               1,234,567         2,469,134              3,703,701
 soc. p95                2,000,000         4,000,000              6,000,000
 soc. p99                3,500,000         7,000,000             10,500,000
@@ -179,9 +208,37 @@ elapsed 61.5 s; 9,876,543,210 position-steps, 160,594,199 per second; 123,456,78
     const lines = summaryLines(summaryReport(names), 80);
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
     const text = lines.join('\n');
-    expect(text.slice(0, text.indexOf('\n\nrisk-takers'))).toBe(`quote units (whole units from 1,000 up; exact values in report.json);
-socialized, uncovered: per-path totals; Cover-1/2: the path's largest one / two
-losses beyond collateral
+    expect(text.slice(0, text.indexOf('\n\nrisk-takers'))).toBe(`who bore the loss, mean per path, as in the report's summary (quote units: whole
+units from 1,000 up; exact values in report.json): fund: the insurance fund
+(stakers, treasury); vault: the backstop vault's depositors; members: clearing
+members and operator; winners: ADL and haircuts of gains; all traders:
+socialized over open interest and haircuts of deposits; uncovered: left unpaid;
+-: no such step in the variant's waterfall; total p99: of the per-path total
+loss
+variant            fund 5000000      fund 5000000       fund 20000000
+             waterfall exchange  waterfall bitmex  waterfall exchange
+fund                    833,333           333,333           2,500,000
+vault                   100,000                 -             300,000
+members                       -                 -                   -
+winners                  25,000           100,000              75,000
+all traders              102.88                 -              308.64
+uncovered                 <0.01             <0.01               <0.01
+total p99             6,000,000         5,000,000          18,000,000
+
+variant         fund 20000000
+             waterfall bitmex
+fund                  666,667
+vault                       -
+members                     -
+winners               200,000
+all traders                 -
+uncovered               <0.01
+total p99          10,000,000
+
+per-path totals: soc. = socialized: over open interest through funding, and
+haircuts of gains and deposits; uncov. = uncovered; P(fund exh.): paths on which
+the insurance fund ran out (n/a: no fund step in the waterfall); Cover-1/2: the
+path's largest one / two losses beyond collateral
 variant              fund 5000000      fund 5000000       fund 20000000
                waterfall exchange  waterfall bitmex  waterfall exchange
 P(fund exh.)                8.3 %            16.7 %              25.0 %
@@ -235,6 +292,30 @@ still queued                 4,936
 12 paths x 100 steps, 4 variants, configuration 0123456789abcdef
 elapsed 61.5 s; 9,876,543,210 position-steps, 160,594,199 per second;
 123,456,789 account checks`);
+  });
+
+  it('counted: one of a noun is singular, any other count plural, with thousands separators', () => {
+    // Was "1 paths", "1 rounds", "each of 1 workers".
+    expect(counted(1, 'path')).toBe('1 path');
+    expect(counted(0, 'path')).toBe('0 paths');
+    expect(counted(2, 'round')).toBe('2 rounds');
+    expect(counted(1_000_000, 'account')).toBe('1,000,000 accounts');
+    expect(counted(1n, 'record')).toBe('1 record');
+    expect(counted(3n, 'record')).toBe('3 records');
+    expect(counted(1, 'batch', 'batches')).toBe('1 batch');
+    expect(counted(2, 'batch', 'batches')).toBe('2 batches');
+  });
+
+  it('wrapUsage: a line that fits is kept; a longer flag line continues under its description, prose under itself', () => {
+    const flag = `  --fund USD   ${'amount '.repeat(6).trim()}`;
+    expect(wrapUsage(flag, 80)).toBe(flag);
+    // The description starts at column 15 (2 + 10 + 3): 40 - 15 = 25 columns of it a line.
+    expect(wrapUsage(flag, 40).split('\n')).toEqual([
+      '  --fund USD   amount amount amount',
+      '               amount amount amount',
+    ]);
+    expect(wrapUsage('one two three four five six seven', 20).split('\n')).toEqual(['one two three four', 'five six seven']);
+    expect(wrapUsage('short\n  --x  keep', 20)).toBe('short\n  --x  keep');
   });
 
   it('the width is the terminal\'s, 80 when stdout is not a terminal', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { summaryLines } from '../../dist/src/cli/simulate.js';
+import { DEMO_POLICIES } from '../../dist/src/simulation/venue.js';
 import type { SimulationReport } from '../../dist/src/node.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { riskcore } from '../support/cli.js';
@@ -173,7 +174,7 @@ describe('riskcore simulate and merge', () => {
     await writeFile(csv, 'step,0\n1,54000\n2,48600\n3,43740\n');
     const run = await riskcore('simulate', '--accounts', '2000', '--markets', '2', '--replay', csv, '--workers', '1', '--out', join(dir, 'replay'));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.split('\n').slice(0, 2).join(' ')).toContain('1 paths x 3 steps, scenario replay');
+    expect(run.stdout.split('\n').slice(0, 2).join(' ')).toContain('1 path x 3 steps, scenario replay');
     const report = JSON.parse(await readFile(join(dir, 'replay', 'report.json'), 'utf8')) as { paths: number; steps: number; config: { scenario: unknown } };
     expect([report.paths, report.steps]).toEqual([1, 3]);
     expect(report.config.scenario).toEqual({ kind: 'replay', csv: 'step,0\n1,54000\n2,48600\n3,43740\n' });
@@ -198,6 +199,65 @@ describe('riskcore simulate and merge', () => {
     const both = await riskcore('simulate', '--replay', bad, '--scenario', 'crash');
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--replay');
+  });
+
+  it('invalid: a bad --replay CSV is refused before the book is built, even the default 1,000,000-account book', async () => {
+    // The shape of the CSV (header, cells per row, numbers) needs no book: it was checked only after
+    // every worker had built its book (5 s at the default size). No "building the book" line, no run line.
+    const cases: [string, string, string][] = [
+      ['price.csv', 'step,0,1\n1,60000,3000\n2,abc,3000\n', 'row 2'],
+      ['header.csv', 'step,btc\n1,60000\n', 'row 0'],
+      ['cells.csv', 'step,0,1\n1,60000,3000\n2,60000\n', 'row 2'],
+      ['zero.csv', 'step,0\n1,0\n', 'row 1'],
+    ];
+    for (const [name, text, row] of cases) {
+      const csv = join(dir, name);
+      await writeFile(csv, text);
+      const run = await riskcore('simulate', '--replay', csv, '--out', join(dir, 'early'));
+      expect(run.code, `${name}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toContain(`--replay ${csv}`);
+      expect(run.stderr).toContain(row);
+      expect(run.stderr, name).not.toContain('building the book');
+      expect(run.stdout, name).not.toContain('simulate:');
+    }
+  });
+
+  it('counts and nouns agree: one path, one worker, one shard', async () => {
+    const run = await riskcore('simulate', '--accounts', '300', '--markets', '2', '--paths', '1', '--steps', '2', '--workers', '1', '--out', join(dir, 'one'));
+    expect(run.code, run.stderr).toBe(0);
+    const all = run.stdout + run.stderr;
+    expect(run.stdout).toMatch(/^simulate: 1 worker \(--workers;/);
+    // The first line folds to 80 columns: read it unfolded.
+    expect(run.stdout.split('\n').slice(0, 2).join(' ')).toContain('300 accounts, 2 markets; 1 path x 2 steps,');
+    expect(run.stdout).toContain('1 path x 2 steps, 1 variant, configuration');
+    expect(run.stderr).toContain('building the book in the worker\n');
+    expect(all).not.toMatch(/\b1 (paths|steps|workers|variants|shards|markets|accounts)\b/);
+    const shard = await riskcore('simulate', '--accounts', '300', '--markets', '2', '--paths', '1', '--steps', '1', '--workers', '0', '--path-from', '0', '--path-to', '1', '--out', join(dir, 'one-shard'));
+    expect(shard.code, shard.stderr).toBe(0);
+    expect(shard.stdout).toContain('shard: paths [0, 1) of 1, 1 variant in ');
+    expect(shard.stdout).toContain('1 path x 1 step, scenario');
+    const merged = await riskcore('merge', join(dir, 'one-shard', 'shard-0-1.json'), '--out', join(dir, 'one-merged'));
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stdout).toMatch(/^merged 1 shard$/m);
+  });
+
+  it('every line of --help, simulate --help, demo --help, merge --help and schema --help is within 80 columns', async () => {
+    for (const args of [['--help'], ['simulate', '--help'], ['demo', '--help'], ['merge', '--help'], ['schema', '--help']]) {
+      const run = await riskcore(...args);
+      expect(run.code).toBe(0);
+      expect(run.stdout.length).toBeGreaterThan(40);
+      for (const line of run.stdout.split('\n')) expect(line.length, `${args.join(' ')}: ${line}`).toBeLessThanOrEqual(80);
+    }
+    // A flag's description continues under itself (column 29), not at the margin.
+    const simulate = (await riskcore('simulate', '--help')).stdout;
+    expect(simulate).toMatch(/^  --no-economics {13}no trading volume.*\n {29}\S/m);
+  });
+
+  it('demo --help lists every policy the demo accepts (the table\'s), buffered among them', async () => {
+    const help = (await riskcore('demo', '--help')).stdout;
+    const policies = /--policy NAME +liquidation policy: ([^(]+)\(default partial\)/.exec(help.replace(/\n +/g, ' '))?.[1]?.trim();
+    expect(policies).toBe(`${Object.keys(DEMO_POLICIES).join(', ')}`);
+    expect(policies).toContain('buffered');
   });
 
   it('a bare riskcore prints the help and exits 0 (it does not run the demo)', async () => {
