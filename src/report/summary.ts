@@ -25,6 +25,9 @@ import {
 /** The title of an "n/a" cell of P(fund exhausted): why it does not apply. */
 export const NO_FUND_STEP = 'n/a: this waterfall has no insurance-fund step, so the fund cannot be exhausted';
 
+/** The title of a bearer's "-" cell: the variant's waterfall has no step that bearer pays from. */
+export const NO_BEARER_STEP = '-: this waterfall has no step this bearer pays from';
+
 /** A P(fund exhausted) cell: the percentage, or "n/a" (with its reason as title) for a waterfall with no fund step. */
 export function fundExhaustedCell(v: VariantReport, applies: boolean, col: string, least: boolean, text = percent(v.fundExhaustedProbability)): string {
   return applies ? textCell(text, col, least) : `<td class="num na" data-col="${e(col)}" title="${e(NO_FUND_STEP)}">n/a</td>`;
@@ -96,9 +99,13 @@ export function summarySection(r: SimulationReport, losses: readonly VariantLoss
   // value undefined: the column does not apply to the variant, which is then ranked with no one.
   type Column = { key: string; label: string; value: (i: number) => bigint | number | undefined; cell: (i: number, least: boolean) => string };
   const columns: Column[] = [
+    // A bearer the variant's waterfall has no step for (its tranches are the waterfall's own): "-",
+    // ranked with no one, as the CLI's summary prints it; "uncovered" applies to every variant.
     ...bearers.map((b): Column => ({
-      key: `bearer-${b}`, label: BEARER_LABELS[b], value: (i) => losses[i]!.bearers.get(b) ?? 0n,
-      cell: (i, least) => amountCell(formatAtoms(losses[i]!.bearers.get(b) ?? 0n, d), `bearer-${b}`, least),
+      key: `bearer-${b}`, label: BEARER_LABELS[b], value: (i) => (b === 'uncovered' || losses[i]!.bearers.has(b) ? losses[i]!.bearers.get(b) ?? 0n : undefined),
+      cell: (i, least) => (b === 'uncovered' || losses[i]!.bearers.has(b)
+        ? amountCell(formatAtoms(losses[i]!.bearers.get(b) ?? 0n, d), `bearer-${b}`, least)
+        : `<td class="num na" data-col="bearer-${b}" title="${e(NO_BEARER_STEP)}">-</td>`),
     })),
     { key: 'total-p99', label: 'Total loss p99', value: (i) => losses[i]!.p99, cell: (i, least) => amountCell(formatAtoms(losses[i]!.p99, d), 'total-p99', least) },
     {
@@ -126,14 +133,15 @@ export function summarySection(r: SimulationReport, losses: readonly VariantLoss
       return which.length <= 2 ? which.join(', ') : `${which.length} of ${ranked} variants`;
     };
     const ranking = ranked < 2 ? '' : lo === hi ? `the same for every variant${excluded ? ' it applies to' : ''}` : `least: ${names(lo)}; most: ${names(hi)}`;
-    const na = excluded ? `n/a for ${excluded === 1 ? r.variants.find((_, i) => values[i] === undefined)!.name : `${excluded} variants`} (no insurance-fund step)` : '';
+    const which = excluded === 1 ? r.variants.find((_, i) => values[i] === undefined)!.name : `${excluded} variants`;
+    const na = !excluded ? '' : c.key === 'fund-exhausted' ? `n/a for ${which} (no insurance-fund step)` : `no such step for ${which}`;
     const text = r.variants.length < 2 ? '' : [ranking, na].filter(Boolean).join('; ');
     return text ? `<li data-col="${c.key}"><strong>${e(c.label)}</strong>: ${e(text)}</li>` : '';
   }).join('');
   return '<section id="summary"><h2>Summary: who lost what, how often</h2>'
     + '<p class="note">Mean loss per path by who bore it (quote units; each is the tranches that bearer covers, see "Who bore the loss"),'
     + ' the 99th percentile of the per-path total loss, the share of paths on which the insurance fund ran out, and on which winners were hit (ADL, a haircut or a socialization). '
-    + 'Green: the least in its column. Losses fall on different people, so no single column ranks the designs.</p>'
+    + 'Green: the least in its column; "-": the waterfall has no step that bearer pays from. Losses fall on different people, so no single column ranks the designs.</p>'
     + `<table id="summary-table"><thead><tr>${th('Variant')}${columns.map((c) => th(c.label)).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`
     + (lines ? `<ul class="least">${lines}</ul>` : '')
     + '</section>';

@@ -496,6 +496,16 @@ describe('HTML report of a waterfall sweep (Chromium)', () => {
     expect(await cells('section.variant td[data-col="fund-exhausted"]')).toEqual([{ text: '20.00 % (1 of 5 paths)', least: false, title: null }, NA, NA]);
   });
 
+  it('a bearer the waterfall has no step for is "-" in the summary (as in the CLI), ranked with no one', async () => {
+    // exchange: fund, vault, ADL, socialized funding; hyperliquid: vault, ADL; eurex: members' layers, haircut of gains.
+    const DASH = { text: '-', least: false, title: '-: this waterfall has no step this bearer pays from' };
+    const fund = await cells('#summary-table td[data-col="bearer-fund"]');
+    expect([fund[1], fund[2]]).toEqual([DASH, DASH]);
+    expect(fund[0]!.text).not.toBe('-');
+    expect((await cells('#summary-table td[data-col="bearer-vault"]'))[2]).toEqual(DASH);
+    expect(await page.locator('#summary li[data-col="bearer-fund"]').textContent()).toContain('no such step for 2 variants');
+  });
+
   it('the fund chart of a variant without a fund step draws neither the start nor the floor, and says why', async () => {
     const levels = (i: number) => page.locator(`#v${i}-fund line[data-level]`).evaluateAll((ls) => ls.map((l) => l.getAttribute('data-level')));
     expect(await levels(0)).toEqual(['start', 'floor']);
@@ -511,7 +521,8 @@ describe('HTML report of a waterfall sweep (Chromium)', () => {
     expect(head.some((h) => /^Socialized (mean|p99)$/.test(h))).toBe(false);
     // eurex: 10 of haircut of gains on path 4 over 5 paths = 2, in the summary's winners' column and the sweep's socialized one.
     expect(await page.locator('#summary-table tr[data-variant="2"] td[data-col="bearer-winners"]').getAttribute('data-value')).toBe('2.000000');
-    expect(await page.locator('#summary-table tr[data-variant="2"] td[data-col="bearer-socialized"]').getAttribute('data-value')).toBe('0.000000');
+    // eurex has no step that spreads a loss over all traders: "-", not 0.
+    expect(await page.locator('#summary-table tr[data-variant="2"] td[data-col="bearer-socialized"]').textContent()).toBe('-');
     expect(await page.locator('#sweep-table tr[data-variant="2"] td[data-col="socialized-mean"]').getAttribute('data-value')).toBe('2.000000');
     expect(await page.locator('#sweep p.note').textContent())
       .toContain('the summary counts the haircuts of gains under "Winners (ADL, haircuts of gains)", the rest under "Socialized over all traders"');
