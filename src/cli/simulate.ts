@@ -25,9 +25,9 @@ import { DEMO_POLICIES } from '../simulation/venue.js';
 import { checkConfig } from '../simulation/validate.js';
 import { REALIZABLE_RULES, type RealizableRule } from '../economics/withdrawals.js';
 import { formatAtoms } from '../atoms.js';
-import { hasFundStep, meanReturnPpm, resolvedOf, returnBasis, waterfallOfVariant } from '../report/assumptions.js';
-import { bearerOf, groupedAmount as money, type Bearer } from '../report/format.js';
-import { variantLosses } from '../report/summary.js';
+import { hasFundStep, meanReturnPpm, resolvedOf, returnBasis } from '../report/assumptions.js';
+import { groupedAmount as money, type Bearer } from '../report/format.js';
+import { bears, variantLosses } from '../report/summary.js';
 import { counted, fitTable, fold, terminalWidth, wrapUsage } from './table.js';
 
 /** A mistake in how the command was called (flags, configuration, shard files): printed, exit 2. */
@@ -178,20 +178,16 @@ function list<T>(value: string | undefined, flag: string, item: (text: string) =
 
 /**
  * The prices of `--replay FILE`: the CSV text (header `step,<market id>,...`, one row per step, prices
- * in quote units; docs/SIMULATION.md). A file that cannot be read, is empty or has no row of prices
- * is a CliError naming --replay; a bad cell is refused by the configuration check, naming the row.
+ * in quote units; docs/SIMULATION.md). A file that cannot be read is a CliError naming --replay; an
+ * empty one or a bad cell is refused when the configuration is resolved (parseReplayCsv), and
+ * replayError names --replay, the file and the row.
  */
 async function readReplay(file: string): Promise<string> {
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (e) {
     throw new CliError(`--replay: cannot read ${file}: ${(e as Error).message}`);
   }
-  if (text.split(/\r?\n/).filter((l) => l.trim() !== '').length < 2) {
-    throw new CliError(`--replay: ${file} is not a price CSV: a header (step,<market id>,...) and at least one row of prices expected`);
-  }
-  return text;
 }
 
 async function readJson(file: string, what: string): Promise<unknown> {
@@ -428,21 +424,13 @@ const BEARER_ROWS: readonly [Bearer, string, string][] = [
  */
 export function summaryLines(report: SimulationReport, width = 80, elapsedLabel = 'elapsed'): string[] {
   // Who bore the loss: the report summary's figures (exact atoms, formatted once); '-' for a bearer
-  // with no step in the variant's waterfall, in any group of markets (it bore nothing because it
-  // cannot: report.json lists an insurance-fund tranche for every variant, 0 where there is none).
+  // with no step in the variant's waterfall, as the report's summary prints it (bears).
   const run = resolvedOf(report);
   const losses = report.variants.map(variantLosses);
   const atomsCell = (x: bigint): string => money(formatAtoms(x, report.quoteDecimals));
   const boreHead = ['variant', ...BEARER_ROWS.map(([, short]) => short), 'total p99'];
-  const boreCells = (v: VariantReport, i: number): string[] => {
-    const w = waterfallOfVariant(v, run);
-    const steps = new Set([...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].map((s) => bearerOf(s.kind)));
-    const cell = (b: Bearer): string => {
-      const x = losses[i]!.bearers.get(b) ?? 0n;
-      return x === 0n && b !== 'uncovered' && !steps.has(b) ? '-' : atomsCell(x);
-    };
-    return [v.name, ...BEARER_ROWS.map(([b]) => cell(b)), atomsCell(losses[i]!.p99)];
-  };
+  const boreCells = (v: VariantReport, i: number): string[] =>
+    [v.name, ...BEARER_ROWS.map(([b]) => (bears(losses[i]!, b) ? atomsCell(losses[i]!.bearers.get(b) ?? 0n) : '-')), atomsCell(losses[i]!.p99)];
   // "Fund exhausted" applies only to a waterfall with an insurance-fund step.
   const head = ['variant', 'P(fund exh.)', 'soc. mean', 'soc. p95', 'soc. p99', 'soc. ES99', 'uncov. mean', 'Cover-1 max', 'Cover-2 max', 'prefunded', 'C2>prefund', 'liq. closes', 'liq. notional'];
   const cells = (v: VariantReport): string[] => [

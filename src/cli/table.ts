@@ -63,13 +63,8 @@ export function fold(text: string, width: number): string[] {
   return lines;
 }
 
-/**
- * A count and its noun, singular for one: "1 path", "2 paths", "1,000,000 accounts" (thousands
- * separated). `plural` for a noun that does not take an s ("1 batch", "2 batches").
- */
-export function counted(n: number | bigint, noun: string, plural = `${noun}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 || n === 1n ? noun : plural}`;
-}
+/** Counts with their nouns, shared with the report (src/report/format.ts). */
+export { counted } from '../report/format.js';
 
 /**
  * A command's help text in `width` columns: a line that fits stays as it is; a longer one is folded

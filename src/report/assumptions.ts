@@ -8,10 +8,10 @@ import { canonicalJson } from '../simulation/stats.js';
 import { CRASH_SCENARIO, DEFAULT_SCENARIO, resolveConfig, variantWaterfall, type ResolvedConfig } from '../simulation/config.js';
 import type { ReturnStats, Scenario, SimulationReport, VariantReport } from '../simulation/types.js';
 import type { LiquidationPolicy } from '../liquidation/policy.js';
-import { WATERFALL_PRESETS, type Tranche, type WaterfallConfig } from '../waterfall/config.js';
+import { allSteps, WATERFALL_PRESETS, type Tranche, type WaterfallConfig } from '../waterfall/config.js';
 import { LEVERAGE_CAP, LEVERAGE_MEDIAN } from '../synth.js';
 import { atomsOf, formatAtoms } from '../atoms.js';
-import { duration, groupedAmount, groupedCount, ppmShort, trancheLabel } from './format.js';
+import { counted, duration, groupedAmount, groupedCount, ppmShort, trancheLabel } from './format.js';
 
 /** The scenario presets the CLI offers by name (`--scenario calm|crash`), recognised by their parameters. */
 const SCENARIO_PRESETS: readonly [string, Scenario][] = [['calm', DEFAULT_SCENARIO], ['crash', CRASH_SCENARIO]];
@@ -66,7 +66,7 @@ export function describeTranche(t: Tranche): string {
 /** A waterfall in words: its steps in order, and its market groups. */
 export function describeWaterfall(w: WaterfallConfig, name?: string): string {
   const steps = w.steps.map(describeTranche).join(' → ');
-  const groups = w.groups?.length ? `; ${w.groups.length} market group${w.groups.length === 1 ? '' : 's'} with waterfalls of their own` : '';
+  const groups = w.groups?.length ? `; ${counted(w.groups.length, 'market group')} with waterfalls of their own` : '';
   return `${name ? `${name}: ` : ''}${steps}${groups}`;
 }
 
@@ -90,7 +90,7 @@ export function waterfallOfVariant(v: VariantReport, run: ResolvedConfig): Water
  */
 export function hasFundStep(v: VariantReport, run: ResolvedConfig): boolean {
   const w = waterfallOfVariant(v, run);
-  return [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].some((s) => s.kind === 'insuranceFund');
+  return allSteps(w).some((s) => s.kind === 'insuranceFund');
 }
 
 /**
@@ -134,11 +134,11 @@ function scenarioName(s: Scenario): string {
 export function runLine(r: SimulationReport, run: ResolvedConfig): string {
   const names = r.variants.map((v) => v.name);
   const variants = names.length === 1 ? '1 variant' : `${names.length} variants: ${names.join(', ')}`;
-  return `${scenarioName(run.scenario)}; ${groupedCount(r.paths)} path${r.paths === 1 ? '' : 's'} x ${groupedCount(r.steps)} steps of ${duration(run.stepSeconds)}`
+  return `${scenarioName(run.scenario)}; ${counted(r.paths, 'path')} x ${counted(r.steps, 'step')} of ${duration(run.stepSeconds)}`
     + ` (${duration(r.steps * run.stepSeconds)}); ${variants}.`;
 }
 
-const kindsOf = (w: WaterfallConfig) => new Set([...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].map((s) => s.kind));
+const kindsOf = (w: WaterfallConfig) => new Set(allSteps(w).map((s) => s.kind));
 
 /**
  * The clearing house's resources, when some waterfall of the run has a step for them: as the venue

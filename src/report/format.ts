@@ -44,6 +44,14 @@ export function groupedAmount(exact: string, digits?: number): string {
   return `${sign}${units}${d > 0 ? `.${text.slice(text.length - d)}` : ''}`;
 }
 
+/**
+ * A count and its noun, singular for one: "1 path", "2 paths", "1,000,000 accounts" (thousands
+ * separated). `plural` for a noun that does not take an s ("1 batch", "2 batches").
+ */
+export function counted(n: number | bigint, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 || n === 1n ? noun : plural}`;
+}
+
 /** A count with thousands separators ("5,783,682"). */
 export const groupedCount = (n: number | string): string => formatter(0).format(typeof n === 'string' ? (n as unknown as number) : n);
 

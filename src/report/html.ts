@@ -14,6 +14,7 @@ import { atomsOf, formatAtoms } from '../atoms.js';
 import { inputError } from '../errors.js';
 import type { ResolvedConfig } from '../simulation/config.js';
 import type { Distribution, SimulationReport, SweepVariant, VariantReport } from '../simulation/types.js';
+import { allSteps } from '../waterfall/config.js';
 import { ANNUALIZE_FROM_SEC, assumptions, describeWaterfall, hasFundStep, meanReturnPpm, resolvedOf, returnBasis, runLine, waterfallOfVariant } from './assumptions.js';
 import { COLORS, fanChart, frontierChart, liquidationChart, trancheChart, type Level } from './charts.js';
 import { amountCell, atoms, BEARER_LABELS, duration, escapeXml, groupedCount, percent, ppmPercent, ppmShort, textCell, trancheLabel } from './format.js';
@@ -70,7 +71,7 @@ export interface ChartContext {
  */
 export function fundLevels(variant: VariantReport, run: ResolvedConfig, decimals: number): ChartContext {
   const w = waterfallOfVariant(variant, run);
-  const step = [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].find((t) => t.kind === 'insuranceFund');
+  const step = allSteps(w).find((t) => t.kind === 'insuranceFund');
   if (!step || step.kind !== 'insuranceFund') return { stepSeconds: run.stepSeconds, fundStep: false };
   const startAtoms = atomsOf(variant.variant.insuranceFundQuote ?? run.insuranceFundQuote, decimals, 'insuranceFundQuote');
   const context: ChartContext = { stepSeconds: run.stepSeconds, fundStartQuote: formatAtoms(startAtoms, decimals) };

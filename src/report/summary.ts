@@ -57,6 +57,13 @@ function trancheColumns(v: VariantReport): { tranche: string; perPath: bigint[] 
     { tranche: 'uncovered', perPath: v.pathTotals.uncoveredQuote.map(atoms) }];
 }
 
+/**
+ * Whether a bearer applies to a variant: its waterfall has a step that bearer pays from (its tranches
+ * are the waterfall's own), or the bearer is `uncovered`, which every variant has. Where it does not,
+ * the summaries print "-" and rank the variant with no one.
+ */
+export const bears = (l: VariantLosses, b: Bearer): boolean => b === 'uncovered' || l.bearers.has(b);
+
 export function variantLosses(v: VariantReport): VariantLosses {
   const columns = trancheColumns(v);
   const n = v.pathTotals.path.length;
@@ -102,8 +109,8 @@ export function summarySection(r: SimulationReport, losses: readonly VariantLoss
     // A bearer the variant's waterfall has no step for (its tranches are the waterfall's own): "-",
     // ranked with no one, as the CLI's summary prints it; "uncovered" applies to every variant.
     ...bearers.map((b): Column => ({
-      key: `bearer-${b}`, label: BEARER_LABELS[b], value: (i) => (b === 'uncovered' || losses[i]!.bearers.has(b) ? losses[i]!.bearers.get(b) ?? 0n : undefined),
-      cell: (i, least) => (b === 'uncovered' || losses[i]!.bearers.has(b)
+      key: `bearer-${b}`, label: BEARER_LABELS[b], value: (i) => (bears(losses[i]!, b) ? losses[i]!.bearers.get(b) ?? 0n : undefined),
+      cell: (i, least) => (bears(losses[i]!, b)
         ? amountCell(formatAtoms(losses[i]!.bearers.get(b) ?? 0n, d), `bearer-${b}`, least)
         : `<td class="num na" data-col="bearer-${b}" title="${e(NO_BEARER_STEP)}">-</td>`),
     })),

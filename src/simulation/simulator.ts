@@ -12,7 +12,7 @@ import type { WasmSource } from '../abi/loader.js';
 import type { Raw } from '../abi/raw.js';
 import { generateBook } from '../synth.js';
 import { policyBytes, stagePolicy } from '../liquidation/policy.js';
-import { checkWaterfallConfig, type WaterfallConfig } from '../waterfall/config.js';
+import { allSteps, checkWaterfallConfig, type WaterfallConfig } from '../waterfall/config.js';
 import { checkMarketLists, expandSweep, resolveConfig, variantWaterfall, type ResolvedConfig } from './config.js';
 import { setUpLossAbsorbers } from './venue.js';
 import { i64, u32, u64 } from '../abi/records.js';
@@ -253,7 +253,7 @@ export async function createSimulator(config: ResolvedConfig, variants: Simulato
     const funds = [config.insuranceFundQuote, ...variants.map((v) => v.variant.insuranceFundQuote ?? config.insuranceFundQuote)].map((x) => atomsOf(x, d, 'insuranceFundQuote'));
     const fundBase = funds.reduce((a, b) => (b < a ? b : a));
     const waterfalls = [config.waterfall, ...variants.map((v) => variantWaterfall(config.waterfall, v.variant))];
-    const union: WaterfallConfig = { steps: waterfalls.flatMap((w) => [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)]) };
+    const union: WaterfallConfig = { steps: waterfalls.flatMap(allSteps) };
     // Stakers of their own own sharePpm of the fund the snapshot holds; the treasury's deposit is the rest.
     const stakers = config.economics.stakers;
     const staked = stakers ? fundBase * BigInt(stakers.sharePpm) / 1_000_000n : 0n;

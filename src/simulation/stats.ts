@@ -16,7 +16,7 @@ import { resolveConfig, variantWaterfall } from './config.js';
 import { riskTakers } from './risk-takers.js';
 import { winners } from './winners.js';
 import { ascending, floorDiv, nearestRank } from './numbers.js';
-import type { TrancheKind, WaterfallConfig } from '../waterfall/config.js';
+import { allSteps, type TrancheKind, type WaterfallConfig } from '../waterfall/config.js';
 import {
   HISTOGRAM_METRICS, STEP_METRICS, type Distribution, type Fan, type PathResult, type SerializedPathResult, type ShardResult,
   type SimulationConfig, type SimulationReport, type StepMetric, type SweepVariant, type VariantReport,
@@ -264,7 +264,7 @@ export function buildReport(input: ReportInput): SimulationReport {
  * already listed (each kind once: two operator-capital layers are one tranche, as their metric is one).
  */
 function trancheOrder(w: WaterfallConfig): TrancheKind[] {
-  return [...new Set([...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)].map((s) => s.kind))];
+  return [...new Set(allSteps(w).map((s) => s.kind))];
 }
 
 /** One variant's report from its results, sorted by path; `kinds`: its waterfall's tranche kinds in order. */

@@ -5,7 +5,7 @@
 import type { RiskEngine } from '../engine.js';
 import { ownKeysOnly } from '../atoms.js';
 import { LIQUIDATION_PRESETS, type LiquidationPolicy } from '../liquidation/policy.js';
-import type { WaterfallConfig } from '../waterfall/config.js';
+import { allSteps, type WaterfallConfig } from '../waterfall/config.js';
 
 /** Policies by name; `partial` is the default. A name finds own entries only. */
 export const DEMO_POLICIES: Record<string, LiquidationPolicy> = ownKeysOnly({
@@ -28,7 +28,7 @@ export const DEMO_POLICIES: Record<string, LiquidationPolicy> = ownKeysOnly({
  */
 export function setUpLossAbsorbers(engine: RiskEngine, waterfall: WaterfallConfig, fundQuote: bigint, vaultQuote: bigint, clearingQuote = fundQuote): void {
   if (fundQuote > 0n) engine.depositInsuranceFund(fundQuote);
-  const kinds = new Set([...waterfall.steps, ...(waterfall.groups ?? []).flatMap((g) => g.steps)].map((s) => s.kind));
+  const kinds = new Set(allSteps(waterfall).map((s) => s.kind));
   if (vaultQuote > 0n && (kinds.has('backstopVault') || kinds.has('haircutVaultShares'))) {
     const share = vaultQuote / 4n;
     const [vault, ...providers] = engine.addAccounts([{}, ...Array.from({ length: 4 }, () => ({ collateralQuote: share }))]);

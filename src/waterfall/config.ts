@@ -93,6 +93,11 @@ export interface WaterfallConfig {
   groups?: readonly { markets: readonly number[]; steps: readonly Tranche[] }[];
 }
 
+/** Every step of a waterfall: its own, then its market groups', in order. */
+export function allSteps(w: WaterfallConfig): Tranche[] {
+  return [...w.steps, ...(w.groups ?? []).flatMap((g) => g.steps)];
+}
+
 /**
  * Waterfalls modelled on real venues (docs/WATERFALL.md; sources in the README). Amounts in quote
  * units. `exchange` is the demo's: a fund with OKX/Bybit's drawdown rule, the backstop vault, ADL by

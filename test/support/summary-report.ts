@@ -27,9 +27,8 @@ const COVERS: Record<string, [tranche: string, covers: [path: number, quote: str
     ['insuranceFund', [[1, '2000000']]],
     ['adl', [[1, '500000'], [5, '100000']]],
   ],
-  // report.json lists an insurance-fund tranche for every variant: 0 where the waterfall has none.
+  // As buildReport lists them: the waterfall's own kinds only (no insurance fund in Hyperliquid's).
   hyperliquid: [
-    ['insuranceFund', []],
     ['backstopVault', [[4, '3000000']]],
     ['adl', [[4, '2000000'], [9, '400000.4']]],
   ],

@@ -136,7 +136,7 @@ describe('the summary fits the terminal\'s width', () => {
    * - bitmex (k = 2): fund 4,000,000 / 12 = 333,333.333333 -> 333,333; winners (1,000,000 + 200,000) / 12
    *   = 100,000; no vault, members or socialization: -; p99: path 1, 4,000,000 + 1,000,000 = 5,000,000.
    *   k = 4: fund 8,000,000 / 12 = 666,666.666666 -> 666,667; winners 200,000; p99 10,000,000.
-   * - hyperliquid (k = 3): no fund step: fund - (not its insurance-fund tranche's 0), and P(fund exh.)
+   * - hyperliquid (k = 3): no fund step (so no insurance-fund tranche): fund -, and P(fund exh.)
    *   n/a (its 25.0 % in the fixture is not shown); vault 9,000,000 / 12 = 750,000; winners (6,000,000 + 1,200,001.2) / 12 = 600,000.1 ->
    *   600,000; p99: path 4, 9,000,000 + 6,000,000 = 15,000,000.
    * - uncovered, every variant: 0.0024 / 12 = 0.0002 -> <0.01, as `uncovered.mean` (uncov. mean).
